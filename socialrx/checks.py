@@ -1,0 +1,191 @@
+"""Checks across rows and tables: references, date order, ranges, places, NHS numbers.
+
+Each check reports what it finds and returns the table with what can still be used.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from socialrx import geography, vocab
+from socialrx.parsing import nhs_number_valid
+from socialrx.problems import WARNING, Report
+from socialrx.schema import DATE, TABLES
+from socialrx.tables import ROW
+
+STALE_AFTER = pd.DateOffset(months=12)
+_FINANCIAL_YEAR = re.compile(r"^\d{4}/\d{2}$")
+
+
+def date_columns(name: str) -> list[str]:
+    return [c.name for c in TABLES[name].columns if c.kind == DATE]
+
+
+def latest_date(tables: dict[str, pd.DataFrame]) -> pd.Timestamp | None:
+    """The latest date anywhere in the data: the default "as at" date of an extract."""
+    latest = [
+        frame[col].max()
+        for name, frame in tables.items()
+        if name != "dataset"
+        for col in date_columns(name)
+        if col in frame and frame[col].notna().any()
+    ]
+    return max(latest) if latest else None
+
+
+def dates_after_extract(tables: dict[str, pd.DataFrame], extract: pd.Timestamp, report: Report):
+    """No date may fall after the extract date (a typo in the year, usually)."""
+    for name, frame in tables.items():
+        if name == "dataset":
+            continue
+        for col in date_columns(name):
+            late = frame[col] > extract
+            if late.any():
+                report.add_rows(TABLES[name].file, col, frame.loc[late, ROW],
+                                frame.loc[late, col].dt.strftime("%Y-%m-%d"),
+                                f"after the extract date {extract:%Y-%m-%d}: dates cannot be in "
+                                "the future of the extract")  # fmt: skip
+
+
+def refuse_nhs_numbers(referrals: pd.DataFrame, report: Report) -> pd.DataFrame:
+    """person_id must be a pseudonym: a column of mostly valid NHS numbers is refused."""
+    ids = referrals["person_id"].dropna()
+    if ids.empty:
+        return referrals
+    valid = int(nhs_number_valid(ids).sum())
+    ten_digit = int(ids.str.fullmatch(r"\d{10}").sum())
+    if ten_digit and valid > ten_digit / 2:
+        report.add("referrals.csv", f"{valid:,} of {len(ids):,} values pass the NHS number check "
+                   "digit: this column is refused and not used. Use a pseudonym, never the NHS "
+                   "number", column="person_id", value="value withheld")  # fmt: skip
+        referrals = referrals.assign(person_id=pd.Series(pd.NA, index=referrals.index, dtype="string"))
+    return referrals
+
+
+def referral_dates_in_order(referrals: pd.DataFrame, report: Report) -> None:
+    """Contact, appointment and closure cannot precede the referral; closures need a date."""
+    for col in ("first_contact_date", "first_appointment_date", "closed_date"):
+        early = referrals[col] < referrals["referral_date"]
+        if early.any():
+            report.add_rows("referrals.csv", col, referrals.loc[early, ROW],
+                            referrals.loc[early, col].dt.strftime("%Y-%m-%d"),
+                            "before referral_date: dates cannot run backwards")  # fmt: skip
+    needs = referrals["status"].isin(vocab.STATUS_NEEDS_CLOSED_DATE) & referrals["closed_date"].isna()
+    if needs.any():
+        report.add_rows("referrals.csv", "closed_date", referrals.loc[needs, ROW],
+                        [""] * int(needs.sum()), "required when status is "
+                        + ", ".join(vocab.STATUS_NEEDS_CLOSED_DATE))  # fmt: skip
+
+
+def known_references(
+    frame: pd.DataFrame, file: str, column: str, known: pd.Series, target: str, report: Report,
+    severity: str = "error",
+) -> pd.Series:
+    """Mask of rows whose `column` names a row of the target table (blanks count as known)."""
+    unknown = frame[column].notna() & ~frame[column].isin(known)
+    if unknown.any():
+        left_out = "; row left out" if severity == "error" else ""
+        report.add_rows(file, column, frame.loc[unknown, ROW], frame.loc[unknown, column],
+                        f"no such id in {target}{left_out}", severity)  # fmt: skip
+    return ~unknown
+
+
+def outcome_values_in_range(outcomes: pd.DataFrame, report: Report) -> pd.Series:
+    """Each measure's value inside its published range (and whole where it must be)."""
+    ok = pd.Series(True, index=outcomes.index)
+    for name, measure in vocab.MEASURES.items():
+        rows = outcomes["measure"] == name
+        values = outcomes.loc[rows, "value"]
+        bad = ~values.between(measure.low, measure.high)
+        if measure.integer:
+            bad |= values % 1 != 0
+        if bad.any():
+            kind = "whole numbers" if measure.integer else "values"
+            report.add_rows("outcomes.csv", "value", outcomes.loc[bad[bad].index, ROW], values[bad],
+                            f"outside the range of {name}: {kind} from {measure.low:g} to "
+                            f"{measure.high:g}; row left out")  # fmt: skip
+            ok[bad[bad].index] = False
+    return ok
+
+
+def place_points(
+    frame: pd.DataFrame, file: str, postcodes: pd.DataFrame | None, report: Report
+) -> pd.DataFrame:
+    """Coordinates checked against the UK box (swaps named), gaps filled from postcodes."""
+    lat, lon = frame["latitude"], frame["longitude"]
+    given = lat.notna() & lon.notna()
+    swapped = given & ~geography.in_uk(lat, lon) & geography.in_uk(lon, lat)
+    outside = given & ~geography.in_uk(lat, lon) & ~swapped
+    for mask, message in (
+        (swapped, "latitude and longitude look swapped (latitude is 49.8 to 60.9, longitude "
+                  "-8.7 to 1.8); coordinates not used"),
+        (outside, "outside the UK (latitude 49.8 to 60.9, longitude -8.7 to 1.8); coordinates "
+                  "not used"),
+    ):  # fmt: skip
+        if mask.any():
+            values = lat[mask].astype(str) + ", " + lon[mask].astype(str)
+            report.add_rows(file, "latitude, longitude", frame.loc[mask, ROW], values, message)
+    frame = frame.assign(
+        latitude=lat.where(given & ~swapped & ~outside), longitude=lon.where(given & ~swapped & ~outside)
+    )
+    wants = frame["latitude"].isna() & frame["postcode"].notna()
+    if not wants.any():
+        return frame
+    if postcodes is None:
+        report.add_rows(file, "postcode", frame.loc[wants, ROW], frame.loc[wants, "postcode"],
+                        "no coordinates, and no postcodes.csv to place the postcode: add one",
+                        WARNING)  # fmt: skip
+        return frame
+    lookup = postcodes.dropna(subset=["latitude"]).set_index("postcode")
+    found = wants & frame["postcode"].isin(lookup.index)
+    frame.loc[found, "latitude"] = frame.loc[found, "postcode"].map(lookup["latitude"])
+    frame.loc[found, "longitude"] = frame.loc[found, "postcode"].map(lookup["longitude"])
+    lost = wants & ~found
+    if lost.any():
+        report.add_rows(file, "postcode", frame.loc[lost, ROW], frame.loc[lost, "postcode"],
+                        "postcode not in postcodes.csv (or it has no grid reference): not placed",
+                        WARNING)  # fmt: skip
+    return frame
+
+
+def tidy_assets(assets: pd.DataFrame, extract: pd.Timestamp | None, report: Report) -> pd.DataFrame:
+    """Only http(s) links kept; in-person assets need a place; old records flagged stale."""
+    url = assets["url"]
+    bad_url = url.notna() & ~url.str.match(r"(?i)^https?://").fillna(False).astype(bool)
+    if bad_url.any():
+        report.add_rows("assets.csv", "url", assets.loc[bad_url, ROW], url[bad_url],
+                        "only http:// or https:// links are kept; link dropped", WARNING)  # fmt: skip
+    needs_place = assets["delivery"].isin(vocab.DELIVERY_NEEDS_LOCATION) & assets["latitude"].isna()
+    if needs_place.any():
+        report.add_rows("assets.csv", "latitude, longitude", assets.loc[needs_place, ROW],
+                        assets.loc[needs_place, "asset_id"], "in-person and hybrid assets need "
+                        "coordinates or a postcode that can be placed; not on the map")  # fmt: skip
+    cutoff = extract - STALE_AFTER if extract is not None else None
+    stale = assets["last_verified"] < cutoff if cutoff is not None else False
+    return assets.assign(url=url.where(~bad_url), stale=stale)
+
+
+def unmatched_area_codes(referrals: pd.DataFrame, area_codes: pd.Series, report: Report) -> None:
+    """Area codes that match no area are counted and listed, never silently dropped."""
+    unmatched = referrals["area_code"].notna() & ~referrals["area_code"].isin(area_codes)
+    if not unmatched.any():
+        return
+    counts = referrals.loc[unmatched, "area_code"].value_counts()
+    listed = ", ".join(f"{code} ({n:,})" for code, n in counts.head(20).items())
+    more = f" and {len(counts) - 20:,} more codes" if len(counts) > 20 else ""
+    report.add("referrals.csv", f"{int(unmatched.sum()):,} referrals have an area code matching no "
+               f"area in the boundaries or area statistics: {listed}{more}. They count in totals "
+               "but not on maps or per-area rates", severity=WARNING,
+               column="area_code")  # fmt: skip
+
+
+def financial_years(funding: pd.DataFrame, report: Report) -> pd.Series:
+    """Financial years written as `2024/25`."""
+    bad = ~funding["financial_year"].str.match(_FINANCIAL_YEAR.pattern).fillna(False).astype(bool)
+    if bad.any():
+        report.add_rows("funding.csv", "financial_year", funding.loc[bad, ROW],
+                        funding.loc[bad, "financial_year"],
+                        "write financial years as 2024/25 (April to March); row left out")  # fmt: skip
+    return ~bad

@@ -1,0 +1,52 @@
+"""The loaded dataset: one typed table per contract table, plus the boundaries and metadata."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from socialrx.schema import TABLES
+from socialrx.tables import parse_column
+
+DEMO_SOURCE = "socialrx demo data (synthetic)"
+
+
+def empty_table(name: str) -> pd.DataFrame:
+    """A table with the contract's columns and types and no rows."""
+    none = pd.Series([], dtype="string")
+    return pd.DataFrame({c.name: parse_column(none, c)[0] for c in TABLES[name].columns})
+
+
+@dataclass
+class Dataset:
+    """Read-only once loaded: pages filter it, domain functions summarise it."""
+
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    areas: object | None = None  # geopandas.GeoDataFrame in WGS84, or None
+    extract_date: pd.Timestamp | None = None
+    lsoa_vintage: str | None = None
+    place_name: str = ""
+    source: str = ""
+    content_hash: str = ""
+
+    def has(self, name: str) -> bool:
+        """True if the table was supplied (it may still have no rows)."""
+        if name == "areas":
+            return self.areas is not None
+        return name in self.tables
+
+    def table(self, name: str) -> pd.DataFrame:
+        """The table, or an empty one of the right shape when it was not supplied."""
+        frame = self.tables.get(name)
+        return empty_table(name) if frame is None else frame
+
+    @property
+    def is_demo(self) -> bool:
+        return self.source == DEMO_SOURCE
+
+    @property
+    def label(self) -> str:
+        """How the data is named wherever it is shown."""
+        place = self.place_name or "your data"
+        return f"{place} (demo data)" if self.is_demo else place

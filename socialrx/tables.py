@@ -1,0 +1,132 @@
+"""Typing one raw table by its contract spec: every bad cell reported, the good rows kept.
+
+A bad value in an optional column is reported and left blank; a row missing a required value,
+or with a duplicate key, is reported and left out. Nothing else is dropped.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from socialrx import parsing
+from socialrx.problems import Report
+from socialrx.schema import BOOL, CHOICE, CHOICES, DATE, DECIMAL, INT, POSTCODE, Column, Table
+
+ROW = "_row"  # the row number in the user's file (header = row 1), kept for later checks
+
+
+def rename_headers(frame: pd.DataFrame, table: Table) -> pd.DataFrame:
+    """Headers matched case-insensitively, with spaces, dashes and underscores alike."""
+    known = {c.name for c in table.columns}
+    renamed, taken = {}, set()
+    for header in frame.columns:
+        key = parsing.normalise_header(header)
+        name = key if key in known else table.aliases.get(key, key)
+        if name in taken:  # e.g. both pcd and pcds: the first one wins
+            continue
+        taken.add(name)
+        renamed[header] = name
+    return frame[list(renamed)].rename(columns=renamed)
+
+
+def _choice(values: pd.Series, column: Column) -> tuple[pd.Series, pd.Series]:
+    key = values.astype("string").str.strip().str.lower().str.replace(r"\s+", " ", regex=True)
+    lookup = {a: a for a in column.allowed} | {k.lower(): v for k, v in column.codes.items()}
+    parsed = key.map(lookup)
+    return parsed.astype("string"), parsed.isna() & ~parsing.blank(values)
+
+
+def _choices(values: pd.Series, column: Column) -> tuple[pd.Series, pd.Series]:
+    """`;`-separated choices, normalised and re-joined in the vocabulary's order."""
+    allowed = set(column.allowed)
+
+    def tidy(text: str) -> str | None:
+        items = {i.strip().lower() for i in text.split(";") if i.strip()}
+        if not items <= allowed:
+            return None
+        return ";".join(a for a in column.allowed if a in items)
+
+    text = values.astype("string").fillna("")
+    lookup = {v: tidy(v) for v in text.unique()}
+    parsed = text.map(lookup).astype("string")
+    return parsed, parsed.isna() & ~parsing.blank(values)
+
+
+def parse_column(values: pd.Series, column: Column) -> tuple[pd.Series, pd.Series, str]:
+    """(typed values, mask of unreadable cells, what is allowed) for one column."""
+    if column.kind == DATE:
+        dates, errors = parsing.parse_dates(values)
+        return dates, errors.notna(), parsing.DATE_ALLOWED
+    if column.kind == BOOL:
+        parsed, bad = parsing.parse_bools(values)
+        return parsed, bad, "allowed: yes/no, y/n, true/false, 1/0"
+    if column.kind in (INT, DECIMAL):
+        parsed, bad = parsing.parse_numbers(values)
+        if column.kind == INT:
+            fractional = parsed.notna() & (parsed % 1 != 0)
+            bad |= fractional
+            parsed = parsed.where(~fractional).astype("Int64")
+        low, high = column.low, column.high
+        outside = (low is not None and parsed < low) | (high is not None and parsed > high)
+        outside = pd.Series(outside, index=values.index).fillna(False).astype(bool)
+        bad |= outside
+        parsed = parsed.where(~outside)
+        what = "a whole number" if column.kind == INT else "a number"
+        if low is not None or high is not None:
+            what += f" from {low if low is not None else 'any'} to {high if high is not None else 'any'}"
+        return parsed, bad, f"allowed: {what}"
+    if column.kind == POSTCODE:
+        parsed, bad = parsing.normalise_postcodes(values)
+        return parsed, bad, "allowed: a UK postcode such as S60 1AA"
+    if column.kind == CHOICE:
+        parsed, bad = _choice(values, column)
+        return parsed, bad, "allowed: " + ", ".join(column.allowed)
+    if column.kind == CHOICES:
+        parsed, bad = _choices(values, column)
+        return parsed, bad, "allowed, separated by ';': " + ", ".join(column.allowed)
+    text = values.astype("string").str.strip()
+    return text.where(text != ""), pd.Series(False, index=values.index), ""
+
+
+def type_table(raw: pd.DataFrame, table: Table, file: str, report: Report) -> pd.DataFrame | None:
+    """The raw text table typed by its spec, or None if a required column is missing."""
+    frame = rename_headers(raw, table)
+    missing = [c.name for c in table.columns if c.required and c.name not in frame.columns]
+    if missing:
+        found = ", ".join(map(str, raw.columns[:12])) or "none"
+        report.add(file, f"missing required column(s) {', '.join(missing)} (found: {found})")
+        return None
+    typed = pd.DataFrame(index=frame.index)
+    typed[ROW] = frame.index.to_numpy() + 2
+    drop = pd.Series(False, index=frame.index)
+    for column in table.columns:
+        if column.name not in frame.columns:
+            parsed = parse_column(pd.Series(pd.NA, index=frame.index, dtype="string"), column)[0]
+            typed[column.name] = parsed.fillna(column.default) if column.default else parsed
+            continue
+        values = frame[column.name]
+        parsed, bad, allowed = parse_column(values, column)
+        if bad.any():
+            fate = "row left out" if column.required else "value not used"
+            report.add_rows(file, column.name, typed.loc[bad, ROW], values[bad],
+                            f"not understood ({allowed}); {fate}")  # fmt: skip
+        if column.default is not None:
+            parsed = parsed.fillna(column.default)
+        if column.required:
+            empty = parsed.isna() & ~bad
+            if empty.any():
+                report.add_rows(file, column.name, typed.loc[empty, ROW], [""] * int(empty.sum()),
+                                "required: every row needs a value; row left out")  # fmt: skip
+            drop |= parsed.isna()
+        typed[column.name] = parsed
+    extra = [c for c in frame.columns if c not in typed.columns]
+    for name in extra:  # extra columns (e.g. more area statistics): numeric when they all are
+        numbers, bad = parsing.parse_numbers(frame[name])
+        typed[name] = frame[name] if bad.any() else numbers
+    if table.key:
+        duplicate = typed[table.key].duplicated(keep="first") & typed[table.key].notna()
+        if duplicate.any():
+            report.add_rows(file, table.key, typed.loc[duplicate, ROW], typed.loc[duplicate, table.key],
+                            "duplicate id: ids must be unique; later row left out")  # fmt: skip
+        drop |= duplicate
+    return typed.loc[~drop].reset_index(drop=True)
