@@ -1,0 +1,59 @@
+"""Escaping text from data files before it reaches HTML or a spreadsheet.
+
+folium escapes nothing and pastes popup/tooltip text into a JavaScript template literal, so
+HTML escaping alone is not enough: a backtick, `${` or a backslash would still break out or
+blank the map. `html_text` escapes all of them for every string that reaches a map or HTML.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+_HTML = {
+    "&": "&amp;",
+    "<": "&lt;",
+    ">": "&gt;",
+    '"': "&quot;",
+    "'": "&#x27;",
+    "`": "&#x60;",
+    "$": "&#x24;",
+    "\\": "&#x5C;",
+}
+_HTML_RE = re.compile("[" + re.escape("".join(_HTML)) + "]")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def html_text(value: object) -> str:
+    """Any value as text safe inside HTML and inside a JavaScript template literal."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    return _HTML_RE.sub(lambda m: _HTML[m.group()], str(value))
+
+
+def html_link(url: object, text: object) -> str:
+    """A link only for http(s) URLs; anything else is shown as plain escaped text."""
+    label = html_text(text)
+    if isinstance(url, str) and re.match(r"(?i)^https?://", url.strip()):
+        return f'<a href="{html_text(url.strip())}" target="_blank" rel="noopener">{label}</a>'
+    return label
+
+
+def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """TEXT cells starting with = + - @ tab or CR get a leading apostrophe so a spreadsheet
+    does not run them as formulas; numbers stay numbers (a negative change is not a formula)."""
+    out = frame.copy()
+    for column in out.columns:
+        if pd.api.types.is_numeric_dtype(out[column]) or pd.api.types.is_datetime64_any_dtype(out[column]):
+            continue
+        text = out[column]
+        risky = text.map(lambda v: isinstance(v, str) and v.startswith(_FORMULA_START))
+        if risky.any():
+            out[column] = text.astype(object).where(~risky, "'" + text.astype(str))
+    return out
+
+
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    """A table as a UTF-8 CSV (with BOM, so Excel reads it right), formula-safe."""
+    return spreadsheet_safe(frame).to_csv(index=False).encode("utf-8-sig")

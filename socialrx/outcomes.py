@@ -1,0 +1,93 @@
+"""Outcome change: paired baseline and follow-up scores, honest about who was measured.
+
+Only people with both a baseline and a follow-up count in a change; with several follow-ups
+the latest is paired. SWEMWBS raw scores are converted to the metric scale first.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from socialrx import vocab
+from socialrx.disclosure import Level, disclose_counts, disclose_statistic
+
+SWEMWBS = "swemwbs_metric"
+
+
+def on_analysis_scale(outcomes: pd.DataFrame) -> pd.DataFrame:
+    """SWEMWBS raw scores converted through the published table and pooled with metric ones."""
+    raw = outcomes["measure"] == "swemwbs"
+    if not raw.any():
+        return outcomes
+    converted = outcomes.loc[raw, "value"].round().map(vocab.SWEMWBS_METRIC)
+    out = outcomes.copy()
+    out.loc[raw, "value"] = converted
+    out.loc[raw, "measure"] = SWEMWBS
+    return out
+
+
+def paired_scores(outcomes: pd.DataFrame) -> pd.DataFrame:
+    """One row per referral and measure: the baseline (earliest) and the latest follow-up."""
+    scored = on_analysis_scale(outcomes).sort_values("assessed_date", na_position="first")
+    base = scored[scored["timepoint"] == "baseline"].groupby(["referral_id", "measure"])["value"].first()
+    follow = scored[scored["timepoint"] == "follow_up"].groupby(["referral_id", "measure"])["value"].last()
+    pairs = pd.concat({"baseline": base, "follow_up": follow}, axis=1).dropna().reset_index()
+    pairs["change"] = pairs["follow_up"] - pairs["baseline"]
+    return pairs
+
+
+def paired_change(outcomes: pd.DataFrame, level: Level = Level.OFF) -> pd.DataFrame:
+    """Per measure: people with a baseline, with a follow-up, paired; mean change and 95% CI.
+
+    `improved_pct` counts change in the measure's better direction. Counts are disclosed at
+    `level`; statistics resting on 1-7 people are hidden."""
+    scored = on_analysis_scale(outcomes)
+    pairs = paired_scores(outcomes)
+    rows = []
+    for measure in [m for m in vocab.MEASURES if m in set(scored["measure"])]:
+        mine = scored[scored["measure"] == measure]
+        pair = pairs[pairs["measure"] == measure]
+        n = len(pair)
+        change = pair["change"].to_numpy(dtype=float)
+        mean = change.mean() if n else np.nan
+        if n > 1:
+            low, high = stats.t.interval(0.95, n - 1, loc=mean, scale=stats.sem(change))
+        else:
+            low = high = np.nan
+        better = change > 0 if vocab.MEASURES[measure].higher_is_better else change < 0
+        rows.append({
+            "measure": measure,
+            "label": vocab.MEASURES[measure].label,
+            "higher_is_better": vocab.MEASURES[measure].higher_is_better,
+            "with_baseline": mine.loc[mine["timepoint"] == "baseline", "referral_id"].nunique(),
+            "with_follow_up": mine.loc[mine["timepoint"] == "follow_up", "referral_id"].nunique(),
+            "paired": n,
+            "mean_baseline": pair["baseline"].mean() if n else np.nan,
+            "mean_follow_up": pair["follow_up"].mean() if n else np.nan,
+            "mean_change": mean,
+            "ci_low": low,
+            "ci_high": high,
+            "improved_pct": 100 * better.mean() if n else np.nan,
+        })  # fmt: skip
+    table = pd.DataFrame(rows, columns=["measure", "label", "higher_is_better", "with_baseline",
+                                        "with_follow_up", "paired", "mean_baseline", "mean_follow_up",
+                                        "mean_change", "ci_low", "ci_high", "improved_pct"])  # fmt: skip
+    if level != Level.OFF and len(table):
+        people = table["paired"]
+        for col in ("mean_baseline", "mean_follow_up", "mean_change", "ci_low", "ci_high", "improved_pct"):
+            table[col] = disclose_statistic(table[col], people, level)
+        for col in ("with_baseline", "with_follow_up", "paired"):
+            table[col] = disclose_counts(table[col], level)
+    return table
+
+
+def headline_measure(table: pd.DataFrame) -> pd.Series | None:
+    """The measure to headline: SWEMWBS where measured, else the one with most pairs."""
+    if table.empty:
+        return None
+    preferred = table[table["measure"] == SWEMWBS]
+    if len(preferred):
+        return preferred.iloc[0]
+    return table.sort_values("paired", ascending=False).iloc[0]

@@ -1,0 +1,95 @@
+"""The sidebar's choice of place and period, and the rows of each table it selects."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from socialrx.dataset import Dataset
+
+WHOLE = "whole dataset"
+PCN, PRACTICE, AREA = "PCN", "practice", "area"
+
+
+@dataclass(frozen=True)
+class Selection:
+    """A place (PCN, practices or areas by code) and a period [start, end], both inclusive."""
+
+    start: pd.Timestamp
+    end: pd.Timestamp
+    place_kind: str = WHOLE
+    place_codes: tuple[str, ...] = ()
+
+    @property
+    def months(self) -> float:
+        """Length of the period in months (days / 30.44), for per-month rates."""
+        return ((self.end - self.start).days + 1) / 30.4375
+
+    def previous(self) -> Selection:
+        """The period of the same length just before this one, same place."""
+        length = self.end - self.start + pd.Timedelta(days=1)
+        return Selection(self.start - length, self.start - pd.Timedelta(days=1), self.place_kind,
+                         self.place_codes)  # fmt: skip
+
+
+def practices_of(dataset: Dataset, selection: Selection) -> list[str] | None:
+    """The practice codes a PCN or practice choice stands for (None: no practice filter)."""
+    if selection.place_kind == PRACTICE:
+        return list(selection.place_codes)
+    if selection.place_kind == PCN:
+        practices = dataset.table("practices")
+        return practices.loc[practices["pcn_code"].isin(selection.place_codes), "practice_code"].tolist()
+    return None
+
+
+def in_place(referrals: pd.DataFrame, dataset: Dataset, selection: Selection) -> pd.Series:
+    """Mask of referrals from the chosen place (registered practice, or area of residence)."""
+    if selection.place_kind == AREA:
+        return referrals["area_code"].isin(selection.place_codes)
+    practices = practices_of(dataset, selection)
+    if practices is None:
+        return pd.Series(True, index=referrals.index)
+    return referrals["practice_code"].isin(practices)
+
+
+def selected_referrals(dataset: Dataset, selection: Selection) -> pd.DataFrame:
+    """Referrals made in the period from the chosen place."""
+    referrals = dataset.table("referrals")
+    when = referrals["referral_date"].between(selection.start, selection.end)
+    return referrals[when & in_place(referrals, dataset, selection)]
+
+
+def selected_connections(dataset: Dataset, selection: Selection) -> pd.DataFrame:
+    """Connections sent to assets in the period, for people from the chosen place."""
+    connections = dataset.table("connections")
+    when = connections["referred_date"].between(selection.start, selection.end)
+    if selection.place_kind == WHOLE:
+        return connections[when]
+    referrals = dataset.table("referrals")
+    from_place = referrals.loc[in_place(referrals, dataset, selection), "referral_id"]
+    return connections[when & connections["referral_id"].isin(from_place)]
+
+
+def selected_assets(dataset: Dataset, selection: Selection) -> pd.DataFrame:
+    """Assets located in the chosen areas (all assets for a PCN, practice or the whole data)."""
+    assets = dataset.table("assets")
+    if selection.place_kind == AREA:
+        return assets[assets["area_code"].isin(selection.place_codes)]
+    return assets
+
+
+def data_period(dataset: Dataset) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+    """First and last referral date, or None without referrals."""
+    dates = dataset.table("referrals")["referral_date"].dropna()
+    if dates.empty:
+        return None
+    return dates.min().normalize(), max(dates.max(), dataset.extract_date or dates.max()).normalize()
+
+
+def default_selection(dataset: Dataset) -> Selection:
+    """The last 12 months to the extract date, whole dataset."""
+    period = data_period(dataset)
+    end = (dataset.extract_date or pd.Timestamp.today()).normalize() if period is None else period[1]
+    start = max(end - pd.DateOffset(months=12) + pd.Timedelta(days=1), period[0] if period else end)
+    return Selection(start, end)
