@@ -70,7 +70,7 @@ def asset_map(
         bounds = [[miny, minx], [maxy, maxx]]
     else:
         bounds = None
-    fmap = folium.Map(location=MAP_CENTRE_UK, zoom_start=6, tiles="cartodbpositron", control_scale=True)
+    fmap = folium.Map(location=MAP_CENTRE_UK, zoom_start=6, tiles="OpenStreetMap", control_scale=True)
     if bounds:
         fmap.fit_bounds(bounds)
     if areas is not None and len(areas):

@@ -44,6 +44,15 @@ def referral_rate_per_1000(referrals: pd.DataFrame, practices: pd.DataFrame) -> 
     return table.sort_values("rate_per_1000", ascending=False, na_position="last").reset_index(drop=True)
 
 
+def referral_rate_by_area(referrals: pd.DataFrame, area_stats: pd.DataFrame) -> pd.DataFrame:
+    """Referrals and referrals per 1,000 adults for every area in area_stats."""
+    counts = referrals["area_code"].value_counts()
+    table = area_stats[["area_code", "population_adult"]].copy()
+    table["referrals"] = table["area_code"].map(counts).fillna(0).astype(int)
+    table["rate_per_1000"] = table["referrals"] / table["population_adult"].astype("Float64") * 1000
+    return table
+
+
 def referrals_by_deprivation(referrals: pd.DataFrame, area_stats: pd.DataFrame) -> pd.DataFrame:
     """Referrals and adult population by IMD decile (1 = most deprived), with rate per 1,000.
 

@@ -1,0 +1,63 @@
+"""Asset map: where the community assets are, over the areas shaded by need or referrals."""
+
+import streamlit as st
+from streamlit_folium import st_folium
+
+from socialrx import ui, vocab
+from socialrx.disclosure import disclosed_rate
+from socialrx.figures import asset_map
+from socialrx.referrals import referral_rate_by_area
+from socialrx.selection import selected_assets, selected_referrals
+
+context = ui.current()
+ui.page_header("Asset map", context, "Community assets by category, over small areas shaded by "
+               "deprivation or by referrals per 1,000 adults. Click a point for details.")  # fmt: skip
+dataset = context.dataset
+assets = selected_assets(dataset, context.selection)
+
+left, middle, right = st.columns([3, 2, 2])
+categories = left.multiselect("Categories", [c for c in vocab.ASSET_CATEGORIES if c in set(assets["category"])],
+                              key="map_categories", placeholder="All categories")  # fmt: skip
+include_inactive = middle.toggle("Include inactive and closed assets", key="map_inactive")
+shades = {"none": "No shading"}
+stats = dataset.table("area_stats")
+if dataset.has("areas") and stats["imd_decile"].notna().any():
+    shades["imd"] = "IMD decile (1 = most deprived)"
+if dataset.has("areas") and stats["population_adult"].notna().any() and dataset.has("referrals"):
+    shades["rate"] = "Referrals per 1,000 adults (period)"
+shade = right.selectbox("Shade areas by", list(shades), format_func=shades.get, key="map_shade",
+                        index=min(1, len(shades) - 1))  # fmt: skip
+
+shown_assets = assets
+if categories:
+    shown_assets = shown_assets[shown_assets["category"].isin(categories)]
+if not include_inactive:
+    shown_assets = shown_assets[shown_assets["status"] == "active"]
+
+values, label = None, ""
+if shade == "imd":
+    values, label = stats.set_index("area_code")["imd_decile"], "IMD decile"
+elif shade == "rate":
+    rates = referral_rate_by_area(selected_referrals(dataset, context.selection), stats)
+    rates["rate_per_1000"] = disclosed_rate(rates["referrals"], rates["population_adult"], context.level, 1000)
+    values, label = rates.set_index("area_code")["rate_per_1000"], "Referrals per 1,000"
+
+fmap = asset_map(shown_assets, dataset.areas, values, label, lower_is_darker=shade == "imd")
+st_folium(fmap, height=620, use_container_width=True, returned_objects=[], key="asset_map")
+placed = shown_assets["latitude"].notna()
+st.caption(
+    f"{int(placed.sum()):,} assets on the map; {int((~placed).sum()):,} more are online, by "
+    "telephone or have no location. Points are coloured by category (the legend and the layer "
+    "control list them); faded points are not active. Darker areas are more deprived (IMD) or "
+    "refer more (rate); grey areas have no value or hide a rate resting on 1-7 people."
+)
+stale = int(shown_assets["stale"].fillna(False).sum())
+if stale:
+    st.warning(f"{stale:,} asset records were last verified more than 12 months before the extract "
+               "date: check they still run.")  # fmt: skip
+
+st.subheader("Assets")
+table = shown_assets[["asset_id", "name", "category", "delivery", "status", "organisation_id",
+                      "schedule", "cost", "capacity_per_month", "last_verified", "stale", "area_code"]]  # fmt: skip
+st.dataframe(table, hide_index=True, width="stretch")
+ui.download(table, "assets")

@@ -1,0 +1,218 @@
+"""The Streamlit edge: cached loading, the shared sidebar, and the small widgets every page uses.
+
+The only module of `socialrx` that imports streamlit. The loaded `Dataset` lives in
+`st.cache_resource` (one shared read-only copy); uploads are keyed on their content hash,
+which no other session can guess without holding the same files.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from socialrx import disclosure, selection
+from socialrx.dataset import Dataset
+from socialrx.disclosure import Level
+from socialrx.escape import csv_bytes
+from socialrx.files import READABLE_SUFFIXES, SourceFile
+from socialrx.loader import content_hash, load_files, load_folder
+from socialrx.problems import Report
+from socialrx.selection import Selection
+
+DATA_VARIABLE = "SOCIALRX_DATA"
+DEMO_FOLDER = Path(__file__).resolve().parent.parent / "data" / "demo"
+FOLDER, UPLOAD = "Data folder", "Upload files"
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every page needs: the data, its problems, the place and period, the disclosure level."""
+
+    dataset: Dataset
+    report: Report
+    selection: Selection
+    level: Level
+
+
+def data_folder() -> Path:
+    """The folder named by SOCIALRX_DATA, default the bundled demo data."""
+    return Path(os.environ.get(DATA_VARIABLE) or DEMO_FOLDER)
+
+
+def _folder_fingerprint(folder: Path) -> str:
+    """Names, sizes and modification times: cheap to compute, changes when a file does."""
+    if not folder.is_dir():
+        return "missing"
+    return ";".join(f"{p.name}:{p.stat().st_size}:{p.stat().st_mtime_ns}" for p in sorted(folder.iterdir()))
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _cached_folder(folder: str, fingerprint: str) -> tuple[Dataset, Report]:
+    bar = st.progress(0.0, text="Loading data")
+    try:
+        return load_folder(folder, lambda f, text: bar.progress(f, text=text))
+    finally:
+        bar.empty()
+
+
+@st.cache_resource(show_spinner=False, max_entries=8, ttl=timedelta(hours=1))
+def _cached_upload(digest: str, _files: tuple[SourceFile, ...]) -> tuple[Dataset, Report]:
+    bar = st.progress(0.0, text="Loading your files")
+    try:
+        return load_files(list(_files), lambda f, text: bar.progress(f, text=text))
+    finally:
+        bar.empty()
+
+
+def _load() -> tuple[Dataset, Report] | None:
+    folder = data_folder()
+    source = st.sidebar.radio("Data source", (FOLDER, UPLOAD), key="data_source",
+                              help=f"{FOLDER}: {folder}. {UPLOAD}: your own CSV/Excel/GeoJSON files, "
+                              "named as in the data contract.")  # fmt: skip
+    if source == FOLDER:
+        return _cached_folder(str(folder), _folder_fingerprint(folder))
+    uploads = st.sidebar.file_uploader(
+        "Dataset files", accept_multiple_files=True, key="uploads",
+        type=[s.lstrip(".") for s in READABLE_SUFFIXES],
+        help="assets.csv is required; every other table is optional. One Excel workbook with "
+        "a sheet per table also works.",
+    )  # fmt: skip
+    if not uploads:
+        st.sidebar.info("Add at least assets.csv to see your data.")
+        return None
+    files = tuple(SourceFile(u.name, u.getvalue()) for u in uploads)
+    return _cached_upload(content_hash(list(files)), files)
+
+
+def _place(dataset: Dataset) -> tuple[str, tuple[str, ...]]:
+    practices = dataset.table("practices")
+    referrals = dataset.table("referrals")
+    options = {selection.WHOLE: {}}
+    pcns = practices.dropna(subset=["pcn_code"]).drop_duplicates("pcn_code")
+    if len(pcns):
+        options[selection.PCN] = dict(zip(pcns["pcn_code"], pcns["pcn_name"].fillna(pcns["pcn_code"]), strict=True))
+    codes = sorted(set(practices["practice_code"]) | set(referrals["practice_code"].dropna()))
+    if codes:
+        names = practices.set_index("practice_code")["name"]
+        options[selection.PRACTICE] = {c: f"{names.get(c) or c} ({c})" for c in codes}
+    areas = sorted(set(referrals["area_code"].dropna()) | set(dataset.table("area_stats")["area_code"]))
+    if dataset.areas is not None:
+        area_names = dict(zip(dataset.areas["area_code"], dataset.areas["area_name"], strict=True))
+        areas = sorted(set(areas) | set(area_names))
+    else:
+        area_names = {}
+    if areas:
+        options[selection.AREA] = {a: f"{area_names.get(a) or a} ({a})" for a in areas}
+    kind = st.sidebar.selectbox("Place", list(options), key="place_kind",
+                                help="Referrals are placed by registered practice (PCN, practice) "
+                                "or by area of residence (area).")  # fmt: skip
+    if kind == selection.WHOLE:
+        return kind, ()
+    chosen = st.sidebar.multiselect(f"Which {kind}", list(options[kind]), key=f"place_{kind}",
+                                    format_func=options[kind].get)  # fmt: skip
+    return (kind, tuple(chosen)) if chosen else (selection.WHOLE, ())
+
+
+def _period(dataset: Dataset) -> tuple[pd.Timestamp, pd.Timestamp]:
+    default = selection.default_selection(dataset)
+    period = selection.data_period(dataset)
+    if period is None:
+        return default.start, default.end
+    first, last = period[0].date(), period[1].date()
+    chosen = st.sidebar.slider(
+        "Period", min_value=first, max_value=last, key="period",
+        value=(max(default.start.date(), first), last), format="DD MMM YYYY",
+        help="Figures compare this period with the same length of time just before it.",
+    )  # fmt: skip
+    start, end = chosen if isinstance(chosen, tuple) else (first, last)
+    return pd.Timestamp(start), pd.Timestamp(end)
+
+
+def _level() -> Level:
+    floor = disclosure.deployment_floor()
+    levels = disclosure.allowed_levels(floor)
+    level = st.sidebar.radio("Disclosure control", levels, key="disclosure",
+                             format_func=lambda lvl: disclosure.LABELS[lvl],
+                             help="Counts of people: 1-7 hidden as *, others rounded to 5 by "
+                             "default. This deployment allows: " + ", ".join(levels))  # fmt: skip
+    if level == Level.SUPPRESS:
+        st.sidebar.warning("Hiding 1-7 without rounding: totals may reveal hidden cells.")
+    if level == Level.OFF:
+        st.sidebar.warning("Exact person-level figures: for analysts entitled to see them only.")
+    return Level(level)
+
+
+def sidebar() -> Context | None:
+    """Draw the shared sidebar and return what the pages need (None if there is no data yet)."""
+    loaded = _load()
+    if loaded is None:
+        return None
+    dataset, report = loaded
+    st.sidebar.caption(f"Data: **{dataset.label}**")
+    kind, codes = _place(dataset)
+    start, end = _period(dataset)
+    level = _level()
+    return Context(dataset, report, Selection(start, end, kind, codes), level)
+
+
+def remember(context: Context) -> None:
+    """Keep this run's context for the page that navigation runs next."""
+    st.session_state["_socialrx_context"] = context
+
+
+def current() -> Context:
+    """The context the sidebar built on this run."""
+    return st.session_state["_socialrx_context"]
+
+
+def page_header(title: str, context: Context, intro: str) -> None:
+    """Title, what the page is for, and which data, place and period it shows."""
+    st.title(title)
+    st.write(intro)
+    sel = context.selection
+    place = "the whole dataset" if sel.place_kind == selection.WHOLE else (
+        f"{sel.place_kind} {', '.join(sel.place_codes)}"
+    )
+    st.caption(f"{context.dataset.label} · {place} · {sel.start:%d %b %Y} to {sel.end:%d %b %Y}")
+    if context.dataset.is_demo:
+        st.info("Demo data: synthetic referrals, assets and statistics on real Rotherham "
+                "boundaries. Not real people or services.", icon=":material/science:")  # fmt: skip
+    if context.report.errors:
+        st.error(f"{len(context.report.errors):,} problems in the data files: the rows affected "
+                 "are left out. The Data page lists them.", icon=":material/error:")  # fmt: skip
+
+
+def needs(context: Context, *tables: str) -> bool:
+    """True if the tables are there; otherwise say what is missing and how to add it."""
+    missing = [t for t in tables if not context.dataset.has(t)]
+    if missing:
+        st.warning("This page needs " + ", ".join(f"`{t}`" for t in missing) + ". Add the file(s) "
+                   "to your dataset folder or upload; the Data page describes each table.")  # fmt: skip
+    return not missing
+
+
+def download(frame: pd.DataFrame, name: str, label: str = "Download table (CSV)") -> None:
+    """A CSV download of what is shown, formula-safe."""
+    st.download_button(label, csv_bytes(frame), file_name=f"{name}.csv", mime="text/csv", key=f"dl_{name}")
+
+
+def chart(fig, caption: str, frame: pd.DataFrame, name: str) -> None:
+    """A chart, how to read it, and the table behind it to download."""
+    st.plotly_chart(fig, width="stretch", key=f"chart_{name}")
+    st.caption(caption)
+    download(frame, name, "Download data behind this chart (CSV)")
+
+
+def shown_table(frame: pd.DataFrame, disclosed: list[str]) -> pd.DataFrame:
+    """A table for display and export: disclosed columns as text, hidden values as `*`."""
+    out = frame.copy()
+    for column in disclosed:
+        values = out[column].astype("Float64")
+        whole = bool((values.dropna() % 1 == 0).all())
+        out[column] = [disclosure.shown(v, 0 if whole else 2) for v in values]
+    return out
