@@ -21,9 +21,8 @@ def on_analysis_scale(outcomes: pd.DataFrame) -> pd.DataFrame:
     raw = outcomes["measure"] == "swemwbs"
     if not raw.any():
         return outcomes
-    converted = outcomes.loc[raw, "value"].round().map(vocab.SWEMWBS_METRIC)
-    out = outcomes.copy()
-    out.loc[raw, "value"] = converted
+    out = outcomes.assign(value=outcomes["value"].astype(float))
+    out.loc[raw, "value"] = out.loc[raw, "value"].round().map(vocab.SWEMWBS_METRIC)
     out.loc[raw, "measure"] = SWEMWBS
     return out
 
@@ -52,8 +51,10 @@ def paired_change(outcomes: pd.DataFrame, level: Level = Level.OFF) -> pd.DataFr
         n = len(pair)
         change = pair["change"].to_numpy(dtype=float)
         mean = change.mean() if n else np.nan
-        if n > 1:
+        if n > 1 and change.std() > 0:
             low, high = stats.t.interval(0.95, n - 1, loc=mean, scale=stats.sem(change))
+        elif n > 1:  # everyone changed by the same amount
+            low = high = mean
         else:
             low = high = np.nan
         better = change > 0 if vocab.MEASURES[measure].higher_is_better else change < 0

@@ -15,7 +15,8 @@ import pandas as pd
 MONTHS = {m: i for i, m in enumerate(
     ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1
 )}  # fmt: skip
-_TIME = r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?\s*$"
+# A time after the date is dropped: `2024-03-31T10:15`, `31/03/2024 10:15`, SAS `31MAR2024:10:15:00`.
+_TIME = r"(?:[ T:]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?\s*$"
 _DATE_FORMS = (
     re.compile(r"^(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})" + _TIME),
     re.compile(r"^(?P<d>\d{1,2})/(?P<m>\d{1,2})/(?P<y>\d{2}|\d{4})" + _TIME),
@@ -24,6 +25,8 @@ _DATE_FORMS = (
 )
 TWO_DIGIT_YEAR = "two-digit years are ambiguous: write the year in full, e.g. 31/03/2024"
 DATE_ALLOWED = "dates are 2024-03-31, 31/03/2024, 31-Mar-2024 or 31MAR2024 (day first)"
+NOT_A_DATE = "not a real calendar date"
+MONTH_FIRST = "{} is not a month: dates are day first (31/03/2024), never month first"
 
 _POSTCODE = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}$")
 _BOOL = {"yes": True, "y": True, "true": True, "1": True, "no": False, "n": False,
@@ -51,10 +54,12 @@ def parse_one_date(text: str) -> date | str:
         if len(parts["y"]) == 2:
             return TWO_DIGIT_YEAR
         month = MONTHS.get(parts["mon"].lower()) if parts.get("mon") else int(parts["m"])
+        if parts.get("m") and "/" in text and month > 12 >= int(parts["d"]):
+            return MONTH_FIRST.format(month)  # 03/31/2024, as US software writes it
         try:
             return date(int(parts["y"]), month or 0, int(parts["d"]))
         except (TypeError, ValueError):
-            return "not a real calendar date"
+            return NOT_A_DATE
     return DATE_ALLOWED
 
 
@@ -67,7 +72,7 @@ def parse_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     text = values.where(~empty)
     lookup = {v: parse_one_date(v) for v in text.dropna().unique()}
     parsed = text.map(lambda v: lookup[v] if isinstance(v, str) else None)
-    is_date = parsed.map(lambda v: isinstance(v, date))
+    is_date = parsed.map(lambda v: isinstance(v, date)).astype(bool)
     dates = pd.to_datetime(parsed.where(is_date), errors="coerce")
     errors = parsed.where(~is_date & ~empty).astype("object")
     return dates.astype("datetime64[ns]"), errors

@@ -1,0 +1,128 @@
+"""AppTest: every page on the demo data and on edge datasets, started from app.py."""
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+PAGES = {
+    "pages/asset_map.py": "Asset map",
+    "pages/referral_flows.py": "Referral flows",
+    "pages/capacity.py": "Capacity",
+    "pages/outcomes.py": "Outcomes",
+    "pages/data.py": "Data",
+}
+ASSETS = (
+    "asset_id,name,category,latitude,longitude,capacity_per_month\n"
+    "A1,Walking <b>club</b>,physical activity,53.43,-1.35,4\n"
+)
+
+
+def _run(folder: Path | None, monkeypatch) -> AppTest:
+    if folder is not None:
+        monkeypatch.setenv("SOCIALRX_DATA", str(folder))
+    else:
+        monkeypatch.delenv("SOCIALRX_DATA", raising=False)
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    return at
+
+
+def _every_page(at: AppTest) -> dict[str, AppTest]:
+    assert not at.exception, at.exception
+    assert at.title[0].value == "Social prescribing overview"
+    seen = {}
+    for path, title in PAGES.items():
+        at.switch_page(path)
+        at.run()
+        assert not at.exception, (path, at.exception)
+        assert at.title[0].value == title, path
+        seen[path] = at
+    return seen
+
+
+def _write(folder: Path, files: dict[str, str]) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+def test_every_page_on_the_demo_data(monkeypatch):
+    at = _run(None, monkeypatch)
+    assert [m.label for m in at.metric][:2] == ["Referrals", "Connected"]
+    assert len(at.metric) == 5
+    referrals = at.metric[0].value.replace(",", "")
+    assert referrals.isdigit() and int(referrals) % 5 == 0  # rounded to 5 by default
+    assert any("Demo data" in i.value for i in at.info)
+    assert not at.error  # the demo data has no problems
+    _every_page(at)
+
+
+def test_disclosure_off_shows_exact_counts(monkeypatch):
+    at = _run(None, monkeypatch)
+    rounded = at.metric[0].value
+    at.sidebar.radio(key="disclosure").set_value("off").run()
+    assert not at.exception
+    assert at.metric[0].value != rounded or int(rounded.replace(",", "")) % 5 == 0
+    assert any("Exact person-level figures" in w.value for w in at.sidebar.warning)
+
+
+def test_deployment_floor_removes_off(monkeypatch):
+    monkeypatch.setenv("SOCIALRX_MIN_DISCLOSURE", "round")
+    at = _run(None, monkeypatch)
+    assert at.sidebar.radio(key="disclosure").options == ["Round to 5, hide 1-7 (NHS Digital)"]
+
+
+def test_place_filter_changes_the_figures(monkeypatch):
+    at = _run(None, monkeypatch)
+    everyone = at.metric[0].value
+    at.sidebar.selectbox(key="place_kind").set_value("PCN").run()
+    at.sidebar.multiselect(key="place_PCN").set_value(["XPCN01"]).run()
+    assert not at.exception
+    assert at.metric[0].value != everyone
+
+
+def test_every_page_with_assets_only(tmp_path, monkeypatch):
+    at = _run(_write(tmp_path / "only_assets", {"assets.csv": ASSETS}), monkeypatch)
+    assert at.metric[0].value == "0"
+    pages = _every_page(at)
+    assert pages  # every page rendered; pages needing referrals say what is missing
+
+
+def test_every_page_with_empty_referrals(tmp_path, monkeypatch):
+    header = "referral_id,person_id,referral_date,practice_code,area_code,status\n"
+    folder = _write(tmp_path / "empty_refs", {"assets.csv": ASSETS, "referrals.csv": header,
+                                              "connections.csv": "referral_id,asset_id,referred_date\n",
+                                              "outcomes.csv": "referral_id,measure,timepoint,value\n"})  # fmt: skip
+    _every_page(_run(folder, monkeypatch))
+
+
+def test_one_referral_is_hidden_not_shown(tmp_path, monkeypatch):
+    folder = _write(tmp_path / "one_row", {
+        "assets.csv": ASSETS,
+        "referrals.csv": "referral_id,referral_date\nR1,2024-05-01\n",
+        "connections.csv": "referral_id,asset_id,referred_date,outcome\nR1,A1,2024-05-03,attending\n",
+        "outcomes.csv": "referral_id,measure,timepoint,value\nR1,swemwbs,baseline,20\nR1,swemwbs,follow_up,24\n",
+    })  # fmt: skip
+    at = _run(folder, monkeypatch)
+    assert at.metric[0].value == "*"
+    _every_page(at)
+
+
+def test_errors_are_reported_on_the_page_not_raised(tmp_path, monkeypatch):
+    bad = ASSETS + "A2,Bad,knitting,53.4,-1.3,\nA3,Swapped,other,-1.3,53.4,\n"
+    at = _run(_write(tmp_path / "bad", {"assets.csv": bad}), monkeypatch)
+    assert not at.exception
+    assert any("problems in the data files" in e.value for e in at.error)
+    at.switch_page("pages/data.py").run()
+    assert not at.exception
+    problems = at.dataframe[1].value
+    assert "knitting" in set(problems["value"]) and any("swapped" in p for p in problems["problem"])
+
+
+@pytest.mark.parametrize("folder", ["/no/such/folder"])
+def test_missing_folder_says_so(folder, monkeypatch):
+    at = _run(Path(folder), monkeypatch)
+    assert not at.exception

@@ -1,0 +1,43 @@
+import pandas as pd
+import pytest
+
+from socialrx.capacity import capacity_strain, providers_over_capacity
+from socialrx.disclosure import Level
+
+
+def _data():
+    assets = pd.DataFrame({
+        "asset_id": ["A", "B", "C"], "name": ["a", "b", "c"], "organisation_id": ["O1", "O1", "O2"],
+        "category": ["other"] * 3, "capacity_per_month": pd.array([5, 20, None], dtype="Int64"),
+        "cost_per_person_gbp": [100.0, None, 10.0],
+    })  # fmt: skip
+    outcomes = ["attending"] * 10 + ["waiting list"] * 2 + ["declined by provider (full)"] * 3
+    connections = pd.DataFrame({"asset_id": ["A"] * 15 + ["B"] * 12 + ["C"] * 3,
+                                "outcome": outcomes + ["attending"] * 15})  # fmt: skip
+    return assets, connections
+
+
+def test_strain_is_demand_per_month_over_capacity():
+    assets, connections = _data()
+    out = capacity_strain(assets, connections, months=3).set_index("asset_id")
+    # A: 15 sent in 3 months = 5 a month against 5: strain 1.0, not over
+    assert out.loc["A", "demand_per_month"] == pytest.approx(5.0)
+    assert out.loc["A", "strain"] == pytest.approx(1.0)
+    assert out.loc["A", "turned_away_or_waiting"] == 5
+    assert out.loc["A", "cost_of_demand_gbp"] == pytest.approx(1500.0)
+    assert out.loc["B", "strain"] == pytest.approx(0.2)  # 4 a month against 20
+    assert pd.isna(out.loc["C", "strain"])  # no capacity stated
+    assert providers_over_capacity(out) == 0
+    over = capacity_strain(assets, connections, months=2).set_index("asset_id")
+    assert over.loc["A", "strain"] == pytest.approx(1.5) and over.loc["A", "over_capacity"]
+    assert providers_over_capacity(over) == 1
+
+
+def test_strain_derives_from_disclosed_counts():
+    assets, connections = _data()
+    out = capacity_strain(assets, connections, months=3, level=Level.ROUND).set_index("asset_id")
+    assert out.loc["B", "connections"] == 10  # 12 rounds to 10
+    assert out.loc["B", "strain"] == pytest.approx(10 / 3 / 20)
+    assert pd.isna(out.loc["C", "connections"])  # 3 people: hidden
+    assert pd.isna(out.loc["C", "demand_per_month"])
+    assert pd.isna(out.loc["A", "turned_away_or_waiting"])  # 5 people: hidden

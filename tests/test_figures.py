@@ -1,0 +1,66 @@
+import geopandas as gpd
+import pandas as pd
+from shapely.geometry import box
+
+from socialrx.figures import (
+    asset_map,
+    asset_popup_html,
+    capacity_chart,
+    monthly_referrals_chart,
+    outcome_change_chart,
+    pathway_sankey,
+)
+
+EVIL = "Tom's <script>alert(1)</script> `${x}` C:\\users"
+
+
+def _assets():
+    return pd.DataFrame({
+        "asset_id": ["A1", "A2"], "name": [EVIL, "Walk"], "category": ["physical activity", "other"],
+        "status": ["active", "inactive"], "latitude": [53.43, None], "longitude": [-1.35, None],
+        "url": ["javascript:alert(1)", "https://example.org"], "schedule": ["Tue", None],
+        "cost": ["free", None], "stale": [True, False],
+    })  # fmt: skip
+
+
+def test_asset_map_escapes_every_file_value():
+    areas = gpd.GeoDataFrame({"area_code": ["E01"], "area_name": [EVIL]},
+                             geometry=[box(-1.4, 53.4, -1.3, 53.5)], crs="EPSG:4326")  # fmt: skip
+    html = asset_map(_assets(), areas, pd.Series({"E01": 3}), "IMD decile").get_root().render()
+    assert "<script>alert(1)</script>" not in html
+    assert "${x}" not in html and "`${x}`" not in html
+    assert "C:\\users" not in html and "C:\\\\users" not in html
+    assert "Tom&#x27;s &lt;script&gt;" in html
+    assert "javascript:alert" not in html
+    assert "Not verified in the last 12 months" in html
+    assert html.count("L.circleMarker") == 1  # the unplaced asset is not drawn
+
+
+def test_popup_links_only_http():
+    assert "<a href" not in asset_popup_html(_assets().iloc[0].to_dict())
+    assert '<a href="https://example.org"' in asset_popup_html(_assets().iloc[1].to_dict())
+
+
+def test_asset_map_with_no_placed_assets_and_no_areas():
+    html = asset_map(_assets().iloc[1:]).get_root().render()
+    assert "L.circleMarker" not in html and "leaflet" in html.lower()
+
+
+def test_charts_have_titles_and_axis_labels():
+    monthly = pd.DataFrame({"month": pd.to_datetime(["2024-01-01", "2024-02-01"]), "referrals": [10.0, None]})
+    fig = monthly_referrals_chart(monthly)
+    assert fig.layout.title.text == "Referrals per month"
+    assert fig.layout.xaxis.title.text == "Month" and "Referrals" in fig.layout.yaxis.title.text
+    strain = pd.DataFrame({"name": ["a"], "capacity_per_month": [5], "demand_per_month": [7.5], "strain": [1.5]})
+    assert capacity_chart(strain).layout.xaxis.title.text == "People per month"
+    change = pd.DataFrame({"label": ["x"], "mean_change": [1.0], "ci_low": [0.5], "ci_high": [1.5]})
+    assert list(outcome_change_chart(change).data[0].error_y.array) == [0.5]
+
+
+def test_sankey_drops_hidden_flows():
+    links = pd.DataFrame({"step": [1, 1, 2], "source": ["gp practice", "self", "physical activity"],
+                          "target": ["physical activity", "other", "attending"],
+                          "count": pd.array([10, None, 10], dtype="Float64")})  # fmt: skip
+    sankey = pathway_sankey(links).data[0]
+    assert list(sankey.node.label) == ["gp practice", "physical activity", "attending"]
+    assert list(sankey.link.value) == [10.0, 10.0]

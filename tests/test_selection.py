@@ -1,0 +1,63 @@
+import pandas as pd
+
+from socialrx.dataset import Dataset
+from socialrx.selection import (
+    AREA,
+    PCN,
+    PRACTICE,
+    Selection,
+    default_selection,
+    selected_assets,
+    selected_connections,
+    selected_referrals,
+)
+
+
+def _dataset():
+    referrals = pd.DataFrame({
+        "referral_id": ["R1", "R2", "R3", "R4"],
+        "referral_date": pd.to_datetime(["2024-01-10", "2024-02-10", "2024-02-20", "2023-12-31"]),
+        "practice_code": ["P1", "P2", "P3", "P1"],
+        "area_code": ["A1", "A2", "A1", "A1"],
+    })  # fmt: skip
+    practices = pd.DataFrame({"practice_code": ["P1", "P2", "P3"], "pcn_code": ["N", "N", "S"]})
+    connections = pd.DataFrame({"referral_id": ["R1", "R3", "R4"], "asset_id": ["X", "X", "Y"],
+                                "referred_date": pd.to_datetime(["2024-01-20", "2024-03-01", "2024-01-02"])})  # fmt: skip
+    assets = pd.DataFrame({"asset_id": ["X", "Y"], "area_code": ["A1", "A2"]})
+    return Dataset(tables={"referrals": referrals, "practices": practices, "connections": connections,
+                           "assets": assets}, extract_date=pd.Timestamp("2024-03-31"))  # fmt: skip
+
+
+def test_period_and_place_filters():
+    data = _dataset()
+    jan_feb = Selection(pd.Timestamp("2024-01-01"), pd.Timestamp("2024-02-29"))
+    assert selected_referrals(data, jan_feb)["referral_id"].tolist() == ["R1", "R2", "R3"]
+    pcn = Selection(jan_feb.start, jan_feb.end, PCN, ("N",))
+    assert selected_referrals(data, pcn)["referral_id"].tolist() == ["R1", "R2"]
+    practice = Selection(jan_feb.start, jan_feb.end, PRACTICE, ("P3",))
+    assert selected_referrals(data, practice)["referral_id"].tolist() == ["R3"]
+    area = Selection(jan_feb.start, jan_feb.end, AREA, ("A1",))
+    assert selected_referrals(data, area)["referral_id"].tolist() == ["R1", "R3"]
+    assert selected_assets(data, area)["asset_id"].tolist() == ["X"]
+    assert selected_assets(data, pcn)["asset_id"].tolist() == ["X", "Y"]
+
+
+def test_connections_filtered_by_sent_date_and_person_place():
+    data = _dataset()
+    jan = Selection(pd.Timestamp("2024-01-01"), pd.Timestamp("2024-01-31"))
+    assert selected_connections(data, jan)["referral_id"].tolist() == ["R1", "R4"]
+    s_pcn = Selection(jan.start, pd.Timestamp("2024-03-31"), PCN, ("S",))
+    assert selected_connections(data, s_pcn)["referral_id"].tolist() == ["R3"]
+
+
+def test_previous_period_has_the_same_length():
+    sel = Selection(pd.Timestamp("2024-03-01"), pd.Timestamp("2024-03-31"))
+    prev = sel.previous()
+    assert (prev.start, prev.end) == (pd.Timestamp("2024-01-30"), pd.Timestamp("2024-02-29"))
+    assert round(sel.months, 3) == round(31 / 30.4375, 3)
+
+
+def test_default_selection_is_the_last_12_months_to_the_extract():
+    sel = default_selection(_dataset())
+    assert sel.end == pd.Timestamp("2024-03-31")
+    assert sel.start == pd.Timestamp("2023-12-31")  # no earlier than the first referral
