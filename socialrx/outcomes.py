@@ -45,7 +45,8 @@ def paired_change(outcomes: pd.DataFrame, level: Level = Level.OFF) -> pd.DataFr
     scored = on_analysis_scale(outcomes)
     pairs = paired_scores(outcomes)
     rows = []
-    for measure in [m for m in vocab.MEASURES if m in set(scored["measure"])]:
+    present = set(scored["measure"].unique())
+    for measure in [m for m in vocab.MEASURES if m in present]:
         mine = scored[scored["measure"] == measure]
         pair = pairs[pairs["measure"] == measure]
         n = len(pair)

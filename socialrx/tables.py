@@ -10,8 +10,9 @@ import pandas as pd
 
 from socialrx import parsing
 from socialrx.problems import Report
-from socialrx.schema import BOOL, CHOICE, CHOICES, DATE, DECIMAL, INT, POSTCODE, Column, Table
+from socialrx.schema import BOOL, CHOICE, CHOICES, CODE, DATE, DECIMAL, INT, POSTCODE, Column, Table
 
+ID_DTYPE = pd.StringDtype("python")
 ROW = "_row"  # the row number in the user's file (header = row 1), kept for later checks
 
 
@@ -52,11 +53,16 @@ def _choices(values: pd.Series, column: Column) -> tuple[pd.Series, pd.Series]:
     return parsed, parsed.isna() & ~parsing.blank(values)
 
 
-def parse_column(values: pd.Series, column: Column) -> tuple[pd.Series, pd.Series, str]:
-    """(typed values, mask of unreadable cells, what is allowed) for one column."""
+def parse_column(
+    values: pd.Series, column: Column
+) -> tuple[pd.Series, pd.Series, str | pd.Series]:
+    """(typed values, mask of unreadable cells, what is allowed) for one column.
+
+    For dates "what is allowed" is per cell, because the reasons differ (a two-digit year,
+    a month-first date, 31/02) and the user needs the one that applies to each cell."""
     if column.kind == DATE:
         dates, errors = parsing.parse_dates(values)
-        return dates, errors.notna(), parsing.DATE_ALLOWED
+        return dates, errors.notna(), errors
     if column.kind == BOOL:
         parsed, bad = parsing.parse_bools(values)
         return parsed, bad, "allowed: yes/no, y/n, true/false, 1/0"
@@ -85,12 +91,19 @@ def parse_column(values: pd.Series, column: Column) -> tuple[pd.Series, pd.Serie
         parsed, bad = _choices(values, column)
         return parsed, bad, "allowed, separated by ';': " + ", ".join(column.allowed)
     text = values.astype("string").str.strip()
-    return text.where(text != ""), pd.Series(False, index=values.index), ""
+    text = text.where(text != "")
+    if column.kind == CODE:  # ids are matched across tables: python strings hash-join faster
+        text = text.astype(ID_DTYPE)
+    return text, pd.Series(False, index=values.index), ""
 
 
 def type_table(raw: pd.DataFrame, table: Table, file: str, report: Report) -> pd.DataFrame | None:
-    """The raw text table typed by its spec, or None if a required column is missing."""
+    """The raw text table typed by its spec, or None if a required column is missing.
+
+    Rows with every cell empty (blank lines, the `,,,,` rows Excel leaves at the end of a
+    sheet) are not data: they are dropped silently, keeping the row numbers of the rest."""
     frame = rename_headers(raw, table)
+    frame = frame[~frame.eq("").all(axis=1)] if len(frame.columns) else frame
     missing = [c.name for c in table.columns if c.required and c.name not in frame.columns]
     if missing:
         found = ", ".join(map(str, raw.columns[:12])) or "none"
@@ -108,8 +121,10 @@ def type_table(raw: pd.DataFrame, table: Table, file: str, report: Report) -> pd
         parsed, bad, allowed = parse_column(values, column)
         if bad.any():
             fate = "row left out" if column.required else "value not used"
-            report.add_rows(file, column.name, typed.loc[bad, ROW], values[bad],
-                            f"not understood ({allowed}); {fate}")  # fmt: skip
+            why = allowed[bad] if isinstance(allowed, pd.Series) else pd.Series(allowed, bad[bad].index)
+            for reason, rows in why.groupby(why, sort=False).groups.items():
+                report.add_rows(file, column.name, typed.loc[rows, ROW], values[rows],
+                                f"not understood ({reason}); {fate}")  # fmt: skip
         if column.default is not None:
             parsed = parsed.fillna(column.default)
         if column.required:

@@ -1,0 +1,64 @@
+"""Benchmark: build the demo at scale, load it back, and compute the overview on it.
+
+Each step runs in a fresh process so its peak memory (max RSS) is its own. Prints a Markdown
+table for the README. Usage: python benchmarks/bench_demo.py [--referrals 1000000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+STEP = r"""
+import json, resource, sys, time
+step, folder, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+started = time.perf_counter()
+if step == "generate":
+    from socialrx.demo import write_demo
+    rows = write_demo(folder, referrals=n, seed=1)
+    detail = f"{rows['referrals']:,} referrals, {rows['connections']:,} connections, {rows['outcomes']:,} outcome rows"
+elif step == "load":
+    from socialrx.loader import load_folder
+    dataset, report = load_folder(folder)
+    detail = f"{len(report.errors)} errors, {len(dataset.table('referrals')):,} referrals typed and checked"
+else:
+    from socialrx.loader import load_folder
+    from socialrx.overview import headline_figures
+    from socialrx.selection import default_selection
+    from socialrx.disclosure import Level
+    dataset, _ = load_folder(folder)
+    started = time.perf_counter()
+    figures = headline_figures(dataset, default_selection(dataset), Level.ROUND)
+    detail = "5 headline figures, this and the previous 12 months"
+seconds = time.perf_counter() - started
+peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({"step": step, "seconds": seconds, "peak_mb": peak_mb, "detail": detail}))
+"""
+
+
+def run(step: str, folder: Path, referrals: int) -> dict:
+    root = Path(__file__).resolve().parent.parent
+    out = subprocess.run([sys.executable, "-c", STEP, step, str(folder), str(referrals)], cwd=root,
+                         check=True, capture_output=True, text=True)  # fmt: skip
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--referrals", type=int, default=1_000_000)
+    args = parser.parse_args()
+    print("| step | referrals | time (s) | peak memory (MB) | what |")
+    print("|---|---|---|---|---|")
+    with tempfile.TemporaryDirectory() as tmp:
+        for step in ("generate", "load", "overview"):
+            result = run(step, Path(tmp), args.referrals)
+            print(f"| {step} | {args.referrals:,} | {result['seconds']:.1f} | {result['peak_mb']:,.0f} "
+                  f"| {result['detail']} |", flush=True)  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
