@@ -5,7 +5,6 @@ import streamlit as st
 
 from socialrx import ui
 from socialrx.disclosure import shown
-from socialrx.overview import headline_figures
 
 st.set_page_config(page_title="socialrx: social prescribing", page_icon=":material/diversity_3:",
                    layout="wide")  # fmt: skip
@@ -17,7 +16,8 @@ def overview() -> None:
     ui.page_header("Social prescribing overview", context,
                    "The headline figures for the chosen place and period, each compared with "
                    "the same length of time just before it.")  # fmt: skip
-    figures = headline_figures(context.dataset, context.selection, context.level)
+    dataset = context.dataset
+    figures = ui.headline_figures(dataset, dataset.content_hash, context.selection, context.level)
     for column, figure in zip(st.columns(len(figures)), figures, strict=True):
         change = figure.change
         column.metric(

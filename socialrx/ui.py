@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from socialrx import disclosure, selection
+from socialrx import disclosure, overview, selection
 from socialrx.dataset import Dataset
 from socialrx.disclosure import Level
 from socialrx.escape import csv_bytes
@@ -158,6 +158,12 @@ def sidebar() -> Context | None:
     start, end = _period(dataset)
     level = _level()
     return Context(dataset, report, Selection(start, end, kind, codes), level)
+
+
+@st.cache_data(show_spinner="Computing headline figures", max_entries=64, ttl=timedelta(hours=1))
+def headline_figures(_dataset: Dataset, content_hash: str, chosen: Selection, level: Level) -> list:
+    """The overview's figures, cached per dataset, place, period and disclosure level."""
+    return overview.headline_figures(_dataset, chosen, level)
 
 
 def remember(context: Context) -> None:
