@@ -6,16 +6,20 @@ import streamlit as st
 from socialrx import ui
 from socialrx.disclosure import shown
 
-st.set_page_config(page_title="socialrx: social prescribing", page_icon=":material/diversity_3:",
-                   layout="wide")  # fmt: skip
+st.set_page_config(
+    page_title="socialrx: social prescribing", page_icon=":material/diversity_3:", layout="wide"
+)
 
 
 def overview() -> None:
     """Headline figures for the chosen place and period, each against the previous period."""
     context = ui.current()
-    ui.page_header("Social prescribing overview", context,
-                   "The headline figures for the chosen place and period, each compared with "
-                   "the same length of time just before it.")  # fmt: skip
+    ui.page_header(
+        "Social prescribing overview",
+        context,
+        "The headline figures for the chosen place and period, each compared with "
+        "the same length of time just before it.",
+    )
     dataset = context.dataset
     figures = ui.headline_figures(dataset, dataset.content_hash, context.selection, context.level)
     for column, figure in zip(st.columns(len(figures)), figures, strict=True):
@@ -29,30 +33,44 @@ def overview() -> None:
             border=True,
         )
     previous = context.selection.previous()
-    st.caption(f"Arrows compare with {previous.start:%d %b %Y} to {previous.end:%d %b %Y}. "
-               "`*` means a figure rests on 1 to 7 people and is hidden; counts of people are "
-               "rounded to the nearest 5 unless disclosure control says otherwise.")  # fmt: skip
-    rows = [{"figure": f.name, "value": f.value, "previous period": f.previous,
-             "change": f.change} for f in figures]  # fmt: skip
+    st.caption(
+        f"Arrows compare with {previous.start:%d %b %Y} to {previous.end:%d %b %Y}. "
+        "`*` means a figure rests on 1 to 7 people and is hidden; counts of people are "
+        "rounded to the nearest 5 unless disclosure control says otherwise."
+    )
+    rows = [
+        {"figure": f.name, "value": f.value, "previous period": f.previous, "change": f.change}
+        for f in figures
+    ]
     ui.download(pd.DataFrame(rows), "overview_headlines", "Download these figures (CSV)")
 
 
 PAGES = [
-    st.Page(overview, title="Overview", icon=":material/dashboard:", url_path="overview", default=True),
+    st.Page(
+        overview, title="Overview", icon=":material/dashboard:", url_path="overview", default=True
+    ),
     st.Page("pages/asset_map.py", title="Asset map", icon=":material/map:", url_path="asset-map"),
-    st.Page("pages/referral_flows.py", title="Referral flows", icon=":material/call_split:",
-            url_path="referral-flows"),
+    st.Page(
+        "pages/referral_flows.py",
+        title="Referral flows",
+        icon=":material/call_split:",
+        url_path="referral-flows",
+    ),
     st.Page("pages/capacity.py", title="Capacity", icon=":material/speed:", url_path="capacity"),
-    st.Page("pages/outcomes.py", title="Outcomes", icon=":material/trending_up:", url_path="outcomes"),
+    st.Page(
+        "pages/outcomes.py", title="Outcomes", icon=":material/trending_up:", url_path="outcomes"
+    ),
     st.Page("pages/data.py", title="Data", icon=":material/table_view:", url_path="data"),
-]  # fmt: skip
+]
 
 navigation = st.navigation(PAGES)
 context = ui.sidebar()
 if context is None:
     st.title("socialrx")
-    st.info("Choose a data source in the sidebar: the data folder, or upload your own files "
-            "(assets.csv at least).")  # fmt: skip
+    st.info(
+        "Choose a data source in the sidebar: the data folder, or upload your own files "
+        "(assets.csv at least)."
+    )
     st.stop()
 ui.remember(context)
 navigation.run()

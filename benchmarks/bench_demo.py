@@ -20,11 +20,13 @@ started = time.perf_counter()
 if step == "generate":
     from socialrx.demo import write_demo
     rows = write_demo(folder, referrals=n, seed=1)
-    detail = f"{rows['referrals']:,} referrals, {rows['connections']:,} connections, {rows['outcomes']:,} outcome rows"
+    detail = (f"{rows['referrals']:,} referrals, {rows['connections']:,} connections, "
+              f"{rows['outcomes']:,} outcome rows")
 elif step == "load":
     from socialrx.loader import load_folder
     dataset, report = load_folder(folder)
-    detail = f"{len(report.errors)} errors, {len(dataset.table('referrals')):,} referrals typed and checked"
+    typed = len(dataset.table("referrals"))
+    detail = f"{len(report.errors)} errors, {typed:,} referrals typed and checked"
 else:
     from socialrx.loader import load_folder
     from socialrx.overview import headline_figures
@@ -42,8 +44,13 @@ print(json.dumps({"step": step, "seconds": seconds, "peak_mb": peak_mb, "detail"
 
 def run(step: str, folder: Path, referrals: int) -> dict:
     root = Path(__file__).resolve().parent.parent
-    out = subprocess.run([sys.executable, "-c", STEP, step, str(folder), str(referrals)], cwd=root,
-                         check=True, capture_output=True, text=True)  # fmt: skip
+    out = subprocess.run(
+        [sys.executable, "-c", STEP, step, str(folder), str(referrals)],
+        cwd=root,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -56,8 +63,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for step in ("generate", "load", "overview"):
             result = run(step, Path(tmp), args.referrals)
-            print(f"| {step} | {args.referrals:,} | {result['seconds']:.1f} | {result['peak_mb']:,.0f} "
-                  f"| {result['detail']} |", flush=True)  # fmt: skip
+            print(
+                f"| {step} | {args.referrals:,} | {result['seconds']:.1f} "
+                f"| {result['peak_mb']:,.0f} | {result['detail']} |",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

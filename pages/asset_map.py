@@ -10,14 +10,22 @@ from socialrx.referrals import referral_rate_by_area
 from socialrx.selection import selected_assets, selected_referrals
 
 context = ui.current()
-ui.page_header("Asset map", context, "Community assets by category, over small areas shaded by "
-               "deprivation or by referrals per 1,000 adults. Click a point for details.")  # fmt: skip
+ui.page_header(
+    "Asset map",
+    context,
+    "Community assets by category, over small areas shaded by "
+    "deprivation or by referrals per 1,000 adults. Click a point for details.",
+)
 dataset = context.dataset
 assets = selected_assets(dataset, context.selection)
 
 left, middle, right = st.columns([3, 2, 2])
-categories = left.multiselect("Categories", [c for c in vocab.ASSET_CATEGORIES if c in set(assets["category"])],
-                              key="map_categories", placeholder="All categories")  # fmt: skip
+categories = left.multiselect(
+    "Categories",
+    [c for c in vocab.ASSET_CATEGORIES if c in set(assets["category"])],
+    key="map_categories",
+    placeholder="All categories",
+)
 include_inactive = middle.toggle("Include inactive and closed assets", key="map_inactive")
 shades = {"none": "No shading"}
 stats = dataset.table("area_stats")
@@ -25,8 +33,13 @@ if dataset.has("areas") and stats["imd_decile"].notna().any():
     shades["imd"] = "IMD decile (1 = most deprived)"
 if dataset.has("areas") and stats["population_adult"].notna().any() and dataset.has("referrals"):
     shades["rate"] = "Referrals per 1,000 adults (period)"
-shade = right.selectbox("Shade areas by", list(shades), format_func=shades.get, key="map_shade",
-                        index=min(1, len(shades) - 1))  # fmt: skip
+shade = right.selectbox(
+    "Shade areas by",
+    list(shades),
+    format_func=shades.get,
+    key="map_shade",
+    index=min(1, len(shades) - 1),
+)
 
 shown_assets = assets
 if categories:
@@ -39,7 +52,9 @@ if shade == "imd":
     values, label = stats.set_index("area_code")["imd_decile"], "IMD decile"
 elif shade == "rate":
     rates = referral_rate_by_area(selected_referrals(dataset, context.selection), stats)
-    rates["rate_per_1000"] = disclosed_rate(rates["referrals"], rates["population_adult"], context.level, 1000)
+    rates["rate_per_1000"] = disclosed_rate(
+        rates["referrals"], rates["population_adult"], context.level, 1000
+    )
     values, label = rates.set_index("area_code")["rate_per_1000"], "Referrals per 1,000"
 
 fmap = asset_map(shown_assets, dataset.areas, values, label, lower_is_darker=shade == "imd")
@@ -53,11 +68,27 @@ st.caption(
 )
 stale = int(shown_assets["stale"].fillna(False).sum())
 if stale:
-    st.warning(f"{stale:,} asset records were last verified more than 12 months before the extract "
-               "date: check they still run.")  # fmt: skip
+    st.warning(
+        f"{stale:,} asset records were last verified more than 12 months before the extract "
+        "date: check they still run."
+    )
 
 st.subheader("Assets")
-table = shown_assets[["asset_id", "name", "category", "delivery", "status", "organisation_id",
-                      "schedule", "cost", "capacity_per_month", "last_verified", "stale", "area_code"]]  # fmt: skip
+table = shown_assets[
+    [
+        "asset_id",
+        "name",
+        "category",
+        "delivery",
+        "status",
+        "organisation_id",
+        "schedule",
+        "cost",
+        "capacity_per_month",
+        "last_verified",
+        "stale",
+        "area_code",
+    ]
+]
 st.dataframe(table, hide_index=True, width="stretch")
 ui.download(table, "assets")

@@ -7,8 +7,11 @@ from socialrx import ui
 from socialrx.schema import PERSON_LEVEL, TABLES
 
 context = ui.current()
-ui.page_header("Data", context, "What was loaded, every problem found in the files, and what "
-               "each table is for.")  # fmt: skip
+ui.page_header(
+    "Data",
+    context,
+    "What was loaded, every problem found in the files, and what each table is for.",
+)
 dataset, report = context.dataset, context.report
 
 rows = []
@@ -16,33 +19,60 @@ for name, table in TABLES.items():
     if name == "dataset":
         continue
     loaded = dataset.has(name)
-    count = (len(dataset.areas) if name == "areas" else len(dataset.table(name))) if loaded else None
-    rows.append({"table": table.file, "loaded": "yes" if loaded else "no",
-                 "rows": count, "person-level": "yes" if name in PERSON_LEVEL else "no"})  # fmt: skip
+    count = (
+        (len(dataset.areas) if name == "areas" else len(dataset.table(name))) if loaded else None
+    )
+    rows.append(
+        {
+            "table": table.file,
+            "loaded": "yes" if loaded else "no",
+            "rows": count,
+            "person-level": "yes" if name in PERSON_LEVEL else "no",
+        }
+    )
 summary = pd.DataFrame(rows)
 st.dataframe(summary, hide_index=True, width="stretch")
-st.caption(f"Extract date: {dataset.extract_date:%d %b %Y}. " if dataset.extract_date is not None else "")
+st.caption(
+    f"Extract date: {dataset.extract_date:%d %b %Y}. " if dataset.extract_date is not None else ""
+)
 
 st.subheader(f"Problems ({len(report.errors):,} errors, {len(report.warnings):,} warnings)")
 if report.problems:
-    problems = pd.DataFrame([{"severity": p.severity, "file": p.file, "row": p.row,
-                              "column": p.column, "value": p.value, "problem": p.message}
-                             for p in report.errors + report.warnings])  # fmt: skip
+    problems = pd.DataFrame(
+        [
+            {
+                "severity": p.severity,
+                "file": p.file,
+                "row": p.row,
+                "column": p.column,
+                "value": p.value,
+                "problem": p.message,
+            }
+            for p in report.errors + report.warnings
+        ]
+    )
     st.dataframe(problems, hide_index=True, width="stretch")
     ui.download(problems, "validation_report", "Download the problem list (CSV)")
-    st.caption("Row numbers count the header as row 1, as a spreadsheet does. Rows with errors in "
-               "required columns are left out; everything else loaded is used.")  # fmt: skip
+    st.caption(
+        "Row numbers count the header as row 1, as a spreadsheet does. Rows with errors in "
+        "required columns are left out; everything else loaded is used."
+    )
 else:
     st.success("No problems found.")
 
 st.subheader("Tables")
-name = st.selectbox("Table", [n for n in TABLES if n not in ("dataset", "areas") and dataset.has(n)],
-                    key="data_table")  # fmt: skip
+name = st.selectbox(
+    "Table",
+    [n for n in TABLES if n not in ("dataset", "areas") and dataset.has(n)],
+    key="data_table",
+)
 if name:
     frame = dataset.table(name)
     if name in PERSON_LEVEL:
-        st.info("Person-level rows are not shown or exported here; the other pages show "
-                "disclosure-controlled summaries.")  # fmt: skip
+        st.info(
+            "Person-level rows are not shown or exported here; the other pages show "
+            "disclosure-controlled summaries."
+        )
     else:
         st.dataframe(frame.head(1000), hide_index=True, width="stretch")
         ui.download(frame, name)

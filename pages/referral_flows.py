@@ -14,48 +14,74 @@ from socialrx.referrals import (
 from socialrx.selection import selected_referrals
 
 context = ui.current()
-ui.page_header("Referral flows", context, "How many people were referred, by whom, from which "
-               "practices and areas, and where they were sent.")  # fmt: skip
+ui.page_header(
+    "Referral flows",
+    context,
+    "How many people were referred, by whom, from which "
+    "practices and areas, and where they were sent.",
+)
 dataset, level = context.dataset, context.level
 if ui.needs(context, "referrals"):
     referrals = selected_referrals(dataset, context.selection)
     monthly = monthly_referrals(referrals)
     monthly["referrals"] = disclose_counts(monthly["referrals"], level)
-    ui.chart(monthly_referrals_chart(monthly),
-             "How to read this: each point is the number of referrals received that month, "
-             "rounded to 5; a gap is a month with 1-7 referrals (hidden).",
-             ui.shown_table(monthly, ["referrals"]), "referrals_per_month")  # fmt: skip
+    ui.chart(
+        monthly_referrals_chart(monthly),
+        "How to read this: each point is the number of referrals received that month, "
+        "rounded to 5; a gap is a month with 1-7 referrals (hidden).",
+        ui.shown_table(monthly, ["referrals"]),
+        "referrals_per_month",
+    )
 
     st.subheader("Where people were sent")
     links = pathway_flows(referrals, dataset.table("connections"), dataset.table("assets"))
     links["count"] = disclose_counts(links["count"], level)
-    ui.chart(pathway_sankey(links),
-             "How to read this: left, who referred; middle, the kind of asset each person was "
-             "sent to (a person sent to two assets counts twice); right, what happened there. "
-             "Band widths are counts rounded to 5; flows of 1-7 are left out.",
-             ui.shown_table(links, ["count"]), "referral_pathways")  # fmt: skip
+    ui.chart(
+        pathway_sankey(links),
+        "How to read this: left, who referred; middle, the kind of asset each person was "
+        "sent to (a person sent to two assets counts twice); right, what happened there. "
+        "Band widths are counts rounded to 5; flows of 1-7 are left out.",
+        ui.shown_table(links, ["count"]),
+        "referral_pathways",
+    )
 
     if dataset.has("practices"):
         st.subheader("Referrals by practice")
         by_practice = referral_rate_per_1000(referrals, dataset.table("practices"))
-        by_practice["rate_per_1000"] = disclosed_rate(by_practice["referrals"], by_practice["list_size"],
-                                                      level, 1000)  # fmt: skip
+        by_practice["rate_per_1000"] = disclosed_rate(
+            by_practice["referrals"], by_practice["list_size"], level, 1000
+        )
         by_practice["referrals"] = disclose_counts(by_practice["referrals"], level)
-        st.dataframe(ui.shown_table(by_practice, ["referrals", "rate_per_1000"]), hide_index=True,
-                     width="stretch", column_config={"rate_per_1000": st.column_config.NumberColumn(
-                         "Referrals per 1,000 registered adults", format="%.1f")})  # fmt: skip
-        st.caption("Referrals in the period per 1,000 registered adults (list size). Practices "
-                   "near the bottom hardly refer: a conversation worth having.")  # fmt: skip
-        ui.download(ui.shown_table(by_practice, ["referrals", "rate_per_1000"]), "referrals_by_practice")
+        st.dataframe(
+            ui.shown_table(by_practice, ["referrals", "rate_per_1000"]),
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "rate_per_1000": st.column_config.NumberColumn(
+                    "Referrals per 1,000 registered adults", format="%.1f"
+                )
+            },
+        )
+        st.caption(
+            "Referrals in the period per 1,000 registered adults (list size). Practices "
+            "near the bottom hardly refer: a conversation worth having."
+        )
+        ui.download(
+            ui.shown_table(by_practice, ["referrals", "rate_per_1000"]), "referrals_by_practice"
+        )
 
     stats = dataset.table("area_stats")
     if stats["imd_decile"].notna().any():
         by_decile = referrals_by_deprivation(referrals, stats)
-        by_decile["rate_per_1000"] = disclosed_rate(by_decile["referrals"], by_decile["population_adult"],
-                                                    level, 1000)  # fmt: skip
+        by_decile["rate_per_1000"] = disclosed_rate(
+            by_decile["referrals"], by_decile["population_adult"], level, 1000
+        )
         by_decile["referrals"] = disclose_counts(by_decile["referrals"], level)
-        ui.chart(rate_by_decile_chart(by_decile),
-                 "How to read this: referrals in the period per 1,000 adults living in each IMD "
-                 "decile; decile 1 is the most deprived 10% of areas in England. Bars falling to "
-                 "the right mean referrals reach the most deprived areas most.",
-                 ui.shown_table(by_decile, ["referrals", "rate_per_1000"]), "referrals_by_deprivation")  # fmt: skip
+        ui.chart(
+            rate_by_decile_chart(by_decile),
+            "How to read this: referrals in the period per 1,000 adults living in each IMD "
+            "decile; decile 1 is the most deprived 10% of areas in England. Bars falling to "
+            "the right mean referrals reach the most deprived areas most.",
+            ui.shown_table(by_decile, ["referrals", "rate_per_1000"]),
+            "referrals_by_deprivation",
+        )

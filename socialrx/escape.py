@@ -45,7 +45,9 @@ def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
     does not run them as formulas; numbers stay numbers (a negative change is not a formula)."""
     out = frame.copy()
     for column in out.columns:
-        if pd.api.types.is_numeric_dtype(out[column]) or pd.api.types.is_datetime64_any_dtype(out[column]):
+        if pd.api.types.is_numeric_dtype(out[column]) or pd.api.types.is_datetime64_any_dtype(
+            out[column]
+        ):
             continue
         text = out[column]
         risky = text.map(lambda v: isinstance(v, str) and v.startswith(_FORMULA_START))

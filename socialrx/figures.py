@@ -15,7 +15,17 @@ from socialrx.escape import html_link, html_text
 
 OKABE_ITO = ("#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000")
 # Sequential blues (ColorBrewer, colour-blind safe) for choropleths, light to dark.
-BLUES = ("#f7fbff", "#deebf7", "#c6dbef", "#9ecae1", "#6baed6", "#4292c6", "#2171b5", "#08519c", "#08306b")
+BLUES = (
+    "#f7fbff",
+    "#deebf7",
+    "#c6dbef",
+    "#9ecae1",
+    "#6baed6",
+    "#4292c6",
+    "#2171b5",
+    "#08519c",
+    "#08306b",
+)
 # Asset categories share the 8 Okabe-Ito colours; the legend pairs each with its name.
 CATEGORY_COLOURS = {c: OKABE_ITO[i % len(OKABE_ITO)] for i, c in enumerate(vocab.ASSET_CATEGORIES)}
 MAP_CENTRE_UK = (52.8, -1.5)
@@ -34,7 +44,10 @@ def _shade(values: pd.Series, reverse: bool = False) -> tuple[pd.Series, list[tu
     bins = pd.qcut(valid.rank(method="first"), classes, labels=False)
     colours = pd.Series("#dddddd", index=values.index)
     colours[valid.index] = [palette[int(b * 6 / max(classes - 1, 1))] for b in bins]
-    breaks = [(float(valid[bins == b].max()), palette[int(b * 6 / max(classes - 1, 1))]) for b in range(classes)]
+    breaks = [
+        (float(valid[bins == b].max()), palette[int(b * 6 / max(classes - 1, 1))])
+        for b in range(classes)
+    ]
     return colours, breaks
 
 
@@ -63,14 +76,18 @@ def asset_map(
     `area_values` is indexed by area_code; areas without a value are grey."""
     placed = assets.dropna(subset=["latitude", "longitude"])
     if len(placed):
-        bounds = [[placed["latitude"].min(), placed["longitude"].min()],
-                  [placed["latitude"].max(), placed["longitude"].max()]]  # fmt: skip
+        bounds = [
+            [placed["latitude"].min(), placed["longitude"].min()],
+            [placed["latitude"].max(), placed["longitude"].max()],
+        ]
     elif areas is not None and len(areas):
         minx, miny, maxx, maxy = areas.total_bounds
         bounds = [[miny, minx], [maxy, maxx]]
     else:
         bounds = None
-    fmap = folium.Map(location=MAP_CENTRE_UK, zoom_start=6, tiles="OpenStreetMap", control_scale=True)
+    fmap = folium.Map(
+        location=MAP_CENTRE_UK, zoom_start=6, tiles="OpenStreetMap", control_scale=True
+    )
     if bounds:
         fmap.fit_bounds(bounds)
     if areas is not None and len(areas):
@@ -102,8 +119,10 @@ def asset_map(
 
 def asset_popup_html(asset: dict) -> str:
     """The popup of one asset: every value escaped, the link only if it is http(s)."""
-    lines = [f"<b>{html_link(asset.get('url'), asset.get('name'))}</b>",
-             html_text(asset.get("category"))]  # fmt: skip
+    lines = [
+        f"<b>{html_link(asset.get('url'), asset.get('name'))}</b>",
+        html_text(asset.get("category")),
+    ]
     for label, key in (("Status", "status"), ("When", "schedule"), ("Cost", "cost")):
         value = asset.get(key)
         if value is not None and not pd.isna(value):
@@ -115,18 +134,27 @@ def asset_popup_html(asset: dict) -> str:
 
 def _add_areas(fmap, areas, area_values, value_label, lower_is_darker) -> None:
     shown = areas[["area_code", "area_name", "geometry"]].copy()
-    values = shown["area_code"].map(area_values) if area_values is not None else pd.Series(pd.NA, index=shown.index)
+    values = (
+        shown["area_code"].map(area_values)
+        if area_values is not None
+        else pd.Series(pd.NA, index=shown.index)
+    )
     colours, breaks = _shade(values, reverse=lower_is_darker)
     shown["fill"] = colours.to_numpy()
     shown["label"] = [
-        f"{html_text(name)} ({html_text(code)})" + ("" if pd.isna(v) else f": {html_text(value_label)} {v:,.1f}")
+        f"{html_text(name)} ({html_text(code)})"
+        + ("" if pd.isna(v) else f": {html_text(value_label)} {v:,.1f}")
         for name, code, v in zip(shown["area_name"], shown["area_code"], values, strict=True)
     ]
     folium.GeoJson(
         shown[["label", "fill", "geometry"]].to_json(),
         name=html_text(value_label or "Areas"),
-        style_function=lambda f: {"fillColor": f["properties"]["fill"], "color": "#666666",
-                                  "weight": 0.5, "fillOpacity": 0.55},  # fmt: skip
+        style_function=lambda f: {
+            "fillColor": f["properties"]["fill"],
+            "color": "#666666",
+            "weight": 0.5,
+            "fillOpacity": 0.55,
+        },
         tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False),
     ).add_to(fmap)
     if breaks:
@@ -137,72 +165,141 @@ def _add_areas(fmap, areas, area_values, value_label, lower_is_darker) -> None:
 
 
 def _layout(fig: go.Figure, title: str, x: str, y: str) -> go.Figure:
-    fig.update_layout(title=title, xaxis_title=x, yaxis_title=y, template="plotly_white",
-                      margin={"l": 60, "r": 20, "t": 60, "b": 50}, colorway=list(OKABE_ITO))  # fmt: skip
+    fig.update_layout(
+        title=title,
+        xaxis_title=x,
+        yaxis_title=y,
+        template="plotly_white",
+        margin={"l": 60, "r": 20, "t": 60, "b": 50},
+        colorway=list(OKABE_ITO),
+    )
     return fig
 
 
 def monthly_referrals_chart(monthly: pd.DataFrame) -> go.Figure:
     """Referrals per month (hidden months show as gaps)."""
-    fig = go.Figure(go.Scatter(x=monthly["month"], y=monthly["referrals"].astype(float),
-                               mode="lines+markers", name="Referrals", connectgaps=False))  # fmt: skip
+    fig = go.Figure(
+        go.Scatter(
+            x=monthly["month"],
+            y=monthly["referrals"].astype(float),
+            mode="lines+markers",
+            name="Referrals",
+            connectgaps=False,
+        )
+    )
     return _layout(fig, "Referrals per month", "Month", "Referrals (people, rounded)")
 
 
 def rate_by_decile_chart(table: pd.DataFrame) -> go.Figure:
     """Referrals per 1,000 adults by IMD decile, most deprived on the left."""
-    fig = go.Figure(go.Bar(x=table["imd_decile"].astype(str), y=table["rate_per_1000"].astype(float),
-                           marker_color=OKABE_ITO[4]))  # fmt: skip
-    return _layout(fig, "Referral rate by deprivation", "IMD decile (1 = most deprived 10%)",
-                   "Referrals per 1,000 adults")  # fmt: skip
+    fig = go.Figure(
+        go.Bar(
+            x=table["imd_decile"].astype(str),
+            y=table["rate_per_1000"].astype(float),
+            marker_color=OKABE_ITO[4],
+        )
+    )
+    return _layout(
+        fig,
+        "Referral rate by deprivation",
+        "IMD decile (1 = most deprived 10%)",
+        "Referrals per 1,000 adults",
+    )
 
 
 def pathway_sankey(links: pd.DataFrame) -> go.Figure:
     """Referrer type -> asset category -> outcome, widths in (disclosed) connections."""
     links = links.dropna(subset=["count"])
     links = links[links["count"] > 0]
-    labels = list(dict.fromkeys(
-        [f"{s} (1)" for s in links.loc[links["step"] == 1, "source"]]
-        + [f"{t} (2)" for t in links.loc[links["step"] == 1, "target"]]
-        + [f"{s} (2)" for s in links.loc[links["step"] == 2, "source"]]
-        + [f"{t} (3)" for t in links.loc[links["step"] == 2, "target"]]
-    ))  # fmt: skip
+    labels = list(
+        dict.fromkeys(
+            [f"{s} (1)" for s in links.loc[links["step"] == 1, "source"]]
+            + [f"{t} (2)" for t in links.loc[links["step"] == 1, "target"]]
+            + [f"{s} (2)" for s in links.loc[links["step"] == 2, "source"]]
+            + [f"{t} (3)" for t in links.loc[links["step"] == 2, "target"]]
+        )
+    )
     index = {name: i for i, name in enumerate(labels)}
-    source = [index[f"{s} ({step})"] for s, step in zip(links["source"], links["step"], strict=True)]
-    target = [index[f"{t} ({step + 1})"] for t, step in zip(links["target"], links["step"], strict=True)]
+    source = [
+        index[f"{s} ({step})"] for s, step in zip(links["source"], links["step"], strict=True)
+    ]
+    target = [
+        index[f"{t} ({step + 1})"] for t, step in zip(links["target"], links["step"], strict=True)
+    ]
     colours = [OKABE_ITO[i % len(OKABE_ITO)] for i in range(len(labels))]
-    fig = go.Figure(go.Sankey(
-        node={"label": [label.rsplit(" (", 1)[0] for label in labels], "color": colours, "pad": 12},
-        link={"source": source, "target": target, "value": links["count"].astype(float).tolist()},
-    ))  # fmt: skip
-    fig.update_layout(title="Who referred, where people were sent, and what happened there",
-                      template="plotly_white", font_size=11, height=560)  # fmt: skip
+    fig = go.Figure(
+        go.Sankey(
+            node={
+                "label": [label.rsplit(" (", 1)[0] for label in labels],
+                "color": colours,
+                "pad": 12,
+            },
+            link={
+                "source": source,
+                "target": target,
+                "value": links["count"].astype(float).tolist(),
+            },
+        )
+    )
+    fig.update_layout(
+        title="Who referred, where people were sent, and what happened there",
+        template="plotly_white",
+        font_size=11,
+        height=560,
+    )
     return fig
 
 
 def capacity_chart(strain: pd.DataFrame, top: int = 20) -> go.Figure:
     """The most strained assets: demand per month against stated capacity."""
     shown = strain.dropna(subset=["strain"]).head(top).iloc[::-1]
-    fig = go.Figure([
-        go.Bar(y=shown["name"], x=shown["capacity_per_month"].astype(float), orientation="h",
-               name="Capacity per month", marker_color=OKABE_ITO[1]),
-        go.Bar(y=shown["name"], x=shown["demand_per_month"].astype(float), orientation="h",
-               name="Demand per month", marker_color=OKABE_ITO[5]),
-    ])  # fmt: skip
+    fig = go.Figure(
+        [
+            go.Bar(
+                y=shown["name"],
+                x=shown["capacity_per_month"].astype(float),
+                orientation="h",
+                name="Capacity per month",
+                marker_color=OKABE_ITO[1],
+            ),
+            go.Bar(
+                y=shown["name"],
+                x=shown["demand_per_month"].astype(float),
+                orientation="h",
+                name="Demand per month",
+                marker_color=OKABE_ITO[5],
+            ),
+        ]
+    )
     fig.update_layout(barmode="group", height=max(360, 26 * len(shown) + 120))
-    return _layout(fig, f"Demand against capacity: the {len(shown)} most strained assets",
-                   "People per month", "Asset")  # fmt: skip
+    return _layout(
+        fig,
+        f"Demand against capacity: the {len(shown)} most strained assets",
+        "People per month",
+        "Asset",
+    )
 
 
 def outcome_change_chart(table: pd.DataFrame) -> go.Figure:
     """Mean change per measure with its 95% confidence interval."""
     shown = table.dropna(subset=["mean_change"])
     mean = shown["mean_change"].astype(float)
-    fig = go.Figure(go.Bar(
-        x=shown["label"], y=mean, marker_color=OKABE_ITO[2],
-        error_y={"type": "data", "symmetric": False,
-                 "array": (shown["ci_high"].astype(float) - mean).tolist(),
-                 "arrayminus": (mean - shown["ci_low"].astype(float)).tolist()},
-    ))  # fmt: skip
-    return _layout(fig, "Mean change from baseline to latest follow-up (95% CI)", "Measure",
-                   "Change in score (points)")  # fmt: skip
+    fig = go.Figure(
+        go.Bar(
+            x=shown["label"],
+            y=mean,
+            marker_color=OKABE_ITO[2],
+            error_y={
+                "type": "data",
+                "symmetric": False,
+                "array": (shown["ci_high"].astype(float) - mean).tolist(),
+                "arrayminus": (mean - shown["ci_low"].astype(float)).tolist(),
+            },
+        )
+    )
+    return _layout(
+        fig,
+        "Mean change from baseline to latest follow-up (95% CI)",
+        "Measure",
+        "Change in score (points)",
+    )

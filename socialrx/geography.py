@@ -35,8 +35,12 @@ def area_of_points(lat: pd.Series, lon: pd.Series, areas: gpd.GeoDataFrame) -> p
     points = gpd.GeoDataFrame(
         geometry=gpd.points_from_xy(lon[placed], lat[placed]), index=lat.index[placed], crs=WGS84
     )
-    joined = gpd.sjoin(points.to_crs(BNG), areas[["area_code", "geometry"]].to_crs(BNG),
-                       how="left", predicate="within")  # fmt: skip
+    joined = gpd.sjoin(
+        points.to_crs(BNG),
+        areas[["area_code", "geometry"]].to_crs(BNG),
+        how="left",
+        predicate="within",
+    )
     joined = joined[~joined.index.duplicated(keep="first")]
     result.loc[joined.index] = joined["area_code"].astype("string")
     return result

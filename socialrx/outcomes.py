@@ -30,8 +30,16 @@ def on_analysis_scale(outcomes: pd.DataFrame) -> pd.DataFrame:
 def paired_scores(outcomes: pd.DataFrame) -> pd.DataFrame:
     """One row per referral and measure: the baseline (earliest) and the latest follow-up."""
     scored = on_analysis_scale(outcomes).sort_values("assessed_date", na_position="first")
-    base = scored[scored["timepoint"] == "baseline"].groupby(["referral_id", "measure"])["value"].first()
-    follow = scored[scored["timepoint"] == "follow_up"].groupby(["referral_id", "measure"])["value"].last()
+    base = (
+        scored[scored["timepoint"] == "baseline"]
+        .groupby(["referral_id", "measure"])["value"]
+        .first()
+    )
+    follow = (
+        scored[scored["timepoint"] == "follow_up"]
+        .groupby(["referral_id", "measure"])["value"]
+        .last()
+    )
     pairs = pd.concat({"baseline": base, "follow_up": follow}, axis=1).dropna().reset_index()
     pairs["change"] = pairs["follow_up"] - pairs["baseline"]
     return pairs
@@ -59,26 +67,51 @@ def paired_change(outcomes: pd.DataFrame, level: Level = Level.OFF) -> pd.DataFr
         else:
             low = high = np.nan
         better = change > 0 if vocab.MEASURES[measure].higher_is_better else change < 0
-        rows.append({
-            "measure": measure,
-            "label": vocab.MEASURES[measure].label,
-            "higher_is_better": vocab.MEASURES[measure].higher_is_better,
-            "with_baseline": mine.loc[mine["timepoint"] == "baseline", "referral_id"].nunique(),
-            "with_follow_up": mine.loc[mine["timepoint"] == "follow_up", "referral_id"].nunique(),
-            "paired": n,
-            "mean_baseline": pair["baseline"].mean() if n else np.nan,
-            "mean_follow_up": pair["follow_up"].mean() if n else np.nan,
-            "mean_change": mean,
-            "ci_low": low,
-            "ci_high": high,
-            "improved_pct": 100 * better.mean() if n else np.nan,
-        })  # fmt: skip
-    table = pd.DataFrame(rows, columns=["measure", "label", "higher_is_better", "with_baseline",
-                                        "with_follow_up", "paired", "mean_baseline", "mean_follow_up",
-                                        "mean_change", "ci_low", "ci_high", "improved_pct"])  # fmt: skip
+        rows.append(
+            {
+                "measure": measure,
+                "label": vocab.MEASURES[measure].label,
+                "higher_is_better": vocab.MEASURES[measure].higher_is_better,
+                "with_baseline": mine.loc[mine["timepoint"] == "baseline", "referral_id"].nunique(),
+                "with_follow_up": mine.loc[
+                    mine["timepoint"] == "follow_up", "referral_id"
+                ].nunique(),
+                "paired": n,
+                "mean_baseline": pair["baseline"].mean() if n else np.nan,
+                "mean_follow_up": pair["follow_up"].mean() if n else np.nan,
+                "mean_change": mean,
+                "ci_low": low,
+                "ci_high": high,
+                "improved_pct": 100 * better.mean() if n else np.nan,
+            }
+        )
+    table = pd.DataFrame(
+        rows,
+        columns=[
+            "measure",
+            "label",
+            "higher_is_better",
+            "with_baseline",
+            "with_follow_up",
+            "paired",
+            "mean_baseline",
+            "mean_follow_up",
+            "mean_change",
+            "ci_low",
+            "ci_high",
+            "improved_pct",
+        ],
+    )
     if level != Level.OFF and len(table):
         people = table["paired"]
-        for col in ("mean_baseline", "mean_follow_up", "mean_change", "ci_low", "ci_high", "improved_pct"):
+        for col in (
+            "mean_baseline",
+            "mean_follow_up",
+            "mean_change",
+            "ci_low",
+            "ci_high",
+            "improved_pct",
+        ):
             table[col] = disclose_statistic(table[col], people, level)
         for col in ("with_baseline", "with_follow_up", "paired"):
             table[col] = disclose_counts(table[col], level)

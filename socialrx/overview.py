@@ -36,9 +36,11 @@ def _period_figures(dataset: Dataset, selection: Selection, level: Level) -> dic
     connected = int(referrals.connected_referrals(refs, conns).sum())
     pct = disclosed_rate([connected], [len(refs)], level, per=100).iloc[0]
     strain = capacity.capacity_strain(
-        selected_assets(dataset, selection), selected_connections(dataset, selection),
-        selection.months, level,
-    )  # fmt: skip
+        selected_assets(dataset, selection),
+        selected_connections(dataset, selection),
+        selection.months,
+        level,
+    )
     measured = dataset.table("outcomes")
     measured = measured[measured["referral_id"].isin(refs["referral_id"])]
     change = outcomes.headline_measure(outcomes.paired_change(measured, level))
@@ -46,7 +48,9 @@ def _period_figures(dataset: Dataset, selection: Selection, level: Level) -> dic
         "referrals": disclose_count(len(refs), level),
         "connected_pct": None if pd.isna(pct) else float(pct),
         "over_capacity": capacity.providers_over_capacity(strain),
-        "change": None if change is None or pd.isna(change["mean_change"]) else float(change["mean_change"]),
+        "change": None
+        if change is None or pd.isna(change["mean_change"])
+        else float(change["mean_change"]),
         "change_label": None if change is None else change["label"],
         "paired": None if change is None or pd.isna(change["paired"]) else float(change["paired"]),
     }
@@ -60,22 +64,45 @@ def headline_figures(dataset: Dataset, selection: Selection, level: Level) -> li
     active = int((assets["status"] == "active").sum())
     paired = "hidden (1-7 people)" if now["paired"] is None else f"{now['paired']:,.0f}"
     return [
-        Headline("Referrals", now["referrals"], before["referrals"], "",
-                 "Referrals received in the period from the chosen place."),
-        Headline("Connected", now["connected_pct"], before["connected_pct"], "%",
-                 "Share of those referrals with at least one connection the person started "
-                 "(attending, moved on or stopped). Recent referrals may not have been connected yet.",
-                 decimals=1),
-        Headline("Active assets", active, None, "",
-                 "Assets with status active (in the chosen areas, if areas are chosen). "
-                 "assets.csv holds current status only, so there is no previous-period figure."),
-        Headline("Providers over capacity", now["over_capacity"], before["over_capacity"], "",
-                 "Assets sent more people per month than the capacity their provider states."),
         Headline(
-            f"Wellbeing change ({now['change_label'] or 'no measure'})", now["change"],
-            before["change"], "",
+            "Referrals",
+            now["referrals"],
+            before["referrals"],
+            "",
+            "Referrals received in the period from the chosen place.",
+        ),
+        Headline(
+            "Connected",
+            now["connected_pct"],
+            before["connected_pct"],
+            "%",
+            "Share of those referrals with at least one connection the person started "
+            "(attending, moved on or stopped). Recent referrals may not have been connected yet.",
+            decimals=1,
+        ),
+        Headline(
+            "Active assets",
+            active,
+            None,
+            "",
+            "Assets with status active (in the chosen areas, if areas are chosen). "
+            "assets.csv holds current status only, so there is no previous-period figure.",
+        ),
+        Headline(
+            "Providers over capacity",
+            now["over_capacity"],
+            before["over_capacity"],
+            "",
+            "Assets sent more people per month than the capacity their provider states.",
+        ),
+        Headline(
+            f"Wellbeing change ({now['change_label'] or 'no measure'})",
+            now["change"],
+            before["change"],
+            "",
             f"Mean change from baseline to latest follow-up for people referred in the period "
             f"who have both ({paired} people). Positive is better except for anxiety, loneliness "
-            "and GP appointments.", decimals=2,
+            "and GP appointments.",
+            decimals=2,
         ),
-    ]  # fmt: skip
+    ]

@@ -15,7 +15,9 @@ NOT_CONNECTED = "not sent to an asset"
 def connected_referrals(referrals: pd.DataFrame, connections: pd.DataFrame) -> pd.Series:
     """Mask of referrals with at least one connection the person started (attending, moved on
     or stopped): being sent somewhere is not the same as being connected."""
-    started = connections["outcome"].isin(vocab.CONNECTION_STARTED) | connections["started_date"].notna()
+    started = (
+        connections["outcome"].isin(vocab.CONNECTION_STARTED) | connections["started_date"].notna()
+    )
     return referrals["referral_id"].isin(connections.loc[started, "referral_id"])
 
 
@@ -38,10 +40,18 @@ def referral_rate_per_1000(referrals: pd.DataFrame, practices: pd.DataFrame) -> 
     table["rate_per_1000"] = table["referrals"] / table["list_size"].astype("Float64") * 1000
     unknown = counts.drop(labels=table["practice_code"], errors="ignore").sum()
     if unknown:
-        extra = {"practice_code": "(not in practices.csv)", "name": "", "pcn_name": "",
-                 "list_size": pd.NA, "referrals": int(unknown), "rate_per_1000": pd.NA}  # fmt: skip
+        extra = {
+            "practice_code": "(not in practices.csv)",
+            "name": "",
+            "pcn_name": "",
+            "list_size": pd.NA,
+            "referrals": int(unknown),
+            "rate_per_1000": pd.NA,
+        }
         table = pd.concat([table, pd.DataFrame([extra])], ignore_index=True)
-    return table.sort_values("rate_per_1000", ascending=False, na_position="last").reset_index(drop=True)
+    return table.sort_values("rate_per_1000", ascending=False, na_position="last").reset_index(
+        drop=True
+    )
 
 
 def referral_rate_by_area(referrals: pd.DataFrame, area_stats: pd.DataFrame) -> pd.DataFrame:
@@ -69,24 +79,38 @@ def referrals_by_deprivation(referrals: pd.DataFrame, area_stats: pd.DataFrame) 
     return table.reset_index(drop=True)
 
 
-def pathway_flows(referrals: pd.DataFrame, connections: pd.DataFrame, assets: pd.DataFrame) -> pd.DataFrame:
+def pathway_flows(
+    referrals: pd.DataFrame, connections: pd.DataFrame, assets: pd.DataFrame
+) -> pd.DataFrame:
     """Links for a Sankey: referrer type -> category of asset sent to -> outcome there.
 
     A person sent to several assets counts once per connection in the second and third steps;
     referrals never sent anywhere flow to `not sent to an asset`."""
     conns = connections[connections["referral_id"].isin(referrals["referral_id"])]
-    category = conns["asset_id"].map(assets.set_index("asset_id")["category"]).fillna("unknown asset")
+    category = (
+        conns["asset_id"].map(assets.set_index("asset_id")["category"]).fillna("unknown asset")
+    )
     referrer = referrals.set_index("referral_id")["referrer_type"].fillna("not recorded")
-    first = pd.DataFrame({
-        "source": conns["referral_id"].map(referrer).to_numpy(),
-        "target": category.to_numpy(),
-    })  # fmt: skip
+    first = pd.DataFrame(
+        {
+            "source": conns["referral_id"].map(referrer).to_numpy(),
+            "target": category.to_numpy(),
+        }
+    )
     unsent = referrals.loc[~referrals["referral_id"].isin(conns["referral_id"]), "referrer_type"]
-    first = pd.concat([first, pd.DataFrame({"source": unsent.fillna("not recorded"),
-                                            "target": NOT_CONNECTED})])  # fmt: skip
-    second = pd.DataFrame({"source": category.to_numpy(),
-                           "target": conns["outcome"].fillna("outcome not recorded").to_numpy()})
+    first = pd.concat(
+        [first, pd.DataFrame({"source": unsent.fillna("not recorded"), "target": NOT_CONNECTED})]
+    )
+    second = pd.DataFrame(
+        {
+            "source": category.to_numpy(),
+            "target": conns["outcome"].fillna("outcome not recorded").to_numpy(),
+        }
+    )
     links = pd.concat([first.assign(step=1), second.assign(step=2)])
     return (
-        links.groupby(["step", "source", "target"], observed=True).size().rename("count").reset_index()
+        links.groupby(["step", "source", "target"], observed=True)
+        .size()
+        .rename("count")
+        .reset_index()
     )

@@ -29,8 +29,12 @@ class Selection:
     def previous(self) -> Selection:
         """The period of the same length just before this one, same place."""
         length = self.end - self.start + pd.Timedelta(days=1)
-        return Selection(self.start - length, self.start - pd.Timedelta(days=1), self.place_kind,
-                         self.place_codes)  # fmt: skip
+        return Selection(
+            self.start - length,
+            self.start - pd.Timedelta(days=1),
+            self.place_kind,
+            self.place_codes,
+        )
 
 
 def practices_of(dataset: Dataset, selection: Selection) -> list[str] | None:
@@ -39,7 +43,9 @@ def practices_of(dataset: Dataset, selection: Selection) -> list[str] | None:
         return list(selection.place_codes)
     if selection.place_kind == PCN:
         practices = dataset.table("practices")
-        return practices.loc[practices["pcn_code"].isin(selection.place_codes), "practice_code"].tolist()
+        return practices.loc[
+            practices["pcn_code"].isin(selection.place_codes), "practice_code"
+        ].tolist()
     return None
 
 
@@ -84,12 +90,16 @@ def data_period(dataset: Dataset) -> tuple[pd.Timestamp, pd.Timestamp] | None:
     dates = dataset.table("referrals")["referral_date"].dropna()
     if dates.empty:
         return None
-    return dates.min().normalize(), max(dates.max(), dataset.extract_date or dates.max()).normalize()
+    return dates.min().normalize(), max(
+        dates.max(), dataset.extract_date or dates.max()
+    ).normalize()
 
 
 def default_selection(dataset: Dataset) -> Selection:
     """The last 12 months to the extract date, whole dataset."""
     period = data_period(dataset)
-    end = (dataset.extract_date or pd.Timestamp.today()).normalize() if period is None else period[1]
+    end = (
+        (dataset.extract_date or pd.Timestamp.today()).normalize() if period is None else period[1]
+    )
     start = max(end - pd.DateOffset(months=12) + pd.Timedelta(days=1), period[0] if period else end)
     return Selection(start, end)

@@ -48,7 +48,9 @@ def _folder_fingerprint(folder: Path) -> str:
     """Names, sizes and modification times: cheap to compute, changes when a file does."""
     if not folder.is_dir():
         return "missing"
-    return ";".join(f"{p.name}:{p.stat().st_size}:{p.stat().st_mtime_ns}" for p in sorted(folder.iterdir()))
+    return ";".join(
+        f"{p.name}:{p.stat().st_size}:{p.stat().st_mtime_ns}" for p in sorted(folder.iterdir())
+    )
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -71,17 +73,23 @@ def _cached_upload(digest: str, _files: tuple[SourceFile, ...]) -> tuple[Dataset
 
 def _load() -> tuple[Dataset, Report] | None:
     folder = data_folder()
-    source = st.sidebar.radio("Data source", (FOLDER, UPLOAD), key="data_source",
-                              help=f"{FOLDER}: {folder}. {UPLOAD}: your own CSV/Excel/GeoJSON files, "
-                              "named as in the data contract.")  # fmt: skip
+    source = st.sidebar.radio(
+        "Data source",
+        (FOLDER, UPLOAD),
+        key="data_source",
+        help=f"{FOLDER}: {folder}. {UPLOAD}: your own CSV/Excel/GeoJSON files, "
+        "named as in the data contract.",
+    )
     if source == FOLDER:
         return _cached_folder(str(folder), _folder_fingerprint(folder))
     uploads = st.sidebar.file_uploader(
-        "Dataset files", accept_multiple_files=True, key="uploads",
+        "Dataset files",
+        accept_multiple_files=True,
+        key="uploads",
         type=[s.lstrip(".") for s in READABLE_SUFFIXES],
         help="assets.csv is required; every other table is optional. One Excel workbook with "
         "a sheet per table also works.",
-    )  # fmt: skip
+    )
     if not uploads:
         st.sidebar.info("Add at least assets.csv to see your data.")
         return None
@@ -95,12 +103,16 @@ def _place(dataset: Dataset) -> tuple[str, tuple[str, ...]]:
     options = {selection.WHOLE: {}}
     pcns = practices.dropna(subset=["pcn_code"]).drop_duplicates("pcn_code")
     if len(pcns):
-        options[selection.PCN] = dict(zip(pcns["pcn_code"], pcns["pcn_name"].fillna(pcns["pcn_code"]), strict=True))
+        options[selection.PCN] = dict(
+            zip(pcns["pcn_code"], pcns["pcn_name"].fillna(pcns["pcn_code"]), strict=True)
+        )
     codes = sorted(set(practices["practice_code"]) | set(referrals["practice_code"].dropna()))
     if codes:
         names = practices.set_index("practice_code")["name"]
         options[selection.PRACTICE] = {c: f"{names.get(c) or c} ({c})" for c in codes}
-    areas = sorted(set(referrals["area_code"].dropna()) | set(dataset.table("area_stats")["area_code"]))
+    areas = sorted(
+        set(referrals["area_code"].dropna()) | set(dataset.table("area_stats")["area_code"])
+    )
     if dataset.areas is not None:
         area_names = dict(zip(dataset.areas["area_code"], dataset.areas["area_name"], strict=True))
         areas = sorted(set(areas) | set(area_names))
@@ -108,13 +120,18 @@ def _place(dataset: Dataset) -> tuple[str, tuple[str, ...]]:
         area_names = {}
     if areas:
         options[selection.AREA] = {a: f"{area_names.get(a) or a} ({a})" for a in areas}
-    kind = st.sidebar.selectbox("Place", list(options), key="place_kind",
-                                help="Referrals are placed by registered practice (PCN, practice) "
-                                "or by area of residence (area).")  # fmt: skip
+    kind = st.sidebar.selectbox(
+        "Place",
+        list(options),
+        key="place_kind",
+        help="Referrals are placed by registered practice (PCN, practice) "
+        "or by area of residence (area).",
+    )
     if kind == selection.WHOLE:
         return kind, ()
-    chosen = st.sidebar.multiselect(f"Which {kind}", list(options[kind]), key=f"place_{kind}",
-                                    format_func=options[kind].get)  # fmt: skip
+    chosen = st.sidebar.multiselect(
+        f"Which {kind}", list(options[kind]), key=f"place_{kind}", format_func=options[kind].get
+    )
     return (kind, tuple(chosen)) if chosen else (selection.WHOLE, ())
 
 
@@ -125,10 +142,14 @@ def _period(dataset: Dataset) -> tuple[pd.Timestamp, pd.Timestamp]:
         return default.start, default.end
     first, last = period[0].date(), period[1].date()
     chosen = st.sidebar.slider(
-        "Period", min_value=first, max_value=last, key="period",
-        value=(max(default.start.date(), first), last), format="DD MMM YYYY",
+        "Period",
+        min_value=first,
+        max_value=last,
+        key="period",
+        value=(max(default.start.date(), first), last),
+        format="DD MMM YYYY",
         help="Figures compare this period with the same length of time just before it.",
-    )  # fmt: skip
+    )
     start, end = chosen if isinstance(chosen, tuple) else (first, last)
     return pd.Timestamp(start), pd.Timestamp(end)
 
@@ -136,10 +157,14 @@ def _period(dataset: Dataset) -> tuple[pd.Timestamp, pd.Timestamp]:
 def _level() -> Level:
     floor = disclosure.deployment_floor()
     levels = disclosure.allowed_levels(floor)
-    level = st.sidebar.radio("Disclosure control", levels, key="disclosure",
-                             format_func=lambda lvl: disclosure.LABELS[lvl],
-                             help="Counts of people: 1-7 hidden as *, others rounded to 5 by "
-                             "default. This deployment allows: " + ", ".join(levels))  # fmt: skip
+    level = st.sidebar.radio(
+        "Disclosure control",
+        levels,
+        key="disclosure",
+        format_func=lambda lvl: disclosure.LABELS[lvl],
+        help="Counts of people: 1-7 hidden as *, others rounded to 5 by "
+        "default. This deployment allows: " + ", ".join(levels),
+    )
     if level == Level.SUPPRESS:
         st.sidebar.warning("Hiding 1-7 without rounding: totals may reveal hidden cells.")
     if level == Level.OFF:
@@ -181,30 +206,42 @@ def page_header(title: str, context: Context, intro: str) -> None:
     st.title(title)
     st.write(intro)
     sel = context.selection
-    place = "the whole dataset" if sel.place_kind == selection.WHOLE else (
-        f"{sel.place_kind} {', '.join(sel.place_codes)}"
+    place = (
+        "the whole dataset"
+        if sel.place_kind == selection.WHOLE
+        else (f"{sel.place_kind} {', '.join(sel.place_codes)}")
     )
     st.caption(f"{context.dataset.label} · {place} · {sel.start:%d %b %Y} to {sel.end:%d %b %Y}")
     if context.dataset.is_demo:
-        st.info("Demo data: synthetic referrals, assets and statistics on real Rotherham "
-                "boundaries. Not real people or services.", icon=":material/science:")  # fmt: skip
+        st.info(
+            "Demo data: synthetic referrals, assets and statistics on real Rotherham "
+            "boundaries. Not real people or services.",
+            icon=":material/science:",
+        )
     if context.report.errors:
-        st.error(f"{len(context.report.errors):,} problems in the data files: the rows affected "
-                 "are left out. The Data page lists them.", icon=":material/error:")  # fmt: skip
+        st.error(
+            f"{len(context.report.errors):,} problems in the data files: the rows affected "
+            "are left out. The Data page lists them.",
+            icon=":material/error:",
+        )
 
 
 def needs(context: Context, *tables: str) -> bool:
     """True if the tables are there; otherwise say what is missing and how to add it."""
     missing = [t for t in tables if not context.dataset.has(t)]
     if missing:
-        st.warning("This page needs " + ", ".join(f"`{t}`" for t in missing) + ". Add the file(s) "
-                   "to your dataset folder or upload; the Data page describes each table.")  # fmt: skip
+        st.warning(
+            "This page needs " + ", ".join(f"`{t}`" for t in missing) + ". Add the file(s) "
+            "to your dataset folder or upload; the Data page describes each table."
+        )
     return not missing
 
 
 def download(frame: pd.DataFrame, name: str, label: str = "Download table (CSV)") -> None:
     """A CSV download of what is shown, formula-safe."""
-    st.download_button(label, csv_bytes(frame), file_name=f"{name}.csv", mime="text/csv", key=f"dl_{name}")
+    st.download_button(
+        label, csv_bytes(frame), file_name=f"{name}.csv", mime="text/csv", key=f"dl_{name}"
+    )
 
 
 def chart(fig, caption: str, frame: pd.DataFrame, name: str) -> None:

@@ -93,19 +93,33 @@ def test_every_page_with_assets_only(tmp_path, monkeypatch):
 
 def test_every_page_with_empty_referrals(tmp_path, monkeypatch):
     header = "referral_id,person_id,referral_date,practice_code,area_code,status\n"
-    folder = _write(tmp_path / "empty_refs", {"assets.csv": ASSETS, "referrals.csv": header,
-                                              "connections.csv": "referral_id,asset_id,referred_date\n",
-                                              "outcomes.csv": "referral_id,measure,timepoint,value\n"})  # fmt: skip
+    folder = _write(
+        tmp_path / "empty_refs",
+        {
+            "assets.csv": ASSETS,
+            "referrals.csv": header,
+            "connections.csv": "referral_id,asset_id,referred_date\n",
+            "outcomes.csv": "referral_id,measure,timepoint,value\n",
+        },
+    )
     _every_page(_run(folder, monkeypatch))
 
 
 def test_one_referral_is_hidden_not_shown(tmp_path, monkeypatch):
-    folder = _write(tmp_path / "one_row", {
-        "assets.csv": ASSETS,
-        "referrals.csv": "referral_id,referral_date\nR1,2024-05-01\n",
-        "connections.csv": "referral_id,asset_id,referred_date,outcome\nR1,A1,2024-05-03,attending\n",
-        "outcomes.csv": "referral_id,measure,timepoint,value\nR1,swemwbs,baseline,20\nR1,swemwbs,follow_up,24\n",
-    })  # fmt: skip
+    folder = _write(
+        tmp_path / "one_row",
+        {
+            "assets.csv": ASSETS,
+            "referrals.csv": "referral_id,referral_date\nR1,2024-05-01\n",
+            "connections.csv": (
+                "referral_id,asset_id,referred_date,outcome\nR1,A1,2024-05-03,attending\n"
+            ),
+            "outcomes.csv": (
+                "referral_id,measure,timepoint,value\n"
+                "R1,swemwbs,baseline,20\nR1,swemwbs,follow_up,24\n"
+            ),
+        },
+    )
     at = _run(folder, monkeypatch)
     assert at.metric[0].value == "*"
     _every_page(at)

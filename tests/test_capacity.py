@@ -6,14 +6,20 @@ from socialrx.disclosure import Level
 
 
 def _data():
-    assets = pd.DataFrame({
-        "asset_id": ["A", "B", "C"], "name": ["a", "b", "c"], "organisation_id": ["O1", "O1", "O2"],
-        "category": ["other"] * 3, "capacity_per_month": pd.array([5, 20, None], dtype="Int64"),
-        "cost_per_person_gbp": [100.0, None, 10.0],
-    })  # fmt: skip
+    assets = pd.DataFrame(
+        {
+            "asset_id": ["A", "B", "C"],
+            "name": ["a", "b", "c"],
+            "organisation_id": ["O1", "O1", "O2"],
+            "category": ["other"] * 3,
+            "capacity_per_month": pd.array([5, 20, None], dtype="Int64"),
+            "cost_per_person_gbp": [100.0, None, 10.0],
+        }
+    )
     outcomes = ["attending"] * 10 + ["waiting list"] * 2 + ["declined by provider (full)"] * 3
-    connections = pd.DataFrame({"asset_id": ["A"] * 15 + ["B"] * 12 + ["C"] * 3,
-                                "outcome": outcomes + ["attending"] * 15})  # fmt: skip
+    connections = pd.DataFrame(
+        {"asset_id": ["A"] * 15 + ["B"] * 12 + ["C"] * 3, "outcome": outcomes + ["attending"] * 15}
+    )
     return assets, connections
 
 

@@ -4,7 +4,7 @@ from socialrx.escape import csv_bytes, html_link, html_text, spreadsheet_safe
 
 
 def test_html_text_escapes_html_and_template_literal_breakouts():
-    text = html_text("<b>\"Tom's\"</b> & `x` ${y} C:\\users")
+    text = html_text('<b>"Tom\'s"</b> & `x` ${y} C:\\users')
     assert text == (
         "&lt;b&gt;&quot;Tom&#x27;s&quot;&lt;/b&gt; &amp; &#x60;x&#x60; &#x24;{y} C:&#x5C;users"
     )
@@ -24,8 +24,12 @@ def test_only_http_links_become_links():
 
 
 def test_spreadsheet_safe_neutralises_text_formulas_but_not_numbers():
-    frame = pd.DataFrame({"name": ["=HYPERLINK(1)", "+1", "-x", "@SUM", "\tx", "ok"],
-                          "change": [-1.5, 2, -3, 0, 1, 2]})  # fmt: skip
+    frame = pd.DataFrame(
+        {
+            "name": ["=HYPERLINK(1)", "+1", "-x", "@SUM", "\tx", "ok"],
+            "change": [-1.5, 2, -3, 0, 1, 2],
+        }
+    )
     out = spreadsheet_safe(frame)
     assert out["name"].tolist() == ["'=HYPERLINK(1)", "'+1", "'-x", "'@SUM", "'\tx", "ok"]
     assert out["change"].tolist() == [-1.5, 2, -3, 0, 1, 2]

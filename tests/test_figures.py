@@ -15,17 +15,28 @@ EVIL = "Tom's <script>alert(1)</script> `${x}` C:\\users"
 
 
 def _assets():
-    return pd.DataFrame({
-        "asset_id": ["A1", "A2"], "name": [EVIL, "Walk"], "category": ["physical activity", "other"],
-        "status": ["active", "inactive"], "latitude": [53.43, None], "longitude": [-1.35, None],
-        "url": ["javascript:alert(1)", "https://example.org"], "schedule": ["Tue", None],
-        "cost": ["free", None], "stale": [True, False],
-    })  # fmt: skip
+    return pd.DataFrame(
+        {
+            "asset_id": ["A1", "A2"],
+            "name": [EVIL, "Walk"],
+            "category": ["physical activity", "other"],
+            "status": ["active", "inactive"],
+            "latitude": [53.43, None],
+            "longitude": [-1.35, None],
+            "url": ["javascript:alert(1)", "https://example.org"],
+            "schedule": ["Tue", None],
+            "cost": ["free", None],
+            "stale": [True, False],
+        }
+    )
 
 
 def test_asset_map_escapes_every_file_value():
-    areas = gpd.GeoDataFrame({"area_code": ["E01"], "area_name": [EVIL]},
-                             geometry=[box(-1.4, 53.4, -1.3, 53.5)], crs="EPSG:4326")  # fmt: skip
+    areas = gpd.GeoDataFrame(
+        {"area_code": ["E01"], "area_name": [EVIL]},
+        geometry=[box(-1.4, 53.4, -1.3, 53.5)],
+        crs="EPSG:4326",
+    )
     html = asset_map(_assets(), areas, pd.Series({"E01": 3}), "IMD decile").get_root().render()
     assert "<script>alert(1)</script>" not in html
     assert "${x}" not in html and "`${x}`" not in html
@@ -47,20 +58,29 @@ def test_asset_map_with_no_placed_assets_and_no_areas():
 
 
 def test_charts_have_titles_and_axis_labels():
-    monthly = pd.DataFrame({"month": pd.to_datetime(["2024-01-01", "2024-02-01"]), "referrals": [10.0, None]})
+    monthly = pd.DataFrame(
+        {"month": pd.to_datetime(["2024-01-01", "2024-02-01"]), "referrals": [10.0, None]}
+    )
     fig = monthly_referrals_chart(monthly)
     assert fig.layout.title.text == "Referrals per month"
     assert fig.layout.xaxis.title.text == "Month" and "Referrals" in fig.layout.yaxis.title.text
-    strain = pd.DataFrame({"name": ["a"], "capacity_per_month": [5], "demand_per_month": [7.5], "strain": [1.5]})
+    strain = pd.DataFrame(
+        {"name": ["a"], "capacity_per_month": [5], "demand_per_month": [7.5], "strain": [1.5]}
+    )
     assert capacity_chart(strain).layout.xaxis.title.text == "People per month"
     change = pd.DataFrame({"label": ["x"], "mean_change": [1.0], "ci_low": [0.5], "ci_high": [1.5]})
     assert list(outcome_change_chart(change).data[0].error_y.array) == [0.5]
 
 
 def test_sankey_drops_hidden_flows():
-    links = pd.DataFrame({"step": [1, 1, 2], "source": ["gp practice", "self", "physical activity"],
-                          "target": ["physical activity", "other", "attending"],
-                          "count": pd.array([10, None, 10], dtype="Float64")})  # fmt: skip
+    links = pd.DataFrame(
+        {
+            "step": [1, 1, 2],
+            "source": ["gp practice", "self", "physical activity"],
+            "target": ["physical activity", "other", "attending"],
+            "count": pd.array([10, None, 10], dtype="Float64"),
+        }
+    )
     sankey = pathway_sankey(links).data[0]
     assert list(sankey.node.label) == ["gp practice", "physical activity", "attending"]
     assert list(sankey.link.value) == [10.0, 10.0]

@@ -7,55 +7,81 @@ from socialrx.outcomes import headline_measure, on_analysis_scale, paired_change
 
 
 def _rows(rows):
-    return pd.DataFrame(rows, columns=["referral_id", "measure", "timepoint", "assessed_date", "value"]).assign(
-        assessed_date=lambda f: pd.to_datetime(f["assessed_date"])
-    )
+    return pd.DataFrame(
+        rows, columns=["referral_id", "measure", "timepoint", "assessed_date", "value"]
+    ).assign(assessed_date=lambda f: pd.to_datetime(f["assessed_date"]))
 
 
 def test_swemwbs_raw_scores_are_converted_to_the_metric_scale():
-    out = on_analysis_scale(_rows([["R1", "swemwbs", "baseline", "2024-01-01", 7],
-                                   ["R1", "swemwbs", "follow_up", "2024-04-01", 35],
-                                   ["R2", "swemwbs", "baseline", "2024-01-01", 20]]))  # fmt: skip
+    out = on_analysis_scale(
+        _rows(
+            [
+                ["R1", "swemwbs", "baseline", "2024-01-01", 7],
+                ["R1", "swemwbs", "follow_up", "2024-04-01", 35],
+                ["R2", "swemwbs", "baseline", "2024-01-01", 20],
+            ]
+        )
+    )
     assert out["value"].tolist() == [7.0, 35.0, 18.59]
     assert set(out["measure"]) == {"swemwbs_metric"}
 
 
 def test_latest_follow_up_is_paired_with_baseline():
-    pairs = paired_scores(_rows([
-        ["R1", "ons4_happiness", "baseline", "2024-01-01", 4],
-        ["R1", "ons4_happiness", "follow_up", "2024-03-01", 5],
-        ["R1", "ons4_happiness", "follow_up", "2024-06-01", 8],
-        ["R2", "ons4_happiness", "baseline", "2024-01-01", 6],  # no follow-up: not paired
-    ]))  # fmt: skip
-    assert pairs[["referral_id", "baseline", "follow_up", "change"]].values.tolist() == [["R1", 4, 8, 4]]
+    pairs = paired_scores(
+        _rows(
+            [
+                ["R1", "ons4_happiness", "baseline", "2024-01-01", 4],
+                ["R1", "ons4_happiness", "follow_up", "2024-03-01", 5],
+                ["R1", "ons4_happiness", "follow_up", "2024-06-01", 8],
+                ["R2", "ons4_happiness", "baseline", "2024-01-01", 6],  # no follow-up: not paired
+            ]
+        )
+    )
+    assert pairs[["referral_id", "baseline", "follow_up", "change"]].values.tolist() == [
+        ["R1", 4, 8, 4]
+    ]
 
 
 def test_paired_change_mean_interval_and_direction():
     rows = []
     changes = [1, 2, 3, -1, 0, 2, 1, 4]  # eight people, mean 1.5
     for i, change in enumerate(changes):
-        rows += [[f"R{i}", "ucla3_loneliness", "baseline", "2024-01-01", 6],
-                 [f"R{i}", "ucla3_loneliness", "follow_up", "2024-05-01", 6 + change]]  # fmt: skip
+        rows += [
+            [f"R{i}", "ucla3_loneliness", "baseline", "2024-01-01", 6],
+            [f"R{i}", "ucla3_loneliness", "follow_up", "2024-05-01", 6 + change],
+        ]
     rows.append(["R99", "ucla3_loneliness", "baseline", "2024-01-01", 7])
     out = paired_change(_rows(rows)).iloc[0]
     assert out["with_baseline"] == 9 and out["with_follow_up"] == 8 and out["paired"] == 8
     assert out["mean_change"] == pytest.approx(1.5)
     sem = pd.Series(changes).std() / 8**0.5
     half = stats.t.ppf(0.975, 7) * sem
-    assert out["ci_low"] == pytest.approx(1.5 - half) and out["ci_high"] == pytest.approx(1.5 + half)
+    assert out["ci_low"] == pytest.approx(1.5 - half) and out["ci_high"] == pytest.approx(
+        1.5 + half
+    )
     # loneliness: lower is better, so only the one fall counts as improved
     assert out["improved_pct"] == pytest.approx(100 / 8)
 
 
 def test_statistics_on_few_people_are_hidden():
-    rows = [[f"R{i}", "ons4_worthwhile", t, "2024-01-01", 5] for i in range(3) for t in ("baseline", "follow_up")]
+    rows = [
+        [f"R{i}", "ons4_worthwhile", t, "2024-01-01", 5]
+        for i in range(3)
+        for t in ("baseline", "follow_up")
+    ]
     out = paired_change(_rows(rows), Level.ROUND).iloc[0]
     assert pd.isna(out["paired"]) and pd.isna(out["mean_change"]) and pd.isna(out["ci_low"])
     assert paired_change(_rows(rows), Level.OFF).iloc[0]["paired"] == 3
 
 
 def test_headline_prefers_swemwbs():
-    table = paired_change(_rows([["R1", "swemwbs", "baseline", "2024-01-01", 20],
-                                 ["R1", "ons4_happiness", "baseline", "2024-01-01", 5]]))  # fmt: skip
+    table = paired_change(
+        _rows(
+            [
+                ["R1", "swemwbs", "baseline", "2024-01-01", 20],
+                ["R1", "ons4_happiness", "baseline", "2024-01-01", 5],
+            ]
+        )
+    )
     assert headline_measure(table)["measure"] == "swemwbs_metric"
     assert headline_measure(table.iloc[:0]) is None

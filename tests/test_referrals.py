@@ -14,23 +14,29 @@ from socialrx.referrals import (
 
 @pytest.fixture
 def referrals():
-    return pd.DataFrame({
-        "referral_id": ["R1", "R2", "R3", "R4"],
-        "referral_date": pd.to_datetime(["2024-01-05", "2024-01-20", "2024-03-02", "2024-03-30"]),
-        "referrer_type": ["gp practice", "gp practice", "self", None],
-        "practice_code": ["P1", "P1", "P2", "P9"],
-        "area_code": ["A1", "A1", "A2", "A3"],
-    })  # fmt: skip
+    return pd.DataFrame(
+        {
+            "referral_id": ["R1", "R2", "R3", "R4"],
+            "referral_date": pd.to_datetime(
+                ["2024-01-05", "2024-01-20", "2024-03-02", "2024-03-30"]
+            ),
+            "referrer_type": ["gp practice", "gp practice", "self", None],
+            "practice_code": ["P1", "P1", "P2", "P9"],
+            "area_code": ["A1", "A1", "A2", "A3"],
+        }
+    )
 
 
 @pytest.fixture
 def connections():
-    return pd.DataFrame({
-        "referral_id": ["R1", "R1", "R2"],
-        "asset_id": ["X", "Y", "X"],
-        "outcome": ["attending", "waiting list", "declined by provider (full)"],
-        "started_date": pd.to_datetime(["2024-02-01", None, None]),
-    })  # fmt: skip
+    return pd.DataFrame(
+        {
+            "referral_id": ["R1", "R1", "R2"],
+            "asset_id": ["X", "Y", "X"],
+            "outcome": ["attending", "waiting list", "declined by provider (full)"],
+            "started_date": pd.to_datetime(["2024-02-01", None, None]),
+        }
+    )
 
 
 def test_connected_means_started_somewhere(referrals, connections):
@@ -45,8 +51,14 @@ def test_monthly_referrals_include_empty_months(referrals):
 
 
 def test_rate_per_1000_by_practice_lists_non_referrers_and_unknowns(referrals):
-    practices = pd.DataFrame({"practice_code": ["P1", "P2", "P3"], "name": ["a", "b", "c"],
-                              "pcn_name": ["n", "n", "s"], "list_size": [1000, 4000, 500]})  # fmt: skip
+    practices = pd.DataFrame(
+        {
+            "practice_code": ["P1", "P2", "P3"],
+            "name": ["a", "b", "c"],
+            "pcn_name": ["n", "n", "s"],
+            "list_size": [1000, 4000, 500],
+        }
+    )
     out = referral_rate_per_1000(referrals, practices).set_index("practice_code")
     assert out.loc["P1", "rate_per_1000"] == pytest.approx(2.0)  # 2 / 1000 * 1000
     assert out.loc["P2", "rate_per_1000"] == pytest.approx(0.25)  # 1 / 4000 * 1000
@@ -55,8 +67,13 @@ def test_rate_per_1000_by_practice_lists_non_referrers_and_unknowns(referrals):
 
 
 def test_rates_by_area_and_by_deprivation(referrals):
-    stats = pd.DataFrame({"area_code": ["A1", "A2", "A4"], "population_adult": [1000.0, 2000.0, 500.0],
-                          "imd_decile": [1, 1, 10]})  # fmt: skip
+    stats = pd.DataFrame(
+        {
+            "area_code": ["A1", "A2", "A4"],
+            "population_adult": [1000.0, 2000.0, 500.0],
+            "imd_decile": [1, 1, 10],
+        }
+    )
     by_area = referral_rate_by_area(referrals, stats).set_index("area_code")
     assert by_area.loc["A1", "rate_per_1000"] == pytest.approx(2.0)
     assert by_area.loc["A4", "referrals"] == 0
@@ -69,7 +86,9 @@ def test_rates_by_area_and_by_deprivation(referrals):
 
 
 def test_pathway_flows_count_connections_and_unsent(referrals, connections):
-    assets = pd.DataFrame({"asset_id": ["X", "Y"], "category": ["physical activity", "arts and creativity"]})
+    assets = pd.DataFrame(
+        {"asset_id": ["X", "Y"], "category": ["physical activity", "arts and creativity"]}
+    )
     links = pathway_flows(referrals, connections, assets)
     first = links[links["step"] == 1].set_index(["source", "target"])["count"]
     assert first[("gp practice", "physical activity")] == 2

@@ -14,18 +14,34 @@ from socialrx.selection import (
 
 
 def _dataset():
-    referrals = pd.DataFrame({
-        "referral_id": ["R1", "R2", "R3", "R4"],
-        "referral_date": pd.to_datetime(["2024-01-10", "2024-02-10", "2024-02-20", "2023-12-31"]),
-        "practice_code": ["P1", "P2", "P3", "P1"],
-        "area_code": ["A1", "A2", "A1", "A1"],
-    })  # fmt: skip
+    referrals = pd.DataFrame(
+        {
+            "referral_id": ["R1", "R2", "R3", "R4"],
+            "referral_date": pd.to_datetime(
+                ["2024-01-10", "2024-02-10", "2024-02-20", "2023-12-31"]
+            ),
+            "practice_code": ["P1", "P2", "P3", "P1"],
+            "area_code": ["A1", "A2", "A1", "A1"],
+        }
+    )
     practices = pd.DataFrame({"practice_code": ["P1", "P2", "P3"], "pcn_code": ["N", "N", "S"]})
-    connections = pd.DataFrame({"referral_id": ["R1", "R3", "R4"], "asset_id": ["X", "X", "Y"],
-                                "referred_date": pd.to_datetime(["2024-01-20", "2024-03-01", "2024-01-02"])})  # fmt: skip
+    connections = pd.DataFrame(
+        {
+            "referral_id": ["R1", "R3", "R4"],
+            "asset_id": ["X", "X", "Y"],
+            "referred_date": pd.to_datetime(["2024-01-20", "2024-03-01", "2024-01-02"]),
+        }
+    )
     assets = pd.DataFrame({"asset_id": ["X", "Y"], "area_code": ["A1", "A2"]})
-    return Dataset(tables={"referrals": referrals, "practices": practices, "connections": connections,
-                           "assets": assets}, extract_date=pd.Timestamp("2024-03-31"))  # fmt: skip
+    return Dataset(
+        tables={
+            "referrals": referrals,
+            "practices": practices,
+            "connections": connections,
+            "assets": assets,
+        },
+        extract_date=pd.Timestamp("2024-03-31"),
+    )
 
 
 def test_period_and_place_filters():
