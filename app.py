@@ -6,9 +6,7 @@ import streamlit as st
 from socialrx import ui
 from socialrx.disclosure import shown
 
-st.set_page_config(
-    page_title="socialrx: social prescribing", page_icon=":material/diversity_3:", layout="wide"
-)
+st.set_page_config(page_title="socialrx: social prescribing", page_icon="🤝", layout="wide")
 
 
 def overview() -> None:
@@ -24,19 +22,30 @@ def overview() -> None:
     figures = ui.headline_figures(dataset, dataset.content_hash, context.selection, context.level)
     for column, figure in zip(st.columns(len(figures)), figures, strict=True):
         change = figure.change
+        if change is None:
+            delta = (
+                "no comparison" if figure.previous is None and figure.value is not None else None
+            )
+        else:
+            delta = f"{change:+,.{figure.decimals}f}{figure.change_unit or figure.unit}"
         column.metric(
             figure.name,
             shown(figure.value, figure.decimals, figure.unit),
-            delta=None if change is None else f"{change:+,.{figure.decimals}f}{figure.unit}",
-            delta_color="off" if figure.name.startswith("Providers") else "normal",
+            delta=delta,
+            delta_color="off"
+            if not change
+            else ("inverse" if figure.lower_is_better else "normal"),
+            delta_arrow="off" if not change else "auto",
             help=figure.help,
             border=True,
+            height="stretch",
         )
     previous = context.selection.previous()
     st.caption(
         f"Arrows compare with {previous.start:%d %b %Y} to {previous.end:%d %b %Y}. "
-        "`*` means a figure rests on 1 to 7 people and is hidden; counts of people are "
-        "rounded to the nearest 5 unless disclosure control says otherwise."
+        "A star (*) means a figure rests on 1 to 7 people and is hidden; counts of people are "
+        "rounded to the nearest 5 unless disclosure control says otherwise. Hover over a "
+        "figure's (?) for what it counts."
     )
     rows = [
         {"figure": f.name, "value": f.value, "previous period": f.previous, "change": f.change}

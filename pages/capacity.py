@@ -56,6 +56,9 @@ if ui.needs(context, "connections"):
             ),
         },
     )
+    ui.download(
+        ui.shown_table(strain, ["connections", "turned_away_or_waiting"]), "assets_capacity"
+    )
     st.caption(
         "Counts of people are rounded to 5 and 1-7 shown as `*`; demand and strain use the "
         "rounded counts. Strain is blank where no capacity is stated."

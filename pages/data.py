@@ -26,12 +26,12 @@ for name, table in TABLES.items():
         {
             "table": table.file,
             "loaded": "yes" if loaded else "no",
-            "rows": count,
+            "rows": "" if count is None else f"{count:,}",
             "person-level": "yes" if name in PERSON_LEVEL else "no",
         }
     )
 summary = pd.DataFrame(rows)
-st.dataframe(summary, hide_index=True, width="stretch")
+st.table(summary.set_index("table"))
 st.caption(
     f"Extract date: {dataset.extract_date:%d %b %Y}. " if dataset.extract_date is not None else ""
 )
@@ -74,5 +74,5 @@ if name:
             "disclosure-controlled summaries."
         )
     else:
-        st.dataframe(frame.head(1000), hide_index=True, width="stretch")
+        st.dataframe(frame.head(1000).astype(object).fillna(""), hide_index=True, width="stretch")
         ui.download(frame, name)

@@ -7,6 +7,19 @@ from socialrx.figures import outcome_change_chart
 from socialrx.outcomes import paired_change
 from socialrx.selection import selected_referrals
 
+COLUMNS = {
+    "label": "Measure",
+    "with_baseline": "People with a baseline",
+    "with_follow_up": "With a follow-up",
+    "paired": "Measured at both",
+    "mean_baseline": "Mean at baseline",
+    "mean_follow_up": "Mean at follow-up",
+    "mean_change": "Mean change",
+    "ci_low": "95% CI from",
+    "ci_high": "95% CI to",
+    "improved_pct": "% improved",
+}
+
 context = ui.current()
 ui.page_header(
     "Outcomes",
@@ -23,36 +36,24 @@ if ui.needs(context, "outcomes", "referrals"):
     if table.empty:
         st.info("No outcome measures for referrals in this place and period.")
     else:
+        readable = ui.shown_table(table, list(COLUMNS)[1:]).rename(columns=COLUMNS)[
+            list(COLUMNS.values())
+        ]
         ui.chart(
             outcome_change_chart(table),
-            "How to read this: each bar is the mean change in points between baseline and "
-            "the latest follow-up, with its 95% confidence interval. Higher is better except "
+            "How to read this: each bar is the mean change between baseline and the latest "
+            "follow-up, on the measure's own scale (shown under each bar), with its 95% "
+            "confidence interval. Blue is an improvement, orange a worsening: lower is better "
             "for anxiety, loneliness and GP appointments. Only people measured twice count.",
-            ui.shown_table(table, ["with_baseline", "with_follow_up", "paired", "mean_change"]),
+            readable,
             "outcome_change",
         )
-        st.dataframe(
-            ui.shown_table(
-                table.drop(columns=["measure", "higher_is_better"]),
-                [
-                    "with_baseline",
-                    "with_follow_up",
-                    "paired",
-                    "mean_baseline",
-                    "mean_follow_up",
-                    "mean_change",
-                    "ci_low",
-                    "ci_high",
-                    "improved_pct",
-                ],
-            ),
-            hide_index=True,
-            width="stretch",
-        )
+        st.dataframe(readable, hide_index=True, width="stretch")
         st.caption(
-            "Attrition: compare `with_baseline` and `paired`. People lost to follow-up may "
-            "differ from those who stayed, so the change describes those measured twice, "
-            "not everyone referred. There is no comparison group: change over time is not "
-            "proof the service caused it. SWEMWBS raw scores are converted to the metric "
-            "scale; with several follow-ups the latest is used."
+            "Attrition: compare people with a baseline and people measured at both. Those lost "
+            "to follow-up may differ from those who stayed, so the change describes the people "
+            "measured twice, not everyone referred. There is no comparison group: change over "
+            "time is not proof the service caused it. SWEMWBS raw scores are converted to the "
+            "metric scale; with several follow-ups the latest is used. A star (*) hides a figure "
+            "resting on 1 to 7 people."
         )

@@ -16,50 +16,66 @@ from socialrx.escape import html_link, html_text
 OKABE_ITO = ("#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000")
 # Sequential blues (ColorBrewer, colour-blind safe) for choropleths, light to dark.
 BLUES = (
-    "#f7fbff",
-    "#deebf7",
-    "#c6dbef",
-    "#9ecae1",
-    "#6baed6",
-    "#4292c6",
-    "#2171b5",
-    "#08519c",
-    "#08306b",
-)
-# Asset categories share the 8 Okabe-Ito colours; the legend pairs each with its name.
-CATEGORY_COLOURS = {c: OKABE_ITO[i % len(OKABE_ITO)] for i, c in enumerate(vocab.ASSET_CATEGORIES)}
+    "#f7fbff", "#deebf7", "#c6dbef", "#9ecae1", "#6baed6",
+    "#4292c6", "#2171b5", "#08519c", "#08306b", "#041c40",
+)  # fmt: skip
+# One colour per asset category: Paul Tol's colour-blind-safe "muted" and "light" sets. Fifteen
+# colours cannot all stay distinct for every reader, so the map also names the category in each
+# tooltip and has a layer per category to show one at a time.
+CATEGORY_COLOURS = dict(
+    zip(
+        vocab.ASSET_CATEGORIES,
+        (
+            "#CC6677", "#332288", "#117733", "#DDCC77", "#88CCEE", "#882255", "#44AA99",
+            "#999933", "#AA4499", "#77AADD", "#EE8866", "#FFAABB", "#BBCC33", "#000000", "#DDDDDD",
+        ),
+        strict=True,
+    )
+)  # fmt: skip
 MAP_CENTRE_UK = (52.8, -1.5)
 
 
-def _shade(values: pd.Series, reverse: bool = False) -> tuple[pd.Series, list[tuple[float, str]]]:
-    """A colour per value in 7 equal-count classes (quantiles), and the class breaks."""
+def _shade(values: pd.Series, reverse: bool = False) -> tuple[pd.Series, list[tuple[str, str]]]:
+    """A colour per value and the legend: one class per value for up to ten whole numbers
+    (deciles), otherwise seven equal-count classes labelled with their ranges."""
     numbers = values.astype("Float64").astype(float)
     valid = numbers.dropna()
+    colours = pd.Series("#dddddd", index=values.index)
     if valid.empty:
-        return pd.Series("#dddddd", index=values.index), []
-    classes = min(7, valid.nunique())
-    palette = list(BLUES[1:8])
+        return colours, []
+    distinct = sorted(valid.unique())
+    if len(distinct) <= 10 and all(v == int(v) for v in distinct):
+        step = (len(BLUES) - 1) / max(len(distinct) - 1, 1)
+        palette = [BLUES[round(i * step)] for i in range(len(distinct))]
+        if reverse:
+            palette.reverse()
+        lookup = dict(zip(distinct, palette, strict=True))
+        colours[valid.index] = valid.map(lookup)
+        return colours, [(f"{v:,.0f}", lookup[v]) for v in distinct]
+    classes = min(7, len(distinct))
+    palette = [BLUES[1 + round(i * 7 / max(classes - 1, 1))] for i in range(classes)]
     if reverse:
         palette.reverse()
     bins = pd.qcut(valid.rank(method="first"), classes, labels=False)
-    colours = pd.Series("#dddddd", index=values.index)
-    colours[valid.index] = [palette[int(b * 6 / max(classes - 1, 1))] for b in bins]
-    breaks = [
-        (float(valid[bins == b].max()), palette[int(b * 6 / max(classes - 1, 1))])
+    colours[valid.index] = [palette[int(b)] for b in bins]
+    legend = [
+        (f"{valid[bins == b].min():,.1f} to {valid[bins == b].max():,.1f}", palette[b])
         for b in range(classes)
     ]
-    return colours, breaks
+    return colours, legend
 
 
-def _legend_html(title: str, items: list[tuple[str, str]]) -> str:
+def _legend_html(title: str, items: list[tuple[str, str]], corner: str) -> str:
+    """A legend box; `corner` is CSS placing it, e.g. "bottom:40px;left:10px"."""
     rows = "".join(
         f'<div><span style="display:inline-block;width:12px;height:12px;background:{colour};'
         f'margin-right:6px;border:1px solid #555"></span>{html_text(label)}</div>'
         for label, colour in items
     )
     return (
-        '<div style="position:absolute;bottom:24px;left:12px;z-index:9999;background:white;'
-        'padding:8px;border:1px solid #999;border-radius:4px;font:12px sans-serif;max-width:260px">'
+        '<div style="position:absolute;z-index:9999;background:white;padding:8px;'
+        "border:1px solid #999;border-radius:4px;font:12px sans-serif;max-width:260px;"
+        f'{corner}">'
         f"<b>{html_text(title)}</b>{rows}</div>"
     )
 
@@ -75,18 +91,22 @@ def asset_map(
 
     `area_values` is indexed by area_code; areas without a value are grey."""
     placed = assets.dropna(subset=["latitude", "longitude"])
-    if len(placed):
+    if areas is not None and len(areas):  # the place itself, so the view does not jump
+        minx, miny, maxx, maxy = areas.total_bounds
+        bounds = [[miny, minx], [maxy, maxx]]
+    elif len(placed):
         bounds = [
             [placed["latitude"].min(), placed["longitude"].min()],
             [placed["latitude"].max(), placed["longitude"].max()],
         ]
-    elif areas is not None and len(areas):
-        minx, miny, maxx, maxy = areas.total_bounds
-        bounds = [[miny, minx], [maxy, maxx]]
     else:
         bounds = None
     fmap = folium.Map(
-        location=MAP_CENTRE_UK, zoom_start=6, tiles="OpenStreetMap", control_scale=True
+        location=MAP_CENTRE_UK,
+        zoom_start=6,
+        tiles="OpenStreetMap",
+        control_scale=True,
+        zoom_snap=0.25,
     )
     if bounds:
         fmap.fit_bounds(bounds)
@@ -107,13 +127,14 @@ def asset_map(
             fill=True,
             fill_color=colour,
             fill_opacity=0.35 if faded else 0.9,
-            tooltip=folium.Tooltip(html_text(row.name)),
+            tooltip=folium.Tooltip(f"{html_text(row.name)} ({html_text(category)})"),
             popup=folium.Popup(asset_popup_html(row._asdict()), max_width=320, parse_html=False),
         ).add_to(layers[category])
     if layers:
         folium.LayerControl(collapsed=True).add_to(fmap)
         legend = [(c, CATEGORY_COLOURS[c]) for c in vocab.ASSET_CATEGORIES if c in layers]
-        fmap.get_root().html.add_child(folium.Element(_legend_html("Asset category", legend)))
+        box = _legend_html("Asset category", legend, "bottom:40px;left:10px")
+        fmap.get_root().html.add_child(folium.Element(box))
     return fmap
 
 
@@ -158,10 +179,8 @@ def _add_areas(fmap, areas, area_values, value_label, lower_is_darker) -> None:
         tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False),
     ).add_to(fmap)
     if breaks:
-        items = [(f"up to {b:,.1f}", colour) for b, colour in breaks]
-        fmap.get_root().html.add_child(
-            folium.Element(_legend_html(value_label, items).replace("left:12px", "right:12px"))
-        )
+        box = _legend_html(value_label, breaks, "bottom:30px;right:10px")
+        fmap.get_root().html.add_child(folium.Element(box))
 
 
 def _layout(fig: go.Figure, title: str, x: str, y: str) -> go.Figure:
@@ -187,6 +206,7 @@ def monthly_referrals_chart(monthly: pd.DataFrame) -> go.Figure:
             connectgaps=False,
         )
     )
+    fig.update_yaxes(rangemode="tozero")
     return _layout(fig, "Referrals per month", "Month", "Referrals (people, rounded)")
 
 
@@ -207,45 +227,44 @@ def rate_by_decile_chart(table: pd.DataFrame) -> go.Figure:
     )
 
 
+NICE_NAMES = {"gp practice": "GP practice", "vcs": "VCS organisation", "self": "self-referral"}
+
+
 def pathway_sankey(links: pd.DataFrame) -> go.Figure:
     """Referrer type -> asset category -> outcome, widths in (disclosed) connections."""
     links = links.dropna(subset=["count"])
     links = links[links["count"] > 0]
-    labels = list(
-        dict.fromkeys(
-            [f"{s} (1)" for s in links.loc[links["step"] == 1, "source"]]
-            + [f"{t} (2)" for t in links.loc[links["step"] == 1, "target"]]
-            + [f"{s} (2)" for s in links.loc[links["step"] == 2, "source"]]
-            + [f"{t} (3)" for t in links.loc[links["step"] == 2, "target"]]
-        )
-    )
-    index = {name: i for i, name in enumerate(labels)}
-    source = [
-        index[f"{s} ({step})"] for s, step in zip(links["source"], links["step"], strict=True)
+    ends = [
+        *(("1", s) for s in links.loc[links["step"] == 1, "source"]),
+        *(("2", t) for t in links.loc[links["step"] == 1, "target"]),
+        *(("2", s) for s in links.loc[links["step"] == 2, "source"]),
+        *(("3", t) for t in links.loc[links["step"] == 2, "target"]),
     ]
+    nodes = list(dict.fromkeys(ends))
+    index = {node: i for i, node in enumerate(nodes)}
+    source = [index[(str(step), s)] for s, step in zip(links["source"], links["step"], strict=True)]
     target = [
-        index[f"{t} ({step + 1})"] for t, step in zip(links["target"], links["step"], strict=True)
+        index[(str(step + 1), t)] for t, step in zip(links["target"], links["step"], strict=True)
     ]
-    colours = [OKABE_ITO[i % len(OKABE_ITO)] for i in range(len(labels))]
+    colours = [CATEGORY_COLOURS.get(name, "#888888") for _, name in nodes]
     fig = go.Figure(
         go.Sankey(
-            node={
-                "label": [label.rsplit(" (", 1)[0] for label in labels],
-                "color": colours,
-                "pad": 12,
-            },
+            arrangement="snap",
+            node={"label": [NICE_NAMES.get(n, n) for _, n in nodes], "color": colours, "pad": 14},
             link={
                 "source": source,
                 "target": target,
                 "value": links["count"].astype(float).tolist(),
+                "color": "rgba(120,120,120,0.25)",
             },
         )
     )
     fig.update_layout(
-        title="Who referred, where people were sent, and what happened there",
+        title="Who referred (left), the kind of asset people were sent to, what happened (right)",
         template="plotly_white",
-        font_size=11,
-        height=560,
+        font_size=12,
+        height=680,
+        margin={"l": 20, "r": 20, "t": 60, "b": 20},
     )
     return fig
 
@@ -281,14 +300,17 @@ def capacity_chart(strain: pd.DataFrame, top: int = 20) -> go.Figure:
 
 
 def outcome_change_chart(table: pd.DataFrame) -> go.Figure:
-    """Mean change per measure with its 95% confidence interval."""
+    """Mean change per measure with its 95% interval, coloured by whether it is an improvement
+    (lower is better for anxiety, loneliness and GP appointments)."""
     shown = table.dropna(subset=["mean_change"])
     mean = shown["mean_change"].astype(float)
+    better = (mean > 0) == shown["higher_is_better"].astype(bool)
+    labels = [f"{row.label} ({vocab.MEASURES_RANGE[row.measure]})" for row in shown.itertuples()]
     fig = go.Figure(
         go.Bar(
-            x=shown["label"],
+            x=labels,
             y=mean,
-            marker_color=OKABE_ITO[2],
+            marker_color=[OKABE_ITO[4] if b else OKABE_ITO[5] for b in better],
             error_y={
                 "type": "data",
                 "symmetric": False,
@@ -299,7 +321,7 @@ def outcome_change_chart(table: pd.DataFrame) -> go.Figure:
     )
     return _layout(
         fig,
-        "Mean change from baseline to latest follow-up (95% CI)",
-        "Measure",
-        "Change in score (points)",
+        "Mean change from baseline to latest follow-up (95% CI): blue better, orange worse",
+        "Measure (its scale)",
+        "Change (points on the measure's own scale)",
     )

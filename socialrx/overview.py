@@ -22,6 +22,8 @@ class Headline:
     unit: str
     help: str
     decimals: int = 0
+    change_unit: str = ""  # a change in a percentage is in percentage points
+    lower_is_better: bool = False
 
     @property
     def change(self) -> float | None:
@@ -79,6 +81,7 @@ def headline_figures(dataset: Dataset, selection: Selection, level: Level) -> li
             "Share of those referrals with at least one connection the person started "
             "(attending, moved on or stopped). Recent referrals may not have been connected yet.",
             decimals=1,
+            change_unit=" points",
         ),
         Headline(
             "Active assets",
@@ -89,18 +92,20 @@ def headline_figures(dataset: Dataset, selection: Selection, level: Level) -> li
             "assets.csv holds current status only, so there is no previous-period figure.",
         ),
         Headline(
-            "Providers over capacity",
+            "Assets over capacity",
             now["over_capacity"],
             before["over_capacity"],
             "",
             "Assets sent more people per month than the capacity their provider states.",
+            lower_is_better=True,
         ),
         Headline(
-            f"Wellbeing change ({now['change_label'] or 'no measure'})",
+            "Wellbeing change",
             now["change"],
             before["change"],
             "",
-            f"Mean change from baseline to latest follow-up for people referred in the period "
+            f"{now['change_label'] or 'No measure'}: mean change from baseline to latest follow-up "
+            "for people referred in the period "
             f"who have both ({paired} people). Positive is better except for anxiety, loneliness "
             "and GP appointments.",
             decimals=2,

@@ -127,6 +127,11 @@ MEASURES = {
     )
 }
 
+MEASURES_RANGE = {
+    name: f"{m.low:g}-{m.high:g}, {'higher' if m.higher_is_better else 'lower'} is better"
+    for name, m in MEASURES.items()
+}
+
 # Published SWEMWBS raw-to-metric conversion (Stewart-Brown et al. 2009, Rasch model),
 # so raw and already-converted scores are analysed on one interval scale.
 SWEMWBS_METRIC = {

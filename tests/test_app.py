@@ -132,7 +132,7 @@ def test_errors_are_reported_on_the_page_not_raised(tmp_path, monkeypatch):
     assert any("problems in the data files" in e.value for e in at.error)
     at.switch_page("pages/data.py").run()
     assert not at.exception
-    problems = at.dataframe[1].value
+    problems = at.dataframe[0].value
     assert "knitting" in set(problems["value"]) and any("swapped" in p for p in problems["problem"])
 
 

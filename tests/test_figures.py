@@ -68,8 +68,39 @@ def test_charts_have_titles_and_axis_labels():
         {"name": ["a"], "capacity_per_month": [5], "demand_per_month": [7.5], "strain": [1.5]}
     )
     assert capacity_chart(strain).layout.xaxis.title.text == "People per month"
-    change = pd.DataFrame({"label": ["x"], "mean_change": [1.0], "ci_low": [0.5], "ci_high": [1.5]})
-    assert list(outcome_change_chart(change).data[0].error_y.array) == [0.5]
+    change = pd.DataFrame(
+        {
+            "measure": ["ucla3_loneliness", "ons4_happiness"],
+            "label": ["Loneliness", "Happiness"],
+            "higher_is_better": [False, True],
+            "mean_change": [-1.0, -0.5],
+            "ci_low": [-1.5, -1.0],
+            "ci_high": [-0.5, 0.2],
+        }
+    )
+    bars = outcome_change_chart(change).data[0]
+    assert list(bars.error_y.array) == [0.5, 0.7]
+    assert list(bars.x) == [
+        "Loneliness (3-9, lower is better)",
+        "Happiness (0-10, higher is better)",
+    ]
+    # a fall in loneliness is an improvement (blue); a fall in happiness is not (orange)
+    assert list(bars.marker.color) == ["#0072B2", "#D55E00"]
+
+
+def test_decile_shading_has_one_class_per_decile():
+    areas = gpd.GeoDataFrame(
+        {"area_code": [f"E{i}" for i in range(10)], "area_name": ["x"] * 10},
+        geometry=[box(i, 50, i + 1, 51) for i in range(10)],
+        crs="EPSG:4326",
+    )
+    deciles = pd.Series(range(1, 11), index=[f"E{i}" for i in range(10)])
+    html = (
+        asset_map(_assets(), areas, deciles, "IMD decile", lower_is_darker=True).get_root().render()
+    )
+    for decile in range(1, 11):
+        assert f"></span>{decile}</div>" in html
+    assert "#041c40" in html and "#f7fbff" in html  # darkest for decile 1, lightest for 10
 
 
 def test_sankey_drops_hidden_flows():
@@ -82,5 +113,5 @@ def test_sankey_drops_hidden_flows():
         }
     )
     sankey = pathway_sankey(links).data[0]
-    assert list(sankey.node.label) == ["gp practice", "physical activity", "attending"]
+    assert list(sankey.node.label) == ["GP practice", "physical activity", "attending"]
     assert list(sankey.link.value) == [10.0, 10.0]
