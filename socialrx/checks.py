@@ -60,7 +60,9 @@ def refuse_nhs_numbers(referrals: pd.DataFrame, report: Report) -> pd.DataFrame:
         report.add("referrals.csv", f"{valid:,} of {len(ids):,} values pass the NHS number check "
                    "digit: this column is refused and not used. Use a pseudonym, never the NHS "
                    "number", column="person_id", value="value withheld")  # fmt: skip
-        referrals = referrals.assign(person_id=pd.Series(pd.NA, index=referrals.index, dtype="string"))
+        referrals = referrals.assign(
+            person_id=pd.Series(pd.NA, index=referrals.index, dtype="string")
+        )
     return referrals
 
 
@@ -72,7 +74,9 @@ def referral_dates_in_order(referrals: pd.DataFrame, report: Report) -> None:
             report.add_rows("referrals.csv", col, referrals.loc[early, ROW],
                             referrals.loc[early, col].dt.strftime("%Y-%m-%d"),
                             "before referral_date: dates cannot run backwards")  # fmt: skip
-    needs = referrals["status"].isin(vocab.STATUS_NEEDS_CLOSED_DATE) & referrals["closed_date"].isna()
+    needs = (
+        referrals["status"].isin(vocab.STATUS_NEEDS_CLOSED_DATE) & referrals["closed_date"].isna()
+    )
     if needs.any():
         report.add_rows("referrals.csv", "closed_date", referrals.loc[needs, ROW],
                         [""] * int(needs.sum()), "required when status is "
@@ -80,7 +84,12 @@ def referral_dates_in_order(referrals: pd.DataFrame, report: Report) -> None:
 
 
 def known_references(
-    frame: pd.DataFrame, file: str, column: str, known: pd.Series, target: str, report: Report,
+    frame: pd.DataFrame,
+    file: str,
+    column: str,
+    known: pd.Series,
+    target: str,
+    report: Report,
     severity: str = "error",
 ) -> pd.Series:
     """Mask of rows whose `column` names a row of the target table (blanks count as known)."""
@@ -103,7 +112,8 @@ def outcome_values_in_range(outcomes: pd.DataFrame, report: Report) -> pd.Series
             bad |= values % 1 != 0
         if bad.any():
             kind = "whole numbers" if measure.integer else "values"
-            report.add_rows("outcomes.csv", "value", outcomes.loc[bad[bad].index, ROW], values[bad],
+            shown = values[bad].map("{:g}".format)  # 36, as the user wrote it, not 36.0
+            report.add_rows("outcomes.csv", "value", outcomes.loc[bad[bad].index, ROW], shown,
                             f"outside the range of {name}: {kind} from {measure.low:g} to "
                             f"{measure.high:g}; row left out")  # fmt: skip
             ok[bad[bad].index] = False
@@ -128,7 +138,8 @@ def place_points(
             values = lat[mask].astype(str) + ", " + lon[mask].astype(str)
             report.add_rows(file, "latitude, longitude", frame.loc[mask, ROW], values, message)
     frame = frame.assign(
-        latitude=lat.where(given & ~swapped & ~outside), longitude=lon.where(given & ~swapped & ~outside)
+        latitude=lat.where(given & ~swapped & ~outside),
+        longitude=lon.where(given & ~swapped & ~outside),
     )
     wants = frame["latitude"].isna() & frame["postcode"].notna()
     if not wants.any():
@@ -138,7 +149,9 @@ def place_points(
                         "no coordinates, and no postcodes.csv to place the postcode: add one",
                         WARNING)  # fmt: skip
         return frame
-    lookup = postcodes.dropna(subset=["latitude"]).set_index("postcode")
+    # Latitude 99.999999 is how ONS marks a postcode with no grid reference: not a place.
+    placed = geography.in_uk(postcodes["latitude"], postcodes["longitude"])
+    lookup = postcodes[placed].set_index("postcode")
     found = wants & frame["postcode"].isin(lookup.index)
     frame.loc[found, "latitude"] = frame.loc[found, "postcode"].map(lookup["latitude"])
     frame.loc[found, "longitude"] = frame.loc[found, "postcode"].map(lookup["longitude"])
@@ -156,8 +169,14 @@ def tidy_assets(assets: pd.DataFrame, extract: pd.Timestamp | None, report: Repo
     bad_url = url.notna() & ~url.str.match(r"(?i)^https?://").fillna(False).astype(bool)
     if bad_url.any():
         report.add_rows("assets.csv", "url", assets.loc[bad_url, ROW], url[bad_url],
-                        "only http:// or https:// links are kept; link dropped", WARNING)  # fmt: skip
-    needs_place = assets["delivery"].isin(vocab.DELIVERY_NEEDS_LOCATION) & assets["latitude"].isna()
+                        "only http:// or https:// links are kept; link dropped",
+                        WARNING)  # fmt: skip
+    # A postcode the lookup cannot place is a warning (from place_points), not a missing place.
+    needs_place = (
+        assets["delivery"].isin(vocab.DELIVERY_NEEDS_LOCATION)
+        & assets["latitude"].isna()
+        & assets["postcode"].isna()
+    )
     if needs_place.any():
         report.add_rows("assets.csv", "latitude, longitude", assets.loc[needs_place, ROW],
                         assets.loc[needs_place, "asset_id"], "in-person and hybrid assets need "
@@ -187,5 +206,6 @@ def financial_years(funding: pd.DataFrame, report: Report) -> pd.Series:
     if bad.any():
         report.add_rows("funding.csv", "financial_year", funding.loc[bad, ROW],
                         funding.loc[bad, "financial_year"],
-                        "write financial years as 2024/25 (April to March); row left out")  # fmt: skip
+                        "write financial years as 2024/25 (April to March); "
+                        "row left out")  # fmt: skip
     return ~bad

@@ -133,7 +133,7 @@ def asset_map(
     if layers:
         folium.LayerControl(collapsed=True).add_to(fmap)
         legend = [(c, CATEGORY_COLOURS[c]) for c in vocab.ASSET_CATEGORIES if c in layers]
-        box = _legend_html("Asset category", legend, "bottom:40px;left:10px")
+        box = _legend_html("Asset category", legend, "top:80px;left:10px")
         fmap.get_root().html.add_child(folium.Element(box))
     return fmap
 

@@ -86,6 +86,7 @@ def read_csv(file: SourceFile, report: Report, header: bool = True) -> pd.DataFr
             keep_default_na=False,
             header=0 if header else None,
             skipinitialspace=False,
+            skip_blank_lines=False,  # kept (then dropped when typed) so row numbers match the file
             on_bad_lines="error",
         )
     except (pd.errors.ParserError, ValueError) as exc:
@@ -94,13 +95,14 @@ def read_csv(file: SourceFile, report: Report, header: bool = True) -> pd.DataFr
     return frame
 
 
-def read_workbook(file: SourceFile, report: Report) -> dict[str, pd.DataFrame]:
-    """Each sheet of an Excel workbook named like a table (`assets`, `referrals`, ...)."""
+def read_workbook(file: SourceFile, report: Report) -> dict[str, pd.DataFrame] | None:
+    """Each sheet of an Excel workbook named like a table (`assets`, `referrals`, ...); None
+    (with the reason reported) if it cannot be opened at all."""
     try:
         sheets = pd.read_excel(io.BytesIO(file.data), sheet_name=None, dtype=str, header=0)
     except Exception as exc:  # openpyxl raises many types for a damaged file
         report.add(file.name, f"could not be opened as an Excel workbook ({type(exc).__name__})")
-        return {}
+        return None
     tables = {}
     for sheet, frame in sheets.items():
         table = table_for(sheet)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -52,12 +53,17 @@ def _raw_tables(files: list[SourceFile], report: Report) -> tuple[dict, dict, ob
     for file in files:
         if len(file.data) > MAX_FILE_BYTES:
             report.add(file.name, f"the file is {len(file.data) / 2**20:,.0f} MB, over the "
-                       f"{MAX_FILE_BYTES / 2**20:,.0f} MB limit: split it or filter it")  # fmt: skip
+                       f"{MAX_FILE_BYTES / 2**20:,.0f} MB limit: split it or filter "
+                       "it")  # fmt: skip
             report.unreadable.append(file.name)
             continue
         suffix = Path(file.name).suffix.lower()
         if suffix in (".xlsx", ".xlsm"):
-            for name, frame in read_workbook(file, report).items():
+            sheets = read_workbook(file, report)
+            if sheets is None:
+                report.unreadable.append(file.name)
+                continue
+            for name, frame in sheets.items():
                 raw[name], origin[name] = frame, f"{file.name}[{name}]"
             continue
         table = table_for(file.name)
@@ -67,8 +73,13 @@ def _raw_tables(files: list[SourceFile], report: Report) -> tuple[dict, dict, ob
                 report.unreadable.append(file.name)
             continue
         if table is None:
-            report.add(file.name, "not a table of the data contract (names: "
-                       + ", ".join(t.file for t in TABLES.values()) + "); ignored", WARNING)
+            report.add(
+                file.name,
+                "not a table of the data contract (names: "
+                + ", ".join(t.file for t in TABLES.values())
+                + "); ignored",
+                WARNING,
+            )
             continue
         frame = read_csv(file, report)
         if frame is None:
@@ -89,8 +100,10 @@ def _raw_tables(files: list[SourceFile], report: Report) -> tuple[dict, dict, ob
 def _boundaries(areas, report: Report) -> tuple[object, str | None]:
     """Boundaries with `area_code`/`area_name`, in WGS84, and the LSOA vintage they show."""
     headers = {c.lower(): c for c in areas.columns}
-    vintage = "2021" if any("21" in h for h in headers if h.startswith("lsoa")) else (
-        "2011" if any(h.startswith("lsoa11") for h in headers) else None
+    vintage = (
+        "2021"
+        if any("21" in h for h in headers if h.startswith("lsoa"))
+        else ("2011" if any(h.startswith("lsoa11") for h in headers) else None)
     )
     raw = pd.DataFrame(areas.drop(columns="geometry")).astype("string").fillna("")
     typed = type_table(raw, TABLES["areas"], "areas.geojson", report)
@@ -114,7 +127,8 @@ def load_files(files: list[SourceFile], progress: Progress | None = None) -> tup
         typed = type_table(frame, TABLES[name], origin[name], report)
         if typed is not None:
             tables[name] = typed
-    if "assets" not in tables and "assets" not in raw:
+    handed_in = set(raw) | {table_for(name) for name in report.unreadable}
+    if "assets" not in handed_in:  # an unreadable assets file is reported as such, not missing
         report.add("assets.csv", "missing: every dataset needs a table of community assets")
     step(0.75, "Checking references and places")
     areas, area_vintage = _boundaries(geo, report) if geo is not None else (None, None)
@@ -127,6 +141,7 @@ def load_files(files: list[SourceFile], progress: Progress | None = None) -> tup
         checks.dates_after_extract(tables, extract, report)
 
     _check_across(tables, areas, extract, report)
+    _name_origins(report, origin)
     step(0.95, "Finishing")
     for frame in tables.values():
         frame.drop(columns=ROW, inplace=True)
@@ -159,10 +174,14 @@ def _check_across(tables: dict, areas, extract, report: Report) -> None:
             checks.known_references(assets, "assets.csv", "organisation_id",
                                     tables["organisations"]["organisation_id"], "organisations.csv",
                                     report, WARNING)  # fmt: skip
-        assets["area_code"] = geography.area_of_points(assets["latitude"], assets["longitude"], areas)
+        assets["area_code"] = geography.area_of_points(
+            assets["latitude"], assets["longitude"], areas
+        )
         tables["assets"] = assets
     if "practices" in tables:
-        tables["practices"] = checks.place_points(tables["practices"], "practices.csv", postcodes, report)
+        tables["practices"] = checks.place_points(
+            tables["practices"], "practices.csv", postcodes, report
+        )
     if "funding" in tables:
         funding = tables["funding"]
         tables["funding"] = funding[checks.financial_years(funding, report)]
@@ -190,8 +209,14 @@ def _check_across(tables: dict, areas, extract, report: Report) -> None:
             ok &= checks.known_references(connections, "connections.csv", "referral_id",
                                           referral_ids, "referrals.csv", report)  # fmt: skip
         if "assets" in tables:
-            ok &= checks.known_references(connections, "connections.csv", "asset_id",
-                                          tables["assets"]["asset_id"], "assets.csv", report)
+            ok &= checks.known_references(
+                connections,
+                "connections.csv",
+                "asset_id",
+                tables["assets"]["asset_id"],
+                "assets.csv",
+                report,
+            )
         early = connections["started_date"] < connections["referred_date"]
         if early.any():
             report.add_rows("connections.csv", "started_date", connections.loc[early, ROW],
@@ -205,6 +230,13 @@ def _check_across(tables: dict, areas, extract, report: Report) -> None:
             ok &= checks.known_references(outcomes, "outcomes.csv", "referral_id", referral_ids,
                                           "referrals.csv", report)  # fmt: skip
         tables["outcomes"] = outcomes[ok].reset_index(drop=True)
+
+
+def _name_origins(report: Report, origin: dict[str, str]) -> None:
+    """Problems found across tables name the file the user handed in (`book.xlsx[assets]`,
+    `epraccur.csv`), not the contract's name for it."""
+    renamed = {TABLES[n].file: o for n, o in origin.items() if o != TABLES[n].file}
+    report.problems = [replace(p, file=renamed.get(p.file, p.file)) for p in report.problems]
 
 
 def _known_area_codes(areas, area_stats: pd.DataFrame | None) -> pd.Series | None:

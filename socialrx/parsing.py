@@ -15,7 +15,7 @@ import pandas as pd
 MONTHS = {m: i for i, m in enumerate(
     ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1
 )}  # fmt: skip
-# A time after the date is dropped: `2024-03-31T10:15`, `31/03/2024 10:15`, SAS `31MAR2024:10:15:00`.
+# A time after a date is dropped: `2024-03-31T10:15`, `31/03/2024 10:15`, SAS `31MAR2024:10:15`.
 _TIME = r"(?:[ T:]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?\s*$"
 _DATE_FORMS = (
     re.compile(r"^(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})" + _TIME),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -13,6 +14,17 @@ ERROR = "error"
 WARNING = "warning"
 # Past this many rows with the same problem, one summary line stands for the rest.
 ROWS_LISTED = 20
+WITHHELD = "value withheld"
+_TEN_DIGITS = re.compile(r"(?<!\d)\d{3}[ -]?\d{3}[ -]?\d{4}(?!\d)")
+
+
+def withhold(text: str) -> str:
+    """`text` with anything that passes the NHS number check replaced: never echo one."""
+
+    def hide(match: re.Match) -> str:
+        return WITHHELD if nhs_number_valid(pd.Series([match.group()])).iloc[0] else match.group()
+
+    return _TEN_DIGITS.sub(hide, text)
 
 
 @dataclass(frozen=True)
@@ -25,6 +37,13 @@ class Problem:
     column: str | None = None
     value: str | None = None
     severity: str = ERROR
+
+    def __post_init__(self) -> None:
+        # Values, and messages listing values or headers, quote the user's data: wherever a
+        # problem is shown (CLI, data page, download), an NHS number in it is withheld.
+        object.__setattr__(self, "message", withhold(self.message))
+        if self.value:
+            object.__setattr__(self, "value", withhold(self.value))
 
     def __str__(self) -> str:
         where = self.file if self.row is None else f"{self.file}:{self.row}"
@@ -61,8 +80,6 @@ class Report:
         rows, values = list(rows), list(values)
         for row, value in zip(rows[:ROWS_LISTED], values[:ROWS_LISTED], strict=False):
             shown = None if value is None or value is pd.NA else str(value)
-            if shown and nhs_number_valid(pd.Series([shown])).iloc[0]:
-                shown = "value withheld"  # never echo what may be an NHS number
             self.problems.append(Problem(file, message, int(row), column, shown, severity))
         if len(rows) > ROWS_LISTED:
             more = f"and {len(rows) - ROWS_LISTED:,} more rows like this: {message}"

@@ -49,13 +49,13 @@ def _choices(values: pd.Series, column: Column) -> tuple[pd.Series, pd.Series]:
 
     text = values.astype("string").fillna("")
     lookup = {v: tidy(v) for v in text.unique()}
-    parsed = text.map(lookup).astype("string")
-    return parsed, parsed.isna() & ~parsing.blank(values)
+    bad = text.map(lambda v: lookup[v] is None).astype(bool)
+    # A blank cell (or one of separators only) has no choices: missing, as in any other column.
+    parsed = text.map(lambda v: lookup[v] or None).astype("string")
+    return parsed, bad
 
 
-def parse_column(
-    values: pd.Series, column: Column
-) -> tuple[pd.Series, pd.Series, str | pd.Series]:
+def parse_column(values: pd.Series, column: Column) -> tuple[pd.Series, pd.Series, str | pd.Series]:
     """(typed values, mask of unreadable cells, what is allowed) for one column.
 
     For dates "what is allowed" is per cell, because the reasons differ (a two-digit year,
@@ -79,7 +79,7 @@ def parse_column(
         parsed = parsed.where(~outside)
         what = "a whole number" if column.kind == INT else "a number"
         if low is not None or high is not None:
-            what += f" from {low if low is not None else 'any'} to {high if high is not None else 'any'}"
+            what += f" from {'any' if low is None else low} to {'any' if high is None else high}"
         return parsed, bad, f"allowed: {what}"
     if column.kind == POSTCODE:
         parsed, bad = parsing.normalise_postcodes(values)
@@ -121,7 +121,11 @@ def type_table(raw: pd.DataFrame, table: Table, file: str, report: Report) -> pd
         parsed, bad, allowed = parse_column(values, column)
         if bad.any():
             fate = "row left out" if column.required else "value not used"
-            why = allowed[bad] if isinstance(allowed, pd.Series) else pd.Series(allowed, bad[bad].index)
+            why = (
+                allowed[bad]
+                if isinstance(allowed, pd.Series)
+                else pd.Series(allowed, bad[bad].index)
+            )
             for reason, rows in why.groupby(why, sort=False).groups.items():
                 report.add_rows(file, column.name, typed.loc[rows, ROW], values[rows],
                                 f"not understood ({reason}); {fate}")  # fmt: skip
@@ -141,7 +145,8 @@ def type_table(raw: pd.DataFrame, table: Table, file: str, report: Report) -> pd
     if table.key:
         duplicate = typed[table.key].duplicated(keep="first") & typed[table.key].notna()
         if duplicate.any():
-            report.add_rows(file, table.key, typed.loc[duplicate, ROW], typed.loc[duplicate, table.key],
+            report.add_rows(file, table.key, typed.loc[duplicate, ROW],
+                            typed.loc[duplicate, table.key],
                             "duplicate id: ids must be unique; later row left out")  # fmt: skip
         drop |= duplicate
     return typed.loc[~drop].reset_index(drop=True)

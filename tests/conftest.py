@@ -1,0 +1,59 @@
+"""Shared helpers: write a small dataset folder, load one from text, find the real public files."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from socialrx.dataset import Dataset
+from socialrx.files import SourceFile
+from socialrx.loader import load_files
+from socialrx.problems import Report
+
+REPO = Path(__file__).resolve().parent.parent
+# Real public files (see its README.md); never copied into the repository.
+REALDATA = REPO.parent / "shared" / "realdata"
+
+# One good in-person asset in Rotherham: the minimum a valid dataset needs.
+GOOD_ASSETS = (
+    "asset_id,name,category,latitude,longitude\nA1,Walking club,physical activity,53.43,-1.35\n"
+)
+
+
+def as_bytes(content: str | bytes) -> bytes:
+    return content if isinstance(content, bytes) else content.encode("utf-8")
+
+
+@pytest.fixture
+def write_dataset(tmp_path: Path) -> Callable[..., Path]:
+    """Write {file name: text or bytes} into a fresh folder under tmp_path; return the folder."""
+    counter = iter(range(1_000_000))
+
+    def write(files: dict[str, str | bytes], name: str | None = None) -> Path:
+        folder = tmp_path / (name or f"dataset{next(counter)}")
+        folder.mkdir(parents=True)
+        for file, content in files.items():
+            (folder / file).write_bytes(as_bytes(content))
+        return folder
+
+    return write
+
+
+def load_texts(files: dict[str, str | bytes]) -> tuple[Dataset, Report]:
+    """Load a dataset straight from {file name: text or bytes}, as an upload would be."""
+    return load_files([SourceFile(name, as_bytes(content)) for name, content in files.items()])
+
+
+@pytest.fixture
+def load() -> Callable[[dict[str, str | bytes]], tuple[Dataset, Report]]:
+    return load_texts
+
+
+@pytest.fixture
+def realdata() -> Path:
+    """The shared real-data folder; the test is skipped when it is not there."""
+    if not REALDATA.is_dir():
+        pytest.skip(f"real public data not found at {REALDATA}")
+    return REALDATA
