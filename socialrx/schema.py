@@ -8,8 +8,16 @@ from socialrx import vocab
 
 # Kinds of column, each read by its own parser in `socialrx.parsing`.
 TEXT, DATE, BOOL, INT, DECIMAL, CHOICE, CHOICES, POSTCODE, CODE = (
-    "text", "date", "bool", "int", "decimal", "choice", "choices", "postcode", "code",
-)  # fmt: skip
+    "text",
+    "date",
+    "bool",
+    "int",
+    "decimal",
+    "choice",
+    "choices",
+    "postcode",
+    "code",
+)
 
 
 @dataclass(frozen=True)
@@ -63,8 +71,13 @@ TABLES: dict[str, Table] = {
                 Column("name", required=True),
                 Column("organisation_id", CODE),
                 Column("category", CHOICE, required=True, allowed=vocab.ASSET_CATEGORIES),
-                Column("delivery", CHOICE, allowed=vocab.DELIVERY, default="in person",
-                       codes={"in-person": "in person", "face to face": "in person"}),
+                Column(
+                    "delivery",
+                    CHOICE,
+                    allowed=vocab.DELIVERY,
+                    default="in person",
+                    codes={"in-person": "in person", "face to face": "in person"},
+                ),
                 Column("latitude", DECIMAL),
                 Column("longitude", DECIMAL),
                 Column("postcode", POSTCODE),
@@ -81,21 +94,30 @@ TABLES: dict[str, Table] = {
                 Column("description"),
             ),
             key="asset_id",
-            aliases={"lat": "latitude", "lon": "longitude", "long": "longitude",
-                     "lng": "longitude", "id": "asset_id"},
-        ),  # fmt: skip
+            aliases={
+                "lat": "latitude",
+                "lon": "longitude",
+                "long": "longitude",
+                "lng": "longitude",
+                "id": "asset_id",
+            },
+        ),
         Table(
             "organisations",
             (
                 Column("organisation_id", CODE, required=True),
                 Column("name", required=True),
-                Column("type", CHOICE, allowed=vocab.ORGANISATION_TYPES,
-                       codes={"cic": "community interest company"}),
+                Column(
+                    "type",
+                    CHOICE,
+                    allowed=vocab.ORGANISATION_TYPES,
+                    codes={"cic": "community interest company"},
+                ),
                 Column("charity_number"),
                 Column("volunteers", INT, low=0),
             ),
             key="organisation_id",
-        ),  # fmt: skip
+        ),
         Table(
             "funding",
             (
@@ -123,8 +145,12 @@ TABLES: dict[str, Table] = {
                 Column("referral_id", CODE, required=True),
                 Column("person_id", CODE),
                 Column("referral_date", DATE, required=True),
-                Column("referrer_type", CHOICE, allowed=vocab.REFERRER_TYPES,
-                       codes={"gp": "gp practice", "self referral": "self", "self-referral": "self"}),
+                Column(
+                    "referrer_type",
+                    CHOICE,
+                    allowed=vocab.REFERRER_TYPES,
+                    codes={"gp": "gp practice", "self referral": "self", "self-referral": "self"},
+                ),
                 Column("referrer_org_code", CODE),
                 Column("practice_code", CODE),
                 Column("area_code", CODE),
@@ -140,7 +166,7 @@ TABLES: dict[str, Table] = {
                 Column("closure_reason", CHOICE, allowed=vocab.CLOSURE_REASONS),
             ),
             key="referral_id",
-        ),  # fmt: skip
+        ),
         Table(
             "connections",
             (
@@ -157,13 +183,21 @@ TABLES: dict[str, Table] = {
             (
                 Column("referral_id", CODE, required=True),
                 Column("measure", CHOICE, required=True, allowed=tuple(vocab.MEASURES)),
-                Column("timepoint", CHOICE, required=True, allowed=vocab.TIMEPOINTS,
-                       codes={"follow up": "follow_up", "follow-up": "follow_up",
-                              "followup": "follow_up"}),
+                Column(
+                    "timepoint",
+                    CHOICE,
+                    required=True,
+                    allowed=vocab.TIMEPOINTS,
+                    codes={
+                        "follow up": "follow_up",
+                        "follow-up": "follow_up",
+                        "followup": "follow_up",
+                    },
+                ),
                 Column("assessed_date", DATE),
                 Column("value", DECIMAL, required=True),
             ),
-        ),  # fmt: skip
+        ),
         Table(
             "practices",
             (
@@ -188,13 +222,20 @@ TABLES: dict[str, Table] = {
             ),
             key="postcode",
             aliases={
-                "pcds": "postcode", "pcd": "postcode", "pcd7": "postcode", "pcd8": "postcode",
-                "lat": "latitude", "lat_derived_wgs84": "latitude",
-                "long": "longitude", "long_derived_wgs84": "longitude",
-                "lsoa11": "area_code", "lsoa21": "area_code",
-                "lsoa11cd": "area_code", "lsoa21cd": "area_code",
+                "pcds": "postcode",
+                "pcd": "postcode",
+                "pcd7": "postcode",
+                "pcd8": "postcode",
+                "lat": "latitude",
+                "lat_derived_wgs84": "latitude",
+                "long": "longitude",
+                "long_derived_wgs84": "longitude",
+                "lsoa11": "area_code",
+                "lsoa21": "area_code",
+                "lsoa11cd": "area_code",
+                "lsoa21cd": "area_code",
             },
-        ),  # fmt: skip
+        ),
         Table(
             "area_stats",
             (
@@ -210,10 +251,16 @@ TABLES: dict[str, Table] = {
             "areas",
             (Column("area_code", CODE, required=True), Column("area_name")),
             key="area_code",
-            aliases={"lsoa11cd": "area_code", "lsoa21cd": "area_code", "lsoa11": "area_code",
-                     "lsoa21": "area_code", "lsoa11nm": "area_name", "lsoa21nm": "area_name"},
+            aliases={
+                "lsoa11cd": "area_code",
+                "lsoa21cd": "area_code",
+                "lsoa11": "area_code",
+                "lsoa21": "area_code",
+                "lsoa11nm": "area_name",
+                "lsoa21nm": "area_name",
+            },
             geometry=True,
-        ),  # fmt: skip
+        ),
     )
 }
 
