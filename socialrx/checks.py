@@ -179,7 +179,7 @@ def tidy_assets(assets: pd.DataFrame, extract: pd.Timestamp | None, report: Repo
     )
     if needs_place.any():
         report.add_rows("assets.csv", "latitude, longitude", assets.loc[needs_place, ROW],
-                        assets.loc[needs_place, "asset_id"], "in-person and hybrid assets need "
+                        [None] * int(needs_place.sum()), "in-person and hybrid assets need "
                         "coordinates or a postcode that can be placed; not on the map")  # fmt: skip
     cutoff = extract - STALE_AFTER if extract is not None else None
     stale = assets["last_verified"] < cutoff if cutoff is not None else False

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import tempfile
 from dataclasses import dataclass
@@ -89,10 +90,39 @@ def read_csv(file: SourceFile, report: Report, header: bool = True) -> pd.DataFr
             skip_blank_lines=False,  # kept (then dropped when typed) so row numbers match the file
             on_bad_lines="error",
         )
-    except (pd.errors.ParserError, ValueError) as exc:
+    except pd.errors.ParserError:
+        return _read_ragged_csv(file.name, text, report, header)
+    except ValueError as exc:
         report.add(file.name, f"could not be read as CSV ({str(exc).splitlines()[0]})")
         return None
     return frame
+
+
+def _read_ragged_csv(name: str, text: str, report: Report, header: bool) -> pd.DataFrame | None:
+    """Rows with more cells than the header (an unquoted comma in a name, usually) are
+    reported and left out; every other row is kept, with its row number."""
+    try:
+        records = list(csv.reader(io.StringIO(text)))
+    except csv.Error as exc:
+        report.add(name, f"could not be read as CSV ({exc})")
+        return None
+    width = len(records[0])
+    columns = records[0] if header else list(range(width))
+    body = records[1:] if header else records
+    first_row = 2 if header else 1
+    kept, index = [], []
+    for i, record in enumerate(body):
+        if len(record) > width:
+            report.add(
+                name,
+                f"{len(record)} cells where the header has {width}: put text that "
+                "contains commas in double quotes; row left out",
+                row=i + first_row,
+            )
+            continue
+        kept.append(record + [""] * (width - len(record)))
+        index.append(i)
+    return pd.DataFrame(kept, columns=columns, index=index, dtype=str)
 
 
 def read_workbook(file: SourceFile, report: Report) -> dict[str, pd.DataFrame] | None:
