@@ -36,7 +36,11 @@ st.caption(
     f"Extract date: {dataset.extract_date:%d %b %Y}. " if dataset.extract_date is not None else ""
 )
 
-st.subheader(f"Problems ({len(report.errors):,} errors, {len(report.warnings):,} warnings)")
+errors, warnings = (
+    ui.counted(len(report.errors), "error"),
+    ui.counted(len(report.warnings), "warning"),
+)
+st.subheader(f"Problems ({errors}, {warnings})")
 if report.problems:
     problems = pd.DataFrame(
         [

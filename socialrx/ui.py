@@ -220,10 +220,15 @@ def page_header(title: str, context: Context, intro: str) -> None:
         )
     if context.report.errors:
         st.error(
-            f"{len(context.report.errors):,} problems in the data files: the rows affected "
-            "are left out. The Data page lists them.",
+            f"{counted(len(context.report.errors), 'problem')} in the data files: the rows "
+            "affected are left out. The Data page lists them.",
             icon=":material/error:",
         )
+
+
+def counted(n: int, thing: str) -> str:
+    """`1 problem`, `3 problems`."""
+    return f"{n:,} {thing}{'' if n == 1 else 's'}"
 
 
 def needs(context: Context, *tables: str) -> bool:

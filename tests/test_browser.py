@@ -246,3 +246,35 @@ def test_asset_map_draws_areas_and_points(
     assert any(url.endswith("/leaflet.js") for url in assets.served)
     print("served from npm packages:", *sorted(set(assets.served)), sep="\n  ")
     print("answered empty:", *sorted(set(assets.stubbed)), sep="\n  ")
+
+
+def test_uploaded_files_are_loaded_and_their_problems_listed(
+    sync_api, browser_context, app_url, first_run_done, tmp_path
+):
+    """A user's own files, uploaded in the sidebar, replace the demo; a bad row is reported."""
+    expect = sync_api.expect
+    assets = tmp_path / "assets.csv"
+    assets.write_text(
+        "asset_id,name,category,latitude,longitude\n"
+        "U1,Riverside <b>walk</b>,physical activity,53.43,-1.35\n"
+        "U2,Knit club,knitting,53.42,-1.36\n",
+        encoding="utf-8",
+    )
+    page, errors = open_page(browser_context, sync_api, app_url, "", first_run_done)
+    try:
+        sidebar = page.get_by_test_id("stSidebar")
+        sidebar.get_by_text("Upload files").click()
+        wait_for_app_run(page, expect)
+        page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(assets))
+        wait_for_app_run(page, expect)
+        expect(sidebar.get_by_text("Data: your data")).to_be_visible()
+        expect(page.get_by_text("1 problem in the data files", exact=False)).to_be_visible()
+        sidebar.get_by_role("link", name="Data").click()
+        wait_for_app_run(page, expect)
+        expect(page.locator("h1").filter(has_text="Data")).to_be_visible()
+        expect(page.get_by_test_id("stException")).to_have_count(0)
+        # the problem table names the value and what is allowed
+        expect(page.get_by_text("Problems (1 error, 0 warnings)")).to_be_visible()
+        assert not errors, errors
+    finally:
+        page.close()
