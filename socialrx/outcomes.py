@@ -14,6 +14,8 @@ from socialrx import vocab
 from socialrx.disclosure import Level, disclose_counts, disclose_statistic
 
 SWEMWBS = "swemwbs_metric"
+COUNTS = ("with_baseline", "with_follow_up", "paired")  # people: disclosed as counts
+STATISTICS = ("mean_baseline", "mean_follow_up", "mean_change", "ci_low", "ci_high", "improved_pct")
 
 
 def on_analysis_scale(outcomes: pd.DataFrame) -> pd.DataFrame:
@@ -87,33 +89,13 @@ def paired_change(outcomes: pd.DataFrame, level: Level = Level.OFF) -> pd.DataFr
         )
     table = pd.DataFrame(
         rows,
-        columns=[
-            "measure",
-            "label",
-            "higher_is_better",
-            "with_baseline",
-            "with_follow_up",
-            "paired",
-            "mean_baseline",
-            "mean_follow_up",
-            "mean_change",
-            "ci_low",
-            "ci_high",
-            "improved_pct",
-        ],
+        columns=["measure", "label", "higher_is_better", *COUNTS, *STATISTICS],
     )
     if level != Level.OFF and len(table):
         people = table["paired"]
-        for col in (
-            "mean_baseline",
-            "mean_follow_up",
-            "mean_change",
-            "ci_low",
-            "ci_high",
-            "improved_pct",
-        ):
+        for col in STATISTICS:
             table[col] = disclose_statistic(table[col], people, level)
-        for col in ("with_baseline", "with_follow_up", "paired"):
+        for col in COUNTS:
             table[col] = disclose_counts(table[col], level)
     return table
 
