@@ -31,10 +31,15 @@ def validate(folder: Path) -> int:
     return INVALID if report.errors else VALID
 
 
+def _progress(fraction: float, text: str) -> None:
+    """Long work says where it is (on stderr, so stdout stays the result)."""
+    print(f"{fraction:4.0%} {text}", file=sys.stderr, flush=True)
+
+
 def demo(out: Path, referrals: int, seed: int) -> int:
     """Write the synthetic demo dataset."""
     started = time.perf_counter()
-    counts = write_demo(out, referrals, seed)
+    counts = write_demo(out, referrals, seed, progress=_progress)
     rows = ", ".join(f"{name} {n:,}" for name, n in counts.items())
     print(f"Wrote demo data to {out} in {time.perf_counter() - started:.1f} s: {rows}")
     return 0
