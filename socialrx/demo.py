@@ -630,8 +630,8 @@ def write_demo(
     tables = build_demo(referrals, seed, progress)
     step = progress or (lambda fraction, text: None)
     counts = {}
-    for name, frame in tables.items():
-        step(0.7, f"Writing {name}")
+    for i, (name, frame) in enumerate(tables.items()):
+        step(0.7 + 0.3 * i / len(tables), f"Writing {name}")
         if name == "areas":
             shutil.copyfile(
                 str(resources.files("socialrx") / "data" / BOUNDARIES), out / "areas.geojson"
