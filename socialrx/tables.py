@@ -14,6 +14,7 @@ from socialrx.schema import BOOL, CHOICE, CHOICES, CODE, DATE, DECIMAL, INT, POS
 
 ID_DTYPE = pd.StringDtype("python")
 ROW = "_row"  # the row number in the user's file (header = row 1), kept for later checks
+BAD = "\0bad"  # a marker no cell can hold: the cell was not understood
 
 
 def rename_headers(frame: pd.DataFrame, table: Table) -> pd.DataFrame:
@@ -31,9 +32,9 @@ def rename_headers(frame: pd.DataFrame, table: Table) -> pd.DataFrame:
 
 
 def _choice(values: pd.Series, column: Column) -> tuple[pd.Series, pd.Series]:
-    key = values.astype("string").str.strip().str.lower().str.replace(r"\s+", " ", regex=True)
+    """One value of the vocabulary (or a code for one), any case and spacing."""
     lookup = {a: a for a in column.allowed} | {k.lower(): v for k, v in column.codes.items()}
-    parsed = key.map(lookup)
+    parsed = parsing.per_distinct(values, lambda v: lookup.get(" ".join(v.lower().split())))
     return parsed.astype("string"), parsed.isna() & ~parsing.blank(values)
 
 
@@ -41,18 +42,16 @@ def _choices(values: pd.Series, column: Column) -> tuple[pd.Series, pd.Series]:
     """`;`-separated choices, normalised and re-joined in the vocabulary's order."""
     allowed = set(column.allowed)
 
-    def tidy(text: str) -> str | None:
+    def tidy(text: str) -> str:
         items = {i.strip().lower() for i in text.split(";") if i.strip()}
         if not items <= allowed:
-            return None
+            return BAD
         return ";".join(a for a in column.allowed if a in items)
 
-    text = values.astype("string").fillna("")
-    lookup = {v: tidy(v) for v in text.unique()}
-    bad = text.map(lambda v: lookup[v] is None).astype(bool)
+    parsed = parsing.per_distinct(values, tidy)
+    bad = parsed == BAD
     # A blank cell (or one of separators only) has no choices: missing, as in any other column.
-    parsed = text.map(lambda v: lookup[v] or None).astype("string")
-    return parsed, bad
+    return parsed.where(~bad & (parsed != ""), None).astype("string"), bad
 
 
 def parse_column(values: pd.Series, column: Column) -> tuple[pd.Series, pd.Series, str | pd.Series]:
