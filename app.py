@@ -22,15 +22,17 @@ def overview() -> None:
     figures = ui.headline_figures(dataset, dataset.content_hash, context.selection, context.level)
     for column, figure in zip(st.columns(len(figures)), figures, strict=True):
         change = figure.change
-        if change is None:
-            delta = (
-                "no comparison" if figure.previous is None and figure.value is not None else None
-            )
+        if figure.missing:
+            delta = None
+        elif not figure.compared:
+            delta = "no earlier figure"
+        elif change is None:
+            delta = None  # hidden now or then
         else:
             delta = f"{change:+,.{figure.decimals}f}{figure.change_unit or figure.unit}"
         column.metric(
             figure.name,
-            shown(figure.value, figure.decimals, figure.unit),
+            figure.missing or shown(figure.value, figure.decimals, figure.unit),
             delta=delta,
             delta_color="off"
             if not change

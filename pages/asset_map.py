@@ -4,10 +4,9 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from socialrx import ui, vocab
-from socialrx.disclosure import disclosed_rate
 from socialrx.figures import asset_map
 from socialrx.referrals import referral_rate_by_area
-from socialrx.selection import selected_assets, selected_referrals
+from socialrx.selection import selected_area_stats, selected_assets, selected_referrals
 
 context = ui.current()
 ui.page_header(
@@ -51,9 +50,9 @@ values, label = None, ""
 if shade == "imd":
     values, label = stats.set_index("area_code")["imd_decile"], "IMD decile"
 elif shade == "rate":
-    rates = referral_rate_by_area(selected_referrals(dataset, context.selection), stats)
-    rates["rate_per_1000"] = disclosed_rate(
-        rates["referrals"], rates["population_adult"], context.level, 1000
+    chosen = selected_area_stats(dataset, context.selection)
+    rates = referral_rate_by_area(
+        selected_referrals(dataset, context.selection), chosen, context.level
     )
     values, label = rates.set_index("area_code")["rate_per_1000"], "Referrals per 1,000"
 

@@ -17,6 +17,7 @@ COLUMNS = {
     "mean_change": "Mean change",
     "ci_low": "95% CI from",
     "ci_high": "95% CI to",
+    "improved": "People improved",
     "improved_pct": "% improved",
 }
 

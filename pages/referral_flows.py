@@ -3,7 +3,7 @@
 import streamlit as st
 
 from socialrx import ui
-from socialrx.disclosure import disclose_counts, disclosed_rate
+from socialrx.disclosure import disclose_counts
 from socialrx.figures import monthly_referrals_chart, pathway_sankey, rate_by_decile_chart
 from socialrx.referrals import (
     monthly_referrals,
@@ -11,7 +11,7 @@ from socialrx.referrals import (
     referral_rate_per_1000,
     referrals_by_deprivation,
 )
-from socialrx.selection import selected_referrals
+from socialrx.selection import selected_area_stats, selected_referrals
 
 context = ui.current()
 ui.page_header(
@@ -47,11 +47,7 @@ if ui.needs(context, "referrals"):
 
     if dataset.has("practices"):
         st.subheader("Referrals by practice")
-        by_practice = referral_rate_per_1000(referrals, dataset.table("practices"))
-        by_practice["rate_per_1000"] = disclosed_rate(
-            by_practice["referrals"], by_practice["list_size"], level, 1000
-        )
-        by_practice["referrals"] = disclose_counts(by_practice["referrals"], level)
+        by_practice = referral_rate_per_1000(referrals, dataset.table("practices"), level)
         st.dataframe(
             ui.shown_table(by_practice, ["referrals", "rate_per_1000"]),
             hide_index=True,
@@ -70,13 +66,9 @@ if ui.needs(context, "referrals"):
             ui.shown_table(by_practice, ["referrals", "rate_per_1000"]), "referrals_by_practice"
         )
 
-    stats = dataset.table("area_stats")
+    stats = selected_area_stats(dataset, context.selection)
     if stats["imd_decile"].notna().any():
-        by_decile = referrals_by_deprivation(referrals, stats)
-        by_decile["rate_per_1000"] = disclosed_rate(
-            by_decile["referrals"], by_decile["population_adult"], level, 1000
-        )
-        by_decile["referrals"] = disclose_counts(by_decile["referrals"], level)
+        by_decile = referrals_by_deprivation(referrals, stats, level)
         ui.chart(
             rate_by_decile_chart(by_decile),
             "How to read this: referrals in the period per 1,000 adults living in each IMD "

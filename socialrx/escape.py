@@ -23,6 +23,8 @@ _HTML = {
 }
 _HTML_RE = re.compile("[" + re.escape("".join(_HTML)) + "]")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"^[+-]?[\d,]*\.?\d+%?$")  # "-0.80", "2,040": numbers written as text
+_MARKDOWN = re.compile(r"([!-/:-@\[-`{-~])")  # every ASCII punctuation mark
 
 
 def html_text(value: object) -> str:
@@ -30,6 +32,14 @@ def html_text(value: object) -> str:
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return ""
     return _HTML_RE.sub(lambda m: _HTML[m.group()], str(value))
+
+
+def markdown_text(value: object) -> str:
+    """Text from a file made literal inside Streamlit markdown (captions, labels): no links,
+    images, emphasis or maths from a place name."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    return _MARKDOWN.sub(r"\\\1", str(value))  # CommonMark: a backslashed mark is literal
 
 
 def html_link(url: object, text: object) -> str:
@@ -50,7 +60,9 @@ def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
         ):
             continue
         text = out[column]
-        risky = text.map(lambda v: isinstance(v, str) and v.startswith(_FORMULA_START))
+        risky = text.map(
+            lambda v: isinstance(v, str) and v.startswith(_FORMULA_START) and not _NUMBER.match(v)
+        )
         if risky.any():
             out[column] = text.astype(object).where(~risky, "'" + text.astype(str))
     return out

@@ -11,11 +11,11 @@ import pandas as pd
 from scipy import stats
 
 from socialrx import vocab
-from socialrx.disclosure import Level, disclose_counts, disclose_statistic
+from socialrx.disclosure import Level, disclose_counts, disclose_statistic, disclosed_rate
 
 SWEMWBS = "swemwbs_metric"
-COUNTS = ("with_baseline", "with_follow_up", "paired")  # people: disclosed as counts
-STATISTICS = ("mean_baseline", "mean_follow_up", "mean_change", "ci_low", "ci_high", "improved_pct")
+COUNTS = ("with_baseline", "with_follow_up", "paired", "improved")  # people: disclosed as counts
+STATISTICS = ("mean_baseline", "mean_follow_up", "mean_change", "ci_low", "ci_high")
 
 
 def on_analysis_scale(outcomes: pd.DataFrame) -> pd.DataFrame:
@@ -84,17 +84,20 @@ def paired_change(outcomes: pd.DataFrame, level: Level = Level.OFF) -> pd.DataFr
                 "mean_change": mean,
                 "ci_low": low,
                 "ci_high": high,
+                "improved": int(better.sum()),
                 "improved_pct": 100 * better.mean() if n else np.nan,
             }
         )
     table = pd.DataFrame(
         rows,
-        columns=["measure", "label", "higher_is_better", *COUNTS, *STATISTICS],
+        columns=["measure", "label", "higher_is_better", *COUNTS, *STATISTICS, "improved_pct"],
     )
     if level != Level.OFF and len(table):
         people = table["paired"]
         for col in STATISTICS:
             table[col] = disclose_statistic(table[col], people, level)
+        # the share improved from the disclosed counts, so it cannot undo their rounding
+        table["improved_pct"] = disclosed_rate(table["improved"], table["paired"], level, 100)
         for col in COUNTS:
             table[col] = disclose_counts(table[col], level)
     return table

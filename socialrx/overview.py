@@ -9,12 +9,21 @@ import pandas as pd
 from socialrx import capacity, outcomes, referrals
 from socialrx.dataset import Dataset
 from socialrx.disclosure import Level, disclose_count, disclosed_rate
-from socialrx.selection import Selection, selected_assets, selected_connections, selected_referrals
+from socialrx.selection import (
+    Selection,
+    data_period,
+    selected_assets,
+    selected_connections,
+    selected_referrals,
+)
 
 
 @dataclass(frozen=True)
 class Headline:
-    """One headline figure: its value now and in the previous period (None = hidden/unknown)."""
+    """One headline figure now and in the previous period.
+
+    None is a value hidden by disclosure control; `missing` says why there is no figure at all
+    (e.g. "no referrals"); `compared` is False when the previous period has no data."""
 
     name: str
     value: float | None
@@ -24,19 +33,23 @@ class Headline:
     decimals: int = 0
     change_unit: str = ""  # a change in a percentage is in percentage points
     lower_is_better: bool = False
+    missing: str | None = None
+    compared: bool = True
 
     @property
     def change(self) -> float | None:
-        if self.value is None or self.previous is None:
+        if not self.compared or self.value is None or self.previous is None:
             return None
         return self.value - self.previous
 
 
+def _number(value) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)
+
+
 def _period_figures(dataset: Dataset, selection: Selection, level: Level) -> dict:
     refs = selected_referrals(dataset, selection)
-    conns = dataset.table("connections")
-    connected = int(referrals.connected_referrals(refs, conns).sum())
-    pct = disclosed_rate([connected], [len(refs)], level, per=100).iloc[0]
+    connected = int(referrals.connected_referrals(refs, dataset.table("connections")).sum())
     strain = capacity.capacity_strain(
         selected_assets(dataset, selection),
         selected_connections(dataset, selection),
@@ -47,24 +60,27 @@ def _period_figures(dataset: Dataset, selection: Selection, level: Level) -> dic
     measured = measured[measured["referral_id"].isin(refs["referral_id"])]
     change = outcomes.headline_measure(outcomes.paired_change(measured, level))
     return {
+        "referred": len(refs),
         "referrals": disclose_count(len(refs), level),
-        "connected_pct": None if pd.isna(pct) else float(pct),
+        "connected_pct": _number(disclosed_rate([connected], [len(refs)], level, 100).iloc[0]),
         "over_capacity": capacity.providers_over_capacity(strain),
-        "change": None
-        if change is None or pd.isna(change["mean_change"])
-        else float(change["mean_change"]),
+        "change": None if change is None else _number(change["mean_change"]),
         "change_label": None if change is None else change["label"],
-        "paired": None if change is None or pd.isna(change["paired"]) else float(change["paired"]),
+        "paired": None if change is None else _number(change["paired"]),
     }
 
 
 def headline_figures(dataset: Dataset, selection: Selection, level: Level) -> list[Headline]:
-    """Referrals, % connected, active assets, providers over capacity, wellbeing change."""
+    """Referrals, % connected, active assets, assets over capacity, wellbeing change."""
     now = _period_figures(dataset, selection, level)
-    before = _period_figures(dataset, selection.previous(), level)
+    span = data_period(dataset)
+    previous = selection.previous()
+    compared = span is not None and previous.start >= span[0]  # all of it inside the data
+    before = _period_figures(dataset, previous, level) if compared else dict.fromkeys(now)
     assets = selected_assets(dataset, selection)
     active = int((assets["status"] == "active").sum())
-    paired = "hidden (1-7 people)" if now["paired"] is None else f"{now['paired']:,.0f}"
+    paired = "hidden: 1-7 people" if now["paired"] is None else f"{now['paired']:,.0f} people"
+    label = now["change_label"] or "No outcome measures"
     return [
         Headline(
             "Referrals",
@@ -72,6 +88,7 @@ def headline_figures(dataset: Dataset, selection: Selection, level: Level) -> li
             before["referrals"],
             "",
             "Referrals received in the period from the chosen place.",
+            compared=compared,
         ),
         Headline(
             "Connected",
@@ -82,6 +99,8 @@ def headline_figures(dataset: Dataset, selection: Selection, level: Level) -> li
             "(attending, moved on or stopped). Recent referrals may not have been connected yet.",
             decimals=1,
             change_unit=" points",
+            missing=None if now["referred"] else "no referrals",
+            compared=compared and bool(before["referred"]),
         ),
         Headline(
             "Active assets",
@@ -90,24 +109,28 @@ def headline_figures(dataset: Dataset, selection: Selection, level: Level) -> li
             "",
             "Assets with status active (in the chosen areas, if areas are chosen). "
             "assets.csv holds current status only, so there is no previous-period figure.",
+            compared=False,
         ),
         Headline(
             "Assets over capacity",
             now["over_capacity"],
             before["over_capacity"],
             "",
-            "Assets sent more people per month than the capacity their provider states.",
+            "Assets sent more people per month than the capacity their provider states, "
+            "counting everyone sent to them in the period.",
             lower_is_better=True,
+            compared=compared,
         ),
         Headline(
             "Wellbeing change",
             now["change"],
             before["change"],
             "",
-            f"{now['change_label'] or 'No measure'}: mean change from baseline to latest follow-up "
-            "for people referred in the period "
-            f"who have both ({paired} people). Positive is better except for anxiety, loneliness "
-            "and GP appointments.",
+            f"{label}: mean change from baseline to latest follow-up for people referred in the "
+            f"period who have both ({paired}). Positive is better except for anxiety, "
+            "loneliness and GP appointments.",
             decimals=2,
+            missing=None if now["change_label"] else "no outcomes",
+            compared=compared and before["change_label"] == now["change_label"],
         ),
     ]

@@ -8,6 +8,7 @@ from __future__ import annotations
 import pandas as pd
 
 from socialrx import vocab
+from socialrx.disclosure import Level, disclose_counts, disclosed_rate
 
 NOT_CONNECTED = "not sent to an asset"
 
@@ -32,12 +33,21 @@ def monthly_referrals(referrals: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"month": full.to_timestamp(), "referrals": counts.to_numpy()})
 
 
-def referral_rate_per_1000(referrals: pd.DataFrame, practices: pd.DataFrame) -> pd.DataFrame:
-    """Referrals per 1,000 registered adults, by practice (practices that referred nobody too)."""
+def _disclosed_rates(table: pd.DataFrame, population: str, level: Level) -> pd.DataFrame:
+    """Referral counts and their rate per 1,000 as they may be shown at `level`."""
+    table["rate_per_1000"] = disclosed_rate(table["referrals"], table[population], level, 1000)
+    table["referrals"] = disclose_counts(table["referrals"], level)
+    return table
+
+
+def referral_rate_per_1000(
+    referrals: pd.DataFrame, practices: pd.DataFrame, level: Level = Level.OFF
+) -> pd.DataFrame:
+    """Referrals per 1,000 registered adults by practice (non-referrers too), disclosed at
+    `level` and ranked by the disclosed rate, so a hidden count's rank gives nothing away."""
     counts = referrals["practice_code"].value_counts()
     table = practices[["practice_code", "name", "pcn_name", "list_size"]].copy()
     table["referrals"] = table["practice_code"].map(counts).fillna(0).astype(int)
-    table["rate_per_1000"] = table["referrals"] / table["list_size"].astype("Float64") * 1000
     unknown = counts.drop(labels=table["practice_code"], errors="ignore").sum()
     if unknown:
         extra = {
@@ -46,24 +56,27 @@ def referral_rate_per_1000(referrals: pd.DataFrame, practices: pd.DataFrame) -> 
             "pcn_name": "",
             "list_size": pd.NA,
             "referrals": int(unknown),
-            "rate_per_1000": pd.NA,
         }
         table = pd.concat([table, pd.DataFrame([extra])], ignore_index=True)
-    return table.sort_values("rate_per_1000", ascending=False, na_position="last").reset_index(
-        drop=True
-    )
+    table = _disclosed_rates(table, "list_size", level)
+    ranked = table.sort_values(["rate_per_1000", "practice_code"], ascending=[False, True],
+                               na_position="last")  # fmt: skip
+    return ranked.reset_index(drop=True)
 
 
-def referral_rate_by_area(referrals: pd.DataFrame, area_stats: pd.DataFrame) -> pd.DataFrame:
-    """Referrals and referrals per 1,000 adults for every area in area_stats."""
+def referral_rate_by_area(
+    referrals: pd.DataFrame, area_stats: pd.DataFrame, level: Level = Level.OFF
+) -> pd.DataFrame:
+    """Referrals and referrals per 1,000 adults for every area in area_stats, disclosed."""
     counts = referrals["area_code"].value_counts()
     table = area_stats[["area_code", "population_adult"]].copy()
     table["referrals"] = table["area_code"].map(counts).fillna(0).astype(int)
-    table["rate_per_1000"] = table["referrals"] / table["population_adult"].astype("Float64") * 1000
-    return table
+    return _disclosed_rates(table, "population_adult", level)
 
 
-def referrals_by_deprivation(referrals: pd.DataFrame, area_stats: pd.DataFrame) -> pd.DataFrame:
+def referrals_by_deprivation(
+    referrals: pd.DataFrame, area_stats: pd.DataFrame, level: Level = Level.OFF
+) -> pd.DataFrame:
     """Referrals and adult population by IMD decile (1 = most deprived), with rate per 1,000.
 
     Referrals whose area has no decile are left out of this table (the loader lists them)."""
@@ -75,8 +88,7 @@ def referrals_by_deprivation(referrals: pd.DataFrame, area_stats: pd.DataFrame) 
     table["referrals"] = table["imd_decile"].map(counts).fillna(0).astype(int)
     table["population_adult"] = table["imd_decile"].map(population)
     table = table[table["population_adult"].notna() | (table["referrals"] > 0)]
-    table["rate_per_1000"] = table["referrals"] / table["population_adult"].astype("Float64") * 1000
-    return table.reset_index(drop=True)
+    return _disclosed_rates(table.reset_index(drop=True), "population_adult", level)
 
 
 def pathway_flows(

@@ -67,14 +67,10 @@ def selected_referrals(dataset: Dataset, selection: Selection) -> pd.DataFrame:
 
 
 def selected_connections(dataset: Dataset, selection: Selection) -> pd.DataFrame:
-    """Connections sent to assets in the period, for people from the chosen place."""
+    """Every connection sent to an asset in the period, wherever the person lives: demand on
+    a provider is all of it, so the place chooses which assets to look at, not the demand."""
     connections = dataset.table("connections")
-    when = connections["referred_date"].between(selection.start, selection.end)
-    if selection.place_kind == WHOLE:
-        return connections[when]
-    referrals = dataset.table("referrals")
-    from_place = referrals.loc[in_place(referrals, dataset, selection), "referral_id"]
-    return connections[when & connections["referral_id"].isin(from_place)]
+    return connections[connections["referred_date"].between(selection.start, selection.end)]
 
 
 def selected_assets(dataset: Dataset, selection: Selection) -> pd.DataFrame:
@@ -85,14 +81,29 @@ def selected_assets(dataset: Dataset, selection: Selection) -> pd.DataFrame:
     return assets
 
 
+def selected_area_stats(dataset: Dataset, selection: Selection) -> pd.DataFrame:
+    """Area statistics of the chosen areas (all areas for a PCN, practice or the whole data),
+    so a rate's population matches its referrals."""
+    stats = dataset.table("area_stats")
+    if selection.place_kind == AREA:
+        return stats[stats["area_code"].isin(selection.place_codes)]
+    return stats
+
+
 def data_period(dataset: Dataset) -> tuple[pd.Timestamp, pd.Timestamp] | None:
-    """First and last referral date, or None without referrals."""
-    dates = dataset.table("referrals")["referral_date"].dropna()
+    """First and last day of person-level activity (referrals, connections, outcomes), the last
+    no earlier than the extract date; None when there is none."""
+    dates = pd.concat(
+        [
+            dataset.table("referrals")["referral_date"],
+            dataset.table("connections")["referred_date"],
+            dataset.table("outcomes")["assessed_date"],
+        ]
+    ).dropna()
     if dates.empty:
         return None
-    return dates.min().normalize(), max(
-        dates.max(), dataset.extract_date or dates.max()
-    ).normalize()
+    last = max(dates.max(), dataset.extract_date or dates.max())
+    return dates.min().normalize(), last.normalize()
 
 
 def default_selection(dataset: Dataset) -> Selection:

@@ -18,7 +18,7 @@ import streamlit as st
 from socialrx import disclosure, overview, selection
 from socialrx.dataset import Dataset
 from socialrx.disclosure import Level
-from socialrx.escape import csv_bytes
+from socialrx.escape import csv_bytes, markdown_text
 from socialrx.files import READABLE_SUFFIXES, SourceFile
 from socialrx.loader import content_hash, load_files, load_folder
 from socialrx.problems import Report
@@ -108,13 +108,15 @@ def _place(dataset: Dataset) -> tuple[str, tuple[str, ...]]:
         )
     codes = sorted(set(practices["practice_code"]) | set(referrals["practice_code"].dropna()))
     if codes:
-        names = practices.set_index("practice_code")["name"]
+        names = practices.set_index("practice_code")["name"].fillna("").to_dict()
         options[selection.PRACTICE] = {c: f"{names.get(c) or c} ({c})" for c in codes}
     areas = sorted(
         set(referrals["area_code"].dropna()) | set(dataset.table("area_stats")["area_code"])
     )
     if dataset.areas is not None:
-        area_names = dict(zip(dataset.areas["area_code"], dataset.areas["area_name"], strict=True))
+        area_names = dict(
+            zip(dataset.areas["area_code"], dataset.areas["area_name"].fillna(""), strict=True)
+        )
         areas = sorted(set(areas) | set(area_names))
     else:
         area_names = {}
@@ -141,6 +143,9 @@ def _period(dataset: Dataset) -> tuple[pd.Timestamp, pd.Timestamp]:
     if period is None:
         return default.start, default.end
     first, last = period[0].date(), period[1].date()
+    if first == last:  # everything happened on one day: nothing to choose
+        st.sidebar.caption(f"Period: {first:%d %b %Y} (all the data)")
+        return period
     chosen = st.sidebar.slider(
         "Period",
         min_value=first,
@@ -178,7 +183,7 @@ def sidebar() -> Context | None:
     if loaded is None:
         return None
     dataset, report = loaded
-    st.sidebar.caption(f"Data: **{dataset.label}**")
+    st.sidebar.caption(f"Data: **{markdown_text(dataset.label)}**")
     kind, codes = _place(dataset)
     start, end = _period(dataset)
     level = _level()
@@ -211,7 +216,8 @@ def page_header(title: str, context: Context, intro: str) -> None:
         if sel.place_kind == selection.WHOLE
         else (f"{sel.place_kind} {', '.join(sel.place_codes)}")
     )
-    st.caption(f"{context.dataset.label} · {place} · {sel.start:%d %b %Y} to {sel.end:%d %b %Y}")
+    label = markdown_text(f"{context.dataset.label} · {place}")
+    st.caption(f"{label} · {sel.start:%d %b %Y} to {sel.end:%d %b %Y}")
     if context.dataset.is_demo:
         st.info(
             "Demo data: synthetic referrals, assets and statistics on real Rotherham "

@@ -26,11 +26,16 @@ def test_only_http_links_become_links():
 def test_spreadsheet_safe_neutralises_text_formulas_but_not_numbers():
     frame = pd.DataFrame(
         {
-            "name": ["=HYPERLINK(1)", "+1", "-x", "@SUM", "\tx", "ok"],
+            "name": ["=HYPERLINK(1)", "+1+2", "-x", "@SUM", "\tx", "ok"],
             "change": [-1.5, 2, -3, 0, 1, 2],
         }
     )
     out = spreadsheet_safe(frame)
-    assert out["name"].tolist() == ["'=HYPERLINK(1)", "'+1", "'-x", "'@SUM", "'\tx", "ok"]
+    assert out["name"].tolist() == ["'=HYPERLINK(1)", "'+1+2", "'-x", "'@SUM", "'\tx", "ok"]
     assert out["change"].tolist() == [-1.5, 2, -3, 0, 1, 2]
     assert csv_bytes(frame).startswith(b"\xef\xbb\xbfname,change")
+
+
+def test_numbers_written_as_text_are_not_treated_as_formulas():
+    frame = pd.DataFrame({"shown": ["-0.80", "2,040", "*", "-3%", "-1+1"]})
+    assert spreadsheet_safe(frame)["shown"].tolist() == ["-0.80", "2,040", "*", "-3%", "'-1+1"]

@@ -60,7 +60,23 @@ def test_paired_change_mean_interval_and_direction():
         1.5 + half
     )
     # loneliness: lower is better, so only the one fall counts as improved
-    assert out["improved_pct"] == pytest.approx(100 / 8)
+    assert out["improved"] == 1 and out["improved_pct"] == pytest.approx(100 / 8)
+
+
+def test_share_improved_comes_from_disclosed_counts():
+    rows = []
+    for i in range(40):  # 3 of 40 improve: the 3 is hidden, so the share must be too
+        after = 7 if i < 3 else 5
+        rows += [[f"R{i}", "ons4_happiness", "baseline", "2024-01-01", 5],
+                 [f"R{i}", "ons4_happiness", "follow_up", "2024-05-01", after]]  # fmt: skip
+    out = paired_change(_rows(rows), Level.ROUND).iloc[0]
+    assert out["paired"] == 40 and pd.isna(out["improved"]) and pd.isna(out["improved_pct"])
+    rows = [
+        r if r[0] not in {f"R{i}" for i in range(3, 12)} or r[2] == "baseline" else [*r[:4], 7]
+        for r in rows
+    ]  # now 12 of 40 improve: rounded 10 of 40 = 25%
+    out = paired_change(_rows(rows), Level.ROUND).iloc[0]
+    assert out["improved"] == 10 and out["improved_pct"] == pytest.approx(25.0)
 
 
 def test_statistics_on_few_people_are_hidden():

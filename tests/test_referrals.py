@@ -1,6 +1,7 @@
 import pandas as pd
 import pytest
 
+from socialrx.disclosure import Level
 from socialrx.referrals import (
     NOT_CONNECTED,
     connected_referrals,
@@ -99,3 +100,15 @@ def test_pathway_flows_count_connections_and_unsent(referrals, connections):
     assert second[("physical activity", "attending")] == 1
     assert second[("physical activity", "declined by provider (full)")] == 1
     assert second.sum() == 3
+
+
+def test_practice_ranking_uses_disclosed_rates_so_hidden_counts_keep_no_order():
+    practices = pd.DataFrame({"practice_code": ["P1", "P2", "P3"], "name": ["a", "b", "c"],
+                              "pcn_name": ["n"] * 3, "list_size": [10_000] * 3})  # fmt: skip
+    for p2, p3 in ((5, 3), (3, 5)):
+        codes = ["P1"] * 40 + ["P2"] * p2 + ["P3"] * p3
+        refs = pd.DataFrame({"practice_code": codes})
+        out = referral_rate_per_1000(refs, practices, Level.ROUND)
+        assert out["practice_code"].tolist() == ["P1", "P2", "P3"]
+        assert out.loc[0, "referrals"] == 40 and out.loc[0, "rate_per_1000"] == pytest.approx(4.0)
+        assert out.loc[1:, "referrals"].isna().all() and out.loc[1:, "rate_per_1000"].isna().all()

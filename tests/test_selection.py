@@ -6,7 +6,9 @@ from socialrx.selection import (
     PCN,
     PRACTICE,
     Selection,
+    data_period,
     default_selection,
+    selected_area_stats,
     selected_assets,
     selected_connections,
     selected_referrals,
@@ -58,12 +60,20 @@ def test_period_and_place_filters():
     assert selected_assets(data, pcn)["asset_id"].tolist() == ["X", "Y"]
 
 
-def test_connections_filtered_by_sent_date_and_person_place():
+def test_connections_are_all_demand_sent_in_the_period_whatever_the_place():
     data = _dataset()
     jan = Selection(pd.Timestamp("2024-01-01"), pd.Timestamp("2024-01-31"))
     assert selected_connections(data, jan)["referral_id"].tolist() == ["R1", "R4"]
     s_pcn = Selection(jan.start, pd.Timestamp("2024-03-31"), PCN, ("S",))
-    assert selected_connections(data, s_pcn)["referral_id"].tolist() == ["R3"]
+    assert selected_connections(data, s_pcn)["referral_id"].tolist() == ["R1", "R3", "R4"]
+
+
+def test_data_period_spans_referrals_connections_and_outcomes():
+    data = _dataset()
+    data.tables["referrals"] = data.tables["referrals"].iloc[:0]
+    assert data_period(data) == (pd.Timestamp("2024-01-02"), pd.Timestamp("2024-03-31"))
+    data.tables["connections"] = data.tables["connections"].iloc[:0]
+    assert data_period(data) is None
 
 
 def test_previous_period_has_the_same_length():
@@ -77,3 +87,14 @@ def test_default_selection_is_the_last_12_months_to_the_extract():
     sel = default_selection(_dataset())
     assert sel.end == pd.Timestamp("2024-03-31")
     assert sel.start == pd.Timestamp("2023-12-31")  # no earlier than the first referral
+
+
+def test_area_stats_follow_an_area_choice():
+    data = _dataset()
+    data.tables["area_stats"] = pd.DataFrame(
+        {"area_code": ["A1", "A2"], "population_adult": [1, 2]}
+    )
+    area = Selection(pd.Timestamp("2024-01-01"), pd.Timestamp("2024-02-29"), AREA, ("A2",))
+    assert selected_area_stats(data, area)["area_code"].tolist() == ["A2"]
+    whole = Selection(area.start, area.end)
+    assert selected_area_stats(data, whole)["area_code"].tolist() == ["A1", "A2"]
