@@ -38,8 +38,9 @@ if ui.needs(context, "connections"):
             "(orange) against the capacity per month its provider states (blue). Orange "
             "longer than blue is over capacity. Demand counts everyone sent, including "
             "people put on a waiting list or turned away.",
-            ui.shown_table(strain, ["connections", "turned_away_or_waiting", "demand_per_month"]),
+            strain,
             "capacity_strain",
+            ["connections", "turned_away_or_waiting", "demand_per_month"],
         )
     else:
         st.info("No asset states a capacity: add capacity_per_month to assets.csv to see strain.")
@@ -56,9 +57,7 @@ if ui.needs(context, "connections"):
             ),
         },
     )
-    ui.download(
-        ui.shown_table(strain, ["connections", "turned_away_or_waiting"]), "assets_capacity"
-    )
+    ui.download(strain, "assets_capacity", disclosed=["connections", "turned_away_or_waiting"])
     st.caption(
         "Counts of people are rounded to 5 and 1-7 shown as `*`; demand and strain use the "
         "rounded counts. Strain is blank where no capacity is stated."

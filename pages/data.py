@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from socialrx import ui
+from socialrx.disclosure import disclose_count, shown
 from socialrx.schema import PERSON_LEVEL, TABLES
 
 context = ui.current()
@@ -26,7 +27,9 @@ for name, table in TABLES.items():
         {
             "table": table.file,
             "loaded": "yes" if loaded else "no",
-            "rows": "" if count is None else f"{count:,}",
+            "rows": ""
+            if count is None
+            else shown(disclose_count(count, context.level) if name in PERSON_LEVEL else count),
             "person-level": "yes" if name in PERSON_LEVEL else "no",
         }
     )

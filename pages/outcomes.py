@@ -37,19 +37,19 @@ if ui.needs(context, "outcomes", "referrals"):
     if table.empty:
         st.info("No outcome measures for referrals in this place and period.")
     else:
-        readable = ui.shown_table(table, list(COLUMNS)[1:]).rename(columns=COLUMNS)[
-            list(COLUMNS.values())
-        ]
+        named = table.rename(columns=COLUMNS)[list(COLUMNS.values())]
+        figures = list(COLUMNS.values())[1:]
         ui.chart(
             outcome_change_chart(table),
             "How to read this: each bar is the mean change between baseline and the latest "
             "follow-up, on the measure's own scale (shown under each bar), with its 95% "
             "confidence interval. Blue is an improvement, orange a worsening: lower is better "
             "for anxiety, loneliness and GP appointments. Only people measured twice count.",
-            readable,
+            named,
             "outcome_change",
+            figures,
         )
-        st.dataframe(readable, hide_index=True, width="stretch")
+        st.dataframe(ui.shown_table(named, figures), hide_index=True, width="stretch")
         st.caption(
             "Attrition: compare people with a baseline and people measured at both. Those lost "
             "to follow-up may differ from those who stayed, so the change describes the people "

@@ -29,8 +29,9 @@ if ui.needs(context, "referrals"):
         monthly_referrals_chart(monthly),
         "How to read this: each point is the number of referrals received that month, "
         "rounded to 5; a gap is a month with 1-7 referrals (hidden).",
-        ui.shown_table(monthly, ["referrals"]),
+        monthly,
         "referrals_per_month",
+        ["referrals"],
     )
 
     st.subheader("Where people were sent")
@@ -41,8 +42,9 @@ if ui.needs(context, "referrals"):
         "How to read this: left, who referred; middle, the kind of asset each person was "
         "sent to (a person sent to two assets counts twice); right, what happened there. "
         "Band widths are counts rounded to 5; flows of 1-7 are left out.",
-        ui.shown_table(links, ["count"]),
+        links,
         "referral_pathways",
+        ["count"],
     )
 
     if dataset.has("practices"):
@@ -62,9 +64,7 @@ if ui.needs(context, "referrals"):
             "Referrals in the period per 1,000 registered adults (list size). Practices "
             "near the bottom hardly refer: a conversation worth having."
         )
-        ui.download(
-            ui.shown_table(by_practice, ["referrals", "rate_per_1000"]), "referrals_by_practice"
-        )
+        ui.download(by_practice, "referrals_by_practice", disclosed=["referrals", "rate_per_1000"])
 
     stats = selected_area_stats(dataset, context.selection)
     if stats["imd_decile"].notna().any():
@@ -74,6 +74,7 @@ if ui.needs(context, "referrals"):
             "How to read this: referrals in the period per 1,000 adults living in each IMD "
             "decile; decile 1 is the most deprived 10% of areas in England. Bars falling to "
             "the right mean referrals reach the most deprived areas most.",
-            ui.shown_table(by_decile, ["referrals", "rate_per_1000"]),
+            by_decile,
             "referrals_by_deprivation",
+            ["referrals", "rate_per_1000"],
         )

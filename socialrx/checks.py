@@ -10,6 +10,7 @@ import re
 import pandas as pd
 
 from socialrx import geography, vocab
+from socialrx.disclosure import Level, disclose_count, shown
 from socialrx.parsing import nhs_number_valid
 from socialrx.problems import WARNING, Report
 from socialrx.schema import DATE, TABLES
@@ -17,6 +18,12 @@ from socialrx.tables import ROW
 
 STALE_AFTER = pd.DateOffset(months=12)
 _FINANCIAL_YEAR = re.compile(r"^\d{4}/\d{2}$")
+
+
+def _people(count: int) -> str:
+    """A count of people in a message, disclosed as the default convention requires (the
+    report is shown and exported before anyone chooses a level)."""
+    return shown(disclose_count(count, Level.ROUND))
 
 
 def date_columns(name: str) -> list[str]:
@@ -57,9 +64,13 @@ def refuse_nhs_numbers(referrals: pd.DataFrame, report: Report) -> pd.DataFrame:
     valid = int(nhs_number_valid(ids).sum())
     ten_digit = int(ids.str.fullmatch(r"\d{10}").sum())
     if ten_digit and valid > ten_digit / 2:
-        report.add("referrals.csv", f"{valid:,} of {len(ids):,} values pass the NHS number check "
-                   "digit: this column is refused and not used. Use a pseudonym, never the NHS "
-                   "number", column="person_id", value="value withheld")  # fmt: skip
+        report.add(
+            "referrals.csv",
+            f"{_people(valid)} of {_people(len(ids))} values pass the NHS number check digit: "
+            "this column is refused and not used. Use a pseudonym, never the NHS number",
+            column="person_id",
+            value="value withheld",
+        )
         referrals = referrals.assign(
             person_id=pd.Series(pd.NA, index=referrals.index, dtype="string")
         )
@@ -192,12 +203,16 @@ def unmatched_area_codes(referrals: pd.DataFrame, area_codes: pd.Series, report:
     if not unmatched.any():
         return
     counts = referrals.loc[unmatched, "area_code"].value_counts()
-    listed = ", ".join(f"{code} ({n:,})" for code, n in counts.head(20).items())
+    listed = ", ".join(f"{code} ({_people(n)})" for code, n in counts.head(20).items())
     more = f" and {len(counts) - 20:,} more codes" if len(counts) > 20 else ""
-    report.add("referrals.csv", f"{int(unmatched.sum()):,} referrals have an area code matching no "
-               f"area in the boundaries or area statistics: {listed}{more}. They count in totals "
-               "but not on maps or per-area rates", severity=WARNING,
-               column="area_code")  # fmt: skip
+    report.add(
+        "referrals.csv",
+        f"{_people(int(unmatched.sum()))} referrals have an area code matching no area in the "
+        f"boundaries or area statistics: {listed}{more}. They count in totals but not on maps "
+        "or per-area rates",
+        severity=WARNING,
+        column="area_code",
+    )
 
 
 def financial_years(funding: pd.DataFrame, report: Report) -> pd.Series:

@@ -135,8 +135,8 @@ def test_solihull_2021_boundaries_from_bare_lsoa21(realdata):
     assert names["E01010108"] == "Solihull 017A"
     # The 134 IoD2025 codes all join; only the Rotherham one is listed, and it is kept.
     assert [str(w) for w in report.warnings] == [
-        "referrals.csv: area_code: 1 referrals have an area code matching no area in the "
-        "boundaries or area statistics: E01007657 (1). They count in totals but not on maps or "
+        "referrals.csv: area_code: * referrals have an area code matching no area in the "
+        "boundaries or area statistics: E01007657 (*). They count in totals but not on maps or "
         "per-area rates (warning)"
     ]
     assert len(dataset.table("referrals")) == 135
