@@ -58,6 +58,13 @@ elif shade == "rate":
 
 fmap = asset_map(shown_assets, dataset.areas, values, label, lower_is_darker=shade == "imd")
 st_folium(fmap, height=620, use_container_width=True, returned_objects=[], key="asset_map")
+st.download_button(
+    "Download this map (HTML, opens in any browser)",
+    fmap.get_root().render(),
+    file_name="asset_map.html",
+    mime="text/html",
+    key="dl_asset_map",
+)
 placed = shown_assets["latitude"].notna()
 st.caption(
     f"{int(placed.sum()):,} assets on the map; {int((~placed).sum()):,} more are online, by "

@@ -272,17 +272,22 @@ def pathway_sankey(links: pd.DataFrame) -> go.Figure:
 def capacity_chart(strain: pd.DataFrame, top: int = 20) -> go.Figure:
     """The most strained assets: demand per month against stated capacity."""
     shown = strain.dropna(subset=["strain"]).head(top).iloc[::-1]
+    # plotly reads a little HTML in labels: escape names, and keep same-named assets apart
+    labels = [
+        f"{html_text(n)} ({html_text(a)})"
+        for n, a in zip(shown["name"], shown["asset_id"], strict=True)
+    ]
     fig = go.Figure(
         [
             go.Bar(
-                y=shown["name"],
+                y=labels,
                 x=shown["capacity_per_month"].astype(float),
                 orientation="h",
                 name="Capacity per month",
                 marker_color=OKABE_ITO[1],
             ),
             go.Bar(
-                y=shown["name"],
+                y=labels,
                 x=shown["demand_per_month"].astype(float),
                 orientation="h",
                 name="Demand per month",

@@ -65,9 +65,17 @@ def test_charts_have_titles_and_axis_labels():
     assert fig.layout.title.text == "Referrals per month"
     assert fig.layout.xaxis.title.text == "Month" and "Referrals" in fig.layout.yaxis.title.text
     strain = pd.DataFrame(
-        {"name": ["a"], "capacity_per_month": [5], "demand_per_month": [7.5], "strain": [1.5]}
+        {
+            "name": ["<b>a</b>"],
+            "asset_id": ["A1"],
+            "capacity_per_month": [5],
+            "demand_per_month": [7.5],
+            "strain": [1.5],
+        }
     )
-    assert capacity_chart(strain).layout.xaxis.title.text == "People per month"
+    bars = capacity_chart(strain)
+    assert bars.layout.xaxis.title.text == "People per month"
+    assert list(bars.data[0].y) == ["&lt;b&gt;a&lt;/b&gt; (A1)"]
     change = pd.DataFrame(
         {
             "measure": ["ucla3_loneliness", "ons4_happiness"],
