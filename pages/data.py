@@ -81,5 +81,8 @@ if name:
             "disclosure-controlled summaries."
         )
     else:
-        st.dataframe(frame.head(1000).astype(object).fillna(""), hide_index=True, width="stretch")
+        preview = frame.head(1000).copy()
+        text = preview.select_dtypes(include=["string", "object"]).columns
+        preview[text] = preview[text].fillna("")  # blank, not "None", for missing text
+        st.dataframe(preview, hide_index=True, width="stretch")
         ui.download(frame, name)
