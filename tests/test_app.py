@@ -140,3 +140,23 @@ def test_errors_are_reported_on_the_page_not_raised(tmp_path, monkeypatch):
 def test_missing_folder_says_so(folder, monkeypatch):
     at = _run(Path(folder), monkeypatch)
     assert not at.exception
+
+
+def test_filter_changes_do_not_reload_the_files(tmp_path, monkeypatch):
+    import socialrx.ui
+
+    calls = []
+    real = socialrx.ui.load_folder
+
+    def counting(*args, **kwargs):
+        calls.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(socialrx.ui, "load_folder", counting)
+    referrals = "referral_id,referral_date,practice_code\nR1,2024-01-05,P1\nR2,2024-03-05,P2\n"
+    folder = _write(tmp_path / "cached", {"assets.csv": ASSETS, "referrals.csv": referrals})
+    at = _run(folder, monkeypatch)
+    at.sidebar.radio(key="disclosure").set_value("off").run()
+    at.switch_page("pages/data.py").run()
+    assert not at.exception
+    assert len(calls) == 1

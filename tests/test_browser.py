@@ -278,3 +278,26 @@ def test_uploaded_files_are_loaded_and_their_problems_listed(
         assert not errors, errors
     finally:
         page.close()
+
+
+def test_sidebar_choices_carry_across_pages(sync_api, browser_context, app_url, first_run_done):
+    """A place chosen on one page is still chosen on the next (AppTest cannot show this)."""
+    expect = sync_api.expect
+    page, errors = open_page(browser_context, sync_api, app_url, "", first_run_done)
+    try:
+        sidebar = page.get_by_test_id("stSidebar")
+        sidebar.get_by_test_id("stSelectbox").first.click()
+        page.get_by_role("option", name="PCN", exact=True).click()
+        wait_for_app_run(page, expect)
+        sidebar.get_by_test_id("stMultiSelect").first.click()
+        page.get_by_role("option", name="Rother South PCN (demo)").click()
+        page.keyboard.press("Escape")  # close the still-open option list
+        wait_for_app_run(page, expect)
+        expect(page.get_by_text("PCN XPCN02")).to_be_visible()
+        sidebar.get_by_role("link", name="Capacity").click()
+        wait_for_app_run(page, expect)
+        expect(page.locator("h1").filter(has_text="Capacity")).to_be_visible()
+        expect(page.get_by_text("PCN XPCN02")).to_be_visible()
+        assert not errors, errors
+    finally:
+        page.close()
