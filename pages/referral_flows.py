@@ -55,9 +55,12 @@ if ui.needs(context, "referrals"):
             hide_index=True,
             width="stretch",
             column_config={
-                "rate_per_1000": st.column_config.NumberColumn(
-                    "Referrals per 1,000 registered adults", format="%.1f"
-                )
+                "practice_code": "Practice code",
+                "name": "Practice",
+                "pcn_name": "PCN",
+                "list_size": st.column_config.NumberColumn("Registered adults", format="%d"),
+                "referrals": "Referrals",
+                "rate_per_1000": "Referrals per 1,000 registered adults",
             },
         )
         st.caption(
