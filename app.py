@@ -1,10 +1,10 @@
 """socialrx: the entry point. Navigation, the shared sidebar, and the overview page."""
 
-import pandas as pd
 import streamlit as st
 
-from socialrx import ui
+from socialrx import disclosure, ui
 from socialrx.disclosure import shown
+from socialrx.overview import headline_table
 
 st.set_page_config(page_title="socialrx: social prescribing", page_icon="🤝", layout="wide")
 
@@ -46,14 +46,9 @@ def overview() -> None:
     st.caption(
         f"Arrows compare with {previous.start:%d %b %Y} to {previous.end:%d %b %Y}. "
         "A star (*) means a figure rests on 1 to 7 people and is hidden; counts of people are "
-        "rounded to the nearest 5 unless disclosure control says otherwise. Hover over a "
-        "figure's (?) for what it counts."
+        f"{disclosure.describe(context.level)}. Hover over a figure's (?) for what it counts."
     )
-    rows = [
-        {"figure": f.name, "value": f.value, "previous period": f.previous, "change": f.change}
-        for f in figures
-    ]
-    ui.download(pd.DataFrame(rows), "overview_headlines", "Download these figures (CSV)")
+    ui.download(headline_table(figures), "overview_headlines", "Download these figures (CSV)")
 
 
 PAGES = [

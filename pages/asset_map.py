@@ -31,7 +31,11 @@ stats = dataset.table("area_stats")
 if dataset.has("areas") and stats["imd_decile"].notna().any():
     shades["imd"] = "IMD decile (1 = most deprived)"
 if dataset.has("areas") and stats["population_adult"].notna().any() and dataset.has("referrals"):
-    shades["rate"] = "Referrals per 1,000 adults (period)"
+    shades["rate"] = (
+        "Referrals per 1,000 adults (period)"
+        if context.selection.by_residence
+        else "Referrals from the chosen practices (number, period)"
+    )
 shade = right.selectbox(
     "Shade areas by",
     list(shades),
@@ -54,7 +58,13 @@ elif shade == "rate":
     rates = referral_rate_by_area(
         selected_referrals(dataset, context.selection), chosen, context.level
     )
-    values, label = rates.set_index("area_code")["rate_per_1000"], "Referrals per 1,000"
+    # residents are the denominator only for referrals chosen by where people live
+    column, label = (
+        ("rate_per_1000", "Referrals per 1,000")
+        if context.selection.by_residence
+        else ("referrals", "Referrals")
+    )
+    values = rates.set_index("area_code")[column]
 
 fmap = asset_map(shown_assets, dataset.areas, values, label, lower_is_darker=shade == "imd")
 st_folium(fmap, height=620, use_container_width=True, returned_objects=[], key="asset_map")
@@ -70,7 +80,7 @@ st.caption(
     f"{int(placed.sum()):,} assets on the map; {int((~placed).sum()):,} more are online, by "
     "telephone or have no location. Points are coloured by category (the legend and the layer "
     "control list them); faded points are not active. Darker areas are more deprived (IMD) or "
-    "refer more (rate); grey areas have no value or hide a rate resting on 1-7 people."
+    "refer more; grey areas have no value or hide a figure resting on 1-7 people."
 )
 stale = int(shown_assets["stale"].fillna(False).sum())
 if stale:

@@ -3,8 +3,9 @@
 import streamlit as st
 
 from socialrx import ui
+from socialrx.disclosure import describe, shown_table
 from socialrx.figures import outcome_change_chart
-from socialrx.outcomes import paired_change
+from socialrx.outcomes import RESTING_ON, paired_change
 from socialrx.selection import selected_referrals
 
 COLUMNS = {
@@ -39,6 +40,7 @@ if ui.needs(context, "outcomes", "referrals"):
     else:
         named = table.rename(columns=COLUMNS)[list(COLUMNS.values())]
         figures = list(COLUMNS.values())[1:]
+        resting_on = {COLUMNS[k]: tuple(COLUMNS[c] for c in v) for k, v in RESTING_ON.items()}
         ui.chart(
             outcome_change_chart(table),
             "How to read this: each bar is the mean change between baseline and the latest "
@@ -48,13 +50,15 @@ if ui.needs(context, "outcomes", "referrals"):
             named,
             "outcome_change",
             figures,
+            resting_on,
         )
-        st.dataframe(ui.shown_table(named, figures), hide_index=True, width="stretch")
+        st.dataframe(shown_table(named, figures, resting_on), hide_index=True, width="stretch")
         st.caption(
             "Attrition: compare people with a baseline and people measured at both. Those lost "
             "to follow-up may differ from those who stayed, so the change describes the people "
             "measured twice, not everyone referred. There is no comparison group: change over "
             "time is not proof the service caused it. SWEMWBS raw scores are converted to the "
             "metric scale; with several follow-ups the latest is used. A star (*) hides a figure "
-            "resting on 1 to 7 people."
+            f"resting on 1 to 7 people; `–` means there is nothing to compute (nobody measured "
+            f"twice, or one person for an interval). Counts are {describe(context.level)}."
         )

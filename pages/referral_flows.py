@@ -3,15 +3,16 @@
 import streamlit as st
 
 from socialrx import ui
-from socialrx.disclosure import disclose_counts
+from socialrx.disclosure import describe, disclose_counts, shown_table
 from socialrx.figures import monthly_referrals_chart, pathway_sankey, rate_by_decile_chart
 from socialrx.referrals import (
     monthly_referrals,
     pathway_flows,
+    pathway_nodes,
     referral_rate_per_1000,
     referrals_by_deprivation,
 )
-from socialrx.selection import selected_area_stats, selected_referrals
+from socialrx.selection import selected_area_stats, selected_practices, selected_referrals
 
 context = ui.current()
 ui.page_header(
@@ -20,15 +21,17 @@ ui.page_header(
     "How many people were referred, by whom, from which "
     "practices and areas, and where they were sent.",
 )
-dataset, level = context.dataset, context.level
+dataset, level, sel = context.dataset, context.level, context.selection
+shown_as = describe(level)
 if ui.needs(context, "referrals"):
-    referrals = selected_referrals(dataset, context.selection)
-    monthly = monthly_referrals(referrals)
+    referrals = selected_referrals(dataset, sel)
+    monthly = monthly_referrals(referrals, sel.start, sel.end)
     monthly["referrals"] = disclose_counts(monthly["referrals"], level)
     ui.chart(
-        monthly_referrals_chart(monthly),
-        "How to read this: each point is the number of referrals received that month, "
-        "rounded to 5; a gap is a month with 1-7 referrals (hidden).",
+        monthly_referrals_chart(monthly, shown_as),
+        f"How to read this: each point is the number of referrals received that month "
+        f"({shown_as}); a gap is a hidden month. A hollow point is a month the chosen "
+        "period only partly covers, so it counts only some of that month's referrals.",
         monthly,
         "referrals_per_month",
         ["referrals"],
@@ -36,12 +39,14 @@ if ui.needs(context, "referrals"):
 
     st.subheader("Where people were sent")
     links = pathway_flows(referrals, dataset.table("connections"), dataset.table("assets"))
+    nodes = pathway_nodes(links, level)
     links["count"] = disclose_counts(links["count"], level)
     ui.chart(
-        pathway_sankey(links),
+        pathway_sankey(links, nodes),
         "How to read this: left, who referred; middle, the kind of asset each person was "
         "sent to (a person sent to two assets counts twice); right, what happened there. "
-        "Band widths are counts rounded to 5; flows of 1-7 are left out.",
+        f"Band widths are counts ({shown_as}); hidden flows are left out. Hover over a "
+        "box for its own total, disclosed separately.",
         links,
         "referral_pathways",
         ["count"],
@@ -49,9 +54,13 @@ if ui.needs(context, "referrals"):
 
     if dataset.has("practices"):
         st.subheader("Referrals by practice")
-        by_practice = referral_rate_per_1000(referrals, dataset.table("practices"), level)
+        by_practice = referral_rate_per_1000(
+            referrals, selected_practices(dataset, sel), level, per_registered=sel.by_registration
+        )
+        counted = ["referrals", "rate_per_1000"] if sel.by_registration else ["referrals"]
+        resting_on = {"rate_per_1000": ("referrals",)}
         st.dataframe(
-            ui.shown_table(by_practice, ["referrals", "rate_per_1000"]),
+            shown_table(by_practice, counted, resting_on),
             hide_index=True,
             width="stretch",
             column_config={
@@ -64,20 +73,35 @@ if ui.needs(context, "referrals"):
             },
         )
         st.caption(
-            "Referrals in the period per 1,000 registered adults (list size). Practices "
-            "near the bottom hardly refer: a conversation worth having."
+            "Referrals in the period per 1,000 registered adults (list size); `–` where the "
+            "list size is not known. Practices near the bottom hardly refer: a conversation "
+            "worth having."
+            if sel.by_registration
+            else "Referrals in the period from people living in the chosen areas, by their "
+            "registered practice. No rate: the areas hold only part of each practice's list."
         )
-        ui.download(by_practice, "referrals_by_practice", disclosed=["referrals", "rate_per_1000"])
+        ui.download(by_practice, "referrals_by_practice", counted, resting_on)
 
-    stats = selected_area_stats(dataset, context.selection)
+    stats = selected_area_stats(dataset, sel)
     if stats["imd_decile"].notna().any():
         by_decile = referrals_by_deprivation(referrals, stats, level)
+        measure = "rate_per_1000" if sel.by_residence else "share_pct"
+        reading = (
+            "referrals in the period per 1,000 adults living in each IMD decile; bars falling "
+            "to the right mean referrals reach the most deprived areas most. Areas with no "
+            "population in area_stats are left out of the rate."
+            if sel.by_residence
+            else "the share of the chosen practices' referrals from people living in each IMD "
+            "decile. A rate per 1,000 residents would be wrong here: a practice's patients "
+            "are only part of each area's population. Choose areas or the whole dataset for "
+            "rates."
+        )
         ui.chart(
-            rate_by_decile_chart(by_decile),
-            "How to read this: referrals in the period per 1,000 adults living in each IMD "
-            "decile; decile 1 is the most deprived 10% of areas in England. Bars falling to "
-            "the right mean referrals reach the most deprived areas most.",
+            rate_by_decile_chart(by_decile, measure),
+            f"How to read this: {reading} Decile 1 is the most deprived 10% of areas in "
+            f"England. Counts are {shown_as}.",
             by_decile,
             "referrals_by_deprivation",
-            ["referrals", "rate_per_1000"],
+            ["referrals", "share_pct", "referrals_with_population", "rate_per_1000"],
+            {"share_pct": ("referrals",), "rate_per_1000": ("referrals_with_population",)},
         )

@@ -13,14 +13,15 @@ TURNED_AWAY = ("waiting list", "declined by provider (full)")
 
 
 def capacity_strain(
-    assets: pd.DataFrame, connections: pd.DataFrame, months: float, level: Level = Level.OFF
+    assets: pd.DataFrame, connections: pd.DataFrame, months: float, level: Level
 ) -> pd.DataFrame:
     """Per asset: connections sent in the period, demand per month, capacity, strain, cost.
 
-    strain = demand per month / capacity per month (above 1 is over capacity; blank where no
-    capacity is stated); cost_of_demand_gbp = connections x cost_per_person_gbp. Connection
-    counts are disclosed at `level` first, and everything else derives from the disclosed
-    counts, so no figure reveals a hidden one."""
+    strain = demand per month / capacity per month (blank where no capacity, or a capacity of
+    0, is stated); over_capacity is demand above capacity, so a stated 0 with anyone sent is
+    over, and is unknown (NA) where the demand is hidden. cost_of_demand_gbp = connections x
+    cost_per_person_gbp. Connection counts are disclosed at `level` first, and everything else
+    derives from the disclosed counts, so no figure reveals a hidden one."""
     sent = connections.groupby("asset_id").size()
     turned = connections[connections["outcome"].isin(TURNED_AWAY)].groupby("asset_id").size()
     table = assets[
@@ -41,15 +42,25 @@ def capacity_strain(
     table["demand_per_month"] = table["demand_per_month"].astype("Float64")
     capacity = table["capacity_per_month"].astype("Float64")
     table["strain"] = (table["demand_per_month"] / capacity.where(capacity > 0)).astype("Float64")
-    table["over_capacity"] = (table["strain"] > 1).fillna(False).astype(bool)
+    over = table["demand_per_month"] > capacity
+    table["over_capacity"] = over.mask(capacity.isna(), False).astype("boolean")
     table["cost_of_demand_gbp"] = table["connections"] * table["cost_per_person_gbp"].astype(
         "Float64"
     )
     return table.sort_values(
-        ["strain", "connections"], ascending=False, na_position="last"
+        ["over_capacity", "strain", "connections"], ascending=False, na_position="last"
     ).reset_index(drop=True)
 
 
-def providers_over_capacity(strain: pd.DataFrame) -> int:
-    """How many assets had more demand than stated capacity in the period."""
-    return int(strain["over_capacity"].sum())
+def providers_over_capacity(strain: pd.DataFrame) -> tuple[int, int]:
+    """Assets with more demand than stated capacity in the period, and assets that state a
+    capacity but whose demand is hidden (1-7 people), so cannot be judged."""
+    return int(strain["over_capacity"].sum()), int(strain["over_capacity"].isna().sum())
+
+
+def cost_of_demand(strain: pd.DataFrame) -> tuple[float, int]:
+    """The cost of all demand in the period (from disclosed counts), and how many assets with
+    a unit cost are left out of it because their demand is hidden."""
+    costed = strain["cost_per_person_gbp"].notna()
+    hidden = costed & strain["connections"].isna()
+    return float(strain["cost_of_demand_gbp"].sum()), int(hidden.sum())

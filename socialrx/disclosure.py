@@ -14,6 +14,7 @@ import pandas as pd
 
 FLOOR_VARIABLE = "SOCIALRX_MIN_DISCLOSURE"
 SUPPRESSED = "*"
+NOT_APPLICABLE = "–"  # no figure to hide: nothing measured, or no denominator
 SMALL = 7  # counts 1..SMALL are hidden
 
 
@@ -91,8 +92,64 @@ def disclose_statistic(values, people, level: Level) -> pd.Series:
     return values.mask(((people >= 1) & (people <= SMALL)).to_numpy())
 
 
+def describe(level: Level) -> str:
+    """How counts of people are shown at `level`, for captions and axis titles."""
+    return {
+        Level.ROUND: "rounded to 5, 1-7 hidden",
+        Level.SUPPRESS: "1-7 hidden",
+        Level.OFF: "exact",
+    }[level]
+
+
 def shown(value, decimals: int = 0, suffix: str = "") -> str:
     """A disclosed number as text: `*` where hidden, thousands separators otherwise."""
     if value is None or pd.isna(value):
         return SUPPRESSED
     return f"{value:,.{decimals}f}{suffix}"
+
+
+def _whole(values: pd.Series) -> bool:
+    return bool((values.dropna() % 1 == 0).all())
+
+
+def _hidden(frame: pd.DataFrame, column: str, resting_on: dict) -> pd.Series:
+    """Where a blank in `column` is a hidden figure: always for a count; for a statistic only
+    where a count it rests on is hidden (otherwise there was nothing to compute)."""
+    blank = frame[column].isna()
+    if column not in resting_on:
+        return blank
+    basis = frame[list(resting_on[column])].isna().any(axis=1)
+    return blank & basis
+
+
+def shown_table(
+    frame: pd.DataFrame, disclosed: list[str], resting_on: dict | None = None
+) -> pd.DataFrame:
+    """A table for display: disclosed columns as formatted text, hidden values as `*`, figures
+    that could not be computed as `–`. `resting_on` maps a statistic to the counts behind it."""
+    resting_on = resting_on or {}
+    out = frame.copy()
+    for column in disclosed:
+        values = out[column].astype("Float64")
+        decimals = 0 if _whole(values) else 2
+        hidden = _hidden(frame, column, resting_on)
+        out[column] = [
+            SUPPRESSED if h else NOT_APPLICABLE if pd.isna(v) else shown(v, decimals)
+            for v, h in zip(values, hidden, strict=True)
+        ]
+    return out
+
+
+def export_table(
+    frame: pd.DataFrame, disclosed: list[str], resting_on: dict | None = None
+) -> pd.DataFrame:
+    """A table for export: disclosed columns stay numbers, `*` only where hidden, blank where
+    there is no figure."""
+    resting_on = resting_on or {}
+    out = frame.copy()
+    for column in disclosed:
+        values = out[column].astype("Float64")
+        numbers = (values.astype("Int64") if _whole(values) else values).astype(object)
+        hidden = _hidden(frame, column, resting_on)
+        out[column] = numbers.where(values.notna(), None).where(~hidden, SUPPRESSED)
+    return out

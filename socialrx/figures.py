@@ -10,7 +10,7 @@ import folium
 import pandas as pd
 import plotly.graph_objects as go
 
-from socialrx import vocab
+from socialrx import disclosure, vocab
 from socialrx.escape import html_link, html_text
 
 OKABE_ITO = ("#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000")
@@ -195,8 +195,10 @@ def _layout(fig: go.Figure, title: str, x: str, y: str) -> go.Figure:
     return fig
 
 
-def monthly_referrals_chart(monthly: pd.DataFrame) -> go.Figure:
-    """Referrals per month (hidden months show as gaps)."""
+def monthly_referrals_chart(monthly: pd.DataFrame, shown_as: str) -> go.Figure:
+    """Referrals per month (hidden months show as gaps; months the period only partly covers
+    as hollow markers). `shown_as` says how counts are disclosed, for the axis title."""
+    partial = monthly["partial"].astype(bool)
     fig = go.Figure(
         go.Scatter(
             x=monthly["month"],
@@ -204,58 +206,74 @@ def monthly_referrals_chart(monthly: pd.DataFrame) -> go.Figure:
             mode="lines+markers",
             name="Referrals",
             connectgaps=False,
+            marker={
+                "symbol": ["circle-open" if p else "circle" for p in partial],
+                "size": 8,
+            },
+            hovertemplate="%{x|%b %Y}: %{y:,.0f} referrals<extra></extra>",
         )
     )
     fig.update_yaxes(rangemode="tozero")
-    return _layout(fig, "Referrals per month", "Month", "Referrals (people, rounded)")
+    return _layout(fig, "Referrals per month", "Month", f"Referrals (people, {shown_as})")
 
 
-def rate_by_decile_chart(table: pd.DataFrame) -> go.Figure:
-    """Referrals per 1,000 adults by IMD decile, most deprived on the left."""
+DECILE_MEASURES = {
+    "rate_per_1000": ("Referral rate by deprivation", "Referrals per 1,000 adults"),
+    "share_pct": ("Share of referrals by deprivation", "Share of referrals (%)"),
+}
+
+
+def rate_by_decile_chart(table: pd.DataFrame, measure: str = "rate_per_1000") -> go.Figure:
+    """Referrals by IMD decile, most deprived on the left: the rate per 1,000 adults, or the
+    share of referrals where residents are not the right denominator."""
+    title, axis = DECILE_MEASURES[measure]
     fig = go.Figure(
         go.Bar(
             x=table["imd_decile"].astype(str),
-            y=table["rate_per_1000"].astype(float),
+            y=table[measure].astype(float),
             marker_color=OKABE_ITO[4],
         )
     )
-    return _layout(
-        fig,
-        "Referral rate by deprivation",
-        "IMD decile (1 = most deprived 10%)",
-        "Referrals per 1,000 adults",
-    )
+    fig.update_yaxes(rangemode="tozero")
+    return _layout(fig, title, "IMD decile (1 = most deprived 10%)", axis)
 
 
 NICE_NAMES = {"gp practice": "GP practice", "vcs": "VCS organisation", "self": "self-referral"}
 
 
-def pathway_sankey(links: pd.DataFrame) -> go.Figure:
-    """Referrer type -> asset category -> outcome, widths in (disclosed) connections."""
+def pathway_sankey(links: pd.DataFrame, nodes: pd.DataFrame) -> go.Figure:
+    """Referrer type -> asset category -> outcome, widths in (disclosed) connections; each
+    node's hover shows its own disclosed total (`nodes`), not the sum of rounded links."""
     links = links.dropna(subset=["count"])
     links = links[links["count"] > 0]
     ends = [
-        *(("1", s) for s in links.loc[links["step"] == 1, "source"]),
-        *(("2", t) for t in links.loc[links["step"] == 1, "target"]),
-        *(("2", s) for s in links.loc[links["step"] == 2, "source"]),
-        *(("3", t) for t in links.loc[links["step"] == 2, "target"]),
+        *((1, s) for s in links.loc[links["step"] == 1, "source"]),
+        *((2, t) for t in links.loc[links["step"] == 1, "target"]),
+        *((2, s) for s in links.loc[links["step"] == 2, "source"]),
+        *((3, t) for t in links.loc[links["step"] == 2, "target"]),
     ]
-    nodes = list(dict.fromkeys(ends))
-    index = {node: i for i, node in enumerate(nodes)}
-    source = [index[(str(step), s)] for s, step in zip(links["source"], links["step"], strict=True)]
-    target = [
-        index[(str(step + 1), t)] for t, step in zip(links["target"], links["step"], strict=True)
-    ]
-    colours = [CATEGORY_COLOURS.get(name, "#888888") for _, name in nodes]
+    order = list(dict.fromkeys(ends))
+    index = {node: i for i, node in enumerate(order)}
+    source = [index[(step, s)] for s, step in zip(links["source"], links["step"], strict=True)]
+    target = [index[(step + 1, t)] for t, step in zip(links["target"], links["step"], strict=True)]
+    totals = nodes.set_index(["column", "name"])["count"]
+    colours = [CATEGORY_COLOURS.get(name, "#888888") for _, name in order]
     fig = go.Figure(
         go.Sankey(
             arrangement="snap",
-            node={"label": [NICE_NAMES.get(n, n) for _, n in nodes], "color": colours, "pad": 14},
+            node={
+                "label": [NICE_NAMES.get(n, n) for _, n in order],
+                "color": colours,
+                "pad": 14,
+                "customdata": [disclosure.shown(totals.get(node)) for node in order],
+                "hovertemplate": "%{label}: %{customdata}<extra></extra>",
+            },
             link={
                 "source": source,
                 "target": target,
                 "value": links["count"].astype(float).tolist(),
                 "color": "rgba(120,120,120,0.25)",
+                "hovertemplate": "%{source.label} to %{target.label}: %{value:,.0f}<extra></extra>",
             },
         )
     )
@@ -271,7 +289,8 @@ def pathway_sankey(links: pd.DataFrame) -> go.Figure:
 
 def capacity_chart(strain: pd.DataFrame, top: int = 20) -> go.Figure:
     """The most strained assets: demand per month against stated capacity."""
-    shown = strain.dropna(subset=["strain"]).head(top).iloc[::-1]
+    judged = strain["capacity_per_month"].notna() & strain["demand_per_month"].notna()
+    shown = strain[judged].head(top).iloc[::-1]  # strain is sorted most over capacity first
     # plotly reads a little HTML in labels: escape names, and keep same-named assets apart
     labels = [
         f"{html_text(n)} ({html_text(a)})"
@@ -310,12 +329,16 @@ def outcome_change_chart(table: pd.DataFrame) -> go.Figure:
     shown = table.dropna(subset=["mean_change"])
     mean = shown["mean_change"].astype(float)
     better = (mean > 0) == shown["higher_is_better"].astype(bool)
+    colours = [
+        "#999999" if m == 0 else OKABE_ITO[4] if b else OKABE_ITO[5]
+        for m, b in zip(mean, better, strict=True)
+    ]
     labels = [f"{row.label} ({vocab.MEASURES_RANGE[row.measure]})" for row in shown.itertuples()]
     fig = go.Figure(
         go.Bar(
             x=labels,
             y=mean,
-            marker_color=[OKABE_ITO[4] if b else OKABE_ITO[5] for b in better],
+            marker_color=colours,
             error_y={
                 "type": "data",
                 "symmetric": False,
@@ -326,7 +349,8 @@ def outcome_change_chart(table: pd.DataFrame) -> go.Figure:
     )
     return _layout(
         fig,
-        "Mean change from baseline to latest follow-up (95% CI): blue better, orange worse",
+        "Mean change from baseline to latest follow-up (95% CI): blue better, orange worse, "
+        "grey no change",
         "Measure (its scale)",
         "Change (points on the measure's own scale)",
     )

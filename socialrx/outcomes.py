@@ -30,24 +30,26 @@ def on_analysis_scale(outcomes: pd.DataFrame) -> pd.DataFrame:
 
 
 def paired_scores(outcomes: pd.DataFrame) -> pd.DataFrame:
-    """One row per referral and measure: the baseline (earliest) and the latest follow-up."""
-    scored = on_analysis_scale(outcomes).sort_values("assessed_date", na_position="first")
-    base = (
-        scored[scored["timepoint"] == "baseline"]
-        .groupby(["referral_id", "measure"])["value"]
-        .first()
+    """One row per referral and measure: the baseline (earliest) and the latest follow-up.
+
+    Undated assessments lose to dated ones; on the same date the later row in the file wins
+    (a stable sort), so the pairing does not change from run to run."""
+    scored = on_analysis_scale(outcomes)
+    key = ["referral_id", "measure"]
+    baselines = scored[scored["timepoint"] == "baseline"].sort_values(
+        "assessed_date", kind="stable", na_position="last"
     )
-    follow = (
-        scored[scored["timepoint"] == "follow_up"]
-        .groupby(["referral_id", "measure"])["value"]
-        .last()
+    follow_ups = scored[scored["timepoint"] == "follow_up"].sort_values(
+        "assessed_date", kind="stable", na_position="first"
     )
+    base = baselines.groupby(key)["value"].first()
+    follow = follow_ups.groupby(key)["value"].last()
     pairs = pd.concat({"baseline": base, "follow_up": follow}, axis=1).dropna().reset_index()
     pairs["change"] = pairs["follow_up"] - pairs["baseline"]
     return pairs
 
 
-def paired_change(outcomes: pd.DataFrame, level: Level = Level.OFF) -> pd.DataFrame:
+def paired_change(outcomes: pd.DataFrame, level: Level) -> pd.DataFrame:
     """Per measure: people with a baseline, with a follow-up, paired; mean change and 95% CI.
 
     `improved_pct` counts change in the measure's better direction. Counts are disclosed at
@@ -104,10 +106,19 @@ def paired_change(outcomes: pd.DataFrame, level: Level = Level.OFF) -> pd.DataFr
 
 
 def headline_measure(table: pd.DataFrame) -> pd.Series | None:
-    """The measure to headline: SWEMWBS where measured, else the one with most pairs."""
-    if table.empty:
+    """The measure to headline: SWEMWBS where anyone was measured twice, else the measure with
+    most pairs; None when nobody was. A hidden number of pairs (1-7) still counts as some."""
+    paired = table[table["paired"].fillna(1) > 0]
+    if paired.empty:
         return None
-    preferred = table[table["measure"] == SWEMWBS]
+    preferred = paired[paired["measure"] == SWEMWBS]
     if len(preferred):
         return preferred.iloc[0]
-    return table.sort_values("paired", ascending=False).iloc[0]
+    return paired.sort_values("paired", ascending=False, na_position="last", kind="stable").iloc[0]
+
+
+# a statistic is hidden where a count it rests on is; blank otherwise means nothing to compute
+RESTING_ON = {
+    **dict.fromkeys(STATISTICS, ("paired",)),
+    "improved_pct": ("paired", "improved"),
+}

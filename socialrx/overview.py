@@ -8,7 +8,7 @@ import pandas as pd
 
 from socialrx import capacity, outcomes, referrals
 from socialrx.dataset import Dataset
-from socialrx.disclosure import Level, disclose_count, disclosed_rate
+from socialrx.disclosure import SUPPRESSED, Level, disclose_count, disclosed_rate
 from socialrx.selection import (
     Selection,
     data_period,
@@ -59,11 +59,14 @@ def _period_figures(dataset: Dataset, selection: Selection, level: Level) -> dic
     measured = dataset.table("outcomes")
     measured = measured[measured["referral_id"].isin(refs["referral_id"])]
     change = outcomes.headline_measure(outcomes.paired_change(measured, level))
+    over, undecided = capacity.providers_over_capacity(strain)
     return {
         "referred": len(refs),
         "referrals": disclose_count(len(refs), level),
         "connected_pct": _number(disclosed_rate([connected], [len(refs)], level, 100).iloc[0]),
-        "over_capacity": capacity.providers_over_capacity(strain),
+        "over_capacity": over,
+        "capacity_hidden": undecided,
+        "measured": len(measured),
         "change": None if change is None else _number(change["mean_change"]),
         "change_label": None if change is None else change["label"],
         "paired": None if change is None else _number(change["paired"]),
@@ -80,7 +83,14 @@ def headline_figures(dataset: Dataset, selection: Selection, level: Level) -> li
     assets = selected_assets(dataset, selection)
     active = int((assets["status"] == "active").sum())
     paired = "hidden: 1-7 people" if now["paired"] is None else f"{now['paired']:,.0f} people"
-    label = now["change_label"] or "No outcome measures"
+    label = now["change_label"] or "No outcome measure"
+    undecided = now["capacity_hidden"]
+    hidden_note = (
+        f" A further {undecided:,} asset{'s' if undecided != 1 else ''} stating a capacity "
+        "had 1-7 people sent, a number disclosure control hides, so cannot be judged."
+        if undecided
+        else ""
+    )
     return [
         Headline(
             "Referrals",
@@ -117,7 +127,7 @@ def headline_figures(dataset: Dataset, selection: Selection, level: Level) -> li
             before["over_capacity"],
             "",
             "Assets sent more people per month than the capacity their provider states, "
-            "counting everyone sent to them in the period.",
+            "counting everyone sent to them in the period." + hidden_note,
             lower_is_better=True,
             compared=compared,
         ),
@@ -130,7 +140,30 @@ def headline_figures(dataset: Dataset, selection: Selection, level: Level) -> li
             f"period who have both ({paired}). Positive is better except for anxiety, "
             "loneliness and GP appointments.",
             decimals=2,
-            missing=None if now["change_label"] else "no outcomes",
+            missing=None
+            if now["change_label"]
+            else ("nobody measured twice" if now["measured"] else "no outcomes"),
             compared=compared and before["change_label"] == now["change_label"],
         ),
     ]
+
+
+def headline_table(figures: list[Headline]) -> pd.DataFrame:
+    """The headline figures as a table to export: numbers stay numbers, `*` where hidden,
+    blank where there is no figure (no data, or nothing to compare with)."""
+
+    def cell(value, exists: bool):
+        return (SUPPRESSED if value is None else value) if exists else None
+
+    return pd.DataFrame(
+        [
+            {
+                "figure": f.name,
+                "unit": f.unit.strip(),
+                "value": cell(f.value, not f.missing),
+                "previous period": cell(f.previous, f.compared and not f.missing),
+                "change": cell(f.change, f.compared and not f.missing),
+            }
+            for f in figures
+        ]
+    )

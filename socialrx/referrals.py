@@ -22,15 +22,21 @@ def connected_referrals(referrals: pd.DataFrame, connections: pd.DataFrame) -> p
     return referrals["referral_id"].isin(connections.loc[started, "referral_id"])
 
 
-def monthly_referrals(referrals: pd.DataFrame) -> pd.DataFrame:
-    """Referrals per calendar month (month as the first day), months with none included."""
-    if referrals.empty:
-        return pd.DataFrame({"month": pd.Series([], dtype="datetime64[ns]"), "referrals": []})
-    month = referrals["referral_date"].dt.to_period("M")
-    counts = month.value_counts().sort_index()
-    full = pd.period_range(counts.index.min(), counts.index.max(), freq="M")
-    counts = counts.reindex(full, fill_value=0)
-    return pd.DataFrame({"month": full.to_timestamp(), "referrals": counts.to_numpy()})
+def monthly_referrals(
+    referrals: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp
+) -> pd.DataFrame:
+    """Referrals per calendar month of the period [start, end] (month as its first day), months
+    with none included; `partial` marks a first or last month the period only partly covers."""
+    months = pd.period_range(start, end, freq="M")
+    counts = referrals["referral_date"].dt.to_period("M").value_counts()
+    first_day, last_day = months.start_time, months.end_time.normalize()
+    return pd.DataFrame(
+        {
+            "month": first_day,
+            "referrals": counts.reindex(months, fill_value=0).to_numpy(),
+            "partial": (first_day < start.normalize()) | (last_day > end.normalize()),
+        }
+    )
 
 
 def _disclosed_rates(table: pd.DataFrame, population: str, level: Level) -> pd.DataFrame:
@@ -41,31 +47,39 @@ def _disclosed_rates(table: pd.DataFrame, population: str, level: Level) -> pd.D
 
 
 def referral_rate_per_1000(
-    referrals: pd.DataFrame, practices: pd.DataFrame, level: Level = Level.OFF
+    referrals: pd.DataFrame, practices: pd.DataFrame, level: Level, per_registered: bool = True
 ) -> pd.DataFrame:
     """Referrals per 1,000 registered adults by practice (non-referrers too), disclosed at
-    `level` and ranked by the disclosed rate, so a hidden count's rank gives nothing away."""
-    counts = referrals["practice_code"].value_counts()
+    `level` and ranked by the disclosed rate, so a hidden count's rank gives nothing away.
+
+    `per_registered=False` leaves the rate out (referrals chosen by area of residence are not
+    a practice's whole list) and ranks by referrals."""
+    codes = referrals["practice_code"]
+    counts = codes.value_counts()
     table = practices[["practice_code", "name", "pcn_name", "list_size"]].copy()
     table["referrals"] = table["practice_code"].map(counts).fillna(0).astype(int)
+    extra = []
     unknown = counts.drop(labels=table["practice_code"], errors="ignore").sum()
     if unknown:
-        extra = {
-            "practice_code": "(not in practices.csv)",
-            "name": "",
-            "pcn_name": "",
-            "list_size": pd.NA,
-            "referrals": int(unknown),
-        }
-        table = pd.concat([table, pd.DataFrame([extra])], ignore_index=True)
-    table = _disclosed_rates(table, "list_size", level)
+        extra.append(("(not in practices.csv)", unknown))
+    if codes.isna().any():
+        extra.append(("(no practice recorded)", codes.isna().sum()))
+    if extra:
+        rows = pd.DataFrame(extra, columns=["practice_code", "referrals"])
+        table = pd.concat([table, rows.assign(name="", pcn_name="", list_size=pd.NA)])
+    if not per_registered:
+        table["referrals"] = disclose_counts(table["referrals"], level)
+        ranked = table.sort_values(["referrals", "practice_code"], ascending=[False, True],
+                                   na_position="last")  # fmt: skip
+        return ranked.reset_index(drop=True)
+    table = _disclosed_rates(table.reset_index(drop=True), "list_size", level)
     ranked = table.sort_values(["rate_per_1000", "practice_code"], ascending=[False, True],
                                na_position="last")  # fmt: skip
     return ranked.reset_index(drop=True)
 
 
 def referral_rate_by_area(
-    referrals: pd.DataFrame, area_stats: pd.DataFrame, level: Level = Level.OFF
+    referrals: pd.DataFrame, area_stats: pd.DataFrame, level: Level
 ) -> pd.DataFrame:
     """Referrals and referrals per 1,000 adults for every area in area_stats, disclosed."""
     counts = referrals["area_code"].value_counts()
@@ -75,20 +89,37 @@ def referral_rate_by_area(
 
 
 def referrals_by_deprivation(
-    referrals: pd.DataFrame, area_stats: pd.DataFrame, level: Level = Level.OFF
+    referrals: pd.DataFrame, area_stats: pd.DataFrame, level: Level
 ) -> pd.DataFrame:
-    """Referrals and adult population by IMD decile (1 = most deprived), with rate per 1,000.
+    """Referrals by IMD decile (1 = most deprived) of the area of residence: the count, the
+    share of all those referrals, and the rate per 1,000 adults living in the decile.
 
-    Referrals whose area has no decile are left out of this table (the loader lists them)."""
+    The rate counts only areas with a population, so referrals from an area without one do
+    not inflate it; referrals whose area has no decile are left out (the loader lists them)."""
     deciles = area_stats.dropna(subset=["imd_decile"])
-    population = deciles.groupby("imd_decile")["population_adult"].sum(min_count=1)
     decile_of = deciles.set_index("area_code")["imd_decile"]
-    counts = referrals["area_code"].map(decile_of).dropna().astype(int).value_counts()
+    with_population = set(deciles.loc[deciles["population_adult"].notna(), "area_code"])
+    decile = referrals["area_code"].map(decile_of).dropna().astype(int)
+    counted = decile[referrals.loc[decile.index, "area_code"].isin(with_population)]
     table = pd.DataFrame({"imd_decile": range(1, 11)})
-    table["referrals"] = table["imd_decile"].map(counts).fillna(0).astype(int)
-    table["population_adult"] = table["imd_decile"].map(population)
+    table["referrals"] = table["imd_decile"].map(decile.value_counts()).fillna(0).astype(int)
+    table["share_pct"] = disclosed_rate(
+        table["referrals"], [len(decile)] * len(table), level, 100
+    ).to_numpy()
+    table["referrals_with_population"] = (
+        table["imd_decile"].map(counted.value_counts()).fillna(0).astype(int)
+    )
+    table["population_adult"] = table["imd_decile"].map(
+        deciles.groupby("imd_decile")["population_adult"].sum(min_count=1)
+    )
     table = table[table["population_adult"].notna() | (table["referrals"] > 0)]
-    return _disclosed_rates(table.reset_index(drop=True), "population_adult", level)
+    table = table.reset_index(drop=True)
+    table["rate_per_1000"] = disclosed_rate(
+        table["referrals_with_population"], table["population_adult"], level, 1000
+    )
+    for column in ("referrals", "referrals_with_population"):
+        table[column] = disclose_counts(table[column], level)
+    return table
 
 
 def pathway_flows(
@@ -126,3 +157,23 @@ def pathway_flows(
         .rename("count")
         .reset_index()
     )
+
+
+def pathway_nodes(links: pd.DataFrame, level: Level) -> pd.DataFrame:
+    """The Sankey's nodes (column 1 referrer, 2 asset category, 3 outcome) with their totals
+    computed from the exact link counts and disclosed on their own, as totals must be."""
+    first, second = links[links["step"] == 1], links[links["step"] == 2]
+    columns = (
+        (1, first.groupby("source")["count"].sum()),
+        (2, first.groupby("target")["count"].sum()),
+        (3, second.groupby("target")["count"].sum()),
+    )
+    nodes = pd.concat(
+        [
+            pd.DataFrame({"column": column, "name": totals.index, "count": totals.to_numpy()})
+            for column, totals in columns
+        ],
+        ignore_index=True,
+    )
+    nodes["count"] = disclose_counts(nodes["count"], level)
+    return nodes

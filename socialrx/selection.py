@@ -26,6 +26,18 @@ class Selection:
         """Length of the period in months (days / 30.44), for per-month rates."""
         return ((self.end - self.start).days + 1) / 30.4375
 
+    @property
+    def by_residence(self) -> bool:
+        """Whether the referrals are everyone's or chosen by area of residence, so that area
+        populations (residents) are their denominator; a practice's patients are not."""
+        return self.place_kind in (WHOLE, AREA)
+
+    @property
+    def by_registration(self) -> bool:
+        """Whether practice list sizes are the denominator of the chosen referrals: not when
+        they are chosen by area, which holds only part of each practice's list."""
+        return self.place_kind != AREA
+
     def previous(self) -> Selection:
         """The period of the same length just before this one, same place."""
         length = self.end - self.start + pd.Timedelta(days=1)
@@ -79,6 +91,13 @@ def selected_assets(dataset: Dataset, selection: Selection) -> pd.DataFrame:
     if selection.place_kind == AREA:
         return assets[assets["area_code"].isin(selection.place_codes)]
     return assets
+
+
+def selected_practices(dataset: Dataset, selection: Selection) -> pd.DataFrame:
+    """The practices of the chosen PCN or practices (all of them otherwise)."""
+    practices = dataset.table("practices")
+    codes = practices_of(dataset, selection)
+    return practices if codes is None else practices[practices["practice_code"].isin(codes)]
 
 
 def selected_area_stats(dataset: Dataset, selection: Selection) -> pd.DataFrame:

@@ -249,40 +249,20 @@ def needs(context: Context, *tables: str) -> bool:
 
 
 def download(
-    frame: pd.DataFrame, name: str, label: str = "Download table (CSV)", disclosed=()
+    frame: pd.DataFrame,
+    name: str,
+    label: str = "Download table (CSV)",
+    disclosed=(),
+    resting_on: dict | None = None,
 ) -> None:
     """A CSV download of what is shown, formula-safe; `disclosed` columns hold numbers with
-    `*` where hidden."""
-    data = csv_bytes(export_table(frame, list(disclosed)))
+    `*` where hidden (see `disclosure.export_table`)."""
+    data = csv_bytes(disclosure.export_table(frame, list(disclosed), resting_on))
     st.download_button(label, data, file_name=f"{name}.csv", mime="text/csv", key=f"dl_{name}")
 
 
-def chart(fig, caption: str, frame: pd.DataFrame, name: str, disclosed=()) -> None:
+def chart(fig, caption: str, frame: pd.DataFrame, name: str, disclosed=(), resting_on=None) -> None:
     """A chart, how to read it, and the table behind it to download."""
     st.plotly_chart(fig, width="stretch", key=f"chart_{name}")
     st.caption(caption)
-    download(frame, name, "Download data behind this chart (CSV)", disclosed)
-
-
-def _whole(values: pd.Series) -> bool:
-    return bool((values.dropna() % 1 == 0).all())
-
-
-def shown_table(frame: pd.DataFrame, disclosed: list[str]) -> pd.DataFrame:
-    """A table for display: disclosed columns as formatted text, hidden values as `*`."""
-    out = frame.copy()
-    for column in disclosed:
-        values = out[column].astype("Float64")
-        decimals = 0 if _whole(values) else 2
-        out[column] = [disclosure.shown(v, decimals) for v in values]
-    return out
-
-
-def export_table(frame: pd.DataFrame, disclosed: list[str]) -> pd.DataFrame:
-    """A table for export: disclosed columns stay numbers, with `*` only where hidden."""
-    out = frame.copy()
-    for column in disclosed:
-        values = out[column].astype("Float64")
-        numbers = values.astype("Int64") if _whole(values) else values
-        out[column] = numbers.astype(object).where(values.notna(), disclosure.SUPPRESSED)
-    return out
+    download(frame, name, "Download data behind this chart (CSV)", disclosed, resting_on)

@@ -1,7 +1,7 @@
 import pandas as pd
 import pytest
 
-from socialrx.capacity import capacity_strain, providers_over_capacity
+from socialrx.capacity import capacity_strain, cost_of_demand, providers_over_capacity
 from socialrx.disclosure import Level
 
 
@@ -25,7 +25,7 @@ def _data():
 
 def test_strain_is_demand_per_month_over_capacity():
     assets, connections = _data()
-    out = capacity_strain(assets, connections, months=3).set_index("asset_id")
+    out = capacity_strain(assets, connections, months=3, level=Level.OFF).set_index("asset_id")
     # A: 15 sent in 3 months = 5 a month against 5: strain 1.0, not over
     assert out.loc["A", "demand_per_month"] == pytest.approx(5.0)
     assert out.loc["A", "strain"] == pytest.approx(1.0)
@@ -33,10 +33,10 @@ def test_strain_is_demand_per_month_over_capacity():
     assert out.loc["A", "cost_of_demand_gbp"] == pytest.approx(1500.0)
     assert out.loc["B", "strain"] == pytest.approx(0.2)  # 4 a month against 20
     assert pd.isna(out.loc["C", "strain"])  # no capacity stated
-    assert providers_over_capacity(out) == 0
-    over = capacity_strain(assets, connections, months=2).set_index("asset_id")
+    assert providers_over_capacity(out) == (0, 0)
+    over = capacity_strain(assets, connections, months=2, level=Level.OFF).set_index("asset_id")
     assert over.loc["A", "strain"] == pytest.approx(1.5) and over.loc["A", "over_capacity"]
-    assert providers_over_capacity(over) == 1
+    assert providers_over_capacity(over) == (1, 0)
 
 
 def test_strain_derives_from_disclosed_counts():
@@ -47,3 +47,27 @@ def test_strain_derives_from_disclosed_counts():
     assert pd.isna(out.loc["C", "connections"])  # 3 people: hidden
     assert pd.isna(out.loc["C", "demand_per_month"])
     assert pd.isna(out.loc["A", "turned_away_or_waiting"])  # 5 people: hidden
+    # the cost leaves out C, whose 3 people are hidden: A 15 x £100 rounds to 15 x £100
+    assert cost_of_demand(out.reset_index()) == (pytest.approx(1500.0), 1)
+
+
+def test_a_capacity_of_zero_with_anyone_sent_is_over_and_hidden_demand_is_undecided():
+    assets = pd.DataFrame(
+        {
+            "asset_id": ["Z", "S"],
+            "name": ["closed list", "small"],
+            "organisation_id": ["O1", "O1"],
+            "category": ["other"] * 2,
+            "capacity_per_month": pd.array([0, 2], dtype="Int64"),
+            "cost_per_person_gbp": [None, None],
+        }
+    )
+    connections = pd.DataFrame({"asset_id": ["Z"] * 3 + ["S"] * 7, "outcome": "attending"})
+    exact = capacity_strain(assets, connections, months=1, level=Level.OFF).set_index("asset_id")
+    assert bool(exact.loc["Z", "over_capacity"]) and pd.isna(exact.loc["Z", "strain"])
+    assert exact.loc["S", "strain"] == pytest.approx(3.5)
+    assert providers_over_capacity(exact.reset_index()) == (2, 0)
+    # rounded: both counts are 1-7, so neither can be judged; they are not "not over"
+    hidden = capacity_strain(assets, connections, months=1, level=Level.ROUND)
+    assert hidden["over_capacity"].isna().all()
+    assert providers_over_capacity(hidden) == (0, 2)

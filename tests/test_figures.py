@@ -59,11 +59,17 @@ def test_asset_map_with_no_placed_assets_and_no_areas():
 
 def test_charts_have_titles_and_axis_labels():
     monthly = pd.DataFrame(
-        {"month": pd.to_datetime(["2024-01-01", "2024-02-01"]), "referrals": [10.0, None]}
+        {
+            "month": pd.to_datetime(["2024-01-01", "2024-02-01"]),
+            "referrals": [10.0, None],
+            "partial": [True, False],
+        }
     )
-    fig = monthly_referrals_chart(monthly)
+    fig = monthly_referrals_chart(monthly, "1-7 hidden")
     assert fig.layout.title.text == "Referrals per month"
-    assert fig.layout.xaxis.title.text == "Month" and "Referrals" in fig.layout.yaxis.title.text
+    assert fig.layout.xaxis.title.text == "Month"
+    assert fig.layout.yaxis.title.text == "Referrals (people, 1-7 hidden)"
+    assert list(fig.data[0].marker.symbol) == ["circle-open", "circle"]  # January is partial
     strain = pd.DataFrame(
         {
             "name": ["<b>a</b>"],
@@ -78,22 +84,24 @@ def test_charts_have_titles_and_axis_labels():
     assert list(bars.data[0].y) == ["&lt;b&gt;a&lt;/b&gt; (A1)"]
     change = pd.DataFrame(
         {
-            "measure": ["ucla3_loneliness", "ons4_happiness"],
-            "label": ["Loneliness", "Happiness"],
-            "higher_is_better": [False, True],
-            "mean_change": [-1.0, -0.5],
-            "ci_low": [-1.5, -1.0],
-            "ci_high": [-0.5, 0.2],
+            "measure": ["ucla3_loneliness", "ons4_happiness", "ons4_anxiety"],
+            "label": ["Loneliness", "Happiness", "Anxiety"],
+            "higher_is_better": [False, True, False],
+            "mean_change": [-1.0, -0.5, 0.0],
+            "ci_low": [-1.5, -1.0, -0.4],
+            "ci_high": [-0.5, 0.2, 0.4],
         }
     )
     bars = outcome_change_chart(change).data[0]
-    assert list(bars.error_y.array) == [0.5, 0.7]
+    assert list(bars.error_y.array) == [0.5, 0.7, 0.4]
     assert list(bars.x) == [
         "Loneliness (3-9, lower is better)",
         "Happiness (0-10, higher is better)",
+        "Anxiety (0-10, lower is better)",
     ]
-    # a fall in loneliness is an improvement (blue); a fall in happiness is not (orange)
-    assert list(bars.marker.color) == ["#0072B2", "#D55E00"]
+    # a fall in loneliness is an improvement (blue); a fall in happiness is not (orange);
+    # no change is neither (grey)
+    assert list(bars.marker.color) == ["#0072B2", "#D55E00", "#999999"]
 
 
 def test_decile_shading_has_one_class_per_decile():
@@ -111,7 +119,7 @@ def test_decile_shading_has_one_class_per_decile():
     assert "#041c40" in html and "#f7fbff" in html  # darkest for decile 1, lightest for 10
 
 
-def test_sankey_drops_hidden_flows():
+def test_sankey_drops_hidden_flows_and_shows_node_totals_disclosed_on_their_own():
     links = pd.DataFrame(
         {
             "step": [1, 1, 2],
@@ -120,6 +128,14 @@ def test_sankey_drops_hidden_flows():
             "count": pd.array([10, None, 10], dtype="Float64"),
         }
     )
-    sankey = pathway_sankey(links).data[0]
+    nodes = pd.DataFrame(
+        {
+            "column": [1, 1, 2, 2, 3],
+            "name": ["gp practice", "self", "physical activity", "other", "attending"],
+            "count": pd.array([10, None, 25, None, 10], dtype="Float64"),
+        }
+    )
+    sankey = pathway_sankey(links, nodes).data[0]
     assert list(sankey.node.label) == ["GP practice", "physical activity", "attending"]
     assert list(sankey.link.value) == [10.0, 10.0]
+    assert list(sankey.node.customdata) == ["10", "25", "10"]

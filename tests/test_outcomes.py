@@ -51,7 +51,7 @@ def test_paired_change_mean_interval_and_direction():
             [f"R{i}", "ucla3_loneliness", "follow_up", "2024-05-01", 6 + change],
         ]
     rows.append(["R99", "ucla3_loneliness", "baseline", "2024-01-01", 7])
-    out = paired_change(_rows(rows)).iloc[0]
+    out = paired_change(_rows(rows), Level.OFF).iloc[0]
     assert out["with_baseline"] == 9 and out["with_follow_up"] == 8 and out["paired"] == 8
     assert out["mean_change"] == pytest.approx(1.5)
     sem = pd.Series(changes).std() / 8**0.5
@@ -90,14 +90,45 @@ def test_statistics_on_few_people_are_hidden():
     assert paired_change(_rows(rows), Level.OFF).iloc[0]["paired"] == 3
 
 
-def test_headline_prefers_swemwbs():
-    table = paired_change(
+def test_headline_prefers_swemwbs_where_anyone_was_measured_twice():
+    rows = [
+        ["R1", "swemwbs", "baseline", "2024-01-01", 20],
+        ["R1", "swemwbs", "follow_up", "2024-05-01", 22],
+        ["R1", "ons4_happiness", "baseline", "2024-01-01", 5],
+        ["R1", "ons4_happiness", "follow_up", "2024-05-01", 6],
+        ["R2", "ons4_happiness", "baseline", "2024-01-01", 5],
+        ["R2", "ons4_happiness", "follow_up", "2024-05-01", 6],
+    ]
+    assert headline_measure(paired_change(_rows(rows), Level.OFF))["measure"] == "swemwbs_metric"
+    # hidden pairs (1-7 people) still count as someone measured twice
+    assert headline_measure(paired_change(_rows(rows), Level.ROUND))["measure"] == (
+        "swemwbs_metric"
+    )
+    # SWEMWBS baselines with no follow-up: headline the measure people were paired on
+    no_pairs = [r for r in rows if r[1] != "swemwbs" or r[2] == "baseline"]
+    assert headline_measure(paired_change(_rows(no_pairs), Level.OFF))["measure"] == (
+        "ons4_happiness"
+    )
+    baselines_only = [r for r in rows if r[2] == "baseline"]
+    assert headline_measure(paired_change(_rows(baselines_only), Level.OFF)) is None
+
+
+def test_pairing_is_the_same_every_run_when_dates_tie_or_are_missing():
+    rows = []
+    for i in range(200):  # two follow-ups on one day: the later row in the file is the latest
+        rows += [[f"R{i}", "ons4_happiness", "baseline", "2024-01-01", 5],
+                 [f"R{i}", "ons4_happiness", "follow_up", "2024-05-01", 5],
+                 [f"R{i}", "ons4_happiness", "follow_up", "2024-05-01", 9]]  # fmt: skip
+    assert set(paired_scores(_rows(rows))["follow_up"]) == {9}
+    # an undated baseline loses to a dated one; an undated follow-up to a dated one
+    pairs = paired_scores(
         _rows(
             [
-                ["R1", "swemwbs", "baseline", "2024-01-01", 20],
-                ["R1", "ons4_happiness", "baseline", "2024-01-01", 5],
+                ["R1", "ons4_happiness", "baseline", None, 1],
+                ["R1", "ons4_happiness", "baseline", "2024-01-01", 4],
+                ["R1", "ons4_happiness", "follow_up", "2024-05-01", 6],
+                ["R1", "ons4_happiness", "follow_up", None, 2],
             ]
         )
     )
-    assert headline_measure(table)["measure"] == "swemwbs_metric"
-    assert headline_measure(table.iloc[:0]) is None
+    assert pairs[["baseline", "follow_up"]].values.tolist() == [[4, 6]]

@@ -3,7 +3,7 @@ import pytest
 
 from socialrx.dataset import Dataset
 from socialrx.disclosure import Level
-from socialrx.overview import headline_figures
+from socialrx.overview import headline_figures, headline_table
 from socialrx.selection import Selection
 
 
@@ -58,3 +58,21 @@ def test_small_numbers_are_hidden_not_missing():
     empty = Selection(pd.Timestamp("2024-08-01"), pd.Timestamp("2024-08-31"))
     figures = {f.name: f for f in headline_figures(_dataset(), empty, Level.ROUND)}
     assert figures["Referrals"].value == 0 and figures["Connected"].missing == "no referrals"
+
+
+def test_hidden_demand_is_not_counted_as_under_capacity():
+    # 5 people a month against a capacity of 5 in one month: 3 people sent (hidden when rounded)
+    one_month = Selection(pd.Timestamp("2024-06-01"), pd.Timestamp("2024-06-30"))
+    figures = {f.name: f for f in headline_figures(_dataset(5), one_month, Level.ROUND)}
+    assert figures["Assets over capacity"].value == 0
+    assert "1 asset stating a capacity had 1-7 people" in figures["Assets over capacity"].help
+
+
+def test_export_table_stars_hidden_and_blanks_missing():
+    one_month = Selection(pd.Timestamp("2024-06-01"), pd.Timestamp("2024-06-30"))
+    table = headline_table(headline_figures(_dataset(5), one_month, Level.ROUND))
+    rows = table.set_index("figure")
+    assert rows.loc["Referrals", "value"] == "*"
+    assert rows.loc["Active assets", "value"] == 1
+    assert rows.loc["Active assets", "previous period"] is None
+    assert rows.loc["Wellbeing change", "value"] is None  # no outcomes at all

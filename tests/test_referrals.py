@@ -7,6 +7,7 @@ from socialrx.referrals import (
     connected_referrals,
     monthly_referrals,
     pathway_flows,
+    pathway_nodes,
     referral_rate_by_area,
     referral_rate_per_1000,
     referrals_by_deprivation,
@@ -44,11 +45,16 @@ def test_connected_means_started_somewhere(referrals, connections):
     assert connected_referrals(referrals, connections).tolist() == [True, False, False, False]
 
 
-def test_monthly_referrals_include_empty_months(referrals):
-    out = monthly_referrals(referrals)
-    assert out["month"].dt.strftime("%Y-%m").tolist() == ["2024-01", "2024-02", "2024-03"]
-    assert out["referrals"].tolist() == [2, 0, 2]
-    assert monthly_referrals(referrals.iloc[:0]).empty
+def test_monthly_referrals_span_the_period_and_mark_partial_months(referrals):
+    out = monthly_referrals(referrals, pd.Timestamp("2023-12-15"), pd.Timestamp("2024-04-30"))
+    assert out["month"].dt.strftime("%Y-%m").tolist() == [
+        "2023-12", "2024-01", "2024-02", "2024-03", "2024-04"
+    ]  # fmt: skip
+    assert out["referrals"].tolist() == [0, 2, 0, 2, 0]
+    assert out["partial"].tolist() == [True, False, False, False, False]
+    empty = monthly_referrals(referrals.iloc[:0], pd.Timestamp("2024-01-01"),
+                              pd.Timestamp("2024-02-10"))  # fmt: skip
+    assert empty["referrals"].tolist() == [0, 0] and empty["partial"].tolist() == [False, True]
 
 
 def test_rate_per_1000_by_practice_lists_non_referrers_and_unknowns(referrals):
@@ -60,11 +66,21 @@ def test_rate_per_1000_by_practice_lists_non_referrers_and_unknowns(referrals):
             "list_size": [1000, 4000, 500],
         }
     )
-    out = referral_rate_per_1000(referrals, practices).set_index("practice_code")
+    out = referral_rate_per_1000(referrals, practices, Level.OFF).set_index("practice_code")
     assert out.loc["P1", "rate_per_1000"] == pytest.approx(2.0)  # 2 / 1000 * 1000
     assert out.loc["P2", "rate_per_1000"] == pytest.approx(0.25)  # 1 / 4000 * 1000
     assert out.loc["P3", "referrals"] == 0
     assert out.loc["(not in practices.csv)", "referrals"] == 1
+    assert pd.isna(out.loc["(not in practices.csv)", "rate_per_1000"])  # no list size
+    blank = referrals.assign(practice_code=["P1", None, "P2", "P9"])
+    out = referral_rate_per_1000(blank, practices, Level.OFF).set_index("practice_code")
+    assert out.loc["(no practice recorded)", "referrals"] == 1
+    assert out["referrals"].sum() == 4  # nobody vanishes
+    # referrals chosen by area: a practice's list is not their denominator, so no rate
+    by_count = referral_rate_per_1000(referrals, practices, Level.OFF, per_registered=False)
+    assert "rate_per_1000" not in by_count
+    assert by_count["referrals"].tolist() == [2, 1, 1, 0]  # ranked by referrals
+    assert by_count["practice_code"].iloc[[0, -1]].tolist() == ["P1", "P3"]
 
 
 def test_rates_by_area_and_by_deprivation(referrals):
@@ -75,15 +91,31 @@ def test_rates_by_area_and_by_deprivation(referrals):
             "imd_decile": [1, 1, 10],
         }
     )
-    by_area = referral_rate_by_area(referrals, stats).set_index("area_code")
+    by_area = referral_rate_by_area(referrals, stats, Level.OFF).set_index("area_code")
     assert by_area.loc["A1", "rate_per_1000"] == pytest.approx(2.0)
     assert by_area.loc["A4", "referrals"] == 0
-    by_decile = referrals_by_deprivation(referrals, stats).set_index("imd_decile")
+    by_decile = referrals_by_deprivation(referrals, stats, Level.OFF).set_index("imd_decile")
     # decile 1: 3 referrals from 3,000 adults; A3 has no decile and is left out
     assert by_decile.loc[1, "referrals"] == 3
     assert by_decile.loc[1, "rate_per_1000"] == pytest.approx(1.0)
+    assert by_decile.loc[1, "share_pct"] == pytest.approx(100.0)  # all 3 with a decile
     assert by_decile.loc[10, "referrals"] == 0
     assert list(by_decile.index) == [1, 10]
+
+
+def test_an_area_without_population_does_not_inflate_its_deciles_rate(referrals):
+    stats = pd.DataFrame(
+        {
+            "area_code": ["A1", "A2"],
+            "population_adult": [None, 1000.0],
+            "imd_decile": [1, 1],
+        }
+    )
+    by_decile = referrals_by_deprivation(referrals, stats, Level.OFF).set_index("imd_decile")
+    # A1's 2 referrals have no population behind them: counted, but not in the rate
+    assert by_decile.loc[1, "referrals"] == 3
+    assert by_decile.loc[1, "referrals_with_population"] == 1
+    assert by_decile.loc[1, "rate_per_1000"] == pytest.approx(1.0)
 
 
 def test_pathway_flows_count_connections_and_unsent(referrals, connections):
@@ -100,6 +132,18 @@ def test_pathway_flows_count_connections_and_unsent(referrals, connections):
     assert second[("physical activity", "attending")] == 1
     assert second[("physical activity", "declined by provider (full)")] == 1
     assert second.sum() == 3
+    nodes = pathway_nodes(links, Level.OFF).set_index(["column", "name"])["count"]
+    assert nodes[(1, "gp practice")] == 3 and nodes[(2, NOT_CONNECTED)] == 2
+    assert nodes[(2, "physical activity")] == 2 and nodes[(3, "attending")] == 1
+
+
+def test_sankey_node_totals_are_rounded_on_their_own():
+    # three flows of 8 people: each rounds to 10, but the node holds 24, which rounds to 25
+    links = pd.DataFrame({"step": [1, 1, 1], "source": ["self"] * 3,
+                          "target": ["arts and creativity", "other", NOT_CONNECTED],
+                          "count": [8, 8, 8]})  # fmt: skip
+    nodes = pathway_nodes(links, Level.ROUND).set_index(["column", "name"])["count"]
+    assert nodes[(1, "self")] == 25
 
 
 def test_practice_ranking_uses_disclosed_rates_so_hidden_counts_keep_no_order():

@@ -11,6 +11,7 @@ from socialrx.selection import (
     selected_area_stats,
     selected_assets,
     selected_connections,
+    selected_practices,
     selected_referrals,
 )
 
@@ -98,3 +99,18 @@ def test_area_stats_follow_an_area_choice():
     assert selected_area_stats(data, area)["area_code"].tolist() == ["A2"]
     whole = Selection(area.start, area.end)
     assert selected_area_stats(data, whole)["area_code"].tolist() == ["A1", "A2"]
+
+
+def test_practices_and_denominators_follow_the_place():
+    data = _dataset()
+    start, end = pd.Timestamp("2024-01-01"), pd.Timestamp("2024-02-29")
+    whole = Selection(start, end)
+    pcn = Selection(start, end, PCN, ("N",))
+    practice = Selection(start, end, PRACTICE, ("P3",))
+    area = Selection(start, end, AREA, ("A1",))
+    assert selected_practices(data, pcn)["practice_code"].tolist() == ["P1", "P2"]
+    assert selected_practices(data, practice)["practice_code"].tolist() == ["P3"]
+    assert len(selected_practices(data, whole)) == len(selected_practices(data, area)) == 3
+    # residents are the denominator for everyone or an area choice, list sizes unless by area
+    assert [s.by_residence for s in (whole, pcn, practice, area)] == [True, False, False, True]
+    assert [s.by_registration for s in (whole, pcn, practice, area)] == [True, True, True, False]

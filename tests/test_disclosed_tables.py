@@ -1,7 +1,7 @@
 import pandas as pd
 
+from socialrx.disclosure import export_table, shown_table
 from socialrx.escape import csv_bytes
-from socialrx.ui import export_table, shown_table
 
 
 def _disclosed():
@@ -24,3 +24,19 @@ def test_export_keeps_numbers_as_numbers():
         "a,2040,-0.8",
         "b,*,*",
     ]
+
+
+def test_a_blank_statistic_is_hidden_only_where_its_count_is():
+    frame = pd.DataFrame(
+        {
+            "paired": pd.array([None, 0, 10], dtype="Float64"),
+            "mean_change": pd.array([None, None, 1.5], dtype="Float64"),
+        }
+    )
+    resting_on = {"mean_change": ("paired",)}
+    shown = shown_table(frame, ["paired", "mean_change"], resting_on)
+    assert shown["paired"].tolist() == ["*", "0", "10"]
+    assert shown["mean_change"].tolist() == ["*", "–", "1.50"]
+    exported = export_table(frame, ["paired", "mean_change"], resting_on)
+    assert exported["mean_change"].tolist() == ["*", None, 1.5]
+    assert csv_bytes(exported).decode("utf-8-sig").splitlines()[1:] == ["*,*", "0,", "10,1.5"]
