@@ -80,10 +80,8 @@ def looks_like_epraccur(raw: pd.DataFrame) -> bool:
 def practices_from_epraccur(raw: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     """Active GP practices (status A, setting 4) as `practices` columns; and how many skipped.
 
-    `raw` is read without a header, so its index is shifted down one: rows are reported as
-    index + 2 (the header being row 1), and this file's first practice is on line 1."""
+    `raw` is read without a header; its index + 2 is still each row's line number."""
     frame = raw.iloc[:, list(_EPRACCUR_FIELDS)].copy()
-    frame.index = frame.index - 1
     frame.columns = list(_EPRACCUR_FIELDS.values())
     keep = (frame["status"].str.strip() == "A") & (frame["setting"].str.strip() == "4")
     return frame.loc[keep, ["practice_code", "name", "postcode"]], int((~keep).sum())

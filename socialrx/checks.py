@@ -12,7 +12,7 @@ import pandas as pd
 from socialrx import geography, vocab
 from socialrx.disclosure import Level, disclose_count, shown
 from socialrx.parsing import nhs_number_valid
-from socialrx.problems import WARNING, Report
+from socialrx.problems import ERROR, WARNING, WITHHELD, Report
 from socialrx.schema import DATE, TABLES
 from socialrx.tables import ROW
 
@@ -56,35 +56,48 @@ def dates_after_extract(tables: dict[str, pd.DataFrame], extract: pd.Timestamp, 
                                 "the future of the extract")  # fmt: skip
 
 
-def refuse_nhs_numbers(referrals: pd.DataFrame, report: Report) -> pd.DataFrame:
-    """person_id must be a pseudonym: a column of mostly valid NHS numbers is refused."""
-    ids = referrals["person_id"].dropna()
+def refuse_nhs_numbers(
+    frame: pd.DataFrame, file: str, column: str, report: Report
+) -> pd.DataFrame | None:
+    """Ids must be pseudonyms: a column whose 10-digit values (however written: spaced,
+    dashed, or as Excel's 9434765919.0) mostly pass the NHS number check is refused. A
+    person_id column is blanked; a referral_id column, which every row needs, refuses the
+    whole table (None)."""
+    ids = frame[column].dropna()
     if ids.empty:
-        return referrals
-    valid = int(nhs_number_valid(ids).sum())
-    ten_digit = int(ids.str.fullmatch(r"\d{10}").sum())
-    if ten_digit and valid > ten_digit / 2:
-        report.add(
-            "referrals.csv",
-            f"{_people(valid)} of {_people(len(ids))} values pass the NHS number check digit: "
-            "this column is refused and not used. Use a pseudonym, never the NHS number",
-            column="person_id",
-            value="value withheld",
-        )
-        referrals = referrals.assign(
-            person_id=pd.Series(pd.NA, index=referrals.index, dtype="string")
-        )
-    return referrals
+        return frame
+    digits = ids.str.replace(r"[\s-]|\.0+$", "", regex=True)
+    valid = int(nhs_number_valid(digits).sum())
+    ten_digit = int(digits.str.fullmatch(r"\d{10}").sum())
+    if not ten_digit or valid <= ten_digit / 2:
+        return frame
+    whole = column == "referral_id"
+    fate = "the whole file is refused" if whole else "this column is refused and not used"
+    report.add(
+        file,
+        f"{_people(valid)} of {_people(len(ids))} values pass the NHS number check digit: "
+        f"{fate}. Use a pseudonym, never the NHS number",
+        column=column,
+        value=WITHHELD,
+    )
+    if whole:
+        return None
+    return frame.assign(**{column: pd.Series(pd.NA, index=frame.index, dtype="string")})
 
 
-def referral_dates_in_order(referrals: pd.DataFrame, report: Report) -> None:
-    """Contact, appointment and closure cannot precede the referral; closures need a date."""
-    for col in ("first_contact_date", "first_appointment_date", "closed_date"):
-        early = referrals[col] < referrals["referral_date"]
-        if early.any():
-            report.add_rows("referrals.csv", col, referrals.loc[early, ROW],
-                            referrals.loc[early, col].dt.strftime("%Y-%m-%d"),
-                            "before referral_date: dates cannot run backwards")  # fmt: skip
+def dates_in_order(
+    frame: pd.DataFrame, file: str, earlier: str, later: str, report: Report, severity=ERROR
+) -> None:
+    """`later` may not fall before `earlier` (a contact before its referral, say)."""
+    backwards = frame[later] < frame[earlier]
+    if backwards.any():
+        report.add_rows(file, later, frame.loc[backwards, ROW],
+                        frame.loc[backwards, later].dt.strftime("%Y-%m-%d"),
+                        f"before {earlier}: dates cannot run backwards", severity)  # fmt: skip
+
+
+def closures_dated(referrals: pd.DataFrame, report: Report) -> None:
+    """A closed referral (completed, declined, did not engage, closed) needs its closed_date."""
     needs = (
         referrals["status"].isin(vocab.STATUS_NEEDS_CLOSED_DATE) & referrals["closed_date"].isna()
     )
@@ -102,13 +115,28 @@ def known_references(
     target: str,
     report: Report,
     severity: str = "error",
+    left_out: dict[str, int] | None = None,
 ) -> pd.Series:
-    """Mask of rows whose `column` names a row of the target table (blanks count as known)."""
+    """Mask of rows whose `column` names a row of the target table (blanks count as known).
+
+    An id whose own row was left out of the target for an error (`left_out`: id -> row) is
+    reported as that, so the user fixes the one cause rather than chasing every reference."""
     unknown = frame[column].notna() & ~frame[column].isin(known)
-    if unknown.any():
-        left_out = "; row left out" if severity == "error" else ""
-        report.add_rows(file, column, frame.loc[unknown, ROW], frame.loc[unknown, column],
-                        f"no such id in {target}{left_out}", severity)  # fmt: skip
+    fate = "; row left out" if severity == "error" else ""
+    if unknown.any() and len(known) == 0:  # one line, not one per row
+        report.add(file, f"{target} has no usable rows, so no {column} can be matched"
+                   f"{fate.replace('row', 'rows')}", severity, column=column)  # fmt: skip
+    elif unknown.any():
+        dropped = frame[column].isin(list(left_out or {})) & unknown
+        if dropped.any():
+            values = frame.loc[dropped, column].map(lambda v: f"{v} (row {left_out[v]})")
+            report.add_rows(file, column, frame.loc[dropped, ROW], values,
+                            f"its row in {target} was left out for an error: fix that row{fate}",
+                            severity)  # fmt: skip
+        rest = unknown & ~dropped
+        if rest.any():
+            report.add_rows(file, column, frame.loc[rest, ROW], frame.loc[rest, column],
+                            f"no such id in {target}{fate}", severity)  # fmt: skip
     return ~unknown
 
 
@@ -137,21 +165,26 @@ def place_points(
     """Coordinates checked against the UK box (swaps named), gaps filled from postcodes."""
     lat, lon = frame["latitude"], frame["longitude"]
     given = lat.notna() & lon.notna()
+    half = lat.notna() ^ lon.notna()
     swapped = given & ~geography.in_uk(lat, lon) & geography.in_uk(lon, lat)
-    outside = given & ~geography.in_uk(lat, lon) & ~swapped
+    grid = given & lat.between(0, 700_000) & lon.between(0, 1_300_000) & (lat > 180)
+    outside = given & ~geography.in_uk(lat, lon) & ~swapped & ~grid
+    box = "latitude 49.8 to 60.9, longitude -8.7 to 1.8"
     for mask, message in (
-        (swapped, "latitude and longitude look swapped (latitude is 49.8 to 60.9, longitude "
-                  "-8.7 to 1.8); coordinates not used"),
-        (outside, "outside the UK (latitude 49.8 to 60.9, longitude -8.7 to 1.8); coordinates "
-                  "not used"),
+        (swapped, f"latitude and longitude look swapped ({box}); coordinates not used"),
+        (grid, "these look like British National Grid easting and northing: give latitude "
+               f"and longitude ({box}); coordinates not used"),
+        (outside, f"outside the UK ({box}); coordinates not used"),
+        (half, "only one of latitude and longitude is given: both are needed; not used"),
     ):  # fmt: skip
         if mask.any():
-            values = lat[mask].astype(str) + ", " + lon[mask].astype(str)
+            values = [
+                ", ".join("" if pd.isna(v) else f"{v:.10g}" for v in pair)
+                for pair in zip(lat[mask], lon[mask], strict=True)
+            ]
             report.add_rows(file, "latitude, longitude", frame.loc[mask, ROW], values, message)
-    frame = frame.assign(
-        latitude=lat.where(given & ~swapped & ~outside),
-        longitude=lon.where(given & ~swapped & ~outside),
-    )
+    given &= ~swapped & ~grid & ~outside
+    frame = frame.assign(latitude=lat.where(given), longitude=lon.where(given))
     wants = frame["latitude"].isna() & frame["postcode"].notna()
     if not wants.any():
         return frame
@@ -183,10 +216,18 @@ def tidy_assets(assets: pd.DataFrame, extract: pd.Timestamp | None, report: Repo
                         "only http:// or https:// links are kept; link dropped",
                         WARNING)  # fmt: skip
     # A postcode the lookup cannot place is a warning (from place_points), not a missing place.
+    # Rows whose coordinates were already reported (unreadable, swapped, ...) are not
+    # reported again as having none.
+    reported = {
+        p.row
+        for p in report.problems
+        if p.file == "assets.csv" and p.column in ("latitude", "longitude", "latitude, longitude")
+    }
     needs_place = (
         assets["delivery"].isin(vocab.DELIVERY_NEEDS_LOCATION)
         & assets["latitude"].isna()
         & assets["postcode"].isna()
+        & ~assets[ROW].isin(reported)
     )
     if needs_place.any():
         report.add_rows("assets.csv", "latitude, longitude", assets.loc[needs_place, ROW],

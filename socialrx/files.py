@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from socialrx.parsing import normalise_header
-from socialrx.problems import WARNING, Report
+from socialrx.problems import ERROR, WARNING, Report
 from socialrx.schema import TABLES
 
 # Streamlit's default upload limit; the same limit applies to files read from a folder.
@@ -28,13 +28,39 @@ class SourceFile:
     data: bytes
 
 
-def files_in_folder(folder: Path) -> list[SourceFile]:
-    """Every readable file in a dataset folder (README and other files are skipped)."""
-    return [
-        SourceFile(p.name, p.read_bytes())
-        for p in sorted(Path(folder).iterdir())
-        if p.is_file() and p.suffix.lower() in READABLE_SUFFIXES
-    ]
+# Spreadsheet and text formats we cannot read but people will try: say what to do instead.
+OTHER_FORMATS = {
+    ".xls": "the old Excel format: save it as .xlsx or CSV",
+    ".ods": "a LibreOffice spreadsheet: save it as .xlsx or CSV",
+    ".tsv": "tab-separated: save it as CSV (comma-separated)",
+    ".numbers": "an Apple Numbers file: export it as CSV",
+}
+
+
+def files_in_folder(folder: Path, report: Report) -> list[SourceFile]:
+    """Every readable file in a dataset folder (README and other files are skipped); files
+    over the size limit are reported without being read into memory."""
+    files = []
+    for path in sorted(Path(folder).iterdir()):
+        suffix = path.suffix.lower()
+        if not path.is_file():
+            continue
+        if suffix in OTHER_FORMATS:
+            report.add(path.name, f"not read: {OTHER_FORMATS[suffix]}", WARNING)
+        elif suffix in READABLE_SUFFIXES:
+            size = path.stat().st_size
+            if size > MAX_FILE_BYTES:
+                too_big(path.name, size, report)
+            else:
+                files.append(SourceFile(path.name, path.read_bytes()))
+    return files
+
+
+def too_big(name: str, size: int, report: Report) -> None:
+    """Report a file over the upload limit (it is not read)."""
+    report.add(name, f"the file is {size / 2**20:,.0f} MB, over the {MAX_FILE_BYTES / 2**20:,.0f} "
+               "MB limit: split it or filter it")  # fmt: skip
+    report.unreadable.append(name)
 
 
 def table_for(name: str) -> str | None:
@@ -57,62 +83,123 @@ def what_it_is(data: bytes) -> str | None:
         return "a zip archive or Excel workbook"
     if data.startswith((b"\xd0\xcf\x11\xe0", b"\x89PNG", b"\xff\xd8\xff")):
         return "an old Excel (.xls), Word or image file"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "UTF-16 text (Excel's 'Unicode text')"
     if b"\x00" in data[:4096]:
         return "a binary file"
     return None
 
 
 def decode_text(data: bytes) -> str:
-    """UTF-8 (with or without BOM), else Windows-1252, which is what Excel in the UK saves."""
+    """UTF-8 (with or without BOM), else Windows-1252, which is what Excel in the UK saves.
+
+    A file that is neither throughout (a UTF-8 export with one line pasted in from an old
+    spreadsheet) is decoded line by line, so one odd `£` does not garble every accent."""
+    data = data.removeprefix(b"\xef\xbb\xbf")
     try:
-        return data.decode("utf-8-sig")
+        return data.decode("utf-8")
     except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
+        pass
+    lines = data.splitlines(keepends=True)
+    return "".join(_decode_line(line) for line in lines)
 
 
-def read_csv(file: SourceFile, report: Report, header: bool = True) -> pd.DataFrame | None:
-    """A CSV file as a table of text cells; None (with the reason reported) if unreadable."""
+def _decode_line(line: bytes) -> str:
+    try:
+        return line.decode("utf-8")
+    except UnicodeDecodeError:
+        return line.decode("cp1252", errors="replace")
+
+
+def read_csv(
+    file: SourceFile, report: Report, header: bool = True, empty: str = ERROR
+) -> pd.DataFrame | None:
+    """A CSV file as a table of text cells, indexed so that index + 2 is the row number a
+    spreadsheet shows (the header being row 1); None (with the reason reported) if it cannot
+    be read or holds nothing."""
     kind = what_it_is(file.data)
     if kind:
         report.add(file.name, f"this is {kind}, not a CSV text file: save it as CSV (UTF-8)")
+        report.unreadable.append(file.name)
         return None
     text = decode_text(file.data)
     if not text.strip():
-        report.add(file.name, "the file is empty: it needs a header row and at least one row")
+        report.add(file.name, "the file is empty: it needs a header row and at least one row",
+                   empty)  # fmt: skip
         return None
-    try:
-        frame = pd.read_csv(
-            io.StringIO(text),
-            dtype=str,
-            keep_default_na=False,
-            header=0 if header else None,
-            skipinitialspace=False,
-            skip_blank_lines=False,  # kept (then dropped when typed) so row numbers match the file
-            on_bad_lines="error",
-        )
-    except pd.errors.ParserError:
-        return _read_ragged_csv(file.name, text, report, header)
-    except ValueError as exc:
-        report.add(file.name, f"could not be read as CSV ({str(exc).splitlines()[0]})")
+    body = text.lstrip("\r\n")  # blank lines above the header: skipped, but counted
+    first_row = _line_count(text[: len(text) - len(body)]) + (2 if header else 1)
+    frame = _fast_table(body, header, first_row)
+    if frame is not None:
+        return frame
+    records = _records(body, file.name, report)
+    if records is None:
         return None
-    return frame
+    columns = records[0] if header else list(range(len(records[0])))
+    return _rectangle(columns, records[1:] if header else records, first_row, file.name, report)
 
 
-def _read_ragged_csv(name: str, text: str, report: Report, header: bool) -> pd.DataFrame | None:
-    """Rows with more cells than the header (an unquoted comma in a name, usually) are
-    reported and left out; every other row is kept, with its row number."""
+def _line_count(text: str) -> int:
+    return text.count("\n") or text.count("\r")
+
+
+def _fast_table(text: str, header: bool, first_row: int) -> pd.DataFrame | None:
+    """The table, read by pandas' C parser; None when it cannot tell the rows apart (ragged
+    rows, an unclosed quote), for the careful reader to handle."""
     try:
-        records = list(csv.reader(io.StringIO(text)))
+        raw = pd.read_csv(io.StringIO(text), header=None, dtype=str, keep_default_na=False,
+                          skip_blank_lines=False, on_bad_lines="error")  # fmt: skip
+    except (pd.errors.ParserError, ValueError):
+        return None
+    if _line_count(text) > len(raw):  # some cell holds a line break: check none swallowed rows
+        width = raw.shape[1]
+        cells = raw.to_numpy().ravel()
+        if any(_swallowed_rows(c, width) for c in cells if isinstance(c, str) and "\n" in c):
+            return None
+    if header:  # the first row names the columns; duplicates stay as written, not `name.1`
+        raw.columns = raw.iloc[0].fillna("").tolist()
+        raw = raw.iloc[1:]
+    raw.index = raw.index - raw.index[0] + first_row - 2 if len(raw) else raw.index
+    return raw.fillna("")
+
+
+def _records(text: str, name: str, report: Report) -> list[list[str]] | None:
+    """The CSV's records read by Python's csv module; an unclosed quote, which swallows the
+    rows after it, is reported and the file read again line by line, so no rows are lost."""
+    try:
+        records = list(csv.reader(io.StringIO(text, newline="")))
     except csv.Error as exc:
         report.add(name, f"could not be read as CSV ({exc})")
+        report.unreadable.append(name)
         return None
     width = len(records[0])
-    columns = records[0] if header else list(range(width))
-    body = records[1:] if header else records
-    first_row = 2 if header else 1
+    for number, record in enumerate(records):
+        if any(_swallowed_rows(cell, width) for cell in record):
+            report.add(name, "a double quote opens a cell here and is never closed, so the "
+                       "lines after it were read as one cell: the file is read line by line "
+                       "instead (a cell with a line break then splits); close the quote",
+                       row=number + 1)  # fmt: skip
+            return [next(csv.reader([line]), []) for line in text.splitlines()]
+    return records
+
+
+def _swallowed_rows(cell: str, width: int) -> bool:
+    """True for a cell holding a line break followed by what looks like whole CSV rows."""
+    if "\n" not in cell and "\r" not in cell:
+        return False
+    return width > 2 and any(line.count(",") >= width - 1 for line in cell.splitlines()[1:])
+
+
+def _rectangle(
+    columns: list, rows: list[list[str]], first_row: int, name: str, report: Report
+) -> pd.DataFrame:
+    """Rows as wide as the header; a row with more cells (an unquoted comma in a name,
+    usually) is reported and left out, unless the extra cells are empty (a trailing comma).
+    `first_row` is the spreadsheet row of rows[0]; the index is that row number less 2."""
+    width = len(columns)
     kept, index = [], []
-    for i, record in enumerate(body):
-        if len(record) > width:
+    for i, record in enumerate(rows):
+        if len(record) > width and any(cell.strip() for cell in record[width:]):
             report.add(
                 name,
                 f"{len(record)} cells where the header has {width}: put text that "
@@ -120,17 +207,19 @@ def _read_ragged_csv(name: str, text: str, report: Report, header: bool) -> pd.D
                 row=i + first_row,
             )
             continue
-        kept.append(record + [""] * (width - len(record)))
-        index.append(i)
+        kept.append(record[:width] + [""] * (width - len(record)))
+        index.append(i + first_row - 2)
     return pd.DataFrame(kept, columns=columns, index=index, dtype=str)
 
 
-def read_workbook(file: SourceFile, report: Report) -> dict[str, pd.DataFrame] | None:
-    """Each sheet of an Excel workbook named like a table (`assets`, `referrals`, ...); None
-    (with the reason reported) if it cannot be opened at all."""
-    try:
-        sheets = pd.read_excel(io.BytesIO(file.data), sheet_name=None, dtype=str, header=0)
-    except Exception as exc:  # openpyxl raises many types for a damaged file
+def read_workbook(file: SourceFile, report: Report) -> dict[str, tuple[str, pd.DataFrame]] | None:
+    """Each sheet of an Excel workbook named like a table (`assets`, `referrals`, ...), with
+    the sheet's own name; None (with the reason reported) if it cannot be opened at all."""
+    try:  # calamine (Rust) reads a 100,000-row sheet many times faster than openpyxl
+        sheets = pd.read_excel(
+            io.BytesIO(file.data), sheet_name=None, dtype=str, header=0, engine="calamine"
+        )
+    except Exception as exc:  # a damaged workbook raises many types
         report.add(file.name, f"could not be opened as an Excel workbook ({type(exc).__name__})")
         return None
     tables = {}
@@ -141,20 +230,33 @@ def read_workbook(file: SourceFile, report: Report) -> dict[str, pd.DataFrame] |
             report.add(f"{file.name}[{sheet}]", f"sheet ignored: sheets are named {names}",
                        severity=WARNING)  # fmt: skip
             continue
-        tables[table] = frame.fillna("")
+        tables[sheet] = (table, frame.fillna(""))
     return tables
 
 
 def read_geo(file: SourceFile, report: Report):
-    """Boundaries from GeoJSON, GeoPackage or a zipped shapefile, in any CRS."""
+    """Boundaries from GeoJSON, GeoPackage or a zipped shapefile, in any CRS; None (with the
+    reason reported) if the file holds no readable boundaries."""
     import geopandas as gpd
 
     suffix = Path(file.name).suffix.lower()
+    if suffix not in GEO_SUFFIXES:
+        report.add(file.name, "boundaries must be GeoJSON, a GeoPackage or a zipped shapefile "
+                   "(areas.geojson, areas.gpkg, areas.zip)")  # fmt: skip
+        report.unreadable.append(file.name)
+        return None
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"upload{suffix}"
         path.write_bytes(file.data)
         try:
-            return gpd.read_file(f"zip://{path}" if suffix == ".zip" else path)
+            areas = gpd.read_file(f"zip://{path}" if suffix == ".zip" else path)
         except Exception as exc:  # GDAL raises several types for a damaged file
-            report.add(file.name, f"could not be read as boundaries ({str(exc)[:120]})")
+            reason = str(exc).replace(str(path), file.name).split(". ")[0]
+            report.add(file.name, f"could not be read as boundaries ({reason})")
+            report.unreadable.append(file.name)
             return None
+    if not isinstance(areas, gpd.GeoDataFrame) or areas.geometry.isna().all():
+        report.add(file.name, "holds no boundaries (no geometry): areas must be polygons in "
+                   "GeoJSON, a GeoPackage or a zipped shapefile")  # fmt: skip
+        return None
+    return areas

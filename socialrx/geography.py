@@ -5,6 +5,8 @@ from __future__ import annotations
 import geopandas as gpd
 import pandas as pd
 
+from socialrx.problems import WARNING, Report
+
 WGS84 = "EPSG:4326"
 BNG = "EPSG:27700"
 # The UK bounding box of the data contract.
@@ -17,12 +19,26 @@ def in_uk(lat: pd.Series, lon: pd.Series) -> pd.Series:
     return lat.between(*UK_LAT) & lon.between(*UK_LON)
 
 
-def areas_to_wgs84(areas: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Boundaries in WGS84 whatever CRS they came in (BNG assumed when none is declared
-    and the coordinates are clearly metres)."""
-    if areas.crs is None:
-        minx = areas.total_bounds[0]
-        areas = areas.set_crs(BNG if abs(minx) > 180 else WGS84)
+def areas_to_wgs84(areas: gpd.GeoDataFrame, file: str, report: Report) -> gpd.GeoDataFrame | None:
+    """Boundaries in WGS84 whatever CRS they came in. Coordinates in metres are British National
+    Grid when no CRS is declared, or when the file claims degrees (GeoJSON readers assume
+    WGS84 for a file without a `crs` member); anything else is reported, not guessed."""
+    if areas.empty:
+        return areas.set_crs(WGS84, allow_override=True)
+    minx, miny, maxx, maxy = areas.total_bounds
+    in_metres = max(abs(minx), abs(maxx)) > 180 or max(abs(miny), abs(maxy)) > 90
+    geographic = areas.crs is None or areas.crs.is_geographic
+    if in_metres and geographic:
+        if not (minx >= 0 and miny >= 0 and maxx <= 700_000 and maxy <= 1_300_000):
+            report.add(file, "the coordinates are neither longitude/latitude nor British "
+                       "National Grid metres: save the boundaries with their CRS")  # fmt: skip
+            return None
+        if areas.crs is not None:
+            report.add(file, "the coordinates are metres, though the file says degrees: read "
+                       "as British National Grid (EPSG:27700)", WARNING)  # fmt: skip
+        areas = areas.set_crs(BNG, allow_override=True)
+    elif areas.crs is None:
+        areas = areas.set_crs(WGS84)
     return areas.to_crs(WGS84)
 
 

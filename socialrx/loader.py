@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -20,8 +21,10 @@ from socialrx.files import (
     read_geo,
     read_workbook,
     table_for,
+    too_big,
 )
-from socialrx.problems import WARNING, Report
+from socialrx.parsing import normalise_header
+from socialrx.problems import ERROR, WARNING, Report
 from socialrx.schema import TABLES
 from socialrx.tables import ROW, type_table
 
@@ -39,23 +42,33 @@ def content_hash(files: list[SourceFile]) -> str:
 def load_folder(folder: str | Path, progress: Progress | None = None) -> tuple[Dataset, Report]:
     """Load a dataset folder; a folder that cannot be read gives an empty dataset and a report."""
     folder = Path(folder)
+    report = Report()
     if not folder.is_dir():
-        report = Report()
         report.add(str(folder), "no such folder: point to a folder of dataset files")
         report.unreadable.append(str(folder))
         return Dataset(), report
-    return load_files(files_in_folder(folder), progress)
+    return load_files(files_in_folder(folder, report), progress, report)
 
 
-def _raw_tables(files: list[SourceFile], report: Report) -> tuple[dict, dict, object, str | None]:
-    """Raw text tables by name (with the file each came from), and the boundaries."""
-    raw, origin, areas, vintage = {}, {}, None, None
+def _sources(files: list[SourceFile], report: Report) -> dict[str, tuple[str, object]]:
+    """For each table, the one source to read: (label, file or workbook frame). When two files
+    hold the same table, a file named exactly like it wins over a workbook sheet, which wins
+    over an official file recognised by its name (epraccur, IoD); the other is reported."""
+    chosen: dict[str, tuple[int, str, object]] = {}
+
+    def offer(table: str, rank: int, label: str, source) -> None:
+        if table in chosen:
+            kept_rank, kept_label, _ = chosen[table]
+            used, ignored = (label, kept_label) if rank > kept_rank else (kept_label, label)
+            report.add(ignored, f"two files hold {TABLES[table].file}: {used} is used and this "
+                       "one ignored; keep one of them")  # fmt: skip
+            if rank <= kept_rank:
+                return
+        chosen[table] = (rank, label, source)
+
     for file in files:
         if len(file.data) > MAX_FILE_BYTES:
-            report.add(file.name, f"the file is {len(file.data) / 2**20:,.0f} MB, over the "
-                       f"{MAX_FILE_BYTES / 2**20:,.0f} MB limit: split it or filter "
-                       "it")  # fmt: skip
-            report.unreadable.append(file.name)
+            too_big(file.name, len(file.data), report)
             continue
         suffix = Path(file.name).suffix.lower()
         if suffix in (".xlsx", ".xlsm"):
@@ -63,15 +76,13 @@ def _raw_tables(files: list[SourceFile], report: Report) -> tuple[dict, dict, ob
             if sheets is None:
                 report.unreadable.append(file.name)
                 continue
-            for name, frame in sheets.items():
-                raw[name], origin[name] = frame, f"{file.name}[{name}]"
+            for sheet, (table, frame) in sheets.items():
+                exact = normalise_header(sheet) == table
+                offer(table, 1 if exact else 0, f"{file.name}[{sheet}]", frame)
             continue
         table = table_for(file.name)
-        if table is None and suffix in GEO_SUFFIXES or table == "areas":
-            areas = read_geo(file, report)
-            if areas is None:
-                report.unreadable.append(file.name)
-            continue
+        if table is None and suffix in GEO_SUFFIXES:
+            table = "areas"
         if table is None:
             report.add(
                 file.name,
@@ -81,23 +92,39 @@ def _raw_tables(files: list[SourceFile], report: Report) -> tuple[dict, dict, ob
                 WARNING,
             )
             continue
-        frame = read_csv(file, report)
+        exact = normalise_header(Path(file.name).stem) == table
+        offer(table, 2 if exact else 0, file.name, file)
+    return {table: (label, source) for table, (_, label, source) in chosen.items()}
+
+
+def _raw_tables(files: list[SourceFile], report: Report) -> tuple[dict, dict, object, str | None]:
+    """Raw text tables by name (with the file each came from), and the boundaries."""
+    raw, origin, areas, vintage = {}, {}, None, None
+    for table, (label, source) in _sources(files, report).items():
+        origin[table] = label
+        if table == "areas":
+            areas = read_geo(source, report)
+            continue
+        empty = ERROR if table == "assets" else WARNING
+        frame = (
+            source if isinstance(source, pd.DataFrame) else read_csv(source, report, empty=empty)
+        )
         if frame is None:
-            report.unreadable.append(file.name)
             continue
         if table == "practices" and adapters.looks_like_epraccur(frame.T.reset_index().T):
-            frame, skipped = adapters.practices_from_epraccur(read_csv(file, report, header=False))
+            headless = read_csv(source, report, header=False)
+            frame, skipped = adapters.practices_from_epraccur(headless)
             if skipped:
-                report.add(file.name, f"{skipped:,} closed or non-GP rows of the ODS file skipped",
+                report.add(label, f"{skipped:,} closed or non-GP rows of the ODS file skipped",
                            WARNING)  # fmt: skip
         elif table == "area_stats" and adapters.iod_vintage(frame.columns):
             vintage = adapters.iod_vintage(frame.columns)
             frame = adapters.area_stats_from_iod(frame)
-        raw[table], origin[table] = frame, file.name
+        raw[table] = frame
     return raw, origin, areas, vintage
 
 
-def _boundaries(areas, report: Report) -> tuple[object, str | None]:
+def _boundaries(areas, label: str, report: Report) -> tuple[object, str | None]:
     """Boundaries with `area_code`/`area_name`, in WGS84, and the LSOA vintage they show."""
     headers = {c.lower(): c for c in areas.columns}
     vintage = (
@@ -106,19 +133,39 @@ def _boundaries(areas, report: Report) -> tuple[object, str | None]:
         else ("2011" if any(h.startswith("lsoa11") for h in headers) else None)
     )
     raw = pd.DataFrame(areas.drop(columns="geometry")).astype("string").fillna("")
-    typed = type_table(raw, TABLES["areas"], "areas.geojson", report)
+    typed = type_table(raw, TABLES["areas"], label, report)
     if typed is None:
         return None, vintage
     gdf = areas.loc[typed.index if len(typed) == len(areas) else typed[ROW] - 2, ["geometry"]]
     gdf = gdf.reset_index(drop=True).assign(area_code=typed["area_code"].values,
                                             area_name=typed["area_name"].values)  # fmt: skip
-    return geography.areas_to_wgs84(gdf.set_geometry("geometry")), vintage
+    return geography.areas_to_wgs84(gdf.set_geometry("geometry"), label, report), vintage
 
 
-def load_files(files: list[SourceFile], progress: Progress | None = None) -> tuple[Dataset, Report]:
-    """Read, type and check every file; what is good is kept, every problem reported."""
+def load_files(
+    files: list[SourceFile], progress: Progress | None = None, report: Report | None = None
+) -> tuple[Dataset, Report]:
+    """Read, type and check every file; what is good is kept, every problem reported.
+
+    A file that defeats every check gets a message, not a traceback: the user cannot act on
+    one, and the app must keep running for the next upload."""
+    report = report if report is not None else Report()
+    try:
+        return _load_files(files, progress, report)
+    except Exception as exc:  # noqa: BLE001 - the last line of defence, reported as a problem
+        report.add(
+            ", ".join(f.name for f in files) or "dataset",
+            f"could not be loaded: an unexpected problem ({type(exc).__name__}) that the "
+            "checks did not catch. Please report it, with the files if you can",
+        )
+        report.unreadable.append("dataset")
+        return Dataset(), report
+
+
+def _load_files(
+    files: list[SourceFile], progress: Progress | None, report: Report
+) -> tuple[Dataset, Report]:
     step = progress or (lambda fraction, text: None)
-    report = Report()
     step(0.05, "Reading files")
     raw, origin, geo, iod_vintage = _raw_tables(files, report)
     tables: dict[str, pd.DataFrame] = {}
@@ -127,13 +174,17 @@ def load_files(files: list[SourceFile], progress: Progress | None = None) -> tup
         typed = type_table(frame, TABLES[name], origin[name], report)
         if typed is not None:
             tables[name] = typed
-    handed_in = set(raw) | {table_for(name) for name in report.unreadable}
-    if "assets" not in handed_in:  # an unreadable assets file is reported as such, not missing
+    if "assets" not in origin:  # an unreadable or empty assets file is reported as such
         report.add("assets.csv", "missing: every dataset needs a table of community assets")
     step(0.75, "Checking references and places")
-    areas, area_vintage = _boundaries(geo, report) if geo is not None else (None, None)
+    areas, area_vintage = (None, None)
+    if geo is not None:
+        areas, area_vintage = _boundaries(geo, origin["areas"], report)
 
     meta = tables.pop("dataset", None)
+    if meta is not None and len(meta) > 1:
+        report.add(origin["dataset"], f"{len(meta):,} rows: only the first describes the "
+                   "extract, the rest are ignored", WARNING)  # fmt: skip
     first = meta.iloc[0] if meta is not None and len(meta) else {}
     extract = first.get("extract_date") if len(first) else None
     extract = extract if pd.notna(extract) else checks.latest_date(tables)
@@ -145,18 +196,38 @@ def load_files(files: list[SourceFile], progress: Progress | None = None) -> tup
     step(0.95, "Finishing")
     for frame in tables.values():
         frame.drop(columns=ROW, inplace=True)
-    vintage = first.get("lsoa_vintage") if len(first) else None
+    vintage = _vintage(first, area_vintage, iod_vintage, origin, report)
     dataset = Dataset(
         tables=tables,
         areas=areas,
         extract_date=extract,
-        lsoa_vintage=(vintage if pd.notna(vintage) else None) or area_vintage or iod_vintage,
+        lsoa_vintage=vintage,
         place_name=_text(first, "place_name"),
         source=_text(first, "source"),
         content_hash=content_hash(files),
     )
     step(1.0, "Loaded")
     return dataset, report
+
+
+def _vintage(first, from_areas, from_iod, origin: dict, report: Report) -> str | None:
+    """The LSOA vintage: dataset.csv's, else what the boundaries or the IoD file show; a
+    disagreement is reported, since 2011 and 2021 codes only partly match."""
+    stated = first.get("lsoa_vintage") if len(first) else None
+    claims = {
+        origin.get("dataset", "dataset.csv"): stated if pd.notna(stated) else None,
+        origin.get("areas", "areas.geojson"): from_areas,
+        origin.get("area_stats", "area_stats.csv"): from_iod,
+    }
+    claims = {file: year for file, year in claims.items() if year}
+    if len(set(claims.values())) > 1:
+        listed = ", ".join(f"{file} {year}" for file, year in claims.items())
+        message = (
+            f"the files disagree on the LSOA vintage ({listed}): 2011 and 2021 area codes "
+            "only partly match, so some areas will find no data"
+        )
+        report.add(next(iter(claims)), message, WARNING)
+    return next(iter(claims.values()), None)
 
 
 def _text(row, key: str) -> str:
@@ -187,8 +258,14 @@ def _check_across(tables: dict, areas, extract, report: Report) -> None:
         tables["funding"] = funding[checks.financial_years(funding, report)]
     referrals = tables.get("referrals")
     if referrals is not None:
-        referrals = checks.refuse_nhs_numbers(referrals, report)
-        checks.referral_dates_in_order(referrals, report)
+        referrals = checks.refuse_nhs_numbers(referrals, "referrals.csv", "referral_id", report)
+    if referrals is None:
+        tables.pop("referrals", None)
+    else:
+        referrals = checks.refuse_nhs_numbers(referrals, "referrals.csv", "person_id", report)
+        for later in ("first_contact_date", "first_appointment_date", "closed_date"):
+            checks.dates_in_order(referrals, "referrals.csv", "referral_date", later, report)
+        checks.closures_dated(referrals, report)
         if "link_workers" in tables:
             checks.known_references(referrals, "referrals.csv", "link_worker_id",
                                     tables["link_workers"]["link_worker_id"], "link_workers.csv",
@@ -201,42 +278,76 @@ def _check_across(tables: dict, areas, extract, report: Report) -> None:
         if known_areas is not None:
             checks.unmatched_area_codes(referrals, known_areas, report)
         tables["referrals"] = referrals
-    referral_ids = referrals["referral_id"] if referrals is not None else None
+    if "link_workers" in tables:
+        checks.dates_in_order(tables["link_workers"], "link_workers.csv", "start_date",
+                              "end_date", report)  # fmt: skip
+    for name in ("connections", "outcomes"):
+        if name in tables:
+            kept = checks.refuse_nhs_numbers(tables[name], TABLES[name].file, "referral_id",
+                                             report)  # fmt: skip
+            if kept is None:
+                del tables[name]
+    referred_on = (
+        referrals.set_index("referral_id")["referral_date"] if referrals is not None else None
+    )
     if "connections" in tables:
-        connections = tables["connections"]
-        ok = pd.Series(True, index=connections.index)
-        if referral_ids is not None:
-            ok &= checks.known_references(connections, "connections.csv", "referral_id",
-                                          referral_ids, "referrals.csv", report)  # fmt: skip
-        if "assets" in tables:
-            ok &= checks.known_references(
-                connections,
-                "connections.csv",
-                "asset_id",
-                tables["assets"]["asset_id"],
-                "assets.csv",
-                report,
-            )
-        early = connections["started_date"] < connections["referred_date"]
-        if early.any():
-            report.add_rows("connections.csv", "started_date", connections.loc[early, ROW],
-                            connections.loc[early, "started_date"].dt.strftime("%Y-%m-%d"),
-                            "before referred_date: dates cannot run backwards")  # fmt: skip
-        tables["connections"] = connections[ok].reset_index(drop=True)
+        tables["connections"] = _usable_connections(tables, referred_on, report)
     if "outcomes" in tables:
         outcomes = tables["outcomes"]
         ok = checks.outcome_values_in_range(outcomes, report)
-        if referral_ids is not None:
-            ok &= checks.known_references(outcomes, "outcomes.csv", "referral_id", referral_ids,
-                                          "referrals.csv", report)  # fmt: skip
+        if referred_on is not None:
+            ok &= _known_referrals(outcomes, "outcomes.csv", referred_on, report)
+            dated = outcomes.assign(referral_date=_referral_dates(outcomes, referred_on))
+            checks.dates_in_order(dated, "outcomes.csv", "referral_date", "assessed_date",
+                                  report, WARNING)  # fmt: skip
         tables["outcomes"] = outcomes[ok].reset_index(drop=True)
+
+
+def _referral_dates(frame: pd.DataFrame, referred_on: pd.Series) -> pd.Series:
+    """Each row's referral date (NaT for an unknown referral)."""
+    return pd.Series(referred_on.reindex(frame["referral_id"]).to_numpy(), index=frame.index)
+
+
+def _known_referrals(frame, file: str, referred_on: pd.Series, report: Report) -> pd.Series:
+    return checks.known_references(frame, file, "referral_id", referred_on.index,
+                                   "referrals.csv", report,
+                                   left_out=report.left_out.get("referrals"))  # fmt: skip
+
+
+def _usable_connections(tables: dict, referred_on, report: Report) -> pd.DataFrame:
+    """Connections that name a known referral and asset, with their dates checked in order."""
+    connections = tables["connections"]
+    ok = pd.Series(True, index=connections.index)
+    if referred_on is not None:
+        ok &= _known_referrals(connections, "connections.csv", referred_on, report)
+        sent_after = connections.assign(referral_date=_referral_dates(connections, referred_on))
+        checks.dates_in_order(sent_after, "connections.csv", "referral_date", "referred_date",
+                              report)  # fmt: skip
+    if "assets" in tables:
+        ok &= checks.known_references(connections, "connections.csv", "asset_id",
+                                      tables["assets"]["asset_id"], "assets.csv", report,
+                                      left_out=report.left_out.get("assets"))  # fmt: skip
+    checks.dates_in_order(connections, "connections.csv", "referred_date", "started_date", report)
+    checks.dates_in_order(connections, "connections.csv", "started_date", "ended_date", report)
+    return connections[ok].reset_index(drop=True)
 
 
 def _name_origins(report: Report, origin: dict[str, str]) -> None:
     """Problems found across tables name the file the user handed in (`book.xlsx[assets]`,
     `epraccur.csv`), not the contract's name for it."""
     renamed = {TABLES[n].file: o for n, o in origin.items() if o != TABLES[n].file}
-    report.problems = [replace(p, file=renamed.get(p.file, p.file)) for p in report.problems]
+    if not renamed:
+        return
+    # "no such id in assets.csv" names the contract's file too: \b keeps my_assets.csv whole
+    pattern = re.compile(r"(?<![\w.])(" + "|".join(map(re.escape, renamed)) + r")\b")
+    report.problems = [
+        replace(
+            p,
+            file=renamed.get(p.file, p.file),
+            message=pattern.sub(lambda m: renamed[m.group()], p.message),
+        )
+        for p in report.problems
+    ]
 
 
 def _known_area_codes(areas, area_stats: pd.DataFrame | None) -> pd.Series | None:

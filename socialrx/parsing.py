@@ -28,6 +28,14 @@ TWO_DIGIT_YEAR = "two-digit years are ambiguous: write the year in full, e.g. 31
 DATE_ALLOWED = "dates are 2024-03-31, 31/03/2024, 31-Mar-2024 or 31MAR2024 (day first)"
 NOT_A_DATE = "not a real calendar date"
 MONTH_FIRST = "{} is not a month: dates are day first (31/03/2024), never month first"
+AMBIGUOUS = (
+    "this column also has month-first dates (such as 12/31/2024), so this one could be either "
+    "way round: write the column's dates as 2024-03-31"
+)
+YEARS = (1900, 2100)  # pandas holds 1677-2262; outside this a year is a typo or a placeholder
+OUT_OF_YEARS = "the year is outside 1900 to 2100: a typo, or a placeholder such as 9999-12-31 "
+OUT_OF_YEARS += "(leave the cell blank instead)"
+_SLASH_DATE = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/\d{4}")
 
 _POSTCODE = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}$")
 _BOOL = {"yes": True, "y": True, "true": True, "1": True, "no": False, "n": False,
@@ -57,6 +65,8 @@ def parse_one_date(text: str) -> date | str:
         month = MONTHS.get(parts["mon"].lower()) if parts.get("mon") else int(parts["m"])
         if parts.get("m") and "/" in text and month > 12 >= int(parts["d"]):
             return MONTH_FIRST.format(month)  # 03/31/2024, as US software writes it
+        if not YEARS[0] <= int(parts["y"]) <= YEARS[1]:
+            return OUT_OF_YEARS
         try:
             return date(int(parts["y"]), month or 0, int(parts["d"]))
         except (TypeError, ValueError):
@@ -74,12 +84,27 @@ def per_distinct(values: pd.Series, parse: Callable[[str], object]) -> pd.Series
 
 
 def parse_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Dates in any accepted form; returns (datetime64 values, per-cell error message or None)."""
+    """Dates in any accepted form; returns (datetime64 values, per-cell error message or None).
+
+    Once a column shows month-first dates (12/31/2024), its other slashed dates that could be
+    read either way (03/04/2024) are errors too, not silently taken day first."""
     parsed = per_distinct(values, parse_one_date)
     is_date = parsed.map(lambda v: isinstance(v, date), na_action="ignore").fillna(False)
-    dates = pd.to_datetime(parsed.where(is_date.astype(bool)), errors="coerce")
-    errors = parsed.where(~is_date.astype(bool), None)
+    is_date = is_date.astype(bool)
+    errors = parsed.where(~is_date, None)
+    month_first = errors.astype("string").str.endswith("never month first").fillna(False)
+    if month_first.any():
+        either_way = per_distinct(values, _either_way).fillna(False).astype(bool) & is_date
+        errors = errors.mask(either_way, AMBIGUOUS)
+        is_date &= ~either_way
+    dates = pd.to_datetime(parsed.where(is_date), errors="coerce")
     return dates.astype("datetime64[ns]"), errors
+
+
+def _either_way(text: str) -> bool:
+    """True for d/m/yyyy where both parts could be the month and they differ."""
+    match = _SLASH_DATE.match(text)
+    return bool(match) and match[1] != match[2] and max(int(match[1]), int(match[2])) <= 12
 
 
 def parse_bools(values: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -88,16 +113,27 @@ def parse_bools(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     return parsed, parsed.isna() & ~blank(values)
 
 
+_NUMBER = re.compile(r"^[+-]?£?(\d{1,3}(,\d{3})+|\d+)?(\.\d+)?([eE][+-]?\d+)?$")
+
+
 def parse_numbers(values: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Numbers, allowing thousands separators ("29,199") and a leading £; (float values, bad)."""
-    text = values.astype("string").str.strip().str.replace(r"[,£\s]", "", regex=True)
-    parsed = pd.to_numeric(text, errors="coerce").astype("float64")
+    """Numbers, allowing thousands separators ("29,199") and a leading £; (float values, bad).
+
+    A comma anywhere else (`53,4`, a decimal comma) is not understood rather than read as 534;
+    infinity and NaN are not numbers a user means. Each distinct text is parsed once."""
+    codes, uniques = pd.factorize(values)
+    text = pd.Series(uniques, dtype="string").str.strip()
+    grouped = text.str.match(_NUMBER.pattern).fillna(False).astype(bool)
+    cleaned = text.str.replace(r"[,£]", "", regex=True).where(grouped)
+    numbers = pd.to_numeric(cleaned, errors="coerce").astype("float64").to_numpy()
+    numbers = np.append(np.where(np.isfinite(numbers), numbers, np.nan), np.nan)  # -1: missing
+    parsed = pd.Series(numbers[codes], index=values.index)
     return parsed, parsed.isna() & ~blank(values)
 
 
 def normalise_postcodes(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     """`s601aa` and `S60  1AA` -> `S60 1AA`; returns (postcodes, bad-cell mask)."""
-    squashed = values.astype("string").str.upper().str.replace(r"\s+", "", regex=True)
+    squashed = values.astype("string").str.upper().str.replace(r"[\s-]+", "", regex=True)
     ok = squashed.str.match(_POSTCODE.pattern).fillna(False).astype(bool)
     formatted = squashed.str[:-3] + " " + squashed.str[-3:]
     return formatted.where(ok), ~ok & ~blank(values)

@@ -63,6 +63,9 @@ class Report:
 
     problems: list[Problem] = field(default_factory=list)
     unreadable: list[str] = field(default_factory=list)  # files that could not be read at all
+    # Per table, the ids of rows left out for errors, with their row: a reference to one of
+    # them is explained as such, not as an unknown id.
+    left_out: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def add(self, file: str, message: str, severity: str = ERROR, **where) -> None:
         self.problems.append(Problem(file, message, severity=severity, **where))

@@ -43,6 +43,10 @@ class Table:
     key: str | None = None
     aliases: dict[str, str] = field(default_factory=dict)  # normalised header -> column
     geometry: bool = False
+    # Columns the contract does not name: KEEP (more statistics for the map; the many columns
+    # of an official file), NOTE (kept, with a warning in case a header is misspelt), or DROP
+    # (person-level tables keep nothing the contract does not ask for).
+    extras: str = "note"
 
     @property
     def file(self) -> str:
@@ -166,6 +170,7 @@ TABLES: dict[str, Table] = {
                 Column("closure_reason", CHOICE, allowed=vocab.CLOSURE_REASONS),
             ),
             key="referral_id",
+            extras="drop",
         ),
         Table(
             "connections",
@@ -177,6 +182,7 @@ TABLES: dict[str, Table] = {
                 Column("ended_date", DATE),
                 Column("outcome", CHOICE, allowed=vocab.CONNECTION_OUTCOMES),
             ),
+            extras="drop",
         ),
         Table(
             "outcomes",
@@ -197,6 +203,7 @@ TABLES: dict[str, Table] = {
                 Column("assessed_date", DATE),
                 Column("value", DECIMAL, required=True),
             ),
+            extras="drop",
         ),
         Table(
             "practices",
@@ -221,6 +228,7 @@ TABLES: dict[str, Table] = {
                 Column("area_code", CODE),
             ),
             key="postcode",
+            extras="keep",
             aliases={
                 "pcds": "postcode",
                 "pcd": "postcode",
@@ -246,6 +254,7 @@ TABLES: dict[str, Table] = {
             ),
             key="area_code",
             aliases={"lsoa11cd": "area_code", "lsoa21cd": "area_code"},
+            extras="keep",
         ),
         Table(
             "areas",
@@ -260,6 +269,7 @@ TABLES: dict[str, Table] = {
                 "lsoa21nm": "area_name",
             },
             geometry=True,
+            extras="keep",
         ),
     )
 }

@@ -6,10 +6,12 @@ or with a duplicate key, is reported and left out. Nothing else is dropped.
 
 from __future__ import annotations
 
+import difflib
+
 import pandas as pd
 
 from socialrx import parsing
-from socialrx.problems import Report
+from socialrx.problems import WARNING, Report
 from socialrx.schema import BOOL, CHOICE, CHOICES, CODE, DATE, DECIMAL, INT, POSTCODE, Column, Table
 
 ID_DTYPE = pd.StringDtype("python")
@@ -17,18 +19,55 @@ ROW = "_row"  # the row number in the user's file (header = row 1), kept for lat
 BAD = "\0bad"  # a marker no cell can hold: the cell was not understood
 
 
-def rename_headers(frame: pd.DataFrame, table: Table) -> pd.DataFrame:
-    """Headers matched case-insensitively, with spaces, dashes and underscores alike."""
-    known = {c.name for c in table.columns}
-    renamed, taken = {}, set()
-    for header in frame.columns:
+def rename_headers(frame: pd.DataFrame, table: Table, file: str, report: Report) -> pd.DataFrame:
+    """Headers matched case-insensitively, with spaces, dashes and underscores alike (and, as a
+    last resort, ignored: `Post code` is postcode). A header written twice is reported and its
+    first column used; columns the contract does not name follow the table's `extras` rule."""
+    known = [c.name for c in table.columns]
+    squashed = {name.replace("_", ""): name for name in known}
+    names, positions, seen, unknown = [], [], set(), []
+    for position, header in enumerate(frame.columns):
         key = parsing.normalise_header(header)
-        name = key if key in known else table.aliases.get(key, key)
-        if name in taken:  # e.g. both pcd and pcds: the first one wins
+        if key in seen:
+            report.add(file, f"the header {str(header)!r} appears twice: the first column is "
+                       "used", WARNING)  # fmt: skip
             continue
-        taken.add(name)
-        renamed[header] = name
-    return frame[list(renamed)].rename(columns=renamed)
+        seen.add(key)
+        name = (key if key in known else table.aliases.get(key)) or squashed.get(
+            key.replace("_", "")
+        )
+        if name is None:
+            if key and table.extras != "keep":
+                unknown.append(str(header))
+            if not key or table.extras == "drop":
+                continue
+            name = key
+        if name in names:  # two spellings of one column (pcd and pcds): the first one wins
+            continue
+        names.append(name)
+        positions.append(position)
+    if unknown:
+        _report_unknown_headers(unknown, table, file, report)
+    out = frame.iloc[:, positions]
+    out.columns = names
+    return out
+
+
+def _report_unknown_headers(headers: list[str], table: Table, file: str, report: Report) -> None:
+    known = [c.name for c in table.columns]
+    fate = (
+        "not loaded: person-level files keep only the contract's columns"
+        if table.extras == "drop"
+        else "kept but not used"
+    )
+    hints = [
+        f"{h!r} is not {match[0]}"
+        for h in headers
+        if (match := difflib.get_close_matches(parsing.normalise_header(h), known, n=1))
+    ]
+    report.add(file, f"column(s) {', '.join(map(repr, headers))} {fate} (the contract's are "
+               f"{', '.join(known)})" + (f"; check the spelling: {'; '.join(hints)}" if hints
+               else ""), WARNING)  # fmt: skip
 
 
 def _choice(values: pd.Series, column: Column) -> tuple[pd.Series, pd.Series]:
@@ -101,13 +140,19 @@ def type_table(raw: pd.DataFrame, table: Table, file: str, report: Report) -> pd
 
     Rows with every cell empty (blank lines, the `,,,,` rows Excel leaves at the end of a
     sheet) are not data: they are dropped silently, keeping the row numbers of the rest."""
-    frame = rename_headers(raw, table)
+    frame = rename_headers(raw, table, file, report)
     frame = frame[~frame.eq("").all(axis=1)] if len(frame.columns) else frame
     missing = [c.name for c in table.columns if c.required and c.name not in frame.columns]
     if missing:
         found = ", ".join(map(str, raw.columns[:12])) or "none"
         report.add(file, f"missing required column(s) {', '.join(missing)} (found: {found})")
         return None
+    if frame.empty:
+        if table.name == "assets":
+            report.add(file, "no rows: every dataset needs at least one community asset")
+        else:
+            report.add(file, "no rows, only a header: the pages that use this table will say "
+                       "it is missing", WARNING)  # fmt: skip
     typed = pd.DataFrame(index=frame.index)
     typed[ROW] = frame.index.to_numpy() + 2
     drop = pd.Series(False, index=frame.index)
@@ -147,5 +192,9 @@ def type_table(raw: pd.DataFrame, table: Table, file: str, report: Report) -> pd
             report.add_rows(file, table.key, typed.loc[duplicate, ROW],
                             typed.loc[duplicate, table.key],
                             "duplicate id: ids must be unique; later row left out")  # fmt: skip
+        left_out = drop & typed[table.key].notna()
+        report.left_out[table.name] = dict(
+            zip(typed.loc[left_out, table.key], typed.loc[left_out, ROW], strict=True)
+        )
         drop |= duplicate
     return typed.loc[~drop].reset_index(drop=True)

@@ -129,7 +129,7 @@ def test_errors_are_reported_on_the_page_not_raised(tmp_path, monkeypatch):
     bad = ASSETS + "A2,Bad,knitting,53.4,-1.3,\nA3,Swapped,other,-1.3,53.4,\n"
     at = _run(_write(tmp_path / "bad", {"assets.csv": bad}), monkeypatch)
     assert not at.exception
-    assert any("3 problems in the data files" in e.value for e in at.error)
+    assert any("2 problems in the data files" in e.value for e in at.error)
     at.switch_page("pages/data.py").run()
     assert not at.exception
     problems = at.dataframe[0].value

@@ -308,7 +308,7 @@ def test_coordinates_outside_the_uk_and_swapped(load):
     )
     dataset, report = load({"assets.csv": assets})
     swapped = (
-        "latitude and longitude look swapped (latitude is 49.8 to 60.9, longitude -8.7 to "
+        "latitude and longitude look swapped (latitude 49.8 to 60.9, longitude -8.7 to "
         "1.8); coordinates not used"
     )
     outside = "outside the UK (latitude 49.8 to 60.9, longitude -8.7 to 1.8); coordinates not used"
@@ -529,15 +529,18 @@ def test_nhs_numbers_in_person_id_are_refused_and_never_printed(load):
     assert referrals["age_band"].tolist() == [pd.NA, "25-34", "25-34"]
 
 
-def test_nhs_number_duplicate_ids_are_withheld(load):
+def test_nhs_numbers_as_referral_ids_refuse_the_file_and_are_withheld(load):
     referrals = (
         f"referral_id,referral_date\n{NHS_NUMBERS[0]},2024-01-10\n{NHS_NUMBERS[0]},2024-01-11\n"
     )
     dataset, report = load({"assets.csv": GOOD_ASSETS, "referrals.csv": referrals})
     assert lines(report) == [
         "referrals.csv:3: referral_id: 'value withheld': duplicate id: ids must be unique; later "
-        "row left out"
+        "row left out",
+        "referrals.csv: referral_id: 'value withheld': * of * values pass the NHS number check "
+        "digit: the whole file is refused. Use a pseudonym, never the NHS number",
     ]
+    assert not dataset.has("referrals")
 
 
 def test_nhs_numbers_in_headers_and_area_code_lists_are_withheld(load):
@@ -569,9 +572,9 @@ def test_ten_digit_pseudonyms_that_fail_the_check_are_kept(load):
 def test_empty_file_is_reported_and_the_rest_loads(load):
     dataset, report = load({"assets.csv": GOOD_ASSETS, "referrals.csv": ""})
     assert lines(report) == [
-        "referrals.csv: the file is empty: it needs a header row and at least one row"
+        "referrals.csv: the file is empty: it needs a header row and at least one row (warning)"
     ]
-    assert report.unreadable == ["referrals.csv"]
+    assert report.unreadable == []  # an empty optional file is a warning, not exit 2
     assert ids(dataset, "assets", "asset_id") == ["A1"]
 
 
@@ -586,7 +589,10 @@ def test_a_header_only_table_loads_with_no_rows(load):
     dataset, report = load(
         {"assets.csv": GOOD_ASSETS, "referrals.csv": "referral_id,referral_date\n"}
     )
-    assert lines(report) == []
+    assert lines(report) == [
+        "referrals.csv: no rows, only a header: the pages that use this table will say it is "
+        "missing (warning)"
+    ]
     assert dataset.has("referrals") and dataset.table("referrals").empty
 
 
@@ -597,7 +603,7 @@ def test_pdf_renamed_csv(load):
     assert lines(report) == [
         "referrals.csv: this is a PDF document, not a CSV text file: save it as CSV (UTF-8)"
     ]
-    assert report.unreadable == ["referrals.csv"]
+    assert report.unreadable == []  # an empty optional file is a warning, not exit 2
     assert ids(dataset, "assets", "asset_id") == ["A1"]
 
 
@@ -618,7 +624,7 @@ def test_files_over_the_upload_limit(monkeypatch):
     [line] = lines(report)
     assert line.startswith("referrals.csv: the file is ")
     assert "over the" in line and "limit: split it or filter it" in line
-    assert report.unreadable == ["referrals.csv"]
+    assert report.unreadable == []  # an empty optional file is a warning, not exit 2
     assert ids(dataset, "assets", "asset_id") == ["A1"]
     assert not dataset.has("referrals")
 

@@ -164,23 +164,48 @@ def test_headers_match_after_bom_case_spaces_dashes_underscores(header):
 
 
 def test_rename_headers_uses_the_contract_names_and_aliases():
-    raw = pd.DataFrame(columns=["\ufeffAsset ID", "NAME", "Category", "Lat", "LNG", "Extra Col"])
-    renamed = rename_headers(raw, TABLES["assets"])
+    raw = pd.DataFrame(
+        columns=["\ufeffAsset ID", "NAME", "Category", "Lat", "LNG", "Post code", "Catgory"]
+    )
+    report = Report()
+    renamed = rename_headers(raw, TABLES["assets"], "assets.csv", report)
     assert list(renamed.columns) == [
         "asset_id",
         "name",
         "category",
         "latitude",
         "longitude",
-        "extra_col",
+        "postcode",  # spaces ignored as a last resort
+        "catgory",  # kept, with a warning suggesting the contract's name
+    ]
+    assert report.lines() == [
+        "assets.csv: column(s) 'Catgory' kept but not used (the contract's are "
+        + ", ".join(c.name for c in TABLES["assets"].columns)
+        + "); check the spelling: 'Catgory' is not category (warning)"
     ]
 
 
-def test_rename_headers_first_of_two_aliases_wins():
+def test_rename_headers_first_of_two_aliases_wins_and_a_repeated_header_is_reported():
     raw = pd.DataFrame([["S60 1AA", "S601AA"]], columns=["pcds", "pcd"])
-    renamed = rename_headers(raw, TABLES["postcodes"])
+    report = Report()
+    renamed = rename_headers(raw, TABLES["postcodes"], "postcodes.csv", report)
     assert list(renamed.columns) == ["postcode"]
     assert renamed["postcode"].iloc[0] == "S60 1AA"
+    assert report.lines() == []  # both are ONS names for the postcode: nothing to fix
+    raw = pd.DataFrame([["A1", "Walk", "Run"]], columns=["asset_id", "name", "Name"])
+    renamed = rename_headers(raw, TABLES["assets"], "assets.csv", report)
+    assert renamed["name"].tolist() == ["Walk"]
+    assert report.lines() == [
+        "assets.csv: the header 'Name' appears twice: the first column is used (warning)"
+    ]
+
+
+def test_person_level_tables_keep_only_the_contract_columns():
+    raw = pd.DataFrame([["R1", "943 476 5919"]], columns=["referral_id", "NHS Number"])
+    report = Report()
+    renamed = rename_headers(raw, TABLES["referrals"], "referrals.csv", report)
+    assert list(renamed.columns) == ["referral_id"]
+    assert "'NHS Number' not loaded: person-level files keep only" in report.lines()[0]
 
 
 def test_blank_means_missing_or_only_spaces():
