@@ -241,8 +241,8 @@ def read_geo(file: SourceFile, report: Report):
 
     suffix = Path(file.name).suffix.lower()
     if suffix not in GEO_SUFFIXES:
-        report.add(file.name, "boundaries must be GeoJSON, a GeoPackage or a zipped shapefile "
-                   "(areas.geojson, areas.gpkg, areas.zip)")  # fmt: skip
+        report.add(file.name, "boundaries must be GeoJSON (.geojson), a GeoPackage (.gpkg) or a "
+                   "zipped shapefile (.zip)")  # fmt: skip
         report.unreadable.append(file.name)
         return None
     with tempfile.TemporaryDirectory() as tmp:

@@ -603,7 +603,7 @@ def test_pdf_renamed_csv(load):
     assert lines(report) == [
         "referrals.csv: this is a PDF document, not a CSV text file: save it as CSV (UTF-8)"
     ]
-    assert report.unreadable == []  # an empty optional file is a warning, not exit 2
+    assert report.unreadable == ["referrals.csv"]
     assert ids(dataset, "assets", "asset_id") == ["A1"]
 
 
@@ -624,7 +624,7 @@ def test_files_over_the_upload_limit(monkeypatch):
     [line] = lines(report)
     assert line.startswith("referrals.csv: the file is ")
     assert "over the" in line and "limit: split it or filter it" in line
-    assert report.unreadable == []  # an empty optional file is a warning, not exit 2
+    assert report.unreadable == ["referrals.csv"]
     assert ids(dataset, "assets", "asset_id") == ["A1"]
     assert not dataset.has("referrals")
 
