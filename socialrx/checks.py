@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from socialrx import geography, vocab
 from socialrx.disclosure import Level, disclose_count, shown
@@ -66,7 +68,11 @@ def refuse_nhs_numbers(
     ids = frame[column].dropna()
     if ids.empty:
         return frame
-    digits = ids.str.replace(r"[\s-]|\.0+$", "", regex=True)
+    # Only values shaped like a number of 10 digits are looked at closely: on a million
+    # pseudonyms a regex in Arrow takes a fraction of a second, Python's string methods many.
+    arrow = pa.array(ids.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+    shaped = pc.match_substring_regex(arrow, r"^\s*\d[\d\s-]{8,12}\d(\.0+)?\s*$")
+    digits = ids[shaped.to_numpy(zero_copy_only=False)].str.replace(r"[\s-]|\.0+$", "", regex=True)
     valid = int(nhs_number_valid(digits).sum())
     ten_digit = int(digits.str.fullmatch(r"\d{10}").sum())
     if not ten_digit or valid <= ten_digit / 2:
