@@ -20,7 +20,10 @@ def overview() -> None:
     )
     dataset = context.dataset
     figures = ui.headline_figures(dataset, dataset.content_hash, context.selection, context.level)
-    for column, figure in zip(st.columns(len(figures)), figures, strict=True):
+    # a wrapping row, not fixed columns: on a narrow screen the cards move to a second line
+    # instead of cutting their figures to "2…"
+    row = st.container(horizontal=True, gap="small")
+    for figure in figures:
         change = figure.change
         if figure.missing:
             delta = None
@@ -30,7 +33,7 @@ def overview() -> None:
             delta = None  # hidden now or then
         else:
             delta = f"{change:+,.{figure.decimals}f}{figure.change_unit or figure.unit}"
-        column.metric(
+        row.metric(
             figure.name,
             figure.missing or shown(figure.value, figure.decimals, figure.unit),
             delta=delta,
@@ -40,6 +43,7 @@ def overview() -> None:
             delta_arrow="off" if not change else "auto",
             help=figure.help,
             border=True,
+            width=170,
             height="stretch",
         )
     previous = context.selection.previous()
@@ -52,9 +56,8 @@ def overview() -> None:
 
 
 PAGES = [
-    st.Page(
-        overview, title="Overview", icon=":material/dashboard:", url_path="overview", default=True
-    ),
+    # the default page lives at "/": Streamlit gives it no path of its own
+    st.Page(overview, title="Overview", icon=":material/dashboard:", default=True),
     st.Page("pages/asset_map.py", title="Asset map", icon=":material/map:", url_path="asset-map"),
     st.Page(
         "pages/referral_flows.py",

@@ -106,5 +106,21 @@ table = shown_assets[
         "area_code",
     ]
 ]
-st.dataframe(table, hide_index=True, width="stretch")
+ui.show_table(
+    table,
+    {
+        "asset_id": "Asset",
+        "name": "Name",
+        "category": "Category",
+        "delivery": "Delivery",
+        "status": "Status",
+        "organisation_id": "Organisation",
+        "schedule": "When",
+        "cost": "Cost",
+        "capacity_per_month": "Capacity a month",
+        "last_verified": st.column_config.DateColumn("Last verified", format="D MMM YYYY"),
+        "stale": st.column_config.CheckboxColumn("Not verified in 12 months"),
+        "area_code": "Area",
+    },
+)
 ui.download(table, "assets")

@@ -6,7 +6,7 @@ from socialrx import ui
 from socialrx.capacity import capacity_strain, cost_of_demand, providers_over_capacity
 from socialrx.disclosure import describe, shown_table
 from socialrx.figures import capacity_chart
-from socialrx.selection import selected_assets, selected_connections
+from socialrx.selection import PCN, PRACTICE, selected_assets, selected_connections
 
 COUNTED = ["connections", "turned_away_or_waiting", "demand_per_month", "strain"]
 RESTING_ON = {"demand_per_month": ("connections",), "strain": ("connections",)}
@@ -19,11 +19,19 @@ ui.page_header(
     "provider says it can take, and what that demand would cost to fund.",
 )
 dataset = context.dataset
-if ui.needs(context, "connections"):
-    sel = context.selection
-    strain = capacity_strain(
-        selected_assets(dataset, sel), selected_connections(dataset, sel), sel.months, context.level
+sel = context.selection
+if sel.place_kind in (PCN, PRACTICE):
+    st.info(
+        "Demand on a provider is everyone sent to it, whichever practice referred them, so a "
+        "PCN or practice choice does not narrow this page; choose areas to look at the assets "
+        "located in them.",
+        icon=":material/info:",
     )
+assets = selected_assets(dataset, sel)
+if assets.empty:
+    st.info("No assets in the chosen areas.")
+elif ui.needs(context, "connections"):
+    strain = capacity_strain(assets, selected_connections(dataset, sel), sel.months, context.level)
     over, undecided = providers_over_capacity(strain)
     cost, uncosted = cost_of_demand(strain)
     stated = int(strain["capacity_per_month"].notna().sum())
@@ -51,19 +59,22 @@ if ui.needs(context, "connections"):
             f"The cost leaves out {ui.counted(uncosted, 'asset')} with a cost per person whose "
             "number of people sent is hidden (1-7)."
         )
-    if stated:
+    figure = capacity_chart(strain)
+    if figure.data[0].y:
         ui.chart(
-            capacity_chart(strain),
+            figure,
             "How to read this: for each asset, the people sent per month in the period "
             "(orange) against the capacity per month its provider states (blue). Orange "
             "longer than blue is over capacity. Demand counts everyone sent, including "
             "people put on a waiting list or turned away; assets whose demand is hidden "
-            "(1-7 people) are not drawn.",
+            "(1-7 people) or nil are not drawn.",
             strain,
             "capacity_strain",
-            COUNTED,
-            RESTING_ON,
+            disclosed=COUNTED,
+            resting_on=RESTING_ON,
         )
+    elif stated:
+        st.info("No asset stating a capacity was sent anyone in the period (or 1-7, hidden).")
     else:
         st.info("No asset states a capacity: add capacity_per_month to assets.csv to see strain.")
     st.subheader("All assets")
@@ -72,14 +83,25 @@ if ui.needs(context, "connections"):
         hide_index=True,
         width="stretch",
         column_config={
-            "strain": "Strain (demand / capacity)",
-            "demand_per_month": "Demand per month",
+            "asset_id": "Asset",
+            "name": "Name",
+            "organisation_id": "Organisation",
+            "category": "Category",
+            "capacity_per_month": st.column_config.NumberColumn("Capacity a month"),
+            "cost_per_person_gbp": st.column_config.NumberColumn(
+                "Cost per person (£)", format="%.2f"
+            ),
+            "connections": ui.number_text("People sent"),
+            "turned_away_or_waiting": ui.number_text("Turned away or waiting"),
+            "demand_per_month": ui.number_text("Demand a month"),
+            "strain": ui.number_text("Strain (demand / capacity)"),
+            "over_capacity": st.column_config.CheckboxColumn("Over capacity"),
             "cost_of_demand_gbp": st.column_config.NumberColumn(
-                "Cost of demand (£)", format="%.0f"
+                "Cost of demand (£)", format="localized"
             ),
         },
     )
-    ui.download(strain, "assets_capacity", COUNTED, RESTING_ON)
+    ui.download(strain, "assets_capacity", disclosed=COUNTED, resting_on=RESTING_ON)
     st.caption(
         f"Counts of people are {describe(context.level)} (`*`); demand and strain use the "
         "disclosed counts. `–` means no capacity (or a capacity of 0) is stated."

@@ -31,6 +31,7 @@ for name, table in TABLES.items():
             if count is None
             else shown(disclose_count(count, context.level) if name in PERSON_LEVEL else count),
             "person-level": "yes" if name in PERSON_LEVEL else "no",
+            "what it holds": table.about,
         }
     )
 summary = pd.DataFrame(rows)
@@ -51,18 +52,33 @@ if report.problems:
                 "severity": p.severity,
                 "file": p.file,
                 "row": p.row,
-                "column": p.column,
-                "value": p.value,
+                "column": p.column or "",
+                "value": p.value or "",
                 "problem": p.message,
             }
             for p in report.errors + report.warnings
         ]
+    ).astype({"row": "Int64"})
+    # errors first, then by file and row, as a user works through the file
+    problems = problems.sort_values(["severity", "file", "row"], na_position="first", kind="stable")
+    st.dataframe(
+        problems,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "severity": st.column_config.TextColumn("Severity", width="small"),
+            "file": st.column_config.TextColumn("File", width="medium"),
+            "row": st.column_config.NumberColumn("Row", width="small", format="plain"),
+            "column": st.column_config.TextColumn("Column", width="small"),
+            "value": st.column_config.TextColumn("Value", width="small"),
+            "problem": st.column_config.TextColumn("Problem", width="large"),
+        },
     )
-    st.dataframe(problems, hide_index=True, width="stretch")
     ui.download(problems, "validation_report", "Download the problem list (CSV)")
     st.caption(
         "Row numbers count the header as row 1, as a spreadsheet does. Rows with errors in "
-        "required columns are left out; everything else loaded is used."
+        "required columns are left out; a bad value elsewhere is left blank and the row kept. "
+        "Hover over a problem to read all of it, or download the list."
     )
 else:
     st.success("No problems found.")
@@ -81,8 +97,5 @@ if name:
             "disclosure-controlled summaries."
         )
     else:
-        preview = frame.head(1000).copy()
-        text = preview.select_dtypes(include=["string", "object"]).columns
-        preview[text] = preview[text].fillna("")  # blank, not "None", for missing text
-        st.dataframe(preview, hide_index=True, width="stretch")
+        ui.show_table(frame.head(1000))
         ui.download(frame, name)

@@ -10,15 +10,15 @@ from socialrx.selection import selected_referrals
 
 COLUMNS = {
     "label": "Measure",
-    "with_baseline": "People with a baseline",
-    "with_follow_up": "With a follow-up",
+    "with_baseline": "With baseline",
+    "with_follow_up": "With follow-up",
     "paired": "Measured at both",
-    "mean_baseline": "Mean at baseline",
-    "mean_follow_up": "Mean at follow-up",
+    "mean_baseline": "Mean before",
+    "mean_follow_up": "Mean after",
     "mean_change": "Mean change",
     "ci_low": "95% CI from",
     "ci_high": "95% CI to",
-    "improved": "People improved",
+    "improved": "Improved",
     "improved_pct": "% improved",
 }
 
@@ -49,10 +49,15 @@ if ui.needs(context, "outcomes", "referrals"):
             "for anxiety, loneliness and GP appointments. Only people measured twice count.",
             named,
             "outcome_change",
-            figures,
-            resting_on,
+            disclosed=figures,
+            resting_on=resting_on,
         )
-        st.dataframe(shown_table(named, figures, resting_on), hide_index=True, width="stretch")
+        st.dataframe(
+            shown_table(named, figures, resting_on),
+            hide_index=True,
+            width="stretch",
+            column_config={name: ui.number_text(name) for name in figures},
+        )
         st.caption(
             "Attrition: compare people with a baseline and people measured at both. Those lost "
             "to follow-up may differ from those who stayed, so the change describes the people "

@@ -27,30 +27,45 @@ if ui.needs(context, "referrals"):
     referrals = selected_referrals(dataset, sel)
     monthly = monthly_referrals(referrals, sel.start, sel.end)
     monthly["referrals"] = disclose_counts(monthly["referrals"], level)
-    ui.chart(
-        monthly_referrals_chart(monthly, shown_as),
-        f"How to read this: each point is the number of referrals received that month "
-        f"({shown_as}); a gap is a hidden month. A hollow point is a month the chosen "
-        "period only partly covers, so it counts only some of that month's referrals.",
-        monthly,
-        "referrals_per_month",
-        ["referrals"],
-    )
+    if monthly["referrals"].notna().any():
+        ui.chart(
+            monthly_referrals_chart(monthly, shown_as),
+            f"How to read this: each point is the number of referrals received that month "
+            f"({shown_as}); a gap is a hidden month. A hollow point is a month the chosen "
+            "period only partly covers, so it counts only some of that month's referrals.",
+            monthly,
+            "referrals_per_month",
+            disclosed=["referrals"],
+        )
+    else:
+        st.info("Every month in this place and period has 1-7 referrals, which are hidden.")
 
     st.subheader("Where people were sent")
-    links = pathway_flows(referrals, dataset.table("connections"), dataset.table("assets"))
-    nodes = pathway_nodes(links, level)
-    links["count"] = disclose_counts(links["count"], level)
-    ui.chart(
-        pathway_sankey(links, nodes),
-        "How to read this: left, who referred; middle, the kind of asset each person was "
-        "sent to (a person sent to two assets counts twice); right, what happened there. "
-        f"Band widths are counts ({shown_as}); hidden flows are left out. Hover over a "
-        "box for its own total, disclosed separately.",
-        links,
-        "referral_pathways",
-        ["count"],
-    )
+    if ui.needs(context, "connections"):
+        links = pathway_flows(referrals, dataset.table("connections"), dataset.table("assets"))
+        nodes = pathway_nodes(links, level)
+        links["count"] = disclose_counts(links["count"], level)
+        hidden = int(links["count"].isna().sum())
+        if links["count"].fillna(0).gt(0).any():
+            ui.chart(
+                pathway_sankey(links, nodes),
+                "How to read this: left, who referred; middle, the kind of asset each person "
+                "was sent to (a person sent to two assets counts twice); right, what happened "
+                f"there. Band widths are counts ({shown_as}). Hover over a box for its own "
+                "total, disclosed separately."
+                + (
+                    f" {ui.counted(hidden, 'flow')} of 1-7 people "
+                    f"{'is' if hidden == 1 else 'are'} not drawn, so bands do not add up to "
+                    "the boxes."
+                    if hidden
+                    else ""
+                ),
+                links,
+                "referral_pathways",
+                disclosed=["count"],
+            )
+        else:
+            st.info("No flows to draw: there are none, or each rests on 1-7 people (hidden).")
 
     if dataset.has("practices"):
         st.subheader("Referrals by practice")
@@ -67,9 +82,9 @@ if ui.needs(context, "referrals"):
                 "practice_code": "Practice code",
                 "name": "Practice",
                 "pcn_name": "PCN",
-                "list_size": st.column_config.NumberColumn("Registered adults", format="%d"),
-                "referrals": "Referrals",
-                "rate_per_1000": "Referrals per 1,000 registered adults",
+                "list_size": st.column_config.NumberColumn("Registered adults", format="localized"),
+                "referrals": ui.number_text("Referrals"),
+                "rate_per_1000": ui.number_text("Referrals per 1,000 registered adults"),
             },
         )
         st.caption(
@@ -80,7 +95,7 @@ if ui.needs(context, "referrals"):
             else "Referrals in the period from people living in the chosen areas, by their "
             "registered practice. No rate: the areas hold only part of each practice's list."
         )
-        ui.download(by_practice, "referrals_by_practice", counted, resting_on)
+        ui.download(by_practice, "referrals_by_practice", disclosed=counted, resting_on=resting_on)
 
     stats = selected_area_stats(dataset, sel)
     if stats["imd_decile"].notna().any():
@@ -96,12 +111,21 @@ if ui.needs(context, "referrals"):
             "are only part of each area's population. Choose areas or the whole dataset for "
             "rates."
         )
-        ui.chart(
-            rate_by_decile_chart(by_decile, measure),
-            f"How to read this: {reading} Decile 1 is the most deprived 10% of areas in "
-            f"England. Counts are {shown_as}.",
-            by_decile,
-            "referrals_by_deprivation",
-            ["referrals", "share_pct", "referrals_with_population", "rate_per_1000"],
-            {"share_pct": ("referrals",), "rate_per_1000": ("referrals_with_population",)},
-        )
+        if by_decile[measure].isna().all():
+            st.info(
+                "No deprivation figures to draw: the referrals with a known area are too few "
+                "(1-7, hidden), or the areas have no population in area_stats."
+            )
+        else:
+            ui.chart(
+                rate_by_decile_chart(by_decile, measure),
+                f"How to read this: {reading} Decile 1 is the most deprived 10% of areas in "
+                f"England. Counts are {shown_as}.",
+                by_decile,
+                "referrals_by_deprivation",
+                disclosed=["referrals", "share_pct", "referrals_with_population", "rate_per_1000"],
+                resting_on={
+                    "share_pct": ("referrals",),
+                    "rate_per_1000": ("referrals_with_population",),
+                },
+            )

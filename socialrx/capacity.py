@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from socialrx.disclosure import Level, disclose_counts
+from socialrx.disclosure import SMALL, Level, disclose_counts
 
 TURNED_AWAY = ("waiting list", "declined by provider (full)")
 
@@ -19,7 +19,8 @@ def capacity_strain(
 
     strain = demand per month / capacity per month (blank where no capacity, or a capacity of
     0, is stated); over_capacity is demand above capacity, so a stated 0 with anyone sent is
-    over, and is unknown (NA) where the demand is hidden. cost_of_demand_gbp = connections x
+    over, and is unknown (NA) where the demand is hidden and 1-7 people could fall either side
+    of the capacity. cost_of_demand_gbp = connections x
     cost_per_person_gbp. Connection counts are disclosed at `level` first, and everything else
     derives from the disclosed counts, so no figure reveals a hidden one."""
     sent = connections.groupby("asset_id").size()
@@ -43,6 +44,11 @@ def capacity_strain(
     capacity = table["capacity_per_month"].astype("Float64")
     table["strain"] = (table["demand_per_month"] / capacity.where(capacity > 0)).astype("Float64")
     over = table["demand_per_month"] > capacity
+    # A hidden count is 1-7 people: judged anyway where every value in that range gives the
+    # same answer (a capacity of 0, or room for 7 or more in the period), unknown otherwise.
+    room = capacity * months
+    hidden = table["connections"].isna()
+    over = over.mask(hidden & (room < 1), True).mask(hidden & (room >= SMALL), False)
     table["over_capacity"] = over.mask(capacity.isna(), False).astype("boolean")
     table["cost_of_demand_gbp"] = table["connections"] * table["cost_per_person_gbp"].astype(
         "Float64"

@@ -12,10 +12,16 @@ from socialrx.tables import parse_column
 DEMO_SOURCE = "socialrx demo data (synthetic)"
 
 
+# Columns the loader adds to a table after checking it, so an absent table has them too.
+DERIVED = {"assets": {"stale": "boolean", "area_code": "string"}}
+
+
 def empty_table(name: str) -> pd.DataFrame:
-    """A table with the contract's columns and types and no rows."""
+    """A table with the contract's columns (and those the loader derives), and no rows."""
     none = pd.Series([], dtype="string")
-    return pd.DataFrame({c.name: parse_column(none, c)[0] for c in TABLES[name].columns})
+    columns = {c.name: parse_column(none, c)[0] for c in TABLES[name].columns}
+    columns |= {c: pd.Series([], dtype=t) for c, t in DERIVED.get(name, {}).items()}
+    return pd.DataFrame(columns)
 
 
 @dataclass

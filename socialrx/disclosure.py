@@ -144,12 +144,13 @@ def export_table(
     frame: pd.DataFrame, disclosed: list[str], resting_on: dict | None = None
 ) -> pd.DataFrame:
     """A table for export: disclosed columns stay numbers, `*` only where hidden, blank where
-    there is no figure."""
+    there is no figure. Fractions keep the 2 decimals shown on screen: more would let a mean
+    give away the exact count a rounded count hides (60 / 13 = 4.615384...)."""
     resting_on = resting_on or {}
     out = frame.copy()
     for column in disclosed:
         values = out[column].astype("Float64")
-        numbers = (values.astype("Int64") if _whole(values) else values).astype(object)
+        numbers = (values.astype("Int64") if _whole(values) else values.round(2)).astype(object)
         hidden = _hidden(frame, column, resting_on)
         out[column] = numbers.where(values.notna(), None).where(~hidden, SUPPRESSED)
     return out

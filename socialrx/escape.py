@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pandas as pd
 
 _HTML = {
@@ -60,9 +61,11 @@ def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
         ):
             continue
         text = out[column]
-        risky = text.map(
-            lambda v: isinstance(v, str) and v.startswith(_FORMULA_START) and not _NUMBER.match(v)
-        )
+        risky = np.array(
+            [isinstance(v, str) and v.startswith(_FORMULA_START) and not _NUMBER.match(v)
+             for v in text],
+            dtype=bool,
+        )  # fmt: skip
         if risky.any():
             out[column] = text.astype(object).where(~risky, "'" + text.astype(str))
     return out

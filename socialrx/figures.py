@@ -65,18 +65,20 @@ def _shade(values: pd.Series, reverse: bool = False) -> tuple[pd.Series, list[tu
     return colours, legend
 
 
-def _legend_html(title: str, items: list[tuple[str, str]], corner: str) -> str:
-    """A legend box; `corner` is CSS placing it, e.g. "bottom:40px;left:10px"."""
+def _legend_html(title: str, items: list[tuple[str, str]], corner: str, columns: int = 1) -> str:
+    """A legend box that can be folded away (it may cover part of the map); `corner` is CSS
+    placing it, e.g. "bottom:40px;left:10px"."""
     rows = "".join(
         f'<div><span style="display:inline-block;width:12px;height:12px;background:{colour};'
         f'margin-right:6px;border:1px solid #555"></span>{html_text(label)}</div>'
         for label, colour in items
     )
     return (
-        '<div style="position:absolute;z-index:9999;background:white;padding:8px;'
-        "border:1px solid #999;border-radius:4px;font:12px sans-serif;max-width:260px;"
-        f'{corner}">'
-        f"<b>{html_text(title)}</b>{rows}</div>"
+        '<details open style="position:absolute;z-index:9999;background:white;padding:6px 8px;'
+        f'border:1px solid #999;border-radius:4px;font:12px sans-serif;{corner}">'
+        f'<summary style="cursor:pointer"><b>{html_text(title)}</b></summary>'
+        f'<div style="display:grid;grid-template-columns:repeat({columns},auto);'
+        f'column-gap:12px">{rows}</div></details>'
     )
 
 
@@ -133,7 +135,7 @@ def asset_map(
     if layers:
         folium.LayerControl(collapsed=True).add_to(fmap)
         legend = [(c, CATEGORY_COLOURS[c]) for c in vocab.ASSET_CATEGORIES if c in layers]
-        box = _legend_html("Asset category", legend, "top:80px;left:10px")
+        box = _legend_html("Asset category", legend, "bottom:50px;left:10px", columns=2)
         fmap.get_root().html.add_child(folium.Element(box))
     return fmap
 
@@ -214,6 +216,10 @@ def monthly_referrals_chart(monthly: pd.DataFrame, shown_as: str) -> go.Figure:
         )
     )
     fig.update_yaxes(rangemode="tozero")
+    fig.update_xaxes(tickformat="%b %Y")
+    if len(monthly) == 1:  # one month: a sensible axis, not milliseconds around one point
+        month = monthly["month"].iloc[0]
+        fig.update_xaxes(range=[month - pd.Timedelta(days=20), month + pd.Timedelta(days=20)])
     return _layout(fig, "Referrals per month", "Month", f"Referrals (people, {shown_as})")
 
 
@@ -261,6 +267,7 @@ def pathway_sankey(links: pd.DataFrame, nodes: pd.DataFrame) -> go.Figure:
     fig = go.Figure(
         go.Sankey(
             arrangement="snap",
+            textfont={"color": "#111111", "size": 13},
             node={
                 "label": [NICE_NAMES.get(n, n) for _, n in order],
                 "color": colours,
@@ -289,7 +296,7 @@ def pathway_sankey(links: pd.DataFrame, nodes: pd.DataFrame) -> go.Figure:
 
 def capacity_chart(strain: pd.DataFrame, top: int = 20) -> go.Figure:
     """The most strained assets: demand per month against stated capacity."""
-    judged = strain["capacity_per_month"].notna() & strain["demand_per_month"].notna()
+    judged = strain["capacity_per_month"].notna() & (strain["demand_per_month"] > 0).fillna(False)
     shown = strain[judged].head(top).iloc[::-1]  # strain is sorted most over capacity first
     # plotly reads a little HTML in labels: escape names, and keep same-named assets apart
     labels = [

@@ -17,6 +17,9 @@ from socialrx.selection import (
     selected_referrals,
 )
 
+# The tables a headline figure needs; without one the figure says so instead of showing 0.
+TABLE_NEEDED = ("referrals", "connections", "outcomes")
+
 
 @dataclass(frozen=True)
 class Headline:
@@ -91,6 +94,8 @@ def headline_figures(dataset: Dataset, selection: Selection, level: Level) -> li
         if undecided
         else ""
     )
+    absent = {t: f"no {t} table" for t in TABLE_NEEDED if not dataset.has(t)}
+    no_capacity = None if assets["capacity_per_month"].notna().any() else "no capacity stated"
     return [
         Headline(
             "Referrals",
@@ -98,6 +103,7 @@ def headline_figures(dataset: Dataset, selection: Selection, level: Level) -> li
             before["referrals"],
             "",
             "Referrals received in the period from the chosen place.",
+            missing=absent.get("referrals"),
             compared=compared,
         ),
         Headline(
@@ -109,7 +115,9 @@ def headline_figures(dataset: Dataset, selection: Selection, level: Level) -> li
             "(attending, moved on or stopped). Recent referrals may not have been connected yet.",
             decimals=1,
             change_unit=" points",
-            missing=None if now["referred"] else "no referrals",
+            missing=absent.get("referrals")
+            or absent.get("connections")
+            or (None if now["referred"] else "no referrals"),
             compared=compared and bool(before["referred"]),
         ),
         Headline(
@@ -122,13 +130,14 @@ def headline_figures(dataset: Dataset, selection: Selection, level: Level) -> li
             compared=False,
         ),
         Headline(
-            "Assets over capacity",
+            "Over capacity",
             now["over_capacity"],
             before["over_capacity"],
             "",
-            "Assets sent more people per month than the capacity their provider states, "
+            "Assets sent more people a month than the capacity their provider states, "
             "counting everyone sent to them in the period." + hidden_note,
             lower_is_better=True,
+            missing=absent.get("connections") or no_capacity,
             compared=compared,
         ),
         Headline(
@@ -140,9 +149,12 @@ def headline_figures(dataset: Dataset, selection: Selection, level: Level) -> li
             f"period who have both ({paired}). Positive is better except for anxiety, "
             "loneliness and GP appointments.",
             decimals=2,
-            missing=None
-            if now["change_label"]
-            else ("nobody measured twice" if now["measured"] else "no outcomes"),
+            missing=absent.get("outcomes")
+            or (
+                None
+                if now["change_label"]
+                else ("nobody measured twice" if now["measured"] else "no outcomes")
+            ),
             compared=compared and before["change_label"] == now["change_label"],
         ),
     ]

@@ -47,6 +47,7 @@ class Table:
     # of an official file), NOTE (kept, with a warning in case a header is misspelt), or DROP
     # (person-level tables keep nothing the contract does not ask for).
     extras: str = "note"
+    about: str = ""  # what the table holds and which pages use it, for the Data page
 
     @property
     def file(self) -> str:
@@ -67,6 +68,7 @@ TABLES: dict[str, Table] = {
                 Column("place_name"),
                 Column("source"),
             ),
+            about="about the extract: its date, LSOA vintage and place",
         ),
         Table(
             "assets",
@@ -97,6 +99,7 @@ TABLES: dict[str, Table] = {
                 Column("url"),
                 Column("description"),
             ),
+            about="community assets (required): the map, capacity and every page",
             key="asset_id",
             aliases={
                 "lat": "latitude",
@@ -120,6 +123,7 @@ TABLES: dict[str, Table] = {
                 Column("charity_number"),
                 Column("volunteers", INT, low=0),
             ),
+            about="the VCS providers behind the assets",
             key="organisation_id",
         ),
         Table(
@@ -131,6 +135,7 @@ TABLES: dict[str, Table] = {
                 Column("amount_gbp", DECIMAL, required=True, low=0),
                 Column("for_social_prescribing", BOOL),
             ),
+            about="money that reached providers",
         ),
         Table(
             "link_workers",
@@ -141,6 +146,7 @@ TABLES: dict[str, Table] = {
                 Column("start_date", DATE),
                 Column("end_date", DATE),
             ),
+            about="link workers and their whole-time equivalent",
             key="link_worker_id",
         ),
         Table(
@@ -169,6 +175,7 @@ TABLES: dict[str, Table] = {
                 Column("closed_date", DATE),
                 Column("closure_reason", CHOICE, allowed=vocab.CLOSURE_REASONS),
             ),
+            about="one row per referral: overview, referral flows, outcomes",
             key="referral_id",
             extras="drop",
         ),
@@ -182,6 +189,7 @@ TABLES: dict[str, Table] = {
                 Column("ended_date", DATE),
                 Column("outcome", CHOICE, allowed=vocab.CONNECTION_OUTCOMES),
             ),
+            about="people sent on to an asset: % connected, flows, capacity",
             extras="drop",
         ),
         Table(
@@ -203,6 +211,7 @@ TABLES: dict[str, Table] = {
                 Column("assessed_date", DATE),
                 Column("value", DECIMAL, required=True),
             ),
+            about="wellbeing and other measures: outcomes, wellbeing change",
             extras="drop",
         ),
         Table(
@@ -217,6 +226,7 @@ TABLES: dict[str, Table] = {
                 Column("pcn_name"),
                 Column("list_size", INT, low=0),
             ),
+            about="GP practices, PCNs and list sizes: place filter, referral rates",
             key="practice_code",
         ),
         Table(
@@ -227,6 +237,7 @@ TABLES: dict[str, Table] = {
                 Column("longitude", DECIMAL),
                 Column("area_code", CODE),
             ),
+            about="postcode lookup: places assets that have only a postcode",
             key="postcode",
             extras="keep",
             aliases={
@@ -252,6 +263,7 @@ TABLES: dict[str, Table] = {
                 Column("imd_decile", INT, low=1, high=10),
                 Column("imd_score", DECIMAL, low=0),
             ),
+            about="population and deprivation by area: map shading, rates by decile",
             key="area_code",
             aliases={"lsoa11cd": "area_code", "lsoa21cd": "area_code"},
             extras="keep",
@@ -259,6 +271,7 @@ TABLES: dict[str, Table] = {
         Table(
             "areas",
             (Column("area_code", CODE, required=True), Column("area_name")),
+            about="small-area boundaries: the map, areas of assets",
             key="area_code",
             aliases={
                 "lsoa11cd": "area_code",

@@ -37,6 +37,7 @@ class Context:
     report: Report
     selection: Selection
     level: Level
+    place: str = "the whole dataset"  # the chosen place in words, for page captions
 
 
 def data_folder() -> Path:
@@ -97,7 +98,7 @@ def _load() -> tuple[Dataset, Report] | None:
     return _cached_upload(content_hash(list(files)), files)
 
 
-def _place(dataset: Dataset) -> tuple[str, tuple[str, ...]]:
+def _place(dataset: Dataset) -> tuple[str, tuple[str, ...], str]:
     practices = dataset.table("practices")
     referrals = dataset.table("referrals")
     options = {selection.WHOLE: {}}
@@ -130,11 +131,18 @@ def _place(dataset: Dataset) -> tuple[str, tuple[str, ...]]:
         "or by area of residence (area).",
     )
     if kind == selection.WHOLE:
-        return kind, ()
+        return kind, (), "the whole dataset"
     chosen = st.sidebar.multiselect(
         f"Which {kind}", list(options[kind]), key=f"place_{kind}", format_func=options[kind].get
     )
-    return (kind, tuple(chosen)) if chosen else (selection.WHOLE, ())
+    if not chosen:
+        return selection.WHOLE, (), "the whole dataset"
+    words = (
+        ", ".join(options[kind][code] for code in chosen)
+        if len(chosen) <= 3
+        else f"{len(chosen):,} {kind}s"
+    )
+    return kind, tuple(chosen), words
 
 
 def _period(dataset: Dataset) -> tuple[pd.Timestamp, pd.Timestamp]:
@@ -184,10 +192,10 @@ def sidebar() -> Context | None:
         return None
     dataset, report = loaded
     st.sidebar.caption(f"Data: **{markdown_text(dataset.label)}**")
-    kind, codes = _place(dataset)
+    kind, codes, place = _place(dataset)
     start, end = _period(dataset)
     level = _level()
-    return Context(dataset, report, Selection(start, end, kind, codes), level)
+    return Context(dataset, report, Selection(start, end, kind, codes), level, place)
 
 
 @st.cache_data(show_spinner="Computing headline figures", max_entries=64, ttl=timedelta(hours=1))
@@ -211,12 +219,7 @@ def page_header(title: str, context: Context, intro: str) -> None:
     st.title(title)
     st.write(intro)
     sel = context.selection
-    place = (
-        "the whole dataset"
-        if sel.place_kind == selection.WHOLE
-        else (f"{sel.place_kind} {', '.join(sel.place_codes)}")
-    )
-    label = markdown_text(f"{context.dataset.label} · {place}")
+    label = markdown_text(f"{context.dataset.label} · {context.place}")
     st.caption(f"{label} · {sel.start:%d %b %Y} to {sel.end:%d %b %Y}")
     if context.dataset.is_demo:
         st.info(
@@ -226,8 +229,8 @@ def page_header(title: str, context: Context, intro: str) -> None:
         )
     if context.report.errors:
         st.error(
-            f"{counted(len(context.report.errors), 'problem')} in the data files: the rows "
-            "affected are left out. The Data page lists them.",
+            f"{counted(len(context.report.errors), 'problem')} in the data files: the rows or "
+            "values affected are left out. The Data page lists them.",
             icon=":material/error:",
         )
 
@@ -248,10 +251,24 @@ def needs(context: Context, *tables: str) -> bool:
     return not missing
 
 
+def show_table(frame: pd.DataFrame, column_config: dict | None = None) -> None:
+    """A table on the page, missing text shown blank rather than as "None"."""
+    shown = frame.copy()
+    text = shown.select_dtypes(include=["string", "object"]).columns
+    shown[text] = shown[text].astype(object).where(shown[text].notna(), "")
+    st.dataframe(shown, hide_index=True, width="stretch", column_config=column_config)
+
+
+def number_text(label: str):
+    """A column of disclosed numbers shown as text (`*` where hidden), aligned as numbers."""
+    return st.column_config.TextColumn(label, alignment="right")
+
+
 def download(
     frame: pd.DataFrame,
     name: str,
     label: str = "Download table (CSV)",
+    *,
     disclosed=(),
     resting_on: dict | None = None,
 ) -> None:
@@ -261,8 +278,11 @@ def download(
     st.download_button(label, data, file_name=f"{name}.csv", mime="text/csv", key=f"dl_{name}")
 
 
-def chart(fig, caption: str, frame: pd.DataFrame, name: str, disclosed=(), resting_on=None) -> None:
+def chart(
+    fig, caption: str, frame: pd.DataFrame, name: str, *, disclosed=(), resting_on=None
+) -> None:
     """A chart, how to read it, and the table behind it to download."""
     st.plotly_chart(fig, width="stretch", key=f"chart_{name}")
     st.caption(caption)
-    download(frame, name, "Download data behind this chart (CSV)", disclosed, resting_on)
+    label = "Download data behind this chart (CSV)"
+    download(frame, name, label, disclosed=disclosed, resting_on=resting_on)

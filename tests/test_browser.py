@@ -293,11 +293,12 @@ def test_sidebar_choices_carry_across_pages(sync_api, browser_context, app_url, 
         page.get_by_role("option", name="Rother South PCN (demo)").click()
         page.keyboard.press("Escape")  # close the still-open option list
         wait_for_app_run(page, expect)
-        expect(page.get_by_text("PCN XPCN02")).to_be_visible()
+        caption = page.get_by_test_id("stMain").get_by_test_id("stCaptionContainer")
+        expect(caption.filter(has_text="· Rother South PCN (demo) ·")).to_be_visible()
         sidebar.get_by_role("link", name="Capacity").click()
         wait_for_app_run(page, expect)
         expect(page.locator("h1").filter(has_text="Capacity")).to_be_visible()
-        expect(page.get_by_text("PCN XPCN02")).to_be_visible()
+        expect(caption.filter(has_text="· Rother South PCN (demo) ·")).to_be_visible()
         assert not errors, errors
     finally:
         page.close()

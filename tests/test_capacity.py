@@ -67,7 +67,13 @@ def test_a_capacity_of_zero_with_anyone_sent_is_over_and_hidden_demand_is_undeci
     assert bool(exact.loc["Z", "over_capacity"]) and pd.isna(exact.loc["Z", "strain"])
     assert exact.loc["S", "strain"] == pytest.approx(3.5)
     assert providers_over_capacity(exact.reset_index()) == (2, 0)
-    # rounded: both counts are 1-7, so neither can be judged; they are not "not over"
+    # rounded, both counts are 1-7: Z (capacity 0) is over whatever the count, but S (room
+    # for 2) could be either, so it is undecided rather than "not over"
     hidden = capacity_strain(assets, connections, months=1, level=Level.ROUND)
-    assert hidden["over_capacity"].isna().all()
-    assert providers_over_capacity(hidden) == (0, 2)
+    hidden = hidden.set_index("asset_id")
+    assert bool(hidden.loc["Z", "over_capacity"]) and pd.isna(hidden.loc["S", "over_capacity"])
+    assert providers_over_capacity(hidden) == (1, 1)
+    # over 4 months S has room for 8: any 1-7 people fit, so it is judged not over
+    longer = capacity_strain(assets, connections, months=4, level=Level.ROUND)
+    assert longer.set_index("asset_id").loc["S", "over_capacity"] == False  # noqa: E712
+    assert providers_over_capacity(longer) == (1, 0)

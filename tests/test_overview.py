@@ -40,8 +40,8 @@ def test_headlines_against_the_previous_period():
     assert figures["Connected"].value == pytest.approx(50.0)
     assert figures["Active assets"].value == 1 and not figures["Active assets"].compared
     # 30 people sent in 3 months = 10 a month against a capacity of 5
-    assert figures["Assets over capacity"].value == 1
-    assert figures["Wellbeing change"].missing == "no outcomes"
+    assert figures["Over capacity"].value == 1
+    assert figures["Wellbeing change"].missing == "no outcomes table"
 
 
 def test_no_comparison_before_the_data_starts():
@@ -64,8 +64,8 @@ def test_hidden_demand_is_not_counted_as_under_capacity():
     # 5 people a month against a capacity of 5 in one month: 3 people sent (hidden when rounded)
     one_month = Selection(pd.Timestamp("2024-06-01"), pd.Timestamp("2024-06-30"))
     figures = {f.name: f for f in headline_figures(_dataset(5), one_month, Level.ROUND)}
-    assert figures["Assets over capacity"].value == 0
-    assert "1 asset stating a capacity had 1-7 people" in figures["Assets over capacity"].help
+    assert figures["Over capacity"].value == 0
+    assert "1 asset stating a capacity had 1-7 people" in figures["Over capacity"].help
 
 
 def test_export_table_stars_hidden_and_blanks_missing():
@@ -76,3 +76,21 @@ def test_export_table_stars_hidden_and_blanks_missing():
     assert rows.loc["Active assets", "value"] == 1
     assert rows.loc["Active assets", "previous period"] is None
     assert rows.loc["Wellbeing change", "value"] is None  # no outcomes at all
+
+
+def test_a_missing_table_is_named_not_shown_as_zero():
+    dataset = _dataset()
+    no_stated = dataset.tables["assets"].assign(capacity_per_month=pd.array([None, None], "Int64"))
+    assets_only = Dataset(tables={"assets": no_stated}, extract_date=dataset.extract_date)
+    quarter = Selection(pd.Timestamp("2024-04-01"), pd.Timestamp("2024-06-30"))
+    figures = {f.name: f.missing for f in headline_figures(assets_only, quarter, Level.ROUND)}
+    assert figures == {
+        "Referrals": "no referrals table",
+        "Connected": "no referrals table",
+        "Active assets": None,
+        "Over capacity": "no connections table",
+        "Wellbeing change": "no outcomes table",
+    }
+    no_capacity = Dataset(tables={**dataset.tables, "assets": assets_only.tables["assets"]})
+    figures = {f.name: f for f in headline_figures(no_capacity, quarter, Level.ROUND)}
+    assert figures["Over capacity"].missing == "no capacity stated"
