@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -234,6 +235,24 @@ def read_workbook(file: SourceFile, report: Report) -> dict[str, tuple[str, pd.D
     return tables
 
 
+def _gdal_reason(exc: Exception, path: Path) -> str:
+    """GDAL's complaint without the temporary path or its advice on drivers."""
+    text = str(exc)
+    if "not recognized as being in a supported file format" in text:
+        if path.suffix == ".json" and _is_json(path):
+            return "JSON but not GeoJSON; an Open Referral UK service list cannot be imported yet"
+        return "not a format it knows: GeoJSON, a GeoPackage or a zipped shapefile"
+    return text.split(";")[0].replace(str(path), path.name).strip(" .")
+
+
+def _is_json(path: Path) -> bool:
+    try:
+        json.loads(path.read_bytes())
+    except ValueError:
+        return False
+    return True
+
+
 def read_geo(file: SourceFile, report: Report):
     """Boundaries from GeoJSON, GeoPackage or a zipped shapefile, in any CRS; None (with the
     reason reported) if the file holds no readable boundaries."""
@@ -251,8 +270,7 @@ def read_geo(file: SourceFile, report: Report):
         try:
             areas = gpd.read_file(f"zip://{path}" if suffix == ".zip" else path)
         except Exception as exc:  # GDAL raises several types for a damaged file
-            reason = str(exc).replace(str(path), file.name).split(". ")[0]
-            report.add(file.name, f"could not be read as boundaries ({reason})")
+            report.add(file.name, f"could not be read as boundaries ({_gdal_reason(exc, path)})")
             report.unreadable.append(file.name)
             return None
     if not isinstance(areas, gpd.GeoDataFrame) or areas.geometry.isna().all():

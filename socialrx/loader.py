@@ -86,8 +86,8 @@ def _sources(files: list[SourceFile], report: Report) -> dict[str, tuple[str, ob
         if table is None:
             report.add(
                 file.name,
-                "not a table of the data contract (names: "
-                + ", ".join(t.file for t in TABLES.values())
+                "not a table of the data contract (files are named after their table: "
+                + ", ".join(TABLES)
                 + "); ignored",
                 WARNING,
             )

@@ -654,7 +654,9 @@ def test_files_that_are_not_contract_tables_are_ignored_with_a_warning(write_dat
     dataset, report = load_folder(folder)
     assert report.errors == []
     [warning] = lines(report)  # README.md is not even read: folders often have one
-    assert warning.startswith("notes.csv: not a table of the data contract (names: dataset.csv, ")
+    assert warning.startswith(
+        "notes.csv: not a table of the data contract (files are named after their table: dataset, "
+    )
     assert warning.endswith("; ignored (warning)")
 
 

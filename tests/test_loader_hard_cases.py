@@ -294,3 +294,12 @@ def test_unreadable_formats_in_a_folder_are_named(write_dataset):
     assert lines(report) == [
         "referrals.xls: not read: the old Excel format: save it as .xlsx or CSV (warning)"
     ]
+
+
+def test_json_that_is_not_geojson_says_what_it_is(load):
+    services = json.dumps({"content": [{"id": "s1", "name": "Walk"}], "totalElements": 1})
+    _, report = load({"assets.csv": GOOD_ASSETS, "services.json": services})
+    assert lines(report) == [
+        "services.json: could not be read as boundaries (JSON but not GeoJSON; an Open Referral "
+        "UK service list cannot be imported yet)"
+    ]
