@@ -9,6 +9,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from socialrx.parsing import normalise_header
@@ -112,12 +113,10 @@ def _decode_line(line: bytes) -> str:
         return line.decode("cp1252", errors="replace")
 
 
-def read_csv(
-    file: SourceFile, report: Report, header: bool = True, empty: str = ERROR
-) -> pd.DataFrame | None:
-    """A CSV file as a table of text cells, indexed so that index + 2 is the row number a
-    spreadsheet shows (the header being row 1); None (with the reason reported) if it cannot
-    be read or holds nothing."""
+def read_csv(file: SourceFile, report: Report, empty: str = ERROR) -> pd.DataFrame | None:
+    """A CSV file as a table of text cells, its first line the header, indexed so that
+    index + 2 is the row number a spreadsheet shows (the header being row 1); None (with the
+    reason reported) if it cannot be read or holds nothing."""
     kind = what_it_is(file.data)
     if kind:
         report.add(file.name, f"this is {kind}, not a CSV text file: save it as CSV (UTF-8)")
@@ -129,44 +128,39 @@ def read_csv(
                    empty)  # fmt: skip
         return None
     body = text.lstrip("\r\n")  # blank lines above the header: skipped, but counted
-    first_row = _line_count(text[: len(text) - len(body)]) + (2 if header else 1)
-    frame = _fast_table(body, header, first_row)
-    if frame is not None:
-        return frame
-    records = _records(body, file.name, report)
+    header_row = _line_count(text[: len(text) - len(body)]) + 1
+    records = _fast_records(body)
+    if records is None:
+        records = _records(body, header_row, file.name, report)
     if records is None:
         return None
-    columns = records[0] if header else list(range(len(records[0])))
-    return _rectangle(columns, records[1:] if header else records, first_row, file.name, report)
+    return _rectangle(records, header_row, file.name, report)
 
 
 def _line_count(text: str) -> int:
     return text.count("\n") or text.count("\r")
 
 
-def _fast_table(text: str, header: bool, first_row: int) -> pd.DataFrame | None:
-    """The table, read by pandas' C parser; None when it cannot tell the rows apart (ragged
-    rows, an unclosed quote), for the careful reader to handle."""
+def _fast_records(text: str) -> pd.DataFrame | None:
+    """The records (header included), read by pandas' C parser; None when it cannot tell them
+    apart (ragged rows, an unclosed quote), for the careful reader to handle."""
     try:
         raw = pd.read_csv(io.StringIO(text), header=None, dtype=str, keep_default_na=False,
                           skip_blank_lines=False, on_bad_lines="error")  # fmt: skip
     except (pd.errors.ParserError, ValueError):
         return None
     if _line_count(text) > len(raw):  # some cell holds a line break: check none swallowed rows
-        width = raw.shape[1]
-        cells = raw.to_numpy().ravel()
-        if any(_swallowed_rows(c, width) for c in cells if isinstance(c, str) and "\n" in c):
-            return None
-    if header:  # the first row names the columns; duplicates stay as written, not `name.1`
-        raw.columns = raw.iloc[0].fillna("").tolist()
-        raw = raw.iloc[1:]
-    raw.index = raw.index - raw.index[0] + first_row - 2 if len(raw) else raw.index
+        for column in raw.columns:
+            cells = raw[column]
+            broken = cells[cells.str.contains("\n", regex=False, na=False)]
+            if any(_swallowed_rows(cell, raw.shape[1]) for cell in broken):
+                return None
     return raw.fillna("")
 
 
-def _records(text: str, name: str, report: Report) -> list[list[str]] | None:
-    """The CSV's records read by Python's csv module; an unclosed quote, which swallows the
-    rows after it, is reported and the file read again line by line, so no rows are lost."""
+def _records(text: str, header_row: int, name: str, report: Report) -> list[list[str]] | None:
+    """The records read by Python's csv module; an unclosed quote, which swallows the rows
+    after it, is reported and the file read again line by line, so no rows are lost."""
     try:
         records = list(csv.reader(io.StringIO(text, newline="")))
     except csv.Error as exc:
@@ -175,42 +169,55 @@ def _records(text: str, name: str, report: Report) -> list[list[str]] | None:
         return None
     width = len(records[0])
     for number, record in enumerate(records):
-        if any(_swallowed_rows(cell, width) for cell in record):
+        last = number == len(records) - 1  # a cell running to the end of the file
+        if any(_swallowed_rows(cell, width, last) for cell in record):
             report.add(name, "a double quote opens a cell here and is never closed, so the "
                        "lines after it were read as one cell: the file is read line by line "
                        "instead (a cell with a line break then splits); close the quote",
-                       row=number + 1)  # fmt: skip
+                       row=header_row + number)  # fmt: skip
             return [next(csv.reader([line]), []) for line in text.splitlines()]
     return records
 
 
-def _swallowed_rows(cell: str, width: int) -> bool:
-    """True for a cell holding a line break followed by what looks like whole CSV rows."""
-    if "\n" not in cell and "\r" not in cell:
+def _swallowed_rows(cell: str, width: int, at_end: bool = False) -> bool:
+    """True for a cell whose line breaks hide whole CSV rows: two or more lines as wide as a
+    row (one will do for a cell that runs to the end of the file). A description with one
+    line of commas after a break is not enough: quoted line breaks are legitimate."""
+    if width < 3 or ("\n" not in cell and "\r" not in cell):
         return False
-    return width > 2 and any(line.count(",") >= width - 1 for line in cell.splitlines()[1:])
+    rows = sum(line.count(",") >= width - 1 for line in cell.splitlines()[1:])
+    return rows >= 2 or (at_end and rows >= 1)
 
 
-def _rectangle(
-    columns: list, rows: list[list[str]], first_row: int, name: str, report: Report
-) -> pd.DataFrame:
-    """Rows as wide as the header; a row with more cells (an unquoted comma in a name,
-    usually) is reported and left out, unless the extra cells are empty (a trailing comma).
-    `first_row` is the spreadsheet row of rows[0]; the index is that row number less 2."""
-    width = len(columns)
+def _rectangle(records, header_row: int, name: str, report: Report) -> pd.DataFrame:
+    """The records as a table under their first row, the header (names kept as written, so a
+    repeated one is seen, not renamed `name.1`). A row with more cells than the header (an
+    unquoted comma in a name, usually) is reported and left out, unless its extra cells are
+    empty (a trailing comma); short rows are padded. The index is the row number less 2."""
+    if isinstance(records, pd.DataFrame):  # the fast reader's rows are already rectangular
+        frame = records.iloc[1:].copy()
+        frame.columns = [str(c) for c in records.iloc[0]]
+        frame.index = np.arange(len(frame)) + header_row - 1
+        return frame
+    columns, width = records[0], len(records[0])
     kept, index = [], []
-    for i, record in enumerate(rows):
+    for i, record in enumerate(records[1:], start=header_row + 1):
         if len(record) > width and any(cell.strip() for cell in record[width:]):
-            report.add(
-                name,
-                f"{len(record)} cells where the header has {width}: put text that "
-                "contains commas in double quotes; row left out",
-                row=i + first_row,
-            )
+            report.add(name, f"{len(record)} cells where the header has {width}: put text that "
+                       "contains commas in double quotes; row left out", row=i)  # fmt: skip
             continue
         kept.append(record[:width] + [""] * (width - len(record)))
-        index.append(i + first_row - 2)
+        index.append(i - 2)
     return pd.DataFrame(kept, columns=columns, index=index, dtype=str)
+
+
+def headless(frame: pd.DataFrame) -> pd.DataFrame:
+    """A table read with a header, as the file it came from had none (the ODS epraccur file):
+    the header row becomes the first row, numbered as it was, and columns are numbered."""
+    row = frame.index.min() - 1 if len(frame) else -1  # a one-line file: its line is row 1
+    top = pd.DataFrame([[str(c) for c in frame.columns]], index=[row])
+    body = frame.set_axis(range(frame.shape[1]), axis=1)
+    return pd.concat([top, body]) if len(frame) else top
 
 
 def read_workbook(file: SourceFile, report: Report) -> dict[str, tuple[str, pd.DataFrame]] | None:
@@ -218,7 +225,7 @@ def read_workbook(file: SourceFile, report: Report) -> dict[str, tuple[str, pd.D
     the sheet's own name; None (with the reason reported) if it cannot be opened at all."""
     try:  # calamine (Rust) reads a 100,000-row sheet many times faster than openpyxl
         sheets = pd.read_excel(
-            io.BytesIO(file.data), sheet_name=None, dtype=str, header=0, engine="calamine"
+            io.BytesIO(file.data), sheet_name=None, dtype=str, header=None, engine="calamine"
         )
     except Exception as exc:  # a damaged workbook raises many types
         report.add(file.name, f"could not be opened as an Excel workbook ({type(exc).__name__})")
@@ -231,7 +238,14 @@ def read_workbook(file: SourceFile, report: Report) -> dict[str, tuple[str, pd.D
             report.add(f"{file.name}[{sheet}]", f"sheet ignored: sheets are named {names}",
                        severity=WARNING)  # fmt: skip
             continue
-        tables[sheet] = (table, frame.fillna(""))
+        cells = frame.fillna("")
+        filled = cells.ne("").any(axis=1).to_numpy()
+        if not filled.any():
+            report.add(f"{file.name}[{sheet}]", "the sheet is empty", WARNING)
+            continue
+        first = int(filled.argmax())  # blank rows above the header are skipped, not the header
+        name = f"{file.name}[{sheet}]"
+        tables[sheet] = (table, _rectangle(cells.iloc[first:], first + 1, name, report))
     return tables
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 from collections.abc import Callable
 from dataclasses import replace
@@ -17,6 +18,7 @@ from socialrx.files import (
     MAX_FILE_BYTES,
     SourceFile,
     files_in_folder,
+    headless,
     read_csv,
     read_geo,
     read_workbook,
@@ -29,6 +31,7 @@ from socialrx.schema import TABLES
 from socialrx.tables import ROW, type_table
 
 Progress = Callable[[float, str], None]
+log = logging.getLogger(__name__)
 
 
 def content_hash(files: list[SourceFile]) -> str:
@@ -60,7 +63,7 @@ def _sources(files: list[SourceFile], report: Report) -> dict[str, tuple[str, ob
         if table in chosen:
             kept_rank, kept_label, _ = chosen[table]
             used, ignored = (label, kept_label) if rank > kept_rank else (kept_label, label)
-            report.add(ignored, f"two files hold {TABLES[table].file}: {used} is used and this "
+            report.add(ignored, f"two files hold the {table} table: {used} is used and this "
                        "one ignored; keep one of them")  # fmt: skip
             if rank <= kept_rank:
                 return
@@ -102,18 +105,20 @@ def _raw_tables(files: list[SourceFile], report: Report) -> tuple[dict, dict, ob
     raw, origin, areas, vintage = {}, {}, None, None
     for table, (label, source) in _sources(files, report).items():
         origin[table] = label
+        sheet = isinstance(source, pd.DataFrame)
         if table == "areas":
-            areas = read_geo(source, report)
+            if sheet:
+                message = "a workbook sheet cannot hold boundaries: give them as GeoJSON, a "
+                report.add(label, message + "GeoPackage or a zipped shapefile")
+            else:
+                areas = read_geo(source, report)
             continue
         empty = ERROR if table == "assets" else WARNING
-        frame = (
-            source if isinstance(source, pd.DataFrame) else read_csv(source, report, empty=empty)
-        )
+        frame = source if sheet else read_csv(source, report, empty=empty)
         if frame is None:
             continue
-        if table == "practices" and adapters.looks_like_epraccur(frame.T.reset_index().T):
-            headless = read_csv(source, report, header=False)
-            frame, skipped = adapters.practices_from_epraccur(headless)
+        if table == "practices" and adapters.looks_like_epraccur(headless(frame)):
+            frame, skipped = adapters.practices_from_epraccur(headless(frame))
             if skipped:
                 report.add(label, f"{skipped:,} closed or non-GP rows of the ODS file skipped",
                            WARNING)  # fmt: skip
@@ -153,6 +158,7 @@ def load_files(
     try:
         return _load_files(files, progress, report)
     except Exception as exc:  # noqa: BLE001 - the last line of defence, reported as a problem
+        log.exception("loading %s failed", [f.name for f in files])  # for the maintainers
         report.add(
             ", ".join(f.name for f in files) or "dataset",
             f"could not be loaded: an unexpected problem ({type(exc).__name__}) that the "

@@ -28,7 +28,7 @@ def rename_headers(frame: pd.DataFrame, table: Table, file: str, report: Report)
     names, positions, seen, unknown = [], [], set(), []
     for position, header in enumerate(frame.columns):
         key = parsing.normalise_header(header)
-        if key in seen:
+        if key and key in seen:
             report.add(file, f"the header {str(header)!r} appears twice: the first column is "
                        "used", WARNING)  # fmt: skip
             continue
@@ -136,7 +136,8 @@ def parse_column(values: pd.Series, column: Column) -> tuple[pd.Series, pd.Serie
 
 
 def type_table(raw: pd.DataFrame, table: Table, file: str, report: Report) -> pd.DataFrame | None:
-    """The raw text table typed by its spec, or None if a required column is missing.
+    """The raw text table typed by its spec, or None if a required column is missing or it
+    has no rows (a header-only file is as good as absent; assets, required, excepted).
 
     Rows with every cell empty (blank lines, the `,,,,` rows Excel leaves at the end of a
     sheet) are not data: they are dropped silently, keeping the row numbers of the rest."""
@@ -147,12 +148,12 @@ def type_table(raw: pd.DataFrame, table: Table, file: str, report: Report) -> pd
         found = ", ".join(map(str, raw.columns[:12])) or "none"
         report.add(file, f"missing required column(s) {', '.join(missing)} (found: {found})")
         return None
+    if frame.empty and table.name != "assets":  # as good as absent, and treated so
+        report.add(file, "no rows, only a header: the pages that use this table will say it is "
+                   "missing", WARNING)  # fmt: skip
+        return None
     if frame.empty:
-        if table.name == "assets":
-            report.add(file, "no rows: every dataset needs at least one community asset")
-        else:
-            report.add(file, "no rows, only a header: the pages that use this table will say "
-                       "it is missing", WARNING)  # fmt: skip
+        report.add(file, "no rows: every dataset needs at least one community asset")
     typed = pd.DataFrame(index=frame.index)
     typed[ROW] = frame.index.to_numpy() + 2
     drop = pd.Series(False, index=frame.index)

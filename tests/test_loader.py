@@ -585,7 +585,7 @@ def test_empty_assets_file_is_not_also_called_missing(load):
     ]
 
 
-def test_a_header_only_table_loads_with_no_rows(load):
+def test_a_header_only_table_is_treated_as_absent(load):
     dataset, report = load(
         {"assets.csv": GOOD_ASSETS, "referrals.csv": "referral_id,referral_date\n"}
     )
@@ -593,7 +593,7 @@ def test_a_header_only_table_loads_with_no_rows(load):
         "referrals.csv: no rows, only a header: the pages that use this table will say it is "
         "missing (warning)"
     ]
-    assert dataset.has("referrals") and dataset.table("referrals").empty
+    assert not dataset.has("referrals") and dataset.table("referrals").empty
 
 
 def test_pdf_renamed_csv(load):

@@ -181,7 +181,8 @@ def test_two_files_for_one_table_are_reported_and_the_exact_name_wins():
     ]
     dataset, report = load_files(files)
     assert lines(report) == [
-        "book.xlsx[assets]: two files hold assets.csv: assets.csv is used and this one ignored; "
+        "book.xlsx[assets]: two files hold the assets table: assets.csv is used and this one "
+        "ignored; "
         "keep one of them"
     ]
     assert dataset.table("assets")["asset_id"].tolist() == ["A1"]
@@ -303,3 +304,69 @@ def test_json_that_is_not_geojson_says_what_it_is(load):
         "services.json: could not be read as boundaries (JSON but not GeoJSON; an Open Referral "
         "UK service list cannot be imported yet)"
     ]
+
+
+def _workbook(sheets: dict[str, pd.DataFrame], header: bool = True) -> bytes:
+    book = io.BytesIO()
+    with pd.ExcelWriter(book) as writer:
+        for name, frame in sheets.items():
+            frame.to_excel(writer, sheet_name=name, index=False, header=header)
+    return book.getvalue()
+
+
+def test_a_workbook_with_an_areas_or_epraccur_sheet_keeps_the_rest():
+    assets = pd.read_csv(io.StringIO(GOOD_ASSETS))
+    ods = pd.DataFrame([["C87001", "Kelby Moor", *[""] * 7, "S60 1AA", "", "", "A",
+                         *[""] * 12, "4", ""]])  # fmt: skip
+    areas = pd.DataFrame({"area_code": ["E01000001"]})
+    data = _workbook({"assets": assets, "areas": areas})
+    dataset, report = load_files([SourceFile("book.xlsx", data)])
+    assert lines(report) == [
+        "book.xlsx[areas]: a workbook sheet cannot hold boundaries: give them as GeoJSON, a "
+        "GeoPackage or a zipped shapefile"
+    ]
+    assert dataset.table("assets")["asset_id"].tolist() == ["A1"]
+    epraccur = SourceFile("epraccur.xlsx", _workbook({"epraccur": ods}, header=False))
+    dataset, report = load_files([SourceFile("assets.csv", GOOD_ASSETS.encode()), epraccur])
+    assert dataset.table("practices")["practice_code"].tolist() == ["C87001"]
+
+
+def test_a_quoted_description_with_line_breaks_and_commas_is_not_an_unclosed_quote(load):
+    assets = "asset_id,name,category,latitude,longitude,description\n"
+    assets += (
+        'A1,Walk,other,53.4,-1.3,"Weekly walks.\nBring boots, water, a coat, snacks, a friend."\n'
+    )
+    assets += "A2,Run,other,53.4,-1.3,\n"
+    dataset, report = load({"assets.csv": assets})
+    assert lines(report) == []
+    assert dataset.table("assets")["asset_id"].tolist() == ["A1", "A2"]
+    assert dataset.table("assets")["description"].iloc[0].endswith("a friend.")
+
+
+def test_an_unclosed_quote_after_blank_lines_names_its_own_row(load):
+    assets = "\n\n" + GOOD_ASSETS + 'A2,"Choir,other,53.4,-1.3\nA3,Run,other,53.4,-1.3\n'
+    _, report = load({"assets.csv": assets})
+    assert lines(report)[0].startswith("assets.csv:5: a double quote opens a cell here")
+
+
+def test_empty_headers_from_trailing_commas_are_not_repeated_headers(load):
+    assets = GOOD_ASSETS.replace("longitude\n", "longitude,,\n").replace("-1.35\n", "-1.35,,\n")
+    dataset, report = load({"assets.csv": assets})
+    assert lines(report) == []
+    assert dataset.table("assets")["asset_id"].tolist() == ["A1"]
+
+
+def test_an_unexpected_failure_is_a_message_and_a_log_not_a_traceback(monkeypatch, caplog):
+    import socialrx.loader
+
+    def broken(*args):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(socialrx.loader, "_check_across", broken)
+    dataset, report = load_files([SourceFile("assets.csv", GOOD_ASSETS.encode())])
+    assert lines(report) == [
+        "assets.csv: could not be loaded: an unexpected problem (RuntimeError) that the checks "
+        "did not catch. Please report it, with the files if you can"
+    ]
+    assert not dataset.tables
+    assert "RuntimeError: a bug" in caplog.text  # the traceback reaches the server log
