@@ -73,6 +73,7 @@ PAGES = [
 ]
 
 navigation = st.navigation(PAGES)
+ui.return_to_wanted_page(PAGES)
 context = ui.sidebar()
 if context is None:
     st.title("socialrx")

@@ -70,10 +70,11 @@ fmap = asset_map(shown_assets, dataset.areas, values, label, lower_is_darker=sha
 st_folium(fmap, height=620, use_container_width=True, returned_objects=[], key="asset_map")
 st.download_button(
     "Download this map (HTML, opens in any browser)",
-    fmap.get_root().render(),
+    lambda: fmap.get_root().render(),  # rendered when clicked, not on every rerun
     file_name="asset_map.html",
     mime="text/html",
     key="dl_asset_map",
+    on_click="ignore",
 )
 placed = shown_assets["latitude"].notna()
 st.caption(

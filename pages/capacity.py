@@ -3,13 +3,16 @@
 import streamlit as st
 
 from socialrx import ui
-from socialrx.capacity import capacity_strain, cost_of_demand, providers_over_capacity
+from socialrx.capacity import (
+    DISCLOSED,
+    RESTING_ON,
+    capacity_strain,
+    most_strained,
+    summarise,
+)
 from socialrx.disclosure import describe, shown_table
 from socialrx.figures import capacity_chart
-from socialrx.selection import PCN, PRACTICE, selected_assets, selected_connections
-
-COUNTED = ["connections", "turned_away_or_waiting", "demand_per_month", "strain"]
-RESTING_ON = {"demand_per_month": ("connections",), "strain": ("connections",)}
+from socialrx.selection import selected_assets, selected_connections
 
 context = ui.current()
 ui.page_header(
@@ -20,7 +23,7 @@ ui.page_header(
 )
 dataset = context.dataset
 sel = context.selection
-if sel.place_kind in (PCN, PRACTICE):
+if not sel.by_residence:  # a PCN or practice
     st.info(
         "Demand on a provider is everyone sent to it, whichever practice referred them, so a "
         "PCN or practice choice does not narrow this page; choose areas to look at the assets "
@@ -32,37 +35,37 @@ if assets.empty:
     st.info("No assets in the chosen areas.")
 elif ui.needs(context, "connections"):
     strain = capacity_strain(assets, selected_connections(dataset, sel), sel.months, context.level)
-    over, undecided = providers_over_capacity(strain)
-    cost, uncosted = cost_of_demand(strain)
-    stated = int(strain["capacity_per_month"].notna().sum())
+    summary = summarise(strain)
     left, middle, right = st.columns(3)
     left.metric(
         "Assets over capacity",
-        f"{over:,}",
+        f"{summary.over:,}",
         border=True,
         help="Assets sent more people a month than the capacity they state.",
     )
-    middle.metric("Assets stating a capacity", f"{stated:,} of {len(strain):,}", border=True)
+    middle.metric(
+        "Assets stating a capacity", f"{summary.stated:,} of {len(strain):,}", border=True
+    )
     right.metric(
         "Cost of demand in period",
-        f"£{cost:,.0f}",
+        f"£{summary.cost_gbp:,.0f}",
         border=True,
         help="People sent x the asset's cost per person, where given, from the disclosed counts.",
     )
-    if undecided:
+    if summary.undecided:
         st.caption(
-            f"{ui.counted(undecided, 'more asset')} stating a capacity had 1-7 people sent, a "
-            "number disclosure control hides, so cannot be judged over or under capacity."
+            f"{ui.counted(summary.undecided, 'more asset')} stating a capacity had 1-7 people "
+            "sent, a number disclosure control hides, so cannot be judged over or under capacity."
         )
-    if uncosted:
+    if summary.uncosted:
         st.caption(
-            f"The cost leaves out {ui.counted(uncosted, 'asset')} with a cost per person whose "
-            "number of people sent is hidden (1-7)."
+            f"The cost leaves out {ui.counted(summary.uncosted, 'asset')} with a cost per person "
+            "whose number of people sent is hidden (1-7)."
         )
-    figure = capacity_chart(strain)
-    if figure.data[0].y:
+    strained = most_strained(strain)
+    if len(strained):
         ui.chart(
-            figure,
+            capacity_chart(strained),
             "How to read this: for each asset, the people sent per month in the period "
             "(orange) against the capacity per month its provider states (blue). Orange "
             "longer than blue is over capacity. Demand counts everyone sent, including "
@@ -70,16 +73,16 @@ elif ui.needs(context, "connections"):
             "(1-7 people) or nil are not drawn.",
             strain,
             "capacity_strain",
-            disclosed=COUNTED,
+            disclosed=DISCLOSED,
             resting_on=RESTING_ON,
         )
-    elif stated:
+    elif summary.stated:
         st.info("No asset stating a capacity was sent anyone in the period (or 1-7, hidden).")
     else:
         st.info("No asset states a capacity: add capacity_per_month to assets.csv to see strain.")
     st.subheader("All assets")
     st.dataframe(
-        shown_table(strain, COUNTED, RESTING_ON),
+        shown_table(strain, DISCLOSED, RESTING_ON),
         hide_index=True,
         width="stretch",
         column_config={
@@ -95,13 +98,13 @@ elif ui.needs(context, "connections"):
             "turned_away_or_waiting": ui.number_text("Turned away or waiting"),
             "demand_per_month": ui.number_text("Demand a month"),
             "strain": ui.number_text("Strain (demand / capacity)"),
-            "over_capacity": st.column_config.CheckboxColumn("Over capacity"),
+            "over_capacity": ui.number_text("Over capacity"),
             "cost_of_demand_gbp": st.column_config.NumberColumn(
                 "Cost of demand (£)", format="localized"
             ),
         },
     )
-    ui.download(strain, "assets_capacity", disclosed=COUNTED, resting_on=RESTING_ON)
+    ui.download(strain, "assets_capacity", disclosed=DISCLOSED, resting_on=RESTING_ON)
     st.caption(
         f"Counts of people are {describe(context.level)} (`*`); demand and strain use the "
         "disclosed counts. `–` means no capacity (or a capacity of 0) is stated."

@@ -3,12 +3,14 @@
 import streamlit as st
 
 from socialrx import ui
-from socialrx.disclosure import describe, disclose_counts, shown_table
+from socialrx.disclosure import describe, shown_table
 from socialrx.figures import monthly_referrals_chart, pathway_sankey, rate_by_decile_chart
 from socialrx.referrals import (
+    DECILE_DISCLOSED,
+    DECILE_RESTING_ON,
+    PRACTICE_RESTING_ON,
     monthly_referrals,
-    pathway_flows,
-    pathway_nodes,
+    pathways,
     referral_rate_per_1000,
     referrals_by_deprivation,
 )
@@ -25,8 +27,7 @@ dataset, level, sel = context.dataset, context.level, context.selection
 shown_as = describe(level)
 if ui.needs(context, "referrals"):
     referrals = selected_referrals(dataset, sel)
-    monthly = monthly_referrals(referrals, sel.start, sel.end)
-    monthly["referrals"] = disclose_counts(monthly["referrals"], level)
+    monthly = monthly_referrals(referrals, sel.start, sel.end, level)
     if monthly["referrals"].notna().any():
         ui.chart(
             monthly_referrals_chart(monthly, shown_as),
@@ -42,9 +43,9 @@ if ui.needs(context, "referrals"):
 
     st.subheader("Where people were sent")
     if ui.needs(context, "connections"):
-        links = pathway_flows(referrals, dataset.table("connections"), dataset.table("assets"))
-        nodes = pathway_nodes(links, level)
-        links["count"] = disclose_counts(links["count"], level)
+        links, nodes = pathways(
+            referrals, dataset.table("connections"), dataset.table("assets"), level
+        )
         hidden = int(links["count"].isna().sum())
         if links["count"].fillna(0).gt(0).any():
             ui.chart(
@@ -73,9 +74,8 @@ if ui.needs(context, "referrals"):
             referrals, selected_practices(dataset, sel), level, per_registered=sel.by_registration
         )
         counted = ["referrals", "rate_per_1000"] if sel.by_registration else ["referrals"]
-        resting_on = {"rate_per_1000": ("referrals",)}
         st.dataframe(
-            shown_table(by_practice, counted, resting_on),
+            shown_table(by_practice, counted, PRACTICE_RESTING_ON),
             hide_index=True,
             width="stretch",
             column_config={
@@ -95,7 +95,12 @@ if ui.needs(context, "referrals"):
             else "Referrals in the period from people living in the chosen areas, by their "
             "registered practice. No rate: the areas hold only part of each practice's list."
         )
-        ui.download(by_practice, "referrals_by_practice", disclosed=counted, resting_on=resting_on)
+        ui.download(
+            by_practice,
+            "referrals_by_practice",
+            disclosed=counted,
+            resting_on=PRACTICE_RESTING_ON,
+        )
 
     stats = selected_area_stats(dataset, sel)
     if stats["imd_decile"].notna().any():
@@ -123,9 +128,6 @@ if ui.needs(context, "referrals"):
                 f"England. Counts are {shown_as}.",
                 by_decile,
                 "referrals_by_deprivation",
-                disclosed=["referrals", "share_pct", "referrals_with_population", "rate_per_1000"],
-                resting_on={
-                    "share_pct": ("referrals",),
-                    "rate_per_1000": ("referrals_with_population",),
-                },
+                disclosed=DECILE_DISCLOSED,
+                resting_on=DECILE_RESTING_ON,
             )

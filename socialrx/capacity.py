@@ -5,6 +5,8 @@ Demand is every connection sent to the asset, including people turned away or wa
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pandas as pd
 
 from socialrx.disclosure import SMALL, Level, disclose_counts
@@ -58,15 +60,39 @@ def capacity_strain(
     ).reset_index(drop=True)
 
 
-def providers_over_capacity(strain: pd.DataFrame) -> tuple[int, int]:
-    """Assets with more demand than stated capacity in the period, and assets that state a
-    capacity but whose demand is hidden (1-7 people), so cannot be judged."""
-    return int(strain["over_capacity"].sum()), int(strain["over_capacity"].isna().sum())
+# The strain table's columns resting on counts of people, and what each statistic rests on:
+# a blank there is hidden only where its count is (see `disclosure.shown_table`).
+DISCLOSED = ["connections", "turned_away_or_waiting", "demand_per_month", "strain", "over_capacity"]
+RESTING_ON = dict.fromkeys(["demand_per_month", "strain", "over_capacity"], ("connections",))
 
 
-def cost_of_demand(strain: pd.DataFrame) -> tuple[float, int]:
-    """The cost of all demand in the period (from disclosed counts), and how many assets with
-    a unit cost are left out of it because their demand is hidden."""
-    costed = strain["cost_per_person_gbp"].notna()
-    hidden = costed & strain["connections"].isna()
-    return float(strain["cost_of_demand_gbp"].sum()), int(hidden.sum())
+@dataclass(frozen=True)
+class CapacitySummary:
+    """The capacity page's headline: assets over capacity and those that cannot be judged
+    (a capacity stated, demand hidden), assets stating a capacity, and the cost of demand
+    with the assets it leaves out (a unit cost, demand hidden)."""
+
+    over: int
+    undecided: int
+    stated: int
+    cost_gbp: float
+    uncosted: int
+
+
+def summarise(strain: pd.DataFrame) -> CapacitySummary:
+    """The headline figures of a strain table (`capacity_strain`)."""
+    hidden = strain["connections"].isna()
+    return CapacitySummary(
+        over=int(strain["over_capacity"].sum()),
+        undecided=int(strain["over_capacity"].isna().sum()),
+        stated=int(strain["capacity_per_month"].notna().sum()),
+        cost_gbp=float(strain["cost_of_demand_gbp"].sum()),
+        uncosted=int((strain["cost_per_person_gbp"].notna() & hidden).sum()),
+    )
+
+
+def most_strained(strain: pd.DataFrame, top: int = 20) -> pd.DataFrame:
+    """The assets worth drawing: a capacity stated and someone sent (demand not hidden),
+    most over capacity first."""
+    drawn = strain["capacity_per_month"].notna() & (strain["demand_per_month"] > 0).fillna(False)
+    return strain[drawn].head(top)

@@ -165,15 +165,27 @@ def outcome_values_in_range(outcomes: pd.DataFrame, report: Report) -> pd.Series
     return ok
 
 
+def reported_rows(report: Report, file: str, columns: tuple[str, ...]) -> set[int]:
+    """Rows of `file` with a problem already reported in one of `columns`: not reported again."""
+    return {p.row for p in report.problems if p.file == file and p.column in columns}
+
+
+def _grid_metres(easting: pd.Series, northing: pd.Series) -> pd.Series:
+    """True where a pair looks like British National Grid metres rather than degrees."""
+    metres = (easting > 180) | (northing > 180)
+    return metres & easting.between(0, 700_000) & northing.between(0, 1_300_000)
+
+
 def place_points(
     frame: pd.DataFrame, file: str, postcodes: pd.DataFrame | None, report: Report
 ) -> pd.DataFrame:
     """Coordinates checked against the UK box (swaps named), gaps filled from postcodes."""
     lat, lon = frame["latitude"], frame["longitude"]
     given = lat.notna() & lon.notna()
-    half = lat.notna() ^ lon.notna()
+    unreadable = frame[ROW].isin(reported_rows(report, file, ("latitude", "longitude")))
+    half = (lat.notna() ^ lon.notna()) & ~unreadable  # the other one was already reported
     swapped = given & ~geography.in_uk(lat, lon) & geography.in_uk(lon, lat)
-    grid = given & lat.between(0, 700_000) & lon.between(0, 1_300_000) & (lat > 180)
+    grid = given & (_grid_metres(lat, lon) | _grid_metres(lon, lat))
     outside = given & ~geography.in_uk(lat, lon) & ~swapped & ~grid
     box = "latitude 49.8 to 60.9, longitude -8.7 to 1.8"
     for mask, message in (
@@ -213,22 +225,20 @@ def place_points(
     return frame
 
 
-def tidy_assets(assets: pd.DataFrame, extract: pd.Timestamp | None, report: Report) -> pd.DataFrame:
+def tidy_assets(
+    assets: pd.DataFrame, extract: pd.Timestamp | None, report: Report, file: str
+) -> pd.DataFrame:
     """Only http(s) links kept; in-person assets need a place; old records flagged stale."""
     url = assets["url"]
     bad_url = url.notna() & ~url.str.match(r"(?i)^https?://").fillna(False).astype(bool)
     if bad_url.any():
-        report.add_rows("assets.csv", "url", assets.loc[bad_url, ROW], url[bad_url],
+        report.add_rows(file, "url", assets.loc[bad_url, ROW], url[bad_url],
                         "only http:// or https:// links are kept; link dropped",
                         WARNING)  # fmt: skip
     # A postcode the lookup cannot place is a warning (from place_points), not a missing place.
     # Rows whose coordinates were already reported (unreadable, swapped, ...) are not
     # reported again as having none.
-    reported = {
-        p.row
-        for p in report.problems
-        if p.file == "assets.csv" and p.column in ("latitude", "longitude", "latitude, longitude")
-    }
+    reported = reported_rows(report, file, ("latitude", "longitude", "latitude, longitude"))
     needs_place = (
         assets["delivery"].isin(vocab.DELIVERY_NEEDS_LOCATION)
         & assets["latitude"].isna()
@@ -236,7 +246,7 @@ def tidy_assets(assets: pd.DataFrame, extract: pd.Timestamp | None, report: Repo
         & ~assets[ROW].isin(reported)
     )
     if needs_place.any():
-        report.add_rows("assets.csv", "latitude, longitude", assets.loc[needs_place, ROW],
+        report.add_rows(file, "latitude, longitude", assets.loc[needs_place, ROW],
                         [None] * int(needs_place.sum()), "in-person and hybrid assets need "
                         "coordinates or a postcode that can be placed; not on the map")  # fmt: skip
     cutoff = extract - STALE_AFTER if extract is not None else None

@@ -130,9 +130,13 @@ def shown_table(
     resting_on = resting_on or {}
     out = frame.copy()
     for column in disclosed:
+        hidden = _hidden(frame, column, resting_on)
+        if pd.api.types.is_bool_dtype(out[column]):  # a judgement (over capacity?) as words
+            text = out[column].map({True: "yes", False: "no"}, na_action="ignore")
+            out[column] = text.astype(object).where(~hidden, SUPPRESSED).fillna(NOT_APPLICABLE)
+            continue
         values = out[column].astype("Float64")
         decimals = 0 if _whole(values) else 2
-        hidden = _hidden(frame, column, resting_on)
         out[column] = [
             SUPPRESSED if h else NOT_APPLICABLE if pd.isna(v) else shown(v, decimals)
             for v, h in zip(values, hidden, strict=True)
@@ -149,8 +153,12 @@ def export_table(
     resting_on = resting_on or {}
     out = frame.copy()
     for column in disclosed:
-        values = out[column].astype("Float64")
-        numbers = (values.astype("Int64") if _whole(values) else values.round(2)).astype(object)
+        values = out[column]
+        if pd.api.types.is_bool_dtype(values):
+            numbers = values.astype(object)
+        else:
+            values = values.astype("Float64")
+            numbers = (values.astype("Int64") if _whole(values) else values.round(2)).astype(object)
         hidden = _hidden(frame, column, resting_on)
         out[column] = numbers.where(values.notna(), None).where(~hidden, SUPPRESSED)
     return out

@@ -294,10 +294,9 @@ def pathway_sankey(links: pd.DataFrame, nodes: pd.DataFrame) -> go.Figure:
     return fig
 
 
-def capacity_chart(strain: pd.DataFrame, top: int = 20) -> go.Figure:
-    """The most strained assets: demand per month against stated capacity."""
-    judged = strain["capacity_per_month"].notna() & (strain["demand_per_month"] > 0).fillna(False)
-    shown = strain[judged].head(top).iloc[::-1]  # strain is sorted most over capacity first
+def capacity_chart(strained: pd.DataFrame) -> go.Figure:
+    """Demand per month against stated capacity for the assets given (`most_strained`)."""
+    shown = strained.iloc[::-1]  # the first drawn at the top
     # plotly reads a little HTML in labels: escape names, and keep same-named assets apart
     labels = [
         f"{html_text(n)} ({html_text(a)})"

@@ -197,7 +197,7 @@ def _load_files(
     if extract is not None:
         checks.dates_after_extract(tables, extract, report)
 
-    _check_across(tables, areas, extract, report)
+    _check_across(tables, areas, extract, report, origin)
     _name_origins(report, origin)
     step(0.95, "Finishing")
     for frame in tables.values():
@@ -241,12 +241,13 @@ def _text(row, key: str) -> str:
     return "" if value is None or pd.isna(value) else str(value)
 
 
-def _check_across(tables: dict, areas, extract, report: Report) -> None:
+def _check_across(tables: dict, areas, extract, report: Report, origin: dict) -> None:
     """Checks that need more than one table; tables are replaced by their usable rows."""
     postcodes = tables.get("postcodes")
     if "assets" in tables:
-        assets = checks.place_points(tables["assets"], "assets.csv", postcodes, report)
-        assets = checks.tidy_assets(assets, extract, report)
+        file = origin["assets"]  # type_table reported under this name: checks follow it
+        assets = checks.place_points(tables["assets"], file, postcodes, report)
+        assets = checks.tidy_assets(assets, extract, report, file)
         if "organisations" in tables:
             checks.known_references(assets, "assets.csv", "organisation_id",
                                     tables["organisations"]["organisation_id"], "organisations.csv",
@@ -257,7 +258,7 @@ def _check_across(tables: dict, areas, extract, report: Report) -> None:
         tables["assets"] = assets
     if "practices" in tables:
         tables["practices"] = checks.place_points(
-            tables["practices"], "practices.csv", postcodes, report
+            tables["practices"], origin["practices"], postcodes, report
         )
     if "funding" in tables:
         funding = tables["funding"]

@@ -32,8 +32,8 @@ def on_analysis_scale(outcomes: pd.DataFrame) -> pd.DataFrame:
 def paired_scores(outcomes: pd.DataFrame) -> pd.DataFrame:
     """One row per referral and measure: the baseline (earliest) and the latest follow-up.
 
-    Undated assessments lose to dated ones; on the same date the later row in the file wins
-    (a stable sort), so the pairing does not change from run to run."""
+    Undated assessments lose to dated ones; on the same date the first baseline and the last
+    follow-up in the file win (a stable sort), so the pairing does not change between runs."""
     scored = on_analysis_scale(outcomes)
     key = ["referral_id", "measure"]
     baselines = scored[scored["timepoint"] == "baseline"].sort_values(

@@ -62,13 +62,13 @@ def _period_figures(dataset: Dataset, selection: Selection, level: Level) -> dic
     measured = dataset.table("outcomes")
     measured = measured[measured["referral_id"].isin(refs["referral_id"])]
     change = outcomes.headline_measure(outcomes.paired_change(measured, level))
-    over, undecided = capacity.providers_over_capacity(strain)
+    summary = capacity.summarise(strain)
     return {
         "referred": len(refs),
         "referrals": disclose_count(len(refs), level),
         "connected_pct": _number(disclosed_rate([connected], [len(refs)], level, 100).iloc[0]),
-        "over_capacity": over,
-        "capacity_hidden": undecided,
+        "over_capacity": summary.over,
+        "capacity_hidden": summary.undecided,
         "measured": len(measured),
         "change": None if change is None else _number(change["mean_change"]),
         "change_label": None if change is None else change["label"],

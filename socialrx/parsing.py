@@ -104,7 +104,8 @@ def parse_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
 def _either_way(text: str) -> bool:
     """True for d/m/yyyy where both parts could be the month and they differ."""
     match = _SLASH_DATE.match(text)
-    return bool(match) and match[1] != match[2] and max(int(match[1]), int(match[2])) <= 12
+    day, month = (int(match[1]), int(match[2])) if match else (0, 0)
+    return bool(match) and day != month and max(day, month) <= 12
 
 
 def parse_bools(values: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -113,7 +114,7 @@ def parse_bools(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     return parsed, parsed.isna() & ~blank(values)
 
 
-_NUMBER = re.compile(r"^[+-]?£?(\d{1,3}(,\d{3})+|\d+)?(\.\d+)?([eE][+-]?\d+)?$")
+_NUMBER = re.compile(r"^[+-]?(£\s*)?(\d{1,3}(,\d{3})+|\d+)?(\.\d+)?([eE][+-]?\d+)?$")
 
 
 def parse_numbers(values: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -124,7 +125,7 @@ def parse_numbers(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     codes, uniques = pd.factorize(values)
     text = pd.Series(uniques, dtype="string").str.strip()
     grouped = text.str.match(_NUMBER.pattern).fillna(False).astype(bool)
-    cleaned = text.str.replace(r"[,£]", "", regex=True).where(grouped)
+    cleaned = text.str.replace(r"[,£\s]", "", regex=True).where(grouped)
     numbers = pd.to_numeric(cleaned, errors="coerce").astype("float64").to_numpy()
     numbers = np.append(np.where(np.isfinite(numbers), numbers, np.nan), np.nan)  # -1: missing
     parsed = pd.Series(numbers[codes], index=values.index)

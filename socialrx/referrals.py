@@ -11,6 +11,13 @@ from socialrx import vocab
 from socialrx.disclosure import Level, disclose_counts, disclosed_rate
 
 NOT_CONNECTED = "not sent to an asset"
+# What each rate rests on: a blank rate is hidden only where these counts are.
+PRACTICE_RESTING_ON = {"rate_per_1000": ("referrals",)}
+DECILE_DISCLOSED = ["referrals", "share_pct", "referrals_with_population", "rate_per_1000"]
+DECILE_RESTING_ON = {
+    "share_pct": ("referrals",),
+    "rate_per_1000": ("referrals_with_population",),
+}
 
 
 def connected_referrals(referrals: pd.DataFrame, connections: pd.DataFrame) -> pd.Series:
@@ -23,17 +30,18 @@ def connected_referrals(referrals: pd.DataFrame, connections: pd.DataFrame) -> p
 
 
 def monthly_referrals(
-    referrals: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp
+    referrals: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp, level: Level
 ) -> pd.DataFrame:
     """Referrals per calendar month of the period [start, end] (month as its first day), months
-    with none included; `partial` marks a first or last month the period only partly covers."""
+    with none included, disclosed at `level`; `partial` marks a first or last month the period
+    only partly covers."""
     months = pd.period_range(start, end, freq="M")
     counts = referrals["referral_date"].dt.to_period("M").value_counts()
     first_day, last_day = months.start_time, months.end_time.normalize()
     return pd.DataFrame(
         {
             "month": first_day,
-            "referrals": counts.reindex(months, fill_value=0).to_numpy(),
+            "referrals": disclose_counts(counts.reindex(months, fill_value=0), level).to_numpy(),
             "partial": (first_day < start.normalize()) | (last_day > end.normalize()),
         }
     )
@@ -120,6 +128,15 @@ def referrals_by_deprivation(
     for column in ("referrals", "referrals_with_population"):
         table[column] = disclose_counts(table[column], level)
     return table
+
+
+def pathways(
+    referrals: pd.DataFrame, connections: pd.DataFrame, assets: pd.DataFrame, level: Level
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The Sankey's links and nodes, each count disclosed on its own at `level`."""
+    links = pathway_flows(referrals, connections, assets)
+    nodes = pathway_nodes(links, level)
+    return links.assign(count=disclose_counts(links["count"], level)), nodes
 
 
 def pathway_flows(

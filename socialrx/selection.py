@@ -49,6 +49,35 @@ class Selection:
         )
 
 
+def place_options(dataset: Dataset) -> dict[str, dict[str, str]]:
+    """What the place filter offers: for each kind of place (the whole dataset, PCN, practice,
+    area) its codes and how each is named. Practices and areas seen only in referrals are
+    offered too, so no referral is out of reach."""
+    practices, referrals = dataset.table("practices"), dataset.table("referrals")
+    options: dict[str, dict[str, str]] = {WHOLE: {}}
+    pcns = practices.dropna(subset=["pcn_code"]).drop_duplicates("pcn_code")
+    if len(pcns):
+        options[PCN] = dict(
+            zip(pcns["pcn_code"], pcns["pcn_name"].fillna(pcns["pcn_code"]), strict=True)
+        )
+    codes = set(practices["practice_code"]) | set(referrals["practice_code"].dropna().unique())
+    if codes:
+        names = practices.set_index("practice_code")["name"].fillna("").to_dict()
+        options[PRACTICE] = {c: f"{names.get(c) or c} ({c})" for c in sorted(codes)}
+    areas = set(referrals["area_code"].dropna().unique()) | set(
+        dataset.table("area_stats")["area_code"]
+    )
+    area_names = {}
+    if dataset.areas is not None:
+        area_names = dict(
+            zip(dataset.areas["area_code"], dataset.areas["area_name"].fillna(""), strict=True)
+        )
+        areas |= set(area_names)
+    if areas:
+        options[AREA] = {a: f"{area_names.get(a) or a} ({a})" for a in sorted(areas)}
+    return options
+
+
 def practices_of(dataset: Dataset, selection: Selection) -> list[str] | None:
     """The practice codes a PCN or practice choice stands for (None: no practice filter)."""
     if selection.place_kind == PRACTICE:

@@ -10,7 +10,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+from urllib.parse import urlsplit
 
 import pandas as pd
 import streamlit as st
@@ -98,31 +99,14 @@ def _load() -> tuple[Dataset, Report] | None:
     return _cached_upload(content_hash(list(files)), files)
 
 
+@st.cache_data(show_spinner=False, max_entries=8, ttl=timedelta(hours=1))
+def _place_options(_dataset: Dataset, content_hash: str) -> dict[str, dict[str, str]]:
+    """The sidebar's places, worked out once per dataset, not on every rerun."""
+    return selection.place_options(_dataset)
+
+
 def _place(dataset: Dataset) -> tuple[str, tuple[str, ...], str]:
-    practices = dataset.table("practices")
-    referrals = dataset.table("referrals")
-    options = {selection.WHOLE: {}}
-    pcns = practices.dropna(subset=["pcn_code"]).drop_duplicates("pcn_code")
-    if len(pcns):
-        options[selection.PCN] = dict(
-            zip(pcns["pcn_code"], pcns["pcn_name"].fillna(pcns["pcn_code"]), strict=True)
-        )
-    codes = sorted(set(practices["practice_code"]) | set(referrals["practice_code"].dropna()))
-    if codes:
-        names = practices.set_index("practice_code")["name"].fillna("").to_dict()
-        options[selection.PRACTICE] = {c: f"{names.get(c) or c} ({c})" for c in codes}
-    areas = sorted(
-        set(referrals["area_code"].dropna()) | set(dataset.table("area_stats")["area_code"])
-    )
-    if dataset.areas is not None:
-        area_names = dict(
-            zip(dataset.areas["area_code"], dataset.areas["area_name"].fillna(""), strict=True)
-        )
-        areas = sorted(set(areas) | set(area_names))
-    else:
-        area_names = {}
-    if areas:
-        options[selection.AREA] = {a: f"{area_names.get(a) or a} ({a})" for a in areas}
+    options = _place_options(dataset, dataset.content_hash)
     kind = st.sidebar.selectbox(
         "Place",
         list(options),
@@ -204,14 +188,33 @@ def headline_figures(_dataset: Dataset, content_hash: str, chosen: Selection, le
     return overview.headline_figures(_dataset, chosen, level)
 
 
+CONTEXT_KEY, WANTED_KEY = "_socialrx_context", "_socialrx_wanted_page"
+MAIN_SCRIPT = "app.py"
+
+
 def remember(context: Context) -> None:
     """Keep this run's context for the page that navigation runs next."""
-    st.session_state["_socialrx_context"] = context
+    st.session_state[CONTEXT_KEY] = context
 
 
 def current() -> Context:
-    """The context the sidebar built on this run."""
-    return st.session_state["_socialrx_context"]
+    """The context the sidebar built on this run.
+
+    Until app.py has declared the navigation once, a fresh server runs a page file on its own
+    when a visitor opens that page's address (Streamlit's legacy `pages/` mode), so there is no
+    sidebar and no context: send the visitor through app.py, which brings them back."""
+    if CONTEXT_KEY not in st.session_state:
+        st.session_state[WANTED_KEY] = PurePosixPath(urlsplit(st.context.url).path).name
+        st.switch_page(MAIN_SCRIPT)
+    return st.session_state[CONTEXT_KEY]
+
+
+def return_to_wanted_page(pages: list) -> None:
+    """Open the page a visitor asked for before app.py had run (see `current`)."""
+    wanted = st.session_state.pop(WANTED_KEY, None)
+    page = next((p for p in pages if wanted and p.url_path == wanted), None)
+    if page is not None:
+        st.switch_page(page)
 
 
 def page_header(title: str, context: Context, intro: str) -> None:
@@ -274,8 +277,12 @@ def download(
 ) -> None:
     """A CSV download of what is shown, formula-safe; `disclosed` columns hold numbers with
     `*` where hidden (see `disclosure.export_table`)."""
-    data = csv_bytes(disclosure.export_table(frame, list(disclosed), resting_on))
-    st.download_button(label, data, file_name=f"{name}.csv", mime="text/csv", key=f"dl_{name}")
+
+    def data() -> bytes:  # built when the button is clicked, not on every rerun
+        return csv_bytes(disclosure.export_table(frame, list(disclosed), resting_on))
+
+    st.download_button(label, data, file_name=f"{name}.csv", mime="text/csv", key=f"dl_{name}",
+                       on_click="ignore")  # fmt: skip
 
 
 def chart(

@@ -1,7 +1,7 @@
 import pandas as pd
 import pytest
 
-from socialrx.capacity import capacity_strain, cost_of_demand, providers_over_capacity
+from socialrx.capacity import capacity_strain, most_strained, summarise
 from socialrx.disclosure import Level
 
 
@@ -33,10 +33,10 @@ def test_strain_is_demand_per_month_over_capacity():
     assert out.loc["A", "cost_of_demand_gbp"] == pytest.approx(1500.0)
     assert out.loc["B", "strain"] == pytest.approx(0.2)  # 4 a month against 20
     assert pd.isna(out.loc["C", "strain"])  # no capacity stated
-    assert providers_over_capacity(out) == (0, 0)
+    assert (summarise(out).over, summarise(out).undecided) == (0, 0)
     over = capacity_strain(assets, connections, months=2, level=Level.OFF).set_index("asset_id")
     assert over.loc["A", "strain"] == pytest.approx(1.5) and over.loc["A", "over_capacity"]
-    assert providers_over_capacity(over) == (1, 0)
+    assert (summarise(over).over, summarise(over).undecided) == (1, 0)
 
 
 def test_strain_derives_from_disclosed_counts():
@@ -48,7 +48,10 @@ def test_strain_derives_from_disclosed_counts():
     assert pd.isna(out.loc["C", "demand_per_month"])
     assert pd.isna(out.loc["A", "turned_away_or_waiting"])  # 5 people: hidden
     # the cost leaves out C, whose 3 people are hidden: A 15 x £100 rounds to 15 x £100
-    assert cost_of_demand(out.reset_index()) == (pytest.approx(1500.0), 1)
+    summary = summarise(out.reset_index())
+    assert (summary.cost_gbp, summary.uncosted, summary.stated) == (pytest.approx(1500.0), 1, 2)
+    # only assets with a capacity and someone sent (not hidden) are drawn, most strained first
+    assert most_strained(out.reset_index())["asset_id"].tolist() == ["A", "B"]
 
 
 def test_a_capacity_of_zero_with_anyone_sent_is_over_and_hidden_demand_is_undecided():
@@ -66,14 +69,14 @@ def test_a_capacity_of_zero_with_anyone_sent_is_over_and_hidden_demand_is_undeci
     exact = capacity_strain(assets, connections, months=1, level=Level.OFF).set_index("asset_id")
     assert bool(exact.loc["Z", "over_capacity"]) and pd.isna(exact.loc["Z", "strain"])
     assert exact.loc["S", "strain"] == pytest.approx(3.5)
-    assert providers_over_capacity(exact.reset_index()) == (2, 0)
+    assert (summarise(exact.reset_index()).over, summarise(exact).undecided) == (2, 0)
     # rounded, both counts are 1-7: Z (capacity 0) is over whatever the count, but S (room
     # for 2) could be either, so it is undecided rather than "not over"
     hidden = capacity_strain(assets, connections, months=1, level=Level.ROUND)
     hidden = hidden.set_index("asset_id")
     assert bool(hidden.loc["Z", "over_capacity"]) and pd.isna(hidden.loc["S", "over_capacity"])
-    assert providers_over_capacity(hidden) == (1, 1)
+    assert (summarise(hidden).over, summarise(hidden).undecided) == (1, 1)
     # over 4 months S has room for 8: any 1-7 people fit, so it is judged not over
     longer = capacity_strain(assets, connections, months=4, level=Level.ROUND)
     assert longer.set_index("asset_id").loc["S", "over_capacity"] == False  # noqa: E712
-    assert providers_over_capacity(longer) == (1, 0)
+    assert (summarise(longer).over, summarise(longer).undecided) == (1, 0)

@@ -40,3 +40,17 @@ def test_a_blank_statistic_is_hidden_only_where_its_count_is():
     exported = export_table(frame, ["paired", "mean_change"], resting_on)
     assert exported["mean_change"].tolist() == ["*", None, 1.5]
     assert csv_bytes(exported).decode("utf-8-sig").splitlines()[1:] == ["*,*", "0,", "10,1.5"]
+
+
+def test_a_judgement_shows_as_words_and_is_hidden_with_its_count():
+    frame = pd.DataFrame(
+        {
+            "connections": pd.array([None, 20, 0], dtype="Float64"),
+            "over_capacity": pd.array([None, True, False], dtype="boolean"),
+        }
+    )
+    resting_on = {"over_capacity": ("connections",)}
+    shown = shown_table(frame, ["connections", "over_capacity"], resting_on)
+    assert shown["over_capacity"].tolist() == ["*", "yes", "no"]
+    exported = export_table(frame, ["connections", "over_capacity"], resting_on)
+    assert exported["over_capacity"].tolist() == ["*", True, False]

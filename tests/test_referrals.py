@@ -46,14 +46,19 @@ def test_connected_means_started_somewhere(referrals, connections):
 
 
 def test_monthly_referrals_span_the_period_and_mark_partial_months(referrals):
-    out = monthly_referrals(referrals, pd.Timestamp("2023-12-15"), pd.Timestamp("2024-04-30"))
+    out = monthly_referrals(
+        referrals, pd.Timestamp("2023-12-15"), pd.Timestamp("2024-04-30"), Level.OFF
+    )
     assert out["month"].dt.strftime("%Y-%m").tolist() == [
         "2023-12", "2024-01", "2024-02", "2024-03", "2024-04"
     ]  # fmt: skip
     assert out["referrals"].tolist() == [0, 2, 0, 2, 0]
     assert out["partial"].tolist() == [True, False, False, False, False]
+    rounded = monthly_referrals(referrals, pd.Timestamp("2024-01-01"), pd.Timestamp("2024-03-31"),
+                                Level.ROUND)  # fmt: skip
+    assert rounded["referrals"].isna().tolist() == [True, False, True]  # 2 hidden, 0 shown
     empty = monthly_referrals(referrals.iloc[:0], pd.Timestamp("2024-01-01"),
-                              pd.Timestamp("2024-02-10"))  # fmt: skip
+                              pd.Timestamp("2024-02-10"), Level.ROUND)  # fmt: skip
     assert empty["referrals"].tolist() == [0, 0] and empty["partial"].tolist() == [False, True]
 
 

@@ -8,6 +8,7 @@ from socialrx.selection import (
     Selection,
     data_period,
     default_selection,
+    place_options,
     selected_area_stats,
     selected_assets,
     selected_connections,
@@ -114,3 +115,16 @@ def test_practices_and_denominators_follow_the_place():
     # residents are the denominator for everyone or an area choice, list sizes unless by area
     assert [s.by_residence for s in (whole, pcn, practice, area)] == [True, False, False, True]
     assert [s.by_registration for s in (whole, pcn, practice, area)] == [True, True, True, False]
+
+
+def test_place_options_offer_every_practice_and_area_referrals_name():
+    data = _dataset()
+    data.tables["practices"] = data.tables["practices"].assign(
+        name=["Ash", None, "Cedar"], pcn_name=["North", "North", None]
+    )
+    data.tables["referrals"].loc[3, "practice_code"] = "P9"  # in referrals only
+    options = place_options(data)
+    assert options[PCN] == {"N": "North", "S": "S"}  # a PCN without a name shows its code
+    assert options[PRACTICE] == {"P1": "Ash (P1)", "P2": "P2 (P2)", "P3": "Cedar (P3)",
+                                 "P9": "P9 (P9)"}  # fmt: skip
+    assert options[AREA] == {"A1": "A1 (A1)", "A2": "A2 (A2)"}
