@@ -334,15 +334,17 @@ def test_a_table_download_carries_disclosed_figures(
         page.close()
 
 
-def test_a_page_address_opened_first_on_a_fresh_server_shows_that_page(sync_api, tmp_path):
+def test_a_page_address_opened_first_on_a_fresh_server_shows_that_page(
+    sync_api, browser_context, tmp_path
+):
     """Until app.py has run once, Streamlit runs a page file on its own for a visitor who
     opens that page's address (its legacy pages/ mode): the page must send them through
     app.py and back, not show a traceback."""
     expect = sync_api.expect
-    with running_app(tmp_path) as url, sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    with running_app(tmp_path) as url:
+        context = browser_context.browser.new_context(viewport=VIEWPORT)
         try:
-            page = browser.new_page(viewport=VIEWPORT)
+            page = context.new_page()
             page.route(lambda address: not address.startswith(url), lambda route: route.abort())
             page.goto(f"{url}/outcomes")
             wait_for_app_run(page, expect, FIRST_RUN_MS)
@@ -353,4 +355,4 @@ def test_a_page_address_opened_first_on_a_fresh_server_shows_that_page(sync_api,
             nav = page.get_by_test_id("stSidebarNav")
             expect(nav.get_by_role("link", name="Referral flows")).to_be_visible()
         finally:
-            browser.close()
+            context.close()
