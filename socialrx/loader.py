@@ -117,8 +117,8 @@ def _raw_tables(files: list[SourceFile], report: Report) -> tuple[dict, dict, ob
         frame = source if sheet else read_csv(source, report, empty=empty)
         if frame is None:
             continue
-        if table == "practices" and adapters.looks_like_epraccur(headless(frame)):
-            frame, skipped = adapters.practices_from_epraccur(headless(frame))
+        if table == "practices" and adapters.looks_like_epraccur(rows := headless(frame)):
+            frame, skipped = adapters.practices_from_epraccur(rows)
             if skipped:
                 report.add(label, f"{skipped:,} closed or non-GP rows of the ODS file skipped",
                            WARNING)  # fmt: skip
