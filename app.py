@@ -25,8 +25,8 @@ def overview() -> None:
     row = st.container(horizontal=True, gap="small")
     for figure in figures:
         change = figure.change
-        if figure.missing:
-            delta = None
+        if figure.missing:  # say why under a dash: a long reason would be cut to "no cap…"
+            delta = figure.missing
         elif not figure.compared:
             delta = "no earlier figure"
         elif change is None:
@@ -35,7 +35,7 @@ def overview() -> None:
             delta = f"{change:+,.{figure.decimals}f}{figure.change_unit or figure.unit}"
         row.metric(
             figure.name,
-            figure.missing or shown(figure.value, figure.decimals, figure.unit),
+            "–" if figure.missing else shown(figure.value, figure.decimals, figure.unit),
             delta=delta,
             delta_color="off"
             if not change
@@ -49,8 +49,8 @@ def overview() -> None:
     previous = context.selection.previous()
     st.caption(
         f"Arrows compare with {previous.start:%d %b %Y} to {previous.end:%d %b %Y}. "
-        "A star (*) means a figure rests on 1 to 7 people and is hidden; counts of people are "
-        f"{disclosure.describe(context.level)}. Hover over a figure's (?) for what it counts."
+        f"Counts of people are {disclosure.describe(context.level)}; a figure resting on 1 to 7 "
+        "people shows as *. Hover over a figure's (?) for what it counts."
     )
     ui.download(headline_table(figures), "overview_headlines", "Download these figures (CSV)")
 

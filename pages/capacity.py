@@ -106,6 +106,6 @@ elif ui.needs(context, "connections"):
     )
     ui.download(strain, "assets_capacity", disclosed=DISCLOSED, resting_on=RESTING_ON)
     st.caption(
-        f"Counts of people are {describe(context.level)} (`*`); demand and strain use the "
+        f"Counts of people are {describe(context.level)}; demand and strain use the "
         "disclosed counts. `–` means no capacity (or a capacity of 0) is stated."
     )

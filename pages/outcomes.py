@@ -65,5 +65,5 @@ if ui.needs(context, "outcomes", "referrals"):
             "time is not proof the service caused it. SWEMWBS raw scores are converted to the "
             "metric scale; with several follow-ups the latest is used. A star (*) hides a figure "
             f"resting on 1 to 7 people; `–` means there is nothing to compute (nobody measured "
-            f"twice, or one person for an interval). Counts are {describe(context.level)}."
+            f"twice, or one person for an interval). Counts of people are {describe(context.level)}."
         )

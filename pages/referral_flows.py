@@ -30,10 +30,10 @@ if ui.needs(context, "referrals"):
     monthly = monthly_referrals(referrals, sel.start, sel.end, level)
     if monthly["referrals"].notna().any():
         ui.chart(
-            monthly_referrals_chart(monthly, shown_as),
-            f"How to read this: each point is the number of referrals received that month "
-            f"({shown_as}); a gap is a hidden month. A hollow point is a month the chosen "
-            "period only partly covers, so it counts only some of that month's referrals.",
+            monthly_referrals_chart(monthly, describe(level, short=True)),
+            "How to read this: each point is the number of referrals received that month, "
+            f"{shown_as}; a gap is a month of 1-7. A hollow point is a month the chosen period "
+            "only partly covers, so it counts only some of that month's referrals.",
             monthly,
             "referrals_per_month",
             disclosed=["referrals"],
@@ -52,7 +52,7 @@ if ui.needs(context, "referrals"):
                 pathway_sankey(links, nodes),
                 "How to read this: left, who referred; middle, the kind of asset each person "
                 "was sent to (a person sent to two assets counts twice); right, what happened "
-                f"there. Band widths are counts ({shown_as}). Hover over a box for its own "
+                f"there. Band widths are counts, {shown_as}. Hover over a box for its own "
                 "total, disclosed separately."
                 + (
                     f" {ui.counted(hidden, 'flow')} of 1-7 people "
@@ -125,7 +125,7 @@ if ui.needs(context, "referrals"):
             ui.chart(
                 rate_by_decile_chart(by_decile, measure),
                 f"How to read this: {reading} Decile 1 is the most deprived 10% of areas in "
-                f"England. Counts are {shown_as}.",
+                f"England. Counts of people are {shown_as}.",
                 by_decile,
                 "referrals_by_deprivation",
                 disclosed=DECILE_DISCLOSED,

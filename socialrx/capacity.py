@@ -19,7 +19,8 @@ def capacity_strain(
 ) -> pd.DataFrame:
     """Per asset: connections sent in the period, demand per month, capacity, strain, cost.
 
-    strain = demand per month / capacity per month (blank where no capacity, or a capacity of
+    strain = demand per month / capacity per month, a period under a month counting as one
+    (blank where no capacity, or a capacity of
     0, is stated); over_capacity is demand above capacity, so a stated 0 with anyone sent is
     over, and is unknown (NA) where the demand is hidden and 1-7 people could fall either side
     of the capacity. cost_of_demand_gbp = connections x
@@ -41,7 +42,10 @@ def capacity_strain(
     table["turned_away_or_waiting"] = disclose_counts(
         table["asset_id"].map(turned).fillna(0), level
     )
-    table["demand_per_month"] = table["connections"] / months if months > 0 else pd.NA
+    # Capacity is people a month: a shorter period is held to one month's capacity, not
+    # scaled up (five people sent in a week do not fill a capacity of nine a month).
+    months = max(months, 1.0)
+    table["demand_per_month"] = table["connections"] / months
     table["demand_per_month"] = table["demand_per_month"].astype("Float64")
     capacity = table["capacity_per_month"].astype("Float64")
     table["strain"] = (table["demand_per_month"] / capacity.where(capacity > 0)).astype("Float64")

@@ -92,12 +92,15 @@ def disclose_statistic(values, people, level: Level) -> pd.Series:
     return values.mask(((people >= 1) & (people <= SMALL)).to_numpy())
 
 
-def describe(level: Level) -> str:
-    """How counts of people are shown at `level`, for captions and axis titles."""
+def describe(level: Level, short: bool = False) -> str:
+    """How counts of people are shown at `level`: a phrase for captions ("Counts of people
+    are ..."), or a word or two for an axis title."""
+    if short:
+        return {Level.ROUND: "rounded", Level.SUPPRESS: "1-7 hidden", Level.OFF: "exact"}[level]
     return {
-        Level.ROUND: "rounded to 5, 1-7 hidden",
-        Level.SUPPRESS: "1-7 hidden",
-        Level.OFF: "exact",
+        Level.ROUND: "rounded to 5, with 1-7 hidden as *",
+        Level.SUPPRESS: "exact, with 1-7 hidden as *",
+        Level.OFF: "exact (disclosure control is off)",
     }[level]
 
 

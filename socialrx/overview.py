@@ -95,7 +95,11 @@ def headline_figures(dataset: Dataset, selection: Selection, level: Level) -> li
         else ""
     )
     absent = {t: f"no {t} table" for t in TABLE_NEEDED if not dataset.has(t)}
-    no_capacity = None if assets["capacity_per_month"].notna().any() else "no capacity stated"
+    no_capacity = (
+        "no assets"
+        if assets.empty
+        else (None if assets["capacity_per_month"].notna().any() else "no capacity stated")
+    )
     return [
         Headline(
             "Referrals",
@@ -164,18 +168,24 @@ def headline_table(figures: list[Headline]) -> pd.DataFrame:
     """The headline figures as a table to export: numbers stay numbers, `*` where hidden,
     blank where there is no figure (no data, or nothing to compare with)."""
 
-    def cell(value, exists: bool):
-        return (SUPPRESSED if value is None else value) if exists else None
+    def cell(figure: Headline, value, exists: bool):
+        if not exists:
+            return None
+        if value is None:
+            return SUPPRESSED
+        # as shown on screen: more digits would undo the rounding of the counts behind them
+        return round(value, figure.decimals) if figure.decimals else int(round(value))
 
     return pd.DataFrame(
         [
             {
                 "figure": f.name,
                 "unit": f.unit.strip(),
-                "value": cell(f.value, not f.missing),
-                "previous period": cell(f.previous, f.compared and not f.missing),
-                "change": cell(f.change, f.compared and not f.missing),
+                "value": cell(f, f.value, not f.missing),
+                "previous period": cell(f, f.previous, f.compared and not f.missing),
+                "change": cell(f, f.change, f.compared and not f.missing),
             }
             for f in figures
-        ]
+        ],
+        dtype=object,  # 63 stays 63 beside 50.8 and "*", not 63.0
     )

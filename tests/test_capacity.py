@@ -80,3 +80,18 @@ def test_a_capacity_of_zero_with_anyone_sent_is_over_and_hidden_demand_is_undeci
     longer = capacity_strain(assets, connections, months=4, level=Level.ROUND)
     assert longer.set_index("asset_id").loc["S", "over_capacity"] == False  # noqa: E712
     assert (summarise(longer).over, summarise(longer).undecided) == (1, 0)
+
+
+def test_a_period_shorter_than_a_month_is_held_to_one_months_capacity():
+    assets, connections = _data()
+    week = capacity_strain(assets, connections, months=7 / 30.4375, level=Level.OFF)
+    week = week.set_index("asset_id")
+    # B: 12 people in a week against 20 a month is not over capacity; A: 15 against 5 is
+    assert week.loc["B", "demand_per_month"] == 12 and not week.loc["B", "over_capacity"]
+    assert week.loc["A", "over_capacity"]
+    # 3 people (hidden) sent to B in one day: room for 20 in the month, so judged not over
+    three = pd.DataFrame({"asset_id": ["B"] * 3, "outcome": "attending"})
+    day = capacity_strain(assets, three, months=1 / 30.4375, level=Level.ROUND)
+    day = day.set_index("asset_id")
+    assert pd.isna(day.loc["B", "connections"]) and day.loc["B", "over_capacity"] == False  # noqa: E712
+    assert (summarise(day).over, summarise(day).undecided) == (0, 0)

@@ -94,3 +94,11 @@ def test_a_missing_table_is_named_not_shown_as_zero():
     no_capacity = Dataset(tables={**dataset.tables, "assets": assets_only.tables["assets"]})
     figures = {f.name: f for f in headline_figures(no_capacity, quarter, Level.ROUND)}
     assert figures["Over capacity"].missing == "no capacity stated"
+
+
+def test_export_keeps_the_precision_shown_on_screen():
+    quarter = Selection(pd.Timestamp("2024-04-01"), pd.Timestamp("2024-06-30"))
+    dataset = _dataset(referrals_per_month=21)  # 63 referrals, 31 connected: 49.206...%
+    rows = headline_table(headline_figures(dataset, quarter, Level.OFF)).set_index("figure")
+    assert rows.loc["Referrals", "value"] == 63 and isinstance(rows.loc["Referrals", "value"], int)
+    assert rows.loc["Connected", "value"] == 49.2  # one decimal, as the card shows
