@@ -47,9 +47,14 @@ def overview() -> None:
             height="stretch",
         )
     previous = context.selection.previous()
-    st.caption(
+    compared = (
         f"Arrows compare with {previous.start:%d %b %Y} to {previous.end:%d %b %Y}. "
-        f"Counts of people are {disclosure.describe(context.level)}; a figure resting on 1 to 7 "
+        if context.dated
+        else ""
+    )
+    st.caption(
+        compared
+        + f"Counts of people are {disclosure.describe(context.level)}; a figure resting on 1 to 7 "
         "people shows as *. Hover over a figure's (?) for what it counts."
     )
     ui.download(headline_table(figures), "overview_headlines", "Download these figures (CSV)")

@@ -6,7 +6,12 @@ from streamlit_folium import st_folium
 from socialrx import ui, vocab
 from socialrx.figures import asset_map
 from socialrx.referrals import referral_rate_by_area
-from socialrx.selection import selected_area_stats, selected_assets, selected_referrals
+from socialrx.selection import (
+    AREA,
+    selected_area_stats,
+    selected_assets,
+    selected_referrals,
+)
 
 context = ui.current()
 ui.page_header(
@@ -30,12 +35,12 @@ shades = {"none": "No shading"}
 stats = dataset.table("area_stats")
 if dataset.has("areas") and stats["imd_decile"].notna().any():
     shades["imd"] = "IMD decile (1 = most deprived)"
-if dataset.has("areas") and stats["population_adult"].notna().any() and dataset.has("referrals"):
-    shades["rate"] = (
-        "Referrals per 1,000 adults (period)"
-        if context.selection.by_residence
-        else "Referrals from the chosen practices (number, period)"
-    )
+# residents are the denominator only for referrals chosen by where people live
+if dataset.has("areas") and dataset.has("referrals"):
+    if context.selection.by_residence and stats["population_adult"].notna().any():
+        shades["rate"] = "Referrals per 1,000 adults (period)"
+    elif not context.selection.by_residence:
+        shades["count"] = "Referrals from the chosen practices (number, period)"
 shade = right.selectbox(
     "Shade areas by",
     list(shades),
@@ -50,23 +55,25 @@ if categories:
 if not include_inactive:
     shown_assets = shown_assets[shown_assets["status"] == "active"]
 
-values, label = None, ""
+values, label, notes = None, "", None
 if shade == "imd":
     values, label = stats.set_index("area_code")["imd_decile"], "IMD decile"
-elif shade == "rate":
+elif shade in ("rate", "count"):
     chosen = selected_area_stats(dataset, context.selection)
     rates = referral_rate_by_area(
         selected_referrals(dataset, context.selection), chosen, context.level
-    )
-    # residents are the denominator only for referrals chosen by where people live
+    ).set_index("area_code")
     column, label = (
-        ("rate_per_1000", "Referrals per 1,000")
-        if context.selection.by_residence
-        else ("referrals", "Referrals")
+        ("rate_per_1000", "Referrals per 1,000") if shade == "rate" else ("referrals", "Referrals")
     )
-    values = rates.set_index("area_code")[column]
+    values = rates[column]
+    notes = rates["referrals"].isna().map({True: "hidden: 1-7 people"})
 
-fmap = asset_map(shown_assets, dataset.areas, values, label, lower_is_darker=shade == "imd")
+focus = context.selection.place_codes if context.selection.place_kind == AREA else ()
+fmap = asset_map(
+    shown_assets, dataset.areas, values, label, lower_is_darker=shade == "imd",
+    area_notes=notes, focus=focus,
+)  # fmt: skip
 st_folium(fmap, height=620, use_container_width=True, returned_objects=[], key="asset_map")
 st.download_button(
     "Download this map (HTML, opens in any browser)",
@@ -83,6 +90,7 @@ st.caption(
     "control list them); faded points are not active. Darker areas are more deprived (IMD) or "
     "refer more; grey areas have no value or hide a figure resting on 1-7 people."
 )
+ui.assets_by_area_note(context)
 stale = int(shown_assets["stale"].fillna(False).sum())
 if stale:
     st.warning(

@@ -12,7 +12,7 @@ from socialrx.capacity import (
 )
 from socialrx.disclosure import describe, shown_table
 from socialrx.figures import capacity_chart
-from socialrx.selection import selected_assets, selected_connections
+from socialrx.selection import AREA, selected_assets, selected_connections
 
 context = ui.current()
 ui.page_header(
@@ -30,9 +30,10 @@ if not sel.by_residence:  # a PCN or practice
         "located in them.",
         icon=":material/info:",
     )
+ui.assets_by_area_note(context)
 assets = selected_assets(dataset, sel)
 if assets.empty:
-    st.info("No assets in the chosen areas.")
+    st.info("No assets in the chosen areas." if sel.place_kind == AREA else "No assets loaded.")
 elif ui.needs(context, "connections"):
     strain = capacity_strain(assets, selected_connections(dataset, sel), sel.months, context.level)
     summary = summarise(strain)
@@ -71,8 +72,8 @@ elif ui.needs(context, "connections"):
             "longer than blue is over capacity. Demand counts everyone sent, including "
             "people put on a waiting list or turned away; assets whose demand is hidden "
             "(1-7 people) or nil are not drawn.",
-            strain,
-            "capacity_strain",
+            strained,
+            "capacity_most_strained",
             disclosed=DISCLOSED,
             resting_on=RESTING_ON,
         )

@@ -69,7 +69,7 @@ if report.problems:
             "severity": st.column_config.TextColumn("Severity", width="small"),
             "file": st.column_config.TextColumn("File", width="medium"),
             "row": st.column_config.NumberColumn("Row", width="small", format="plain"),
-            "column": st.column_config.TextColumn("Column", width="small"),
+            "column": st.column_config.TextColumn("Column", width="medium"),
             "value": st.column_config.TextColumn("Value", width="small"),
             "problem": st.column_config.TextColumn("Problem", width="large"),
         },

@@ -41,17 +41,24 @@ if ui.needs(context, "outcomes", "referrals"):
         named = table.rename(columns=COLUMNS)[list(COLUMNS.values())]
         figures = list(COLUMNS.values())[1:]
         resting_on = {COLUMNS[k]: tuple(COLUMNS[c] for c in v) for k, v in RESTING_ON.items()}
-        ui.chart(
-            outcome_change_chart(table),
-            "How to read this: each bar is the mean change between baseline and the latest "
-            "follow-up, on the measure's own scale (shown under each bar), with its 95% "
-            "confidence interval. Blue is an improvement, orange a worsening: lower is better "
-            "for anxiety, loneliness and GP appointments. Only people measured twice count.",
-            named,
-            "outcome_change",
-            disclosed=figures,
-            resting_on=resting_on,
-        )
+        if table["mean_change"].isna().all():
+            st.info(
+                "No change to draw: too few people measured twice (1-7, hidden), or none. The "
+                "table below says how many were measured."
+            )
+            ui.download(named, "outcome_change", disclosed=figures, resting_on=resting_on)
+        else:
+            ui.chart(
+                outcome_change_chart(table),
+                "How to read this: each bar is the mean change between baseline and the latest "
+                "follow-up, on the measure's own scale (shown under each bar), with its 95% "
+                "confidence interval. Blue is an improvement, orange a worsening: lower is better "
+                "for anxiety, loneliness and GP appointments. Only people measured twice count.",
+                named,
+                "outcome_change",
+                disclosed=figures,
+                resting_on=resting_on,
+            )
         st.dataframe(
             shown_table(named, figures, resting_on),
             hide_index=True,
@@ -64,6 +71,7 @@ if ui.needs(context, "outcomes", "referrals"):
             "measured twice, not everyone referred. There is no comparison group: change over "
             "time is not proof the service caused it. SWEMWBS raw scores are converted to the "
             "metric scale; with several follow-ups the latest is used. A star (*) hides a figure "
-            f"resting on 1 to 7 people; `–` means there is nothing to compute (nobody measured "
-            f"twice, or one person for an interval). Counts of people are {describe(context.level)}."
+            "resting on 1 to 7 people; `–` means there is nothing to compute (nobody measured "
+            "twice, or one person for an interval). Counts of people are "
+            f"{describe(context.level)}."
         )

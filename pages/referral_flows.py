@@ -28,7 +28,7 @@ shown_as = describe(level)
 if ui.needs(context, "referrals"):
     referrals = selected_referrals(dataset, sel)
     monthly = monthly_referrals(referrals, sel.start, sel.end, level)
-    if monthly["referrals"].notna().any():
+    if monthly["referrals"].fillna(0).gt(0).any():
         ui.chart(
             monthly_referrals_chart(monthly, describe(level, short=True)),
             "How to read this: each point is the number of referrals received that month, "
@@ -39,7 +39,7 @@ if ui.needs(context, "referrals"):
             disclosed=["referrals"],
         )
     else:
-        st.info("Every month in this place and period has 1-7 referrals, which are hidden.")
+        st.info("No month in this place and period has more than 7 referrals to show.")
 
     st.subheader("Where people were sent")
     if ui.needs(context, "connections"):
@@ -116,10 +116,10 @@ if ui.needs(context, "referrals"):
             "are only part of each area's population. Choose areas or the whole dataset for "
             "rates."
         )
-        if by_decile[measure].isna().all():
+        if not by_decile[measure].fillna(0).gt(0).any():
             st.info(
-                "No deprivation figures to draw: the referrals with a known area are too few "
-                "(1-7, hidden), or the areas have no population in area_stats."
+                "No deprivation figures to draw: no referrals with a known area, too few to "
+                "show (1-7, hidden), or the areas have no population in area_stats."
             )
         else:
             ui.chart(

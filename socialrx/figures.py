@@ -88,13 +88,19 @@ def asset_map(
     area_values: pd.Series | None = None,
     value_label: str = "",
     lower_is_darker: bool = False,
+    area_notes: pd.Series | None = None,
+    focus: tuple[str, ...] = (),
 ) -> folium.Map:
     """Assets as points coloured by category over areas shaded by a value (e.g. IMD decile).
 
-    `area_values` is indexed by area_code; areas without a value are grey."""
+    `area_values` is indexed by area_code; areas without a value are grey, and say why in
+    their tooltip where `area_notes` (by area_code) has a reason. The areas in `focus` are
+    outlined and the map opens on them."""
     placed = assets.dropna(subset=["latitude", "longitude"])
-    if areas is not None and len(areas):  # the place itself, so the view does not jump
-        minx, miny, maxx, maxy = areas.total_bounds
+    chosen = areas[areas["area_code"].isin(focus)] if areas is not None and focus else None
+    areas_in_view = chosen if chosen is not None and len(chosen) else areas
+    if areas_in_view is not None and len(areas_in_view):  # the place, so the view does not jump
+        minx, miny, maxx, maxy = areas_in_view.total_bounds
         bounds = [[miny, minx], [maxy, maxx]]
     elif len(placed):
         bounds = [
@@ -111,9 +117,9 @@ def asset_map(
         zoom_snap=0.25,
     )
     if bounds:
-        fmap.fit_bounds(bounds)
+        fmap.fit_bounds(bounds, padding=(24, 24))  # points on the edge stay clear of controls
     if areas is not None and len(areas):
-        _add_areas(fmap, areas, area_values, value_label, lower_is_darker)
+        _add_areas(fmap, areas, area_values, value_label, lower_is_darker, area_notes, focus)
     layers: dict[str, folium.FeatureGroup] = {}
     for row in placed.itertuples(index=False):
         category = row.category
@@ -155,7 +161,7 @@ def asset_popup_html(asset: dict) -> str:
     return "<br>".join(lines)
 
 
-def _add_areas(fmap, areas, area_values, value_label, lower_is_darker) -> None:
+def _add_areas(fmap, areas, area_values, value_label, lower_is_darker, notes, focus) -> None:
     shown = areas[["area_code", "area_name", "geometry"]].copy()
     values = (
         shown["area_code"].map(area_values)
@@ -164,18 +170,27 @@ def _add_areas(fmap, areas, area_values, value_label, lower_is_darker) -> None:
     )
     colours, breaks = _shade(values, reverse=lower_is_darker)
     shown["fill"] = colours.to_numpy()
+    shown["chosen"] = shown["area_code"].isin(focus)
+    whole = bool((values.dropna() % 1 == 0).all())
+    why = shown["area_code"].map(notes) if notes is not None else pd.Series(pd.NA, shown.index)
     shown["label"] = [
         f"{html_text(name)} ({html_text(code)})"
-        + ("" if pd.isna(v) else f": {html_text(value_label)} {v:,.1f}")
-        for name, code, v in zip(shown["area_name"], shown["area_code"], values, strict=True)
+        + (
+            f": {html_text(value_label)} {v:,.{0 if whole else 1}f}"
+            if not pd.isna(v)
+            else (f": {html_text(note)}" if isinstance(note, str) else "")
+        )
+        for name, code, v, note in zip(
+            shown["area_name"], shown["area_code"], values, why, strict=True
+        )
     ]
     folium.GeoJson(
-        shown[["label", "fill", "geometry"]].to_json(),
+        shown[["label", "fill", "chosen", "geometry"]].to_json(),
         name=html_text(value_label or "Areas"),
         style_function=lambda f: {
             "fillColor": f["properties"]["fill"],
-            "color": "#666666",
-            "weight": 0.5,
+            "color": "#000000" if f["properties"]["chosen"] else "#666666",
+            "weight": 2.5 if f["properties"]["chosen"] else 0.5,
             "fillOpacity": 0.55,
         },
         tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False),
@@ -216,7 +231,7 @@ def monthly_referrals_chart(monthly: pd.DataFrame, shown_as: str) -> go.Figure:
         )
     )
     fig.update_yaxes(rangemode="tozero")
-    fig.update_xaxes(tickformat="%b %Y")
+    fig.update_xaxes(tickformat="%b %Y", dtick="M1" if len(monthly) <= 12 else None)
     if len(monthly) == 1:  # one month: a sensible axis, not milliseconds around one point
         month = monthly["month"].iloc[0]
         fig.update_xaxes(range=[month - pd.Timedelta(days=20), month + pd.Timedelta(days=20)])
@@ -264,6 +279,13 @@ def pathway_sankey(links: pd.DataFrame, nodes: pd.DataFrame) -> go.Figure:
     target = [index[(step + 1, t)] for t, step in zip(links["target"], links["step"], strict=True)]
     totals = nodes.set_index(["column", "name"])["count"]
     colours = [CATEGORY_COLOURS.get(name, "#888888") for _, name in order]
+    # Each node pinned to its own column: left to plotly, a category whose outcomes are all
+    # hidden would be drawn on the right, among the outcomes.
+    x, y = [], []
+    for column, name in order:
+        same = [node for node in order if node[0] == column]
+        x.append({1: 0.001, 2: 0.5, 3: 0.999}[column])
+        y.append((same.index((column, name)) + 0.5) / len(same))
     fig = go.Figure(
         go.Sankey(
             arrangement="snap",
@@ -272,6 +294,8 @@ def pathway_sankey(links: pd.DataFrame, nodes: pd.DataFrame) -> go.Figure:
                 "label": [NICE_NAMES.get(n, n) for _, n in order],
                 "color": colours,
                 "pad": 14,
+                "x": x,
+                "y": y,
                 "customdata": [disclosure.shown(totals.get(node)) for node in order],
                 "hovertemplate": "%{label}: %{customdata}<extra></extra>",
             },

@@ -39,6 +39,7 @@ class Context:
     selection: Selection
     level: Level
     place: str = "the whole dataset"  # the chosen place in words, for page captions
+    dated: bool = True  # whether any person-level record has a date (else no period to show)
 
 
 def data_folder() -> Path:
@@ -129,10 +130,16 @@ def _place(dataset: Dataset) -> tuple[str, tuple[str, ...], str]:
     return kind, tuple(chosen), words
 
 
+@st.cache_data(show_spinner=False, max_entries=8, ttl=timedelta(hours=1))
+def _spans(_dataset: Dataset, content_hash: str) -> tuple:
+    """The data's first and last day and the default period, once per dataset."""
+    return selection.data_period(_dataset), selection.default_selection(_dataset)
+
+
 def _period(dataset: Dataset) -> tuple[pd.Timestamp, pd.Timestamp]:
-    default = selection.default_selection(dataset)
-    period = selection.data_period(dataset)
+    period, default = _spans(dataset, dataset.content_hash)
     if period is None:
+        st.sidebar.caption("Period: the data has no dated records.")
         return default.start, default.end
     first, last = period[0].date(), period[1].date()
     if first == last:  # everything happened on one day: nothing to choose
@@ -179,7 +186,8 @@ def sidebar() -> Context | None:
     kind, codes, place = _place(dataset)
     start, end = _period(dataset)
     level = _level()
-    return Context(dataset, report, Selection(start, end, kind, codes), level, place)
+    dated = _spans(dataset, dataset.content_hash)[0] is not None
+    return Context(dataset, report, Selection(start, end, kind, codes), level, place, dated)
 
 
 @st.cache_data(show_spinner="Computing headline figures", max_entries=64, ttl=timedelta(hours=1))
@@ -223,18 +231,35 @@ def page_header(title: str, context: Context, intro: str) -> None:
     st.write(intro)
     sel = context.selection
     label = markdown_text(f"{context.dataset.label} · {context.place}")
-    st.caption(f"{label} · {sel.start:%d %b %Y} to {sel.end:%d %b %Y}")
+    period = f"{sel.start:%d %b %Y} to {sel.end:%d %b %Y}" if context.dated else "no dated records"
+    st.caption(f"{label} · {period}")
     if context.dataset.is_demo:
         st.info(
             "Demo data: synthetic referrals, assets and statistics on real Rotherham "
             "boundaries. Not real people or services.",
             icon=":material/science:",
         )
-    if context.report.errors:
+    unread = context.report.unreadable
+    if unread:
+        st.error(
+            f"Could not read {', '.join(unread)}: the pages show what the other files hold. "
+            "The Data page says why.",
+            icon=":material/error:",
+        )
+    elif context.report.errors:
         st.error(
             f"{counted(len(context.report.errors), 'problem')} in the data files: the rows or "
             "values affected are left out. The Data page lists them.",
             icon=":material/error:",
+        )
+
+
+def assets_by_area_note(context: Context) -> None:
+    """Say, when areas are chosen, that assets without a place are not among them."""
+    if context.selection.place_kind == selection.AREA:
+        st.caption(
+            "Assets are chosen by where they are: online and telephone assets, which have no "
+            "area, are left out when areas are chosen."
         )
 
 

@@ -139,3 +139,33 @@ def test_sankey_drops_hidden_flows_and_shows_node_totals_disclosed_on_their_own(
     assert list(sankey.node.label) == ["GP practice", "physical activity", "attending"]
     assert list(sankey.link.value) == [10.0, 10.0]
     assert list(sankey.node.customdata) == ["10", "25", "10"]
+
+
+def test_chosen_areas_are_outlined_and_hidden_values_say_so():
+    areas = gpd.GeoDataFrame(
+        {"area_code": ["E1", "E2"], "area_name": ["North", "South"]},
+        geometry=[box(-1.4, 53.4, -1.3, 53.5), box(-1.4, 53.2, -1.3, 53.3)],
+        crs="EPSG:4326",
+    )
+    counts = pd.Series([15.0, None], index=["E1", "E2"])
+    notes = pd.Series([None, "hidden: 1-7 people"], index=["E1", "E2"])
+    fmap = asset_map(_assets(), areas, counts, "Referrals", area_notes=notes, focus=("E2",))
+    html = fmap.get_root().render()
+    assert "North (E1): Referrals 15" in html and "Referrals 15.0" not in html
+    assert "South (E2): hidden: 1-7 people" in html
+    # the view opens on the chosen area (53.2 to 53.3), not on both
+    assert "[[53.2, -1.4], [53.3, -1.3]]" in html
+
+
+def test_sankey_nodes_keep_their_columns_when_later_flows_are_hidden():
+    links = pd.DataFrame({"step": [1, 2], "source": ["gp practice", "arts and creativity"],
+                          "target": ["arts and creativity", "attending"],
+                          "count": pd.array([10, None], dtype="Float64")})  # fmt: skip
+    names = ["gp practice", "arts and creativity", "attending"]
+    nodes = pd.DataFrame(
+        {"column": [1, 2, 3], "name": names, "count": pd.array([10, 10, None], dtype="Float64")}
+    )
+    sankey = pathway_sankey(links, nodes).data[0]
+    # the category has no outcome shown, but stays in the middle column
+    assert list(sankey.node.label) == ["GP practice", "arts and creativity"]
+    assert list(sankey.node.x) == [0.001, 0.5]
