@@ -60,15 +60,18 @@ def overview() -> None:
     ui.download(headline_table(figures), "overview_headlines", "Download these figures (CSV)")
 
 
+# Each url_path is its file's name: until app.py has run once, a fresh server answers a page
+# address from the pages/ folder (Streamlit's legacy mode), and a name it cannot find there
+# brings up a "Page not found" box (see ui.current for what happens when it finds one).
 PAGES = [
     # the default page lives at "/": Streamlit gives it no path of its own
     st.Page(overview, title="Overview", icon=":material/dashboard:", default=True),
-    st.Page("pages/asset_map.py", title="Asset map", icon=":material/map:", url_path="asset-map"),
+    st.Page("pages/asset_map.py", title="Asset map", icon=":material/map:", url_path="asset_map"),
     st.Page(
         "pages/referral_flows.py",
         title="Referral flows",
         icon=":material/call_split:",
-        url_path="referral-flows",
+        url_path="referral_flows",
     ),
     st.Page("pages/capacity.py", title="Capacity", icon=":material/speed:", url_path="capacity"),
     st.Page(

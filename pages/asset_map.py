@@ -85,7 +85,8 @@ st.download_button(
 )
 placed = shown_assets["latitude"].notna()
 st.caption(
-    f"{int(placed.sum()):,} assets on the map; {int((~placed).sum()):,} more are online, by "
+    f"{ui.counted(int(placed.sum()), 'asset')} on the map; {int((~placed).sum()):,} more are "
+    "online, by "
     "telephone or have no location. Points are coloured by category (the legend and the layer "
     "control list them); faded points are not active. Darker areas are more deprived (IMD) or "
     "refer more; grey areas have no value or hide a figure resting on 1-7 people."

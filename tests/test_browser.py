@@ -40,8 +40,8 @@ RUN_MS = 25_000
 # (url path, the page's own h1 title, screenshot name)
 PAGES = [
     ("", "Social prescribing overview", "overview"),
-    ("asset-map", "Asset map", "asset-map"),
-    ("referral-flows", "Referral flows", "referral-flows"),
+    ("asset_map", "Asset map", "asset-map"),
+    ("referral_flows", "Referral flows", "referral-flows"),
     ("capacity", "Capacity", "capacity"),
     ("outcomes", "Outcomes", "outcomes"),
     ("data", "Data", "data"),
@@ -213,7 +213,7 @@ def test_page_renders(
         expect(page.get_by_test_id("stException")).to_have_count(0)
         heading = page.locator("h1").filter(has_text=re.compile(rf"^\s*{re.escape(title)}\s*$"))
         expect(heading.first).to_be_visible()
-        if path == "asset-map" and assets.has_leaflet:
+        if path == "asset_map" and assets.has_leaflet:
             # Photograph the map drawn; the map test below asserts what it holds.
             try:
                 wait_for_map(page, expect)
@@ -222,7 +222,7 @@ def test_page_renders(
                 pass
         photograph(page, screenshots / f"{name}.png")
         expect(page.get_by_test_id("stException")).to_have_count(0)
-        if path == "asset-map" and not assets.has_leaflet:
+        if path == "asset_map" and not assets.has_leaflet:
             errors = []  # without Leaflet the map's own script fails ("L is not defined")
         assert not errors, f"JavaScript errors on {title}: {errors}"
     finally:
@@ -236,7 +236,7 @@ def test_asset_map_draws_areas_and_points(
     if not assets.has_leaflet:
         pytest.skip("Leaflet could not be fetched from npm, so the map cannot draw offline")
     expect = sync_api.expect
-    page, _ = open_page(browser_context, sync_api, app_url, "asset-map", first_run_done)
+    page, _ = open_page(browser_context, sync_api, app_url, "asset_map", first_run_done)
     try:
         frame = wait_for_map(page, expect)
         paths = map_paths(frame)
@@ -346,13 +346,14 @@ def test_a_page_address_opened_first_on_a_fresh_server_shows_that_page(
         try:
             page = context.new_page()
             page.route(lambda address: not address.startswith(url), lambda route: route.abort())
-            page.goto(f"{url}/outcomes")
+            page.goto(f"{url}/referral_flows")
             wait_for_app_run(page, expect, FIRST_RUN_MS)
-            expect(page.locator("h1").filter(has_text="Outcomes")).to_be_visible()
+            expect(page.locator("h1").filter(has_text="Referral flows")).to_be_visible()
             expect(page.get_by_test_id("stException")).to_have_count(0)
-            assert page.url.endswith("/outcomes")
+            expect(page.get_by_text("Page not found")).to_have_count(0)
+            assert page.url.endswith("/referral_flows")
             # the navigation is the app's own, not one listing the files in pages/
             nav = page.get_by_test_id("stSidebarNav")
-            expect(nav.get_by_role("link", name="Referral flows")).to_be_visible()
+            expect(nav.get_by_role("link", name="Asset map")).to_be_visible()
         finally:
             context.close()
