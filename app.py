@@ -3,7 +3,7 @@
 import streamlit as st
 
 from socialrx import disclosure, ui
-from socialrx.disclosure import shown
+from socialrx.disclosure import Level, shown
 from socialrx.overview import headline_table
 
 st.set_page_config(page_title="socialrx: social prescribing", page_icon="🤝", layout="wide")
@@ -52,10 +52,10 @@ def overview() -> None:
         if context.dated
         else ""
     )
+    hidden_too = "" if context.level == Level.OFF else ", as is a rate resting on 1 to 7 people"
     st.caption(
-        compared
-        + f"Counts of people are {disclosure.describe(context.level)}; a figure resting on 1 to 7 "
-        "people shows as *. Hover over a figure's (?) for what it counts."
+        f"{compared}Counts of people are {disclosure.describe(context.level)}{hidden_too}. "
+        "Hover over a figure's (?) for what it counts."
     )
     ui.download(headline_table(figures), "overview_headlines", "Download these figures (CSV)")
 
