@@ -9,6 +9,7 @@ from socialrx.capacity import (
     capacity_strain,
     most_strained,
     summarise,
+    undecided_note,
 )
 from socialrx.disclosure import describe, shown_table
 from socialrx.figures import capacity_chart
@@ -54,10 +55,7 @@ elif ui.needs(context, "connections"):
         help="People sent x the asset's cost per person, where given, from the disclosed counts.",
     )
     if summary.undecided:
-        st.caption(
-            f"{ui.counted(summary.undecided, 'more asset')} stating a capacity had 1-7 people "
-            "sent, a number disclosure control hides, so cannot be judged over or under capacity."
-        )
+        st.caption(undecided_note(summary.undecided))
     if summary.uncosted:
         st.caption(
             f"The cost leaves out {ui.counted(summary.uncosted, 'asset')} with a cost per person "

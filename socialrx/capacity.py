@@ -83,6 +83,17 @@ class CapacitySummary:
     uncosted: int
 
 
+def undecided_note(undecided: int) -> str:
+    """Why some assets are neither over nor under capacity, for a caption or help text."""
+    if not undecided:
+        return ""
+    assets = "1 asset" if undecided == 1 else f"{undecided:,} assets"
+    return (
+        f"A further {assets} stating a capacity had 1-7 people sent, a number disclosure "
+        "control hides, so cannot be judged over or under capacity."
+    )
+
+
 def summarise(strain: pd.DataFrame) -> CapacitySummary:
     """The headline figures of a strain table (`capacity_strain`)."""
     hidden = strain["connections"].isna()

@@ -87,13 +87,7 @@ def headline_figures(dataset: Dataset, selection: Selection, level: Level) -> li
     active = int((assets["status"] == "active").sum())
     paired = "hidden: 1-7 people" if now["paired"] is None else f"{now['paired']:,.0f} people"
     label = now["change_label"] or "No outcome measure"
-    undecided = now["capacity_hidden"]
-    hidden_note = (
-        f" A further {undecided:,} asset{'s' if undecided != 1 else ''} stating a capacity "
-        "had 1-7 people sent, a number disclosure control hides, so cannot be judged."
-        if undecided
-        else ""
-    )
+    hidden_note = capacity.undecided_note(now["capacity_hidden"])
     absent = {t: f"no {t} table" for t in TABLE_NEEDED if not dataset.has(t)}
     no_capacity = (
         "no assets"
@@ -139,7 +133,7 @@ def headline_figures(dataset: Dataset, selection: Selection, level: Level) -> li
             before["over_capacity"],
             "",
             "Assets sent more people a month than the capacity their provider states, "
-            "counting everyone sent to them in the period." + hidden_note,
+            "counting everyone sent to them in the period. " + hidden_note,
             lower_is_better=True,
             missing=absent.get("connections") or no_capacity,
             compared=compared,

@@ -136,15 +136,16 @@ def _spans(_dataset: Dataset, content_hash: str) -> tuple:
     return selection.data_period(_dataset), selection.default_selection(_dataset)
 
 
-def _period(dataset: Dataset) -> tuple[pd.Timestamp, pd.Timestamp]:
+def _period(dataset: Dataset) -> tuple[pd.Timestamp, pd.Timestamp, bool]:
+    """The chosen period, and whether the data has dates to choose it from."""
     period, default = _spans(dataset, dataset.content_hash)
     if period is None:
         st.sidebar.caption("Period: the data has no dated records.")
-        return default.start, default.end
+        return default.start, default.end, False
     first, last = period[0].date(), period[1].date()
     if first == last:  # everything happened on one day: nothing to choose
         st.sidebar.caption(f"Period: {first:%d %b %Y} (all the data)")
-        return period
+        return *period, True
     chosen = st.sidebar.slider(
         "Period",
         min_value=first,
@@ -155,7 +156,7 @@ def _period(dataset: Dataset) -> tuple[pd.Timestamp, pd.Timestamp]:
         help="Figures compare this period with the same length of time just before it.",
     )
     start, end = chosen if isinstance(chosen, tuple) else (first, last)
-    return pd.Timestamp(start), pd.Timestamp(end)
+    return pd.Timestamp(start), pd.Timestamp(end), True
 
 
 def _level() -> Level:
@@ -184,9 +185,8 @@ def sidebar() -> Context | None:
     dataset, report = loaded
     st.sidebar.caption(f"Data: **{markdown_text(dataset.label)}**")
     kind, codes, place = _place(dataset)
-    start, end = _period(dataset)
+    start, end, dated = _period(dataset)
     level = _level()
-    dated = _spans(dataset, dataset.content_hash)[0] is not None
     return Context(dataset, report, Selection(start, end, kind, codes), level, place, dated)
 
 
@@ -242,7 +242,8 @@ def page_header(title: str, context: Context, intro: str) -> None:
     unread = context.report.unreadable
     if unread:
         st.error(
-            f"Could not read {', '.join(unread)}: the pages show what the other files hold. "
+            f"Could not read {markdown_text(', '.join(unread))}: the pages show what the other "
+            "files hold. "
             "The Data page says why.",
             icon=":material/error:",
         )
