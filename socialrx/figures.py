@@ -279,13 +279,6 @@ def pathway_sankey(links: pd.DataFrame, nodes: pd.DataFrame) -> go.Figure:
     target = [index[(step + 1, t)] for t, step in zip(links["target"], links["step"], strict=True)]
     totals = nodes.set_index(["column", "name"])["count"]
     colours = [CATEGORY_COLOURS.get(name, "#888888") for _, name in order]
-    # Each node pinned to its own column: left to plotly, a category whose outcomes are all
-    # hidden would be drawn on the right, among the outcomes.
-    x, y = [], []
-    for column, name in order:
-        same = [node for node in order if node[0] == column]
-        x.append({1: 0.001, 2: 0.5, 3: 0.999}[column])
-        y.append((same.index((column, name)) + 0.5) / len(same))
     fig = go.Figure(
         go.Sankey(
             arrangement="snap",
@@ -294,8 +287,6 @@ def pathway_sankey(links: pd.DataFrame, nodes: pd.DataFrame) -> go.Figure:
                 "label": [NICE_NAMES.get(n, n) for _, n in order],
                 "color": colours,
                 "pad": 14,
-                "x": x,
-                "y": y,
                 "customdata": [disclosure.shown(totals.get(node)) for node in order],
                 "hovertemplate": "%{label}: %{customdata}<extra></extra>",
             },

@@ -155,17 +155,3 @@ def test_chosen_areas_are_outlined_and_hidden_values_say_so():
     assert "South (E2): hidden: 1-7 people" in html
     # the view opens on the chosen area (53.2 to 53.3), not on both
     assert "[[53.2, -1.4], [53.3, -1.3]]" in html
-
-
-def test_sankey_nodes_keep_their_columns_when_later_flows_are_hidden():
-    links = pd.DataFrame({"step": [1, 2], "source": ["gp practice", "arts and creativity"],
-                          "target": ["arts and creativity", "attending"],
-                          "count": pd.array([10, None], dtype="Float64")})  # fmt: skip
-    names = ["gp practice", "arts and creativity", "attending"]
-    nodes = pd.DataFrame(
-        {"column": [1, 2, 3], "name": names, "count": pd.array([10, 10, None], dtype="Float64")}
-    )
-    sankey = pathway_sankey(links, nodes).data[0]
-    # the category has no outcome shown, but stays in the middle column
-    assert list(sankey.node.label) == ["GP practice", "arts and creativity"]
-    assert list(sankey.node.x) == [0.001, 0.5]
