@@ -12,7 +12,7 @@ from socialrx.capacity import (
     undecided_note,
 )
 from socialrx.disclosure import describe, shown_table
-from socialrx.figures import capacity_chart
+from socialrx.charts import capacity_chart
 from socialrx.selection import AREA, selected_assets, selected_connections
 
 context = ui.current()

@@ -4,7 +4,7 @@ import streamlit as st
 
 from socialrx import ui
 from socialrx.disclosure import describe, shown_table
-from socialrx.figures import outcome_change_chart
+from socialrx.charts import outcome_change_chart
 from socialrx.outcomes import RESTING_ON, paired_change
 from socialrx.selection import selected_referrals
 

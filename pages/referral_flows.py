@@ -4,7 +4,7 @@ import streamlit as st
 
 from socialrx import ui
 from socialrx.disclosure import describe, shown_table
-from socialrx.figures import monthly_referrals_chart, pathway_sankey, rate_by_decile_chart
+from socialrx.charts import monthly_referrals_chart, pathway_sankey, rate_by_decile_chart
 from socialrx.referrals import (
     DECILE_DISCLOSED,
     DECILE_RESTING_ON,

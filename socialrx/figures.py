@@ -1,6 +1,7 @@
 """Figure builders: data in, a `folium.Map` or plotly figure out, testable without a browser.
 
-Every string from a data file goes through `socialrx.escape.html_text` before it reaches a map.
+The asset map. Every string from a data file goes through `socialrx.escape` before it reaches a map;
+plotly charts live in `socialrx.charts`.
 Colours come from the Okabe-Ito palette, which stays distinct for colour-blind readers.
 """
 
@@ -8,9 +9,8 @@ from __future__ import annotations
 
 import folium
 import pandas as pd
-import plotly.graph_objects as go
 
-from socialrx import disclosure, vocab
+from socialrx import vocab
 from socialrx.escape import html_link, html_text
 
 OKABE_ITO = ("#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000")
@@ -198,180 +198,3 @@ def _add_areas(fmap, areas, area_values, value_label, lower_is_darker, notes, fo
     if breaks:
         box = _legend_html(value_label, breaks, "bottom:30px;right:10px")
         fmap.get_root().html.add_child(folium.Element(box))
-
-
-def _layout(fig: go.Figure, title: str, x: str, y: str) -> go.Figure:
-    fig.update_layout(
-        title=title,
-        xaxis_title=x,
-        yaxis_title=y,
-        template="plotly_white",
-        margin={"l": 60, "r": 20, "t": 60, "b": 50},
-        colorway=list(OKABE_ITO),
-    )
-    return fig
-
-
-def monthly_referrals_chart(monthly: pd.DataFrame, shown_as: str) -> go.Figure:
-    """Referrals per month (hidden months show as gaps; months the period only partly covers
-    as hollow markers). `shown_as` says how counts are disclosed, for the axis title."""
-    partial = monthly["partial"].astype(bool)
-    fig = go.Figure(
-        go.Scatter(
-            x=monthly["month"],
-            y=monthly["referrals"].astype(float),
-            mode="lines+markers",
-            name="Referrals",
-            connectgaps=False,
-            marker={
-                "symbol": ["circle-open" if p else "circle" for p in partial],
-                "size": 8,
-            },
-            hovertemplate="%{x|%b %Y}: %{y:,.0f} referrals<extra></extra>",
-        )
-    )
-    fig.update_yaxes(rangemode="tozero")
-    fig.update_xaxes(tickformat="%b %Y", dtick="M1" if len(monthly) <= 12 else None)
-    if len(monthly) == 1:  # one month: a sensible axis, not milliseconds around one point
-        month = monthly["month"].iloc[0]
-        fig.update_xaxes(range=[month - pd.Timedelta(days=20), month + pd.Timedelta(days=20)])
-    return _layout(fig, "Referrals per month", "Month", f"Referrals (people, {shown_as})")
-
-
-DECILE_MEASURES = {
-    "rate_per_1000": ("Referral rate by deprivation", "Referrals per 1,000 adults"),
-    "share_pct": ("Share of referrals by deprivation", "Share of referrals (%)"),
-}
-
-
-def rate_by_decile_chart(table: pd.DataFrame, measure: str = "rate_per_1000") -> go.Figure:
-    """Referrals by IMD decile, most deprived on the left: the rate per 1,000 adults, or the
-    share of referrals where residents are not the right denominator."""
-    title, axis = DECILE_MEASURES[measure]
-    fig = go.Figure(
-        go.Bar(
-            x=table["imd_decile"].astype(str),
-            y=table[measure].astype(float),
-            marker_color=OKABE_ITO[4],
-        )
-    )
-    fig.update_yaxes(rangemode="tozero")
-    return _layout(fig, title, "IMD decile (1 = most deprived 10%)", axis)
-
-
-NICE_NAMES = {"gp practice": "GP practice", "vcs": "VCS organisation", "self": "self-referral"}
-
-
-def pathway_sankey(links: pd.DataFrame, nodes: pd.DataFrame) -> go.Figure:
-    """Referrer type -> asset category -> outcome, widths in (disclosed) connections; each
-    node's hover shows its own disclosed total (`nodes`), not the sum of rounded links."""
-    links = links.dropna(subset=["count"])
-    links = links[links["count"] > 0]
-    ends = [
-        *((1, s) for s in links.loc[links["step"] == 1, "source"]),
-        *((2, t) for t in links.loc[links["step"] == 1, "target"]),
-        *((2, s) for s in links.loc[links["step"] == 2, "source"]),
-        *((3, t) for t in links.loc[links["step"] == 2, "target"]),
-    ]
-    order = list(dict.fromkeys(ends))
-    index = {node: i for i, node in enumerate(order)}
-    source = [index[(step, s)] for s, step in zip(links["source"], links["step"], strict=True)]
-    target = [index[(step + 1, t)] for t, step in zip(links["target"], links["step"], strict=True)]
-    totals = nodes.set_index(["column", "name"])["count"]
-    colours = [CATEGORY_COLOURS.get(name, "#888888") for _, name in order]
-    fig = go.Figure(
-        go.Sankey(
-            arrangement="snap",
-            textfont={"color": "#111111", "size": 13},
-            node={
-                "label": [NICE_NAMES.get(n, n) for _, n in order],
-                "color": colours,
-                "pad": 14,
-                "customdata": [disclosure.shown(totals.get(node)) for node in order],
-                "hovertemplate": "%{label}: %{customdata}<extra></extra>",
-            },
-            link={
-                "source": source,
-                "target": target,
-                "value": links["count"].astype(float).tolist(),
-                "color": "rgba(120,120,120,0.25)",
-                "hovertemplate": "%{source.label} to %{target.label}: %{value:,.0f}<extra></extra>",
-            },
-        )
-    )
-    fig.update_layout(
-        title="Who referred (left), the kind of asset people were sent to, what happened (right)",
-        template="plotly_white",
-        font_size=12,
-        height=680,
-        margin={"l": 20, "r": 20, "t": 60, "b": 20},
-    )
-    return fig
-
-
-def capacity_chart(strained: pd.DataFrame) -> go.Figure:
-    """Demand per month against stated capacity for the assets given (`most_strained`)."""
-    shown = strained.iloc[::-1]  # the first drawn at the top
-    # plotly reads a little HTML in labels: escape names, and keep same-named assets apart
-    labels = [
-        f"{html_text(n)} ({html_text(a)})"
-        for n, a in zip(shown["name"], shown["asset_id"], strict=True)
-    ]
-    fig = go.Figure(
-        [
-            go.Bar(
-                y=labels,
-                x=shown["capacity_per_month"].astype(float),
-                orientation="h",
-                name="Capacity per month",
-                marker_color=OKABE_ITO[1],
-            ),
-            go.Bar(
-                y=labels,
-                x=shown["demand_per_month"].astype(float),
-                orientation="h",
-                name="Demand per month",
-                marker_color=OKABE_ITO[5],
-            ),
-        ]
-    )
-    fig.update_layout(barmode="group", height=max(360, 26 * len(shown) + 120))
-    return _layout(
-        fig,
-        f"Demand against capacity: the {len(shown)} most strained assets",
-        "People per month",
-        "Asset",
-    )
-
-
-def outcome_change_chart(table: pd.DataFrame) -> go.Figure:
-    """Mean change per measure with its 95% interval, coloured by whether it is an improvement
-    (lower is better for anxiety, loneliness and GP appointments)."""
-    shown = table.dropna(subset=["mean_change"])
-    mean = shown["mean_change"].astype(float)
-    better = (mean > 0) == shown["higher_is_better"].astype(bool)
-    colours = [
-        "#999999" if m == 0 else OKABE_ITO[4] if b else OKABE_ITO[5]
-        for m, b in zip(mean, better, strict=True)
-    ]
-    labels = [f"{row.label} ({vocab.MEASURES_RANGE[row.measure]})" for row in shown.itertuples()]
-    fig = go.Figure(
-        go.Bar(
-            x=labels,
-            y=mean,
-            marker_color=colours,
-            error_y={
-                "type": "data",
-                "symmetric": False,
-                "array": (shown["ci_high"].astype(float) - mean).tolist(),
-                "arrayminus": (mean - shown["ci_low"].astype(float)).tolist(),
-            },
-        )
-    )
-    return _layout(
-        fig,
-        "Mean change from baseline to latest follow-up (95% CI): blue better, orange worse, "
-        "grey no change",
-        "Measure (its scale)",
-        "Change (points on the measure's own scale)",
-    )
