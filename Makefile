@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 SOCIALRX_DATA ?= data/demo
+PORT ?= 8501
 
 .PHONY: run test lint format bench demo
 
@@ -19,7 +20,7 @@ $(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(BIN)/python
 	touch $(VENV)/.run-installed $@
 
 run: $(VENV)/.run-installed
-	SOCIALRX_DATA=$(SOCIALRX_DATA) $(BIN)/streamlit run app.py --server.port 8501 --server.headless true
+	SOCIALRX_DATA=$(SOCIALRX_DATA) $(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true
 
 test: $(VENV)/.dev-installed
 	$(BIN)/python -m pytest

@@ -6,6 +6,11 @@ addresses and its component iframe adds them to the page one by one. This sandbo
 CDN, so the browser test answers those requests through Playwright's request routing with files
 from the same releases on npm (`npm pack`, cached in a folder). Anything else from outside
 (map tiles, stylesheets with no npm release) gets an empty answer, so nothing hangs.
+
+It is also the browser tests' common ground: where Chromium is (`CHROMIUM`), whether a missing
+one skips or fails them (`require_browser`), and, loaded as a pytest plugin (`-p browser_assets`
+with `tests` on PYTHONPATH, as `.ci/run` does), a summary of how many browser tests ran, with
+their skips turned into failures when `SOCIALRX_REQUIRE_BROWSER=1`.
 """
 
 from __future__ import annotations
@@ -24,6 +29,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
+
+import pytest
 
 
 def _png_1x1_transparent() -> bytes:
@@ -232,3 +239,91 @@ class AssetServer:
             route.fulfill(status=200, body="", content_type=CONTENT_TYPES[suffix], headers=headers)
         else:
             route.fulfill(status=204, body="", headers=headers)
+
+
+# ---------------------------------------------------------------------------------------------
+# Browser tests: skipped on a machine without Chromium, required in CI.
+
+CHROMIUM = Path("/usr/bin/chromium")
+REQUIRE_VARIABLE = "SOCIALRX_REQUIRE_BROWSER"
+BROWSER_MODULES = ("test_browser.py", "test_sessions.py", "test_accessibility.py")
+AXE_CORE = "axe-core@4.14.1"
+
+
+def browser_required() -> bool:
+    """True when the browser tests must run (CI sets SOCIALRX_REQUIRE_BROWSER=1)."""
+    return os.environ.get(REQUIRE_VARIABLE, "").strip() not in ("", "0")
+
+
+def require_browser(reason: str) -> None:
+    """Skip the test with `reason`, or fail it when the browser tests are required."""
+    if browser_required():
+        pytest.fail(f"{reason}; browser tests are required here ({REQUIRE_VARIABLE}=1)")
+    pytest.skip(reason)
+
+
+def playwright_sync_api():
+    """Playwright's sync API, once Chromium is known to be there; else skip (or fail in CI)."""
+    if not CHROMIUM.exists():
+        require_browser(f"no Chromium at {CHROMIUM} (Debian package `chromium`)")
+    try:
+        import playwright.sync_api as sync_api
+    except ImportError:
+        require_browser("playwright is not installed (pip install -r requirements-dev.txt)")
+    return sync_api
+
+
+def _is_browser_test(nodeid: str) -> bool:
+    return nodeid.split("::", 1)[0].rsplit("/", 1)[-1] in BROWSER_MODULES
+
+
+_counts = {"ran": 0, "passed": 0, "failed": 0, "skipped": 0, "xfailed": 0}
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Plugin hook: with SOCIALRX_REQUIRE_BROWSER=1, a skipped browser test is a failure
+    (test_browser.py skips without Chromium; the map test skips without Leaflet from npm)."""
+    outcome = yield
+    report = outcome.get_result()
+    if (
+        report.skipped
+        and not hasattr(report, "wasxfail")
+        and browser_required()
+        and _is_browser_test(report.nodeid)
+    ):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
+        report.outcome = "failed"
+        report.longrepr = f"browser test skipped but required ({REQUIRE_VARIABLE}=1): {reason}"
+
+
+def pytest_runtest_logreport(report) -> None:
+    """Plugin hook: count the browser tests by outcome."""
+    if not _is_browser_test(report.nodeid):
+        return
+    if report.when == "call":
+        _counts["ran"] += 1
+        if hasattr(report, "wasxfail") and report.skipped:
+            _counts["xfailed"] += 1
+        else:
+            _counts["passed" if report.passed else "failed"] += 1
+    elif report.skipped and not hasattr(report, "wasxfail"):
+        _counts["skipped"] += 1
+    elif report.failed and report.when == "setup":
+        _counts["failed"] += 1
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """Plugin hook: one line saying how many browser tests ran."""
+    c = _counts
+    terminalreporter.write_line(
+        f"browser tests: {c['ran']} ran ({c['passed']} passed, {c['failed']} failed, "
+        f"{c['xfailed']} xfailed), {c['skipped']} skipped"
+        + (f"; required ({REQUIRE_VARIABLE}=1)" if browser_required() else "")
+    )
+
+
+def pytest_sessionfinish(session, exitstatus) -> None:
+    """Plugin hook: when browser tests are required, a run in which none ran fails."""
+    if browser_required() and _counts["ran"] == 0 and exitstatus == 0:
+        session.exitstatus = 1
