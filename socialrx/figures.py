@@ -7,8 +7,18 @@ Colours come from the Okabe-Ito palette, which stays distinct for colour-blind r
 
 from __future__ import annotations
 
+import hashlib
+import json
+import re
+
 import folium
+import geopandas as gpd
+import numpy as np
 import pandas as pd
+import shapely
+from branca.element import MacroElement
+from folium.plugins import FastMarkerCluster
+from jinja2 import Template
 
 from socialrx import vocab
 from socialrx.escape import html_link, html_text
@@ -90,12 +100,21 @@ def asset_map(
     lower_is_darker: bool = False,
     area_notes: pd.Series | None = None,
     focus: tuple[str, ...] = (),
+    *,
+    cluster: bool = True,
 ) -> folium.Map:
     """Assets as points coloured by category over areas shaded by a value (e.g. IMD decile).
 
     `area_values` is indexed by area_code; areas without a value are grey, and say why in
     their tooltip where `area_notes` (by area_code) has a reason. The areas in `focus` are
-    outlined and the map opens on them."""
+    outlined and the map opens on them.
+
+    Built to stay small at a region's size (5,000 assets, ~850 areas: well under 2 MB of
+    HTML): the points of each category are one `FastMarkerCluster` whose data is an array of
+    escaped strings, and one shared script draws each point and builds its tooltip and popup
+    (the same HTML as `asset_popup_html`) when it is opened; areas are simplified to ~50 m in
+    British National Grid and rounded to 5 decimals. `cluster=False` draws every point
+    unclustered (the same data and script), for a small place or a printed map."""
     placed = assets.dropna(subset=["latitude", "longitude"])
     chosen = areas[areas["area_code"].isin(focus)] if areas is not None and focus else None
     areas_in_view = chosen if chosen is not None and len(chosen) else areas
@@ -120,30 +139,169 @@ def asset_map(
         fmap.fit_bounds(bounds, padding=(24, 24))  # points on the edge stay clear of controls
     if areas is not None and len(areas):
         _add_areas(fmap, areas, area_values, value_label, lower_is_darker, area_notes, focus)
-    layers: dict[str, folium.FeatureGroup] = {}
-    for row in placed.itertuples(index=False):
-        category = row.category
-        if category not in layers:
-            layers[category] = folium.FeatureGroup(name=html_text(category)).add_to(fmap)
-        colour = CATEGORY_COLOURS.get(category, "#777777")
-        faded = row.status != "active"
-        folium.CircleMarker(
-            location=(row.latitude, row.longitude),
-            radius=6,
-            color="#333333",
-            weight=1,
-            fill=True,
-            fill_color=colour,
-            fill_opacity=0.35 if faded else 0.9,
-            tooltip=folium.Tooltip(f"{html_text(row.name)} ({html_text(category)})"),
-            popup=folium.Popup(asset_popup_html(row._asdict()), max_width=320, parse_html=False),
-        ).add_to(layers[category])
-    if layers:
+    codes, present = pd.factorize(placed["category"])
+    present = [str(c) for c in present]
+    shown = [c for c in vocab.ASSET_CATEGORIES if c in present]
+    shown += sorted(set(present) - set(shown))  # not in the vocabulary (the loader refuses)
+    if shown:
+        _AssetMarkers().add_to(fmap)  # the one script every category's layer calls
+        rows = _marker_rows(placed)
+        for name in shown:
+            members = np.flatnonzero(codes == present.index(name))
+            _category_layer(name, [rows[i] for i in members], cluster).add_to(fmap)
         folium.LayerControl(collapsed=True).add_to(fmap)
-        legend = [(c, CATEGORY_COLOURS[c]) for c in vocab.ASSET_CATEGORIES if c in layers]
+        legend = [(c, CATEGORY_COLOURS.get(c, OTHER_COLOUR)) for c in shown]
         box = _legend_html("Asset category", legend, "bottom:50px;left:10px", columns=2)
         fmap.get_root().html.add_child(folium.Element(box))
     return fmap
+
+
+OTHER_COLOUR = "#777777"  # a category outside the vocabulary (the loader refuses these)
+# One row per placed asset, in this order; every text is already escaped by `html_text` (and
+# the URL is blank unless it is http(s)), so the script only joins trusted pieces.
+MARKER_FIELDS = ("lat", "lon", "faded", "stale", "name", "url", "status", "schedule", "cost")
+
+
+def _marker_rows(placed: pd.DataFrame) -> list[list]:
+    """The points' data for the map's script: coordinates rounded to 5 decimals (about 1 m)
+    and escaped text, as plain lists (JSON arrays are a fraction of a marker's HTML)."""
+    n = len(placed)
+
+    def text(column: str) -> list[str]:
+        if column not in placed:
+            return [""] * n
+        values = placed[column].tolist()
+        escaped = {v: html_text(v) for v in set(values)}  # statuses, costs: a few values each
+        return [escaped[v] for v in values]
+
+    def links(values) -> list[str]:
+        return [html_text(v.strip()) if isinstance(v, str) and _HTTP.match(v.strip()) else ""
+                for v in values]  # fmt: skip
+
+    lat = placed["latitude"].astype(float).round(5).tolist()
+    lon = placed["longitude"].astype(float).round(5).tolist()
+    status = placed["status"] if "status" in placed else pd.Series("active", index=placed.index)
+    faded = (status.astype("string").fillna("active") != "active").astype(int).tolist()
+    stale = (
+        placed["stale"].astype("boolean").fillna(False).astype(int).tolist()
+        if "stale" in placed
+        else [0] * n
+    )
+    urls = links(placed["url"].tolist()) if "url" in placed else [""] * n
+    return [
+        list(row)
+        for row in zip(lat, lon, faded, stale, text("name"), urls, text("status"),
+                       text("schedule"), text("cost"), strict=True)
+    ]  # fmt: skip
+
+
+_HTTP = re.compile(r"(?i)^https?://")
+# Clusters: chunked so thousands of points do not freeze the page; every point on its own
+# from street level (zoom 15), where a planner reads names.
+CLUSTER_OPTIONS = {
+    "chunkedLoading": True,
+    "maxClusterRadius": 40,
+    "disableClusteringAtZoom": 15,
+    "showCoverageOnHover": False,
+}
+
+
+def _text_colour(background: str) -> str:
+    """Black or white, whichever reads better on the background (a cluster's count)."""
+    r, g, b = (int(background[i : i + 2], 16) for i in (1, 3, 5))
+    return "#000000" if 0.299 * r + 0.587 * g + 0.114 * b > 140 else "#ffffff"
+
+
+def _category_layer(category: str, rows: list[list], cluster: bool) -> folium.Layer:
+    """One category's points as one layer (the layer control shows or hides it): a cluster
+    whose bubbles take the category's colour, or, unclustered, a plain group of points."""
+    colour = CATEGORY_COLOURS.get(category, OTHER_COLOUR)
+    call = f"function (row) {{ return socialrx_asset(row, {_js_text(category)}, {_js_text(colour)}); }}"  # noqa: E501
+    if not cluster:
+        return _PointLayer(rows, call, name=html_text(category))
+    bubble = (
+        "function (cluster) { var n = cluster.getChildCount(); var size = n < 10 ? 26 : n < 100 "
+        "? 32 : 38; return L.divIcon({html: '<div style=\"background:' + "
+        f"{_js_text(colour)} + ';color:' + {_js_text(_text_colour(colour))} + "
+        "';width:' + size + 'px;height:' + size + 'px;line-height:' + size + 'px;"
+        "border-radius:50%;border:2px solid #333;text-align:center;font:bold 12px sans-serif;"
+        "opacity:0.9\">' + n + '</div>', className: 'socialrx-cluster', iconSize: "
+        "L.point(size, size)}); }"
+    )
+    layer = FastMarkerCluster(
+        [],  # rows set below: they are placed and checked already, no per-row validation
+        callback=call,
+        name=html_text(category),
+        icon_create_function=bubble,
+        options=CLUSTER_OPTIONS,
+    )
+    layer.data = rows
+    return layer
+
+
+def _js_text(value: str) -> str:
+    """A string literal for the map's script: escaped as HTML first (so `<`, quotes, backtick,
+    `$` and backslash cannot break out), then quoted as JSON."""
+    return json.dumps(html_text(value))
+
+
+# The script shared by every category's layer: one point from one row of `MARKER_FIELDS`, its
+# tooltip and (built when opened) its popup, the same HTML as `asset_popup_html`. Every piece it
+# joins was escaped in Python.
+ASSET_MARKER_JS = """
+function socialrx_asset(row, category, colour) {
+    var marker = L.circleMarker([row[0], row[1]], {radius: 6, color: "#333333", weight: 1,
+        fill: true, fillColor: colour, fillOpacity: row[2] ? 0.35 : 0.9});
+    marker.bindTooltip(row[4] + " (" + category + ")");
+    marker.bindPopup(function () {
+        var name = row[5] ? '<a href="' + row[5] + '" target="_blank" rel="noopener">' + row[4]
+            + "</a>" : row[4];
+        var lines = ["<b>" + name + "</b>", category];
+        if (row[6]) { lines.push("Status: " + row[6]); }
+        if (row[7]) { lines.push("When: " + row[7]); }
+        if (row[8]) { lines.push("Cost: " + row[8]); }
+        if (row[3]) { lines.push("<i>Not verified in the last 12 months</i>"); }
+        return lines.join("<br>");
+    }, {maxWidth: 320});
+    return marker;
+}
+"""
+
+
+class _AssetMarkers(MacroElement):
+    """`ASSET_MARKER_JS`, once per map, before the layers that call it."""
+
+    _template = Template("{% macro script(this, kwargs) %}{{ this.code }}{% endmacro %}")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "SocialrxAssetMarkers"
+        self.code = ASSET_MARKER_JS
+
+
+class _PointLayer(folium.map.Layer):
+    """Unclustered points drawn by the shared script from rows of data (`cluster=False`)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = (function () {
+            var callback = {{ this.callback }};
+            var data = {{ this.data|tojson }};
+            var group = L.featureGroup();
+            for (var i = 0; i < data.length; i++) { callback(data[i]).addTo(group); }
+            group.addTo({{ this._parent.get_name() }});
+            return group;
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, rows: list[list], callback: str, name: str) -> None:
+        super().__init__(name=name, overlay=True, control=True, show=True)
+        self._name = "SocialrxPoints"
+        self.data = rows
+        self.callback = callback
 
 
 def asset_popup_html(asset: dict) -> str:
@@ -161,19 +319,60 @@ def asset_popup_html(asset: dict) -> str:
     return "<br>".join(lines)
 
 
+SIMPLIFY_METRES = 50  # invisible at the zoom a place is seen at; a fraction of the vertices
+BNG, WGS84 = "EPSG:27700", "EPSG:4326"
+
+
+def simplified_geometry(areas, tolerance: float = SIMPLIFY_METRES) -> list[dict]:
+    """The areas' outlines for the map as GeoJSON geometry mappings: simplified in British
+    National Grid to `tolerance` metres (neighbours keep a shared edge where the areas form a
+    clean coverage; otherwise each outline is simplified on its own, staying valid) and
+    rounded to 5 decimals of a degree (about 1 m). Cached per set of outlines, since a
+    dataset's boundaries do not change between reruns."""
+    geoms = np.asarray(areas.geometry.array)
+    digest = hashlib.sha256(b"".join(shapely.to_wkb(geoms, hex=False))).hexdigest()
+    return _simplified(digest, str(areas.crs), tolerance, geoms)
+
+
+_SIMPLIFIED: dict[tuple, list[dict]] = {}
+_SIMPLIFIED_KEPT = 8  # datasets' outlines kept (a few hundred kB each)
+
+
+def _simplified(digest: str, crs: str, tolerance: float, geoms) -> list[dict]:
+    key = (digest, crs, tolerance)
+    if key not in _SIMPLIFIED:
+        bng = gpd.GeoSeries(geoms, crs=crs).to_crs(BNG).array
+        flat = np.asarray(bng)
+        try:
+            clean = bool(shapely.coverage_is_valid(flat))
+        except Exception:  # noqa: BLE001 - an older GEOS: simplify each outline instead
+            clean = False
+        simple = (
+            shapely.coverage_simplify(flat, tolerance)
+            if clean
+            else shapely.simplify(flat, tolerance, preserve_topology=True)
+        )
+        wgs = np.asarray(gpd.GeoSeries(simple, crs=BNG).to_crs(WGS84).array)
+        rounded = shapely.transform(wgs, lambda xy: np.round(xy, 5))
+        mappings = [json.loads(text) for text in shapely.to_geojson(rounded)]
+        if len(_SIMPLIFIED) >= _SIMPLIFIED_KEPT:
+            _SIMPLIFIED.pop(next(iter(_SIMPLIFIED)))
+        _SIMPLIFIED[key] = mappings
+    return _SIMPLIFIED[key]
+
+
 def _add_areas(fmap, areas, area_values, value_label, lower_is_darker, notes, focus) -> None:
-    shown = areas[["area_code", "area_name", "geometry"]].copy()
+    shown = areas[["area_code", "area_name"]]
     values = (
         shown["area_code"].map(area_values)
         if area_values is not None
         else pd.Series(pd.NA, index=shown.index)
     )
     colours, breaks = _shade(values, reverse=lower_is_darker)
-    shown["fill"] = colours.to_numpy()
-    shown["chosen"] = shown["area_code"].isin(focus)
+    chosen = shown["area_code"].isin(focus).tolist()
     whole = bool((values.dropna() % 1 == 0).all())
     why = shown["area_code"].map(notes) if notes is not None else pd.Series(pd.NA, shown.index)
-    shown["label"] = [
+    labels = [
         f"{html_text(name)} ({html_text(code)})"
         + (
             f": {html_text(value_label)} {v:,.{0 if whole else 1}f}"
@@ -184,15 +383,30 @@ def _add_areas(fmap, areas, area_values, value_label, lower_is_darker, notes, fo
             shown["area_name"], shown["area_code"], values, why, strict=True
         )
     ]
+    outlines = simplified_geometry(areas)
+    # each feature carries its own style: no per-feature Python style function to run
+    features = [
+        {
+            "type": "Feature",
+            "properties": {
+                "label": label,
+                "style": {
+                    "fillColor": fill,
+                    "color": "#000000" if focused else "#666666",
+                    "weight": 2.5 if focused else 0.5,
+                    "fillOpacity": 0.55,
+                },
+            },
+            "geometry": geometry,
+        }
+        for label, fill, focused, geometry in zip(
+            labels, colours.tolist(), chosen, outlines, strict=True
+        )
+        if geometry is not None
+    ]
     folium.GeoJson(
-        shown[["label", "fill", "chosen", "geometry"]].to_json(),
+        {"type": "FeatureCollection", "features": features},
         name=html_text(value_label or "Areas"),
-        style_function=lambda f: {
-            "fillColor": f["properties"]["fill"],
-            "color": "#000000" if f["properties"]["chosen"] else "#666666",
-            "weight": 2.5 if f["properties"]["chosen"] else 0.5,
-            "fillOpacity": 0.55,
-        },
         tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False),
     ).add_to(fmap)
     if breaks:

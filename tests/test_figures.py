@@ -1,3 +1,5 @@
+import json
+
 import geopandas as gpd
 import pandas as pd
 from shapely.geometry import box
@@ -11,6 +13,16 @@ from socialrx.charts import (
 from socialrx.figures import asset_map, asset_popup_html
 
 EVIL = "Tom's <script>alert(1)</script> `${x}` C:\\users"
+
+
+def marker_rows(html: str) -> list[list]:
+    """The asset points' data as the map's script reads it (every layer's rows, decoded)."""
+    rows, at = [], html.find("var data = ")
+    while at >= 0:
+        start = at + len("var data = ")
+        rows += json.JSONDecoder().raw_decode(html, start)[0]
+        at = html.find("var data = ", start)
+    return rows
 
 
 def _assets():
@@ -40,10 +52,11 @@ def test_asset_map_escapes_every_file_value():
     assert "<script>alert(1)</script>" not in html
     assert "${x}" not in html and "`${x}`" not in html
     assert "C:\\users" not in html and "C:\\\\users" not in html
-    assert "Tom&#x27;s &lt;script&gt;" in html
     assert "javascript:alert" not in html
     assert "Not verified in the last 12 months" in html
-    assert html.count("L.circleMarker") == 1  # the unplaced asset is not drawn
+    (row,) = marker_rows(html)  # the unplaced asset is not drawn
+    assert row[4].startswith("Tom&#x27;s &lt;script&gt;")  # the name, HTML-escaped
+    assert row[5] == "" and row[3] == 1  # no javascript: link; flagged stale
 
 
 def test_popup_links_only_http():

@@ -1,0 +1,155 @@
+"""The asset map at a region's size: small enough to send, and every file string escaped in the
+data its script reads (timings are benchmarked, never asserted: see benchmarks/)."""
+
+import json
+import shutil
+import subprocess
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from shapely.geometry import box
+
+from socialrx import vocab
+from socialrx.escape import html_text
+from socialrx.figures import ASSET_MARKER_JS, asset_map, asset_popup_html, simplified_geometry
+
+HOSTILE = [
+    "</script><script>alert(1)</script>",
+    "back`tick",
+    "${x} and `${x}`",
+    "C:\\users\\me",
+    'Tom\'s <b>"group"</b> & more',
+]
+ASSETS = 5000
+
+
+def marker_rows(html: str) -> list[list]:
+    """Every layer's point data, decoded as the map's script reads it."""
+    rows, at = [], html.find("var data = ")
+    while at >= 0:
+        start = at + len("var data = ")
+        rows += json.JSONDecoder().raw_decode(html, start)[0]
+        at = html.find("var data = ", start)
+    return rows
+
+
+def raw_data(html: str) -> str:
+    """The point data as it stands in the page's script, before decoding."""
+    parts, at = [], html.find("var data = ")
+    while at >= 0:
+        start = at + len("var data = ")
+        _, end = json.JSONDecoder().raw_decode(html, start)
+        parts.append(html[start:end])
+        at = html.find("var data = ", end)
+    return "".join(parts)
+
+
+@pytest.fixture(scope="module")
+def region():
+    """~850 areas of about 1 km (a grid in British National Grid near Sheffield) and 5,000
+    assets among them, the first few with hostile names and links."""
+    corners = [(x, y) for x in range(420_000, 450_000, 1000) for y in range(370_000, 399_000, 1000)]
+    cells = [box(x, y, x + 1000, y + 1000) for x, y in corners]
+    areas = gpd.GeoDataFrame(
+        {"area_code": [f"E0{i:07d}" for i in range(len(cells))],
+         "area_name": [f"Area {i}" for i in range(len(cells))]},
+        geometry=cells, crs="EPSG:27700",
+    ).to_crs("EPSG:4326")  # fmt: skip
+    rng = np.random.default_rng(7)
+    names = [f"Group {i}" for i in range(ASSETS)]
+    names[: len(HOSTILE)] = HOSTILE
+    urls = ["https://example.org/a?b=1&c=`2`"] * ASSETS
+    urls[:4] = ["javascript:alert(1)", "data:text/html,<script>", " HTTP://Example.org ", None]
+    minx, miny, maxx, maxy = areas.total_bounds
+    assets = pd.DataFrame(
+        {
+            "asset_id": [f"A{i}" for i in range(ASSETS)],
+            "name": names,
+            "category": rng.choice(vocab.ASSET_CATEGORIES, ASSETS),
+            "status": rng.choice(["active", "inactive", "temporarily closed"], ASSETS),
+            "latitude": rng.uniform(miny, maxy, ASSETS),
+            "longitude": rng.uniform(minx, maxx, ASSETS),
+            "url": urls,
+            "schedule": rng.choice(["Tue 10:00-12:00", "${x}`", None], ASSETS),
+            "cost": rng.choice(["free", "C:\\cost", None], ASSETS),
+            "stale": pd.array(rng.random(ASSETS) < 0.1, dtype="boolean"),
+        }
+    )
+    return assets, areas
+
+
+@pytest.fixture(scope="module")
+def html(region) -> str:
+    assets, areas = region
+    deciles = pd.Series(np.arange(len(areas)) % 10 + 1, index=areas["area_code"].to_numpy())
+    fmap = asset_map(assets, areas, deciles, "IMD decile", lower_is_darker=True,
+                     focus=tuple(areas["area_code"][:3]))  # fmt: skip
+    return fmap.get_root().render()
+
+
+def test_region_map_is_under_2_mb_with_every_point(html, region):
+    assets, areas = region
+    assert len(areas) >= 850
+    assert len(html.encode()) < 2 * 1024 * 1024
+    assert len(marker_rows(html)) == ASSETS
+    assert html.count("L.markerClusterGroup") == len(vocab.ASSET_CATEGORIES)  # a layer each
+    assert html.count('"fillColor"') == len(areas)  # every area shaded
+    for decile in range(1, 11):
+        assert f"></span>{decile}</div>" in html  # the legend
+
+
+def test_hostile_text_is_escaped_in_the_script_data(html):
+    data = raw_data(html)
+    # nothing in the data can end the script, open a template literal or escape a character
+    for dangerous in ("</script", "<script", "`", "${", "C:\\users", "C:\\\\users"):
+        assert dangerous not in data
+    assert "\\" not in data.replace("\\u0026", "").replace("\\u003c", "").replace("\\u003e", "")
+    assert "alert(1)</script>" not in html and "`${x}`" not in html
+    rows = marker_rows(html)
+    names = {row[4] for row in rows}
+    for text in HOSTILE:
+        assert html_text(text) in names  # decoded, each name is its HTML-escaped self
+    links = {row[4]: row[5] for row in rows}
+    assert [links[html_text(t)] for t in HOSTILE[:4]] == ["", "", "HTTP://Example.org", ""]
+    assert "https://example.org/a?b=1&amp;c=&#x60;2&#x60;" in {row[5] for row in rows}
+
+
+def test_areas_are_simplified_and_rounded(region):
+    _, areas = region
+    outlines = simplified_geometry(areas)
+    assert len(outlines) == len(areas)
+    for ring in outlines[0]["coordinates"]:
+        for lon, lat in ring:
+            assert round(lon, 5) == lon and round(lat, 5) == lat
+    assert simplified_geometry(areas) is outlines  # cached for the same boundaries
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="needs node to run the map's script")
+def test_script_builds_the_same_popup_as_python(region):
+    """The script's tooltip and popup for each point equal the Python-built HTML."""
+    assets, areas = region
+    sample = assets.iloc[list(range(12)) + [100, 2000, 4999]]
+    fmap = asset_map(sample, areas)
+    rows = marker_rows(fmap.get_root().render())
+    # layers come in vocabulary order; within a layer, rows keep the table's order
+    order = sorted(range(len(sample)), key=lambda i: (
+        vocab.ASSET_CATEGORIES.index(sample["category"].iloc[i]), i))  # fmt: skip
+    categories = [html_text(sample["category"].iloc[i]) for i in order]
+    script = (
+        "const L = {circleMarker: (at, o) => ({at, o, bindTooltip(t) { this.tip = t; },"
+        " bindPopup(f) { this.pop = f; }})};\n"
+        + ASSET_MARKER_JS
+        + f"\nconst rows = {json.dumps(rows)};\nconst cats = {json.dumps(categories)};\n"
+        "console.log(JSON.stringify(rows.map((r, i) => {"
+        " const m = socialrx_asset(r, cats[i], '#000'); return [m.tip, m.pop()]; })));"
+    )
+    out = subprocess.run(["node", "-e", script], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    built = json.loads(out.stdout)
+    for (tooltip, popup), i in zip(built, order, strict=True):
+        asset = sample.iloc[i].to_dict()
+        asset["stale"] = bool(asset["stale"])
+        assert popup == asset_popup_html(asset)
+        assert tooltip == f"{html_text(asset['name'])} ({html_text(asset['category'])})"
