@@ -2,9 +2,7 @@
 
 import streamlit as st
 
-from socialrx import disclosure, ui
-from socialrx.disclosure import Level, shown
-from socialrx.overview import headline_table
+from socialrx import ui
 
 st.set_page_config(page_title="socialrx: social prescribing", page_icon="🤝", layout="wide")
 
@@ -16,48 +14,10 @@ def overview() -> None:
         "Social prescribing overview",
         context,
         "The headline figures for the chosen place and period, each compared with "
-        "the same length of time just before it.",
+        "the same calendar months just before.",
     )
     dataset = context.dataset
-    figures = ui.headline_figures(dataset, dataset.content_hash, context.selection, context.level)
-    # a wrapping row, not fixed columns: on a narrow screen the cards move to a second line
-    # instead of cutting their figures to "2…"
-    row = st.container(horizontal=True, gap="small")
-    for figure in figures:
-        change = figure.change
-        if figure.missing:  # say why under a dash: a long reason would be cut to "no cap…"
-            delta = figure.missing
-        elif not figure.compared:
-            delta = "no earlier figure"
-        elif change is None:
-            delta = None  # hidden now or then
-        else:
-            delta = f"{change:+,.{figure.decimals}f}{figure.change_unit or figure.unit}"
-        row.metric(
-            figure.name,
-            "–" if figure.missing else shown(figure.value, figure.decimals, figure.unit),
-            delta=delta,
-            delta_color="off"
-            if not change
-            else ("inverse" if figure.lower_is_better else "normal"),
-            delta_arrow="off" if not change else "auto",
-            help=figure.help,
-            border=True,
-            width=170,
-            height="stretch",
-        )
-    previous = context.selection.previous()
-    compared = (
-        f"Arrows compare with {previous.start:%d %b %Y} to {previous.end:%d %b %Y}. "
-        if context.dated
-        else ""
-    )
-    hidden_too = "" if context.level == Level.OFF else ", as is a rate resting on 1 to 7 people"
-    st.caption(
-        f"{compared}Counts of people are {disclosure.describe(context.level)}{hidden_too}. "
-        "Hover over a figure's (?) for what it counts."
-    )
-    ui.download(headline_table(figures), "overview_headlines", "Download these figures (CSV)")
+    ui.draw([ui.headline_panel(dataset, dataset.content_hash, context.selection, context.level)])
 
 
 # Each url_path is its file's name: until app.py has run once, a fresh server answers a page

@@ -1,11 +1,10 @@
 """Data: what was loaded, every problem found in the files, and the tables to download."""
 
-import pandas as pd
 import streamlit as st
 
 from socialrx import ui
-from socialrx.disclosure import disclose_count, shown
 from socialrx.schema import PERSON_LEVEL, TABLES
+from socialrx.views import data
 
 context = ui.current()
 ui.page_header(
@@ -15,30 +14,7 @@ ui.page_header(
 )
 dataset, report = context.dataset, context.report
 
-rows = []
-for name, table in TABLES.items():
-    if name == "dataset":
-        continue
-    loaded = dataset.has(name)
-    count = (
-        (len(dataset.areas) if name == "areas" else len(dataset.table(name))) if loaded else None
-    )
-    rows.append(
-        {
-            "table": table.file,
-            "loaded": "yes" if loaded else "no",
-            "rows": ""
-            if count is None
-            else shown(disclose_count(count, context.level) if name in PERSON_LEVEL else count),
-            "person-level": "yes" if name in PERSON_LEVEL else "no",
-            "what it holds": table.about,
-        }
-    )
-summary = pd.DataFrame(rows)
-st.table(summary.set_index("table"))
-st.caption(
-    f"Extract date: {dataset.extract_date:%d %b %Y}. " if dataset.extract_date is not None else ""
-)
+ui.draw([data.loaded_panel(dataset, context.level)])
 
 errors, warnings = (
     ui.counted(len(report.errors), "error"),
@@ -46,21 +22,7 @@ errors, warnings = (
 )
 st.subheader(f"Problems ({errors}, {warnings})")
 if report.problems:
-    problems = pd.DataFrame(
-        [
-            {
-                "severity": p.severity,
-                "file": p.file,
-                "row": p.row,
-                "column": p.column or "",
-                "value": p.value or "",
-                "problem": p.message,
-            }
-            for p in report.errors + report.warnings
-        ]
-    ).astype({"row": "Int64"})
-    # errors first, then by file and row, as a user works through the file
-    problems = problems.sort_values(["severity", "file", "row"], na_position="first", kind="stable")
+    problems = data.problems_table(report)
     st.dataframe(
         problems,
         hide_index=True,

@@ -9,23 +9,15 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from socialrx.disclosure import SMALL, Level, disclose_counts
+from socialrx.disclosure import BORDERLINE, Judgement, Rate, Spec
 
 TURNED_AWAY = ("waiting list", "declined by provider (full)")
 
 
-def capacity_strain(
-    assets: pd.DataFrame, connections: pd.DataFrame, months: float, level: Level
-) -> pd.DataFrame:
-    """Per asset: connections sent in the period, demand per month, capacity, strain, cost.
-
-    strain = demand per month / capacity per month, a period under a month counting as one
-    (blank where no capacity, or a capacity of
-    0, is stated); over_capacity is demand above capacity, so a stated 0 with anyone sent is
-    over, and is unknown (NA) where the demand is hidden and 1-7 people could fall either side
-    of the capacity. cost_of_demand_gbp = connections x
-    cost_per_person_gbp. Connection counts are disclosed at `level` first, and everything else
-    derives from the disclosed counts, so no figure reveals a hidden one."""
+def capacity_strain(assets: pd.DataFrame, connections: pd.DataFrame, months: float):
+    """Per asset, exact: people sent in the period (connections), those put on a waiting list
+    or turned away as full, capacity per month and cost per person. The figures resting on
+    these counts (demand a month, strain, over capacity, cost) are in `strain_spec`."""
     sent = connections.groupby("asset_id").size()
     turned = connections[connections["outcome"].isin(TURNED_AWAY)].groupby("asset_id").size()
     table = assets[
@@ -38,36 +30,46 @@ def capacity_strain(
             "cost_per_person_gbp",
         ]
     ].copy()
-    table["connections"] = disclose_counts(table["asset_id"].map(sent).fillna(0), level)
-    table["turned_away_or_waiting"] = disclose_counts(
-        table["asset_id"].map(turned).fillna(0), level
-    )
-    # Capacity is people a month: a shorter period is held to one month's capacity, not
-    # scaled up (five people sent in a week do not fill a capacity of nine a month).
+    table["connections"] = table["asset_id"].map(sent).fillna(0).astype(int)
+    table["turned_away_or_waiting"] = table["asset_id"].map(turned).fillna(0).astype(int)
+    spec = strain_spec(months)
+    for column, rate in spec.rates.items():
+        table[column] = _rate(table, rate)
+    table["over_capacity"] = spec.judgements["over_capacity"].decide(table, table["connections"])
+    return table.sort_values(["strain_pct", "connections"], ascending=False, na_position="last",
+                             kind="stable").reset_index(drop=True)  # fmt: skip
+
+
+def _rate(table: pd.DataFrame, rate: Rate) -> pd.Series:
+    """A rate on exact figures, the same arithmetic the disclosure step does on shown ones."""
+    denominator = 1.0 if rate.denominator is None else table[rate.denominator].astype("Float64")
+    if rate.denominator is not None:
+        denominator = denominator.where(denominator > 0)
+    value = table[rate.numerator] / denominator * rate.per
+    return value * table[rate.times].astype("Float64") if rate.times else value
+
+
+def strain_spec(months: float) -> Spec:
+    """Demand a month, strain (demand / capacity, %), cost and the over-capacity judgement.
+
+    Capacity is people a month: a period under a month is held to one month's capacity, not
+    scaled up (five people sent in a week do not fill a capacity of nine a month). A stated
+    capacity of 0 with anyone sent is over; no capacity stated, nothing to judge."""
     months = max(months, 1.0)
-    table["demand_per_month"] = table["connections"] / months
-    table["demand_per_month"] = table["demand_per_month"].astype("Float64")
-    capacity = table["capacity_per_month"].astype("Float64")
-    table["strain"] = (table["demand_per_month"] / capacity.where(capacity > 0)).astype("Float64")
-    over = table["demand_per_month"] > capacity
-    # A hidden count is 1-7 people: judged anyway where every value in that range gives the
-    # same answer (a capacity of 0, or room for 7 or more in the period), unknown otherwise.
-    room = capacity * months
-    hidden = table["connections"].isna()
-    over = over.mask(hidden & (room < 1), True).mask(hidden & (room >= SMALL), False)
-    table["over_capacity"] = over.mask(capacity.isna(), False).astype("boolean")
-    table["cost_of_demand_gbp"] = table["connections"] * table["cost_per_person_gbp"].astype(
-        "Float64"
+
+    def over(table: pd.DataFrame, people: pd.Series) -> pd.Series:
+        capacity = table["capacity_per_month"].astype("Float64")
+        return (people.astype("Float64") / months > capacity).astype("boolean")
+
+    return Spec(
+        counts=("connections", "turned_away_or_waiting"),
+        rates={
+            "demand_per_month": Rate("connections", per=1 / months),
+            "strain_pct": Rate("connections", "capacity_per_month", 100 / months, decimals=0),
+            "cost_of_demand_gbp": Rate("connections", times="cost_per_person_gbp", decimals=0),
+        },
+        judgements={"over_capacity": Judgement("connections", over)},
     )
-    return table.sort_values(
-        ["over_capacity", "strain", "connections"], ascending=False, na_position="last"
-    ).reset_index(drop=True)
-
-
-# The strain table's columns resting on counts of people, and what each statistic rests on:
-# a blank there is hidden only where its count is (see `disclosure.shown_table`).
-DISCLOSED = ["connections", "turned_away_or_waiting", "demand_per_month", "strain", "over_capacity"]
-RESTING_ON = dict.fromkeys(["demand_per_month", "strain", "over_capacity"], ("connections",))
 
 
 @dataclass(frozen=True)
@@ -89,25 +91,27 @@ def undecided_note(undecided: int) -> str:
         return ""
     assets = "1 asset" if undecided == 1 else f"{undecided:,} assets"
     return (
-        f"A further {assets} stating a capacity had 1-7 people sent, a number disclosure "
-        "control hides, so cannot be judged over or under capacity."
+        f"A further {assets} stating a capacity {'is' if undecided == 1 else 'are'} "
+        "borderline: the true number of people sent, which disclosure control rounds or "
+        "hides, could fall either side of the capacity."
     )
 
 
-def summarise(strain: pd.DataFrame) -> CapacitySummary:
-    """The headline figures of a strain table (`capacity_strain`)."""
-    hidden = strain["connections"].isna()
+def summarise(shown: pd.DataFrame, marks: pd.DataFrame) -> CapacitySummary:
+    """The headline figures of a disclosed strain table (`strain_spec().disclose(...)`): only
+    what the table itself shows, so the headline cannot say more than its rows."""
     return CapacitySummary(
-        over=int(strain["over_capacity"].sum()),
-        undecided=int(strain["over_capacity"].isna().sum()),
-        stated=int(strain["capacity_per_month"].notna().sum()),
-        cost_gbp=float(strain["cost_of_demand_gbp"].sum()),
-        uncosted=int((strain["cost_per_person_gbp"].notna() & hidden).sum()),
+        over=int(shown["over_capacity"].fillna(False).sum()),
+        undecided=int((marks["over_capacity"] == BORDERLINE).sum()),
+        stated=int(shown["capacity_per_month"].notna().sum()),
+        cost_gbp=float(shown["cost_of_demand_gbp"].sum()),
+        uncosted=int((shown["cost_per_person_gbp"].notna() & (marks["connections"] != "")).sum()),
     )
 
 
-def most_strained(strain: pd.DataFrame, top: int = 20) -> pd.DataFrame:
-    """The assets worth drawing: a capacity stated and someone sent (demand not hidden),
-    most over capacity first."""
-    drawn = strain["capacity_per_month"].notna() & (strain["demand_per_month"] > 0).fillna(False)
-    return strain[drawn].head(top)
+def most_strained(shown: pd.DataFrame, top: int = 20) -> pd.DataFrame:
+    """The assets worth drawing from a disclosed strain table: a capacity stated and someone
+    sent (demand shown), most strained first."""
+    drawn = shown["capacity_per_month"].notna() & (shown["demand_per_month"] > 0).fillna(False)
+    ranked = shown[drawn].sort_values("strain_pct", ascending=False, kind="stable")
+    return ranked.head(top)

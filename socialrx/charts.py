@@ -26,9 +26,12 @@ def _layout(fig: go.Figure, title: str, x: str, y: str) -> go.Figure:
     return fig
 
 
-def monthly_referrals_chart(monthly: pd.DataFrame, shown_as: str) -> go.Figure:
+def monthly_referrals_chart(monthly: pd.DataFrame, shown_as: str) -> go.Figure | None:
     """Referrals per month (hidden months show as gaps; months the period only partly covers
-    as hollow markers). `shown_as` says how counts are disclosed, for the axis title."""
+    as hollow markers), None when no month has a figure above 0 to show. `shown_as` says how
+    counts are disclosed, for the axis title."""
+    if not monthly["referrals"].fillna(0).gt(0).any():
+        return None
     partial = monthly["partial"].astype(bool)
     fig = go.Figure(
         go.Scatter(
@@ -53,14 +56,17 @@ def monthly_referrals_chart(monthly: pd.DataFrame, shown_as: str) -> go.Figure:
 
 
 DECILE_MEASURES = {
-    "rate_per_1000": ("Referral rate by deprivation", "Referrals per 1,000 adults"),
+    "rate_per_1000": ("Referral rate by deprivation", "Referrals per 1,000 adults a year"),
     "share_pct": ("Share of referrals by deprivation", "Share of referrals (%)"),
 }
 
 
-def rate_by_decile_chart(table: pd.DataFrame, measure: str = "rate_per_1000") -> go.Figure:
-    """Referrals by IMD decile, most deprived on the left: the rate per 1,000 adults, or the
-    share of referrals where residents are not the right denominator."""
+def rate_by_decile_chart(table: pd.DataFrame, measure: str = "rate_per_1000") -> go.Figure | None:
+    """Referrals by IMD decile, most deprived on the left: the rate per 1,000 adults a year,
+    or the share of referrals where residents are not the right denominator; None when no
+    decile has a figure above 0 to show."""
+    if not table[measure].fillna(0).gt(0).any():
+        return None
     title, axis = DECILE_MEASURES[measure]
     fig = go.Figure(
         go.Bar(
@@ -76,11 +82,14 @@ def rate_by_decile_chart(table: pd.DataFrame, measure: str = "rate_per_1000") ->
 NICE_NAMES = {"gp practice": "GP practice", "vcs": "VCS organisation", "self": "self-referral"}
 
 
-def pathway_sankey(links: pd.DataFrame, nodes: pd.DataFrame) -> go.Figure:
-    """Referrer type -> asset category -> outcome, widths in (disclosed) connections; each
-    node's hover shows its own disclosed total (`nodes`), not the sum of rounded links."""
+def pathway_sankey(links: pd.DataFrame, nodes: pd.DataFrame) -> go.Figure | None:
+    """Referrer type -> category of the asset first sent to -> outcome there, widths in
+    (disclosed) referrals; each node's hover shows its own disclosed total (`nodes`), not the
+    sum of rounded links. None when no link has a figure above 0 to show."""
     links = links.dropna(subset=["count"])
     links = links[links["count"] > 0]
+    if links.empty:
+        return None
     ends = [
         *((1, s) for s in links.loc[links["step"] == 1, "source"]),
         *((2, t) for t in links.loc[links["step"] == 1, "target"]),
@@ -114,7 +123,7 @@ def pathway_sankey(links: pd.DataFrame, nodes: pd.DataFrame) -> go.Figure:
         )
     )
     fig.update_layout(
-        title="Who referred (left), the kind of asset people were sent to, what happened (right)",
+        title="Who referred (left), the kind of asset first sent to, what happened (right)",
         template="plotly_white",
         font_size=12,
         height=680,
@@ -123,8 +132,11 @@ def pathway_sankey(links: pd.DataFrame, nodes: pd.DataFrame) -> go.Figure:
     return fig
 
 
-def capacity_chart(strained: pd.DataFrame) -> go.Figure:
-    """Demand per month against stated capacity for the assets given (`most_strained`)."""
+def capacity_chart(strained: pd.DataFrame) -> go.Figure | None:
+    """Demand per month against stated capacity for the assets given (`most_strained`), None
+    when there are none."""
+    if strained.empty:
+        return None
     shown = strained.iloc[::-1]  # the first drawn at the top
     # plotly reads a little HTML in labels: escape names, and keep same-named assets apart
     labels = [
@@ -158,10 +170,13 @@ def capacity_chart(strained: pd.DataFrame) -> go.Figure:
     )
 
 
-def outcome_change_chart(table: pd.DataFrame) -> go.Figure:
+def outcome_change_chart(table: pd.DataFrame) -> go.Figure | None:
     """Mean change per measure with its 95% interval, coloured by whether it is an improvement
-    (lower is better for anxiety, loneliness and GP appointments)."""
+    (lower is better for anxiety, loneliness and GP appointments); None when no change is
+    shown."""
     shown = table.dropna(subset=["mean_change"])
+    if shown.empty:
+        return None
     mean = shown["mean_change"].astype(float)
     better = (mean > 0) == shown["higher_is_better"].astype(bool)
     colours = [

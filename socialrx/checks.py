@@ -102,6 +102,27 @@ def dates_in_order(
                         f"before {earlier}: dates cannot run backwards", severity)  # fmt: skip
 
 
+def follow_ups_after_baseline(outcomes: pd.DataFrame, report: Report) -> pd.Series:
+    """Mask of outcome rows to keep: a follow-up dated before its referral's baseline of the
+    same measure is an error and left out, never paired as if it came after."""
+    dated = outcomes.dropna(subset=["assessed_date"])
+    first = (
+        dated[dated["timepoint"] == "baseline"]
+        .groupby(["referral_id", "measure"], observed=True)["assessed_date"]
+        .min()
+        .rename("baseline_date")
+    )
+    follow = dated[dated["timepoint"] == "follow_up"]
+    baseline = follow.join(first, on=["referral_id", "measure"])["baseline_date"]
+    early = follow.index[(follow["assessed_date"] < baseline).to_numpy()]
+    if len(early):
+        report.add_rows("outcomes.csv", "assessed_date", outcomes.loc[early, ROW],
+                        outcomes.loc[early, "assessed_date"].dt.strftime("%Y-%m-%d"),
+                        "a follow-up dated before the baseline of the same measure for this "
+                        "referral: follow-ups must come after their baseline", ERROR)  # fmt: skip
+    return ~outcomes.index.isin(early)
+
+
 def closures_dated(referrals: pd.DataFrame, report: Report) -> None:
     """A closed referral (completed, declined, did not engage, closed) needs its closed_date."""
     needs = (

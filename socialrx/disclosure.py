@@ -7,6 +7,8 @@ to the nearest 5, and any statistic resting on 1-7 people shows as `*`.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 import numpy as np
@@ -111,57 +113,191 @@ def shown(value, decimals: int = 0, suffix: str = "") -> str:
     return f"{value:,.{decimals}f}{suffix}"
 
 
-def _whole(values: pd.Series) -> bool:
-    return bool((values.dropna() % 1 == 0).all())
+TOO_FEW = "too few"  # a statistic resting on fewer than MIN_PEOPLE people
+TOO_FEW_WORDS = "too few to judge (fewer than 30 people)"
+BORDERLINE = "borderline"  # a judgement the disclosed count leaves open
+MIN_PEOPLE = 30  # statistics of people rest on at least this many (exact count)
 
 
-def _hidden(frame: pd.DataFrame, column: str, resting_on: dict) -> pd.Series:
-    """Where a blank in `column` is a hidden figure: always for a count; for a statistic only
-    where a count it rests on is hidden (otherwise there was nothing to compute)."""
-    blank = frame[column].isna()
-    if column not in resting_on:
-        return blank
-    basis = frame[list(resting_on[column])].isna().any(axis=1)
-    return blank & basis
+@dataclass(frozen=True)
+class Rate:
+    """A count of people divided by something (a population, a capacity, a number of months),
+    shown from the disclosed numerator (and denominator, where that counts people too), so it
+    cannot undo their rounding. `denominator` None divides by 1: `per` alone scales it."""
+
+    numerator: str
+    denominator: str | None = None
+    per: float = 1.0
+    decimals: int = 1
+    times: str | None = None  # a column multiplying it (a cost per person), not person-level
 
 
-def shown_table(
-    frame: pd.DataFrame, disclosed: list[str], resting_on: dict | None = None
-) -> pd.DataFrame:
-    """A table for display: disclosed columns as formatted text, hidden values as `*`, figures
-    that could not be computed as `–`. `resting_on` maps a statistic to the counts behind it."""
-    resting_on = resting_on or {}
-    out = frame.copy()
-    for column in disclosed:
-        hidden = _hidden(frame, column, resting_on)
-        if pd.api.types.is_bool_dtype(out[column]):  # a judgement (over capacity?) as words
-            text = out[column].map({True: "yes", False: "no"}, na_action="ignore")
-            out[column] = text.astype(object).where(~hidden, SUPPRESSED).fillna(NOT_APPLICABLE)
-            continue
-        values = out[column].astype("Float64")
-        decimals = 0 if _whole(values) else 2
-        out[column] = [
-            SUPPRESSED if h else NOT_APPLICABLE if pd.isna(v) else shown(v, decimals)
-            for v, h in zip(values, hidden, strict=True)
-        ]
-    return out
+@dataclass(frozen=True)
+class Statistic:
+    """A mean, median, interval or effect size of `people`, computed on exact figures and shown
+    only when it rests on at least 30 of them, to `decimals` places."""
+
+    people: str
+    decimals: int = 1
 
 
-def export_table(
-    frame: pd.DataFrame, disclosed: list[str], resting_on: dict | None = None
-) -> pd.DataFrame:
-    """A table for export: disclosed columns stay numbers, `*` only where hidden, blank where
-    there is no figure. Fractions keep the 2 decimals shown on screen: more would let a mean
-    give away the exact count a rounded count hides (60 / 13 = 4.615384...)."""
-    resting_on = resting_on or {}
-    out = frame.copy()
-    for column in disclosed:
-        values = out[column]
-        if pd.api.types.is_bool_dtype(values):
-            numbers = values.astype(object)
-        else:
-            values = values.astype("Float64")
-            numbers = (values.astype("Int64") if _whole(values) else values.round(2)).astype(object)
-        hidden = _hidden(frame, column, resting_on)
-        out[column] = numbers.where(values.notna(), None).where(~hidden, SUPPRESSED)
-    return out
+@dataclass(frozen=True)
+class Share:
+    """numerator / denominator as a whole-number percentage, computed on the exact counts and
+    shown only when the denominator is at least 30 people and neither the numerator nor the
+    rest (denominator - numerator) is 1-7 people: 3% of about 100 would say "3"."""
+
+    numerator: str
+    denominator: str
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """A yes/no answer (over capacity, refers less than expected) that rises with `count`:
+    `decide(frame, counts)` answers for every row given candidate counts. Computed on the
+    exact count, shown only when every true count consistent with the disclosed one gives the
+    same answer, otherwise "borderline"."""
+
+    count: str
+    decide: Callable[[pd.DataFrame, pd.Series], pd.Series]
+
+
+@dataclass(frozen=True)
+class Spec:
+    """What a metric table's columns are: counts of people, and the figures resting on them.
+    Columns not named are not person-level (names, codes, populations, capacities)."""
+
+    counts: tuple[str, ...] = ()
+    rates: dict[str, Rate] = field(default_factory=dict)
+    statistics: dict[str, Statistic] = field(default_factory=dict)
+    shares: dict[str, Share] = field(default_factory=dict)
+    judgements: dict[str, Judgement] = field(default_factory=dict)
+
+    @property
+    def columns(self) -> list[str]:
+        return [*self.counts, *self.rates, *self.statistics, *self.shares, *self.judgements]
+
+    def disclose(self, frame: pd.DataFrame, level: Level) -> Disclosed:
+        """The table as it may be shown at `level` (see `Disclosed`)."""
+        return _disclose(frame, self, level)
+
+
+@dataclass
+class Disclosed:
+    """A metric table after disclosure: `values` holds what may be shown (NA where not) and
+    `marks` says why a value is missing (`*` hidden, `too few`, `borderline`, `–` nothing to
+    compute; "" where shown). Only the spec's columns change."""
+
+    values: pd.DataFrame
+    marks: pd.DataFrame
+    decimals: dict[str, int]
+
+    def text(self) -> pd.DataFrame:
+        """For the screen: figures formatted with separators, missing ones as their mark."""
+        out = self.values.copy()
+        for column, places in self.decimals.items():
+            values, marks = self.values[column], self.marks[column]
+            if places < 0:  # a judgement
+                words = values.map({True: "yes", False: "no"}, na_action="ignore")
+                out[column] = words.astype(object).where(marks == "", marks)
+                continue
+            out[column] = [m if m else shown(v, places) for v, m in zip(values, marks, strict=True)]
+        return out
+
+    def export(self) -> pd.DataFrame:
+        """For a CSV: figures stay numbers at the precision shown, missing ones as their mark
+        (blank where there is nothing to compute)."""
+        out = self.values.copy()
+        for column, places in self.decimals.items():
+            values, marks = self.values[column], self.marks[column]
+            if places < 0:
+                numbers = values.astype(object)
+            elif places == 0:
+                numbers = values.astype("Float64").round(0).astype("Int64").astype(object)
+            else:
+                numbers = values.astype("Float64").round(places).astype(object)
+            numbers = numbers.where(values.notna(), None)
+            out[column] = numbers.where(marks == "", marks.replace(NOT_APPLICABLE, None))
+        return out
+
+
+def _small(counts: pd.Series) -> pd.Series:
+    return ((counts >= 1) & (counts <= SMALL)).fillna(False)
+
+
+def count_bounds(shown_counts: pd.Series, level: Level) -> tuple[pd.Series, pd.Series]:
+    """The least and greatest true count consistent with each disclosed count: 1-7 where
+    hidden, 8-12 for a shown 10 at the rounding level, the count itself otherwise."""
+    shown_counts = shown_counts.astype("Float64")
+    low, high = shown_counts.copy(), shown_counts.copy()
+    if level == Level.ROUND:
+        low, high = (shown_counts - 2).clip(lower=SMALL + 1), shown_counts + 2
+        low, high = low.mask(shown_counts == 0, 0), high.mask(shown_counts == 0, 0)
+    hidden = shown_counts.isna()
+    return low.mask(hidden, 1).astype("Float64"), high.mask(hidden, SMALL).astype("Float64")
+
+
+def _disclose(frame: pd.DataFrame, spec: Spec, level: Level) -> Disclosed:
+    values = frame.copy()
+    marks = pd.DataFrame("", index=frame.index, columns=spec.columns, dtype=object)
+    decimals: dict[str, int] = {}
+    exact = {c: frame[c].astype("Float64") for c in spec.counts}
+    off = level == Level.OFF
+
+    def mark(column: str, where, text: str) -> None:
+        where = pd.Series(where, index=frame.index).fillna(False).astype(bool)
+        marks.loc[where & (marks[column] == ""), column] = text
+
+    for column in spec.counts:
+        values[column] = disclose_counts(exact[column], level)
+        mark(column, values[column].isna() & exact[column].notna(), SUPPRESSED)
+        mark(column, values[column].isna(), NOT_APPLICABLE)
+        decimals[column] = 0
+    for column, rate in spec.rates.items():
+        numerator = values[rate.numerator].astype("Float64")
+        denominator = (
+            pd.Series(1.0, index=frame.index, dtype="Float64")
+            if rate.denominator is None
+            else values[rate.denominator].astype("Float64")
+        )
+        values[column] = (numerator / denominator.where(denominator > 0) * rate.per).astype(
+            "Float64"
+        )
+        if rate.times:
+            values[column] *= frame[rate.times].astype("Float64")
+        hidden = marks[rate.numerator] == SUPPRESSED
+        if rate.denominator in spec.counts:
+            hidden |= marks[rate.denominator] == SUPPRESSED
+        mark(column, hidden, SUPPRESSED)
+        mark(column, values[column].isna(), NOT_APPLICABLE)
+        values[column] = values[column].mask(marks[column] != "")
+        decimals[column] = rate.decimals
+    for column, statistic in spec.statistics.items():
+        value = frame[column].astype("Float64")
+        people = exact.get(statistic.people, frame[statistic.people].astype("Float64"))
+        if not off:
+            mark(column, value.notna() & (people < MIN_PEOPLE), TOO_FEW)
+        mark(column, value.isna(), NOT_APPLICABLE)
+        values[column] = value.round(statistic.decimals).mask(marks[column] != "")
+        decimals[column] = statistic.decimals
+    for column, share in spec.shares.items():
+        part, whole = exact[share.numerator], exact[share.denominator]
+        value = (100 * part / whole.where(whole > 0)).astype("Float64")
+        if not off:
+            mark(column, value.notna() & (whole < MIN_PEOPLE), TOO_FEW)
+            mark(column, value.notna() & (_small(part) | _small(whole - part)), SUPPRESSED)
+        mark(column, value.isna(), NOT_APPLICABLE)
+        values[column] = value.round(0).mask(marks[column] != "")
+        decimals[column] = 0
+    for column, judgement in spec.judgements.items():
+        answer = judgement.decide(frame, exact[judgement.count]).astype("boolean")
+        if not off:
+            low, high = count_bounds(values[judgement.count], level)
+            same = judgement.decide(frame, low).astype("boolean") == judgement.decide(
+                frame, high
+            ).astype("boolean")
+            mark(column, answer.notna() & ~same.fillna(False), BORDERLINE)
+        mark(column, answer.isna(), NOT_APPLICABLE)
+        values[column] = answer.mask(marks[column] != "")
+        decimals[column] = -1
+    return Disclosed(values, marks, decimals)

@@ -303,6 +303,7 @@ def _check_across(tables: dict, areas, extract, report: Report, origin: dict) ->
     if "outcomes" in tables:
         outcomes = tables["outcomes"]
         ok = checks.outcome_values_in_range(outcomes, report)
+        ok &= checks.follow_ups_after_baseline(outcomes, report)
         if referred_on is not None:
             ok &= _known_referrals(outcomes, "outcomes.csv", referred_on, report)
             dated = outcomes.assign(referral_date=_referral_dates(outcomes, referred_on))

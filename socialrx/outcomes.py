@@ -11,7 +11,7 @@ import pandas as pd
 from scipy import stats
 
 from socialrx import vocab
-from socialrx.disclosure import Level, disclose_counts, disclose_statistic, disclosed_rate
+from socialrx.disclosure import Share, Spec, Statistic
 
 SWEMWBS = "swemwbs_metric"
 COUNTS = ("with_baseline", "with_follow_up", "paired", "improved")  # people: disclosed as counts
@@ -42,18 +42,21 @@ def paired_scores(outcomes: pd.DataFrame) -> pd.DataFrame:
     follow_ups = scored[scored["timepoint"] == "follow_up"].sort_values(
         "assessed_date", kind="stable", na_position="first"
     )
-    base = baselines.groupby(key)["value"].first()
+    base = baselines.groupby(key)[["value", "assessed_date"]].first()
+    # a follow-up before its baseline is an error the loader reports; never pair it
+    follow_ups = follow_ups.join(base["assessed_date"].rename("baseline_date"), on=key)
+    follow_ups = follow_ups[~(follow_ups["assessed_date"] < follow_ups["baseline_date"])]
     follow = follow_ups.groupby(key)["value"].last()
-    pairs = pd.concat({"baseline": base, "follow_up": follow}, axis=1).dropna().reset_index()
+    pairs = pd.concat({"baseline": base["value"], "follow_up": follow}, axis=1)
+    pairs = pairs.dropna().reset_index()
     pairs["change"] = pairs["follow_up"] - pairs["baseline"]
     return pairs
 
 
-def paired_change(outcomes: pd.DataFrame, level: Level) -> pd.DataFrame:
-    """Per measure: people with a baseline, with a follow-up, paired; mean change and 95% CI.
-
-    `improved_pct` counts change in the measure's better direction. Counts are disclosed at
-    `level`; statistics resting on 1-7 people are hidden."""
+def paired_change(outcomes: pd.DataFrame) -> pd.DataFrame:
+    """Per measure, exact: people with a baseline, with a follow-up, paired; the mean scores,
+    the mean change and its 95% interval (paired t), and the people who improved (changed in
+    the measure's better direction). `SPEC` says what each figure rests on."""
     scored = on_analysis_scale(outcomes)
     pairs = paired_scores(outcomes)
     rows = []
@@ -87,38 +90,29 @@ def paired_change(outcomes: pd.DataFrame, level: Level) -> pd.DataFrame:
                 "ci_low": low,
                 "ci_high": high,
                 "improved": int(better.sum()),
-                "improved_pct": 100 * better.mean() if n else np.nan,
             }
         )
     table = pd.DataFrame(
-        rows,
-        columns=["measure", "label", "higher_is_better", *COUNTS, *STATISTICS, "improved_pct"],
+        rows, columns=["measure", "label", "higher_is_better", *COUNTS, *STATISTICS]
     )
-    if level != Level.OFF and len(table):
-        people = table["paired"]
-        for col in STATISTICS:
-            table[col] = disclose_statistic(table[col], people, level)
-        # the share improved from the disclosed counts, so it cannot undo their rounding
-        table["improved_pct"] = disclosed_rate(table["improved"], table["paired"], level, 100)
-        for col in COUNTS:
-            table[col] = disclose_counts(table[col], level)
+    table["improved_pct"] = 100 * table["improved"] / table["paired"].where(table["paired"] > 0)
     return table
 
 
+SPEC = Spec(
+    counts=COUNTS,
+    statistics={column: Statistic("paired") for column in STATISTICS},
+    shares={"improved_pct": Share("improved", "paired")},
+)
+
+
 def headline_measure(table: pd.DataFrame) -> pd.Series | None:
-    """The measure to headline: SWEMWBS where anyone was measured twice, else the measure with
-    most pairs; None when nobody was. A hidden number of pairs (1-7) still counts as some."""
-    paired = table[table["paired"].fillna(1) > 0]
+    """The measure to headline (from the exact table): SWEMWBS where anyone was measured twice,
+    else the measure with most pairs; None when nobody was."""
+    paired = table[table["paired"] > 0]
     if paired.empty:
         return None
     preferred = paired[paired["measure"] == SWEMWBS]
     if len(preferred):
         return preferred.iloc[0]
     return paired.sort_values("paired", ascending=False, na_position="last", kind="stable").iloc[0]
-
-
-# a statistic is hidden where a count it rests on is; blank otherwise means nothing to compute
-RESTING_ON = {
-    **dict.fromkeys(STATISTICS, ("paired",)),
-    "improved_pct": ("paired", "improved"),
-}

@@ -1,4 +1,5 @@
-"""The overview's headline figures for a place and period, each beside the previous period."""
+"""The overview's headline figures for a place and period, exact, each beside the same months
+just before. `panels.headline_cards` discloses them and compares the figures it shows."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ import pandas as pd
 
 from socialrx import capacity, outcomes, referrals
 from socialrx.dataset import Dataset
-from socialrx.disclosure import SUPPRESSED, Level, disclose_count, disclosed_rate
 from socialrx.selection import (
     Selection,
     data_period,
@@ -22,164 +22,67 @@ TABLE_NEEDED = ("referrals", "connections", "outcomes")
 
 
 @dataclass(frozen=True)
-class Headline:
-    """One headline figure now and in the previous period.
+class PeriodFigures:
+    """The exact figures behind the cards for one period."""
 
-    None is a value hidden by disclosure control; `missing` says why there is no figure at all
-    (e.g. "no referrals"); `compared` is False when the previous period has no data."""
-
-    name: str
-    value: float | None
-    previous: float | None
-    unit: str
-    help: str
-    decimals: int = 0
-    change_unit: str = ""  # a change in a percentage is in percentage points
-    lower_is_better: bool = False
-    missing: str | None = None
-    compared: bool = True
-
-    @property
-    def change(self) -> float | None:
-        if not self.compared or self.value is None or self.previous is None:
-            return None
-        return self.value - self.previous
+    referrals: int
+    connected: dict  # referrals.connected_within's counts
+    strain: pd.DataFrame  # capacity.capacity_strain
+    change: pd.Series | None  # the headline measure's row of outcomes.paired_change
+    measured: int  # outcome rows of the period's referrals
 
 
-def _number(value) -> float | None:
-    return None if value is None or pd.isna(value) else float(value)
+def as_at(dataset: Dataset) -> pd.Timestamp:
+    """The day the data runs to (the extract date, or the last date in it): how old a
+    referral is, for "too recent to judge"."""
+    period = data_period(dataset)
+    return period[1] if period else (dataset.extract_date or pd.Timestamp.today()).normalize()
 
 
-def _period_figures(dataset: Dataset, selection: Selection, level: Level) -> dict:
+def period_figures(dataset: Dataset, selection: Selection, measure: str | None = None):
+    """The exact figures for one period; `measure` picks the outcome measure (default the
+    headline one), so two periods compare the same measure."""
     refs = selected_referrals(dataset, selection)
-    connected = int(referrals.connected_referrals(refs, dataset.table("connections")).sum())
+    connections = dataset.table("connections")
     strain = capacity.capacity_strain(
         selected_assets(dataset, selection),
         selected_connections(dataset, selection),
         selection.months,
-        level,
     )
     measured = dataset.table("outcomes")
     measured = measured[measured["referral_id"].isin(refs["referral_id"])]
-    change = outcomes.headline_measure(outcomes.paired_change(measured, level))
-    summary = capacity.summarise(strain)
-    return {
-        "referred": len(refs),
-        "referrals": disclose_count(len(refs), level),
-        "connected_pct": _number(disclosed_rate([connected], [len(refs)], level, 100).iloc[0]),
-        "over_capacity": summary.over,
-        "capacity_hidden": summary.undecided,
-        "measured": len(measured),
-        "change": None if change is None else _number(change["mean_change"]),
-        "change_label": None if change is None else change["label"],
-        "paired": None if change is None else _number(change["paired"]),
-    }
+    table = outcomes.paired_change(measured)
+    if measure is None:
+        change = outcomes.headline_measure(table)
+    else:
+        rows = table[table["measure"] == measure]
+        change = rows.iloc[0] if len(rows) else None
+    return PeriodFigures(
+        referrals=len(refs),
+        connected=referrals.connected_within(refs, connections, as_at(dataset)),
+        strain=strain,
+        change=change,
+        measured=len(measured),
+    )
 
 
-def headline_figures(dataset: Dataset, selection: Selection, level: Level) -> list[Headline]:
-    """Referrals, % connected, active assets, assets over capacity, wellbeing change."""
-    now = _period_figures(dataset, selection, level)
+def headline_periods(dataset: Dataset, selection: Selection):
+    """This period's figures, the previous period's (None when it starts before the data),
+    and the previous period itself."""
+    now = period_figures(dataset, selection)
     span = data_period(dataset)
     previous = selection.previous()
-    compared = span is not None and previous.start >= span[0]  # all of it inside the data
-    before = _period_figures(dataset, previous, level) if compared else dict.fromkeys(now)
-    assets = selected_assets(dataset, selection)
-    active = int((assets["status"] == "active").sum())
-    paired = "hidden: 1-7 people" if now["paired"] is None else f"{now['paired']:,.0f} people"
-    label = now["change_label"] or "No outcome measure"
-    hidden_note = capacity.undecided_note(now["capacity_hidden"])
-    absent = {t: f"no {t} table" for t in TABLE_NEEDED if not dataset.has(t)}
-    no_capacity = (
-        "no assets"
-        if assets.empty
-        else (None if assets["capacity_per_month"].notna().any() else "no capacity stated")
-    )
-    return [
-        Headline(
-            "Referrals",
-            now["referrals"],
-            before["referrals"],
-            "",
-            "Referrals received in the period from the chosen place.",
-            missing=absent.get("referrals"),
-            compared=compared,
-        ),
-        Headline(
-            "Connected",
-            now["connected_pct"],
-            before["connected_pct"],
-            "%",
-            "Share of those referrals with at least one connection the person started "
-            "(attending, moved on or stopped). Recent referrals may not have been connected yet.",
-            decimals=1,
-            change_unit=" points",
-            missing=absent.get("referrals")
-            or absent.get("connections")
-            or (None if now["referred"] else "no referrals"),
-            compared=compared and bool(before["referred"]),
-        ),
-        Headline(
-            "Active assets",
-            active,
-            None,
-            "",
-            "Assets with status active (in the chosen areas, if areas are chosen). "
-            "assets.csv holds current status only, so there is no previous-period figure.",
-            compared=False,
-        ),
-        Headline(
-            "Over capacity",
-            now["over_capacity"],
-            before["over_capacity"],
-            "",
-            "Assets sent more people a month than the capacity their provider states, "
-            "counting everyone sent to them in the period. " + hidden_note,
-            lower_is_better=True,
-            missing=absent.get("connections") or no_capacity,
-            compared=compared,
-        ),
-        Headline(
-            "Wellbeing change",
-            now["change"],
-            before["change"],
-            "",
-            f"{label}: mean change from baseline to latest follow-up for people referred in the "
-            f"period who have both ({paired}). Positive is better except for anxiety, "
-            "loneliness and GP appointments.",
-            decimals=2,
-            missing=absent.get("outcomes")
-            or (
-                None
-                if now["change_label"]
-                else ("nobody measured twice" if now["measured"] else "no outcomes")
-            ),
-            compared=compared and before["change_label"] == now["change_label"],
-        ),
-    ]
+    if span is None or previous.start < span[0].to_period("M").start_time:
+        return now, None, previous
+    measure = None if now.change is None else now.change["measure"]
+    return now, period_figures(dataset, previous, measure), previous
 
 
-def headline_table(figures: list[Headline]) -> pd.DataFrame:
-    """The headline figures as a table to export: numbers stay numbers, `*` where hidden,
-    blank where there is no figure (no data, or nothing to compare with)."""
+def missing_reasons(dataset: Dataset) -> dict[str, str]:
+    """Why a card has no figure: the table it needs is absent."""
+    return {t: f"no {t} table" for t in TABLE_NEEDED if not dataset.has(t)}
 
-    def cell(figure: Headline, value, exists: bool):
-        if not exists:
-            return None
-        if value is None:
-            return SUPPRESSED
-        # as shown on screen: more digits would undo the rounding of the counts behind them
-        return round(value, figure.decimals) if figure.decimals else int(round(value))
 
-    return pd.DataFrame(
-        [
-            {
-                "figure": f.name,
-                "unit": f.unit.strip(),
-                "value": cell(f, f.value, not f.missing),
-                "previous period": cell(f, f.previous, f.compared and not f.missing),
-                "change": cell(f, f.change, f.compared and not f.missing),
-            }
-            for f in figures
-        ],
-        dtype=object,  # 63 stays 63 beside 50.8 and "*", not 63.0
-    )
+def active_assets(dataset: Dataset, selection: Selection) -> int:
+    """Assets with status active in the chosen place (not person-level: never suppressed)."""
+    return int((selected_assets(dataset, selection)["status"] == "active").sum())

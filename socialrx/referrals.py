@@ -1,6 +1,9 @@
 """Referral flows: how many people were referred, from where, and whether they were connected.
 
-Functions return raw counts; pages pass every person-level count through `socialrx.disclosure`.
+Every function returns exact figures with a `disclosure.Spec` saying which columns count
+people and what rests on them; the one disclosure step is applied where they are drawn.
+Rates are per 1,000 adults per year: adult referrals (an age band of 18 or over, or no age
+recorded) over an adult population, annualised over the months chosen.
 """
 
 from __future__ import annotations
@@ -8,16 +11,17 @@ from __future__ import annotations
 import pandas as pd
 
 from socialrx import vocab
-from socialrx.disclosure import Level, disclose_counts, disclosed_rate
+from socialrx.disclosure import Rate, Share, Spec
 
 NOT_CONNECTED = "not sent to an asset"
-# What each rate rests on: a blank rate is hidden only where these counts are.
-PRACTICE_RESTING_ON = {"rate_per_1000": ("referrals",)}
-DECILE_DISCLOSED = ["referrals", "share_pct", "referrals_with_population", "rate_per_1000"]
-DECILE_RESTING_ON = {
-    "share_pct": ("referrals",),
-    "rate_per_1000": ("referrals_with_population",),
-}
+CHILDREN = "0-17"
+CONNECTION_WINDOW_DAYS = 90  # "connected within 90 days": the like-for-like share connected
+
+
+def adults(referrals: pd.DataFrame) -> pd.DataFrame:
+    """Referrals of adults (age band 18 or over, or not recorded): the numerator of a rate
+    whose denominator is an adult population."""
+    return referrals[referrals["age_band"].astype("string").fillna("") != CHILDREN]
 
 
 def connected_referrals(referrals: pd.DataFrame, connections: pd.DataFrame) -> pd.Series:
@@ -29,40 +33,64 @@ def connected_referrals(referrals: pd.DataFrame, connections: pd.DataFrame) -> p
     return referrals["referral_id"].isin(connections.loc[started, "referral_id"])
 
 
-def monthly_referrals(
-    referrals: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp, level: Level
-) -> pd.DataFrame:
+def connected_within(
+    referrals: pd.DataFrame,
+    connections: pd.DataFrame,
+    as_at: pd.Timestamp,
+    days: int = CONNECTION_WINDOW_DAYS,
+) -> dict[str, int]:
+    """Referrals connected within `days` of referral, among those old enough to have had
+    `days` by `as_at`; younger ones are counted as too recent to judge, not as unconnected.
+
+    A connection dates from its start (started_date), or from when the person was sent
+    (referred_date) where it was started but the start is not recorded."""
+    started = connections[
+        connections["outcome"].isin(vocab.CONNECTION_STARTED) | connections["started_date"].notna()
+    ]
+    began = started["started_date"].fillna(started["referred_date"])
+    first = began.groupby(started["referral_id"]).min()
+    eligible = referrals["referral_date"] + pd.Timedelta(days=days) <= as_at
+    when = referrals["referral_id"].map(first)
+    inside = (when - referrals["referral_date"]).dt.days <= days
+    return {
+        "referrals": len(referrals),
+        "eligible": int(eligible.sum()),
+        "connected": int((eligible & inside.fillna(False)).sum()),
+        "too_recent": int((~eligible).sum()),
+    }
+
+
+CONNECTED_SPEC = Spec(
+    counts=("referrals", "eligible", "connected", "too_recent"),
+    shares={"connected_pct": Share("connected", "eligible")},
+)
+
+
+def monthly_referrals(referrals: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp):
     """Referrals per calendar month of the period [start, end] (month as its first day), months
-    with none included, disclosed at `level`; `partial` marks a first or last month the period
-    only partly covers."""
+    with none included; `partial` marks a month the period only partly covers."""
     months = pd.period_range(start, end, freq="M")
     counts = referrals["referral_date"].dt.to_period("M").value_counts()
     first_day, last_day = months.start_time, months.end_time.normalize()
     return pd.DataFrame(
         {
             "month": first_day,
-            "referrals": disclose_counts(counts.reindex(months, fill_value=0), level).to_numpy(),
+            "referrals": counts.reindex(months, fill_value=0).to_numpy(),
             "partial": (first_day < start.normalize()) | (last_day > end.normalize()),
         }
     )
 
 
-def _disclosed_rates(table: pd.DataFrame, population: str, level: Level) -> pd.DataFrame:
-    """Referral counts and their rate per 1,000 as they may be shown at `level`."""
-    table["rate_per_1000"] = disclosed_rate(table["referrals"], table[population], level, 1000)
-    table["referrals"] = disclose_counts(table["referrals"], level)
-    return table
+MONTHLY_SPEC = Spec(counts=("referrals",))
 
 
-def referral_rate_per_1000(
-    referrals: pd.DataFrame, practices: pd.DataFrame, level: Level, per_registered: bool = True
+def practice_rates(
+    referrals: pd.DataFrame, practices: pd.DataFrame, per_year: float
 ) -> pd.DataFrame:
-    """Referrals per 1,000 registered adults by practice (non-referrers too), disclosed at
-    `level` and ranked by the disclosed rate, so a hidden count's rank gives nothing away.
-
-    `per_registered=False` leaves the rate out (referrals chosen by area of residence are not
-    a practice's whole list) and ranks by referrals."""
-    codes = referrals["practice_code"]
+    """Adult referrals by registered practice (non-referrers too) and per 1,000 registered
+    adults (list size) a year; referrals from practices not in practices.csv, or with none
+    recorded, get a row of their own so none is lost."""
+    codes = adults(referrals)["practice_code"]
     counts = codes.value_counts()
     table = practices[["practice_code", "name", "pcn_name", "list_size"]].copy()
     table["referrals"] = table["practice_code"].map(counts).fillna(0).astype(int)
@@ -75,45 +103,55 @@ def referral_rate_per_1000(
     if extra:
         rows = pd.DataFrame(extra, columns=["practice_code", "referrals"])
         table = pd.concat([table, rows.assign(name="", pcn_name="", list_size=pd.NA)])
-    if not per_registered:
-        table["referrals"] = disclose_counts(table["referrals"], level)
-        ranked = table.sort_values(["referrals", "practice_code"], ascending=[False, True],
-                                   na_position="last")  # fmt: skip
-        return ranked.reset_index(drop=True)
-    table = _disclosed_rates(table.reset_index(drop=True), "list_size", level)
-    ranked = table.sort_values(["rate_per_1000", "practice_code"], ascending=[False, True],
-                               na_position="last")  # fmt: skip
-    return ranked.reset_index(drop=True)
+    table = table.reset_index(drop=True)
+    table["rate_per_1000"] = (
+        table["referrals"] / table["list_size"].astype("Float64") * (1000 * per_year)
+    )
+    return table
 
 
-def referral_rate_by_area(
-    referrals: pd.DataFrame, area_stats: pd.DataFrame, level: Level
-) -> pd.DataFrame:
-    """Referrals and referrals per 1,000 adults for every area in area_stats, disclosed."""
-    counts = referrals["area_code"].value_counts()
+def practice_spec(per_year: float, with_rate: bool = True) -> Spec:
+    """Referral counts, and the rate from the disclosed count (ranked by it at the edge)."""
+    rates = {"rate_per_1000": Rate("referrals", "list_size", 1000 * per_year)} if with_rate else {}
+    return Spec(counts=("referrals",), rates=rates)
+
+
+def area_rates(referrals: pd.DataFrame, area_stats: pd.DataFrame, per_year: float):
+    """Adult referrals and referrals per 1,000 adult residents a year, for every area."""
+    counts = adults(referrals)["area_code"].value_counts()
     table = area_stats[["area_code", "population_adult"]].copy()
     table["referrals"] = table["area_code"].map(counts).fillna(0).astype(int)
-    return _disclosed_rates(table, "population_adult", level)
+    table["rate_per_1000"] = (
+        table["referrals"] / table["population_adult"].astype("Float64") * 1000 * per_year
+    )
+    return table
+
+
+def area_spec(per_year: float) -> Spec:
+    return Spec(
+        counts=("referrals",),
+        rates={"rate_per_1000": Rate("referrals", "population_adult", 1000 * per_year)},
+    )
 
 
 def referrals_by_deprivation(
-    referrals: pd.DataFrame, area_stats: pd.DataFrame, level: Level
+    referrals: pd.DataFrame, area_stats: pd.DataFrame, per_year: float
 ) -> pd.DataFrame:
-    """Referrals by IMD decile (1 = most deprived) of the area of residence: the count, the
-    share of all those referrals, and the rate per 1,000 adults living in the decile.
+    """Adult referrals by IMD decile (1 = most deprived) of the area of residence: the count,
+    the share of all those referrals, and the rate per 1,000 adults living in the decile a year.
 
     The rate counts only areas with a population, so referrals from an area without one do
     not inflate it; referrals whose area has no decile are left out (the loader lists them)."""
     deciles = area_stats.dropna(subset=["imd_decile"])
     decile_of = deciles.set_index("area_code")["imd_decile"]
     with_population = set(deciles.loc[deciles["population_adult"].notna(), "area_code"])
-    decile = referrals["area_code"].map(decile_of).dropna().astype(int)
-    counted = decile[referrals.loc[decile.index, "area_code"].isin(with_population)]
+    grown = adults(referrals)
+    decile = grown["area_code"].map(decile_of).dropna().astype(int)
+    counted = decile[grown.loc[decile.index, "area_code"].isin(with_population)]
     table = pd.DataFrame({"imd_decile": range(1, 11)})
     table["referrals"] = table["imd_decile"].map(decile.value_counts()).fillna(0).astype(int)
-    table["share_pct"] = disclosed_rate(
-        table["referrals"], [len(decile)] * len(table), level, 100
-    ).to_numpy()
+    table["all_with_decile"] = len(decile)
+    table["share_pct"] = 100 * table["referrals"] / max(len(decile), 1)
     table["referrals_with_population"] = (
         table["imd_decile"].map(counted.value_counts()).fillna(0).astype(int)
     )
@@ -122,75 +160,82 @@ def referrals_by_deprivation(
     )
     table = table[table["population_adult"].notna() | (table["referrals"] > 0)]
     table = table.reset_index(drop=True)
-    table["rate_per_1000"] = disclosed_rate(
-        table["referrals_with_population"], table["population_adult"], level, 1000
+    table["rate_per_1000"] = (
+        table["referrals_with_population"]
+        / table["population_adult"].astype("Float64")
+        * (1000 * per_year)
     )
-    for column in ("referrals", "referrals_with_population"):
-        table[column] = disclose_counts(table[column], level)
     return table
 
 
-def pathways(
-    referrals: pd.DataFrame, connections: pd.DataFrame, assets: pd.DataFrame, level: Level
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The Sankey's links and nodes, each count disclosed on its own at `level`."""
-    links = pathway_flows(referrals, connections, assets)
-    nodes = pathway_nodes(links, level)
-    return links.assign(count=disclose_counts(links["count"], level)), nodes
+def deprivation_spec(per_year: float, with_rate: bool = True) -> Spec:
+    """The decile table's counts; the share always, the rate only where residents are the
+    right denominator (referrals chosen by residence)."""
+    rates = (
+        {"rate_per_1000": Rate("referrals_with_population", "population_adult", 1000 * per_year)}
+        if with_rate
+        else {}
+    )
+    counts = ("referrals", "all_with_decile")
+    counts += ("referrals_with_population",) if with_rate else ()
+    return Spec(
+        counts=counts,
+        shares={"share_pct": Share("referrals", "all_with_decile")},
+        rates=rates,
+    )
 
 
 def pathway_flows(
     referrals: pd.DataFrame, connections: pd.DataFrame, assets: pd.DataFrame
 ) -> pd.DataFrame:
-    """Links for a Sankey: referrer type -> category of asset sent to -> outcome there.
-
-    A person sent to several assets counts once per connection in the second and third steps;
-    referrals never sent anywhere flow to `not sent to an asset`."""
-    conns = connections[connections["referral_id"].isin(referrals["referral_id"])]
-    category = (
-        conns["asset_id"].map(assets.set_index("asset_id")["category"]).fillna("unknown asset")
+    """Links for a Sankey counting referrals throughout: referrer type -> category of the
+    asset first sent to -> what happened there. Referrals never sent anywhere flow to `not
+    sent to an asset`, so the first column's boxes are the referrals."""
+    mine = connections[connections["referral_id"].isin(referrals["referral_id"])]
+    first = mine.sort_values(["referred_date", "asset_id"], kind="stable").drop_duplicates(
+        "referral_id"
     )
-    referrer = referrals.set_index("referral_id")["referrer_type"].fillna("not recorded")
-    first = pd.DataFrame(
+    first = first.set_index("referral_id")
+    category = first["asset_id"].map(assets.set_index("asset_id")["category"])
+    refs = referrals.set_index("referral_id")
+    sent_to = refs.index.map(category.fillna("unknown asset")).fillna(NOT_CONNECTED)
+    outcome = refs.index.map(first["outcome"].fillna("outcome not recorded"))
+    frame = pd.DataFrame(
         {
-            "source": conns["referral_id"].map(referrer).to_numpy(),
-            "target": category.to_numpy(),
+            "referrer": refs["referrer_type"].astype("string").fillna("not recorded").to_numpy(),
+            "category": sent_to.to_numpy(),
+            "outcome": outcome.to_numpy(),
         }
     )
-    unsent = referrals.loc[~referrals["referral_id"].isin(conns["referral_id"]), "referrer_type"]
-    first = pd.concat(
-        [first, pd.DataFrame({"source": unsent.fillna("not recorded"), "target": NOT_CONNECTED})]
+    step1 = frame.groupby(["referrer", "category"]).size().rename("count").reset_index()
+    sent = frame[frame["category"] != NOT_CONNECTED]
+    step2 = sent.groupby(["category", "outcome"]).size().rename("count").reset_index()
+    links = pd.concat(
+        [
+            step1.rename(columns={"referrer": "source", "category": "target"}).assign(step=1),
+            step2.rename(columns={"category": "source", "outcome": "target"}).assign(step=2),
+        ],
+        ignore_index=True,
     )
-    second = pd.DataFrame(
-        {
-            "source": category.to_numpy(),
-            "target": conns["outcome"].fillna("outcome not recorded").to_numpy(),
-        }
-    )
-    links = pd.concat([first.assign(step=1), second.assign(step=2)])
-    return (
-        links.groupby(["step", "source", "target"], observed=True)
-        .size()
-        .rename("count")
-        .reset_index()
-    )
+    return links[["step", "source", "target", "count"]]
 
 
-def pathway_nodes(links: pd.DataFrame, level: Level) -> pd.DataFrame:
+def pathway_nodes(links: pd.DataFrame) -> pd.DataFrame:
     """The Sankey's nodes (column 1 referrer, 2 asset category, 3 outcome) with their totals
-    computed from the exact link counts and disclosed on their own, as totals must be."""
+    from the exact link counts, to be disclosed on their own, as totals must be."""
     first, second = links[links["step"] == 1], links[links["step"] == 2]
     columns = (
         (1, first.groupby("source")["count"].sum()),
         (2, first.groupby("target")["count"].sum()),
         (3, second.groupby("target")["count"].sum()),
     )
-    nodes = pd.concat(
+    return pd.concat(
         [
             pd.DataFrame({"column": column, "name": totals.index, "count": totals.to_numpy()})
             for column, totals in columns
         ],
         ignore_index=True,
     )
-    nodes["count"] = disclose_counts(nodes["count"], level)
-    return nodes
+
+
+PATHWAY_SPEC = Spec(counts=("count",))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from socialrx.dataset import Dataset
@@ -14,7 +15,10 @@ PCN, PRACTICE, AREA = "PCN", "practice", "area"
 
 @dataclass(frozen=True)
 class Selection:
-    """A place (PCN, practices or areas by code) and a period [start, end], both inclusive."""
+    """A place (PCN, practices or areas by code) and a period [start, end], both inclusive.
+
+    Periods move in whole calendar months (`month_period`): two periods a user can choose never
+    differ by a day's worth of people, which subtraction could otherwise single out."""
 
     start: pd.Timestamp
     end: pd.Timestamp
@@ -23,8 +27,18 @@ class Selection:
 
     @property
     def months(self) -> float:
-        """Length of the period in months (days / 30.44), for per-month rates."""
-        return ((self.end - self.start).days + 1) / 30.4375
+        """Calendar months the period covers (a partly covered month counts its share of
+        days), for per-month and per-year figures."""
+        months = pd.period_range(self.start, self.end, freq="M")
+        first = np.maximum(months.start_time, self.start.normalize())
+        last = np.minimum(months.end_time.normalize(), self.end.normalize())
+        covered = (last - first).days.to_numpy() + 1
+        return float(np.sum(covered / months.days_in_month.to_numpy()))
+
+    @property
+    def per_year(self) -> float:
+        """What a count in the period is multiplied by to give a count a year."""
+        return 12 / self.months
 
     @property
     def by_residence(self) -> bool:
@@ -39,14 +53,22 @@ class Selection:
         return self.place_kind != AREA
 
     def previous(self) -> Selection:
-        """The period of the same length just before this one, same place."""
-        length = self.end - self.start + pd.Timedelta(days=1)
-        return Selection(
-            self.start - length,
-            self.start - pd.Timedelta(days=1),
-            self.place_kind,
-            self.place_codes,
-        )
+        """The same calendar months just before this period (as many of them, the last cut
+        on the same day of the month as this one), same place."""
+        count = len(pd.period_range(self.start, self.end, freq="M"))
+        start = (self.start.to_period("M") - count).start_time
+        last = self.end.to_period("M") - count
+        end = min(last.start_time + pd.Timedelta(days=self.end.day - 1), last.end_time)
+        if self.end.normalize() == self.end.to_period("M").end_time.normalize():
+            end = last.end_time
+        return Selection(start, end.normalize(), self.place_kind, self.place_codes)
+
+
+def month_period(first: pd.Period, last: pd.Period, data_end: pd.Timestamp) -> tuple:
+    """The period from the first day of month `first` to the last day of month `last`, cut at
+    the end of the data."""
+    end = min(last.end_time.normalize(), data_end.normalize())
+    return first.start_time, end
 
 
 def place_options(dataset: Dataset) -> dict[str, dict[str, str]]:
@@ -155,10 +177,12 @@ def data_period(dataset: Dataset) -> tuple[pd.Timestamp, pd.Timestamp] | None:
 
 
 def default_selection(dataset: Dataset) -> Selection:
-    """The last 12 months to the extract date, whole dataset."""
+    """The last 12 calendar months of the data (to the extract date), whole dataset."""
     period = data_period(dataset)
     end = (
         (dataset.extract_date or pd.Timestamp.today()).normalize() if period is None else period[1]
     )
-    start = max(end - pd.DateOffset(months=12) + pd.Timedelta(days=1), period[0] if period else end)
-    return Selection(start, end)
+    first = end.to_period("M") - 11
+    if period is not None:
+        first = max(first, period[0].to_period("M"))
+    return Selection(*month_period(first, end.to_period("M"), end))

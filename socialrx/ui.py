@@ -14,16 +14,20 @@ from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
 
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
+from streamlit_folium import st_folium
 
-from socialrx import disclosure, overview, selection
+from socialrx import disclosure, selection
 from socialrx.dataset import Dataset
 from socialrx.disclosure import Level
 from socialrx.escape import csv_bytes, markdown_text
 from socialrx.files import READABLE_SUFFIXES, SourceFile
 from socialrx.loader import content_hash, load_files, load_folder
+from socialrx.panels import Panel
 from socialrx.problems import Report
 from socialrx.selection import Selection
+from socialrx.views import overview as overview_view
 
 DATA_VARIABLE = "SOCIALRX_DATA"
 DEMO_FOLDER = Path(__file__).resolve().parent.parent / "data" / "demo"
@@ -137,26 +141,27 @@ def _spans(_dataset: Dataset, content_hash: str) -> tuple:
 
 
 def _period(dataset: Dataset) -> tuple[pd.Timestamp, pd.Timestamp, bool]:
-    """The chosen period, and whether the data has dates to choose it from."""
+    """The chosen period in whole calendar months, and whether the data has dates to choose
+    it from: person-level figures never move by a day (see `selection.Selection`)."""
     period, default = _spans(dataset, dataset.content_hash)
     if period is None:
         st.sidebar.caption("Period: the data has no dated records.")
         return default.start, default.end, False
-    first, last = period[0].date(), period[1].date()
-    if first == last:  # everything happened on one day: nothing to choose
-        st.sidebar.caption(f"Period: {first:%d %b %Y} (all the data)")
-        return *period, True
-    chosen = st.sidebar.slider(
+    months = list(pd.period_range(period[0], period[1], freq="M"))
+    if len(months) == 1:  # everything happened in one month: nothing to choose
+        st.sidebar.caption(f"Period: {months[0]:%b %Y} (all the data)")
+        return *selection.month_period(months[0], months[0], period[1]), True
+    chosen = st.sidebar.select_slider(
         "Period",
-        min_value=first,
-        max_value=last,
+        options=months,
         key="period",
-        value=(max(default.start.date(), first), last),
-        format="DD MMM YYYY",
-        help="Figures compare this period with the same length of time just before it.",
+        value=(default.start.to_period("M"), months[-1]),
+        format_func=lambda month: f"{month:%b %Y}",
+        help="Whole calendar months, to the end of the data. Figures compare this period "
+        "with the same months just before it.",
     )
-    start, end = chosen if isinstance(chosen, tuple) else (first, last)
-    return pd.Timestamp(start), pd.Timestamp(end), True
+    first, last = chosen if isinstance(chosen, tuple) else (months[0], months[-1])
+    return *selection.month_period(first, last, period[1]), True
 
 
 def _level() -> Level:
@@ -191,9 +196,9 @@ def sidebar() -> Context | None:
 
 
 @st.cache_data(show_spinner="Computing headline figures", max_entries=64, ttl=timedelta(hours=1))
-def headline_figures(_dataset: Dataset, content_hash: str, chosen: Selection, level: Level) -> list:
-    """The overview's figures, cached per dataset, place, period and disclosure level."""
-    return overview.headline_figures(_dataset, chosen, level)
+def headline_panel(_dataset: Dataset, content_hash: str, chosen: Selection, level: Level):
+    """The overview's cards, cached per dataset, place, period and disclosure level."""
+    return overview_view.headline_panel(_dataset, chosen, level)
 
 
 CONTEXT_KEY, WANTED_KEY = "_socialrx_context", "_socialrx_wanted_page"
@@ -288,34 +293,62 @@ def show_table(frame: pd.DataFrame, column_config: dict | None = None) -> None:
     st.dataframe(shown, hide_index=True, width="stretch", column_config=column_config)
 
 
-def number_text(label: str):
-    """A column of disclosed numbers shown as text (`*` where hidden), aligned as numbers."""
-    return st.column_config.TextColumn(label, alignment="right")
+def download(table, name: str, label: str = "Download table (CSV)") -> None:
+    """A CSV download of a table (or of what a function returns), formula-safe, built when
+    the button is clicked, not on every rerun."""
+
+    def data() -> bytes:
+        return csv_bytes(table() if callable(table) else table)
+
+    st.download_button(label, data, file_name=f"{name}.csv",
+                       mime="text/csv", key=f"dl_{name}", on_click="ignore")  # fmt: skip
 
 
-def download(
-    frame: pd.DataFrame,
-    name: str,
-    label: str = "Download table (CSV)",
-    *,
-    disclosed=(),
-    resting_on: dict | None = None,
-) -> None:
-    """A CSV download of what is shown, formula-safe; `disclosed` columns hold numbers with
-    `*` where hidden (see `disclosure.export_table`)."""
+def _cards(cards) -> None:
+    # a wrapping row, not fixed columns: on a narrow screen the cards move to a second line
+    row = st.container(horizontal=True, gap="small")
+    for card in cards:
+        row.metric(
+            card.name,
+            card.value,
+            delta=card.change,
+            delta_color="off" if card.better is None else ("normal" if card.better else "inverse"),
+            delta_arrow="off" if card.better is None else "auto",
+            help=card.help,
+            border=True,
+            width=190,
+            height="stretch",
+        )
 
-    def data() -> bytes:  # built when the button is clicked, not on every rerun
-        return csv_bytes(disclosure.export_table(frame, list(disclosed), resting_on))
 
-    st.download_button(label, data, file_name=f"{name}.csv", mime="text/csv", key=f"dl_{name}",
-                       on_click="ignore")  # fmt: skip
-
-
-def chart(
-    fig, caption: str, frame: pd.DataFrame, name: str, *, disclosed=(), resting_on=None
-) -> None:
-    """A chart, how to read it, and the table behind it to download."""
-    st.plotly_chart(fig, width="stretch", key=f"chart_{name}")
-    st.caption(caption)
-    label = "Download data behind this chart (CSV)"
-    download(frame, name, label, disclosed=disclosed, resting_on=resting_on)
+def draw(panels: list[Panel]) -> None:
+    """Draw a page's panels: title, figure (or why there is none), how to read it, the
+    table, and a download of what is shown."""
+    for panel in panels:
+        if panel.title:
+            st.subheader(panel.title)
+        if panel.cards:
+            _cards(panel.cards)
+        figure = panel.figure
+        if isinstance(figure, go.Figure):
+            st.plotly_chart(figure, width="stretch", key=f"chart_{panel.name}")
+        elif figure is not None:  # a folium map; returned_objects=[]: panning does not rerun
+            st_folium(figure, height=620, use_container_width=True, returned_objects=[],
+                      key=panel.name)  # fmt: skip
+            st.download_button("Download this map (HTML, opens in any browser)",
+                               figure.get_root().render, file_name=f"{panel.name}.html",
+                               mime="text/html", key=f"dl_{panel.name}_html",
+                               on_click="ignore")  # fmt: skip
+        elif panel.chart is not None and panel.empty:
+            st.info(panel.empty)
+        if panel.caption:
+            st.caption(panel.caption)
+        for note in panel.notes:
+            st.caption(note)
+        if panel.show_table:
+            config = {name: st.column_config.TextColumn(name, alignment="right")
+                      for name in panel.counted}  # fmt: skip
+            show_table(panel.shown(), config)
+        if panel.labels:
+            label = "Download data behind this chart (CSV)" if panel.chart else None
+            download(panel.export, panel.name, label or "Download table (CSV)")

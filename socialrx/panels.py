@@ -1,0 +1,113 @@
+"""Panels: what a page shows, built once in `socialrx` so a page and the workshop pack draw the
+same thing. A panel holds exact figures and the spec saying what counts people; disclosure is
+applied here, once, at the level chosen, and everything drawn or exported comes from that.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import pandas as pd
+
+from socialrx.disclosure import (
+    SUPPRESSED,
+    TOO_FEW_WORDS,
+    Disclosed,
+    Level,
+    Spec,
+    describe,
+    disclose_count,
+)
+
+
+@dataclass(frozen=True)
+class Card:
+    """One headline figure as shown: its value and the change since the previous period,
+    both text; `better` says whether the change is an improvement (None: neither, or no
+    direction), so it is coloured by the measure's better direction."""
+
+    name: str
+    value: str
+    help: str
+    change: str | None = None
+    better: bool | None = None
+    figure: float | None = None  # the numbers shown, for the CSV
+    previous: float | None = None
+    difference: float | None = None
+
+
+@dataclass
+class Panel:
+    """A titled figure or table with how to read it, built from exact figures.
+
+    `table` holds exact figures and `spec` says which columns count people; `labels` names
+    the columns to show, in order. `chart` draws from the disclosed values and returns None
+    when there is nothing to draw, and then `empty` is said instead. `rank` sorts rows by
+    disclosed columns (largest first), so an order never gives away a hidden figure."""
+
+    name: str
+    title: str
+    caption: str
+    level: Level
+    table: pd.DataFrame = field(default_factory=pd.DataFrame)
+    spec: Spec = field(default_factory=Spec)
+    labels: dict[str, str] = field(default_factory=dict)
+    chart: Callable[[pd.DataFrame], object] | None = None
+    empty: str = ""
+    rank: tuple[str, ...] = ()
+    show_table: bool = True
+    cards: tuple[Card, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    @cached_property
+    def disclosed(self) -> Disclosed:
+        disclosed = self.spec.disclose(self.table, self.level)
+        if self.rank and len(self.table):
+            order = disclosed.values.sort_values(
+                list(self.rank), ascending=False, na_position="last", kind="stable"
+            ).index
+            disclosed = Disclosed(
+                disclosed.values.loc[order], disclosed.marks.loc[order], disclosed.decimals
+            )
+        return disclosed
+
+    @cached_property
+    def figure(self):
+        """The chart (plotly figure or folium map), or None when there is nothing to draw."""
+        return None if self.chart is None else self.chart(self.disclosed.values)
+
+    @property
+    def counted(self) -> list[str]:
+        """The shown columns holding disclosed figures (drawn as text, aligned as numbers)."""
+        return [self.labels[c] for c in self.spec.columns if c in self.labels]
+
+    def shown(self) -> pd.DataFrame:
+        """The table for the screen: disclosed figures as text, headed by `labels`."""
+        return self.disclosed.text()[list(self.labels)].rename(columns=self.labels)
+
+    def export(self) -> pd.DataFrame:
+        """The table for a CSV: numbers stay numbers, marks where a figure is not shown."""
+        return self.disclosed.export()[list(self.labels)].rename(columns=self.labels)
+
+
+def disclosure_caption(level: Level) -> str:
+    """The sentence every panel of person-level figures ends with."""
+    if level == Level.OFF:
+        return "Counts of people are exact (disclosure control is off)."
+    return (
+        f"Counts of people are {describe(level)}; a statistic resting on fewer than 30 people "
+        "reads “too few”; “borderline” is a judgement the rounding leaves open."
+    )
+
+
+def shown_count(count: int, level: Level) -> str:
+    """One count of people as text: `*` where hidden."""
+    value = disclose_count(count, level)
+    return SUPPRESSED if value is None else f"{value:,.0f}"
+
+
+def too_few(text: str) -> str:
+    """The words for a statistic with too few people, where there is room for them."""
+    return TOO_FEW_WORDS if text == "too few" else text

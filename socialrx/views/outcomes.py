@@ -1,0 +1,57 @@
+"""The outcomes page: change from baseline to the latest follow-up, per measure."""
+
+from __future__ import annotations
+
+from socialrx import charts, outcomes
+from socialrx.dataset import Dataset
+from socialrx.disclosure import Level
+from socialrx.panels import Panel, disclosure_caption
+from socialrx.selection import Selection, selected_referrals
+
+LABELS = {
+    "label": "Measure",
+    "with_baseline": "With baseline",
+    "with_follow_up": "With follow-up",
+    "paired": "Measured at both",
+    "mean_baseline": "Mean before",
+    "mean_follow_up": "Mean after",
+    "mean_change": "Mean change",
+    "ci_low": "95% CI from",
+    "ci_high": "95% CI to",
+    "improved": "Improved",
+    "improved_pct": "% improved",
+}
+
+
+def measured(dataset: Dataset, selection: Selection):
+    """Outcome rows of the referrals made in the chosen place and period."""
+    refs = selected_referrals(dataset, selection)
+    rows = dataset.table("outcomes")
+    return rows[rows["referral_id"].isin(refs["referral_id"])]
+
+
+def panels(dataset: Dataset, selection: Selection, level: Level) -> list[Panel]:
+    table = outcomes.paired_change(measured(dataset, selection))
+    return [
+        Panel(
+            name="outcome_change",
+            title="Change from baseline to the latest follow-up",
+            caption="How to read this: each bar is the mean change between baseline and the "
+            "latest follow-up, on the measure's own scale (under each bar), with its 95% "
+            "confidence interval (paired t). Blue is an improvement, orange a worsening: lower "
+            "is better for anxiety, loneliness and GP appointments. Only people measured twice "
+            "count, and a follow-up dated before its baseline is never paired. Those lost to "
+            "follow-up may differ from those who stayed, so the change describes the people "
+            "measured twice, not everyone referred. There is no comparison group: change over "
+            "time is not proof the service caused it. SWEMWBS raw scores are converted to the "
+            "metric scale. Means and intervals show one decimal and need at least 30 people "
+            "measured twice. " + disclosure_caption(level),
+            level=level,
+            table=table,
+            spec=outcomes.SPEC,
+            labels=LABELS,
+            chart=charts.outcome_change_chart,
+            empty="No change to draw: fewer than 30 people measured twice for every measure, "
+            "or none. The table says how many were measured.",
+        )
+    ]
