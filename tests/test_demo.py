@@ -125,6 +125,12 @@ def test_committed_demo_data_validates():
     assert dataset.lsoa_vintage == "2011"
     assert dataset.areas is not None and len(dataset.areas) == 167
     assert len(dataset.table("assets")) == 150
+    # the story: 9 stale records, the three busy providers over capacity in the last 12 months
+    assert dataset.table("assets")["stale"].sum() == 9
+    connections = dataset.table("connections")
+    recent = connections[connections["referred_date"] > EXTRACT_DATE - pd.DateOffset(months=12)]
+    strain = capacity_strain(dataset.table("assets"), recent, months=12)
+    assert strain["over_capacity"].sum() == 3
 
 
 def test_a_written_demo_loads_back_with_no_problems(loaded):
@@ -298,6 +304,16 @@ def test_rates_per_registered_and_per_resident_agree(committed):
     per_registered = referrals / committed["practices"]["list_size"].sum()
     per_resident = referrals / committed["area_stats"]["population_adult"].sum()
     assert per_registered == pytest.approx(per_resident, rel=0.10)
+
+
+def test_link_workers_had_started_and_work_for_the_practices_pcn(demo):
+    referrals = demo["referrals"]
+    workers = demo["link_workers"].set_index("link_worker_id")
+    started = pd.to_datetime(workers["start_date"]).reindex(referrals["link_worker_id"])
+    assert (started.to_numpy() <= referrals["referral_date"].to_numpy()).all()
+    pcn = demo["practices"].set_index("practice_code")["pcn_code"]
+    employer = workers["employer"].reindex(referrals["link_worker_id"]).to_numpy()
+    assert (employer == pcn.reindex(referrals["practice_code"]).to_numpy()).all()
 
 
 def test_adults_only(demo, committed):
