@@ -73,27 +73,6 @@ def disclose_count(count: float, level: Level) -> float | None:
     return None if pd.isna(value) else float(value)
 
 
-def disclosed_rate(numerator, denominator, level: Level, per: float = 1.0) -> pd.Series:
-    """numerator / denominator x per, from the disclosed (rounded) numerator and denominator."""
-    num = disclose_counts(numerator, level)
-    den = disclose_counts(denominator, level)
-    rate = num / den.where(den > 0) * per
-    return rate.astype("Float64")
-
-
-def disclose_statistic(values, people, level: Level) -> pd.Series:
-    """A statistic (mean, change, interval) hidden where it rests on 1-7 people."""
-    values = (
-        pd.Series(values, dtype="Float64")
-        if not isinstance(values, pd.Series)
-        else values.astype("Float64")
-    )
-    people = pd.Series(people, index=values.index) if not isinstance(people, pd.Series) else people
-    if level == Level.OFF:
-        return values
-    return values.mask(((people >= 1) & (people <= SMALL)).to_numpy())
-
-
 def describe(level: Level, short: bool = False) -> str:
     """How counts of people are shown at `level`: a phrase for captions ("Counts of people
     are ..."), or a word or two for an axis title."""

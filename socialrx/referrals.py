@@ -50,7 +50,7 @@ def connected_within(
     began = started["started_date"].fillna(started["referred_date"])
     first = began.groupby(started["referral_id"]).min()
     eligible = referrals["referral_date"] + pd.Timedelta(days=days) <= as_at
-    when = referrals["referral_id"].map(first)
+    when = pd.Series(first.reindex(referrals["referral_id"]).to_numpy(), index=referrals.index)
     inside = (when - referrals["referral_date"]).dt.days <= days
     return {
         "referrals": len(referrals),

@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -51,7 +52,7 @@ def _write(folder: Path, files: dict[str, str]) -> Path:
 
 def test_every_page_on_the_demo_data(monkeypatch):
     at = _run(None, monkeypatch)
-    assert [m.label for m in at.metric][:2] == ["Referrals", "Connected"]
+    assert [m.label for m in at.metric][:2] == ["Referrals", "Connected within 90 days"]
     assert len(at.metric) == 5
     referrals = at.metric[0].value.replace(",", "")
     assert referrals.isdigit() and int(referrals) % 5 == 0  # rounded to 5 by default
@@ -132,7 +133,7 @@ def test_errors_are_reported_on_the_page_not_raised(tmp_path, monkeypatch):
     assert any("2 problems in the data files" in e.value for e in at.error)
     at.switch_page("pages/data.py").run()
     assert not at.exception
-    problems = at.dataframe[0].value
+    problems = next(d.value for d in at.dataframe if "problem" in d.value.columns)
     assert "knitting" in set(problems["value"]) and any("swapped" in p for p in problems["problem"])
 
 
@@ -160,3 +161,28 @@ def test_filter_changes_do_not_reload_the_files(tmp_path, monkeypatch):
     at.switch_page("pages/data.py").run()
     assert not at.exception
     assert len(calls) == 1
+
+
+def test_the_period_moves_in_whole_calendar_months(monkeypatch):
+    at = _run(None, monkeypatch)
+    period = at.sidebar.select_slider(key="period")
+    options = period.options
+    assert options[0] == "Oct 2023" and options[-1] == "Sep 2026"  # months, never days
+    assert [str(m) for m in period.value] == ["2025-10", "2026-09"]  # the last 12 months
+    period.set_range(pd.Period("2026-01", "M"), pd.Period("2026-03", "M")).run()
+    assert not at.exception
+    assert "01 Jan 2026 to 31 Mar 2026" in at.caption[0].value
+    assert "Oct 2025 to 31 Dec 2025" in " ".join(c.value for c in at.caption)
+
+
+def test_each_page_draws_its_panels(monkeypatch):
+    at = _run(None, monkeypatch)
+    at.switch_page("pages/capacity.py").run()
+    assert [m.label for m in at.metric][:1] == ["Assets over capacity"]
+    assert "borderline" in " ".join(c.value for c in at.caption) or at.metric[0].value.isdigit()
+    at.switch_page("pages/outcomes.py").run()
+    table = at.dataframe[0].value
+    assert {"Measure", "Mean change", "% improved"} <= set(table.columns)
+    # statistics show one decimal and percentages whole numbers, or say why not
+    assert all(v in ("too few", "–") or len(v.split(".")[-1]) == 1 for v in table["Mean change"])
+    assert all("." not in v for v in table["% improved"])

@@ -2,13 +2,17 @@ import pandas as pd
 import pytest
 
 from socialrx.disclosure import (
+    Judgement,
     Level,
+    Rate,
+    Share,
+    Spec,
+    Statistic,
     allowed_levels,
+    count_bounds,
     deployment_floor,
     disclose_count,
     disclose_counts,
-    disclose_statistic,
-    disclosed_rate,
     shown,
 )
 
@@ -32,17 +36,102 @@ def test_off_level_is_exact():
     assert disclose_count(3, Level.ROUND) is None
 
 
-def test_rate_uses_rounded_numerator_and_denominator():
-    # 12 of 48: rounded 10 of 50 = 20%, not the exact 25%
-    assert disclosed_rate([12], [48], Level.ROUND, per=100).iloc[0] == pytest.approx(20.0)
-    assert pd.isna(disclosed_rate([5], [48], Level.ROUND, per=100).iloc[0])
-    assert disclosed_rate([12], [48], Level.OFF, per=100).iloc[0] == pytest.approx(25.0)
+def _frame(**columns):
+    return pd.DataFrame({k: pd.array(v, dtype="Float64") for k, v in columns.items()})
 
 
-def test_statistic_resting_on_1_to_7_people_is_hidden():
-    out = disclose_statistic([1.5, 2.5, 3.5], [7, 8, 0], Level.ROUND)
-    assert pd.isna(out.iloc[0]) and out.iloc[1] == 2.5 and out.iloc[2] == 3.5
-    assert disclose_statistic([1.5], [7], Level.OFF).iloc[0] == 1.5
+def test_a_rate_uses_the_rounded_numerator_and_denominator():
+    # 12 of 48 people: rounded 10 of 50 = 20%, not the exact 25%
+    spec = Spec(counts=("part", "whole"), rates={"pct": Rate("part", "whole", 100)})
+    frame = _frame(part=[12, 5, 12], whole=[48, 48, 0])
+    rounded = spec.disclose(frame, Level.ROUND)
+    assert rounded.values["pct"].iloc[0] == pytest.approx(20.0)
+    assert rounded.marks["pct"].tolist() == ["", "*", "–"]  # hidden; nothing to divide by
+    assert spec.disclose(frame, Level.OFF).values["pct"].iloc[0] == pytest.approx(25.0)
+    # a population is not a count of people: it divides as it is (12 -> 10 per 1,000 of 2,000)
+    per_year = Spec(counts=("referrals",),
+                    rates={"rate": Rate("referrals", "population", 1000 * 12 / 6)})  # fmt: skip
+    six_months = per_year.disclose(_frame(referrals=[12], population=[2000]), Level.ROUND)
+    assert six_months.values["rate"].iloc[0] == pytest.approx(10.0)  # 10 / 2000 x 1000 x 2
+
+
+def test_a_statistic_needs_30_people_and_shows_one_decimal():
+    spec = Spec(counts=("n",), statistics={"mean": Statistic("n")})
+    frame = _frame(n=[29, 30, 3, 0], mean=[1.04, 1.04, 2.0, None])
+    out = spec.disclose(frame, Level.ROUND)
+    assert out.marks["mean"].tolist() == ["too few", "", "too few", "–"]
+    assert out.values["mean"].iloc[1] == pytest.approx(1.0)
+    assert out.text()["mean"].tolist() == ["too few", "1.0", "too few", "–"]
+    assert out.export()["mean"].tolist() == ["too few", 1.0, "too few", None]
+    # an analyst with disclosure off sees every statistic
+    assert spec.disclose(frame, Level.OFF).marks["mean"].tolist() == ["", "", "", "–"]
+
+
+def test_a_share_is_exact_whole_and_hidden_where_its_part_or_rest_is_1_to_7():
+    spec = Spec(counts=("part", "whole"), shares={"pct": Share("part", "whole")})
+    frame = _frame(part=[13, 3, 97, 10, 0], whole=[32, 100, 100, 20, 40])
+    out = spec.disclose(frame, Level.ROUND)
+    assert out.values["pct"].iloc[0] == 41  # 13 / 32 = 40.6%: from the exact counts
+    assert out.marks["pct"].tolist() == ["", "*", "*", "too few", ""]
+    assert out.values["pct"].iloc[4] == 0
+
+
+def _over(months):
+    def decide(frame, people):
+        return (people.astype("Float64") / months > frame["capacity"]).astype("boolean")
+
+    return decide
+
+
+def test_a_judgement_is_shown_only_when_the_rounding_cannot_change_it():
+    # capacity 3 a month over a quarter: 8 people (2.7 a month) is not over, but 8 shows as 10,
+    # which may be 8 to 12 (12 would be over): borderline, never "over" as rounding once said
+    spec = Spec(counts=("sent",), judgements={"over": Judgement("sent", _over(3))})
+    frame = _frame(sent=[8, 20, 3, 3, 0], capacity=[3, 3, 0, 3, 3])
+    out = spec.disclose(frame, Level.ROUND)
+    assert out.text()["over"].tolist() == ["borderline", "yes", "yes", "no", "no"]
+    # exact with disclosure off
+    assert spec.disclose(frame, Level.OFF).text()["over"].tolist() == [
+        "no",
+        "yes",
+        "yes",
+        "no",
+        "no",
+    ]
+    # one month, 3 people (hidden 1-7) against a capacity of 3: could be either
+    month = Spec(counts=("sent",), judgements={"over": Judgement("sent", _over(1))})
+    assert month.disclose(_frame(sent=[3], capacity=[3]), Level.ROUND).marks["over"].tolist() == [
+        "borderline"
+    ]
+
+
+def test_every_shown_judgement_holds_for_every_count_the_rounding_allows():
+    # for each capacity, the answer shown for a disclosed count is the same for every true
+    # count that discloses as it, and agrees with the exact answer
+    spec = Spec(counts=("sent",), judgements={"over": Judgement("sent", _over(3))})
+    for capacity in range(0, 12):
+        frame = _frame(sent=list(range(0, 60)), capacity=[capacity] * 60)
+        out = spec.disclose(frame, Level.ROUND)
+        exact = spec.disclose(frame, Level.OFF).values["over"]
+        groups = out.values["sent"].astype(object).where(out.values["sent"].notna(), "*")
+        for _, rows in out.text().groupby(groups.to_numpy()):
+            assert rows["over"].nunique() == 1
+            answer = rows["over"].iloc[0]
+            if answer in ("yes", "no"):
+                assert exact[rows.index].eq(answer == "yes").all()
+
+
+def test_count_bounds():
+    low, high = count_bounds(pd.Series([0, None, 10, 15], dtype="Float64"), Level.ROUND)
+    assert low.tolist() == [0, 1, 8, 13] and high.tolist() == [0, 7, 12, 17]
+    low, high = count_bounds(pd.Series([9, None], dtype="Float64"), Level.SUPPRESS)
+    assert low.tolist() == [9, 1] and high.tolist() == [9, 7]
+
+
+def test_counts_show_as_whole_numbers_and_stars_on_screen_and_in_csv():
+    out = Spec(counts=("people",)).disclose(_frame(people=[2040, 3, 0]), Level.ROUND)
+    assert out.text()["people"].tolist() == ["2,040", "*", "0"]
+    assert out.export()["people"].tolist() == [2040, "*", 0]
 
 
 def test_deployment_floor_limits_the_choices():

@@ -3,7 +3,13 @@ import pytest
 from scipy import stats
 
 from socialrx.disclosure import Level
-from socialrx.outcomes import headline_measure, on_analysis_scale, paired_change, paired_scores
+from socialrx.outcomes import (
+    SPEC,
+    headline_measure,
+    on_analysis_scale,
+    paired_change,
+    paired_scores,
+)
 
 
 def _rows(rows):
@@ -51,7 +57,7 @@ def test_paired_change_mean_interval_and_direction():
             [f"R{i}", "ucla3_loneliness", "follow_up", "2024-05-01", 6 + change],
         ]
     rows.append(["R99", "ucla3_loneliness", "baseline", "2024-01-01", 7])
-    out = paired_change(_rows(rows), Level.OFF).iloc[0]
+    out = paired_change(_rows(rows)).iloc[0]
     assert out["with_baseline"] == 9 and out["with_follow_up"] == 8 and out["paired"] == 8
     assert out["mean_change"] == pytest.approx(1.5)
     sem = pd.Series(changes).std() / 8**0.5
@@ -63,31 +69,63 @@ def test_paired_change_mean_interval_and_direction():
     assert out["improved"] == 1 and out["improved_pct"] == pytest.approx(100 / 8)
 
 
-def test_share_improved_comes_from_disclosed_counts():
+def _disclosed(rows, level=Level.ROUND):
+    return SPEC.disclose(paired_change(_rows(rows)), level)
+
+
+def test_a_share_improved_resting_on_1_to_7_people_is_hidden():
     rows = []
-    for i in range(40):  # 3 of 40 improve: the 3 is hidden, so the share must be too
+    for i in range(40):  # 3 of 40 improve: 3/40 = 7.5% would say "3"
         after = 7 if i < 3 else 5
         rows += [[f"R{i}", "ons4_happiness", "baseline", "2024-01-01", 5],
                  [f"R{i}", "ons4_happiness", "follow_up", "2024-05-01", after]]  # fmt: skip
-    out = paired_change(_rows(rows), Level.ROUND).iloc[0]
-    assert out["paired"] == 40 and pd.isna(out["improved"]) and pd.isna(out["improved_pct"])
+    shown = _disclosed(rows)
+    assert shown.values["paired"].iloc[0] == 40 and shown.marks["improved_pct"].iloc[0] == "*"
     rows = [
         r if r[0] not in {f"R{i}" for i in range(3, 12)} or r[2] == "baseline" else [*r[:4], 7]
         for r in rows
-    ]  # now 12 of 40 improve: rounded 10 of 40 = 25%
-    out = paired_change(_rows(rows), Level.ROUND).iloc[0]
-    assert out["improved"] == 10 and out["improved_pct"] == pytest.approx(25.0)
+    ]  # now 12 of 40 improve: the share is computed exactly (30%), a whole number
+    shown = _disclosed(rows)
+    assert shown.values["improved"].iloc[0] == 10
+    assert shown.values["improved_pct"].iloc[0] == 30
+    assert shown.export()["improved_pct"].iloc[0] == 30
 
 
-def test_statistics_on_few_people_are_hidden():
-    rows = [
-        [f"R{i}", "ons4_worthwhile", t, "2024-01-01", 5]
-        for i in range(3)
-        for t in ("baseline", "follow_up")
-    ]
-    out = paired_change(_rows(rows), Level.ROUND).iloc[0]
-    assert pd.isna(out["paired"]) and pd.isna(out["mean_change"]) and pd.isna(out["ci_low"])
-    assert paired_change(_rows(rows), Level.OFF).iloc[0]["paired"] == 3
+def test_statistics_on_fewer_than_30_people_read_too_few():
+    def rows(n):
+        return [
+            [f"R{i}", "ons4_worthwhile", t, f"2024-0{1 if t == 'baseline' else 5}-01",
+             5 if t == "baseline" else 5 + i % 3]
+            for i in range(n)
+            for t in ("baseline", "follow_up")
+        ]  # fmt: skip
+
+    few = _disclosed(rows(29))
+    assert few.values["paired"].iloc[0] == 30  # 29 rounds to 30, but the rule reads the exact 29
+    assert few.marks["mean_change"].iloc[0] == "too few" and pd.isna(few.values["ci_low"].iloc[0])
+    assert few.text()["mean_change"].iloc[0] == "too few"
+    enough = _disclosed(rows(30))
+    assert enough.marks["mean_change"].iloc[0] == ""
+    # changes 0, 1, 2 repeating over 30 people: mean exactly 1.0, shown to one decimal
+    assert enough.values["mean_change"].iloc[0] == 1.0
+    assert enough.text()["mean_change"].iloc[0] == "1.0"
+    hidden = _disclosed(rows(3))
+    assert (
+        hidden.marks["paired"].iloc[0] == "*" and hidden.marks["mean_change"].iloc[0] == "too few"
+    )
+    assert _disclosed(rows(3), Level.OFF).values["mean_change"].iloc[0] == 1.0
+
+
+def test_a_follow_up_before_its_baseline_is_never_paired():
+    pairs = paired_scores(
+        _rows(
+            [
+                ["R1", "ons4_happiness", "baseline", "2024-03-01", 4],
+                ["R1", "ons4_happiness", "follow_up", "2024-01-01", 9],
+            ]
+        )
+    )
+    assert pairs.empty
 
 
 def test_headline_prefers_swemwbs_where_anyone_was_measured_twice():
@@ -99,18 +137,12 @@ def test_headline_prefers_swemwbs_where_anyone_was_measured_twice():
         ["R2", "ons4_happiness", "baseline", "2024-01-01", 5],
         ["R2", "ons4_happiness", "follow_up", "2024-05-01", 6],
     ]
-    assert headline_measure(paired_change(_rows(rows), Level.OFF))["measure"] == "swemwbs_metric"
-    # hidden pairs (1-7 people) still count as someone measured twice
-    assert headline_measure(paired_change(_rows(rows), Level.ROUND))["measure"] == (
-        "swemwbs_metric"
-    )
+    assert headline_measure(paired_change(_rows(rows)))["measure"] == "swemwbs_metric"
     # SWEMWBS baselines with no follow-up: headline the measure people were paired on
     no_pairs = [r for r in rows if r[1] != "swemwbs" or r[2] == "baseline"]
-    assert headline_measure(paired_change(_rows(no_pairs), Level.OFF))["measure"] == (
-        "ons4_happiness"
-    )
+    assert headline_measure(paired_change(_rows(no_pairs)))["measure"] == ("ons4_happiness")
     baselines_only = [r for r in rows if r[2] == "baseline"]
-    assert headline_measure(paired_change(_rows(baselines_only), Level.OFF)) is None
+    assert headline_measure(paired_change(_rows(baselines_only))) is None
 
 
 def test_pairing_is_the_same_every_run_when_dates_tie_or_are_missing():

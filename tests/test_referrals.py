@@ -2,14 +2,19 @@ import pandas as pd
 import pytest
 
 from socialrx.disclosure import Level
+from socialrx.panels import Panel
 from socialrx.referrals import (
+    MONTHLY_SPEC,
     NOT_CONNECTED,
+    PATHWAY_SPEC,
+    area_rates,
     connected_referrals,
+    connected_within,
     monthly_referrals,
     pathway_flows,
     pathway_nodes,
-    referral_rate_by_area,
-    referral_rate_per_1000,
+    practice_rates,
+    practice_spec,
     referrals_by_deprivation,
 )
 
@@ -25,6 +30,7 @@ def referrals():
             "referrer_type": ["gp practice", "gp practice", "self", None],
             "practice_code": ["P1", "P1", "P2", "P9"],
             "area_code": ["A1", "A1", "A2", "A3"],
+            "age_band": ["18-24", "85+", None, "25-34"],
         }
     )
 
@@ -36,6 +42,7 @@ def connections():
             "referral_id": ["R1", "R1", "R2"],
             "asset_id": ["X", "Y", "X"],
             "outcome": ["attending", "waiting list", "declined by provider (full)"],
+            "referred_date": pd.to_datetime(["2024-01-20", "2024-01-25", "2024-02-01"]),
             "started_date": pd.to_datetime(["2024-02-01", None, None]),
         }
     )
@@ -46,19 +53,17 @@ def test_connected_means_started_somewhere(referrals, connections):
 
 
 def test_monthly_referrals_span_the_period_and_mark_partial_months(referrals):
-    out = monthly_referrals(
-        referrals, pd.Timestamp("2023-12-15"), pd.Timestamp("2024-04-30"), Level.OFF
-    )
+    out = monthly_referrals(referrals, pd.Timestamp("2023-12-15"), pd.Timestamp("2024-04-30"))
     assert out["month"].dt.strftime("%Y-%m").tolist() == [
         "2023-12", "2024-01", "2024-02", "2024-03", "2024-04"
     ]  # fmt: skip
     assert out["referrals"].tolist() == [0, 2, 0, 2, 0]
     assert out["partial"].tolist() == [True, False, False, False, False]
-    rounded = monthly_referrals(referrals, pd.Timestamp("2024-01-01"), pd.Timestamp("2024-03-31"),
-                                Level.ROUND)  # fmt: skip
-    assert rounded["referrals"].isna().tolist() == [True, False, True]  # 2 hidden, 0 shown
+    quarter = monthly_referrals(referrals, pd.Timestamp("2024-01-01"), pd.Timestamp("2024-03-31"))
+    rounded = MONTHLY_SPEC.disclose(quarter, Level.ROUND)
+    assert rounded.marks["referrals"].tolist() == ["*", "", "*"]  # 2 hidden, 0 shown
     empty = monthly_referrals(referrals.iloc[:0], pd.Timestamp("2024-01-01"),
-                              pd.Timestamp("2024-02-10"), Level.ROUND)  # fmt: skip
+                              pd.Timestamp("2024-02-10"))  # fmt: skip
     assert empty["referrals"].tolist() == [0, 0] and empty["partial"].tolist() == [False, True]
 
 
@@ -71,21 +76,27 @@ def test_rate_per_1000_by_practice_lists_non_referrers_and_unknowns(referrals):
             "list_size": [1000, 4000, 500],
         }
     )
-    out = referral_rate_per_1000(referrals, practices, Level.OFF).set_index("practice_code")
-    assert out.loc["P1", "rate_per_1000"] == pytest.approx(2.0)  # 2 / 1000 * 1000
-    assert out.loc["P2", "rate_per_1000"] == pytest.approx(0.25)  # 1 / 4000 * 1000
+    # over 6 months a count is doubled to a yearly rate
+    out = practice_rates(referrals, practices, per_year=2).set_index("practice_code")
+    assert out.loc["P1", "rate_per_1000"] == pytest.approx(4.0)  # 2 / 1000 * 1000 * 2
+    assert out.loc["P2", "rate_per_1000"] == pytest.approx(0.5)  # 1 / 4000 * 1000 * 2
     assert out.loc["P3", "referrals"] == 0
     assert out.loc["(not in practices.csv)", "referrals"] == 1
     assert pd.isna(out.loc["(not in practices.csv)", "rate_per_1000"])  # no list size
     blank = referrals.assign(practice_code=["P1", None, "P2", "P9"])
-    out = referral_rate_per_1000(blank, practices, Level.OFF).set_index("practice_code")
+    out = practice_rates(blank, practices, per_year=1).set_index("practice_code")
     assert out.loc["(no practice recorded)", "referrals"] == 1
     assert out["referrals"].sum() == 4  # nobody vanishes
     # referrals chosen by area: a practice's list is not their denominator, so no rate
-    by_count = referral_rate_per_1000(referrals, practices, Level.OFF, per_registered=False)
-    assert "rate_per_1000" not in by_count
-    assert by_count["referrals"].tolist() == [2, 1, 1, 0]  # ranked by referrals
-    assert by_count["practice_code"].iloc[[0, -1]].tolist() == ["P1", "P3"]
+    assert "rate_per_1000" not in practice_spec(1, with_rate=False).columns
+
+
+def test_rates_count_adults_only(referrals):
+    practices = pd.DataFrame({"practice_code": ["P1"], "name": ["a"], "pcn_name": ["n"],
+                              "list_size": [1000]})  # fmt: skip
+    child = referrals.assign(age_band=["0-17", "85+", None, "25-34"])
+    out = practice_rates(child, practices, per_year=1).set_index("practice_code")
+    assert out.loc["P1", "referrals"] == 1  # the 0-17 referral is not in an adult rate
 
 
 def test_rates_by_area_and_by_deprivation(referrals):
@@ -96,13 +107,13 @@ def test_rates_by_area_and_by_deprivation(referrals):
             "imd_decile": [1, 1, 10],
         }
     )
-    by_area = referral_rate_by_area(referrals, stats, Level.OFF).set_index("area_code")
+    by_area = area_rates(referrals, stats, per_year=1).set_index("area_code")
     assert by_area.loc["A1", "rate_per_1000"] == pytest.approx(2.0)
     assert by_area.loc["A4", "referrals"] == 0
-    by_decile = referrals_by_deprivation(referrals, stats, Level.OFF).set_index("imd_decile")
-    # decile 1: 3 referrals from 3,000 adults; A3 has no decile and is left out
+    by_decile = referrals_by_deprivation(referrals, stats, per_year=4).set_index("imd_decile")
+    # decile 1: 3 referrals from 3,000 adults in a quarter = 4 per 1,000 a year
     assert by_decile.loc[1, "referrals"] == 3
-    assert by_decile.loc[1, "rate_per_1000"] == pytest.approx(1.0)
+    assert by_decile.loc[1, "rate_per_1000"] == pytest.approx(4.0)
     assert by_decile.loc[1, "share_pct"] == pytest.approx(100.0)  # all 3 with a decile
     assert by_decile.loc[10, "referrals"] == 0
     assert list(by_decile.index) == [1, 10]
@@ -116,29 +127,30 @@ def test_an_area_without_population_does_not_inflate_its_deciles_rate(referrals)
             "imd_decile": [1, 1],
         }
     )
-    by_decile = referrals_by_deprivation(referrals, stats, Level.OFF).set_index("imd_decile")
+    by_decile = referrals_by_deprivation(referrals, stats, per_year=1).set_index("imd_decile")
     # A1's 2 referrals have no population behind them: counted, but not in the rate
     assert by_decile.loc[1, "referrals"] == 3
     assert by_decile.loc[1, "referrals_with_population"] == 1
     assert by_decile.loc[1, "rate_per_1000"] == pytest.approx(1.0)
 
 
-def test_pathway_flows_count_connections_and_unsent(referrals, connections):
+def test_pathway_flows_count_referrals_by_their_first_connection(referrals, connections):
     assets = pd.DataFrame(
         {"asset_id": ["X", "Y"], "category": ["physical activity", "arts and creativity"]}
     )
     links = pathway_flows(referrals, connections, assets)
     first = links[links["step"] == 1].set_index(["source", "target"])["count"]
+    # R1 was sent to X then Y: it counts once, by its first connection (X)
     assert first[("gp practice", "physical activity")] == 2
-    assert first[("gp practice", "arts and creativity")] == 1
     assert first[("self", NOT_CONNECTED)] == 1
     assert first[("not recorded", NOT_CONNECTED)] == 1
+    assert first.sum() == len(referrals)  # the first column's boxes are the referrals
     second = links[links["step"] == 2].set_index(["source", "target"])["count"]
     assert second[("physical activity", "attending")] == 1
     assert second[("physical activity", "declined by provider (full)")] == 1
-    assert second.sum() == 3
-    nodes = pathway_nodes(links, Level.OFF).set_index(["column", "name"])["count"]
-    assert nodes[(1, "gp practice")] == 3 and nodes[(2, NOT_CONNECTED)] == 2
+    assert second.sum() == 2
+    nodes = pathway_nodes(links).set_index(["column", "name"])["count"]
+    assert nodes[(1, "gp practice")] == 2 and nodes[(2, NOT_CONNECTED)] == 2
     assert nodes[(2, "physical activity")] == 2 and nodes[(3, "attending")] == 1
 
 
@@ -147,8 +159,8 @@ def test_sankey_node_totals_are_rounded_on_their_own():
     links = pd.DataFrame({"step": [1, 1, 1], "source": ["self"] * 3,
                           "target": ["arts and creativity", "other", NOT_CONNECTED],
                           "count": [8, 8, 8]})  # fmt: skip
-    nodes = pathway_nodes(links, Level.ROUND).set_index(["column", "name"])["count"]
-    assert nodes[(1, "self")] == 25
+    nodes = PATHWAY_SPEC.disclose(pathway_nodes(links), Level.ROUND).values
+    assert nodes.set_index(["column", "name"])["count"][(1, "self")] == 25
 
 
 def test_practice_ranking_uses_disclosed_rates_so_hidden_counts_keep_no_order():
@@ -156,8 +168,28 @@ def test_practice_ranking_uses_disclosed_rates_so_hidden_counts_keep_no_order():
                               "pcn_name": ["n"] * 3, "list_size": [10_000] * 3})  # fmt: skip
     for p2, p3 in ((5, 3), (3, 5)):
         codes = ["P1"] * 40 + ["P2"] * p2 + ["P3"] * p3
-        refs = pd.DataFrame({"practice_code": codes})
-        out = referral_rate_per_1000(refs, practices, Level.ROUND)
-        assert out["practice_code"].tolist() == ["P1", "P2", "P3"]
-        assert out.loc[0, "referrals"] == 40 and out.loc[0, "rate_per_1000"] == pytest.approx(4.0)
-        assert out.loc[1:, "referrals"].isna().all() and out.loc[1:, "rate_per_1000"].isna().all()
+        refs = pd.DataFrame({"practice_code": codes, "age_band": "45-54"})
+        panel = Panel("p", "", "", Level.ROUND, practice_rates(refs, practices, 1),
+                      practice_spec(1), labels={"practice_code": "Practice",
+                      "referrals": "Referrals", "rate_per_1000": "Rate"},
+                      rank=("rate_per_1000",))  # fmt: skip
+        out = panel.export()
+        assert out["Practice"].tolist() == ["P1", "P2", "P3"]
+        assert out["Referrals"].tolist() == [40, "*", "*"]
+        assert out["Rate"].tolist() == [4.0, "*", "*"]
+
+
+def test_connected_within_90_days_leaves_out_referrals_too_recent_to_judge():
+    refs = pd.DataFrame({
+        "referral_id": ["R1", "R2", "R3", "R4"],
+        "referral_date": pd.to_datetime(["2024-01-01", "2024-01-01", "2024-01-01", "2024-06-01"]),
+    })  # fmt: skip
+    conns = pd.DataFrame({
+        "referral_id": ["R1", "R2", "R3", "R4"],
+        "referred_date": pd.to_datetime(["2024-01-10", "2024-01-10", "2024-01-10", "2024-06-02"]),
+        "started_date": pd.to_datetime(["2024-02-01", "2024-05-01", None, "2024-06-10"]),
+        "outcome": ["attending", "attending", "waiting list", "attending"],
+    })  # fmt: skip
+    out = connected_within(refs, conns, as_at=pd.Timestamp("2024-07-01"))
+    # R1 started in 31 days; R2 in 121 (too late); R3 never started; R4 is 30 days old
+    assert out == {"referrals": 4, "eligible": 3, "connected": 1, "too_recent": 1}
