@@ -329,6 +329,8 @@ def _assets(areas, stats, orgs, rng, n: int = 150) -> pd.DataFrame:
     cost = rng.choice(vocab.COST, n, p=[0.7, 0.22, 0.08])
     days = rng.choice(("Mon", "Tue", "Wed", "Thu", "Fri", "Sat"), n)
     hour = rng.integers(9, 19, n)
+    status = rng.choice(vocab.ASSET_STATUS, n, p=[0.9, 0.04, 0.02, 0.04])
+    status[0] = "active"  # at least one asset takes people, at any size
     width = max(4, len(str(n)))
     return pd.DataFrame(
         {
@@ -340,7 +342,7 @@ def _assets(areas, stats, orgs, rng, n: int = 150) -> pd.DataFrame:
             "latitude": np.where(remote, np.nan, lat),
             "longitude": np.where(remote, np.nan, lon),
             "postcode": "",
-            "status": rng.choice(vocab.ASSET_STATUS, n, p=[0.9, 0.04, 0.02, 0.04]),
+            "status": status,
             "cost": cost,
             "cost_per_person_gbp": np.where(
                 cost == "free", rng.integers(15, 60, n) * 5, rng.integers(5, 30, n) * 5
@@ -810,22 +812,12 @@ def _funding(orgs, place: Place, rng) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def demo_sizes(
-    place: str = DEFAULT_PLACE, assets: int | None = None, practices: int | None = None
-) -> dict[str, int]:
-    """Areas, adults, practices, assets and organisations a build of `place` will have: the
-    place's defaults (scaled with its adults) unless given. Adults are the synthetic totals of
-    seed 2026's populations only approximately; the scaling uses 1,300 adults an area."""
-    chosen = _place(place)
-    areas = len(boundaries(place))
-    adults = 1_300 * areas
+def _sizes(chosen: Place, adults: int, assets: int | None, practices: int | None) -> dict:
+    """Practices, assets and organisations: as asked, else the place's defaults, else scaled
+    with its adults (a practice a 7,000 adults, an asset a 1,450, 2.5 assets an organisation)."""
     n_practices = practices or chosen.practices or max(1, round(adults / ADULTS_PER_PRACTICE))
     n_assets = assets or chosen.assets or max(1, round(adults / ADULTS_PER_ASSET))
-    for name, value in (("practices", n_practices), ("assets", n_assets)):
-        if value < 1:
-            raise ValueError(f"{name} must be at least 1")
     return {
-        "areas": areas,
         "practices": n_practices,
         "assets": n_assets,
         "organisations": max(1, round(n_assets / ASSETS_PER_ORGANISATION)),
@@ -853,8 +845,8 @@ def build_demo(
     chosen = _place(place)
     rng = np.random.default_rng(seed)
     areas = boundaries(place)
-    sizes = demo_sizes(place, assets, practices)
     stats = _area_stats(areas, rng)
+    sizes = _sizes(chosen, int(stats["population_adult"].sum()), assets, practices)
     orgs = _organisations(rng, sizes["organisations"])
     asset_table = _assets(areas, stats, orgs, rng, sizes["assets"])
     practice_table = _practices(areas, stats, rng, sizes["practices"])
