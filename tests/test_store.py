@@ -1,0 +1,182 @@
+"""The saved columnar copy of a data folder: equal to a fresh load, never stale, never for
+uploads, and never a reason for a load to fail."""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from socialrx import store
+from socialrx.dataset import Dataset
+from socialrx.files import SourceFile
+from socialrx.loader import load_files, load_folder
+from socialrx.problems import Report
+
+DEMO = Path(__file__).resolve().parent.parent / "data" / "demo"
+
+
+@pytest.fixture(autouse=True)
+def _isolated(monkeypatch, tmp_path):
+    """Copies go only where a test says; nothing is held between tests."""
+    monkeypatch.delenv(store.CACHE_VARIABLE, raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))
+    monkeypatch.setattr(sys, "platform", "linux")
+    store._HELD.clear()
+    yield
+    store._HELD.clear()
+
+
+@pytest.fixture
+def folder(tmp_path) -> Path:
+    """The demo data with a few problems of its own, so the report has something to keep."""
+    data = tmp_path / "data"
+    shutil.copytree(DEMO, data, ignore=shutil.ignore_patterns(store.CACHE_FOLDER))
+    (data / "old.xls").write_bytes(b"not read")  # a warning naming a file the loader skips
+    connections = (data / "connections.csv").read_text().splitlines()
+    first = connections[1].split(",")
+    connections.append(",".join(["NO-SUCH-REFERRAL", *first[1:]]))  # an error
+    (data / "connections.csv").write_text("\n".join(connections) + "\n")
+    return data
+
+
+def assert_same(got: tuple[Dataset, Report], want: tuple[Dataset, Report]) -> None:
+    (dataset, report), (fresh, fresh_report) = got, want
+    assert list(dataset.tables) == list(fresh.tables)
+    for name, frame in fresh.tables.items():
+        copy = dataset.tables[name]
+        assert [repr(t) for t in copy.dtypes] == [repr(t) for t in frame.dtypes], name
+        pd.testing.assert_frame_equal(copy, frame, check_exact=True, check_index_type=True)
+    if fresh.areas is None:
+        assert dataset.areas is None
+    else:
+        assert type(dataset.areas) is type(fresh.areas) and dataset.areas.crs == fresh.areas.crs
+        assert [repr(t) for t in dataset.areas.dtypes] == [repr(t) for t in fresh.areas.dtypes]
+        pd.testing.assert_frame_equal(dataset.areas, fresh.areas, check_exact=True)
+    for field in ("extract_date", "lsoa_vintage", "place_name", "source", "content_hash"):
+        assert getattr(dataset, field) == getattr(fresh, field), field
+    assert report.problems == fresh_report.problems
+    assert report.lines() == fresh_report.lines()
+    assert report.unreadable == fresh_report.unreadable
+    assert report.left_out == fresh_report.left_out
+
+
+def copies(root: Path) -> list[Path]:
+    return sorted(p.parent for p in root.rglob("manifest.json"))
+
+
+def test_a_saved_copy_loads_equal_to_the_files(folder):
+    fresh = load_folder(folder)
+    assert fresh[1].errors and fresh[1].warnings  # the report has problems to keep
+    first = store.load_folder_cached(folder)  # loads the files and saves a copy
+    assert_same(first, fresh)
+    (entry,) = copies(folder / store.CACHE_FOLDER)
+    assert (folder / store.CACHE_FOLDER / ".gitignore").read_text().strip().endswith("*")
+    store._HELD.clear()  # as a fresh server would
+    again = store.load_folder_cached(folder)
+    assert again[0] is not first[0]  # read from the copy, not held
+    assert_same(again, fresh)
+    assert copies(folder / store.CACHE_FOLDER) == [entry]
+
+
+def test_every_dtype_survives_the_copy(tmp_path):
+    """Categoricals, Python and Arrow strings, nullable numbers, dates and an index."""
+    frame = pd.DataFrame(
+        {
+            "id": pd.array(["a", None, "c"], dtype=pd.StringDtype("python")),
+            "arrow": pd.array(["x", "y", None], dtype=pd.StringDtype("pyarrow")),
+            "kind": pd.Categorical(["b", "a", None], categories=["a", "b", "unused"]),
+            "band": pd.Categorical(
+                ["low", "high", "low"], categories=["low", "high"], ordered=True
+            ),  # fmt: skip
+            "count": pd.array([1, None, 3], dtype="Int64"),
+            "share": pd.array([0.5, None, 1.5], dtype="Float64"),
+            "flag": pd.array([True, None, False], dtype="boolean"),
+            "plain": [True, False, True],
+            "when": pd.to_datetime(["2024-01-31", None, "2025-03-01"]).as_unit("ns"),
+            "value": [1.0, float("nan"), 3.0],
+        },
+        index=[4, 7, 9],
+    )
+    report = Report()
+    report.add("x.csv", "a problem", row=3, column="id", value="a")
+    report.left_out["referrals"] = {"R1": 2}
+    dataset = Dataset(tables={"things": frame}, extract_date=pd.Timestamp("2025-03-31"),
+                      lsoa_vintage="2021", place_name="Here", content_hash="abc")  # fmt: skip
+    entry = tmp_path / "copy" / "key"
+    assert store.write_copy(entry, dataset, report)
+    assert_same(store.read_copy(entry), (dataset, report))
+    kind = store.read_copy(entry)[0].tables["things"]["kind"]
+    assert list(kind.cat.categories) == ["a", "b", "unused"]
+
+
+def test_a_changed_file_is_loaded_again_even_with_its_size_and_time_kept(folder):
+    store.load_folder_cached(folder)
+    (old,) = copies(folder / store.CACHE_FOLDER)
+    assets = folder / "assets.csv"
+    stat = assets.stat()
+    text = assets.read_text()
+    changed = text.replace("free", "paid", 1)
+    assert changed != text and len(changed) == len(text)
+    assets.write_text(changed)
+    os.utime(assets, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # as `cp -p` or rsync would
+    store._HELD.clear()
+    dataset, report = store.load_folder_cached(folder)
+    assert_same((dataset, report), load_folder(folder))
+    (new,) = copies(folder / store.CACHE_FOLDER)  # the old copy is gone
+    assert new != old
+
+
+def test_a_broken_copy_is_ignored(folder):
+    store.load_folder_cached(folder)
+    (entry,) = copies(folder / store.CACHE_FOLDER)
+    for part in entry.glob("*.parquet"):
+        part.write_bytes(b"PAR1 broken")
+    store._HELD.clear()
+    assert_same(store.load_folder_cached(folder), load_folder(folder))
+
+
+def test_an_unwritable_cache_falls_back_silently_to_the_files(folder, tmp_path, monkeypatch):
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")
+    monkeypatch.setenv(store.CACHE_VARIABLE, str(blocked / "cache"))
+    assert_same(store.load_folder_cached(folder), load_folder(folder))
+    assert not copies(tmp_path)
+
+
+def test_a_data_folder_that_cannot_hold_the_copy_uses_the_user_cache(folder, tmp_path):
+    (folder / store.CACHE_FOLDER).write_text("in the way")  # mkdir fails, as if read-only
+    store.load_folder_cached(folder)
+    (entry,) = copies(tmp_path / "user-cache" / "socialrx")
+    store._HELD.clear()
+    assert_same(store.load_folder_cached(folder), load_folder(folder))
+    assert copies(tmp_path / "user-cache") == [entry]
+
+
+def test_the_copy_can_be_turned_off(folder, monkeypatch):
+    monkeypatch.setenv(store.CACHE_VARIABLE, "off")
+    store.load_folder_cached(folder)
+    assert not (folder / store.CACHE_FOLDER).exists()
+
+
+def test_uploads_are_never_written(folder, tmp_path, monkeypatch):
+    """Uploaded person-level files stay in memory: the upload path saves no copy anywhere."""
+    from socialrx import ui
+
+    monkeypatch.setenv(store.CACHE_VARIABLE, str(tmp_path / "cache"))
+    files = [SourceFile(p.name, p.read_bytes()) for p in sorted(folder.iterdir()) if p.is_file()]
+    before = sorted(tmp_path.rglob("*"))
+    loaded = ui._cached_upload("test-digest", tuple(files))
+    assert_same(loaded, load_files(files))
+    assert sorted(tmp_path.rglob("*")) == before
+
+
+def test_the_key_covers_the_code_the_loader_runs():
+    """A change to any module the loader imports makes a new key (see LOADER_MODULES)."""
+    code = "import sys, socialrx.store; print(' '.join(sorted(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    ours = {m.split(".", 1)[1] for m in out.stdout.split() if m.startswith("socialrx.")}
+    assert ours <= set(store.LOADER_MODULES)
