@@ -164,3 +164,20 @@ def test_pairing_is_the_same_every_run_when_dates_tie_or_are_missing():
         )
     )
     assert pairs[["baseline", "follow_up"]].values.tolist() == [[4, 6]]
+
+
+def test_the_loader_refuses_a_follow_up_dated_before_its_baseline(tmp_path):
+    from socialrx.loader import load_folder
+
+    (tmp_path / "assets.csv").write_text("asset_id,name,category,delivery\nA1,a,other,online\n")
+    (tmp_path / "referrals.csv").write_text("referral_id,referral_date\nR1,2024-01-01\n")
+    (tmp_path / "outcomes.csv").write_text(
+        "referral_id,measure,timepoint,assessed_date,value\n"
+        "R1,ons4_anxiety,baseline,2024-03-01,6\n"
+        "R1,ons4_anxiety,follow_up,2024-02-01,2\n"
+    )
+    dataset, report = load_folder(tmp_path)
+    problem = next(p for p in report.errors if p.file == "outcomes.csv")
+    assert problem.row == 3 and problem.column == "assessed_date"
+    assert "before the baseline" in problem.message
+    assert len(dataset.table("outcomes")) == 1  # the baseline stays

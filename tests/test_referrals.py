@@ -193,3 +193,26 @@ def test_connected_within_90_days_leaves_out_referrals_too_recent_to_judge():
     out = connected_within(refs, conns, as_at=pd.Timestamp("2024-07-01"))
     # R1 started in 31 days; R2 in 121 (too late); R3 never started; R4 is 30 days old
     assert out == {"referrals": 4, "eligible": 3, "connected": 1, "too_recent": 1}
+
+
+def test_a_pcns_deprivation_table_has_shares_not_rates():
+    from socialrx.dataset import Dataset
+    from socialrx.selection import PCN, Selection
+    from socialrx.views.referral_flows import deprivation_panel
+
+    refs = pd.DataFrame(
+        {
+            "referral_id": ["R1"],
+            "referral_date": pd.to_datetime(["2024-01-05"]),
+            "practice_code": ["P1"],
+            "area_code": ["A1"],
+            "age_band": ["45-54"],
+        }
+    )
+    stats = pd.DataFrame({"area_code": ["A1"], "population_adult": [1000.0], "imd_decile": [1]})
+    practices = pd.DataFrame({"practice_code": ["P1"], "pcn_code": ["N1"]})
+    data = Dataset(tables={"referrals": refs, "area_stats": stats, "practices": practices})
+    pcn = Selection(pd.Timestamp("2024-01-01"), pd.Timestamp("2024-12-31"), PCN, ("N1",))
+    columns = deprivation_panel(refs, data, pcn, Level.ROUND).export().columns
+    assert "Share of referrals (%)" in columns
+    assert not any("per 1,000" in c for c in columns)
