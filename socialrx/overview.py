@@ -14,6 +14,7 @@ from socialrx.selection import (
     data_period,
     selected_assets,
     selected_connections,
+    selected_outcomes,
     selected_referrals,
 )
 
@@ -49,8 +50,7 @@ def period_figures(dataset: Dataset, selection: Selection, measure: str | None =
         selected_connections(dataset, selection),
         selection.months,
     )
-    measured = dataset.table("outcomes")
-    measured = measured[measured["referral_id"].isin(refs["referral_id"])]
+    measured = selected_outcomes(dataset, selection)
     table = outcomes.paired_change(measured)
     if measure is None:
         change = outcomes.headline_measure(table)

@@ -129,6 +129,14 @@ def selected_referrals(dataset: Dataset, selection: Selection) -> pd.DataFrame:
     return referrals[when & in_place(referrals, dataset, selection)]
 
 
+def selected_outcomes(dataset: Dataset, selection: Selection) -> pd.DataFrame:
+    """Outcome measurements of the referrals made in the chosen place and period (the same
+    people for the overview's card and the outcomes page)."""
+    outcomes = dataset.table("outcomes")
+    chosen = selected_referrals(dataset, selection)["referral_id"]
+    return outcomes[outcomes["referral_id"].isin(chosen)]
+
+
 def selected_connections(dataset: Dataset, selection: Selection) -> pd.DataFrame:
     """Every connection sent to an asset in the period, wherever the person lives: demand on
     a provider is all of it, so the place chooses which assets to look at, not the demand."""

@@ -13,7 +13,7 @@ import pandas as pd
 from socialrx import outcomes
 from socialrx.dataset import Dataset
 from socialrx.disclosure import Level, count_bounds, disclose_counts
-from socialrx.selection import AREA, Selection
+from socialrx.selection import AREA, Selection, selected_outcomes
 from socialrx.views import outcomes as outcome_view
 from socialrx.views import referral_flows
 
@@ -57,7 +57,7 @@ def _shown_row(dataset: Dataset, selection: Selection) -> dict:
 
 def _old_rule_row(dataset: Dataset, selection: Selection) -> dict:
     """The same row under the old rule: rounded count, means to 2 decimals from 8 people."""
-    table = outcomes.paired_change(outcome_view.measured(dataset, selection)).iloc[0]
+    table = outcomes.paired_change(selected_outcomes(dataset, selection)).iloc[0]
     paired = disclose_counts([table["paired"]], Level.ROUND).iloc[0]
     return {"paired": paired, **{m: round(float(table[m]), 2) for m in MEANS}}
 

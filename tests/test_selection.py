@@ -1,4 +1,5 @@
 import pandas as pd
+import pytest
 
 from socialrx.dataset import Dataset
 from socialrx.selection import (
@@ -78,17 +79,24 @@ def test_data_period_spans_referrals_connections_and_outcomes():
     assert data_period(data) is None
 
 
-def test_previous_period_has_the_same_length():
+def test_the_previous_period_is_the_same_calendar_months_before():
     sel = Selection(pd.Timestamp("2024-03-01"), pd.Timestamp("2024-03-31"))
     prev = sel.previous()
-    assert (prev.start, prev.end) == (pd.Timestamp("2024-01-30"), pd.Timestamp("2024-02-29"))
-    assert round(sel.months, 3) == round(31 / 30.4375, 3)
+    assert (prev.start, prev.end) == (pd.Timestamp("2024-02-01"), pd.Timestamp("2024-02-29"))
+    assert sel.months == 1.0 and sel.per_year == 12.0
+    # a year ending mid-month (the data ends on 15 September): the year before ends on the 15th
+    year = Selection(pd.Timestamp("2025-10-01"), pd.Timestamp("2026-09-15"))
+    assert year.months == pytest.approx(11.5)
+    prev = year.previous()
+    assert (prev.start, prev.end) == (pd.Timestamp("2024-10-01"), pd.Timestamp("2025-09-15"))
+    quarter = Selection(pd.Timestamp("2024-01-01"), pd.Timestamp("2024-03-31"))
+    assert quarter.per_year == 4.0
 
 
-def test_default_selection_is_the_last_12_months_to_the_extract():
+def test_default_selection_is_the_last_12_calendar_months_to_the_extract():
     sel = default_selection(_dataset())
     assert sel.end == pd.Timestamp("2024-03-31")
-    assert sel.start == pd.Timestamp("2023-12-31")  # no earlier than the first referral
+    assert sel.start == pd.Timestamp("2023-12-01")  # the month of the first referral
 
 
 def test_area_stats_follow_an_area_choice():

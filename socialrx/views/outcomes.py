@@ -6,7 +6,7 @@ from socialrx import charts, outcomes
 from socialrx.dataset import Dataset
 from socialrx.disclosure import Level
 from socialrx.panels import Panel, disclosure_caption
-from socialrx.selection import Selection, selected_referrals
+from socialrx.selection import Selection, selected_outcomes
 
 LABELS = {
     "label": "Measure",
@@ -23,15 +23,8 @@ LABELS = {
 }
 
 
-def measured(dataset: Dataset, selection: Selection):
-    """Outcome rows of the referrals made in the chosen place and period."""
-    refs = selected_referrals(dataset, selection)
-    rows = dataset.table("outcomes")
-    return rows[rows["referral_id"].isin(refs["referral_id"])]
-
-
 def panels(dataset: Dataset, selection: Selection, level: Level) -> list[Panel]:
-    table = outcomes.paired_change(measured(dataset, selection))
+    table = outcomes.paired_change(selected_outcomes(dataset, selection))
     return [
         Panel(
             name="outcome_change",
