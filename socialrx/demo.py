@@ -411,9 +411,12 @@ def _practices(areas, stats, rng, n: int = 10) -> pd.DataFrame:
         label = (
             f"{_RIVERS.get(name, name)} {_compass(x[g].mean() - cx, y[g].mean() - cy, spread, two)}"
         )
-        label = f"{label} {sum(s.startswith(label) for s in seen) + 1}" if label in seen else label
-        seen.add(label)
-        pcn_names.append(f"{label} PCN (demo)")
+        unique, number = label, 1
+        while unique in seen:  # two PCNs on the same side of a district: numbered
+            number += 1
+            unique = f"{label} {number}"
+        seen.add(unique)
+        pcn_names.append(f"{unique} PCN (demo)")
     width = max(2, len(str(len(groups))))
     pcn_codes = [f"XPCN{p + 1:0{width}d}" for p in range(len(groups))]
     names = _unique_pairs(n, _invented_places(), _PRACTICE_KINDS, rng)
