@@ -53,11 +53,14 @@ def data_folder() -> Path:
 
 
 def _folder_fingerprint(folder: Path) -> str:
-    """Names, sizes and modification times: cheap to compute, changes when a file does."""
+    """Names, sizes and modification times: cheap to compute, changes when a file does.
+    Hidden entries (the saved copy in .socialrx-cache) are not data and are left out."""
     if not folder.is_dir():
         return "missing"
     return ";".join(
-        f"{p.name}:{p.stat().st_size}:{p.stat().st_mtime_ns}" for p in sorted(folder.iterdir())
+        f"{p.name}:{p.stat().st_size}:{p.stat().st_mtime_ns}"
+        for p in sorted(folder.iterdir())
+        if not p.name.startswith(".")
     )
 
 

@@ -147,13 +147,13 @@ def test_filter_changes_do_not_reload_the_files(tmp_path, monkeypatch):
     import socialrx.ui
 
     calls = []
-    real = socialrx.ui.load_folder
+    real = socialrx.ui.load_folder_cached
 
     def counting(*args, **kwargs):
         calls.append(args)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(socialrx.ui, "load_folder", counting)
+    monkeypatch.setattr(socialrx.ui, "load_folder_cached", counting)
     referrals = "referral_id,referral_date,practice_code\nR1,2024-01-05,P1\nR2,2024-03-05,P2\n"
     folder = _write(tmp_path / "cached", {"assets.csv": ASSETS, "referrals.csv": referrals})
     at = _run(folder, monkeypatch)
