@@ -32,7 +32,7 @@ format: $(VENV)/.dev-installed
 	$(BIN)/ruff format . && $(BIN)/ruff check --fix .
 
 bench: $(VENV)/.dev-installed
-	$(BIN)/python benchmarks/bench_demo.py
+	$(BIN)/python benchmarks/bench.py
 
 demo: $(VENV)/.run-installed
 	$(BIN)/python -m socialrx demo --out data/demo

@@ -1,0 +1,153 @@
+"""Benchmarks at the demo size and a region's size, every page, with the targets beside them.
+
+Each step runs in a fresh process (`bench_step.py`), so its peak memory (max RSS) is its own.
+For each size: build the demo data, load it from CSV, open the app on a fresh server without
+and with the saved columnar copy (`socialrx.store`), then for each page (AppTest, from
+app.py, as a user clicking through): its first run with the data loaded, a cached rerun and a
+filter change (one PCN chosen); and the asset map beside two plain folium maps of the same
+assets and areas, built in the same process in turn so the ratio holds on a noisy machine.
+Prints Markdown tables for the README.
+
+Usage: python benchmarks/bench.py [--sizes demo,region] [--data DIR] [--json FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+STEP = Path(__file__).resolve().parent / "bench_step.py"
+SIZES = {
+    "demo": {"referrals": 8_000},
+    "region": {
+        "referrals": 1_000_000,
+        "assets": 5_000,
+        "practices": 150,
+        "place": "south-yorkshire",
+    },  # fmt: skip
+}
+PAGES = ("Overview", "Asset map", "Referral flows", "Capacity", "Outcomes", "Data")
+# The targets (README): per page, a cached rerun and a filter change; the first page of a
+# fresh server with the saved copy; peak memory; the asset map's size and build time.
+RERUN_S, CHANGE_S, FRESH_S, PEAK_MB, MAP_BYTES = 0.5, 1.0, 10.0, 2048, 2 * 1024 * 1024
+
+
+def run(step: str, **args) -> dict:
+    """One step in a fresh process; a failed step is reported, not fatal."""
+    out = subprocess.run(
+        [sys.executable, str(STEP), step, json.dumps(args)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    lines = out.stdout.strip().splitlines()
+    if out.returncode or not lines:
+        tail = out.stderr.strip().splitlines()[-1:] or ["no output"]
+        return {"error": f"{step} failed: {tail[0][:200]}"}
+    return json.loads(lines[-1])
+
+
+def seconds(value: float | None) -> str:
+    return "–" if value is None or (isinstance(value, float) and math.isnan(value)) else (
+        f"{value:.2f}" if value < 10 else f"{value:.1f}")  # fmt: skip
+
+
+def mark(value: float | None, limit: float) -> str:
+    """`0.31` or `**1.20** ✗` where a target is missed."""
+    text = seconds(value)
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value <= limit:
+        return text
+    return f"**{text}** ✗"
+
+
+def megabytes(value: float | None) -> str:
+    return "–" if value is None else f"{value:,.0f}"
+
+
+def bench_size(size: str, folder: Path, cache: Path, rounds: int, results: dict) -> None:
+    spec = SIZES[size]
+    rows = results.setdefault(size, {})
+    if not (folder / "assets.csv").exists():
+        rows["generate"] = run("generate", folder=str(folder), **spec)
+        print(f"- {size}: generated {rows['generate'].get('detail', rows['generate'])}",
+              file=sys.stderr, flush=True)  # fmt: skip
+    rows["load"] = run("load", folder=str(folder))
+    shutil.rmtree(cache, ignore_errors=True)
+    rows["cold"] = run("first_page", folder=str(folder), cache=str(cache))
+    rows["warm"] = run("first_page", folder=str(folder), cache=str(cache))
+    print(f"- {size}: loaded; first page cold {seconds(rows['cold'].get('seconds'))} s, warm "
+          f"{seconds(rows['warm'].get('seconds'))} s", file=sys.stderr, flush=True)  # fmt: skip
+    pages = rows.setdefault("pages", {})
+    for page in PAGES:
+        pages[page] = run("page", folder=str(folder), cache=str(cache), page=page)
+        print(f"- {size}: {page} {pages[page]}", file=sys.stderr, flush=True)
+    rows["map"] = run("map", folder=str(folder), cache=str(cache), rounds=rounds)
+
+
+def report(results: dict) -> str:
+    out = ["| size | step | time (s) | peak memory (MB) | what |", "|---|---|---|---|---|"]
+    for size, rows in results.items():
+        for step, label in (("generate", "generate"), ("load", "load from CSV"),
+                            ("cold", "fresh server, first page, no saved copy"),
+                            ("warm", "fresh server, first page, saved copy")):  # fmt: skip
+            row = rows.get(step)
+            if row is None:
+                continue
+            limit = FRESH_S if step == "warm" else math.inf
+            what = row.get("detail", row.get("error"))
+            out.append(f"| {size} | {label} | {mark(row.get('seconds'), limit)} | "
+                       f"{megabytes(row.get('peak_mb'))} | {what} |")  # fmt: skip
+    out += ["", "| size | page | first run (s) | cached rerun (s) | filter change (s) | "
+            "peak memory (MB) |", "|---|---|---|---|---|---|"]  # fmt: skip
+    for size, rows in results.items():
+        for page, row in rows.get("pages", {}).items():
+            if "error" in row:
+                out.append(f"| {size} | {page} | {row['error']} | | | |")
+                continue
+            peak = row.get("peak_mb")
+            peak_text = megabytes(peak) + (" ✗" if peak and peak > PEAK_MB else "")
+            out.append(f"| {size} | {page} | {seconds(row['first'])} | "
+                       f"{mark(row['rerun'], RERUN_S)} | {mark(row['change'], CHANGE_S)} | "
+                       f"{peak_text} |")  # fmt: skip
+    out += ["", "| size | asset map | first build + HTML (s) | then best (s) | median (s) | "
+            "HTML (MB) | sent to the page (MB) |", "|---|---|---|---|---|---|---|"]  # fmt: skip
+    for size, rows in results.items():
+        built = rows.get("map", {})
+        if "error" in built:
+            out.append(f"| {size} | {built['error']} | | | | | |")
+            continue
+        sent = rows.get("pages", {}).get("Asset map", {}).get("map_bytes")
+        for name, row in built.get("maps", {}).items():
+            shown = f"{sent / 2**20:.2f}" if name == "socialrx" and sent else ""
+            out.append(f"| {size} ({built['detail']}) | {name} | {row['first']:.3f} | "
+                       f"{row['min']:.3f} | {row['median']:.3f} | {row['bytes'] / 2**20:.2f} "
+                       f"| {shown} |")  # fmt: skip
+    return "\n".join(out)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sizes", default="demo,region", help="comma-separated: demo, region")
+    parser.add_argument("--data", type=Path, help="keep generated data here (reused if there)")
+    parser.add_argument("--rounds", type=int, default=5, help="builds of each map")
+    parser.add_argument("--json", type=Path, help="also write the raw results here")
+    args = parser.parse_args()
+    results: dict = {}
+    with tempfile.TemporaryDirectory(prefix="socialrx-bench-") as tmp:
+        base = args.data or Path(tmp)
+        for size in args.sizes.split(","):
+            bench_size(size, base / size, Path(tmp) / f"cache-{size}", args.rounds, results)
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=1, default=str))
+    print(report(results))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,254 @@
+"""One benchmark step, run by `bench.py` in a fresh process so its peak memory is its own.
+
+Usage: python benchmarks/bench_step.py STEP '{"folder": ..., ...}'; prints one JSON line.
+Steps: generate, load, first_page, page, map.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # socialrx, as the app imports it
+APP = str(ROOT / "app.py")
+PAGES = {
+    "Overview": None,  # app.py's own page
+    "Asset map": "pages/asset_map.py",
+    "Referral flows": "pages/referral_flows.py",
+    "Capacity": "pages/capacity.py",
+    "Outcomes": "pages/outcomes.py",
+    "Data": "pages/data.py",
+}
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def generate(args: dict) -> dict:
+    import inspect
+
+    from socialrx.demo import write_demo
+
+    wanted = {k: args[k] for k in ("assets", "practices", "place") if args.get(k) is not None}
+    accepted = inspect.signature(write_demo).parameters
+    missing = [k for k in wanted if k not in accepted]
+    started = time.perf_counter()
+    rows = write_demo(args["folder"], referrals=args["referrals"], seed=1,
+                      **{k: v for k, v in wanted.items() if k in accepted})  # fmt: skip
+    seconds = time.perf_counter() - started
+    note = f" (generator lacks {', '.join(missing)})" if missing else ""
+    shown = ("referrals", "assets", "areas", "practices", "connections", "outcomes")
+    detail = ", ".join(f"{rows[t]:,} {t}" for t in shown if t in rows)
+    return {"seconds": seconds, "detail": detail + note, "rows": rows}
+
+
+def load(args: dict) -> dict:
+    from socialrx.loader import load_folder
+
+    started = time.perf_counter()
+    dataset, report = load_folder(args["folder"])
+    seconds = time.perf_counter() - started
+    memory = sum(f.memory_usage(deep=True).sum() for f in dataset.tables.values()) / 2**20
+    detail = (f"read, type and check every table ({len(report.errors)} errors); tables hold "
+              f"{memory:,.0f} MB")  # fmt: skip
+    return {"seconds": seconds, "detail": detail}
+
+
+def _app(args: dict):
+    os.environ["SOCIALRX_DATA"] = args["folder"]
+    os.environ["SOCIALRX_CACHE_DIR"] = args["cache"]
+    from streamlit.testing.v1 import AppTest
+
+    return AppTest.from_file(APP, default_timeout=1200)
+
+
+def _check(at, title: str | None = None) -> None:
+    if at.exception:
+        raise RuntimeError(f"page raised: {at.exception[0].message}")
+    if title and not any(t.value == title for t in at.title):
+        shown = [t.value for t in at.title]
+        raise RuntimeError(f"expected the page titled {title!r}, saw {shown}")
+
+
+def _timed_run(at) -> float:
+    started = time.perf_counter()
+    at.run()
+    return time.perf_counter() - started
+
+
+def first_page(args: dict) -> dict:
+    """A fresh server's first page (the overview), loading the folder as the app does."""
+    at = _app(args)
+    seconds = _timed_run(at)
+    _check(at)
+    cache = Path(args["cache"])
+    copies = len(list(cache.rglob("manifest.json"))) if cache.exists() else 0
+    return {"seconds": seconds, "detail": f"saved copies afterwards: {copies}"}
+
+
+def _filter_change(at, pcn: str | None) -> tuple[float, str]:
+    """Choose one PCN (as the sidebar's place controls would), and time the run it causes.
+
+    Set through session state, the widgets' own keys: AppTest lists app.py's sidebar only on
+    app.py's own page, and the period control may be a date or a month slider."""
+    if pcn is None:
+        raise RuntimeError("no practices.csv with a PCN to choose")
+    at.session_state["place_kind"] = "PCN"
+    at.session_state["place_PCN"] = [pcn]
+    return _timed_run(at), f"PCN {pcn} chosen"
+
+
+def _timed_loads() -> list[float]:
+    """Seconds of each load of the data folder in this process (the app's own call, timed)."""
+    from socialrx import ui
+
+    loads, inner = [], ui.load_folder_cached
+
+    def timed(*args, **kwargs):
+        started = time.perf_counter()
+        try:
+            return inner(*args, **kwargs)
+        finally:
+            loads.append(time.perf_counter() - started)
+
+    ui.load_folder_cached = timed  # AppTest runs the app in this process, with this module
+    return loads
+
+
+def page(args: dict) -> dict:
+    """One page: its first run once the app has loaded the data, a rerun, a filter change.
+
+    AppTest starts on app.py's own page (the overview), which loads the data; the overview is
+    then timed by going to the Data page, dropping the cached figures and coming back."""
+    name = args["page"]
+    at = _app(args)
+    loads = _timed_loads()
+    opened = _timed_run(at)
+    _check(at)
+    load_seconds = sum(loads)
+    home = next((h for h, info in at._registered_pages.items() if not info.get("script_path")),
+                None)  # app.py's own page  # fmt: skip
+    if PAGES[name] is None:
+        import streamlit as st
+
+        at.switch_page(PAGES["Data"])
+        _timed_run(at)
+        st.cache_data.clear()  # the overview's figures, computed afresh as on a first visit
+        at._page_hash = home
+    else:
+        at.switch_page(PAGES[name])
+    first = _timed_run(at)
+    title_seen = [t.value for t in at.title]
+    _check(at)
+    rerun = _timed_run(at)
+    _check(at)
+    pcn = _first_pcn(args["folder"])
+    try:
+        change, what = _filter_change(at, pcn)
+        _check(at)
+    except Exception as exc:  # noqa: BLE001 - report it in the table, measure the rest
+        change, what = float("nan"), f"filter change failed: {exc}"
+    result = {
+        "seconds": first,
+        "first": first,
+        "rerun": rerun,
+        "change": change,
+        "load": load_seconds,
+        "opened": opened,
+        "detail": f"filter: {what}; page {title_seen[:1]}",
+    }
+    if name == "Asset map":
+        result["map_bytes"] = _component_bytes(at)
+    return result
+
+
+def _first_pcn(folder: str) -> str | None:
+    import pandas as pd
+
+    path = Path(folder) / "practices.csv"
+    if not path.exists():
+        return None
+    codes = pd.read_csv(path, usecols=["pcn_code"], dtype=str)["pcn_code"].dropna()
+    return sorted(codes.unique())[0] if len(codes) else None
+
+
+def _component_bytes(at) -> int | None:
+    """The bytes the page sends its map component (the folium HTML is in its arguments)."""
+    sizes = [len(c.proto.json_args.encode()) for c in at.get("component_instance")]
+    return max(sizes) if sizes else None
+
+
+def map_build(args: dict) -> dict:
+    """The asset map as the page builds it (IMD shading) beside the naive and lean folium
+    maps, on the dataset's own assets and areas, interleaved so noise hits all three."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from map_peers import lean_map, naive_map, timed_html
+
+    from socialrx.figures import asset_map
+    from socialrx.store import load_folder_cached
+
+    os.environ["SOCIALRX_CACHE_DIR"] = args["cache"]
+    dataset, _ = load_folder_cached(args["folder"])
+    assets = dataset.table("assets").dropna(subset=["latitude", "longitude"])  # placed ones
+    areas = dataset.areas
+    deciles = dataset.table("area_stats").set_index("area_code")["imd_decile"]
+    builds = {
+        "socialrx": lambda: asset_map(assets, areas, deciles, "IMD decile", lower_is_darker=True),
+        "lean folium": lambda: lean_map(assets, areas),
+        "naive folium": lambda: naive_map(assets, areas),
+    }
+    times = {name: [] for name in builds}
+    sizes, first = {}, {}
+    for name, build in builds.items():  # the first build pays for imports and templates once
+        first[name] = timed_html(build)[0]
+    for _ in range(args.get("rounds", 5)):
+        for name, build in builds.items():
+            seconds, size = timed_html(build)
+            times[name].append(seconds)
+            sizes[name] = size
+    placed = int(assets["latitude"].notna().sum())
+    return {
+        "seconds": min(times["socialrx"]),
+        "maps": {
+            name: {
+                "min": min(t),
+                "median": statistics.median(t),
+                "bytes": sizes[name],
+                "first": first[name],
+                "rounds": t,
+            }
+            for name, t in times.items()
+        },
+        "detail": f"{placed:,} placed assets, {0 if areas is None else len(areas):,} areas",
+    }
+
+
+STEPS = {
+    "generate": generate,
+    "load": load,
+    "first_page": first_page,
+    "page": page,
+    "map": map_build,
+}
+
+if __name__ == "__main__":
+    step, arguments = sys.argv[1], json.loads(sys.argv[2])
+    if arguments.get("profile"):
+        import cProfile
+        import pstats
+
+        profiler = cProfile.Profile()
+        result = profiler.runcall(STEPS[step], arguments)
+        stats = pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative")
+        stats.print_stats(arguments.get("profile_lines", 40))
+    else:
+        result = STEPS[step](arguments)
+    result["peak_mb"] = peak_mb()
+    print(json.dumps(result, default=str))
