@@ -106,6 +106,37 @@ SPEC = Spec(
 )
 
 
+FOLLOW_UP_WINDOW_DAYS = 182  # a follow-up is expected within about six months of baseline
+
+
+def follow_up_completion(
+    outcomes: pd.DataFrame, as_at: pd.Timestamp, days: int = FOLLOW_UP_WINDOW_DAYS
+) -> pd.DataFrame:
+    """Per measure: people whose baseline is old enough to have had `days` for a follow-up by
+    `as_at`, how many of them were followed up within `days`, and how many baselines are too
+    recent to judge, so recent people are not counted as lost to follow-up."""
+    scored = on_analysis_scale(outcomes)
+    key = ["referral_id", "measure"]
+    base = scored[scored["timepoint"] == "baseline"].groupby(key)["assessed_date"].min().rename("b")
+    follow = scored[scored["timepoint"] == "follow_up"].groupby(key)["assessed_date"].max()
+    people = base.to_frame().join(follow.rename("f"))
+    window = pd.Timedelta(days=days)
+    old_enough = people["b"] + window <= as_at
+    within = people["f"].notna() & (people["f"] <= people["b"] + window)
+    people = people.assign(eligible=old_enough, followed=old_enough & within, recent=~old_enough)
+    table = people.groupby(level="measure")[["eligible", "followed", "recent"]].sum()
+    order = [m for m in vocab.MEASURES if m in table.index]
+    table = table.loc[order].astype(int).reset_index()
+    table["label"] = table["measure"].map(lambda m: vocab.MEASURES[m].label)
+    return table
+
+
+FOLLOW_UP_SPEC = Spec(
+    counts=("eligible", "followed", "recent"),
+    shares={"followed_pct": Share("followed", "eligible")},
+)
+
+
 def headline_measure(table: pd.DataFrame) -> pd.Series | None:
     """The measure to headline (from the exact table): SWEMWBS where anyone was measured twice,
     else the measure with most pairs; None when nobody was."""

@@ -319,11 +319,14 @@ def _cards(cards) -> None:
             card.name,
             card.value,
             delta=card.change,
-            delta_color="off" if card.better is None else ("normal" if card.better else "inverse"),
+            # green where better: Streamlit colours a rise green ("normal") or red ("inverse")
+            delta_color="off"
+            if card.better is None
+            else ("normal" if (card.difference > 0) == card.better else "inverse"),
             delta_arrow="off" if card.better is None else "auto",
             help=card.help,
             border=True,
-            width=190,
+            width=215,
             height="stretch",
         )
 

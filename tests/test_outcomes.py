@@ -181,3 +181,23 @@ def test_the_loader_refuses_a_follow_up_dated_before_its_baseline(tmp_path):
     assert problem.row == 3 and problem.column == "assessed_date"
     assert "before the baseline" in problem.message
     assert len(dataset.table("outcomes")) == 1  # the baseline stays
+
+
+def test_follow_up_completion_counts_only_baselines_old_enough():
+    from socialrx.outcomes import FOLLOW_UP_SPEC, follow_up_completion
+
+    rows = _rows(
+        [
+            ["R1", "ons4_anxiety", "baseline", "2024-01-01", 6],
+            ["R1", "ons4_anxiety", "follow_up", "2024-04-01", 4],  # 91 days: in time
+            ["R2", "ons4_anxiety", "baseline", "2024-01-01", 6],
+            ["R2", "ons4_anxiety", "follow_up", "2024-09-01", 4],  # 244 days: too late
+            ["R3", "ons4_anxiety", "baseline", "2024-02-01", 5],  # never followed up
+            ["R4", "ons4_anxiety", "baseline", "2024-10-01", 5],  # 92 days before the end
+        ]
+    )
+    table = follow_up_completion(rows, pd.Timestamp("2024-12-31")).iloc[0]
+    assert (table["eligible"], table["followed"], table["recent"]) == (3, 1, 1)
+    shown = FOLLOW_UP_SPEC.disclose(follow_up_completion(rows, pd.Timestamp("2024-12-31")),
+                                    Level.OFF)  # fmt: skip
+    assert shown.values["followed_pct"].iloc[0] == 33  # 1 of 3, a whole number

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from socialrx import charts, outcomes
+from socialrx import charts, outcomes, overview
 from socialrx.dataset import Dataset
 from socialrx.disclosure import Level
 from socialrx.panels import Panel, disclosure_caption
@@ -23,8 +23,31 @@ LABELS = {
 }
 
 
+def follow_up_panel(measured, as_at, level: Level) -> Panel:
+    days = outcomes.FOLLOW_UP_WINDOW_DAYS
+    return Panel(
+        name="outcome_follow_up",
+        title="Who was followed up",
+        caption=f"Of the people whose baseline was at least {days} days before the data ends, "
+        f"the share with a follow-up within {days} days of it. People measured more recently "
+        "are too recent to judge, not lost, so periods compare like for like. "
+        + disclosure_caption(level),
+        level=level,
+        table=outcomes.follow_up_completion(measured, as_at),
+        spec=outcomes.FOLLOW_UP_SPEC,
+        labels={
+            "label": "Measure",
+            "eligible": f"Baseline {days}+ days ago",
+            "followed": "Followed up in time",
+            "followed_pct": "% followed up",
+            "recent": "Too recent to judge",
+        },
+    )
+
+
 def panels(dataset: Dataset, selection: Selection, level: Level) -> list[Panel]:
-    table = outcomes.paired_change(selected_outcomes(dataset, selection))
+    measured = selected_outcomes(dataset, selection)
+    table = outcomes.paired_change(measured)
     return [
         Panel(
             name="outcome_change",
@@ -46,5 +69,6 @@ def panels(dataset: Dataset, selection: Selection, level: Level) -> list[Panel]:
             chart=charts.outcome_change_chart,
             empty="No change to draw: fewer than 30 people measured twice for every measure, "
             "or none. The table says how many were measured.",
-        )
+        ),
+        follow_up_panel(measured, overview.as_at(dataset), level),
     ]

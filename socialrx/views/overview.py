@@ -68,7 +68,10 @@ def _card(name, now, before, help_text, *, unit="", decimals=0, change_unit="",
         words = f"no change from {previous:,.{decimals}f}{unit}"
         return Card(name, text, help_text, words, **numbers)
     better = (change < 0) if lower_is_better else (change > 0)
-    words = f"{change:+,.{decimals}f}{change_unit or unit}"
+    suffix = change_unit or unit
+    if abs(change) == 1 and not decimals and suffix.endswith("points"):
+        suffix = suffix.removesuffix("s")
+    words = f"{change:+,.{decimals}f}{suffix}"
     return Card(name, text, help_text, words, better, **numbers)
 
 
@@ -141,7 +144,7 @@ def headline_panel(dataset: Dataset, selection: Selection, level: Level) -> Pane
             for c in cards
         ]
     )  # fmt: skip
-    period = f"{previous.start:%b %Y} to {previous.end:%d %b %Y}"
+    period = f"{previous.start:%d %b %Y} to {previous.end:%d %b %Y}"
     return Panel(
         name="overview_headlines",
         title="Headline figures",
