@@ -19,13 +19,17 @@ import json
 import mimetypes
 import os
 import shutil
+import socket
 import struct
 import subprocess
+import sys
 import tarfile
 import tempfile
 import time
+import urllib.request
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -327,3 +331,85 @@ def pytest_sessionfinish(session, exitstatus) -> None:
     """Plugin hook: when browser tests are required, a run in which none ran fails."""
     if browser_required() and _counts["ran"] == 0 and exitstatus == 0:
         session.exitstatus = 1
+
+
+# ---------------------------------------------------------------------------------------------
+# A Streamlit server and a browser for the tests that need their own (sessions, accessibility).
+
+REPO = Path(__file__).resolve().parents[1]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SERVER_START_SECONDS = 60
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+@dataclass
+class Server:
+    """A running `streamlit run app.py`: its address and process (for its memory)."""
+
+    url: str
+    process: subprocess.Popen
+    log: Path
+
+    def rss_bytes(self) -> int:
+        """The server process's resident memory now (Linux /proc)."""
+        status = Path(f"/proc/{self.process.pid}/status").read_text()
+        kib = next(line.split()[1] for line in status.splitlines() if line.startswith("VmRSS:"))
+        return int(kib) * 1024
+
+
+@contextmanager
+def streamlit_server(log_dir: Path, data: str = "data/demo") -> Iterator[Server]:
+    """`streamlit run app.py` headless on a free port with the demo data, stopped afterwards.
+
+    The deployment's disclosure floor is removed, so every level can be chosen."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    log_path = log_dir / "streamlit.log"
+    command = [
+        sys.executable, "-m", "streamlit", "run", "app.py",
+        "--server.port", str(port),
+        "--server.address", "127.0.0.1",
+        "--server.headless", "true",
+        "--server.fileWatcherType", "none",
+        "--browser.gatherUsageStats", "false",
+    ]  # fmt: skip
+    env = {k: v for k, v in os.environ.items() if k != "SOCIALRX_MIN_DISCLOSURE"}
+    env["SOCIALRX_DATA"] = data
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + SERVER_START_SECONDS
+        while not _healthy(url):
+            if process.poll() is not None or time.monotonic() > deadline:
+                output = log_path.read_text(errors="replace")[-3000:]
+                pytest.fail(f"streamlit did not start (exit code {process.poll()}):\n{output}")
+            time.sleep(0.25)
+        yield Server(url, process, log_path)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)

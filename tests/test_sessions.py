@@ -1,0 +1,270 @@
+"""Ten people at once on one server: each sees their own figures, and nobody sees another's upload.
+
+One `streamlit run app.py` serves the demo data. Ten browser contexts (separate people: separate
+cookies and sessions) open the app at the same moment, each chooses a different place, period and
+disclosure level in the sidebar, moves between pages and comes back to the overview. What each
+saw there must equal what the same choice shows to one person alone afterwards, with no
+exception anywhere, and the server's memory after the ten must stay within 20% of its memory
+after one. A file uploaded in one session must never appear in another.
+
+Widgets are found by their labels ("Data source", "Place", "Period", "Disclosure control"), so the
+test survives changes to how a control looks (the period may be a day slider or whole months).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+from dataclasses import dataclass
+
+import pytest
+from browser_assets import CHROMIUM, CHROMIUM_ARGS, playwright_sync_api, streamlit_server
+
+try:
+    from playwright.async_api import TimeoutError as PlaywrightTimeout
+    from playwright.async_api import expect
+except ImportError:  # the server fixture skips (or fails in CI) with the reason
+    expect = PlaywrightTimeout = None
+
+SESSIONS = 10
+FIRST_RUN_MS = 90_000  # the first session loads and validates the demo data
+RUN_MS = 60_000  # ten sessions share two cores: a rerun may wait behind the others
+RERUN_START_MS = 3_000  # how long a click may take to start a rerun
+VIEWPORT = {"width": 1280, "height": 900}
+RSS_GROWTH_LIMIT = 0.20
+# Pages each session visits before it returns to the overview (sidebar link names).
+JOURNEY = ("Capacity", "Asset map", "Referral flows", "Outcomes", "Data")
+APP = "[data-testid='stApp']"
+
+
+@dataclass(frozen=True)
+class Choice:
+    """What one person picks in the sidebar."""
+
+    kind: str  # the Place option: "whole dataset", "PCN", "practice", "area"
+    which: int | None  # the index of the PCN/practice/area among the options, None for all
+    period_steps: int  # steps the period's start moves later (days or months)
+    level: int  # the index of the disclosure option: 0 round, 1 suppress only, 2 off
+
+    def __str__(self) -> str:
+        which = "" if self.which is None else f" #{self.which}"
+        return f"{self.kind}{which}, period +{self.period_steps}, level {self.level}"
+
+
+CHOICES = [
+    Choice("whole dataset", None, 0, 0),
+    Choice("PCN", 0, 0, 1),
+    Choice("PCN", 1, 1, 2),
+    Choice("practice", 0, 0, 0),
+    Choice("practice", 2, 2, 1),
+    Choice("practice", 5, 0, 2),
+    Choice("area", 0, 0, 0),
+    Choice("whole dataset", None, 3, 2),
+    Choice("PCN", 0, 2, 0),
+    Choice("practice", 7, 1, 1),
+]
+assert len(CHOICES) == SESSIONS
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    playwright_sync_api()  # skips (or fails in CI) without Chromium or Playwright
+    with streamlit_server(tmp_path_factory.mktemp("sessions")) as running:
+        yield running
+
+
+async def settled(page, timeout_ms: int = RUN_MS) -> None:
+    """Connected, the script not running, no skeletons: Streamlit's own e2e wait."""
+    await page.locator(f"{APP}[data-test-connection-state='CONNECTED']").wait_for(
+        state="attached", timeout=timeout_ms
+    )
+    await page.locator(f"{APP}[data-test-script-state='notRunning']").wait_for(
+        state="attached", timeout=timeout_ms
+    )
+    await page.get_by_test_id("stSkeleton").first.wait_for(state="detached", timeout=timeout_ms)
+
+
+async def rerun_done(page) -> None:
+    """After a click or key that makes Streamlit rerun: wait for the rerun to start (a short
+    wait: it may already be over), then for it to end. Waiting only for `notRunning` could
+    read the page before a rerun has even begun."""
+    with contextlib.suppress(PlaywrightTimeout):
+        await page.wait_for_function(
+            "() => document.querySelector(\"[data-testid='stApp']\")"
+            "?.getAttribute('data-test-script-state') !== 'notRunning'",
+            timeout=RERUN_START_MS,
+        )
+    await settled(page)
+
+
+def widget(page, label: str):
+    """The sidebar element whose widget label reads exactly `label`."""
+    name = page.get_by_test_id("stWidgetLabel").get_by_text(label, exact=True)
+    return page.get_by_test_id("stSidebar").get_by_test_id("stElementContainer").filter(has=name)
+
+
+async def no_exception(page, where: str) -> None:
+    count = await page.get_by_test_id("stException").count()
+    if count:
+        text = await page.get_by_test_id("stException").first.inner_text()
+        raise AssertionError(f"exception on {where}: {text[:800]}")
+
+
+def place_caption(page):
+    """The page header's caption: data · place · period."""
+    return page.get_by_test_id("stMain").get_by_test_id("stCaptionContainer").filter(has_text="·")
+
+
+async def pick_option(page, box, name: str | None = None, index: int = 0) -> str:
+    """Open a select box or multiselect and click an option, by name or by position; the
+    option's text."""
+    await box.click()
+    options = page.get_by_role("option")
+    await options.first.wait_for()
+    if name is None:  # by position among the real options (a multiselect offers "Select all")
+        texts = [" ".join(t.split()) for t in await options.all_inner_texts()]
+        name = [t for t in texts if t.lower() != "select all"][index]
+    await options.filter(has_text=re.compile(rf"^\s*{re.escape(name)}\s*$")).first.click()
+    await page.keyboard.press("Escape")  # close a still-open option list
+    await rerun_done(page)
+    return name
+
+
+async def choose(page, choice: Choice) -> None:
+    """Make `choice` in the sidebar, checking that each step reached the page."""
+    caption = place_caption(page).first
+    await pick_option(page, widget(page, "Place").first, choice.kind)
+    if choice.which is None:
+        await expect(caption).to_contain_text("· the whole dataset ·", timeout=RUN_MS)
+    else:
+        which = widget(page, f"Which {choice.kind}").first
+        name = await pick_option(page, which, index=choice.which)
+        await expect(caption).to_contain_text(f"· {name} ·", timeout=RUN_MS)
+    if choice.period_steps:
+        before = await caption.inner_text()
+        thumbs = widget(page, "Period").first.get_by_role("slider")
+        if await thumbs.count() == 0:
+            raise AssertionError("the Period control has no slider to move: update the test")
+        await thumbs.first.focus()
+        for _ in range(choice.period_steps):
+            await page.keyboard.press("ArrowRight")
+        await expect(caption).not_to_have_text(before, timeout=RUN_MS)
+        await rerun_done(page)  # a slider sends its value when the keys stop
+    options = widget(page, "Disclosure control").first
+    await options.get_by_test_id("stRadioOption").nth(choice.level).click()
+    await expect(options.get_by_role("radio").nth(choice.level)).to_be_checked(timeout=RUN_MS)
+    await rerun_done(page)
+
+
+async def overview_seen(page) -> dict:
+    """What the overview shows: the caption (data, place, period) and each headline card."""
+    main = page.get_by_test_id("stMain")
+    cards = await main.get_by_test_id("stMetric").all_inner_texts()
+    captions = await main.get_by_test_id("stCaptionContainer").all_inner_texts()
+    return {
+        "caption": " ".join(next((c for c in captions if "·" in c), "").split()),
+        "cards": [" ".join(card.split()) for card in cards],
+    }
+
+
+async def go_to(page, link: str) -> None:
+    await page.get_by_test_id("stSidebarNav").get_by_role("link", name=link, exact=True).click()
+    await rerun_done(page)
+
+
+async def open_app(context, url: str, timeout_ms: int = RUN_MS):
+    page = await context.new_page()
+    await page.goto(url)
+    await settled(page, timeout_ms)
+    return page
+
+
+async def person(browser, url: str, choice: Choice, journey=JOURNEY, arrived=None, leave=None):
+    """One person: their own context, their choice, a walk through the pages, the overview.
+
+    With `arrived` and `leave` (events), they say when they are back on the overview and stay
+    connected until told to leave, so the server's memory is measured with them all there."""
+    context = await browser.new_context(viewport=VIEWPORT)
+    context.set_default_timeout(RUN_MS)
+    # no internet: CDN scripts and map tiles are refused at once rather than left to time out
+    await context.route(lambda address: not address.startswith(url), lambda r: r.abort())
+    try:
+        page = await open_app(context, url)
+        await choose(page, choice)
+        chosen = " ".join((await place_caption(page).first.inner_text()).split())
+        await no_exception(page, f"the overview after choosing {choice}")
+        for link in journey:
+            await go_to(page, link)
+            await no_exception(page, f"{link} ({choice})")
+        if journey:
+            await go_to(page, "Overview")
+        await no_exception(page, f"the overview ({choice})")
+        seen = await overview_seen(page)
+        if journey:  # the choice carried across the pages and back
+            assert seen["caption"] == chosen, f"{choice}: chose {chosen}, back to {seen}"
+        if arrived is not None:
+            arrived.set()
+            await leave.wait()
+        return seen
+    finally:
+        await context.close()
+
+
+async def together_then_measure(server, browser, choices) -> tuple[list[dict], int]:
+    """Everyone in `choices` at once; the server's RSS once all are back on the overview."""
+    arrived = [asyncio.Event() for _ in choices]
+    leave = asyncio.Event()
+    tasks = [
+        asyncio.create_task(person(browser, server.url, c, arrived=a, leave=leave))
+        for c, a in zip(choices, arrived, strict=True)
+    ]
+    rss = 0
+    try:
+        while not all(a.is_set() for a in arrived):
+            if any(t.done() for t in tasks):  # one failed before arriving
+                break
+            await asyncio.sleep(0.25)
+        else:
+            rss = server.rss_bytes()
+    finally:
+        leave.set()
+        results = await asyncio.gather(*tasks, return_exceptions=True)
+    failures = [r for r in results if isinstance(r, BaseException)]
+    if failures:
+        raise failures[0]
+    return results, rss
+
+
+async def ten_at_once(server) -> tuple[list[dict], list[dict], dict]:
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
+        try:
+            # one person first: loads the data and runs every page once
+            _, rss_one = await together_then_measure(server, browser, CHOICES[:1])
+            together, rss_ten = await together_then_measure(server, browser, CHOICES)
+            # then each choice again, made by one person alone
+            alone = [await person(browser, server.url, c, journey=()) for c in CHOICES]
+        finally:
+            await browser.close()
+    return together, alone, {"one": rss_one, "ten": rss_ten}
+
+
+def test_ten_sessions_each_see_their_own_figures(server):
+    together, alone, rss = asyncio.run(ten_at_once(server))
+    growth = rss["ten"] / rss["one"] - 1
+    print(
+        f"server RSS after one session {rss['one'] / 2**20:.0f} MB, after ten at once "
+        f"{rss['ten'] / 2**20:.0f} MB ({growth:+.1%})"
+    )
+    for choice, seen, expected in zip(CHOICES, together, alone, strict=True):
+        print(f"{choice}: {seen['caption']} | {' | '.join(seen['cards'])}")
+        assert seen["cards"], f"no headline cards for {choice}"
+        assert seen == expected, f"{choice}: seen with nine others {seen}, alone {expected}"
+    captions = {seen["caption"] for seen in together}
+    assert len(captions) >= 8, f"the choices did not reach the page: {captions}"
+    assert growth < RSS_GROWTH_LIMIT, f"server memory grew {growth:.1%} with ten sessions"
