@@ -173,6 +173,11 @@ async def go_to(page, link: str) -> None:
     await rerun_done(page)
 
 
+async def refuse(route) -> None:
+    """No internet: CDN scripts and map tiles are refused at once, not left to time out."""
+    await route.abort()
+
+
 async def open_app(context, url: str, timeout_ms: int = RUN_MS):
     page = await context.new_page()
     await page.goto(url)
@@ -187,8 +192,7 @@ async def person(browser, url: str, choice: Choice, journey=JOURNEY, arrived=Non
     connected until told to leave, so the server's memory is measured with them all there."""
     context = await browser.new_context(viewport=VIEWPORT)
     context.set_default_timeout(RUN_MS)
-    # no internet: CDN scripts and map tiles are refused at once rather than left to time out
-    await context.route(lambda address: not address.startswith(url), lambda r: r.abort())
+    await context.route(lambda address: not address.startswith(url), refuse)
     try:
         page = await open_app(context, url)
         await choose(page, choice)
@@ -268,3 +272,89 @@ def test_ten_sessions_each_see_their_own_figures(server):
     captions = {seen["caption"] for seen in together}
     assert len(captions) >= 8, f"the choices did not reach the page: {captions}"
     assert growth < RSS_GROWTH_LIMIT, f"server memory grew {growth:.1%} with ten sessions"
+
+
+UPLOADED_ASSETS = (
+    "asset_id,name,category,latitude,longitude\n"
+    "U1,Only-in-session-A walking group,physical activity,53.43,-1.35\n"
+)
+
+
+async def sidebar_data_label(page) -> str:
+    """The sidebar's "Data: ..." line: which dataset this session shows."""
+    line = page.get_by_test_id("stSidebar").get_by_test_id("stCaptionContainer")
+    return " ".join((await line.filter(has_text="Data:").first.inner_text()).split())
+
+
+async def upload_kept_apart(server, assets_csv) -> dict:
+    from playwright.async_api import async_playwright
+
+    url = server.url
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
+        try:
+            a_context, b_context = [await browser.new_context(viewport=VIEWPORT) for _ in "ab"]
+            for context in (a_context, b_context):
+                context.set_default_timeout(RUN_MS)
+                await context.route(lambda address: not address.startswith(url), refuse)
+            a, b = await open_app(a_context, url, FIRST_RUN_MS), await open_app(b_context, url)
+            seen = {"b_before": await sidebar_data_label(b)}
+            # A uploads their own assets.csv through the sidebar
+            await (
+                widget(a, "Data source")
+                .first.get_by_test_id("stRadioOption")
+                .filter(has_text="Upload files")
+                .click()
+            )
+            await rerun_done(a)
+            await a.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(assets_csv))
+            await expect(
+                a.get_by_test_id("stSidebar").get_by_text("Data: your data")
+            ).to_be_visible(timeout=RUN_MS)
+            await rerun_done(a)
+            seen["a"] = await sidebar_data_label(a)
+            seen["a_cards"] = (await overview_seen(a))["cards"]
+            # B, still connected, reruns (a page change) and still has the data folder
+            await go_to(b, "Data")
+            await go_to(b, "Overview")
+            seen["b_after"] = await sidebar_data_label(b)
+            seen["b_cards"] = (await overview_seen(b))["cards"]
+            seen["b_source"] = (
+                await widget(b, "Data source")
+                .first.get_by_role("radio", checked=True)
+                .first.get_attribute("value")
+            )
+            seen["b_source_text"] = (
+                await widget(b, "Data source")
+                .first.get_by_test_id("stRadioOption")
+                .filter(has=b.get_by_role("radio", checked=True))
+                .inner_text()
+            )
+            # and so does someone who arrives after the upload
+            c_context = await browser.new_context(viewport=VIEWPORT)
+            await c_context.route(lambda address: not address.startswith(url), refuse)
+            c = await open_app(c_context, url)
+            seen["c"] = await sidebar_data_label(c)
+            for page in (a, b, c):
+                await no_exception(page, "the overview")
+            await c_context.close()
+            await a_context.close()
+            await b_context.close()
+        finally:
+            await browser.close()
+    return seen
+
+
+def test_a_file_uploaded_in_one_session_never_appears_in_another(server, tmp_path):
+    assets_csv = tmp_path / "assets.csv"
+    assets_csv.write_text(UPLOADED_ASSETS, encoding="utf-8")
+    seen = asyncio.run(upload_kept_apart(server, assets_csv))
+    print(seen)
+    assert "your data" in seen["a"]
+    assert any(card.startswith("Active assets 1 ") for card in seen["a_cards"]), seen["a_cards"]
+    assert "your data" not in seen["b_before"]
+    assert seen["b_after"] == seen["b_before"] == seen["c"]
+    assert "Data folder" in seen["b_source_text"]
+    assert not any(card.startswith("Active assets 1 ") for card in seen["b_cards"])
