@@ -1,20 +1,46 @@
-"""Outcomes: change in wellbeing and other measures for people with a baseline and follow-up."""
+"""Outcomes: what changed, how big, how sure, who was measured and for whom it worked."""
 
 import streamlit as st
 
-from socialrx import ui
-from socialrx.views import outcomes
+from socialrx import outcomes, ui, vocab
+from socialrx.views import outcomes as view
 
 context = ui.current()
 ui.page_header(
     "Outcomes",
     context,
-    "Change from baseline to the latest follow-up, for people "
-    "referred in the period who were measured at both.",
+    "Change from baseline to the latest follow-up, for people referred in the period who were "
+    "measured at both, with how big it is, how sure we can be and who is missing.",
 )
 if ui.needs(context, "outcomes", "referrals"):
-    panels = outcomes.panels(context.dataset, context.selection, context.level)
-    if panels[0].table.empty:
+    dataset, sel, level = context.dataset, context.selection, context.level
+    standard = st.radio(
+        "A change that matters, per person",
+        (outcomes.SEM, outcomes.RCI),
+        format_func={
+            outcomes.SEM: "1 standard error of measurement (WEMWBS 3, SWEMWBS 1 point)",
+            outcomes.RCI: "Reliable change, stricter (WEMWBS 8, SWEMWBS 2.87 points)",
+        }.get,
+        key="outcome_standard",
+        horizontal=True,
+        help="The Warwick guidance: a change beyond 1 SEM is meaningful for a person; 2.77 SEM "
+        "(reliable change) is unlikely to be measurement error. Other measures publish no "
+        "threshold: a move of 1 point or more, labelled descriptive.",
+    )
+    panels = view.panels(dataset, sel, level, standard)
+    measures = view.paired_measures(panels)
+    if not measures and panels[1].table.empty:
         st.info("No outcome measures for referrals in this place and period.")
     else:
         ui.draw(panels)
+    if measures:
+        left, right = st.columns(2)
+        measure = left.selectbox(
+            "Measure", measures, format_func=lambda m: vocab.MEASURES[m].label,
+            key="outcome_measure",
+        )  # fmt: skip
+        group = right.selectbox(
+            "Change by", list(outcomes.GROUPS), format_func=outcomes.GROUPS.get,
+            key="outcome_group",
+        )  # fmt: skip
+        ui.draw([view.for_whom(dataset, sel, level, measure, group)])

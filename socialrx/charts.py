@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from socialrx import disclosure, vocab
+from socialrx import disclosure
 from socialrx.escape import html_text
 from socialrx.figures import CATEGORY_COLOURS, OKABE_ITO
 
@@ -167,40 +167,4 @@ def capacity_chart(strained: pd.DataFrame) -> go.Figure | None:
         f"Demand against capacity: the {len(shown)} most strained assets",
         "People per month",
         "Asset",
-    )
-
-
-def outcome_change_chart(table: pd.DataFrame) -> go.Figure | None:
-    """Mean change per measure with its 95% interval, coloured by whether it is an improvement
-    (lower is better for anxiety, loneliness and GP appointments); None when no change is
-    shown."""
-    shown = table.dropna(subset=["mean_change"])
-    if shown.empty:
-        return None
-    mean = shown["mean_change"].astype(float)
-    better = (mean > 0) == shown["higher_is_better"].astype(bool)
-    colours = [
-        "#999999" if m == 0 else OKABE_ITO[4] if b else OKABE_ITO[5]
-        for m, b in zip(mean, better, strict=True)
-    ]
-    labels = [f"{row.label} ({vocab.MEASURES_RANGE[row.measure]})" for row in shown.itertuples()]
-    fig = go.Figure(
-        go.Bar(
-            x=labels,
-            y=mean,
-            marker_color=colours,
-            error_y={
-                "type": "data",
-                "symmetric": False,
-                "array": (shown["ci_high"].astype(float) - mean).tolist(),
-                "arrayminus": (mean - shown["ci_low"].astype(float)).tolist(),
-            },
-        )
-    )
-    return _layout(
-        fig,
-        "Mean change from baseline to latest follow-up (95% CI): blue better, orange worse, "
-        "grey no change",
-        "Measure (its scale)",
-        "Change (points on the measure's own scale)",
     )

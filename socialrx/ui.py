@@ -355,7 +355,7 @@ def draw(panels: list[Panel]) -> None:
             st.caption(panel.caption)
         for note in panel.notes:
             st.caption(note)
-        if panel.show_table:
+        if panel.show_table and panel.labels:
             config = {name: st.column_config.TextColumn(name, alignment="right")
                       for name in panel.counted}  # fmt: skip
             show_table(panel.shown(), config)

@@ -182,7 +182,15 @@ def test_each_page_draws_its_panels(monkeypatch):
     assert "borderline" in " ".join(c.value for c in at.caption) or at.metric[0].value.isdigit()
     at.switch_page("pages/outcomes.py").run()
     table = at.dataframe[0].value
-    assert {"Measure", "Mean change", "% improved"} <= set(table.columns)
+    assert {"Measure", "Mean change", "% better by at least that"} <= set(table.columns)
     # statistics show one decimal and percentages whole numbers, or say why not
     assert all(v in ("too few", "–") or len(v.split(".")[-1]) == 1 for v in table["Mean change"])
-    assert all("." not in v for v in table["% improved"])
+    assert all("." not in v for v in table["% better by at least that"])
+    assert any("No comparison group" in c.value for c in at.caption)
+    at.selectbox(key="outcome_group").set_value("imd_quintile").run()
+    assert not at.exception
+    assert at.dataframe[-1].value.columns[0].startswith("IMD quintile")
+    at.radio(key="outcome_standard").set_value("rci").run()
+    assert not at.exception
+    thresholds = set(at.dataframe[0].value["Meaningful change (points)"])
+    assert thresholds == {2.87, 1.0}  # SWEMWBS reliable change; 1 point for the others

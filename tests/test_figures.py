@@ -7,7 +7,6 @@ from shapely.geometry import box
 from socialrx.charts import (
     capacity_chart,
     monthly_referrals_chart,
-    outcome_change_chart,
     pathway_sankey,
 )
 from socialrx.figures import asset_map, asset_popup_html
@@ -94,26 +93,6 @@ def test_charts_have_titles_and_axis_labels():
     bars = capacity_chart(strain)
     assert bars.layout.xaxis.title.text == "People per month"
     assert list(bars.data[0].y) == ["&lt;b&gt;a&lt;/b&gt; (A1)"]
-    change = pd.DataFrame(
-        {
-            "measure": ["ucla3_loneliness", "ons4_happiness", "ons4_anxiety"],
-            "label": ["Loneliness", "Happiness", "Anxiety"],
-            "higher_is_better": [False, True, False],
-            "mean_change": [-1.0, -0.5, 0.0],
-            "ci_low": [-1.5, -1.0, -0.4],
-            "ci_high": [-0.5, 0.2, 0.4],
-        }
-    )
-    bars = outcome_change_chart(change).data[0]
-    assert list(bars.error_y.array) == [0.5, 0.7, 0.4]
-    assert list(bars.x) == [
-        "Loneliness (3-9, lower is better)",
-        "Happiness (0-10, higher is better)",
-        "Anxiety (0-10, lower is better)",
-    ]
-    # a fall in loneliness is an improvement (blue); a fall in happiness is not (orange);
-    # no change is neither (grey)
-    assert list(bars.marker.color) == ["#0072B2", "#D55E00", "#999999"]
 
 
 def test_decile_shading_has_one_class_per_decile():

@@ -201,3 +201,120 @@ def test_follow_up_completion_counts_only_baselines_old_enough():
     shown = FOLLOW_UP_SPEC.disclose(follow_up_completion(rows, pd.Timestamp("2024-12-31")),
                                     Level.OFF)  # fmt: skip
     assert shown.values["followed_pct"].iloc[0] == 33  # 1 of 3, a whole number
+
+
+def test_standardised_effects_by_hand():
+    from socialrx.outcomes import standardised_effects
+
+    # baseline 1,2,3,4 and follow-up 2,4,4,6: changes 1,2,1,2 (mean 1.5)
+    out = standardised_effects(pd.Series([1, 2, 3, 4]), pd.Series([2, 4, 4, 6]))
+    sd_base, sd_change = (5 / 3) ** 0.5, (1 / 3) ** 0.5  # sample SDs
+    smc, dz = 1.5 / sd_base, 1.5 / sd_change
+    r = 6 / (5 * 8) ** 0.5  # cross-products 6 over sqrt(5 x 8)
+    half = 1.959964 * (2 * (1 - r) / 4 + smc**2 / 8) ** 0.5
+    assert out["smc"] == pytest.approx(smc) and out["dz"] == pytest.approx(dz)
+    assert out["smc_low"] == pytest.approx(smc - half, rel=1e-5)
+    assert out["dz_high"] == pytest.approx(dz + 1.959964 * (1 / 4 + dz**2 / 8) ** 0.5, rel=1e-5)
+    # lower is better: the same scores read as a worsening
+    assert standardised_effects(pd.Series([1, 2, 3, 4]), pd.Series([2, 4, 4, 6]), -1)[
+        "smc"
+    ] == pytest.approx(-smc)
+
+
+def test_meaningful_change_counts_use_the_stated_standard():
+    from socialrx.outcomes import RCI
+
+    rows = []
+    for i, change in enumerate([3, 2, -3, 8]):
+        rows += [[f"R{i}", "wemwbs", "baseline", "2024-01-01", 40],
+                 [f"R{i}", "wemwbs", "follow_up", "2024-05-01", 40 + change]]  # fmt: skip
+    row = paired_change(_rows(rows)).iloc[0]
+    assert (row["threshold"], row["better_by_threshold"], row["worse_by_threshold"]) == (3, 2, 1)
+    strict = paired_change(_rows(rows), RCI).iloc[0]
+    assert (strict["threshold"], strict["better_by_threshold"]) == (8, 1)
+
+
+def test_ons_band_transitions():
+    from socialrx.outcomes import band_transitions
+
+    rows = [
+        ["R1", "ons4_life_satisfaction", "baseline", "2024-01-01", 3],
+        ["R1", "ons4_life_satisfaction", "follow_up", "2024-05-01", 7],
+        ["R2", "ons4_life_satisfaction", "baseline", "2024-01-01", 4],
+        ["R2", "ons4_life_satisfaction", "follow_up", "2024-05-01", 8],
+        ["R3", "ons4_anxiety", "baseline", "2024-01-01", 6],
+        ["R3", "ons4_anxiety", "follow_up", "2024-05-01", 1],
+    ]
+    life = band_transitions(_rows(rows), "ons4_life_satisfaction").set_index(
+        ["baseline_band", "follow_up_band"]
+    )["people"]
+    assert len(life) == 16 and life[("low", "high")] == 2 and life.sum() == 2
+    anxiety = band_transitions(_rows(rows), "ons4_anxiety").set_index(
+        ["baseline_band", "follow_up_band"]
+    )["people"]
+    assert anxiety[("high", "very low")] == 1
+
+
+def test_change_by_group_is_oriented_so_positive_is_better():
+    from socialrx.outcomes import change_by_group
+
+    rows, groups = [], {}
+    for i, (group, change) in enumerate([("a", -1), ("a", -3), ("b", 2), ("b", 2)]):
+        rows += [[f"R{i}", "ons4_anxiety", "baseline", "2024-01-01", 5],
+                 [f"R{i}", "ons4_anxiety", "follow_up", "2024-05-01", 5 + change]]  # fmt: skip
+        groups[f"R{i}"] = group
+    out = change_by_group(_rows(rows), pd.Series(groups), "ons4_anxiety").set_index("group")
+    # anxiety falling by 2 on average in group a is an improvement of +2
+    assert out.loc["a", "mean_change"] == pytest.approx(2.0)
+    assert out.loc["a", "ci_low"] == pytest.approx(2.0 - stats.t.ppf(0.975, 1) * 1.0)
+    assert out.loc["b", "mean_change"] == pytest.approx(-2.0)
+    assert out.loc["b", "ci_low"] == out.loc["b", "ci_high"] == pytest.approx(-2.0)
+
+
+def test_groups_of_referrals():
+    from socialrx.outcomes import group_of
+
+    refs = pd.DataFrame(
+        {
+            "referral_id": ["R1", "R2"],
+            "reasons": ["housing;carer", "bereavement"],
+            "area_code": ["E1", "E2"],
+            "referral_date": pd.to_datetime(["2024-02-01", "2024-05-01"]),
+        }
+    )
+    stats_ = pd.DataFrame({"area_code": ["E1", "E2"], "imd_decile": [2, 9]})
+    conns = pd.DataFrame(
+        {
+            "referral_id": ["R1", "R1"],
+            "asset_id": ["A2", "A1"],
+            "referred_date": pd.to_datetime(["2024-03-01", "2024-02-10"]),
+        }
+    )
+    assets = pd.DataFrame({"asset_id": ["A1", "A2"], "category": ["other", "housing advice"]})
+    reasons = group_of(refs, conns, assets, stats_, "reason")
+    assert sorted(reasons[reasons.index == "R1"]) == ["carer", "housing"]
+    assert group_of(refs, conns, assets, stats_, "imd_quintile").to_dict() == {"R1": 1, "R2": 5}
+    assert group_of(refs, conns, assets, stats_, "category").to_dict() == {"R1": "other"}
+    assert group_of(refs, conns, assets, stats_, "quarter").to_dict() == {
+        "R1": "2024Q1",
+        "R2": "2024Q2",
+    }
+
+
+def test_attrition_flags_those_lost_starting_lower():
+    from socialrx.outcomes import ATTRITION_SPEC, attrition
+
+    rows = []
+    for i in range(40):  # 40 followed up from a baseline of 6 or 7; 40 lost from 3 or 4
+        rows += [[f"K{i}", "ons4_happiness", "baseline", "2024-01-01", 6 + i % 2],
+                 [f"K{i}", "ons4_happiness", "follow_up", "2024-05-01", 7],
+                 [f"L{i}", "ons4_happiness", "baseline", "2024-01-01", 3 + i % 2]]  # fmt: skip
+    table = attrition(_rows(rows), pd.Timestamp("2024-12-31"))
+    row = table.iloc[0]
+    assert (row["followed"], row["lost"]) == (40, 40)
+    assert row["difference"] == pytest.approx(-3.0) and row["differs"]
+    assert row["diff_high"] < 0
+    shown = ATTRITION_SPEC.disclose(table, Level.ROUND)
+    assert shown.values["difference"].iloc[0] == -3.0
+    few = attrition(_rows(rows[:60]), pd.Timestamp("2024-12-31"))  # 20 and 20: too few
+    assert ATTRITION_SPEC.disclose(few, Level.ROUND).marks["difference"].iloc[0] == "too few"
