@@ -48,9 +48,14 @@ def _dataset(people: dict[str, int], seed: int = 7, month_of: dict | None = None
                    extract_date=pd.Timestamp("2024-12-31"))  # fmt: skip
 
 
+def _change_panel(dataset: Dataset, selection: Selection):
+    panels = outcome_view.panels(dataset, selection, Level.ROUND)
+    return next(p for p in panels if p.name == "outcome_change")
+
+
 def _shown_row(dataset: Dataset, selection: Selection) -> dict:
     """What the outcomes page's CSV says for the measure (the attacker's only input)."""
-    panel = outcome_view.panels(dataset, selection, Level.ROUND)[0]
+    panel = _change_panel(dataset, selection)
     row = panel.disclosed.export().iloc[0]
     return {"paired": row["paired"], **{m: row[m] for m in MEANS}}
 
@@ -132,7 +137,7 @@ def test_one_month_more_does_not_give_away_one_persons_scores():
 def test_fewer_than_30_people_show_no_statistic_at_all():
     dataset = _dataset({"E01": 29})
     year = Selection(pd.Timestamp("2024-01-01"), pd.Timestamp("2024-12-31"))
-    row = outcome_view.panels(dataset, year, Level.ROUND)[0].export().iloc[0]
+    row = _change_panel(dataset, year).export().iloc[0]
     assert row["Mean change"] == row["Mean before"] == row["95% CI from"] == "too few"
 
 
