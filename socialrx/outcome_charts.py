@@ -55,13 +55,14 @@ def change_per_measure(table: pd.DataFrame) -> go.Figure | None:
         fig.update_yaxes(title_text="points" if i == 1 else None, zeroline=True, row=1, col=i)
         fig.update_xaxes(showticklabels=False, row=1, col=i)
     fig.update_annotations(font_size=11)
-    fig.update_layout(height=380)
-    return _layout(
+    fig = _layout(
         fig,
         "Mean change from baseline to latest follow-up, each on its own scale (95% CI)",
         "",
         "Change (points)",
     )
+    fig.update_layout(height=420, margin={"t": 110})  # room for the title above each scale
+    return fig
 
 
 def effect_forest(table: pd.DataFrame) -> go.Figure | None:

@@ -137,7 +137,8 @@ def threshold_words(measure: str, standard: str = SEM) -> str:
     if measure not in MEANINGFUL:
         return "1 point or more (descriptive: no published threshold)"
     kind = "reliable change, 2.77 SEM" if standard == RCI else "1 SEM, the Warwick guidance"
-    return f"{threshold(measure, standard):g} points or more ({kind})"
+    points = threshold(measure, standard)
+    return f"{points:g} point{'' if points == 1 else 's'} or more ({kind})"
 
 
 def standardised_effects(baseline: pd.Series, follow_up: pd.Series, sign: int = 1) -> dict:
