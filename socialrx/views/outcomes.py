@@ -229,6 +229,10 @@ def panels(
     if "gp_appointments_6m" in paired:
         out.append(Panel(name="outcome_gp_note", title="", caption="", level=level,
                          notes=(GP_NOTE,)))  # fmt: skip
+    baselines = measured[measured["timepoint"] == "baseline"]
+    if baselines.duplicated(["referral_id", "measure"]).any():
+        out.append(Panel(name="outcome_baselines", title="", caption="", level=level,
+                         notes=(SEVERAL_BASELINES,)))  # fmt: skip
     if table["with_follow_up"].gt(table["paired"]).any():
         out.append(Panel(name="outcome_unpaired", title="", caption="", level=level,
                          notes=(UNPAIRED,)))  # fmt: skip
@@ -249,6 +253,10 @@ def for_whom(
                        group, level)  # fmt: skip
 
 
+SEVERAL_BASELINES = (
+    "Some people have more than one baseline for a measure: the earliest is used, as the "
+    "score before the service began."
+)
 UNPAIRED = (
     "Some follow-ups have no baseline to pair with (or only one dated after them) and are left "
     "out. The rule: the earliest baseline is paired with the latest follow-up dated on or "
