@@ -318,3 +318,28 @@ def test_attrition_flags_those_lost_starting_lower():
     assert shown.values["difference"].iloc[0] == -3.0
     few = attrition(_rows(rows[:60]), pd.Timestamp("2024-12-31"))  # 20 and 20: too few
     assert ATTRITION_SPEC.disclose(few, Level.ROUND).marks["difference"].iloc[0] == "too few"
+
+
+def test_the_page_says_how_it_pairs_odd_records():
+    from socialrx.dataset import Dataset
+    from socialrx.selection import Selection
+    from socialrx.views.outcomes import SEVERAL_BASELINES, UNPAIRED, panels
+
+    rows = _rows(
+        [
+            ["R1", "wemwbs", "baseline", "2024-01-01", 40],
+            ["R1", "wemwbs", "baseline", "2024-02-01", 44],  # a second baseline
+            ["R1", "wemwbs", "follow_up", "2024-05-01", 45],
+            ["R2", "ucla3_loneliness", "follow_up", "2024-05-01", 5],  # only a follow-up
+        ]
+    )
+    refs = pd.DataFrame({"referral_id": ["R1", "R2"],
+                         "referral_date": pd.to_datetime(["2024-01-01", "2024-01-01"])})  # fmt: skip
+    data = Dataset(tables={"referrals": refs, "outcomes": rows},
+                   extract_date=pd.Timestamp("2024-12-31"))  # fmt: skip
+    year = Selection(pd.Timestamp("2024-01-01"), pd.Timestamp("2024-12-31"))
+    notes = [n for p in panels(data, year, Level.ROUND) for n in p.notes]
+    assert SEVERAL_BASELINES in notes and UNPAIRED in notes
+    change = next(p for p in panels(data, year, Level.OFF) if p.name == "outcome_change")
+    row = change.table.set_index("measure").loc["wemwbs"]
+    assert row["mean_change"] == 5  # the earliest baseline (40), the latest follow-up (45)
