@@ -333,8 +333,8 @@ def test_the_page_says_how_it_pairs_odd_records():
             ["R2", "ucla3_loneliness", "follow_up", "2024-05-01", 5],  # only a follow-up
         ]
     )
-    refs = pd.DataFrame({"referral_id": ["R1", "R2"],
-                         "referral_date": pd.to_datetime(["2024-01-01", "2024-01-01"])})  # fmt: skip
+    dates = pd.to_datetime(["2024-01-01", "2024-01-01"])
+    refs = pd.DataFrame({"referral_id": ["R1", "R2"], "referral_date": dates})
     data = Dataset(tables={"referrals": refs, "outcomes": rows},
                    extract_date=pd.Timestamp("2024-12-31"))  # fmt: skip
     year = Selection(pd.Timestamp("2024-01-01"), pd.Timestamp("2024-12-31"))
