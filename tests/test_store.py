@@ -180,3 +180,15 @@ def test_the_key_covers_the_code_the_loader_runs():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     ours = {m.split(".", 1)[1] for m in out.stdout.split() if m.startswith("socialrx.")}
     assert ours <= set(store.LOADER_MODULES)
+
+
+def test_repeated_codes_come_back_equal(tmp_path):
+    """Codes that repeat are read back sharing their strings: equal values, gaps kept."""
+    codes = pd.array(["C87001", None, "C87002"] * 40, dtype=pd.StringDtype("python"))
+    frame = pd.DataFrame({"practice_code": codes, "n": range(120)})
+    dataset = Dataset(tables={"referrals": frame}, content_hash="abc")
+    entry = tmp_path / "copy" / "key"
+    assert store.write_copy(entry, dataset, Report())
+    copy = store.read_copy(entry)[0].tables["referrals"]
+    assert_same((store.read_copy(entry)[0], Report()), (dataset, Report()))
+    assert copy["practice_code"][0] is copy["practice_code"][3]  # one object per code
