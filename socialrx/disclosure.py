@@ -118,6 +118,7 @@ class Statistic:
 
     people: str
     decimals: int = 1
+    hidden_with: str | None = None  # a share it reveals as much as (its interval): hidden with it
 
 
 @dataclass(frozen=True)
@@ -268,6 +269,11 @@ def _disclose(frame: pd.DataFrame, spec: Spec, level: Level) -> Disclosed:
         mark(column, value.isna(), NOT_APPLICABLE)
         values[column] = value.round(0).mask(marks[column] != "")
         decimals[column] = 0
+    for column, statistic in spec.statistics.items():
+        if statistic.hidden_with:
+            share_marks = marks[statistic.hidden_with]
+            marks[column] = marks[column].where(marks[column] != "", share_marks)
+            values[column] = values[column].mask(marks[column] != "")
     for column, judgement in spec.judgements.items():
         answer = judgement.decide(frame, exact[judgement.count]).astype("boolean")
         if not off:

@@ -3,12 +3,18 @@ practice and by deprivation."""
 
 from __future__ import annotations
 
-from socialrx import charts, referrals
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from socialrx import charts, overview, pathway, referrals, spc, spc_charts
 from socialrx.dataset import Dataset
-from socialrx.disclosure import Level, describe
+from socialrx.disclosure import Level, Share, Spec, Statistic, describe
 from socialrx.panels import Panel, disclosure_caption
 from socialrx.selection import (
     Selection,
+    data_period,
     selected_area_stats,
     selected_practices,
     selected_referrals,
@@ -150,3 +156,396 @@ def panels(dataset: Dataset, selection: Selection, level: Level) -> list[Panel]:
     if selected_area_stats(dataset, selection)["imd_decile"].notna().any():
         out.append(deprivation_panel(refs, dataset, selection, level))
     return out
+
+
+# ---------------------------------------------------------------------------------------------
+# The referral pathway and its trends: where people drop out, how long they wait, and whether
+# a change is a signal (Making Data Count SPC).
+
+SPC_SOURCE = (
+    "Rules as NHS England's Making Data Count guidance sets them out; limits as the NHS-R "
+    "Community's NHSRplotthedots R package computes them by default, moving ranges at or "
+    "above 3.267 × their mean screened out (github.com/nhs-r-community/NHSRplotthedots, "
+    "R/ptd_spc_standard.R)."
+)
+SPC_RULES = (
+    "Special cause is a point beyond a process limit, a run of 7 on one side of the centre "
+    "line, a trend of 7 rising or falling, or 2 of 3 consecutive points beyond two sigma on "
+    "the same side."
+)
+
+
+@dataclass(frozen=True)
+class PathwayTables:
+    """The pathway's exact tables for one dataset, place and period (cached at the UI edge):
+    the period's funnel, its months, the endings by reason and referrer, and the monthly
+    series behind the SPC charts, which run from the data's first month to the period's end
+    (an SPC chart needs more months than a period usually holds)."""
+
+    funnel: pd.DataFrame
+    monthly: pd.DataFrame  # the period's months, long format by step
+    endings: pd.DataFrame
+    trend: pd.DataFrame  # every whole month of the data to the period's end, long format
+    as_at: pd.Timestamp
+
+
+def pathway_tables(dataset: Dataset, selection: Selection) -> PathwayTables:
+    """Work out the pathway's exact tables (see `PathwayTables`)."""
+    as_at = overview.as_at(dataset)
+    span = data_period(dataset)
+    first = selection.start if span is None else min(selection.start, span[0])
+    first = first.to_period("M").start_time
+    wide = Selection(first, selection.end, selection.place_kind, selection.place_codes)
+    refs = selected_referrals(dataset, wide)
+    steps = pathway.referral_steps(refs, dataset.table("connections"), as_at)
+    in_period = (refs["referral_date"] >= selection.start).to_numpy()
+    months = pd.period_range(first, selection.end, freq="M").start_time
+    trend = pathway.monthly_pathway(steps, months)
+    period_months = pd.period_range(selection.start, selection.end, freq="M").start_time
+    monthly = trend[trend["month"].isin(period_months)].reset_index(drop=True)
+    # the SPC series: whole months only (a month the data only partly covers would fall)
+    whole = pd.DatetimeIndex(trend["month"]).to_period("M").end_time.normalize() <= as_at
+    funnel = pathway.pathway_funnel(steps[in_period])
+    if not dataset.has("connections"):  # no table to say who was connected: leave it out
+        funnel = funnel[funnel["step"] != pathway.CONNECTED].reset_index(drop=True)
+        trend = trend[trend["step"] != pathway.CONNECTED].reset_index(drop=True)
+        monthly = monthly[monthly["step"] != pathway.CONNECTED].reset_index(drop=True)
+        whole = pd.DatetimeIndex(trend["month"]).to_period("M").end_time.normalize() <= as_at
+    return PathwayTables(
+        funnel=funnel,
+        monthly=monthly,
+        endings=pathway.endings_by_group(refs[in_period]),
+        trend=trend[whole].reset_index(drop=True),
+        as_at=as_at,
+    )
+
+
+def spc_months(tables: PathwayTables) -> list[pd.Period]:
+    """The months an SPC baseline can be chosen from."""
+    return list(pd.DatetimeIndex(tables.trend["month"].unique()).to_period("M"))
+
+
+def funnel_panel(tables: PathwayTables, level: Level) -> Panel:
+    return Panel(
+        name="pathway_funnel",
+        title="Referral pathway: where people drop out",
+        caption="How to read this: each bar is the share of referrals made in the period, "
+        "among those old enough to judge, that reached the step within its window (contact "
+        "within 30 days, a first appointment within 60, connection within 90, completion "
+        "within 182). Referrals younger than a step's window are counted as too recent to "
+        "judge, not as drop-outs, so recent months do not look worse than they are. Waits "
+        "are days from referral, for the people who reached the step in time (median and "
+        "90th percentile: 9 in 10 waited no longer). A step reached without a recorded date "
+        "(a status of engaged but no appointment date) counts, with no wait. "
+        + disclosure_caption(level),
+        level=level,
+        table=tables.funnel,
+        spec=pathway.FUNNEL_SPEC,
+        labels={
+            "label": "Step",
+            "judged": "Referrals old enough to judge",
+            "reached": "Reached the step in time",
+            "share_pct": "Share reaching it (%)",
+            "too_recent": "Too recent to judge",
+            "median_days": "Median wait (days)",
+            "p90_days": "90th percentile wait (days)",
+        },
+        chart=spc_charts.funnel_chart,
+        empty="No share to show: no referrals old enough to judge, or too few of them.",
+    )
+
+
+def monthly_steps_panel(tables: PathwayTables, level: Level, measure: str) -> Panel:
+    share = measure == "share_pct"
+    monthly = tables.monthly
+    return Panel(
+        name="pathway_by_month" if share else "waits_by_month",
+        title="The pathway month by month" if share else "Waits month by month",
+        caption=(
+            "How to read this: each line is one step; each point, among the month's "
+            "referrals old enough to judge, the share that reached the step within its "
+            "window. A line stops where the month's referrals are too recent to judge or too "
+            "few (a gap, never a zero). "
+            if share
+            else "How to read this: each line is one step; each point, the median days from "
+            "referral to the step for that month's referrals who reached it in time. Lower "
+            "is better. A gap is a month too recent to judge or with fewer than 30 people. "
+        )
+        + disclosure_caption(level),
+        level=level,
+        table=monthly,
+        spec=pathway.MONTHLY_SPEC,
+        labels={
+            "month": "Month of referral",
+            "label": "Step",
+            "referrals": "Referrals",
+            "judged": "Old enough to judge",
+            "reached": "Reached in time",
+            "share_pct": "Share reaching it (%)",
+            "median_days": "Median wait (days)",
+            "p90_days": "90th percentile wait (days)",
+        },
+        chart=lambda shown: spc_charts.monthly_steps_chart(shown, measure),
+        empty="No month has a figure to show: too recent to judge, or too few people.",
+        show_table=False,
+    )
+
+
+def endings_panel(tables: PathwayTables, level: Level) -> Panel:
+    return Panel(
+        name="endings_by_reason_and_referrer",
+        title="Which reasons and referrers most often end in “did not engage” or “declined”",
+        caption="How to read this: among referrals made in the period that have ended "
+        "(completed, declined, did not engage, closed), the share ending each way, with its "
+        "95% Wilson interval: the range of shares consistent with the figures, wider for "
+        "smaller groups. Intervals that do not overlap suggest a real difference. A referral "
+        "with two reasons counts under both. Sorted by the share not engaging. "
+        + disclosure_caption(level),
+        level=level,
+        table=tables.endings,
+        spec=pathway.ENDINGS_SPEC,
+        labels={
+            "kind": "Grouped by",
+            "group": "Reason or referrer",
+            "ended": "Ended referrals",
+            "did_not_engage": "Did not engage",
+            "did_not_engage_pct": "Did not engage (%)",
+            "did_not_engage_low": "95% interval from (%)",
+            "did_not_engage_high": "95% interval to (%)",
+            "declined": "Declined",
+            "declined_pct": "Declined (%)",
+            "declined_low": "Declined 95% interval from (%)",
+            "declined_high": "Declined 95% interval to (%)",
+        },
+        chart=spc_charts.endings_chart,
+        empty="No share to show: no ended referrals in the period, or too few in each group.",
+    )
+
+
+@dataclass(frozen=True)
+class _Measure:
+    name: str
+    title: str
+    y_title: str
+    improvement: int
+    direction_words: str
+    floor: float | None = 0.0
+    ceiling: float | None = None
+
+
+SPC_MEASURES = {
+    "referrals": _Measure(
+        "spc_referrals",
+        "Referrals per month: is a change a signal?",
+        "Referrals in the month (people)",
+        spc.NEITHER,
+        "More referrals is neither better nor worse: a signal says demand has changed, "
+        "not whether that is good (purple points).",
+    ),
+    "connected": _Measure(
+        "spc_connected",
+        "Share connected within 90 days: is a change a signal?",
+        "Referrals connected within 90 days (%)",
+        spc.HIGHER_IS_BETTER,
+        "A higher share connected is better: a signal above the centre line is an "
+        "improvement (blue), below it a concern (orange).",
+        ceiling=100.0,
+    ),
+    "contact_wait": _Measure(
+        "spc_contact_wait",
+        "Median wait to first contact: is a change a signal?",
+        "Median days from referral to first contact (interpolated)",
+        spc.LOWER_IS_BETTER,
+        "A shorter wait is better: a signal below the centre line is an improvement (blue), "
+        "above it a concern (orange).",
+    ),
+}
+
+
+def spc_series(tables: PathwayTables, which: str) -> tuple[pd.DataFrame, Spec, str]:
+    """One SPC measure's monthly series (exact), its disclosure spec and its value column.
+    Shares and waits leave out the months too recent to have had the full window, or their
+    last points would always fall (or rise)."""
+    trend = tables.trend
+    if which == "referrals":
+        rows = trend[trend["step"] == pathway.CONTACTED]
+        table = pd.DataFrame({"month": rows["month"], "value": rows["referrals"]})
+        return table.reset_index(drop=True), Spec(counts=("value",)), "value"
+    step = pathway.CONNECTED if which == "connected" else pathway.CONTACTED
+    rows = trend[trend["step"] == step]
+    rows = rows[pathway.month_fully_judged(rows["month"], tables.as_at, step)]
+    if which == "connected":
+        table = rows[["month", "judged", "reached"]].assign(
+            value=100 * rows["reached"] / rows["judged"].where(rows["judged"] > 0)
+        )
+        spec = Spec(counts=("judged", "reached"), shares={"value": Share("reached", "judged")})
+    else:
+        table = rows[["month", "timed"]].assign(value=rows["median_days_interpolated"])
+        spec = Spec(counts=("timed",), statistics={"value": Statistic("timed")})
+    return table.reset_index(drop=True), spec, "value"
+
+
+def _shown_limit(value: float, which: str, level: Level) -> float:
+    """A centre line or limit at the precision its measure is shown: counts to the nearest 5
+    at the default level, shares to a whole percent, waits to one decimal. Limits rest only
+    on drawn months, but a shown mean over a baseline one month longer or shorter would
+    otherwise tell that month's figure more exactly than it is shown."""
+    if which == "referrals":
+        if level == Level.ROUND:
+            return float(np.floor(value / 5 + 0.5) * 5)
+        return round(value, 0 if level == Level.SUPPRESS else 1)
+    if which == "connected":
+        return round(value, 0 if level != Level.OFF else 1)
+    return round(value, 1)
+
+
+def spc_panel(
+    tables: PathwayTables, which: str, level: Level, baseline: tuple[pd.Period, pd.Period] | None
+) -> Panel:
+    """An XmR chart of one measure (see `SPC_MEASURES`), limits from the baseline months.
+
+    Disclosure: the centre line and limits are worked out on exact figures, but only from
+    the months that are drawn (a month of 1-7 referrals, or a share or median resting on
+    fewer than 30 people, is a gap), and shown at the measure's own precision: moving the
+    baseline by one month can then never single out a hidden month's figure. Signals are
+    worked out on exact figures but only for drawn months, and a hidden month breaks runs and
+    trends and never counts towards a rule: a signal on a hidden month, or one resting on it
+    (a run of 7 through it says which side of the centre line it lies), would tell something
+    of a figure that is not shown."""
+    measure = SPC_MEASURES[which]
+    table, spec, column = spc_series(tables, which)
+    disclosed = spec.disclose(table, level)
+    drawn = (disclosed.marks[column] == "") & disclosed.values[column].notna()
+    months = pd.DatetimeIndex(table["month"]).to_period("M")
+    in_base = (
+        np.ones(len(table), bool)
+        if baseline is None
+        else np.asarray((months >= baseline[0]) & (months <= baseline[1]))
+    )
+    exact = table[column].astype(float).to_numpy()
+    usable = np.where(drawn.to_numpy(), exact, np.nan)  # limits from drawn months only
+    enough = int((in_base & ~np.isnan(usable)).sum()) >= spc.MIN_BASELINE
+    limits = spc.xmr_limits(usable, in_base) if enough else None
+    table = table.copy()
+    table["signal"] = ""
+    table["variation"] = spc.COMMON
+    centre = None
+    notes = []
+    if limits is not None:
+        flags = spc.signals(usable, limits, drawn.to_numpy())
+        table["signal"] = [spc.describe_point(r, measure.improvement) for _, r in flags.iterrows()]
+        table["variation"] = [
+            spc.point_type(bool(s), int(d), measure.improvement)
+            for s, d in zip(flags["special"], flags["direction"], strict=True)
+        ]
+        table.loc[~drawn.to_numpy(), ["signal", "variation"]] = ["", spc.COMMON]
+        centre = {
+            "mean": _shown_limit(limits.mean, which, level),
+            "lower": _shown_limit(limits.lower, which, level),
+            "upper": _shown_limit(limits.upper, which, level),
+        }
+        table["centre"], table["lower"], table["upper"] = (
+            centre["mean"], centre["lower"], centre["upper"],
+        )  # fmt: skip
+        used = months[in_base & ~np.isnan(usable)]
+        screened = (
+            f"; {limits.screened} unusually large month-to-month jump"
+            f"{'s' if limits.screened != 1 else ''} left out of the limits"
+            if limits.screened
+            else ""
+        )
+        notes.append(
+            f"Centre line and limits from {len(used)} months shown, {used[0]:%b %Y} to "
+            f"{used[-1]:%b %Y}{screened}. {latest_words(table, drawn.to_numpy())} "
+            f"{spc.ASSURANCE_WORDS}"
+        )
+    else:
+        table["centre"] = table["lower"] = table["upper"] = np.nan
+        notes.append(
+            f"No centre line or limits: the baseline holds fewer than {spc.MIN_BASELINE} "
+            "months with a figure shown. Choose a longer baseline, or a place with more "
+            "referrals."
+        )
+    base_dates = None
+    if baseline is not None and enough:
+        base_dates = (baseline[0].start_time, baseline[1].start_time)
+    shown_values = {"variation": table["variation"]}
+
+    def chart(values: pd.DataFrame):
+        points = pd.DataFrame({"month": values["month"], "value": values[column], **shown_values})
+        return spc_charts.xmr_chart(
+            points, centre, measure.title, measure.y_title, base_dates,
+            measure.floor, measure.ceiling,
+        )  # fmt: skip
+
+    labels = {"month": "Month", **{c: c for c in spec.counts if c != column}}
+    labels |= {
+        column: measure.y_title,
+        "centre": "Centre line",
+        "lower": "Lower process limit",
+        "upper": "Upper process limit",
+        "signal": "Signal",
+    }
+    labels = {k: COUNT_WORDS.get(k, v) for k, v in labels.items()}
+    return Panel(
+        name=measure.name,
+        title=measure.title,
+        caption="How to read this (an XmR chart, as in Making Data Count): each point is a "
+        "month; the solid line is the mean of the baseline months (shaded) and the dashed "
+        "lines its process limits, where a stable process's months fall almost always. "
+        f"{SPC_RULES} {measure.direction_words} Grey circles are common cause. A gap is a "
+        "month not shown (1-7 people, or a figure resting on fewer than 30); signals are "
+        "judged only on months shown. " + SPC_SOURCE + " " + disclosure_caption(level),
+        level=level,
+        table=table.drop(columns="variation"),
+        spec=spec,
+        labels=labels,
+        chart=chart,
+        empty="No month has a figure to show for this place.",
+        show_table=False,
+        notes=tuple(notes),
+    )
+
+
+def latest_words(table: pd.DataFrame, drawn) -> str:
+    """What MDC's variation icon would say of the latest month shown, in words."""
+    seen = np.flatnonzero(drawn)
+    if len(seen) == 0:
+        return "No month shown."
+    last = table.iloc[seen[-1]]
+    kind = last["variation"]
+    side = ""
+    if kind != spc.COMMON:
+        side = " (higher)" if "higher" in last["signal"] else " (lower)"
+    return f"Latest month, {last['month']:%b %Y}: {kind}{side}. {spc.ICON_WORDS[kind]}"
+
+
+COUNT_WORDS = {
+    "referrals": "Referrals",
+    "judged": "Referrals old enough to judge",
+    "reached": "Connected within 90 days",
+    "timed": "People contacted in time",
+}
+
+
+def pathway_panels(tables: PathwayTables, level: Level) -> list[Panel]:
+    """The pathway panels for the chosen period: the funnel, its months, and the endings."""
+    return [
+        funnel_panel(tables, level),
+        monthly_steps_panel(tables, level, "share_pct"),
+        monthly_steps_panel(tables, level, "median_days"),
+        endings_panel(tables, level),
+    ]
+
+
+def spc_panels(
+    tables: PathwayTables, level: Level, baseline: tuple[pd.Period, pd.Period] | None
+) -> list[Panel]:
+    """The SPC charts: referrals per month, share connected within 90 days, median wait to
+    first contact, each with limits from the chosen baseline months."""
+    present = set(tables.trend["step"])
+    return [
+        spc_panel(tables, which, level, baseline)
+        for which in SPC_MEASURES
+        if which != "connected" or pathway.CONNECTED in present
+    ]
