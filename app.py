@@ -33,6 +33,7 @@ PAGES = [
         icon=":material/call_split:",
         url_path="referral_flows",
     ),
+    st.Page("pages/equity.py", title="Equity", icon=":material/balance:", url_path="equity"),
     st.Page("pages/capacity.py", title="Capacity", icon=":material/speed:", url_path="capacity"),
     st.Page(
         "pages/outcomes.py", title="Outcomes", icon=":material/trending_up:", url_path="outcomes"
@@ -42,6 +43,7 @@ PAGES = [
 
 navigation = st.navigation(PAGES)
 ui.return_to_wanted_page(PAGES)
+ui.read_link()
 context = ui.sidebar()
 if context is None:
     st.title("socialrx")
@@ -52,3 +54,4 @@ if context is None:
     st.stop()
 ui.remember(context)
 navigation.run()
+ui.write_link()

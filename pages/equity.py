@@ -1,0 +1,30 @@
+"""Equity: who the service reaches and misses, compared fairly and with honest uncertainty."""
+
+import streamlit as st
+
+from socialrx import ui
+from socialrx.views import equity
+
+context = ui.current()
+ui.page_header(
+    "Equity",
+    context,
+    "Which practices refer more or less than expected, whether referrals reach the most "
+    "deprived areas, who is referred, and how complete the recording is that these rest on.",
+)
+if ui.needs(context, "referrals"):
+    method = st.radio(
+        "Funnel limits when practices vary more than chance explains (overdispersion)",
+        list(equity.METHODS),
+        format_func=equity.METHODS.get,
+        horizontal=True,
+        key="equity_overdispersion",
+        help="Spiegelhalter (2005): an additive random effect widens the limits by a "
+        "between-practice variance; multiplicative widens them by the square root of phi. "
+        "Without overdispersion the limits are exact Poisson whichever is chosen.",
+    )
+    ui.draw(
+        ui.equity_panels(
+            context.dataset, context.dataset.content_hash, context.selection, context.level, method
+        )
+    )

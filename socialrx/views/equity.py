@@ -1,0 +1,447 @@
+"""The equity page: who the service reaches and who it misses, compared fairly, with honest
+uncertainty, and beside how complete the recording is."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from socialrx import equity
+from socialrx import equity_charts as charts
+from socialrx.dataset import Dataset
+from socialrx.disclosure import Level, disclose_count
+from socialrx.panels import Card, Panel, disclosure_caption
+from socialrx.selection import (
+    Selection,
+    selected_area_stats,
+    selected_practices,
+    selected_referrals,
+)
+
+METHODS = {
+    equity.ADDITIVE: "Additive random effect (tau\u00b2)",
+    equity.MULTIPLICATIVE: "Multiplicative (\u221aphi)",
+    equity.NO_ADJUSTMENT: "None: Poisson limits only",
+}
+DECILE_NOTE = (
+    "Group 1 is the most deprived. Deciles are national (1 = the most deprived 10% of small "
+    "areas in England) where they come from the official Indices of Deprivation files (and the "
+    "demo's real IMD 2019); a decile column made locally means what its maker made it mean. "
+    "Quintiles join deciles in pairs (1-2, 3-4, ...)."
+)
+
+
+def _note(name: str, title: str, message: str, caption: str = "") -> Panel:
+    """A panel with nothing to draw but a reason, said as the page's info box."""
+    return Panel(
+        name=name,
+        title=title,
+        caption=caption,
+        level=Level.ROUND,
+        chart=lambda _shown: None,
+        empty=message,
+        show_table=False,
+    )
+
+
+# --- practices ----------------------------------------------------------------------------
+
+FUNNEL_LABELS = {
+    "practice_code": "Practice code",
+    "name": "Practice",
+    "pcn_name": "PCN",
+    "list_size": "Registered adults",
+    "referrals": "Adult referrals",
+    "rate_per_1000": "Referrals per 1,000 registered adults a year",
+    "rate_low": "95% CI from",
+    "rate_high": "95% CI to",
+    "lower_998": "99.8% limit, lower",
+    "upper_998": "99.8% limit, upper",
+    "refers_less": "Refers less than expected",
+    "refers_more": "Refers more than expected",
+}
+
+
+def practice_panels(
+    refs, dataset: Dataset, selection: Selection, level: Level, method: str = equity.ADDITIVE
+) -> list[Panel]:
+    """The funnel plot, the ranked table with intervals, and what standardisation needs."""
+    title = "Practices compared fairly"
+    if not selection.by_registration:
+        return [
+            _note(
+                "practice_funnel",
+                title,
+                "With areas chosen, practice rates have no valid denominator: the areas hold "
+                "only part of each practice's registered list. Choose the whole dataset, a PCN "
+                "or practices to compare practices.",
+            )
+        ]
+    per_year = selection.per_year
+    funnel = equity.practice_funnel(refs, selected_practices(dataset, selection), per_year, method)
+    spec = equity.funnel_spec(per_year)
+    shown_total = disclose_count(funnel.place_referrals, level)
+    place_rate = (
+        shown_total * 1000 / (funnel.registered / per_year)
+        if shown_total is not None and funnel.registered > 0
+        else None
+    )
+    curves = funnel.curves()
+    dispersion = funnel.dispersion
+    few = (
+        f" With only {dispersion.units} practices, winsorising cannot hold back a few extreme "
+        "ones: they inflate phi and widen the limits for all. Compare the settings above the "
+        "chart before reading much into any one practice."
+        if dispersion is not None and dispersion.overdispersed and dispersion.units < 20
+        else ""
+    )
+    place = (
+        f"the place's rate, {place_rate:,.1f} adult referrals per 1,000 registered adults a "
+        "year (all its practices together)"
+        if place_rate is not None
+        else "the place's rate"
+    )
+    funnel_panel = Panel(
+        name="practice_funnel",
+        title=title,
+        caption=(
+            "How to read this: each marker is a practice, placed by its registered adults "
+            f"(across) and its adult referrals per 1,000 registered adults a year (up); the "
+            f"grey line is {place}. Small practices vary more by chance, so the limits "
+            "narrow as lists grow: about 1 practice in 20 falls outside the 95% limits and 1 "
+            "in 500 outside the 99.8% limits by chance alone. Below the lower 99.8% limit "
+            "reads \u201crefers less than expected\u201d (a triangle pointing down). "
+            f"{funnel.method_words()}{few} Referrals are not yet standardised for the age and sex "
+            "of each list (see below). " + disclosure_caption(level)
+        ),
+        level=level,
+        table=funnel.table,
+        spec=spec,
+        labels=FUNNEL_LABELS,
+        chart=lambda shown: charts.funnel_chart(shown, curves, place_rate, per_year),
+        empty="No practice has a list size to compare: add list_size to practices.csv.",
+        show_table=False,
+    )
+    ranked = Panel(
+        name="practice_rates_ranked",
+        title="Practices ranked by referral rate, with 95% intervals",
+        caption=(
+            "Ranked by the rate shown; read the interval, not only the rank: practices whose "
+            "intervals overlap may not differ. The 95% interval is the exact Poisson interval "
+            "(chi-squared; Garwood), shown when it rests on at least 30 referrals. The 99.8% "
+            "limits are the funnel's at the practice's list size. `–` where the list size is "
+            "not known. " + disclosure_caption(level)
+        ),
+        level=level,
+        table=funnel.table,
+        spec=spec,
+        labels=FUNNEL_LABELS,
+        rank=("rate_per_1000",),
+    )
+    standardised = _note(
+        "practice_standardised",
+        "Practices standardised for age and sex",
+        "Not yet possible: this needs each practice's registered adults by age and sex, "
+        f"which are not loaded. The file that would enable it: {equity.LIST_BY_AGE_SEX_FILE}. "
+        "Then each practice's observed referrals are compared with those expected if its "
+        "patients were referred at the place's rate for their age and sex (indirect "
+        "standardisation), so a practice with an older list is not marked out for its age "
+        "mix alone.",
+    )
+    return [funnel_panel, ranked, standardised]
+
+
+# --- deprivation --------------------------------------------------------------------------
+
+
+def deprivation_panels(refs, dataset: Dataset, selection: Selection, level: Level):
+    stats = selected_area_stats(dataset, selection)
+    per_year, by_residence = selection.per_year, selection.by_residence
+    spec = equity.deprivation_rates_spec(per_year, by_residence)
+    out = []
+    deciles = equity.rates_by_deprivation(refs, stats, per_year)
+    fifths = equity.rates_by_deprivation(refs, stats, per_year, fifths=True)
+    for table, group, word in (
+        (fifths, "imd_quintile", "quintile"),
+        (deciles, "imd_decile", "decile"),
+    ):
+        labels = {
+            group: f"IMD {word}",
+            "referrals": "Adult referrals",
+            "share_pct": "Share of referrals (%)",
+        }
+        if by_residence:
+            labels |= {
+                "population_adult": "Adults living there",
+                "rate_per_1000": "Referrals per 1,000 adults a year",
+                "rate_low": "95% CI from",
+                "rate_high": "95% CI to",
+            }
+            title = f"Referral rate by deprivation {word}"
+            reading = (
+                f"How to read this: adult referrals per 1,000 adults living in each IMD {word} "
+                "a year, with the exact Poisson 95% interval (shown when it rests on at least "
+                "30 referrals). Bars falling to the right mean the service reaches the most "
+                "deprived areas most, as proportionate universalism asks."
+            )
+            chart = (
+                lambda g, t: (
+                    lambda shown: charts.rate_interval_chart(
+                        shown, g, t, f"IMD {g.split('_')[1]} (1 = most deprived)"
+                    )
+                )
+            )(group, title)
+        else:
+            title = f"Share of referrals by deprivation {word}"
+            reading = (
+                f"How to read this: the share of the chosen practices' adult referrals from "
+                f"people living in each IMD {word}. A rate per 1,000 residents would be wrong "
+                "here: a practice's patients are only part of each area's residents. Choose "
+                "areas or the whole dataset for rates."
+            )
+            chart = (
+                lambda g, t: (
+                    lambda shown: charts.share_chart(
+                        shown, g, t, f"IMD {g.split('_')[1]} (1 = most deprived)", False
+                    )
+                )
+            )(group, title)
+        out.append(
+            Panel(
+                name=f"equity_by_imd_{word}",
+                title=title,
+                caption=f"{reading} {DECILE_NOTE} " + disclosure_caption(level),
+                level=level,
+                table=table,
+                spec=spec,
+                labels=labels,
+                chart=chart,
+                empty="Nothing to draw: no adult referrals with a known area, too few to show, "
+                "or the areas have no population in area_stats.",
+            )
+        )
+    out.append(fifth_panel(fifths, by_residence, level))
+    out.append(slope_panel(deciles, by_residence, level))
+    return out
+
+
+def fifth_panel(fifths: pd.DataFrame, by_residence: bool, level: Level) -> Panel:
+    """Each quintile's share of referrals beside its share of adults, with the most deprived
+    fifth as a headline card."""
+    labels = {
+        "imd_quintile": "IMD quintile",
+        "referrals": "Adult referrals",
+        "all_with_decile": "Adult referrals with a known decile",
+        "share_pct": "Share of referrals (%)",
+    }
+    if by_residence:
+        labels["population_pct"] = "Share of adults living there (%)"
+        reading = (
+            "How to read this: the share of adult referrals from people living in each fifth "
+            "of areas by deprivation, beside that fifth's share of the adults living in the "
+            "place; a referral share above the population share in quintile 1 means the "
+            "service reaches the most deprived more than their numbers alone would."
+        )
+    else:
+        reading = (
+            "How to read this: the share of the chosen practices' adult referrals from people "
+            "living in each fifth of areas by deprivation. Their share of the practices' "
+            "patients is not known (that needs the practices' patients by area, "
+            "gp-reg-pat-prac-lsoa-all.csv), so no population share is set beside it."
+        )
+    table = fifths[["imd_quintile", "referrals", "all_with_decile", "share_pct"]].assign(
+        population_pct=fifths["population_pct"].astype("Float64").round(0).astype("Int64")
+    )
+    first = equity.FIFTH_SPEC.disclose(equity.most_deprived_fifth(fifths), level).text().iloc[0]
+    population = equity.most_deprived_fifth(fifths)["population_pct"].iloc[0]
+    cards = ()
+    if first["share_pct"] not in ("", None):
+        value = first["share_pct"]
+        value = f"{value}%" if value[:1].isdigit() else value
+        help_text = "The share of adult referrals with a known decile from people living in "
+        help_text += "the most deprived fifth of areas (IMD quintile 1)."
+        change = (
+            f"{population:.0f}% of adults live there"
+            if by_residence and pd.notna(population)
+            else None
+        )
+        cards = (Card("Referrals from the most deprived fifth", value, help_text, change),)
+    return Panel(
+        name="equity_most_deprived_fifth",
+        title="Referrals from the most deprived fifth",
+        caption=f"{reading} {DECILE_NOTE} " + disclosure_caption(level),
+        level=level,
+        table=table,
+        spec=equity.FIFTH_SPEC,
+        labels=labels,
+        chart=lambda shown: charts.share_chart(
+            shown,
+            "imd_quintile",
+            "Share of referrals and of adults by deprivation quintile",
+            "IMD quintile (1 = most deprived)",
+            by_residence,
+        ),
+        cards=cards,
+        show_table=False,
+    )
+
+
+def slope_panel(deciles: pd.DataFrame, by_residence: bool, level: Level) -> Panel:
+    title = "Slope index of inequality"
+    if not by_residence:
+        return _note(
+            "equity_slope_index",
+            title,
+            "Needs rates per resident adult, which a PCN or practice choice does not give "
+            "(its patients are only part of each area's residents). Choose areas or the whole "
+            "dataset.",
+        )
+    index = equity.slope_index(deciles)
+    if index is None:
+        return _note(
+            "equity_slope_index",
+            title,
+            "Not enough deciles with a population: three or more are needed.",
+        )
+    return Panel(
+        name="equity_slope_index",
+        title=title,
+        caption=(
+            "How to read this: the slope index of inequality is the modelled difference in "
+            "adult referrals per 1,000 adults a year between the most and the least deprived "
+            "ends of the place; positive means more referrals per head where deprivation is "
+            "greater. The relative index divides it by the average rate. Method: weighted "
+            "least squares of each decile's rate on its population-weighted cumulative rank "
+            "midpoint (0 = most deprived), weighted by its adult population; the 95% interval "
+            "comes from the regression's standard error with n-2 degrees of freedom, so it "
+            "reflects how far the deciles stray from a straight line, not only chance. Shown "
+            f"when it rests on at least 30 referrals. {DECILE_NOTE} " + disclosure_caption(level)
+        ),
+        level=level,
+        table=equity.slope_index_table(index),
+        spec=equity.SLOPE_SPEC,
+        labels={
+            "measure": "Measure",
+            "value": "Value",
+            "low": "95% CI from",
+            "high": "95% CI to",
+        },
+    )
+
+
+# --- who was referred, and how complete the recording is ------------------------------------
+
+
+def distribution_panel(refs, level: Level) -> Panel:
+    return Panel(
+        name="equity_who_was_referred",
+        title="Who was referred",
+        caption=(
+            "How to read this: the share of all referrals in each age band, sex and ethnic "
+            "group (ONS 5+1), including those not recorded. These are distributions of "
+            "referrals, not rates: no population by age or ethnic group is loaded. The files "
+            f"that would give the rates: {equity.POPULATION_BY_AGE_FILE} and "
+            f"{equity.POPULATION_BY_ETHNICITY_FILE}, joined to the areas. Read them beside "
+            "the recording completeness below: a group missing from the recording is not "
+            "necessarily missing from the service. " + disclosure_caption(level)
+        ),
+        level=level,
+        table=equity.referral_distribution(refs),
+        spec=equity.DISTRIBUTION_SPEC,
+        labels={
+            "characteristic": "Characteristic",
+            "group": "Group",
+            "referrals": "Referrals",
+            "share_pct": "Share of referrals (%)",
+        },
+        chart=charts.distribution_chart,
+        empty="No referrals to describe, or too few to show shares.",
+    )
+
+
+COMPLETENESS_LABELS = {
+    "referrals": "Referrals",
+    "ethnicity_recorded_pct": "Ethnicity recorded (%)",
+    "age_recorded_pct": "Age band recorded (%)",
+    "sex_recorded_pct": "Sex recorded (%)",
+    "area_recorded_pct": "Area recorded (%)",
+}
+COMPLETENESS_NOTE = (
+    "Recorded means not blank and not \u201cnot stated\u201d; an area counts as recorded "
+    "when a code is given. A share is shown when it rests on at least 30 referrals and "
+    "neither the recorded nor the unrecorded part is 1-7 people."
+)
+
+
+def completeness_panels(refs, dataset: Dataset, level: Level) -> list[Panel]:
+    spec = equity.completeness_spec()
+    month = Panel(
+        name="recording_by_month",
+        title="How complete the recording is",
+        caption=(
+            "How to read this: the share of each month's referrals with ethnicity, age band, "
+            "sex and area of residence recorded, so a gap in recording is not read as a gap "
+            f"in reach. {COMPLETENESS_NOTE} " + disclosure_caption(level)
+        ),
+        level=level,
+        table=equity.recording_completeness(refs, "month"),
+        spec=spec,
+        labels={"month": "Month", **COMPLETENESS_LABELS},
+        chart=charts.completeness_chart,
+        empty="No month has enough referrals to show the shares recorded.",
+    )
+    by_practice = equity.recording_completeness(refs, "practice_code")
+    names = dataset.table("practices").set_index("practice_code")["name"]
+    by_practice.insert(1, "name", by_practice["practice_code"].map(names))
+    practice = Panel(
+        name="recording_by_practice",
+        title="Recording completeness by practice",
+        caption=f"The first row is all referrals together. {COMPLETENESS_NOTE} "
+        + disclosure_caption(level),
+        level=level,
+        table=by_practice,
+        spec=spec,
+        labels={"practice_code": "Practice code", "name": "Practice", **COMPLETENESS_LABELS},
+    )
+    worker = Panel(
+        name="recording_by_link_worker",
+        title="Recording completeness by link worker",
+        caption=f"The first row is all referrals together. {COMPLETENESS_NOTE} "
+        + disclosure_caption(level),
+        level=level,
+        table=equity.recording_completeness(refs, "link_worker_id"),
+        spec=spec,
+        labels={"link_worker_id": "Link worker", **COMPLETENESS_LABELS},
+    )
+    return [month, practice, worker]
+
+
+def panels(
+    dataset: Dataset, selection: Selection, level: Level, method: str = equity.ADDITIVE
+) -> list[Panel]:
+    """The page's panels for what the dataset holds (the page says what is missing)."""
+    refs = selected_referrals(dataset, selection)
+    out: list[Panel] = []
+    if dataset.has("practices"):
+        out += practice_panels(refs, dataset, selection, level, method)
+    else:
+        out.append(
+            _note(
+                "practice_funnel",
+                "Practices compared fairly",
+                "Comparing practices needs practices.csv with list_size (registered adults).",
+            )
+        )
+    if selected_area_stats(dataset, selection)["imd_decile"].notna().any():
+        out += deprivation_panels(refs, dataset, selection, level)
+    else:
+        out.append(
+            _note(
+                "equity_by_imd_decile",
+                "Referrals by deprivation",
+                "Needs area_stats.csv with imd_decile and population_adult (the "
+                "official Indices of Deprivation files are read as downloaded).",
+            )
+        )
+    out.append(distribution_panel(refs, level))
+    out += completeness_panels(refs, dataset, level)
+    return out
