@@ -230,12 +230,56 @@ def map_build(args: dict) -> dict:
     }
 
 
+def profile(args: dict) -> dict:
+    """cProfile of one page's cached rerun and its filter change (the runs that miss a
+    target), inside the thread that runs the app; the top functions to stderr."""
+    import cProfile
+    import io
+    import pstats
+
+    from streamlit.runtime.scriptrunner import exec_code, script_runner
+
+    profilers: list[cProfile.Profile] = []
+    plain = exec_code.exec_func_with_error_handling
+
+    def profiled(func, ctx):
+        if not profilers:
+            return plain(func, ctx)
+        return profilers[-1].runcall(plain, func, ctx)
+
+    script_runner.exec_func_with_error_handling = profiled
+    name = args["page"]
+    at = _app(args)
+    at.run()
+    _check(at)
+    if PAGES[name] is not None:
+        at.switch_page(PAGES[name])
+    at.run()
+    _check(at)
+    out = {}
+    for run in ("rerun", "change"):
+        profilers.append(cProfile.Profile())
+        if run == "rerun":
+            seconds = _timed_run(at)
+        else:
+            seconds, _ = _filter_change(at, _first_pcn(args["folder"]))
+        _check(at)
+        text = io.StringIO()
+        stats = pstats.Stats(profilers[-1], stream=text).sort_stats("cumulative")
+        stats.print_stats(r"socialrx|pages|app\.py", args.get("lines", 25))
+        stats.sort_stats("tottime").print_stats(args.get("lines", 25) // 2)
+        print(f"### {name}: {run} ({seconds:.2f} s)\n{text.getvalue()}", file=sys.stderr)
+        out[run] = seconds
+    return {"seconds": out["rerun"], **out, "detail": "profiles on stderr"}
+
+
 STEPS = {
     "generate": generate,
     "load": load,
     "first_page": first_page,
     "page": page,
     "map": map_build,
+    "profile": profile,
 }
 
 if __name__ == "__main__":
