@@ -43,7 +43,6 @@ PAGES = [
 
 navigation = st.navigation(PAGES)
 ui.return_to_wanted_page(PAGES)
-ui.read_link()
 context = ui.sidebar()
 if context is None:
     st.title("socialrx")
@@ -54,4 +53,3 @@ if context is None:
     st.stop()
 ui.remember(context)
 navigation.run()
-ui.write_link()
