@@ -472,6 +472,8 @@ def spc_panel(
     shown_values = {"variation": table["variation"]}
 
     def chart(values: pd.DataFrame):
+        if which == "referrals" and not values[column].fillna(0).gt(0).any():
+            return None  # only zeros and hidden months: nothing worth a chart
         points = pd.DataFrame({"month": values["month"], "value": values[column], **shown_values})
         return spc_charts.xmr_chart(
             points, centre, measure.title, measure.y_title, base_dates,
