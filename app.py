@@ -43,6 +43,7 @@ PAGES = [
 
 navigation = st.navigation(PAGES)
 ui.return_to_wanted_page(PAGES)
+ui.read_link()
 context = ui.sidebar()
 if context is None:
     st.title("socialrx")
@@ -53,3 +54,4 @@ if context is None:
     st.stop()
 ui.remember(context)
 navigation.run()
+ui.write_link()

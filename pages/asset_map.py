@@ -15,6 +15,8 @@ ui.page_header(
 dataset, sel = context.dataset, context.selection
 left, middle, right = st.columns([3, 2, 2])
 present = set(asset_map.shown_assets(dataset, sel, include_inactive=True)["category"])
+ui.linked("map_categories", present, "categories")
+ui.linked("map_inactive", (True, False))
 categories = left.multiselect(
     "Categories",
     [c for c in vocab.ASSET_CATEGORIES if c in present],
@@ -23,12 +25,9 @@ categories = left.multiselect(
 )
 include_inactive = middle.toggle("Include inactive and closed assets", key="map_inactive")
 shades = asset_map.shading_options(dataset, sel)
-shade = right.selectbox(
-    "Shade areas by",
-    list(shades),
-    format_func=shades.get,
-    key="map_shade",
-    index=min(1, len(shades) - 1),
-)
+ui.linked("map_shade", list(shades), "shading")
+if st.session_state.get("map_shade") not in shades:  # default: the first measure of need
+    st.session_state["map_shade"] = list(shades)[min(1, len(shades) - 1)]
+shade = right.selectbox("Shade areas by", list(shades), format_func=shades.get, key="map_shade")
 ui.draw(asset_map.panels(dataset, sel, context.level, categories, include_inactive, shade))
 ui.assets_by_area_note(context)

@@ -14,6 +14,7 @@ ui.page_header(
 )
 if ui.needs(context, "outcomes", "referrals"):
     dataset, sel, level = context.dataset, context.selection, context.level
+    ui.linked("outcome_standard", (outcomes.SEM, outcomes.RCI), "standard")
     standard = st.radio(
         "A change that matters, per person",
         (outcomes.SEM, outcomes.RCI),
@@ -35,6 +36,8 @@ if ui.needs(context, "outcomes", "referrals"):
         ui.draw(panels)
     if measures:
         left, right = st.columns(2)
+        ui.linked("outcome_measure", measures, "measure")
+        ui.linked("outcome_group", list(outcomes.GROUPS), "breakdown")
         measure = left.selectbox(
             "Measure", measures, format_func=lambda m: vocab.MEASURES[m].label,
             key="outcome_measure",

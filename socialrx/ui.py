@@ -11,14 +11,14 @@ import os
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path, PurePosixPath
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 from streamlit_folium import st_folium
 
-from socialrx import disclosure, selection
+from socialrx import disclosure, links, selection
 from socialrx.dataset import Dataset
 from socialrx.disclosure import Level
 from socialrx.escape import csv_bytes, markdown_text
@@ -88,6 +88,7 @@ def _cached_upload(digest: str, _files: tuple[SourceFile, ...]) -> tuple[Dataset
 
 def _load() -> tuple[Dataset, Report] | None:
     folder = data_folder()
+    linked("data_source", (FOLDER, UPLOAD), "data source")
     source = st.sidebar.radio(
         "Data source",
         (FOLDER, UPLOAD),
@@ -106,6 +107,11 @@ def _load() -> tuple[Dataset, Report] | None:
         "a sheet per table also works.",
     )
     if not uploads:
+        if st.session_state.get(LINK_KEY):
+            st.sidebar.info(
+                "This link was made on uploaded data, which stays in the browser session that "
+                "uploaded it. Upload the same files and the rest of the view applies."
+            )
         st.sidebar.info("Add at least assets.csv to see your data.")
         return None
     files = tuple(SourceFile(u.name, u.getvalue()) for u in uploads)
@@ -120,6 +126,7 @@ def _place_options(_dataset: Dataset, content_hash: str) -> dict[str, dict[str, 
 
 def _place(dataset: Dataset) -> tuple[str, tuple[str, ...], str]:
     options = _place_options(dataset, dataset.content_hash)
+    linked("place_kind", list(options), "place")
     kind = st.sidebar.selectbox(
         "Place",
         list(options),
@@ -129,6 +136,7 @@ def _place(dataset: Dataset) -> tuple[str, tuple[str, ...], str]:
     )
     if kind == selection.WHOLE:
         return kind, (), "the whole dataset"
+    linked(f"place_{kind}", list(options[kind]), kind)
     chosen = st.sidebar.multiselect(
         f"Which {kind}", list(options[kind]), key=f"place_{kind}", format_func=options[kind].get
     )
@@ -159,22 +167,31 @@ def _period(dataset: Dataset) -> tuple[pd.Timestamp, pd.Timestamp, bool]:
     if len(months) == 1:  # everything happened in one month: nothing to choose
         st.sidebar.caption(f"Period: {months[0]:%b %Y} (all the data)")
         return *selection.month_period(months[0], months[0], period[1]), True
+    # The slider's starting value is fixed once per session and dataset (a link's period, or
+    # the last 12 months), so the widget keeps its identity and the user's later choices.
+    initial = st.session_state.setdefault(PERIOD_START_KEY, {})
+    if dataset.content_hash not in initial:
+        linked("period", months, "period")
+        asked = st.session_state.pop("period", None)
+        default_range = (default.start.to_period("M"), months[-1])
+        initial[dataset.content_hash] = tuple(asked) if asked else default_range
     chosen = st.sidebar.select_slider(
         "Period",
         options=months,
         key="period",
-        value=(default.start.to_period("M"), months[-1]),
+        value=initial[dataset.content_hash],
         format_func=lambda month: f"{month:%b %Y}",
         help="Whole calendar months, to the end of the data. Figures compare this period "
         "with the same months just before it.",
     )
-    first, last = chosen if isinstance(chosen, tuple) else (months[0], months[-1])
+    first, last = chosen if isinstance(chosen, tuple | list) else (chosen, chosen)
     return *selection.month_period(first, last, period[1]), True
 
 
 def _level() -> Level:
     floor = disclosure.deployment_floor()
     levels = disclosure.allowed_levels(floor)
+    linked("disclosure", levels, "disclosure level")
     level = st.sidebar.radio(
         "Disclosure control",
         levels,
@@ -190,6 +207,89 @@ def _level() -> Level:
     return Level(level)
 
 
+LINK_KEY, LINK_NOTES = "_socialrx_link", "_socialrx_link_notes"
+PERIOD_START_KEY = "_socialrx_period_start"
+
+
+def read_link() -> None:
+    """Once per browser session: the choices the page address asks for, applied as each
+    widget is drawn (`linked`)."""
+    if LINK_KEY in st.session_state:
+        return
+    asked = links.decode(st.query_params.to_dict())
+    unreadable = asked.pop("_unreadable", [])
+    st.session_state[LINK_KEY] = asked
+    st.session_state[LINK_NOTES] = [
+        f"The link's {what} could not be read, so the default is shown." for what in unreadable
+    ]
+
+
+def linked(key: str, options, what: str = "") -> None:
+    """Before drawing the widget `key`: apply the value a shared link asks for, if the widget
+    offers it; otherwise keep the default and say so (a stale or unknown value)."""
+    asked = st.session_state.get(LINK_KEY, {})
+    if key not in asked:
+        return
+    value = asked.pop(key)
+    adopted, ok = links.adopt(value, options)
+    if ok:
+        st.session_state[key] = adopted
+        return
+    shown = ", ".join(map(str, value)) if isinstance(value, list | tuple) else value
+    st.session_state.setdefault(LINK_NOTES, []).append(
+        f"The link asked for {what or key} “{markdown_text(str(shown))}”, which is not "
+        "available here (not in this data, or not allowed on this deployment): the default "
+        "is shown instead."
+    )
+
+
+def write_link() -> None:
+    """After every run: the page address holds the choices on screen (and any the link asked
+    for that could not be applied yet, such as choices waiting for uploaded files)."""
+    pending = links.encode(st.session_state.get(LINK_KEY, {}))
+    wanted = {**pending, **links.encode(st.session_state)}
+    if st.query_params.to_dict() != wanted:
+        st.query_params.from_dict(wanted)
+
+
+def share_view() -> None:
+    """The sidebar's "share this view" control: the address of this view to copy."""
+    with st.sidebar.expander("Share this view"):
+        base = urlsplit(st.context.url)
+        address = f"{base.scheme}://{base.netloc}{base.path}"
+        query = urlencode(links.encode(st.session_state))
+        st.code(f"{address}?{query}" if query else address, language=None, wrap_lines=True)
+        st.caption(
+            "Copy this address (the button at the right of the box): it opens this page with "
+            "the same place, period, disclosure level and choices on the same data folder. A "
+            "link cannot loosen this deployment's disclosure control."
+        )
+
+
+PRESENTATION_CSS = """<style>
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
+[data-testid="stToolbar"] {display: none;}
+[data-testid="stMain"] {font-size: 1.3rem;}
+[data-testid="stMain"] h1 {font-size: 3.2rem;}
+[data-testid="stMain"] [data-testid="stCaptionContainer"] {font-size: 1.05rem; color: #222;}
+[data-testid="stMetricValue"] {font-size: 3rem;}
+.block-container {max-width: 100%; padding-left: 2rem; padding-right: 2rem;}
+</style>"""
+
+
+def presentation_mode() -> bool:
+    """For a projector: no sidebar, larger text and figures, darker captions. Set from the
+    sidebar or the address (`present=1`); left with the button at the top of the page."""
+    linked("present", (True, False))
+    on = st.sidebar.toggle("Presentation mode", key="present",
+                           help="Hide the sidebar and enlarge text for a projector.")  # fmt: skip
+    if on:
+        st.html(PRESENTATION_CSS)
+        st.button("Leave presentation mode", key="leave_present",
+                  on_click=lambda: st.session_state.update(present=False))  # fmt: skip
+    return on
+
+
 def sidebar() -> Context | None:
     """Draw the shared sidebar and return what the pages need (None if there is no data yet)."""
     loaded = _load()
@@ -200,6 +300,8 @@ def sidebar() -> Context | None:
     kind, codes, place = _place(dataset)
     start, end, dated = _period(dataset)
     level = _level()
+    presentation_mode()
+    share_view()
     return Context(dataset, report, Selection(start, end, kind, codes), level, place, dated)
 
 
@@ -255,6 +357,8 @@ def page_header(title: str, context: Context, intro: str) -> None:
     label = markdown_text(f"{context.dataset.label} · {context.place}")
     period = f"{sel.start:%d %b %Y} to {sel.end:%d %b %Y}" if context.dated else "no dated records"
     st.caption(f"{label} · {period}")
+    for note in st.session_state.pop(LINK_NOTES, []):
+        st.info(note, icon=":material/link:")
     if context.dataset.is_demo:
         st.info(
             "Demo data: synthetic referrals, assets and statistics on real Rotherham "
@@ -370,5 +474,6 @@ def draw(panels: list[Panel]) -> None:
                       for name in panel.counted}  # fmt: skip
             show_table(panel.shown(), config)
         if panel.labels:
-            label = "Download data behind this chart (CSV)" if panel.chart else None
+            label = panel.download or ("Download data behind this chart (CSV)"
+                                       if panel.chart else None)  # fmt: skip
             download(panel.export, panel.name, label or "Download table (CSV)")
