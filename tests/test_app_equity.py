@@ -1,0 +1,126 @@
+"""AppTest of the equity page, started from app.py: the demo data, place choices, an
+assets-only folder."""
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+PAGE = "pages/equity.py"
+DEMO = Path(__file__).resolve().parent.parent / "data" / "demo"
+AREAS = pd.read_csv(DEMO / "area_stats.csv")["area_code"].head(60).tolist()
+ASSETS = (
+    "asset_id,name,category,latitude,longitude\nA1,Walking club,physical activity,53.43,-1.35\n"
+)
+
+
+def _equity(monkeypatch, folder: Path | None = None) -> AppTest:
+    if folder is None:
+        monkeypatch.delenv("SOCIALRX_DATA", raising=False)
+    else:
+        monkeypatch.setenv("SOCIALRX_DATA", str(folder))
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    assert not at.exception, at.exception
+    at.switch_page(PAGE)
+    at.run()
+    assert not at.exception, at.exception
+    assert at.title[0].value == "Equity"
+    return at
+
+
+def _text(at: AppTest) -> str:
+    parts = [c.value for c in at.caption] + [i.value for i in at.info]
+    return "\n".join(parts)
+
+
+@pytest.fixture(scope="module")
+def demo():
+    with pytest.MonkeyPatch.context() as mp:
+        yield _equity(mp)
+
+
+def test_equity_page_on_the_demo_data(demo):
+    at = demo
+    subheaders = [s.value for s in at.subheader]
+    for title in (
+        "Practices compared fairly",
+        "Practices ranked by referral rate, with 95% intervals",
+        "Practices standardised for age and sex",
+        "Referral rate by deprivation quintile",
+        "Referral rate by deprivation decile",
+        "Referrals from the most deprived fifth",
+        "Slope index of inequality",
+        "Who was referred",
+        "How complete the recording is",
+        "Recording completeness by practice",
+        "Recording completeness by link worker",
+    ):
+        assert title in subheaders, title
+    text = _text(at)
+    assert "Spiegelhalter" in text and "Overdispersion test" in text
+    assert "gp-reg-pat-prac-sing-age" in text  # the file that would allow standardisation
+    assert "TS007A" in text and "TS021" in text
+    assert "national" in text  # deciles from the IoD files are national
+    assert "weighted least squares" in text
+    assert at.metric[0].label == "Referrals from the most deprived fifth"
+    ranked = at.dataframe[0].value
+    assert "95% CI from" in ranked.columns and "Refers less than expected" in ranked.columns
+    assert set(ranked["Refers less than expected"]) <= {"yes", "no", "borderline", "–"}
+    # every shown count is a multiple of 5 at the default level
+    counts = ranked["Adult referrals"].str.replace(",", "")
+    assert all(c == "*" or int(c) % 5 == 0 for c in counts)
+
+
+def test_equity_funnel_method_can_be_changed(demo):
+    at = demo
+    at.radio(key="equity_overdispersion").set_value("none").run()
+    assert not at.exception
+    assert "exact Poisson limits" in _text(at)
+    ranked = at.dataframe[0].value.set_index("Practice code")
+    # the two demo practices that hardly refer are below the Poisson 99.8% limit
+    assert ranked.loc["X90004", "Refers less than expected"] == "yes"
+    assert ranked.loc["X90009", "Refers less than expected"] == "yes"
+    at.radio(key="equity_overdispersion").set_value("multiplicative").run()
+    assert not at.exception and "sqrt(phi)" in _text(at)
+
+
+def _equity_for(monkeypatch, kind: str, codes: list[str]) -> AppTest:
+    """The page for a place chosen first on the overview (the sidebar keeps it)."""
+    monkeypatch.delenv("SOCIALRX_DATA", raising=False)
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    at.sidebar.selectbox(key="place_kind").set_value(kind).run()
+    at.sidebar.multiselect(key=f"place_{kind}").set_value(codes).run()
+    at.switch_page(PAGE)
+    at.run()
+    assert not at.exception, at.exception
+    assert at.title[0].value == "Equity"
+    return at
+
+
+def test_equity_with_areas_chosen_has_no_practice_rates(monkeypatch):
+    at = _equity_for(monkeypatch, "area", AREAS)
+    assert any("no valid denominator" in i.value for i in at.info)
+    assert "Referral rate by deprivation decile" in [s.value for s in at.subheader]
+    assert "Practices ranked by referral rate, with 95% intervals" not in [
+        s.value for s in at.subheader
+    ]
+
+
+def test_equity_with_a_pcn_chosen_shows_shares_not_rates(monkeypatch):
+    at = _equity_for(monkeypatch, "PCN", ["XPCN01"])
+    subheaders = [s.value for s in at.subheader]
+    assert "Share of referrals by deprivation decile" in subheaders
+    assert "Referral rate by deprivation decile" not in subheaders
+    assert any("Needs rates per resident adult" in i.value for i in at.info)
+    assert "Practices compared fairly" in subheaders
+
+
+def test_equity_on_an_assets_only_folder(tmp_path, monkeypatch):
+    (tmp_path / "assets.csv").write_text(ASSETS, encoding="utf-8")
+    at = _equity(monkeypatch, tmp_path)
+    assert any("`referrals`" in w.value for w in at.warning)
+    assert not at.subheader
