@@ -79,6 +79,8 @@ def bench_size(size: str, folder: Path, cache: Path, rounds: int, results: dict)
         print(f"- {size}: generated {rows['generate'].get('detail', rows['generate'])}",
               file=sys.stderr, flush=True)  # fmt: skip
     rows["load"] = run("load", folder=str(folder))
+    if size == "region":
+        rows["workbook"] = run("workbook", folder=str(folder))
     shutil.rmtree(cache, ignore_errors=True)
     rows["cold"] = run("first_page", folder=str(folder), cache=str(cache))
     rows["warm"] = run("first_page", folder=str(folder), cache=str(cache))
@@ -95,6 +97,7 @@ def report(results: dict) -> str:
     out = ["| size | step | time (s) | peak memory (MB) | what |", "|---|---|---|---|---|"]
     for size, rows in results.items():
         for step, label in (("generate", "generate"), ("load", "load from CSV"),
+                            ("workbook", "load a workbook"),
                             ("cold", "fresh server, first page, no saved copy"),
                             ("warm", "fresh server, first page, saved copy")):  # fmt: skip
             row = rows.get(step)
