@@ -1,8 +1,13 @@
-"""Capacity: demand sent to each VCS asset against the capacity its provider states."""
+"""Capacity: demand sent to each VCS asset and provider against the capacity it states, what
+that work is worth against the funding that follows it, link-worker caseloads, what-ifs and
+the demand forecast."""
+
+import dataclasses
 
 import streamlit as st
 
-from socialrx import ui
+from socialrx import capacity as capacity_metrics
+from socialrx import funding, ui, vocab
 from socialrx.selection import AREA, selected_assets
 from socialrx.views import capacity
 
@@ -10,10 +15,11 @@ context = ui.current()
 ui.page_header(
     "Capacity",
     context,
-    "How many people were sent to each asset, against what its "
-    "provider says it can take, and what that demand would cost to fund.",
+    "How many people were sent to each asset and provider, against what its "
+    "provider says it can take, what that work is worth against the funding that follows it, "
+    "and what the next months may bring.",
 )
-dataset, sel = context.dataset, context.selection
+dataset, sel, level = context.dataset, context.selection, context.level
 if not sel.by_residence:  # a PCN or practice
     st.info(
         "Demand on a provider is everyone sent to it, whichever practice referred them, so a "
@@ -25,4 +31,135 @@ ui.assets_by_area_note(context)
 if selected_assets(dataset, sel).empty:
     st.info("No assets in the chosen areas." if sel.place_kind == AREA else "No assets loaded.")
 elif ui.needs(context, "connections"):
-    ui.draw(capacity.panels(dataset, sel, context.level))
+    headline, *strained = capacity.panels(dataset, sel, level)
+    ui.draw([headline])
+    providers = capacity.provider_options(dataset, sel)
+    system, mine, money, workers, what_if, ahead = st.tabs(
+        [
+            "System view",
+            "My organisation",
+            "Funding follows the referral",
+            "Link workers",
+            "What if",
+            "Forecast",
+        ]
+    )
+    with system:
+        ui.draw(strained)
+        ui.draw(capacity.system_panels(dataset, sel, level))
+    with mine:
+        provider = st.selectbox(
+            "Provider",
+            list(providers),
+            key="provider",
+            format_func=providers.get,
+            help="A VCS organisation: all its assets in the chosen place.",
+        )
+        grain = st.radio(
+            "Show by",
+            ["automatic", "month", "quarter"],
+            key="provider_by",
+            horizontal=True,
+            help="Automatic: by quarter where most monthly counts would be hidden (1-7 people).",
+        )
+        by = capacity.choose_grain(dataset, sel, level, provider) if grain == "automatic" else grain
+        if grain == "automatic" and by == "quarter":
+            st.caption("Shown by quarter: most of its monthly counts would be hidden (1-7).")
+        ui.draw(capacity.provider_panels(dataset, sel, level, provider, by))
+    with money:
+        cost = st.number_input(
+            "Cost per person where an asset states none (£, an assumption)",
+            min_value=0.0,
+            max_value=10_000.0,
+            step=10.0,
+            value=funding.DEFAULT_COST_GBP,
+            key="default_cost",
+        )
+        ui.draw(capacity.funding_panels(dataset, sel, level, cost))
+    with workers:
+        if ui.needs(context, "referrals", "link_workers"):
+            salary = st.number_input(
+                "A link worker's cost a year (£, salary and on-costs)",
+                min_value=0.0,
+                max_value=200_000.0,
+                step=500.0,
+                value=funding.DEFAULT_SALARY_GBP,
+                key="salary",
+            )
+            ui.draw(capacity.link_worker_panels(dataset, sel, level, salary))
+    with what_if:
+        st.caption(
+            "Try options live: the next 12 months are the 12 months to the end of the "
+            "chosen period, changed as you set here."
+        )
+        left, middle, right = st.columns(3)
+        growth = left.slider("Referral growth (%)", -50, 100, 0, step=5, key="whatif_growth")
+        kind = middle.radio(
+            "Add capacity at",
+            ["a provider", "a category"],
+            key="whatif_target_kind",
+            horizontal=True,
+        )
+        if kind == "a provider":
+            target = middle.selectbox(
+                "Provider to add capacity at",
+                list(providers),
+                format_func=providers.get,
+                key="whatif_provider",
+            )
+        else:
+            target = middle.selectbox(
+                "Category to add capacity at", vocab.ASSET_CATEGORIES, key="whatif_category"
+            )
+        added = middle.slider("People a month added", 0, 200, 0, step=5, key="whatif_added")
+        source = right.selectbox(
+            "Move funding from", list(providers), format_func=providers.get, key="whatif_from"
+        )
+        target_money = right.selectbox(
+            "to",
+            list(providers),
+            format_func=providers.get,
+            key="whatif_to",
+            index=min(1, len(providers) - 1),
+        )
+        amount = right.slider("£ a year moved", 0, 100_000, 0, step=1_000, key="whatif_move")
+        scenario = capacity_metrics.Scenario(
+            growth=growth / 100,
+            added_at_provider={target: float(added)} if kind == "a provider" else None,
+            added_at_category={target: float(added)} if kind == "a category" else None,
+            moves=((source, target_money, float(amount)),)
+            if amount and source != target_money
+            else (),
+        )
+        ui.draw(
+            capacity.scenario_panels(
+                dataset,
+                sel,
+                level,
+                scenario,
+                st.session_state.get("default_cost", funding.DEFAULT_COST_GBP),
+            )
+        )
+    with ahead:
+        horizon = st.slider("Months ahead", 6, 12, 12, key="forecast_horizon")
+        anchor = dataclasses.replace(sel, start=sel.end)  # forecasts depend on the end only
+        table, methods = ui.capacity_forecasts(dataset, dataset.content_hash, anchor)
+        categories = [g for g in dict.fromkeys(table["group"]) if g != "all"]
+        category = (
+            st.selectbox("Category", categories, key="forecast_category") if categories else None
+        )
+        ui.draw(capacity.forecast_panels(table, methods, level, horizon, category))
+        st.subheader("Forecast for the chosen provider")
+        st.caption(
+            f"For {providers.get(provider)} (chosen under My organisation): one model, "
+            "fitted when you ask."
+        )
+        if st.button("Forecast this provider's demand", key="forecast_provider"):
+            st.session_state["provider_forecast"] = (
+                provider,
+                anchor,
+                capacity.provider_forecast_data(dataset, anchor, provider),
+            )
+        held = st.session_state.get("provider_forecast")
+        if held and held[0] == provider and held[1] == anchor:
+            ui.draw(capacity.forecast_panels(*held[2], level, horizon, None, "provider_"))

@@ -60,6 +60,8 @@ class Panel:
     show_table: bool = True
     cards: tuple[Card, ...] = ()
     notes: tuple[str, ...] = ()
+    still: Callable[[], bytes] | None = None  # a PNG for print, where the figure is a live map
+    download: str = ""  # the download button's label, where the default would repeat another's
 
     @cached_property
     def disclosed(self) -> Disclosed:

@@ -320,6 +320,15 @@ def equity_panels(_dataset: Dataset, content_hash: str, chosen: Selection, level
     return equity_view.panels(_dataset, chosen, level, method)
 
 
+@st.cache_data(show_spinner="Forecasting demand", max_entries=16, ttl=timedelta(hours=1))
+def capacity_forecasts(_dataset: Dataset, content_hash: str, chosen: Selection):
+    """The capacity page's demand forecasts (a model per category and the whole place), once
+    per dataset, place and period end, not on every rerun."""
+    from socialrx.views import capacity as capacity_view
+
+    return capacity_view.forecast_data(_dataset, chosen)
+
+
 CONTEXT_KEY, WANTED_KEY = "_socialrx_context", "_socialrx_wanted_page"
 MAIN_SCRIPT = "app.py"
 

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-from socialrx import capacity, charts
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
+
+import pandas as pd
+
+from socialrx import capacity, capacity_charts, charts, forecast, funding
 from socialrx.dataset import Dataset
-from socialrx.disclosure import Level
+from socialrx.disclosure import NOT_APPLICABLE, Disclosed, Level, Spec
 from socialrx.panels import Card, Panel, disclosure_caption
 from socialrx.selection import Selection, selected_assets, selected_connections
 
@@ -98,3 +104,951 @@ def panels(dataset: Dataset, selection: Selection, level: Level) -> list[Panel]:
         show_table=False,
     )
     return [cards, chart, assets]
+
+
+# ---------------------------------------------------------------------------------------------
+# The issue "VCS capacity and funding": a provider's own view, the system view, funding
+# following the referral, link workers, what if, and the demand forecast.
+
+
+@dataclass
+class DerivedPanel(Panel):
+    """A panel some of whose columns are worked out from its disclosed figures (a rating in
+    words from two judgements, £ from a shown count): `derive` takes the disclosed table and
+    returns it with those columns, so they can say no more than what is shown."""
+
+    derive: Callable[[Disclosed], Disclosed] | None = None
+
+    @cached_property
+    def disclosed(self) -> Disclosed:
+        shown = Panel.disclosed.func(self)
+        return self.derive(shown) if self.derive else shown
+
+
+def _with(
+    shown: Disclosed, column: str, values, decimals: int | None = None, marks=None
+) -> Disclosed:
+    """`shown` with a derived column (formatted to `decimals` when given; `marks` says why a
+    value is missing)."""
+    shown.values[column] = values
+    if decimals is not None:
+        shown.decimals[column] = decimals
+        mark = pd.Series("", index=shown.values.index, dtype=object) if marks is None else marks
+        missing = pd.Series(values, index=shown.values.index).isna() & (mark == "")
+        shown.marks[column] = mark.where(~missing, NOT_APPLICABLE)
+    return shown
+
+
+def _rated(shown: Disclosed) -> Disclosed:
+    """Add the rating in words and sort most strained first, from disclosed figures only."""
+    shown = _with(shown, "rating", capacity.ratings(shown.values, shown.marks))
+    severity = shown.values["rating"].map(capacity.SEVERITY).fillna(0)
+    key = pd.DataFrame({"s": severity, "strain": shown.values["strain_pct"].astype(float)})
+    order = key.sort_values(
+        ["s", "strain"], ascending=False, na_position="last", kind="stable"
+    ).index
+    return Disclosed(shown.values.loc[order], shown.marks.loc[order], shown.decimals)
+
+
+def _money(columns: tuple[str, ...]) -> Callable[[Disclosed], Disclosed]:
+    """Show non-person £ columns with separators, no pence."""
+
+    def derive(shown: Disclosed) -> Disclosed:
+        for column in columns:
+            shown = _with(shown, column, shown.values[column].astype(float).round(0), 0)
+        return shown
+
+    return derive
+
+
+def _then(*steps: Callable[[Disclosed], Disclosed]) -> Callable[[Disclosed], Disclosed]:
+    def derive(shown: Disclosed) -> Disclosed:
+        for step in steps:
+            shown = step(shown)
+        return shown
+
+    return derive
+
+
+GROUP_LABELS = {
+    "name": "Name",
+    "assets": "Assets",
+    "assets_stated": "Assets stating a capacity",
+    "capacity_per_month": "Capacity a month",
+    "sent": "People sent",
+    "waiting_list": "Waiting list",
+    "declined_full": "Turned away: full",
+    "declined_not_suitable": "Turned away: not suitable",
+    "demand_per_month": "Demand a month",
+    "strain_pct": "Strain (%)",
+    "rating": "Rating",
+}
+RATING_WORDS = (
+    "Rated under 85%, 85-100% or over 100% of the capacity stated, in words as well as "
+    "colour; “borderline” where the rounded count could fall either side of 85% or 100%; "
+    "“capacity not stated” where no asset gives capacity_per_month. Strain counts only "
+    "demand on assets that state a capacity."
+)
+
+
+def provider_names(dataset: Dataset, assets) -> dict[str, str]:
+    """Each provider's name: the organisation's, or the asset's where none is recorded."""
+    names = dataset.table("organisations").set_index("organisation_id")["name"].to_dict()
+    out = {}
+    for provider, org, name in zip(
+        capacity.provider_of(assets), assets["organisation_id"], assets["name"], strict=True
+    ):
+        if provider not in out:
+            out[provider] = names.get(org) or (
+                org if pd.notna(org) else f"{name} (no organisation)"
+            )
+    return {k: str(v) for k, v in out.items()}
+
+
+def provider_options(dataset: Dataset, selection: Selection) -> dict[str, str]:
+    """The providers of the chosen assets, as "name (n assets)", sorted by name."""
+    assets = selected_assets(dataset, selection)
+    names = provider_names(dataset, assets)
+    sizes = capacity.provider_of(assets).value_counts()
+    options = {p: f"{names[p]} ({sizes[p]:,} asset{'s' if sizes[p] != 1 else ''})" for p in names}
+    return dict(sorted(options.items(), key=lambda kv: kv[1].lower()))
+
+
+def system_panels(dataset: Dataset, selection: Selection, level: Level) -> list[Panel]:
+    """Every provider's strain rated; category x month heat; categories and areas where
+    demand outruns capacity; people waiting or turned away by category."""
+    assets = selected_assets(dataset, selection)
+    connections = selected_connections(dataset, selection)
+    months = selection.months
+    spec = capacity.group_spec(months)
+    names = pd.Series(provider_names(dataset, assets))
+    providers = capacity.group_strain(
+        assets, connections, months, capacity.provider_of(assets), names
+    )
+    ending = disclosure_caption(level)
+    out: list[Panel] = [
+        DerivedPanel(
+            name="capacity_providers",
+            title="Every provider's strain",
+            caption="How to read this: each bar is a provider's people sent a month as a % of "
+            "the capacity its assets state, for the whole period; the dotted lines mark 85% "
+            "and 100%. " + RATING_WORDS + " " + ending,
+            level=level,
+            table=providers,
+            spec=spec,
+            labels={**GROUP_LABELS, "name": "Provider"},
+            chart=lambda v: capacity_charts.ratings_chart(v, "provider"),
+            empty="No provider states a capacity and was sent anyone (or 1-7, hidden).",
+            derive=_rated,
+            download="Download providers' strain (CSV)",
+        )
+    ]
+    heat = capacity.category_month_strain(assets, connections, selection.start, selection.end)
+    out.append(
+        Panel(
+            name="capacity_heat",
+            title="Strain by category and month",
+            caption="How to read this: each cell is the people sent in that month to the "
+            "category's assets that state a capacity, as a % of their capacity; darker is "
+            "less strained, yellow is most. Blank where the count is hidden (1-7). " + ending,
+            level=level,
+            table=heat,
+            spec=capacity.CATEGORY_MONTH_SPEC,
+            labels={
+                "category": "Category",
+                "label": "Month",
+                "capacity_per_month": "Capacity a month",
+                "sent_stated": "People sent",
+                "strain_pct": "Strain (%)",
+            },
+            chart=capacity_charts.heat_chart,
+            empty="No category states a capacity.",
+            show_table=False,
+            download="Download the heat table's figures (CSV)",
+        )
+    )
+    by_category = capacity.group_strain(assets, connections, months, assets["category"])
+    out.append(
+        DerivedPanel(
+            name="capacity_categories",
+            title="Categories where demand outruns capacity",
+            caption="How to read this: as for providers, each category's assets together. "
+            + RATING_WORDS
+            + " "
+            + ending,
+            level=level,
+            table=by_category,
+            spec=spec,
+            labels={**GROUP_LABELS, "name": "Category"},
+            chart=lambda v: capacity_charts.ratings_chart(v, "category"),
+            empty="No category states a capacity and was sent anyone (or 1-7, hidden).",
+            derive=_rated,
+            download="Download categories' strain (CSV)",
+        )
+    )
+    out.append(
+        Panel(
+            name="capacity_not_taken",
+            title="People waiting or turned away, by category",
+            caption="How to read this: people sent in the period who were put on a waiting "
+            "list, or turned away because the asset was full or they were not suitable. " + ending,
+            level=level,
+            table=by_category,
+            spec=spec,
+            labels={
+                "name": "Category",
+                "waiting_list": "Waiting list",
+                "declined_full": "Turned away: full",
+                "declined_not_suitable": "Turned away: not suitable",
+                "not_taken": "Waiting or turned away",
+            },
+            chart=capacity_charts.not_taken_chart,
+            empty="Nobody sent in the period was put on a waiting list or turned away (or the "
+            "counts are 1-7, hidden).",
+            rank=("not_taken",),
+            show_table=False,
+            download="Download waiting and turned away by category (CSV)",
+        )
+    )
+    placed = assets[assets["area_code"].notna()]
+    if len(placed):
+        area_names = {}
+        if dataset.areas is not None:
+            area_names = dict(
+                zip(dataset.areas["area_code"], dataset.areas["area_name"], strict=True)
+            )
+        by_area = capacity.group_strain(
+            placed,
+            connections,
+            months,
+            placed["area_code"],
+            pd.Series({c: f"{area_names.get(c) or c} ({c})" for c in placed["area_code"]}),
+        )
+        out.append(
+            DerivedPanel(
+                name="capacity_areas",
+                title="Areas where demand outruns capacity",
+                caption="How to read this: the assets located in each area together (online "
+                "and telephone assets have no area). " + RATING_WORDS + " " + ending,
+                level=level,
+                table=by_area,
+                spec=spec,
+                labels={**GROUP_LABELS, "name": "Area"},
+                chart=lambda v: capacity_charts.ratings_chart(v, "area"),
+                empty="No area's assets state a capacity and were sent anyone (or 1-7, hidden).",
+                derive=_rated,
+                download="Download areas' strain (CSV)",
+            )
+        )
+    return out
+
+
+ACTIVITY_LABELS = {
+    "label": "Period",
+    "capacity": "Capacity stated for the period",
+    "sent": "People sent",
+    "strain_pct": "Strain (%)",
+    "over_capacity": "Over capacity",
+    "waiting_list": "Waiting list",
+    "declined_full": "Turned away: full",
+    "declined_not_suitable": "Turned away: not suitable",
+    "started": "Started",
+    "started_pct": "% of those sent who started",
+    "stayed": "Stayed (attending or moved on)",
+    "stayed_pct": "% of starters who stayed",
+}
+
+
+def choose_grain(dataset: Dataset, selection: Selection, level: Level, provider: str) -> str:
+    """Month, or quarter where most of the provider's monthly counts would be hidden."""
+    if level == Level.OFF:
+        return "month"
+    assets = selected_assets(dataset, selection)
+    mine = assets[capacity.provider_of(assets) == provider]
+    monthly = capacity.provider_activity(
+        mine, dataset.table("connections"), selection.start, selection.end, "month"
+    )
+    return (
+        "quarter"
+        if capacity.mostly_hidden(monthly.loc[monthly["asset_id"] == "all", "sent"])
+        else "month"
+    )
+
+
+def provider_panels(
+    dataset: Dataset, selection: Selection, level: Level, provider: str, by: str = "month"
+) -> list[Panel]:
+    """One provider's view for its funder: demand by month or quarter against capacity,
+    strain and its trend, what happened to the people sent, each asset, the reasons people
+    were sent for, and the practices and areas they came from."""
+    assets = selected_assets(dataset, selection)
+    mine = assets[(capacity.provider_of(assets) == provider).to_numpy()]
+    if mine.empty:
+        return []
+    connections = dataset.table("connections")
+    activity = capacity.provider_activity(mine, connections, selection.start, selection.end, by)
+    together = activity[activity["asset_id"] == "all"].reset_index(drop=True)
+    spec = capacity.activity_spec()
+    ending = disclosure_caption(level)
+    word = "quarter" if by == "quarter" else "month"
+    stated = int(mine["capacity_per_month"].notna().sum())
+    notes = []
+    if stated < len(mine):
+        notes.append(
+            f"{len(mine) - stated:,} of its {len(mine):,} assets state no capacity: "
+            "the people sent to them are not in its strain."
+        )
+    if (mine["capacity_per_month"] == 0).any():
+        notes.append(
+            "An asset stating a capacity of 0 is over capacity as soon as anyone is "
+            "sent to it; its strain cannot be a percentage (–)."
+        )
+    out: list[Panel] = [
+        Panel(
+            name="provider_demand",
+            title=f"People sent a {word}, against the capacity stated",
+            caption=f"How to read this: orange bars are the people sent to all its assets each "
+            f"{word}, including those put on a waiting list or turned away; the blue line is "
+            f"the capacity its assets state for that {word}. " + ending,
+            level=level,
+            table=together,
+            spec=spec,
+            labels=ACTIVITY_LABELS,
+            chart=lambda v: capacity_charts.provider_demand_chart(v, word),
+            empty="Nobody was sent to this provider in the period (or 1-7, hidden).",
+            notes=tuple(notes),
+            download="Download the provider's figures by period (CSV)",
+        ),
+        Panel(
+            name="provider_strain_trend",
+            title="Strain and its trend",
+            caption=f"How to read this: people sent to its assets that state a capacity, as a "
+            f"% of that capacity, each {word}; above the 100% line is more than it says it can "
+            "take. " + ending,
+            level=level,
+            table=together,
+            spec=spec,
+            labels=ACTIVITY_LABELS,
+            chart=lambda v: capacity_charts.strain_trend_chart(v, word),
+            empty="Strain cannot be shown: no capacity stated, or the counts are hidden.",
+            show_table=False,
+            download="Download strain by period (CSV)",
+        ),
+        Panel(
+            name="provider_outcomes",
+            title="Waiting, turned away, started",
+            caption="How to read this: of the people sent each period, those who started, were "
+            "put on a waiting list, or were turned away (full, or not suitable). Those who did "
+            "not attend are not drawn. " + ending,
+            level=level,
+            table=together,
+            spec=spec,
+            labels=ACTIVITY_LABELS,
+            chart=lambda v: capacity_charts.provider_outcome_chart(v, word),
+            empty="Nobody was sent in the period (or the counts are 1-7, hidden).",
+            show_table=False,
+            download="Download what happened by period (CSV)",
+        ),
+    ]
+    sent = connections[
+        connections["asset_id"].isin(set(mine["asset_id"]))
+        & connections["referred_date"].between(selection.start, selection.end)
+    ]
+    names = mine.set_index("asset_id")["name"].astype(str)
+    each = capacity.group_strain(
+        mine,
+        sent,
+        selection.months,
+        mine["asset_id"],
+        pd.Series({a: f"{n} ({a})" for a, n in names.items()}),
+    )
+    many = len(mine) > capacity_charts.MOST
+    out.append(
+        DerivedPanel(
+            name="provider_assets",
+            title="Each of its assets",
+            caption="How to read this: each asset's strain over the whole period. "
+            + RATING_WORDS
+            + " "
+            + ending,
+            level=level,
+            table=each,
+            spec=capacity.group_spec(selection.months),
+            labels={**GROUP_LABELS, "name": "Asset"},
+            chart=(lambda v: capacity_charts.ratings_chart(v, "asset")) if len(mine) > 1 else None,
+            derive=_rated,
+            notes=(
+                f"The chart shows the {capacity_charts.MOST} most strained of its "
+                f"{len(mine):,} assets; the table lists them all.",
+            )
+            if many
+            else (),
+            download="Download each asset's strain (CSV)",
+        )
+    )
+    referrals = dataset.table("referrals")
+    if dataset.has("referrals"):
+        practices = dataset.table("practices").set_index("practice_code")["name"].dropna()
+        area_names = {}
+        if dataset.areas is not None:
+            area_names = dict(
+                zip(dataset.areas["area_code"], dataset.areas["area_name"], strict=True)
+            )
+        for column, title, what, names_of in (
+            ("reasons", "Why people were sent", "reason", None),
+            (
+                "practice_code",
+                "Which practices they came from",
+                "practice",
+                {c: f"{n} ({c})" for c, n in practices.items()},
+            ),
+            (
+                "area_code",
+                "Which areas they came from",
+                "area",
+                {c: f"{n} ({c})" for c, n in area_names.items() if pd.notna(n)},
+            ),
+        ):
+            table = capacity.sent_by(sent, referrals, column, names_of)
+            out.append(
+                Panel(
+                    name=f"provider_by_{what}",
+                    title=title,
+                    caption=(
+                        "How to read this: people sent in the period by the reasons on their "
+                        "referral; someone with several reasons counts under each. "
+                        if column == "reasons"
+                        else f"How to read this: people sent in the period by the {what} on "
+                        "their referral (the 30 largest drawn). "
+                    )
+                    + ending,
+                    level=level,
+                    table=table,
+                    spec=Spec(counts=("sent",)),
+                    labels={"name": what.capitalize(), "sent": "People sent"},
+                    chart=lambda v, t=title: capacity_charts.ranked_bars(
+                        v, "sent", t, "People sent"
+                    ),
+                    empty="Nobody was sent in the period (or all counts are 1-7, hidden).",
+                    rank=("sent",),
+                    download=f"Download people sent by {what} (CSV)",
+                )
+            )
+    return out
+
+
+GAP_LABELS = {
+    "name": "Provider",
+    "financial_year": "Financial year",
+    "sent": "People sent",
+    "not_taken": "Waiting or turned away",
+    "started": "Started",
+    "value_sent_gbp": "Value of demand sent (£)",
+    "value_taken_gbp": "Value of work taken on (£)",
+    "funded_sp_gbp": "Funding for social prescribing (£, pro rata)",
+    "gap_gbp": "Gap (£, value less funding)",
+    "value_not_taken_gbp": "Value of demand waiting or turned away (£)",
+    "funded_other_gbp": "Other funding (£, pro rata)",
+    "assumed_cost_assets": "Assets valued at the assumed cost",
+}
+MONEY = (
+    "value_sent_gbp",
+    "value_taken_gbp",
+    "funded_sp_gbp",
+    "gap_gbp",
+    "value_not_taken_gbp",
+    "funded_other_gbp",
+)
+
+
+def funding_panels(
+    dataset: Dataset, selection: Selection, level: Level, default_cost: float
+) -> list[Panel]:
+    """Funding follows the referral: per provider and financial year, the value of the work
+    it took on against the money it received for social prescribing, pro rata for the part
+    of each year in the period; the place's totals."""
+    assets = selected_assets(dataset, selection)
+    start, end = selection.start, selection.end
+    work = funding.work_by_asset_year(
+        assets, dataset.table("connections"), start, end, default_cost
+    )
+    shown_work = funding.WORK_SPEC.disclose(work, level).values
+    values = funding.value_by_provider_year(shown_work)
+    funded, check = funding.funding_received(
+        dataset.table("funding"), capacity.provider_of(assets), start, end
+    )
+    everywhere = set(capacity.provider_of(dataset.table("assets")))
+    check.no_assets = [p for p in check.no_assets if p not in everywhere]
+    names = pd.Series(provider_names(dataset, assets))
+    gap = funding.funding_gap(work, values, funded, names)
+    panel = DerivedPanel(
+        name="funding_gap",
+        title="Funding follows the referral",
+        caption="How to read this: for each provider and financial year (April to March), the "
+        "value of the work it took on (people who started x the asset's cost per person) "
+        "beside the demand it was sent and the demand it left waiting or turned away, against "
+        "the funding it received for social prescribing (funding.csv, for_social_prescribing "
+        "yes), counted pro rata for the months of each year inside the period. A positive gap "
+        "is work done without funding for it. £ figures are worked out from the counts shown, "
+        "asset by asset. " + disclosure_caption(level),
+        level=level,
+        table=gap,
+        spec=funding.GAP_SPEC,
+        labels=GAP_LABELS,
+        chart=capacity_charts.gap_chart,
+        empty="No provider took anyone on or received funding for social prescribing in the "
+        "period.",
+        derive=_money(MONEY),
+        download="Download value of work and funding (CSV)",
+    )
+    totals = funding.gap_totals(panel.disclosed.values)
+    years = funding.financial_years_in(start, end)
+    part = years[years["months_in_period"] < 12]
+    notes = list(check.notes())
+    assumed = int(work.drop_duplicates("asset_id")["cost_assumed"].sum())
+    if assumed:
+        notes.append(
+            f"Assumption: {assumed:,} asset(s) state no cost per person; their work is "
+            f"valued at £{default_cost:,.0f} a person (set above)."
+        )
+    unvalued = int(values["unvalued_assets"].sum()) if len(values) else 0
+    if unvalued:
+        notes.append(
+            f"{unvalued:,} asset-year(s) where 1-7 people started are not valued (the "
+            "count is hidden), so the value of work is a little low."
+        )
+    if len(part):
+        notes.append(
+            "Part years: "
+            + "; ".join(
+                f"{r.financial_year} has {r.months_in_period:.0f} of its 12 months in the period"
+                for r in part.itertuples()
+            )
+            + ", so its funding counts pro rata."
+        )
+    if not dataset.has("funding"):
+        notes.append(
+            "No funding.csv: every provider's funding is counted as £0. Add "
+            "funding.csv (organisation_id, financial_year, funder, amount_gbp, "
+            "for_social_prescribing) to see the gap."
+        )
+    cards = Panel(
+        name="funding_headlines",
+        title="",
+        caption="",
+        level=level,
+        show_table=False,
+        cards=(
+            Card(
+                "Value of work taken on",
+                f"£{totals.value_taken_gbp:,.0f}",
+                "People who started x cost per person, from the counts shown.",
+            ),
+            Card(
+                "Funding for social prescribing",
+                f"£{totals.funded_sp_gbp:,.0f}",
+                "From funding.csv, pro rata for the months of each year in the period.",
+            ),
+            Card(
+                "Unfunded work",
+                f"£{totals.unfunded_gbp:,.0f}",
+                "The total of providers' positive gaps: the unfunded demand on the VCS in "
+                "the place.",
+            ),
+            Card(
+                "Demand waiting or turned away",
+                f"£{totals.value_not_taken_gbp:,.0f}",
+                "What the people put on a waiting list or turned away would cost to take.",
+            ),
+        ),
+        notes=tuple(notes),
+    )
+    return [cards, panel]
+
+
+def link_worker_panels(
+    dataset: Dataset, selection: Selection, level: Level, salary: float
+) -> list[Panel]:
+    """Caseload per WTE by month, the wait from referral to first contact, and the cost of
+    the link workers per person connected."""
+    referrals, workers = dataset.table("referrals"), dataset.table("link_workers")
+    start, end = selection.start, selection.end
+    ending = disclosure_caption(level)
+    loads = funding.caseload(referrals, workers, start, end)
+    waits = funding.wait_to_contact(referrals, start, end)
+    cost = funding.link_worker_cost(
+        referrals, dataset.table("connections"), workers, start, end, salary
+    )
+
+    def per_person(shown: Disclosed) -> Disclosed:
+        value = funding.cost_per_connected(shown.values)
+        marks = shown.marks["connected"].where(shown.marks["connected"] != "", "")
+        return _with(shown, "cost_per_connected_gbp", value.round(0), 0, marks)
+
+    costed = DerivedPanel(
+        name="link_worker_cost",
+        title="Cost per person connected",
+        caption=f"How to read this: the link workers' whole-time equivalent in post each month "
+        f"of the period, costed at £{salary:,.0f} a year each (salary and on-costs: an "
+        "assumption you set above), divided by the referrals made in the period that were "
+        "connected (started at an asset). " + ending,
+        level=level,
+        table=cost,
+        spec=funding.CONNECTED_SPEC,
+        labels={
+            "average_wte": "Average WTE in post",
+            "salary_gbp": "Salary a year (£)",
+            "cost_gbp": "Cost in period (£)",
+            "referrals": "Referrals",
+            "connected": "Connected",
+            "cost_per_connected_gbp": "£ per person connected",
+        },
+        derive=_then(_money(("cost_gbp", "salary_gbp")), per_person),
+        download="Download link-worker cost (CSV)",
+    )
+    row, marks = costed.disclosed.values.iloc[0], costed.disclosed.marks.iloc[0]
+    each = row["cost_per_connected_gbp"]
+    costed.cards = (
+        Card("Average WTE in post", f"{row['average_wte']:,.1f}", "From link_workers.csv."),
+        Card(
+            "Link-worker cost in period",
+            f"£{row['cost_gbp']:,.0f}",
+            f"WTE-months / 12 x £{salary:,.0f}.",
+        ),
+        Card(
+            "£ per person connected",
+            "–" if pd.isna(each) else f"£{each:,.0f}",
+            "Cost in period / referrals connected (shown count)"
+            + (f": the count is {marks['connected']}." if marks["connected"] else "."),
+        ),
+    )
+    return [
+        costed,
+        Panel(
+            name="link_worker_caseload",
+            title="Caseload per whole-time link worker",
+            caption="How to read this: referrals open at each month's end (referred and not yet "
+            "closed) per whole-time-equivalent link worker in post then. " + ending,
+            level=level,
+            table=loads,
+            spec=funding.CASELOAD_SPEC,
+            labels={
+                "label": "Month",
+                "open_referrals": "Open referrals",
+                "wte": "WTE in post",
+                "caseload_per_wte": "Open referrals per WTE",
+            },
+            chart=capacity_charts.caseload_chart,
+            empty="No link worker in post, or no open referrals, in the period.",
+            download="Download caseload by month (CSV)",
+        ),
+        Panel(
+            name="link_worker_wait",
+            title="Wait from referral to first contact",
+            caption="How to read this: for referrals made each month, the median days to first "
+            "contact and the days within which 9 in 10 of those contacted were; shown only for "
+            "months with 30 or more people contacted. " + ending,
+            level=level,
+            table=waits,
+            spec=funding.WAIT_SPEC,
+            labels={
+                "label": "Month of referral",
+                "referrals": "Referrals",
+                "contacted": "Contacted",
+                "median_days": "Median days",
+                "p90_days": "9 in 10 within (days)",
+            },
+            chart=capacity_charts.wait_chart,
+            empty="Too few people contacted in any month to show the wait (fewer than 30).",
+            download="Download wait to first contact (CSV)",
+        ),
+    ]
+
+
+SCENARIO_LABELS = {
+    "name": "Name",
+    "capacity_per_month": "Capacity a month (with what is added)",
+    "added_per_month": "Added a month",
+    "sent": "People sent, last 12 months",
+    "demand_per_month": "Demand a month, next 12",
+    "strain_pct": "Strain next 12 months (%)",
+    "rating": "Rating",
+    "beyond_capacity": "People beyond capacity a year",
+}
+
+
+def scenario_panels(
+    dataset: Dataset,
+    selection: Selection,
+    level: Level,
+    scenario: capacity.Scenario,
+    default_cost: float = funding.DEFAULT_COST_GBP,
+) -> list[Panel]:
+    """What if: the next 12 months from the last 12 (to the period's end), with referral
+    growth, capacity added and funding moved; strain, people beyond capacity and the funding
+    gap by provider and by category, beside nothing changed."""
+    assets = selected_assets(dataset, selection)
+    base = capacity.scenario_base(assets, dataset.table("connections"), selection.end)
+    growth = scenario.growth
+    spec = capacity.group_spec(12, growth)
+    names = provider_names(dataset, assets)
+    year, sp = funding.latest_year_funding(dataset.table("funding"))
+    moved = sp.copy()
+    for source, target, amount in scenario.moves:
+        moved[source] = moved.get(source, 0.0) - amount
+        moved[target] = moved.get(target, 0.0) + amount
+    overdrawn = sorted(p for p, v in moved.items() if v < 0)
+    unit = assets.assign(p=capacity.provider_of(assets)).groupby("p")["cost_per_person_gbp"].mean()
+    unit = unit.fillna(default_cost)
+
+    def derive_for(
+        funding_now: pd.Series | None, growth: float = growth
+    ) -> Callable[[Disclosed], Disclosed]:
+        def derive(shown: Disclosed) -> Disclosed:
+            shown = _rated(shown)
+            v = shown.values
+            beyond = capacity.beyond_capacity(v, growth).round(0)
+            hidden = shown.marks["sent_stated"].where(v["capacity_per_month"].notna(), "")
+            shown = _with(shown, "beyond_capacity", beyond, 0, hidden)
+            if funding_now is not None:
+                projected = v["sent"].astype("Float64") * (1 + growth)
+                taken = projected - beyond.fillna(0)
+                value = (taken * v["group"].map(unit).astype(float)).round(0)
+                money = v["group"].map(funding_now).fillna(0.0).astype(float)
+                shown = _with(shown, "value_gbp", value, 0, shown.marks["sent"])
+                shown = _with(shown, "funding_gbp", money.round(0), 0)
+                shown = _with(shown, "gap_gbp", (value - money).round(0), 0, shown.marks["sent"])
+            return shown
+
+        return derive
+
+    panels_out: list[Panel] = []
+    by_provider = capacity.scenario_rows(base, scenario, "provider")
+    by_provider["name"] = by_provider["group"].map(names).fillna(by_provider["group"])
+    now = capacity.scenario_rows(base, capacity.Scenario(), "provider")
+    baseline = DerivedPanel(
+        name="whatif_now",
+        title="",
+        caption="",
+        level=level,
+        table=now,
+        spec=capacity.group_spec(12),
+        show_table=False,
+        derive=derive_for(sp, 0.0),
+    )
+    provider_panel = DerivedPanel(
+        name="whatif_providers",
+        title="What if: providers in the next 12 months",
+        caption=f"How to read this: each provider's demand in the 12 months to "
+        f"{selection.end:%b %Y}, grown by {growth * 100:+.0f}%, against its capacity with what "
+        "you added; people beyond capacity would wait or be turned away. The value of work "
+        "(people taken on x its assets' average cost per person) is set against its funding "
+        f"for social prescribing in {year or 'the latest year'} with what you moved. "
+        + RATING_WORDS
+        + " "
+        + disclosure_caption(level),
+        level=level,
+        table=by_provider,
+        spec=spec,
+        labels={
+            **SCENARIO_LABELS,
+            "name": "Provider",
+            "value_gbp": "Value of work (£)",
+            "funding_gbp": "Funding for social prescribing (£ a year)",
+            "gap_gbp": "Gap (£)",
+        },
+        chart=lambda v: capacity_charts.scenario_chart(v, "provider, next 12 months"),
+        empty="No provider states a capacity and was sent anyone (or 1-7, hidden).",
+        derive=derive_for(moved),
+        download="Download the what-if by provider (CSV)",
+    )
+    then, before = provider_panel.disclosed.values, baseline.disclosed.values
+
+    def over(v):
+        return int(v["rating"].astype(str).str.startswith("over").sum())
+
+    def beyond(v):
+        return float(v["beyond_capacity"].fillna(0).sum())
+
+    def unfunded(v):
+        return float(v["gap_gbp"].fillna(0).clip(lower=0).sum())
+
+    notes = []
+    if overdrawn:
+        notes.append(
+            "Moving that much leaves "
+            + ", ".join(names.get(p, p) for p in overdrawn)
+            + " with less than nothing: check the amount."
+        )
+    if year is None:
+        notes.append("No usable funding.csv rows: funding counts as £0.")
+    cards = Panel(
+        name="whatif_headlines",
+        title="",
+        caption="",
+        level=level,
+        show_table=False,
+        cards=(
+            Card(
+                "Providers over capacity",
+                f"{over(then):,}",
+                "Over 100% of stated capacity in the next 12 months, under this scenario.",
+                change=f"{over(then) - over(before):+,} against nothing changed",
+            ),
+            Card(
+                "People beyond capacity",
+                f"{beyond(then):,.0f}",
+                "Who would wait or be turned away in the next 12 months (from counts shown).",
+                change=f"{beyond(then) - beyond(before):+,.0f} against nothing changed",
+            ),
+            Card(
+                "Unfunded work",
+                f"£{unfunded(then):,.0f}",
+                "Total of providers' positive gaps, next 12 months.",
+                change=f"£{unfunded(then) - unfunded(before):+,.0f} against nothing changed",
+            ),
+        ),
+        notes=tuple(notes),
+    )
+    by_category = capacity.scenario_rows(base, scenario, "category")
+    by_category["name"] = by_category["group"]
+    panels_out += [
+        cards,
+        provider_panel,
+        DerivedPanel(
+            name="whatif_categories",
+            title="What if: categories in the next 12 months",
+            caption="How to read this: as for providers, each category's assets together. "
+            + RATING_WORDS
+            + " "
+            + disclosure_caption(level),
+            level=level,
+            table=by_category,
+            spec=spec,
+            labels={**SCENARIO_LABELS, "name": "Category"},
+            chart=lambda v: capacity_charts.scenario_chart(v, "category, next 12 months"),
+            empty="No category states a capacity and was sent anyone (or 1-7, hidden).",
+            derive=derive_for(None),
+            download="Download the what-if by category (CSV)",
+        ),
+    ]
+    return panels_out
+
+
+def forecast_data(dataset: Dataset, selection: Selection, horizon: int = 12):
+    """Forecasts of people sent a month to the chosen assets, for the whole place and each
+    category, from the last whole month of the data (the heavy part: cache it)."""
+    assets = selected_assets(dataset, selection)
+    connections = dataset.table("connections")
+    connections = connections[connections["asset_id"].isin(set(assets["asset_id"]))]
+    last = forecast.last_complete_month(selection.end)
+    category = connections["asset_id"].map(assets.set_index("asset_id")["category"])
+    series = forecast.monthly_series(connections, last)
+    series.update(forecast.monthly_series(connections, last, category))
+    names = {"all": "All categories (the whole place)"}
+    return forecast.forecast_table(series, horizon, names)
+
+
+def provider_forecast_data(
+    dataset: Dataset, selection: Selection, provider: str, horizon: int = 12
+):
+    """One provider's forecast (asked for with a button: one model, not one per provider)."""
+    assets = selected_assets(dataset, selection)
+    mine = set(assets.loc[(capacity.provider_of(assets) == provider).to_numpy(), "asset_id"])
+    connections = dataset.table("connections")
+    connections = connections[connections["asset_id"].isin(mine)]
+    series = forecast.monthly_series(connections, forecast.last_complete_month(selection.end))
+    series = dict(zip([provider], series.values(), strict=False))
+    return forecast.forecast_table(series, horizon, {provider: "this provider"})
+
+
+METHOD_LABELS = {
+    "name": "Series",
+    "method": "Method",
+    "reason": "Why not the model",
+    "months": "Months of data",
+    "next_months": "People forecast, next months",
+    "mape_pct": "Backtest MAPE (%)",
+    "mase": "Backtest MASE",
+}
+MODEL_WHY = (
+    f"Forecasts use {forecast.ETS} from statsmodels (ETSModel): exponential smoothing with "
+    "additive errors, a damped trend and a 12-month seasonal pattern, because demand has a "
+    "strong yearly rhythm, a trend that should flatten rather than run on, and counts that "
+    "can be zero; its state-space form gives the 80% prediction interval (the shaded band). "
+    "With under 24 months, or mostly empty months, a seasonal naive forecast is used (each "
+    "month as the same month last year). The backtest fits on all but the last 6 whole "
+    "months and forecasts them: MAPE is the average % error, MASE the error over that of "
+    "last year's figures (under 1 beats them)."
+)
+
+
+def forecast_panels(
+    table: pd.DataFrame,
+    methods: pd.DataFrame,
+    level: Level,
+    horizon: int,
+    category: str | None = None,
+    label: str = "",
+) -> list[Panel]:
+    """The whole place's (or a provider's) forecast, a chosen category's, and every
+    series' method and backtest error; figures of people disclosed as counts."""
+    ending = disclosure_caption(level)
+    months = table["forecast"].isna() | (
+        table.groupby("group").cumcount()
+        - table["actual"].notna().groupby(table["group"]).transform("sum")
+        < horizon
+    )
+    table = table[months]
+    labels = {
+        "name": "Series",
+        "month": "Month",
+        "actual": "Recorded",
+        "forecast": "Forecast",
+        "lower": "80% interval: low",
+        "upper": "80% interval: high",
+    }
+    out = []
+    groups = (
+        [g for g in dict.fromkeys(table["group"]) if g == "all" or g == category]
+        if category is not None
+        else list(dict.fromkeys(table["group"]))
+    )
+    for group in groups:
+        rows = table[table["group"] == group].reset_index(drop=True)
+        title = str(rows["name"].iloc[0]) if len(rows) else group
+        out.append(
+            Panel(
+                name=f"forecast_{label}{'all' if group == 'all' else 'series'}",
+                title=f"Forecast: {title}",
+                caption="How to read this: people sent a month, recorded (solid) and forecast "
+                f"(dashed) for the next {horizon} months, with the 80% interval shaded. "
+                "Forecast figures are counts of people and disclosed as such. " + ending,
+                level=level,
+                table=rows.assign(month=rows["month"].astype(str)),
+                spec=forecast.FORECAST_SPEC,
+                labels=labels,
+                chart=lambda v, t=title: capacity_charts.forecast_chart(
+                    v, f"People sent a month: {t}"
+                ),
+                empty="Nothing to forecast (no one sent, or all counts hidden).",
+                show_table=False,
+                download=f"Download forecast: {title} (CSV)",
+            )
+        )
+    if len(methods):
+        out.append(
+            Panel(
+                name=f"forecast_{label}methods",
+                title="How each forecast was made, and how well it did",
+                caption=MODEL_WHY + " Errors show only for series with 30 or more people in "
+                "the held-out months. " + ending,
+                level=level,
+                table=methods,
+                spec=forecast.METHOD_SPEC,
+                labels=METHOD_LABELS,
+                rank=("next_months",),
+                download="Download forecast methods and errors (CSV)",
+            )
+        )
+    return out
