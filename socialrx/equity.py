@@ -241,6 +241,12 @@ class PracticeFunnel:
         )
         if not d.overdispersed:
             return f"{words}. {test}: no evidence of overdispersion, so the limits are not widened."
+        if self.method == NO_ADJUSTMENT:
+            return (
+                f"{words}. {test}: the practices vary more than chance alone explains, but the "
+                "limits are not widened, as chosen: many practices may fall outside them "
+                "because practices differ, not by chance."
+            )
         how = (
             f"widened multiplicatively by sqrt(phi) = {np.sqrt(d.phi):.1f}"
             if self.method == MULTIPLICATIVE

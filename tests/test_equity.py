@@ -373,3 +373,17 @@ def test_completeness_of_no_referrals():
     ).assign(referral_date=pd.Series([], dtype="datetime64[ns]"))
     out = equity.recording_completeness(empty, "month")
     assert out["referrals"].tolist() == [0]
+
+
+def test_method_words_say_how_the_limits_were_set():
+    refs, practices = _referrals([300, 310, 150, 305, 3, 280]), _practices([10_000] * 6)
+    for method, words in (
+        (equity.ADDITIVE, "additive random effect"),
+        (equity.MULTIPLICATIVE, "multiplicatively by sqrt(phi)"),
+        (equity.NO_ADJUSTMENT, "not widened, as chosen"),
+    ):
+        funnel = equity.practice_funnel(refs, practices, 1.0, method)
+        assert funnel.dispersion.overdispersed
+        assert words in funnel.method_words()
+    calm = equity.practice_funnel(_referrals([100] * 6), practices, 1.0)
+    assert calm.method == equity.NO_ADJUSTMENT and "no evidence" in calm.method_words()

@@ -91,7 +91,10 @@ def practice_panels(
         f" With only {dispersion.units} practices, winsorising cannot hold back a few extreme "
         "ones: they inflate phi and widen the limits for all. Compare the settings above the "
         "chart before reading much into any one practice."
-        if dispersion is not None and dispersion.overdispersed and dispersion.units < 20
+        if dispersion is not None
+        and dispersion.overdispersed
+        and dispersion.units < 20
+        and funnel.method != equity.NO_ADJUSTMENT
         else ""
     )
     place = (
