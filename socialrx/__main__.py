@@ -54,6 +54,64 @@ def demo(
     return 0
 
 
+def import_openreferral(source: Path, out: Path, mapping: Path | None = None) -> int:
+    """Flatten an Open Referral UK directory (ORUK JSON, HSDS CSV folder, or a zip) into
+    assets.csv and organisations.csv, then check them as `validate` would."""
+    from socialrx import openreferral
+    from socialrx.escape import csv_bytes
+    from socialrx.files import SourceFile, files_in_folder
+    from socialrx.problems import Report
+
+    found = Report()
+    try:
+        if source.is_dir():
+            files = files_in_folder(source, found)
+        else:
+            files = [SourceFile(source.name, source.read_bytes())]
+        rules = None
+        if mapping is not None:
+            rules = openreferral.read_mapping(SourceFile(mapping.name, mapping.read_bytes()), found)
+    except OSError as exc:
+        print(f"{source}: could not be read ({exc.strerror or exc})")
+        return UNREADABLE
+    imported, _ = openreferral.import_directory(files, found, rules)
+    for line in found.lines():
+        print(line)
+    if imported is None:
+        print(f"{source}: no Open Referral directory found (an ORUK /services JSON page, a "
+              "folder of HSDS CSV tables with service.csv, or a zip of either)")  # fmt: skip
+        return UNREADABLE
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "assets.csv").write_bytes(csv_bytes(imported.assets))
+    (out / "organisations.csv").write_bytes(csv_bytes(imported.organisations))
+    print(f"Wrote {len(imported.assets):,} assets and {len(imported.organisations):,} "
+          f"organisations to {out}; checking them:")  # fmt: skip
+    return validate(out)
+
+
+def export_openreferral(folder: Path, out: Path) -> int:
+    """Write a dataset's assets and organisations as HSDS 3 CSV tables and services.json."""
+    from socialrx import openreferral
+
+    dataset, found = load_folder(folder)
+    if not dataset.has("assets") or dataset.table("assets").empty:
+        for line in found.lines():
+            print(line)
+        print(f"{folder}: no assets to export: run `python -m socialrx validate {folder}`")
+        return UNREADABLE if found.unreadable or not dataset.has("assets") else INVALID
+    organisations = dataset.table("organisations") if dataset.has("organisations") else None
+    files = openreferral.export_files(dataset.table("assets"), organisations)
+    out.mkdir(parents=True, exist_ok=True)
+    for name, data in files.items():
+        (out / name).write_bytes(data)
+    print(f"Wrote {len(dataset.table('assets')):,} assets as Open Referral UK (HSDS 3) to "
+          f"{out}: {', '.join(sorted(files))}")  # fmt: skip
+    if found.errors:
+        print(f"{len(found.errors):,} errors in {folder}: rows with errors in required values "
+              "were left out (see `validate`)")  # fmt: skip
+    return INVALID if found.errors else VALID
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m socialrx", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -75,9 +133,25 @@ def main(argv: list[str] | None = None) -> int:
         default=DEFAULT_PLACE,
         help="local authorities on real LSOA 2011 boundaries (default: %(default)s)",
     )
+    into = commands.add_parser(
+        "import-openreferral",
+        help="Open Referral UK directory (JSON, HSDS CSV folder or zip) -> assets, organisations",
+    )
+    into.add_argument("source", type=Path)
+    into.add_argument("--out", type=Path, required=True)
+    into.add_argument("--mapping", type=Path, help="taxonomy mapping CSV: term,vocabulary,category")
+    outof = commands.add_parser(
+        "export-openreferral", help="a dataset's assets as Open Referral UK (HSDS 3) tables + JSON"
+    )
+    outof.add_argument("folder", type=Path)
+    outof.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
     if args.command == "validate":
         return validate(args.folder)
+    if args.command == "import-openreferral":
+        return import_openreferral(args.source, args.out, args.mapping)
+    if args.command == "export-openreferral":
+        return export_openreferral(args.folder, args.out)
     return demo(args.out, args.referrals, args.seed, args.assets, args.practices, args.place)
 
 

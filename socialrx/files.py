@@ -254,7 +254,7 @@ def _gdal_reason(exc: Exception, path: Path) -> str:
     text = str(exc)
     if "not recognized as being in a supported file format" in text:
         if path.suffix == ".json" and _is_json(path):
-            return "JSON but not GeoJSON; an Open Referral UK service list cannot be imported yet"
+            return "JSON but not GeoJSON"
         return "not a format it knows: GeoJSON, a GeoPackage or a zipped shapefile"
     return text.split(";")[0].replace(str(path), path.name).strip(" .")
 

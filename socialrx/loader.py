@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from socialrx import adapters, checks, geography
+from socialrx import adapters, checks, geography, openreferral
 from socialrx.dataset import Dataset
 from socialrx.files import (
     GEO_SUFFIXES,
@@ -69,6 +69,9 @@ def _sources(files: list[SourceFile], report: Report) -> dict[str, tuple[str, ob
                 return
         chosen[table] = (rank, label, source)
 
+    files, directory = openreferral.directory_sources(files, report)  # ORUK JSON, HSDS CSV, zip
+    for label, table, frame in directory:
+        offer(table, 1, label, frame)  # ranked as a workbook sheet
     for file in files:
         if len(file.data) > MAX_FILE_BYTES:
             too_big(file.name, len(file.data), report)

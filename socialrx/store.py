@@ -48,8 +48,8 @@ CACHE_FOLDER = ".socialrx-cache"  # inside the data folder, when it can be writt
 FORMAT = 1  # bump when the layout of a saved copy changes
 # The modules whose code decides what a load produces: a change to any of them is a new key.
 LOADER_MODULES = (
-    "adapters", "checks", "dataset", "disclosure", "files", "geography", "loader", "parsing",
-    "problems", "schema", "store", "tables", "vocab",
+    "adapters", "checks", "dataset", "disclosure", "files", "geography", "loader", "openreferral",
+    "parsing", "problems", "schema", "store", "tables", "vocab",
 )  # fmt: skip
 _MANIFEST = "manifest.json"
 _CHUNK = 1 << 20

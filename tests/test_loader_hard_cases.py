@@ -297,13 +297,16 @@ def test_unreadable_formats_in_a_folder_are_named(write_dataset):
     ]
 
 
-def test_json_that_is_not_geojson_says_what_it_is(load):
+def test_json_that_is_not_geojson_is_read_as_an_open_referral_directory(load):
     services = json.dumps({"content": [{"id": "s1", "name": "Walk"}], "totalElements": 1})
     _, report = load({"assets.csv": GOOD_ASSETS, "services.json": services})
-    assert lines(report) == [
-        "services.json: could not be read as boundaries (JSON but not GeoJSON; an Open Referral "
-        "UK service list cannot be imported yet)"
-    ]
+    assert lines(report)[0] == (
+        "services.json[assets]: two files hold the assets table: assets.csv is used and this "
+        "one ignored; keep one of them"
+    )
+    assert not any("boundaries" in line for line in lines(report))
+    _, report = load({"assets.csv": GOOD_ASSETS, "services.json": '{"error": "Not found"}'})
+    assert lines(report)[0].startswith("services.json: holds no services: it looks like an error")
 
 
 def _workbook(sheets: dict[str, pd.DataFrame], header: bool = True) -> bytes:
