@@ -38,6 +38,7 @@ PAGES = [
     st.Page(
         "pages/outcomes.py", title="Outcomes", icon=":material/trending_up:", url_path="outcomes"
     ),
+    st.Page("pages/pack.py", title="Workshop pack", icon=":material/print:", url_path="pack"),
     st.Page("pages/data.py", title="Data", icon=":material/table_view:", url_path="data"),
 ]
 

@@ -1,4 +1,4 @@
-"""Command line: `python -m socialrx validate DIR` and `python -m socialrx demo --out DIR`."""
+"""Command line: `python -m socialrx validate DIR`, `demo --out DIR` and `report DIR --out OUT`."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 from socialrx.demo import DEFAULT_PLACE, place_names, write_demo
+from socialrx.disclosure import Level
 from socialrx.loader import load_folder
 
 VALID, INVALID, UNREADABLE = 0, 1, 2
@@ -52,6 +53,68 @@ def demo(
     rows = ", ".join(f"{name} {n:,}" for name, n in counts.items())
     print(f"Wrote demo data to {out} in {time.perf_counter() - started:.1f} s: {rows}")
     return 0
+
+
+def report(
+    folder: Path, out: Path, place: str | None, first: str | None, last: str | None, level: str
+) -> int:
+    """Write the workshop pack for a data folder: report.html and a CSV per table."""
+    from socialrx import disclosure
+    from socialrx.report import build_pack
+
+    dataset, problems = load_folder(folder)
+    if problems.unreadable or not dataset.has("assets"):
+        print(f"{folder}: cannot make a pack: run `python -m socialrx validate {folder}`")
+        return UNREADABLE
+    floor = disclosure.deployment_floor()
+    chosen = disclosure.Level(level)
+    if chosen not in disclosure.allowed_levels(floor):
+        print(f"Disclosure '{level}' is looser than this deployment allows: using '{floor}'.")
+        chosen = floor
+    try:
+        sel, words = _pack_selection(dataset, place, first, last)
+    except ValueError as exc:
+        print(f"{exc}")
+        return INVALID
+    started = time.perf_counter()
+    written = build_pack(dataset, sel, chosen, words).write(out)
+    print(f"Wrote the pack for {words} to {out} in {time.perf_counter() - started:.1f} s: "
+          f"{len(written)} files (report.html and {len(written) - 1} CSV tables)")  # fmt: skip
+    return VALID
+
+
+def _pack_selection(dataset, place: str | None, first: str | None, last: str | None):
+    """The pack's place (KIND:CODE[,CODE]) and whole-month period (YYYY-MM), checked against
+    the data; default the whole dataset and its last 12 months."""
+    import pandas as pd
+
+    from socialrx import selection
+
+    default = selection.default_selection(dataset)
+    start, end = default.start, default.end
+    span = selection.data_period(dataset)
+    if first or last:
+        try:
+            months = [pd.Period(m, "M") for m in (first or last, last or first)]
+        except ValueError:
+            raise ValueError(
+                f"--from/--to must be months like 2025-04, not {first or last!r}"
+            ) from None
+        data_end = span[1] if span else months[1].end_time
+        start, end = selection.month_period(months[0], months[1], data_end)
+    if not place:
+        return selection.Selection(start, end), "the whole dataset"
+    kind, _, codes = place.partition(":")
+    kinds = {"pcn": selection.PCN, "practice": selection.PRACTICE, "area": selection.AREA}
+    if kind.lower() not in kinds or not codes:
+        raise ValueError(f"--place must be pcn:CODE, practice:CODE or area:CODE, not {place!r}")
+    options = selection.place_options(dataset).get(kinds[kind.lower()], {})
+    chosen = tuple(c.strip() for c in codes.split(",") if c.strip())
+    unknown = [c for c in chosen if c not in options]
+    if unknown:
+        raise ValueError(f"--place: {', '.join(unknown)} not found in this dataset's {kind}s")
+    words = ", ".join(options[c] for c in chosen)
+    return selection.Selection(start, end, kinds[kind.lower()], chosen), words
 
 
 def import_openreferral(source: Path, out: Path, mapping: Path | None = None) -> int:
@@ -133,6 +196,20 @@ def main(argv: list[str] | None = None) -> int:
         default=DEFAULT_PLACE,
         help="local authorities on real LSOA 2011 boundaries (default: %(default)s)",
     )
+    pack = commands.add_parser("report", help="write the workshop pack (HTML and CSVs)")
+    pack.add_argument("folder", type=Path)
+    pack.add_argument("--out", type=Path, required=True)
+    pack.add_argument(
+        "--place", help="pcn:CODE, practice:CODE or area:CODE (codes comma-separated)"
+    )
+    pack.add_argument("--from", dest="first", help="first month, YYYY-MM")
+    pack.add_argument("--to", dest="last", help="last month, YYYY-MM")
+    pack.add_argument(
+        "--disclosure",
+        choices=[lv.value for lv in Level],
+        default="round",
+        help="never below the deployment's floor (SOCIALRX_MIN_DISCLOSURE)",
+    )
     into = commands.add_parser(
         "import-openreferral",
         help="Open Referral UK directory (JSON, HSDS CSV folder or zip) -> assets, organisations",
@@ -152,6 +229,8 @@ def main(argv: list[str] | None = None) -> int:
         return import_openreferral(args.source, args.out, args.mapping)
     if args.command == "export-openreferral":
         return export_openreferral(args.folder, args.out)
+    if args.command == "report":
+        return report(args.folder, args.out, args.place, args.first, args.last, args.disclosure)
     return demo(args.out, args.referrals, args.seed, args.assets, args.practices, args.place)
 
 

@@ -16,6 +16,7 @@ from socialrx.selection import (
     selected_assets,
     selected_referrals,
 )
+from socialrx.static_map import asset_map_png
 
 NO_SHADING, IMD, RATE, COUNT = "none", "imd", "rate", "count"
 ASSET_LABELS = {
@@ -120,6 +121,9 @@ def panels(
             area_notes=notes,
             focus=focus,
         ),  # fmt: skip
+        still=lambda: asset_map_png(
+            assets, dataset.areas, values, label, lower_is_darker=shade == IMD
+        ),
         show_table=False,
     )
     stale = int(assets["stale"].fillna(False).sum())

@@ -1,0 +1,215 @@
+"""The workshop pack: the pages' own panels as one self-contained HTML report that opens
+offline and prints to A4, plus every table as CSV beside it.
+
+The pack draws the same panels the pages draw (`socialrx.views`), disclosed at the same level,
+so its numbers equal the pages'. Nothing is fetched from the internet: plotly.js is embedded
+once, and the live map is replaced by a still image.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import re
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+import plotly.graph_objects as go
+import plotly.offline
+
+from socialrx.dataset import Dataset
+from socialrx.disclosure import LABELS, Level
+from socialrx.escape import csv_bytes
+from socialrx.panels import Panel
+from socialrx.selection import Selection
+from socialrx.views import asset_map, capacity, outcomes, referral_flows
+from socialrx.views import overview as overview_view
+
+NOTES_LIMIT = 2000  # characters of "what we agreed"
+PAGE_WIDTH_PX = 680  # A4 portrait less 15 mm margins, at 96 px an inch
+TABLE_ROWS = 25  # longer tables go in full to their CSV, not onto paper
+
+
+def _asset_map(dataset: Dataset, selection: Selection, level: Level) -> list[Panel]:
+    shades = asset_map.shading_options(dataset, selection)
+    shade = asset_map.IMD if asset_map.IMD in shades else asset_map.NO_SHADING
+    return asset_map.panels(dataset, selection, level, shade=shade)
+
+
+def _outcomes(dataset: Dataset, selection: Selection, level: Level) -> list[Panel]:
+    panels = outcomes.panels(dataset, selection, level)
+    measured = outcomes.paired_measures(panels)
+    if measured:
+        panels.append(outcomes.for_whom(dataset, selection, level, measured[0], "age_band"))
+    return panels
+
+
+# (section title, what it needs, how its panels are built): the pages, in the app's order
+SECTIONS: list[tuple[str, tuple[str, ...], Callable]] = [
+    ("Overview", (), lambda d, s, lv: [overview_view.headline_panel(d, s, lv)]),
+    ("Asset map", (), _asset_map),
+    ("Referral flows", ("referrals",), referral_flows.panels),
+    ("Capacity and funding", ("connections",), capacity.panels),
+    ("Outcomes", ("referrals", "outcomes"), _outcomes),
+]
+
+
+@dataclass
+class Pack:
+    """The report's HTML and the tables behind it (file name -> disclosed table)."""
+
+    html: str
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+    def files(self) -> dict[str, bytes]:
+        """`report.html` and one CSV per table (formula-safe), by file name."""
+        return {
+            "report.html": self.html.encode("utf-8"),
+            **{f"{name}.csv": csv_bytes(table) for name, table in self.tables.items()},
+        }
+
+    def write(self, folder: Path) -> list[Path]:
+        """The pack's files in `folder`."""
+        folder.mkdir(parents=True, exist_ok=True)
+        written = []
+        for name, data in self.files().items():
+            (folder / name).write_bytes(data)
+            written.append(folder / name)
+        return written
+
+    def zip(self) -> bytes:
+        """The pack's files as one zip, for a download."""
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for name, data in self.files().items():
+                archive.writestr(name, data)
+        return buffer.getvalue()
+
+
+def build_pack(
+    dataset: Dataset,
+    selection: Selection,
+    level: Level,
+    place: str = "the whole dataset",
+    notes: str = "",
+) -> Pack:
+    """The workshop pack for a place, period and disclosure level, with the room's notes."""
+    tables: dict[str, pd.DataFrame] = {}
+    body = []
+    for title, needs, build in SECTIONS:
+        missing = [t for t in needs if not dataset.has(t)]
+        body.append(f"<section><h2>{_text(title)}</h2>")
+        if missing:
+            body.append(f"<p class='note'>Not in this dataset: {_text(', '.join(missing))}.</p>")
+        else:
+            for panel in build(dataset, selection, level):
+                body.append(_panel_html(panel))
+                if panel.labels:
+                    tables[panel.name] = panel.export()
+        body.append("</section>")
+    period = f"{selection.start:%d %b %Y} to {selection.end:%d %b %Y}"
+    agreed = notes.strip()[:NOTES_LIMIT]
+    agreed_html = (
+        "<section class='agreed'><h2>What we agreed</h2>"
+        + "".join(f"<p>{_text(line)}</p>" for line in agreed.splitlines() if line.strip())
+        + "</section>"
+        if agreed
+        else ""
+    )
+    head = (
+        f"<h1>Social prescribing: {_text(dataset.label)}</h1>"
+        f"<p class='meta'>{_text(place)} · {_text(period)} · disclosure: "
+        f"{_text(LABELS[level])} · made {datetime.now():%d %b %Y %H:%M} with socialrx</p>"
+    )
+    demo = (
+        "<p class='note'>Demo data: synthetic referrals, assets and statistics on real "
+        "boundaries. Not real people or services.</p>"
+        if dataset.is_demo
+        else ""
+    )
+    page = TEMPLATE.format(
+        title=_text(f"socialrx pack: {dataset.label}"),
+        style=STYLE,
+        plotly=plotly.offline.get_plotlyjs(),
+        body=head + demo + agreed_html + "".join(body),
+    )
+    return Pack(page, tables)
+
+
+def _text(value: object) -> str:
+    """Text from the data or the room, escaped for HTML."""
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+def _plain(markdown: str) -> str:
+    """A caption written for Streamlit's markdown, as escaped plain text."""
+    return _text(re.sub(r"\*\*|`", "", markdown))
+
+
+def _panel_html(panel: Panel) -> str:
+    parts = ["<div class='panel'>"]
+    if panel.title:
+        parts.append(f"<h3>{_text(panel.title)}</h3>")
+    if panel.cards:
+        parts.append("<div class='cards'>")
+        for card in panel.cards:
+            change = f"<div class='change'>{_text(card.change)}</div>" if card.change else ""
+            parts.append(
+                f"<div class='card'><div class='name'>{_text(card.name)}</div>"
+                f"<div class='value'>{_text(card.value)}</div>{change}</div>"
+            )
+        parts.append("</div>")
+    figure = panel.figure
+    if isinstance(figure, go.Figure):
+        figure.update_layout(width=PAGE_WIDTH_PX, autosize=False)
+        parts.append(figure.to_html(full_html=False, include_plotlyjs=False))
+    elif figure is not None and panel.still is not None:
+        image = base64.b64encode(panel.still()).decode("ascii")
+        parts.append(
+            f"<img src='data:image/png;base64,{image}' alt='{_text(panel.caption[:200])}'>"
+        )
+    elif panel.chart is not None and panel.empty:
+        parts.append(f"<p class='note'>{_plain(panel.empty)}</p>")
+    if panel.caption:
+        parts.append(f"<p class='caption'>{_plain(panel.caption)}</p>")
+    parts += [f"<p class='caption'>{_plain(note)}</p>" for note in panel.notes]
+    if panel.show_table and panel.labels:
+        shown = panel.shown()
+        parts.append(shown.head(TABLE_ROWS).to_html(index=False, escape=True, na_rep="", border=0))
+        if len(shown) > TABLE_ROWS:
+            parts.append(
+                f"<p class='note'>The first {TABLE_ROWS} of {len(shown):,} rows: all of them "
+                f"are in {_text(panel.name)}.csv beside this report.</p>"
+            )
+    parts.append("</div>")
+    return "".join(parts)
+
+
+STYLE = """
+body {font-family: "Source Sans Pro", Arial, sans-serif; color: #1a1a1a; max-width: 190mm;
+      margin: 0 auto; padding: 12px; font-size: 11pt;}
+h1 {font-size: 20pt; margin-bottom: 0;} h2 {border-bottom: 2px solid #0072B2; margin-top: 28px;}
+h3 {font-size: 13pt;} .meta, .caption, .note {color: #333; font-size: 9.5pt;}
+.note {background: #eef4fb; padding: 6px 8px;}
+.cards {display: flex; flex-wrap: wrap; gap: 8px;}
+.card {border: 1px solid #999; border-radius: 6px; padding: 6px 10px; min-width: 140px;}
+.card .value {font-size: 18pt;} .card .change {font-size: 9pt; color: #333;}
+table {border-collapse: collapse; font-size: 8.5pt; width: 100%;}
+th, td {border-bottom: 1px solid #ccc; padding: 2px 4px; text-align: right;}
+th:first-child, td:first-child {text-align: left;}
+img {max-width: 100%;} .plotly-graph-div {max-width: 100%;}
+.agreed {border: 2px solid #E69F00; padding: 0 10px;}
+@page {size: A4 portrait; margin: 15mm;}
+@media print {.panel, .card, img, .plotly-graph-div {break-inside: avoid;}
+              h2 {break-after: avoid;} body {max-width: none;}}
+"""
+TEMPLATE = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{title}</title>
+<style>{style}</style><script>{plotly}</script></head>
+<body>{body}</body></html>
+"""

@@ -1,0 +1,109 @@
+"""The workshop pack: the pages' panels in one offline report, numbers equal to the pages'."""
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from socialrx.__main__ import main
+from socialrx.disclosure import Level
+from socialrx.loader import load_folder
+from socialrx.report import NOTES_LIMIT, build_pack
+from socialrx.selection import PCN, Selection, default_selection
+from socialrx.views import referral_flows
+
+DEMO = Path(__file__).resolve().parent.parent / "data" / "demo"
+EVIL = "Tom's <script>alert(1)</script> `${x}`"
+
+
+@pytest.fixture(scope="module")
+def demo():
+    dataset, _ = load_folder(DEMO)
+    return dataset
+
+
+def test_the_pack_holds_every_section_and_fetches_nothing(demo):
+    pack = build_pack(demo, default_selection(demo), Level.ROUND, notes="Fund the walks")
+    html = pack.html
+    library = html.index("<script>"), html.index("</script>")
+    page = html[: library[0]] + html[library[1] :]  # the page without plotly.js's own text
+    for section in ("Overview", "Asset map", "Referral flows", "Capacity and funding",
+                    "Outcomes", "What we agreed"):  # fmt: skip
+        assert f"<h2>{section}</h2>" in html
+    assert html.count("* plotly.js v") == 1 and "<script src" not in html  # once, inline
+    assert "data:image/png;base64," in html  # the map as a still image
+    for outside in ('src="http', "src='http", 'href="http', "href='http", "@import", "url("):
+        assert outside not in page
+    assert {"overview_headlines", "referrals_by_practice", "outcome_change"} <= set(pack.tables)
+
+
+def test_the_packs_numbers_equal_the_pages(demo):
+    chosen = Selection(pd.Timestamp("2025-10-01"), pd.Timestamp("2026-09-30"), PCN, ("XPCN01",))
+    pack = build_pack(demo, chosen, Level.ROUND)
+    refs = referral_flows.selected_referrals(demo, chosen)
+    page = referral_flows.practice_panel(refs, demo, chosen, Level.ROUND).export()
+    pd.testing.assert_frame_equal(pack.tables["referrals_by_practice"], page)
+    counts = page["Adult referrals"]
+    assert all(v == "*" or v % 5 == 0 for v in counts)
+
+
+def test_text_from_files_and_the_room_is_escaped(tmp_path):
+    (tmp_path / "assets.csv").write_text(
+        f'asset_id,name,category,latitude,longitude\nA1,"{EVIL}",physical activity,53.43,-1.35\n',
+        encoding="utf-8",
+    )
+    dataset, _ = load_folder(tmp_path)
+    notes = "<img src=x onerror=alert(2)>\n" + "x" * (NOTES_LIMIT + 50)
+    pack = build_pack(dataset, default_selection(dataset), Level.ROUND, notes=notes)
+    assert "<script>alert(1)" not in pack.html and "&lt;script&gt;alert(1)" in pack.html
+    assert "<img src=x" not in pack.html and "&lt;img src=x" in pack.html
+    assert "x" * (NOTES_LIMIT + 1) not in pack.html  # notes are cut to the limit
+    # an assets-only dataset: the sections it cannot fill say what is missing
+    assert "Not in this dataset: referrals" in pack.html
+
+
+def test_the_report_command_writes_the_pack_and_keeps_the_floor(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("SOCIALRX_MIN_DISCLOSURE", "round")
+    out = tmp_path / "pack"
+    code = main(["report", str(DEMO), "--out", str(out), "--place", "pcn:XPCN02",
+                 "--from", "2026-01", "--to", "2026-03", "--disclosure", "off"])  # fmt: skip
+    said = capsys.readouterr().out
+    assert code == 0 and "looser than this deployment allows" in said
+    assert (out / "report.html").exists() and (out / "referrals_per_month.csv").exists()
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "01 Jan 2026 to 31 Mar 2026" in html and "Round to 5" in html
+    monthly = pd.read_csv(out / "referrals_per_month.csv", dtype=str)
+    assert len(monthly) == 3
+    assert main(["report", str(DEMO), "--out", str(out), "--place", "pcn:NOPE"]) == 1
+    assert "NOPE not found" in capsys.readouterr().out
+
+
+def test_the_report_opens_offline_in_a_browser(demo, tmp_path):
+    from browser_assets import playwright_sync_api
+
+    sync_api = playwright_sync_api()
+    build_pack(demo, default_selection(demo), Level.ROUND).write(tmp_path)
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"]
+        )
+        context = browser.new_context()
+        outside = []
+
+        def block(route):
+            if route.request.url.startswith("file://"):
+                route.continue_()
+            else:
+                outside.append(route.request.url)
+                route.abort()
+
+        context.route("**/*", block)
+        page = context.new_page()
+        errors = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto((tmp_path / "report.html").as_uri())
+        page.locator(".plotly-graph-div .main-svg").first.wait_for(timeout=30_000)
+        drawn = page.locator(".plotly-graph-div .main-svg").count()
+        browser.close()
+    assert not outside and not errors
+    assert drawn >= 5  # every chart drew from the embedded plotly.js
