@@ -39,6 +39,9 @@ PAGES = [
         "pages/outcomes.py", title="Outcomes", icon=":material/trending_up:", url_path="outcomes"
     ),
     st.Page("pages/pack.py", title="Workshop pack", icon=":material/print:", url_path="pack"),
+    st.Page(
+        "pages/directory.py", title="Directory", icon=":material/list_alt:", url_path="directory"
+    ),
     st.Page("pages/data.py", title="Data", icon=":material/table_view:", url_path="data"),
 ]
 

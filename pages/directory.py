@@ -1,0 +1,114 @@
+"""Directory: for VCS groups keeping their own records up to date, and Open Referral UK out."""
+
+import re
+
+import streamlit as st
+
+from socialrx import corrections, openreferral, ui
+from socialrx.escape import markdown_text
+from socialrx.files import SourceFile
+from socialrx.views import directory
+from socialrx.views.data import problems_table
+
+context = ui.current()
+ui.page_header(
+    "Directory",
+    context,
+    "For VCS groups: download your own asset records as a sheet to correct, see which are "
+    "stale or missing what filters need, and check a corrected sheet before it replaces "
+    "anything. For everyone: the directory as Open Referral UK.",
+)
+dataset, level = context.dataset, context.level
+choices = directory.organisation_choices(dataset)
+
+if not choices:
+    st.info(
+        "No asset names an organisation: give assets an organisation_id (and add "
+        "organisations.csv) to correct them organisation by organisation."
+    )
+else:
+    org = st.selectbox(
+        "Your organisation",
+        list(choices),
+        format_func=choices.get,
+        key="directory_org",
+        help="The organisation whose asset records you keep.",
+    )
+    ui.draw(directory.own_panels(dataset, org, level))
+
+    st.subheader("Correct your records")
+    st.write(
+        "1. Download your sheet. 2. Correct it in a spreadsheet (the notes at the top say what "
+        "each column allows) and save it as CSV. 3. Upload it below: it is checked as "
+        "assets.csv is, and every change is listed. 4. Download the corrected assets.csv."
+    )
+    slug = re.sub(r"[^A-Za-z0-9_-]+", "_", str(org))[:40]
+    st.download_button(
+        "Download your correction sheet (CSV)",
+        lambda: corrections.correction_sheet(dataset, org),
+        file_name=f"correction_sheet_{slug}.csv",
+        mime="text/csv",
+        key="dl_correction_sheet",
+        on_click="ignore",
+    )
+    upload = st.file_uploader(
+        "Your corrected sheet (CSV)", type=["csv"], key=f"correction_upload_{slug}"
+    )
+    if upload is not None:
+        checked = corrections.check_sheet(SourceFile(upload.name, upload.getvalue()), dataset, org)
+        if checked.refused:
+            st.error(markdown_text(checked.refused), icon=":material/block:")
+        if checked.report.problems:
+            st.caption(
+                "Problems in the sheet (row numbers as the spreadsheet shows them; rows with "
+                "errors in required values are left out, and those assets stay as they were):"
+            )
+            ui.show_table(problems_table(checked.report))
+        if not checked.refused:
+            if checked.changes.empty:
+                st.info("The sheet changes nothing.")
+            else:
+                ui.draw([directory.changes_panel(checked, level)])
+                st.download_button(
+                    "Download the corrected assets.csv",
+                    lambda: corrections.corrected_csv(dataset, checked),
+                    file_name="assets.csv",
+                    mime="text/csv",
+                    key="dl_corrected_assets",
+                    on_click="ignore",
+                    type="primary",
+                )
+                st.caption(
+                    "Every asset of the dataset, with your corrections: replace assets.csv in "
+                    "the data folder with it (the app never writes into the data folder)."
+                )
+
+ui.draw([directory.organisations_panel(dataset, level)])
+
+st.subheader("Open Referral UK")
+st.write(
+    "The directory as Open Referral UK (HSDS 3) tables and JSON, for a council or ICB "
+    "directory to import; ids stay the same from one export to the next. Importing works the "
+    "other way: put a directory's /services JSON, its HSDS CSV tables or a zip of either in "
+    "the data folder (or upload it), with a taxonomy_mapping.csv to say which category each "
+    "taxonomy term is."
+)
+organisations = dataset.table("organisations") if dataset.has("organisations") else None
+st.download_button(
+    "Download as Open Referral UK (zip of CSV tables and services.json)",
+    lambda: openreferral.export_zip(
+        openreferral.export_files(dataset.table("assets"), organisations)
+    ),
+    file_name="openreferral_hsds3.zip",
+    mime="application/zip",
+    key="dl_openreferral",
+    on_click="ignore",
+)
+st.download_button(
+    "Download the taxonomy mapping (CSV: term, vocabulary, category)",
+    openreferral.mapping_csv(),
+    file_name="taxonomy_mapping.csv",
+    mime="text/csv",
+    key="dl_taxonomy_mapping",
+    on_click="ignore",
+)

@@ -1,0 +1,49 @@
+"""AppTest of the Directory page, started from app.py: the demo data, a correction sheet
+uploaded back, and a dataset whose assets name no organisation."""
+
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+
+
+def _directory(monkeypatch, folder: Path | None = None) -> AppTest:
+    if folder is None:
+        monkeypatch.delenv("SOCIALRX_DATA", raising=False)
+    else:
+        monkeypatch.setenv("SOCIALRX_DATA", str(folder))
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    assert not at.exception, at.exception
+    at.switch_page("pages/directory.py")
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_directory_page_on_the_demo_data(monkeypatch):
+    at = _directory(monkeypatch)
+    assert at.title[0].value == "Directory"
+    assert [m.label for m in at.metric] == [
+        "Your assets",
+        "Stale records",
+        "Records hidden from filters",
+    ]
+    assert at.selectbox(key="directory_org").value  # an organisation is chosen
+    subheaders = [s.value for s in at.subheader]
+    assert "Correct your records" in subheaders
+    assert "Every organisation's records" in subheaders
+    assert "Open Referral UK" in subheaders
+    assert not at.error
+
+
+def test_directory_page_without_organisations(monkeypatch, tmp_path):
+    (tmp_path / "assets.csv").write_text(
+        "asset_id,name,category,latitude,longitude\nA1,Walking <b>club</b>,physical activity,"
+        "53.43,-1.35\n",
+        encoding="utf-8",
+    )
+    at = _directory(monkeypatch, tmp_path)
+    assert at.title[0].value == "Directory"
+    assert any("No asset names an organisation" in i.value for i in at.info)
