@@ -368,13 +368,59 @@ def indirect_standardisation(
 # --- equity by deprivation ------------------------------------------------------------------
 
 
+def adult_mask(referrals: pd.DataFrame) -> np.ndarray:
+    """`referrals.adults` as a mask, worked out on the distinct age bands (fast at a million
+    rows): an age band of 18 or over, or none recorded."""
+    codes, uniques = _codes(referrals["age_band"])
+    adult = np.append([str(u) != referral_metrics.CHILDREN for u in uniques], True)
+    return adult[codes]
+
+
+def decile_counts(
+    referrals: pd.DataFrame, area_stats: pd.DataFrame, per_year: float
+) -> pd.DataFrame:
+    """`referrals.referrals_by_deprivation` (the same table), counted on the distinct areas
+    rather than row by row."""
+    deciles = area_stats.dropna(subset=["imd_decile"])
+    decile_of = dict(zip(deciles["area_code"], deciles["imd_decile"].astype(int), strict=True))
+    with_population = set(deciles.loc[deciles["population_adult"].notna(), "area_code"])
+    codes, uniques = _codes(referrals.loc[adult_mask(referrals), "area_code"])
+    per_area = np.bincount(codes[codes >= 0], minlength=len(uniques))
+    area_decile = np.array([decile_of.get(u, 0) for u in uniques], dtype=np.int64)
+    populated = np.array([u in with_population for u in uniques], dtype=bool)
+    counted = np.bincount(area_decile, weights=per_area, minlength=11)[1:11]
+    counted_pop = np.bincount(area_decile[populated], weights=per_area[populated], minlength=11)
+    table = pd.DataFrame({"imd_decile": range(1, 11)})
+    table["referrals"] = counted.astype(np.int64)
+    total = int(counted.sum())
+    table["all_with_decile"] = total
+    table["share_pct"] = 100 * table["referrals"] / max(total, 1)
+    table["referrals_with_population"] = counted_pop[1:11].astype(np.int64)
+    table["population_adult"] = table["imd_decile"].map(
+        deciles.groupby(deciles["imd_decile"].astype(int))["population_adult"].sum(min_count=1)
+    )
+    table = table[table["population_adult"].notna() | (table["referrals"] > 0)]
+    table = table.reset_index(drop=True)
+    table["rate_per_1000"] = (
+        table["referrals_with_population"]
+        / table["population_adult"].astype("Float64")
+        * (PER * per_year)
+    )
+    return table
+
+
 def rates_by_deprivation(
-    referrals: pd.DataFrame, area_stats: pd.DataFrame, per_year: float, fifths: bool = False
+    referrals: pd.DataFrame,
+    area_stats: pd.DataFrame,
+    per_year: float,
+    fifths: bool = False,
+    deciles: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Adult referrals by IMD decile (or quintile, `fifths`) of the area of residence: the
     count, its share of all with a decile, the adults living there, the rate per 1,000 adults
-    a year and its exact 95% interval. Group 1 is the most deprived."""
-    table = referral_metrics.referrals_by_deprivation(referrals, area_stats, per_year)
+    a year and its exact 95% interval. Group 1 is the most deprived. `deciles` (from
+    `decile_counts`) saves counting again."""
+    table = decile_counts(referrals, area_stats, per_year) if deciles is None else deciles
     group = "imd_decile"
     if fifths:
         group = "imd_quintile"
@@ -386,9 +432,8 @@ def rates_by_deprivation(
         )
         summed["all_with_decile"] = table["all_with_decile"].iloc[0] if len(table) else 0
         table = summed
-    table = table[
-        [group, "referrals", "all_with_decile", "referrals_with_population", "population_adult"]
-    ].copy()
+    columns = [group, "referrals", "all_with_decile", "referrals_with_population"]
+    table = table[[*columns, "population_adult"]].copy()
     table["share_pct"] = 100 * table["referrals"] / table["all_with_decile"].clip(lower=1)
     pop = table["population_adult"].astype("Float64")
     table["rate_per_1000"] = (
@@ -589,45 +634,75 @@ RECORDED = {
     "sex": "sex_recorded",
     "area_code": "area_recorded",
 }
+COMPLETENESS_BY = ("month", "practice_code", "link_worker_id")
 
 
-def _recorded(referrals: pd.DataFrame) -> pd.DataFrame:
-    """One boolean column per field: recorded (not blank, not `not stated`)."""
+def _codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes (-1 where blank) and the distinct values: one pass over a million rows,
+    then work on the few distinct values only."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    return np.asarray(codes), np.asarray(uniques, dtype=object)
+
+
+def _recorded(referrals: pd.DataFrame) -> dict[str, np.ndarray]:
+    """One 0/1 array per field: recorded (not blank, not `not stated`, any case)."""
     out = {}
     for column, name in RECORDED.items():
-        values = referrals[column].astype("string")
-        out[name] = (
-            (values.notna() & (values.str.strip().str.lower() != NOT_STATED))
-            .fillna(False)
-            .astype(int)
-            .to_numpy()
+        codes, uniques = _codes(referrals[column])
+        stated = np.array(
+            [str(u).strip().lower() not in ("", NOT_STATED) for u in uniques], dtype=bool
         )
-    return pd.DataFrame(out, index=referrals.index)
+        known = np.append(stated, False)  # code -1 (blank) looks up the last entry
+        out[name] = known[codes].astype(np.int64)
+    return out
 
 
-def recording_completeness(referrals: pd.DataFrame, by: str) -> pd.DataFrame:
-    """Referrals and how many have each of ethnicity, age band, sex and area recorded, for
-    each `by` value ("practice_code", "link_worker_id" or "month"), `not recorded` where the
-    grouping itself is blank; the first row is all referrals together."""
-    recorded = _recorded(referrals)
-    recorded["referrals"] = 1
+def _grouping(referrals: pd.DataFrame, by: str) -> tuple[np.ndarray, list[str]]:
+    """Each referral's group code and the groups' names in order (`not recorded` last)."""
     if by == "month":
         dates = referrals["referral_date"]
-        keys = (dates.dt.year * 100 + dates.dt.month).fillna(0).astype(int).to_numpy()
-        grouped = recorded.groupby(keys).sum().sort_index()
-        grouped.index = [
-            f"{k // 100:04d}-{k % 100:02d}" if k else NOT_RECORDED for k in grouped.index
-        ]
-    else:
-        keys = referrals[by].astype("string").fillna(NOT_RECORDED).to_numpy()
-        grouped = recorded.groupby(keys).sum().sort_index()
-    grouped.index.name = by
-    grouped = grouped.reset_index()
-    total = recorded.sum().to_frame().T
-    total.insert(0, by, "all referrals")
-    out = pd.concat([total, grouped], ignore_index=True)
-    columns = [by, "referrals", *RECORDED.values()]
-    return out[columns].astype({c: int for c in columns[1:]})
+        keys = (dates.dt.year * 100 + dates.dt.month).fillna(0).astype(np.int64).to_numpy()
+        months, codes = np.unique(keys, return_inverse=True)
+        names = [f"{k // 100:04d}-{k % 100:02d}" if k else NOT_RECORDED for k in months]
+        if len(months) and months[0] == 0:  # no date: last
+            codes = np.where(codes == 0, len(months) - 1, codes - 1)
+            names = names[1:] + names[:1]
+        return codes, names
+    codes, uniques = _codes(referrals[by])
+    order = np.argsort(np.array([str(u) for u in uniques], dtype=object), kind="stable")
+    rank = np.empty(len(uniques), dtype=np.int64)
+    rank[order] = np.arange(len(uniques))
+    names = [str(uniques[i]) for i in order]
+    if (codes < 0).any():
+        names.append(NOT_RECORDED)
+    lookup = np.append(rank, len(uniques))  # code -1 (blank) looks up the last entry
+    return lookup[codes], names
+
+
+def recording_completeness(
+    referrals: pd.DataFrame, by: str, recorded: dict[str, np.ndarray] | None = None
+) -> pd.DataFrame:
+    """Referrals and how many have each of ethnicity, age band, sex and area recorded, for
+    each `by` value ("practice_code", "link_worker_id" or "month"), `not recorded` where the
+    grouping itself is blank; the first row is all referrals together. `recorded` (from
+    `_recorded`) saves working it out again for each grouping."""
+    recorded = _recorded(referrals) if recorded is None else recorded
+    codes, names = _grouping(referrals, by)
+    groups = len(names)
+    table = {by: ["all referrals", *names]}
+    table["referrals"] = np.concatenate(
+        [[len(codes)], np.bincount(codes, minlength=groups)]
+    ).astype(np.int64)
+    for name, flags in recorded.items():
+        per_group = np.bincount(codes, weights=flags, minlength=groups)
+        table[name] = np.concatenate([[flags.sum()], per_group]).astype(np.int64)
+    return pd.DataFrame(table)
+
+
+def recording_completeness_by(referrals: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """`recording_completeness` by month, practice and link worker, sharing one pass."""
+    recorded = _recorded(referrals)
+    return {by: recording_completeness(referrals, by, recorded) for by in COMPLETENESS_BY}
 
 
 def completeness_spec() -> Spec:

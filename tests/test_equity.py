@@ -2,6 +2,7 @@
 slope index of inequality, recording completeness, and their disclosure."""
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -11,6 +12,15 @@ from scipy import stats
 from socialrx import equity
 from socialrx.disclosure import BORDERLINE, SUPPRESSED, TOO_FEW, Level
 from socialrx.equity_charts import funnel_chart, practice_status
+from socialrx.loader import load_folder
+
+DEMO = Path(__file__).resolve().parent.parent / "data" / "demo"
+
+
+@pytest.fixture(scope="module")
+def demo_dataset():
+    return load_folder(DEMO)[0]
+
 
 # --- intervals --------------------------------------------------------------------------------
 
@@ -387,3 +397,17 @@ def test_method_words_say_how_the_limits_were_set():
         assert words in funnel.method_words()
     calm = equity.practice_funnel(_referrals([100] * 6), practices, 1.0)
     assert calm.method == equity.NO_ADJUSTMENT and "no evidence" in calm.method_words()
+
+
+def test_decile_counts_equal_the_referrals_module(demo_dataset):
+    from socialrx import referrals as referral_metrics
+    from socialrx.selection import default_selection, selected_referrals
+
+    selection = default_selection(demo_dataset)
+    refs = selected_referrals(demo_dataset, selection)
+    stats_ = demo_dataset.table("area_stats")
+    ours = equity.decile_counts(refs, stats_, selection.per_year)
+    theirs = referral_metrics.referrals_by_deprivation(refs, stats_, selection.per_year)
+    pd.testing.assert_frame_equal(ours, theirs, check_dtype=False)
+    adults = equity.adult_mask(refs.assign(age_band=refs["age_band"].astype(object)))
+    assert adults.sum() == len(referral_metrics.adults(refs))

@@ -161,8 +161,9 @@ def deprivation_panels(refs, dataset: Dataset, selection: Selection, level: Leve
     per_year, by_residence = selection.per_year, selection.by_residence
     spec = equity.deprivation_rates_spec(per_year, by_residence)
     out = []
-    deciles = equity.rates_by_deprivation(refs, stats, per_year)
-    fifths = equity.rates_by_deprivation(refs, stats, per_year, fifths=True)
+    counted = equity.decile_counts(refs, stats, per_year)
+    deciles = equity.rates_by_deprivation(refs, stats, per_year, deciles=counted)
+    fifths = equity.rates_by_deprivation(refs, stats, per_year, fifths=True, deciles=counted)
     for table, group, word in (
         (fifths, "imd_quintile", "quintile"),
         (deciles, "imd_decile", "decile"),
@@ -377,6 +378,7 @@ COMPLETENESS_NOTE = (
 
 def completeness_panels(refs, dataset: Dataset, level: Level) -> list[Panel]:
     spec = equity.completeness_spec()
+    tables = equity.recording_completeness_by(refs)
     month = Panel(
         name="recording_by_month",
         title="How complete the recording is",
@@ -386,13 +388,13 @@ def completeness_panels(refs, dataset: Dataset, level: Level) -> list[Panel]:
             f"in reach. {COMPLETENESS_NOTE} " + disclosure_caption(level)
         ),
         level=level,
-        table=equity.recording_completeness(refs, "month"),
+        table=tables["month"],
         spec=spec,
         labels={"month": "Month", **COMPLETENESS_LABELS},
         chart=charts.completeness_chart,
         empty="No month has enough referrals to show the shares recorded.",
     )
-    by_practice = equity.recording_completeness(refs, "practice_code")
+    by_practice = tables["practice_code"]
     names = dataset.table("practices").set_index("practice_code")["name"]
     by_practice.insert(1, "name", by_practice["practice_code"].map(names))
     practice = Panel(
@@ -411,7 +413,7 @@ def completeness_panels(refs, dataset: Dataset, level: Level) -> list[Panel]:
         caption=f"The first row is all referrals together. {COMPLETENESS_NOTE} "
         + disclosure_caption(level),
         level=level,
-        table=equity.recording_completeness(refs, "link_worker_id"),
+        table=tables["link_worker_id"],
         spec=spec,
         labels={"link_worker_id": "Link worker", **COMPLETENESS_LABELS},
     )
