@@ -4,6 +4,7 @@ months is a signal (Making Data Count SPC)."""
 
 from datetime import timedelta
 
+import pandas as pd
 import streamlit as st
 
 from socialrx import ui
@@ -12,14 +13,16 @@ from socialrx.selection import Selection
 from socialrx.views import referral_flows
 
 
-# Cached here, beside the only page that uses it, as ui.py caches the overview's figures: once
-# per dataset (keyed on its content hash, which no other session can guess without the same
-# files), place and period, so moving the SPC baseline or the disclosure level reruns in
-# milliseconds. The tables are small (months x steps), so st.cache_data may copy them.
-@st.cache_data(show_spinner="Working out the referral pathway", max_entries=32,
+# Cached here, beside the only page that uses it, as ui.py caches the overview's figures: the
+# place's pathway summed small once per dataset (keyed on its content hash, which no other
+# session can guess without the same files) and place, so a new period, baseline or
+# disclosure level needs no pass over the referrals. The summaries are small (months x steps
+# x days), so st.cache_data may copy them.
+@st.cache_data(show_spinner="Working out the referral pathway", max_entries=16,
                ttl=timedelta(hours=1))  # fmt: skip
-def pathway_tables(_dataset: Dataset, content_hash: str, chosen: Selection):
-    return referral_flows.pathway_tables(_dataset, chosen)
+def place_summary(_dataset: Dataset, content_hash: str, place_kind: str, codes: tuple):
+    chosen = Selection(pd.Timestamp("2000-01-01"), pd.Timestamp("2000-01-31"), place_kind, codes)
+    return referral_flows.place_summary(_dataset, chosen)
 
 
 context = ui.current()
@@ -34,7 +37,9 @@ if ui.needs(context, "referrals"):
     ui.needs(context, "connections")  # says what the Sankey would need
     dataset, level = context.dataset, context.level
     ui.draw(referral_flows.panels(dataset, context.selection, level))
-    tables = pathway_tables(dataset, dataset.content_hash, context.selection)
+    chosen = context.selection
+    summary = place_summary(dataset, dataset.content_hash, chosen.place_kind, chosen.place_codes)
+    tables = referral_flows.pathway_tables(dataset, chosen, summary)
     ui.draw(referral_flows.pathway_panels(tables, level))
     st.subheader("Trends: is a change a signal or noise?")
     st.write(

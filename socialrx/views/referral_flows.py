@@ -176,11 +176,42 @@ SPC_RULES = (
 
 
 @dataclass(frozen=True)
+class PlaceSummary:
+    """The pathway of one place's referrals over every month of the data, summed small
+    (`pathway.StepSummary`, `pathway.EndingCounts`): worked out once per dataset and place,
+    so choosing another period needs no pass over the referrals."""
+
+    steps: pathway.StepSummary
+    endings: pathway.EndingCounts
+    first_month: pd.Timestamp
+    as_at: pd.Timestamp
+    has_connections: bool
+
+
+def place_summary(dataset: Dataset, selection: Selection) -> PlaceSummary:
+    """Sum the chosen place's referrals, all months of the data (the period is not used)."""
+    as_at = overview.as_at(dataset)
+    span = data_period(dataset)
+    first = (as_at if span is None else span[0]).to_period("M").start_time
+    last = max(as_at, selection.end)
+    everything = Selection(first, last, selection.place_kind, selection.place_codes)
+    refs = selected_referrals(dataset, everything)
+    steps = pathway.referral_steps(refs, dataset.table("connections"), as_at)
+    return PlaceSummary(
+        steps=pathway.summarise_steps(steps),
+        endings=pathway.count_endings(refs),
+        first_month=first,
+        as_at=as_at,
+        has_connections=dataset.has("connections"),
+    )
+
+
+@dataclass(frozen=True)
 class PathwayTables:
-    """The pathway's exact tables for one dataset, place and period (cached at the UI edge):
-    the period's funnel, its months, the endings by reason and referrer, and the monthly
-    series behind the SPC charts, which run from the data's first month to the period's end
-    (an SPC chart needs more months than a period usually holds)."""
+    """The pathway's exact tables for one place and period: the period's funnel, its months,
+    the endings by reason and referrer, and the monthly series behind the SPC charts, which
+    run from the data's first month to the period's end (an SPC chart needs more months than
+    a period usually holds)."""
 
     funnel: pd.DataFrame
     monthly: pd.DataFrame  # the period's months, long format by step
@@ -189,34 +220,30 @@ class PathwayTables:
     as_at: pd.Timestamp
 
 
-def pathway_tables(dataset: Dataset, selection: Selection) -> PathwayTables:
-    """Work out the pathway's exact tables (see `PathwayTables`)."""
-    as_at = overview.as_at(dataset)
-    span = data_period(dataset)
-    first = selection.start if span is None else min(selection.start, span[0])
-    first = first.to_period("M").start_time
-    wide = Selection(first, selection.end, selection.place_kind, selection.place_codes)
-    refs = selected_referrals(dataset, wide)
-    steps = pathway.referral_steps(refs, dataset.table("connections"), as_at)
-    in_period = (refs["referral_date"] >= selection.start).to_numpy()
+def pathway_tables(
+    dataset: Dataset, selection: Selection, summary: PlaceSummary | None = None
+) -> PathwayTables:
+    """Work out the pathway's exact tables (see `PathwayTables`) from the place's summary
+    (worked out here when not given)."""
+    if summary is None:
+        summary = place_summary(dataset, selection)
+    first = min(summary.first_month, selection.start.to_period("M").start_time)
     months = pd.period_range(first, selection.end, freq="M").start_time
-    trend = pathway.monthly_pathway(steps, months)
     period_months = pd.period_range(selection.start, selection.end, freq="M").start_time
-    monthly = trend[trend["month"].isin(period_months)].reset_index(drop=True)
-    # the SPC series: whole months only (a month the data only partly covers would fall)
-    whole = pd.DatetimeIndex(trend["month"]).to_period("M").end_time.normalize() <= as_at
-    funnel = pathway.pathway_funnel(steps[in_period])
-    if not dataset.has("connections"):  # no table to say who was connected: leave it out
+    trend = pathway.monthly_pathway(summary.steps, months)
+    funnel = pathway.pathway_funnel(summary.steps, period_months)
+    if not summary.has_connections:  # no table to say who was connected: leave it out
         funnel = funnel[funnel["step"] != pathway.CONNECTED].reset_index(drop=True)
         trend = trend[trend["step"] != pathway.CONNECTED].reset_index(drop=True)
-        monthly = monthly[monthly["step"] != pathway.CONNECTED].reset_index(drop=True)
-        whole = pd.DatetimeIndex(trend["month"]).to_period("M").end_time.normalize() <= as_at
+    monthly = trend[trend["month"].isin(period_months)].reset_index(drop=True)
+    # the SPC series: whole months only (a month the data only partly covers would fall)
+    whole = pd.DatetimeIndex(trend["month"]).to_period("M").end_time.normalize() <= summary.as_at
     return PathwayTables(
         funnel=funnel,
         monthly=monthly,
-        endings=pathway.endings_by_group(refs[in_period]),
+        endings=pathway.endings_by_group(summary.endings, period_months),
         trend=trend[whole].reset_index(drop=True),
-        as_at=as_at,
+        as_at=summary.as_at,
     )
 
 
