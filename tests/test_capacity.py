@@ -112,3 +112,190 @@ def test_a_period_shorter_than_a_month_is_held_to_one_months_capacity():
     row = day.text().set_index("asset_id").loc["B"]
     assert row["connections"] == "*" and row["over_capacity"] == "no"
     assert (summary.over, summary.undecided) == (0, 0)
+
+
+# ---------------------------------------------------------------------------------------------
+# Providers rated, one provider over time, category x month, what if.
+
+from socialrx import capacity  # noqa: E402
+
+
+def _providers():
+    """Seven providers, one asset each, sent people in one month."""
+    caps = {"P1": 10, "P2": 10, "P3": 100, "P4": 100, "P5": 100, "P6": None, "P7": 0}
+    sent = {"P1": 12, "P2": 20, "P3": 50, "P4": 90, "P5": 85, "P6": 40, "P7": 10}
+    assets = pd.DataFrame(
+        {
+            "asset_id": [f"A{p}" for p in caps],
+            "name": [f"asset {p}" for p in caps],
+            "organisation_id": list(caps),
+            "category": ["other"] * len(caps),
+            "capacity_per_month": pd.array(list(caps.values()), dtype="Int64"),
+            "cost_per_person_gbp": [None] * len(caps),
+        }
+    )
+    rows = [(f"A{p}", "attending") for p, n in sent.items() for _ in range(n)]
+    connections = pd.DataFrame(rows, columns=["asset_id", "outcome"])
+    # P2: 3 of its 20 on a waiting list, 2 turned away full, 1 not suitable
+    p2 = connections.index[connections["asset_id"] == "AP2"]
+    connections.loc[p2[:3], "outcome"] = "waiting list"
+    connections.loc[p2[3:5], "outcome"] = "declined by provider (full)"
+    connections.loc[p2[5:6], "outcome"] = "declined by provider (not suitable)"
+    return assets, connections
+
+
+def _rated(level):
+    assets, connections = _providers()
+    table = capacity.group_strain(assets, connections, 1, capacity.provider_of(assets))
+    shown = capacity.group_spec(1).disclose(table, level)
+    rating = capacity.ratings(shown.values, shown.marks)
+    return table.set_index("group"), dict(zip(table["group"], rating, strict=True))
+
+
+def test_provider_strain_by_hand():
+    table, _ = _rated(Level.OFF)
+    assert table.loc["P1", "sent"] == 12 and table.loc["P1", "capacity_per_month"] == 10
+    strain = capacity.group_spec(1).disclose(table.reset_index(), Level.OFF).values
+    assert strain.set_index("group").loc["P1", "strain_pct"] == pytest.approx(120.0)
+    assert strain.set_index("group").loc["P5", "strain_pct"] == pytest.approx(85.0)
+    # P2's people not taken, by reason
+    assert table.loc["P2", ["waiting_list", "declined_full", "declined_not_suitable",
+                            "not_taken"]].tolist() == [3, 2, 1, 6]  # fmt: skip
+    # no capacity stated: its people are not in any strain
+    assert table.loc["P6", "sent_stated"] == 0 and pd.isna(table.loc["P6", "capacity_per_month"])
+
+
+def test_ratings_exact_and_rounded_with_borderline():
+    _, exact = _rated(Level.OFF)
+    assert exact == {
+        "P1": "over 100%",
+        "P2": "over 100%",
+        "P3": "under 85%",
+        "P4": "85-100%",
+        "P5": "85-100%",  # exactly 85% is in the 85-100% band
+        "P6": "capacity not stated",
+        "P7": "over 100% (capacity 0)",
+    }
+    _, rounded = _rated(Level.ROUND)
+    # 12 shows as 10 (8-12 against 10): rounding decides, so borderline, never "over" or not
+    assert rounded["P1"] == "borderline: about 100%"
+    assert rounded["P2"] == "over 100%"  # 20 shows as 20: 18-22, over 10 whatever
+    assert rounded["P3"] == "under 85%" and rounded["P4"] == "85-100%"
+    assert rounded["P5"] == "borderline: about 85%"  # 85 shows as 85: 83-87
+    assert rounded["P6"] == "capacity not stated"
+    assert rounded["P7"] == "over 100% (capacity 0)"
+
+
+def test_hidden_demand_rating_says_what_every_count_from_1_to_7_gives():
+    assets = pd.DataFrame({"asset_id": ["S", "L"], "name": ["s", "l"],
+                           "organisation_id": ["O1", "O2"],
+                           "category": ["other"] * 2,
+                           "capacity_per_month": pd.array([2, 100], "Int64"),
+                           "cost_per_person_gbp": [None, None]})  # fmt: skip
+    connections = pd.DataFrame({"asset_id": ["S"] * 3 + ["L"] * 3, "outcome": "attending"})
+    table = capacity.group_strain(assets, connections, 1, capacity.provider_of(assets))
+    shown = capacity.group_spec(1).disclose(table, Level.ROUND)
+    rating = dict(zip(table["group"], capacity.ratings(shown.values, shown.marks), strict=True))
+    # 1-7 against 2: could be 50% or 350%; against 100: under 85% whatever it is
+    assert rating == {"O1": "borderline: about 100%", "O2": "under 85%"}
+    assert pd.isna(shown.values["strain_pct"]).all()  # hidden count, no strain shown
+
+
+def _timeline():
+    assets = pd.DataFrame({"asset_id": ["A", "B"], "name": ["a", "b"],
+                           "organisation_id": ["O", "O"],
+                           "category": ["other"] * 2,
+                           "capacity_per_month": pd.array([2, None], "Int64"),
+                           "cost_per_person_gbp": [None, None]})  # fmt: skip
+    rows = (
+        [("A", "2024-01-10", "2024-01-20", "attending")] * 3
+        + [("A", "2024-02-10", None, "waiting list")] * 2
+        + [("A", "2024-05-01", None, "declined by provider (full)")]
+        + [("B", "2024-03-03", "2024-03-10", "stopped")] * 4
+        + [("A", "2023-12-31", "2024-01-05", "attending")]  # before the period
+    )
+    connections = pd.DataFrame(
+        rows, columns=["asset_id", "referred_date", "started_date", "outcome"]
+    )
+    connections["referred_date"] = pd.to_datetime(connections["referred_date"])
+    connections["started_date"] = pd.to_datetime(connections["started_date"])
+    return assets, connections
+
+
+def test_provider_activity_by_quarter_by_hand():
+    assets, connections = _timeline()
+    start, end = pd.Timestamp("2024-01-01"), pd.Timestamp("2024-06-30")
+    table = capacity.provider_activity(assets, connections, start, end, "quarter")
+    together = table[table["asset_id"] == "all"].set_index("label")
+    q1 = together.loc["2024 Q1"]
+    assert (q1["sent"], q1["sent_stated"], q1["started"], q1["stayed"], q1["waiting_list"]) == (
+        9, 5, 7, 3, 2)  # fmt: skip
+    assert q1["months"] == 3 and q1["capacity"] == 6  # 2 a month for 3 months
+    shown = capacity.activity_spec().disclose(table, Level.OFF).values
+    shown = shown[shown["asset_id"] == "all"].set_index("label")
+    assert shown.loc["2024 Q1", "strain_pct"] == pytest.approx(5 / 6 * 100)
+    assert not shown.loc["2024 Q1", "over_capacity"]
+    assert together.loc["2024 Q2", "declined_full"] == 1 and together.loc["2024 Q2", "sent"] == 1
+    # by month: six rows for all its assets together, plus six per asset
+    monthly = capacity.provider_activity(assets, connections, start, end, "month")
+    assert len(monthly) == 18 and monthly["sent"].sum() == 2 * 10
+    assert capacity.mostly_hidden(monthly.loc[monthly["asset_id"] == "all", "sent"])
+
+
+def test_category_month_strain_by_hand():
+    assets, connections = _timeline()
+    table = capacity.category_month_strain(assets, connections, pd.Timestamp("2024-01-01"),
+                                           pd.Timestamp("2024-03-31"))  # fmt: skip
+    # only A states a capacity (2 a month): Jan 3, Feb 2, Mar 0 (B's people are not counted)
+    assert table["sent_stated"].tolist() == [3, 2, 0]
+    shown = capacity.CATEGORY_MONTH_SPEC.disclose(table, Level.OFF).values
+    assert shown["strain_pct"].tolist() == pytest.approx([150.0, 100.0, 0.0])
+
+
+def _scenario_data():
+    assets = pd.DataFrame(
+        {
+            "asset_id": ["A", "B", "C"],
+            "name": ["a", "b", "c"],
+            "organisation_id": ["O1", "O2", "O2"],
+            "category": ["physical activity", "arts and creativity", "physical activity"],
+            "capacity_per_month": pd.array([10, 5, None], "Int64"),
+            "cost_per_person_gbp": [None] * 3,
+        }
+    )
+    rows = [("A", "2024-06-15")] * 120 + [("B", "2024-03-01")] * 60 + [("C", "2024-09-01")] * 24
+    rows += [("A", "2023-06-01")] * 50  # more than 12 months before the end: left out
+    connections = pd.DataFrame(rows, columns=["asset_id", "referred_date"])
+    connections["referred_date"] = pd.to_datetime(connections["referred_date"])
+    connections["outcome"] = "attending"
+    return assets, connections
+
+
+def test_what_if_growth_and_added_capacity_by_hand():
+    assets, connections = _scenario_data()
+    base = capacity.scenario_base(assets, connections, pd.Timestamp("2024-12-31"))
+    scenario = capacity.Scenario(growth=0.5, added_at_category={"physical activity": 5})
+    spec = capacity.group_spec(12, 0.5)
+    providers = capacity.scenario_rows(base, scenario, "provider")
+    shown = spec.disclose(providers, Level.OFF)
+    values = shown.values.set_index("group")
+    # O1: 120 sent, +50% = 180 a year = 15 a month against 10 + 5 added: 100%, not over
+    assert values.loc["O1", "capacity_per_month"] == 15 and values.loc["O1", "added_per_month"] == 5
+    assert values.loc["O1", "strain_pct"] == pytest.approx(100.0)
+    # O2: 60 to B (capacity 5) + 24 to C (none stated): 90 a year on B = 150%, 30 beyond
+    assert values.loc["O2", "strain_pct"] == pytest.approx(150.0)
+    beyond = capacity.beyond_capacity(shown.values, 0.5)
+    assert dict(zip(shown.values["group"], beyond, strict=True)) == {"O1": 0, "O2": 30}
+    rating = capacity.ratings(shown.values, shown.marks).tolist()
+    assert rating == ["85-100%", "over 100%"]
+    # nothing changed: O1 is at 120 / 12 = 10 a month against 10
+    now = capacity.group_spec(12).disclose(
+        capacity.scenario_rows(base, capacity.Scenario(), "provider"), Level.OFF
+    )
+    assert now.values.set_index("group").loc["O1", "strain_pct"] == pytest.approx(100.0)
+    # by category: capacity added at a provider is shared over its rows by stated capacity
+    categories = capacity.scenario_rows(
+        base, capacity.Scenario(added_at_provider={"O2": 10}), "category"
+    ).set_index("group")
+    assert categories.loc["arts and creativity", "capacity_per_month"] == 15
+    assert categories.loc["physical activity", "capacity_per_month"] == 10

@@ -1,0 +1,75 @@
+"""Demand forecasts: a synthetic series of known seasonality, the fallbacks, the backtest."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from socialrx import forecast
+from socialrx.disclosure import Level
+
+PATTERN = np.array([130, 120, 110, 100, 95, 80, 70, 75, 100, 115, 125, 90], dtype=float)
+
+
+def _seasonal(months: int, noise: float = 2.0, seed: int = 1) -> pd.Series:
+    rng = np.random.default_rng(seed)
+    values = np.tile(PATTERN, months // 12 + 1)[:months] + rng.normal(0, noise, months)
+    return pd.Series(values, index=pd.period_range("2022-01", periods=months, freq="M"))
+
+
+def test_the_model_recovers_a_known_seasonal_pattern():
+    series = _seasonal(48)
+    result = forecast.forecast(series, 12)
+    assert result.method == forecast.ETS and not result.reason
+    assert str(result.table["month"].iloc[0]) == "2026-01"
+    # the next year follows the pattern within a few people a month
+    assert result.table["forecast"].to_numpy() == pytest.approx(PATTERN, abs=8)
+    assert (result.table["lower"] <= result.table["forecast"]).all()
+    assert (result.table["forecast"] <= result.table["upper"]).all()
+    scored = forecast.backtest(series)
+    assert scored.method == forecast.ETS and scored.mase < 1 and scored.mape_pct < 10
+
+
+def test_under_two_years_falls_back_to_seasonal_naive():
+    series = _seasonal(18, noise=0)
+    result = forecast.forecast(series, 6)
+    assert result.method == forecast.SEASONAL_NAIVE and "18 months" in result.reason
+    # each month as the same month a year before: months 7-12 of the pattern
+    assert result.table["forecast"].tolist() == PATTERN[6:12].tolist()
+
+
+def test_mostly_zeros_falls_back_and_under_a_year_uses_the_mean():
+    sparse = pd.Series([0.0] * 20 + [3.0, 0.0, 0.0, 1.0] * 4,
+                       index=pd.period_range("2021-01", periods=36, freq="M"))  # fmt: skip
+    result = forecast.forecast(sparse, 12)
+    assert result.method == forecast.SEASONAL_NAIVE and "nobody" in result.reason
+    assert (result.table["lower"] >= 0).all()
+    short = pd.Series([4.0, 6.0, 5.0], index=pd.period_range("2024-01", periods=3, freq="M"))
+    assert forecast.forecast(short, 3).table["forecast"].tolist() == [5.0, 5.0, 5.0]
+    assert forecast.backtest(short) is None
+
+
+def test_monthly_series_counts_people_sent_a_month_with_empty_months():
+    connections = pd.DataFrame(
+        {
+            "referred_date": pd.to_datetime(
+                ["2024-01-03", "2024-01-20", "2024-03-01", "2024-04-02", None]
+            ),
+            "category": ["arts", "walks", "arts", "arts", "arts"],
+        }
+    )
+    last = forecast.last_complete_month(pd.Timestamp("2024-04-15"))
+    assert str(last) == "2024-03"  # April is not over
+    series = forecast.monthly_series(connections, last)
+    assert series["all"].tolist() == [2, 0, 1]
+    by = forecast.monthly_series(connections, last, connections["category"])
+    assert by["arts"].tolist() == [1, 0, 1] and by["walks"].tolist() == [1, 0, 0]
+
+
+def test_forecast_figures_are_disclosed_as_counts():
+    table, methods = forecast.forecast_table({"all": _seasonal(36)}, 12)
+    shown = forecast.FORECAST_SPEC.disclose(table, Level.ROUND).values
+    future = shown[shown["forecast"].notna()]
+    assert len(future) == 12 and (future["forecast"] % 5 == 0).all()
+    assert (future["upper"] % 5 == 0).all()
+    errors = forecast.METHOD_SPEC.disclose(methods, Level.ROUND)
+    assert errors.values["mase"].notna().all()  # over 30 people held out
