@@ -140,8 +140,8 @@ def import_openreferral(source: Path, out: Path, mapping: Path | None = None) ->
     imported, _ = openreferral.import_directory(files, found, rules)
     for line in found.lines():
         print(line)
-    if imported is None:
-        print(f"{source}: no Open Referral directory found (an ORUK /services JSON page, a "
+    if imported is None or imported.assets.empty:
+        print(f"{source}: no Open Referral services found (an ORUK /services JSON page, a "
               "folder of HSDS CSV tables with service.csv, or a zip of either)")  # fmt: skip
         return UNREADABLE
     out.mkdir(parents=True, exist_ok=True)

@@ -224,7 +224,7 @@ def strip_html(text: object) -> str:
         return text.strip()
     text = re.sub(r"(?is)<(script|style)\b.*?</\1\s*>", " ", text)
     text = re.sub(r"(?i)<br\s*/?>|</(p|div|li|h[1-6]|tr)\s*>", "\n", text)
-    text = re.sub(r"(?s)<!--.*?-->|<[^>]*>", " ", text)
+    text = re.sub(r"(?s)<!--.*?-->|</?[A-Za-z][^<>]*>", " ", text)
     text = html.unescape(text).replace("\xa0", " ")
     lines = (" ".join(line.split()) for line in text.splitlines())
     return "\n".join(line for line in lines if line)
@@ -682,7 +682,8 @@ def _one_schedule(s: dict) -> tuple[list[str], bool]:
             parts.append(f"{nth}{DAYS[code]}{when}{every}{monthly}")
         return parts, True
     said = strip_html(_first(s, "description", "notes"))
-    raw = " ".join(t for t in (day_text, f"{opens}-{closes}" if opens or closes else "") if t)
+    hours = "-".join(t for t in (opens, closes) if t)
+    raw = " ".join(t for t in (day_text, hours) if t)
     text = said or raw
     return ([text] if text else []), not text
 
@@ -928,7 +929,7 @@ def flatten(
             asset_id = (
                 _our_id([{"identifier_type": location.get("external_identifier_type"),
                           "identifier": location.get("external_identifier")}], ASSET_ID_TYPE)
-                or sid or _first(anchor, "id")
+                or _first(anchor, "id") or sid
             )  # fmt: skip
             if delivery not in ("online", "telephone"):
                 unplaced.append({**where, "value": base["name"] or sid})
@@ -1060,7 +1061,7 @@ def import_directory(
     label = directory.sources[0] + (
         f" (+{len(directory.sources) - 1} files)" if len(directory.sources) > 1 else ""
     )
-    if not directory.services:
+    if not directory.services and not report.unreadable:
         report.add(label, "the directory holds no services", WARNING)
     return flatten(directory, mapping, report, label), rest
 
@@ -1087,7 +1088,7 @@ def directory_sources(files: list[SourceFile], report: Report) -> tuple[list[Sou
     directory among them becomes, as (label, table, raw text frame) with rows numbered as in
     the assets.csv they amount to (header = row 1)."""
     imported, rest = import_directory(files, report)
-    if imported is None:
+    if imported is None or imported.assets.empty:
         return rest, []
     base = _label(files, rest)
     return rest, [
