@@ -39,11 +39,27 @@ PAGES = ("Overview", "Asset map", "Referral flows", "Capacity", "Outcomes", "Dat
 RERUN_S, CHANGE_S, FRESH_S, PEAK_MB, MAP_BYTES = 0.5, 1.0, 10.0, 2048, 2 * 1024 * 1024
 
 
+def snapshot(into: Path) -> Path:
+    """A copy of the app's code to run every step from: the working tree may change while the
+    benchmark runs (and a change to the loader's code is a new key for the saved copy)."""
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".socialrx-cache")
+    for part in ("app.py", "pages", "socialrx", "benchmarks", ".streamlit"):
+        source = ROOT / part
+        if source.is_dir():
+            shutil.copytree(source, into / part, ignore=ignore)
+        elif source.exists():
+            shutil.copy2(source, into / part)
+    return into
+
+
+CODE = ROOT  # where the steps run from: a snapshot once main() has made one
+
+
 def run(step: str, **args) -> dict:
     """One step in a fresh process; a failed step is reported, not fatal."""
     out = subprocess.run(
-        [sys.executable, str(STEP), step, json.dumps(args)],
-        cwd=ROOT,
+        [sys.executable, str(CODE / "benchmarks" / STEP.name), step, json.dumps(args)],
+        cwd=CODE,
         capture_output=True,
         text=True,
     )
@@ -142,13 +158,18 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5, help="builds of each map")
     parser.add_argument("--json", type=Path, help="also write the raw results here")
     args = parser.parse_args()
+    global CODE
     results: dict = {}
     with tempfile.TemporaryDirectory(prefix="socialrx-bench-") as tmp:
+        CODE = snapshot(Path(tmp) / "code")
         base = args.data or Path(tmp)
         for size in args.sizes.split(","):
             bench_size(size, base / size, Path(tmp) / f"cache-{size}", args.rounds, results)
     if args.json:
         args.json.write_text(json.dumps(results, indent=1, default=str))
+    described = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=ROOT,
+                               capture_output=True, text=True).stdout.strip()  # fmt: skip
+    print(f"Code: {described or 'unknown'}\n")
     print(report(results))
 
 
