@@ -30,6 +30,7 @@ import logging
 import os
 import shutil
 import sys
+import time
 import weakref
 from importlib import metadata, resources
 from pathlib import Path
@@ -150,13 +151,25 @@ def write_copy(entry: Path, dataset: Dataset, report: Report) -> bool:
         }
         (temporary / _MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
         for old in parent.iterdir():  # one copy per folder: the files it was made from changed
-            if old.is_dir() and old.name != temporary.name:
+            if old.is_dir() and old.name != temporary.name and _unused(old):
                 shutil.rmtree(old, ignore_errors=True)
         temporary.rename(entry)
         return True
     except Exception:  # noqa: BLE001 - the copy is a convenience: never fail a load for it
-        log.info("could not save a copy of the checked data at %s", entry, exc_info=True)
         shutil.rmtree(temporary, ignore_errors=True)
+        if (entry / _MANIFEST).is_file():  # another server saved the same copy first
+            return True
+        log.info("could not save a copy of the checked data at %s", entry, exc_info=True)
+        return False
+
+
+def _unused(path: Path) -> bool:
+    """An older copy, or a copy another process abandoned half-written an hour ago."""
+    if not path.name.startswith(".writing-"):
+        return True
+    try:
+        return time.time() - path.stat().st_mtime > 3600
+    except OSError:
         return False
 
 
