@@ -74,6 +74,8 @@ def funnel_chart(funnel: pd.DataFrame) -> go.Figure | None:
 def monthly_steps_chart(monthly: pd.DataFrame, measure: str) -> go.Figure | None:
     """Each step by month of referral: the share reaching it (`share_pct`) or the median wait
     (`median_days`); a month with no figure to show is a gap. None when nothing is shown."""
+    if measure == "median_days":  # completion takes months: it would flatten the others
+        monthly = monthly[monthly["step"].isin(pathway.WAITED_STEPS)]
     if monthly[measure].isna().all():
         return None
     fig = go.Figure()
@@ -227,7 +229,6 @@ def xmr_chart(
             annotation_text="baseline",
             annotation_position="top left",
         )
+    # no forced zero: a share of 50-60% or a wait of 5-7 days would otherwise look flat
     fig.update_xaxes(tickformat="%b %Y")
-    if floor is not None:
-        fig.update_yaxes(rangemode="tozero")
     return _layout(fig, title, "Month", y_title)

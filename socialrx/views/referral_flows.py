@@ -295,8 +295,9 @@ def monthly_steps_panel(tables: PathwayTables, level: Level, measure: str) -> Pa
             "few (a gap, never a zero). "
             if share
             else "How to read this: each line is one step; each point, the median days from "
-            "referral to the step for that month's referrals who reached it in time. Lower "
-            "is better. A gap is a month too recent to judge or with fewer than 30 people. "
+            "referral to the step for that month's referrals who reached it in time (the "
+            "table also holds completion and the 90th percentile). Lower is better. A gap is "
+            "a month too recent to judge or with fewer than 30 people. "
         )
         + disclosure_caption(level),
         level=level,
@@ -381,10 +382,12 @@ SPC_MEASURES = {
     "contact_wait": _Measure(
         "spc_contact_wait",
         "Median wait to first contact: is a change a signal?",
-        "Median days from referral to first contact (interpolated)",
+        "Median days to first contact",
         spc.LOWER_IS_BETTER,
         "A shorter wait is better: a signal below the centre line is an improvement (blue), "
-        "above it a concern (orange).",
+        "above it a concern (orange). Waits are whole days, so each month's median is "
+        "interpolated within the day it falls in (6.4: a few more waited 7 days than 6), or "
+        "the chart would see no change for months and then a jump of a whole day.",
     ),
 }
 
