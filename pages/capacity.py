@@ -34,6 +34,33 @@ elif ui.needs(context, "connections"):
     headline, *strained = capacity.panels(dataset, sel, level)
     ui.draw([headline])
     providers = capacity.provider_options(dataset, sel)
+    ids = list(providers)
+    # Lazy tabs run only the open one; Streamlit forgets a widget's value on a run that does
+    # not draw it, so each choice is kept (and given its default) here, not by the widget.
+    defaults = {
+        "provider": ids[0],
+        "provider_by": "automatic",
+        "default_cost": funding.DEFAULT_COST_GBP,
+        "salary": funding.DEFAULT_SALARY_GBP,
+        "whatif_growth": 0,
+        "whatif_target_kind": "a provider",
+        "whatif_provider": ids[0],
+        "whatif_category": vocab.ASSET_CATEGORIES[0],
+        "whatif_added": 0,
+        "whatif_from": ids[0],
+        "whatif_to": ids[min(1, len(ids) - 1)],
+        "whatif_move": 0,
+        "forecast_horizon": 12,
+    }
+    for key, default in defaults.items():
+        kept = st.session_state.get(key, default)
+        if (
+            key in ("provider", "whatif_provider", "whatif_from", "whatif_to")
+            and kept not in providers
+        ):
+            kept = default  # a provider of another place or dataset
+        st.session_state[key] = kept
+    # lazy tabs: only the open one runs, so a slider in one does not recompute the others
     system, mine, money, workers, what_if, ahead = st.tabs(
         [
             "System view",
@@ -42,124 +69,137 @@ elif ui.needs(context, "connections"):
             "Link workers",
             "What if",
             "Forecast",
-        ]
+        ],
+        key="capacity_tab",
+        on_change="rerun",
     )
-    with system:
-        ui.draw(strained)
-        ui.draw(capacity.system_panels(dataset, sel, level))
-    with mine:
-        provider = st.selectbox(
-            "Provider",
-            list(providers),
-            key="provider",
-            format_func=providers.get,
-            help="A VCS organisation: all its assets in the chosen place.",
-        )
-        grain = st.radio(
-            "Show by",
-            ["automatic", "month", "quarter"],
-            key="provider_by",
-            horizontal=True,
-            help="Automatic: by quarter where most monthly counts would be hidden (1-7 people).",
-        )
-        by = capacity.choose_grain(dataset, sel, level, provider) if grain == "automatic" else grain
-        if grain == "automatic" and by == "quarter":
-            st.caption("Shown by quarter: most of its monthly counts would be hidden (1-7).")
-        ui.draw(capacity.provider_panels(dataset, sel, level, provider, by))
-    with money:
-        cost = st.number_input(
-            "Cost per person where an asset states none (£, an assumption)",
-            min_value=0.0,
-            max_value=10_000.0,
-            step=10.0,
-            value=funding.DEFAULT_COST_GBP,
-            key="default_cost",
-        )
-        ui.draw(capacity.funding_panels(dataset, sel, level, cost))
-    with workers:
-        if ui.needs(context, "referrals", "link_workers"):
-            salary = st.number_input(
-                "A link worker's cost a year (£, salary and on-costs)",
-                min_value=0.0,
-                max_value=200_000.0,
-                step=500.0,
-                value=funding.DEFAULT_SALARY_GBP,
-                key="salary",
+    provider = st.session_state["provider"]
+    if system.open:
+        with system:
+            ui.draw(strained)
+            ui.draw(capacity.system_panels(dataset, sel, level))
+    if mine.open:
+        with mine:
+            provider = st.selectbox(
+                "Provider",
+                list(providers),
+                key="provider",
+                format_func=providers.get,
+                help="A VCS organisation: all its assets in the chosen place.",
             )
-            ui.draw(capacity.link_worker_panels(dataset, sel, level, salary))
-    with what_if:
-        st.caption(
-            "Try options live: the next 12 months are the 12 months to the end of the "
-            "chosen period, changed as you set here."
-        )
-        left, middle, right = st.columns(3)
-        growth = left.slider("Referral growth (%)", -50, 100, 0, step=5, key="whatif_growth")
-        kind = middle.radio(
-            "Add capacity at",
-            ["a provider", "a category"],
-            key="whatif_target_kind",
-            horizontal=True,
-        )
-        if kind == "a provider":
-            target = middle.selectbox(
-                "Provider to add capacity at",
+            grain = st.radio(
+                "Show by",
+                ["automatic", "month", "quarter"],
+                key="provider_by",
+                horizontal=True,
+                help="Automatic: by quarter where most monthly counts would be hidden "
+                "(1-7 people).",
+            )
+            by = (
+                capacity.choose_grain(dataset, sel, level, provider)
+                if grain == "automatic"
+                else grain
+            )
+            if grain == "automatic" and by == "quarter":
+                st.caption("Shown by quarter: most of its monthly counts would be hidden (1-7).")
+            ui.draw(capacity.provider_panels(dataset, sel, level, provider, by))
+    if money.open:
+        with money:
+            cost = st.number_input(
+                "Cost per person where an asset states none (£, an assumption)",
+                min_value=0.0,
+                max_value=10_000.0,
+                step=10.0,
+                key="default_cost",
+            )
+            ui.draw(capacity.funding_panels(dataset, sel, level, cost))
+    if workers.open:
+        with workers:
+            if ui.needs(context, "referrals", "link_workers"):
+                salary = st.number_input(
+                    "A link worker's cost a year (£, salary and on-costs)",
+                    min_value=0.0,
+                    max_value=200_000.0,
+                    step=500.0,
+                    key="salary",
+                )
+                ui.draw(capacity.link_worker_panels(dataset, sel, level, salary))
+    if what_if.open:
+        with what_if:
+            st.caption(
+                "Try options live: the next 12 months are the 12 months to the end of the "
+                "chosen period, changed as you set here."
+            )
+            left, middle, right = st.columns(3)
+            growth = left.slider("Referral growth (%)", -50, 100, step=5, key="whatif_growth")
+            kind = middle.radio(
+                "Add capacity at",
+                ["a provider", "a category"],
+                key="whatif_target_kind",
+                horizontal=True,
+            )
+            if kind == "a provider":
+                target = middle.selectbox(
+                    "Provider to add capacity at",
+                    list(providers),
+                    format_func=providers.get,
+                    key="whatif_provider",
+                )
+            else:
+                target = middle.selectbox(
+                    "Category to add capacity at", vocab.ASSET_CATEGORIES, key="whatif_category"
+                )
+            added = middle.slider("People a month added", 0, 200, step=5, key="whatif_added")
+            source = right.selectbox(
+                "Move funding from", list(providers), format_func=providers.get, key="whatif_from"
+            )
+            target_money = right.selectbox(
+                "to",
                 list(providers),
                 format_func=providers.get,
-                key="whatif_provider",
+                key="whatif_to",
             )
-        else:
-            target = middle.selectbox(
-                "Category to add capacity at", vocab.ASSET_CATEGORIES, key="whatif_category"
+            amount = right.slider("£ a year moved", 0, 100_000, step=1_000, key="whatif_move")
+            scenario = capacity_metrics.Scenario(
+                growth=growth / 100,
+                added_at_provider={target: float(added)} if kind == "a provider" else None,
+                added_at_category={target: float(added)} if kind == "a category" else None,
+                moves=((source, target_money, float(amount)),)
+                if amount and source != target_money
+                else (),
             )
-        added = middle.slider("People a month added", 0, 200, 0, step=5, key="whatif_added")
-        source = right.selectbox(
-            "Move funding from", list(providers), format_func=providers.get, key="whatif_from"
-        )
-        target_money = right.selectbox(
-            "to",
-            list(providers),
-            format_func=providers.get,
-            key="whatif_to",
-            index=min(1, len(providers) - 1),
-        )
-        amount = right.slider("£ a year moved", 0, 100_000, 0, step=1_000, key="whatif_move")
-        scenario = capacity_metrics.Scenario(
-            growth=growth / 100,
-            added_at_provider={target: float(added)} if kind == "a provider" else None,
-            added_at_category={target: float(added)} if kind == "a category" else None,
-            moves=((source, target_money, float(amount)),)
-            if amount and source != target_money
-            else (),
-        )
-        ui.draw(
-            capacity.scenario_panels(
-                dataset,
-                sel,
-                level,
-                scenario,
-                st.session_state.get("default_cost", funding.DEFAULT_COST_GBP),
+            ui.draw(
+                capacity.scenario_panels(
+                    dataset,
+                    sel,
+                    level,
+                    scenario,
+                    st.session_state["default_cost"],
+                )
             )
-        )
-    with ahead:
-        horizon = st.slider("Months ahead", 6, 12, 12, key="forecast_horizon")
-        anchor = dataclasses.replace(sel, start=sel.end)  # forecasts depend on the end only
-        table, methods = ui.capacity_forecasts(dataset, dataset.content_hash, anchor)
-        categories = [g for g in dict.fromkeys(table["group"]) if g != "all"]
-        category = (
-            st.selectbox("Category", categories, key="forecast_category") if categories else None
-        )
-        ui.draw(capacity.forecast_panels(table, methods, level, horizon, category))
-        st.subheader("Forecast for the chosen provider")
-        st.caption(
-            f"For {providers.get(provider)} (chosen under My organisation): one model, "
-            "fitted when you ask."
-        )
-        if st.button("Forecast this provider's demand", key="forecast_provider"):
-            st.session_state["provider_forecast"] = (
-                provider,
-                anchor,
-                capacity.provider_forecast_data(dataset, anchor, provider),
+    if ahead.open:
+        with ahead:
+            horizon = st.slider("Months ahead", 6, 12, key="forecast_horizon")
+            anchor = dataclasses.replace(sel, start=sel.end)  # forecasts depend on the end only
+            table, methods = ui.capacity_forecasts(dataset, dataset.content_hash, anchor)
+            categories = [g for g in dict.fromkeys(table["group"]) if g != "all"]
+            category = (
+                st.selectbox("Category", categories, key="forecast_category")
+                if categories
+                else None
             )
-        held = st.session_state.get("provider_forecast")
-        if held and held[0] == provider and held[1] == anchor:
-            ui.draw(capacity.forecast_panels(*held[2], level, horizon, None, "provider_"))
+            ui.draw(capacity.forecast_panels(table, methods, level, horizon, category))
+            st.subheader("Forecast for the chosen provider")
+            st.caption(
+                f"For {providers.get(provider)} (chosen under My organisation): one model, "
+                "fitted when you ask."
+            )
+            if st.button("Forecast this provider's demand", key="forecast_provider"):
+                st.session_state["provider_forecast"] = (
+                    provider,
+                    anchor,
+                    capacity.provider_forecast_data(dataset, anchor, provider),
+                )
+            held = st.session_state.get("provider_forecast")
+            if held and held[0] == provider and held[1] == anchor:
+                ui.draw(capacity.forecast_panels(*held[2], level, horizon, None, "provider_"))

@@ -423,6 +423,9 @@ def scenario_base(assets: pd.DataFrame, connections: pd.DataFrame, end: pd.Times
     key = provider + "\x1f" + assets["category"].astype("string")
     table = group_strain(assets, recent, 12, key)
     table[["provider", "category"]] = table["group"].str.split("\x1f", expand=True)
+    group = recent["asset_id"].map(pd.Series(key.to_numpy(), index=assets["asset_id"].to_numpy()))
+    started = group[recent["started_date"].notna()].value_counts()
+    table["started"] = table["group"].map(started).fillna(0).astype("int64")
     return table
 
 
@@ -456,7 +459,7 @@ def scenario_rows(base: pd.DataFrame, scenario: Scenario, by: str) -> pd.DataFra
     )
     # demand on rows given capacity only now counts towards strain
     table["sent_stated"] = table["sent"].where(table["capacity_per_month"].notna(), 0)
-    counts = ["sent", "sent_stated", *NOT_TAKEN_COLUMNS.values(), "not_taken"]
+    counts = ["sent", "sent_stated", *NOT_TAKEN_COLUMNS.values(), "not_taken", "started"]
     grouped = table.groupby(by)
     out = grouped[counts].sum()
     out["capacity_per_month"] = grouped["capacity_per_month"].sum(min_count=1).astype("Float64")
@@ -465,6 +468,22 @@ def scenario_rows(base: pd.DataFrame, scenario: Scenario, by: str) -> pd.DataFra
     out = out.rename_axis("group").reset_index()
     out["months"] = 12.0
     return out
+
+
+def scenario_spec(growth: float = 0.0) -> Spec:
+    """`group_spec` over 12 months with demand grown, and the people who started counted."""
+    spec = group_spec(12, growth)
+    return Spec(counts=(*spec.counts, "started"), rates=spec.rates, judgements=spec.judgements)
+
+
+def projected_starts(values: pd.DataFrame, growth: float = 0.0) -> pd.Series:
+    """People who would start in the next 12 months, from a disclosed scenario table: demand
+    grown, less those beyond capacity, times the share of people sent who started in the
+    last 12 months (all from the counts shown)."""
+    sent = values["sent"].astype("Float64")
+    share = values["started"].astype("Float64") / sent.where(sent > 0)
+    taken = sent * (1 + growth) - beyond_capacity(values, growth).fillna(0)
+    return (taken.clip(lower=0) * share.fillna(0)).astype("Float64")
 
 
 def beyond_capacity(values: pd.DataFrame, growth: float = 0.0) -> pd.Series:

@@ -268,6 +268,7 @@ def _scenario_data():
     connections = pd.DataFrame(rows, columns=["asset_id", "referred_date"])
     connections["referred_date"] = pd.to_datetime(connections["referred_date"])
     connections["outcome"] = "attending"
+    connections["started_date"] = connections["referred_date"].where(connections["asset_id"] == "A")
     return assets, connections
 
 
@@ -288,6 +289,9 @@ def test_what_if_growth_and_added_capacity_by_hand():
     assert dict(zip(shown.values["group"], beyond, strict=True)) == {"O1": 0, "O2": 30}
     rating = capacity.ratings(shown.values, shown.marks).tolist()
     assert rating == ["85-100%", "over 100%"]
+    # who would start: O1's 180 all fit and all started last year; none of O2's started
+    with_starts = capacity.scenario_spec(0.5).disclose(providers, Level.OFF).values
+    assert capacity.projected_starts(with_starts, 0.5).tolist() == [180, 0]
     # nothing changed: O1 is at 120 / 12 = 10 a month against 10
     now = capacity.group_spec(12).disclose(
         capacity.scenario_rows(base, capacity.Scenario(), "provider"), Level.OFF

@@ -790,7 +790,7 @@ def scenario_panels(
     assets = selected_assets(dataset, selection)
     base = capacity.scenario_base(assets, dataset.table("connections"), selection.end)
     growth = scenario.growth
-    spec = capacity.group_spec(12, growth)
+    spec = capacity.scenario_spec(growth)
     names = provider_names(dataset, assets)
     year, sp = funding.latest_year_funding(dataset.table("funding"))
     moved = sp.copy()
@@ -811,9 +811,8 @@ def scenario_panels(
             hidden = shown.marks["sent_stated"].where(v["capacity_per_month"].notna(), "")
             shown = _with(shown, "beyond_capacity", beyond, 0, hidden)
             if funding_now is not None:
-                projected = v["sent"].astype("Float64") * (1 + growth)
-                taken = projected - beyond.fillna(0)
-                value = (taken * v["group"].map(unit).astype(float)).round(0)
+                starts = capacity.projected_starts(v, growth)
+                value = (starts * v["group"].map(unit).astype(float)).round(0)
                 money = v["group"].map(funding_now).fillna(0.0).astype(float)
                 shown = _with(shown, "value_gbp", value, 0, shown.marks["sent"])
                 shown = _with(shown, "funding_gbp", money.round(0), 0)
@@ -832,7 +831,7 @@ def scenario_panels(
         caption="",
         level=level,
         table=now,
-        spec=capacity.group_spec(12),
+        spec=capacity.scenario_spec(),
         show_table=False,
         derive=derive_for(sp, 0.0),
     )
@@ -842,7 +841,8 @@ def scenario_panels(
         caption=f"How to read this: each provider's demand in the 12 months to "
         f"{selection.end:%b %Y}, grown by {growth * 100:+.0f}%, against its capacity with what "
         "you added; people beyond capacity would wait or be turned away. The value of work "
-        "(people taken on x its assets' average cost per person) is set against its funding "
+        "(people who would start, at the share who started in the last 12 months, x its "
+        "assets' average cost per person) is set against its funding "
         f"for social prescribing in {year or 'the latest year'} with what you moved. "
         + RATING_WORDS
         + " "
