@@ -37,10 +37,12 @@ else:
     ui.draw(directory.own_panels(dataset, org, level))
 
     st.subheader("Correct your records")
-    st.write(
-        "1. Download your sheet. 2. Correct it in a spreadsheet (the notes at the top say what "
-        "each column allows) and save it as CSV. 3. Upload it below: it is checked as "
-        "assets.csv is, and every change is listed. 4. Download the corrected assets.csv."
+    st.markdown(
+        "1. Download your sheet.\n"
+        "2. Correct it in a spreadsheet (the notes at the top say what each column allows) "
+        "and save it as CSV.\n"
+        "3. Upload it below: it is checked as assets.csv is, and every change is listed.\n"
+        "4. Download the corrected assets.csv."
     )
     slug = re.sub(r"[^A-Za-z0-9_-]+", "_", str(org))[:40]
     st.download_button(
@@ -63,7 +65,7 @@ else:
                 "Problems in the sheet (row numbers as the spreadsheet shows them; rows with "
                 "errors in required values are left out, and those assets stay as they were):"
             )
-            ui.show_table(problems_table(checked.report))
+            ui.show_table(problems_table(checked.report).rename(columns=str.capitalize))
         if not checked.refused:
             if checked.changes.empty:
                 st.info("The sheet changes nothing.")

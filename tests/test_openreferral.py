@@ -193,6 +193,19 @@ def test_round_trip_assets_to_open_referral_and_back(demo, form):
         pd.testing.assert_frame_equal(theirs, ours, check_dtype=False)
 
 
+def test_the_export_zip_reads_back_as_a_directory(demo):
+    files = openreferral.export_files(demo.table("assets"), demo.table("organisations"))
+    back, _, lines = _load(SourceFile("openreferral_hsds3.zip", openreferral.export_zip(files)))
+    # the zip holds the JSON and the CSV tables of the same services: each is imported once
+    assert lines == [
+        f"service.csv: {len(demo.table('assets'))} service(s) already given by another file "
+        "(same id): imported once (warning)"
+    ]
+    pd.testing.assert_frame_equal(
+        _contract(back.table("assets")), _contract(demo.table("assets")), check_dtype=False
+    )
+
+
 def test_export_ids_are_stable_uuids_and_required_fields_are_present(demo):
     assets, organisations = demo.table("assets").copy(), demo.table("organisations")
     assets.loc[0, "postcode"] = "S60 1AA"  # an address row too

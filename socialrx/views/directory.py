@@ -66,7 +66,7 @@ def own_panels(dataset: Dataset, organisation_id: str, level: Level) -> list[Pan
     name = markdown_text(corrections.organisation_name(dataset, organisation_id))
     stale, gaps = int(table["stale"].eq("yes").sum()), int(table["missing"].ne("").sum())
     extract = dataset.extract_date
-    as_at = f" (12 months before {extract:%d %b %Y}, the extract date)" if extract else ""
+    as_at = f" ({extract:%d %b %Y})" if extract is not None else ""
     cards = Panel(
         name="directory_headlines",
         title="",
@@ -94,9 +94,9 @@ def own_panels(dataset: Dataset, organisation_id: str, level: Level) -> list[Pan
         title=f"{name}: your asset records",
         caption="Stale: last verified more than 12 months before the extract date"
         + as_at
-        + ", or never. Missing: the fields link workers filter on (schedule, accessibility, "
-        "capacity); an asset without them drops out of those filters. Stale and incomplete "
-        "records are listed first.",
+        + "; a blank Last verified was never recorded. Missing: the fields link workers "
+        "filter on (schedule, accessibility, capacity); an asset without them drops out of "
+        "those filters. Stale and incomplete records are listed first.",
         level=level,
         table=table,
         labels=OWN_LABELS,
