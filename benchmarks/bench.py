@@ -43,6 +43,7 @@ def snapshot(into: Path) -> Path:
     """A copy of the app's code to run every step from: the working tree may change while the
     benchmark runs (and a change to the loader's code is a new key for the saved copy)."""
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".socialrx-cache")
+    into.mkdir(parents=True)
     for part in ("app.py", "pages", "socialrx", "benchmarks", ".streamlit"):
         source = ROOT / part
         if source.is_dir():

@@ -23,8 +23,10 @@ loading the files.
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import hashlib
+import importlib.util
 import json
 import logging
 import os
@@ -32,7 +34,7 @@ import shutil
 import sys
 import time
 import weakref
-from importlib import metadata, resources
+from importlib import metadata
 from pathlib import Path
 
 import pandas as pd
@@ -47,11 +49,6 @@ log = logging.getLogger(__name__)
 CACHE_VARIABLE = "SOCIALRX_CACHE_DIR"
 CACHE_FOLDER = ".socialrx-cache"  # inside the data folder, when it can be written
 FORMAT = 1  # bump when the layout of a saved copy changes
-# The modules whose code decides what a load produces: a change to any of them is a new key.
-LOADER_MODULES = (
-    "adapters", "checks", "dataset", "disclosure", "files", "geography", "loader", "openreferral",
-    "parsing", "problems", "schema", "store", "tables", "vocab",
-)  # fmt: skip
 _MANIFEST = "manifest.json"
 _CHUNK = 1 << 20
 
@@ -288,14 +285,42 @@ _CODE_DIGEST: str | None = None
 
 
 def _code_digest() -> str:
+    """A digest of the code that decides what a load produces (`loader_modules`)."""
     global _CODE_DIGEST
     if _CODE_DIGEST is None:
         digest = hashlib.sha256()
-        package = resources.files("socialrx")
-        for module in LOADER_MODULES:
-            digest.update((package / f"{module}.py").read_bytes())
+        for name, path in loader_modules().items():
+            digest.update(name.encode() + b"\0" + Path(path).read_bytes())
         _CODE_DIGEST = digest.hexdigest()
     return _CODE_DIGEST
+
+
+def loader_modules() -> dict[str, str]:
+    """socialrx's modules that the loader and this module import, directly or not, with their
+    files: found by reading their import statements, so a new import is covered at once."""
+    found: dict[str, str] = {}
+    todo = ["socialrx.loader", "socialrx.store", "socialrx.dataset"]
+    while todo:
+        name = todo.pop()
+        if name in found:
+            continue
+        try:
+            spec = importlib.util.find_spec(name)
+        except ImportError:  # `from socialrx.loader import load_files`: not a module
+            spec = None
+        if spec is None or not spec.origin or not spec.origin.endswith(".py"):
+            continue  # a name imported from a package, not a module
+        found[name] = spec.origin
+        tree = ast.parse(Path(spec.origin).read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                todo += [a.name for a in node.names if a.name.startswith("socialrx.")]
+            elif isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == (
+                "socialrx"
+            ):
+                todo.append(node.module)
+                todo += [f"{node.module}.{a.name}" for a in node.names]
+    return dict(sorted(found.items()))
 
 
 def _versions() -> list[str]:
