@@ -126,7 +126,7 @@ def referral_steps(
     codes, statuses = pd.factorize(referrals["status"].astype("string"))
     ranks = np.array([_STATUS_RANK.get(str(s), -1) for s in statuses] + [-1])
     rank = ranks[codes]  # code -1 (no status) picks the -1 at the end
-    completed = np.asarray(referrals["status"].astype("string") == "completed", dtype=bool)
+    completed = (referrals["status"].astype("string") == "completed").fillna(False).to_numpy(bool)
     closed = referrals["closed_date"].to_numpy(dtype="datetime64[ns]").copy()
     closed[~completed] = np.datetime64("NaT")
     dates = {

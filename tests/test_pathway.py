@@ -95,12 +95,12 @@ def test_waits_are_statistics_of_30_people(steps):
 def test_a_status_without_its_date_still_reaches_the_step():
     refs = pd.DataFrame(
         {
-            "referral_id": ["A", "B"],
-            "referral_date": pd.to_datetime(["2024-01-01", "2024-01-01"]),
-            "status": ["engaged", "received"],
-            "first_contact_date": pd.to_datetime([None, None]),
-            "first_appointment_date": pd.to_datetime([None, None]),
-            "closed_date": pd.to_datetime([None, None]),
+            "referral_id": ["A", "B", "C"],
+            "referral_date": pd.to_datetime(["2024-01-01"] * 3),
+            "status": pd.array(["engaged", "received", None], dtype="string"),
+            "first_contact_date": pd.to_datetime([None] * 3),
+            "first_appointment_date": pd.to_datetime([None] * 3),
+            "closed_date": pd.to_datetime([None] * 3),
         }
     )
     connections = pd.DataFrame(
@@ -111,6 +111,7 @@ def test_a_status_without_its_date_still_reaches_the_step():
     assert funnel.loc["contacted", "reached"] == 1  # engaged: contacted and seen, undated
     assert funnel.loc["first appointment", "reached"] == 1
     assert funnel.loc["contacted", "timed"] == 0  # but no wait to time
+    assert funnel.loc["contacted", "judged"] == 3  # no status recorded: judged, not reached
 
 
 def test_months_too_recent_are_left_out_not_zero(dataset, steps):
