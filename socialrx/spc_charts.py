@@ -6,6 +6,7 @@ marker's shape, not by colour alone.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -120,14 +121,16 @@ def endings_chart(endings: pd.DataFrame) -> go.Figure | None:
     labels = [f"{html_text(str(g))} ({k})" for g, k in zip(shown["group"], shown["kind"],
                                                            strict=True)]  # fmt: skip
     fig = go.Figure()
-    for name, words, colour, symbol in (
-        ("did_not_engage", "Did not engage", OKABE_ITO[5], "circle"),
-        ("declined", "Declined", OKABE_ITO[4], "diamond"),
+    rows = np.arange(len(labels))
+    for name, words, colour, symbol, nudge in (
+        ("did_not_engage", "Did not engage", OKABE_ITO[5], "circle", 0.17),
+        ("declined", "Declined", OKABE_ITO[4], "diamond", -0.17),
     ):
         share = shown[f"{name}_pct"].astype(float)
         fig.add_trace(
             go.Scatter(
-                y=labels,
+                y=rows + nudge,  # side by side, so the two intervals do not overlap
+                customdata=labels,
                 x=share,
                 mode="markers",
                 name=words,
@@ -139,10 +142,11 @@ def endings_chart(endings: pd.DataFrame) -> go.Figure | None:
                     "arrayminus": (share - shown[f"{name}_low"].astype(float)).tolist(),
                     "color": colour,
                 },
-                hovertemplate="%{y}: %{x:.0f}%<extra>" + words + "</extra>",
+                hovertemplate="%{customdata}: %{x:.0f}%<extra>" + words + "</extra>",
             )
         )
     fig.update_xaxes(rangemode="tozero")
+    fig.update_yaxes(tickvals=rows, ticktext=labels, range=[-0.6, len(labels) - 0.4])
     return _layout(
         fig,
         "Ended referrals that did not engage or declined, with 95% intervals",

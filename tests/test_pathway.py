@@ -1,6 +1,8 @@
 """The referral pathway: funnel shares and waits worked out by hand on six referrals, the
 too-recent referrals kept apart, endings with Wilson intervals checked against statsmodels."""
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -198,3 +200,30 @@ def test_the_view_on_the_tiny_dataset(dataset):
     for panel in referral_flows.spc_panels(tables, Level.ROUND, None):
         assert panel.figure is None  # 1-7 referrals a month: nothing may be drawn
         assert any("fewer than 12" in note for note in panel.notes)
+
+
+def test_every_new_chart_has_a_title_axes_and_safe_colours():
+    from socialrx.figures import OKABE_ITO
+    from socialrx.loader import load_folder
+    from socialrx.selection import default_selection
+    from socialrx.spc_charts import GREY
+
+    demo, _ = load_folder(Path(__file__).resolve().parent.parent / "data" / "demo")
+    tables = referral_flows.pathway_tables(demo, default_selection(demo))
+    panels = referral_flows.pathway_panels(tables, Level.ROUND)
+    panels += referral_flows.spc_panels(tables, Level.ROUND, None)
+    allowed = {c.lower() for c in OKABE_ITO} | {GREY.lower(), "#bbbbbb", "#000000"}
+    assert len(panels) == 7
+    for panel in panels:
+        figure = panel.figure
+        assert figure is not None, panel.name
+        assert figure.layout.title.text and figure.layout.xaxis.title.text, panel.name
+        assert figure.layout.yaxis.title.text, panel.name
+        assert panel.caption.startswith("How to read this"), panel.name
+        for trace in figure.data:
+            line = trace.line if "line" in trace else None
+            colours = [trace.marker.color if "marker" in trace else None,
+                       line.color if line is not None else None]  # fmt: skip
+            for colour in colours:
+                if isinstance(colour, str):
+                    assert colour.lower() in allowed, (panel.name, colour)
