@@ -9,20 +9,40 @@ import streamlit as st
 
 from socialrx import ui
 from socialrx.dataset import Dataset
+from socialrx.disclosure import Level
 from socialrx.selection import Selection
 from socialrx.views import referral_flows
 
 
-# Cached here, beside the only page that uses it, as ui.py caches the overview's figures: the
-# place's pathway summed small once per dataset (keyed on its content hash, which no other
-# session can guess without the same files) and place, so a new period, baseline or
-# disclosure level needs no pass over the referrals. The summaries are small (months x steps
-# x days), so st.cache_data may copy them.
+# Cached here, beside the only page that uses it, as ui.py caches the overview's figures, and
+# keyed like them on the dataset's content hash (which no other session can guess without the
+# same files). The place's pathway is summed small once per dataset and place, so a new
+# period needs no pass over the referrals; the panels (figures built) are kept per place,
+# period, disclosure level and SPC baseline, so a rerun that changes none of them only draws.
 @st.cache_data(show_spinner="Working out the referral pathway", max_entries=16,
                ttl=timedelta(hours=1))  # fmt: skip
 def place_summary(_dataset: Dataset, content_hash: str, place_kind: str, codes: tuple):
     chosen = Selection(pd.Timestamp("2000-01-01"), pd.Timestamp("2000-01-31"), place_kind, codes)
     return referral_flows.place_summary(_dataset, chosen)
+
+
+def _built(panels: list) -> list:
+    for panel in panels:
+        _ = panel.figure, panel.disclosed  # worked out once, before the panels are shared
+    return panels
+
+
+@st.cache_resource(show_spinner=False, max_entries=32, ttl=timedelta(hours=1))
+def pathway_view(_dataset: Dataset, content_hash: str, chosen: Selection, level: Level):
+    summary = place_summary(_dataset, content_hash, chosen.place_kind, chosen.place_codes)
+    tables = referral_flows.pathway_tables(_dataset, chosen, summary)
+    return tables, _built(referral_flows.pathway_panels(tables, level))
+
+
+@st.cache_resource(show_spinner=False, max_entries=32, ttl=timedelta(hours=1))
+def spc_view(_dataset: Dataset, content_hash: str, chosen: Selection, level: Level, baseline):
+    tables, _ = pathway_view(_dataset, content_hash, chosen, level)
+    return _built(referral_flows.spc_panels(tables, level, baseline))
 
 
 context = ui.current()
@@ -37,10 +57,9 @@ if ui.needs(context, "referrals"):
     ui.needs(context, "connections")  # says what the Sankey would need
     dataset, level = context.dataset, context.level
     ui.draw(referral_flows.panels(dataset, context.selection, level))
-    chosen = context.selection
-    summary = place_summary(dataset, dataset.content_hash, chosen.place_kind, chosen.place_codes)
-    tables = referral_flows.pathway_tables(dataset, chosen, summary)
-    ui.draw(referral_flows.pathway_panels(tables, level))
+    chosen, key = context.selection, dataset.content_hash
+    tables, pathway_panels = pathway_view(dataset, key, chosen, level)
+    ui.draw(pathway_panels)
     st.subheader("Trends: is a change a signal or noise?")
     st.write(
         "Statistical process control (SPC) charts as NHS England's Making Data Count programme "
@@ -51,7 +70,7 @@ if ui.needs(context, "referrals"):
     months = referral_flows.spc_months(tables)
     baseline = None
     if len(months) >= 2:
-        chosen = st.select_slider(
+        picked = st.select_slider(
             "Baseline months for the centre line and limits",
             options=months,
             value=(months[0], months[-1]),
@@ -64,5 +83,5 @@ if ui.needs(context, "referrals"):
             "rules as in NHS England's Making Data Count guidance "
             "(england.nhs.uk/publication/making-data-count).",
         )
-        baseline = chosen if isinstance(chosen, tuple) else (months[0], months[-1])
-    ui.draw(referral_flows.spc_panels(tables, level, baseline))
+        baseline = picked if isinstance(picked, tuple) else (months[0], months[-1])
+    ui.draw(spc_view(dataset, key, chosen, level, baseline))

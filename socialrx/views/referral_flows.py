@@ -15,6 +15,7 @@ from socialrx.panels import Panel, disclosure_caption
 from socialrx.selection import (
     Selection,
     data_period,
+    in_place,
     selected_area_stats,
     selected_practices,
     selected_referrals,
@@ -195,7 +196,11 @@ def place_summary(dataset: Dataset, selection: Selection) -> PlaceSummary:
     first = (as_at if span is None else span[0]).to_period("M").start_time
     last = max(as_at, selection.end)
     everything = Selection(first, last, selection.place_kind, selection.place_codes)
-    refs = selected_referrals(dataset, everything)
+    referrals = dataset.table("referrals")
+    keep = in_place(referrals, dataset, everything) & referrals["referral_date"].between(
+        first, last
+    )
+    refs = referrals if keep.all() else referrals[keep]  # the whole dataset: no copy
     steps = pathway.referral_steps(refs, dataset.table("connections"), as_at)
     return PlaceSummary(
         steps=pathway.summarise_steps(steps),
