@@ -1,33 +1,65 @@
-"""Asset map: where the community assets are, over the areas shaded by need or referrals."""
+"""Asset map: where people in need have too little within reach."""
 
 import streamlit as st
 
-from socialrx import ui, vocab
+from socialrx import access, ui, vocab
 from socialrx.views import asset_map
 
 context = ui.current()
 ui.page_header(
     "Asset map",
     context,
-    "Community assets by category, over small areas shaded by "
-    "deprivation or by referrals per 1,000 adults a year. Click a point for details.",
+    "Where people in need have too little within reach: community assets by category over "
+    "small areas shaded by deprivation, access or referrals, with the areas of high need and "
+    "low access outlined and listed. Click a point or an area for details.",
 )
 dataset, sel = context.dataset, context.selection
-left, middle, right = st.columns([3, 2, 2])
 present = set(asset_map.shown_assets(dataset, sel, include_inactive=True)["category"])
+left, right = st.columns([3, 2])
 ui.linked("map_categories", present, "categories")
-ui.linked("map_inactive", (True, False))
 categories = left.multiselect(
     "Categories",
     [c for c in vocab.ASSET_CATEGORIES if c in present],
     key="map_categories",
     placeholder="All categories",
 )
-include_inactive = middle.toggle("Include inactive and closed assets", key="map_inactive")
 shades = asset_map.shading_options(dataset, sel)
 ui.linked("map_shade", list(shades), "shading")
 if st.session_state.get("map_shade") not in shades:  # default: the first measure of need
     st.session_state["map_shade"] = list(shades)[min(1, len(shades) - 1)]
 shade = right.selectbox("Shade areas by", list(shades), format_func=shades.get, key="map_shade")
-ui.draw(asset_map.panels(dataset, sel, context.level, categories, include_inactive, shade))
+
+with st.expander("Filter the assets"):
+    one, two, three = st.columns(3)
+    costs = one.multiselect("Cost", vocab.COST, key="map_costs", placeholder="Any cost")
+    day = two.selectbox("Runs on", [None, *access.DAYS], key="map_day",
+                        format_func=lambda d: "Any day" if d is None else d)  # fmt: skip
+    wheelchair = three.toggle("Wheelchair accessible only", key="map_wheelchair")
+    ui.linked("map_inactive", (True, False))
+    inactive = one.toggle("Include inactive and closed assets", key="map_inactive")
+    stale = two.toggle("Include records not verified in 12 months", value=True, key="map_stale")
+
+needs = asset_map.need_options(dataset)
+with st.expander("How access is measured", expanded=False):
+    one, two, three = st.columns(3)
+    radius = one.slider("Reach (metres, straight line)", 400, 5000, access.DEFAULT_RADIUS_M,
+                        step=100, key="map_radius", help=asset_map.WALK)  # fmt: skip
+    enhanced = two.toggle(
+        "Weight by distance (E2SFCA)",
+        key="map_enhanced",
+        help="Assets nearer count more: weights 1.00 to half the reach, 0.68 to three "
+        "quarters, 0.22 to the reach (Luo and Qi 2009).",
+    )
+    remote = three.toggle("Online and telephone assets count for everyone", key="map_remote")
+    need = one.selectbox(
+        "Need", list(needs) or ["imd_decile"], format_func=lambda n: needs.get(n, n), key="map_need"
+    )
+    need_cut = two.number_input("High need from (blank: the median)", value=None,
+                                key="map_need_cut")  # fmt: skip
+    access_cut = three.number_input("Low access below (blank: the median)", value=None,
+                                    key="map_access_cut")  # fmt: skip
+
+filters = asset_map.Filters(tuple(categories), tuple(costs), wheelchair, day, inactive, stale)
+reach = asset_map.Reach(radius, enhanced, remote, need, need_cut, access_cut)
+ui.draw(asset_map.panels(dataset, sel, context.level, shade=shade, filters=filters, reach=reach))
 ui.assets_by_area_note(context)

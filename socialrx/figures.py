@@ -102,6 +102,8 @@ def asset_map(
     focus: tuple[str, ...] = (),
     *,
     cluster: bool = True,
+    highlight: tuple[str, ...] = (),
+    practices: pd.DataFrame | None = None,
 ) -> folium.Map:
     """Assets as points coloured by category over areas shaded by a value (e.g. IMD decile).
 
@@ -114,7 +116,9 @@ def asset_map(
     escaped strings, and one shared script draws each point and builds its tooltip and popup
     (the same HTML as `asset_popup_html`) when it is opened; areas are simplified to ~50 m in
     British National Grid and rounded to 5 decimals. `cluster=False` draws every point
-    unclustered (the same data and script), for a small place or a printed map."""
+    unclustered (the same data and script), for a small place or a printed map. The areas in
+    `highlight` (e.g. high need, low access) get a thick orange outline without moving the
+    view; `practices` (name, latitude, longitude) are a layer of their own to switch on."""
     placed = assets.dropna(subset=["latitude", "longitude"])
     chosen = areas[areas["area_code"].isin(focus)] if areas is not None and focus else None
     areas_in_view = chosen if chosen is not None and len(chosen) else areas
@@ -138,7 +142,10 @@ def asset_map(
     if bounds:
         fmap.fit_bounds(bounds, padding=(24, 24))  # points on the edge stay clear of controls
     if areas is not None and len(areas):
-        _add_areas(fmap, areas, area_values, value_label, lower_is_darker, area_notes, focus)
+        _add_areas(fmap, areas, area_values, value_label, lower_is_darker, area_notes, focus,
+                   highlight)  # fmt: skip
+    if practices is not None:
+        _add_practices(fmap, practices)
     codes, present = pd.factorize(placed["category"])
     present = [str(c) for c in present]
     shown = [c for c in vocab.ASSET_CATEGORIES if c in present]
@@ -361,7 +368,23 @@ def _simplified(digest: str, crs: str, tolerance: float, geoms) -> list[dict]:
     return _SIMPLIFIED[key]
 
 
-def _add_areas(fmap, areas, area_values, value_label, lower_is_darker, notes, focus) -> None:
+def _add_practices(fmap, practices: pd.DataFrame) -> None:
+    """GP practices as small white rings in a layer of their own, off until switched on."""
+    layer = folium.FeatureGroup(name="GP practices", show=False)
+    placed = practices.dropna(subset=["latitude", "longitude"])
+    for name, code, lat, lon in zip(placed["name"], placed["practice_code"], placed["latitude"],
+                                    placed["longitude"], strict=True):  # fmt: skip
+        folium.CircleMarker(
+            (round(float(lat), 5), round(float(lon), 5)), radius=5,
+            color="#000000", fill_color="#ffffff", fill_opacity=1, weight=2.5,
+            tooltip=folium.Tooltip(f"GP practice: {html_text(name)} ({html_text(code)})"),
+        ).add_to(layer)  # fmt: skip
+    layer.add_to(fmap)
+
+
+def _add_areas(
+    fmap, areas, area_values, value_label, lower_is_darker, notes, focus, highlight=()
+) -> None:
     shown = areas[["area_code", "area_name"]]
     values = (
         shown["area_code"].map(area_values)
@@ -370,6 +393,7 @@ def _add_areas(fmap, areas, area_values, value_label, lower_is_darker, notes, fo
     )
     colours, breaks = _shade(values, reverse=lower_is_darker)
     chosen = shown["area_code"].isin(focus).tolist()
+    marked = shown["area_code"].isin(highlight).tolist()
     whole = bool((values.dropna() % 1 == 0).all())
     why = shown["area_code"].map(notes) if notes is not None else pd.Series(pd.NA, shown.index)
     labels = [
@@ -392,15 +416,15 @@ def _add_areas(fmap, areas, area_values, value_label, lower_is_darker, notes, fo
                 "label": label,
                 "style": {
                     "fillColor": fill,
-                    "color": "#000000" if focused else "#666666",
-                    "weight": 2.5 if focused else 0.5,
+                    "color": "#D55E00" if gap else "#000000" if focused else "#666666",
+                    "weight": 3.5 if gap else 2.5 if focused else 0.5,
                     "fillOpacity": 0.55,
                 },
             },
             "geometry": geometry,
         }
-        for label, fill, focused, geometry in zip(
-            labels, colours.tolist(), chosen, outlines, strict=True
+        for label, fill, focused, gap, geometry in zip(
+            labels, colours.tolist(), chosen, marked, outlines, strict=True
         )
         if geometry is not None
     ]

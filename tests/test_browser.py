@@ -17,6 +17,7 @@ import time
 import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from browser_assets import AssetServer
@@ -250,6 +251,9 @@ def test_asset_map_draws_areas_and_points(
         assert polygons, f"no area polygons drawn ({len(paths)} paths)"
         assert fills, "asset points have no fill colour"
         expect(frame.locator(".leaflet-control-layers")).to_have_count(1)
+        # the areas of high need and low access are outlined in orange
+        gaps = [p for p in polygons if (p["stroke"] or "").upper() == "#D55E00"]
+        assert gaps, "no high need, low access areas outlined"
     finally:
         page.close()
     assert any(url.endswith("/leaflet.js") for url in assets.served)
@@ -353,7 +357,7 @@ def test_a_page_address_opened_first_on_a_fresh_server_shows_that_page(
             expect(page.locator("h1").filter(has_text="Referral flows")).to_be_visible()
             expect(page.get_by_test_id("stException")).to_have_count(0)
             expect(page.get_by_text("Page not found")).to_have_count(0)
-            assert page.url.endswith("/referral_flows")
+            assert urlsplit(page.url).path.endswith("/referral_flows")  # the view in the query
             # the navigation is the app's own, not one listing the files in pages/
             nav = page.get_by_test_id("stSidebarNav")
             expect(nav.get_by_role("link", name="Asset map")).to_be_visible()

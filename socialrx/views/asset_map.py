@@ -1,24 +1,31 @@
-"""The asset map page: assets by category over small areas shaded by need or referrals."""
+"""The asset map page: where people in need have too little within reach.
+
+Assets by category over small areas shaded by need, access or referrals; the areas of high
+need and low access outlined and listed; GP practices as a layer to switch on."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+import geopandas as gpd
 import pandas as pd
 
-from socialrx import referrals
+from socialrx import access, referrals
 from socialrx.dataset import Dataset
 from socialrx.disclosure import Level
 from socialrx.figures import asset_map
-from socialrx.panels import Panel, disclosure_caption
+from socialrx.panels import Card, Panel, disclosure_caption
 from socialrx.selection import (
     AREA,
     Selection,
+    practices_of,
     selected_area_stats,
     selected_assets,
     selected_referrals,
 )
 from socialrx.static_map import asset_map_png
 
-NO_SHADING, IMD, RATE, COUNT = "none", "imd", "rate", "count"
+NO_SHADING, IMD, ACCESS, RATE, COUNT = "none", "imd", "access", "rate", "count"
 ASSET_LABELS = {
     "asset_id": "Asset",
     "name": "Name",
@@ -33,16 +40,49 @@ ASSET_LABELS = {
     "stale": "Not verified in 12 months",
     "area_code": "Area",
 }
+WALK = (
+    "Distances are straight lines: a straight 1.6 km is roughly 25 minutes' walk by road at an "
+    "average pace, and longer for older people."
+)
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Which assets count: categories (none = all), cost, wheelchair access, a day of the
+    week, and whether inactive or stale records are included."""
+
+    categories: tuple[str, ...] = ()
+    costs: tuple[str, ...] = ()
+    wheelchair: bool = False
+    day: str | None = None
+    include_inactive: bool = False
+    include_stale: bool = True
+
+
+@dataclass(frozen=True)
+class Reach:
+    """How access is measured: the radius (metres), the enhanced variant, whether online and
+    telephone assets count for everyone, and the need indicator and splits."""
+
+    radius: float = access.DEFAULT_RADIUS_M
+    enhanced: bool = False
+    remote_for_everyone: bool = False
+    need: str = "imd_decile"
+    need_cut: float | None = None
+    access_cut: float | None = None
 
 
 def shading_options(dataset: Dataset, selection: Selection) -> dict[str, str]:
-    """What the areas can be shaded by: deprivation where known; referrals per 1,000 adult
-    residents a year where the referrals are chosen by residence (residents are then the right
-    denominator), or the number of referrals from a chosen PCN or practice."""
+    """What the areas can be shaded by: deprivation where known; access where there are
+    adults to share capacity among; referrals per 1,000 adult residents a year where the
+    referrals are chosen by residence (residents are then the right denominator), or the
+    number of referrals from a chosen PCN or practice."""
     shades = {NO_SHADING: "No shading"}
     stats = dataset.table("area_stats")
     if dataset.has("areas") and stats["imd_decile"].notna().any():
         shades[IMD] = "IMD decile (1 = most deprived)"
+    if dataset.has("areas") and stats["population_adult"].notna().any():
+        shades[ACCESS] = "Access: places a month per 1,000 adults (2SFCA)"
     if dataset.has("areas") and dataset.has("referrals"):
         if selection.by_residence and stats["population_adult"].notna().any():
             shades[RATE] = "Referrals per 1,000 adults a year"
@@ -51,24 +91,70 @@ def shading_options(dataset: Dataset, selection: Selection) -> dict[str, str]:
     return shades
 
 
+def need_options(dataset: Dataset) -> dict[str, str]:
+    """Need indicators in area_stats: the IMD decile or score, and any other numeric column
+    (higher = more need, as its maker means it). Referral rates are not need: they measure use."""
+    stats = dataset.table("area_stats")
+    options = {}
+    if stats["imd_decile"].notna().any():
+        options["imd_decile"] = "IMD decile (1 = most deprived)"
+    if "imd_score" in stats and stats["imd_score"].notna().any():
+        options["imd_score"] = "IMD score (higher = more deprived)"
+    skip = {"area_code", "population_adult", "imd_decile", "imd_score", "imd_rank"}
+    for column in stats.columns:
+        if column not in skip and pd.api.types.is_numeric_dtype(stats[column]):
+            options[column] = f"{column} (higher = more need)"
+    return options
+
+
+def need_of(stats: pd.DataFrame, indicator: str) -> pd.Series:
+    """The need indicator per area (indexed by area_code), rising with need."""
+    values = stats.set_index("area_code")[indicator].astype(float)
+    return 11 - values if indicator == "imd_decile" else values
+
+
 def shown_assets(
     dataset: Dataset, selection: Selection, categories=(), include_inactive: bool = False
 ) -> pd.DataFrame:
     """The assets the map and table show: the chosen categories, active unless asked."""
+    chosen = Filters(tuple(categories), include_inactive=include_inactive)
+    return filtered(dataset, selection, chosen)[0]
+
+
+def filtered(dataset: Dataset, selection: Selection, filters: Filters):
+    """The assets the filters keep, and notes on what they could not judge."""
     assets = selected_assets(dataset, selection)
-    if categories:
-        assets = assets[assets["category"].isin(categories)]
-    if not include_inactive:
+    notes = []
+    if filters.categories:
+        assets = assets[assets["category"].isin(filters.categories)]
+    if filters.costs:
+        assets = assets[assets["cost"].isin(filters.costs)]
+    if filters.wheelchair:
+        assets = assets[assets["wheelchair_accessible"].fillna(False).astype(bool)]
+    if not filters.include_inactive:
         assets = assets[assets["status"] == "active"]
-    return assets
+    if not filters.include_stale:
+        assets = assets[~assets["stale"].fillna(False).astype(bool)]
+    if filters.day:
+        runs, unknown = access.runs_on(assets, filters.day)
+        if unknown:
+            notes.append(
+                f"{unknown:,} assets have no day that can be read from their schedule (blank, "
+                "by appointment, varies, or free text): day not known, so left out of a day "
+                "filter. Their schedules are kept as written in the table."
+            )
+        assets = assets[runs]
+    return assets, notes
 
 
-def area_shading(dataset: Dataset, selection: Selection, level: Level, shade: str):
+def area_shading(dataset: Dataset, selection: Selection, level: Level, shade: str, scores=None):
     """Each area's value to shade by (indexed by area_code), its label, and why an area has no
     value (a figure resting on 1-7 people is hidden, never shaded)."""
     if shade == IMD:
         stats = dataset.table("area_stats")
         return stats.set_index("area_code")["imd_decile"], "IMD decile", None
+    if shade == ACCESS and scores is not None:
+        return scores.set_index("area_code")["access_per_1000"], "Places a month per 1,000", None
     if shade not in (RATE, COUNT):
         return None, "", None
     table = referrals.area_rates(
@@ -85,6 +171,40 @@ def area_shading(dataset: Dataset, selection: Selection, level: Level, shade: st
     return values["referrals"], "Adult referrals", notes
 
 
+def gap_table(dataset: Dataset, selection: Selection, assets: pd.DataFrame, reach: Reach,
+              categories) -> pd.DataFrame:  # fmt: skip
+    """Per area: name, adults, need, access, quadrant and the nearest asset of each chosen
+    category, high need and low access first."""
+    areas = dataset.areas
+    stats = selected_area_stats(dataset, selection)
+    scores = access.access_scores(areas, stats, assets, reach.radius, reach.enhanced,
+                                  reach.remote_for_everyone)  # fmt: skip
+    if selection.place_kind == AREA:
+        scores = scores[scores["area_code"].isin(selection.place_codes)]
+    need = need_of(stats, reach.need).reindex(scores["area_code"])
+    table = scores.assign(
+        area_name=scores["area_code"].map(areas.set_index("area_code")["area_name"]),
+        need=need.to_numpy(),
+    )
+    table["quadrant"] = access.quadrants(
+        table["need"], table["access_per_1000"], reach.need_cut, reach.access_cut
+    ).to_numpy()
+    if categories:
+        nearest = access.nearest_by_category(areas, assets, categories)
+        for category in categories:
+            table[f"nearest {category} (m)"] = table["area_code"].map(nearest[category])
+        table["none_within_reach"] = (
+            table[[f"nearest {c} (m)" for c in categories]].gt(reach.radius).all(axis=1)
+        )
+    metres = [c for c in table.columns if c.endswith("(m)")] + ["nearest_m"]
+    table[metres] = table[metres].round(0)
+    table["access_per_1000"] = table["access_per_1000"].round(1)
+    order = {q: i for i, q in enumerate(access.QUADRANTS)}
+    table = table.assign(_order=table["quadrant"].map(order))
+    return table.sort_values(["_order", "need", "access_per_1000"],
+                             ascending=[True, False, True]).drop(columns="_order")  # fmt: skip
+
+
 def panels(
     dataset: Dataset,
     selection: Selection,
@@ -92,53 +212,212 @@ def panels(
     categories=(),
     include_inactive: bool = False,
     shade: str = NO_SHADING,
+    filters: Filters | None = None,
+    reach: Reach | None = None,
 ) -> list[Panel]:
-    """The map and the table of the assets on it."""
-    assets = shown_assets(dataset, selection, categories, include_inactive)
-    values, label, notes = area_shading(dataset, selection, level, shade)
-    focus = selection.place_codes if selection.place_kind == AREA else ()
+    """The gap summary, the map, the areas in need with too little within reach, and the
+    assets on the map."""
+    filters = filters or Filters(tuple(categories), include_inactive=include_inactive)
+    reach = reach or Reach()
+    assets, notes = filtered(dataset, selection, filters)
+    stats = dataset.table("area_stats")
+    can_measure = (
+        dataset.has("areas")
+        and stats["population_adult"].notna().any()
+        and reach.need in need_options(dataset)
+    )
+    out: list[Panel] = []
+    gaps = None
+    if can_measure:
+        gaps = gap_table(dataset, selection, assets, reach, filters.categories)
+        out.append(_gap_cards(gaps, reach, filters))
+    values, label, area_notes = area_shading(dataset, selection, level, shade, gaps)
+    highlight = (
+        tuple(gaps.loc[gaps["quadrant"] == access.QUADRANTS[0], "area_code"])
+        if gaps is not None
+        else ()
+    )
+    focus = _focus(dataset, selection)
+    practices = dataset.table("practices") if dataset.has("practices") else None
     placed = int(assets["latitude"].notna().sum())
     caption = (
         f"{placed:,} asset{'s' if placed != 1 else ''} on the map; "
         f"{len(assets) - placed:,} more are online, by telephone or have no location. Points "
         "are coloured by category (the legend lists them); faded points are not active. "
-        "Darker areas are more deprived (IMD) or refer more; grey areas have no value or hide "
-        "a figure resting on 1-7 people."
+        "Darker areas are more deprived (IMD), have more access or refer more; grey areas "
+        "have no value or hide a figure resting on 1-7 people. Areas outlined in orange have "
+        "high need and low access. GP practices are a layer to switch on (top right)."
     )
     if shade in (RATE, COUNT):
         caption += " " + disclosure_caption(level)
-    map_panel = Panel(
-        name="asset_map",
-        title="",
-        caption=caption,
-        level=level,
-        chart=lambda _: asset_map(
-            assets,
-            dataset.areas,
-            values,
-            label,
-            lower_is_darker=shade == IMD,
-            area_notes=notes,
-            focus=focus,
-        ),  # fmt: skip
-        still=lambda: asset_map_png(
-            assets, dataset.areas, values, label, lower_is_darker=shade == IMD
-        ),
-        show_table=False,
-    )
-    stale = int(assets["stale"].fillna(False).sum())
-    table = Panel(
-        name="assets",
-        title="Assets",
-        caption="Asset records as loaded (not person-level).",
-        level=level,
-        table=assets[list(ASSET_LABELS)],
-        labels=ASSET_LABELS,
-        notes=(
-            f"{stale:,} asset records were last verified more than 12 months before the "
-            "extract date: check they still run.",
+    out.append(
+        Panel(
+            name="asset_map",
+            title="",
+            caption=caption,
+            level=level,
+            chart=lambda _: asset_map(
+                assets,
+                dataset.areas,
+                values,
+                label,
+                lower_is_darker=shade == IMD,
+                area_notes=area_notes,
+                focus=focus,
+                highlight=highlight,
+                practices=practices,
+            ),  # fmt: skip
+            still=lambda: asset_map_png(
+                assets, dataset.areas, values, label, lower_is_darker=shade == IMD
+            ),
+            show_table=False,
+            notes=tuple(notes + _data_notes(dataset, assets, filters)),
         )
-        if stale
-        else (),
     )
-    return [map_panel, table]
+    if gaps is not None:
+        out.append(_gap_panel(gaps, reach, filters, level))
+    stale = int(assets["stale"].fillna(False).sum())
+    out.append(
+        Panel(
+            name="assets",
+            title="Assets",
+            caption="Asset records as loaded (not person-level).",
+            level=level,
+            table=assets[list(ASSET_LABELS)],
+            labels=ASSET_LABELS,
+            notes=(
+                f"{stale:,} asset records were last verified more than 12 months before the "
+                "extract date: check they still run.",
+            )
+            if stale
+            else (),
+        )
+    )
+    return out
+
+
+def _focus(dataset: Dataset, selection: Selection) -> tuple[str, ...]:
+    """The areas the map opens on: those chosen, or those holding a chosen PCN's or
+    practice's surgeries (registrations by area, when loaded, will give a catchment)."""
+    if selection.place_kind == AREA:
+        return selection.place_codes
+    codes = practices_of(dataset, selection)
+    if not codes or dataset.areas is None:
+        return ()
+    practices = dataset.table("practices")
+    mine = practices[practices["practice_code"].isin(codes)].dropna(
+        subset=["latitude", "longitude"]
+    )
+    if mine.empty:
+        return ()
+    points = gpd.GeoDataFrame(
+        geometry=gpd.points_from_xy(mine["longitude"], mine["latitude"]), crs="EPSG:4326"
+    )
+    joined = gpd.sjoin(points, dataset.areas[["area_code", "geometry"]], predicate="within")
+    return tuple(joined["area_code"].dropna().unique())
+
+
+def _data_notes(dataset: Dataset, assets: pd.DataFrame, filters: Filters) -> list[str]:
+    """What the data leaves out of the map and the access scores, in plain words."""
+    notes = []
+    in_person = assets["delivery"].isin(access.PLACED) | assets["delivery"].isna()
+    unplaced = in_person & assets["latitude"].isna()
+    if unplaced.any():
+        notes.append(
+            f"{int(unplaced.sum()):,} in-person assets have no coordinates and no postcode "
+            "that could be placed: they are not on the map or in the access scores."
+        )
+    outside = in_person & assets["latitude"].notna() & assets["area_code"].isna()
+    if outside.any() and dataset.has("areas"):
+        notes.append(
+            f"{int(outside.sum()):,} assets lie outside the loaded boundaries: they count for "
+            "areas within reach of them, but belong to no area."
+        )
+    stats = dataset.table("area_stats")
+    if dataset.has("areas") and len(stats):
+        no_adults = set(dataset.areas["area_code"]) - set(
+            stats.loc[stats["population_adult"].fillna(0) > 0, "area_code"]
+        )
+        if no_adults:
+            notes.append(
+                f"{len(no_adults):,} areas have no adult population in area_stats: no access "
+                "score for them (there is nobody to share capacity among)."
+            )
+    _, assumed = access.capacity_assumed(assets)
+    zero = assets["capacity_per_month"].astype("Float64").eq(0).fillna(False)
+    if assumed.any() or zero.any():
+        notes.append(
+            f"Capacity: {int(assumed.sum()):,} assets state none, so the median stated capacity "
+            f"of their category is assumed ({access.FALLBACK_CAPACITY} a month where no asset "
+            f"of the category states one); {int(zero.sum()):,} state 0 and add no access."
+        )
+    if assets["category"].nunique() == 1 and not filters.categories:
+        notes.append("Every asset shown is of one category: access is access to that alone.")
+    return notes
+
+
+def _gap_cards(gaps: pd.DataFrame, reach: Reach, filters: Filters) -> Panel:
+    high_low = gaps[gaps["quadrant"] == access.QUADRANTS[0]]
+    cards = [
+        Card(
+            "High need, low access",
+            f"{len(high_low):,} areas",
+            "Areas above the median need and below the median access (or the thresholds "
+            "set), by the need indicator chosen and the 2SFCA score.",
+        ),  # fmt: skip
+        Card(
+            "Adults living there",
+            f"{high_low['population_adult'].sum():,.0f}",
+            "Adults (area_stats population_adult) in the high need, low access areas.",
+        ),
+    ]
+    if filters.categories and "none_within_reach" in gaps:
+        needy = gaps[gaps["need"] >= gaps["need"].median()]
+        none = needy[needy["none_within_reach"]]
+        cards.append(
+            Card(
+                f"In need, none within {reach.radius:,.0f} m",
+                f"{len(none):,} areas, {none['population_adult'].sum():,.0f} adults",
+                "Areas of above-median need with no asset of the chosen categories within "
+                f"{reach.radius:,.0f} m (straight line) of their centre.",
+            )
+        )
+    return Panel(name="access_headlines", title="", caption="", level=Level.OFF,
+                 cards=tuple(cards), show_table=False)  # fmt: skip
+
+
+def _gap_panel(gaps: pd.DataFrame, reach: Reach, filters: Filters, level: Level) -> Panel:
+    labels = {
+        "area_name": "Area",
+        "area_code": "Code",
+        "quadrant": "Need and access",
+        "need": "Need (higher = more)",
+        "access_per_1000": "Places a month per 1,000 adults",
+        "nearest_m": "Nearest asset (m)",
+        "population_adult": "Adults",
+    }
+    labels |= {
+        c: c.capitalize() for c in gaps.columns if c.startswith("nearest ") and c != "nearest_m"
+    }
+    method = (
+        "enhanced 2SFCA, distance bands weighted 1.00 to half the radius, 0.68 to three "
+        "quarters, 0.22 to the radius (Luo and Qi 2009)"
+        if reach.enhanced
+        else "2SFCA (Luo and Wang 2003): every asset within the radius counts in full"
+    )
+    return Panel(
+        name="access_gaps",
+        title="Where need is high and access is low",
+        caption=(
+            f"Access is the {method}: each asset's capacity a month over the adults living "
+            f"within {reach.radius:,.0f} m of it, summed for each area over the assets within "
+            f"{reach.radius:,.0f} m of its centre, per 1,000 adults. Online and telephone "
+            f"assets count for {'everyone' if reach.remote_for_everyone else 'no one'}. {WALK} "
+            "Need and access are split at the place's medians unless thresholds are set. "
+            "The table lists every area, high need and low access first; the download holds "
+            "them all. Not person-level: populations and assets only."
+        ),
+        level=level,
+        table=gaps,
+        labels=labels,
+    )

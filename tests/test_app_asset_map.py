@@ -1,0 +1,66 @@
+"""AppTest of the asset map's gap analysis: filters, reach and the answer to download."""
+
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+
+
+def _map(monkeypatch) -> AppTest:
+    monkeypatch.delenv("SOCIALRX_DATA", raising=False)
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    at.switch_page("pages/asset_map.py").run()
+    assert not at.exception, at.exception
+    assert at.title[0].value == "Asset map"
+    return at
+
+
+def _gaps(at: AppTest):
+    return next(d.value for d in at.dataframe if "Need and access" in d.value.columns)
+
+
+def test_which_deprived_areas_have_no_activity_or_befriending_within_reach(monkeypatch):
+    at = _map(monkeypatch)
+    at.multiselect(key="map_categories").set_value(
+        ["physical activity", "social groups and befriending"]
+    ).run()
+    assert not at.exception
+    cards = {m.label: m.value for m in at.metric}
+    assert "In need, none within 1,600 m" in cards
+    areas, adults = cards["In need, none within 1,600 m"].split(", ")
+    gaps = _gaps(at)
+    assert {"Nearest physical activity (m)", "Nearest social groups and befriending (m)"} <= set(
+        gaps.columns
+    )
+    needy = gaps[gaps["Need (higher = more)"] >= gaps["Need (higher = more)"].median()]
+    none = needy[
+        (needy["Nearest physical activity (m)"] > 1600)
+        & (needy["Nearest social groups and befriending (m)"] > 1600)
+    ]
+    assert areas == f"{len(none):,} areas" and adults == f"{none['Adults'].sum():,.0f} adults"
+    assert gaps.iloc[0]["Need and access"] == "high need, low access"  # the answer comes first
+
+
+def test_a_longer_reach_and_distance_weights_change_the_scores(monkeypatch):
+    at = _map(monkeypatch)
+    before = _gaps(at).set_index("Code")["Places a month per 1,000 adults"]
+    at.slider(key="map_radius").set_value(3200).run()
+    wider = _gaps(at).set_index("Code")["Places a month per 1,000 adults"]
+    assert (wider.reindex(before.index) != before).any()
+    at.toggle(key="map_enhanced").set_value(True).run()
+    assert not at.exception
+    assert any("enhanced 2SFCA" in c.value for c in at.caption)
+
+
+def test_filters_by_day_cost_and_wheelchair(monkeypatch):
+    at = _map(monkeypatch)
+    every = len(next(d.value for d in at.dataframe if "Asset" in d.value.columns))
+    at.selectbox(key="map_day").set_value("Tue").run()
+    at.toggle(key="map_wheelchair").set_value(True).run()
+    at.multiselect(key="map_costs").set_value(["free"]).run()
+    assert not at.exception
+    assets = next(d.value for d in at.dataframe if "Asset" in d.value.columns)
+    assert 0 < len(assets) < every
+    assert set(assets["Cost"]) == {"free"} and all(w.startswith("Tue") for w in assets["When"])
