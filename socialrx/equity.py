@@ -85,13 +85,12 @@ def add_rate_interval(
     """`table` with `rate_low` and `rate_high`: the exact Poisson interval of `count` as a rate
     per 1,000 of `population` a year (NA where the population is unknown or 0)."""
     low, high = poisson_interval(table[count], level)
-    people = table[population].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
-    scale = np.where(people > 0, PER * per_year / np.where(people > 0, people, 1), np.nan)
+    people = pd.Series(table[population]).astype("Float64").to_numpy(dtype=float, na_value=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scale = np.where(people > 0, PER * per_year / people, np.nan)
     out = table.copy()
-    out["rate_low"] = pd.array(low * scale, dtype="Float64")
-    out["rate_high"] = pd.array(high * scale, dtype="Float64")
-    for column in ("rate_low", "rate_high"):
-        out[column] = out[column].mask(out[column].isna() | ~np.isfinite(out[column].fillna(0)))
+    for column, bound in (("rate_low", low * scale), ("rate_high", high * scale)):
+        out[column] = pd.array(np.where(np.isfinite(bound), bound, np.nan), dtype="Float64")
     return out
 
 
@@ -273,6 +272,14 @@ def practice_funnel(
     The place's rate is the practices' referrals over their registered adults (practices with
     a list size only); referrals from unknown practices keep a row with no rate."""
     table = referral_metrics.practice_rates(referrals, practices, per_year)
+    return funnel_from_rates(table, per_year, method)
+
+
+def funnel_from_rates(
+    table: pd.DataFrame, per_year: float, method: str = ADDITIVE
+) -> PracticeFunnel:
+    """`practice_funnel` from a `referrals.practice_rates` table already counted (so a change
+    of method does not count a million referrals again)."""
     sizes = table["list_size"].astype("Float64")
     known = (sizes > 0).fillna(False)
     observed = table["referrals"].astype(float)

@@ -311,13 +311,21 @@ def headline_panel(_dataset: Dataset, content_hash: str, chosen: Selection, leve
     return overview_view.headline_panel(_dataset, chosen, level)
 
 
+@st.cache_resource(show_spinner="Counting referrals", max_entries=16, ttl=timedelta(hours=1))
+def _equity_counted(_dataset: Dataset, content_hash: str, chosen: Selection):
+    """The equity page's exact tables, counted once per dataset, place and period."""
+    return equity_view.counted(_dataset, chosen)
+
+
 @st.cache_resource(show_spinner="Computing equity figures", max_entries=32, ttl=timedelta(hours=1))
 def equity_panels(_dataset: Dataset, content_hash: str, chosen: Selection, level: Level,
                   method: str) -> list[Panel]:  # fmt: skip
     """The equity page's panels, built once per dataset, place, period, level and funnel
-    method: a resource, not data, since panels hold their chart builders (not picklable) and
-    keep their disclosed tables and figures once drawn. Read-only once built."""
-    return equity_view.panels(_dataset, chosen, level, method)
+    method (a level or method change reuses the counts): a resource, not data, since panels
+    hold their chart builders (not picklable) and keep their disclosed tables and figures
+    once drawn. Read-only once built."""
+    counted = _equity_counted(_dataset, content_hash, chosen)
+    return equity_view.panels(_dataset, chosen, level, method, counted)
 
 
 @st.cache_data(show_spinner="Forecasting demand", max_entries=16, ttl=timedelta(hours=1))

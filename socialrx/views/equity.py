@@ -3,19 +3,17 @@ uncertainty, and beside how complete the recording is."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pandas as pd
 
 from socialrx import equity
 from socialrx import equity_charts as charts
+from socialrx import referrals as referral_metrics
 from socialrx.dataset import Dataset
 from socialrx.disclosure import Level, disclose_count
 from socialrx.panels import Card, Panel, disclosure_caption
-from socialrx.selection import (
-    Selection,
-    selected_area_stats,
-    selected_practices,
-    selected_referrals,
-)
+from socialrx.selection import Selection, in_place, selected_area_stats, selected_practices
 
 METHODS = {
     equity.ADDITIVE: "Additive random effect (tau\u00b2)",
@@ -62,7 +60,7 @@ FUNNEL_LABELS = {
 
 
 def practice_panels(
-    refs, dataset: Dataset, selection: Selection, level: Level, method: str = equity.ADDITIVE
+    rates, dataset: Dataset, selection: Selection, level: Level, method: str = equity.ADDITIVE
 ) -> list[Panel]:
     """The funnel plot, the ranked table with intervals, and what standardisation needs."""
     title = "Practices compared fairly"
@@ -77,7 +75,7 @@ def practice_panels(
             )
         ]
     per_year = selection.per_year
-    funnel = equity.practice_funnel(refs, selected_practices(dataset, selection), per_year, method)
+    funnel = equity.funnel_from_rates(rates, per_year, method)
     spec = equity.funnel_spec(per_year)
     shown_total = disclose_count(funnel.place_referrals, level)
     place_rate = (
@@ -156,14 +154,13 @@ def practice_panels(
 # --- deprivation --------------------------------------------------------------------------
 
 
-def deprivation_panels(refs, dataset: Dataset, selection: Selection, level: Level):
+def deprivation_panels(counted, dataset: Dataset, selection: Selection, level: Level):
     stats = selected_area_stats(dataset, selection)
     per_year, by_residence = selection.per_year, selection.by_residence
     spec = equity.deprivation_rates_spec(per_year, by_residence)
     out = []
-    counted = equity.decile_counts(refs, stats, per_year)
-    deciles = equity.rates_by_deprivation(refs, stats, per_year, deciles=counted)
-    fifths = equity.rates_by_deprivation(refs, stats, per_year, fifths=True, deciles=counted)
+    deciles = equity.rates_by_deprivation(None, stats, per_year, deciles=counted)
+    fifths = equity.rates_by_deprivation(None, stats, per_year, fifths=True, deciles=counted)
     for table, group, word in (
         (fifths, "imd_quintile", "quintile"),
         (deciles, "imd_decile", "decile"),
@@ -335,7 +332,7 @@ def slope_panel(deciles: pd.DataFrame, by_residence: bool, level: Level) -> Pane
 # --- who was referred, and how complete the recording is ------------------------------------
 
 
-def distribution_panel(refs, level: Level) -> Panel:
+def distribution_panel(table, level: Level) -> Panel:
     return Panel(
         name="equity_who_was_referred",
         title="Who was referred",
@@ -349,7 +346,7 @@ def distribution_panel(refs, level: Level) -> Panel:
             "necessarily missing from the service. " + disclosure_caption(level)
         ),
         level=level,
-        table=equity.referral_distribution(refs),
+        table=table,
         spec=equity.DISTRIBUTION_SPEC,
         labels={
             "characteristic": "Characteristic",
@@ -376,9 +373,8 @@ COMPLETENESS_NOTE = (
 )
 
 
-def completeness_panels(refs, dataset: Dataset, level: Level) -> list[Panel]:
+def completeness_panels(tables, dataset: Dataset, level: Level) -> list[Panel]:
     spec = equity.completeness_spec()
-    tables = equity.recording_completeness_by(refs)
     month = Panel(
         name="recording_by_month",
         title="How complete the recording is",
@@ -394,7 +390,7 @@ def completeness_panels(refs, dataset: Dataset, level: Level) -> list[Panel]:
         chart=charts.completeness_chart,
         empty="No month has enough referrals to show the shares recorded.",
     )
-    by_practice = tables["practice_code"]
+    by_practice = tables["practice_code"].copy()  # the counted tables are shared: not in place
     names = dataset.table("practices").set_index("practice_code")["name"]
     by_practice.insert(1, "name", by_practice["practice_code"].map(names))
     practice = Panel(
@@ -420,24 +416,76 @@ def completeness_panels(refs, dataset: Dataset, level: Level) -> list[Panel]:
     return [month, practice, worker]
 
 
+COLUMNS = (
+    "referral_date",
+    "practice_code",
+    "area_code",
+    "age_band",
+    "sex",
+    "ethnicity",
+    "link_worker_id",
+)
+
+
+def chosen_referrals(dataset: Dataset, selection: Selection) -> pd.DataFrame:
+    """`selection.selected_referrals`, keeping only the columns this page reads (a third of
+    the copying at a million rows)."""
+    referrals = dataset.table("referrals")
+    when = referrals["referral_date"].between(selection.start, selection.end)
+    chosen = (when & in_place(referrals, dataset, selection)).to_numpy(dtype=bool)
+    return referrals.loc[chosen, list(COLUMNS)]
+
+
+@dataclass(frozen=True)
+class Counted:
+    """The exact tables the page rests on, counted once per place and period: the disclosure
+    level and the funnel's method change only what is drawn from them."""
+
+    practice_rates: pd.DataFrame | None  # None: no practices.csv, or areas chosen
+    deciles: pd.DataFrame | None  # None: no IMD deciles in area_stats
+    distribution: pd.DataFrame
+    completeness: dict[str, pd.DataFrame]
+
+
+def counted(dataset: Dataset, selection: Selection) -> Counted:
+    """Count the chosen referrals once for every panel."""
+    refs = chosen_referrals(dataset, selection)
+    per_year = selection.per_year
+    rates = None
+    if dataset.has("practices") and selection.by_registration:
+        practices = selected_practices(dataset, selection)
+        rates = referral_metrics.practice_rates(refs, practices, per_year)
+    stats = selected_area_stats(dataset, selection)
+    deciles = (
+        equity.decile_counts(refs, stats, per_year) if stats["imd_decile"].notna().any() else None
+    )
+    return Counted(
+        rates,
+        deciles,
+        equity.referral_distribution(refs),
+        equity.recording_completeness_by(refs),
+    )
+
+
 def panels(
-    dataset: Dataset, selection: Selection, level: Level, method: str = equity.ADDITIVE
+    dataset: Dataset,
+    selection: Selection,
+    level: Level,
+    method: str = equity.ADDITIVE,
+    tables: Counted | None = None,
 ) -> list[Panel]:
-    """The page's panels for what the dataset holds (the page says what is missing)."""
-    refs = selected_referrals(dataset, selection)
+    """The page's panels for what the dataset holds (the page says what is missing);
+    `tables` from `counted`, or counted here."""
+    tables = counted(dataset, selection) if tables is None else tables
     out: list[Panel] = []
-    if dataset.has("practices"):
-        out += practice_panels(refs, dataset, selection, level, method)
+    if not dataset.has("practices"):
+        out.append(_note("practice_funnel", "Practices compared fairly",
+                         "Comparing practices needs practices.csv with list_size (registered "
+                         "adults)."))  # fmt: skip
     else:
-        out.append(
-            _note(
-                "practice_funnel",
-                "Practices compared fairly",
-                "Comparing practices needs practices.csv with list_size (registered adults).",
-            )
-        )
-    if selected_area_stats(dataset, selection)["imd_decile"].notna().any():
-        out += deprivation_panels(refs, dataset, selection, level)
+        out += practice_panels(tables.practice_rates, dataset, selection, level, method)
+    if tables.deciles is not None:
+        out += deprivation_panels(tables.deciles, dataset, selection, level)
     else:
         out.append(
             _note(
@@ -447,6 +495,6 @@ def panels(
                 "official Indices of Deprivation files are read as downloaded).",
             )
         )
-    out.append(distribution_panel(refs, level))
-    out += completeness_panels(refs, dataset, level)
+    out.append(distribution_panel(tables.distribution, level))
+    out += completeness_panels(tables.completeness, dataset, level)
     return out
