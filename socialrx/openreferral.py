@@ -536,6 +536,16 @@ def _json_doc(file: SourceFile) -> tuple[bool, object]:
         return False, None
 
 
+def _is_service_json(file: SourceFile) -> bool:
+    """A JSON file that is neither boundaries nor a data package descriptor."""
+    if not file.name.lower().endswith(".json"):
+        return False
+    if normalise_header(Path(file.name).stem) == "datapackage":
+        return False
+    parsed, doc = _json_doc(file)
+    return parsed and not _is_geojson(doc)
+
+
 def gather(files: list[SourceFile], report: Report) -> tuple[Directory, list[SourceFile]]:
     """The directory held by some of the files (ORUK JSON pages, HSDS CSV tables, zips of
     either), and the files that are something else (contract tables, boundaries)."""
@@ -547,6 +557,8 @@ def gather(files: list[SourceFile], report: Report) -> tuple[Directory, list[Sou
         stem = normalise_header(Path(file.name).stem)
         if len(file.data) > MAX_FILE_BYTES:
             rest.append(file)  # reported by the loader without being read
+        elif suffix == ".json" and stem == "datapackage":
+            continue  # an HSDS tabular data package's descriptor: the tables say it all
         elif suffix == ".json":
             parsed, doc = _json_doc(file)
             if not parsed or _is_geojson(doc):  # boundaries, or for the boundary reader to refuse
@@ -559,12 +571,8 @@ def gather(files: list[SourceFile], report: Report) -> tuple[Directory, list[Sou
             members = _zip_members(file)
             inner_has_directory = members is not None and (
                 any(_is_service_table(m) for m in members)
-                or any(
-                    m.name.lower().endswith(".json") and not _is_geojson(_json_doc(m)[1])
-                    and _json_doc(m)[0]
-                    for m in members
-                )
-            )  # fmt: skip
+                or any(_is_service_json(m) for m in members)
+            )
             if not inner_has_directory:
                 rest.append(file)  # a zipped shapefile, or for the boundary reader to refuse
                 continue

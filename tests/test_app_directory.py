@@ -47,3 +47,13 @@ def test_directory_page_without_organisations(monkeypatch, tmp_path):
     at = _directory(monkeypatch, tmp_path)
     assert at.title[0].value == "Directory"
     assert any("No asset names an organisation" in i.value for i in at.info)
+
+
+def test_directory_page_on_an_imported_open_referral_folder(monkeypatch, tmp_path):
+    fixtures = Path(__file__).resolve().parent / "fixtures" / "openreferral" / "hsds3_csv"
+    for path in fixtures.iterdir():  # a copy: the app keeps a saved copy beside the data
+        (tmp_path / path.name).write_bytes(path.read_bytes())
+    at = _directory(monkeypatch, tmp_path)
+    assert at.title[0].value == "Directory"
+    assert at.selectbox(key="directory_org").value == "c0000000-0000-4000-8000-000000000001"
+    assert [m.value for m in at.metric] == ["2", "1", "2"]  # one stale; both lack a field

@@ -141,6 +141,16 @@ def test_zip_of_the_csv_folder_and_zip_of_json_give_the_same_assets():
     pd.testing.assert_frame_equal(from_zip.table("assets"), from_json.table("assets"))
 
 
+def test_a_data_package_descriptor_beside_the_tables_is_read_past(tmp_path):
+    for path in (FIXTURES / "hsds3_csv").iterdir():
+        (tmp_path / path.name).write_bytes(path.read_bytes())
+    descriptor = {"name": "directory", "id": "pkg", "resources": [{"path": "service.csv"}]}
+    (tmp_path / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
+    dataset, report = load_folder(tmp_path)
+    assert len(dataset.table("assets")) == 3
+    assert not any("datapackage" in line for line in report.lines())
+
+
 def test_v1_csv_names_plural_tables_and_service_taxonomies():
     files = {
         "services.csv": "id,organization_id,name,description,status\n"
