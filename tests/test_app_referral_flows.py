@@ -83,3 +83,26 @@ def test_moving_the_baseline_moves_the_limits(page):
     assert sum("fewer than 12" in c.value for c in at.caption) == 3
     _baseline(at).set_range(pd.Period("2023-10", "M"), pd.Period("2026-09", "M")).run()
     assert _notes(at, "Centre line and limits from") == before
+
+
+def test_every_disclosure_level_and_a_small_place(monkeypatch):
+    monkeypatch.delenv("SOCIALRX_DATA", raising=False)
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    for level in ("off", "suppress"):
+        at.sidebar.radio(key="disclosure").set_value(level).run()  # on the overview
+        at.switch_page(PAGE).run()
+        assert not at.exception, (level, at.exception)
+        assert at.title[0].value == "Referral flows"
+        subheaders = [s.value for s in at.subheader]
+        assert all(title in subheaders for title in NEW_TITLES), level
+        at.switch_page("app.py").run()
+    # one practice: fewer referrals a month, so some months may be hidden (gaps, no signal)
+    at.sidebar.radio(key="disclosure").set_value("round").run()
+    at.sidebar.selectbox(key="place_kind").set_value("practice").run()
+    practice = at.sidebar.multiselect(key="place_practice")
+    practice.set_value(["X90001"]).run()
+    at.switch_page(PAGE).run()
+    assert not at.exception, at.exception
+    assert at.title[0].value == "Referral flows"
+    assert "Referral pathway: where people drop out" in [s.value for s in at.subheader]
