@@ -7,6 +7,7 @@ import streamlit as st
 from socialrx import corrections, openreferral, ui
 from socialrx.escape import markdown_text
 from socialrx.files import SourceFile
+from socialrx.problems import Report
 from socialrx.views import directory
 from socialrx.views.data import problems_table
 
@@ -106,11 +107,39 @@ st.download_button(
     key="dl_openreferral",
     on_click="ignore",
 )
-st.download_button(
-    "Download the taxonomy mapping (CSV: term, vocabulary, category)",
-    openreferral.mapping_csv(),
-    file_name="taxonomy_mapping.csv",
-    mime="text/csv",
-    key="dl_taxonomy_mapping",
-    on_click="ignore",
-)
+with st.expander("Map a directory's taxonomy terms to our categories"):
+    st.write(
+        "Upload a directory (its /services JSON, its HSDS CSV tables or a zip) and, if you "
+        "have one, your taxonomy_mapping.csv: the terms that map to no category are listed, and "
+        "the mapping downloads with them added (category blank) for you to fill in. Put the "
+        "mapping in the data folder beside the directory, or upload them together."
+    )
+    uploads = st.file_uploader(
+        "Directory files", type=["json", "csv", "zip"], accept_multiple_files=True,
+        key="mapping_directory",
+    )  # fmt: skip
+    mapping, unmapped = None, []
+    if uploads:
+        found = Report()
+        files = [SourceFile(u.name, u.getvalue()) for u in uploads]
+        imported, _ = openreferral.import_directory(files, found)
+        if imported is None:
+            st.warning("No Open Referral directory in these files.")
+        else:
+            mapping = imported.mapping
+            terms = openreferral.unmapped_table(imported)
+            unmapped = list(zip(terms["term"], terms["vocabulary"], strict=True))
+            st.caption(
+                f"{len(imported.assets):,} assets; {len(terms):,} taxonomy terms map to no "
+                "category (their services would be filed under other)."
+            )
+            if len(terms):
+                ui.show_table(terms.rename(columns=str.capitalize))
+    st.download_button(
+        "Download the taxonomy mapping (CSV: term, vocabulary, category)",
+        openreferral.mapping_csv(mapping, unmapped),
+        file_name="taxonomy_mapping.csv",
+        mime="text/csv",
+        key="dl_taxonomy_mapping",
+        on_click="ignore",
+    )

@@ -872,6 +872,7 @@ class Imported:
     assets: pd.DataFrame
     organisations: pd.DataFrame
     unmapped: Counter = field(default_factory=Counter)  # (term, vocabulary) -> services
+    mapping: CategoryMapping | None = None  # the mapping the import used
 
 
 def flatten(
@@ -989,7 +990,7 @@ def flatten(
         columns=["organisation_id", "name", "type", "charity_number", "volunteers"],
         dtype=str,
     ).fillna("")
-    return Imported(asset_frame, org_frame, unmapped)
+    return Imported(asset_frame, org_frame, unmapped, mapping)
 
 
 def _organisation(org: dict, org_id: str) -> dict:
@@ -1092,6 +1093,12 @@ def _drop_repeated_services(directory: Directory, report: Report) -> None:
     for name, count in repeated.items():
         report.add(name, f"{count:,} service(s) already given by another file (same id): "
                    "imported once", WARNING)  # fmt: skip
+
+
+def unmapped_table(imported: Imported) -> pd.DataFrame:
+    """The taxonomy terms that mapped to no category, with how many services carry them."""
+    rows = [(t, v, n) for (t, v), n in imported.unmapped.most_common()]
+    return pd.DataFrame(rows, columns=["term", "vocabulary", "services"])
 
 
 def directory_sources(files: list[SourceFile], report: Report) -> tuple[list[SourceFile], list]:

@@ -320,6 +320,16 @@ def test_a_mapping_file_beside_the_directory_maps_terms_and_names_bad_rows():
     assert not any("map to none of our categories" in line for line in lines)
 
 
+def test_unmapped_terms_are_listed_for_the_mapping_download():
+    imported, _ = openreferral.import_directory([_fixture("oruk_v1_services_page.json")], Report())
+    table = openreferral.unmapped_table(imported)
+    assert table.to_dict("records") == [
+        {"term": "Knitting", "vocabulary": "localTags", "services": 1}
+    ]
+    data = openreferral.mapping_csv(imported.mapping, [("Knitting", "localTags")])
+    assert data.decode("utf-8-sig").splitlines()[-1] == "Knitting,localTags,"
+
+
 def test_the_mapping_downloads_and_reads_back():
     data = openreferral.mapping_csv(unmapped=[("Knitting", "localTags")])
     report = Report()
