@@ -52,6 +52,7 @@ CATEGORY_TAXONOMY = "socialrx category"
 DELIVERY_TAXONOMY = "socialrx delivery"
 VOLUNTEERS_TAXONOMY = "socialrx volunteers"
 CAPACITY_UNIT = "people per month"
+REMOTE = ("online", "telephone")  # delivered with no venue; with one as well, hybrid
 CHARITY_SCHEMES = ("gb-chc", "gb-sc", "gb-nic")
 
 MAPPING_FILE = "taxonomy_mapping.csv"
@@ -890,7 +891,7 @@ def flatten(
             or _first(org, "id")
             or _first(service, "organization_id")
         )
-        if org_id and org_id not in organisations:
+        if org_id and org_id not in organisations and _first(org, "name"):
             organisations[org_id] = _organisation(org, org_id)
         terms = _terms(service)
         category_terms = [
@@ -964,7 +965,7 @@ def flatten(
             unparsed[where["file"]] += bad
             assets.append({
                 "asset_id": asset_id, **base,
-                "delivery": delivery if delivery == "hybrid" else "in person",
+                "delivery": "hybrid" if delivery in REMOTE + ("hybrid",) else "in person",
                 "latitude": _first(location, "latitude"),
                 "longitude": _first(location, "longitude"),
                 "postcode": _postcode(location),
@@ -1109,10 +1110,10 @@ def directory_sources(files: list[SourceFile], report: Report) -> tuple[list[Sou
     if imported is None or imported.assets.empty:
         return rest, []
     base = _label(files, rest)
-    return rest, [
-        (f"{base}[assets]", "assets", imported.assets),
-        (f"{base}[organisations]", "organisations", imported.organisations),
-    ]
+    tables = [(f"{base}[assets]", "assets", imported.assets)]
+    if not imported.organisations.empty:
+        tables.append((f"{base}[organisations]", "organisations", imported.organisations))
+    return rest, tables
 
 
 def _label(files: list[SourceFile], rest: list[SourceFile]) -> str:

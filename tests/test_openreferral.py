@@ -436,3 +436,20 @@ def test_the_real_bristol_directory_page():
     assert (assets["category"] == "other").all()  # the list view carries no taxonomy
     assert sum("service with no location" in line for line in lines) == 7
     assert assets["last_verified"].notna().all()
+
+
+def test_a_venue_that_is_also_online_is_hybrid_and_a_nameless_organisation_is_not_invented():
+    service = {
+        "id": "s1",
+        "name": "Chair yoga",
+        "attending_type": "Venue, Online",
+        "organization_id": "o-unknown",
+        "service_at_locations": [{"id": "sl1", "location": {"latitude": 53.4, "longitude": -1.3}}],
+        "service_taxonomys": [{"taxonomy": {"name": "Yoga"}}],
+    }
+    dataset, _, lines = _load(SourceFile("one.json", json.dumps([service]).encode()))
+    asset = _asset(dataset, "Chair yoga")
+    assert (asset["delivery"], asset["category"]) == ("hybrid", "physical activity")
+    assert asset["organisation_id"] == "o-unknown"
+    assert not dataset.has("organisations")  # no name to give it: not made up
+    assert not any("organisations" in line for line in lines)
