@@ -158,14 +158,19 @@ def provider_of(assets: pd.DataFrame) -> pd.Series:
     return org.fillna("asset " + assets["asset_id"].astype("string"))
 
 
-def _counts_by(connections: pd.DataFrame, key: pd.Series) -> pd.DataFrame:
-    """People sent, and those not taken (by reason), grouped by `key` (aligned with
-    connections): one row per key value."""
-    frame = pd.DataFrame({"key": key.to_numpy(), "outcome": connections["outcome"].to_numpy()})
-    frame = frame.dropna(subset=["key"])
-    out = pd.DataFrame({"sent": frame.groupby("key").size()})
+def asset_counts(connections: pd.DataFrame) -> pd.DataFrame:
+    """Per asset id, exact: people sent, those not taken (by reason) and, where the table
+    has started_date, those who started. One pass over the connections, so grouping assets
+    into providers, categories and areas works on a row per asset, not per person."""
+    out = pd.DataFrame({"sent": connections["asset_id"].value_counts()})
+    not_taken = connections[connections["outcome"].isin(NOT_TAKEN).fillna(False)]
+    reasons = not_taken.groupby(["asset_id", "outcome"], observed=True).size()
+    reasons = reasons.unstack(fill_value=0) if len(reasons) else pd.DataFrame()
     for outcome, column in NOT_TAKEN_COLUMNS.items():
-        out[column] = frame[frame["outcome"] == outcome].groupby("key").size()
+        out[column] = reasons[outcome] if outcome in reasons.columns else 0
+    if "started_date" in connections:
+        started = connections.loc[connections["started_date"].notna(), "asset_id"]
+        out["started"] = started.value_counts()
     out = out.fillna(0).astype("int64")
     out["not_taken"] = out[list(NOT_TAKEN_COLUMNS.values())].sum(axis=1)
     return out
@@ -177,27 +182,31 @@ def group_strain(
     months: float,
     by: pd.Series,
     names: pd.Series | None = None,
+    counts: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Demand against stated capacity for groups of assets (providers, categories, areas),
     exact: `by` gives each asset's group. Strain rests on the demand on assets that state a
     capacity (`sent_stated`), so an asset with no capacity stated neither adds demand nor
-    capacity to it; a group with no capacity stated has none. See `group_spec`."""
-    assets = assets.assign(_group=by.to_numpy())
-    stated = assets["capacity_per_month"].notna()
-    group = connections["asset_id"].map(assets.set_index("asset_id")["_group"])
-    counts = _counts_by(connections, group)
-    stated_ids = set(assets.loc[stated, "asset_id"])
-    sent_stated = group[connections["asset_id"].isin(stated_ids)].value_counts()
-    table = assets.groupby("_group", dropna=True).agg(
-        assets=("asset_id", "size"),
-        assets_stated=("capacity_per_month", "count"),
-        capacity_per_month=("capacity_per_month", lambda c: c.sum() if c.notna().any() else pd.NA),
-    )
-    table["capacity_per_month"] = table["capacity_per_month"].astype("Float64")
-    table = table.join(counts, how="left")
-    table["sent_stated"] = table.index.map(sent_stated)
+    capacity to it; a group with no capacity stated has none. `counts` (`asset_counts` of
+    the connections) saves counting again for each grouping. See `group_spec`."""
+    counts = asset_counts(connections) if counts is None else counts
+    ids = assets["asset_id"].astype("string")
+    per = counts.reindex(pd.Index(ids)).fillna(0).astype("int64").reset_index(drop=True)
+    stated = assets["capacity_per_month"].notna().to_numpy()
+    per["sent_stated"] = per["sent"].where(stated, 0)
+    per["_group"] = by.to_numpy()
+    per["asset_id"] = ids.to_numpy()
+    per["capacity_per_month"] = assets["capacity_per_month"].astype("Float64").to_numpy()
+    grouped = per.groupby("_group", dropna=True)
     count_columns = ["sent", "sent_stated", *NOT_TAKEN_COLUMNS.values(), "not_taken"]
-    table[count_columns] = table[count_columns].fillna(0).astype("int64")
+    if "started" in per:
+        count_columns.append("started")
+    table = grouped[count_columns].sum()
+    table.insert(0, "assets", grouped.size())
+    table.insert(1, "assets_stated", grouped["capacity_per_month"].count())
+    table.insert(2, "capacity_per_month", grouped["capacity_per_month"].sum(min_count=1))
+    table["capacity_per_month"] = table["capacity_per_month"].astype("Float64")
+    table[count_columns] = table[count_columns].astype("int64")
     table = table.rename_axis("group").reset_index()
     table["name"] = table["group"].map(names) if names is not None else table["group"]
     table["name"] = table["name"].fillna(table["group"]).astype("string")
@@ -423,9 +432,6 @@ def scenario_base(assets: pd.DataFrame, connections: pd.DataFrame, end: pd.Times
     key = provider + "\x1f" + assets["category"].astype("string")
     table = group_strain(assets, recent, 12, key)
     table[["provider", "category"]] = table["group"].str.split("\x1f", expand=True)
-    group = recent["asset_id"].map(pd.Series(key.to_numpy(), index=assets["asset_id"].to_numpy()))
-    started = group[recent["started_date"].notna()].value_counts()
-    table["started"] = table["group"].map(started).fillna(0).astype("int64")
     return table
 
 

@@ -61,7 +61,13 @@ def _bands(fig: go.Figure, vertical: bool = True) -> None:
     for value, text in ((85, "85%"), (100, "100%")):
         kwargs = {"x": value} if vertical else {"y": value}
         line = fig.add_vline if vertical else fig.add_hline
-        line(**kwargs, line_dash="dot", line_color="#555555", annotation_text=text)
+        line(
+            **kwargs,
+            line_dash="dot",
+            line_color="#555555",
+            annotation_text=text,
+            annotation_position="top" if vertical else "top left",
+        )
 
 
 def provider_demand_chart(values: pd.DataFrame, by: str) -> go.Figure | None:
@@ -178,6 +184,8 @@ def ratings_chart(values: pd.DataFrame, what: str = "provider") -> go.Figure | N
             cliponaxis=False,
         )
     _bands(fig)
+    # one trace per rating: keep the rows in the table's order, most strained at the top
+    fig.update_yaxes(categoryorder="array", categoryarray=_names(rows))
     fig.update_xaxes(range=[0, max(130.0, float(strain.max()) * 1.35)])
     return _layout(
         fig,
@@ -213,6 +221,7 @@ def heat_chart(values: pd.DataFrame) -> go.Figure | None:
             hovertemplate="%{y}, %{x}: %{z:.0f}%<extra></extra>",
         )
     )
+    fig.update_yaxes(autorange="reversed")  # categories A to Z, top down
     return _layout(
         fig, "Strain by category and month (%)", "Month", "", height=max(360, 28 * len(grid) + 140)
     )

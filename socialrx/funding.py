@@ -60,9 +60,8 @@ def financial_years_in(start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
 
 
 def _year_of(dates: pd.Series) -> pd.Series:
-    """The financial year of each date, as a label."""
-    years = dates.dt.year - (dates.dt.month < 4)
-    return years.map(lambda y: financial_year_label(int(y)) if pd.notna(y) else pd.NA)
+    """The financial year each date falls in, as the year it starts (2024 for 2024/25)."""
+    return dates.dt.year - (dates.dt.month < 4)
 
 
 @dataclass
@@ -176,6 +175,8 @@ def work_by_asset_year(
     grouped = frame.groupby(["asset_id", "financial_year"])
     table = pd.DataFrame({"sent": grouped.size()}).join(grouped[["not_taken", "started"]].sum())
     table = table.astype("int64").reset_index()
+    labels = {y: financial_year_label(int(y)) for y in table["financial_year"].unique()}
+    table["financial_year"] = table["financial_year"].map(labels)
     info = assets.assign(provider=provider_of(assets)).set_index("asset_id")
     table = table.join(info[["provider", "name", "cost_per_person_gbp"]], on="asset_id")
     stated = table["cost_per_person_gbp"].astype("Float64")
@@ -198,13 +199,18 @@ VALUES = ("value_taken_gbp", "value_sent_gbp", "value_not_taken_gbp")
 def value_by_provider_year(shown_work: pd.DataFrame) -> pd.DataFrame:
     """The values of work summed to provider and financial year from a disclosed
     `work_by_asset_year` table (`WORK_SPEC.disclose(...).values`), with how many asset-years
-    could not be valued because their count is hidden and how many used the assumed cost."""
+    could not be valued because their count is hidden (1-7 people: between 1 and 7 times
+    their unit cost more, `hidden_low_gbp` to `hidden_high_gbp`) and how many used the
+    assumed cost."""
+    hidden = shown_work["started"].isna()
     frame = shown_work.assign(
-        unvalued=shown_work["started"].isna(),
+        unvalued=hidden,
         assumed=shown_work["cost_assumed"].astype(bool),
+        hidden_low_gbp=shown_work["unit_cost_gbp"].where(hidden, 0.0),
+        hidden_high_gbp=(7 * shown_work["unit_cost_gbp"]).where(hidden, 0.0),
     )
     grouped = frame.groupby(["provider", "financial_year"])
-    out = grouped[list(VALUES)].sum(min_count=0)
+    out = grouped[[*VALUES, "hidden_low_gbp", "hidden_high_gbp"]].sum(min_count=0)
     out["unvalued_assets"] = grouped["unvalued"].sum()
     out["assumed_cost_assets"] = grouped["assumed"].sum()
     return out.reset_index()

@@ -142,6 +142,8 @@ def _with(
 def _rated(shown: Disclosed) -> Disclosed:
     """Add the rating in words and sort most strained first, from disclosed figures only."""
     shown = _with(shown, "rating", capacity.ratings(shown.values, shown.marks))
+    capacity_stated = shown.values["capacity_per_month"].astype("Float64")
+    shown = _with(shown, "capacity_per_month", capacity_stated, 0)  # "–" where none stated
     severity = shown.values["rating"].map(capacity.SEVERITY).fillna(0)
     key = pd.DataFrame({"s": severity, "strain": shown.values["strain_pct"].astype(float)})
     order = key.sort_values(
@@ -222,8 +224,9 @@ def system_panels(dataset: Dataset, selection: Selection, level: Level) -> list[
     months = selection.months
     spec = capacity.group_spec(months)
     names = pd.Series(provider_names(dataset, assets))
+    counts = capacity.asset_counts(connections)  # once, for every grouping below
     providers = capacity.group_strain(
-        assets, connections, months, capacity.provider_of(assets), names
+        assets, connections, months, capacity.provider_of(assets), names, counts
     )
     ending = disclosure_caption(level)
     out: list[Panel] = [
@@ -267,7 +270,9 @@ def system_panels(dataset: Dataset, selection: Selection, level: Level) -> list[
             download="Download the heat table's figures (CSV)",
         )
     )
-    by_category = capacity.group_strain(assets, connections, months, assets["category"])
+    by_category = capacity.group_strain(
+        assets, connections, months, assets["category"], counts=counts
+    )
     out.append(
         DerivedPanel(
             name="capacity_categories",
@@ -323,6 +328,7 @@ def system_panels(dataset: Dataset, selection: Selection, level: Level) -> list[
             months,
             placed["area_code"],
             pd.Series({c: f"{area_names.get(c) or c} ({c})" for c in placed["area_code"]}),
+            counts,
         )
         out.append(
             DerivedPanel(
@@ -359,14 +365,21 @@ ACTIVITY_LABELS = {
 }
 
 
+def _sent_to(dataset: Dataset, selection: Selection, assets) -> pd.DataFrame:
+    """The connections sent to these assets in the period (the period first: it is the
+    cheaper filter over a million rows)."""
+    chosen = selected_connections(dataset, selection)
+    return chosen[chosen["asset_id"].isin(set(assets["asset_id"]))]
+
+
 def choose_grain(dataset: Dataset, selection: Selection, level: Level, provider: str) -> str:
     """Month, or quarter where most of the provider's monthly counts would be hidden."""
     if level == Level.OFF:
         return "month"
     assets = selected_assets(dataset, selection)
-    mine = assets[capacity.provider_of(assets) == provider]
+    mine = assets[(capacity.provider_of(assets) == provider).to_numpy()]
     monthly = capacity.provider_activity(
-        mine, dataset.table("connections"), selection.start, selection.end, "month"
+        mine, _sent_to(dataset, selection, mine), selection.start, selection.end, "month"
     )
     return (
         "quarter"
@@ -385,8 +398,8 @@ def provider_panels(
     mine = assets[(capacity.provider_of(assets) == provider).to_numpy()]
     if mine.empty:
         return []
-    connections = dataset.table("connections")
-    activity = capacity.provider_activity(mine, connections, selection.start, selection.end, by)
+    sent = _sent_to(dataset, selection, mine)
+    activity = capacity.provider_activity(mine, sent, selection.start, selection.end, by)
     together = activity[activity["asset_id"] == "all"].reset_index(drop=True)
     spec = capacity.activity_spec()
     ending = disclosure_caption(level)
@@ -449,10 +462,6 @@ def provider_panels(
             show_table=False,
             download="Download what happened by period (CSV)",
         ),
-    ]
-    sent = connections[
-        connections["asset_id"].isin(set(mine["asset_id"]))
-        & connections["referred_date"].between(selection.start, selection.end)
     ]
     names = mine.set_index("asset_id")["name"].astype(str)
     each = capacity.group_strain(
@@ -613,9 +622,11 @@ def funding_panels(
         )
     unvalued = int(values["unvalued_assets"].sum()) if len(values) else 0
     if unvalued:
+        low, high = values["hidden_low_gbp"].sum(), values["hidden_high_gbp"].sum()
         notes.append(
-            f"{unvalued:,} asset-year(s) where 1-7 people started are not valued (the "
-            "count is hidden), so the value of work is a little low."
+            f"{unvalued:,} asset-year(s) where 1-7 people started are not valued (the count is "
+            f"hidden): the value of work taken on is between £{low:,.0f} and £{high:,.0f} more "
+            "than shown, and the gaps as much larger."
         )
     if len(part):
         notes.append(
@@ -645,9 +656,10 @@ def funding_panels(
                 "People who started x cost per person, from the counts shown.",
             ),
             Card(
-                "Funding for social prescribing",
+                "Funding received",
                 f"£{totals.funded_sp_gbp:,.0f}",
-                "From funding.csv, pro rata for the months of each year in the period.",
+                "Funding for social prescribing (funding.csv, for_social_prescribing yes), pro "
+                "rata for the months of each year in the period.",
             ),
             Card(
                 "Unfunded work",
@@ -656,7 +668,7 @@ def funding_panels(
                 "the place.",
             ),
             Card(
-                "Demand waiting or turned away",
+                "Value turned away",
                 f"£{totals.value_not_taken_gbp:,.0f}",
                 "What the people put on a waiting list or turned away would cost to take.",
             ),
