@@ -48,6 +48,8 @@ from socialrx.problems import WARNING, Report
 NAMESPACE = uuid.UUID("5b0d6c2e-8f7a-5d0e-9c41-3a6f0b7d2e19")
 ASSET_ID_TYPE = "socialrx asset_id"
 ORGANISATION_ID_TYPE = "socialrx organisation_id"
+PLACEHOLDER_TYPE = "socialrx no organisation"
+NO_ORGANISATION = "(no organisation)"
 CATEGORY_TAXONOMY = "socialrx category"
 DELIVERY_TAXONOMY = "socialrx delivery"
 VOLUNTEERS_TAXONOMY = "socialrx volunteers"
@@ -891,6 +893,8 @@ def flatten(
             or _first(org, "id")
             or _first(service, "organization_id")
         )
+        if _our_id(_items(org, "organization_identifiers"), PLACEHOLDER_TYPE):
+            org, org_id = {}, ""  # ours, standing in for an organisation not recorded
         if org_id and org_id not in organisations and _first(org, "name"):
             organisations[org_id] = _organisation(org, org_id)
         terms = _terms(service)
@@ -973,6 +977,8 @@ def flatten(
                 "schedule": text,
             })  # fmt: skip
     for org in directory.organizations:
+        if _our_id(_items(org, "organization_identifiers"), PLACEHOLDER_TYPE):
+            continue
         org_id = _our_id(_items(org, "organization_identifiers"), ORGANISATION_ID_TYPE) or _first(
             org, "id"
         )
@@ -1218,7 +1224,7 @@ def export_services(
         org_id = row.get("organisation_id")
         service = {
             "id": sid,
-            "organization_id": stable_id("organization", org_id) if org_id else None,
+            "organization_id": stable_id("organization", org_id or NO_ORGANISATION),
             "name": row["name"],
             "description": row.get("description"),
             "url": row.get("url"),
@@ -1226,7 +1232,7 @@ def export_services(
             "minimum_age": row.get("min_age"),
             "maximum_age": row.get("max_age"),
             "assured_date": row.get("last_verified"),
-            "organization": _export_org(org_id, orgs.get(org_id)) if org_id else None,
+            "organization": _export_org(org_id, orgs.get(org_id)) if org_id else _placeholder_org(),
             "service_at_locations": [{"id": sal_id, "service_id": sid, "location_id": lid,
                                       "location": location}],
             "schedules": schedules,
@@ -1287,6 +1293,21 @@ def _export_org(org_id: str, row: dict | None) -> dict:
         "organization_identifiers": identifiers,
         "attributes": attributes,
     })  # fmt: skip
+
+
+def _placeholder_org() -> dict:
+    """The organization an asset with no organisation_id is exported under: HSDS tables need
+    every service to name one. Marked as ours, so it is not imported back as a provider."""
+    oid = stable_id("organization", NO_ORGANISATION)
+    return {
+        "id": oid,
+        "name": "Organisation not recorded",
+        "description": "Services whose provider the dataset does not record",
+        "organization_identifiers": [
+            {"id": stable_id("organization_identifier", NO_ORGANISATION), "organization_id": oid,
+             "identifier_scheme": "", "identifier_type": PLACEHOLDER_TYPE, "identifier": "none"}
+        ],
+    }  # fmt: skip
 
 
 def _drop_none(record: dict) -> dict:

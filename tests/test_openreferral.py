@@ -219,6 +219,7 @@ def test_the_export_zip_reads_back_as_a_directory(demo):
 def test_export_ids_are_stable_uuids_and_required_fields_are_present(demo):
     assets, organisations = demo.table("assets").copy(), demo.table("organisations")
     assets.loc[0, "postcode"] = "S60 1AA"  # an address row too
+    assets.loc[1, "organisation_id"] = None  # exported under a stand-in organization
     first = openreferral.export_files(assets, organisations)
     second = openreferral.export_files(assets.iloc[::-1], organisations)
     for name in first:  # the same ids (and rows) whatever the order or the day
@@ -233,7 +234,7 @@ def test_export_ids_are_stable_uuids_and_required_fields_are_present(demo):
     # HSDS 3 required fields (schema/simple/schema.csv), and ids in the uuid format
     required = {
         "organization": ["id", "name", "description"],
-        "service": ["id", "name", "status"],
+        "service": ["id", "organization_id", "name", "status"],
         "location": ["id", "location_type"],
         "address": ["id", "address_1", "city", "state_province", "postal_code", "country",
                     "address_type"],
@@ -255,6 +256,11 @@ def test_export_ids_are_stable_uuids_and_required_fields_are_present(demo):
         for column in [c for c in frame.columns if c == "id" or c.endswith("_id")]:
             values = frame[column].dropna()
             assert values.map(lambda v: str(uuid.UUID(v)) == v).all(), (table, column)
+    back, _, lines = _load(SourceFile("service.json", first["services.json"]))
+    assert lines == []
+    assert pd.isna(back.table("assets").set_index("asset_id").loc[assets["asset_id"][1],
+                                                                  "organisation_id"])  # fmt: skip
+    assert "Organisation not recorded" not in set(back.table("organisations")["name"])
     page = json.loads(first["services.json"])
     assert page["total_items"] == len(assets) == len(page["contents"])
     assert {"id", "name", "status"} <= set(page["contents"][0])
