@@ -121,7 +121,7 @@ def report(results: dict) -> str:
             if row is None:
                 continue
             limit = FRESH_S if step == "warm" else math.inf
-            what = row.get("detail", row.get("error"))
+            what = row.get("detail", row.get("error")) or ""
             out.append(f"| {size} | {label} | {mark(row.get('seconds'), limit)} | "
                        f"{megabytes(row.get('peak_mb'))} | {what} |")  # fmt: skip
     out += ["", "| size | page | first run (s) | cached rerun (s) | filter change (s) | "
@@ -152,6 +152,14 @@ def report(results: dict) -> str:
     return "\n".join(out)
 
 
+def _rows(results: dict) -> list[dict]:
+    rows = []
+    for size in results.values():
+        rows += [v for k, v in size.items() if k != "pages" and isinstance(v, dict)]
+        rows += list(size.get("pages", {}).values())
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", default="demo,region", help="comma-separated: demo, region")
@@ -170,7 +178,9 @@ def main() -> None:
         args.json.write_text(json.dumps(results, indent=1, default=str))
     described = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=ROOT,
                                capture_output=True, text=True).stdout.strip()  # fmt: skip
-    print(f"Code: {described or 'unknown'}\n")
+    busy = [row.get("load_average") for row in _rows(results) if row.get("load_average")]
+    print(f"Code: {described or 'unknown'}; the machine's load average during the steps: "
+          f"{min(busy, default=0):.1f} to {max(busy, default=0):.1f}\n")  # fmt: skip
     print(report(results))
 
 

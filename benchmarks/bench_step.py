@@ -318,4 +318,5 @@ if __name__ == "__main__":
     else:
         result = STEPS[step](arguments)
     result["peak_mb"] = peak_mb()
+    result["load_average"] = os.getloadavg()[0]  # how busy the machine was (2 cores)
     print(json.dumps(result, default=str))
