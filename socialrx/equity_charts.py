@@ -249,7 +249,7 @@ def distribution_chart(shown: pd.DataFrame) -> go.Figure | None:
     if shown.empty:
         return None
     groups = list(dict.fromkeys(shown["characteristic"]))
-    fig = make_subplots(rows=1, cols=len(groups), subplot_titles=groups, horizontal_spacing=0.1)
+    fig = make_subplots(rows=1, cols=len(groups), horizontal_spacing=0.12)
     for i, characteristic in enumerate(groups, start=1):
         part = shown[shown["characteristic"] == characteristic].iloc[::-1]
         fig.add_trace(
@@ -265,6 +265,7 @@ def distribution_chart(shown: pd.DataFrame) -> go.Figure | None:
             col=i,
         )
         fig.update_xaxes(title_text="Share of referrals (%)", rangemode="tozero", row=1, col=i)
+        fig.update_yaxes(title_text=characteristic, row=1, col=i)
     fig.update_layout(
         title="Who was referred: share of referrals by age band, sex and ethnic group",
         height=420,

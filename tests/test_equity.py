@@ -411,3 +411,49 @@ def test_decile_counts_equal_the_referrals_module(demo_dataset):
     pd.testing.assert_frame_equal(ours, theirs, check_dtype=False)
     adults = equity.adult_mask(refs.assign(age_band=refs["age_band"].astype(object)))
     assert adults.sum() == len(referral_metrics.adults(refs))
+
+
+def test_every_equity_panel_on_the_demo_is_disclosed_and_labelled(demo_dataset):
+    from socialrx.figures import OKABE_ITO
+    from socialrx.selection import Selection, default_selection
+    from socialrx.views import equity as view
+
+    default = default_selection(demo_dataset)
+    places = [
+        default,
+        Selection(default.start, default.end, "PCN", ("XPCN01",)),
+        Selection(default.start, default.end, "practice", ("X90009",)),
+    ]
+    for selection in places:
+        for panel in view.panels(demo_dataset, selection, Level.ROUND):
+            figure = panel.figure
+            if figure is not None:
+                assert figure.layout.title.text, panel.name
+                for axis in ("xaxis", "yaxis"):
+                    assert figure.layout[axis].title.text, (panel.name, axis)
+                colours = {
+                    getattr(t.marker, "color", None) for t in figure.data if hasattr(t, "marker")
+                }
+                assert colours - {None, "#7f7f7f"} <= set(OKABE_ITO), panel.name
+            if not panel.labels:
+                continue
+            exported = panel.export()
+            for column in panel.spec.counts:
+                if column not in panel.labels:
+                    continue
+                for value in exported[panel.labels[column]]:
+                    assert value in (SUPPRESSED, None) or int(value) % 5 == 0, (panel.name, value)
+            assert panel.caption.startswith("How to read this"), panel.name
+
+
+def test_one_practice_with_few_referrals_shows_no_figure_resting_on_them(demo_dataset):
+    from socialrx.selection import Selection, default_selection
+    from socialrx.views import equity as view
+
+    default = default_selection(demo_dataset)
+    one = Selection(default.start, default.end, "practice", ("X90009",))
+    panels = {p.name: p for p in view.panels(demo_dataset, one, Level.ROUND)}
+    ranked = panels["practice_rates_ranked"].shown().iloc[0]
+    assert ranked["95% CI from"] == TOO_FEW  # 18 referrals: fewer than 30
+    month = panels["recording_by_month"].shown()
+    assert set(month.iloc[1:]["Ethnicity recorded (%)"]) <= {TOO_FEW, SUPPRESSED}

@@ -126,10 +126,11 @@ def practice_panels(
         name="practice_rates_ranked",
         title="Practices ranked by referral rate, with 95% intervals",
         caption=(
-            "Ranked by the rate shown; read the interval, not only the rank: practices whose "
-            "intervals overlap may not differ. The 95% interval is the exact Poisson interval "
-            "(chi-squared; Garwood), shown when it rests on at least 30 referrals. The 99.8% "
-            "limits are the funnel's at the practice's list size. `–` where the list size is "
+            "How to read this: ranked by the rate shown; read the interval, not only the "
+            "rank: practices whose intervals overlap may not differ. The 95% interval is the "
+            "exact Poisson interval (chi-squared; Garwood), shown when it rests on at least "
+            "30 referrals. The 99.8% limits are the funnel's at the practice's list size. "
+            "`–` where the list size is "
             "not known. " + disclosure_caption(level)
         ),
         level=level,
@@ -396,7 +397,7 @@ def completeness_panels(tables, dataset: Dataset, level: Level) -> list[Panel]:
     practice = Panel(
         name="recording_by_practice",
         title="Recording completeness by practice",
-        caption=f"The first row is all referrals together. {COMPLETENESS_NOTE} "
+        caption=f"How to read this: the first row is all referrals together. {COMPLETENESS_NOTE} "
         + disclosure_caption(level),
         level=level,
         table=by_practice,
@@ -406,7 +407,7 @@ def completeness_panels(tables, dataset: Dataset, level: Level) -> list[Panel]:
     worker = Panel(
         name="recording_by_link_worker",
         title="Recording completeness by link worker",
-        caption=f"The first row is all referrals together. {COMPLETENESS_NOTE} "
+        caption=f"How to read this: the first row is all referrals together. {COMPLETENESS_NOTE} "
         + disclosure_caption(level),
         level=level,
         table=tables["link_worker_id"],
