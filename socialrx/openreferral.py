@@ -1253,7 +1253,7 @@ def _attribute(aid: str, kind: str, link_id: str, entity: str, taxonomy: str, na
         "link_type": kind,
         "link_entity": entity,
         "taxonomy_term_id": term_id,
-        "value": value,
+        "value": None if value is None else str(value),  # a string in HSDS
         "taxonomy_term": {
             "id": term_id, "code": name, "name": name, "description": f"{taxonomy}: {name}",
             "taxonomy": taxonomy, "taxonomy_id": stable_id("taxonomy", taxonomy),
@@ -1310,8 +1310,13 @@ def _placeholder_org() -> dict:
     }  # fmt: skip
 
 
-def _drop_none(record: dict) -> dict:
-    return {k: v for k, v in record.items() if v is not None}
+def _drop_none(record: object) -> object:
+    """Fields with no value left out, all the way down (HSDS types do not allow null)."""
+    if isinstance(record, dict):
+        return {k: _drop_none(v) for k, v in record.items() if v is not None}
+    if isinstance(record, list):
+        return [_drop_none(v) for v in record]
+    return record
 
 
 # HSDS 3 tabular columns written, table by table (required fields first).

@@ -262,6 +262,19 @@ def test_export_ids_are_stable_uuids_and_required_fields_are_present(demo):
                                                                   "organisation_id"])  # fmt: skip
     assert "Organisation not recorded" not in set(back.table("organisations")["name"])
     page = json.loads(first["services.json"])
+
+    def values(node):  # HSDS 3 types allow no null, and attribute values are strings
+        if isinstance(node, dict):
+            assert None not in node.values()
+            if "link_entity" in node and "value" in node:
+                assert isinstance(node["value"], str)
+            for child in node.values():
+                values(child)
+        elif isinstance(node, list):
+            for child in node:
+                values(child)
+
+    values(page)
     assert page["total_items"] == len(assets) == len(page["contents"])
     assert {"id", "name", "status"} <= set(page["contents"][0])
 
