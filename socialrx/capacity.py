@@ -463,8 +463,10 @@ def scenario_rows(base: pd.DataFrame, scenario: Scenario, by: str) -> pd.DataFra
     table["capacity_per_month"] = (
         capacity.fillna(0).add(added).where(capacity.notna() | (added > 0))
     )
-    # demand on rows given capacity only now counts towards strain
-    table["sent_stated"] = table["sent"].where(table["capacity_per_month"].notna(), 0)
+    # demand on rows given a capacity only now counts towards strain (all of it); rows that
+    # stated one keep the demand on the assets that state it
+    newly = capacity.isna() & (added > 0)
+    table["sent_stated"] = table["sent_stated"].where(~newly, table["sent"])
     counts = ["sent", "sent_stated", *NOT_TAKEN_COLUMNS.values(), "not_taken", "started"]
     grouped = table.groupby(by)
     out = grouped[counts].sum()

@@ -303,3 +303,23 @@ def test_what_if_growth_and_added_capacity_by_hand():
     ).set_index("group")
     assert categories.loc["arts and creativity", "capacity_per_month"] == 15
     assert categories.loc["physical activity", "capacity_per_month"] == 10
+
+
+def test_what_if_strain_with_nothing_changed_equals_the_period_s_strain():
+    """A provider x category row mixing assets with and without a capacity keeps only the
+    demand on those stating one in its strain, as the system view does."""
+    assets, connections = _scenario_data()
+    assets.loc[2, "organisation_id"] = "O1"  # C (no capacity) joins A in O1, same category
+    end = pd.Timestamp("2024-12-31")
+    base = capacity.scenario_base(assets, connections, end)
+    rows = capacity.scenario_rows(base, capacity.Scenario(), "provider").set_index("group")
+    recent = connections[connections["referred_date"] > pd.Timestamp("2023-12-31")]
+    system = capacity.group_strain(assets, recent, 12, capacity.provider_of(assets))
+    system = system.set_index("group")
+    assert rows.loc["O1", "sent_stated"] == system.loc["O1", "sent_stated"] == 120
+    assert rows.loc["O1", "sent"] == 144
+    # capacity added where none was stated brings that row's demand in
+    added = capacity.scenario_rows(
+        base, capacity.Scenario(added_at_category={"physical activity": 0}), "provider"
+    )
+    assert added.set_index("group").loc["O1", "sent_stated"] == 120

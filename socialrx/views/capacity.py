@@ -917,7 +917,8 @@ def scenario_panels(
                 "Unfunded work",
                 f"£{unfunded(then):,.0f}",
                 "Total of providers' positive gaps, next 12 months.",
-                change=f"£{unfunded(then) - unfunded(before):+,.0f} against nothing changed",
+                change=_pounds_change(unfunded(then) - unfunded(before))
+                + " against nothing changed",
             ),
         ),
         notes=tuple(notes),
@@ -945,6 +946,11 @@ def scenario_panels(
         ),
     ]
     return panels_out
+
+
+def _pounds_change(amount: float) -> str:
+    """+£1,200 or -£300."""
+    return f"{'-' if amount < 0 else '+'}£{abs(amount):,.0f}"
 
 
 def forecast_data(dataset: Dataset, selection: Selection, horizon: int = 12):
