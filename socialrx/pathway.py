@@ -404,7 +404,7 @@ def endings_by_group(referrals, months=None) -> pd.DataFrame:
     share ending in "did not engage" and in "declined", with 95% Wilson intervals (percent),
     by each reason for referral (a referral with two reasons counts under both) and by
     referrer type; from the referrals or their `EndingCounts`, optionally only those referred
-    in `months`. Sorted by the share not engaging, largest first, within each kind."""
+    in `months`. Reasons first, then referrers, each alphabetically."""
     counts = referrals if isinstance(referrals, EndingCounts) else count_endings(referrals)
     flags = ["ended", "did_not_engage", "declined"]
     by_text, by_referrer = counts.by_text, counts.by_referrer
@@ -431,8 +431,11 @@ def endings_by_group(referrals, months=None) -> pd.DataFrame:
         low, high = wilson_interval(table[name], table["ended"])
         table[f"{name}_pct"] = 100 * table[name] / table["ended"]
         table[f"{name}_low"], table[f"{name}_high"] = 100 * low, 100 * high
-    table = table.sort_values(["kind", "did_not_engage_pct"], ascending=[True, False])
-    columns = ["kind", "group", *flags]
+    # in a fixed order: sorting by an exact share would place a hidden one among those shown
+    # (the panel ranks rows by the shares as disclosed)
+    table = table.sort_values(["kind", "group"], kind="stable")
+    table["reason_first"] = (table["kind"] == "reason").astype(int)
+    columns = ["kind", "reason_first", "group", *flags]
     columns += [c for c in table.columns if c.endswith(("_pct", "_low", "_high"))]
     return table[columns].reset_index(drop=True)
 

@@ -171,6 +171,31 @@ def test_wilson_interval_of_nobody_is_empty():
     assert np.isnan(low[0]) and np.isnan(high[0]) and low[1] > 0
 
 
+def test_endings_are_ranked_by_the_shares_shown_hidden_ones_last():
+    # "a": 5 of 100 did not engage (hidden), "b": 40 of 100, "c": 20 of 100
+    refs = pd.DataFrame(
+        {
+            "referral_date": pd.Timestamp("2024-01-01"),
+            "referrer_type": "self",
+            "reasons": ["a"] * 100 + ["b"] * 100 + ["c"] * 100,
+            "status": ["did not engage"] * 5
+            + ["completed"] * 95
+            + ["did not engage"] * 40
+            + ["completed"] * 60
+            + ["did not engage"] * 20
+            + ["completed"] * 80,
+        }
+    )
+    table = pathway.endings_by_group(refs)
+    assert table["group"].tolist() == ["a", "b", "c", "self"]  # not by the exact shares
+    panel = referral_flows.endings_panel(
+        referral_flows.PathwayTables(pd.DataFrame(), pd.DataFrame(), table, pd.DataFrame(),
+                                     pd.Timestamp("2024-12-31")),
+        Level.ROUND,
+    )  # fmt: skip
+    assert panel.shown()["Reason or referrer"].tolist() == ["b", "c", "a", "self"]
+
+
 def test_an_interval_is_hidden_wherever_its_share_is():
     # 5 of 100 did not engage: the share would say 5, and so would its interval
     table = pd.DataFrame({"kind": ["reason"] * 2, "group": ["a", "b"], "ended": [100, 100],

@@ -332,7 +332,7 @@ def endings_panel(tables: PathwayTables, level: Level) -> Panel:
         "(completed, declined, did not engage, closed), the share ending each way, with its "
         "95% Wilson interval: the range of shares consistent with the figures, wider for "
         "smaller groups. Intervals that do not overlap suggest a real difference. A referral "
-        "with two reasons counts under both. Sorted by the share not engaging. "
+        "with two reasons counts under both. Sorted by the share not engaging as shown. "
         + disclosure_caption(level),
         level=level,
         table=tables.endings,
@@ -352,6 +352,7 @@ def endings_panel(tables: PathwayTables, level: Level) -> Panel:
         },
         chart=spc_charts.endings_chart,
         empty="No share to show: no ended referrals in the period, or too few in each group.",
+        rank=("reason_first", "did_not_engage_pct"),  # by the share shown, hidden ones last
     )
 
 
