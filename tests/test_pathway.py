@@ -252,3 +252,23 @@ def test_every_new_chart_has_a_title_axes_and_safe_colours():
             for colour in colours:
                 if isinstance(colour, str):
                     assert colour.lower() in allowed, (panel.name, colour)
+
+
+def test_figures_from_the_summary_equal_those_from_every_referral():
+    from socialrx.loader import load_folder
+    from socialrx.selection import default_selection, selected_referrals
+
+    demo, _ = load_folder(Path(__file__).resolve().parent.parent / "data" / "demo")
+    period = default_selection(demo)
+    tables = referral_flows.pathway_tables(demo, period)
+    refs = selected_referrals(demo, period)
+    steps = pathway.referral_steps(refs, demo.table("connections"), as_at(demo))
+    funnel = tables.funnel.set_index("step")
+    for step in pathway.WAITED_STEPS:
+        days = steps[f"{step}_days"].dropna().to_numpy()
+        assert funnel.loc[step, "median_days"] == np.median(days)
+        assert funnel.loc[step, "p90_days"] == pytest.approx(np.quantile(days, 0.9))
+        assert funnel.loc[step, "reached"] == steps[f"{step}_reached"].sum()
+    assert funnel.loc["received", "judged"] == len(refs)
+    endings = pathway.endings_by_group(refs)
+    pd.testing.assert_frame_equal(tables.endings, endings)
