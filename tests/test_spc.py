@@ -185,3 +185,9 @@ def test_the_baseline_must_hold_12_months():
     baseline = (pd.Period("2024-01", "M"), pd.Period("2024-12", "M"))
     panel = referral_flows.spc_panel(_tables(counts), "referrals", Level.ROUND, baseline)
     assert "12 months shown, Jan 2024 to Dec 2024" in panel.notes[0]
+
+
+def test_a_baseline_with_no_variation_says_so():
+    panel = referral_flows.spc_panel(_tables([100] * 14), "referrals", Level.OFF, None)
+    assert "did not change" in panel.notes[0]
+    assert panel.figure is not None  # the months are still drawn, without limits

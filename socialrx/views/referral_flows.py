@@ -501,6 +501,9 @@ def spc_panel(
             f"No centre line or limits: the baseline holds fewer than {spc.MIN_BASELINE} "
             "months with a figure shown. Choose a longer baseline, or a place with more "
             "referrals."
+            if not enough
+            else "No centre line or limits: the figure did not change from month to month "
+            "in the baseline, so there is no variation to set limits by."
         )
     base_dates = None
     if baseline is not None and enough:
