@@ -91,7 +91,7 @@ HSDS_IGNORED = {
     "service_areas", "metadata", "meta_table_description", "program", "programs",
     "required_document", "required_documents", "url", "urls", "review", "reviews",
     "link_taxonomy", "link_taxonomies", "holiday_schedule", "holiday_schedules",
-    "postal_address", "postal_addresses", "funding", "datapackage",
+    "postal_address", "postal_addresses", "funding", "datapackage", "meta_table_descriptions",
 }  # fmt: skip
 _SPELLING = {spelling: name for name, spellings in HSDS_FILES.items() for spelling in spellings}
 
@@ -422,6 +422,7 @@ def _records(file: SourceFile, table: str, report: Report) -> list[dict]:
         )
     frame.columns = headers
     frame = frame.loc[:, ~frame.columns.duplicated()]
+    frame = frame[~frame.eq("").all(axis=1)]  # blank lines (the UK profile's own examples)
     records = frame.astype(object).to_dict("records")
     for row, record in zip(frame.index, records, strict=True):
         record["_file"], record["_row"] = file.name, int(row) + 2
@@ -876,6 +877,7 @@ class Imported:
     organisations: pd.DataFrame
     unmapped: Counter = field(default_factory=Counter)  # (term, vocabulary) -> services
     mapping: CategoryMapping | None = None  # the mapping the import used
+    label: str = "directory"  # the files it came from, in words
 
 
 def flatten(
@@ -1077,12 +1079,13 @@ def import_directory(
     if mapping is None:
         mapping = read_mapping(mapping_file, report) if mapping_file else default_mapping()
     _drop_repeated_services(directory, report)
-    label = directory.sources[0] + (
-        f" (+{len(directory.sources) - 1} files)" if len(directory.sources) > 1 else ""
-    )
+    sources = sorted(directory.sources, key=lambda name: _hsds_name(name) != "service")
+    label = sources[0] + (f" (+{len(sources) - 1} files)" if len(sources) > 1 else "")
     if not directory.services and not report.unreadable:
         report.add(label, "the directory holds no services", WARNING)
-    return flatten(directory, mapping, report, label), rest
+    imported = flatten(directory, mapping, report, label)
+    imported.label = label
+    return imported, rest
 
 
 def _drop_repeated_services(directory: Directory, report: Report) -> None:
@@ -1115,23 +1118,11 @@ def directory_sources(files: list[SourceFile], report: Report) -> tuple[list[Sou
     imported, rest = import_directory(files, report)
     if imported is None or imported.assets.empty:
         return rest, []
-    base = _label(files, rest)
+    base = imported.label
     tables = [(f"{base}[assets]", "assets", imported.assets)]
     if not imported.organisations.empty:
         tables.append((f"{base}[organisations]", "organisations", imported.organisations))
     return rest, tables
-
-
-def _label(files: list[SourceFile], rest: list[SourceFile]) -> str:
-    used = [f.name for f in files if f not in rest
-            and normalise_header(Path(f.name).stem) not in MAPPING_NAMES]  # fmt: skip
-    return (
-        used[0]
-        if len(used) == 1
-        else f"{used[0]} (+{len(used) - 1} files)"
-        if used
-        else "directory"
-    )
 
 
 # --------------------------------------------------------------------------------------------

@@ -472,3 +472,13 @@ def test_a_venue_that_is_also_online_is_hybrid_and_a_nameless_organisation_is_no
     assert asset["organisation_id"] == "o-unknown"
     assert not dataset.has("organisations")  # no name to give it: not made up
     assert not any("organisations" in line for line in lines)
+
+
+def test_blank_lines_and_descriptor_tables_in_an_hsds_folder(tmp_path):
+    (tmp_path / "services.csv").write_text(
+        "id,name,status\n\ns1,Walking club,active\n\n", encoding="utf-8"
+    )
+    (tmp_path / "meta_table_descriptions.csv").write_text("id,name\nm1,x\n", encoding="utf-8")
+    dataset, report = load_folder(tmp_path)
+    assert dataset.table("assets")["name"].tolist() == ["Walking club"]
+    assert not any("required" in line or "meta_table" in line for line in report.lines())
