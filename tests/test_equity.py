@@ -457,3 +457,36 @@ def test_one_practice_with_few_referrals_shows_no_figure_resting_on_them(demo_da
     assert ranked["95% CI from"] == TOO_FEW  # 18 referrals: fewer than 30
     month = panels["recording_by_month"].shown()
     assert set(month.iloc[1:]["Ethnicity recorded (%)"]) <= {TOO_FEW, SUPPRESSED}
+
+
+@pytest.mark.parametrize("rows", [0, 1, 40])
+def test_equity_panels_on_edge_datasets(load, rows):
+    """Referrals only (no practices, no area statistics), with none, one or a few rows, some
+    fields blank: every panel builds, draws or says why not, and exports."""
+    from socialrx.selection import default_selection
+    from socialrx.views import equity as view
+
+    header = "referral_id,person_id,referral_date,practice_code,area_code,age_band,sex,ethnicity\n"
+    lines = [
+        f"R{i},P{i},2024-0{1 + i % 3}-1{i % 9},{'C87001' if i % 2 else ''},,"
+        f"{'45-54' if i % 3 else ''},{'female' if i % 4 else 'not stated'},\n"
+        for i in range(rows)
+    ]
+    dataset, report = load(
+        {
+            "assets.csv": "asset_id,name,category,latitude,longitude\n"
+            "A1,Walk,physical activity,53.43,-1.35\n",
+            "referrals.csv": header + "".join(lines),
+        }
+    )
+    assert not report.errors, report.errors
+    for level in Level:
+        panels = view.panels(dataset, default_selection(dataset), level)
+        names = [p.name for p in panels]
+        assert "practice_funnel" in names and "recording_by_month" in names
+        for panel in panels:
+            assert panel.figure is None or panel.figure.layout.title.text
+            panel.export()
+            if panel.show_table:
+                panel.shown()
+        assert panels[0].empty.startswith("Comparing practices needs practices.csv")
