@@ -517,19 +517,25 @@ def _with_term(attribute: dict, terms: dict) -> dict:
 
 
 def _zip_members(file: SourceFile) -> list[SourceFile] | None:
-    """The files inside a zip (folders flattened, macOS extras left out); None if not a zip."""
+    """The files inside a zip (folders flattened, macOS extras left out); None if it is not
+    a zip, or holds neither JSON nor a service table (a zipped shapefile is not read here)."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(file.data))
-        members = [
-            SourceFile(PurePosixPath(info.filename).name, archive.read(info))
+        infos = [
+            info
             for info in archive.infolist()
             if not info.is_dir()
             and "__MACOSX" not in info.filename
             and not PurePosixPath(info.filename).name.startswith(".")
         ]
-    except (zipfile.BadZipFile, OSError, RuntimeError, ValueError):
+        names = [PurePosixPath(info.filename).name for info in infos]
+        if not any(n.lower().endswith(".json") or _hsds_name(n) == "service" for n in names):
+            return None
+        if sum(info.file_size for info in infos) > MAX_FILE_BYTES:
+            return None  # over the upload limit unpacked: not unpacked here (a zip bomb)
+        return [SourceFile(n, archive.read(i)) for n, i in zip(names, infos, strict=True)]
+    except (zipfile.BadZipFile, OSError, RuntimeError, ValueError, EOFError):
         return None
-    return members
 
 
 def _json_doc(file: SourceFile) -> tuple[bool, object]:
