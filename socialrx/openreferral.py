@@ -909,7 +909,7 @@ def flatten(
         category_terms = [
             t for t in terms if _key(_vocabulary(t)) not in (DELIVERY_TAXONOMY, VOLUNTEERS_TAXONOMY)
         ]
-        category = None  # fmt: skip
+        category = None
         for term in category_terms:
             category = mapping.category([_first(term, "name"), _first(term, "code")],
                                         _vocabulary(term))  # fmt: skip
