@@ -158,6 +158,13 @@ def provider_of(assets: pd.DataFrame) -> pd.Series:
     return org.fillna("asset " + assets["asset_id"].astype("string"))
 
 
+def named(codes: pd.Series, names=None) -> pd.Series:
+    """Each code's name where `names` (a dict or Series) has one, else the code itself, as
+    text (never a numeric column of blanks when no code has a name)."""
+    lookup = dict(names.items()) if names is not None else {}
+    return pd.Series([str(lookup.get(c) or c) for c in codes], index=codes.index, dtype="string")
+
+
 def asset_counts(connections: pd.DataFrame) -> pd.DataFrame:
     """Per asset id, exact: people sent, those not taken (by reason) and, where the table
     has started_date, those who started. One pass over the connections, so grouping assets
@@ -208,8 +215,7 @@ def group_strain(
     table["capacity_per_month"] = table["capacity_per_month"].astype("Float64")
     table[count_columns] = table[count_columns].astype("int64")
     table = table.rename_axis("group").reset_index()
-    table["name"] = table["group"].map(names) if names is not None else table["group"]
-    table["name"] = table["name"].fillna(table["group"]).astype("string")
+    table["name"] = named(table["group"], names)
     table["months"] = max(months, 1.0)
     return table
 
@@ -399,12 +405,13 @@ def sent_by(
     column `sent`, and `not recorded` where the referral does not say."""
     ids = connections["referral_id"]
     chosen = referrals.loc[referrals["referral_id"].isin(set(ids)), ["referral_id", column]]
-    values = ids.map(chosen.set_index("referral_id")[column]).astype("string")
+    lookup = chosen.set_index("referral_id")[column].astype("string")
+    values = pd.Series(ids.map(lookup).to_numpy(dtype=object), index=ids.index, dtype="string")
     values = values.fillna("not recorded")
     if column == "reasons":
         values = values.str.split(";").explode().str.strip()
     counts = values.value_counts().rename("sent").rename_axis("group").reset_index()
-    counts["name"] = counts["group"].map(names or {}).fillna(counts["group"]).astype("string")
+    counts["name"] = named(counts["group"], names)
     return counts.astype({"sent": "int64"})
 
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from socialrx.capacity import month_index
+from socialrx.capacity import month_index, named
 from socialrx.disclosure import Spec, Statistic
 
 SEASON = 12
@@ -246,11 +246,11 @@ def forecast_table(
         if rows
         else pd.DataFrame(columns=["group", "month", "actual", "forecast", "lower", "upper"])
     )
-    table["name"] = table["group"].map(names or {}).fillna(table["group"])
+    table["name"] = named(table["group"], names)
     table["month_start"] = table["month"].map(lambda p: p.start_time)
     methods = pd.DataFrame(about)
     if len(methods):
-        methods["name"] = methods["group"].map(names or {}).fillna(methods["group"])
+        methods["name"] = named(methods["group"], names)
     return table, methods
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from socialrx.capacity import NOT_TAKEN, month_index, periods, provider_of
+from socialrx.capacity import NOT_TAKEN, month_index, named, periods, provider_of
 from socialrx.disclosure import Rate, Spec, Statistic
 from socialrx.referrals import connected_referrals
 
@@ -237,8 +237,7 @@ def funding_gap(
     for column in ("unvalued_assets", "assumed_cost_assets"):
         table[column] = table[column].fillna(0).astype("int64")
     table["gap_gbp"] = table["value_taken_gbp"] - table["funded_sp_gbp"]
-    table["name"] = table["provider"].map(names) if names is not None else table["provider"]
-    table["name"] = table["name"].fillna(table["provider"]).astype("string")
+    table["name"] = named(table["provider"], names)
     return table.sort_values(
         ["financial_year", "gap_gbp"], ascending=[True, False], kind="stable"
     ).reset_index(drop=True)
@@ -362,7 +361,9 @@ def link_worker_cost(
     months = caseload(referrals.iloc[:0], link_workers, start, end)
     wte_months = float(months["wte"].sum())
     chosen = referrals[referrals["referral_date"].between(start, end)]
-    connected = int(connected_referrals(chosen, connections).sum())
+    # a connection is made on or after its referral: earlier ones cannot be these referrals'
+    later = connections[(connections["referred_date"] >= start).fillna(False)]
+    connected = int(connected_referrals(chosen, later).sum())
     return pd.DataFrame(
         {
             "wte_months": [wte_months],

@@ -116,3 +116,63 @@ def test_the_forecast_with_its_method_and_error_and_a_provider_on_demand(page):
     at.button(key="forecast_provider").click().run()
     assert not at.exception, at.exception
     assert any(t.startswith("Forecast: this provider") for t in _subheaders(at))
+
+
+def _edge_folder(tmp_path: Path) -> Path:
+    """A provider with 300 assets, an asset stating a capacity of 0, funding for an
+    organisation with no assets, a financial year in the wrong form, a negative amount."""
+    folder = tmp_path / "edge"
+    folder.mkdir()
+    assets = ["asset_id,name,organisation_id,category,latitude,longitude,capacity_per_month,"
+              "cost_per_person_gbp"]  # fmt: skip
+    assets += [f"B{i:03d},Big asset {i},BIG,physical activity,53.43,-1.35,2,50" for i in range(300)]
+    assets += ["Z1,Closed list,ZERO,arts and creativity,53.43,-1.35,0,"]
+    (folder / "assets.csv").write_text("\n".join(assets) + "\n", encoding="utf-8")
+    (folder / "organisations.csv").write_text(
+        "organisation_id,name\nBIG,Big Charity\nZERO,Zero Group\nNONE,No Assets Trust\n",
+        encoding="utf-8",
+    )
+    referrals, connections = ["referral_id,referral_date"], ["referral_id,asset_id,referred_date,"
+                                                             "started_date,outcome"]  # fmt: skip
+    for i in range(400):
+        month = 1 + i % 12
+        referrals.append(f"R{i:04d},2025-{month:02d}-05")
+        asset = "Z1" if i % 40 == 0 else f"B{i % 300:03d}"
+        started = f"2025-{month:02d}-20" if i % 3 else ""
+        outcome = "attending" if started else "waiting list"
+        connections.append(f"R{i:04d},{asset},2025-{month:02d}-06,{started},{outcome}")
+    (folder / "referrals.csv").write_text("\n".join(referrals) + "\n", encoding="utf-8")
+    (folder / "connections.csv").write_text("\n".join(connections) + "\n", encoding="utf-8")
+    (folder / "funding.csv").write_text(
+        "organisation_id,financial_year,funder,amount_gbp,for_social_prescribing\n"
+        "BIG,2024/25,ICB,12000,yes\nBIG,2025,ICB,99999,yes\nBIG,2025/26,ICB,-500,yes\n"
+        "NONE,2025/26,ICB,5000,yes\n",
+        encoding="utf-8",
+    )
+    return folder
+
+
+def test_bad_input_gives_notes_not_wrong_totals(tmp_path, monkeypatch):
+    monkeypatch.setenv("SOCIALRX_DATA", str(_edge_folder(tmp_path)))
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    at.switch_page("pages/capacity.py")
+    at.run()
+    assert not at.exception, at.exception
+    assert at.title[0].value == "Capacity"
+    ratings = next(d.value for d in at.dataframe if "Rating" in d.value.columns)
+    assert "over 100% (capacity 0)" in set(ratings["Rating"])  # Z1: a capacity of 0
+    at = _open(at, "My organisation")
+    at.selectbox(key="provider").set_value("BIG").run()
+    captions = " ".join(c.value for c in at.caption)
+    assert "30 most strained of its 300 assets" in captions
+    at = _open(at, "Funding follows the referral")
+    captions = " ".join(c.value for c in at.caption)
+    # the bad year and the negative amount never reach the sums (the loader leaves them out
+    # and says so); funding for an organisation with no assets is named, not summed
+    assert "NONE" in captions and "no assets" in captions
+    # the data run Jan to Dec 2025: 2024/25's £12,000 counts for Jan-Mar, 3 of its 12 months
+    assert _metrics(at)["Funding received"].value == "£3,000"
+    assert any("financial_year" in e.value or "problem" in e.value for e in at.error)
+    for tab in ("Link workers", "What if", "Forecast"):
+        at = _open(at, tab)

@@ -153,6 +153,7 @@ def _link_data():
         {
             "referral_id": ["R2", "R1"],
             "asset_id": ["A", "A"],
+            "referred_date": pd.to_datetime(["2024-01-25", "2024-01-10"]),
             "started_date": pd.to_datetime(["2024-02-01", None]),
             "outcome": ["attending", "did not attend"],
         }

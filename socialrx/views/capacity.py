@@ -496,6 +496,8 @@ def provider_panels(
         )
     )
     referrals = dataset.table("referrals")
+    # the referrals of the people sent, found once (not once per breakdown)
+    referrals = referrals[referrals["referral_id"].isin(set(sent["referral_id"]))]
     if dataset.has("referrals"):
         practices = dataset.table("practices").set_index("practice_code")["name"].dropna()
         area_names = {}
@@ -835,7 +837,7 @@ def scenario_panels(
 
     panels_out: list[Panel] = []
     by_provider = capacity.scenario_rows(base, scenario, "provider")
-    by_provider["name"] = by_provider["group"].map(names).fillna(by_provider["group"])
+    by_provider["name"] = capacity.named(by_provider["group"], names)
     now = capacity.scenario_rows(base, capacity.Scenario(), "provider")
     baseline = DerivedPanel(
         name="whatif_now",
@@ -1055,6 +1057,8 @@ def forecast_panels(
             )
         )
     if len(methods):
+        ahead = table.groupby("group")["forecast"].sum()  # over the months chosen
+        methods = methods.assign(next_months=methods["group"].map(ahead).astype(float))
         out.append(
             Panel(
                 name=f"forecast_{label}methods",
@@ -1064,7 +1068,7 @@ def forecast_panels(
                 level=level,
                 table=methods,
                 spec=forecast.METHOD_SPEC,
-                labels=METHOD_LABELS,
+                labels={**METHOD_LABELS, "next_months": f"People forecast, next {horizon} months"},
                 rank=("next_months",),
                 download="Download forecast methods and errors (CSV)",
             )
