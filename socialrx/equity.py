@@ -219,6 +219,10 @@ class PracticeFunnel:
             low, high = funnel_limits(expected, coverage, self.dispersion, self.method)
             frame[f"lower_{name}"] = low * self.place_rate
             frame[f"upper_{name}"] = high * self.place_rate
+        if self.method != NO_ADJUSTMENT:  # the limits before widening, for comparison
+            low, high = poisson_limits(expected, 0.001), poisson_limits(expected, 0.999)
+            frame["lower_998_poisson"] = low * self.place_rate
+            frame["upper_998_poisson"] = high * self.place_rate
         return frame
 
     def method_words(self) -> str:
@@ -254,7 +258,8 @@ class PracticeFunnel:
         )
         return (
             f"{words}. {test}: the practices vary more than chance alone explains, so the "
-            f"limits are {how}, on the square-root scale."
+            f"limits are {how}, on the square-root scale; the thin grey dotted lines are the "
+            "99.8% limits before widening."
         )
 
 

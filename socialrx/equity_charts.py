@@ -86,10 +86,15 @@ def funnel_chart(
         return None
     fig = go.Figure()
     x = curves["list_size"].to_numpy()
-    for name, label, colour, dash in (
-        ("998", "99.8% limits", VERMILION, "dash"),
-        ("95", "95% limits", SKY, "dot"),
-    ):
+    lines = [
+        ("998", "99.8% limits", VERMILION, "dash", 1.6),
+        ("95", "95% limits", SKY, "dot", 1.6),
+    ]
+    if "lower_998_poisson" in curves:
+        lines.append(
+            ("998_poisson", "99.8% limits before allowing for overdispersion", GREY, "dot", 1)
+        )
+    for name, label, colour, dash, width in lines:
         for side in ("lower", "upper"):
             fig.add_trace(
                 go.Scatter(
@@ -97,7 +102,7 @@ def funnel_chart(
                     y=curves[f"{side}_{name}"],
                     mode="lines",
                     name=label,
-                    line={"color": colour, "dash": dash, "width": 1.6},
+                    line={"color": colour, "dash": dash, "width": width},
                     legendgroup=name,
                     showlegend=side == "lower",
                     hoverinfo="skip",

@@ -395,6 +395,8 @@ def test_method_words_say_how_the_limits_were_set():
         funnel = equity.practice_funnel(refs, practices, 1.0, method)
         assert funnel.dispersion.overdispersed
         assert words in funnel.method_words()
+        curves = funnel.curves()
+        assert ("lower_998_poisson" in curves) == (method != equity.NO_ADJUSTMENT)
     calm = equity.practice_funnel(_referrals([100] * 6), practices, 1.0)
     assert calm.method == equity.NO_ADJUSTMENT and "no evidence" in calm.method_words()
 
