@@ -543,3 +543,30 @@ CATEGORY_MONTH_SPEC = Spec(
     counts=("sent_stated",),
     rates={"strain_pct": Rate("sent_stated", "capacity_per_month", 100, decimals=0)},
 )
+
+
+def strain_trend(shown: pd.DataFrame, by: str = "month") -> str:
+    """The trend of a provider's strain in words, from a disclosed `provider_activity` table
+    (its "all" rows): the last 3 months (2 quarters) against the same span before, "" when
+    either span has a hidden count or no capacity."""
+    rows = shown[shown["asset_id"] == "all"]
+    span = 3 if by == "month" else 2
+    if len(rows) < 2 * span:
+        return ""
+    last, before = rows.iloc[-span:], rows.iloc[-2 * span : -span]
+
+    def strain(part: pd.DataFrame) -> float | None:
+        sent, room = part["sent_stated"].astype("Float64"), part["capacity"].astype("Float64")
+        if sent.isna().any() or room.isna().any() or float(room.sum()) <= 0:
+            return None
+        return float(sent.sum()) / float(room.sum()) * 100
+
+    now, then = strain(last), strain(before)
+    if now is None or then is None:
+        return ""
+    way = "rising" if now - then >= 5 else "falling" if then - now >= 5 else "about level"
+    unit = "months" if by == "month" else "quarters"
+    return (
+        f"Strain in the last {span} {unit}: {now:,.0f}%, against {then:,.0f}% in the {span} "
+        f"before ({way})."
+    )

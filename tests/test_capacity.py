@@ -323,3 +323,20 @@ def test_what_if_strain_with_nothing_changed_equals_the_period_s_strain():
         base, capacity.Scenario(added_at_category={"physical activity": 0}), "provider"
     )
     assert added.set_index("group").loc["O1", "sent_stated"] == 120
+
+
+def test_strain_trend_in_words_from_the_figures_shown():
+    rows = pd.DataFrame(
+        {
+            "asset_id": ["all"] * 6,
+            "sent_stated": pd.array([10, 10, 10, 20, 20, 20], "Float64"),
+            "capacity": [40.0] * 6,
+        }
+    )
+    # 30 of 120 (25%) before, 60 of 120 (50%) in the last three months
+    assert capacity.strain_trend(rows, "month") == (
+        "Strain in the last 3 months: 50%, against 25% in the 3 before (rising)."
+    )
+    rows.loc[0, "sent_stated"] = pd.NA  # a hidden month: no trend claimed
+    assert capacity.strain_trend(rows, "month") == ""
+    assert "quarters" in capacity.strain_trend(rows.iloc[2:], "quarter")

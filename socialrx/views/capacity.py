@@ -463,6 +463,8 @@ def provider_panels(
             download="Download what happened by period (CSV)",
         ),
     ]
+    trend = out[1]
+    trend.notes = tuple(n for n in (capacity.strain_trend(trend.disclosed.values, by),) if n)
     names = mine.set_index("asset_id")["name"].astype(str)
     each = capacity.group_strain(
         mine,
