@@ -33,6 +33,13 @@ def _built(panels: list) -> list:
 
 
 @st.cache_resource(show_spinner=False, max_entries=32, ttl=timedelta(hours=1))
+def flow_panels(_dataset: Dataset, content_hash: str, chosen: Selection, level: Level):
+    """Referrals per month, the Sankey, practices and deprivation (the Sankey's flows take
+    seconds at a million referrals: a rerun that changes nothing should not redo them)."""
+    return _built(referral_flows.panels(_dataset, chosen, level))
+
+
+@st.cache_resource(show_spinner=False, max_entries=32, ttl=timedelta(hours=1))
 def pathway_view(_dataset: Dataset, content_hash: str, chosen: Selection, level: Level):
     summary = place_summary(_dataset, content_hash, chosen.place_kind, chosen.place_codes)
     tables = referral_flows.pathway_tables(_dataset, chosen, summary)
@@ -56,8 +63,8 @@ ui.page_header(
 if ui.needs(context, "referrals"):
     ui.needs(context, "connections")  # says what the Sankey would need
     dataset, level = context.dataset, context.level
-    ui.draw(referral_flows.panels(dataset, context.selection, level))
     chosen, key = context.selection, dataset.content_hash
+    ui.draw(flow_panels(dataset, key, chosen, level))
     tables, pathway_panels = pathway_view(dataset, key, chosen, level)
     ui.draw(pathway_panels)
     st.subheader("Trends: is a change a signal or noise?")
