@@ -455,6 +455,8 @@ def test_one_practice_with_few_referrals_shows_no_figure_resting_on_them(demo_da
     default = default_selection(demo_dataset)
     one = Selection(default.start, default.end, "practice", ("X90009",))
     panels = {p.name: p for p in view.panels(demo_dataset, one, Level.ROUND)}
+    assert panels["practice_funnel"].figure is None
+    assert "nothing to compare it with" in panels["practice_funnel"].empty
     ranked = panels["practice_rates_ranked"].shown().iloc[0]
     assert ranked["95% CI from"] == TOO_FEW  # 18 referrals: fewer than 30
     month = panels["recording_by_month"].shown()

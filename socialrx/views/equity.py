@@ -149,6 +149,15 @@ def practice_panels(
         "standardisation), so a practice with an older list is not marked out for its age "
         "mix alone.",
     )
+    compared = int((funnel.table["list_size"].astype("Float64") > 0).fillna(False).sum())
+    if compared < 2:
+        funnel_panel = _note(
+            "practice_funnel",
+            title,
+            "One practice with a list size is chosen, so there is nothing to compare it with: "
+            "its rate is the place's rate. Choose the whole dataset or a PCN for the funnel "
+            "plot; its rate and interval are below.",
+        )
     return [funnel_panel, ranked, standardised]
 
 
