@@ -35,6 +35,7 @@ class Dataset:
     place_name: str = ""
     source: str = ""
     content_hash: str = ""
+    _derived: dict = field(default_factory=dict, repr=False, compare=False)
 
     def has(self, name: str) -> bool:
         """True if the table was supplied (it may still have no rows)."""
@@ -46,6 +47,13 @@ class Dataset:
         """The table, or an empty one of the right shape when it was not supplied."""
         frame = self.tables.get(name)
         return empty_table(name) if frame is None else frame
+
+    def derived(self, name: str, build):
+        """Something worked out from the read-only tables once per dataset (an index joining
+        two tables, say) and shared by every rerun and page that asks for it by `name`."""
+        if name not in self._derived:
+            self._derived[name] = build()
+        return self._derived[name]
 
     @property
     def is_demo(self) -> bool:

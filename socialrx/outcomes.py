@@ -41,8 +41,18 @@ def on_analysis_scale(outcomes: pd.DataFrame) -> pd.DataFrame:
         return outcomes
     out = outcomes.assign(value=outcomes["value"].astype(float))
     out.loc[raw, "value"] = out.loc[raw, "value"].round().map(vocab.SWEMWBS_METRIC)
+    if isinstance(out["measure"].dtype, pd.CategoricalDtype):
+        known = out["measure"].cat.categories
+        if SWEMWBS not in known:
+            out["measure"] = out["measure"].cat.add_categories([SWEMWBS])
     out.loc[raw, "measure"] = SWEMWBS
     return out
+
+
+def _person(outcomes: pd.DataFrame) -> str:
+    """The column naming whose record a row is: `_ref`, a whole number, where the selection
+    added it (grouping millions of id strings is far slower), else referral_id."""
+    return "_ref" if "_ref" in outcomes else "referral_id"
 
 
 def paired_scores(outcomes: pd.DataFrame) -> pd.DataFrame:
@@ -51,22 +61,26 @@ def paired_scores(outcomes: pd.DataFrame) -> pd.DataFrame:
     Undated assessments lose to dated ones; on the same date the first baseline and the last
     follow-up in the file win (a stable sort), so the pairing does not change between runs."""
     scored = on_analysis_scale(outcomes)
-    key = ["referral_id", "measure"]
+    who = _person(scored)
+    key = [who, "measure"]
     baselines = scored[scored["timepoint"] == "baseline"].sort_values(
         "assessed_date", kind="stable", na_position="last"
     )
     follow_ups = scored[scored["timepoint"] == "follow_up"].sort_values(
         "assessed_date", kind="stable", na_position="first"
     )
-    base = baselines.groupby(key)[["value", "assessed_date"]].first()
+    carried = ["value", "assessed_date"] + (["referral_id"] if who == "_ref" else [])
+    base = baselines.groupby(key, observed=True)[carried].first()
     # a follow-up before its baseline is an error the loader reports; never pair it
     follow_ups = follow_ups.join(base["assessed_date"].rename("baseline_date"), on=key)
     follow_ups = follow_ups[~(follow_ups["assessed_date"] < follow_ups["baseline_date"])]
-    follow = follow_ups.groupby(key)["value"].last()
+    follow = follow_ups.groupby(key, observed=True)["value"].last()
     pairs = pd.concat({"baseline": base["value"], "follow_up": follow}, axis=1)
-    pairs = pairs.dropna().reset_index()
+    if who == "_ref":
+        pairs["referral_id"] = base["referral_id"]
+    pairs = pairs.dropna(subset=["baseline", "follow_up"]).reset_index()
     pairs["change"] = pairs["follow_up"] - pairs["baseline"]
-    return pairs
+    return pairs[["referral_id", "measure", "baseline", "follow_up", "change"]]
 
 
 def paired_change(outcomes: pd.DataFrame, standard: str = SEM) -> pd.DataFrame:
@@ -74,6 +88,7 @@ def paired_change(outcomes: pd.DataFrame, standard: str = SEM) -> pd.DataFrame:
     the mean change and its 95% interval (paired t), and the people who improved (changed in
     the measure's better direction). `SPEC` says what each figure rests on."""
     scored = on_analysis_scale(outcomes)
+    who = _person(scored)
     pairs = paired_scores(outcomes)
     rows = []
     present = set(scored["measure"].unique())
@@ -97,10 +112,8 @@ def paired_change(outcomes: pd.DataFrame, standard: str = SEM) -> pd.DataFrame:
                 "measure": measure,
                 "label": vocab.MEASURES[measure].label,
                 "higher_is_better": vocab.MEASURES[measure].higher_is_better,
-                "with_baseline": mine.loc[mine["timepoint"] == "baseline", "referral_id"].nunique(),
-                "with_follow_up": mine.loc[
-                    mine["timepoint"] == "follow_up", "referral_id"
-                ].nunique(),
+                "with_baseline": mine.loc[mine["timepoint"] == "baseline", who].nunique(),
+                "with_follow_up": mine.loc[mine["timepoint"] == "follow_up", who].nunique(),
                 "paired": n,
                 "mean_baseline": pair["baseline"].mean() if n else np.nan,
                 "mean_follow_up": pair["follow_up"].mean() if n else np.nan,
@@ -199,7 +212,7 @@ def follow_up_completion(
     `as_at`, how many of them were followed up within `days`, and how many baselines are too
     recent to judge, so recent people are not counted as lost to follow-up."""
     scored = on_analysis_scale(outcomes)
-    key = ["referral_id", "measure"]
+    key = [_person(scored), "measure"]
     base = scored[scored["timepoint"] == "baseline"].groupby(key)["assessed_date"].min().rename("b")
     follow = scored[scored["timepoint"] == "follow_up"].groupby(key)["assessed_date"].max()
     people = base.to_frame().join(follow.rename("f"))
@@ -340,7 +353,7 @@ def attrition(outcomes: pd.DataFrame, as_at: pd.Timestamp, days: int = 182) -> p
     interval. A difference whose interval excludes 0 means those lost started elsewhere, so
     the change among those who stayed may not describe everyone."""
     scored = on_analysis_scale(outcomes)
-    key = ["referral_id", "measure"]
+    key = [_person(scored), "measure"]
     base = scored[scored["timepoint"] == "baseline"].sort_values("assessed_date", kind="stable")
     base = base.groupby(key)[["value", "assessed_date"]].first()
     follow = scored[scored["timepoint"] == "follow_up"].groupby(key).size().rename("follow_ups")

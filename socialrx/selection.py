@@ -129,12 +129,38 @@ def selected_referrals(dataset: Dataset, selection: Selection) -> pd.DataFrame:
     return referrals[when & in_place(referrals, dataset, selection)]
 
 
+def outcome_referrals(dataset: Dataset) -> np.ndarray:
+    """For each outcome row, the position of its referral in the referrals table (-1 where
+    unknown), worked out once per dataset: matching millions of ids on every rerun is slow."""
+
+    def build() -> np.ndarray:
+        ids = pd.Index(dataset.table("referrals")["referral_id"])
+        return ids.get_indexer(dataset.table("outcomes")["referral_id"])
+
+    return dataset.derived("outcome_referrals", build)
+
+
 def selected_outcomes(dataset: Dataset, selection: Selection) -> pd.DataFrame:
     """Outcome measurements of the referrals made in the chosen place and period (the same
-    people for the overview's card and the outcomes page)."""
-    outcomes = dataset.table("outcomes")
-    chosen = selected_referrals(dataset, selection)["referral_id"]
-    return outcomes[outcomes["referral_id"].isin(chosen)]
+    people for the overview's card and the outcomes page), with `_ref`: the position of each
+    row's referral, a whole number to group by instead of the id."""
+    referrals = dataset.table("referrals")
+    chosen = np.zeros(len(referrals) + 1, dtype=bool)  # the last slot stands for "unknown"
+    chosen[referrals.index.get_indexer(selected_referrals(dataset, selection).index)] = True
+    positions = outcome_referrals(dataset)
+    keep = chosen[positions]
+    return _coded_outcomes(dataset)[keep].assign(_ref=positions[keep])
+
+
+def _coded_outcomes(dataset: Dataset) -> pd.DataFrame:
+    """The outcomes table with its few measures and timepoints as categories, once per
+    dataset: filtering and grouping millions of rows of repeated strings is slow."""
+
+    def build() -> pd.DataFrame:
+        outcomes = dataset.table("outcomes")
+        return outcomes.astype({"measure": "category", "timepoint": "category"})
+
+    return dataset.derived("coded_outcomes", build)
 
 
 def selected_connections(dataset: Dataset, selection: Selection) -> pd.DataFrame:
