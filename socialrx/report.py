@@ -53,7 +53,7 @@ def _outcomes(dataset: Dataset, selection: Selection, level: Level) -> list[Pane
 SECTIONS: list[tuple[str, tuple[str, ...], Callable]] = [
     ("Overview", (), lambda d, s, lv: [overview_view.headline_panel(d, s, lv)]),
     ("Asset map", (), _asset_map),
-    ("Referral flows", ("referrals",), referral_flows.panels),
+    ("Referral flows", ("referrals",), referral_flows.page_panels),
     ("Capacity and funding", ("connections",), capacity.panels),
     ("Outcomes", ("referrals", "outcomes"), _outcomes),
 ]

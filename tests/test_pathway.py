@@ -272,3 +272,20 @@ def test_figures_from_the_summary_equal_those_from_every_referral():
     assert funnel.loc["received", "judged"] == len(refs)
     endings = pathway.endings_by_group(refs)
     pd.testing.assert_frame_equal(tables.endings, endings)
+
+
+def test_the_workshop_pack_holds_the_pathway_and_spc_panels():
+    from socialrx.loader import load_folder
+    from socialrx.report import build_pack
+    from socialrx.selection import default_selection
+
+    demo, _ = load_folder(Path(__file__).resolve().parent.parent / "data" / "demo")
+    chosen = default_selection(demo)
+    pack = build_pack(demo, chosen, Level.ROUND)
+    names = {"pathway_funnel", "endings_by_reason_and_referrer", "spc_referrals",
+             "spc_connected", "spc_contact_wait"}  # fmt: skip
+    assert names <= set(pack.tables)
+    tables = referral_flows.pathway_tables(demo, chosen)
+    page = referral_flows.funnel_panel(tables, Level.ROUND).export()
+    pd.testing.assert_frame_equal(pack.tables["pathway_funnel"], page)
+    assert "Median wait to first contact: is a change a signal?" in pack.html

@@ -590,3 +590,19 @@ def spc_panels(
         for which in SPC_MEASURES
         if which != "connected" or pathway.CONNECTED in present
     ]
+
+
+def page_panels(
+    dataset: Dataset,
+    selection: Selection,
+    level: Level,
+    baseline: tuple[pd.Period, pd.Period] | None = None,
+) -> list[Panel]:
+    """Everything the page shows, in its order (for the workshop pack): flows, the pathway,
+    and the SPC charts with limits from `baseline` (all months by default)."""
+    tables = pathway_tables(dataset, selection)
+    return [
+        *panels(dataset, selection, level),
+        *pathway_panels(tables, level),
+        *spc_panels(tables, level, baseline),
+    ]
