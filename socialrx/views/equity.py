@@ -287,7 +287,9 @@ def fifth_panel(fifths: pd.DataFrame, by_residence: bool, level: Level) -> Panel
         chart=lambda shown: charts.share_chart(
             shown,
             "imd_quintile",
-            "Share of referrals and of adults by deprivation quintile",
+            "Share of referrals and of adults by deprivation quintile"
+            if by_residence
+            else "Share of referrals by deprivation quintile",
             "IMD quintile (1 = most deprived)",
             by_residence,
         ),
