@@ -124,3 +124,17 @@ def test_equity_on_an_assets_only_folder(tmp_path, monkeypatch):
     at = _equity(monkeypatch, tmp_path)
     assert any("`referrals`" in w.value for w in at.warning)
     assert not at.subheader
+
+
+def test_equity_with_disclosure_off_shows_exact_figures(monkeypatch):
+    monkeypatch.delenv("SOCIALRX_DATA", raising=False)
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    at.sidebar.radio(key="disclosure").set_value("off").run()
+    at.switch_page(PAGE)
+    at.run()
+    assert not at.exception, at.exception
+    ranked = at.dataframe[0].value.set_index("Practice code")
+    assert ranked.loc["X90009", "Adult referrals"] == "18"  # exact: 18 in the demo's last year
+    assert ranked.loc["X90009", "95% CI from"] != "too few"  # no minimum at "off"
+    assert any("exact (disclosure control is off)" in c.value for c in at.caption)
