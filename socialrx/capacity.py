@@ -431,14 +431,17 @@ class Scenario:
 
 
 def scenario_base(assets: pd.DataFrame, connections: pd.DataFrame, end: pd.Timestamp):
-    """Provider x category rows: people sent in the 12 months to `end` (exact) and the
-    capacity stated a month: what the next 12 months would look like with nothing changed."""
+    """One row per asset: people sent in the 12 months to `end` (exact), who started, and
+    the capacity stated a month, with its provider, category and unit cost: what the next
+    12 months would look like with nothing changed. Strain beyond capacity is worked out
+    asset by asset: a provider's spare room at one asset does not take another's people."""
     start = (end.to_period("M") - 11).start_time
     recent = connections[connections["referred_date"].between(start, end)]
-    provider = provider_of(assets)
-    key = provider + "\x1f" + assets["category"].astype("string")
-    table = group_strain(assets, recent, 12, key)
-    table[["provider", "category"]] = table["group"].str.split("\x1f", expand=True)
+    table = group_strain(assets, recent, 12, assets["asset_id"].astype("string"))
+    info = assets.assign(provider=provider_of(assets)).set_index("asset_id")
+    for column in ("provider", "category", "cost_per_person_gbp"):
+        table[column] = table["group"].map(info[column]).to_numpy()
+    table["asset_id"] = table["group"]
     return table
 
 
@@ -455,10 +458,10 @@ def _spread(table: pd.DataFrame, mask: pd.Series, amount: float) -> pd.Series:
     return added
 
 
-def scenario_rows(base: pd.DataFrame, scenario: Scenario, by: str) -> pd.DataFrame:
-    """The scenario grouped by `provider` or `category`, exact counts of the last 12 months
-    and the capacity a month after what is added (added capacity makes a capacity stated
-    where none was). Disclose with `group_spec(12, scenario.growth)`."""
+def scenario_assets(base: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
+    """`scenario_base` with the capacity added (shared over the provider's or category's
+    assets by their stated capacity; capacity added where none was stated makes one).
+    Exact; disclose with `scenario_spec(scenario.growth)`."""
     table = base.copy()
     added = pd.Series(0.0, index=table.index)
     for provider, amount in (scenario.added_at_provider or {}).items():
@@ -470,10 +473,16 @@ def scenario_rows(base: pd.DataFrame, scenario: Scenario, by: str) -> pd.DataFra
     table["capacity_per_month"] = (
         capacity.fillna(0).add(added).where(capacity.notna() | (added > 0))
     )
-    # demand on rows given a capacity only now counts towards strain (all of it); rows that
-    # stated one keep the demand on the assets that state it
+    # an asset given a capacity only now counts towards strain
     newly = capacity.isna() & (added > 0)
     table["sent_stated"] = table["sent_stated"].where(~newly, table["sent"])
+    return table
+
+
+def scenario_rows(base: pd.DataFrame, scenario: Scenario, by: str) -> pd.DataFrame:
+    """The scenario grouped by `provider` or `category`: exact counts of the last 12 months
+    and the capacity a month after what is added. Disclose with `scenario_spec`."""
+    table = scenario_assets(base, scenario)
     counts = ["sent", "sent_stated", *NOT_TAKEN_COLUMNS.values(), "not_taken", "started"]
     grouped = table.groupby(by)
     out = grouped[counts].sum()

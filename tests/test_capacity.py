@@ -340,3 +340,35 @@ def test_strain_trend_in_words_from_the_figures_shown():
     rows.loc[0, "sent_stated"] = pd.NA  # a hidden month: no trend claimed
     assert capacity.strain_trend(rows, "month") == ""
     assert "quarters" in capacity.strain_trend(rows.iloc[2:], "quarter")
+
+
+def test_people_beyond_capacity_are_counted_asset_by_asset():
+    """Spare room at one of a provider's assets does not take another's people: the provider
+    is under capacity as a whole, yet 30 people a year are beyond the full asset."""
+    assets = pd.DataFrame(
+        {
+            "asset_id": ["FULL", "ROOM"],
+            "name": ["full", "room"],
+            "organisation_id": ["O1", "O1"],
+            "category": ["other", "other"],
+            "capacity_per_month": pd.array([10, 10], "Int64"),
+            "cost_per_person_gbp": [100.0, None],
+        }
+    )
+    rows = [("FULL", "2024-05-01")] * 150 + [("ROOM", "2024-05-01")] * 30
+    connections = pd.DataFrame(rows, columns=["asset_id", "referred_date"])
+    connections["referred_date"] = pd.to_datetime(connections["referred_date"])
+    connections["outcome"] = "attending"
+    connections["started_date"] = connections["referred_date"]
+    base = capacity.scenario_base(assets, connections, pd.Timestamp("2024-12-31"))
+    each = capacity.scenario_assets(base, capacity.Scenario())
+    shown = capacity.scenario_spec().disclose(each, Level.OFF).values
+    assert capacity.beyond_capacity(shown).tolist() == [30, 0]
+    # who would start: all of ROOM's 30; FULL's 150 less the 30 beyond
+    assert capacity.projected_starts(shown).tolist() == [120, 30]
+    provider = capacity.scenario_rows(base, capacity.Scenario(), "provider")
+    rated = capacity.scenario_spec().disclose(provider, Level.OFF)
+    assert capacity.ratings(rated.values, rated.marks).tolist() == ["under 85%"]  # 75%
+    # 10 a month added at the provider goes by stated capacity: 5 to each
+    added = capacity.scenario_assets(base, capacity.Scenario(added_at_provider={"O1": 10}))
+    assert added["capacity_per_month"].tolist() == [15, 15]

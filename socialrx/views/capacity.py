@@ -10,7 +10,7 @@ import pandas as pd
 
 from socialrx import capacity, capacity_charts, charts, forecast, funding
 from socialrx.dataset import Dataset
-from socialrx.disclosure import NOT_APPLICABLE, Disclosed, Level, Spec
+from socialrx.disclosure import NOT_APPLICABLE, SUPPRESSED, Disclosed, Level, Spec
 from socialrx.panels import Card, Panel, disclosure_caption
 from socialrx.selection import Selection, selected_assets, selected_connections
 
@@ -814,28 +814,46 @@ def scenario_panels(
         moved[source] = moved.get(source, 0.0) - amount
         moved[target] = moved.get(target, 0.0) + amount
     overdrawn = sorted(p for p, v in moved.items() if v < 0)
-    unit = assets.assign(p=capacity.provider_of(assets)).groupby("p")["cost_per_person_gbp"].mean()
-    unit = unit.fillna(default_cost)
+
+    def asset_by_asset(chosen: capacity.Scenario) -> pd.DataFrame:
+        """People beyond capacity and the value of work, asset by asset from the counts shown
+        (a provider's spare room at one asset does not take another's people)."""
+        rows = capacity.scenario_assets(base, chosen)
+        shown = capacity.scenario_spec(chosen.growth).disclose(rows, level)
+        unit = rows["cost_per_person_gbp"].astype("Float64").fillna(default_cost).astype(float)
+        starts = capacity.projected_starts(shown.values, chosen.growth)
+        return pd.DataFrame(
+            {
+                "provider": rows["provider"],
+                "category": rows["category"],
+                "beyond": capacity.beyond_capacity(shown.values, chosen.growth),
+                "value": starts * unit,
+                "hidden": shown.marks["sent"] == SUPPRESSED,
+            }
+        )
 
     def derive_for(
-        funding_now: pd.Series | None, growth: float = growth
+        per_asset: pd.DataFrame, by: str, funding_now: pd.Series | None
     ) -> Callable[[Disclosed], Disclosed]:
+        grouped = per_asset.groupby(by)
+        beyond = grouped["beyond"].sum(min_count=1)
+        value = grouped["value"].sum()
+
         def derive(shown: Disclosed) -> Disclosed:
             shown = _rated(shown)
-            v = shown.values
-            beyond = capacity.beyond_capacity(v, growth).round(0)
-            hidden = shown.marks["sent_stated"].where(v["capacity_per_month"].notna(), "")
-            shown = _with(shown, "beyond_capacity", beyond, 0, hidden)
+            groups = shown.values["group"]
+            shown = _with(shown, "beyond_capacity", groups.map(beyond).astype(float).round(0), 0)
             if funding_now is not None:
-                starts = capacity.projected_starts(v, growth)
-                value = (starts * v["group"].map(unit).astype(float)).round(0)
-                money = v["group"].map(funding_now).fillna(0.0).astype(float)
-                shown = _with(shown, "value_gbp", value, 0, shown.marks["sent"])
-                shown = _with(shown, "funding_gbp", money.round(0), 0)
-                shown = _with(shown, "gap_gbp", (value - money).round(0), 0, shown.marks["sent"])
+                worth = groups.map(value).astype(float).fillna(0.0).round(0)
+                money = groups.map(funding_now).fillna(0.0).astype(float).round(0)
+                shown = _with(shown, "value_gbp", worth, 0)
+                shown = _with(shown, "funding_gbp", money, 0)
+                shown = _with(shown, "gap_gbp", worth - money, 0)
             return shown
 
         return derive
+
+    then_assets, now_assets = asset_by_asset(scenario), asset_by_asset(capacity.Scenario())
 
     panels_out: list[Panel] = []
     by_provider = capacity.scenario_rows(base, scenario, "provider")
@@ -849,16 +867,17 @@ def scenario_panels(
         table=now,
         spec=capacity.scenario_spec(),
         show_table=False,
-        derive=derive_for(sp, 0.0),
+        derive=derive_for(now_assets, "provider", sp),
     )
     provider_panel = DerivedPanel(
         name="whatif_providers",
         title="What if: providers in the next 12 months",
         caption=f"How to read this: each provider's demand in the 12 months to "
         f"{selection.end:%b %Y}, grown by {growth * 100:+.0f}%, against its capacity with what "
-        "you added; people beyond capacity would wait or be turned away. The value of work "
-        "(people who would start, at the share who started in the last 12 months, x its "
-        "assets' average cost per person) is set against its funding "
+        "you added. People beyond capacity (who would wait or be turned away) are counted "
+        "asset by asset: spare room at one asset does not take another's people. The value of "
+        "work (people who would start, at each asset's share who started in the last 12 "
+        "months, x its cost per person) is set against the provider's funding "
         f"for social prescribing in {year or 'the latest year'} with what you moved. "
         + RATING_WORDS
         + " "
@@ -875,7 +894,7 @@ def scenario_panels(
         },
         chart=lambda v: capacity_charts.scenario_chart(v, "provider, next 12 months"),
         empty="No provider states a capacity and was sent anyone (or 1-7, hidden).",
-        derive=derive_for(moved),
+        derive=derive_for(then_assets, "provider", moved),
         download="Download the what-if by provider (CSV)",
     )
     then, before = provider_panel.disclosed.values, baseline.disclosed.values
@@ -898,6 +917,12 @@ def scenario_panels(
         )
     if year is None:
         notes.append("No usable funding.csv rows: funding counts as £0.")
+    hidden = int(then_assets["hidden"].sum())
+    if hidden:
+        notes.append(
+            f"{hidden:,} asset(s) sent 1-7 people in the last 12 months (hidden) are left out "
+            "of people beyond capacity and the value of work."
+        )
     cards = Panel(
         name="whatif_headlines",
         title="",
@@ -945,7 +970,7 @@ def scenario_panels(
             labels={**SCENARIO_LABELS, "name": "Category"},
             chart=lambda v: capacity_charts.scenario_chart(v, "category, next 12 months"),
             empty="No category states a capacity and was sent anyone (or 1-7, hidden).",
-            derive=derive_for(None),
+            derive=derive_for(then_assets, "category", None),
             download="Download the what-if by category (CSV)",
         ),
     ]
