@@ -27,7 +27,7 @@ from socialrx.disclosure import LABELS, Level
 from socialrx.escape import csv_bytes
 from socialrx.panels import Panel
 from socialrx.selection import Selection
-from socialrx.views import asset_map, capacity, outcomes, referral_flows
+from socialrx.views import asset_map, capacity, equity, outcomes, referral_flows
 from socialrx.views import overview as overview_view
 
 NOTES_LIMIT = 2000  # characters of "what we agreed"
@@ -54,6 +54,7 @@ SECTIONS: list[tuple[str, tuple[str, ...], Callable]] = [
     ("Overview", (), lambda d, s, lv: [overview_view.headline_panel(d, s, lv)]),
     ("Asset map", (), _asset_map),
     ("Referral flows", ("referrals",), referral_flows.page_panels),
+    ("Equity", ("referrals",), equity.panels),
     ("Capacity and funding", ("connections",), capacity.panels),
     ("Outcomes", ("referrals", "outcomes"), _outcomes),
 ]

@@ -27,8 +27,8 @@ def test_the_pack_holds_every_section_and_fetches_nothing(demo):
     html = pack.html
     library = html.index("<script>"), html.index("</script>")
     page = html[: library[0]] + html[library[1] :]  # the page without plotly.js's own text
-    for section in ("Overview", "Asset map", "Referral flows", "Capacity and funding",
-                    "Outcomes", "What we agreed"):  # fmt: skip
+    for section in ("Overview", "Asset map", "Referral flows", "Equity",
+                    "Capacity and funding", "Outcomes", "What we agreed"):  # fmt: skip
         assert f"<h2>{section}</h2>" in html
     assert html.count("* plotly.js v") == 1 and "<script src" not in html  # once, inline
     assert "data:image/png;base64," in html  # the map as a still image
