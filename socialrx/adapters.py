@@ -1,4 +1,5 @@
-"""Official files accepted as downloaded: the English Indices of Deprivation and NHS ODS epraccur.
+"""Official files accepted as downloaded: the English Indices of Deprivation, NHS ODS epraccur
+and the ONS postcode directories (ONSPD, NSPL, NSPD).
 
 Each adapter turns the official layout into the contract's columns, so users need not edit
 a 56-column government spreadsheet before they can use it.
@@ -10,7 +11,7 @@ import re
 
 import pandas as pd
 
-from socialrx.parsing import parse_numbers
+from socialrx.parsing import normalise_header, parse_numbers
 
 _IOD_CODE = re.compile(r"^lsoa code \((2011|2021)\)$")
 _IOD_MEASURE = re.compile(r"^(?P<what>.*?)\s+(?P<kind>score|rank|decile)\b", re.IGNORECASE)
@@ -85,3 +86,34 @@ def practices_from_epraccur(raw: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     frame.columns = list(_EPRACCUR_FIELDS.values())
     keep = (frame["status"].str.strip() == "A") & (frame["setting"].str.strip() == "4")
     return frame.loc[keep, ["practice_code", "name", "postcode"]], int((~keep).sum())
+
+
+# ONS postcode directories (ONSPD, NSPL, NSPD, and subsets of them such as the NSPD extract
+# some packages ship): the columns each role may come under, the preferred spelling first.
+_DIRECTORY_COLUMNS = {
+    "postcode": ("pcds", "pcd", "pcd8", "pcd7"),
+    "latitude": ("lat", "lat_derived_wgs84"),
+    "longitude": ("long", "long_derived_wgs84"),
+    "area_code": ("lsoa21cd", "lsoa21", "lsoa11cd", "lsoa11"),
+    "local_authority": ("laua", "oslaua", "lad25cd", "lad24cd", "lad23cd", "lad22cd", "ladcd"),
+}
+
+
+def postcodes_from_directory(raw: pd.DataFrame) -> pd.DataFrame:
+    """An ONS postcode directory as `postcodes` columns (text, typed later): one column per
+    role, the rest of the directory's many columns left out.
+
+    Where a directory carries both LSOA vintages (NSPL, ONSPD), the 2021 codes are used when
+    they are filled in, else the 2011 ones; `laua` (`oslaua` in ONSPD, `ladNNcd` in NSPD) is
+    the local authority, which scopes a national practice file to the place."""
+    headers: dict[str, object] = {}
+    for header in raw.columns:
+        headers.setdefault(normalise_header(header), header)
+    out = pd.DataFrame(index=raw.index)
+    for role, names in _DIRECTORY_COLUMNS.items():
+        for name in names:
+            column = raw[headers[name]] if name in headers else None
+            if column is not None and (role != "area_code" or column.str.strip().ne("").any()):
+                out[role] = column
+                break
+    return out

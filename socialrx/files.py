@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +16,8 @@ import pandas as pd
 from socialrx.parsing import normalise_header
 from socialrx.problems import ERROR, WARNING, Report
 from socialrx.schema import TABLES
+
+_IOD_CODE = re.compile(r"^lsoa code \((2011|2021)\)$")  # as in adapters.iod_vintage
 
 # Streamlit's default upload limit; the same limit applies to files read from a folder.
 MAX_FILE_BYTES = 200 * 1024 * 1024
@@ -74,6 +77,45 @@ def table_for(name: str) -> str | None:
         return "practices"
     if stem.startswith(("file_7", "file_1")) or "imd" in stem or "iod" in stem:
         return "area_stats"
+    return None
+
+
+# A postcode directory (ONSPD, NSPL, NSPD, or a subset of one) by its headers: a postcode, a
+# latitude and a longitude under the names ONS publishes them with.
+POSTCODE_HEADERS = frozenset({"pcd", "pcd7", "pcd8", "pcds"})
+LATITUDE_HEADERS = frozenset({"lat", "lat_derived_wgs84"})
+LONGITUDE_HEADERS = frozenset({"long", "long_derived_wgs84"})
+
+
+def first_line(data: bytes) -> list[str]:
+    """The cells of a text file's first non-blank line (its header, if it has one)."""
+    head = decode_text(data[:65536].rsplit(b"\n", 1)[0] if len(data) > 65536 else data)
+    for line in head.splitlines():
+        if line.strip():
+            return next(csv.reader([line]), [])
+    return []
+
+
+def looks_like_postcodes(headers) -> bool:
+    """True for the headers of an ONS postcode directory (ONSPD, NSPL, NSPD) or a subset."""
+    names = {normalise_header(h) for h in headers}
+    return bool(names & POSTCODE_HEADERS and names & LATITUDE_HEADERS
+                and names & LONGITUDE_HEADERS)  # fmt: skip
+
+
+def table_by_content(file: SourceFile) -> str | None:
+    """Which contract table an official file is, told by its first line whatever the file is
+    called: an ONS postcode directory (`pcds`, `lat`, `long`, ...), an Indices of Deprivation
+    file (`LSOA code (2011)`, ...) or the headerless NHS ODS epraccur file."""
+    if Path(file.name).suffix.lower() not in (".csv", ".txt") or what_it_is(file.data):
+        return None
+    cells = first_line(file.data)
+    if looks_like_postcodes(cells):
+        return "postcodes"
+    if any(_IOD_CODE.match(c.replace("\ufeff", "").strip().lower()) for c in cells):
+        return "area_stats"
+    if len(cells) >= 26 and re.fullmatch(r"[A-Z]\d{5}", cells[0].strip()):
+        return "practices"
     return None
 
 

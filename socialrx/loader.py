@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from socialrx import adapters, checks, geography, openreferral
+from socialrx import adapters, checks, geography, openreferral, vocab
 from socialrx.dataset import Dataset
 from socialrx.files import (
     GEO_SUFFIXES,
@@ -19,9 +19,11 @@ from socialrx.files import (
     SourceFile,
     files_in_folder,
     headless,
+    looks_like_postcodes,
     read_csv,
     read_geo,
     read_workbook,
+    table_by_content,
     table_for,
     too_big,
 )
@@ -56,7 +58,8 @@ def load_folder(folder: str | Path, progress: Progress | None = None) -> tuple[D
 def _sources(files: list[SourceFile], report: Report) -> dict[str, tuple[str, object]]:
     """For each table, the one source to read: (label, file or workbook frame). When two files
     hold the same table, a file named exactly like it wins over a workbook sheet, which wins
-    over an official file recognised by its name (epraccur, IoD); the other is reported."""
+    over an official file recognised by its name or its headers (epraccur, IoD, a postcode
+    directory such as NSPD under its downloaded name); the other is reported."""
     chosen: dict[str, tuple[int, str, object]] = {}
 
     def offer(table: str, rank: int, label: str, source) -> None:
@@ -86,7 +89,7 @@ def _sources(files: list[SourceFile], report: Report) -> dict[str, tuple[str, ob
                 exact = normalise_header(sheet) == table
                 offer(table, 1 if exact else 0, f"{file.name}[{sheet}]", frame)
             continue
-        table = table_for(file.name)
+        table = table_for(file.name) or table_by_content(file)
         if table is None and suffix in GEO_SUFFIXES:
             table = "areas"
         if table is None:
@@ -125,6 +128,8 @@ def _raw_tables(files: list[SourceFile], report: Report) -> tuple[dict, dict, ob
             if skipped:
                 report.add(label, f"{skipped:,} closed or non-GP rows of the ODS file skipped",
                            WARNING)  # fmt: skip
+        elif table == "postcodes" and looks_like_postcodes(frame.columns):
+            frame = adapters.postcodes_from_directory(frame)
         elif table == "area_stats" and adapters.iod_vintage(frame.columns):
             vintage = adapters.iod_vintage(frame.columns)
             frame = adapters.area_stats_from_iod(frame)
@@ -250,6 +255,7 @@ def _check_across(tables: dict, areas, extract, report: Report, origin: dict) ->
     if "assets" in tables:
         file = origin["assets"]  # type_table reported under this name: checks follow it
         assets = checks.place_points(tables["assets"], file, postcodes, report)
+        _unplaced_postcodes(assets, "assets", file, postcodes is not None, report)
         assets = checks.tidy_assets(assets, extract, report, file)
         if "organisations" in tables:
             checks.known_references(assets, "assets.csv", "organisation_id",
@@ -263,6 +269,8 @@ def _check_across(tables: dict, areas, extract, report: Report, origin: dict) ->
         tables["practices"] = checks.place_points(
             tables["practices"], origin["practices"], postcodes, report
         )
+        _unplaced_postcodes(tables["practices"], "practices", origin["practices"],
+                            postcodes is not None, report)  # fmt: skip
     if "funding" in tables:
         funding = tables["funding"]
         tables["funding"] = funding[checks.financial_years(funding, report)]
@@ -313,6 +321,25 @@ def _check_across(tables: dict, areas, extract, report: Report, origin: dict) ->
             checks.dates_in_order(dated, "outcomes.csv", "referral_date", "assessed_date",
                                   report, WARNING)  # fmt: skip
         tables["outcomes"] = outcomes[ok].reset_index(drop=True)
+
+
+def _unplaced_postcodes(frame: pd.DataFrame, what: str, file: str, looked_up: bool,
+                        report: Report) -> None:  # fmt: skip
+    """One line naming the missing piece when rows with only a postcode are off the map because
+    no postcode file was loaded (a postcode the loaded file lacks is listed row by row)."""
+    if looked_up:
+        return
+    waiting = frame["latitude"].isna() & frame["postcode"].notna()
+    if "delivery" in frame:  # online and telephone assets need no place
+        waiting &= frame["delivery"].isin(vocab.DELIVERY_NEEDS_LOCATION)
+    count = int(waiting.sum())
+    if count:
+        noun, has, they = (
+            (what, "have", "they are") if count > 1 else (what.removesuffix("s"), "has", "it is")
+        )
+        report.add(file, f"{count:,} {noun} {has} a postcode but no postcode file was loaded, "
+                   f"so {they} not on the map: add the ONS postcode directory for your place "
+                   "(NSPD, NSPL or ONSPD as downloaded, under any name)", WARNING)  # fmt: skip
 
 
 def _referral_dates(frame: pd.DataFrame, referred_on: pd.Series) -> pd.Series:

@@ -236,6 +236,7 @@ TABLES: dict[str, Table] = {
                 Column("latitude", DECIMAL),
                 Column("longitude", DECIMAL),
                 Column("area_code", CODE),
+                Column("local_authority", CODE),
             ),
             about="postcode lookup: places assets that have only a postcode",
             key="postcode",
@@ -253,6 +254,8 @@ TABLES: dict[str, Table] = {
                 "lsoa21": "area_code",
                 "lsoa11cd": "area_code",
                 "lsoa21cd": "area_code",
+                "laua": "local_authority",
+                "oslaua": "local_authority",
             },
         ),
         Table(

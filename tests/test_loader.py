@@ -385,7 +385,10 @@ def test_postcode_without_a_postcodes_file_is_a_warning(load):
     )
     assert lines(report) == [
         "assets.csv:2: postcode: 'S60 1AA': no coordinates, and no postcodes.csv to place the "
-        "postcode: add one (warning)"
+        "postcode: add one (warning)",
+        "assets.csv: 1 asset has a postcode but no postcode file was loaded, so it is not on "
+        "the map: add the ONS postcode directory for your place (NSPD, NSPL or ONSPD as "
+        "downloaded, under any name) (warning)",
     ]
     assert ids(dataset, "assets", "postcode") == ["S60 1AA"]
 
