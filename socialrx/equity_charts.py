@@ -321,3 +321,66 @@ def completeness_chart(shown: pd.DataFrame) -> go.Figure | None:
         "Month of referral",
         "Referrals with the field recorded (%)",
     )
+
+
+def caterpillar_chart(shown: pd.DataFrame, place_rate: float | None) -> go.Figure | None:
+    """Practices in the order given (ranked by the rate shown), each rate with its 95%
+    interval (none where it rests on fewer than 30 referrals), marked as in the funnel; None
+    when no practice has a rate to show."""
+    rates = _floats(shown["rate_per_1000"])
+    drawn = np.isfinite(rates)
+    if not drawn.any():
+        return None
+    shown = shown[drawn]
+    rates = rates[drawn]
+    low, high = _floats(shown["rate_low"]), _floats(shown["rate_high"])
+    labels = [
+        f"{html_text(n or c)} ({html_text(c)})"
+        for n, c in zip(shown["name"].fillna(""), shown["practice_code"], strict=True)
+    ]
+    status = practice_status(shown).to_numpy()
+    fig = go.Figure()
+    for key, (label, colour, symbol) in STATUS.items():
+        mask = status == key
+        if not mask.any():
+            continue
+        fig.add_trace(
+            go.Scatter(
+                x=np.array(labels, dtype=object)[mask],
+                y=rates[mask],
+                mode="markers",
+                name=label,
+                marker={"color": colour, "symbol": symbol, "size": 9},
+                error_y={
+                    "type": "data",
+                    "array": np.nan_to_num(high[mask] - rates[mask]),
+                    "arrayminus": np.nan_to_num(rates[mask] - low[mask]),
+                    "color": colour,
+                    "thickness": 1.2,
+                    "width": 0,
+                },
+                hovertemplate="%{x}: %{y:,.1f} referrals per 1,000 a year<extra></extra>",
+            )
+        )
+    if place_rate is not None and np.isfinite(place_rate):
+        fig.add_hline(
+            y=place_rate,
+            line={"color": GREY, "width": 1.4},
+            annotation_text=f"Place's rate ({place_rate:,.1f})",
+            annotation_position="top right",
+        )
+    fig.update_xaxes(
+        type="category",
+        categoryorder="array",
+        categoryarray=labels,
+        showticklabels=len(labels) <= 40,
+        tickangle=-45,
+    )
+    fig.update_yaxes(rangemode="tozero")
+    return _layout(
+        fig,
+        "Referral rate by practice, highest first, with 95% intervals",
+        "Practice (ranked by the rate shown)",
+        RATE_AXIS,
+        height=520,
+    )

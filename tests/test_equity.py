@@ -494,3 +494,19 @@ def test_equity_panels_on_edge_datasets(load, rows):
             if panel.show_table:
                 panel.shown()
         assert panels[0].empty.startswith("Comparing practices needs practices.csv")
+
+
+def test_caterpillar_follows_the_ranked_table(demo_dataset):
+    from socialrx.selection import default_selection
+    from socialrx.views import equity as view
+
+    panel = next(
+        p
+        for p in view.panels(demo_dataset, default_selection(demo_dataset), Level.ROUND)
+        if p.name == "practice_rates_ranked"
+    )
+    order = [x for trace in panel.figure.data for x in trace.x]
+    ranked = panel.shown()["Practice code"].tolist()
+    assert list(panel.figure.layout.xaxis.categoryarray) == [
+        next(label for label in order if f"({code})" in label) for code in ranked
+    ]

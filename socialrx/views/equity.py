@@ -126,7 +126,9 @@ def practice_panels(
         name="practice_rates_ranked",
         title="Practices ranked by referral rate, with 95% intervals",
         caption=(
-            "How to read this: ranked by the rate shown; read the interval, not only the "
+            "How to read this: each marker is a practice's rate and each bar its 95% "
+            "interval, highest rate first (the table below in the same order, ranked by the "
+            "rate shown); marker shapes as in the funnel. Read the interval, not only the "
             "rank: practices whose intervals overlap may not differ. The 95% interval is the "
             "exact Poisson interval (chi-squared; Garwood), shown when it rests on at least "
             "30 referrals. The 99.8% limits are the funnel's at the practice's list size. "
@@ -138,6 +140,8 @@ def practice_panels(
         spec=spec,
         labels=FUNNEL_LABELS,
         rank=("rate_per_1000",),
+        chart=lambda shown: charts.caterpillar_chart(shown, place_rate),
+        empty="No practice has a rate to show: no list sizes, or every count is hidden.",
     )
     standardised = _note(
         "practice_standardised",
