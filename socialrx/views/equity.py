@@ -85,14 +85,18 @@ def practice_panels(
     )
     curves = funnel.curves()
     dispersion = funnel.dispersion
-    few = (
-        f" With only {dispersion.units} practices, winsorising cannot hold back a few extreme "
-        "ones: they inflate phi and widen the limits for all. Compare the settings above the "
-        "chart before reading much into any one practice."
-        if dispersion is not None
+    widened = (
+        dispersion is not None
         and dispersion.overdispersed
-        and dispersion.units < 20
         and funnel.method != equity.NO_ADJUSTMENT
+    )
+    few = (
+        " Widening treats the differences between practices as background variation: if a "
+        "group of practices hardly refers (more than the 10% winsorising holds back"
+        + (f", easily so with only {dispersion.units} practices" if dispersion.units < 20 else "")
+        + "), it inflates phi and the limits hide them. Compare the grey dotted limits, or "
+        "choose \u201cNone\u201d above, before reading much into any one practice."
+        if widened
         else ""
     )
     place = (
