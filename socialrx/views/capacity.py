@@ -195,16 +195,19 @@ RATING_WORDS = (
 
 def provider_names(dataset: Dataset, assets) -> dict[str, str]:
     """Each provider's name: the organisation's, or the asset's where none is recorded."""
-    names = dataset.table("organisations").set_index("organisation_id")["name"].to_dict()
-    out = {}
-    for provider, org, name in zip(
-        capacity.provider_of(assets), assets["organisation_id"], assets["name"], strict=True
-    ):
-        if provider not in out:
-            out[provider] = names.get(org) or (
-                org if pd.notna(org) else f"{name} (no organisation)"
-            )
-    return {k: str(v) for k, v in out.items()}
+    organisations = dataset.table("organisations").drop_duplicates("organisation_id")
+    names = dict(zip(organisations["organisation_id"], organisations["name"], strict=True))
+    frame = pd.DataFrame(
+        {
+            "provider": capacity.provider_of(assets).to_numpy(dtype=object),
+            "org": assets["organisation_id"].to_numpy(dtype=object),
+            "name": assets["name"].to_numpy(dtype=object),
+        }
+    ).drop_duplicates("provider")  # a few thousand providers, not every asset
+    return {
+        provider: str(names.get(org) or (org if pd.notna(org) else f"{name} (no organisation)"))
+        for provider, org, name in zip(frame["provider"], frame["org"], frame["name"], strict=True)
+    }
 
 
 def provider_options(dataset: Dataset, selection: Selection) -> dict[str, str]:
