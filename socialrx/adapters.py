@@ -50,6 +50,12 @@ def area_stats_from_iod(raw: pd.DataFrame) -> pd.DataFrame:
         name = f"imd_{kind}" if what == "index_of_multiple_deprivation" else f"{what}_{kind}"
         if kind != "rank" or name == "imd_rank":
             out[name] = raw[header]
+    for header, clean in headers.items():  # the area's local authority: scopes the place
+        lowered = clean.lower()
+        if lowered.startswith("local authority district code"):
+            out["local_authority"] = raw[header]
+        elif lowered.startswith("local authority district name"):
+            out["local_authority_name"] = raw[header]
     if "imd_score" not in out:
         out["imd_score"] = ""  # File 1 has ranks and deciles only
 

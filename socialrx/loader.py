@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from socialrx import adapters, checks, geography, openreferral, vocab
+from socialrx import adapters, checks, geography, openreferral, scope, vocab
 from socialrx.dataset import Dataset
 from socialrx.files import (
     GEO_SUFFIXES,
@@ -206,6 +206,7 @@ def _load_files(
         checks.dates_after_extract(tables, extract, report)
 
     _check_across(tables, areas, extract, report, origin)
+    areas = scope.scope_to_place(tables, areas, first, origin, report)
     _name_origins(report, origin)
     step(0.95, "Finishing")
     for frame in tables.values():

@@ -67,6 +67,8 @@ TABLES: dict[str, Table] = {
                 Column("lsoa_vintage", CHOICE, allowed=("2011", "2021")),
                 Column("place_name"),
                 Column("source"),
+                Column("local_authorities"),  # `;`-separated codes (or IoD names): the place
+                Column("pcn_codes"),  # `;`-separated PCN codes: the place
             ),
             about="about the extract: its date, LSOA vintage and place",
         ),
