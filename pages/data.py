@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from socialrx import ui
+from socialrx import templates, ui
 from socialrx.schema import PERSON_LEVEL, TABLES
 from socialrx.views import data
 
@@ -24,16 +24,19 @@ st.subheader(f"Problems ({errors}, {warnings})")
 if report.problems:
     problems = data.problems_table(report)
     st.dataframe(
-        problems,
+        # a problem with the whole file has no row: blank, not "None"
+        problems.assign(row=problems["row"].astype("string").fillna("")),
         hide_index=True,
         width="stretch",
         column_config={
             "severity": st.column_config.TextColumn("Severity", width="small"),
             "file": st.column_config.TextColumn("File", width="medium"),
-            "row": st.column_config.NumberColumn("Row", width="small", format="plain"),
+            "row": st.column_config.TextColumn("Row", width="small"),
             "column": st.column_config.TextColumn("Column", width="medium"),
             "value": st.column_config.TextColumn("Value", width="small"),
-            "problem": st.column_config.TextColumn("Problem", width="large"),
+            "problem": st.column_config.TextColumn(
+                "Problem", width="large", help="Hover over a cell to read all of a long message"
+            ),
         },
     )
     ui.download(problems, "validation_report", "Download the problem list (CSV)")
@@ -61,3 +64,27 @@ if name:
     else:
         ui.show_table(frame.head(1000))
         ui.download(frame, name)
+
+st.subheader("Templates")
+st.caption(
+    "A blank dataset to fill in: one CSV per table with its header and an example row, the "
+    "boundaries as GeoJSON, and notes.csv listing every column, its type and allowed values. "
+    "Made from the same column list the checks use, so it always matches them."
+)
+st.download_button(
+    "Download the blank dataset (zip of CSVs)",
+    templates.template_zip,
+    file_name="socialrx_dataset.zip",
+    mime="application/zip",
+    key="dl_template_zip",
+    on_click="ignore",
+)
+if templates.excel_engine():
+    st.download_button(
+        "Download the blank dataset (Excel workbook, one sheet per table)",
+        templates.template_workbook,
+        file_name="socialrx_dataset.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        key="dl_template_xlsx",
+        on_click="ignore",
+    )

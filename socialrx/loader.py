@@ -146,13 +146,26 @@ def _boundaries(areas, label: str, report: Report) -> tuple[object, str | None]:
         else ("2011" if any(h.startswith("lsoa11") for h in headers) else None)
     )
     raw = pd.DataFrame(areas.drop(columns="geometry")).astype("string").fillna("")
+    before = len(report.problems)
     typed = type_table(raw, TABLES["areas"], label, report)
+    _number_features(report, before)
     if typed is None:
         return None, vintage
     gdf = areas.loc[typed.index if len(typed) == len(areas) else typed[ROW] - 2, ["geometry"]]
     gdf = gdf.reset_index(drop=True).assign(area_code=typed["area_code"].values,
                                             area_name=typed["area_name"].values)  # fmt: skip
     return geography.areas_to_wgs84(gdf.set_geometry("geometry"), label, report), vintage
+
+
+def _number_features(report: Report, since: int) -> None:
+    """Problems in a boundaries file name the feature (`feature 3`, counting from 1), not a
+    spreadsheet row: a GeoJSON file has no header row to count."""
+    for i in range(since, len(report.problems)):
+        problem = report.problems[i]
+        message = problem.message.replace(" more rows like this", " more features like this")
+        if problem.row is not None:
+            message = f"feature {problem.row - 1:,}: {message}"
+        report.problems[i] = replace(problem, row=None, message=message)
 
 
 def load_files(

@@ -106,3 +106,24 @@ def test_real_nspd_uploaded_under_its_downloaded_name(realdata):
     dataset, report = load_files(files)
     assert report.errors == []
     assert len(dataset.table("postcodes")) == 53_135
+
+
+def test_problems_in_a_geojson_file_name_the_feature_not_a_spreadsheet_row():
+    import json
+
+    def square(x: float) -> dict:
+        ring = [[x, 53.4], [x + 0.01, 53.4], [x + 0.01, 53.41], [x, 53.41], [x, 53.4]]
+        return {"type": "Polygon", "coordinates": [ring]}
+
+    features = [
+        {"type": "Feature", "properties": {"LSOA21CD": code, "LSOA21NM": "Here"},
+         "geometry": square(-1.3 + i / 10)}
+        for i, code in enumerate(["E01000001", "E01000002", "E01000001"])
+    ]  # fmt: skip
+    areas = json.dumps({"type": "FeatureCollection", "features": features})
+    dataset, report = load_texts({"assets.csv": GOOD_ASSETS, "areas.geojson": areas})
+    assert report.lines() == [
+        "areas.geojson: area_code: 'E01000001': feature 3: duplicate id: ids must be unique; "
+        "later row left out"
+    ]
+    assert len(dataset.areas) == 2
