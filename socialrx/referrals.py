@@ -8,6 +8,7 @@ recorded) over an adult population, annualised over the months chosen.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from socialrx import vocab
@@ -186,30 +187,32 @@ def deprivation_spec(per_year: float, with_rate: bool = True) -> Spec:
 
 
 def pathway_flows(
-    referrals: pd.DataFrame, connections: pd.DataFrame, assets: pd.DataFrame
+    referrals: pd.DataFrame, sent: pd.DataFrame, assets: pd.DataFrame
 ) -> pd.DataFrame:
     """Links for a Sankey counting referrals throughout: referrer type -> category of the
-    asset first sent to -> what happened there. Referrals never sent anywhere flow to `not
-    sent to an asset`, so the first column's boxes are the referrals."""
-    mine = connections[connections["referral_id"].isin(referrals["referral_id"])]
-    first = mine.sort_values(["referred_date", "asset_id"], kind="stable").drop_duplicates(
+    asset first sent to -> what happened there. `sent` holds the connections of these
+    referrals (`selection.connections_of`); referrals never sent anywhere flow to `not sent to
+    an asset`, so the first column's boxes are the referrals."""
+    first = sent.sort_values(["referred_date", "asset_id"], kind="stable").drop_duplicates(
         "referral_id"
     )
-    first = first.set_index("referral_id")
     category = first["asset_id"].map(assets.set_index("asset_id")["category"])
-    refs = referrals.set_index("referral_id")
-    sent_to = refs.index.map(category.fillna("unknown asset")).fillna(NOT_CONNECTED)
-    outcome = refs.index.map(first["outcome"].fillna("outcome not recorded"))
+    # the last slot stands for "not sent anywhere", where a referral's lookup gives -1
+    category = np.append(category.astype(object).fillna("unknown asset"), NOT_CONNECTED)
+    outcome = np.append(first["outcome"].astype(object).fillna("outcome not recorded"), None)
+    # each referral's first connection, by position (one lookup, not a map per column)
+    where = pd.Index(first["referral_id"]).get_indexer(referrals["referral_id"])
+    found = where >= 0
     frame = pd.DataFrame(
         {
-            "referrer": refs["referrer_type"].astype("string").fillna("not recorded").to_numpy(),
-            "category": sent_to.to_numpy(),
-            "outcome": outcome.to_numpy(),
+            "referrer": referrals["referrer_type"].astype(object).fillna("not recorded").to_numpy(),
+            "category": category[where],
+            "outcome": outcome[where],
         }
     )
     step1 = frame.groupby(["referrer", "category"]).size().rename("count").reset_index()
-    sent = frame[frame["category"] != NOT_CONNECTED]
-    step2 = sent.groupby(["category", "outcome"]).size().rename("count").reset_index()
+    went = frame[found]
+    step2 = went.groupby(["category", "outcome"]).size().rename("count").reset_index()
     links = pd.concat(
         [
             step1.rename(columns={"referrer": "source", "category": "target"}).assign(step=1),

@@ -14,6 +14,7 @@ from socialrx.disclosure import Level, Share, Spec, Statistic, describe
 from socialrx.panels import Panel, disclosure_caption
 from socialrx.selection import (
     Selection,
+    connections_of,
     data_period,
     in_place,
     selected_area_stats,
@@ -47,7 +48,7 @@ def monthly_panel(refs, selection: Selection, level: Level) -> Panel:
 
 
 def pathway_panel(refs, dataset: Dataset, level: Level) -> Panel:
-    links = referrals.pathway_flows(refs, dataset.table("connections"), dataset.table("assets"))
+    links = referrals.pathway_flows(refs, connections_of(dataset, refs), dataset.table("assets"))
     nodes = referrals.PATHWAY_SPEC.disclose(referrals.pathway_nodes(links), level).values
     hidden = int((referrals.PATHWAY_SPEC.disclose(links, level).marks["count"] == "*").sum())
     note = (
