@@ -527,17 +527,15 @@ def category_month_strain(
     stated = assets[assets["capacity_per_month"].notna()]
     capacity = stated.groupby("category")["capacity_per_month"].sum().astype("Float64")
     months = periods(start, end, "month")
-    chosen = connections[
-        connections["asset_id"].isin(set(stated["asset_id"]))
-        & connections["referred_date"].between(start, end)
-    ]
-    frame = pd.DataFrame(
-        {
-            "category": chosen["asset_id"].map(stated.set_index("asset_id")["category"]).to_numpy(),
-            "bucket": month_index(chosen["referred_date"]),
-        }
-    )
-    counts = frame.groupby(["category", "bucket"]).size()
+    chosen = connections[connections["referred_date"].between(start, end)]
+    # count by asset and month first (thousands of rows), then place the assets
+    by_asset = pd.DataFrame(
+        {"asset_id": chosen["asset_id"].to_numpy(), "bucket": month_index(chosen["referred_date"])}
+    ).value_counts()
+    by_asset = by_asset.rename("n").reset_index()
+    category = stated.set_index("asset_id")["category"]
+    by_asset["category"] = by_asset["asset_id"].map(category)
+    counts = by_asset.dropna(subset=["category"]).groupby(["category", "bucket"])["n"].sum()
     grid = pd.MultiIndex.from_product(
         [capacity.index, months["bucket"]], names=["category", "bucket"]
     )
