@@ -142,7 +142,7 @@ def write_copy(entry: Path, dataset: Dataset, report: Report) -> bool:
             "fields": {
                 f.name: _encode(getattr(dataset, f.name))
                 for f in dataclasses.fields(Dataset)
-                if f.name not in ("tables", "areas")
+                if f.name not in ("tables", "areas") and not f.name.startswith("_")  # derived
             },
             "report": _encode_report(report),
         }
