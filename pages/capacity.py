@@ -175,6 +175,9 @@ elif ui.needs(context, "connections"):
                     level,
                     scenario,
                     st.session_state["default_cost"],
+                    ui.capacity_scenario_base(
+                        dataset, dataset.content_hash, dataclasses.replace(sel, start=sel.end)
+                    ),
                 )
             )
     if ahead.open:

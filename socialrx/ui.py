@@ -337,6 +337,15 @@ def capacity_forecasts(_dataset: Dataset, content_hash: str, chosen: Selection):
     return capacity_view.forecast_data(_dataset, chosen)
 
 
+@st.cache_data(show_spinner=False, max_entries=16, ttl=timedelta(hours=1))
+def capacity_scenario_base(_dataset: Dataset, content_hash: str, chosen: Selection):
+    """The what-if's starting point (each asset's last 12 months), once per dataset, place
+    and period end: a slider moved in a workshop recomputes only what it changes."""
+    from socialrx.views import capacity as capacity_view
+
+    return capacity_view.scenario_base(_dataset, chosen)
+
+
 CONTEXT_KEY, WANTED_KEY = "_socialrx_context", "_socialrx_wanted_page"
 MAIN_SCRIPT = "app.py"
 

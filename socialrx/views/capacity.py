@@ -796,18 +796,27 @@ SCENARIO_LABELS = {
 }
 
 
+def scenario_base(dataset: Dataset, selection: Selection) -> pd.DataFrame:
+    """Each chosen asset's last 12 months to the period's end: the what-if's starting point
+    (the part worth caching: it does not change as the sliders move)."""
+    assets = selected_assets(dataset, selection)
+    return capacity.scenario_base(assets, dataset.table("connections"), selection.end)
+
+
 def scenario_panels(
     dataset: Dataset,
     selection: Selection,
     level: Level,
     scenario: capacity.Scenario,
     default_cost: float = funding.DEFAULT_COST_GBP,
+    base: pd.DataFrame | None = None,
 ) -> list[Panel]:
     """What if: the next 12 months from the last 12 (to the period's end), with referral
     growth, capacity added and funding moved; strain, people beyond capacity and the funding
-    gap by provider and by category, beside nothing changed."""
+    gap by provider and by category, beside nothing changed. `base`: `scenario_base`, when
+    the caller keeps it."""
     assets = selected_assets(dataset, selection)
-    base = capacity.scenario_base(assets, dataset.table("connections"), selection.end)
+    base = scenario_base(dataset, selection) if base is None else base
     growth = scenario.growth
     spec = capacity.scenario_spec(growth)
     names = provider_names(dataset, assets)
