@@ -22,8 +22,8 @@ from socialrx.problems import WARNING, Report
 # are left out of them. Smaller files keep such rows (a local practice file without postcodes).
 NATIONAL_PRACTICES = 1_000
 NATIONAL_AREAS = 5_000
-# A local authority belongs to the place, when dataset.csv names none, if it holds at least this
-# share of the located referrals or assets (a few people living over the border do not count).
+# When dataset.csv names no place, it is the local authorities holding the referrals (or assets)
+# but for a tail holding at most this share: a few people living over the border do not count.
 SHARE_OF_PLACE = 0.02
 _LA_CODE = re.compile(r"^[EWSN]\d{8}$")
 
@@ -146,9 +146,11 @@ def place_of(tables: dict, areas, about: dict, by_area: pd.Series) -> Place:
         if frame is None or frame.empty:
             continue
         las = authorities_of(frame, tables, areas, by_area).dropna()
-        if len(las):
-            shares = las.value_counts(normalize=True)
-            found |= set(shares[shares >= SHARE_OF_PLACE].index)
+        if len(las):  # left out: the smallest, together holding at most SHARE_OF_PLACE
+            shares = las.value_counts(normalize=True).sort_values()
+            # the share held by each and every one no larger (ties count together)
+            tail = shares.cumsum().groupby(shares.to_numpy()).transform("max")
+            found |= set(shares[tail > SHARE_OF_PLACE].index)
     return Place(frozenset(found), frozenset(), False, names)
 
 
@@ -157,8 +159,10 @@ def referring_practices(tables: dict) -> set[str]:
     referrals = tables.get("referrals")
     if referrals is None:
         return set()
-    codes = pd.concat([referrals["practice_code"], referrals["referrer_org_code"]]).dropna()
-    return set(codes.astype(str))
+    codes = set()
+    for column in ("practice_code", "referrer_org_code"):
+        codes |= {str(code) for code in referrals[column].dropna().unique()}
+    return codes
 
 
 def scope_practices(tables: dict, areas, place: Place, by_area: pd.Series, file: str,
@@ -170,7 +174,7 @@ def scope_practices(tables: dict, areas, place: Place, by_area: pd.Series, file:
         return
     referring = set(referring_practices(tables))
     national = len(practices) > NATIONAL_PRACTICES
-    if not place.known:
+    if not (place.known or referring):
         if national:
             report.add(file, f"{len(practices):,} practices, more than any one place has: name "
                        "the place's local authorities (local_authorities) or PCNs (pcn_codes) "
@@ -186,9 +190,9 @@ def scope_practices(tables: dict, areas, place: Place, by_area: pd.Series, file:
     if keep.all():
         return
     where = place.describe(place_name)
-    referred = " or referring" if referring else ""
-    report.add(file, f"kept {int(keep.sum()):,} of {len(practices):,} practices: those in "
-               f"{where}{referred}", WARNING)  # fmt: skip
+    why = " or ".join(([f"in {where}"] if where else []) + (["referring"] if referring else []))
+    report.add(file, f"kept {int(keep.sum()):,} of {len(practices):,} practices: those {why}",
+               WARNING)  # fmt: skip
     tables["practices"] = practices[keep].reset_index(drop=True)
 
 
@@ -201,7 +205,7 @@ def scope_areas(tables: dict, areas, place: Place, by_area: pd.Series, files: di
     for name in ("referrals", "assets"):
         frame = tables.get(name)
         if frame is not None and "area_code" in frame:
-            held |= set(frame["area_code"].dropna().astype(str))
+            held |= {str(code) for code in frame["area_code"].dropna().unique()}
     for name, frame in (("areas", areas), ("area_stats", tables.get("area_stats"))):
         if frame is None or len(frame) <= NATIONAL_AREAS or not (place.known or held):
             continue

@@ -20,14 +20,19 @@ SOLIHULL = "E08000029"
 ASSETS = "asset_id,name,category,postcode\nA1,Walk,other,B91 3BU\n"
 
 
+def postcode(i: int) -> str:
+    """A distinct valid postcode for each i below 26,000 (`ZA00 0AA`, `ZA01 0AA`, ...)."""
+    return f"ZA{i % 100:02d} {i // 100 % 10}{chr(65 + i // 1000 % 26)}A"
+
+
 def national_practices(n: int = 1_200) -> tuple[str, str]:
-    """A synthetic national practice file: practice i at postcode `P{i}`, in local authority
+    """A synthetic national practice file: practice i at `postcode(i)`, in local authority
     E08000001 when i < 10, else E08000002..; with the postcode file placing every one."""
     practices = "practice_code,name,postcode,pcn_code\n" + "".join(
-        f"X{i:05d},Practice {i},ZZ{i} 1AA,U{i % 100:05d}\n" for i in range(n)
+        f"X{i:05d},Practice {i},{postcode(i)},U{i % 100:05d}\n" for i in range(n)
     )
     postcodes = "pcds,lat,long,lsoa21,laua\n" + "".join(
-        f"ZZ{i} 1AA,52.4,-1.7,E0100{i:04d},E0800{0 if i < 10 else 1 + i % 50:04d}\n"
+        f"{postcode(i)},52.4,-1.7,E0100{i:04d},E0800{0 if i < 10 else 1 + i % 50:04d}\n"
         for i in range(n)
     )
     return practices, postcodes
@@ -98,7 +103,7 @@ def test_a_national_area_file_is_cut_to_the_place_of_the_referrals():
     n = 6_000  # areas E01000000..: E01000000-E01000099 in E08000001, the rest in E08000002
     stats = "area_code,imd_decile\n" + "".join(f"E01{i:06d},{1 + i % 10}\n" for i in range(n))
     postcodes = "pcds,lat,long,lsoa21,laua\n" + "".join(
-        f"ZZ{i} 1AA,52.4,-1.7,E01{i:06d},E0800000{1 if i < 100 else 2}\n" for i in range(n)
+        f"{postcode(i)},52.4,-1.7,E01{i:06d},E0800000{1 if i < 100 else 2}\n" for i in range(n)
     )
     referrals = (
         "referral_id,referral_date,area_code\n"
@@ -190,3 +195,72 @@ def test_real_national_iod_file_cut_to_rotherham(realdata):
         "area_stats.csv: kept 167 of 32,844 areas: those in Rotherham or holding referrals or "
         "assets (warning)"
     ]
+
+
+def test_national_boundaries_are_cut_to_the_areas_of_the_named_place():
+    """5,001 boundaries: the 20 in the named local authority (by the postcode directory's
+    LSOA -> laua) and the one holding the asset are kept."""
+    import json
+
+    def square(i: int) -> dict:
+        x, y = -2.0 + (i % 100) * 0.01, 52.0 + (i // 100) * 0.01
+        ring = [[x, y], [x + 0.01, y], [x + 0.01, y + 0.01], [x, y + 0.01], [x, y]]
+        return {"type": "Polygon", "coordinates": [ring]}
+
+    n = 5_001
+    features = [
+        {"type": "Feature", "properties": {"LSOA21CD": f"E01{i:06d}"}, "geometry": square(i)}
+        for i in range(n)
+    ]
+    postcodes = "pcds,lat,long,lsoa21,laua\n" + "".join(
+        f"{postcode(i)},52.4,-1.7,E01{i:06d},E0800000{1 if i < 20 else 2}\n" for i in range(n)
+    )
+    dataset, report = load_texts({
+        "assets.csv": "asset_id,name,category,latitude,longitude\nA1,Walk,other,52.405,-1.995\n",
+        "dataset.csv": "local_authorities\nE08000001\n",
+        "areas.geojson": json.dumps({"type": "FeatureCollection", "features": features}),
+        "postcodes.csv": postcodes,
+    })  # fmt: skip
+    # the asset at (52.405, -1.995) lies in row 40, column 0 of the grid: i = 40 * 100 = 4000
+    assert dataset.table("assets")["area_code"].tolist() == ["E01004000"]
+    assert sorted(dataset.areas["area_code"]) == [f"E01{i:06d}" for i in [*range(20), 4000]]
+    assert lines(report) == [
+        "areas.geojson: kept 21 of 5,001 areas: those in E08000001 or holding referrals or "
+        "assets (warning)"
+    ]
+
+
+def test_with_referrals_but_no_local_authorities_a_national_file_keeps_the_referrers():
+    practices, _ = national_practices()
+    referrals = "referral_id,referral_date,practice_code,referrer_org_code\n"
+    referrals += "R1,2025-01-01,X00003,\nR2,2025-01-01,X00007,X00009\n"
+    dataset, report = load_texts({
+        "assets.csv": "asset_id,name,category\nA1,Walk,other\n",
+        "practices.csv": practices,
+        "referrals.csv": referrals,
+    })  # fmt: skip
+    assert dataset.table("practices")["practice_code"].tolist() == ["X00003", "X00007", "X00009"]
+    assert lines(report) == ["practices.csv: kept 3 of 1,200 practices: those referring (warning)"]
+
+
+def test_a_region_of_many_local_authorities_is_the_place_but_for_a_stray_tail():
+    """Referrals spread over 60 local authorities (each under 2%) all count; one person in a
+    61st does not."""
+    n = 6_100
+    stats = "area_code\n" + "".join(f"E01{i:06d}\n" for i in range(n))
+    postcodes = "pcds,lat,long,lsoa21,laua\n" + "".join(
+        f"{postcode(i)},52.4,-1.7,E01{i:06d},E08{i // 100:06d}\n" for i in range(n)
+    )
+    referrals = (
+        "referral_id,referral_date,area_code\n"
+        + "".join(f"R{i},2025-01-01,E01{(i % 60) * 100:06d}\n" for i in range(600))
+        + "R600,2025-01-01,E01006050\n"
+    )
+    dataset, report = load_texts({
+        "assets.csv": "asset_id,name,category\nA1,Walk,other\n",
+        "area_stats.csv": stats,
+        "postcodes.csv": postcodes,
+        "referrals.csv": referrals,
+    })  # fmt: skip
+    assert len(dataset.table("area_stats")) == 6_000 + 1  # 60 whole authorities and one area
+    assert "kept 6,001 of 6,100 areas" in lines(report)[0]
