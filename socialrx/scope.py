@@ -207,7 +207,13 @@ def scope_areas(tables: dict, areas, place: Place, by_area: pd.Series, files: di
         if frame is not None and "area_code" in frame:
             held |= {str(code) for code in frame["area_code"].dropna().unique()}
     for name, frame in (("areas", areas), ("area_stats", tables.get("area_stats"))):
-        if frame is None or len(frame) <= NATIONAL_AREAS or not (place.known or held):
+        if frame is None or len(frame) <= NATIONAL_AREAS:
+            continue
+        if not (place.known or held):
+            report.add(files.get(name, f"{name}.csv"), f"{len(frame):,} areas, more than any "
+                       "one place has: name the place's local authorities (local_authorities) in "
+                       "dataset.csv, or load referrals or boundaries that place the assets, to "
+                       "keep only the place's", WARNING)  # fmt: skip
             continue
         codes = frame["area_code"].astype("string")
         keep = codes.isin(held) | codes.map(by_area).isin(place.local_authorities)

@@ -264,3 +264,17 @@ def test_a_region_of_many_local_authorities_is_the_place_but_for_a_stray_tail():
     })  # fmt: skip
     assert len(dataset.table("area_stats")) == 6_000 + 1  # 60 whole authorities and one area
     assert "kept 6,001 of 6,100 areas" in lines(report)[0]
+
+
+def test_without_a_place_a_national_area_file_is_kept_and_the_fix_named():
+    stats = "area_code,imd_decile\n" + "".join(f"E01{i:06d},{1 + i % 10}\n" for i in range(5_001))
+    dataset, report = load_texts({
+        "assets.csv": "asset_id,name,category\nA1,Walk,other\n",
+        "area_stats.csv": stats,
+    })  # fmt: skip
+    assert len(dataset.table("area_stats")) == 5_001
+    assert lines(report, "more than any one place") == [
+        "area_stats.csv: 5,001 areas, more than any one place has: name the place's local "
+        "authorities (local_authorities) in dataset.csv, or load referrals or boundaries that "
+        "place the assets, to keep only the place's (warning)"
+    ]
