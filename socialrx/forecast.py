@@ -190,6 +190,8 @@ class Backtest:
     mase: float | None
     months: int
     people: float  # people sent in the held-out months: the scores rest on them
+    naive_mape_pct: float | None = None  # the same scores for last year's figures
+    naive_mase: float | None = None
 
 
 def backtest(series: pd.Series, hold_out: int = HOLD_OUT) -> Backtest | None:
@@ -199,15 +201,19 @@ def backtest(series: pd.Series, hold_out: int = HOLD_OUT) -> Backtest | None:
         return None
     train, test = series.iloc[:-hold_out], series.to_numpy(dtype=float)[-hold_out:]
     result = forecast(train, hold_out)
-    predicted = result.table["forecast"].to_numpy(dtype=float)
-    error = np.abs(test - predicted)
-    some = test > 0
-    mape = float(np.mean(error[some] / test[some]) * 100) if some.any() else None
     y = train.to_numpy(dtype=float)
     lag = SEASON if len(y) > SEASON else 1
     scale = float(np.mean(np.abs(y[lag:] - y[:-lag]))) if len(y) > lag else 0.0
-    mase = float(np.mean(error) / scale) if scale > 0 else None
-    return Backtest(result.method, mape, mase, hold_out, float(test.sum()))
+    some = test > 0
+
+    def scores(predicted: np.ndarray) -> tuple[float | None, float | None]:
+        error = np.abs(test - predicted)
+        mape = float(np.mean(error[some] / test[some]) * 100) if some.any() else None
+        return mape, (float(np.mean(error) / scale) if scale > 0 else None)
+
+    mape, mase = scores(result.table["forecast"].to_numpy(dtype=float))
+    naive = scores(seasonal_naive(train, hold_out).table["forecast"].to_numpy(dtype=float))
+    return Backtest(result.method, mape, mase, hold_out, float(test.sum()), *naive)
 
 
 def forecast_table(
@@ -238,6 +244,8 @@ def forecast_table(
                 "mase": None if scored is None else scored.mase,
                 "backtest_method": None if scored is None else scored.method,
                 "held_out_people": 0.0 if scored is None else scored.people,
+                "naive_mape_pct": None if scored is None else scored.naive_mape_pct,
+                "naive_mase": None if scored is None else scored.naive_mase,
                 "next_months": float(future["forecast"].sum()),
             }
         )
@@ -260,5 +268,7 @@ METHOD_SPEC = Spec(
     statistics={
         "mape_pct": Statistic("held_out_people", decimals=0),
         "mase": Statistic("held_out_people", decimals=2),
+        "naive_mape_pct": Statistic("held_out_people", decimals=0),
+        "naive_mase": Statistic("held_out_people", decimals=2),
     },
 )

@@ -176,3 +176,42 @@ def test_bad_input_gives_notes_not_wrong_totals(tmp_path, monkeypatch):
     assert any("financial_year" in e.value or "problem" in e.value for e in at.error)
     for tab in ("Link workers", "What if", "Forecast"):
         at = _open(at, tab)
+
+
+def test_every_capacity_download_shows_counts_only_as_disclosed():
+    """At the default level no panel of the page exports a count of 1-7 people or one not
+    rounded to 5, and every £ or rate beside it rests on the rounded count."""
+    from socialrx import capacity
+    from socialrx.disclosure import Level
+    from socialrx.loader import load_folder
+    from socialrx.selection import default_selection
+    from socialrx.views import capacity as view
+
+    dataset, _ = load_folder(Path(APP).parent / "data" / "demo")
+    sel = default_selection(dataset)
+    level = Level.ROUND
+    provider = next(iter(view.provider_options(dataset, sel)))
+    table, methods = view.forecast_data(dataset, sel)
+    panels = [
+        *view.panels(dataset, sel, level),
+        *view.system_panels(dataset, sel, level),
+        *view.provider_panels(dataset, sel, level, provider, "month"),
+        *view.funding_panels(dataset, sel, level, 100.0),
+        *view.link_worker_panels(dataset, sel, level, 38_000.0),
+        *view.scenario_panels(dataset, sel, level, capacity.Scenario(growth=0.2)),
+        *view.forecast_panels(table, methods, level, 12),
+    ]
+    checked = 0
+    for panel in panels:
+        if not panel.labels:
+            continue
+        exported = panel.export()
+        for column in panel.spec.counts:
+            if column not in panel.labels:
+                continue
+            for value in exported[panel.labels[column]]:
+                if value is None or value == "*" or value != value:  # blank, hidden, NaN
+                    continue
+                assert float(value) % 5 == 0, (panel.name, column, value)
+                checked += 1
+    assert checked > 500

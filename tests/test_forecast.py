@@ -73,3 +73,14 @@ def test_forecast_figures_are_disclosed_as_counts():
     assert (future["upper"] % 5 == 0).all()
     errors = forecast.METHOD_SPEC.disclose(methods, Level.ROUND)
     assert errors.values["mase"].notna().all()  # over 30 people held out
+
+
+def test_the_backtest_scores_last_years_figures_beside_the_model():
+    exact = _seasonal(36, noise=0)
+    scored = forecast.backtest(exact)
+    # last year's figures are exactly right; MASE is undefined when they always are (scale 0)
+    assert scored.naive_mape_pct == pytest.approx(0) and scored.naive_mase is None
+    noisy = forecast.backtest(_seasonal(48, noise=6, seed=3))
+    assert noisy.naive_mape_pct > 0 and noisy.naive_mase > 0
+    _, methods = forecast.forecast_table({"all": _seasonal(36)}, 12)
+    assert {"naive_mape_pct", "naive_mase"} <= set(methods.columns)

@@ -1029,6 +1029,8 @@ METHOD_LABELS = {
     "next_months": "People forecast, next months",
     "mape_pct": "Backtest MAPE (%)",
     "mase": "Backtest MASE",
+    "naive_mape_pct": "Last year's figures: MAPE (%)",
+    "naive_mase": "Last year's figures: MASE",
 }
 MODEL_WHY = (
     f"Forecasts use {forecast.ETS} from statsmodels (ETSModel): exponential smoothing with "
@@ -1038,7 +1040,8 @@ MODEL_WHY = (
     "With under 24 months, or mostly empty months, a seasonal naive forecast is used (each "
     "month as the same month last year). The backtest fits on all but the last 6 whole "
     "months and forecasts them: MAPE is the average % error, MASE the error over that of "
-    "last year's figures (under 1 beats them)."
+    "last year's figures (under 1 beats them); the last two columns score last year's "
+    "figures themselves on the same months, for comparison."
 )
 
 
