@@ -14,8 +14,8 @@ test survives changes to how a control looks (the period may be a day slider or 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import re
+import time
 from dataclasses import dataclass
 
 import pytest
@@ -29,13 +29,19 @@ except ImportError:  # the server fixture skips (or fails in CI) with the reason
 
 SESSIONS = 10
 FIRST_RUN_MS = 90_000  # the first session loads and validates the demo data
-RUN_MS = 60_000  # ten sessions share two cores: a rerun may wait behind the others
-RERUN_START_MS = 3_000  # how long a click may take to start a rerun
+RUN_MS = 180_000  # ten sessions share two cores: a rerun may wait behind the others
+VERIFY_MS = 10_000  # how long a click may take to start a rerun before it is made again
 VIEWPORT = {"width": 1280, "height": 900}
 RSS_GROWTH_LIMIT = 0.20
 # Pages each session visits before it returns to the overview (sidebar link names).
 JOURNEY = ("Capacity", "Asset map", "Referral flows", "Outcomes", "Data")
 APP = "[data-testid='stApp']"
+# Ten pages in one browser: none may have its timers or rendering slowed as a background page.
+UNTHROTTLED = [
+    "--disable-background-timer-throttling",
+    "--disable-renderer-backgrounding",
+    "--disable-backgrounding-occluded-windows",
+]
 
 
 @dataclass(frozen=True)
@@ -85,17 +91,92 @@ async def settled(page, timeout_ms: int = RUN_MS) -> None:
     await page.get_by_test_id("stSkeleton").first.wait_for(state="detached", timeout=timeout_ms)
 
 
-async def rerun_done(page) -> None:
-    """After a click or key that makes Streamlit rerun: wait for the rerun to start (a short
-    wait: it may already be over), then for it to end. Waiting only for `notRunning` could
-    read the page before a rerun has even begun."""
-    with contextlib.suppress(PlaywrightTimeout):
+# Counts, in a page, every change of the app's script state and every run that ended (the
+# state leaving `running`): a wait after a click is then for a run that the click started.
+RUN_COUNTER_JS = """
+window.__socialrxStateChanges = 0;
+window.__socialrxRunsEnded = 0;
+new MutationObserver(records => {
+    for (const record of records) {
+        window.__socialrxStateChanges += 1;
+        if (record.oldValue === "running") window.__socialrxRunsEnded += 1;
+    }
+}).observe(document, {
+    subtree: true, attributes: true, attributeOldValue: true,
+    attributeFilter: ["data-test-script-state"],
+});
+"""
+SCRIPT_STATE = (
+    "document.querySelector(\"[data-testid='stApp']\")?.getAttribute('data-test-script-state')"
+)
+
+
+async def counters(page) -> tuple[int, int]:
+    """(state changes, runs ended) so far in the page."""
+    return tuple(
+        await page.evaluate("[window.__socialrxStateChanges || 0, window.__socialrxRunsEnded || 0]")
+    )
+
+
+async def run_after(page, changes: int) -> None:
+    """Wait until the script state has changed since `changes` (a count from `counters`) and
+    is back to `notRunning`, then for the page to settle: reading the page sooner could catch
+    it before a rerun has even begun."""
+    try:
         await page.wait_for_function(
-            "() => document.querySelector(\"[data-testid='stApp']\")"
-            "?.getAttribute('data-test-script-state') !== 'notRunning'",
-            timeout=RERUN_START_MS,
+            f"changes => window.__socialrxStateChanges > changes "
+            f"&& {SCRIPT_STATE} === 'notRunning'",
+            arg=changes,
+            timeout=RUN_MS,
+            polling=200,  # not on animation frames: a page in the background may get none
         )
+    except PlaywrightTimeout as error:
+        now = await counters(page)
+        state = await page.evaluate(SCRIPT_STATE)
+        raise AssertionError(
+            f"the app did not finish a run within {RUN_MS} ms at {page.url} (state changes "
+            f"{changes} before, {now[0]} now; state {state})"
+        ) from error
     await settled(page)
+
+
+async def state_changed(page, changes: int) -> bool:
+    """Whether the script state changes (again) since `changes` within VERIFY_MS."""
+    try:
+        await page.wait_for_function(
+            "changes => window.__socialrxStateChanges > changes",
+            arg=changes,
+            timeout=VERIFY_MS,
+            polling=200,
+        )
+    except PlaywrightTimeout:
+        return False
+    return True
+
+
+async def act(page, action, what: str, tries: int = 3) -> None:
+    """Do `action` (a click or keys that make the app rerun) and wait for the run it starts.
+
+    Under load a click can land while a rerun is replacing the widget it was aimed at, and
+    Streamlit never hears of it: if the script state has not moved within VERIFY_MS, the
+    action is done again. `action` returns False when an earlier try did it after all."""
+    await settled(page)  # not while an earlier run is still going
+    first = None
+    for _ in range(tries):
+        changes, _ = await counters(page)
+        first = changes if first is None else first
+        if await action() is False:  # done already: wait for its run if one is to come
+            if await state_changed(page, first):
+                await run_after(page, first)
+            else:
+                await settled(page)
+            return
+        if await state_changed(page, changes):
+            await run_after(page, changes)
+            return
+        await settled(page)
+    # No rerun seen: the caller's own check of what the page shows decides.
+    print(f"{what}: no rerun seen after {tries} tries at {page.url}")
 
 
 def widget(page, label: str):
@@ -116,28 +197,54 @@ def place_caption(page):
     return page.get_by_test_id("stMain").get_by_test_id("stCaptionContainer").filter(has_text="·")
 
 
-async def pick_option(page, box, name: str | None = None, index: int = 0) -> str:
-    """Open a select box or multiselect and click an option, by name or by position; the
-    option's text."""
-    await box.click()
+async def open_list(page, box):
+    """Open a select box's or multiselect's option list; its options."""
     options = page.get_by_role("option")
-    await options.first.wait_for()
-    if name is None:  # by position among the real options (a multiselect offers "Select all")
+    for attempt in range(3):  # a click during a rerun may not open the list: click again
+        await box.click()
+        try:
+            await options.first.wait_for(timeout=VERIFY_MS)
+            return options
+        except PlaywrightTimeout:
+            if attempt == 2:
+                raise
+            await page.keyboard.press("Escape")
+            await settled(page)
+
+
+async def pick_option(page, box, name: str | None = None, index: int = 0) -> str:
+    """Choose an option of a select box or multiselect, by name or by position among the real
+    options (a multiselect also offers "Select all"), and wait for the rerun; its name."""
+    chosen = {"name": name}
+
+    async def click() -> bool:
+        if chosen["name"] and chosen["name"] in " ".join((await box.inner_text()).split()):
+            return False  # the box already shows it: an earlier click got through after all
+        options = await open_list(page, box)
         texts = [" ".join(t.split()) for t in await options.all_inner_texts()]
-        name = [t for t in texts if t.lower() != "select all"][index]
-    await options.filter(has_text=re.compile(rf"^\s*{re.escape(name)}\s*$")).first.click()
-    await page.keyboard.press("Escape")  # close a still-open option list
-    await rerun_done(page)
-    return name
+        if chosen["name"] is None:
+            chosen["name"] = [t for t in texts if t.lower() != "select all"][index]
+        if chosen["name"] not in texts:  # a multiselect no longer offers a chosen option
+            await page.keyboard.press("Escape")
+            return False
+        pattern = re.compile(rf"^\s*{re.escape(chosen['name'])}\s*$")
+        await options.filter(has_text=pattern).first.click()
+        await page.keyboard.press("Escape")  # close a still-open option list
+        return True
+
+    await act(page, click, f"choosing {name or f'option {index}'}")
+    return chosen["name"]
 
 
 async def choose(page, choice: Choice) -> None:
     """Make `choice` in the sidebar, checking that each step reached the page."""
     caption = place_caption(page).first
-    await pick_option(page, widget(page, "Place").first, choice.kind)
     if choice.which is None:
+        if "· the whole dataset ·" not in await caption.inner_text():
+            await pick_option(page, widget(page, "Place").first, choice.kind)
         await expect(caption).to_contain_text("· the whole dataset ·", timeout=RUN_MS)
     else:
+        await pick_option(page, widget(page, "Place").first, choice.kind)
         which = widget(page, f"Which {choice.kind}").first
         name = await pick_option(page, which, index=choice.which)
         await expect(caption).to_contain_text(f"· {name} ·", timeout=RUN_MS)
@@ -146,15 +253,26 @@ async def choose(page, choice: Choice) -> None:
         thumbs = widget(page, "Period").first.get_by_role("slider")
         if await thumbs.count() == 0:
             raise AssertionError("the Period control has no slider to move: update the test")
-        await thumbs.first.focus()
-        for _ in range(choice.period_steps):
-            await page.keyboard.press("ArrowRight")
+
+        async def keys() -> None:
+            await thumbs.first.focus()
+            for _ in range(choice.period_steps):
+                await page.keyboard.press("ArrowRight")
+
+        await act(page, keys, "moving the period", tries=1)  # more keys would move it further
         await expect(caption).not_to_have_text(before, timeout=RUN_MS)
-        await rerun_done(page)  # a slider sends its value when the keys stop
     options = widget(page, "Disclosure control").first
-    await options.get_by_test_id("stRadioOption").nth(choice.level).click()
-    await expect(options.get_by_role("radio").nth(choice.level)).to_be_checked(timeout=RUN_MS)
-    await rerun_done(page)
+    radio = options.get_by_role("radio").nth(choice.level)
+    if not await radio.is_checked():
+
+        async def click() -> bool:
+            if await radio.is_checked():
+                return False
+            await options.get_by_test_id("stRadioOption").nth(choice.level).click()
+            return True
+
+        await act(page, click, f"disclosure option {choice.level}")
+        await expect(radio).to_be_checked(timeout=RUN_MS)
 
 
 async def overview_seen(page) -> dict:
@@ -169,8 +287,21 @@ async def overview_seen(page) -> dict:
 
 
 async def go_to(page, link: str) -> None:
-    await page.get_by_test_id("stSidebarNav").get_by_role("link", name=link, exact=True).click()
-    await rerun_done(page)
+    """Open a page from the sidebar's navigation and wait for its script to have run."""
+    anchor = page.get_by_test_id("stSidebarNav").get_by_role("link", name=link, exact=True)
+    wanted = ((await anchor.get_attribute("href")) or "").split("?")[0].rstrip("/")
+
+    def there(url: str) -> bool:
+        return url.split("?")[0].rstrip("/") == wanted
+
+    async def click() -> bool:
+        if there(page.url):  # an earlier click got there after all
+            return False
+        await anchor.click()
+        return True
+
+    await act(page, click, f"opening {link}")
+    await page.wait_for_url(there, timeout=RUN_MS)
 
 
 async def refuse(route) -> None:
@@ -191,6 +322,7 @@ async def person(browser, url: str, choice: Choice, journey=JOURNEY, arrived=Non
     With `arrived` and `leave` (events), they say when they are back on the overview and stay
     connected until told to leave, so the server's memory is measured with them all there."""
     context = await browser.new_context(viewport=VIEWPORT)
+    await context.add_init_script(script=RUN_COUNTER_JS)
     context.set_default_timeout(RUN_MS)
     await context.route(lambda address: not address.startswith(url), refuse)
     try:
@@ -215,13 +347,18 @@ async def person(browser, url: str, choice: Choice, journey=JOURNEY, arrived=Non
         await context.close()
 
 
-async def together_then_measure(server, browser, choices) -> tuple[list[dict], int]:
+def journey_of(number: int) -> tuple[str, ...]:
+    """Two of the pages for the n-th person: the ten between them visit each page 4 times."""
+    return tuple(JOURNEY[(number + step) % len(JOURNEY)] for step in (0, 2))
+
+
+async def together_then_measure(server, browser, choices, journeys) -> tuple[list[dict], int]:
     """Everyone in `choices` at once; the server's RSS once all are back on the overview."""
     arrived = [asyncio.Event() for _ in choices]
     leave = asyncio.Event()
     tasks = [
-        asyncio.create_task(person(browser, server.url, c, arrived=a, leave=leave))
-        for c, a in zip(choices, arrived, strict=True)
+        asyncio.create_task(person(browser, server.url, c, j, arrived=a, leave=leave))
+        for c, j, a in zip(choices, journeys, arrived, strict=True)
     ]
     rss = 0
     try:
@@ -245,14 +382,22 @@ async def ten_at_once(server) -> tuple[list[dict], list[dict], dict]:
 
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS + UNTHROTTLED, headless=True
         )
         try:
+            started = time.monotonic()
             # one person first: loads the data and runs every page once
-            _, rss_one = await together_then_measure(server, browser, CHOICES[:1])
-            together, rss_ten = await together_then_measure(server, browser, CHOICES)
+            _, rss_one = await together_then_measure(server, browser, CHOICES[:1], [JOURNEY])
+            one = time.monotonic()
+            journeys = [journey_of(n) for n in range(SESSIONS)]
+            together, rss_ten = await together_then_measure(server, browser, CHOICES, journeys)
+            ten = time.monotonic()
             # then each choice again, made by one person alone
             alone = [await person(browser, server.url, c, journey=()) for c in CHOICES]
+            print(
+                f"one session {one - started:.0f} s, ten at once {ten - one:.0f} s, "
+                f"each alone {time.monotonic() - ten:.0f} s"
+            )
         finally:
             await browser.close()
     return together, alone, {"one": rss_one, "ten": rss_ten}
@@ -297,23 +442,19 @@ async def upload_kept_apart(server, assets_csv) -> dict:
         try:
             a_context, b_context = [await browser.new_context(viewport=VIEWPORT) for _ in "ab"]
             for context in (a_context, b_context):
+                await context.add_init_script(script=RUN_COUNTER_JS)
                 context.set_default_timeout(RUN_MS)
                 await context.route(lambda address: not address.startswith(url), refuse)
             a, b = await open_app(a_context, url, FIRST_RUN_MS), await open_app(b_context, url)
             seen = {"b_before": await sidebar_data_label(b)}
             # A uploads their own assets.csv through the sidebar
-            await (
-                widget(a, "Data source")
-                .first.get_by_test_id("stRadioOption")
-                .filter(has_text="Upload files")
-                .click()
-            )
-            await rerun_done(a)
-            await a.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(assets_csv))
+            source = widget(a, "Data source").first.get_by_test_id("stRadioOption")
+            await act(a, lambda: source.filter(has_text="Upload files").click(), "Upload files")
+            dropzone = a.get_by_test_id("stFileUploaderDropzoneInput")
+            await act(a, lambda: dropzone.set_input_files(str(assets_csv)), "uploading", tries=1)
             await expect(
                 a.get_by_test_id("stSidebar").get_by_text("Data: your data")
             ).to_be_visible(timeout=RUN_MS)
-            await rerun_done(a)
             seen["a"] = await sidebar_data_label(a)
             seen["a_cards"] = (await overview_seen(a))["cards"]
             # B, still connected, reruns (a page change) and still has the data folder
@@ -334,6 +475,7 @@ async def upload_kept_apart(server, assets_csv) -> dict:
             )
             # and so does someone who arrives after the upload
             c_context = await browser.new_context(viewport=VIEWPORT)
+            await c_context.add_init_script(script=RUN_COUNTER_JS)
             await c_context.route(lambda address: not address.startswith(url), refuse)
             c = await open_app(c_context, url)
             seen["c"] = await sidebar_data_label(c)
