@@ -289,12 +289,18 @@ def _month_start(code: np.ndarray | int) -> pd.DatetimeIndex:
 
 def periods(start: pd.Timestamp, end: pd.Timestamp, by: str = "month") -> pd.DataFrame:
     """The months of [start, end], grouped by month or by calendar quarter: each bucket's
-    first day, label and number of months of the period in it."""
+    first day, label and the months of the period in it (a month the period only partly
+    covers, as when the data end mid-month, counts its share, as `Selection.months` does)."""
     first, last = month_index(pd.Series([start]))[0], month_index(pd.Series([end]))[0]
     codes = np.arange(first, last + 1)
     bucket = codes if by == "month" else codes - codes % 3
-    frame = pd.DataFrame({"month": codes, "bucket": bucket})
-    buckets = frame.groupby("bucket").size().rename("months").reset_index()
+    starts = pd.DatetimeIndex(_month_start(codes))
+    lengths = starts.days_in_month.to_numpy()
+    low = np.maximum(starts, start.normalize())
+    high = np.minimum(starts + pd.to_timedelta(lengths - 1, unit="D"), end.normalize())
+    covered = ((high - low).days.to_numpy() + 1) / lengths
+    frame = pd.DataFrame({"bucket": bucket, "months": covered})
+    buckets = frame.groupby("bucket")["months"].sum().reset_index()
     buckets["period"] = _month_start(buckets["bucket"].to_numpy()).to_numpy()
     if by == "month":
         buckets["label"] = buckets["period"].dt.strftime("%b %Y")

@@ -46,10 +46,11 @@ def financial_year_label(start_year: int) -> str:
 
 def financial_years_in(start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
     """The financial years (April to March) the period [start, end] touches, with how many
-    of the period's whole months fall in each: the pro rata share of a year's funding."""
+    of the period's months fall in each (a month the data end inside counts its share): the
+    pro rata share of a year's funding."""
     months = periods(start, end, "month")
     year = months["period"].dt.year - (months["period"].dt.month < 4)
-    counted = year.value_counts().sort_index()
+    counted = months["months"].groupby(year.to_numpy()).sum().sort_index()
     return pd.DataFrame(
         {
             "financial_year": [financial_year_label(y) for y in counted.index],

@@ -188,3 +188,9 @@ def test_wait_to_first_contact_and_cost_per_person_connected():
     assert funding.cost_per_connected(off).iloc[0] == pytest.approx(7_500)
     hidden = funding.CONNECTED_SPEC.disclose(cost, Level.ROUND).values
     assert pd.isna(funding.cost_per_connected(hidden).iloc[0])  # 1 person: hidden, no £ each
+
+
+def test_a_month_the_data_end_inside_counts_its_share():
+    # data to 15 April 2024: half of April (15 of 30 days) is in the period
+    years = funding.financial_years_in(pd.Timestamp("2024-03-01"), pd.Timestamp("2024-04-15"))
+    assert years["months_in_period"].tolist() == [1.0, 0.5]

@@ -639,7 +639,8 @@ def funding_panels(
         notes.append(
             "Part years: "
             + "; ".join(
-                f"{r.financial_year} has {r.months_in_period:.0f} of its 12 months in the period"
+                f"{r.financial_year} has {r.months_in_period:.1f}".removesuffix(".0")
+                + " of its 12 months in the period"
                 for r in part.itertuples()
             )
             + ", so its funding counts pro rata."
