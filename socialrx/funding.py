@@ -320,6 +320,35 @@ CASELOAD_SPEC = Spec(
 )
 
 
+def caseload_by_employer(
+    referrals: pd.DataFrame, link_workers: pd.DataFrame, as_at: pd.Timestamp
+) -> pd.DataFrame:
+    """Per employer (PCN or organisation) of link workers: referrals open on `as_at` held by
+    its link workers, and their whole-time equivalent in post then; disclose with
+    `CASELOAD_SPEC`. Referrals with no link worker, or one not in link_workers.csv, are one
+    row of their own ("no link worker recorded")."""
+    as_at = np.datetime64(as_at, "ns")
+    referred = referrals["referral_date"].to_numpy(dtype="datetime64[ns]")
+    closed = referrals["closed_date"].to_numpy(dtype="datetime64[ns]")
+    is_open = (referred <= as_at) & (np.isnat(closed) | (closed > as_at))
+    employer_of = link_workers.set_index("link_worker_id")["employer"].astype("string")
+    held = referrals.loc[is_open, "link_worker_id"].map(employer_of).astype("string")
+    held = held.fillna("no link worker recorded")
+    starts = link_workers["start_date"].to_numpy(dtype="datetime64[ns]")
+    ends = link_workers["end_date"].to_numpy(dtype="datetime64[ns]")
+    in_post = (np.isnat(starts) | (starts <= as_at)) & (np.isnat(ends) | (ends >= as_at))
+    wte = (
+        link_workers.loc[in_post]
+        .assign(employer=link_workers["employer"].astype("string").fillna("employer not recorded"))
+        .groupby("employer")["wte"]
+        .sum()
+    )
+    table = pd.DataFrame({"open_referrals": held.value_counts()}).join(wte, how="outer")
+    table["open_referrals"] = table["open_referrals"].fillna(0).astype("int64")
+    table["wte"] = table["wte"].astype(float)  # NA: nobody in post to hold them
+    return table.rename_axis("employer").reset_index()
+
+
 def wait_to_contact(
     referrals: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp
 ) -> pd.DataFrame:

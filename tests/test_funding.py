@@ -194,3 +194,15 @@ def test_a_month_the_data_end_inside_counts_its_share():
     # data to 15 April 2024: half of April (15 of 30 days) is in the period
     years = funding.financial_years_in(pd.Timestamp("2024-03-01"), pd.Timestamp("2024-04-15"))
     assert years["months_in_period"].tolist() == [1.0, 0.5]
+
+
+def test_caseload_by_employer_on_a_day():
+    referrals, workers, _ = _link_data()
+    workers["employer"] = ["PCN1", "PCN2"]
+    table = funding.caseload_by_employer(referrals, workers, pd.Timestamp("2024-02-20"))
+    table = table.set_index("employer")
+    # on 20 Feb: R1 closed, R2 (L1, PCN1) and R3 (L2, PCN2) open; L2 started on 15 Feb
+    assert table["open_referrals"].to_dict() == {"PCN1": 1, "PCN2": 1}
+    assert table["wte"].to_dict() == {"PCN1": 1.0, "PCN2": 0.5}
+    shown = funding.CASELOAD_SPEC.disclose(table.reset_index(), Level.OFF).values
+    assert shown["caseload_per_wte"].tolist() == pytest.approx([1.0, 2.0])

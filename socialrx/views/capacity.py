@@ -763,6 +763,24 @@ def link_worker_panels(
             download="Download caseload by month (CSV)",
         ),
         Panel(
+            name="link_worker_employers",
+            title=f"Caseload by employer on {end:%d %b %Y}",
+            caption="How to read this: referrals open at the end of the period held by each "
+            "employer's link workers (a PCN or organisation, from link_workers.csv), per "
+            "whole-time equivalent in post then. " + ending,
+            level=level,
+            table=funding.caseload_by_employer(referrals, workers, end),
+            spec=funding.CASELOAD_SPEC,
+            labels={
+                "employer": "Employer",
+                "open_referrals": "Open referrals",
+                "wte": "WTE in post",
+                "caseload_per_wte": "Open referrals per WTE",
+            },
+            rank=("caseload_per_wte", "open_referrals"),
+            download="Download caseload by employer (CSV)",
+        ),
+        Panel(
             name="link_worker_wait",
             title="Wait from referral to first contact",
             caption="How to read this: for referrals made each month, the median days to first "
