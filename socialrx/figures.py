@@ -337,8 +337,10 @@ def simplified_geometry(areas, tolerance: float = SIMPLIFY_METRES) -> list[dict]
     rounded to 5 decimals of a degree (about 1 m). Cached per set of outlines, since a
     dataset's boundaries do not change between reruns."""
     geoms = np.asarray(areas.geometry.array)
-    digest = hashlib.sha256(b"".join(shapely.to_wkb(geoms, hex=False))).hexdigest()
-    return _simplified(digest, str(areas.crs), tolerance, geoms)
+    digest = hashlib.sha256()
+    for wkb in shapely.to_wkb(geoms, hex=False):
+        digest.update(b"-" if wkb is None else len(wkb).to_bytes(8, "little") + wkb)
+    return _simplified(digest.hexdigest(), str(areas.crs), tolerance, geoms)
 
 
 _SIMPLIFIED: dict[tuple, list[dict]] = {}
@@ -350,18 +352,16 @@ def _simplified(digest: str, crs: str, tolerance: float, geoms) -> list[dict]:
     if key not in _SIMPLIFIED:
         bng = gpd.GeoSeries(geoms, crs=crs).to_crs(BNG).array
         flat = np.asarray(bng)
-        try:
-            clean = bool(shapely.coverage_is_valid(flat))
-        except Exception:  # noqa: BLE001 - an older GEOS: simplify each outline instead
-            clean = False
-        simple = (
-            shapely.coverage_simplify(flat, tolerance)
-            if clean
-            else shapely.simplify(flat, tolerance, preserve_topology=True)
-        )
+        try:  # neighbours keep one shared edge where the outlines tile the place cleanly
+            if not shapely.coverage_is_valid(flat):
+                raise ValueError("outlines overlap or leave slivers")
+            simple = shapely.coverage_simplify(flat, tolerance)
+        except Exception:  # noqa: BLE001 - no clean coverage (or an older GEOS): one by one
+            simple = shapely.simplify(flat, tolerance, preserve_topology=True)
         wgs = np.asarray(gpd.GeoSeries(simple, crs=BNG).to_crs(WGS84).array)
         rounded = shapely.transform(wgs, lambda xy: np.round(xy, 5))
-        mappings = [json.loads(text) for text in shapely.to_geojson(rounded)]
+        texts = (t or "null" for t in shapely.to_geojson(rounded).tolist())  # null: no outline
+        mappings = json.loads("[" + ",".join(texts) + "]")  # one parse, not one per area
         if len(_SIMPLIFIED) >= _SIMPLIFIED_KEPT:
             _SIMPLIFIED.pop(next(iter(_SIMPLIFIED)))
         _SIMPLIFIED[key] = mappings
