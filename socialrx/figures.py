@@ -297,15 +297,14 @@ class _PointLayer(folium.map.Layer):
             var data = {{ this.data|tojson }};
             var group = L.featureGroup();
             for (var i = 0; i < data.length; i++) { callback(data[i]).addTo(group); }
-            group.addTo({{ this._parent.get_name() }});
-            return group;
+            return group;  // on the map when shown (folium's Layer adds it), else in the control
         })();
         {% endmacro %}
         """
     )
 
-    def __init__(self, rows: list[list], callback: str, name: str) -> None:
-        super().__init__(name=name, overlay=True, control=True, show=True)
+    def __init__(self, rows: list[list], callback: str, name: str, show: bool = True) -> None:
+        super().__init__(name=name, overlay=True, control=True, show=show)
         self._name = "SocialrxPoints"
         self.data = rows
         self.callback = callback
@@ -369,17 +368,21 @@ def _simplified(digest: str, crs: str, tolerance: float, geoms) -> list[dict]:
 
 
 def _add_practices(fmap, practices: pd.DataFrame) -> None:
-    """GP practices as small white rings in a layer of their own, off until switched on."""
-    layer = folium.FeatureGroup(name="GP practices", show=False)
+    """GP practices as small white rings in a layer of their own, off until switched on: one
+    layer drawn from rows of data (escaped names), not a folium marker per practice."""
     placed = practices.dropna(subset=["latitude", "longitude"])
-    for name, code, lat, lon in zip(placed["name"], placed["practice_code"], placed["latitude"],
-                                    placed["longitude"], strict=True):  # fmt: skip
-        folium.CircleMarker(
-            (round(float(lat), 5), round(float(lon), 5)), radius=5,
-            color="#000000", fill_color="#ffffff", fill_opacity=1, weight=2.5,
-            tooltip=folium.Tooltip(f"GP practice: {html_text(name)} ({html_text(code)})"),
-        ).add_to(layer)  # fmt: skip
-    layer.add_to(fmap)
+    rows = [
+        [round(float(lat), 5), round(float(lon), 5),
+         f"GP practice: {html_text(name)} ({html_text(code)})"]
+        for name, code, lat, lon in zip(placed["name"], placed["practice_code"],
+                                        placed["latitude"], placed["longitude"], strict=True)
+    ]  # fmt: skip
+    ring = (
+        "function (row) { return L.circleMarker([row[0], row[1]], {radius: 5, color: "
+        '"#000000", weight: 2.5, fill: true, fillColor: "#ffffff", fillOpacity: 1})'
+        ".bindTooltip(row[2]); }"
+    )
+    _PointLayer(rows, ring, name="GP practices", show=False).add_to(fmap)
 
 
 def _add_areas(

@@ -2,6 +2,7 @@
 data its script reads (timings are benchmarked, never asserted: see benchmarks/)."""
 
 import json
+import re
 import shutil
 import subprocess
 
@@ -153,3 +154,28 @@ def test_script_builds_the_same_popup_as_python(region):
         asset["stale"] = bool(asset["stale"])
         assert popup == asset_popup_html(asset)
         assert tooltip == f"{html_text(asset['name'])} ({html_text(asset['category'])})"
+
+
+def test_practices_are_one_layer_of_escaped_rows_switched_off(region):
+    assets, areas = region
+    practices = pd.DataFrame(
+        {
+            "practice_code": [f"C{i:05d}" for i in range(150)],
+            "name": ["</script>`${x}` C:\\users"] + [f"Surgery {i}" for i in range(149)],
+            "latitude": np.linspace(53.3, 53.6, 150),
+            "longitude": np.linspace(-1.6, -1.2, 150),
+        }
+    )
+    html = asset_map(assets.iloc[:10], areas, practices=practices).get_root().render()
+    rows = [row for row in marker_rows(html) if str(row[-1]).startswith("GP practice")]
+    assert len(rows) == 150
+    assert rows[0][2] == f"GP practice: {html_text(practices['name'][0])} (C00000)"
+    assert "`${x}`" not in html and "C:\\users" not in html
+    assert html.count("L.circleMarker([row[0], row[1]], {radius: 5") == 1  # one script
+    layer = re.search(
+        r"var (\w+) = \(function \(\) \{\s*var callback = function \(row\) "
+        r"\{ return L.circleMarker\(\[row\[0\], row\[1\]\], \{radius: 5",
+        html,
+    )
+    assert f"{layer.group(1)}.addTo" not in html  # off until switched on in the layer control
+    assert html.count(".addTo(") > 10  # the asset layers are on
