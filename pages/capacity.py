@@ -52,6 +52,11 @@ elif ui.needs(context, "connections"):
         "whatif_move": 0,
         "forecast_horizon": 12,
     }
+    # a shared link to a provider's view (?provider=ORG001) opens "My organisation" on it
+    asked = "provider" in st.session_state.get(ui.LINK_KEY, {})
+    ui.linked("provider", ids, "provider")
+    if asked and st.session_state.get("provider") in providers:
+        st.session_state["capacity_tab"] = "My organisation"
     for key, default in defaults.items():
         kept = st.session_state.get(key, default)
         if (

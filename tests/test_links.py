@@ -84,3 +84,15 @@ def test_presentation_mode_from_the_address(monkeypatch):
     assert any(b.label == "Leave presentation mode" for b in at.button)
     at.button(key="leave_present").click().run()
     assert at.sidebar.toggle(key="present").value is False
+
+
+def test_a_providers_short_link_opens_its_view(monkeypatch):
+    monkeypatch.delenv("SOCIALRX_DATA", raising=False)
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params.update({"provider": "ORG007"})
+    at.run()
+    at.switch_page("pages/capacity.py").run()
+    assert not at.exception, at.exception
+    assert at.session_state["provider"] == "ORG007"
+    assert at.session_state["capacity_tab"] == "My organisation"
+    assert at.selectbox(key="provider").value == "ORG007"
