@@ -49,8 +49,11 @@ PAGES = [
     ("", "Overview"),
     ("asset_map", "Asset map"),
     ("referral_flows", "Referral flows"),
+    ("equity", "Equity"),
     ("capacity", "Capacity"),
     ("outcomes", "Outcomes"),
+    ("pack", "Workshop pack"),
+    ("directory", "Directory"),
     ("data", "Data"),
 ]
 
@@ -82,6 +85,11 @@ NOT_OURS = [
         "[data-testid='stSliderTickBar'], [data-testid='stTooltipIcon'], "
         "[data-testid='stMetricDelta'] svg",
         "parts Streamlit draws around our label and value; their colours come from its theme",
+    ),
+    (
+        "Streamlit: file uploader",
+        "[data-testid='stFileUploaderDropzone'], [data-testid='stFileUploaderDropzoneInput']",
+        "the drop zone and its hidden input are Streamlit's; we give the uploader's label",
     ),
     (
         "Streamlit: data grid",
