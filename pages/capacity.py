@@ -7,7 +7,7 @@ import dataclasses
 import streamlit as st
 
 from socialrx import capacity as capacity_metrics
-from socialrx import funding, ui, vocab
+from socialrx import funding, report, ui, vocab
 from socialrx.selection import AREA, selected_assets
 from socialrx.views import capacity
 
@@ -108,6 +108,18 @@ elif ui.needs(context, "connections"):
             if grain == "automatic" and by == "quarter":
                 st.caption("Shown by quarter: most of its monthly counts would be hidden (1-7).")
             ui.draw(capacity.provider_panels(dataset, sel, level, provider, by))
+            st.download_button(
+                "Download this provider's summary to print or send (HTML, opens offline)",
+                lambda: (
+                    report.provider_summary(
+                        dataset, sel, level, provider, providers[provider], by
+                    ).html
+                ),
+                file_name=f"summary_{provider}.html",
+                mime="text/html",
+                key="dl_provider_summary",
+                on_click="ignore",
+            )
     if money.open:
         with money:
             cost = st.number_input(

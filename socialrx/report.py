@@ -98,11 +98,14 @@ def build_pack(
     level: Level,
     place: str = "the whole dataset",
     notes: str = "",
+    sections: list | None = None,
+    heading: str = "Social prescribing",
 ) -> Pack:
-    """The workshop pack for a place, period and disclosure level, with the room's notes."""
+    """The workshop pack for a place, period and disclosure level, with the room's notes;
+    `sections` (default: every page) as (title, tables needed, panel builder)."""
     tables: dict[str, pd.DataFrame] = {}
     body = []
-    for title, needs, build in SECTIONS:
+    for title, needs, build in SECTIONS if sections is None else sections:
         missing = [t for t in needs if not dataset.has(t)]
         body.append(f"<section><h2>{_text(title)}</h2>")
         if missing:
@@ -123,7 +126,7 @@ def build_pack(
         else ""
     )
     head = (
-        f"<h1>Social prescribing: {_text(dataset.label)}</h1>"
+        f"<h1>{_text(heading)}: {_text(dataset.label)}</h1>"
         f"<p class='meta'>{_text(place)} · {_text(period)} · disclosure: "
         f"{_text(LABELS[level])} · made {datetime.now():%d %b %Y %H:%M} with socialrx</p>"
     )
@@ -140,6 +143,16 @@ def build_pack(
         body=head + demo + agreed_html + "".join(body),
     )
     return Pack(page, tables)
+
+
+def provider_summary(
+    dataset: Dataset, selection: Selection, level: Level, provider: str, name: str, by: str
+) -> Pack:
+    """One provider's page for its funder: the My organisation panels, printable on A4."""
+    section = (name, ("connections",),
+               lambda d, s, lv: capacity.provider_panels(d, s, lv, provider, by))  # fmt: skip
+    return build_pack(dataset, selection, level, sections=[section],
+                      heading=f"What {name} is asked to do")  # fmt: skip
 
 
 def _text(value: object) -> str:

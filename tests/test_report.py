@@ -107,3 +107,18 @@ def test_the_report_opens_offline_in_a_browser(demo, tmp_path):
         browser.close()
     assert not outside and not errors
     assert drawn >= 5  # every chart drew from the embedded plotly.js
+
+
+def test_a_providers_summary_prints_on_its_own(demo):
+    from socialrx.report import provider_summary
+
+    year = default_selection(demo)
+    pack = provider_summary(demo, year, Level.ROUND, "ORG007", "Brackenby <Friends>", "quarter")
+    assert "<h1>What Brackenby &lt;Friends&gt; is asked to do" in pack.html
+    assert "<h2>Overview</h2>" not in pack.html and pack.tables
+    for table in pack.tables.values():  # counts of people as shown: rounded or hidden
+        for column in table.columns:
+            if "eople" in column or "sent" in column.lower():
+                assert all(
+                    v in ("*", "–", None) or float(v) % 5 == 0 for v in table[column].dropna()
+                )
