@@ -303,17 +303,18 @@ def pytest_runtest_makereport(item, call):
 
 def pytest_runtest_logreport(report) -> None:
     """Plugin hook: count the browser tests by outcome."""
-    if not _is_browser_test(report.nodeid):
+    if not _is_browser_test(report.nodeid) or report.when == "teardown":
         return
-    if report.when == "call":
+    expected_failure = hasattr(report, "wasxfail")
+    if report.skipped and not expected_failure:  # in setup (a fixture) or in the test
+        _counts["skipped"] += 1
+    elif report.when == "call":
         _counts["ran"] += 1
-        if hasattr(report, "wasxfail") and report.skipped:
+        if expected_failure and report.skipped:
             _counts["xfailed"] += 1
         else:
             _counts["passed" if report.passed else "failed"] += 1
-    elif report.skipped and not hasattr(report, "wasxfail"):
-        _counts["skipped"] += 1
-    elif report.failed and report.when == "setup":
+    elif report.failed:  # an error before the test could run (or a required skip)
         _counts["failed"] += 1
 
 
@@ -371,9 +372,12 @@ class Server:
     process: subprocess.Popen
     log: Path
 
-    def rss_bytes(self) -> int:
-        """The server process's resident memory now (Linux /proc)."""
-        status = Path(f"/proc/{self.process.pid}/status").read_text()
+    def rss_bytes(self) -> int | None:
+        """The server process's resident memory now (Linux /proc; None elsewhere)."""
+        status_file = Path(f"/proc/{self.process.pid}/status")
+        if not status_file.is_file():
+            return None
+        status = status_file.read_text()
         kib = next(line.split()[1] for line in status.splitlines() if line.startswith("VmRSS:"))
         return int(kib) * 1024
 

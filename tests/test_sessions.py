@@ -405,18 +405,20 @@ async def ten_at_once(server) -> tuple[list[dict], list[dict], dict]:
 
 def test_ten_sessions_each_see_their_own_figures(server):
     together, alone, rss = asyncio.run(ten_at_once(server))
-    growth = rss["ten"] / rss["one"] - 1
-    print(
-        f"server RSS after one session {rss['one'] / 2**20:.0f} MB, after ten at once "
-        f"{rss['ten'] / 2**20:.0f} MB ({growth:+.1%})"
-    )
+    growth = rss["ten"] / rss["one"] - 1 if rss["one"] and rss["ten"] else None
+    if growth is not None:
+        print(
+            f"server RSS after one session {rss['one'] / 2**20:.0f} MB, after ten at once "
+            f"{rss['ten'] / 2**20:.0f} MB ({growth:+.1%})"
+        )
     for choice, seen, expected in zip(CHOICES, together, alone, strict=True):
         print(f"{choice}: {seen['caption']} | {' | '.join(seen['cards'])}")
         assert seen["cards"], f"no headline cards for {choice}"
         assert seen == expected, f"{choice}: seen with nine others {seen}, alone {expected}"
     captions = {seen["caption"] for seen in together}
     assert len(captions) >= 8, f"the choices did not reach the page: {captions}"
-    assert growth < RSS_GROWTH_LIMIT, f"server memory grew {growth:.1%} with ten sessions"
+    if growth is not None:  # measured where /proc exists (Linux)
+        assert growth < RSS_GROWTH_LIMIT, f"server memory grew {growth:.1%} with ten sessions"
 
 
 UPLOADED_ASSETS = (
