@@ -11,7 +11,7 @@ ui.page_header(
     context,
     "Where people in need have too little within reach: community assets by category over "
     "small areas shaded by deprivation, access or referrals, with the areas of high need and "
-    "low access outlined and listed. Click a point or an area for details.",
+    "low access outlined and listed. Hover over an area or click a point for details.",
 )
 dataset, sel = context.dataset, context.selection
 present = set(asset_map.shown_assets(dataset, sel, include_inactive=True)["category"])

@@ -374,14 +374,14 @@ def _gap_cards(gaps: pd.DataFrame, reach: Reach, filters: Filters) -> Panel:
     if filters.categories and "none_within_reach" in gaps:
         needy = gaps[gaps["need"] >= gaps["need"].median()]
         none = needy[needy["none_within_reach"]]
-        cards.append(
-            Card(
-                f"In need, none within {reach.radius:,.0f} m",
-                f"{len(none):,} areas, {none['population_adult'].sum():,.0f} adults",
-                "Areas of above-median need with no asset of the chosen categories within "
-                f"{reach.radius:,.0f} m (straight line) of their centre.",
-            )
-        )
+        within = f"{reach.radius:,.0f} m"
+        cards += [
+            Card(f"None within {within}", f"{len(none):,} areas",
+                 "Areas of above-median need with no asset of the chosen categories within "
+                 f"{within} (straight line) of their centre."),
+            Card("Adults there", f"{none['population_adult'].sum():,.0f}",
+                 f"Adults living in the areas of above-median need with none within {within}."),
+        ]  # fmt: skip
     return Panel(name="access_headlines", title="", caption="", level=Level.OFF,
                  cards=tuple(cards), show_table=False)  # fmt: skip
 
