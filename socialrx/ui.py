@@ -216,7 +216,7 @@ def read_link() -> None:
     widget is drawn (`linked`)."""
     if LINK_KEY in st.session_state:
         return
-    asked = links.decode(st.query_params.to_dict())
+    asked = links.decode(st.session_state.pop(ASKED_KEY, None) or st.query_params.to_dict())
     unreadable = asked.pop("_unreadable", [])
     st.session_state[LINK_KEY] = asked
     st.session_state[LINK_NOTES] = [
@@ -347,6 +347,7 @@ def capacity_scenario_base(_dataset: Dataset, content_hash: str, chosen: Selecti
 
 
 CONTEXT_KEY, WANTED_KEY = "_socialrx_context", "_socialrx_wanted_page"
+ASKED_KEY = "_socialrx_asked"  # a deep link's query, kept across the detour through app.py
 MAIN_SCRIPT = "app.py"
 
 
@@ -363,6 +364,7 @@ def current() -> Context:
     sidebar and no context: send the visitor through app.py, which brings them back."""
     if CONTEXT_KEY not in st.session_state:
         st.session_state[WANTED_KEY] = PurePosixPath(urlsplit(st.context.url).path).name
+        st.session_state[ASKED_KEY] = st.query_params.to_dict()  # the switch drops them
         st.switch_page(MAIN_SCRIPT)
     return st.session_state[CONTEXT_KEY]
 

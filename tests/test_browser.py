@@ -352,9 +352,12 @@ def test_a_page_address_opened_first_on_a_fresh_server_shows_that_page(
         try:
             page = context.new_page()
             page.route(lambda address: not address.startswith(url), lambda route: route.abort())
-            page.goto(f"{url}/referral_flows")
+            # a shared link: the page and the view in its address survive the detour
+            page.goto(f"{url}/referral_flows?place_kind=PCN&place_PCN=XPCN02")
             wait_for_app_run(page, expect, FIRST_RUN_MS)
             expect(page.locator("h1").filter(has_text="Referral flows")).to_be_visible()
+            caption = page.get_by_test_id("stMain").get_by_test_id("stCaptionContainer")
+            expect(caption.filter(has_text="· Rother South PCN (demo) ·")).to_be_visible()
             expect(page.get_by_test_id("stException")).to_have_count(0)
             expect(page.get_by_text("Page not found")).to_have_count(0)
             assert urlsplit(page.url).path.endswith("/referral_flows")  # the view in the query
