@@ -20,8 +20,25 @@ from branca.element import MacroElement
 from folium.plugins import FastMarkerCluster
 from jinja2 import Template
 
-from socialrx import vocab
-from socialrx.escape import html_link, html_text
+from socialrx import escape, vocab
+
+# folium renders each element's script and then compiles that text as a Jinja template once
+# more (branca's MacroElement.render), so `{{ ... }}` or `{% ... %}` in a name from a file would
+# run on the server. Every file string on the map is escaped by `socialrx.escape` and, here,
+# has its braces turned into entities too (they still read as braces on the map).
+_BRACES = str.maketrans({"{": "&#x7B;", "}": "&#x7D;"})
+
+
+def html_text(value: object) -> str:
+    """`escape.html_text`, with braces as entities: safe in HTML, in a JavaScript template
+    literal and in the Jinja template folium makes of a rendered script."""
+    return escape.html_text(value).translate(_BRACES)
+
+
+def html_link(url: object, text: object) -> str:
+    """`escape.html_link` (a link only for http(s) URLs), with braces as entities."""
+    return escape.html_link(url, text).translate(_BRACES)
+
 
 OKABE_ITO = ("#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000")
 # Sequential blues (ColorBrewer, colour-blind safe) for choropleths, light to dark.

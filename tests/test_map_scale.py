@@ -13,8 +13,13 @@ import pytest
 from shapely.geometry import box
 
 from socialrx import vocab
-from socialrx.escape import html_text
-from socialrx.figures import ASSET_MARKER_JS, asset_map, asset_popup_html, simplified_geometry
+from socialrx.figures import (
+    ASSET_MARKER_JS,
+    asset_map,
+    asset_popup_html,
+    html_text,  # socialrx.escape's, with braces as entities too (see figures.py)
+    simplified_geometry,
+)
 
 HOSTILE = [
     "</script><script>alert(1)</script>",
@@ -179,3 +184,35 @@ def test_practices_are_one_layer_of_escaped_rows_switched_off(region):
     )
     assert f"{layer.group(1)}.addTo" not in html  # off until switched on in the layer control
     assert html.count(".addTo(") > 10  # the asset layers are on
+
+
+def test_template_syntax_in_file_text_is_not_run_on_the_server():
+    """folium compiles each rendered script as a Jinja template again: `{{ 7*7 }}` in a name,
+    code, status or label must reach the page as text, never as 49."""
+    areas = gpd.GeoDataFrame(
+        {"area_code": ["{{ 5*5 }}"], "area_name": ["{{ 8*8 }}"]},
+        geometry=[box(-1.4, 53.4, -1.3, 53.5)],
+        crs="EPSG:4326",
+    )
+    assets = pd.DataFrame(
+        {
+            "name": ["{{ 7*7 }} {% if 1 %}ran{% endif %} {{ dict(id=1)|first }}"],
+            "category": ["other"],
+            "status": ["{{ 6*7 }}"],
+            "latitude": [53.45],
+            "longitude": [-1.35],
+            "url": ["https://example.org/{{ 3*3 }}"],
+        }
+    )
+    practices = pd.DataFrame(
+        {"practice_code": ["{{ 9*9 }}"], "name": ["{{ 2*2 }}"], "latitude": [53.4],
+         "longitude": [-1.3]}
+    )  # fmt: skip
+    fmap = asset_map(assets, areas, pd.Series({"{{ 5*5 }}": 3}), "{{ 4*4 }}", practices=practices)
+    html = fmap.get_root().render()
+    assert "{{" not in html and "{%" not in html
+    for sum_ in ("7*7", "6*7", "5*5", "8*8", "9*9", "4*4", "2*2", "3*3"):
+        assert sum_ in html  # still there as text
+    (row,) = [r for r in marker_rows(html) if len(r) == 9]
+    assert row[4].startswith("&#x7B;&#x7B; 7*7 &#x7D;&#x7D; &#x7B;% if 1 %&#x7D;ran")
+    assert row[6] == "&#x7B;&#x7B; 6*7 &#x7D;&#x7D;"
