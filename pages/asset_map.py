@@ -61,5 +61,6 @@ with st.expander("How access is measured", expanded=False):
 
 filters = asset_map.Filters(tuple(categories), tuple(costs), wheelchair, day, inactive, stale)
 reach = asset_map.Reach(radius, enhanced, remote, need, need_cut, access_cut)
-ui.draw(asset_map.panels(dataset, sel, context.level, shade=shade, filters=filters, reach=reach))
+ui.draw(ui.asset_map_panels(dataset, dataset.content_hash, sel, context.level, shade, filters,
+                            reach))  # fmt: skip
 ui.assets_by_area_note(context)

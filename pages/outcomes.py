@@ -28,7 +28,7 @@ if ui.needs(context, "outcomes", "referrals"):
         "(reliable change) is unlikely to be measurement error. Other measures publish no "
         "threshold: a move of 1 point or more, labelled descriptive.",
     )
-    panels = view.panels(dataset, sel, level, standard)
+    panels = ui.outcome_panels(dataset, dataset.content_hash, sel, level, standard)
     measures = view.paired_measures(panels)
     if not measures and panels[1].table.empty:
         st.info("No outcome measures for referrals in this place and period.")
@@ -46,4 +46,4 @@ if ui.needs(context, "outcomes", "referrals"):
             "Change by", list(outcomes.GROUPS), format_func=outcomes.GROUPS.get,
             key="outcome_group",
         )  # fmt: skip
-        ui.draw([view.for_whom(dataset, sel, level, measure, group)])
+        ui.draw([ui.outcome_for_whom(dataset, dataset.content_hash, sel, level, measure, group)])

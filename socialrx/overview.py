@@ -44,7 +44,10 @@ def period_figures(dataset: Dataset, selection: Selection, measure: str | None =
     """The exact figures for one period; `measure` picks the outcome measure (default the
     headline one), so two periods compare the same measure."""
     refs = selected_referrals(dataset, selection)
-    connections = dataset.table("connections")
+    first = dataset.derived(
+        "first_started",
+        lambda: referrals.first_started(dataset.table("referrals"), dataset.table("connections")),
+    )
     strain = capacity.capacity_strain(
         selected_assets(dataset, selection),
         selected_connections(dataset, selection),
@@ -59,7 +62,7 @@ def period_figures(dataset: Dataset, selection: Selection, measure: str | None =
         change = rows.iloc[0] if len(rows) else None
     return PeriodFigures(
         referrals=len(refs),
-        connected=referrals.connected_within(refs, connections, as_at(dataset)),
+        connected=referrals.connected_within(refs, None, as_at(dataset), first=first),
         strain=strain,
         change=change,
         measured=len(measured),

@@ -28,7 +28,9 @@ from socialrx.panels import Panel
 from socialrx.problems import Report
 from socialrx.selection import Selection
 from socialrx.store import load_folder_cached
+from socialrx.views import asset_map as asset_map_view
 from socialrx.views import equity as equity_view
+from socialrx.views import outcomes as outcomes_view
 from socialrx.views import overview as overview_view
 
 DATA_VARIABLE = "SOCIALRX_DATA"
@@ -326,6 +328,31 @@ def equity_panels(_dataset: Dataset, content_hash: str, chosen: Selection, level
     once drawn. Read-only once built."""
     counted = _equity_counted(_dataset, content_hash, chosen)
     return equity_view.panels(_dataset, chosen, level, method, counted)
+
+
+@st.cache_resource(show_spinner="Computing outcome figures", max_entries=32,
+                   ttl=timedelta(hours=1))  # fmt: skip
+def outcome_panels(_dataset: Dataset, content_hash: str, chosen: Selection, level: Level,
+                   standard: str) -> list[Panel]:  # fmt: skip
+    """The outcomes page's panels once per dataset, place, period, level and standard (a
+    resource, as `equity_panels`): reruns that change none of these only draw."""
+    return outcomes_view.panels(_dataset, chosen, level, standard)
+
+
+@st.cache_resource(show_spinner=False, max_entries=64, ttl=timedelta(hours=1))
+def outcome_for_whom(_dataset: Dataset, content_hash: str, chosen: Selection, level: Level,
+                     measure: str, group: str) -> Panel:  # fmt: skip
+    """The outcomes page's "for whom" panel once per choice."""
+    return outcomes_view.for_whom(_dataset, chosen, level, measure, group)
+
+
+@st.cache_resource(show_spinner="Measuring access", max_entries=32, ttl=timedelta(hours=1))
+def asset_map_panels(_dataset: Dataset, content_hash: str, chosen: Selection, level: Level,
+                     shade: str, filters, reach) -> list[Panel]:  # fmt: skip
+    """The asset map's panels (access scores, the map) once per choice: panning or another
+    page's rerun does not measure access again."""
+    return asset_map_view.panels(_dataset, chosen, level, shade=shade, filters=filters,
+                                 reach=reach)  # fmt: skip
 
 
 @st.cache_data(show_spinner="Forecasting demand", max_entries=16, ttl=timedelta(hours=1))
