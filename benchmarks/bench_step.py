@@ -21,8 +21,10 @@ PAGES = {
     "Overview": None,  # app.py's own page
     "Asset map": "pages/asset_map.py",
     "Referral flows": "pages/referral_flows.py",
+    "Equity": "pages/equity.py",
     "Capacity": "pages/capacity.py",
     "Outcomes": "pages/outcomes.py",
+    "Directory": "pages/directory.py",
     "Data": "pages/data.py",
 }
 
