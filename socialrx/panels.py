@@ -61,6 +61,8 @@ class Panel:
     cards: tuple[Card, ...] = ()
     notes: tuple[str, ...] = ()
     still: Callable[[], bytes] | None = None  # a PNG for print, where the figure is a live map
+    # what a click on a live map at (lat, lon) points at: a title and (field, value) rows
+    details: Callable[[float, float], tuple[str, list] | None] | None = None
     download: str = ""  # the download button's label, where the default would repeat another's
 
     @cached_property

@@ -500,6 +500,28 @@ def _cards(cards) -> None:
         )
 
 
+def _map(panel: Panel, figure) -> None:
+    """A folium map, with what was clicked described beside it where the panel can say (only
+    a click reruns the page: panning and zooming return nothing)."""
+    if panel.details is None:
+        st_folium(figure, height=620, use_container_width=True, returned_objects=[],
+                  key=panel.name)  # fmt: skip
+        return
+    left, right = st.columns([3, 1])
+    with left:
+        clicked = st_folium(figure, height=620, use_container_width=True,
+                            returned_objects=["last_object_clicked"], key=panel.name)  # fmt: skip
+    point = (clicked or {}).get("last_object_clicked") or {}
+    details = panel.details(point.get("lat"), point.get("lng")) if point else None
+    with right:
+        if details is None:
+            st.caption("Click a point or an area on the map to see its details here.")
+        else:
+            title, rows = details
+            st.markdown(f"**{markdown_text(title)}**")
+            show_table(pd.DataFrame(rows, columns=["", "value"]).astype(str))
+
+
 def draw(panels: list[Panel]) -> None:
     """Draw a page's panels: title, figure (or why there is none), how to read it, the
     table, and a download of what is shown."""
@@ -511,9 +533,8 @@ def draw(panels: list[Panel]) -> None:
         figure = panel.figure
         if isinstance(figure, go.Figure):
             st.plotly_chart(figure, width="stretch", key=f"chart_{panel.name}")
-        elif figure is not None:  # a folium map; returned_objects=[]: panning does not rerun
-            st_folium(figure, height=620, use_container_width=True, returned_objects=[],
-                      key=panel.name)  # fmt: skip
+        elif figure is not None:  # a folium map
+            _map(panel, figure)
             st.download_button("Download this map (HTML, opens in any browser)",
                                figure.get_root().render, file_name=f"{panel.name}.html",
                                mime="text/html", key=f"dl_{panel.name}_html",

@@ -63,3 +63,24 @@ def test_filters_by_day_cost_and_wheelchair(monkeypatch):
     assets = next(d.value for d in at.dataframe if "Asset" in d.value.columns)
     assert 0 < len(assets) < every
     assert set(assets["Cost"]) == {"free"} and all(w.startswith("Tue") for w in assets["When"])
+
+
+def test_a_click_on_the_map_describes_what_it_points_at():
+    from socialrx.loader import load_folder
+    from socialrx.selection import default_selection
+    from socialrx.views.asset_map import Reach, clicked_details, gap_table
+
+    dataset, _ = load_folder(Path(APP).parent / "data" / "demo")
+    assets = dataset.table("assets")
+    asset = assets.dropna(subset=["latitude"]).iloc[0]
+    title, rows = clicked_details(dataset, assets, None, asset["latitude"], asset["longitude"])
+    assert title == asset["name"] and ("category", asset["category"]) in rows
+    # a click inside an area, away from any asset, describes the area and its access
+    area = dataset.areas.iloc[0]
+    inside = area.geometry.representative_point()
+    far = assets.drop(assets.index)  # no assets: the click can only be on the area
+    gaps = gap_table(dataset, default_selection(dataset), assets, Reach(), ())
+    title, rows = clicked_details(dataset, far, gaps, inside.y, inside.x)
+    assert title == area["area_name"] and ("area code", area["area_code"]) in rows
+    assert any(field == "Places a month per 1,000 adults" for field, _ in rows)
+    assert clicked_details(dataset, assets, gaps, 0.0, 0.0) is None  # the sea off Africa

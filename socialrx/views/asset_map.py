@@ -272,6 +272,7 @@ def panels(
             ),
             show_table=False,
             notes=tuple(notes + _data_notes(dataset, assets, filters)),
+            details=lambda lat, lon: clicked_details(dataset, assets, gaps, lat, lon),
         )
     )
     if gaps is not None:
@@ -294,6 +295,53 @@ def panels(
         )
     )
     return out
+
+
+GAP_LABELS = {
+    "area_name": "Area",
+    "area_code": "Code",
+    "quadrant": "Need and access",
+    "need": "Need (higher = more)",
+    "access_per_1000": "Places a month per 1,000 adults",
+    "nearest_m": "Nearest asset (m)",
+    "population_adult": "Adults",
+    "none_within_reach": "None of the chosen within reach",
+}
+CLICK_METRES = 60  # a click this near an asset's point is a click on the asset
+CLICK_FIELDS = ("category", "delivery", "status", "schedule", "cost", "capacity_per_month",
+                "wheelchair_accessible", "last_verified", "url")  # fmt: skip
+
+
+def clicked_details(dataset: Dataset, assets: pd.DataFrame, gaps, lat, lon):
+    """What a click at (lat, lon) points at: the nearest asset within CLICK_METRES, else the
+    area holding the point (with its need and access where measured); None for neither."""
+    if lat is None or lon is None:
+        return None
+    where = gpd.GeoSeries(gpd.points_from_xy([lon], [lat]), crs="EPSG:4326")
+    placed = assets.dropna(subset=["latitude", "longitude"])
+    if len(placed):
+        points = access.asset_points(placed)
+        spot = where.to_crs(access.BNG).iloc[0]
+        metres = ((points["x"] - spot.x) ** 2 + (points["y"] - spot.y) ** 2) ** 0.5
+        if metres.min() <= CLICK_METRES:
+            asset = placed.set_index("asset_id").loc[points.loc[metres.idxmin(), "asset_id"]]
+            rows = [(f.replace("_", " "), asset[f]) for f in CLICK_FIELDS if pd.notna(asset[f])]
+            return str(asset["name"]), rows
+    if dataset.areas is None:
+        return None
+    hit = dataset.areas[dataset.areas.contains(where.iloc[0])]
+    if hit.empty:
+        return None
+    code = hit["area_code"].iloc[0]
+    rows = [("area code", code)]
+    if gaps is not None and code in set(gaps["area_code"]):
+        row = gaps.set_index("area_code").loc[code]
+        rows += [
+            (GAP_LABELS.get(c, c.capitalize()), row[c])
+            for c in row.index
+            if c != "area_name" and pd.notna(row[c])
+        ]
+    return str(hit["area_name"].iloc[0] or code), rows
 
 
 def _focus(dataset: Dataset, selection: Selection) -> tuple[str, ...]:
@@ -387,15 +435,7 @@ def _gap_cards(gaps: pd.DataFrame, reach: Reach, filters: Filters) -> Panel:
 
 
 def _gap_panel(gaps: pd.DataFrame, reach: Reach, filters: Filters, level: Level) -> Panel:
-    labels = {
-        "area_name": "Area",
-        "area_code": "Code",
-        "quadrant": "Need and access",
-        "need": "Need (higher = more)",
-        "access_per_1000": "Places a month per 1,000 adults",
-        "nearest_m": "Nearest asset (m)",
-        "population_adult": "Adults",
-    }
+    labels = {column: label for column, label in GAP_LABELS.items() if column in gaps}
     labels |= {
         c: c.capitalize() for c in gaps.columns if c.startswith("nearest ") and c != "nearest_m"
     }
