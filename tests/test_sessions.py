@@ -176,7 +176,7 @@ async def act(page, action, what: str, tries: int = 3) -> None:
             return
         await settled(page)
     # No rerun seen: the caller's own check of what the page shows decides.
-    print(f"{what}: no rerun seen after {tries} tries at {page.url}")
+    print(f"{what}: no rerun started within {tries} x {VERIFY_MS} ms (a busy server queues it)")
 
 
 def widget(page, label: str):
