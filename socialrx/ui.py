@@ -502,24 +502,30 @@ def _cards(cards) -> None:
 
 def _map(panel: Panel, figure) -> None:
     """A folium map, with what was clicked described beside it where the panel can say (only
-    a click reruns the page: panning and zooming return nothing)."""
+    a click reruns the page: panning and zooming return nothing). The map object is built
+    afresh for each run: rendering one folium map twice adds its scripts twice, and the
+    changed page then blanks the map."""
     if panel.details is None:
         st_folium(figure, height=620, use_container_width=True, returned_objects=[],
                   key=panel.name)  # fmt: skip
         return
-    left, right = st.columns([3, 1])
+    left, right = st.columns([5, 2])
     with left:
-        clicked = st_folium(figure, height=620, use_container_width=True,
-                            returned_objects=["last_object_clicked"], key=panel.name)  # fmt: skip
-    point = (clicked or {}).get("last_object_clicked") or {}
+        clicked = st_folium(
+            figure, height=620, use_container_width=True, key=panel.name,
+            returned_objects=["last_object_clicked", "last_clicked"],
+        ) or {}  # fmt: skip
+    point = clicked.get("last_object_clicked") or clicked.get("last_clicked") or {}
     details = panel.details(point.get("lat"), point.get("lng")) if point else None
     with right:
         if details is None:
             st.caption("Click a point or an area on the map to see its details here.")
         else:
             title, rows = details
-            st.markdown(f"**{markdown_text(title)}**")
-            show_table(pd.DataFrame(rows, columns=["", "value"]).astype(str))
+            lines = [f"**{markdown_text(title)}**"] + [
+                f"- {markdown_text(field)}: {markdown_text(value)}" for field, value in rows
+            ]
+            st.markdown("\n".join(lines))
 
 
 def draw(panels: list[Panel]) -> None:
@@ -533,7 +539,8 @@ def draw(panels: list[Panel]) -> None:
         figure = panel.figure
         if isinstance(figure, go.Figure):
             st.plotly_chart(figure, width="stretch", key=f"chart_{panel.name}")
-        elif figure is not None:  # a folium map
+        elif figure is not None:  # a folium map: a fresh one each run (see below)
+            figure = panel.chart(panel.disclosed.values)
             _map(panel, figure)
             st.download_button("Download this map (HTML, opens in any browser)",
                                figure.get_root().render, file_name=f"{panel.name}.html",
