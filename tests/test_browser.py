@@ -261,6 +261,30 @@ def test_asset_map_draws_areas_and_points(
     print("answered empty:", *sorted(set(assets.stubbed)), sep="\n  ")
 
 
+def test_a_click_on_the_map_shows_details_beside_it(
+    sync_api, browser_context, app_url, assets, first_run_done
+):
+    """Clicking an area describes it beside the map, and the map stays drawn."""
+    if not assets.has_leaflet:
+        pytest.skip("Leaflet could not be fetched from npm, so the map cannot draw offline")
+    expect = sync_api.expect
+    page, errors = open_page(browser_context, sync_api, app_url, "asset_map", first_run_done)
+    try:
+        frame = wait_for_map(page, expect)
+        paths = map_paths(frame)
+        area = next(
+            i for i, p in enumerate(paths) if "L" in p["d"] and not re.search(r"[aA]", p["d"])
+        )
+        frame.locator("path.leaflet-interactive").nth(area).click(force=True)
+        expect(page.get_by_text("area code")).to_be_visible(timeout=RUN_MS)
+        wait_for_app_run(page, expect)
+        frame = wait_for_map(page, expect)  # still drawn after the rerun the click made
+        assert map_paths(frame)
+        assert not errors, errors
+    finally:
+        page.close()
+
+
 def test_uploaded_files_are_loaded_and_their_problems_listed(
     sync_api, browser_context, app_url, first_run_done, tmp_path
 ):
