@@ -20,7 +20,7 @@ ui.page_header(
     "anything. For everyone: the directory as Open Referral UK.",
 )
 dataset, level = context.dataset, context.level
-choices = directory.organisation_choices(dataset)
+choices = ui.directory_choices(dataset, dataset.content_hash)
 
 if not choices:
     st.info(
@@ -86,7 +86,7 @@ else:
                     "the data folder with it (the app never writes into the data folder)."
                 )
 
-ui.draw([directory.organisations_panel(dataset, level)])
+ui.draw([ui.directory_organisations(dataset, dataset.content_hash, level)])
 
 st.subheader("Open Referral UK")
 st.write(

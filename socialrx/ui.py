@@ -29,6 +29,7 @@ from socialrx.problems import Report
 from socialrx.selection import Selection
 from socialrx.store import load_folder_cached
 from socialrx.views import asset_map as asset_map_view
+from socialrx.views import directory as directory_view
 from socialrx.views import equity as equity_view
 from socialrx.views import outcomes as outcomes_view
 from socialrx.views import overview as overview_view
@@ -353,6 +354,18 @@ def asset_map_panels(_dataset: Dataset, content_hash: str, chosen: Selection, le
     page's rerun does not measure access again."""
     return asset_map_view.panels(_dataset, chosen, level, shade=shade, filters=filters,
                                  reach=reach)  # fmt: skip
+
+
+@st.cache_data(show_spinner=False, max_entries=8, ttl=timedelta(hours=1))
+def directory_choices(_dataset: Dataset, content_hash: str) -> dict[str, str]:
+    """The organisations a VCS group can pick itself from, once per dataset."""
+    return directory_view.organisation_choices(_dataset)
+
+
+@st.cache_resource(show_spinner=False, max_entries=8, ttl=timedelta(hours=1))
+def directory_organisations(_dataset: Dataset, content_hash: str, level: Level) -> Panel:
+    """Every organisation's record-keeping, once per dataset and level (a resource: a panel)."""
+    return directory_view.organisations_panel(_dataset, level)
 
 
 @st.cache_data(show_spinner="Forecasting demand", max_entries=16, ttl=timedelta(hours=1))
