@@ -31,7 +31,7 @@ ui.assets_by_area_note(context)
 if selected_assets(dataset, sel).empty:
     st.info("No assets in the chosen areas." if sel.place_kind == AREA else "No assets loaded.")
 elif ui.needs(context, "connections"):
-    headline, *strained = capacity.panels(dataset, sel, level)
+    headline, *strained = ui.capacity_panels(dataset, dataset.content_hash, sel, level)
     ui.draw([headline])
     providers = capacity.provider_options(dataset, sel)
     ids = list(providers)
@@ -82,7 +82,7 @@ elif ui.needs(context, "connections"):
     if system.open:
         with system:
             ui.draw(strained)
-            ui.draw(capacity.system_panels(dataset, sel, level))
+            ui.draw(ui.capacity_panels(dataset, dataset.content_hash, sel, level, system=True))
     if mine.open:
         with mine:
             provider = st.selectbox(

@@ -29,6 +29,7 @@ from socialrx.problems import Report
 from socialrx.selection import Selection
 from socialrx.store import load_folder_cached
 from socialrx.views import asset_map as asset_map_view
+from socialrx.views import capacity as capacity_view
 from socialrx.views import directory as directory_view
 from socialrx.views import equity as equity_view
 from socialrx.views import outcomes as outcomes_view
@@ -366,6 +367,15 @@ def directory_choices(_dataset: Dataset, content_hash: str) -> dict[str, str]:
 def directory_organisations(_dataset: Dataset, content_hash: str, level: Level) -> Panel:
     """Every organisation's record-keeping, once per dataset and level (a resource: a panel)."""
     return directory_view.organisations_panel(_dataset, level)
+
+
+@st.cache_resource(show_spinner=False, max_entries=32, ttl=timedelta(hours=1))
+def capacity_panels(_dataset: Dataset, content_hash: str, chosen: Selection, level: Level,
+                    system: bool = False) -> list[Panel]:  # fmt: skip
+    """The capacity page's headline and strain panels (or, `system`, the system view's) once
+    per dataset, place, period and level: a tab change or slider elsewhere only draws them."""
+    build = capacity_view.system_panels if system else capacity_view.panels
+    return build(_dataset, chosen, level)
 
 
 @st.cache_data(show_spinner="Forecasting demand", max_entries=16, ttl=timedelta(hours=1))
