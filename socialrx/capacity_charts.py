@@ -10,6 +10,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
+from socialrx.charts import layout
 from socialrx.escape import html_text
 from socialrx.figures import OKABE_ITO
 
@@ -35,18 +36,7 @@ MOST = 30  # bars drawn at most; the table below has every row
 
 
 def _layout(fig: go.Figure, title: str, x: str, y: str, height: int | None = None) -> go.Figure:
-    fig.update_layout(
-        title=title,
-        xaxis_title=x,
-        yaxis_title=y,
-        template="plotly_white",
-        margin={"l": 60, "r": 20, "t": 60, "b": 50},
-        colorway=list(OKABE_ITO),
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0},
-    )
-    if height:
-        fig.update_layout(height=height)
-    return fig
+    return layout(fig, title, x, y, height, legend_above=True)
 
 
 def _names(frame: pd.DataFrame, column: str = "name") -> list[str]:

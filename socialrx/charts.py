@@ -14,7 +14,16 @@ from socialrx.escape import html_text
 from socialrx.figures import CATEGORY_COLOURS, OKABE_ITO
 
 
-def _layout(fig: go.Figure, title: str, x: str, y: str) -> go.Figure:
+def layout(
+    fig: go.Figure,
+    title: str,
+    x: str,
+    y: str,
+    height: int | None = None,
+    legend_above: bool = False,
+) -> go.Figure:
+    """Every chart's title, axis titles, white template and colour-blind-safe colours; the
+    legend in a row above the plot where asked."""
     fig.update_layout(
         title=title,
         xaxis_title=x,
@@ -23,6 +32,10 @@ def _layout(fig: go.Figure, title: str, x: str, y: str) -> go.Figure:
         margin={"l": 60, "r": 20, "t": 60, "b": 50},
         colorway=list(OKABE_ITO),
     )
+    if legend_above:
+        fig.update_layout(legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0})
+    if height:
+        fig.update_layout(height=height)
     return fig
 
 
@@ -52,7 +65,7 @@ def monthly_referrals_chart(monthly: pd.DataFrame, shown_as: str) -> go.Figure |
     if len(monthly) == 1:  # one month: a sensible axis, not milliseconds around one point
         month = monthly["month"].iloc[0]
         fig.update_xaxes(range=[month - pd.Timedelta(days=20), month + pd.Timedelta(days=20)])
-    return _layout(fig, "Referrals per month", "Month", f"Referrals (people, {shown_as})")
+    return layout(fig, "Referrals per month", "Month", f"Referrals (people, {shown_as})")
 
 
 DECILE_MEASURES = {
@@ -76,7 +89,7 @@ def rate_by_decile_chart(table: pd.DataFrame, measure: str = "rate_per_1000") ->
         )
     )
     fig.update_yaxes(rangemode="tozero")
-    return _layout(fig, title, "IMD decile (1 = most deprived 10%)", axis)
+    return layout(fig, title, "IMD decile (1 = most deprived 10%)", axis)
 
 
 NICE_NAMES = {"gp practice": "GP practice", "vcs": "VCS organisation", "self": "self-referral"}
@@ -162,7 +175,7 @@ def capacity_chart(strained: pd.DataFrame) -> go.Figure | None:
         ]
     )
     fig.update_layout(barmode="group", height=max(360, 26 * len(shown) + 120))
-    return _layout(
+    return layout(
         fig,
         f"Demand against capacity: the {len(shown)} most strained assets",
         "People per month",

@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from socialrx import vocab
-from socialrx.charts import _layout
+from socialrx.charts import layout
 from socialrx.escape import html_text
 from socialrx.figures import OKABE_ITO
 
@@ -55,7 +55,7 @@ def change_per_measure(table: pd.DataFrame) -> go.Figure | None:
         fig.update_yaxes(title_text="points" if i == 1 else None, zeroline=True, row=1, col=i)
         fig.update_xaxes(showticklabels=False, row=1, col=i)
     fig.update_annotations(font_size=11)
-    fig = _layout(
+    fig = layout(
         fig,
         "Mean change from baseline to latest follow-up, each on its own scale (95% CI)",
         "",
@@ -98,7 +98,7 @@ def effect_forest(table: pd.DataFrame) -> go.Figure | None:
     fig.update_layout(
         height=max(300, 70 * len(shown) + 140), legend={"orientation": "h", "y": -0.25}
     )
-    return _layout(
+    return layout(
         fig,
         "Effect sizes on one scale (95% CI): right of the line is better on every measure",
         "Effect size (standard deviations; positive = better)",
@@ -130,7 +130,7 @@ def group_forest(table: pd.DataFrame, measure_label: str, group_label: str) -> g
     )
     fig.add_vline(x=0, line_color="#555555", line_width=1)
     fig.update_layout(height=max(300, 34 * len(shown) + 140))
-    return _layout(
+    return layout(
         fig,
         f"{html_text(measure_label)}: change by {group_label.lower()} (95% CI)",
         "Mean change in points (positive = better)",
