@@ -126,14 +126,6 @@ class Known:
 # Remove an entry once the pages are fixed (the xfail then passes, and says so as XPASS).
 KNOWN = [
     Known(
-        "color-contrast",
-        None,
-        "[data-testid='stCaptionContainer']",
-        "color-contrast: st.caption text is #828180 on white (3.88:1) and the sidebar's "
-        "'Data:' caption #7f7e7d on #f8f8f7 (3.81:1), under the 4.5:1 WCAG 1.4.3 asks of "
-        "14px text: the page header's data · place · period line and the how-to-read captions",
-    ),
-    Known(
         "target-size",
         ("Asset map",),
         ".socialrx-cluster",
