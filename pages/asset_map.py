@@ -3,6 +3,7 @@
 import streamlit as st
 
 from socialrx import access, ui, vocab
+from socialrx.selection import selected_assets
 from socialrx.views import asset_map
 
 context = ui.current()
@@ -14,7 +15,7 @@ ui.page_header(
     "low access outlined and listed. Hover over an area or click a point for details.",
 )
 dataset, sel = context.dataset, context.selection
-present = set(asset_map.shown_assets(dataset, sel, include_inactive=True)["category"])
+present = set(selected_assets(dataset, sel)["category"])
 left, right = st.columns([3, 2])
 ui.linked("map_categories", present, "categories")
 categories = left.multiselect(

@@ -12,13 +12,11 @@ from functools import cached_property
 import pandas as pd
 
 from socialrx.disclosure import (
-    SUPPRESSED,
     TOO_FEW_WORDS,
     Disclosed,
     Level,
     Spec,
     describe,
-    disclose_count,
 )
 
 
@@ -104,12 +102,6 @@ def disclosure_caption(level: Level) -> str:
         f"Counts of people are {describe(level)}; a statistic resting on fewer than 30 people "
         "reads “too few”; “borderline” is a judgement the rounding leaves open."
     )
-
-
-def shown_count(count: int, level: Level) -> str:
-    """One count of people as text: `*` where hidden."""
-    value = disclose_count(count, level)
-    return SUPPRESSED if value is None else f"{value:,.0f}"
 
 
 def too_few(text: str) -> str:

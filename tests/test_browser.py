@@ -10,17 +10,11 @@ from __future__ import annotations
 import csv
 import os
 import re
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from browser_assets import AssetServer
+from browser_assets import AssetServer, streamlit_server
 
 REPO = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -51,20 +45,6 @@ PAGES = [
 MAP_FRAME = "iframe[title='streamlit_folium.st_folium']"
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-            return response.status == 200
-    except OSError:
-        return False
-
-
 @pytest.fixture(scope="module")
 def sync_api():
     """Playwright's sync API, or a skip if the browser or the library is missing."""
@@ -73,44 +53,11 @@ def sync_api():
     return pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 
 
-@contextmanager
-def running_app(log_dir: Path):
-    """`streamlit run app.py` on a free port with the demo data; its address while it runs."""
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    log_path = log_dir / "streamlit.log"
-    command = [
-        sys.executable, "-m", "streamlit", "run", "app.py",
-        "--server.port", str(port),
-        "--server.headless", "true",
-        "--server.fileWatcherType", "none",
-        "--browser.gatherUsageStats", "false",
-    ]  # fmt: skip
-    env = {**os.environ, "SOCIALRX_DATA": "data/demo"}
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + SERVER_START_SECONDS
-        while not _healthy(url):
-            if process.poll() is not None or time.monotonic() > deadline:
-                output = log_path.read_text(errors="replace")[-3000:]
-                pytest.fail(f"streamlit did not start (exit code {process.poll()}):\n{output}")
-            time.sleep(0.25)
-        yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
-
-
 @pytest.fixture(scope="module")
 def app_url(sync_api, tmp_path_factory):
     """The app, started once for this module."""
-    with running_app(tmp_path_factory.mktemp("streamlit")) as url:
-        yield url
+    with streamlit_server(tmp_path_factory.mktemp("streamlit")) as server:
+        yield server.url
 
 
 @pytest.fixture(scope="module")
@@ -371,7 +318,8 @@ def test_a_page_address_opened_first_on_a_fresh_server_shows_that_page(
     opens that page's address (its legacy pages/ mode): the page must send them through
     app.py and back, not show a traceback."""
     expect = sync_api.expect
-    with running_app(tmp_path) as url:
+    with streamlit_server(tmp_path) as server:
+        url = server.url
         context = browser_context.browser.new_context(viewport=VIEWPORT)
         try:
             page = context.new_page()

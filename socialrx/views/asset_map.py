@@ -113,14 +113,6 @@ def need_of(stats: pd.DataFrame, indicator: str) -> pd.Series:
     return 11 - values if indicator == "imd_decile" else values
 
 
-def shown_assets(
-    dataset: Dataset, selection: Selection, categories=(), include_inactive: bool = False
-) -> pd.DataFrame:
-    """The assets the map and table show: the chosen categories, active unless asked."""
-    chosen = Filters(tuple(categories), include_inactive=include_inactive)
-    return filtered(dataset, selection, chosen)[0]
-
-
 def filtered(dataset: Dataset, selection: Selection, filters: Filters):
     """The assets the filters keep, and notes on what they could not judge."""
     assets = selected_assets(dataset, selection)
