@@ -209,7 +209,7 @@ elif ui.needs(context, "connections"):
                 else None
             )
             ui.draw(capacity.forecast_panels(table, methods, level, horizon, category))
-            st.subheader("Forecast for the chosen provider")
+            st.header("Forecast for the chosen provider")
             st.caption(
                 f"For {providers.get(provider)} (chosen under My organisation): one model, "
                 "fitted when you ask."

@@ -20,7 +20,7 @@ errors, warnings = (
     ui.counted(len(report.errors), "error"),
     ui.counted(len(report.warnings), "warning"),
 )
-st.subheader(f"Problems ({errors}, {warnings})")
+st.header(f"Problems ({errors}, {warnings})")
 if report.problems:
     problems = data.problems_table(report)
     st.dataframe(
@@ -48,7 +48,7 @@ if report.problems:
 else:
     st.success("No problems found.")
 
-st.subheader("Tables")
+st.header("Tables")
 name = st.selectbox(
     "Table",
     [n for n in TABLES if n not in ("dataset", "areas") and dataset.has(n)],
@@ -65,7 +65,7 @@ if name:
         ui.show_table(frame.head(1000))
         ui.download(frame, name)
 
-st.subheader("Templates")
+st.header("Templates")
 st.caption(
     "A blank dataset to fill in: one CSV per table with its header and an example row, the "
     "boundaries as GeoJSON, and notes.csv listing every column, its type and allowed values. "

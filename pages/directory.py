@@ -37,7 +37,7 @@ else:
     )
     ui.draw(directory.own_panels(dataset, org, level))
 
-    st.subheader("Correct your records")
+    st.header("Correct your records")
     st.markdown(
         "1. Download your sheet.\n"
         "2. Correct it in a spreadsheet (the notes at the top say what each column allows) "
@@ -88,7 +88,7 @@ else:
 
 ui.draw([ui.directory_organisations(dataset, dataset.content_hash, level)])
 
-st.subheader("Open Referral UK")
+st.header("Open Referral UK")
 st.write(
     "The directory as Open Referral UK (HSDS 3) tables and JSON, for a council or ICB "
     "directory to import; ids stay the same from one export to the next. Importing works the "

@@ -67,7 +67,7 @@ if ui.needs(context, "referrals"):
     ui.draw(flow_panels(dataset, key, chosen, level))
     tables, pathway_panels = pathway_view(dataset, key, chosen, level)
     ui.draw(pathway_panels)
-    st.subheader("Trends: is a change a signal or noise?")
+    st.header("Trends: is a change a signal or noise?")
     st.write(
         "Statistical process control (SPC) charts as NHS England's Making Data Count programme "
         "draws them, over every whole month of data up to the end of the chosen period. The "

@@ -261,6 +261,41 @@ TABLES: dict[str, Table] = {
             },
         ),
         Table(
+            "registrations",
+            (
+                Column("practice_code", CODE, required=True),
+                Column("area_code", CODE, required=True),
+                Column("patients", INT, required=True, low=0),
+            ),
+            about="registered patients by practice and area of residence (NHS Digital): "
+            "practice and PCN catchments, rates per registered patient by area",
+        ),
+        Table(
+            "area_lookup",
+            (
+                Column("area_code", CODE, required=True),
+                Column("area_name"),
+                Column("ward_code", CODE),
+                Column("ward_name"),
+                Column("msoa_code", CODE),
+                Column("msoa_name"),
+                Column("la_code", CODE),
+                Column("la_name"),
+            ),
+            about="which ward, MSOA and local authority each small area lies in (ONS lookups): "
+            "the place filter and the map",
+            key="area_code",
+        ),
+        Table(
+            "neighbourhoods",
+            (
+                Column("neighbourhood", required=True),
+                Column("area_code", CODE, required=True),
+            ),
+            about="named groups of small areas a partnership plans by: the place filter and "
+            "the map",
+        ),
+        Table(
             "area_stats",
             (
                 Column("area_code", CODE, required=True),

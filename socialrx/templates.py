@@ -127,6 +127,18 @@ EXAMPLES: dict[str, dict[str, str]] = {
         "area_code": "E01033000",
         "local_authority": "E08000018",
     },  # fmt: skip
+    "registrations": {"practice_code": "C87001", "area_code": "E01033000", "patients": "412"},
+    "area_lookup": {
+        "area_code": "E01033000",
+        "area_name": "Rotherham 012F",
+        "ward_code": "E05012957",
+        "ward_name": "Boston Castle",
+        "msoa_code": "E02001523",
+        "msoa_name": "Rotherham 012",
+        "la_code": "E08000018",
+        "la_name": "Rotherham",
+    },
+    "neighbourhoods": {"neighbourhood": "Town centre", "area_code": "E01033000"},
     "area_stats": {
         "area_code": "E01033000",
         "population_adult": "1450",

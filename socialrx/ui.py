@@ -556,7 +556,7 @@ def draw(panels: list[Panel]) -> None:
     table, and a download of what is shown."""
     for panel in panels:
         if panel.title:
-            st.subheader(panel.title)
+            st.header(panel.title)
         if panel.cards:
             _cards(panel.cards)
         figure = panel.figure

@@ -29,7 +29,7 @@ def _open(at: AppTest, tab: str) -> AppTest:
 
 
 def _subheaders(at: AppTest) -> list[str]:
-    return [s.value for s in at.subheader]
+    return [s.value for s in at.header]
 
 
 def _metrics(at: AppTest) -> dict:

@@ -31,7 +31,7 @@ def test_directory_page_on_the_demo_data(monkeypatch):
         "Records hidden from filters",
     ]
     assert at.selectbox(key="directory_org").value  # an organisation is chosen
-    subheaders = [s.value for s in at.subheader]
+    subheaders = [s.value for s in at.header]
     assert "Correct your records" in subheaders
     assert "Every organisation's records" in subheaders
     assert "Open Referral UK" in subheaders

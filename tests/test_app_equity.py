@@ -44,7 +44,7 @@ def demo():
 
 def test_equity_page_on_the_demo_data(demo):
     at = demo
-    subheaders = [s.value for s in at.subheader]
+    subheaders = [s.value for s in at.header]
     for title in (
         "Practices compared fairly",
         "Practices ranked by referral rate, with 95% intervals",
@@ -104,15 +104,15 @@ def _equity_for(monkeypatch, kind: str, codes: list[str]) -> AppTest:
 def test_equity_with_areas_chosen_has_no_practice_rates(monkeypatch):
     at = _equity_for(monkeypatch, "area", AREAS)
     assert any("no valid denominator" in i.value for i in at.info)
-    assert "Referral rate by deprivation decile" in [s.value for s in at.subheader]
+    assert "Referral rate by deprivation decile" in [s.value for s in at.header]
     assert "Practices ranked by referral rate, with 95% intervals" not in [
-        s.value for s in at.subheader
+        s.value for s in at.header
     ]
 
 
 def test_equity_with_a_pcn_chosen_shows_shares_not_rates(monkeypatch):
     at = _equity_for(monkeypatch, "PCN", ["XPCN01"])
-    subheaders = [s.value for s in at.subheader]
+    subheaders = [s.value for s in at.header]
     assert "Share of referrals by deprivation decile" in subheaders
     assert "Referral rate by deprivation decile" not in subheaders
     assert any("Needs rates per resident adult" in i.value for i in at.info)
@@ -123,7 +123,7 @@ def test_equity_on_an_assets_only_folder(tmp_path, monkeypatch):
     (tmp_path / "assets.csv").write_text(ASSETS, encoding="utf-8")
     at = _equity(monkeypatch, tmp_path)
     assert any("`referrals`" in w.value for w in at.warning)
-    assert not at.subheader
+    assert not at.header
 
 
 def test_equity_with_disclosure_off_shows_exact_figures(monkeypatch):

@@ -44,7 +44,7 @@ def test_the_page_draws_the_pathway_and_spc_panels(page):
     at = page
     assert not at.exception, at.exception
     assert at.title[0].value == "Referral flows"
-    subheaders = [s.value for s in at.subheader]
+    subheaders = [s.value for s in at.header]
     for title in NEW_TITLES:
         assert title in subheaders
     charts = {c.proto.id for c in at.get("plotly_chart")}
@@ -94,7 +94,7 @@ def test_every_disclosure_level_and_a_small_place(monkeypatch):
         at.switch_page(PAGE).run()
         assert not at.exception, (level, at.exception)
         assert at.title[0].value == "Referral flows"
-        subheaders = [s.value for s in at.subheader]
+        subheaders = [s.value for s in at.header]
         assert all(title in subheaders for title in NEW_TITLES), level
         at.switch_page("app.py").run()
     # one practice: fewer referrals a month, so some months may be hidden (gaps, no signal)
@@ -105,4 +105,4 @@ def test_every_disclosure_level_and_a_small_place(monkeypatch):
     at.switch_page(PAGE).run()
     assert not at.exception, at.exception
     assert at.title[0].value == "Referral flows"
-    assert "Referral pathway: where people drop out" in [s.value for s in at.subheader]
+    assert "Referral pathway: where people drop out" in [s.value for s in at.header]
