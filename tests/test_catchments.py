@@ -1,0 +1,55 @@
+"""Practice and PCN catchments, and referral rates per 1,000 registered patients by area:
+hand-computed expected values."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from socialrx.catchments import catchment_areas, pcn_catchments, practice_catchments
+from socialrx.dataset import Dataset
+
+
+def _dataset(registrations, practices) -> Dataset:
+    reg = pd.DataFrame(registrations, columns=["practice_code", "area_code", "patients"])
+    reg = reg.astype({"practice_code": "string", "area_code": "string", "patients": "Int64"})
+    prac = pd.DataFrame(practices, columns=["practice_code", "pcn_code"]).astype("string")
+    return Dataset(tables={"registrations": reg, "practices": prac})
+
+
+REGISTRATIONS = [
+    # P1: 100 patients; A 50, B 30 reach 80 exactly, so C and D are outside
+    ("P1", "A", 50), ("P1", "B", 30), ("P1", "C", 15), ("P1", "D", 5),
+    # P2: 25 patients; X and Y tie on 10 (X first by code) and reach 20 = 80%
+    ("P2", "Y", 10), ("P2", "X", 10), ("P2", "Z", 5),
+    # P3: 10 patients, one area
+    ("P3", "C", 10),
+    # P4: no patients anywhere: no catchment
+    ("P4", "A", 0),
+]  # fmt: skip
+PRACTICES = [("P1", "U1"), ("P2", "U1"), ("P3", "U2"), ("P4", None)]
+
+
+def test_catchment_is_the_fewest_areas_holding_80_percent():
+    assert catchment_areas(pd.Series({"A": 50, "B": 30, "C": 15, "D": 5})) == ("A", "B")
+    # 79 of 100 in the first two: the third is needed to reach 80
+    assert catchment_areas(pd.Series({"A": 50, "B": 29, "C": 16, "D": 5})) == ("A", "B", "C")
+    assert catchment_areas(pd.Series({"A": 0})) == ()
+    assert catchment_areas(pd.Series(dtype="Int64")) == ()
+
+
+def test_practice_catchments():
+    dataset = _dataset(REGISTRATIONS, PRACTICES)
+    assert practice_catchments(dataset) == {"P1": ("A", "B"), "P2": ("X", "Y"), "P3": ("C",)}
+
+
+def test_pcn_catchments_pool_the_practices_patients():
+    dataset = _dataset(REGISTRATIONS, PRACTICES)
+    # U1 = P1 + P2: A 50, B 30, C 15, X 10, Y 10, Z 5, D 5 = 125; 80% = 100:
+    # A 50, B 80, C 95 (< 100 before X), X 105: A, B, C, X
+    # U2 = P3: C 10
+    assert pcn_catchments(dataset) == {"U1": ("A", "B", "C", "X"), "U2": ("C",)}
+
+
+def test_no_registrations_no_catchments():
+    assert pcn_catchments(Dataset()) == {}
+    assert practice_catchments(Dataset()) == {}
