@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from socialrx import adapters, checks, geography, openreferral, scope, vocab
+from socialrx import adapters, archives, checks, geography, openreferral, scope, vocab
 from socialrx.dataset import Dataset
 from socialrx.files import (
     GEO_SUFFIXES,
@@ -73,6 +73,7 @@ def _sources(files: list[SourceFile], report: Report) -> dict[str, tuple[str, ob
         chosen[table] = (rank, label, source)
 
     files, directory = openreferral.directory_sources(files, report)  # ORUK JSON, HSDS CSV, zip
+    files = archives.unpacked(files, report)  # other zips: their files, as if handed in
     for label, table, frame in directory:
         offer(table, 1, label, frame)  # ranked as a workbook sheet
     for file in files:
