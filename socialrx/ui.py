@@ -22,7 +22,7 @@ from socialrx import disclosure, links, selection
 from socialrx.dataset import Dataset
 from socialrx.disclosure import Level
 from socialrx.escape import csv_bytes, markdown_text
-from socialrx.files import READABLE_SUFFIXES, SourceFile
+from socialrx.files import MAX_FILE_BYTES, READABLE_SUFFIXES, SourceFile
 from socialrx.loader import content_hash, load_files
 from socialrx.panels import Panel
 from socialrx.problems import Report
@@ -107,8 +107,10 @@ def _load() -> tuple[Dataset, Report] | None:
         accept_multiple_files=True,
         key="uploads",
         type=[s.lstrip(".") for s in READABLE_SUFFIXES],
-        help="assets.csv is required; every other table is optional. One Excel workbook with "
-        "a sheet per table also works.",
+        help="assets.csv is required; every other table is optional. Files are known by their "
+        "names or, for official downloads (IoD, ONS, NHS Digital, epraccur), by their headers. "
+        "One Excel workbook with a sheet per table, or a zip of the files, also works. Up to "
+        f"{MAX_FILE_BYTES // 2**20} MB a file; a zip may unpack to twice that.",
     )
     if not uploads:
         if st.session_state.get(LINK_KEY):
