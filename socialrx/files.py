@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from socialrx.lookups import looks_like_lookup
 from socialrx.parsing import normalise_header
 from socialrx.problems import ERROR, WARNING, Report
 from socialrx.schema import TABLES
@@ -106,7 +107,8 @@ def looks_like_postcodes(headers) -> bool:
 def table_by_content(file: SourceFile) -> str | None:
     """Which contract table an official file is, told by its first line whatever the file is
     called: an ONS postcode directory (`pcds`, `lat`, `long`, ...), an Indices of Deprivation
-    file (`LSOA code (2011)`, ...) or the headerless NHS ODS epraccur file."""
+    file (`LSOA code (2011)`, ...), an ONS area lookup (`LSOA21CD, WD22CD, LAD22CD, ...`) or
+    the headerless NHS ODS epraccur file."""
     if Path(file.name).suffix.lower() not in (".csv", ".txt") or what_it_is(file.data):
         return None
     cells = first_line(file.data)
@@ -114,6 +116,8 @@ def table_by_content(file: SourceFile) -> str | None:
         return "postcodes"
     if any(_IOD_CODE.match(c.replace("\ufeff", "").strip().lower()) for c in cells):
         return "area_stats"
+    if looks_like_lookup(cells):  # ONS LSOA -> ward / MSOA / local authority lookups
+        return "area_lookup"
     if len(cells) >= 26 and re.fullmatch(r"[A-Z]\d{5}", cells[0].strip()):
         return "practices"
     return None

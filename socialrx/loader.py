@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from socialrx import adapters, archives, checks, geography, openreferral, scope, vocab
+from socialrx import adapters, archives, checks, geography, lookups, openreferral, scope, vocab
 from socialrx.dataset import Dataset
 from socialrx.files import (
     GEO_SUFFIXES,
@@ -63,6 +63,11 @@ def _sources(files: list[SourceFile], report: Report) -> dict[str, tuple[str, ob
     chosen: dict[str, tuple[int, str, object]] = {}
 
     def offer(table: str, rank: int, label: str, source) -> None:
+        if table == "area_lookup" and rank == 0 and chosen.get(table, (None,))[0] == 0:
+            _, kept_label, kept = chosen[table]  # ONS lookups (wards, MSOAs): merged, not one
+            kept = kept if isinstance(kept, list) else [(kept_label, kept)]
+            chosen[table] = (0, f"{kept_label} and {label}", [*kept, (label, source)])
+            return
         if table in chosen:
             kept_rank, kept_label, _ = chosen[table]
             used, ignored = (label, kept_label) if rank > kept_rank else (kept_label, label)
@@ -120,6 +125,12 @@ def _raw_tables(files: list[SourceFile], report: Report) -> tuple[dict, dict, ob
             else:
                 areas = read_geo(source, report)
             continue
+        if table == "area_lookup":
+            frame = _area_lookup(source if isinstance(source, list) else [(label, source)],
+                                 report)  # fmt: skip
+            if frame is not None:
+                raw[table] = frame
+            continue
         empty = ERROR if table == "assets" else WARNING
         frame = source if sheet else read_csv(source, report, empty=empty)
         if frame is None:
@@ -136,6 +147,20 @@ def _raw_tables(files: list[SourceFile], report: Report) -> tuple[dict, dict, ob
             frame = adapters.area_stats_from_iod(frame)
         raw[table] = frame
     return raw, origin, areas, vintage
+
+
+def _area_lookup(sources: list, report: Report) -> pd.DataFrame | None:
+    """The area lookup from one or more files: ONS lookups as downloaded are adapted to the
+    contract's columns, and several (one for wards, one for MSOAs) merged into one."""
+    frames = []
+    for label, source in sources:
+        frame = source if isinstance(source, pd.DataFrame) else read_csv(source, report, WARNING)
+        if frame is None:
+            continue
+        if lookups.looks_like_lookup(frame.columns):
+            frame = lookups.area_lookup_from_ons(frame, label, report)
+        frames.append(frame)
+    return lookups.merge_lookups(frames) if frames else None
 
 
 def _boundaries(areas, label: str, report: Report) -> tuple[object, str | None]:
@@ -221,11 +246,20 @@ def _load_files(
 
     _check_across(tables, areas, extract, report, origin)
     areas = scope.scope_to_place(tables, areas, first, origin, report)
+    known_areas = lookups.dataset_area_codes(tables, areas)
+    if "neighbourhoods" in tables:
+        lookups.check_neighbourhoods(tables["neighbourhoods"], known_areas,
+                                     origin["neighbourhoods"], report)  # fmt: skip
     _name_origins(report, origin)
     step(0.95, "Finishing")
     for frame in tables.values():
         frame.drop(columns=ROW, inplace=True)
     vintage = _vintage(first, area_vintage, iod_vintage, origin, report)
+    if "area_lookup" in tables:  # a national lookup: the dataset's own areas
+        year = raw["area_lookup"].attrs.get(lookups.VINTAGE_ATTR)
+        tables["area_lookup"] = lookups.cut_to_dataset(
+            tables["area_lookup"], known_areas, year, vintage, origin["area_lookup"], report
+        )
     dataset = Dataset(
         tables=tables,
         areas=areas,
