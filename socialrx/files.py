@@ -53,6 +53,7 @@ def files_in_folder(folder: Path, report: Report) -> list[SourceFile]:
             continue
         if suffix in OTHER_FORMATS:
             report.add(path.name, f"not read: {OTHER_FORMATS[suffix]}", WARNING)
+            report.ignored[path.name] = OTHER_FORMATS[suffix]
         elif suffix in READABLE_SUFFIXES:
             size = path.stat().st_size
             if size > MAX_FILE_BYTES:

@@ -33,6 +33,12 @@ from socialrx.schema import TABLES
 from socialrx.tables import ROW, type_table
 
 Progress = Callable[[float, str], None]
+NOT_RECOGNISED = (
+    "not a table of the data contract: name it after its table ("
+    + ", ".join(f"{n}.csv" for n in TABLES if n != "areas")
+    + ", areas.geojson), or hand in an official file as downloaded (IoD, ONS lookups and "
+    "postcodes, NHS Digital registrations, epraccur), which is known by its headers"
+)
 log = logging.getLogger(__name__)
 
 
@@ -99,12 +105,10 @@ def _sources(files: list[SourceFile], report: Report) -> dict[str, tuple[str, ob
         if table is None and suffix in GEO_SUFFIXES:
             table = "areas"
         if table is None:
-            report.add(
-                file.name,
-                "not a table of the data contract (files are named after their table: "
-                + ", ".join(TABLES)
-                + "); ignored",
-                WARNING,
+            report.add(file.name, f"ignored: {NOT_RECOGNISED}", WARNING)
+            report.ignored[file.name] = (
+                "not a file socialrx knows: name it after its table, e.g. referrals.csv (the "
+                "Data page lists them), or hand in an official download as published"
             )
             continue
         exact = normalise_header(Path(file.name).stem) == table

@@ -63,6 +63,8 @@ class Report:
 
     problems: list[Problem] = field(default_factory=list)
     unreadable: list[str] = field(default_factory=list)  # files that could not be read at all
+    # Files read but not used, each with what it would need to be: every page names them.
+    ignored: dict[str, str] = field(default_factory=dict)
     # Per table, the ids of rows left out for errors, with their row: a reference to one of
     # them is explained as such, not as an unknown id.
     left_out: dict[str, dict[str, int]] = field(default_factory=dict)

@@ -459,6 +459,15 @@ def page_header(title: str, context: Context, intro: str) -> None:
             "values affected are left out. The Data page lists them.",
             icon=":material/error:",
         )
+    ignored = context.report.ignored
+    if ignored:
+        st.warning(
+            "Not used: "
+            + "; ".join(
+                f"**{markdown_text(name)}**: {markdown_text(why)}" for name, why in ignored.items()
+            ),
+            icon=":material/help:",
+        )
 
 
 def assets_by_area_note(context: Context) -> None:

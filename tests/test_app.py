@@ -137,6 +137,14 @@ def test_errors_are_reported_on_the_page_not_raised(tmp_path, monkeypatch):
     assert "knitting" in set(problems["value"]) and any("swapped" in p for p in problems["problem"])
 
 
+def test_a_file_nobody_recognises_is_named_on_every_page(tmp_path, monkeypatch):
+    files = {"assets.csv": ASSETS, "Referrals_Export_2025.csv": "Ref ID,Date\n1,2025-01-01\n"}
+    at = _run(_write(tmp_path / "unknown", files), monkeypatch)
+    for page, seen in [("overview", at), *_every_page(at).items()]:
+        [banner] = [w.value for w in seen.warning if w.value.startswith("Not used")]
+        assert "**Referrals\\_Export\\_2025\\.csv**: not a file socialrx knows" in banner, page
+
+
 @pytest.mark.parametrize("folder", ["/no/such/folder"])
 def test_missing_folder_says_so(folder, monkeypatch):
     at = _run(Path(folder), monkeypatch)

@@ -658,9 +658,11 @@ def test_files_that_are_not_contract_tables_are_ignored_with_a_warning(write_dat
     assert report.errors == []
     [warning] = lines(report)  # README.md is not even read: folders often have one
     assert warning.startswith(
-        "notes.csv: not a table of the data contract (files are named after their table: dataset, "
+        "notes.csv: ignored: not a table of the data contract: name it after its table "
+        "(dataset.csv, assets.csv, "
     )
-    assert warning.endswith("; ignored (warning)")
+    assert "NHS Digital registrations" in warning
+    assert list(report.ignored) == ["notes.csv"]  # named on every page
 
 
 def test_a_folder_that_does_not_exist(tmp_path):
