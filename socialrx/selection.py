@@ -2,20 +2,31 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
 from socialrx.dataset import Dataset
+from socialrx.scope import area_authorities, authority_names
 
 WHOLE = "whole dataset"
 PCN, PRACTICE, AREA = "PCN", "practice", "area"
+WARD, MSOA, LA = "ward", "MSOA", "local authority"
+NEIGHBOURHOOD, CATCHMENT = "neighbourhood", "PCN catchment"
+# Places by residence: each stands for a set of small areas (LSOAs), and referrals, assets and
+# area statistics are those of the people and places in them. The rest (PCN, practice) choose
+# referrals by registered practice.
+BY_RESIDENCE = (AREA, WARD, MSOA, LA, NEIGHBOURHOOD, CATCHMENT)
 
 
 @dataclass(frozen=True)
 class Selection:
     """A place (PCN, practices or areas by code) and a period [start, end], both inclusive.
+
+    A place by residence (an area, ward, MSOA, local authority, neighbourhood or PCN catchment)
+    carries the small areas it stands for in `area_codes` (`resolve`), so a cache keyed on the
+    selection tells one session's neighbourhood from another's of the same name.
 
     Periods move in whole calendar months (`month_period`): two periods a user can choose never
     differ by a day's worth of people, which subtraction could otherwise single out."""
@@ -24,6 +35,21 @@ class Selection:
     end: pd.Timestamp
     place_kind: str = WHOLE
     place_codes: tuple[str, ...] = ()
+    area_codes: tuple[str, ...] = ()
+
+    @property
+    def chosen_by_residence(self) -> bool:
+        """Whether the place is a set of small areas (not the whole data, not practices)."""
+        return self.place_kind in BY_RESIDENCE
+
+    @property
+    def residence_areas(self) -> tuple[str, ...] | None:
+        """The small areas of a place by residence (None for the whole data or practices)."""
+        if not self.chosen_by_residence:
+            return None
+        if self.area_codes or self.place_kind != AREA:
+            return self.area_codes
+        return self.place_codes  # areas chosen directly, as older callers build them
 
     @property
     def months(self) -> float:
@@ -44,13 +70,13 @@ class Selection:
     def by_residence(self) -> bool:
         """Whether the referrals are everyone's or chosen by area of residence, so that area
         populations (residents) are their denominator; a practice's patients are not."""
-        return self.place_kind in (WHOLE, AREA)
+        return self.place_kind == WHOLE or self.chosen_by_residence
 
     @property
     def by_registration(self) -> bool:
         """Whether practice list sizes are the denominator of the chosen referrals: not when
         they are chosen by area, which holds only part of each practice's list."""
-        return self.place_kind != AREA
+        return not self.chosen_by_residence
 
     def previous(self) -> Selection:
         """The same calendar months just before this period (as many of them, the last cut
@@ -61,7 +87,7 @@ class Selection:
         end = min(last.start_time + pd.Timedelta(days=self.end.day - 1), last.end_time)
         if self.end.normalize() == self.end.to_period("M").end_time.normalize():
             end = last.end_time
-        return Selection(start, end.normalize(), self.place_kind, self.place_codes)
+        return replace(self, start=start, end=end.normalize())
 
 
 def month_period(first: pd.Period, last: pd.Period, data_end: pd.Timestamp) -> tuple:
@@ -71,10 +97,14 @@ def month_period(first: pd.Period, last: pd.Period, data_end: pd.Timestamp) -> t
     return first.start_time, end
 
 
-def place_options(dataset: Dataset) -> dict[str, dict[str, str]]:
+def place_options(
+    dataset: Dataset, neighbourhoods: pd.DataFrame | None = None
+) -> dict[str, dict[str, str]]:
     """What the place filter offers: for each kind of place (the whole dataset, PCN, practice,
-    area) its codes and how each is named. Practices and areas seen only in referrals are
-    offered too, so no referral is out of reach."""
+    area, and the places by residence the data allows: ward, MSOA, local authority,
+    neighbourhood, PCN catchment) its codes and how each is named. Practices and areas seen
+    only in referrals are offered too, so no referral is out of reach. `neighbourhoods`
+    (neighbourhood, area_code) replaces the dataset's own, as a session edits them."""
     practices, referrals = dataset.table("practices"), dataset.table("referrals")
     options: dict[str, dict[str, str]] = {WHOLE: {}}
     pcns = practices.dropna(subset=["pcn_code"]).drop_duplicates("pcn_code")
@@ -97,7 +127,132 @@ def place_options(dataset: Dataset) -> dict[str, dict[str, str]]:
         areas |= set(area_names)
     if areas:
         options[AREA] = {a: f"{area_names.get(a) or a} ({a})" for a in sorted(areas)}
+    for kind, groups in {
+        **place_groups(dataset),
+        **_neighbourhood_groups(dataset, neighbourhoods),
+    }.items():
+        named = groups.drop_duplicates("key").sort_values(["label", "key"])
+        options[kind] = dict(zip(named["key"], named["label"], strict=True))
     return options
+
+
+def place_groups(dataset: Dataset) -> dict[str, pd.DataFrame]:
+    """The places by residence the dataset's own files give, each kind as rows of (key, label,
+    area_code): wards, MSOAs and local authorities from the area lookup (local authorities
+    also from the IoD file or the postcodes when there is no lookup), and PCN catchments
+    from the GP registrations by area. Worked out once per dataset."""
+
+    def build() -> dict[str, pd.DataFrame]:
+        lookup = dataset.table("area_lookup")
+        groups = {}
+        for kind, code, name in (
+            (WARD, "ward_code", "ward_name"),
+            (MSOA, "msoa_code", "msoa_name"),
+            (LA, "la_code", "la_name"),
+        ):
+            groups[kind] = _groups(kind, lookup[code], lookup[name], lookup["area_code"])
+        if groups[LA].empty:  # no lookup: the IoD file's or the postcodes' local authorities
+            by_area = area_authorities(dataset.tables)
+            names = authority_names(dataset.tables)
+            groups[LA] = _groups(LA, by_area.to_numpy(), by_area.map(names).to_numpy(),
+                                 by_area.index.to_numpy())  # fmt: skip
+        groups[CATCHMENT] = _catchment_groups(dataset)
+        return {kind: frame for kind, frame in groups.items() if len(frame)}
+
+    return dataset.derived("place_groups", build)
+
+
+def _groups(kind: str, codes, names, areas) -> pd.DataFrame:
+    """Rows (key, label, area_code) of one kind of place; a place known by name only (an MSOA
+    whose code the lookup lacks) is keyed by its name: no code is made up."""
+    codes = pd.Series(codes, dtype="string").str.strip().replace("", pd.NA)
+    names = pd.Series(names, dtype="string").str.strip().replace("", pd.NA)
+    frame = pd.DataFrame({"code": codes, "name": names,
+                          "area_code": pd.Series(areas, dtype="string")})  # fmt: skip
+    frame = frame.dropna(subset=["area_code"])
+    frame = frame[frame["code"].notna() | frame["name"].notna()]
+    key = frame["code"].fillna(frame["name"])
+    label = (frame["name"] + f" ({kind}, " + frame["code"] + ")").fillna(
+        frame["name"].fillna(frame["code"]) + f" ({kind})"
+    )
+    return pd.DataFrame({"key": key, "label": label, "area_code": frame["area_code"]})
+
+
+def _catchment_groups(dataset: Dataset) -> pd.DataFrame:
+    """PCN catchments from the registrations by area (see `socialrx.catchments`)."""
+    if not dataset.has("registrations"):
+        return pd.DataFrame(columns=["key", "label", "area_code"])
+    from socialrx.catchments import pcn_catchments
+
+    practices = dataset.table("practices").dropna(subset=["pcn_code"])
+    names = practices.drop_duplicates("pcn_code").set_index("pcn_code")["pcn_name"].to_dict()
+    rows = [
+        (pcn, f"{names.get(pcn) or pcn} ({CATCHMENT}, {pcn})", area)
+        for pcn, areas in pcn_catchments(dataset).items()
+        for area in areas
+    ]
+    return pd.DataFrame(rows, columns=["key", "label", "area_code"])
+
+
+def _neighbourhood_groups(dataset: Dataset, neighbourhoods: pd.DataFrame | None) -> dict:
+    frame = dataset.table("neighbourhoods") if neighbourhoods is None else neighbourhoods
+    frame = frame.dropna(subset=["neighbourhood", "area_code"])
+    if frame.empty:
+        return {}
+    names = frame["neighbourhood"].astype(str)
+    return {
+        NEIGHBOURHOOD: pd.DataFrame(
+            {
+                "key": names,
+                "label": names + f" ({NEIGHBOURHOOD})",
+                "area_code": frame["area_code"].astype(str),
+            }  # fmt: skip
+        )
+    }
+
+
+def areas_of(
+    dataset: Dataset, kind: str, codes, neighbourhoods: pd.DataFrame | None = None
+) -> tuple[str, ...]:
+    """The small areas (sorted codes) a place by residence stands for: the areas chosen, or
+    those of the chosen wards, MSOAs, local authorities, neighbourhoods or PCN catchments;
+    () for the whole data or practices."""
+    if kind == AREA:
+        return tuple(sorted(set(codes)))
+    if kind == NEIGHBOURHOOD:
+        groups = _neighbourhood_groups(dataset, neighbourhoods).get(kind)
+    else:
+        groups = place_groups(dataset).get(kind)
+    if groups is None:
+        return ()
+    return tuple(sorted(set(groups.loc[groups["key"].isin(list(codes)), "area_code"])))
+
+
+def resolve(
+    dataset: Dataset,
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+    kind: str = WHOLE,
+    codes: tuple[str, ...] = (),
+    neighbourhoods: pd.DataFrame | None = None,
+) -> Selection:
+    """The selection of a place chosen by kind and codes, with the small areas of a place by
+    residence worked out (`neighbourhoods` as in `place_options`)."""
+    codes = tuple(codes)
+    areas = areas_of(dataset, kind, codes, neighbourhoods) if kind in BY_RESIDENCE else ()
+    return Selection(start, end, kind, codes, areas)
+
+
+def area_places(dataset: Dataset, neighbourhoods: pd.DataFrame | None = None) -> pd.DataFrame:
+    """For each small area, the ward, MSOA, local authority and neighbourhoods it lies in
+    (labels; blank where unknown): the map's area details."""
+    groups = {**place_groups(dataset), **_neighbourhood_groups(dataset, neighbourhoods)}
+    columns = {}
+    for kind in (WARD, MSOA, LA, NEIGHBOURHOOD):
+        if kind in groups:
+            rows = groups[kind].drop_duplicates(["area_code", "key"])
+            columns[kind] = rows.groupby("area_code")["label"].agg("; ".join)
+    return pd.DataFrame(columns)
 
 
 def practices_of(dataset: Dataset, selection: Selection) -> list[str] | None:
@@ -114,8 +269,9 @@ def practices_of(dataset: Dataset, selection: Selection) -> list[str] | None:
 
 def in_place(referrals: pd.DataFrame, dataset: Dataset, selection: Selection) -> pd.Series:
     """Mask of referrals from the chosen place (registered practice, or area of residence)."""
-    if selection.place_kind == AREA:
-        return referrals["area_code"].isin(selection.place_codes)
+    areas = selection.residence_areas
+    if areas is not None:
+        return referrals["area_code"].isin(areas)
     practices = practices_of(dataset, selection)
     if practices is None:
         return pd.Series(True, index=referrals.index)
@@ -187,8 +343,8 @@ def selected_connections(dataset: Dataset, selection: Selection) -> pd.DataFrame
 def selected_assets(dataset: Dataset, selection: Selection) -> pd.DataFrame:
     """Assets located in the chosen areas (all assets for a PCN, practice or the whole data)."""
     assets = dataset.table("assets")
-    if selection.place_kind == AREA:
-        return assets[assets["area_code"].isin(selection.place_codes)]
+    if selection.residence_areas is not None:
+        return assets[assets["area_code"].isin(selection.residence_areas)]
     return assets
 
 
@@ -203,8 +359,8 @@ def selected_area_stats(dataset: Dataset, selection: Selection) -> pd.DataFrame:
     """Area statistics of the chosen areas (all areas for a PCN, practice or the whole data),
     so a rate's population matches its referrals."""
     stats = dataset.table("area_stats")
-    if selection.place_kind == AREA:
-        return stats[stats["area_code"].isin(selection.place_codes)]
+    if selection.residence_areas is not None:
+        return stats[stats["area_code"].isin(selection.residence_areas)]
     return stats
 
 
