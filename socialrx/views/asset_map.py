@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import geopandas as gpd
 import pandas as pd
 
-from socialrx import access, referrals
+from socialrx import access, gaps, referrals
 from socialrx.dataset import Dataset
 from socialrx.disclosure import Level
 from socialrx.figures import asset_map
@@ -359,14 +359,8 @@ def _focus(dataset: Dataset, selection: Selection) -> tuple[str, ...]:
 
 def _data_notes(dataset: Dataset, assets: pd.DataFrame, filters: Filters) -> list[str]:
     """What the data leaves out of the map and the access scores, in plain words."""
-    notes = []
+    notes = gaps.unplaced_assets(dataset, assets)
     in_person = assets["delivery"].isin(access.PLACED) | assets["delivery"].isna()
-    unplaced = in_person & assets["latitude"].isna()
-    if unplaced.any():
-        notes.append(
-            f"{int(unplaced.sum()):,} in-person assets have no coordinates and no postcode "
-            "that could be placed: they are not on the map or in the access scores."
-        )
     outside = in_person & assets["latitude"].notna() & assets["area_code"].isna()
     if outside.any() and dataset.has("areas"):
         notes.append(

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from socialrx import equity
+from socialrx import equity, gaps
 from socialrx import equity_charts as charts
 from socialrx import referrals as referral_metrics
 from socialrx.dataset import Dataset
@@ -176,6 +176,7 @@ def deprivation_panels(counted, dataset: Dataset, selection: Selection, level: L
     stats = selected_area_stats(dataset, selection)
     per_year, by_residence = selection.per_year, selection.by_residence
     spec = equity.deprivation_rates_spec(per_year, by_residence)
+    gap = gaps.deprivation_gap(chosen_referrals(dataset, selection), stats, by_residence)
     out = []
     deciles = equity.rates_by_deprivation(None, stats, per_year, deciles=counted)
     fifths = equity.rates_by_deprivation(None, stats, per_year, fifths=True, deciles=counted)
@@ -234,8 +235,7 @@ def deprivation_panels(counted, dataset: Dataset, selection: Selection, level: L
                 spec=spec,
                 labels=labels,
                 chart=chart,
-                empty="Nothing to draw: no adult referrals with a known area, too few to show, "
-                "or the areas have no population in area_stats.",
+                empty=gap or "Nothing to draw: each figure rests on 1-7 referrals (hidden).",
             )
         )
     out.append(fifth_panel(fifths, by_residence, level))
@@ -511,7 +511,12 @@ def panels(
             _note(
                 "equity_by_imd_decile",
                 "Referrals by deprivation",
-                "Needs area_stats.csv with imd_decile and population_adult (the "
+                gaps.deprivation_gap(
+                    chosen_referrals(dataset, selection),
+                    selected_area_stats(dataset, selection),
+                    True,
+                )
+                or "Needs area_stats.csv with imd_decile and population_adult (the "
                 "official Indices of Deprivation files are read as downloaded).",
             )
         )

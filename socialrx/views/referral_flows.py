@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from socialrx import charts, overview, pathway, referrals, spc, spc_charts
+from socialrx import charts, gaps, overview, pathway, referrals, spc, spc_charts
 from socialrx.dataset import Dataset
 from socialrx.disclosure import Level, Share, Spec, Statistic, describe
 from socialrx.panels import Panel, disclosure_caption
@@ -141,8 +141,8 @@ def deprivation_panel(refs, dataset: Dataset, selection: Selection, level: Level
         spec=referrals.deprivation_spec(per_year, by_residence),
         labels=labels,
         chart=lambda shown: charts.rate_by_decile_chart(shown, measure),
-        empty="No deprivation figures to draw: no adult referrals with a known area, too few "
-        "to show, or the areas have no population in area_stats.",
+        empty=gaps.deprivation_gap(refs, stats, by_residence)
+        or "No deprivation figure to draw: each rests on 1-7 referrals (hidden).",
         show_table=False,
     )
 
