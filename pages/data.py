@@ -39,11 +39,14 @@ if report.problems:
             ),
         },
     )
+    with st.expander("Read every problem in full"):
+        # plain text, wrapped: a long message is never cut, and nothing in it is markup
+        st.code("\n".join(report.lines()), language=None, wrap_lines=True)
     ui.download(problems, "validation_report", "Download the problem list (CSV)")
     st.caption(
         "Row numbers count the header as row 1, as a spreadsheet does. Rows with errors in "
         "required columns are left out; a bad value elsewhere is left blank and the row kept. "
-        "Hover over a problem to read all of it, or download the list."
+        "Open \"Read every problem in full\" to read long messages, or download the list."
     )
 else:
     st.success("No problems found.")

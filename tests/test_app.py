@@ -135,6 +135,8 @@ def test_errors_are_reported_on_the_page_not_raised(tmp_path, monkeypatch):
     assert not at.exception
     problems = next(d.value for d in at.dataframe if "problem" in d.value.columns)
     assert "knitting" in set(problems["value"]) and any("swapped" in p for p in problems["problem"])
+    [full] = [c.value for c in at.code]  # every message in full, one line each
+    assert full.splitlines()[0].startswith("assets.csv:3: category: 'knitting': ")
 
 
 def test_a_file_nobody_recognises_is_named_on_every_page(tmp_path, monkeypatch):
