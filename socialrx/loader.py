@@ -27,6 +27,7 @@ from socialrx.files import (
     table_for,
     too_big,
 )
+from socialrx.mapping import Mapping
 from socialrx.parsing import normalise_header
 from socialrx.problems import ERROR, WARNING, Report
 from socialrx.schema import TABLES
@@ -61,7 +62,9 @@ def load_folder(folder: str | Path, progress: Progress | None = None) -> tuple[D
     return load_files(files_in_folder(folder, report), progress, report)
 
 
-def _sources(files: list[SourceFile], report: Report) -> dict[str, tuple[str, object]]:
+def _sources(
+    files: list[SourceFile], report: Report, extract: Mapping | None = None
+) -> dict[str, tuple[str, object]]:
     """For each table, the one source to read: (label, file or workbook frame). When two files
     hold the same table, a file named exactly like it wins over a workbook sheet, which wins
     over an official file recognised by its name or its headers (epraccur, IoD, a postcode
@@ -85,6 +88,8 @@ def _sources(files: list[SourceFile], report: Report) -> dict[str, tuple[str, ob
 
     files, directory = openreferral.directory_sources(files, report)  # ORUK JSON, HSDS CSV, zip
     files = archives.unpacked(files, report)  # other zips: their files, as if handed in
+    extract = extract if extract is not None else Mapping()
+    files = extract.take(files, report)  # mapping.csv: the extract's names -> the contract's
     for label, table, frame in directory:
         offer(table, 1, label, frame)  # ranked as a workbook sheet
     for file in files:
@@ -101,7 +106,7 @@ def _sources(files: list[SourceFile], report: Report) -> dict[str, tuple[str, ob
                 exact = normalise_header(sheet) == table
                 offer(table, 1 if exact else 0, f"{file.name}[{sheet}]", frame)
             continue
-        table = table_for(file.name) or table_by_content(file)
+        table = extract.table_of(file.name) or table_for(file.name) or table_by_content(file)
         if table is None and suffix in GEO_SUFFIXES:
             table = "areas"
         if table is None:
@@ -118,8 +123,8 @@ def _sources(files: list[SourceFile], report: Report) -> dict[str, tuple[str, ob
 
 def _raw_tables(files: list[SourceFile], report: Report) -> tuple[dict, dict, object, str | None]:
     """Raw text tables by name (with the file each came from), and the boundaries."""
-    raw, origin, areas, vintage = {}, {}, None, None
-    for table, (label, source) in _sources(files, report).items():
+    raw, origin, areas, vintage, extract = {}, {}, None, None, Mapping()
+    for table, (label, source) in _sources(files, report, extract).items():
         origin[table] = label
         sheet = isinstance(source, pd.DataFrame)
         if table == "areas":
@@ -139,6 +144,7 @@ def _raw_tables(files: list[SourceFile], report: Report) -> tuple[dict, dict, ob
         frame = source if sheet else read_csv(source, report, empty=empty)
         if frame is None:
             continue
+        frame = extract.apply(table, frame, label, report)
         if table == "practices" and adapters.looks_like_epraccur(rows := headless(frame)):
             frame, skipped = adapters.practices_from_epraccur(rows)
             if skipped:
