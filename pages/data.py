@@ -1,8 +1,10 @@
 """Data: what was loaded, every problem found in the files, and the tables to download."""
 
+import functools
+
 import streamlit as st
 
-from socialrx import templates, ui
+from socialrx import archives, templates, ui
 from socialrx.schema import PERSON_LEVEL, TABLES
 from socialrx.views import data
 
@@ -46,7 +48,7 @@ if report.problems:
     st.caption(
         "Row numbers count the header as row 1, as a spreadsheet does. Rows with errors in "
         "required columns are left out; a bad value elsewhere is left blank and the row kept. "
-        "Open \"Read every problem in full\" to read long messages, or download the list."
+        'Open "Read every problem in full" to read long messages, or download the list.'
     )
 else:
     st.success("No problems found.")
@@ -91,3 +93,11 @@ if templates.excel_engine():
         key="dl_template_xlsx",
         on_click="ignore",
     )
+st.download_button(
+    "Download the demo dataset (zip: every file, to see a complete example or upload again)",
+    functools.partial(archives.folder_zip, ui.DEMO_FOLDER),
+    file_name="socialrx_demo.zip",
+    mime="application/zip",
+    key="dl_demo_zip",
+    on_click="ignore",
+)

@@ -12,7 +12,7 @@ import io
 import zipfile
 from pathlib import Path, PurePosixPath
 
-from socialrx.files import MAX_FILE_BYTES, SourceFile
+from socialrx.files import MAX_FILE_BYTES, OTHER_FORMATS, READABLE_SUFFIXES, SourceFile
 from socialrx.problems import WARNING, Report
 
 # All the files in one zip, unpacked, may hold at most this much. The national NHS Digital
@@ -83,7 +83,14 @@ def _unpack(file: SourceFile, report: Report) -> list[SourceFile] | None:
     out, budget = [], MAX_UNPACKED_BYTES
     for info, name in zip(infos, names, strict=True):
         label = f"{file.name}/{name}"
-        if name.lower().endswith(".zip"):
+        suffix = PurePosixPath(name).suffix.lower()
+        if suffix in OTHER_FORMATS:  # as in a folder: named, not read
+            report.add(label, f"not read: {OTHER_FORMATS[suffix]}", WARNING)
+            report.ignored[label] = OTHER_FORMATS[suffix]
+            continue
+        if suffix not in READABLE_SUFFIXES:
+            continue  # a README or notes beside the data, as in a folder
+        if suffix == ".zip":
             report.add(label, "a zip inside a zip is not read: unzip the outer one and hand in "
                        "the files, or the inner zip, directly")  # fmt: skip
             report.unreadable.append(label)
@@ -105,3 +112,14 @@ def _unpack(file: SourceFile, report: Report) -> list[SourceFile] | None:
         budget -= len(data)
         out.append(SourceFile(label, data))
     return out
+
+
+def folder_zip(folder: Path) -> bytes:
+    """A dataset folder's files in one zip (hidden entries such as the saved copy left out),
+    to download and upload again, or to start one's own dataset from the demo."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(Path(folder).iterdir()):
+            if path.is_file() and not path.name.startswith("."):
+                archive.write(path, path.name)
+    return buffer.getvalue()

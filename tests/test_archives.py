@@ -103,3 +103,18 @@ def test_an_empty_zip_is_a_warning():
     report = Report()
     assert archives.unpacked([SourceFile("empty.zip", _zip({}))], report) == []
     assert report.warnings[0].message == "the zip holds no files"
+
+
+def test_the_demo_as_a_zip_loads_as_the_demo_folder():
+    from socialrx.loader import load_folder
+
+    zipped = archives.folder_zip(DEMO)
+    names = zipfile.ZipFile(io.BytesIO(zipped)).namelist()
+    assert "README.md" in names and "referrals.csv" in names
+    assert not any(n.startswith(".") for n in names)
+    folder, folder_report = load_folder(DEMO)
+    dataset, report = load_files([SourceFile("socialrx_demo.zip", zipped)])
+    assert report.lines() == folder_report.lines() == []  # the README is not a table
+    assert set(dataset.tables) == set(folder.tables)
+    for name, table in folder.tables.items():
+        assert dataset.table(name).equals(table), name

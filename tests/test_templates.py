@@ -98,3 +98,4 @@ def test_the_data_page_offers_the_templates_and_leaves_a_file_problem_row_blank(
     assert problems.loc[problems["file"] == "notes.csv", "row"].tolist() == [""]
     labels = [b.proto.label for b in at.get("download_button")]
     assert "Download the blank dataset (zip of CSVs)" in labels
+    assert any(label.startswith("Download the demo dataset (zip") for label in labels)
