@@ -32,7 +32,7 @@ import pandas as pd
 
 from socialrx import parsing
 from socialrx.files import SourceFile, first_line, read_csv, what_it_is
-from socialrx.problems import WARNING, Report
+from socialrx.problems import ROWS_LISTED, WARNING, Report
 from socialrx.schema import CHOICE, CHOICES, TABLES, Column
 from socialrx.tables import parse_column, rename_headers
 
@@ -97,7 +97,7 @@ class Mapping:
         values still not allowed in each choice column reported once each, with their count."""
         frame = self._columns(table, frame, label, report)
         frame = self._values(table, frame)
-        report_unmapped(table, frame, label, report)
+        report_unmapped(table, frame, label, report, every=bool(self.labels))
         return frame
 
     def _columns(self, table: str, frame: pd.DataFrame, label: str, report: Report):
@@ -297,9 +297,13 @@ def _allowed_value(column: Column, text: str) -> str | None:
     return None if bad.iloc[0] or pd.isna(parsed.iloc[0]) else str(parsed.iloc[0])
 
 
-def report_unmapped(table: str, frame: pd.DataFrame, label: str, report: Report) -> None:
+def report_unmapped(
+    table: str, frame: pd.DataFrame, label: str, report: Report, every: bool = True
+) -> None:
     """Each value a choice column does not allow, once, with how many rows hold it (the rows
-    themselves are reported by the checks, the first few one by one)."""
+    themselves are reported by the checks, the first ROWS_LISTED one by one). Without a
+    mapping in use (`every` false) only for a column whose row list is cut short: there the
+    listed rows no longer show every value."""
     spec = TABLES.get(table)
     if spec is None or not len(frame):
         return
@@ -311,6 +315,8 @@ def report_unmapped(table: str, frame: pd.DataFrame, label: str, report: Report)
         if isinstance(values, pd.DataFrame):
             values = values.iloc[:, 0]
         counts = _not_allowed(values, column)
+        if not every and counts.sum() <= ROWS_LISTED:
+            continue
         for value, count in list(counts.items())[:VALUES_LISTED]:
             rows = "row holds" if count == 1 else "rows hold"
             report.add(label, f"{count:,} {rows} this value, {_UNMAPPED} (allowed: "
