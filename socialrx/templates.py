@@ -3,7 +3,9 @@ the templates can never drift from what the loader reads.
 
 Every table gets a CSV with its header and one example row; the example rows refer to each
 other (the connection names the example referral and asset), so the set loads with no errors.
-`notes.csv` lists every column with its type, whether it is required and what it allows. An
+`notes.csv` lists every column with its type, whether it is required and what it allows, and
+`mapping.csv` shows, with example rows, how to map a case-management system's own file names,
+headers and values onto the contract's (`socialrx.mapping`). An
 Excel workbook (one sheet per table) is offered only when a writer engine is installed
 (`xlsxwriter`); calamine, the reader the loader uses, cannot write.
 """
@@ -17,7 +19,7 @@ import zipfile
 
 import pandas as pd
 
-from socialrx import vocab
+from socialrx import mapping, vocab
 from socialrx.schema import (
     BOOL,
     CHOICE,
@@ -148,6 +150,39 @@ EXAMPLES: dict[str, dict[str, str]] = {
     "areas": {"area_code": "E01033000", "area_name": "Rotherham 012F"},
 }
 
+# Example rows of mapping.csv, one of each kind: they load with no problems (tested).
+MAPPING_EXAMPLES = [
+    {"table": "referrals", "kind": mapping.FILE, "column": "", "from": "Referrals_Export_*.csv",
+     "to": "", "note": "a file named Referrals_Export_ then anything (* is any characters) is "
+     "referrals.csv"},
+    {"table": "referrals", "kind": mapping.COLUMN, "column": "", "from": "Referral Source",
+     "to": "referrer_type", "note": "your header -> the contract's column"},
+    {"table": "referrals", "kind": mapping.VALUE, "column": "status",
+     "from": "Closed - goals met", "to": "completed", "note": "your word -> the allowed value, "
+     "within one column (any case and spacing)"},
+    {"table": "referrals", "kind": mapping.VALUE, "column": "referrer_type", "from": "GP",
+     "to": "gp practice", "note": ""},
+    {"table": "referrals", "kind": mapping.DROP, "column": "", "from": "Patient Name", "to": "",
+     "note": "a column to leave out without a warning"},
+]  # fmt: skip
+# What each column of mapping.csv holds, for notes.csv: (type, required, allowed values).
+MAPPING_NOTES = {
+    "table": ("text", "yes", "; ".join(TABLES)),
+    "kind": ("text", "yes", "file: a file name (* for any characters) is this table; column: "
+             "your header is the column in 'to'; value: within 'column', your value is the "
+             "allowed value in 'to'; drop: leave your column 'from' out"),
+    "column": ("text", "for value rows", "a column of the table"),
+    "from": ("text", "yes", "your file name, header or value, any case"),
+    "to": ("text", "for column and value rows", "a column of the table, or an allowed value of "
+           "'column'"),
+    "note": ("text", "no", "anything: where the row comes from"),
+}  # fmt: skip
+MAPPING_ABOUT = (
+    "how your system's extract maps onto the contract (optional): file names, headers and "
+    "values, applied before the checks"
+)
+
+
 # What each kind of column takes, for notes.csv.
 KIND_NOTES = {
     "text": "text",
@@ -225,7 +260,22 @@ def notes() -> pd.DataFrame:
                 "allowed values": allowed,
                 "about the table": table.about,
             })  # fmt: skip
+    for column in mapping.COLUMNS:
+        kind, required, allowed = MAPPING_NOTES[column]
+        rows.append({
+            "file": mapping.FILE_NAME,
+            "column": column,
+            "type": kind,
+            "required": required,
+            "allowed values": allowed,
+            "about the table": MAPPING_ABOUT,
+        })  # fmt: skip
     return pd.DataFrame(rows, columns=NOTES_COLUMNS)
+
+
+def blank_mapping() -> pd.DataFrame:
+    """mapping.csv's header (`mapping.COLUMNS`) with one example row of each kind."""
+    return pd.DataFrame(MAPPING_EXAMPLES, columns=list(mapping.COLUMNS), dtype=str)
 
 
 def _csv(frame: pd.DataFrame) -> bytes:
@@ -233,9 +283,10 @@ def _csv(frame: pd.DataFrame) -> bytes:
 
 
 def template_files() -> dict[str, bytes]:
-    """The blank dataset as files: one CSV per table, areas.geojson and notes.csv."""
+    """The blank dataset as files: one CSV per table, areas.geojson, mapping.csv and notes.csv."""
     files = {TABLES[name].file: _csv(frame) for name, frame in blank_tables().items()}
     files["areas.geojson"] = areas_geojson()
+    files[mapping.FILE_NAME] = _csv(blank_mapping())
     files["notes.csv"] = _csv(notes())
     return files
 

@@ -8,7 +8,7 @@ import zipfile
 import pandas as pd
 import pytest
 
-from socialrx import templates
+from socialrx import mapping, templates
 from socialrx.files import SourceFile
 from socialrx.loader import load_files
 from socialrx.schema import TABLES
@@ -50,6 +50,7 @@ def test_the_example_rows_load_with_no_problems():
 def test_notes_list_every_column_with_its_type_and_allowed_values():
     notes = templates.notes()
     expected = [(t.file, c.name) for t in TABLES.values() for c in t.columns]
+    expected += [("mapping.csv", c) for c in mapping.COLUMNS]
     assert list(zip(notes["file"], notes["column"], strict=True)) == expected
     category = notes[(notes["file"] == "assets.csv") & (notes["column"] == "category")].iloc[0]
     assert category["required"] == "yes"
@@ -61,7 +62,7 @@ def test_notes_list_every_column_with_its_type_and_allowed_values():
 def test_the_zip_holds_every_file_in_one_folder():
     with zipfile.ZipFile(io.BytesIO(templates.template_zip())) as archive:
         names = sorted(archive.namelist())
-    expected = {t.file for t in TABLES.values()} | {"notes.csv"}
+    expected = {t.file for t in TABLES.values()} | {"notes.csv", "mapping.csv"}
     assert names == sorted(f"socialrx_dataset/{name}" for name in expected)
 
 
