@@ -8,7 +8,7 @@ import streamlit as st
 
 from socialrx import capacity as capacity_metrics
 from socialrx import funding, report, ui, vocab
-from socialrx.selection import AREA, selected_assets
+from socialrx.selection import selected_assets
 from socialrx.views import capacity
 
 context = ui.current()
@@ -29,7 +29,7 @@ if not sel.by_residence:  # a PCN or practice
     )
 ui.assets_by_area_note(context)
 if selected_assets(dataset, sel).empty:
-    st.info("No assets in the chosen areas." if sel.place_kind == AREA else "No assets loaded.")
+    st.info("No assets in the chosen areas." if sel.chosen_by_residence else "No assets loaded.")
 elif ui.needs(context, "connections"):
     headline, *strained = ui.capacity_panels(dataset, dataset.content_hash, sel, level)
     ui.draw([headline])

@@ -21,8 +21,10 @@ from socialrx.views import referral_flows
 # period, disclosure level and SPC baseline, so a rerun that changes none of them only draws.
 @st.cache_data(show_spinner="Working out the referral pathway", max_entries=16,
                ttl=timedelta(hours=1))  # fmt: skip
-def place_summary(_dataset: Dataset, content_hash: str, place_kind: str, codes: tuple):
-    chosen = Selection(pd.Timestamp("2000-01-01"), pd.Timestamp("2000-01-31"), place_kind, codes)
+def place_summary(_dataset: Dataset, content_hash: str, place_kind: str, codes: tuple,
+                  area_codes: tuple = ()):  # fmt: skip
+    chosen = Selection(pd.Timestamp("2000-01-01"), pd.Timestamp("2000-01-31"), place_kind, codes,
+                       area_codes)  # fmt: skip
     return referral_flows.place_summary(_dataset, chosen)
 
 
@@ -41,7 +43,8 @@ def flow_panels(_dataset: Dataset, content_hash: str, chosen: Selection, level: 
 
 @st.cache_resource(show_spinner=False, max_entries=32, ttl=timedelta(hours=1))
 def pathway_view(_dataset: Dataset, content_hash: str, chosen: Selection, level: Level):
-    summary = place_summary(_dataset, content_hash, chosen.place_kind, chosen.place_codes)
+    summary = place_summary(_dataset, content_hash, chosen.place_kind, chosen.place_codes,
+                            chosen.area_codes)  # fmt: skip
     tables = referral_flows.pathway_tables(_dataset, chosen, summary)
     return tables, _built(referral_flows.pathway_panels(tables, level))
 

@@ -105,16 +105,26 @@ def _pack_selection(dataset, place: str | None, first: str | None, last: str | N
     if not place:
         return selection.Selection(start, end), "the whole dataset"
     kind, _, codes = place.partition(":")
-    kinds = {"pcn": selection.PCN, "practice": selection.PRACTICE, "area": selection.AREA}
+    kinds = {
+        "pcn": selection.PCN,
+        "practice": selection.PRACTICE,
+        "area": selection.AREA,
+        "ward": selection.WARD,
+        "msoa": selection.MSOA,
+        "la": selection.LA,
+        "neighbourhood": selection.NEIGHBOURHOOD,
+        "catchment": selection.CATCHMENT,
+    }
     if kind.lower() not in kinds or not codes:
-        raise ValueError(f"--place must be pcn:CODE, practice:CODE or area:CODE, not {place!r}")
+        raise ValueError(f"--place must be KIND:CODE with KIND one of {', '.join(kinds)} "
+                         f"(e.g. ward:E05012957), not {place!r}")  # fmt: skip
     options = selection.place_options(dataset).get(kinds[kind.lower()], {})
     chosen = tuple(c.strip() for c in codes.split(",") if c.strip())
     unknown = [c for c in chosen if c not in options]
     if unknown:
         raise ValueError(f"--place: {', '.join(unknown)} not found in this dataset's {kind}s")
     words = ", ".join(options[c] for c in chosen)
-    return selection.Selection(start, end, kinds[kind.lower()], chosen), words
+    return selection.resolve(dataset, start, end, kinds[kind.lower()], chosen), words
 
 
 def import_openreferral(source: Path, out: Path, mapping: Path | None = None) -> int:
@@ -200,7 +210,9 @@ def main(argv: list[str] | None = None) -> int:
     pack.add_argument("folder", type=Path)
     pack.add_argument("--out", type=Path, required=True)
     pack.add_argument(
-        "--place", help="pcn:CODE, practice:CODE or area:CODE (codes comma-separated)"
+        "--place",
+        help="KIND:CODE[,CODE]: pcn, practice, area, ward, msoa, la (local authority), "
+        "neighbourhood (its name in neighbourhoods.csv) or catchment (a PCN's code)",
     )
     pack.add_argument("--from", dest="first", help="first month, YYYY-MM")
     pack.add_argument("--to", dest="last", help="last month, YYYY-MM")

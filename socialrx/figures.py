@@ -456,3 +456,17 @@ def _add_areas(
     if breaks:
         box = _legend_html(value_label, breaks, "bottom:30px;right:10px")
         fmap.get_root().html.add_child(folium.Element(box))
+
+
+def add_place_outline(fmap: folium.Map, outline, label: str) -> folium.Map:
+    """The chosen place's boundary (a ward, MSOA, local authority, neighbourhood or PCN
+    catchment: its small areas dissolved, a GeoSeries in WGS84) as a thick dashed blue line
+    over the shaded areas, unfilled so clicks reach the areas beneath."""
+    folium.GeoJson(
+        json.loads(outline.to_json()),
+        name=html_text(label),
+        style_function=lambda _: {"color": "#0072B2", "weight": 4, "dashArray": "8 6",
+                                  "fill": False},  # fmt: skip
+        tooltip=folium.Tooltip(html_text(label)),
+    ).add_to(fmap)
+    return fmap

@@ -130,30 +130,139 @@ def _place_options(_dataset: Dataset, content_hash: str) -> dict[str, dict[str, 
     return selection.place_options(_dataset)
 
 
+NEIGHBOURHOODS_KEY = "_socialrx_neighbourhoods"
+PLURAL = {selection.LA: "local authorities", selection.CATCHMENT: "PCN catchments"}
+
+
+def place_key(kind: str) -> str:
+    """The session key (and link parameter) of the codes chosen for a kind of place."""
+    return f"place_{kind.replace(' ', '_')}"
+
+
+def neighbourhoods(dataset: Dataset) -> pd.DataFrame:
+    """This browser session's neighbourhoods (neighbourhood, area_code): the dataset's own
+    (`neighbourhoods.csv`) until edited here. Kept in session state, never in a shared cache,
+    so no other session sees them."""
+    edited = st.session_state.get(NEIGHBOURHOODS_KEY, {}).get(dataset.content_hash)
+    if edited is not None:
+        return edited
+    return selection.neighbourhood_table(dataset.table("neighbourhoods"))
+
+
+def _set_neighbourhoods(dataset: Dataset, frame: pd.DataFrame) -> None:
+    st.session_state.setdefault(NEIGHBOURHOODS_KEY, {})[dataset.content_hash] = frame
+
+
+def _linked_neighbourhoods(options: dict) -> None:
+    """A link naming a neighbourhood this session does not have: it was drawn in another
+    session, so say how to bring it here rather than the generic "not in this data"."""
+    asked = st.session_state.get(LINK_KEY, {})
+    kind, key = selection.NEIGHBOURHOOD, place_key(selection.NEIGHBOURHOOD)
+    wanted = asked.get(key) if asked.get("place_kind") == kind else None
+    if not wanted:
+        return
+    missing = [n for n in wanted if n not in options.get(kind, {})]
+    if not missing:
+        return
+    if len(missing) == len(wanted):
+        asked.pop("place_kind", None)
+        asked.pop(key, None)
+    else:
+        asked[key] = [n for n in wanted if n not in missing]
+    names = ", ".join(f"“{markdown_text(n)}”" for n in missing)
+    st.session_state.setdefault(LINK_NOTES, []).append(
+        f"The link asked for the neighbourhood {names}, which is not defined in this browser "
+        "session: neighbourhoods drawn in the app stay in the session that drew them. Load "
+        "its neighbourhoods.csv with the dataset (or draw it again under Neighbourhoods) to "
+        "see it."
+    )
+
+
 def _place(dataset: Dataset) -> tuple[str, tuple[str, ...], str]:
-    options = _place_options(dataset, dataset.content_hash)
+    options = dict(_place_options(dataset, dataset.content_hash))
+    options.pop(selection.NEIGHBOURHOOD, None)  # this session's own, not the cached ones
+    options |= selection.neighbourhood_options(neighbourhoods(dataset))
+    _linked_neighbourhoods(options)
     linked("place_kind", list(options), "place")
     kind = st.sidebar.selectbox(
         "Place",
         list(options),
         key="place_kind",
-        help="Referrals are placed by registered practice (PCN, practice) "
-        "or by area of residence (area).",
+        help="Referrals are placed by registered practice (PCN, practice) or by where people "
+        "live (area, ward, MSOA, local authority, neighbourhood, PCN catchment: the small "
+        "areas of a PCN's registered patients).",
     )
     if kind == selection.WHOLE:
         return kind, (), "the whole dataset"
-    linked(f"place_{kind}", list(options[kind]), kind)
+    key = place_key(kind)
+    linked(key, list(options[kind]), kind)
+    if key in st.session_state:  # a neighbourhood removed since it was chosen
+        st.session_state[key] = [c for c in st.session_state[key] if c in options[kind]]
     chosen = st.sidebar.multiselect(
-        f"Which {kind}", list(options[kind]), key=f"place_{kind}", format_func=options[kind].get
+        f"Which {kind}", list(options[kind]), key=key, format_func=options[kind].get
     )
     if not chosen:
         return selection.WHOLE, (), "the whole dataset"
     words = (
         ", ".join(options[kind][code] for code in chosen)
         if len(chosen) <= 3
-        else f"{len(chosen):,} {kind}s"
+        else f"{len(chosen):,} {PLURAL.get(kind, kind + 's')}"
     )
     return kind, tuple(chosen), words
+
+
+def neighbourhood_editor(dataset: Dataset) -> None:
+    """Under the place picker: name a neighbourhood, pick its areas (or whole wards), and
+    download the session's neighbourhoods as neighbourhoods.csv to keep with the dataset."""
+    options = _place_options(dataset, dataset.content_hash)
+    areas, wards = options.get(selection.AREA, {}), options.get(selection.WARD, {})
+    if not areas:
+        return
+    current = neighbourhoods(dataset)
+
+    def save() -> None:
+        name = " ".join(str(st.session_state.get("nb_name", "")).split())
+        picked = selection.areas_of(dataset, selection.WARD, st.session_state.get("nb_wards", []))
+        picked = sorted(set(picked) | set(st.session_state.get("nb_areas", [])))
+        if not name or not picked or "," in name:
+            st.session_state["nb_message"] = (
+                "Give the neighbourhood a name (without commas: a shared link lists places "
+                "with commas) and at least one area or ward."
+            )
+            return
+        kept = current[current["neighbourhood"] != name]
+        added = pd.DataFrame({"neighbourhood": name, "area_code": picked})
+        _set_neighbourhoods(dataset, pd.concat([kept, added], ignore_index=True))
+        st.session_state["nb_message"] = f"Saved “{name}”: {len(picked):,} areas."
+        for key in ("nb_name", "nb_wards", "nb_areas"):
+            st.session_state.pop(key, None)
+
+    def remove() -> None:
+        name = st.session_state.get("nb_remove")
+        _set_neighbourhoods(
+            dataset, current[current["neighbourhood"] != name].reset_index(drop=True)
+        )
+        st.session_state["nb_message"] = f"Removed “{name}”."
+        st.session_state.pop("nb_remove", None)
+
+    with st.sidebar.expander("Neighbourhoods"):
+        st.caption(
+            "A neighbourhood is a named group of small areas. It joins the place picker at "
+            "once, for this browser session only: download neighbourhoods.csv and keep it "
+            "with your dataset files to use it again."
+        )
+        st.text_input("Neighbourhood name", key="nb_name", max_chars=80)
+        if wards:
+            st.multiselect("Whole wards", list(wards), key="nb_wards", format_func=wards.get)
+        st.multiselect("Areas", list(areas), key="nb_areas", format_func=areas.get)
+        st.button("Save neighbourhood", key="nb_save", on_click=save)
+        if message := st.session_state.pop("nb_message", None):
+            st.caption(markdown_text(message))
+        names = list(dict.fromkeys(current["neighbourhood"]))
+        if names:
+            st.selectbox("Neighbourhood to remove", names, key="nb_remove")
+            st.button("Remove neighbourhood", key="nb_remove_button", on_click=remove)
+            download(current, "neighbourhoods", "Download neighbourhoods.csv")
 
 
 @st.cache_data(show_spinner=False, max_entries=8, ttl=timedelta(hours=1))
@@ -304,11 +413,13 @@ def sidebar() -> Context | None:
     dataset, report = loaded
     st.sidebar.caption(f"Data: **{markdown_text(dataset.label)}**")
     kind, codes, place = _place(dataset)
+    neighbourhood_editor(dataset)
     start, end, dated = _period(dataset)
     level = _level()
     presentation_mode()
     share_view()
-    return Context(dataset, report, Selection(start, end, kind, codes), level, place, dated)
+    chosen = selection.resolve(dataset, start, end, kind, codes, neighbourhoods(dataset))
+    return Context(dataset, report, chosen, level, place, dated)
 
 
 @st.cache_data(show_spinner="Computing headline figures", max_entries=64, ttl=timedelta(hours=1))
@@ -350,13 +461,21 @@ def outcome_for_whom(_dataset: Dataset, content_hash: str, chosen: Selection, le
     return outcomes_view.for_whom(_dataset, chosen, level, measure, group)
 
 
-@st.cache_resource(show_spinner="Measuring access", max_entries=32, ttl=timedelta(hours=1))
 def asset_map_panels(_dataset: Dataset, content_hash: str, chosen: Selection, level: Level,
                      shade: str, filters, reach) -> list[Panel]:  # fmt: skip
     """The asset map's panels (access scores, the map) once per choice: panning or another
-    page's rerun does not measure access again."""
+    page's rerun does not measure access again. The session's neighbourhoods (named in an
+    area's details) are part of the key, so no session sees another's."""
+    named = tuple(neighbourhoods(_dataset).itertuples(index=False, name=None))
+    return _asset_map_panels(_dataset, content_hash, chosen, level, shade, filters, reach, named)
+
+
+@st.cache_resource(show_spinner="Measuring access", max_entries=32, ttl=timedelta(hours=1))
+def _asset_map_panels(_dataset: Dataset, content_hash: str, chosen: Selection, level: Level,
+                      shade: str, filters, reach, named: tuple) -> list[Panel]:  # fmt: skip
+    frame = pd.DataFrame(list(named), columns=["neighbourhood", "area_code"])
     return asset_map_view.panels(_dataset, chosen, level, shade=shade, filters=filters,
-                                 reach=reach)  # fmt: skip
+                                 reach=reach, neighbourhoods=frame)  # fmt: skip
 
 
 @st.cache_data(show_spinner=False, max_entries=8, ttl=timedelta(hours=1))
@@ -472,7 +591,7 @@ def page_header(title: str, context: Context, intro: str) -> None:
 
 def assets_by_area_note(context: Context) -> None:
     """Say, when areas are chosen, that assets without a place are not among them."""
-    if context.selection.place_kind == selection.AREA:
+    if context.selection.chosen_by_residence:
         st.caption(
             "Assets are chosen by where they are: online and telephone assets, which have no "
             "area, are left out when areas are chosen."

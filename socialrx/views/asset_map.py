@@ -13,11 +13,13 @@ import pandas as pd
 from socialrx import access, gaps, referrals
 from socialrx.dataset import Dataset
 from socialrx.disclosure import Level
-from socialrx.figures import asset_map
+from socialrx.figures import add_place_outline, asset_map
 from socialrx.panels import Card, Panel, disclosure_caption
 from socialrx.selection import (
     AREA,
     Selection,
+    area_places,
+    place_options,
     practices_of,
     selected_area_stats,
     selected_assets,
@@ -171,8 +173,8 @@ def gap_table(dataset: Dataset, selection: Selection, assets: pd.DataFrame, reac
     stats = selected_area_stats(dataset, selection)
     scores = access.access_scores(areas, stats, assets, reach.radius, reach.enhanced,
                                   reach.remote_for_everyone)  # fmt: skip
-    if selection.place_kind == AREA:
-        scores = scores[scores["area_code"].isin(selection.place_codes)]
+    if selection.residence_areas is not None:
+        scores = scores[scores["area_code"].isin(selection.residence_areas)]
     need = need_of(stats, reach.need).reindex(scores["area_code"])
     table = scores.assign(
         area_name=scores["area_code"].map(areas.set_index("area_code")["area_name"]),
@@ -206,9 +208,11 @@ def panels(
     shade: str = NO_SHADING,
     filters: Filters | None = None,
     reach: Reach | None = None,
+    neighbourhoods: pd.DataFrame | None = None,
 ) -> list[Panel]:
     """The gap summary, the map, the areas in need with too little within reach, and the
-    assets on the map."""
+    assets on the map; `neighbourhoods` are the session's (the dataset's own by default), named
+    in an area's details."""
     filters = filters or Filters(tuple(categories), include_inactive=include_inactive)
     reach = reach or Reach()
     assets, notes = filtered(dataset, selection, filters)
@@ -230,6 +234,7 @@ def panels(
         else ()
     )
     focus = _focus(dataset, selection)
+    outline = place_outline(dataset, selection, neighbourhoods)
     practices = dataset.table("practices") if dataset.has("practices") else None
     placed = int(assets["latitude"].notna().sum())
     caption = (
@@ -248,23 +253,28 @@ def panels(
             title="",
             caption=caption,
             level=level,
-            chart=lambda _: asset_map(
-                assets,
-                dataset.areas,
-                values,
-                label,
-                lower_is_darker=shade == IMD,
-                area_notes=area_notes,
-                focus=focus,
-                highlight=highlight,
-                practices=practices,
+            chart=lambda _: _outlined(
+                outline,
+                asset_map(
+                    assets,
+                    dataset.areas,
+                    values,
+                    label,
+                    lower_is_darker=shade == IMD,
+                    area_notes=area_notes,
+                    focus=focus,
+                    highlight=highlight,
+                    practices=practices,
+                ),
             ),  # fmt: skip
             still=lambda: asset_map_png(
                 assets, dataset.areas, values, label, lower_is_darker=shade == IMD
             ),
             show_table=False,
             notes=tuple(notes + _data_notes(dataset, assets, filters)),
-            details=lambda lat, lon: clicked_details(dataset, assets, gaps, lat, lon),
+            details=lambda lat, lon: clicked_details(
+                dataset, assets, gaps, lat, lon, neighbourhoods
+            ),  # fmt: skip
         )
     )
     if gaps is not None:
@@ -304,9 +314,11 @@ CLICK_FIELDS = ("category", "delivery", "status", "schedule", "cost", "capacity_
                 "wheelchair_accessible", "last_verified", "url")  # fmt: skip
 
 
-def clicked_details(dataset: Dataset, assets: pd.DataFrame, gaps, lat, lon):
+def clicked_details(dataset: Dataset, assets: pd.DataFrame, gaps, lat, lon,
+                    neighbourhoods: pd.DataFrame | None = None):  # fmt: skip
     """What a click at (lat, lon) points at: the nearest asset within CLICK_METRES, else the
-    area holding the point (with its need and access where measured); None for neither."""
+    area holding the point (its ward, MSOA, local authority and neighbourhoods where known,
+    with its need and access where measured); None for neither."""
     if lat is None or lon is None:
         return None
     where = gpd.GeoSeries(gpd.points_from_xy([lon], [lat]), crs="EPSG:4326")
@@ -326,6 +338,9 @@ def clicked_details(dataset: Dataset, assets: pd.DataFrame, gaps, lat, lon):
         return None
     code = hit["area_code"].iloc[0]
     rows = [("area code", code)]
+    places = area_places(dataset, neighbourhoods)
+    if code in places.index:
+        rows += [(kind, label) for kind, label in places.loc[code].items() if pd.notna(label)]
     if gaps is not None and code in set(gaps["area_code"]):
         row = gaps.set_index("area_code").loc[code]
         rows += [
@@ -336,11 +351,34 @@ def clicked_details(dataset: Dataset, assets: pd.DataFrame, gaps, lat, lon):
     return str(hit["area_name"].iloc[0] or code), rows
 
 
+def place_outline(dataset: Dataset, selection: Selection, neighbourhoods=None):
+    """The boundary of a chosen ward, MSOA, local authority, neighbourhood or PCN catchment
+    (its small areas dissolved into one shape, simplified to ~20 m) and its name, for the map;
+    None for the whole data, practices, areas chosen one by one, or no boundaries."""
+    areas = selection.residence_areas
+    if not areas or selection.place_kind == AREA or dataset.areas is None:
+        return None
+    mine = dataset.areas[dataset.areas["area_code"].isin(areas)]
+    if mine.empty:
+        return None
+    shape = mine.to_crs(access.BNG).geometry.union_all().simplify(20)
+    outline = gpd.GeoSeries([shape], crs=access.BNG).to_crs("EPSG:4326")
+    options = place_options(dataset, neighbourhoods).get(selection.place_kind, {})
+    names = [options.get(code, code) for code in selection.place_codes]
+    label = ", ".join(names[:3]) + (f" and {len(names) - 3:,} more" if len(names) > 3 else "")
+    return outline, label
+
+
+def _outlined(outline, fmap):
+    return fmap if outline is None else add_place_outline(fmap, *outline)
+
+
 def _focus(dataset: Dataset, selection: Selection) -> tuple[str, ...]:
-    """The areas the map opens on: those chosen, or those holding a chosen PCN's or
-    practice's surgeries (registrations by area, when loaded, will give a catchment)."""
-    if selection.place_kind == AREA:
-        return selection.place_codes
+    """The areas the map opens on: those of a place by residence (areas, a ward, MSOA,
+    local authority, neighbourhood or PCN catchment), or those holding a chosen PCN's or
+    practice's surgeries."""
+    if selection.residence_areas is not None:
+        return selection.residence_areas
     codes = practices_of(dataset, selection)
     if not codes or dataset.areas is None:
         return ()

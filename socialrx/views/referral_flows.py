@@ -3,7 +3,7 @@ practice and by deprivation."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -196,7 +196,7 @@ def place_summary(dataset: Dataset, selection: Selection) -> PlaceSummary:
     span = data_period(dataset)
     first = (as_at if span is None else span[0]).to_period("M").start_time
     last = max(as_at, selection.end)
-    everything = Selection(first, last, selection.place_kind, selection.place_codes)
+    everything = replace(selection, start=first, end=last)
     referrals = dataset.table("referrals")
     keep = in_place(referrals, dataset, everything) & referrals["referral_date"].between(
         first, last

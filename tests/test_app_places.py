@@ -1,0 +1,110 @@
+"""AppTest of the places people plan by on the demo: pick a ward or a neighbourhood, see the
+figures change and the page name the place; draw a neighbourhood in the sidebar, download it,
+load it back and get the same place and figures."""
+
+import io
+from pathlib import Path
+
+import pandas as pd
+from streamlit.testing.v1 import AppTest
+
+from socialrx import selection
+from socialrx.loader import load_folder
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+DEMO = Path(__file__).resolve().parent.parent / "data" / "demo"
+
+
+def _overview(monkeypatch) -> AppTest:
+    monkeypatch.delenv("SOCIALRX_DATA", raising=False)
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _cards(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def _place_caption(at: AppTest) -> str:
+    shown = (c.value.replace("\\", "") for c in at.caption)  # markdown escapes removed
+    return next(text for text in shown if "(demo data) ·" in text)
+
+
+def test_a_ward_changes_the_figures_and_the_page_names_it(monkeypatch):
+    at = _overview(monkeypatch)
+    whole = _cards(at)
+    at.selectbox(key="place_kind").set_value("ward").run()
+    at.multiselect(key="place_ward").set_value(["E05012993"]).run()
+    assert not at.exception, at.exception
+    assert "Anston & Woodsetts (ward, E05012993)" in _place_caption(at)
+    assert _cards(at) != whole
+    at.switch_page("pages/asset_map.py").run()
+    assert not at.exception, at.exception
+    assert at.title[0].value == "Asset map"
+    assert "Anston & Woodsetts (ward, E05012993)" in _place_caption(at)
+
+
+def test_a_neighbourhood_from_the_demo_file(monkeypatch):
+    at = _overview(monkeypatch)
+    whole = _cards(at)
+    name = "Rotherham North West (synthetic)"
+    at.selectbox(key="place_kind").set_value("neighbourhood").run()
+    at.multiselect(key="place_neighbourhood").set_value([name]).run()
+    assert not at.exception, at.exception
+    assert f"{name} (neighbourhood)" in _place_caption(at)
+    assert _cards(at) != whole
+
+
+def test_a_neighbourhood_drawn_in_the_app_joins_the_picker_and_round_trips(monkeypatch, tmp_path):
+    at = _overview(monkeypatch)
+    at.text_input(key="nb_name").input("Castle and Woodsetts")
+    at.multiselect(key="nb_wards").set_value(["E05012993"])
+    at.multiselect(key="nb_areas").set_value(["E01007665"])
+    at.button(key="nb_save").click().run()
+    assert not at.exception, at.exception
+    at.selectbox(key="place_kind").set_value("neighbourhood").run()
+    at.multiselect(key="place_neighbourhood").set_value(["Castle and Woodsetts"]).run()
+    assert not at.exception, at.exception
+    assert "Castle and Woodsetts (neighbourhood)" in _place_caption(at)
+    in_app = _cards(at)
+    labels = [e.proto.label for e in at.get("download_button")]
+    assert "Download neighbourhoods.csv" in labels
+    saved = at.session_state["_socialrx_neighbourhoods"]
+    frame = next(iter(saved.values()))
+    drawn = frame[frame["neighbourhood"] == "Castle and Woodsetts"]
+    dataset, _ = load_folder(DEMO)
+    ward = set(dataset.table("area_lookup").query("ward_code == 'E05012993'")["area_code"])
+    assert set(drawn["area_code"]) == ward | {"E01007665"}
+
+    # what the download button holds, written with the demo files and loaded back
+    from socialrx.escape import csv_bytes
+
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    for file in DEMO.iterdir():
+        if file.is_file() and file.name != "neighbourhoods.csv":
+            (folder / file.name).write_bytes(file.read_bytes())
+    (folder / "neighbourhoods.csv").write_bytes(csv_bytes(frame))
+    back = pd.read_csv(io.BytesIO(csv_bytes(frame)), dtype=str)
+    assert back.equals(frame.reset_index(drop=True).astype(str))
+    reloaded, report = load_folder(folder)
+    assert not report.errors
+    chosen = selection.resolve(
+        reloaded,
+        *selection.month_period(
+            pd.Period("2025-10", "M"), pd.Period("2026-09", "M"), pd.Timestamp("2026-09-30")
+        ),
+        selection.NEIGHBOURHOOD,
+        ("Castle and Woodsetts",),
+    )
+    assert set(chosen.area_codes) == ward | {"E01007665"}
+
+    monkeypatch.setenv("SOCIALRX_DATA", str(folder))
+    again = AppTest.from_file(APP, default_timeout=120)
+    again.run()
+    again.selectbox(key="place_kind").set_value("neighbourhood").run()
+    again.multiselect(key="place_neighbourhood").set_value(["Castle and Woodsetts"]).run()
+    assert not again.exception, again.exception
+    assert _cards(again) == in_app
