@@ -4,9 +4,10 @@ import functools
 
 import streamlit as st
 
-from socialrx import archives, templates, ui
+from socialrx import archives, mapping, templates, ui
 from socialrx.schema import PERSON_LEVEL, TABLES
 from socialrx.views import data
+from socialrx.views import mapping as mapping_view
 
 context = ui.current()
 ui.page_header(
@@ -69,6 +70,39 @@ if name:
     else:
         ui.show_table(frame.head(1000))
         ui.download(frame, name)
+
+# Your system's extract: the values still not mapped (disclosed), and the mapping in an
+# editor whose "Apply" reloads this browser session's data with it (socialrx.mapping).
+st.header("Your system's extract: mapping.csv")
+st.caption(mapping_view.INTRO)
+ui.draw([mapping_view.unmapped_panel(report, context.level)])
+starts = mapping_view.starter_choices()
+start_from = st.selectbox("Start from", list(starts), format_func=starts.get, key="mapping_start")
+start = (
+    ui.mapping_in_use()
+    if start_from == mapping_view.IN_USE
+    else mapping.frame_of(mapping.starter(start_from))
+)
+edited = st.data_editor(
+    start,
+    num_rows="dynamic",
+    hide_index=True,
+    width="stretch",
+    key=mapping_view.editor_key(start_from, start),
+)
+apply_column, reset_column = st.columns(2)
+if apply_column.button(
+    "Apply this mapping",
+    key="mapping_apply",
+    help="Reload the data with this mapping, in this browser session only.",
+):
+    ui.apply_mapping(edited)
+    st.rerun()
+if ui.session_mapping_applied():
+    st.info("The data is loaded with the mapping edited here (this browser session only).")
+    reset_column.button("Use the data's own mapping again", key="mapping_reset",
+                        on_click=ui.apply_mapping, args=(None,))  # fmt: skip
+ui.download(edited, "mapping", "Download mapping.csv")
 
 st.header("Templates")
 st.caption(

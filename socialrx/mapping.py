@@ -44,8 +44,8 @@ KINDS = (FILE, COLUMN, VALUE, DROP)
 STARTER_FOLDER = Path(__file__).resolve().parent / "mappings"
 # Distinct values not allowed, listed per column before one line counts the rest.
 VALUES_LISTED = 30
-_UNMAPPED = "not an allowed value: map it in mapping.csv"
-_UNMAPPED_COUNT = re.compile(r"^([\d,]+) rows? hold this value, " + re.escape(_UNMAPPED))
+# "312 rows hold this value, which the referrals table does not allow in status: map it ..."
+_UNMAPPED_COUNT = re.compile(r"^([\d,]+) rows? holds? this value, which the (\w+) table does not")
 
 
 def value_key(text: str) -> str:
@@ -297,6 +297,9 @@ def _allowed_value(column: Column, text: str) -> str | None:
     return None if bad.iloc[0] or pd.isna(parsed.iloc[0]) else str(parsed.iloc[0])
 
 
+_CHOICE_MESSAGES: dict[str, list[tuple[str, str]]] = {}
+
+
 def report_unmapped(
     table: str, frame: pd.DataFrame, label: str, report: Report, every: bool = True
 ) -> None:
@@ -319,7 +322,8 @@ def report_unmapped(
             continue
         for value, count in list(counts.items())[:VALUES_LISTED]:
             rows = "row holds" if count == 1 else "rows hold"
-            report.add(label, f"{count:,} {rows} this value, {_UNMAPPED} (allowed: "
+            report.add(label, f"{count:,} {rows} this value, which the {table} table does not "
+                       f"allow in {column.name}: map it in mapping.csv (allowed: "
                        f"{', '.join(column.allowed)})", WARNING, column=column.name,
                        value=value)  # fmt: skip
         if len(counts) > VALUES_LISTED:
@@ -354,15 +358,47 @@ def _not_allowed(values: pd.Series, column: Column) -> pd.Series:
 
 
 def unmapped_values(report: Report) -> pd.DataFrame:
-    """The values still not allowed after mapping, from the report: file, column, value and
-    how many rows hold it (exact: disclose before showing person-level counts)."""
+    """The values still not allowed after mapping, from the report: the file, its table, the
+    column, the value and how many rows hold it (exact: disclose person-level counts). Where
+    no summary was made (no mapping in use, and every bad row listed), the listed rows are
+    counted instead, so the list is complete either way."""
     rows = [
-        {"file": p.file, "column": p.column, "value": p.value or "",
+        {"file": p.file, "table": match.group(2), "column": p.column, "value": p.value or "",
          "rows": int(match.group(1).replace(",", ""))}
         for p in report.problems
         if (match := _UNMAPPED_COUNT.match(p.message))
     ]  # fmt: skip
-    return pd.DataFrame(rows, columns=["file", "column", "value", "rows"])
+    summarised = {(r["file"], r["column"]) for r in rows}
+    listed: dict[tuple[str, str, str, str], list] = {}
+    for problem in report.problems:
+        table = _choice_table(problem.message, problem.column)
+        if table is None or problem.row is None or (problem.file, problem.column) in summarised:
+            continue
+        key = (problem.file, table, problem.column, value_key(problem.value or ""))
+        listed.setdefault(key, [problem.value or "", 0])[1] += 1
+    rows += [
+        {"file": file, "table": table, "column": column, "value": shown, "rows": count}
+        for (file, table, column, _), (shown, count) in listed.items()
+    ]
+    return pd.DataFrame(rows, columns=["file", "table", "column", "value", "rows"])
+
+
+def _choice_messages() -> dict[str, list[tuple[str, str]]]:
+    """Per column name, (the checks' message for a value it does not allow, table)."""
+    found: dict[str, list[tuple[str, str]]] = {}
+    for table in TABLES.values():
+        for column in table.columns:
+            if column.kind in (CHOICE, CHOICES):
+                allowed = parse_column(pd.Series([], dtype="string"), column)[2]
+                found.setdefault(column.name, []).append((f"not understood ({allowed});",
+                                                          table.name))  # fmt: skip
+    return found
+
+
+def _choice_table(message: str, column: str | None) -> str | None:
+    """The table whose choice column `column` a row-level problem says a value is not in."""
+    candidates = _CHOICE_MESSAGES.get(column or "", [])
+    return next((table for head, table in candidates if message.startswith(head)), None)
 
 
 def blank() -> pd.DataFrame:
@@ -405,6 +441,11 @@ def _mapping_name_or_header(path: Path) -> bool:
     return is_mapping(SourceFile(path.name, head.split(b"\n", 1)[0]))
 
 
+def with_mapping(files, data: bytes) -> tuple[SourceFile, ...]:
+    """The files with `data` as their only mapping (an edited mapping replaces theirs)."""
+    return (*(f for f in files if not is_mapping(f)), SourceFile(FILE_NAME, data))
+
+
 def to_csv(frame: pd.DataFrame) -> bytes:
     """A mapping as the bytes of mapping.csv (UTF-8 with BOM, so Excel reads it right)."""
     out = frame.reindex(columns=list(COLUMNS)).astype("string").fillna("")
@@ -412,13 +453,18 @@ def to_csv(frame: pd.DataFrame) -> bytes:
     return out.to_csv(index=False, lineterminator="\n").encode("utf-8-sig")
 
 
+# The starter mappings' names on the Data page (others are named by their file).
+STARTER_TITLES = {
+    "snomed_social_prescribing": "Starter: NHS England SNOMED CT codes (EMIS, SystmOne searches)"
+}
+
+
 def starters() -> dict[str, str]:
-    """The starter mappings shipped with socialrx: file stem -> its title (first note)."""
-    found = {}
-    for path in sorted(STARTER_FOLDER.glob("*.csv")):
-        notes = frame_of(path.read_bytes(), path.name)["note"]
-        found[path.stem] = next((n for n in notes if n), path.stem)
-    return found
+    """The starter mappings shipped with socialrx (`mappings/*.csv`): file stem -> title."""
+    return {
+        path.stem: STARTER_TITLES.get(path.stem, f"Starter: {path.stem.replace('_', ' ')}")
+        for path in sorted(STARTER_FOLDER.glob("*.csv"))
+    }
 
 
 def starter(name: str) -> bytes:
@@ -426,3 +472,6 @@ def starter(name: str) -> bytes:
     if name not in starters():
         raise KeyError(name)
     return (STARTER_FOLDER / f"{name}.csv").read_bytes()
+
+
+_CHOICE_MESSAGES.update(_choice_messages())

@@ -7,6 +7,7 @@ which no other session can guess without holding the same files.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass
 from datetime import timedelta
@@ -18,11 +19,11 @@ import plotly.graph_objects as go
 import streamlit as st
 from streamlit_folium import st_folium
 
-from socialrx import disclosure, links, selection
+from socialrx import disclosure, links, mapping, selection
 from socialrx.dataset import Dataset
 from socialrx.disclosure import Level
 from socialrx.escape import csv_bytes, markdown_text
-from socialrx.files import MAX_FILE_BYTES, READABLE_SUFFIXES, SourceFile
+from socialrx.files import MAX_FILE_BYTES, READABLE_SUFFIXES, SourceFile, files_in_folder
 from socialrx.loader import content_hash, load_files
 from socialrx.panels import Panel
 from socialrx.problems import Report
@@ -101,7 +102,9 @@ def _load() -> tuple[Dataset, Report] | None:
         "named as in the data contract.",
     )
     if source == FOLDER:
-        return _cached_folder(str(folder), _folder_fingerprint(folder))
+        return _folder_with_session_mapping(folder) or _cached_folder(
+            str(folder), _folder_fingerprint(folder)
+        )
     uploads = st.sidebar.file_uploader(
         "Dataset files",
         accept_multiple_files=True,
@@ -120,8 +123,67 @@ def _load() -> tuple[Dataset, Report] | None:
             )
         st.sidebar.info("Add at least assets.csv to see your data.")
         return None
-    files = tuple(SourceFile(u.name, u.getvalue()) for u in uploads)
+    files = _with_session_mapping(tuple(SourceFile(u.name, u.getvalue()) for u in uploads))
     return _cached_upload(content_hash(list(files)), files)
+
+
+MAPPING_KEY = "_socialrx_mapping"  # this browser session's edited mapping.csv, as bytes
+
+
+def _with_session_mapping(files: tuple[SourceFile, ...]) -> tuple[SourceFile, ...]:
+    """The uploaded files with this session's edited mapping (Data page, "Apply") in place of
+    theirs: it joins the files before hashing, so the cache key follows it."""
+    edited = st.session_state.get(MAPPING_KEY)
+    return files if edited is None else mapping.with_mapping(files, edited)
+
+
+def _folder_with_session_mapping(folder: Path) -> tuple[Dataset, Report] | None:
+    """The data folder loaded with this session's edited mapping in place of its own; None
+    when there is none. The folder is never written to."""
+    edited = st.session_state.get(MAPPING_KEY)
+    if edited is None:
+        return None
+    digest = hashlib.sha256(edited).hexdigest()
+    return _cached_folder_mapped(str(folder), _folder_fingerprint(folder), digest, edited)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4, ttl=timedelta(hours=1))
+def _cached_folder_mapped(folder: str, fingerprint: str, digest: str,
+                          _edited: bytes) -> tuple[Dataset, Report]:  # fmt: skip
+    """A data folder's files plus an edited mapping, keyed on the folder's fingerprint and the
+    mapping's digest, so the folder is read only when either changes."""
+    bar = st.progress(0.0, text="Loading data with your mapping")
+    try:
+        report = Report()
+        files = mapping.with_mapping(files_in_folder(Path(folder), report), _edited)
+        return load_files(list(files), lambda f, text: bar.progress(f, text=text), report)
+    finally:
+        bar.empty()
+
+
+def mapping_in_use() -> pd.DataFrame:
+    """The mapping the loaded data went through: this session's edited one, else the mapping
+    files of the data folder or among the uploaded files."""
+    edited = st.session_state.get(MAPPING_KEY)
+    if edited is not None:
+        return mapping.frame_of(edited)
+    if st.session_state.get("data_source", FOLDER) == FOLDER:
+        return mapping.in_folder(data_folder())
+    uploads = st.session_state.get("uploads") or []
+    return mapping.in_files([SourceFile(u.name, u.getvalue()) for u in uploads])
+
+
+def session_mapping_applied() -> bool:
+    """True when this session's data is loaded with a mapping edited on the Data page."""
+    return MAPPING_KEY in st.session_state
+
+
+def apply_mapping(frame: pd.DataFrame | None) -> None:
+    """Load this session's data with `frame` as its mapping (None: the data's own again)."""
+    if frame is None:
+        st.session_state.pop(MAPPING_KEY, None)
+    else:
+        st.session_state[MAPPING_KEY] = mapping.to_csv(frame)
 
 
 @st.cache_data(show_spinner=False, max_entries=8, ttl=timedelta(hours=1))

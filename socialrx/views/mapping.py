@@ -1,0 +1,80 @@
+"""The Data page's mapping section: the values of an extract still not allowed after its
+mapping (person-level counts disclosed), and what the editor shows."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pandas as pd
+
+from socialrx import mapping
+from socialrx.disclosure import Level, Spec
+from socialrx.panels import Panel, disclosure_caption
+from socialrx.problems import Report
+from socialrx.schema import PERSON_LEVEL
+
+INTRO = (
+    "A case-management system's extract (Elemental, Joy, an EMIS or SystmOne search) has its "
+    "own file names, headers and words. mapping.csv says which are the contract's: one row "
+    "per name, with table, kind (file, column, value or drop), column (for value rows), from "
+    "(your name or value, any case) and to (the contract's). Edit it here, start from a "
+    "starter mapping, apply it to this browser session to see the data load, and download it "
+    "to keep with your files. An applied mapping is used only in this browser session."
+)
+IN_USE = ""  # the editor's first choice: the mapping the data went through
+
+
+def unmapped_panel(report: Report, level: Level) -> Panel:
+    """Each value a choice column still does not allow, with how many rows hold it: rows of
+    person-level tables are people's records, so those counts are disclosed."""
+    values = mapping.unmapped_values(report)
+    person = values["table"].isin(PERSON_LEVEL)
+    frame = pd.DataFrame(
+        {
+            "file": values["file"],
+            "column": values["column"],
+            "value": values["value"],
+            "rows": values["rows"].where(~person).astype("Float64"),
+            "person_rows": values["rows"].where(person).astype("Float64"),
+        }
+    )
+    # listed by name, never by count: an order would give away a hidden count
+    frame = frame.sort_values(["file", "column", "value"], kind="stable").reset_index(drop=True)
+    return Panel(
+        name="unmapped_values",
+        title="Values still not mapped",
+        caption=(
+            "Values that a column does not allow, once each, with how many rows hold them: "
+            "add a value row to the mapping for each (or correct the file). Those rows keep "
+            "the column blank, or are left out where it is required. Rows of person-level "
+            "tables (referrals, connections, outcomes) count people's records and are "
+            "disclosed. " + disclosure_caption(level)
+            if len(frame)
+            else "Every value of every choice column is one the contract allows."
+        ),
+        level=level,
+        table=frame,
+        spec=Spec(counts=("person_rows",)),
+        labels={
+            "file": "File",
+            "column": "Column",
+            "value": "Value",
+            "rows": "Rows",
+            "person_rows": "Rows (person-level)",
+        }
+        if len(frame)
+        else {},
+        download="Download the values still not mapped (CSV)",
+    )
+
+
+def starter_choices() -> dict[str, str]:
+    """The editor's starting points: the mapping in use, then each starter mapping."""
+    return {IN_USE: "The mapping in use", **mapping.starters()}
+
+
+def editor_key(choice: str, frame: pd.DataFrame) -> str:
+    """A key for the editor that changes with what it starts from, so edits made to one
+    starting point are never replayed onto another."""
+    digest = hashlib.sha256(mapping.to_csv(frame)).hexdigest()[:12]
+    return f"mapping_editor_{choice or 'in_use'}_{digest}"
