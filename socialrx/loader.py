@@ -11,7 +11,17 @@ from pathlib import Path
 
 import pandas as pd
 
-from socialrx import adapters, archives, checks, geography, lookups, openreferral, scope, vocab
+from socialrx import (
+    adapters,
+    archives,
+    checks,
+    geography,
+    gp_registrations,
+    lookups,
+    openreferral,
+    scope,
+    vocab,
+)
 from socialrx.dataset import Dataset
 from socialrx.files import (
     GEO_SUFFIXES,
@@ -230,7 +240,9 @@ def _load_files(
 ) -> tuple[Dataset, Report]:
     step = progress or (lambda fraction, text: None)
     step(0.05, "Reading files")
-    raw, origin, geo, iod_vintage = _raw_tables(files, report)
+    others, nhs_digital = gp_registrations.split(files, report)  # known by their headers
+    raw, origin, geo, iod_vintage = _raw_tables(others, report)
+    registered = gp_registrations.supplement(raw, origin, nhs_digital, report)
     tables: dict[str, pd.DataFrame] = {}
     for i, (name, frame) in enumerate(raw.items()):
         step(0.1 + 0.6 * i / max(len(raw), 1), f"Checking {origin[name]}")
@@ -256,6 +268,7 @@ def _load_files(
 
     _check_across(tables, areas, extract, report, origin)
     areas = scope.scope_to_place(tables, areas, first, origin, report)
+    gp_registrations.finish(registered, tables, areas, origin, report)  # list sizes, by area
     known_areas = lookups.dataset_area_codes(tables, areas)
     if "neighbourhoods" in tables:
         lookups.check_neighbourhoods(tables["neighbourhoods"], known_areas,

@@ -1,0 +1,293 @@
+"""NHS Digital "Patients registered at a GP practice" files, loaded as downloaded: the practice
+map (PCNs, or the practices themselves), the age files (list sizes of adults 18+) and the LSOA
+file (registrations by area), in their published layouts, old (CCG) and new (sub-ICB)."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import pytest
+from conftest import load_texts
+
+from socialrx.files import SourceFile
+from socialrx.gp_registrations import AGES, LSOA, MAP, kind_of
+
+FIXTURES = Path(__file__).parent / "fixtures" / "nhs_digital"
+ASSETS = "asset_id,name,category\nA1,Walk,other\n"
+PRACTICES = "practice_code,name,list_size\nA81001,,\nA81002,Queens,\nA81003,Vic,999\n"
+
+
+def fixture(name: str) -> bytes:
+    return (FIXTURES / name).read_bytes()
+
+
+def load(*names: str, practices: str | None = PRACTICES, **extra):
+    files = {"assets.csv": ASSETS, **extra}
+    if practices is not None:
+        files["practices.csv"] = practices
+    for name in names:
+        files[name.replace("/", "_") if "/" in name else name] = fixture(name)
+    return load_texts(files)
+
+
+def said(report, word: str) -> list[str]:
+    return [line for line in report.lines() if word in line]
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [
+        ("gp-reg-pat-prac-map.csv", MAP),
+        ("ccg_era/gp-reg-pat-prac-map.csv", MAP),
+        ("gp-reg-pat-prac-sing-age-male.csv", AGES),
+        ("ccg_era/gp-reg-pat-prac-sing-age-female.csv", AGES),
+        ("gp-reg-pat-prac-quin-age.csv", AGES),
+        ("gp-reg-pat-prac-all.csv", AGES),
+        ("ccg_era/gp-reg-pat-prac-all.csv", AGES),
+        ("gp-reg-pat-prac-lsoa-all.csv", LSOA),
+        ("ccg_era/gp-reg-pat-prac-lsoa-all.csv", LSOA),
+    ],
+)
+def test_each_published_layout_is_known_by_its_headers_under_any_name(name, kind):
+    assert kind_of(SourceFile("download (3).csv", fixture(name))) == kind
+
+
+def test_a_users_own_practices_file_is_not_taken_for_the_map():
+    text = b"practice_code,name,practice_postcode,pcn_code,ccg_code\nA81001,X,TS18 1HU,U1,16C\n"
+    assert kind_of(SourceFile("practices.csv", text)) is None
+
+
+def test_the_map_fills_blank_pcns_and_names_and_unallocated_is_no_pcn():
+    dataset, report = load("gp-reg-pat-prac-map.csv")
+    practices = dataset.table("practices").set_index("practice_code")
+    assert practices["pcn_code"].fillna("-").tolist() == ["U00001", "U00001", "-"]  # "U"
+    assert practices["pcn_name"].iloc[0] == "NORTH TOWN PCN"
+    assert practices["name"].tolist() == ["THE DENSHAM SURGERY", "Queens", "Vic"]  # blank filled
+    assert practices["postcode"].tolist() == ["TS18 1HU", "TS18 2AW", "TS26 8DB"]
+    assert "B82001" not in practices.index  # the map supplements: it adds no practice
+    assert said(report, "PCNs for") == [
+        "gp-reg-pat-prac-map.csv: PCNs for 2 of 3 practices (warning)"
+    ]
+
+
+def test_a_pcn_in_the_practices_file_wins_over_the_map():
+    own = "practice_code,pcn_code,pcn_name\nA81001,OWN1,Own PCN\nA81002,,\n"
+    dataset, _ = load("gp-reg-pat-prac-map.csv", practices=own)
+    assert dataset.table("practices")["pcn_code"].tolist() == ["OWN1", "U00001"]
+
+
+def test_the_ccg_era_map_gives_pcns_too():
+    dataset, _ = load("ccg_era/gp-reg-pat-prac-map.csv")
+    assert dataset.table("practices")["pcn_code"].tolist() == ["U00001", "U00001", "U00002"]
+
+
+def test_the_map_stands_in_for_a_missing_practices_file():
+    dataset, report = load("gp-reg-pat-prac-map.csv", practices=None)
+    practices = dataset.table("practices")
+    assert practices["practice_code"].tolist() == ["A81001", "A81002", "A81003", "B82001"]
+    assert practices["pcn_code"].fillna("-").tolist() == ["U00001", "U00001", "-", "U00099"]
+    assert practices["latitude"].isna().all()
+    assert said(report, "stands in") == [
+        "gp-reg-pat-prac-map.csv: stands in for the practices file: practice codes, names, "
+        "postcodes and PCNs (no coordinates: the ONS postcode file places them) (warning)"
+    ]
+
+
+def test_list_sizes_are_adults_18_and_over_from_the_single_year_files():
+    dataset, report = load(
+        "gp-reg-pat-prac-sing-age-male.csv", "gp-reg-pat-prac-sing-age-female.csv"
+    )
+    sizes = dataset.table("practices").set_index("practice_code")["list_size"]
+    # A81001 male 18:5 + 19:5 + 50:20 + 95+:1 = 31 (16 and 17 and the ALL total not counted);
+    # female 18:4 + 95+:2 = 6 (17 not counted): 37
+    assert sizes["A81001"] == 37
+    assert sizes.isna()["A81002"]  # its female row "n/a" is not a number: left blank, not 10
+    assert sizes["A81003"] == 999  # practices.csv's own list size wins over 200
+    assert said(report, "list sizes (adults 18+)") == [
+        "gp-reg-pat-prac-sing-age-female.csv and gp-reg-pat-prac-sing-age-male.csv: list sizes "
+        "(adults 18+) for 1 of 3 practices; 1 kept the list size practices.csv gives (it wins); "
+        "left blank, a row of its age file was not understood: A81002 (warning)"
+    ]
+    assert said(report, "'n/a'") == [
+        "gp-reg-pat-prac-sing-age-female.csv:7: NUMBER_OF_PATIENTS: 'n/a': not understood "
+        "(allowed: a whole number from 0); that practice's list size is left blank (warning)"
+    ]
+
+
+def test_the_ccg_era_single_year_files_give_list_sizes():
+    dataset, _ = load(
+        "ccg_era/gp-reg-pat-prac-sing-age-male.csv", "ccg_era/gp-reg-pat-prac-sing-age-female.csv"
+    )
+    # male 18: 20 (17 not counted), female 95+: 7
+    assert dataset.table("practices")["list_size"].iloc[0] == 27
+
+
+def test_one_sex_only_leaves_list_sizes_blank_and_says_why():
+    dataset, report = load("gp-reg-pat-prac-sing-age-male.csv")
+    assert dataset.table("practices")["list_size"].isna().iloc[:2].all()
+    assert any("only one sex's file was loaded" in line for line in report.lines())
+
+
+def test_the_five_year_file_is_estimated_with_two_fifths_of_the_15_19_band():
+    dataset, report = load("gp-reg-pat-prac-quin-age.csv")
+    sizes = dataset.table("practices").set_index("practice_code")["list_size"]
+    # A81001, persons (ALL sex, preferred to MALE + FEMALE): 15_19 10 x 2/5 = 4, 20_24 7,
+    # 95+ 1: 12 (0_4 and the PCN rows not counted)
+    assert sizes["A81001"] == 12
+    # A81002, no ALL rows: male 15_19 3 x 2/5 = 1.2, female 15_19 2 x 2/5 = 0.8, 40_44 4: 6
+    assert sizes["A81002"] == 6
+    (line,) = said(report, "estimated")
+    assert line.startswith(
+        "gp-reg-pat-prac-quin-age.csv: estimated for 2 of 3 practices "
+        "(adults 18+: ages 20 and over plus two fifths of the 15-19 band"
+    )
+
+
+def test_the_totals_file_cannot_give_adults_and_says_so():
+    dataset, report = load("gp-reg-pat-prac-all.csv")
+    assert dataset.table("practices")["list_size"].tolist()[2] == 999
+    assert dataset.table("practices")["list_size"].isna().iloc[:2].all()
+    (line,) = said(report, "all ages only")
+    assert "cannot give list sizes of adults aged 18+" in line
+    assert "gp-reg-pat-prac-all.csv" in report.ignored
+
+
+def test_an_age_that_is_not_an_age_is_named_and_95_plus_is_an_adult_age():
+    text = (
+        "PUBLICATION,EXTRACT_DATE,TYPE,SUB_ICB_LOCATION_CODE,ONS_SUB_ICB_LOCATION_CODE,ORG_CODE,"
+        "POSTCODE,SEX,AGE,NUMBER_OF_PATIENTS\n"
+        "GP_PRAC_PAT_LIST,01Apr2024,GP,16C,E38000247,A81001,TS18 1HU,ALL,95+,4\n"
+        "GP_PRAC_PAT_LIST,01Apr2024,GP,16C,E38000247,A81001,TS18 1HU,ALL,40,6\n"
+        "GP_PRAC_PAT_LIST,01Apr2024,GP,16C,E38000247,A81002,TS18 2AW,ALL,ninety,6\n"
+    )
+    dataset, report = load(**{"ages.csv": text})
+    sizes = dataset.table("practices").set_index("practice_code")["list_size"]
+    assert sizes["A81001"] == 10
+    assert sizes.isna()["A81002"]
+    assert said(report, "'NINETY'") == [
+        "ages.csv:4: AGE: 'NINETY': not understood (allowed: a single year 0 to 94, 95+, a "
+        "five-year band such as 15_19, or ALL); that practice's list size is left blank (warning)"
+    ]
+
+
+def test_registrations_by_area_from_the_lsoa_file_cut_to_the_practices():
+    dataset, report = load("gp-reg-pat-prac-lsoa-all.csv")
+    rows = dataset.table("registrations").values.tolist()
+    assert rows == [["A81001", "E01000001", 30], ["A81001", "E01000002", 10],
+                    ["A81002", "E01000001", 5]]  # fmt: skip
+    assert said(report, "'*'") == [
+        "gp-reg-pat-prac-lsoa-all.csv:6: NUMBER_OF_PATIENTS: '*': not understood (allowed: a "
+        "whole number from 0); row left out"
+    ]
+    assert said(report, "registered patients by area") == [
+        "gp-reg-pat-prac-lsoa-all.csv: registered patients by area for 2 of 3 practices (3 of "
+        "6 rows: those of the place's practices); not in the file: A81003; 2 patients in 1 row "
+        "have no known area (LSOA_CODE such as NO2011 or CLOSED: no address or an invalid "
+        "postcode) and are left out of catchments (warning)"
+    ]
+
+
+def test_the_ccg_era_lsoa_file_spells_number_of_patients_differently():
+    dataset, _ = load("ccg_era/gp-reg-pat-prac-lsoa-all.csv")
+    assert dataset.table("registrations").values.tolist() == [["A81001", "E01000001", 30]]
+
+
+def zipped(*names: str) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name in names:
+            archive.writestr(name, fixture(name))
+    return buffer.getvalue()
+
+
+def test_the_published_zip_of_all_male_and_female_is_read_once():
+    blob = zipped("gp-reg-pat-prac-lsoa-all.csv", "gp-reg-pat-prac-lsoa-male.csv",
+                  "gp-reg-pat-prac-lsoa-female.csv")  # fmt: skip
+    dataset, report = load(**{"gp-reg-pat-prac-lsoa-male-female-Apr-24.zip": blob})
+    assert dataset.table("registrations")["patients"].tolist() == [30, 10, 5]
+    assert sorted(said(report, "not read:")) == [
+        f"gp-reg-pat-prac-lsoa-male-female-Apr-24.zip/gp-reg-pat-prac-lsoa-{sex}.csv: not read: "
+        "gp-reg-pat-prac-lsoa-male-female-Apr-24.zip/gp-reg-pat-prac-lsoa-all.csv holds both "
+        "sexes (warning)"
+        for sex in ("female", "male")
+    ]
+
+
+def test_male_and_female_files_without_the_all_file_are_added_together():
+    dataset, _ = load("gp-reg-pat-prac-lsoa-male.csv", "gp-reg-pat-prac-lsoa-female.csv")
+    registrations = dataset.table("registrations").sort_values(["practice_code", "area_code"])
+    assert registrations.values.tolist() == [["A81001", "E01000001", 30],
+                                             ["A81001", "E01000002", 10],
+                                             ["A81002", "E01000001", 5]]  # fmt: skip
+
+
+def test_an_unknown_practice_in_a_local_registrations_file_is_named():
+    text = "practice_code,area_code,patients\nA81001,E01000001,3\nZ99999,E01000001,4\n"
+    dataset, report = load(**{"registrations.csv": text})
+    assert dataset.table("registrations")["practice_code"].tolist() == ["A81001"]
+    assert said(report, "Z99999") == [
+        "registrations.csv:3: practice_code: 'Z99999': no such practice in practices.csv; row "
+        "left out (warning)"
+    ]
+
+
+def national(n: int = 1_200) -> tuple[str, str, str]:
+    """A national practice map, postcode file and LSOA file: practice i at postcode i, in local
+    authority E08000001 when i < 10; each with 3 areas."""
+    header = fixture("gp-reg-pat-prac-map.csv").decode().splitlines()[0]
+    mapping = (
+        header
+        + "\n"
+        + "".join(
+            f"GP_PRAC_PAT_LIST,01-APR-24,X{i:05d},P{i},ZA{i % 100:02d} {i // 100}AA,U{i // 4:05d},"
+            f"PCN {i // 4},E38000247,16C,S,E54000050,QHM,I,E40000012,Y63,R,EMIS\n"
+            for i in range(n)
+        )
+    )
+    postcodes = "pcds,lat,long,laua\n" + "".join(
+        f"ZA{i % 100:02d} {i // 100}AA,52.4,-1.7,E0800000{1 if i < 10 else 2}\n" for i in range(n)
+    )
+    lsoa = (
+        fixture("gp-reg-pat-prac-lsoa-all.csv").decode().splitlines()[0]
+        + "\n"
+        + "".join(
+            f"GP_PRAC_PAT_LIST,01Apr2024,X{i:05d},P{i},E0100{i + a:04d},ALL,{10 * (a + 1)}\n"
+            for i in range(n)
+            for a in range(3)
+        )
+    )
+    return mapping, postcodes, lsoa
+
+
+def test_national_files_are_cut_to_the_place_practices_and_their_registrations():
+    mapping, postcodes, lsoa = national()
+    dataset, report = load_texts({
+        "assets.csv": ASSETS,
+        "dataset.csv": "place_name,local_authorities\nHere,E08000001\n",
+        "map.csv": mapping,
+        "nspd.csv": postcodes,
+        "lsoa.csv": lsoa,
+    })  # fmt: skip
+    practices = dataset.table("practices")
+    assert practices["practice_code"].tolist() == [f"X{i:05d}" for i in range(10)]
+    registrations = dataset.table("registrations")
+    assert len(registrations) == 30
+    assert set(registrations["practice_code"]) == set(practices["practice_code"])
+    assert said(report, "registered patients by area") == [
+        "lsoa.csv: registered patients by area for 10 of 10 practices (30 of 3,600 rows: those "
+        "of the place's practices) (warning)"
+    ]
+    assert said(report, "kept") and "kept 10 of 1,200 practices" in said(report, "kept")[0]
+
+
+def test_a_national_lsoa_file_without_practices_is_not_used_and_says_why():
+    _, _, lsoa = national()
+    dataset, report = load_texts({"assets.csv": ASSETS, "lsoa.csv": lsoa})
+    assert not dataset.has("registrations")
+    assert said(report, "more than any place has") == [
+        "lsoa.csv: registrations of 1,200 practices, more than any place has: load a practices "
+        "file (or the practice map) or referrals, so only the place's practices are kept; not "
+        "used (warning)"
+    ]
