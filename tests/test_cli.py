@@ -198,6 +198,7 @@ def test_demo_command_writes_a_dataset_that_validates(tmp_path, capsys):
     assert printed.startswith(f"Wrote demo data to {out} in ")
     assert "referrals 400" in printed
     assert sorted(p.name for p in out.iterdir()) == [
+        "area_lookup.csv",
         "area_stats.csv",
         "areas.geojson",
         "assets.csv",
@@ -205,6 +206,7 @@ def test_demo_command_writes_a_dataset_that_validates(tmp_path, capsys):
         "dataset.csv",
         "funding.csv",
         "link_workers.csv",
+        "neighbourhoods.csv",
         "organisations.csv",
         "outcomes.csv",
         "practices.csv",
