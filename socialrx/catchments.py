@@ -14,6 +14,7 @@ from __future__ import annotations
 import pandas as pd
 
 from socialrx.dataset import Dataset
+from socialrx.disclosure import Rate, Spec
 
 CATCHMENT_SHARE = 0.8
 
@@ -72,3 +73,69 @@ def pcn_catchments(dataset: Dataset) -> dict[str, tuple[str, ...]]:
         return _catchments(registrations, by)
 
     return dataset.derived("pcn_catchments", build)
+
+
+def catchment_of(dataset: Dataset, practice_codes) -> tuple[str, ...]:
+    """The catchment of these practices' patients together (one practice's, a PCN's)."""
+    registrations = dataset.table("registrations")
+    mine = registrations[registrations["practice_code"].isin(list(practice_codes))]
+    return catchment_areas(mine.groupby("area_code", observed=True)["patients"].sum())
+
+
+NO_AREA = "(no area recorded)"
+NOT_REGISTERED = "(none of their registered patients live here)"
+
+
+def referrals_by_residence(
+    referrals: pd.DataFrame,
+    registrations: pd.DataFrame,
+    practice_codes,
+    per_year: float,
+    catchment: tuple[str, ...] = (),
+) -> pd.DataFrame:
+    """Referrals of the patients of these practices by their area of residence, per 1,000 of
+    the practices' registered patients living there, a year.
+
+    The denominator is every registered patient of the practices in the area, all ages (the
+    LSOA file has no ages), so the numerator is every referral of theirs, all ages too. One
+    row per area where the practices have registered patients or referrals (`in_catchment`
+    marks the catchment's areas, listed first, most patients first); referrals with no area,
+    or from an area where the file has none of their patients, are kept in rows of their own
+    (no rate), so none is lost."""
+    codes = list(practice_codes)
+    mine = registrations[registrations["practice_code"].isin(codes)]
+    patients = mine.groupby("area_code", observed=True)["patients"].sum()
+    theirs = referrals[referrals["practice_code"].isin(codes)]
+    area = theirs["area_code"].astype("string")
+    counts = area.value_counts()
+    no_area = int(area.isna().sum())
+    table = pd.DataFrame({"area_code": patients.index.astype(str)})
+    table["registered_patients"] = patients.to_numpy().astype("int64")
+    table["referrals"] = table["area_code"].map(counts).fillna(0).astype(int)
+    table["in_catchment"] = table["area_code"].isin(catchment)
+    table = table.sort_values(
+        ["in_catchment", "registered_patients", "area_code"],
+        ascending=[False, False, True],
+        kind="stable",
+    )
+    elsewhere = int(counts.drop(labels=table["area_code"], errors="ignore").sum())
+    extra = [(NOT_REGISTERED, elsewhere), (NO_AREA, no_area)]
+    rows = pd.DataFrame(
+        [(name, n) for name, n in extra if n], columns=["area_code", "referrals"]
+    ).assign(registered_patients=pd.NA, in_catchment=False)
+    if len(rows):
+        table = pd.concat([table, rows[table.columns]], ignore_index=True)
+    table = table.reset_index(drop=True)
+    table["registered_patients"] = table["registered_patients"].astype("Int64")
+    table["rate_per_1000"] = (
+        table["referrals"] / table["registered_patients"].astype("Float64") * (1000 * per_year)
+    )
+    return table
+
+
+def residence_spec(per_year: float) -> Spec:
+    """Referrals count people; the rate is worked out from the disclosed count."""
+    return Spec(
+        counts=("referrals",),
+        rates={"rate_per_1000": Rate("referrals", "registered_patients", 1000 * per_year)},
+    )
