@@ -228,3 +228,27 @@ def test_an_msoa_place(load):
     whole = selection.default_selection(dataset)
     msoa = resolve(dataset, whole.start, whole.end, MSOA, ("E02001358",))
     assert sorted(selected_referrals(dataset, msoa)["referral_id"]) == ["R4", "R5"]
+
+
+def test_a_pcn_catchment_is_the_areas_of_most_of_its_patients(load):
+    practices = "practice_code,name,pcn_code,pcn_name\nP1,One,N1,North PCN\nP2,Two,N2,South PCN\n"
+    registrations = (
+        "practice_code,area_code,patients\n"
+        "P1,E01007657,60\nP1,E01007658,30\nP1,E01007720,10\nP2,E01007720,50\n"
+    )
+    dataset, _ = _dataset(load, **{"practices.csv": practices, "registrations.csv": registrations})
+    options = place_options(dataset)[selection.CATCHMENT]
+    assert options == {"N1": "North PCN (PCN catchment, N1)", "N2": "South PCN (PCN catchment, N2)"}
+    whole = selection.default_selection(dataset)
+    north = resolve(dataset, whole.start, whole.end, selection.CATCHMENT, ("N1",))
+    # 60 + 30 of P1's 100 patients reach 80%: the third area is left out
+    assert north.area_codes == ("E01007657", "E01007658")
+    assert north.by_residence and not north.by_registration
+    # everyone living there, whichever practice they are registered with
+    assert sorted(selected_referrals(dataset, north)["referral_id"]) == ["R1", "R2", "R3"]
+
+
+def test_no_catchments_without_registrations(load):
+    dataset, _ = _dataset(load)
+    assert selection.CATCHMENT not in place_options(dataset)
+    assert WARD not in place_options(dataset)  # nor wards without a lookup

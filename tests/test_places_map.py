@@ -1,0 +1,110 @@
+"""The places people plan by on the map, in share links and in the workshop pack's --place:
+the chosen ward or neighbourhood outlined, an area's ward, MSOA, local authority and
+neighbourhood named on a click, links carrying the new kinds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+from streamlit.testing.v1 import AppTest
+
+from socialrx import links, selection
+from socialrx.disclosure import Level
+from socialrx.figures import add_place_outline, asset_map
+from socialrx.loader import load_folder
+from socialrx.views import asset_map as view
+
+REPO = Path(__file__).resolve().parent.parent
+APP = str(REPO / "app.py")
+DEMO = REPO / "data" / "demo"
+WARD = "E05012993"  # Anston & Woodsetts: 9 of the demo's LSOAs
+
+
+def _demo():
+    dataset, _ = load_folder(DEMO)
+    return dataset, selection.default_selection(dataset)
+
+
+def test_the_chosen_ward_is_outlined_and_the_map_opens_on_it():
+    dataset, whole = _demo()
+    ward = selection.resolve(dataset, whole.start, whole.end, selection.WARD, (WARD,))
+    assert len(ward.area_codes) == 9
+    outline, label = view.place_outline(dataset, ward)
+    assert label == f"Anston & Woodsetts (ward, {WARD})"
+    mine = dataset.areas[dataset.areas["area_code"].isin(ward.area_codes)].to_crs(27700)
+    assert abs(outline.to_crs(27700).area.iloc[0] - mine.area.sum()) < 0.01 * mine.area.sum()
+    panel = next(p for p in view.panels(dataset, ward, Level.ROUND) if p.name == "asset_map")
+    html = panel.chart(None).get_root().render()
+    assert "Anston \\u0026amp; Woodsetts (ward" in html or "Anston &amp; Woodsetts (ward" in html
+    assert "8 6" in html  # the dashed outline's style
+    # areas chosen one by one are outlined one by one, as before: no dissolved outline
+    areas = selection.resolve(dataset, whole.start, whole.end, selection.AREA, ward.area_codes)
+    assert view.place_outline(dataset, areas) is None
+    assert view.place_outline(dataset, whole) is None
+
+
+def test_an_outline_label_is_escaped():
+    dataset, whole = _demo()
+    ward = selection.resolve(dataset, whole.start, whole.end, selection.WARD, (WARD,))
+    outline, _ = view.place_outline(dataset, ward)
+    fmap = asset_map(dataset.table("assets").head(0), None)
+    html = add_place_outline(fmap, outline, "<b>`${x}`\\</b>").get_root().render()
+    assert "<b>" not in html and "${x}" not in html
+
+
+def test_a_click_on_an_area_names_its_ward_msoa_la_and_neighbourhood():
+    dataset, _ = _demo()
+    area = dataset.areas[dataset.areas["area_code"] == "E01007657"].iloc[0]
+    inside = area.geometry.representative_point()
+    none = dataset.table("assets").head(0)
+    title, rows = view.clicked_details(dataset, none, None, inside.y, inside.x)
+    found = dict(rows)
+    assert found["ward"] == f"Anston & Woodsetts (ward, {WARD})"
+    assert found["MSOA"] == "Rotherham 029 (MSOA)"
+    assert found["local authority"] == "Rotherham (local authority, E08000018)"
+    hood = dataset.table("neighbourhoods").set_index("area_code").loc["E01007657", "neighbourhood"]
+    assert found["neighbourhood"] == f"{hood} (neighbourhood)"
+    mine = pd.DataFrame({"neighbourhood": ["Ours"], "area_code": ["E01007657"]})
+    _, rows = view.clicked_details(dataset, none, None, inside.y, inside.x, mine)
+    assert dict(rows)["neighbourhood"] == "Ours (neighbourhood)"
+
+
+def test_links_carry_the_new_kinds():
+    state = {"place_kind": "local authority", "place_local_authority": ["E08000018"],
+             "place_ward": [WARD], "place_MSOA": ["Rotherham 012"],
+             "place_neighbourhood": ["Ours"], "place_PCN_catchment": ["XPCN01"]}  # fmt: skip
+    assert links.decode(links.encode(state)) == state
+
+
+def _open(monkeypatch, params: dict) -> AppTest:
+    monkeypatch.delenv("SOCIALRX_DATA", raising=False)
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params.update(params)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_a_link_to_a_ward_opens_it(monkeypatch):
+    at = _open(monkeypatch, {"place_kind": "ward", "place_ward": WARD})
+    assert at.sidebar.multiselect(key="place_ward").value == [WARD]
+    assert "Anston & Woodsetts" in at.caption[0].value.replace("\\", "")
+
+
+def test_a_link_to_another_sessions_neighbourhood_says_how_to_bring_it(monkeypatch):
+    at = _open(monkeypatch, {"place_kind": "neighbourhood", "place_neighbourhood": "Ours"})
+    notes = " ".join(i.value for i in at.info)
+    assert "not defined in this browser session" in notes and "neighbourhoods.csv" in notes
+    assert at.sidebar.selectbox(key="place_kind").value == selection.WHOLE
+
+
+def test_the_pack_takes_a_ward(capsys):
+    from socialrx.__main__ import _pack_selection
+
+    dataset, _ = _demo()
+    chosen, words = _pack_selection(dataset, f"ward:{WARD}", None, None)
+    assert chosen.place_kind == selection.WARD and len(chosen.area_codes) == 9
+    assert words == f"Anston & Woodsetts (ward, {WARD})"
+    hood, _ = _pack_selection(dataset, "neighbourhood:Rotherham North East (synthetic)", None, None)
+    assert len(hood.area_codes) == 25
