@@ -517,6 +517,30 @@ def _register(practices, stats, near) -> pd.DataFrame:
     return practices
 
 
+# Of the patients registered with a GP practice in England, about 79% are adults (18+)
+# (NHS Digital, Patients registered at a GP practice, 2024): the demo's registrations by area
+# count everyone, so the adults each area registers with a practice are scaled up by it.
+ADULT_SHARE_OF_REGISTERED = 0.79
+
+
+def registrations(areas, practices, stats, near) -> pd.DataFrame:
+    """Registered patients (all ages) of each practice by area of residence, as in NHS
+    Digital's LSOA file: the adults each area registers with each practice by the catchment
+    (`_register`, whose sums are the list sizes) over the adult share, rounded, zeros left
+    out. Drawn from nothing random, so every other table stays as it was."""
+    adults = stats["population_adult"].to_numpy()[:, None] * near
+    patients = np.floor(adults / ADULT_SHARE_OF_REGISTERED + 0.5).astype(int)
+    area, practice = np.nonzero(patients)
+    table = pd.DataFrame(
+        {
+            "practice_code": practices["practice_code"].to_numpy()[practice],
+            "area_code": areas["area_code"].to_numpy()[area],
+            "patients": patients[area, practice],
+        }
+    )
+    return table.sort_values(["practice_code", "area_code"], kind="stable").reset_index(drop=True)
+
+
 def _link_workers(pcn_codes: list[str]) -> pd.DataFrame:
     """Four link workers a PCN; some joined during the demo's three years."""
     wte = (1.0, 1.0, 0.8, 0.6, 1.0, 0.8, 0.8, 0.5)
@@ -937,6 +961,7 @@ def build_demo(
         "organisations": orgs.drop(columns="_place"),
         "assets": asset_table,
         "practices": practice_table.drop(columns=["_x", "_y", "_pcn"]),
+        "registrations": registrations(areas, practice_table, stats, near),
         "link_workers": link_workers,
         "funding": _funding(orgs, chosen, rng),
         "referrals": refs.drop(columns="_stage"),

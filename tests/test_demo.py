@@ -467,3 +467,40 @@ def test_command_line_takes_sizes_and_place(tmp_path, capsys):
     for bad in (["--assets", "0"], ["--place", "atlantis"], ["--practices", "x"]):
         with pytest.raises(SystemExit):
             main([*args[:3], *bad])
+
+
+def test_registrations_by_area_agree_with_list_sizes_and_catchments(demo, loaded):
+    from socialrx.catchments import pcn_catchments
+    from socialrx.demo import ADULT_SHARE_OF_REGISTERED
+
+    registrations, practices = demo["registrations"], demo["practices"]
+    assert list(registrations.columns) == ["practice_code", "area_code", "patients"]
+    assert (registrations["patients"] > 0).all()
+    assert set(registrations["practice_code"]) == set(practices["practice_code"])
+    assert set(registrations["area_code"]) <= set(demo["areas"]["area_code"])
+    # every practice's patients (all ages) times the adult share give its list size (adults),
+    # within the rounding of its rows
+    patients = registrations.groupby("practice_code")["patients"].sum()
+    lists = practices.set_index("practice_code")["list_size"]
+    rows = registrations.groupby("practice_code").size()
+    gap = (patients * ADULT_SHARE_OF_REGISTERED - lists).abs()
+    assert (gap <= 0.5 * rows * ADULT_SHARE_OF_REGISTERED + 1).all(), gap
+    # loaded back, each PCN has a catchment: most of its patients, in fewer areas than all
+    _, dataset, report = loaded
+    assert not [line for line in report.lines() if "registrations" in line]
+    catchments = pcn_catchments(dataset)
+    assert set(catchments) == set(practices["pcn_code"])
+    for areas in catchments.values():
+        assert 0 < len(areas) < len(demo["areas"])
+
+
+def test_registrations_draw_nothing_random(demo, monkeypatch):
+    """Every other table is the same whether registrations are built or not: they take
+    nothing from the random generator, so adding them changed no other demo file."""
+    import socialrx.demo
+
+    monkeypatch.setattr(socialrx.demo, "registrations", lambda *args: pd.DataFrame())
+    without = build_demo(N, SEED)
+    for name, table in demo.items():
+        if name not in ("registrations", "areas"):
+            pd.testing.assert_frame_equal(table, without[name], obj=name)
