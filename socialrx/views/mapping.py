@@ -34,7 +34,7 @@ def unmapped_panel(report: Report, level: Level) -> Panel:
             "file": values["file"],
             "column": values["column"],
             "value": values["value"],
-            "rows": values["rows"].where(~person).astype("Float64"),
+            "rows": values["rows"].where(~person).astype("Int64"),
             "person_rows": values["rows"].where(person).astype("Float64"),
         }
     )
