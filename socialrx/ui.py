@@ -245,6 +245,8 @@ def _place(dataset: Dataset) -> tuple[str, tuple[str, ...], str]:
     options.pop(selection.NEIGHBOURHOOD, None)  # this session's own, not the cached ones
     options |= selection.neighbourhood_options(neighbourhoods(dataset))
     _linked_neighbourhoods(options)
+    if st.session_state.get("place_kind", selection.WHOLE) not in options:
+        del st.session_state["place_kind"]  # its last neighbourhood was removed
     linked("place_kind", list(options), "place")
     kind = st.sidebar.selectbox(
         "Place",

@@ -108,3 +108,28 @@ def test_a_neighbourhood_drawn_in_the_app_joins_the_picker_and_round_trips(monke
     again.multiselect(key="place_neighbourhood").set_value(["Castle and Woodsetts"]).run()
     assert not again.exception, again.exception
     assert _cards(again) == in_app
+
+
+def test_removing_the_chosen_neighbourhood_falls_back_to_the_whole_dataset(monkeypatch):
+    at = _overview(monkeypatch)
+    at.text_input(key="nb_name").input("Ours")
+    at.multiselect(key="nb_areas").set_value(["E01007665"])
+    at.button(key="nb_save").click().run()
+    at.selectbox(key="place_kind").set_value("neighbourhood").run()
+    at.multiselect(key="place_neighbourhood").set_value(["Ours"]).run()
+    assert "Ours (neighbourhood)" in _place_caption(at)
+    at.selectbox(key="nb_remove").set_value("Ours").run()
+    at.button(key="nb_remove_button").click().run()
+    assert not at.exception, at.exception
+    assert "Ours" not in at.multiselect(key="place_neighbourhood").options
+    # the demo's own neighbourhoods stay; the choice of "Ours" is gone
+    assert at.multiselect(key="place_neighbourhood").value == []
+    assert "the whole dataset" in _place_caption(at)
+
+
+def test_a_nameless_neighbourhood_is_not_saved(monkeypatch):
+    at = _overview(monkeypatch)
+    at.multiselect(key="nb_areas").set_value(["E01007665"])
+    at.button(key="nb_save").click().run()
+    assert not at.exception, at.exception
+    assert any("Give the neighbourhood a name" in c.value for c in at.caption)
