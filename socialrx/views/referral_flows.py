@@ -7,16 +7,19 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
+import plotly.graph_objects as go
 
-from socialrx import charts, gaps, overview, pathway, referrals, spc, spc_charts
+from socialrx import catchments, charts, gaps, overview, pathway, referrals, spc, spc_charts
 from socialrx.dataset import Dataset
 from socialrx.disclosure import Level, Share, Spec, Statistic, describe
+from socialrx.escape import html_text
 from socialrx.panels import Panel, disclosure_caption
 from socialrx.selection import (
     Selection,
     connections_of,
     data_period,
     in_place,
+    practices_of,
     selected_area_stats,
     selected_practices,
     selected_referrals,
@@ -147,6 +150,97 @@ def deprivation_panel(refs, dataset: Dataset, selection: Selection, level: Level
     )
 
 
+RESIDENCE_TITLE = "Where the practices' patients live: referrals per 1,000 registered patients"
+LOAD_REGISTRATIONS = (
+    "Load NHS Digital's registered patients by area to see where a practice's or PCN's "
+    "patients live and how often they are referred from each area: gp-reg-pat-prac-lsoa-all.csv "
+    "from \u201cPatients registered at a GP practice\u201d (quarterly; the zip as downloaded "
+    "will do), or registrations.csv (practice_code, area_code, patients)."
+)
+CHOOSE_PRACTICES = (
+    "Choose a PCN or practice in the sidebar (Place) to see where its registered patients live "
+    "and its referral rate in each area of its catchment."
+)
+
+
+def residence_chart(shown: pd.DataFrame) -> go.Figure | None:
+    """The catchment's areas, most registered patients first: referrals per 1,000 of the
+    practices' registered patients living there a year; None when no rate is above 0."""
+    inside = shown[shown["in_catchment"] == "yes"].head(40)
+    if not inside["rate_per_1000"].fillna(0).gt(0).any():
+        return None
+    names = inside["area_name"].fillna("").astype(str)
+    label = [html_text(f"{n} ({c})" if n else c) for n, c in zip(names, inside["area_code"],
+                                                                 strict=True)]  # fmt: skip
+    fig = go.Figure(
+        go.Bar(
+            x=inside["rate_per_1000"].astype(float),
+            y=label,
+            orientation="h",
+            marker_color=charts.OKABE_ITO[4],
+            customdata=inside["registered_patients"].astype(float),
+            hovertemplate="%{y}: %{x:.1f} a year per 1,000; %{customdata:,.0f} registered"
+            "<extra></extra>",
+        )
+    )
+    fig.update_yaxes(autorange="reversed", type="category")
+    return charts.layout(fig, "Referrals per 1,000 registered patients a year, by area of the "
+                         "catchment", "Referrals per 1,000 registered patients a year",
+                         "Area of residence (most registered patients first)",
+                         height=max(320, 24 * len(inside) + 140))  # fmt: skip
+
+
+def residence_panel(refs, dataset: Dataset, selection: Selection, level: Level) -> Panel:
+    """Referrals of the chosen PCN's or practices' patients by area of residence, per 1,000 of
+    their registered patients living there; says what to load or choose when it cannot."""
+    codes = practices_of(dataset, selection)
+    if not dataset.has("registrations") or codes is None:
+        empty = LOAD_REGISTRATIONS if not dataset.has("registrations") else CHOOSE_PRACTICES
+        return Panel(name="referrals_by_residence", title=RESIDENCE_TITLE,
+                     caption=catchments.CATCHMENT_RULE, level=level,
+                     chart=lambda shown: None, empty=empty)  # fmt: skip
+    registrations = dataset.table("registrations")
+    catchment = catchments.catchment_of(dataset, codes)
+    table = catchments.referrals_by_residence(refs, registrations, codes, selection.per_year,
+                                              catchment)  # fmt: skip
+    names = {}
+    if dataset.areas is not None:
+        names = dict(zip(dataset.areas["area_code"], dataset.areas["area_name"], strict=True))
+    table.insert(1, "area_name", table["area_code"].map(names))
+    table["in_catchment"] = table["in_catchment"].map({True: "yes", False: "no"})
+    who = "PCN" if selection.place_kind == "PCN" else (
+        "practice" if len(codes) == 1 else "practices")  # fmt: skip
+    caption = (
+        f"How to read this: each bar is an area of the {who}'s catchment, most of its "
+        "registered patients first: the referrals of its patients living there in the period, "
+        "per 1,000 of its registered patients living there, as a yearly rate. "
+        f"{catchments.CATCHMENT_RULE} Registered patients are all ages (NHS Digital's file by "
+        "area has no ages), and so are the referrals counted. A longer bar: its patients from "
+        "that area are referred more often. The table also lists the areas outside the "
+        "catchment, and referrals with no area or from an area where none of its registered "
+        "patients live (no rate). " + disclosure_caption(level)
+    )
+    return Panel(
+        name="referrals_by_residence",
+        title=RESIDENCE_TITLE,
+        caption=caption,
+        level=level,
+        table=table,
+        spec=catchments.residence_spec(selection.per_year),
+        labels={
+            "area_code": "Area (LSOA)",
+            "area_name": "Area name",
+            "in_catchment": "In the catchment",
+            "registered_patients": "Registered patients living there (all ages)",
+            "referrals": "Referrals",
+            "rate_per_1000": "Referrals per 1,000 registered patients a year",
+        },
+        chart=residence_chart,
+        empty="No area of the catchment has a rate to draw: no referrals, or each area's rest "
+        "on 1-7 people (hidden).",
+    )
+
+
 def panels(dataset: Dataset, selection: Selection, level: Level) -> list[Panel]:
     """The page's panels for what the dataset holds (the page says what is missing)."""
     refs = selected_referrals(dataset, selection)
@@ -155,6 +249,7 @@ def panels(dataset: Dataset, selection: Selection, level: Level) -> list[Panel]:
         out.append(pathway_panel(refs, dataset, level))
     if dataset.has("practices"):
         out.append(practice_panel(refs, dataset, selection, level))
+        out.append(residence_panel(refs, dataset, selection, level))
     if selected_area_stats(dataset, selection)["imd_decile"].notna().any():
         out.append(deprivation_panel(refs, dataset, selection, level))
     return out
