@@ -125,7 +125,7 @@ class Mapping:
                 taken[name] = str(header)
             keep.append(position)
             names.append(name or header)
-        out = frame.iloc[:, keep].copy()
+        out = frame.iloc[:, keep].copy(deep=False)  # the cells are shared, not copied
         out.columns = names
         return out
 
@@ -134,7 +134,7 @@ class Mapping:
         if not wanted:
             return frame
         keys = [parsing.normalise_header(h) for h in frame.columns]
-        frame = frame.copy()
+        frame = frame.copy(deep=False)  # columns replaced, never changed in place
         for name, lookup in wanted.items():
             if name not in keys:
                 continue
