@@ -327,20 +327,19 @@ def _adults_by_sex(file: SourceFile, report: Report):
     else:
         granularity = "totals"
     share = ages["adult_share"].to_numpy()[codes]
-    sex = frame["sex"].astype(str).to_numpy() if "sex" in frame else np.full(len(frame), "ALL")
-    per_row = pd.DataFrame(
+    everyone = pd.Categorical.from_codes(np.zeros(len(frame), dtype="int8"), ["ALL"])
+    per_row = pd.DataFrame(  # categorical codes, not a million strings
         {
-            "practice": frame["practice"].astype(str).to_numpy(),
-            "sex": sex,
+            "practice": frame["practice"].array,
+            "sex": frame["sex"].array if "sex" in frame else everyone,
             "adults": np.where(used, np.nan_to_num(counts) * np.nan_to_num(share), 0.0),
             "bad": bad_age | bad_count,
-            "used": used,
         }
-    )
-    per_row = per_row[per_row["used"]]
-    grouped = per_row.groupby(["practice", "sex"], sort=False).agg(
+    )[used]
+    grouped = per_row.groupby(["practice", "sex"], sort=False, observed=True).agg(
         adults=("adults", "sum"), bad=("bad", "any")
     )
+    grouped.index = grouped.index.set_levels([level.astype(str) for level in grouped.index.levels])
     return grouped, granularity
 
 
