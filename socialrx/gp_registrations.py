@@ -554,6 +554,8 @@ def finish(held: Held, tables: dict, areas, origin: dict, report: Report) -> Non
         tables["registrations"] = _cut(tables["registrations"], kept, label, report, target)
     elif held.lsoa:
         _registrations(held, tables, kept, target, report)
+        if "registrations" in tables:
+            origin["registrations"] = _and([label for label, _ in held.lsoa])
     if "registrations" in tables:
         _vintage_check(tables, areas, origin.get("registrations", "registrations.csv"), report)
 

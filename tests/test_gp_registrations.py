@@ -291,3 +291,39 @@ def test_a_national_lsoa_file_without_practices_is_not_used_and_says_why():
         "file (or the practice map) or referrals, so only the place's practices are kept; not "
         "used (warning)"
     ]
+
+
+def test_a_map_from_before_pcns_says_it_gives_none():
+    text = (
+        "PUBLICATION,EXTRACT_DATE,PRACTICE_CODE,PRACTICE_NAME,PRACTICE_POSTCODE,ONS_CCG_CODE,"
+        "CCG_CODE,CCG_NAME,STP_CODE,STP_NAME,ONS_REGION_CODE,REGION_CODE,REGION_NAME,"
+        "ONS_COMM_REGION_CODE,COMM_REGION_CODE,COMM_REGION_NAME\n"
+        "GP_PRAC_PAT_LIST,01APR2019,A81001,THE DENSHAM SURGERY,TS18 1HU,E38000247,16C,NHS "
+        "TEES,QHM,CUMBRIA,E39000047,Q74,NORTH,E40000012,Y63,NORTH EAST AND YORKSHIRE\n"
+    )
+    dataset, report = load(**{"map_2019.csv": text})
+    assert dataset.table("practices")["pcn_code"].isna().all()
+    assert said(report, "no PCN_CODE column") == [
+        "map_2019.csv: this practice map has no PCN_CODE column (releases before 2020 had none), "
+        "so it gives no PCNs (warning)"
+    ]
+
+
+def test_list_sizes_without_any_practices_file_say_what_they_need():
+    dataset, report = load(
+        "gp-reg-pat-prac-sing-age-male.csv", "gp-reg-pat-prac-sing-age-female.csv", practices=None
+    )
+    assert not dataset.has("practices")
+    assert said(report, "list sizes need a practices file") == [
+        "gp-reg-pat-prac-sing-age-female.csv and gp-reg-pat-prac-sing-age-male.csv: list sizes "
+        "need a practices file (practices.csv, epraccur.csv or the practice map "
+        "gp-reg-pat-prac-map.csv): not used (warning)"
+    ]
+
+
+def test_lsoa_codes_of_another_vintage_than_the_areas_are_warned():
+    stats = "area_code,population_adult\nE01099998,1000\nE01099999,1000\n"
+    _, report = load("gp-reg-pat-prac-lsoa-all.csv", **{"area_stats.csv": stats})
+    (line,) = said(report, "live in areas of the boundaries")
+    assert line.startswith("gp-reg-pat-prac-lsoa-all.csv: only 0% of these practices' registered")
+    assert "may be of another vintage" in line
