@@ -327,3 +327,10 @@ def test_lsoa_codes_of_another_vintage_than_the_areas_are_warned():
     (line,) = said(report, "live in areas of the boundaries")
     assert line.startswith("gp-reg-pat-prac-lsoa-all.csv: only 0% of these practices' registered")
     assert "may be of another vintage" in line
+
+
+@pytest.mark.parametrize("header", ["LSOA_2021_CODE", "LSOA21CD", "LSOA_2011_CODE"])
+def test_an_lsoa_header_naming_its_vintage_is_read_too(header):
+    text = fixture("gp-reg-pat-prac-lsoa-all.csv").decode().replace("LSOA_CODE", header)
+    dataset, _ = load(**{"lsoa2021.csv": text})
+    assert dataset.table("registrations")["patients"].tolist() == [30, 10, 5]
