@@ -81,13 +81,15 @@ def kind_of_headers(headers) -> str | None:
 
 
 def kind_of(file: SourceFile) -> str | None:
-    """The kind of NHS Digital file this is, by its first line; None for any other file, and
-    for a file named like a contract table (a user's own practices.csv is theirs)."""
+    """The kind of NHS Digital file this is, by its first line; None for any other file. A
+    file named like a contract table is not taken for the map (a user's own practices.csv
+    is theirs), but the age and LSOA layouts are known under any name, registrations.csv too."""
     if Path(file.name).suffix.lower() not in (".csv", ".txt") or what_it_is(file.data):
         return None
-    if table_for(Path(file.name).name) is not None:
+    kind = kind_of_headers(first_line(file.data))
+    if kind == MAP and table_for(Path(file.name).name) is not None:
         return None
-    return kind_of_headers(first_line(file.data))
+    return kind
 
 
 def _zip_of_registrations(file: SourceFile) -> bool:

@@ -334,3 +334,8 @@ def test_an_lsoa_header_naming_its_vintage_is_read_too(header):
     text = fixture("gp-reg-pat-prac-lsoa-all.csv").decode().replace("LSOA_CODE", header)
     dataset, _ = load(**{"lsoa2021.csv": text})
     assert dataset.table("registrations")["patients"].tolist() == [30, 10, 5]
+
+
+def test_the_lsoa_file_renamed_registrations_csv_is_still_read_as_published():
+    dataset, _ = load(**{"registrations.csv": fixture("gp-reg-pat-prac-lsoa-all.csv")})
+    assert dataset.table("registrations")["patients"].tolist() == [30, 10, 5]
