@@ -87,6 +87,11 @@ MIRRORS: tuple[Mirror, ...] = (
         "leaflet.markercluster@1.1.0",
         roots=("dist/",),
     ),
+    # The asset map's categories are sub-groups of one cluster group (socialrx.figures).
+    Mirror(
+        "https://cdn.jsdelivr.net/npm/leaflet.featuregroup.subgroup@1.0.2/",
+        "leaflet.featuregroup.subgroup@1.0.2",
+    ),
     # streamlit-folium adds these two when a map holds a branca colour map.
     Mirror(
         "https://cdnjs.cloudflare.com/ajax/libs/d3/3.5.5/d3.min.js", "d3@3.5.5", file="d3.min.js"

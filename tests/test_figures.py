@@ -1,4 +1,5 @@
 import json
+import re
 
 import geopandas as gpd
 import pandas as pd
@@ -66,6 +67,42 @@ def test_popup_links_only_http():
 def test_asset_map_with_no_placed_assets_and_no_areas():
     html = asset_map(_assets().iloc[1:]).get_root().render()
     assert "L.circleMarker" not in html and "leaflet" in html.lower()
+
+
+def _three_assets() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "name": ["Walk", "Run", "Choir"],
+            "category": ["physical activity", "physical activity", "arts and creativity"],
+            "latitude": [53.43, 53.44, 53.45],
+            "longitude": [-1.35, -1.36, -1.37],
+        }
+    )
+
+
+def test_categories_are_layers_of_one_cluster_group():
+    """Every category is its own layer in the layer control, but all feed one cluster group,
+    so clusters of different categories never sit on one another (WCAG 2.5.8)."""
+    html = asset_map(_three_assets()).get_root().render()
+    (group,) = re.findall(r"var (marker_cluster_\w+) = L.markerClusterGroup", html)
+    parents = re.findall(r"L.featureGroup.subGroup\((\w+), markers\)", html)
+    assert parents == [group, group]  # one sub-group per category, both in the one group
+    assert '"maxClusterRadius": 70' in html and "socialrx-cluster" in html
+    assert "leaflet.featuregroup.subgroup@1.0.2" in html  # the plugin's script is loaded
+    control = html[html.index("overlays :") : html.index("L.control.layers(")]
+    assert '"physical activity"' in control and '"arts and creativity"' in control
+    assert group not in control  # the group itself is not a layer to switch
+    # the cluster icon knows the categories, in the legend's order, with their colours
+    assert 'var colours = ["#CC6677", "#332288"], names = ["physical activity", ' in html
+    assert "Asset category (a cluster&#x27;s ring: its mix)" in html  # the legend says so
+
+
+def test_unclustered_map_has_no_cluster_group():
+    html = asset_map(_three_assets(), cluster=False).get_root().render()
+    assert "L.markerClusterGroup" not in html and "subGroup" not in html
+    assert html.count("var group = L.featureGroup();") == 2  # a plain layer per category
+    assert "<b>Asset category</b>" in html
+    assert sorted(row[4] for row in marker_rows(html)) == ["Choir", "Run", "Walk"]
 
 
 def test_charts_have_titles_and_axis_labels():

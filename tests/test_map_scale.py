@@ -15,6 +15,8 @@ from shapely.geometry import box
 from socialrx import vocab
 from socialrx.figures import (
     ASSET_MARKER_JS,
+    CLUSTER_ICON_JS,
+    CLUSTER_SIZES,
     asset_map,
     asset_popup_html,
     html_text,  # socialrx.escape's, with braces as entities too (see figures.py)
@@ -100,7 +102,8 @@ def test_region_map_is_under_2_mb_with_every_point(html, region):
     assert len(areas) >= 850
     assert len(html.encode()) < 2 * 1024 * 1024
     assert len(marker_rows(html)) == ASSETS
-    assert html.count("L.markerClusterGroup") == len(vocab.ASSET_CATEGORIES)  # a layer each
+    assert html.count("L.markerClusterGroup") == 1  # one cluster group for every category
+    assert html.count("L.featureGroup.subGroup(") == len(vocab.ASSET_CATEGORIES)  # a layer each
     assert html.count('"fillColor"') == len(areas)  # every area shaded
     for decile in range(1, 11):
         assert f"></span>{decile}</div>" in html  # the legend
@@ -159,6 +162,38 @@ def test_script_builds_the_same_popup_as_python(region):
         asset["stale"] = bool(asset["stale"])
         assert popup == asset_popup_html(asset)
         assert tooltip == f"{html_text(asset['name'])} ({html_text(asset['category'])})"
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="needs node to run the map's script")
+def test_cluster_icon_counts_its_categories_in_the_legend_order():
+    """A cluster's icon: its count, a ring of its categories' shares in the legend's order and
+    its mix in words; 30 to 50 px by the count's digits (WCAG 2.5.8 asks for 24)."""
+    icon = CLUSTER_ICON_JS % {
+        "colours": json.dumps(["#111111", "#222222", "#333333"]),
+        "names": json.dumps(["arts", "walks &amp; runs", "other"]),
+        "sizes": json.dumps(list(CLUSTER_SIZES)),
+    }
+    script = (
+        "const L = {divIcon: o => o, point: (x, y) => [x, y]};\n"
+        f"const icon = {icon};\n"
+        "const cluster = cats => ({getAllChildMarkers: () => cats.map(c => ({options: "
+        "{category: c}}))});\n"
+        "const one = icon(cluster(['other', 'walks &amp; runs', 'walks &amp; runs', 'other', "
+        "'walks &amp; runs', 'walks &amp; runs', 'walks &amp; runs', 'other']));\n"
+        "const sizes = [9, 10, 99, 100, 999, 1000].map(n => icon(cluster(Array(n).fill('arts')))"
+        ".iconSize[0]);\n"
+        "console.log(JSON.stringify([one, sizes]));"
+    )
+    out = subprocess.run(["node", "-e", script], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    one, sizes = json.loads(out.stdout)
+    assert one["className"] == "socialrx-cluster" and one["iconSize"] == [30, 30]
+    # 5 of 8 walks (225 degrees), then 3 of 8 other (135); no arts, so no slice for it
+    assert "conic-gradient(#222222 0.0deg 225.0deg,#333333 225.0deg 360.0deg)" in one["html"]
+    assert 'title="8 assets: 5 walks &amp; runs, 3 other"' in one["html"]
+    assert ">8</span>" in one["html"] and "width:18px;height:18px" in one["html"]
+    assert sizes == [30, 36, 36, 42, 42, 50]
+    assert min(CLUSTER_SIZES) >= 24
 
 
 def test_practices_are_one_layer_of_escaped_rows_switched_off(region):
