@@ -36,6 +36,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from pandas.api.types import union_categoricals
 
 from socialrx import archives, scope
 from socialrx.files import SourceFile, first_line, read_csv, table_for, what_it_is
@@ -48,6 +49,7 @@ _AREA_CODE = re.compile(r"^[EW]01\d{6}$")  # an English or Welsh LSOA (2011 or 2
 _NO_PCN = {"", "U", "UNALLOCATED"}
 ADULT_AGE = 18
 TOO_FEW_LISTED = 8
+CHUNK_ROWS = 250_000
 
 
 def _h(header) -> str:
@@ -143,13 +145,18 @@ class Held:
 
 
 def _tidy(values: pd.Series, upper: bool = True) -> pd.Series:
-    """A categorical column with its labels trimmed (and upper-cased: codes, sexes, ages)."""
+    """A categorical column with its labels trimmed (and upper-cased: codes, sexes, ages);
+    the codes are reused as they are when the labels are already tidy, as published."""
     values = values.astype("category")
-    labels = values.cat.categories.astype(str).str.strip()
-    labels = labels.str.upper() if upper else labels
-    unique, inverse = np.unique(np.asarray(labels, dtype=object), return_inverse=True)
+    labels = values.cat.categories.astype(str)
+    tidy = labels.str.strip()
+    tidy = tidy.str.upper() if upper else tidy
+    if tidy.equals(labels):
+        return values
+    unique, inverse = np.unique(np.asarray(tidy, dtype=object), return_inverse=True)
     codes = values.cat.codes.to_numpy()
-    new = np.where(codes >= 0, inverse[np.maximum(codes, 0)], -1)
+    inverse = inverse.astype(codes.dtype)
+    new = np.where(codes >= 0, inverse[np.maximum(codes, 0)], codes)
     return pd.Series(pd.Categorical.from_codes(new, unique), index=values.index)
 
 
@@ -164,12 +171,17 @@ def _columns(file: SourceFile, roles: dict[str, tuple[str, ...]], report: Report
             header = next((n for n in present if _AREA_HEADER.match(n)), None)
         if header is not None:
             chosen[header] = role
-    try:
-        frame = pd.read_csv(io.BytesIO(file.data), usecols=lambda c: _h(c) in chosen,
-                            dtype="category", encoding="utf-8-sig", encoding_errors="replace",
-                            keep_default_na=False, na_filter=False, skip_blank_lines=False,
-                            on_bad_lines="error")  # fmt: skip
-    except (pd.errors.ParserError, ValueError, UnicodeError):
+    try:  # in chunks, each column's categories joined
+        # bytes straight to the C parser (UTF-8, a BOM dropped): naming an encoding would
+        # decode the whole file into one Python string first, doubling the peak
+        chunks = list(pd.read_csv(io.BytesIO(file.data), usecols=lambda c: _h(c) in chosen,
+                                  dtype="category", keep_default_na=False, na_filter=False,
+                                  skip_blank_lines=False, on_bad_lines="error",
+                                  chunksize=CHUNK_ROWS))  # fmt: skip
+        frame = pd.DataFrame(
+            {c: union_categoricals([chunk[c] for chunk in chunks]) for c in chunks[0].columns}
+        )
+    except (pd.errors.ParserError, ValueError, UnicodeError, IndexError):
         frame = read_csv(file, report, WARNING)  # the careful reader says what is wrong
         if frame is None:
             return None

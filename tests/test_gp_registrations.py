@@ -383,3 +383,11 @@ def test_registrations_for_every_practice_in_england_cut_to_solihull_with_real_e
         f"{len(solihull)} practices ({2 * len(solihull)} of {2 * len(rows):,} rows: those of the "
         "place's practices) (warning)"
     ]
+
+
+def test_a_windows_1252_name_and_a_bom_do_not_stop_the_lsoa_file():
+    data = b"\xef\xbb\xbf" + fixture("gp-reg-pat-prac-lsoa-all.csv").replace(
+        b"THE DENSHAM SURGERY", b"THE D\xe9NSHAM SURGERY"
+    )
+    dataset, _ = load(**{"lsoa.csv": data})
+    assert dataset.table("registrations")["patients"].tolist() == [30, 10, 5]
