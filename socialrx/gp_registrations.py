@@ -411,9 +411,12 @@ def read_lsoa(files: list[SourceFile], report: Report) -> list[tuple[str, pd.Dat
     female versions, zipped with it, are then not read), else male and female together."""
     sexes = {}
     for file in files:
-        head = pd.read_csv(io.BytesIO(file.data[:65536]), nrows=20, dtype=str,
-                           encoding="utf-8-sig", encoding_errors="replace",
-                           on_bad_lines="skip")  # fmt: skip
+        try:
+            head = pd.read_csv(io.BytesIO(file.data[:65536]), nrows=20, dtype=str,
+                               encoding="utf-8-sig", encoding_errors="replace",
+                               on_bad_lines="skip")  # fmt: skip
+        except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError):
+            head = pd.DataFrame()  # read in full below, where the careful reader says why
         column = next((c for c in head.columns if _h(c) == "SEX"), None)
         sexes[file.name] = (
             set(head[column].dropna().str.strip().str.upper()) if column else {"ALL"}

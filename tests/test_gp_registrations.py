@@ -391,3 +391,11 @@ def test_a_windows_1252_name_and_a_bom_do_not_stop_the_lsoa_file():
     )
     dataset, _ = load(**{"lsoa.csv": data})
     assert dataset.table("registrations")["patients"].tolist() == [30, 10, 5]
+
+
+def test_an_lsoa_file_with_a_header_only_keeps_the_rest_loading():
+    header = fixture("gp-reg-pat-prac-lsoa-all.csv").split(b"\n")[0] + b"\n"
+    dataset, report = load("gp-reg-pat-prac-map.csv", **{"lsoa.csv": header})
+    assert dataset.table("practices")["pcn_code"].notna().sum() == 2  # the map still read
+    assert dataset.table("registrations").empty
+    assert not [p for p in report.problems if "unexpected" in p.message]
