@@ -94,30 +94,31 @@ def kind_of(file: SourceFile) -> str | None:
     return kind
 
 
-def _zip_of_registrations(file: SourceFile) -> bool:
-    """True for a zip whose files are all NHS Digital registration files (as published)."""
+def _zip_holds_registrations(file: SourceFile) -> bool:
+    """True for a zip holding at least one NHS Digital registration file (as published, or
+    with a dataset's other files); a zipped shapefile is left whole for the boundary reader."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(file.data))
         infos = [i for i in archive.infolist() if not i.is_dir() and "__MACOSX" not in i.filename]
-        if not infos:
+        if archives.is_shapefile([i.filename for i in infos]):
             return False
         for info in infos:
             with archive.open(info) as stream:
                 head = stream.read(4096)
-            if kind_of(SourceFile(Path(info.filename).name, head)) is None:
-                return False
+            if kind_of(SourceFile(Path(info.filename).name, head)) is not None:
+                return True
     except (zipfile.BadZipFile, OSError, ValueError, EOFError, RuntimeError):
-        return False
-    return True
+        return False  # the zip reader reports it
+    return False
 
 
 def split(files: list[SourceFile], report: Report) -> tuple[list[SourceFile], list[tuple]]:
-    """(the other files, [(kind, file)] of the NHS Digital registration files); a zip of them
-    is unpacked here (its files named `zip/inner.csv`)."""
+    """(the other files, [(kind, file)] of the NHS Digital registration files); a zip holding
+    any is unpacked here (its files named `zip/inner.csv`, the others passed on)."""
     rest, found = [], []
     for file in files:
         inner = [file]
-        if Path(file.name).suffix.lower() == ".zip" and _zip_of_registrations(file):
+        if Path(file.name).suffix.lower() == ".zip" and _zip_holds_registrations(file):
             inner = archives.unpacked([file], report)
         for each in inner:
             kind = kind_of(each)

@@ -399,3 +399,17 @@ def test_an_lsoa_file_with_a_header_only_keeps_the_rest_loading():
     assert dataset.table("practices")["pcn_code"].notna().sum() == 2  # the map still read
     assert dataset.table("registrations").empty
     assert not [p for p in report.problems if "unexpected" in p.message]
+
+
+def test_a_zipped_dataset_folder_with_registration_files_among_its_own():
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("my_place/assets.csv", ASSETS)
+        archive.writestr("my_place/practices.csv", PRACTICES)
+        archive.writestr("my_place/gp-reg-pat-prac-map.csv", fixture("gp-reg-pat-prac-map.csv"))
+        archive.writestr("my_place/gp-reg-pat-prac-lsoa-all.csv",
+                         fixture("gp-reg-pat-prac-lsoa-all.csv"))  # fmt: skip
+    dataset, _ = load_texts({"my_place.zip": buffer.getvalue()})
+    assert len(dataset.table("assets")) == 1
+    assert dataset.table("practices")["pcn_code"].notna().sum() == 2
+    assert dataset.table("registrations")["patients"].tolist() == [30, 10, 5]
