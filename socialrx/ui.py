@@ -658,7 +658,8 @@ def assets_by_area_note(context: Context) -> None:
     if context.selection.chosen_by_residence:
         st.caption(
             "Assets are chosen by where they are: online and telephone assets, which have no "
-            "area, are left out when areas are chosen."
+            "area, are left out when a place where people live (areas, a ward, MSOA, local "
+            "authority, neighbourhood or PCN catchment) is chosen."
         )
 
 
