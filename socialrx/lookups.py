@@ -97,6 +97,8 @@ def merge_lookups(frames: list[pd.DataFrame]) -> pd.DataFrame:
     vintages = [f.attrs.get(VINTAGE_ATTR) for f in frames]
     merged = merged.reset_index().set_index("_index")
     merged.index.name = None
+    if not merged.index.is_unique:  # rows from two files: row numbers can no longer be told
+        merged.index = pd.RangeIndex(len(merged))
     out = merged.reindex(columns=[c for c in COLUMNS if c in merged]).fillna("").astype(str)
     out.attrs[VINTAGE_ATTR] = next((v for v in vintages if v), None)
     return out

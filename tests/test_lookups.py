@@ -252,3 +252,13 @@ def test_no_catchments_without_registrations(load):
     dataset, _ = _dataset(load)
     assert selection.CATCHMENT not in place_options(dataset)
     assert WARD not in place_options(dataset)  # nor wards without a lookup
+
+
+def test_merged_lookups_keep_areas_found_in_either():
+    from socialrx.lookups import merge_lookups
+
+    wards = pd.DataFrame({"area_code": ["A", "B"], "ward_code": ["W1", "W2"]})
+    msoas = pd.DataFrame({"area_code": ["C", "A"], "msoa_code": ["M3", "M1"]})
+    merged = merge_lookups([wards, msoas]).set_index("area_code")
+    assert merged.loc["A"].tolist() == ["W1", "M1"]
+    assert merged.loc["B"].tolist() == ["W2", ""] and merged.loc["C"].tolist() == ["", "M3"]
