@@ -211,6 +211,19 @@ def _neighbourhood_groups(dataset: Dataset, neighbourhoods: pd.DataFrame | None)
     }
 
 
+def neighbourhood_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """Neighbourhoods as (neighbourhood, area_code) text rows, one per area of each, in the
+    order given: what neighbourhoods.csv holds."""
+    rows = frame[["neighbourhood", "area_code"]].dropna().astype(str)
+    return rows.drop_duplicates().reset_index(drop=True)
+
+
+def neighbourhood_options(neighbourhoods: pd.DataFrame) -> dict[str, dict[str, str]]:
+    """The place filter's neighbourhoods (name -> label), {} when there are none."""
+    names = list(dict.fromkeys(neighbourhood_table(neighbourhoods)["neighbourhood"]))
+    return {NEIGHBOURHOOD: {n: f"{n} ({NEIGHBOURHOOD})" for n in sorted(names)}} if names else {}
+
+
 def areas_of(
     dataset: Dataset, kind: str, codes, neighbourhoods: pd.DataFrame | None = None
 ) -> tuple[str, ...]:
