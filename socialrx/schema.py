@@ -1,4 +1,4 @@
-"""Typed column specs for every table of the data contract (`DATA_CONTRACT.md`)."""
+"""Typed column specs for every table of the data contract (`docs/data-contract.md`)."""
 
 from __future__ import annotations
 
