@@ -121,6 +121,7 @@ def asset_map(
     cluster: bool = True,
     highlight: tuple[str, ...] = (),
     practices: pd.DataFrame | None = None,
+    place=None,
 ) -> folium.Map:
     """Assets as points coloured by category over areas shaded by a value (e.g. IMD decile).
 
@@ -137,7 +138,8 @@ def asset_map(
     `cluster=False` draws every point unclustered (the same data and script), for a small place
     or a printed map. The areas in `highlight` (e.g. high need, low access) get a thick orange
     outline without moving the view; `practices` (name, latitude, longitude) are a layer of
-    their own to switch on."""
+    their own to switch on. `place` (a GeoSeries in WGS84 and its label) is the chosen ward,
+    neighbourhood or other place by residence, outlined over the areas."""
     placed = assets.dropna(subset=["latitude", "longitude"])
     chosen = areas[areas["area_code"].isin(focus)] if areas is not None and focus else None
     areas_in_view = chosen if chosen is not None and len(chosen) else areas
@@ -163,6 +165,8 @@ def asset_map(
     if areas is not None and len(areas):
         _add_areas(fmap, areas, area_values, value_label, lower_is_darker, area_notes, focus,
                    highlight)  # fmt: skip
+    if place is not None:  # before the layer control, which lists every layer drawn so far
+        _add_place_outline(fmap, *place)
     if practices is not None:
         _add_practices(fmap, practices)
     codes, present = pd.factorize(placed["category"])
@@ -523,7 +527,7 @@ def _add_areas(
         fmap.get_root().html.add_child(folium.Element(box))
 
 
-def add_place_outline(fmap: folium.Map, outline, label: str) -> folium.Map:
+def _add_place_outline(fmap: folium.Map, outline, label: str) -> None:
     """The chosen place's boundary (a ward, MSOA, local authority, neighbourhood or PCN
     catchment: its small areas dissolved, a GeoSeries in WGS84) as a thick dashed blue line
     over the shaded areas, unfilled so clicks reach the areas beneath."""
@@ -538,4 +542,3 @@ def add_place_outline(fmap: folium.Map, outline, label: str) -> folium.Map:
         },  # fmt: skip
         tooltip=folium.Tooltip(html_text(label)),
     ).add_to(fmap)
-    return fmap

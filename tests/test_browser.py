@@ -208,6 +208,25 @@ def test_asset_map_draws_areas_and_points(
     print("answered empty:", *sorted(set(assets.stubbed)), sep="\n  ")
 
 
+def test_a_chosen_ward_is_outlined_on_the_drawn_map(
+    sync_api, browser_context, app_url, assets, first_run_done
+):
+    """A place by residence (a ward from the demo's ONS lookup) is outlined, dashed, on a map
+    Leaflet draws without a JavaScript error."""
+    if not assets.has_leaflet:
+        pytest.skip("Leaflet could not be fetched from npm, so the map cannot draw offline")
+    expect = sync_api.expect
+    path = "asset_map?place_kind=ward&place_ward=E05012993"
+    page, errors = open_page(browser_context, sync_api, app_url, path, first_run_done)
+    try:
+        frame = wait_for_map(page, expect)
+        dashed = [p for p in map_paths(frame) if (p["stroke"] or "").upper() == "#0072B2"]
+        assert dashed, "the chosen ward is not outlined"
+        assert not errors, f"JavaScript errors on the map: {errors}"
+    finally:
+        page.close()
+
+
 def test_a_click_on_the_map_shows_details_beside_it(
     sync_api, browser_context, app_url, assets, first_run_done
 ):

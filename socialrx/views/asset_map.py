@@ -13,7 +13,7 @@ import pandas as pd
 from socialrx import access, gaps, referrals
 from socialrx.dataset import Dataset
 from socialrx.disclosure import Level
-from socialrx.figures import add_place_outline, asset_map
+from socialrx.figures import asset_map
 from socialrx.panels import Card, Panel, disclosure_caption
 from socialrx.selection import (
     AREA,
@@ -253,20 +253,18 @@ def panels(
             title="",
             caption=caption,
             level=level,
-            chart=lambda _: _outlined(
-                outline,
-                asset_map(
-                    assets,
-                    dataset.areas,
-                    values,
-                    label,
-                    lower_is_darker=shade == IMD,
-                    area_notes=area_notes,
-                    focus=focus,
-                    highlight=highlight,
-                    practices=practices,
-                ),
-            ),  # fmt: skip
+            chart=lambda _: asset_map(
+                assets,
+                dataset.areas,
+                values,
+                label,
+                lower_is_darker=shade == IMD,
+                area_notes=area_notes,
+                focus=focus,
+                highlight=highlight,
+                practices=practices,
+                place=outline,
+            ),
             still=lambda: asset_map_png(
                 assets, dataset.areas, values, label, lower_is_darker=shade == IMD
             ),
@@ -367,10 +365,6 @@ def place_outline(dataset: Dataset, selection: Selection, neighbourhoods=None):
     names = [options.get(code, code) for code in selection.place_codes]
     label = ", ".join(names[:3]) + (f" and {len(names) - 3:,} more" if len(names) > 3 else "")
     return outline, label
-
-
-def _outlined(outline, fmap):
-    return fmap if outline is None else add_place_outline(fmap, *outline)
 
 
 def _focus(dataset: Dataset, selection: Selection) -> tuple[str, ...]:
