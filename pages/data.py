@@ -54,7 +54,7 @@ if report.problems:
 else:
     st.success("No problems found.")
 
-st.header("Tables")
+st.header("Look at a table")
 name = st.selectbox(
     "Table",
     [n for n in TABLES if n not in ("dataset", "areas") and dataset.has(n)],

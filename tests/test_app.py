@@ -136,6 +136,10 @@ def test_errors_are_reported_on_the_page_not_raised(tmp_path, monkeypatch):
     problems = next(d.value for d in at.dataframe if "problem" in d.value.columns)
     assert "knitting" in set(problems["value"]) and any("swapped" in p for p in problems["problem"])
     [full] = [c.value for c in at.code]  # every message in full, one line each
+    loaded = next(d.value for d in at.dataframe if "Loaded" in d.value.columns)
+    rows = loaded.set_index("Table")["Rows"]
+    # A2 (an unknown category) is left out; A3 (swapped coordinates) kept, unplaced
+    assert rows["assets.csv"] == "2" and rows["referrals.csv"] == "–"  # never "None"
     assert full.splitlines()[0].startswith("assets.csv:3: category: 'knitting': ")
 
 

@@ -28,12 +28,13 @@ def loaded_panel(dataset: Dataset, level: Level) -> Panel:
             {
                 "table": table.file,
                 "loaded": "yes" if loaded else "no",
-                "rows": None if person else count,
+                # not person-level: exact, as text so an absent count reads "–", not "None"
+                "rows": "–" if person or count is None else f"{count:,}",
                 "person_rows": count if person else None,
                 "about": table.about,
             }
         )
-    frame = pd.DataFrame(rows).astype({"rows": "Float64", "person_rows": "Float64"})
+    frame = pd.DataFrame(rows).astype({"person_rows": "Float64"})
     extract = (
         f"Extract date: {dataset.extract_date:%d %b %Y}. "
         if dataset.extract_date is not None
