@@ -136,18 +136,18 @@ def report(results: dict) -> str:
                     out.append(f"| {size} | fresh server, first page, saved copy: median of "
                                f"{len(opened)} | {mark(middle, FRESH_S)} | | from "
                                f"{seconds(opened[0])} to {seconds(opened[-1])} s |")  # fmt: skip
-    out += ["", "| size | page | first run (s) | cached rerun (s) | filter change (s) | "
-            "peak memory (MB) |", "|---|---|---|---|---|---|"]  # fmt: skip
+    out += ["", "| size | page | first run (s) | cached rerun (s) | filter change: a PCN (s) | "
+            "then a ward (s) | peak memory (MB) |", "|---|---|---|---|---|---|---|"]  # fmt: skip
     for size, rows in results.items():
         for page, row in rows.get("pages", {}).items():
             if "error" in row:
-                out.append(f"| {size} | {page} | {row['error']} | | | |")
+                out.append(f"| {size} | {page} | {row['error']} | | | | |")
                 continue
             peak = row.get("peak_mb")
             peak_text = megabytes(peak) + (" ✗" if peak and peak > PEAK_MB else "")
             out.append(f"| {size} | {page} | {seconds(row['first'])} | "
                        f"{mark(row['rerun'], RERUN_S)} | {mark(row['change'], CHANGE_S)} | "
-                       f"{peak_text} |")  # fmt: skip
+                       f"{mark(row.get('ward_change'), CHANGE_S)} | {peak_text} |")  # fmt: skip
     out += ["", "| size | asset map | first build + HTML (s) | then best (s) | median (s) | "
             "HTML (MB) | sent to the page (MB) |", "|---|---|---|---|---|---|---|"]  # fmt: skip
     for size, rows in results.items():
