@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 
 import folium
@@ -109,6 +110,17 @@ def _legend_html(title: str, items: list[tuple[str, str]], corner: str, columns:
     )
 
 
+TILES_VARIABLE = "SOCIALRX_MAP_TILES"
+
+
+def map_tiles() -> str | None:
+    """OpenStreetMap's tiles, the one request a map makes outside the app, unless a deployment
+    sets SOCIALRX_MAP_TILES=off: then areas and points draw on a blank ground and no tile
+    server learns which part of the country is being looked at."""
+    setting = os.environ.get(TILES_VARIABLE, "").strip().lower()
+    return None if setting == "off" else "OpenStreetMap"
+
+
 def asset_map(
     assets: pd.DataFrame,
     areas=None,
@@ -156,7 +168,7 @@ def asset_map(
     fmap = folium.Map(
         location=MAP_CENTRE_UK,
         zoom_start=6,
-        tiles="OpenStreetMap",
+        tiles=map_tiles(),
         control_scale=True,
         zoom_snap=0.25,
     )

@@ -183,3 +183,11 @@ def test_chosen_areas_are_outlined_and_hidden_values_say_so():
     assert "South (E2): hidden: 1-7 people" in html
     # the view opens on the chosen area (53.2 to 53.3), not on both
     assert "[[53.2, -1.4], [53.3, -1.3]]" in html
+
+
+def test_a_deployment_can_turn_map_tiles_off(monkeypatch):
+    assert "tile.openstreetmap.org" in asset_map(_assets()).get_root().render()
+    monkeypatch.setenv("SOCIALRX_MAP_TILES", "off")
+    html = asset_map(_assets()).get_root().render()
+    assert "tile.openstreetmap.org" not in html
+    assert "L.map(" in html  # the map itself is still drawn, on a blank ground
