@@ -2,7 +2,7 @@
 
 Each step runs in a fresh process (`bench_step.py`), so its peak memory (max RSS) is its own.
 For each size: build the demo data, load it from CSV, open the app on a fresh server without
-and with the saved columnar copy (`socialrx.store`), then for each page (AppTest, from
+and with the saved columnar copy (`socialrx.data.store`), then for each page (AppTest, from
 app.py, as a user clicking through): its first run with the data loaded, a cached rerun and a
 filter change (one PCN chosen); and the asset map beside two plain folium maps of the same
 assets and areas, built in the same process in turn so the ratio holds on a noisy machine.

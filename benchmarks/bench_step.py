@@ -36,7 +36,7 @@ def peak_mb() -> float:
 def generate(args: dict) -> dict:
     import inspect
 
-    from socialrx.demo import write_demo
+    from socialrx.data.demo import write_demo
 
     wanted = {k: args[k] for k in ("assets", "practices", "place") if args.get(k) is not None}
     accepted = inspect.signature(write_demo).parameters
@@ -52,7 +52,7 @@ def generate(args: dict) -> dict:
 
 
 def load(args: dict) -> dict:
-    from socialrx.loader import load_folder
+    from socialrx.data.loader import load_folder
 
     started = time.perf_counter()
     dataset, report = load_folder(args["folder"])
@@ -69,8 +69,8 @@ def workbook(args: dict) -> dict:
 
     import pandas as pd
 
-    from socialrx.files import SourceFile
-    from socialrx.loader import load_files
+    from socialrx.data.files import SourceFile
+    from socialrx.data.loader import load_files
 
     book = io.BytesIO()
     with pd.ExcelWriter(book) as writer:
@@ -235,8 +235,8 @@ def map_build(args: dict) -> dict:
     sys.path.insert(0, str(ROOT / "benchmarks"))
     from map_peers import lean_map, naive_map, timed_html
 
-    from socialrx.figures import asset_map
-    from socialrx.store import load_folder_cached
+    from socialrx.data.store import load_folder_cached
+    from socialrx.views.figures import asset_map
 
     os.environ["SOCIALRX_CACHE_DIR"] = args["cache"]
     dataset, _ = load_folder_cached(args["folder"])

@@ -3,8 +3,8 @@
 `naive_map` is what folium's tutorials lead to (a `MarkerCluster` of markers with popups,
 boundaries at full resolution); `lean_map` is folium at its leanest (`FastMarkerCluster` with
 its data as arrays, boundaries simplified to 50 m in British National Grid) with a name in each
-popup and no shading, legend or escaping. Built in the same run as `socialrx.figures.asset_map`,
-so the ratio holds on a noisy machine.
+popup and no shading, legend or escaping. Built in the same run as
+`socialrx.views.figures.asset_map`, so the ratio holds on a noisy machine.
 """
 
 from __future__ import annotations

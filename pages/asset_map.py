@@ -2,8 +2,9 @@
 
 import streamlit as st
 
-from socialrx import access, ui, vocab
-from socialrx.selection import selected_assets
+from socialrx import ui, vocab
+from socialrx.metrics import access
+from socialrx.metrics.selection import selected_assets
 from socialrx.views import asset_map
 
 context = ui.current()

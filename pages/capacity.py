@@ -6,9 +6,10 @@ import dataclasses
 
 import streamlit as st
 
-from socialrx import capacity as capacity_metrics
-from socialrx import funding, report, ui, vocab
-from socialrx.selection import selected_assets
+from socialrx import report, ui, vocab
+from socialrx.metrics import capacity as capacity_metrics
+from socialrx.metrics import funding
+from socialrx.metrics.selection import selected_assets
 from socialrx.views import capacity
 
 context = ui.current()

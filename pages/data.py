@@ -4,8 +4,9 @@ import functools
 
 import streamlit as st
 
-from socialrx import archives, mapping, templates, ui
-from socialrx.schema import PERSON_LEVEL, TABLES
+from socialrx import ui
+from socialrx.data import archives, mapping, templates
+from socialrx.data.schema import PERSON_LEVEL, TABLES
 from socialrx.views import data
 from socialrx.views import mapping as mapping_view
 
@@ -72,7 +73,7 @@ if name:
         ui.download(frame, name)
 
 # Your system's extract: the values still not mapped (disclosed), and the mapping in an
-# editor whose "Apply" reloads this browser session's data with it (socialrx.mapping).
+# editor whose "Apply" reloads this browser session's data with it (socialrx.data.mapping).
 st.header("Your system's extract: mapping.csv")
 st.caption(mapping_view.INTRO)
 ui.draw([mapping_view.unmapped_panel(report, context.level)])

@@ -4,10 +4,11 @@ import re
 
 import streamlit as st
 
-from socialrx import corrections, openreferral, ui
+from socialrx import ui
+from socialrx.data import corrections, openreferral
+from socialrx.data.files import SourceFile
+from socialrx.data.problems import Report
 from socialrx.escape import markdown_text
-from socialrx.files import SourceFile
-from socialrx.problems import Report
 from socialrx.views import directory
 from socialrx.views.data import problems_table
 

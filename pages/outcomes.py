@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from socialrx import outcomes, ui, vocab
+from socialrx import ui, vocab
+from socialrx.metrics import outcomes
 from socialrx.views import outcomes as view
 
 context = ui.current()

@@ -8,9 +8,9 @@ import pandas as pd
 import streamlit as st
 
 from socialrx import ui
-from socialrx.dataset import Dataset
+from socialrx.data.dataset import Dataset
 from socialrx.disclosure import Level
-from socialrx.selection import Selection
+from socialrx.metrics.selection import Selection
 from socialrx.views import referral_flows
 
 

@@ -7,9 +7,9 @@ import sys
 import time
 from pathlib import Path
 
-from socialrx.demo import DEFAULT_PLACE, place_names, write_demo
+from socialrx.data.demo import DEFAULT_PLACE, place_names, write_demo
+from socialrx.data.loader import load_folder
 from socialrx.disclosure import Level
-from socialrx.loader import load_folder
 
 VALID, INVALID, UNREADABLE = 0, 1, 2
 
@@ -88,7 +88,7 @@ def _pack_selection(dataset, place: str | None, first: str | None, last: str | N
     the data; default the whole dataset and its last 12 months."""
     import pandas as pd
 
-    from socialrx import selection
+    from socialrx.metrics import selection
 
     default = selection.default_selection(dataset)
     start, end = default.start, default.end
@@ -130,10 +130,10 @@ def _pack_selection(dataset, place: str | None, first: str | None, last: str | N
 def import_openreferral(source: Path, out: Path, mapping: Path | None = None) -> int:
     """Flatten an Open Referral UK directory (ORUK JSON, HSDS CSV folder, or a zip) into
     assets.csv and organisations.csv, then check them as `validate` would."""
-    from socialrx import openreferral
+    from socialrx.data import openreferral
+    from socialrx.data.files import SourceFile, files_in_folder
+    from socialrx.data.problems import Report
     from socialrx.escape import csv_bytes
-    from socialrx.files import SourceFile, files_in_folder
-    from socialrx.problems import Report
 
     found = Report()
     try:
@@ -164,7 +164,7 @@ def import_openreferral(source: Path, out: Path, mapping: Path | None = None) ->
 
 def export_openreferral(folder: Path, out: Path) -> int:
     """Write a dataset's assets and organisations as HSDS 3 CSV tables and services.json."""
-    from socialrx import openreferral
+    from socialrx.data import openreferral
 
     dataset, found = load_folder(folder)
     if not dataset.has("assets") or dataset.table("assets").empty:

@@ -92,6 +92,12 @@ def shown(value, decimals: int = 0, suffix: str = "") -> str:
     return f"{value:,.{decimals}f}{suffix}"
 
 
+def people_in_words(count: int) -> str:
+    """A count of person-level rows in a message of the file checks, disclosed by the default
+    convention: the problem report is shown and exported before anyone chooses a level."""
+    return shown(disclose_count(count, Level.ROUND))
+
+
 TOO_FEW = "too few"  # a statistic resting on fewer than MIN_PEOPLE people
 TOO_FEW_WORDS = "too few to judge (fewer than 30 people)"
 BORDERLINE = "borderline"  # a judgement the disclosed count leaves open

@@ -22,13 +22,13 @@ import pandas as pd
 import plotly.graph_objects as go
 import plotly.offline
 
-from socialrx.dataset import Dataset
+from socialrx.data.dataset import Dataset
 from socialrx.disclosure import LABELS, Level
 from socialrx.escape import csv_bytes
-from socialrx.panels import Panel
-from socialrx.selection import Selection
+from socialrx.metrics.selection import Selection
 from socialrx.views import asset_map, capacity, equity, outcomes, referral_flows
 from socialrx.views import overview as overview_view
+from socialrx.views.panels import Panel
 
 NOTES_LIMIT = 2000  # characters of "what we agreed"
 PAGE_WIDTH_PX = 680  # A4 portrait less 15 mm margins, at 96 px an inch

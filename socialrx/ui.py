@@ -19,22 +19,25 @@ import plotly.graph_objects as go
 import streamlit as st
 from streamlit_folium import st_folium
 
-from socialrx import disclosure, links, mapping, selection
-from socialrx.dataset import Dataset
+from socialrx import disclosure
+from socialrx.data import mapping
+from socialrx.data.dataset import Dataset
+from socialrx.data.files import MAX_FILE_BYTES, READABLE_SUFFIXES, SourceFile, files_in_folder
+from socialrx.data.loader import content_hash, load_files
+from socialrx.data.problems import Report
+from socialrx.data.store import load_folder_cached
 from socialrx.disclosure import Level
 from socialrx.escape import csv_bytes, markdown_text
-from socialrx.files import MAX_FILE_BYTES, READABLE_SUFFIXES, SourceFile, files_in_folder
-from socialrx.loader import content_hash, load_files
-from socialrx.panels import Panel
-from socialrx.problems import Report
-from socialrx.selection import Selection
-from socialrx.store import load_folder_cached
+from socialrx.metrics import selection
+from socialrx.metrics.selection import Selection
 from socialrx.views import asset_map as asset_map_view
 from socialrx.views import capacity as capacity_view
 from socialrx.views import directory as directory_view
 from socialrx.views import equity as equity_view
+from socialrx.views import links
 from socialrx.views import outcomes as outcomes_view
 from socialrx.views import overview as overview_view
+from socialrx.views.panels import Panel
 
 DATA_VARIABLE = "SOCIALRX_DATA"
 DEMO_FOLDER = Path(__file__).resolve().parent.parent / "data" / "demo"
@@ -73,7 +76,7 @@ def _folder_fingerprint(folder: Path) -> str:
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _cached_folder(folder: str, fingerprint: str) -> tuple[Dataset, Report]:
     """A data folder's dataset, through its saved columnar copy when the files are unchanged
-    (`socialrx.store`: a fresh server opens 1,000,000 referrals in seconds, not a minute).
+    (`socialrx.data.store`: a fresh server opens 1,000,000 referrals in seconds, not a minute).
     Folders only: uploads are never written to disk."""
     bar = st.progress(0.0, text="Loading data")
     try:

@@ -87,7 +87,7 @@ MIRRORS: tuple[Mirror, ...] = (
         "leaflet.markercluster@1.1.0",
         roots=("dist/",),
     ),
-    # The asset map's categories are sub-groups of one cluster group (socialrx.figures).
+    # The asset map's categories are sub-groups of one cluster group (socialrx.views.figures).
     Mirror(
         "https://cdn.jsdelivr.net/npm/leaflet.featuregroup.subgroup@1.0.2/",
         "leaflet.featuregroup.subgroup@1.0.2",

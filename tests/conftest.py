@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from socialrx.dataset import Dataset
-from socialrx.files import SourceFile
-from socialrx.loader import load_files
-from socialrx.problems import Report
+from socialrx.data.dataset import Dataset
+from socialrx.data.files import SourceFile
+from socialrx.data.loader import load_files
+from socialrx.data.problems import Report
 
 REPO = Path(__file__).resolve().parent.parent
 # Real public files (see its README.md); never copied into the repository.

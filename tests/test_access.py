@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from shapely.geometry import box
 
-from socialrx.access import (
+from socialrx.metrics.access import (
     access_scores,
     band_weights,
     nearest,
@@ -134,7 +134,7 @@ def test_missing_capacity_takes_the_category_median():
     areas, stats, assets = _geography(np.random.default_rng(7), n_assets=3)
     assets["category"] = "arts and creativity"
     assets["capacity_per_month"] = pd.array([10, 30, None], dtype="Int64")
-    from socialrx.access import capacity_assumed
+    from socialrx.metrics.access import capacity_assumed
 
     capacity, assumed = capacity_assumed(assets)
     assert capacity.tolist() == [10, 30, 20] and assumed.tolist() == [False, False, True]

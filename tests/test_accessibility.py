@@ -125,7 +125,7 @@ class Known:
 
 # Remove an entry once the pages are fixed (the xfail then passes, and says so as XPASS).
 # Empty: the last one, the asset map's overlapping cluster icons (target-size, WCAG 2.5.8), was
-# fixed by one cluster group for every category (socialrx.figures), so the test guards it.
+# fixed by one cluster group for every category (socialrx.views.figures), so the test guards it.
 KNOWN: list[Known] = []
 
 CLASSIFY_JS = """

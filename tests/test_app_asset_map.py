@@ -66,8 +66,8 @@ def test_filters_by_day_cost_and_wheelchair(monkeypatch):
 
 
 def test_a_click_on_the_map_describes_what_it_points_at():
-    from socialrx.loader import load_folder
-    from socialrx.selection import default_selection
+    from socialrx.data.loader import load_folder
+    from socialrx.metrics.selection import default_selection
     from socialrx.views.asset_map import Reach, clicked_details, gap_table
 
     dataset, _ = load_folder(Path(APP).parent / "data" / "demo")

@@ -181,10 +181,10 @@ def test_bad_input_gives_notes_not_wrong_totals(tmp_path, monkeypatch):
 def test_every_capacity_download_shows_counts_only_as_disclosed():
     """At the default level no panel of the page exports a count of 1-7 people or one not
     rounded to 5, and every £ or rate beside it rests on the rounded count."""
-    from socialrx import capacity
+    from socialrx.data.loader import load_folder
     from socialrx.disclosure import Level
-    from socialrx.loader import load_folder
-    from socialrx.selection import default_selection
+    from socialrx.metrics import capacity
+    from socialrx.metrics.selection import default_selection
     from socialrx.views import capacity as view
 
     dataset, _ = load_folder(Path(APP).parent / "data" / "demo")

@@ -8,8 +8,8 @@ from pathlib import Path
 import pandas as pd
 from streamlit.testing.v1 import AppTest
 
-from socialrx import selection
-from socialrx.loader import load_folder
+from socialrx.data.loader import load_folder
+from socialrx.metrics import selection
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 DEMO = Path(__file__).resolve().parent.parent / "data" / "demo"

@@ -8,10 +8,10 @@ import geopandas as gpd
 import pytest
 from shapely.geometry import box
 
-from socialrx import archives
-from socialrx.files import SourceFile
-from socialrx.loader import load_files
-from socialrx.problems import Report
+from socialrx.data import archives
+from socialrx.data.files import SourceFile
+from socialrx.data.loader import load_files
+from socialrx.data.problems import Report
 
 DEMO = Path(__file__).resolve().parents[1] / "data" / "demo"
 
@@ -106,7 +106,7 @@ def test_an_empty_zip_is_a_warning():
 
 
 def test_the_demo_as_a_zip_loads_as_the_demo_folder():
-    from socialrx.loader import load_folder
+    from socialrx.data.loader import load_folder
 
     zipped = archives.folder_zip(DEMO)
     names = zipfile.ZipFile(io.BytesIO(zipped)).namelist()

@@ -10,10 +10,10 @@ import math
 import numpy as np
 import pandas as pd
 
-from socialrx import outcomes
-from socialrx.dataset import Dataset
+from socialrx.data.dataset import Dataset
 from socialrx.disclosure import Level, count_bounds, disclose_counts
-from socialrx.selection import AREA, Selection, selected_outcomes
+from socialrx.metrics import outcomes
+from socialrx.metrics.selection import AREA, Selection, selected_outcomes
 from socialrx.views import outcomes as outcome_view
 from socialrx.views import referral_flows
 

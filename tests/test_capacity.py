@@ -1,8 +1,8 @@
 import pandas as pd
 import pytest
 
-from socialrx.capacity import capacity_strain, most_strained, strain_spec, summarise
 from socialrx.disclosure import Level
+from socialrx.metrics.capacity import capacity_strain, most_strained, strain_spec, summarise
 
 
 def _data():
@@ -117,7 +117,7 @@ def test_a_period_shorter_than_a_month_is_held_to_one_months_capacity():
 # ---------------------------------------------------------------------------------------------
 # Providers rated, one provider over time, category x month, what if.
 
-from socialrx import capacity  # noqa: E402
+from socialrx.metrics import capacity  # noqa: E402
 
 
 def _providers():

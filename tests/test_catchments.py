@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from socialrx.catchments import (
+from socialrx.data.dataset import Dataset
+from socialrx.disclosure import Level
+from socialrx.metrics.catchments import (
     NO_AREA,
     NOT_REGISTERED,
     catchment_areas,
@@ -15,8 +17,6 @@ from socialrx.catchments import (
     referrals_by_residence,
     residence_spec,
 )
-from socialrx.dataset import Dataset
-from socialrx.disclosure import Level
 
 
 def _dataset(registrations, practices) -> Dataset:

@@ -103,11 +103,11 @@ def test_an_unreadable_file_exits_2(write_dataset, capsys, name, content, says):
 
 
 def test_a_file_over_the_upload_limit_exits_2(write_dataset, capsys, monkeypatch):
-    import socialrx.files
-    import socialrx.loader
+    import socialrx.data.files
+    import socialrx.data.loader
 
-    monkeypatch.setattr(socialrx.files, "MAX_FILE_BYTES", 60)
-    monkeypatch.setattr(socialrx.loader, "MAX_FILE_BYTES", 60)
+    monkeypatch.setattr(socialrx.data.files, "MAX_FILE_BYTES", 60)
+    monkeypatch.setattr(socialrx.data.loader, "MAX_FILE_BYTES", 60)
     big = "referral_id,referral_date\n" + "R1,2024-01-10\n" * 10
     folder = write_dataset(
         {"assets.csv": "asset_id,name,category\nA1,Phone,other\n", "referrals.csv": big}

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from socialrx.schema import TABLES
+from socialrx.data.schema import TABLES
 
 DOC = (Path(__file__).resolve().parents[1] / "docs" / "data-contract.md").read_text()
 

@@ -6,10 +6,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from socialrx import corrections
+from socialrx.data import corrections
+from socialrx.data.files import SourceFile
+from socialrx.data.loader import load_files, load_folder
 from socialrx.disclosure import Level
-from socialrx.files import SourceFile
-from socialrx.loader import load_files, load_folder
 from socialrx.views import directory
 
 DEMO = Path(__file__).resolve().parent.parent / "data" / "demo"

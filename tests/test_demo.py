@@ -9,9 +9,9 @@ from conftest import REALDATA, REPO
 
 from socialrx import vocab
 from socialrx.__main__ import main
-from socialrx.capacity import capacity_strain
-from socialrx.demo import EXTRACT_DATE, IMD2019, START_DATE, build_demo, imd2019, write_demo
-from socialrx.loader import load_folder
+from socialrx.data.demo import EXTRACT_DATE, IMD2019, START_DATE, build_demo, imd2019, write_demo
+from socialrx.data.loader import load_folder
+from socialrx.metrics.capacity import capacity_strain
 
 N = 3000  # small, for speed
 SEED = 2026
@@ -327,7 +327,7 @@ def test_adults_only(demo, committed):
 
 
 def test_bundled_imd_extract_has_the_official_headers_and_rows():
-    path = resources.files("socialrx") / "data" / IMD2019
+    path = resources.files("socialrx.data") / "bundled" / IMD2019
     raw = pd.read_csv(str(path), encoding="utf-8-sig", dtype=str)
     assert list(raw.columns) == [
         "LSOA code (2011)",
@@ -470,8 +470,8 @@ def test_command_line_takes_sizes_and_place(tmp_path, capsys):
 
 
 def test_registrations_by_area_agree_with_list_sizes_and_catchments(demo, loaded):
-    from socialrx.catchments import pcn_catchments
-    from socialrx.demo import ADULT_SHARE_OF_REGISTERED
+    from socialrx.data.demo import ADULT_SHARE_OF_REGISTERED
+    from socialrx.metrics.catchments import pcn_catchments
 
     registrations, practices = demo["registrations"], demo["practices"]
     assert list(registrations.columns) == ["practice_code", "area_code", "patients"]
@@ -497,9 +497,9 @@ def test_registrations_by_area_agree_with_list_sizes_and_catchments(demo, loaded
 def test_registrations_draw_nothing_random(demo, monkeypatch):
     """Every other table is the same whether registrations are built or not: they take
     nothing from the random generator, so adding them changed no other demo file."""
-    import socialrx.demo
+    import socialrx.data.demo
 
-    monkeypatch.setattr(socialrx.demo, "registrations", lambda *args: pd.DataFrame())
+    monkeypatch.setattr(socialrx.data.demo, "registrations", lambda *args: pd.DataFrame())
     without = build_demo(N, SEED)
     for name, table in demo.items():
         if name not in ("registrations", "areas"):

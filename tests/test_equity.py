@@ -9,10 +9,10 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from socialrx import equity
+from socialrx.data.loader import load_folder
 from socialrx.disclosure import BORDERLINE, SUPPRESSED, TOO_FEW, Level
-from socialrx.equity_charts import funnel_chart, practice_status
-from socialrx.loader import load_folder
+from socialrx.metrics import equity
+from socialrx.views.equity_charts import funnel_chart, practice_status
 
 DEMO = Path(__file__).resolve().parent.parent / "data" / "demo"
 
@@ -402,8 +402,8 @@ def test_method_words_say_how_the_limits_were_set():
 
 
 def test_decile_counts_equal_the_referrals_module(demo_dataset):
-    from socialrx import referrals as referral_metrics
-    from socialrx.selection import default_selection, selected_referrals
+    from socialrx.metrics import referrals as referral_metrics
+    from socialrx.metrics.selection import default_selection, selected_referrals
 
     selection = default_selection(demo_dataset)
     refs = selected_referrals(demo_dataset, selection)
@@ -416,9 +416,9 @@ def test_decile_counts_equal_the_referrals_module(demo_dataset):
 
 
 def test_every_equity_panel_on_the_demo_is_disclosed_and_labelled(demo_dataset):
-    from socialrx.figures import OKABE_ITO
-    from socialrx.selection import Selection, default_selection
+    from socialrx.metrics.selection import Selection, default_selection
     from socialrx.views import equity as view
+    from socialrx.views.figures import OKABE_ITO
 
     default = default_selection(demo_dataset)
     places = [
@@ -449,7 +449,7 @@ def test_every_equity_panel_on_the_demo_is_disclosed_and_labelled(demo_dataset):
 
 
 def test_one_practice_with_few_referrals_shows_no_figure_resting_on_them(demo_dataset):
-    from socialrx.selection import Selection, default_selection
+    from socialrx.metrics.selection import Selection, default_selection
     from socialrx.views import equity as view
 
     default = default_selection(demo_dataset)
@@ -467,7 +467,7 @@ def test_one_practice_with_few_referrals_shows_no_figure_resting_on_them(demo_da
 def test_equity_panels_on_edge_datasets(load, rows):
     """Referrals only (no practices, no area statistics), with none, one or a few rows, some
     fields blank: every panel builds, draws or says why not, and exports."""
-    from socialrx.selection import default_selection
+    from socialrx.metrics.selection import default_selection
     from socialrx.views import equity as view
 
     header = "referral_id,person_id,referral_date,practice_code,area_code,age_band,sex,ethnicity\n"
@@ -497,7 +497,7 @@ def test_equity_panels_on_edge_datasets(load, rows):
 
 
 def test_caterpillar_follows_the_ranked_table(demo_dataset):
-    from socialrx.selection import default_selection
+    from socialrx.metrics.selection import default_selection
     from socialrx.views import equity as view
 
     panel = next(

@@ -5,12 +5,12 @@ import geopandas as gpd
 import pandas as pd
 from shapely.geometry import box
 
-from socialrx.charts import (
+from socialrx.views.charts import (
     capacity_chart,
     monthly_referrals_chart,
     pathway_sankey,
 )
-from socialrx.figures import asset_map, asset_popup_html
+from socialrx.views.figures import asset_map, asset_popup_html
 
 EVIL = "Tom's <script>alert(1)</script> `${x}` C:\\users"
 

@@ -4,8 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from socialrx import forecast
 from socialrx.disclosure import Level
+from socialrx.metrics import forecast
 
 PATTERN = np.array([130, 120, 110, 100, 95, 80, 70, 75, 100, 115, 125, 90], dtype=float)
 

@@ -3,8 +3,8 @@
 import pandas as pd
 import pytest
 
-from socialrx import funding
 from socialrx.disclosure import Level
+from socialrx.metrics import funding
 
 
 @pytest.mark.parametrize(

@@ -2,8 +2,8 @@
 
 import pandas as pd
 
-from socialrx import gaps
-from socialrx.dataset import Dataset, empty_table
+from socialrx.data.dataset import Dataset, empty_table
+from socialrx.metrics import gaps
 
 
 def _assets(rows):

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from conftest import load_texts
 
-from socialrx.files import SourceFile
-from socialrx.gp_registrations import AGES, LSOA, MAP, kind_of
+from socialrx.data.files import SourceFile
+from socialrx.data.gp_registrations import AGES, LSOA, MAP, kind_of
 
 FIXTURES = Path(__file__).parent / "fixtures" / "nhs_digital"
 ASSETS = "asset_id,name,category\nA1,Walk,other\n"

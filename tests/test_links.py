@@ -7,7 +7,7 @@ import pandas as pd
 from streamlit.testing.v1 import AppTest
 
 from socialrx.disclosure import Level
-from socialrx.links import adopt, decode, encode
+from socialrx.views.links import adopt, decode, encode
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 

@@ -11,11 +11,11 @@ import pytest
 import shapely
 from conftest import GOOD_ASSETS, load_texts
 
-import socialrx.files
-import socialrx.loader
+import socialrx.data.files
+import socialrx.data.loader
 from socialrx import vocab
-from socialrx.files import SourceFile
-from socialrx.loader import content_hash, load_files, load_folder
+from socialrx.data.files import SourceFile
+from socialrx.data.loader import content_hash, load_files, load_folder
 
 REFERRALS = "referral_id,referral_date\nR1,2024-01-10\nR2,2024-02-10\n"
 
@@ -619,8 +619,8 @@ def test_excel_workbook_renamed_csv(load):
 
 
 def test_files_over_the_upload_limit(monkeypatch):
-    monkeypatch.setattr(socialrx.files, "MAX_FILE_BYTES", 100)
-    monkeypatch.setattr(socialrx.loader, "MAX_FILE_BYTES", 100)
+    monkeypatch.setattr(socialrx.data.files, "MAX_FILE_BYTES", 100)
+    monkeypatch.setattr(socialrx.data.loader, "MAX_FILE_BYTES", 100)
     big = "referral_id,referral_date\n" + "".join(f"R{i},2024-01-10\n" for i in range(20))
     assert len(big.encode()) > 100 >= len(GOOD_ASSETS.encode())
     dataset, report = load_texts({"assets.csv": GOOD_ASSETS, "referrals.csv": big})
@@ -633,7 +633,11 @@ def test_files_over_the_upload_limit(monkeypatch):
 
 
 def test_the_upload_limit_is_200_mb():
-    assert socialrx.files.MAX_FILE_BYTES == socialrx.loader.MAX_FILE_BYTES == 200 * 1024 * 1024
+    assert (
+        socialrx.data.files.MAX_FILE_BYTES
+        == socialrx.data.loader.MAX_FILE_BYTES
+        == 200 * 1024 * 1024
+    )
 
 
 def test_a_row_with_too_many_cells_is_left_out_and_the_rest_kept(load):

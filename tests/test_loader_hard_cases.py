@@ -9,8 +9,8 @@ import pytest
 import shapely
 from conftest import GOOD_ASSETS
 
-from socialrx.files import SourceFile
-from socialrx.loader import load_files
+from socialrx.data.files import SourceFile
+from socialrx.data.loader import load_files
 
 NHS_NUMBER = "9434765919"  # passes the modulus-11 check
 REFERRALS = "referral_id,referral_date\nR1,2024-01-10\nR2,2024-02-10\n"
@@ -288,7 +288,7 @@ def test_an_iod_workbook_as_downloaded_is_area_statistics():
 
 
 def test_unreadable_formats_in_a_folder_are_named(write_dataset):
-    from socialrx.loader import load_folder
+    from socialrx.data.loader import load_folder
 
     folder = write_dataset({"assets.csv": GOOD_ASSETS, "referrals.xls": b"\xd0\xcf\x11\xe0"})
     _, report = load_folder(folder)
@@ -360,12 +360,12 @@ def test_empty_headers_from_trailing_commas_are_not_repeated_headers(load):
 
 
 def test_an_unexpected_failure_is_a_message_and_a_log_not_a_traceback(monkeypatch, caplog):
-    import socialrx.loader
+    import socialrx.data.loader
 
     def broken(*args):
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(socialrx.loader, "_check_across", broken)
+    monkeypatch.setattr(socialrx.data.loader, "_check_across", broken)
     dataset, report = load_files([SourceFile("assets.csv", GOOD_ASSETS.encode())])
     assert lines(report) == [
         "assets.csv: could not be loaded: an unexpected problem (RuntimeError) that the checks "

@@ -12,10 +12,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from socialrx import selection
-from socialrx.files import SourceFile, table_by_content
-from socialrx.lookups import looks_like_lookup, lookup_vintage, msoa_names_from_areas
-from socialrx.selection import (
+from socialrx.data.files import SourceFile, table_by_content
+from socialrx.data.lookups import looks_like_lookup, lookup_vintage, msoa_names_from_areas
+from socialrx.metrics import selection
+from socialrx.metrics.selection import (
     LA,
     MSOA,
     NEIGHBOURHOOD,
@@ -185,7 +185,7 @@ def test_msoas_known_only_by_name_are_keyed_by_name():
 
 
 def test_local_authorities_from_the_iod_columns_without_a_lookup():
-    from socialrx.dataset import Dataset
+    from socialrx.data.dataset import Dataset
 
     stats = pd.DataFrame(
         {
@@ -255,7 +255,7 @@ def test_no_catchments_without_registrations(load):
 
 
 def test_merged_lookups_keep_areas_found_in_either():
-    from socialrx.lookups import merge_lookups
+    from socialrx.data.lookups import merge_lookups
 
     wards = pd.DataFrame({"area_code": ["A", "B"], "ward_code": ["W1", "W2"]})
     msoas = pd.DataFrame({"area_code": ["C", "A"], "msoa_code": ["M3", "M1"]})

@@ -13,7 +13,7 @@ import pytest
 from shapely.geometry import box
 
 from socialrx import vocab
-from socialrx.figures import (
+from socialrx.views.figures import (
     ASSET_MARKER_JS,
     CLUSTER_ICON_JS,
     CLUSTER_SIZES,

@@ -9,11 +9,11 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from socialrx import mapping, templates
+from socialrx.data import mapping, templates
+from socialrx.data.files import SourceFile
+from socialrx.data.loader import load_files, load_folder
+from socialrx.data.problems import ROWS_LISTED, Report
 from socialrx.disclosure import Level
-from socialrx.files import SourceFile
-from socialrx.loader import load_files, load_folder
-from socialrx.problems import ROWS_LISTED, Report
 from socialrx.views import mapping as mapping_view
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")

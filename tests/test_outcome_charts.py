@@ -1,6 +1,6 @@
 import pandas as pd
 
-from socialrx.outcome_charts import change_per_measure, effect_forest, group_forest
+from socialrx.views.outcome_charts import change_per_measure, effect_forest, group_forest
 
 
 def _table():

@@ -3,7 +3,7 @@ import pytest
 from scipy import stats
 
 from socialrx.disclosure import Level
-from socialrx.outcomes import (
+from socialrx.metrics.outcomes import (
     SPEC,
     headline_measure,
     on_analysis_scale,
@@ -167,7 +167,7 @@ def test_pairing_is_the_same_every_run_when_dates_tie_or_are_missing():
 
 
 def test_the_loader_refuses_a_follow_up_dated_before_its_baseline(tmp_path):
-    from socialrx.loader import load_folder
+    from socialrx.data.loader import load_folder
 
     (tmp_path / "assets.csv").write_text("asset_id,name,category,delivery\nA1,a,other,online\n")
     (tmp_path / "referrals.csv").write_text("referral_id,referral_date\nR1,2024-01-01\n")
@@ -184,7 +184,7 @@ def test_the_loader_refuses_a_follow_up_dated_before_its_baseline(tmp_path):
 
 
 def test_follow_up_completion_counts_only_baselines_old_enough():
-    from socialrx.outcomes import FOLLOW_UP_SPEC, follow_up_completion
+    from socialrx.metrics.outcomes import FOLLOW_UP_SPEC, follow_up_completion
 
     rows = _rows(
         [
@@ -204,7 +204,7 @@ def test_follow_up_completion_counts_only_baselines_old_enough():
 
 
 def test_standardised_effects_by_hand():
-    from socialrx.outcomes import standardised_effects
+    from socialrx.metrics.outcomes import standardised_effects
 
     # baseline 1,2,3,4 and follow-up 2,4,4,6: changes 1,2,1,2 (mean 1.5)
     out = standardised_effects(pd.Series([1, 2, 3, 4]), pd.Series([2, 4, 4, 6]))
@@ -222,7 +222,7 @@ def test_standardised_effects_by_hand():
 
 
 def test_meaningful_change_counts_use_the_stated_standard():
-    from socialrx.outcomes import RCI
+    from socialrx.metrics.outcomes import RCI
 
     rows = []
     for i, change in enumerate([3, 2, -3, 8]):
@@ -235,7 +235,7 @@ def test_meaningful_change_counts_use_the_stated_standard():
 
 
 def test_ons_band_transitions():
-    from socialrx.outcomes import band_transitions
+    from socialrx.metrics.outcomes import band_transitions
 
     rows = [
         ["R1", "ons4_life_satisfaction", "baseline", "2024-01-01", 3],
@@ -256,7 +256,7 @@ def test_ons_band_transitions():
 
 
 def test_change_by_group_is_oriented_so_positive_is_better():
-    from socialrx.outcomes import change_by_group
+    from socialrx.metrics.outcomes import change_by_group
 
     rows, groups = [], {}
     for i, (group, change) in enumerate([("a", -1), ("a", -3), ("b", 2), ("b", 2)]):
@@ -272,7 +272,7 @@ def test_change_by_group_is_oriented_so_positive_is_better():
 
 
 def test_groups_of_referrals():
-    from socialrx.outcomes import group_of
+    from socialrx.metrics.outcomes import group_of
 
     refs = pd.DataFrame(
         {
@@ -302,7 +302,7 @@ def test_groups_of_referrals():
 
 
 def test_attrition_flags_those_lost_starting_lower():
-    from socialrx.outcomes import ATTRITION_SPEC, attrition
+    from socialrx.metrics.outcomes import ATTRITION_SPEC, attrition
 
     rows = []
     for i in range(40):  # 40 followed up from a baseline of 6 or 7; 40 lost from 3 or 4
@@ -321,8 +321,8 @@ def test_attrition_flags_those_lost_starting_lower():
 
 
 def test_the_page_says_how_it_pairs_odd_records():
-    from socialrx.dataset import Dataset
-    from socialrx.selection import Selection
+    from socialrx.data.dataset import Dataset
+    from socialrx.metrics.selection import Selection
     from socialrx.views.outcomes import SEVERAL_BASELINES, UNPAIRED, panels
 
     rows = _rows(

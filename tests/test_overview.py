@@ -1,8 +1,8 @@
 import pandas as pd
 
-from socialrx.dataset import Dataset
+from socialrx.data.dataset import Dataset
 from socialrx.disclosure import Level
-from socialrx.selection import Selection
+from socialrx.metrics.selection import Selection
 from socialrx.views.overview import CONNECTED, headline_panel
 
 

@@ -5,11 +5,11 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from socialrx import parsing
-from socialrx.files import SourceFile, decode_text, read_csv, table_for, what_it_is
-from socialrx.problems import Problem, Report, withhold
-from socialrx.schema import TABLES
-from socialrx.tables import rename_headers
+from socialrx.data import parsing
+from socialrx.data.files import SourceFile, decode_text, read_csv, table_for, what_it_is
+from socialrx.data.problems import Problem, Report, withhold
+from socialrx.data.schema import TABLES
+from socialrx.data.tables import rename_headers
 
 # --- dates ------------------------------------------------------------------------------
 

@@ -8,10 +8,10 @@ import pandas as pd
 import pytest
 from statsmodels.stats.proportion import proportion_confint
 
-from socialrx import pathway, referrals
 from socialrx.disclosure import SUPPRESSED, TOO_FEW, Level
-from socialrx.overview import as_at
-from socialrx.selection import Selection
+from socialrx.metrics import pathway, referrals
+from socialrx.metrics.overview import as_at
+from socialrx.metrics.selection import Selection
 from socialrx.views import referral_flows
 from tests.conftest import GOOD_ASSETS, load_texts
 
@@ -228,10 +228,10 @@ def test_the_view_on_the_tiny_dataset(dataset):
 
 
 def test_every_new_chart_has_a_title_axes_and_safe_colours():
-    from socialrx.figures import OKABE_ITO
-    from socialrx.loader import load_folder
-    from socialrx.selection import default_selection
-    from socialrx.spc_charts import GREY
+    from socialrx.data.loader import load_folder
+    from socialrx.metrics.selection import default_selection
+    from socialrx.views.figures import OKABE_ITO
+    from socialrx.views.spc_charts import GREY
 
     demo, _ = load_folder(Path(__file__).resolve().parent.parent / "data" / "demo")
     tables = referral_flows.pathway_tables(demo, default_selection(demo))
@@ -255,8 +255,8 @@ def test_every_new_chart_has_a_title_axes_and_safe_colours():
 
 
 def test_figures_from_the_summary_equal_those_from_every_referral():
-    from socialrx.loader import load_folder
-    from socialrx.selection import default_selection, selected_referrals
+    from socialrx.data.loader import load_folder
+    from socialrx.metrics.selection import default_selection, selected_referrals
 
     demo, _ = load_folder(Path(__file__).resolve().parent.parent / "data" / "demo")
     period = default_selection(demo)
@@ -275,9 +275,9 @@ def test_figures_from_the_summary_equal_those_from_every_referral():
 
 
 def test_the_workshop_pack_holds_the_pathway_and_spc_panels():
-    from socialrx.loader import load_folder
+    from socialrx.data.loader import load_folder
+    from socialrx.metrics.selection import default_selection
     from socialrx.report import build_pack
-    from socialrx.selection import default_selection
 
     demo, _ = load_folder(Path(__file__).resolve().parent.parent / "data" / "demo")
     chosen = default_selection(demo)

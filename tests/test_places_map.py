@@ -9,11 +9,12 @@ from pathlib import Path
 import pandas as pd
 from streamlit.testing.v1 import AppTest
 
-from socialrx import links, selection
+from socialrx.data.loader import load_folder
 from socialrx.disclosure import Level
-from socialrx.figures import asset_map
-from socialrx.loader import load_folder
+from socialrx.metrics import selection
 from socialrx.views import asset_map as view
+from socialrx.views import links
+from socialrx.views.figures import asset_map
 
 REPO = Path(__file__).resolve().parent.parent
 APP = str(REPO / "app.py")

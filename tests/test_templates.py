@@ -8,10 +8,10 @@ import zipfile
 import pandas as pd
 import pytest
 
-from socialrx import mapping, templates
-from socialrx.files import SourceFile
-from socialrx.loader import load_files
-from socialrx.schema import TABLES
+from socialrx.data import mapping, templates
+from socialrx.data.files import SourceFile
+from socialrx.data.loader import load_files
+from socialrx.data.schema import TABLES
 
 
 def header(data: bytes) -> list[str]:

@@ -1,1 +1,1 @@
-"""What each page shows, as panels (`socialrx.panels`): one module per page, named like it."""
+"""What each page shows, as panels (`socialrx.views.panels`): one module per page, named like it."""

@@ -10,12 +10,10 @@ from dataclasses import dataclass
 import geopandas as gpd
 import pandas as pd
 
-from socialrx import access, gaps, referrals
-from socialrx.dataset import Dataset
+from socialrx.data.dataset import Dataset
 from socialrx.disclosure import Level
-from socialrx.figures import asset_map
-from socialrx.panels import Card, Panel, disclosure_caption
-from socialrx.selection import (
+from socialrx.metrics import access, gaps, referrals
+from socialrx.metrics.selection import (
     AREA,
     Selection,
     area_places,
@@ -25,7 +23,9 @@ from socialrx.selection import (
     selected_assets,
     selected_referrals,
 )
-from socialrx.static_map import asset_map_png
+from socialrx.views.figures import asset_map
+from socialrx.views.panels import Card, Panel, disclosure_caption
+from socialrx.views.static_map import asset_map_png
 
 NO_SHADING, IMD, ACCESS, RATE, COUNT = "none", "imd", "access", "rate", "count"
 ASSET_LABELS = {

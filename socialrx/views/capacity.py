@@ -8,11 +8,12 @@ from functools import cached_property
 
 import pandas as pd
 
-from socialrx import capacity, capacity_charts, charts, forecast, funding
-from socialrx.dataset import Dataset
+from socialrx.data.dataset import Dataset
 from socialrx.disclosure import NOT_APPLICABLE, SUPPRESSED, Disclosed, Level, Spec
-from socialrx.panels import Card, Panel, disclosure_caption
-from socialrx.selection import Selection, selected_assets, selected_connections
+from socialrx.metrics import capacity, forecast, funding
+from socialrx.metrics.selection import Selection, selected_assets, selected_connections
+from socialrx.views import capacity_charts, charts
+from socialrx.views.panels import Card, Panel, disclosure_caption
 
 LABELS = {
     "asset_id": "Asset",

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pandas as pd
 
-from socialrx.dataset import Dataset
+from socialrx.data.dataset import Dataset
+from socialrx.data.problems import Report
+from socialrx.data.schema import PERSON_LEVEL, TABLES
 from socialrx.disclosure import Level, Spec
-from socialrx.panels import Panel, disclosure_caption
-from socialrx.problems import Report
-from socialrx.schema import PERSON_LEVEL, TABLES
+from socialrx.views.panels import Panel, disclosure_caption
 
 
 def loaded_panel(dataset: Dataset, level: Level) -> Panel:

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import pandas as pd
 
-from socialrx import corrections
-from socialrx.corrections import CheckedSheet
-from socialrx.dataset import Dataset
+from socialrx.data import corrections
+from socialrx.data.corrections import CheckedSheet
+from socialrx.data.dataset import Dataset
 from socialrx.disclosure import Level
 from socialrx.escape import markdown_text
-from socialrx.panels import Card, Panel
+from socialrx.views.panels import Card, Panel
 
 NO_ORGANISATION = ""
 

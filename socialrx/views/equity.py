@@ -7,13 +7,13 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from socialrx import equity, gaps
-from socialrx import equity_charts as charts
-from socialrx import referrals as referral_metrics
-from socialrx.dataset import Dataset
+from socialrx.data.dataset import Dataset
 from socialrx.disclosure import Level, disclose_count
-from socialrx.panels import Card, Panel, disclosure_caption
-from socialrx.selection import Selection, in_place, selected_area_stats, selected_practices
+from socialrx.metrics import equity, gaps
+from socialrx.metrics import referrals as referral_metrics
+from socialrx.metrics.selection import Selection, in_place, selected_area_stats, selected_practices
+from socialrx.views import equity_charts as charts
+from socialrx.views.panels import Card, Panel, disclosure_caption
 
 METHODS = {
     equity.ADDITIVE: "Additive random effect (tau\u00b2)",

@@ -7,11 +7,11 @@ import hashlib
 
 import pandas as pd
 
-from socialrx import mapping
+from socialrx.data import mapping
+from socialrx.data.problems import Report
+from socialrx.data.schema import PERSON_LEVEL
 from socialrx.disclosure import Level, Spec
-from socialrx.panels import Panel, disclosure_caption
-from socialrx.problems import Report
-from socialrx.schema import PERSON_LEVEL
+from socialrx.views.panels import Panel, disclosure_caption
 
 INTRO = (
     "A case-management system's extract (Elemental, Joy, an EMIS or SystmOne search) has its "

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import pandas as pd
 
-from socialrx import outcome_charts, outcomes, overview, vocab
-from socialrx.dataset import Dataset
+from socialrx import vocab
+from socialrx.data.dataset import Dataset
 from socialrx.disclosure import Level
-from socialrx.panels import Panel, disclosure_caption
-from socialrx.selection import Selection, selected_outcomes, selected_referrals
+from socialrx.metrics import outcomes, overview
+from socialrx.metrics.selection import Selection, selected_outcomes, selected_referrals
+from socialrx.views import outcome_charts
+from socialrx.views.panels import Panel, disclosure_caption
 
 LABELS = {
     "label": "Measure",

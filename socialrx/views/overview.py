@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import pandas as pd
 
-from socialrx import capacity, outcomes, overview, referrals, vocab
-from socialrx.dataset import Dataset
+from socialrx import vocab
+from socialrx.data.dataset import Dataset
 from socialrx.disclosure import Level, Spec
-from socialrx.panels import Card, Panel, disclosure_caption, too_few
-from socialrx.selection import Selection
+from socialrx.metrics import capacity, outcomes, overview, referrals
+from socialrx.metrics.selection import Selection
+from socialrx.views.panels import Card, Panel, disclosure_caption, too_few
 
 CONNECTED = f"Connected within {referrals.CONNECTION_WINDOW_DAYS} days"
 

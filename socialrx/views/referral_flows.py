@@ -9,12 +9,11 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from socialrx import catchments, charts, gaps, overview, pathway, referrals, spc, spc_charts
-from socialrx.dataset import Dataset
+from socialrx.data.dataset import Dataset
 from socialrx.disclosure import Level, Share, Spec, Statistic, describe
 from socialrx.escape import html_text
-from socialrx.panels import Panel, disclosure_caption
-from socialrx.selection import (
+from socialrx.metrics import catchments, gaps, overview, pathway, referrals, spc
+from socialrx.metrics.selection import (
     Selection,
     connections_of,
     data_period,
@@ -24,6 +23,8 @@ from socialrx.selection import (
     selected_practices,
     selected_referrals,
 )
+from socialrx.views import charts, spc_charts
+from socialrx.views.panels import Panel, disclosure_caption
 
 DECILE_NOTE = (
     "Decile 1 is the most deprived 10% of small areas in England where deciles come from the "

@@ -1,0 +1,1 @@
+"""Files in, one checked `Dataset` out: reading, checking, importing and the demo."""

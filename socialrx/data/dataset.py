@@ -1,0 +1,66 @@
+"""The loaded dataset: one typed table per contract table, plus the boundaries and metadata."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from socialrx.data.schema import TABLES
+from socialrx.data.tables import parse_column
+
+DEMO_SOURCE = "socialrx demo data (synthetic)"
+
+
+# Columns the loader adds to a table after checking it, so an absent table has them too.
+DERIVED = {"assets": {"stale": "boolean", "area_code": "string"}}
+
+
+def empty_table(name: str) -> pd.DataFrame:
+    """A table with the contract's columns (and those the loader derives), and no rows."""
+    none = pd.Series([], dtype="string")
+    columns = {c.name: parse_column(none, c)[0] for c in TABLES[name].columns}
+    columns |= {c: pd.Series([], dtype=t) for c, t in DERIVED.get(name, {}).items()}
+    return pd.DataFrame(columns)
+
+
+@dataclass
+class Dataset:
+    """Read-only once loaded: pages filter it, domain functions summarise it."""
+
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    areas: object | None = None  # geopandas.GeoDataFrame in WGS84, or None
+    extract_date: pd.Timestamp | None = None
+    lsoa_vintage: str | None = None
+    place_name: str = ""
+    source: str = ""
+    content_hash: str = ""
+    _derived: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def has(self, name: str) -> bool:
+        """True if the table was supplied (it may still have no rows)."""
+        if name == "areas":
+            return self.areas is not None
+        return name in self.tables
+
+    def table(self, name: str) -> pd.DataFrame:
+        """The table, or an empty one of the right shape when it was not supplied."""
+        frame = self.tables.get(name)
+        return empty_table(name) if frame is None else frame
+
+    def derived(self, name: str, build):
+        """Something worked out from the read-only tables once per dataset (an index joining
+        two tables, say) and shared by every rerun and page that asks for it by `name`."""
+        if name not in self._derived:
+            self._derived[name] = build()
+        return self._derived[name]
+
+    @property
+    def is_demo(self) -> bool:
+        return self.source == DEMO_SOURCE
+
+    @property
+    def label(self) -> str:
+        """How the data is named wherever it is shown."""
+        place = self.place_name or "your data"
+        return f"{place} (demo data)" if self.is_demo else place

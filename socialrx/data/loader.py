@@ -1,0 +1,470 @@
+"""Loading a dataset: files in, one typed `Dataset` and one `Report` of every problem out."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+import pandas as pd
+
+from socialrx import vocab
+from socialrx.data import (
+    adapters,
+    archives,
+    checks,
+    geography,
+    gp_registrations,
+    lookups,
+    openreferral,
+    scope,
+)
+from socialrx.data.dataset import Dataset
+from socialrx.data.files import (
+    GEO_SUFFIXES,
+    MAX_FILE_BYTES,
+    SourceFile,
+    files_in_folder,
+    headless,
+    looks_like_postcodes,
+    read_csv,
+    read_geo,
+    read_workbook,
+    table_by_content,
+    table_for,
+    too_big,
+)
+from socialrx.data.mapping import Mapping
+from socialrx.data.parsing import normalise_header
+from socialrx.data.problems import ERROR, WARNING, Report
+from socialrx.data.schema import TABLES
+from socialrx.data.tables import ROW, type_table
+
+Progress = Callable[[float, str], None]
+NOT_RECOGNISED = (
+    "not a table of the data contract: name it after its table ("
+    + ", ".join(f"{n}.csv" for n in TABLES if n != "areas")
+    + ", areas.geojson), or hand in an official file as downloaded (IoD, ONS lookups and "
+    "postcodes, NHS Digital registrations, epraccur), which is known by its headers"
+)
+log = logging.getLogger(__name__)
+
+
+def content_hash(files: list[SourceFile]) -> str:
+    """A digest of every file's name and bytes: the cache key of a loaded dataset."""
+    digest = hashlib.sha256()
+    for file in sorted(files, key=lambda f: f.name):
+        digest.update(file.name.encode() + b"\0" + hashlib.sha256(file.data).digest())
+    return digest.hexdigest()
+
+
+def load_folder(folder: str | Path, progress: Progress | None = None) -> tuple[Dataset, Report]:
+    """Load a dataset folder; a folder that cannot be read gives an empty dataset and a report."""
+    folder = Path(folder)
+    report = Report()
+    if not folder.is_dir():
+        report.add(str(folder), "no such folder: point to a folder of dataset files")
+        report.unreadable.append(str(folder))
+        return Dataset(), report
+    return load_files(files_in_folder(folder, report), progress, report)
+
+
+def _sources(
+    files: list[SourceFile], report: Report, extract: Mapping | None = None
+) -> dict[str, tuple[str, object]]:
+    """For each table, the one source to read: (label, file or workbook frame). When two files
+    hold the same table, a file named exactly like it wins over a workbook sheet, which wins
+    over an official file recognised by its name or its headers (epraccur, IoD, a postcode
+    directory such as NSPD under its downloaded name); the other is reported."""
+    chosen: dict[str, tuple[int, str, object]] = {}
+
+    def offer(table: str, rank: int, label: str, source) -> None:
+        if table == "area_lookup" and rank == 0 and chosen.get(table, (None,))[0] == 0:
+            _, kept_label, kept = chosen[table]  # ONS lookups (wards, MSOAs): merged, not one
+            kept = kept if isinstance(kept, list) else [(kept_label, kept)]
+            chosen[table] = (0, f"{kept_label} and {label}", [*kept, (label, source)])
+            return
+        if table in chosen:
+            kept_rank, kept_label, _ = chosen[table]
+            used, ignored = (label, kept_label) if rank > kept_rank else (kept_label, label)
+            report.add(ignored, f"two files hold the {table} table: {used} is used and this "
+                       "one ignored; keep one of them")  # fmt: skip
+            if rank <= kept_rank:
+                return
+        chosen[table] = (rank, label, source)
+
+    files, directory = openreferral.directory_sources(files, report)  # ORUK JSON, HSDS CSV, zip
+    files = archives.unpacked(files, report)  # other zips: their files, as if handed in
+    extract = extract if extract is not None else Mapping()
+    files = extract.take(files, report)  # mapping.csv: the extract's names -> the contract's
+    for label, table, frame in directory:
+        offer(table, 1, label, frame)  # ranked as a workbook sheet
+    for file in files:
+        if len(file.data) > MAX_FILE_BYTES:
+            too_big(file.name, len(file.data), report)
+            continue
+        suffix = Path(file.name).suffix.lower()
+        if suffix in (".xlsx", ".xlsm"):
+            sheets = read_workbook(file, report)
+            if sheets is None:
+                report.unreadable.append(file.name)
+                continue
+            for sheet, (table, frame) in sheets.items():
+                exact = normalise_header(sheet) == table
+                offer(table, 1 if exact else 0, f"{file.name}[{sheet}]", frame)
+            continue
+        table = extract.table_of(file.name) or table_for(file.name) or table_by_content(file)
+        if table is None and suffix in GEO_SUFFIXES:
+            table = "areas"
+        if table is None:
+            report.add(file.name, f"ignored: {NOT_RECOGNISED}", WARNING)
+            report.ignored[file.name] = (
+                "not a file socialrx knows: name it after its table, e.g. referrals.csv (the "
+                "Data page lists them), or hand in an official download as published"
+            )
+            continue
+        exact = normalise_header(Path(file.name).stem) == table
+        offer(table, 2 if exact else 0, file.name, file)
+    return {table: (label, source) for table, (_, label, source) in chosen.items()}
+
+
+def _raw_tables(files: list[SourceFile], report: Report) -> tuple[dict, dict, object, str | None]:
+    """Raw text tables by name (with the file each came from), and the boundaries."""
+    raw, origin, areas, vintage, extract = {}, {}, None, None, Mapping()
+    for table, (label, source) in _sources(files, report, extract).items():
+        origin[table] = label
+        sheet = isinstance(source, pd.DataFrame)
+        if table == "areas":
+            if sheet:
+                message = "a workbook sheet cannot hold boundaries: give them as GeoJSON, a "
+                report.add(label, message + "GeoPackage or a zipped shapefile")
+            else:
+                areas = read_geo(source, report)
+            continue
+        if table == "area_lookup":
+            frame = _area_lookup(source if isinstance(source, list) else [(label, source)],
+                                 report)  # fmt: skip
+            if frame is not None:
+                raw[table] = frame
+            continue
+        empty = ERROR if table == "assets" else WARNING
+        frame = source if sheet else read_csv(source, report, empty=empty)
+        if frame is None:
+            continue
+        frame = extract.apply(table, frame, label, report)
+        if table == "practices" and adapters.looks_like_epraccur(rows := headless(frame)):
+            frame, skipped = adapters.practices_from_epraccur(rows)
+            if skipped:
+                report.add(label, f"{skipped:,} closed or non-GP rows of the ODS file skipped",
+                           WARNING)  # fmt: skip
+        elif table == "postcodes" and looks_like_postcodes(frame.columns):
+            frame = adapters.postcodes_from_directory(frame)
+        elif table == "area_stats" and adapters.iod_vintage(frame.columns):
+            vintage = adapters.iod_vintage(frame.columns)
+            frame = adapters.area_stats_from_iod(frame)
+        raw[table] = frame
+    return raw, origin, areas, vintage
+
+
+def _area_lookup(sources: list, report: Report) -> pd.DataFrame | None:
+    """The area lookup from one or more files: ONS lookups as downloaded are adapted to the
+    contract's columns, and several (one for wards, one for MSOAs) merged into one."""
+    frames = []
+    for label, source in sources:
+        frame = source if isinstance(source, pd.DataFrame) else read_csv(source, report, WARNING)
+        if frame is None:
+            continue
+        if lookups.looks_like_lookup(frame.columns):
+            frame = lookups.area_lookup_from_ons(frame, label, report)
+        frames.append(frame)
+    return lookups.merge_lookups(frames) if frames else None
+
+
+def _boundaries(areas, label: str, report: Report) -> tuple[object, str | None]:
+    """Boundaries with `area_code`/`area_name`, in WGS84, and the LSOA vintage they show."""
+    headers = {c.lower(): c for c in areas.columns}
+    vintage = (
+        "2021"
+        if any("21" in h for h in headers if h.startswith("lsoa"))
+        else ("2011" if any(h.startswith("lsoa11") for h in headers) else None)
+    )
+    raw = pd.DataFrame(areas.drop(columns="geometry")).astype("string").fillna("")
+    before = len(report.problems)
+    typed = type_table(raw, TABLES["areas"], label, report)
+    _number_features(report, before)
+    if typed is None:
+        return None, vintage
+    gdf = areas.loc[typed.index if len(typed) == len(areas) else typed[ROW] - 2, ["geometry"]]
+    gdf = gdf.reset_index(drop=True).assign(area_code=typed["area_code"].values,
+                                            area_name=typed["area_name"].values)  # fmt: skip
+    return geography.areas_to_wgs84(gdf.set_geometry("geometry"), label, report), vintage
+
+
+def _number_features(report: Report, since: int) -> None:
+    """Problems in a boundaries file name the feature (`feature 3`, counting from 1), not a
+    spreadsheet row: a GeoJSON file has no header row to count."""
+    for i in range(since, len(report.problems)):
+        problem = report.problems[i]
+        message = problem.message.replace(" more rows like this", " more features like this")
+        if problem.row is not None:
+            message = f"feature {problem.row - 1:,}: {message}"
+        report.problems[i] = replace(problem, row=None, message=message)
+
+
+def load_files(
+    files: list[SourceFile], progress: Progress | None = None, report: Report | None = None
+) -> tuple[Dataset, Report]:
+    """Read, type and check every file; what is good is kept, every problem reported.
+
+    A file that defeats every check gets a message, not a traceback: the user cannot act on
+    one, and the app must keep running for the next upload."""
+    report = report if report is not None else Report()
+    try:
+        return _load_files(files, progress, report)
+    except Exception as exc:  # noqa: BLE001 - the last line of defence, reported as a problem
+        log.exception("loading %s failed", [f.name for f in files])  # for the maintainers
+        report.add(
+            ", ".join(f.name for f in files) or "dataset",
+            f"could not be loaded: an unexpected problem ({type(exc).__name__}) that the "
+            "checks did not catch. Please report it, with the files if you can",
+        )
+        report.unreadable.append("dataset")
+        return Dataset(), report
+
+
+def _load_files(
+    files: list[SourceFile], progress: Progress | None, report: Report
+) -> tuple[Dataset, Report]:
+    step = progress or (lambda fraction, text: None)
+    step(0.05, "Reading files")
+    others, nhs_digital = gp_registrations.split(files, report)  # known by their headers
+    raw, origin, geo, iod_vintage = _raw_tables(others, report)
+    registered = gp_registrations.supplement(raw, origin, nhs_digital, report)
+    tables: dict[str, pd.DataFrame] = {}
+    for i, (name, frame) in enumerate(raw.items()):
+        step(0.1 + 0.6 * i / max(len(raw), 1), f"Checking {origin[name]}")
+        typed = type_table(frame, TABLES[name], origin[name], report)
+        if typed is not None:
+            tables[name] = typed
+    if "assets" not in origin:  # an unreadable or empty assets file is reported as such
+        report.add("assets.csv", "missing: every dataset needs a table of community assets")
+    step(0.75, "Checking references and places")
+    areas, area_vintage = (None, None)
+    if geo is not None:
+        areas, area_vintage = _boundaries(geo, origin["areas"], report)
+
+    meta = tables.pop("dataset", None)
+    if meta is not None and len(meta) > 1:
+        report.add(origin["dataset"], f"{len(meta):,} rows: only the first describes the "
+                   "extract, the rest are ignored", WARNING)  # fmt: skip
+    first = meta.iloc[0] if meta is not None and len(meta) else {}
+    extract = first.get("extract_date") if len(first) else None
+    extract = extract if pd.notna(extract) else checks.latest_date(tables)
+    if extract is not None:
+        checks.dates_after_extract(tables, extract, report)
+
+    _check_across(tables, areas, extract, report, origin)
+    areas = scope.scope_to_place(tables, areas, first, origin, report)
+    gp_registrations.finish(registered, tables, areas, origin, report)  # list sizes, by area
+    known_areas = lookups.dataset_area_codes(tables, areas)
+    if "neighbourhoods" in tables:
+        lookups.check_neighbourhoods(tables["neighbourhoods"], known_areas,
+                                     origin["neighbourhoods"], report)  # fmt: skip
+    _name_origins(report, origin)
+    step(0.95, "Finishing")
+    for frame in tables.values():
+        frame.drop(columns=ROW, inplace=True)
+    vintage = _vintage(first, area_vintage, iod_vintage, origin, report)
+    if "area_lookup" in tables:  # a national lookup: the dataset's own areas
+        year = raw["area_lookup"].attrs.get(lookups.VINTAGE_ATTR)
+        tables["area_lookup"] = lookups.cut_to_dataset(
+            tables["area_lookup"], known_areas, year, vintage, origin["area_lookup"], report
+        )
+    dataset = Dataset(
+        tables=tables,
+        areas=areas,
+        extract_date=extract,
+        lsoa_vintage=vintage,
+        place_name=_text(first, "place_name"),
+        source=_text(first, "source"),
+        content_hash=content_hash(files),
+    )
+    step(1.0, "Loaded")
+    return dataset, report
+
+
+def _vintage(first, from_areas, from_iod, origin: dict, report: Report) -> str | None:
+    """The LSOA vintage: dataset.csv's, else what the boundaries or the IoD file show; a
+    disagreement is reported, since 2011 and 2021 codes only partly match."""
+    stated = first.get("lsoa_vintage") if len(first) else None
+    claims = {
+        origin.get("dataset", "dataset.csv"): stated if pd.notna(stated) else None,
+        origin.get("areas", "areas.geojson"): from_areas,
+        origin.get("area_stats", "area_stats.csv"): from_iod,
+    }
+    claims = {file: year for file, year in claims.items() if year}
+    if len(set(claims.values())) > 1:
+        listed = ", ".join(f"{file} {year}" for file, year in claims.items())
+        message = (
+            f"the files disagree on the LSOA vintage ({listed}): 2011 and 2021 area codes "
+            "only partly match, so some areas will find no data"
+        )
+        report.add(next(iter(claims)), message, WARNING)
+    return next(iter(claims.values()), None)
+
+
+def _text(row, key: str) -> str:
+    value = row.get(key) if len(row) else None
+    return "" if value is None or pd.isna(value) else str(value)
+
+
+def _check_across(tables: dict, areas, extract, report: Report, origin: dict) -> None:
+    """Checks that need more than one table; tables are replaced by their usable rows."""
+    postcodes = tables.get("postcodes")
+    if "assets" in tables:
+        file = origin["assets"]  # type_table reported under this name: checks follow it
+        assets = checks.place_points(tables["assets"], file, postcodes, report)
+        _unplaced_postcodes(assets, "assets", file, postcodes is not None, report)
+        assets = checks.tidy_assets(assets, extract, report, file)
+        if "organisations" in tables:
+            checks.known_references(assets, "assets.csv", "organisation_id",
+                                    tables["organisations"]["organisation_id"], "organisations.csv",
+                                    report, WARNING)  # fmt: skip
+        assets["area_code"] = geography.area_of_points(
+            assets["latitude"], assets["longitude"], areas
+        )
+        tables["assets"] = assets
+    if "practices" in tables:
+        tables["practices"] = checks.place_points(
+            tables["practices"], origin["practices"], postcodes, report
+        )
+        _unplaced_postcodes(tables["practices"], "practices", origin["practices"],
+                            postcodes is not None, report)  # fmt: skip
+    if "funding" in tables:
+        funding = tables["funding"]
+        tables["funding"] = funding[checks.financial_years(funding, report)]
+    referrals = tables.get("referrals")
+    if referrals is not None:
+        referrals = checks.refuse_nhs_numbers(referrals, "referrals.csv", "referral_id", report)
+    if referrals is None:
+        tables.pop("referrals", None)
+    else:
+        referrals = checks.refuse_nhs_numbers(referrals, "referrals.csv", "person_id", report)
+        for later in ("first_contact_date", "first_appointment_date", "closed_date"):
+            checks.dates_in_order(referrals, "referrals.csv", "referral_date", later, report)
+        checks.closures_dated(referrals, report)
+        if "link_workers" in tables:
+            checks.known_references(referrals, "referrals.csv", "link_worker_id",
+                                    tables["link_workers"]["link_worker_id"], "link_workers.csv",
+                                    report, WARNING)  # fmt: skip
+        if "practices" in tables:
+            checks.known_references(referrals, "referrals.csv", "practice_code",
+                                    tables["practices"]["practice_code"], "practices.csv", report,
+                                    WARNING)  # fmt: skip
+        known_areas = _known_area_codes(areas, tables.get("area_stats"))
+        if known_areas is not None:
+            checks.unmatched_area_codes(referrals, known_areas, report)
+        tables["referrals"] = referrals
+    if "link_workers" in tables:
+        checks.dates_in_order(tables["link_workers"], "link_workers.csv", "start_date",
+                              "end_date", report)  # fmt: skip
+    for name in ("connections", "outcomes") if referrals is None else ():
+        # with referrals loaded, an id must match one of its (checked) ids or is left out
+        if name in tables:
+            kept = checks.refuse_nhs_numbers(tables[name], TABLES[name].file, "referral_id",
+                                             report)  # fmt: skip
+            if kept is None:
+                del tables[name]
+    referred_on = (
+        referrals.set_index("referral_id")["referral_date"] if referrals is not None else None
+    )
+    if "connections" in tables:
+        tables["connections"] = _usable_connections(tables, referred_on, report)
+    if "outcomes" in tables:
+        outcomes = tables["outcomes"]
+        ok = checks.outcome_values_in_range(outcomes, report)
+        ok &= checks.follow_ups_after_baseline(outcomes, report)
+        if referred_on is not None:
+            ok &= _known_referrals(outcomes, "outcomes.csv", referred_on, report)
+            dated = outcomes.assign(referral_date=_referral_dates(outcomes, referred_on))
+            checks.dates_in_order(dated, "outcomes.csv", "referral_date", "assessed_date",
+                                  report, WARNING)  # fmt: skip
+        tables["outcomes"] = outcomes[ok].reset_index(drop=True)
+
+
+def _unplaced_postcodes(frame: pd.DataFrame, what: str, file: str, looked_up: bool,
+                        report: Report) -> None:  # fmt: skip
+    """One line naming the missing piece when rows with only a postcode are off the map because
+    no postcode file was loaded (a postcode the loaded file lacks is listed row by row)."""
+    if looked_up:
+        return
+    waiting = frame["latitude"].isna() & frame["postcode"].notna()
+    if "delivery" in frame:  # online and telephone assets need no place
+        waiting &= frame["delivery"].isin(vocab.DELIVERY_NEEDS_LOCATION)
+    count = int(waiting.sum())
+    if count:
+        noun, has, they = (
+            (what, "have", "they are") if count > 1 else (what.removesuffix("s"), "has", "it is")
+        )
+        report.add(file, f"{count:,} {noun} {has} a postcode but no postcode file was loaded, "
+                   f"so {they} not on the map: add the ONS postcode directory for your place "
+                   "(NSPD, NSPL or ONSPD as downloaded, under any name)", WARNING)  # fmt: skip
+
+
+def _referral_dates(frame: pd.DataFrame, referred_on: pd.Series) -> pd.Series:
+    """Each row's referral date (NaT for an unknown referral)."""
+    return pd.Series(referred_on.reindex(frame["referral_id"]).to_numpy(), index=frame.index)
+
+
+def _known_referrals(frame, file: str, referred_on: pd.Series, report: Report) -> pd.Series:
+    return checks.known_references(frame, file, "referral_id", referred_on.index,
+                                   "referrals.csv", report,
+                                   left_out=report.left_out.get("referrals"))  # fmt: skip
+
+
+def _usable_connections(tables: dict, referred_on, report: Report) -> pd.DataFrame:
+    """Connections that name a known referral and asset, with their dates checked in order."""
+    connections = tables["connections"]
+    ok = pd.Series(True, index=connections.index)
+    if referred_on is not None:
+        ok &= _known_referrals(connections, "connections.csv", referred_on, report)
+        sent_after = connections.assign(referral_date=_referral_dates(connections, referred_on))
+        checks.dates_in_order(sent_after, "connections.csv", "referral_date", "referred_date",
+                              report)  # fmt: skip
+    if "assets" in tables:
+        ok &= checks.known_references(connections, "connections.csv", "asset_id",
+                                      tables["assets"]["asset_id"], "assets.csv", report,
+                                      left_out=report.left_out.get("assets"))  # fmt: skip
+    checks.dates_in_order(connections, "connections.csv", "referred_date", "started_date", report)
+    checks.dates_in_order(connections, "connections.csv", "started_date", "ended_date", report)
+    return connections[ok].reset_index(drop=True)
+
+
+def _name_origins(report: Report, origin: dict[str, str]) -> None:
+    """Problems found across tables name the file the user handed in (`book.xlsx[assets]`,
+    `epraccur.csv`), not the contract's name for it."""
+    renamed = {TABLES[n].file: o for n, o in origin.items() if o != TABLES[n].file}
+    if not renamed:
+        return
+    # "no such id in assets.csv" names the contract's file too: \b keeps my_assets.csv whole
+    pattern = re.compile(r"(?<![\w.])(" + "|".join(map(re.escape, renamed)) + r")\b")
+    report.problems = [
+        replace(
+            p,
+            file=renamed.get(p.file, p.file),
+            message=pattern.sub(lambda m: renamed[m.group()], p.message),
+        )
+        for p in report.problems
+    ]
+
+
+def _known_area_codes(areas, area_stats: pd.DataFrame | None) -> pd.Series | None:
+    codes = []
+    if areas is not None:
+        codes.append(areas["area_code"])
+    if area_stats is not None:
+        codes.append(area_stats["area_code"])
+    return pd.concat(codes) if codes else None

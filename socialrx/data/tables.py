@@ -1,0 +1,212 @@
+"""Typing one raw table by its contract spec: every bad cell reported, the good rows kept.
+
+A bad value in an optional column is reported and left blank; a row missing a required value,
+or with a duplicate key, is reported and left out. Nothing else is dropped.
+"""
+
+from __future__ import annotations
+
+import difflib
+
+import pandas as pd
+
+from socialrx.data import parsing
+from socialrx.data.problems import WARNING, Report
+from socialrx.data.schema import (
+    BOOL,
+    CHOICE,
+    CHOICES,
+    CODE,
+    DATE,
+    DECIMAL,
+    INT,
+    POSTCODE,
+    Column,
+    Table,
+)
+
+ID_DTYPE = pd.StringDtype("python")
+ROW = "_row"  # the row number in the user's file (header = row 1), kept for later checks
+BAD = "\0bad"  # a marker no cell can hold: the cell was not understood
+
+
+def rename_headers(frame: pd.DataFrame, table: Table, file: str, report: Report) -> pd.DataFrame:
+    """Headers matched case-insensitively, with spaces, dashes and underscores alike (and, as a
+    last resort, ignored: `Post code` is postcode). A header written twice is reported and its
+    first column used; columns the contract does not name follow the table's `extras` rule."""
+    known = [c.name for c in table.columns]
+    squashed = {name.replace("_", ""): name for name in known}
+    names, positions, seen, unknown = [], [], set(), []
+    for position, header in enumerate(frame.columns):
+        key = parsing.normalise_header(header)
+        if key and key in seen:
+            report.add(file, f"the header {str(header)!r} appears twice: the first column is "
+                       "used", WARNING)  # fmt: skip
+            continue
+        seen.add(key)
+        name = (key if key in known else table.aliases.get(key)) or squashed.get(
+            key.replace("_", "")
+        )
+        if name is None:
+            if key and table.extras != "keep":
+                unknown.append(str(header))
+            if not key or table.extras == "drop":
+                continue
+            name = key
+        if name in names:  # two spellings of one column (pcd and pcds): the first one wins
+            continue
+        names.append(name)
+        positions.append(position)
+    if unknown:
+        _report_unknown_headers(unknown, table, file, report)
+    out = frame.iloc[:, positions]
+    out.columns = names
+    return out
+
+
+def _report_unknown_headers(headers: list[str], table: Table, file: str, report: Report) -> None:
+    known = [c.name for c in table.columns]
+    fate = (
+        "not loaded: person-level files keep only the contract's columns"
+        if table.extras == "drop"
+        else "kept but not used"
+    )
+    hints = [
+        f"{h!r} is not {match[0]}"
+        for h in headers
+        if (match := difflib.get_close_matches(parsing.normalise_header(h), known, n=1))
+    ]
+    report.add(file, f"column(s) {', '.join(map(repr, headers))} {fate} (the contract's are "
+               f"{', '.join(known)})" + (f"; check the spelling: {'; '.join(hints)}" if hints
+               else ""), WARNING)  # fmt: skip
+
+
+def _choice(values: pd.Series, column: Column) -> tuple[pd.Series, pd.Series]:
+    """One value of the vocabulary (or a code for one), any case and spacing."""
+    lookup = {a: a for a in column.allowed} | {k.lower(): v for k, v in column.codes.items()}
+    parsed = parsing.per_distinct(values, lambda v: lookup.get(" ".join(v.lower().split())))
+    return parsed.astype("string"), parsed.isna() & ~parsing.blank(values)
+
+
+def _choices(values: pd.Series, column: Column) -> tuple[pd.Series, pd.Series]:
+    """`;`-separated choices, normalised and re-joined in the vocabulary's order."""
+    allowed = set(column.allowed)
+
+    def tidy(text: str) -> str:
+        items = {i.strip().lower() for i in text.split(";") if i.strip()}
+        if not items <= allowed:
+            return BAD
+        return ";".join(a for a in column.allowed if a in items)
+
+    parsed = parsing.per_distinct(values, tidy)
+    bad = parsed == BAD
+    # A blank cell (or one of separators only) has no choices: missing, as in any other column.
+    return parsed.where(~bad & (parsed != ""), None).astype("string"), bad
+
+
+def parse_column(values: pd.Series, column: Column) -> tuple[pd.Series, pd.Series, str | pd.Series]:
+    """(typed values, mask of unreadable cells, what is allowed) for one column.
+
+    For dates "what is allowed" is per cell, because the reasons differ (a two-digit year,
+    a month-first date, 31/02) and the user needs the one that applies to each cell."""
+    if column.kind == DATE:
+        dates, errors = parsing.parse_dates(values)
+        return dates, errors.notna(), errors
+    if column.kind == BOOL:
+        parsed, bad = parsing.parse_bools(values)
+        return parsed, bad, "allowed: yes/no, y/n, true/false, 1/0"
+    if column.kind in (INT, DECIMAL):
+        parsed, bad = parsing.parse_numbers(values)
+        if column.kind == INT:
+            fractional = parsed.notna() & (parsed % 1 != 0)
+            bad |= fractional
+            parsed = parsed.where(~fractional).astype("Int64")
+        low, high = column.low, column.high
+        outside = (low is not None and parsed < low) | (high is not None and parsed > high)
+        outside = pd.Series(outside, index=values.index).fillna(False).astype(bool)
+        bad |= outside
+        parsed = parsed.where(~outside)
+        what = "a whole number" if column.kind == INT else "a number"
+        if low is not None or high is not None:
+            what += f" from {'any' if low is None else low} to {'any' if high is None else high}"
+        return parsed, bad, f"allowed: {what}"
+    if column.kind == POSTCODE:
+        parsed, bad = parsing.normalise_postcodes(values)
+        return parsed, bad, "allowed: a UK postcode such as S60 1AA"
+    if column.kind == CHOICE:
+        parsed, bad = _choice(values, column)
+        return parsed, bad, "allowed: " + ", ".join(column.allowed)
+    if column.kind == CHOICES:
+        parsed, bad = _choices(values, column)
+        return parsed, bad, "allowed, separated by ';': " + ", ".join(column.allowed)
+    text = values.astype("string").str.strip()
+    text = text.where(text != "")
+    if column.kind == CODE:  # ids are matched across tables: python strings hash-join faster
+        text = text.astype(ID_DTYPE)
+    return text, pd.Series(False, index=values.index), ""
+
+
+def type_table(raw: pd.DataFrame, table: Table, file: str, report: Report) -> pd.DataFrame | None:
+    """The raw text table typed by its spec, or None if a required column is missing or it
+    has no rows (a header-only file is as good as absent; assets, required, excepted).
+
+    Rows with every cell empty (blank lines, the `,,,,` rows Excel leaves at the end of a
+    sheet) are not data: they are dropped silently, keeping the row numbers of the rest."""
+    frame = rename_headers(raw, table, file, report)
+    frame = frame[~frame.eq("").all(axis=1)] if len(frame.columns) else frame
+    missing = [c.name for c in table.columns if c.required and c.name not in frame.columns]
+    if missing:
+        found = ", ".join(map(str, raw.columns[:12])) or "none"
+        report.add(file, f"missing required column(s) {', '.join(missing)} (found: {found})")
+        return None
+    if frame.empty and table.name != "assets":  # as good as absent, and treated so
+        report.add(file, "no rows, only a header: the pages that use this table will say it is "
+                   "missing", WARNING)  # fmt: skip
+        return None
+    if frame.empty:
+        report.add(file, "no rows: every dataset needs at least one community asset")
+    typed = pd.DataFrame(index=frame.index)
+    typed[ROW] = frame.index.to_numpy() + 2
+    drop = pd.Series(False, index=frame.index)
+    for column in table.columns:
+        if column.name not in frame.columns:
+            parsed = parse_column(pd.Series(pd.NA, index=frame.index, dtype="string"), column)[0]
+            typed[column.name] = parsed.fillna(column.default) if column.default else parsed
+            continue
+        values = frame[column.name]
+        parsed, bad, allowed = parse_column(values, column)
+        if bad.any():
+            fate = "row left out" if column.required else "value not used"
+            why = (
+                allowed[bad]
+                if isinstance(allowed, pd.Series)
+                else pd.Series(allowed, bad[bad].index)
+            )
+            for reason, rows in why.groupby(why, sort=False).groups.items():
+                report.add_rows(file, column.name, typed.loc[rows, ROW], values[rows],
+                                f"not understood ({reason}); {fate}")  # fmt: skip
+        if column.default is not None:
+            parsed = parsed.fillna(column.default)
+        if column.required:
+            empty = parsed.isna() & ~bad
+            if empty.any():
+                report.add_rows(file, column.name, typed.loc[empty, ROW], [""] * int(empty.sum()),
+                                "required: every row needs a value; row left out")  # fmt: skip
+            drop |= parsed.isna()
+        typed[column.name] = parsed
+    extra = [c for c in frame.columns if c not in typed.columns]
+    for name in extra:  # extra columns (e.g. more area statistics): numeric when they all are
+        numbers, bad = parsing.parse_numbers(frame[name])
+        typed[name] = frame[name] if bad.any() else numbers
+    if table.key:
+        duplicate = typed[table.key].duplicated(keep="first") & typed[table.key].notna()
+        if duplicate.any():
+            report.add_rows(file, table.key, typed.loc[duplicate, ROW],
+                            typed.loc[duplicate, table.key],
+                            "duplicate id: ids must be unique; later row left out")  # fmt: skip
+        left_out = drop & typed[table.key].notna()
+        report.left_out[table.name] = dict(
+            zip(typed.loc[left_out, table.key], typed.loc[left_out, ROW], strict=True)
+        )
+        drop |= duplicate
+    return typed.loc[~drop].reset_index(drop=True)

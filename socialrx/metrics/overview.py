@@ -1,0 +1,91 @@
+"""The overview's headline figures for a place and period, exact, each beside the same months
+just before. `panels.headline_cards` discloses them and compares the figures it shows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from socialrx.data.dataset import Dataset
+from socialrx.metrics import capacity, outcomes, referrals
+from socialrx.metrics.selection import (
+    Selection,
+    data_period,
+    selected_assets,
+    selected_connections,
+    selected_outcomes,
+    selected_referrals,
+)
+
+# The tables a headline figure needs; without one the figure says so instead of showing 0.
+TABLE_NEEDED = ("referrals", "connections", "outcomes")
+
+
+@dataclass(frozen=True)
+class PeriodFigures:
+    """The exact figures behind the cards for one period."""
+
+    referrals: int
+    connected: dict  # referrals.connected_within's counts
+    strain: pd.DataFrame  # capacity.capacity_strain
+    change: pd.Series | None  # the headline measure's row of outcomes.paired_change
+    measured: int  # outcome rows of the period's referrals
+
+
+def as_at(dataset: Dataset) -> pd.Timestamp:
+    """The day the data runs to (the extract date, or the last date in it): how old a
+    referral is, for "too recent to judge"."""
+    period = data_period(dataset)
+    return period[1] if period else (dataset.extract_date or pd.Timestamp.today()).normalize()
+
+
+def period_figures(dataset: Dataset, selection: Selection, measure: str | None = None):
+    """The exact figures for one period; `measure` picks the outcome measure (default the
+    headline one), so two periods compare the same measure."""
+    refs = selected_referrals(dataset, selection)
+    first = dataset.derived(
+        "first_started",
+        lambda: referrals.first_started(dataset.table("referrals"), dataset.table("connections")),
+    )
+    strain = capacity.capacity_strain(
+        selected_assets(dataset, selection),
+        selected_connections(dataset, selection),
+        selection.months,
+    )
+    measured = selected_outcomes(dataset, selection)
+    table = outcomes.paired_change(measured)
+    if measure is None:
+        change = outcomes.headline_measure(table)
+    else:
+        rows = table[table["measure"] == measure]
+        change = rows.iloc[0] if len(rows) else None
+    return PeriodFigures(
+        referrals=len(refs),
+        connected=referrals.connected_within(refs, None, as_at(dataset), first=first),
+        strain=strain,
+        change=change,
+        measured=len(measured),
+    )
+
+
+def headline_periods(dataset: Dataset, selection: Selection):
+    """This period's figures, the previous period's (None when it starts before the data),
+    and the previous period itself."""
+    now = period_figures(dataset, selection)
+    span = data_period(dataset)
+    previous = selection.previous()
+    if span is None or previous.start < span[0].to_period("M").start_time:
+        return now, None, previous
+    measure = None if now.change is None else now.change["measure"]
+    return now, period_figures(dataset, previous, measure), previous
+
+
+def missing_reasons(dataset: Dataset) -> dict[str, str]:
+    """Why a card has no figure: the table it needs is absent."""
+    return {t: f"no {t} table" for t in TABLE_NEEDED if not dataset.has(t)}
+
+
+def active_assets(dataset: Dataset, selection: Selection) -> int:
+    """Assets with status active in the chosen place (not person-level: never suppressed)."""
+    return int((selected_assets(dataset, selection)["status"] == "active").sum())
