@@ -15,6 +15,7 @@ from socialrx import vocab
 from socialrx.data import (
     adapters,
     archives,
+    census,
     checks,
     geography,
     gp_registrations,
@@ -241,6 +242,7 @@ def _load_files(
     step = progress or (lambda fraction, text: None)
     step(0.05, "Reading files")
     others, nhs_digital = gp_registrations.split(files, report)  # known by their headers
+    others, census_ages = census.split(others)
     raw, origin, geo, iod_vintage = _raw_tables(others, report)
     registered = gp_registrations.supplement(raw, origin, nhs_digital, report)
     tables: dict[str, pd.DataFrame] = {}
@@ -277,6 +279,8 @@ def _load_files(
     step(0.95, "Finishing")
     for frame in tables.values():
         frame.drop(columns=ROW, inplace=True)
+    if census_ages:  # adults 18+ by area, into area_stats
+        census.supplement(tables, census_ages, known_areas, iod_vintage is not None, report)
     vintage = _vintage(first, area_vintage, iod_vintage, origin, report)
     if "area_lookup" in tables:  # a national lookup: the dataset's own areas
         year = raw["area_lookup"].attrs.get(lookups.VINTAGE_ATTR)

@@ -1,0 +1,176 @@
+"""Census 2021 age tables as ONS and Nomis publish them: adults 18+ by small area.
+
+The IoD files count adults from 16 (their published denominators), while referrals count
+adults from 18: the Census age tables give the 18+ population of each LSOA, the denominator
+that matches. Read as downloaded, whatever the file is called:
+
+- Nomis bulk files (`census2021-ts007-lsoa.csv`, TS007A, TS009): one row per area, `date,
+  geography, geography code` then a column per age (`Age: Aged 18 years; measures: Value`,
+  TS009 prefixes `Sex: All persons; `), groups and single years side by side;
+- ONS "create a custom dataset" files, long: `Lower layer Super Output Areas Code, ...,
+  Age (N categories) Code, Age (N categories), Observation`.
+
+Single years give 18+ exactly. With five-year bands only (TS007A), the 15-19 band straddles
+18: two fifths of it are counted (ages 18 and 19, assuming an even spread), and the report
+says the figure is an estimate."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from socialrx.data.files import SourceFile, first_line, read_csv, what_it_is
+from socialrx.data.parsing import normalise_header
+from socialrx.data.problems import WARNING, Report
+
+# an age column of a wide Nomis file: `[Sex: All persons; ]Age: <label>; measures: Value`
+_WIDE = re.compile(r"^(?:sex: all persons; )?age: (?P<age>.+?); measures: value$")
+_LONG_CODE = "lower layer super output areas code"
+_LONG_AGE = re.compile(r"^age \(\d+ categories\)$")
+
+
+def _age_range(label: str) -> tuple[int, int] | None:
+    """The ages a published label covers (`Aged 18 years` -> (18, 18), `Aged 15 to 19 years`
+    -> (15, 19), `Aged 85 years and over` -> (85, 200), `Aged under 1 year` -> (0, 0),
+    `Aged 4 years and under` -> (0, 4)); None for a total or anything else."""
+    text = label.strip().lower().removeprefix("aged ")
+    if m := re.fullmatch(r"(\d+) to (\d+) years?", text):
+        return int(m[1]), int(m[2])
+    if m := re.fullmatch(r"(\d+) years? and over", text):
+        return int(m[1]), 200
+    if m := re.fullmatch(r"(\d+) years? and under", text):
+        return 0, int(m[1])
+    if text == "under 1 year":
+        return 0, 0
+    if m := re.fullmatch(r"(\d+) years?", text):
+        return int(m[1]), int(m[1])
+    return None
+
+
+def is_census_age_table(headers) -> bool:
+    """True for the header of a Census 2021 age table by LSOA (wide Nomis or long ONS)."""
+    names = [normalise_header(str(h)).replace("_", " ") for h in headers]
+    raw = [str(h).replace("\ufeff", "").strip().lower() for h in headers]
+    wide = "geography code" in names and any(_WIDE.match(h) for h in raw)
+    long = _LONG_CODE in names and "observation" in names and any(_LONG_AGE.match(h) for h in raw)
+    return wide or long
+
+
+def _adult_weights(labels: list[str]) -> tuple[dict[str, float], bool]:
+    """The age columns that add up to 18+ (each with its weight, none counted twice), and
+    whether that is an estimate. Single years up to the oldest open band where the file has
+    them (TS007 also lists groups such as `16 to 19` and `85 and over`: left out); else a
+    chain of bands from age 0, with 18-19 of a 15-19 band counted as two fifths."""
+    ranges = {label: r for label in labels if (r := _age_range(label)) is not None}
+    singles = {r[0]: label for label, r in ranges.items() if r[0] == r[1]}
+    opens = sorted((r[0], label) for label, r in ranges.items() if r[1] == 200)
+    if opens and set(range(18, opens[-1][0])) <= set(singles):
+        oldest, label = opens[-1]
+        return {singles[a]: 1.0 for a in range(18, oldest)} | {label: 1.0}, False
+    weights, estimated, age = {}, False, 0
+    while age < 200:
+        starting = [(r[1], label) for label, r in ranges.items() if r[0] == age]
+        if not starting:
+            return {}, False  # a gap: the ages cannot be added up
+        high, label = max(starting)  # the widest band, so no age is counted twice
+        if age >= 18:
+            weights[label] = 1.0
+        elif high >= 18:
+            weights[label], estimated = (high - 17) / (high - age + 1), True
+        age = high + 1
+    return weights, estimated
+
+
+def adults_by_area(file: SourceFile, report: Report) -> pd.DataFrame | None:
+    """area_code, population_adult (18+) from one Census age table; None if unreadable."""
+    frame = read_csv(file, report)
+    if frame is None:
+        return None
+    lower = {str(c).replace("\ufeff", "").strip().lower(): c for c in frame.columns}
+    if "geography code" in {normalise_header(c).replace("_", " ") for c in frame.columns}:
+        code = next(c for c in frame.columns if normalise_header(c).replace("_", " ") ==
+                    "geography code")  # fmt: skip
+        ages = {_WIDE.match(k)["age"]: c for k, c in lower.items() if _WIDE.match(k)}
+        weights, estimated = _adult_weights(list(ages))
+        values = pd.DataFrame({age: _numbers(frame[ages[age]]) for age in weights})
+        adults = sum(values[age] * w for age, w in weights.items())
+        table = pd.DataFrame({"area_code": frame[code].str.strip(), "population_adult": adults})
+    else:
+        code = next(c for k, c in lower.items() if normalise_header(k).replace("_", " ") ==
+                    _LONG_CODE)  # fmt: skip
+        age = next(c for k, c in lower.items() if _LONG_AGE.match(k))
+        weights, estimated = _adult_weights(list(frame[age].str.strip().unique()))
+        weight = frame[age].str.strip().map(weights).fillna(0.0)
+        counted = _numbers(frame[lower["observation"]]) * weight
+        table = (
+            counted.groupby(frame[code].str.strip()).sum()
+            .rename("population_adult").rename_axis("area_code").reset_index()
+        )  # fmt: skip
+    if not weights:
+        report.add(file.name, "no age columns that give adults (18 and over): a Census age "
+                   "table by single year (TS007) or five-year band (TS007A) is needed")  # fmt: skip
+        return None
+    if estimated:
+        report.add(file.name, "adults 18+ estimated from five-year age bands (two fifths of the "
+                   "15-19 band counted): the single-year table (TS007) gives them exactly",
+                   WARNING)  # fmt: skip
+    table.attrs["file"] = file.name
+    return table
+
+
+def _numbers(values: pd.Series) -> pd.Series:
+    return pd.to_numeric(values.str.replace(",", "", regex=False), errors="coerce").fillna(0.0)
+
+
+def split(files: list[SourceFile]) -> tuple[list[SourceFile], list[SourceFile]]:
+    """The files that are Census age tables (known by their headers), and the rest."""
+    census, rest = [], []
+    for file in files:
+        text = Path(file.name).suffix.lower() in (".csv", ".txt") and not what_it_is(file.data)
+        (census if text and is_census_age_table(first_line(file.data)) else rest).append(file)
+    return rest, census
+
+
+def supplement(tables: dict, files: list[SourceFile], known: set[str], from_iod: bool,
+               report: Report) -> None:  # fmt: skip
+    """Adults 18+ from Census age tables into area_stats: the table is made when there is
+    none; an IoD file's 16+ population is replaced (18+ matches the referrals counted); a
+    population_adult the user gave in area_stats.csv is kept. A national table is cut to the
+    dataset's areas."""
+    found = [t for f in files if (t := adults_by_area(f, report)) is not None]
+    if not found:
+        return
+    census = pd.concat(found).drop_duplicates("area_code", keep="first")
+    label = " and ".join(t.attrs["file"] for t in found)
+    if known:
+        kept = census["area_code"].isin(known)
+        if not kept.all():
+            report.add(label, f"kept {int(kept.sum()):,} of {len(census):,} areas: those in the "
+                       "dataset", WARNING)  # fmt: skip
+        census = census[kept]
+    adults = census.set_index("area_code")["population_adult"].round()
+    stats = tables.get("area_stats")
+    if stats is None:
+        from socialrx.data.dataset import empty_table
+
+        base = empty_table("area_stats")
+        rows = pd.DataFrame({"area_code": adults.index.astype("string")})
+        stats = pd.concat([base, rows], ignore_index=True).astype(base.dtypes)
+        tables["area_stats"] = stats
+        replacing = True
+    else:
+        replacing = from_iod or stats["population_adult"].isna().all()
+    mine = stats["area_code"].map(adults)
+    if replacing:
+        stats["population_adult"] = mine.astype("Float64")
+        report.add(label, f"adults 18+ for {int(mine.notna().sum()):,} of {len(stats):,} areas "
+                   "from the Census (population_adult)", WARNING)  # fmt: skip
+    else:
+        gaps = stats["population_adult"].isna() & mine.notna()
+        stats.loc[gaps, "population_adult"] = mine[gaps].to_numpy(dtype=np.float64)
+        n = int(gaps.sum())
+        report.add(label, "area_stats.csv gives population_adult: the Census filled it only "
+                   f"where blank ({n:,} area{'s' if n != 1 else ''})", WARNING)  # fmt: skip
