@@ -99,7 +99,6 @@ def people_in_words(count: int) -> str:
 
 
 TOO_FEW = "too few"  # a statistic resting on fewer than MIN_PEOPLE people
-TOO_FEW_WORDS = "too few to judge (fewer than 30 people)"
 BORDERLINE = "borderline"  # a judgement the disclosed count leaves open
 MIN_PEOPLE = 30  # statistics of people rest on at least this many (exact count)
 

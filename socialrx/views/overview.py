@@ -9,10 +9,10 @@ import pandas as pd
 
 from socialrx import vocab
 from socialrx.data.dataset import Dataset
-from socialrx.disclosure import Level, Spec
+from socialrx.disclosure import TOO_FEW, Level, Spec
 from socialrx.metrics import capacity, outcomes, overview, referrals
 from socialrx.metrics.selection import Selection
-from socialrx.views.panels import Card, Panel, disclosure_caption, too_few
+from socialrx.views.panels import Card, Panel, disclosure_caption
 
 CONNECTED = f"Connected within {referrals.CONNECTION_WINDOW_DAYS} days"
 
@@ -58,7 +58,9 @@ def _card(name, now, before, help_text, *, unit="", decimals=0, change_unit="",
     if missing:
         return Card(name, "–", help_text, missing)
     (value, mark), (previous, _) = now, before
-    text = too_few(mark) if value is None else f"{value:,.{decimals}f}{unit}"
+    if value is None and mark == TOO_FEW:  # a card has room for two words: the rest below
+        return Card(name, "too few", help_text, "fewer than 30 people: not judged")
+    text = mark if value is None else f"{value:,.{decimals}f}{unit}"
     if not compared:
         return Card(name, text, help_text, "no earlier figure", figure=value)
     if value is None or previous is None:

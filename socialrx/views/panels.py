@@ -12,7 +12,6 @@ from functools import cached_property
 import pandas as pd
 
 from socialrx.disclosure import (
-    TOO_FEW_WORDS,
     Disclosed,
     Level,
     Spec,
@@ -102,8 +101,3 @@ def disclosure_caption(level: Level) -> str:
         f"Counts of people are {describe(level)}; a statistic resting on fewer than 30 people "
         "reads “too few”; “borderline” is a judgement the rounding leaves open."
     )
-
-
-def too_few(text: str) -> str:
-    """The words for a statistic with too few people, where there is room for them."""
-    return TOO_FEW_WORDS if text == "too few" else text
