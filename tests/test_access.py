@@ -157,6 +157,19 @@ def test_nearest_by_category_and_quadrants():
     )
 
 
+def test_no_places_within_reach_is_low_access_even_when_that_is_the_median():
+    # Solihull with two categories: most areas have nothing within reach, so the median is 0
+    need = pd.Series([9, 9, 2, 2, 9], index=list("abcde"))
+    access = pd.Series([0.0, 0.0, 0.0, 3.0, 4.0], index=list("abcde"))
+    assert quadrants(need, access).tolist() == [
+        "high need, low access",
+        "high need, low access",
+        "low need, low access",
+        "low need, high access",
+        "high need, high access",
+    ]
+
+
 def test_schedule_grammar():
     assert schedule_days("Mon 10:00-12:00; Wed,Fri 14:00-16:00") == {"Mon", "Wed", "Fri"}
     assert schedule_days("mon-wed 9.30-11.00") == {"Mon", "Tue", "Wed"}

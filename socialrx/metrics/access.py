@@ -162,10 +162,12 @@ def quadrants(
     access_cut: float | None = None,
 ) -> pd.Series:
     """Each area's need-access quadrant, split at the medians unless thresholds are given.
-    `need` must rise with need (e.g. 11 - IMD decile, or an IMD score)."""
+    `need` must rise with need (e.g. 11 - IMD decile, or an IMD score). An area with no
+    places within reach has low access whatever the cut: where most areas have none, the
+    median is 0 and "below the median" would leave them all high access."""
     need_cut = need.median() if need_cut is None else need_cut
     access_cut = access.median() if access_cut is None else access_cut
-    high_need, low_access = need >= need_cut, access < access_cut
+    high_need, low_access = need >= need_cut, (access < access_cut) | (access <= 0)
     labels = np.select(
         [high_need & low_access, high_need, low_access],
         [QUADRANTS[0], QUADRANTS[1], QUADRANTS[2]],
