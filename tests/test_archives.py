@@ -14,6 +14,7 @@ from socialrx.data.loader import load_files
 from socialrx.data.problems import Report
 
 DEMO = Path(__file__).resolve().parents[1] / "data" / "demo"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
 def _zip(members: dict[str, bytes], method=zipfile.ZIP_DEFLATED) -> bytes:
@@ -63,14 +64,30 @@ def test_a_zipped_shapefile_stays_whole_for_the_boundary_reader(tmp_path):
     assert dataset.table("assets")["area_code"].tolist() == ["E01000001"]
 
 
-def test_a_zip_inside_a_zip_is_refused_and_the_rest_read():
-    inner = _zip({"assets.csv": b"asset_id,name,category\n"})
+def test_a_zip_inside_a_zip_is_read_one_level_deep():
+    innermost = _zip({"assets.csv": b"asset_id,name,category\n"})
+    inner = _zip({"deeper.zip": innermost, "areas.csv": b"a\n1\n"})
     outer = SourceFile("outer.zip", _zip({"inner.zip": inner, "notes.csv": b"a\n1\n"}))
     report = Report()
     files = archives.unpacked([outer], report)
-    assert [f.name for f in files] == ["outer.zip/notes.csv"]
-    assert report.unreadable == ["outer.zip/inner.zip"]
-    assert "a zip inside a zip is not read" in report.errors[0].message
+    assert [f.name for f in files] == ["outer.zip/inner.zip/areas.csv", "outer.zip/notes.csv"]
+    assert report.unreadable == ["outer.zip/inner.zip/deeper.zip"]
+    assert "a zip inside a zip inside a zip is not read" in report.errors[0].message
+
+
+def test_nhs_digitals_zip_inside_a_zipped_downloads_folder_is_read():
+    nhs = FIXTURES / "nhs_digital"
+    published = _zip({"gp-reg-pat-prac-lsoa-all.csv": (nhs / "gp-reg-pat-prac-lsoa-all.csv")
+                      .read_bytes()})  # fmt: skip
+    folder = {
+        "gp-reg-pat-prac-lsoa-male-female-Oct-25.zip": published,
+        "gp-reg-pat-prac-map.csv": (nhs / "gp-reg-pat-prac-map.csv").read_bytes(),
+        "assets.csv": b"asset_id,name,category,delivery\nA1,Line,other,telephone\n",
+    }
+    dataset, report = load_files([SourceFile("downloads.zip", _zip(folder))])
+    assert report.unreadable == []
+    assert len(dataset.table("registrations")) > 0
+    assert dataset.has("practices")
 
 
 def test_a_zip_bomb_is_not_unpacked():

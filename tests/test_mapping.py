@@ -128,6 +128,20 @@ def test_an_export_under_its_own_name_loads_through_the_mapping():
     assert not [p for p in report.problems if "ignored" in p.message]
 
 
+def test_an_export_and_its_mapping_zipped_together_load_as_loose_files():
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("extract/Referrals_Export_2025.csv", EXPORT)
+        archive.writestr("extract/mapping.csv", MAPPING)
+        archive.writestr("extract/assets.csv", ASSETS)
+    dataset, report = load_files([SourceFile("solihull.zip", buffer.getvalue())])
+    assert dataset.table("referrals")["referral_id"].tolist() == ["R1", "R2", "R3", "R4", "R5"]
+    assert not report.ignored
+
+
 def test_values_still_not_allowed_are_listed_once_each_with_their_counts():
     _, report = load_files(files(Referrals_Export_2025_csv=EXPORT, mapping_csv=MAPPING))
     summary = [p for p in report.problems if p.row is None and p.column == "status"]

@@ -3,8 +3,10 @@
 NHS Digital publishes its registration files zipped, and people zip a dataset folder to upload
 it. A zipped shapefile stays whole (it is one set of boundaries); a zip of an Open Referral
 directory is read by `openreferral` before this. Limits keep a hostile or mistaken zip from
-exhausting the server: a zip inside a zip is refused, and no file is unpacked past the size
-limit or past a compression ratio no real table reaches (a "zip bomb")."""
+exhausting the server: a zip inside a zip is read (NHS Digital's zips end up inside a zipped
+downloads folder), but no deeper; and no file is unpacked past the size limit, nor past a
+compression ratio no real table reaches (a "zip bomb"), the limit shared by every file unpacked
+from one zip."""
 
 from __future__ import annotations
 
@@ -59,13 +61,15 @@ def unpacked(files: list[SourceFile], report: Report) -> list[SourceFile]:
         if Path(file.name).suffix.lower() != ".zip":
             out.append(file)
             continue
-        inner = _unpack(file, report)
+        inner = _unpack(file, report, [MAX_UNPACKED_BYTES])
         if inner is not None:
             out.extend(inner)
     return out
 
 
-def _unpack(file: SourceFile, report: Report) -> list[SourceFile] | None:
+def _unpack(file: SourceFile, report: Report, budget: list[int],
+            nested: bool = False) -> list[SourceFile] | None:  # fmt: skip
+    """The files in one zip; `budget` (bytes left to unpack) is shared with the zips inside."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(file.data))
         infos = _members(archive)
@@ -80,7 +84,7 @@ def _unpack(file: SourceFile, report: Report) -> list[SourceFile] | None:
     if not infos:
         report.add(file.name, "the zip holds no files", WARNING)
         return []
-    out, budget = [], MAX_UNPACKED_BYTES
+    out = []
     for info, name in zip(infos, names, strict=True):
         label = f"{file.name}/{name}"
         suffix = PurePosixPath(name).suffix.lower()
@@ -90,13 +94,14 @@ def _unpack(file: SourceFile, report: Report) -> list[SourceFile] | None:
             continue
         if suffix not in READABLE_SUFFIXES:
             continue  # a README or notes beside the data, as in a folder
-        if suffix == ".zip":
-            report.add(label, "a zip inside a zip is not read: unzip the outer one and hand in "
-                       "the files, or the inner zip, directly")  # fmt: skip
+        if suffix == ".zip" and nested:
+            report.add(label, "a zip inside a zip inside a zip is not read: unzip the outer "
+                       "ones and hand in the files, or the innermost zip, directly")  # fmt: skip
             report.unreadable.append(label)
             continue
+        limit = min(budget[0], MAX_FILE_BYTES)
         try:
-            data = _read_capped(archive, info, min(budget, MAX_FILE_BYTES))
+            data = _read_capped(archive, info, limit)
         except (zipfile.BadZipFile, OSError, RuntimeError, ValueError, EOFError) as exc:
             reason = "it is encrypted" if "encrypted" in str(exc) else "it is damaged"
             report.add(label, f"could not be unpacked: {reason}")
@@ -104,13 +109,16 @@ def _unpack(file: SourceFile, report: Report) -> list[SourceFile] | None:
             continue
         if data is None:
             report.add(label, f"not unpacked: it unpacks to more than "
-                       f"{min(budget, MAX_FILE_BYTES) / 2**20:,.0f} MB or expands over "
+                       f"{limit / 2**20:,.0f} MB or expands over "
                        f"{MAX_RATIO} times, which no table of ours does (a damaged or "
                        "malicious zip); unzip it yourself and hand in the files")  # fmt: skip
             report.unreadable.append(label)
             continue
-        budget -= len(data)
-        out.append(SourceFile(label, data))
+        budget[0] -= len(data)
+        if suffix == ".zip":  # e.g. NHS Digital's LSOA zip inside a zipped downloads folder
+            out.extend(_unpack(SourceFile(label, data), report, budget, nested=True) or [])
+        else:
+            out.append(SourceFile(label, data))
     return out
 
 

@@ -74,7 +74,7 @@ def load_folder(folder: str | Path, progress: Progress | None = None) -> tuple[D
 
 
 def _sources(
-    files: list[SourceFile], report: Report, extract: Mapping | None = None
+    files: list[SourceFile], directory: list, report: Report, extract: Mapping | None = None
 ) -> dict[str, tuple[str, object]]:
     """For each table, the one source to read: (label, file or workbook frame). When two files
     hold the same table, a file named exactly like it wins over a workbook sheet, which wins
@@ -97,8 +97,6 @@ def _sources(
                 return
         chosen[table] = (rank, label, source)
 
-    files, directory = openreferral.directory_sources(files, report)  # ORUK JSON, HSDS CSV, zip
-    files = archives.unpacked(files, report)  # other zips: their files, as if handed in
     extract = extract if extract is not None else Mapping()
     files = extract.take(files, report)  # mapping.csv: the extract's names -> the contract's
     for label, table, frame in directory:
@@ -132,10 +130,12 @@ def _sources(
     return {table: (label, source) for table, (_, label, source) in chosen.items()}
 
 
-def _raw_tables(files: list[SourceFile], report: Report) -> tuple[dict, dict, object, str | None]:
+def _raw_tables(
+    files: list[SourceFile], directory: list, report: Report
+) -> tuple[dict, dict, object, str | None]:
     """Raw text tables by name (with the file each came from), and the boundaries."""
     raw, origin, areas, vintage, extract = {}, {}, None, None, Mapping()
-    for table, (label, source) in _sources(files, report, extract).items():
+    for table, (label, source) in _sources(files, directory, report, extract).items():
         origin[table] = label
         sheet = isinstance(source, pd.DataFrame)
         if table == "areas":
@@ -241,9 +241,11 @@ def _load_files(
 ) -> tuple[Dataset, Report]:
     step = progress or (lambda fraction, text: None)
     step(0.05, "Reading files")
-    others, nhs_digital = gp_registrations.split(files, report)  # known by their headers
+    others, directory = openreferral.directory_sources(files, report)  # ORUK JSON, HSDS, zip
+    others = archives.unpacked(others, report)  # other zips: their files, as if handed in
+    others, nhs_digital = gp_registrations.split(others, report)  # known by their headers
     others, census_ages = census.split(others)
-    raw, origin, geo, iod_vintage = _raw_tables(others, report)
+    raw, origin, geo, iod_vintage = _raw_tables(others, directory, report)
     registered = gp_registrations.supplement(raw, origin, nhs_digital, report)
     tables: dict[str, pd.DataFrame] = {}
     for i, (name, frame) in enumerate(raw.items()):

@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import pandas as pd
 
@@ -65,7 +65,7 @@ class Mapping:
 
     def table_of(self, name: str) -> str | None:
         """The table a file name is mapped to, if a `file` row matches it."""
-        lower = name.lower()
+        lower = PurePosixPath(name).name.lower()  # a file in a zip: `data.zip/Export.csv`
         return next((table for pattern, table in self.files if fnmatchcase(lower, pattern)), None)
 
     def take(self, files: list[SourceFile], report: Report) -> list[SourceFile]:
