@@ -532,6 +532,26 @@ def test_nhs_numbers_in_person_id_are_refused_and_never_printed(load):
     assert referrals["age_band"].tolist() == [pd.NA, "25-34", "25-34"]
 
 
+def test_one_nhs_number_among_pseudonyms_is_withheld_and_the_rest_kept(load):
+    rows = [f"R{i},P{i:05d},2024-01-10" for i in range(1, 40)]
+    rows[4] = f"R5,{NHS_NUMBERS[0]},2024-01-10"  # row 6: a person_id that is an NHS number
+    rows[7] = f"{NHS_NUMBERS[1]},P00008,2024-01-10"  # row 9: a referral_id that is one
+    referrals = "referral_id,person_id,referral_date\n" + "\n".join(rows) + "\n"
+    dataset, report = load({"assets.csv": GOOD_ASSETS, "referrals.csv": referrals})
+    assert lines(report) == [
+        "referrals.csv:9: referral_id: 'value withheld': passes the NHS number check digit: row "
+        "left out. Use a pseudonym, never the NHS number (10-digit pseudonyms can pass by "
+        "chance: add a letter)",
+        "referrals.csv:6: person_id: 'value withheld': passes the NHS number check digit: "
+        "blanked, the rest of the row kept. Use a pseudonym, never the NHS number (10-digit "
+        "pseudonyms can pass by chance: add a letter)",
+    ]
+    referrals = dataset.table("referrals").set_index("referral_id")
+    assert len(referrals) == 38 and "R8" not in referrals.index
+    assert pd.isna(referrals.loc["R5", "person_id"])
+    assert referrals["person_id"].notna().sum() == 37  # every other pseudonym kept
+
+
 def test_nhs_numbers_as_referral_ids_refuse_the_file_and_are_withheld(load):
     referrals = (
         f"referral_id,referral_date\n{NHS_NUMBERS[0]},2024-01-10\n{NHS_NUMBERS[0]},2024-01-11\n"

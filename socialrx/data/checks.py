@@ -56,10 +56,12 @@ def dates_after_extract(tables: dict[str, pd.DataFrame], extract: pd.Timestamp, 
 def refuse_nhs_numbers(
     frame: pd.DataFrame, file: str, column: str, report: Report
 ) -> pd.DataFrame | None:
-    """Ids must be pseudonyms: a column whose 10-digit values (however written: spaced,
-    dashed, or as Excel's 9434765919.0) mostly pass the NHS number check is refused. A
-    person_id column is blanked; a referral_id column, which every row needs, refuses the
-    whole table (None)."""
+    """Ids must be pseudonyms. Values passing the NHS number check (however written: spaced,
+    dashed, or as Excel's 9434765919.0) are never kept or echoed. When they are most of the
+    column it is NHS numbers: a person_id column is blanked, a referral_id column (which
+    every row needs) refuses the whole table (None). When they are a few among pseudonyms,
+    only those are withheld: a person_id blanked, a row with such a referral_id left out,
+    each named by its row, so the good data stays."""
     ids = frame[column].dropna()
     if ids.empty:
         return frame
@@ -68,22 +70,28 @@ def refuse_nhs_numbers(
     arrow = pa.array(ids.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
     shaped = pc.match_substring_regex(arrow, r"^\s*\d[\d\s-]{8,12}\d(\.0+)?\s*$")
     digits = ids[shaped.to_numpy(zero_copy_only=False)].str.replace(r"[\s-]|\.0+$", "", regex=True)
-    valid = int(nhs_number_valid(digits).sum())
-    ten_digit = int(digits.str.fullmatch(r"\d{10}").sum())
-    if not ten_digit or valid <= ten_digit / 2:
+    passing = digits.index[nhs_number_valid(digits).to_numpy(dtype=bool)]
+    if passing.empty:
         return frame
     whole = column == "referral_id"
-    fate = "the whole file is refused" if whole else "this column is refused and not used"
-    report.add(
-        file,
-        f"{people_in_words(valid)} of {people_in_words(len(ids))} values pass the NHS number "
-        f"check digit: {fate}. Use a pseudonym, never the NHS number",
-        column=column,
-        value=WITHHELD,
-    )
+    advice = "Use a pseudonym, never the NHS number"
+    if len(passing) > len(ids) / 2:  # the column is NHS numbers
+        fate = "the whole file is refused" if whole else "this column is refused and not used"
+        report.add(file, f"{people_in_words(len(passing))} of {people_in_words(len(ids))} values "
+                   f"pass the NHS number check digit: {fate}. {advice}", column=column,
+                   value=WITHHELD)  # fmt: skip
+        if whole:
+            return None
+        return frame.assign(**{column: pd.Series(pd.NA, index=frame.index, dtype="string")})
+    fate = "row left out" if whole else "blanked, the rest of the row kept"
+    report.add_rows(file, column, frame.loc[passing, ROW], [WITHHELD] * len(passing),
+                    f"passes the NHS number check digit: {fate}. {advice} (10-digit "
+                    "pseudonyms can pass by chance: add a letter)")  # fmt: skip
     if whole:
-        return None
-    return frame.assign(**{column: pd.Series(pd.NA, index=frame.index, dtype="string")})
+        return frame.drop(index=passing)
+    blanked = frame[column].copy()
+    blanked[passing] = pd.NA
+    return frame.assign(**{column: blanked})
 
 
 def dates_in_order(
