@@ -15,6 +15,10 @@ publishes), and supplement the practices table rather than replace it:
   18 and 19, taken as evenly spread) are counted, and the summary says the sizes are estimated.
   The totals file (`gp-reg-pat-prac-all.csv`: CODE, SEX ALL, AGE ALL) holds all ages only, so
   it cannot give adults and is not used for list_size (the message says so).
+  The single-year files also give the `registered_ages` table: each practice's patients in
+  the referrals' adult age bands (18-24 .. 85+) by sex, so a practice's rows add up to its
+  list size from the same files. The five-year file cannot give it (18-24 is not within its
+  bands) and says so.
 - the LSOA file (`gp-reg-pat-prac-lsoa-all.csv`: PRACTICE_CODE, LSOA_CODE, SEX,
   NUMBER_OF_PATIENTS; quarterly, zipped with its male and female versions) gives the
   `registrations` table: each practice's registered patients (all ages) by area of residence.
@@ -38,6 +42,7 @@ import numpy as np
 import pandas as pd
 from pandas.api.types import union_categoricals
 
+from socialrx import vocab
 from socialrx.data import archives, scope
 from socialrx.data.files import SourceFile, first_line, read_csv, table_for, what_it_is
 from socialrx.data.problems import WARNING, Report
@@ -139,6 +144,9 @@ class Held:
     adults_labels: list[str] = field(default_factory=list)
     adults_estimated: bool = False
     adults_missing: dict[str, str] = field(default_factory=dict)  # practice -> why not
+    # practice (categorical), sex (FEMALE/MALE), band (index into ADULT_BANDS), patients
+    ages: pd.DataFrame | None = None
+    ages_missing: dict[str, str] = field(default_factory=dict)  # practice -> why no rows
     lsoa: list[tuple[str, pd.DataFrame]] = field(default_factory=list)  # (label, frame)
 
 
@@ -277,6 +285,25 @@ def _fill_practices(practices: pd.DataFrame, mapped: pd.DataFrame) -> set[str]:
 
 
 AGES_ALLOWED = "allowed: a single year 0 to 94, 95+, a five-year band such as 15_19, or ALL"
+ADULT_BANDS = vocab.AGE_BANDS[1:]  # 18-24 .. 85+, the referrals' adult bands
+_BAND_LOWS = np.array([int(b.split("-")[0].rstrip("+")) for b in ADULT_BANDS])
+SEXES = ("FEMALE", "MALE")
+
+
+def _band_of(ages: pd.DataFrame) -> np.ndarray:
+    """For each AGE label of `_age_table`: the index of its adult band in ADULT_BANDS, -1 for
+    ages under 18 (and totals and labels not understood), -2 for an age group that spans two
+    bands (not a single year, and not open-ended from 85)."""
+    lo = ages["lo"].to_numpy(dtype=float)
+    hi = ages["hi"].to_numpy(dtype=float)
+    usable = np.isfinite(lo) & ~ages["total"].to_numpy() & ~ages["bad"].to_numpy()
+    first = np.searchsorted(_BAND_LOWS, np.nan_to_num(lo), side="right") - 1
+    last = np.searchsorted(_BAND_LOWS, np.nan_to_num(hi, posinf=0), side="right") - 1
+    last = np.where(np.isinf(hi), len(ADULT_BANDS) - 1, last)
+    band = np.where(first == last, first, -2)
+    with np.errstate(invalid="ignore"):
+        band = np.where(usable & (hi >= ADULT_AGE), band, -1)
+    return np.where(usable & (lo < ADULT_AGE) & (band != -1), -2, band).astype(np.int8)
 
 
 def _age_table(labels: pd.Index) -> pd.DataFrame:
@@ -305,8 +332,9 @@ def _age_table(labels: pd.Index) -> pd.DataFrame:
 
 
 def _adults_by_sex(file: SourceFile, report: Report):
-    """(per practice and sex: adults, bad; the file's granularity) for one age file;
-    granularity is "single", "quinary" or "totals"; None if unreadable."""
+    """(per practice and sex: adults, bad; the file's granularity; per practice, sex and adult
+    band: patients, and whether a row spans two bands) for one age file; granularity is
+    "single", "quinary" or "totals"; None if unreadable."""
     roles = {
         "practice": ("ORG_CODE", "CODE"),
         "type": ("ORG_TYPE", "TYPE"),
@@ -349,13 +377,22 @@ def _adults_by_sex(file: SourceFile, report: Report):
             "sex": frame["sex"].array if "sex" in frame else everyone,
             "adults": np.where(used, np.nan_to_num(counts) * np.nan_to_num(share), 0.0),
             "bad": bad_age | bad_count,
+            "band": _band_of(ages)[codes],
         }
     )[used]
     grouped = per_row.groupby(["practice", "sex"], sort=False, observed=True).agg(
         adults=("adults", "sum"), bad=("bad", "any")
     )
     grouped.index = grouped.index.set_levels([level.astype(str) for level in grouped.index.levels])
-    return grouped, granularity
+    bands = None
+    if granularity == "single":  # patients by adult band: grouped on codes, not strings
+        adult = per_row[per_row["band"] != -1]
+        bands = (
+            adult.assign(spans=adult["band"] == -2, band=adult["band"].clip(lower=0))
+            .groupby(["practice", "sex", "band"], sort=False, observed=True)
+            .agg(patients=("adults", "sum"), spans=("spans", "any"))
+        )
+    return grouped, granularity, bands
 
 
 def adults_from_ages(files: list[SourceFile], held: Held, report: Report) -> None:
@@ -366,7 +403,7 @@ def adults_from_ages(files: list[SourceFile], held: Held, report: Report) -> Non
         result = _adults_by_sex(file, report)
         if result is not None:
             read.append((file.name, *result))
-    for label, _, granularity in read:
+    for label, _, granularity, _ in read:
         if granularity == "totals":
             report.add(label, "holds each practice's patients of all ages only (AGE is ALL), "
                        "so it cannot give list sizes of adults aged 18+: load the "
@@ -377,7 +414,7 @@ def adults_from_ages(files: list[SourceFile], held: Held, report: Report) -> Non
     best = next((g for g in ("single", "quinary") if any(r[2] == g for r in read)), None)
     if best is None:
         return
-    for label, _, granularity in read:
+    for label, _, granularity, _ in read:
         if granularity not in (best, "totals"):
             report.add(label, "not used: the single-year-of-age files give list sizes exactly "
                        "(this five-year file's 15-19 band straddles 18)", WARNING)  # fmt: skip
@@ -402,6 +439,47 @@ def adults_from_ages(files: list[SourceFile], held: Held, report: Report) -> Non
     held.adults_labels = sorted(r[0] for r in chosen)
     held.adults_estimated = best == "quinary"
     held.adults_missing = missing
+    if best == "quinary":
+        report.add(_and(held.adults_labels), "gives no registered adults by age band and sex "
+                   "(registered_ages): its 15_19 band straddles 18, so the 18-24 band is not "
+                   "known exactly; the single-year-of-age files (gp-reg-pat-prac-sing-age-male"
+                   ".csv and -female.csv) give them", WARNING)  # fmt: skip
+        return
+    _ages_by_band([r[3] for r in chosen if r[3] is not None], joined, bad, held)
+
+
+def _ages_by_band(pieces: list[pd.DataFrame], joined: pd.DataFrame, bad: pd.Series,
+                  held: Held) -> None:  # fmt: skip
+    """Patients by practice, sex and adult band into `held.ages`: only practices with both
+    sexes, every row understood and no age group spanning two bands."""
+    if not pieces:
+        return
+    bands = pd.concat(pieces)
+    bands.index = bands.index.set_levels(
+        [level.astype(str) for level in bands.index.levels[:2]] + [bands.index.levels[2]],
+        level=[0, 1, 2],
+    )
+    bands = bands.groupby(level=["practice", "sex", "band"], sort=False).agg(
+        patients=("patients", "sum"), spans=("spans", "any")
+    )
+    sexes = joined.index.to_frame(index=False)
+    sexes = sexes[sexes["sex"].isin(SEXES)].groupby("practice")["sex"].nunique()
+    both = set(sexes.index[sexes == len(SEXES)])
+    spans = bands["spans"].groupby(level="practice").any()
+    spanning = set(spans.index[spans])
+    broken = set(bad.index[bad])
+    missing = {}
+    for practice in sexes.index.union(pd.Index(list(broken))):
+        if practice in broken:
+            missing[practice] = "a row of its age file was not understood"
+        elif practice not in both:
+            missing[practice] = "only one sex's file was loaded (load both male and female files)"
+        elif practice in spanning:
+            missing[practice] = "an age group of its file spans two of the age bands"
+    rows = bands.reset_index()
+    rows = rows[rows["sex"].isin(SEXES) & ~rows["practice"].isin(list(missing))]
+    held.ages = rows[["practice", "sex", "band", "patients"]].reset_index(drop=True)
+    held.ages_missing = missing
 
 
 # ---------------------------------------------------------------- registrations by area
@@ -567,6 +645,16 @@ def finish(held: Held, tables: dict, areas, origin: dict, report: Report) -> Non
     if held.adults is not None:
         _fill_list_sizes(held, practices, target, report)
     kept = _practices_kept(tables)
+    if "registered_ages" in tables:  # the user's own table wins
+        label = origin.get("registered_ages", "registered_ages.csv")
+        if held.ages is not None:
+            report.add(_and(held.adults_labels), f"registered adults by age band and sex not "
+                       f"taken from these files: {label} holds them", WARNING)  # fmt: skip
+        tables["registered_ages"] = _cut(tables["registered_ages"], kept, label, report, target)
+    elif held.ages is not None:
+        _registered_ages(held, tables, kept, report)
+        if "registered_ages" in tables:
+            origin["registered_ages"] = _and(held.adults_labels)
     if "registrations" in tables:
         label = origin.get("registrations", "registrations.csv")
         tables["registrations"] = _cut(tables["registrations"], kept, label, report, target)
@@ -611,6 +699,52 @@ def _fill_list_sizes(held: Held, practices: pd.DataFrame | None, target: str,
     for why, group in absent[reasons.notna()].groupby(reasons[reasons.notna()]):
         message += f"; left blank, {why}: {_list(group)}"
     report.add(labels, message, WARNING)
+
+
+def _registered_ages(held: Held, tables: dict, kept: set[str] | None, report: Report) -> None:
+    """`registered_ages` from the single-year files, cut to the kept practices, typed, and a
+    summary line saying for how many practices and why any have none."""
+    label = _and(held.adults_labels)
+    ages = held.ages
+    codes = ages["practice"].astype(str)
+    everyone = set(codes) | set(held.ages_missing)
+    if kept is None and len(everyone) > scope.NATIONAL_PRACTICES:
+        report.add(label, f"registered adults by age band and sex for {len(everyone):,} "
+                   "practices, more than any place has: load a practices file (or the practice "
+                   "map) or referrals, so only the place's practices are kept; not used",
+                   WARNING)  # fmt: skip
+        return
+    if kept is not None:
+        ages = ages[codes.isin(kept).to_numpy()]
+        codes = codes[codes.isin(kept)]
+    ages = ages.assign(practice=codes.to_numpy()).sort_values(["practice", "band", "sex"])
+    typed = pd.DataFrame(
+        {
+            ROW: np.zeros(len(ages), dtype=np.int64),  # summed from many rows: no one row
+            "practice_code": ages["practice"].to_numpy(),
+            "age_band": np.asarray(ADULT_BANDS, dtype=object)[ages["band"].to_numpy(dtype=int)],
+            "sex": ages["sex"].str.lower().to_numpy(),
+            "patients": np.floor(ages["patients"].to_numpy(dtype=float) + 0.5).astype("int64"),
+        }
+    ).astype({"practice_code": ID_DTYPE, "age_band": "string", "sex": "string",
+              "patients": "Int64"})  # fmt: skip
+    have = set(typed["practice_code"].astype(str))
+    if kept is not None:
+        of = f"{len(have & kept):,} of {len(kept):,}"
+        absent = kept - have
+    else:
+        of, absent = f"{len(have):,}", set()
+    message = f"registered adults by age band and sex (registered_ages) for {of} practices"
+    if typed.empty:
+        message += ": none usable, so practices are not standardised for age and sex"
+    why = pd.Series({p: held.ages_missing.get(p, "") for p in absent}, dtype=object)
+    if len(not_in := why[why == ""]):
+        message += f"; not in the files: {_list(not_in.index)}"
+    for reason, group in why[why != ""].groupby(why[why != ""]):
+        message += f"; none, {reason}: {_list(group.index)}"
+    report.add(label, message, WARNING)
+    if not typed.empty:
+        tables["registered_ages"] = typed.reset_index(drop=True)
 
 
 def _registrations(held: Held, tables: dict, kept: set[str] | None, target: str,

@@ -271,6 +271,23 @@ TABLES: dict[str, Table] = {
             "practice and PCN catchments, rates per registered patient by area",
         ),
         Table(
+            "registered_ages",
+            (
+                Column("practice_code", CODE, required=True),
+                Column("age_band", CHOICE, required=True, allowed=vocab.AGE_BANDS[1:]),
+                Column(
+                    "sex",
+                    CHOICE,
+                    required=True,
+                    allowed=("female", "male"),
+                    codes={"1": "male", "2": "female", "m": "male", "f": "female"},
+                ),
+                Column("patients", INT, required=True, low=0),
+            ),
+            about="registered adults by practice, age band and sex (NHS Digital's "
+            "single-year-of-age files): practices standardised for age and sex (Equity)",
+        ),
+        Table(
             "area_lookup",
             (
                 Column("area_code", CODE, required=True),

@@ -131,6 +131,12 @@ EXAMPLES: dict[str, dict[str, str]] = {
         "local_authority": "E08000018",
     },  # fmt: skip
     "registrations": {"practice_code": "C87001", "area_code": "E01033000", "patients": "412"},
+    "registered_ages": {
+        "practice_code": "C87001",
+        "age_band": "25-34",
+        "sex": "female",
+        "patients": "596",
+    },  # fmt: skip
     "area_lookup": {
         "area_code": "E01033000",
         "area_name": "Rotherham 012F",
