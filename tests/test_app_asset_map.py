@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+import pandas as pd
 from streamlit.testing.v1 import AppTest
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -84,3 +85,65 @@ def test_a_click_on_the_map_describes_what_it_points_at():
     assert title == area["area_name"] and ("area code", area["area_code"]) in rows
     assert any(field == "Places a month per 1,000 adults" for field, _ in rows)
     assert clicked_details(dataset, assets, gaps, 0.0, 0.0) is None  # the sea off Africa
+
+
+def test_click_details_read_as_numbers_people_use():
+    """An area's details: adults with a thousands separator, distances in whole metres with
+    their unit, access to one decimal, the area's IMD decile from area_stats (the demo's
+    E01007657 is decile 7), yes/no for a flag."""
+    from socialrx.data.loader import load_folder
+    from socialrx.views.asset_map import clicked_details
+
+    dataset, _ = load_folder(Path(APP).parent / "data" / "demo")
+    code = "E01007657"
+    inside = dataset.areas.set_index("area_code").loc[code, "geometry"].representative_point()
+    gaps = pd.DataFrame({"area_code": [code], "area_name": ["x"], "population_adult": [1503.0],
+                         "nearest_m": [2674.0], "access_per_1000": [12.345], "need": [4.0],
+                         "nearest arts and creativity (m)": [812.4],
+                         "none_within_reach": [True]})  # fmt: skip
+    none = dataset.table("assets").head(0)
+    _, rows = clicked_details(dataset, none, gaps, inside.y, inside.x)
+    found = dict(rows)
+    assert found["Adults"] == "1,503"
+    assert found["Nearest asset"] == "2,674 m"
+    assert found["Places a month per 1,000 adults"] == "12.3"
+    assert found["Need (higher = more)"] == "4"
+    assert found["Nearest arts and creativity"] == "812 m"
+    assert found["None of the chosen within reach"] == "yes"
+    assert found["IMD decile (1 = most deprived)"] == "7"
+    # an asset's capacity reads as a whole number, its check date as a date
+    assets = dataset.table("assets").dropna(subset=["latitude", "capacity_per_month"])
+    asset = assets.iloc[0]
+    _, rows = clicked_details(dataset, assets, None, asset["latitude"], asset["longitude"])
+    found = dict(rows)
+    assert found["capacity per month"] == f"{asset['capacity_per_month']:,.0f}"
+    assert "." not in found["capacity per month"]
+
+
+def test_no_boundaries_and_no_placed_assets_say_why_instead_of_an_empty_map(tmp_path):
+    """Neither boundaries nor an asset with a location: no map of an empty country, but the
+    missing pieces named; boundaries without assets: the map opens on the boundaries."""
+    import shutil
+
+    from socialrx.data.loader import load_folder
+    from socialrx.disclosure import Level
+    from socialrx.metrics.selection import default_selection
+    from socialrx.views import asset_map as view
+
+    (tmp_path / "assets.csv").write_text(
+        "asset_id,name,category,postcode\nA1,Walk,physical activity,S60 1AA\n", encoding="utf-8"
+    )
+    dataset, _ = load_folder(tmp_path)
+    panel = next(p for p in view.panels(dataset, default_selection(dataset), Level.ROUND)
+                 if p.name == "asset_map")  # fmt: skip
+    assert panel.figure is None
+    assert "areas.geojson" in panel.empty and "no postcode file was loaded" in panel.empty
+    only = tmp_path / "areas_only"
+    only.mkdir()
+    shutil.copy(Path(APP).parent / "data" / "demo" / "areas.geojson", only)
+    dataset, _ = load_folder(only)
+    panel = next(p for p in view.panels(dataset, default_selection(dataset), Level.ROUND)
+                 if p.name == "asset_map")  # fmt: skip
+    minx, miny, maxx, maxy = dataset.areas.total_bounds
+    html = panel.figure.get_root().render()
+    assert f"[[{miny}, {minx}], [{maxy}, {maxx}]]" in html  # fit to the boundaries

@@ -191,3 +191,31 @@ def test_a_deployment_can_turn_map_tiles_off(monkeypatch):
     html = asset_map(_assets()).get_root().render()
     assert "tile.openstreetmap.org" not in html
     assert "L.map(" in html  # the map itself is still drawn, on a blank ground
+
+
+def _legends(html: str) -> list[str]:
+    return re.findall(r"<details class=\"socialrx-legend\".*?</details>", html)
+
+
+def _categories(n: int) -> pd.DataFrame:
+    from socialrx import vocab
+
+    names = list(vocab.ASSET_CATEGORIES)[:n]
+    return pd.DataFrame({"name": names, "category": names,
+                         "latitude": [53.40 + i / 100 for i in range(n)],
+                         "longitude": [-1.35] * n})  # fmt: skip
+
+
+def test_a_long_category_legend_opens_folded_in_leaflets_corner():
+    """The category legend sits in Leaflet's bottom-left corner (stacked above the scale bar,
+    not over it) and, with more than four categories, opens on its title alone; every
+    category is still in it, to unfold. A short one opens unfolded, in one column."""
+    html = asset_map(_categories(12)).get_root().render()
+    (legend,) = _legends(html)
+    assert 'data-side="left"' in legend and " open" not in legend.split(">")[0]
+    assert legend.count("></span>") == 12 and "repeat(2,auto)" in legend
+    assert html.count('querySelectorAll("details.socialrx-legend")') == 1  # the mover, once
+    assert "disableClickPropagation" in html  # a click on the legend is not a map click
+    (short,) = _legends(asset_map(_categories(3)).get_root().render())
+    assert " open " in short.split(">")[0] and "repeat(1,auto)" in short
+    assert short.count("></span>") == 3

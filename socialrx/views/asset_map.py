@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from socialrx.data.dataset import Dataset
@@ -237,6 +238,7 @@ def panels(
     outline = place_outline(dataset, selection, neighbourhoods)
     practices = dataset.table("practices") if dataset.has("practices") else None
     placed = int(assets["latitude"].notna().sum())
+    drawable = placed > 0 or (dataset.areas is not None and len(dataset.areas) > 0)
     caption = (
         f"{placed:,} asset{'s' if placed != 1 else ''} on the map; "
         f"{len(assets) - placed:,} more are online, by telephone or have no location. Points "
@@ -253,21 +255,34 @@ def panels(
             title="",
             caption=caption,
             level=level,
-            chart=lambda _: asset_map(
+            chart=lambda _: (
+                None
+                if not drawable
+                else asset_map(
+                    assets,
+                    dataset.areas,
+                    values,
+                    label,
+                    lower_is_darker=shade == IMD,
+                    area_notes=area_notes,
+                    focus=focus,
+                    highlight=highlight,
+                    practices=practices,
+                    place=outline,
+                )
+            ),
+            still=lambda: asset_map_png(
                 assets,
                 dataset.areas,
                 values,
                 label,
                 lower_is_darker=shade == IMD,
-                area_notes=area_notes,
                 focus=focus,
                 highlight=highlight,
-                practices=practices,
                 place=outline,
+                title=_still_title(dataset, selection, outline, focus),
             ),
-            still=lambda: asset_map_png(
-                assets, dataset.areas, values, label, lower_is_darker=shade == IMD
-            ),
+            empty=why_no_map(dataset, assets),
             show_table=False,
             notes=tuple(notes + _data_notes(dataset, assets, filters)),
             details=lambda lat, lon: clicked_details(
@@ -327,7 +342,8 @@ def clicked_details(dataset: Dataset, assets: pd.DataFrame, gaps, lat, lon,
         metres = ((points["x"] - spot.x) ** 2 + (points["y"] - spot.y) ** 2) ** 0.5
         if metres.min() <= CLICK_METRES:
             asset = placed.set_index("asset_id").loc[points.loc[metres.idxmin(), "asset_id"]]
-            rows = [(f.replace("_", " "), asset[f]) for f in CLICK_FIELDS if pd.notna(asset[f])]
+            rows = [(f.replace("_", " "), _shown(asset[f])) for f in CLICK_FIELDS
+                    if f in asset.index and pd.notna(asset[f])]  # fmt: skip
             return str(asset["name"]), rows
     if dataset.areas is None:
         return None
@@ -339,14 +355,37 @@ def clicked_details(dataset: Dataset, assets: pd.DataFrame, gaps, lat, lon,
     places = area_places(dataset, neighbourhoods)
     if code in places.index:
         rows += [(kind, label) for kind, label in places.loc[code].items() if pd.notna(label)]
+    stats = dataset.table("area_stats")
+    decile = stats.loc[stats["area_code"] == code, "imd_decile"].dropna()
+    if len(decile):
+        rows.append(("IMD decile (1 = most deprived)", _shown(decile.iloc[0])))
     if gaps is not None and code in set(gaps["area_code"]):
         row = gaps.set_index("area_code").loc[code]
-        rows += [
-            (GAP_LABELS.get(c, c.capitalize()), row[c])
-            for c in row.index
-            if c != "area_name" and pd.notna(row[c])
-        ]
+        rows += [_gap_row(c, row[c]) for c in row.index if c != "area_name" and pd.notna(row[c])]
     return str(hit["area_name"].iloc[0] or code), rows
+
+
+def _shown(value) -> str:
+    """A value for the click details: whole numbers with thousands separators (1,503, not
+    1503.0), other numbers to one decimal, yes/no, dates as dates, text as it is."""
+    if isinstance(value, bool | np.bool_):
+        return "yes" if value else "no"
+    if isinstance(value, pd.Timestamp):
+        return f"{value:%d %b %Y}"
+    if isinstance(value, int | float | np.integer | np.floating):
+        return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+    return str(value)
+
+
+def _gap_row(column: str, value) -> tuple[str, str]:
+    """One row of an area's measures for the click details: distances in metres with their
+    unit, access per 1,000 adults to one decimal."""
+    label = GAP_LABELS.get(column, column.capitalize())
+    if column.endswith("(m)") or column == "nearest_m":
+        return label.removesuffix(" (m)"), f"{float(value):,.0f} m"
+    if column == "access_per_1000":
+        return label, f"{float(value):,.1f}"
+    return label, _shown(value)
 
 
 def place_outline(dataset: Dataset, selection: Selection, neighbourhoods=None):
@@ -365,6 +404,43 @@ def place_outline(dataset: Dataset, selection: Selection, neighbourhoods=None):
     names = [options.get(code, code) for code in selection.place_codes]
     label = ", ".join(names[:3]) + (f" and {len(names) - 3:,} more" if len(names) > 3 else "")
     return outline, label
+
+
+def why_no_map(dataset: Dataset, assets: pd.DataFrame) -> str:
+    """Why there is no map to draw (no boundaries and no asset with a location), naming the
+    missing pieces, so the page says so rather than drawing an empty country."""
+    said = []
+    if not dataset.has("areas"):
+        said.append(
+            "No small-area boundaries were loaded: add areas.geojson (or .gpkg, or a zipped "
+            "shapefile) with one feature per LSOA."
+        )
+    if not dataset.has("assets") or dataset.table("assets").empty:
+        said.append("No assets were loaded: add assets.csv.")
+    elif assets.empty:
+        said.append("No asset matches the filters chosen: widen them to see assets.")
+    else:
+        in_person = assets["delivery"].isin(access.PLACED) | assets["delivery"].isna()
+        if not in_person.any():
+            said.append(f"All {len(assets):,} assets shown are online or by telephone: "
+                        "they have no place on a map.")  # fmt: skip
+        said += gaps.unplaced_assets(dataset, assets)
+    return "No map to draw. " + " ".join(said)
+
+
+def _still_title(dataset: Dataset, selection: Selection, outline, focus) -> str:
+    """The printed map's title: the chosen place (its dashed outline) or what the black
+    outlines are; blank for the whole data."""
+    if outline is not None:
+        return f"{outline[1]}: dashed blue outline"
+    if not focus:
+        return ""
+    if selection.residence_areas is not None:
+        return f"The {len(focus):,} chosen areas: outlined in black"
+    names = place_options(dataset).get(selection.place_kind, {})
+    chosen = [names.get(code, code) for code in selection.place_codes]
+    words = ", ".join(chosen[:3]) + (f" and {len(chosen) - 3:,} more" if len(chosen) > 3 else "")
+    return f"{words}: the areas holding the surgeries, outlined in black"
 
 
 def _focus(dataset: Dataset, selection: Selection) -> tuple[str, ...]:

@@ -93,21 +93,52 @@ def _shade(values: pd.Series, reverse: bool = False) -> tuple[pd.Series, list[tu
     return colours, legend
 
 
-def _legend_html(title: str, items: list[tuple[str, str]], corner: str, columns: int = 1) -> str:
-    """A legend box that can be folded away (it may cover part of the map); `corner` is CSS
-    placing it, e.g. "bottom:40px;left:10px"."""
+def _legend_html(
+    title: str, items: list[tuple[str, str]], side: str, columns: int = 1, folded: bool = False
+) -> str:
+    """A legend box that can be folded away (it may cover part of the map), as a Leaflet
+    control in the bottom `side` ("left" or "right") corner: Leaflet stacks it above the scale bar
+    or the attribution instead of over them, and a click on it is not a click on the map.
+    `folded` legends open on their title alone; a reader's opening or folding it is kept for
+    the browser tab (sessionStorage), so a rerun of the page does not fold it again."""
     rows = "".join(
-        f'<div><span style="display:inline-block;width:12px;height:12px;background:{colour};'
-        f'margin-right:6px;border:1px solid #555"></span>{html_text(label)}</div>'
+        f'<div><span style="background:{colour}"></span>{html_text(label)}</div>'
         for label, colour in items
     )
     return (
-        '<details open style="position:absolute;z-index:9999;background:white;padding:6px 8px;'
-        f'border:1px solid #999;border-radius:4px;font:12px sans-serif;{corner}">'
+        "<style>.socialrx-legend span{display:inline-block;width:12px;height:12px;"
+        "margin-right:6px;border:1px solid #555}</style>"
+        f'<details class="socialrx-legend" data-side="{side}"{"" if folded else " open"} '
+        'style="background:white;padding:6px 8px;border:1px solid #999;border-radius:4px;'
+        'font:12px sans-serif;max-width:45vw">'
         f'<summary style="cursor:pointer"><b>{html_text(title)}</b></summary>'
         f'<div style="display:grid;grid-template-columns:repeat({columns},auto);'
         f'column-gap:12px">{rows}</div></details>'
     )
+
+
+# Moves each legend into its corner of the map once the map exists (the page's scripts have
+# run by DOMContentLoaded) and keeps its open or folded state for the tab.
+LEGEND_JS = """<script>document.addEventListener("DOMContentLoaded", function () {
+  document.querySelectorAll("details.socialrx-legend").forEach(function (box, i) {
+    var corner = document.querySelector(".leaflet-bottom.leaflet-" + box.dataset.side);
+    if (corner) {
+      box.classList.add("leaflet-control");
+      corner.insertBefore(box, corner.firstChild);
+      L.DomEvent.disableClickPropagation(box);
+      L.DomEvent.disableScrollPropagation(box);
+    }
+    var key = "socialrx-legend-" + i;
+    try {
+      var kept = sessionStorage.getItem(key);
+      if (kept !== null) { box.open = kept === "1"; }
+      box.addEventListener("toggle", function () {
+        sessionStorage.setItem(key, box.open ? "1" : "0");
+      });
+    } catch (e) {}  // storage refused: the legend still folds, just not remembered
+  });
+});</script>"""
+FOLD_OVER = 4  # a category legend longer than this opens folded to its title
 
 
 TILES_VARIABLE = "SOCIALRX_MAP_TILES"
@@ -195,8 +226,11 @@ def asset_map(
             _category_layer(name, [rows[i] for i in members], group).add_to(fmap)
         folium.LayerControl(collapsed=True).add_to(fmap)
         title = "Asset category (a cluster's ring: its mix)" if cluster else "Asset category"
-        box = _legend_html(title, legend, "bottom:50px;left:10px", columns=2)
+        box = _legend_html(title, legend, "left", columns=2 if len(legend) > 8 else 1,
+                           folded=len(legend) > FOLD_OVER)  # fmt: skip
         fmap.get_root().html.add_child(folium.Element(box))
+    if shown or (areas is not None and len(areas)):
+        fmap.get_root().html.add_child(folium.Element(LEGEND_JS))
     return fmap
 
 
@@ -535,7 +569,7 @@ def _add_areas(
         tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False),
     ).add_to(fmap)
     if breaks:
-        box = _legend_html(value_label, breaks, "bottom:30px;right:10px")
+        box = _legend_html(value_label, breaks, "right")
         fmap.get_root().html.add_child(folium.Element(box))
 
 
