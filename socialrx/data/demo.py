@@ -542,6 +542,52 @@ def registrations(areas, practices, stats, near) -> pd.DataFrame:
     return table.sort_values(["practice_code", "area_code"], kind="stable").reset_index(drop=True)
 
 
+# Adults (18+) of England by the referrals' age bands, and the female share of each: rounded
+# from ONS mid-2022 population estimates; the demo tilts them by deprivation (below).
+ADULT_AGE_SHARES = (0.107, 0.172, 0.163, 0.160, 0.163, 0.125, 0.080, 0.030)
+FEMALE_SHARES = (0.49, 0.50, 0.51, 0.51, 0.51, 0.52, 0.55, 0.64)
+AGE_TILT = 0.3  # the most deprived decile's lists lean this much younger, the least older
+
+
+def _age_mix(deciles: np.ndarray) -> np.ndarray:
+    """Each area's adults' shares by age band (rows sum to 1): England's, tilted younger in
+    the more deprived real deciles and older in the less deprived, as in England."""
+    bands = len(ADULT_AGE_SHARES)
+    tilt = AGE_TILT * (5.5 - deciles.astype(float)) / 4.5  # +0.3 at decile 1, -0.3 at 10
+    slope = (np.arange(bands) - (bands - 1) / 2) / ((bands - 1) / 2)  # -1 young .. +1 old
+    weights = np.asarray(ADULT_AGE_SHARES)[None, :] * (1 - tilt[:, None] * slope[None, :])
+    return weights / weights.sum(axis=1, keepdims=True)
+
+
+def registered_ages(practices, stats, near) -> pd.DataFrame:
+    """Registered adults of each practice by age band and sex, as NHS Digital's single-year
+    files summed into bands give them: the adults each area registers with each practice
+    (`_register`) split by the area's age mix (`_age_mix`) and England's female share of
+    each band, rounded so each practice's rows add up to its list size exactly (largest
+    remainders). Drawn from nothing random, so every other table stays as it was."""
+    adults = stats["population_adult"].to_numpy()[:, None] * near  # areas x practices
+    mix = _age_mix(stats["imd_decile"].to_numpy())  # areas x bands
+    by_band = adults.T @ mix  # practices x bands
+    female = np.asarray(FEMALE_SHARES)
+    strata = np.stack([by_band * female, by_band * (1 - female)], axis=2).reshape(len(by_band), -1)
+    whole = np.floor(strata).astype(int)
+    short = practices["list_size"].to_numpy(dtype=int) - whole.sum(axis=1)
+    order = np.argsort(-(strata - whole), axis=1, kind="stable")
+    for row, extra in enumerate(short):
+        whole[row, order[row, :extra]] += 1
+    bands = np.repeat(np.asarray(vocab.AGE_BANDS[1:], dtype=object), 2)
+    sexes = np.tile(np.array(["female", "male"], dtype=object), len(ADULT_AGE_SHARES))
+    codes = practices["practice_code"].to_numpy()
+    return pd.DataFrame(
+        {
+            "practice_code": np.repeat(codes, strata.shape[1]),
+            "age_band": np.tile(bands, len(codes)),
+            "sex": np.tile(sexes, len(codes)),
+            "patients": whole.reshape(-1),
+        }
+    )
+
+
 def _link_workers(pcn_codes: list[str]) -> pd.DataFrame:
     """Four link workers a PCN; some joined during the demo's three years."""
     wte = (1.0, 1.0, 0.8, 0.6, 1.0, 0.8, 0.8, 0.5)
@@ -963,6 +1009,7 @@ def build_demo(
         "assets": asset_table,
         "practices": practice_table.drop(columns=["_x", "_y", "_pcn"]),
         "registrations": registrations(areas, practice_table, stats, near),
+        "registered_ages": registered_ages(practice_table, stats, near),
         "link_workers": link_workers,
         "funding": _funding(orgs, chosen, rng),
         "referrals": refs.drop(columns="_stage"),

@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from socialrx import vocab
 from socialrx.disclosure import Judgement, Rate, Share, Spec, Statistic
 from socialrx.metrics import referrals as referral_metrics
 
@@ -46,7 +47,9 @@ FUNNEL_LEVELS = {"95": 0.95, "998": 0.998}
 # What would let the page do more: named, so the page can say which file to add.
 LIST_BY_AGE_SEX_FILE = (
     "NHS Digital \u201cPatients Registered at a GP Practice\u201d, single year of age by sex "
-    "(gp-reg-pat-prac-sing-age-male.csv and -female.csv), summed into the referral age bands"
+    "(gp-reg-pat-prac-sing-age-male.csv and -female.csv), summed into the referral age bands "
+    "as the registered_ages table (or registered_ages.csv: practice_code, age_band, sex, "
+    "patients)"
 )
 POPULATION_BY_AGE_FILE = "ONS Census 2021 TS007A (age by five-year bands) by LSOA"
 POPULATION_BY_ETHNICITY_FILE = "ONS Census 2021 TS021 (ethnic group) by LSOA"
@@ -375,6 +378,120 @@ def indirect_standardisation(
     out["ratio_low"] = low / out["expected"].where(out["expected"] > 0)
     out["ratio_high"] = high / out["expected"].where(out["expected"] > 0)
     return out
+
+
+ADULT_BANDS = vocab.AGE_BANDS[1:]
+STANDARD_SEXES = ("female", "male")  # the sexes registered lists are published by
+
+
+@dataclass(frozen=True)
+class PracticeStandardisation:
+    """Practices' adult referrals against those expected for their lists' age and sex mix.
+
+    `table`: one row per practice with registered adults by age and sex (practice_code, name,
+    pcn_name, registered, observed, expected, ratio, ratio_low, ratio_high, place_referrals);
+    `left_out`: adult referrals from these practices without an adult age band and a sex of
+    female or male (not in any stratum); `no_ages`: adult referrals from chosen practices
+    with no registered adults by age and sex."""
+
+    table: pd.DataFrame
+    observed: int
+    left_out: int
+    no_ages: int
+
+
+def practice_standardisation(
+    referrals: pd.DataFrame, registered_ages: pd.DataFrame, practices: pd.DataFrame
+) -> PracticeStandardisation:
+    """Indirect standardisation of the chosen `practices`' adult referrals for age band and
+    sex: the place's rate in each stratum is these practices' referrals over their registered
+    adults (all of them together), applied to each practice's registered adults in that
+    stratum (`indirect_standardisation`). Only referrals with an adult age band and a sex of
+    female or male are counted; the rest are counted in `left_out`."""
+    codes = practices["practice_code"].astype(str)
+    ages = registered_ages[registered_ages["practice_code"].astype(str).isin(set(codes))]
+    with_ages = set(ages["practice_code"].astype(str))
+    refs = referrals.loc[adult_mask(referrals), ["practice_code", "age_band", "sex"]]
+    practice = refs["practice_code"].astype("string")
+    chosen = practice.isin(set(codes)).fillna(False).to_numpy(dtype=bool)
+    ours = practice.isin(with_ages).fillna(False).to_numpy(dtype=bool)
+    refs = refs[ours]
+    known = (
+        refs["age_band"].astype("string").isin(ADULT_BANDS).fillna(False)
+        & refs["sex"].astype("string").isin(STANDARD_SEXES).fillna(False)
+    ).to_numpy(dtype=bool)
+    counted = (
+        refs[known]
+        .astype({"practice_code": "string", "age_band": "string", "sex": "string"})
+        .groupby(["practice_code", "age_band", "sex"], observed=True)
+        .size()
+        .rename("referrals")
+        .reset_index()
+    )
+    population = ages.astype(
+        {"practice_code": "string", "age_band": "string", "sex": "string"}
+    ).rename(columns={"patients": "population"})
+    population = population[["practice_code", "age_band", "sex", "population"]]
+    population["population"] = population["population"].astype("Float64").fillna(0)
+    columns = ["practice_code", "name", "pcn_name", "registered", "observed", "expected",
+               "ratio", "ratio_low", "ratio_high", "place_referrals"]  # fmt: skip
+    if population.empty:
+        return PracticeStandardisation(pd.DataFrame(columns=columns), 0, 0, int(chosen.sum()))
+    out = indirect_standardisation(counted, population)
+    registered = population.groupby("practice_code")["population"].sum()
+    out["registered"] = out["practice_code"].map(registered).round(0).astype("Int64")
+    out["observed"] = out["observed"].round(0).astype("Int64")
+    for column in ("expected", "ratio", "ratio_low", "ratio_high"):
+        out[column] = out[column].astype("Float64")
+    out["place_referrals"] = int(known.sum())
+    names = practices.drop_duplicates("practice_code").set_index(codes.drop_duplicates())
+    for column in ("name", "pcn_name"):
+        values = names[column] if column in names else pd.Series(dtype="string")
+        out[column] = out["practice_code"].astype(str).map(values)
+    table = out[columns].sort_values("practice_code", kind="stable").reset_index(drop=True)
+    return PracticeStandardisation(
+        table, int(known.sum()), int((~known).sum()), int((chosen & ~ours).sum())
+    )
+
+
+def _interval_high(frame: pd.DataFrame, counts: pd.Series) -> pd.Series:
+    expected = frame["expected"].astype("Float64")
+    high = pd.Series(poisson_interval(counts)[1], index=frame.index, dtype="Float64")
+    return (high / expected.where(expected > 0)).astype("Float64")
+
+
+def _interval_low(frame: pd.DataFrame, counts: pd.Series) -> pd.Series:
+    expected = frame["expected"].astype("Float64")
+    low = pd.Series(poisson_interval(counts)[0], index=frame.index, dtype="Float64")
+    return (low / expected.where(expected > 0)).astype("Float64")
+
+
+def _fewer_than_expected(frame: pd.DataFrame, counts: pd.Series) -> pd.Series:
+    """The whole 95% interval of the ratio below 1."""
+    return (_interval_high(frame, counts) < 1).astype("boolean")
+
+
+def _more_than_expected(frame: pd.DataFrame, counts: pd.Series) -> pd.Series:
+    """The whole 95% interval of the ratio above 1."""
+    return (_interval_low(frame, counts) > 1).astype("boolean")
+
+
+# Observed referrals are people; the ratio comes from the disclosed count (as a rate does);
+# its interval and the expected count (resting on the place's referrals) are statistics shown
+# at 30+ people; the judgements only where every count the shown one allows agrees.
+STANDARDISED_SPEC = Spec(
+    counts=("observed",),
+    rates={"ratio": Rate("observed", "expected", decimals=2)},
+    statistics={
+        "expected": Statistic("place_referrals"),
+        "ratio_low": Statistic("observed", decimals=2),
+        "ratio_high": Statistic("observed", decimals=2),
+    },
+    judgements={
+        "refers_less": Judgement("observed", _fewer_than_expected),
+        "refers_more": Judgement("observed", _more_than_expected),
+    },
+)
 
 
 # --- equity by deprivation ------------------------------------------------------------------

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from socialrx.data.dataset import Dataset
-from socialrx.disclosure import Level, disclose_count
+from socialrx.disclosure import Level, disclose_count, shown
 from socialrx.metrics import equity, gaps
 from socialrx.metrics import referrals as referral_metrics
 from socialrx.metrics.selection import Selection, in_place, selected_area_stats, selected_practices
@@ -60,7 +60,12 @@ FUNNEL_LABELS = {
 
 
 def practice_panels(
-    rates, dataset: Dataset, selection: Selection, level: Level, method: str = equity.ADDITIVE
+    rates,
+    dataset: Dataset,
+    selection: Selection,
+    level: Level,
+    method: str = equity.ADDITIVE,
+    standardised: equity.PracticeStandardisation | None = None,
 ) -> list[Panel]:
     """The funnel plot, the ranked table with intervals, and what standardisation needs."""
     title = "Practices compared fairly"
@@ -115,8 +120,15 @@ def practice_panels(
             "narrow as lists grow: about 1 practice in 20 falls outside the 95% limits and 1 "
             "in 500 outside the 99.8% limits by chance alone. Below the lower 99.8% limit "
             "reads \u201crefers less than expected\u201d (a triangle pointing down). "
-            f"{funnel.method_words()}{few} Referrals are not yet standardised for the age and sex "
-            "of each list (see below). " + disclosure_caption(level)
+            f"{funnel.method_words()}{few} "
+            + (
+                "These rates are crude: the panel below standardises for the age and sex of "
+                "each list. "
+                if standardised is not None
+                else "Referrals are not yet standardised for the age and sex of each list "
+                "(see below). "
+            )
+            + disclosure_caption(level)
         ),
         level=level,
         table=funnel.table,
@@ -147,16 +159,7 @@ def practice_panels(
         chart=lambda shown: charts.caterpillar_chart(shown, place_rate),
         empty="No practice has a rate to show: no list sizes, or every count is hidden.",
     )
-    standardised = _note(
-        "practice_standardised",
-        "Practices standardised for age and sex",
-        "Not yet possible: this needs each practice's registered adults by age and sex, "
-        f"which are not loaded. The file that would enable it: {equity.LIST_BY_AGE_SEX_FILE}. "
-        "Then each practice's observed referrals are compared with those expected if its "
-        "patients were referred at the place's rate for their age and sex (indirect "
-        "standardisation), so a practice with an older list is not marked out for its age "
-        "mix alone.",
-    )
+    standardised_panel = standardisation_panel(standardised, dataset, level)
     compared = int((funnel.table["list_size"].astype("Float64") > 0).fillna(False).sum())
     if compared < 2:
         funnel_panel = _note(
@@ -166,7 +169,102 @@ def practice_panels(
             "its rate is the place's rate. Choose the whole dataset or a PCN for the funnel "
             "plot; its rate and interval are below.",
         )
-    return [funnel_panel, ranked, standardised]
+    return [funnel_panel, ranked, standardised_panel]
+
+
+STANDARDISED_TITLE = "Practices standardised for age and sex"
+STANDARDISED_LABELS = {
+    "practice_code": "Practice code",
+    "name": "Practice",
+    "pcn_name": "PCN",
+    "registered": "Registered adults (by age and sex)",
+    "observed": "Adult referrals (age band and sex recorded)",
+    "expected": "Expected at the place's rates for age and sex",
+    "ratio": "Observed / expected",
+    "ratio_low": "95% CI from",
+    "ratio_high": "95% CI to",
+    "refers_less": "Fewer than expected",
+    "refers_more": "More than expected",
+}
+
+
+def standardisation_panel(
+    result: equity.PracticeStandardisation | None, dataset: Dataset, level: Level
+) -> Panel:
+    """Each practice's adult referrals against those expected for its list's age and sex
+    (indirect standardisation), or a note saying what it needs."""
+    if result is None:
+        return _note(
+            "practice_standardised",
+            STANDARDISED_TITLE,
+            "Not yet possible: this needs each practice's registered adults by age band and "
+            "sex (the registered_ages table), which are not loaded. The files that would "
+            f"enable it: {equity.LIST_BY_AGE_SEX_FILE}. Then each practice's observed "
+            "referrals are compared with those expected if its patients were referred at the "
+            "place's rate for their age and sex (indirect standardisation), so a practice with "
+            "an older list is not marked out for its age mix alone.",
+        )
+    table = result.table
+    compared = int((table["expected"].astype("Float64") > 0).fillna(False).sum())
+    if compared < 2:
+        return _note(
+            "practice_standardised",
+            STANDARDISED_TITLE,
+            "Fewer than two of the chosen practices have registered adults by age and sex and "
+            "adult referrals, so there is nothing to compare: one practice's referrals are "
+            "the place's, observed equals expected. Choose the whole dataset or a PCN.",
+        )
+    left = disclosure_words(result.left_out, level)
+    no_ages = disclosure_words(result.no_ages, level)
+    notes = [
+        f"Left out: {left} adult referrals from these practices without an adult age band "
+        "and a sex of female or male recorded (registered lists are published for female and "
+        "male only), so they are in no stratum; a practice that records these less often "
+        "looks as if it refers less."
+    ]
+    if result.no_ages:
+        notes.append(
+            f"Not compared: {no_ages} adult referrals from chosen practices with no registered "
+            "adults by age and sex (not in the registered_ages table)."
+        )
+    return Panel(
+        name="practice_standardised",
+        title=STANDARDISED_TITLE,
+        caption=(
+            "How to read this: each marker is a practice's adult referrals divided by those "
+            "expected if its registered adults were referred at the place's rate for their "
+            "age band and sex (the chosen practices together, over the period chosen), with "
+            "its 95% interval; highest ratio first. 1 means it refers as the place does, "
+            "given the age and sex of its list; above 1 more, below 1 less. A practice whose "
+            "whole interval lies below 1 reads \u201cfewer than expected\u201d (a triangle "
+            "pointing down), above 1 \u201cmore than expected\u201d; about 1 practice in 20 "
+            "falls outside by chance alone. Method: indirect standardisation (the standardised "
+            "ratio, as in the Association of Public Health Observatories' Technical Briefing "
+            "3, \u201cCommonly used public health statistics and their confidence "
+            "intervals\u201d, published by Public Health England, now OHID, on Fingertips), "
+            "strata the referrals' adult age bands (18-24 to 85+) by female and male; the "
+            "interval is the exact Poisson interval of the observed count (chi-squared; "
+            "Garwood) over the expected, shown when it rests on at least 30 referrals. The "
+            "ratio is worked out from the count shown, so it keeps the rounding. Registered "
+            "adults by age and sex come from NHS Digital's single-year-of-age files "
+            "(gp-reg-pat-prac-sing-age-male.csv and -female.csv) or registered_ages.csv. "
+            + disclosure_caption(level)
+        ),
+        level=level,
+        table=table,
+        spec=equity.STANDARDISED_SPEC,
+        labels=STANDARDISED_LABELS,
+        rank=("ratio",),
+        chart=charts.standardised_chart,
+        empty="No practice has a ratio to show: every count is hidden (1-7) or none is expected.",
+        notes=tuple(notes),
+        download="Download the standardised ratios (CSV)",
+    )
+
+
+def disclosure_words(count: int, level: Level) -> str:
+    """A count of people as it may be said in a sentence: `*` (1-7) or rounded at `level`."""
+    return shown(disclose_count(count, level))
 
 
 # --- deprivation --------------------------------------------------------------------------
@@ -462,6 +560,7 @@ class Counted:
     level and the funnel's method change only what is drawn from them."""
 
     practice_rates: pd.DataFrame | None  # None: no practices.csv, or areas chosen
+    standardised: equity.PracticeStandardisation | None  # None: no registered_ages, or areas
     deciles: pd.DataFrame | None  # None: no IMD deciles in area_stats
     distribution: pd.DataFrame
     completeness: dict[str, pd.DataFrame]
@@ -471,16 +570,21 @@ def counted(dataset: Dataset, selection: Selection) -> Counted:
     """Count the chosen referrals once for every panel."""
     refs = chosen_referrals(dataset, selection)
     per_year = selection.per_year
-    rates = None
+    rates = standardised = None
     if dataset.has("practices") and selection.by_registration:
         practices = selected_practices(dataset, selection)
         rates = referral_metrics.practice_rates(refs, practices, per_year)
+        if dataset.has("registered_ages"):
+            standardised = equity.practice_standardisation(
+                refs, dataset.table("registered_ages"), practices
+            )
     stats = selected_area_stats(dataset, selection)
     deciles = (
         equity.decile_counts(refs, stats, per_year) if stats["imd_decile"].notna().any() else None
     )
     return Counted(
         rates,
+        standardised,
         deciles,
         equity.referral_distribution(refs),
         equity.recording_completeness_by(refs),
@@ -503,7 +607,9 @@ def panels(
                          "Comparing practices needs practices.csv with list_size (registered "
                          "adults)."))  # fmt: skip
     else:
-        out += practice_panels(tables.practice_rates, dataset, selection, level, method)
+        out += practice_panels(
+            tables.practice_rates, dataset, selection, level, method, tables.standardised
+        )
     if tables.deciles is not None:
         out += deprivation_panels(tables.deciles, dataset, selection, level)
     else:

@@ -384,3 +384,79 @@ def caterpillar_chart(shown: pd.DataFrame, place_rate: float | None) -> go.Figur
         RATE_AXIS,
         height=520,
     )
+
+
+STANDARDISED_STATUS = {  # name, colour, marker: as the funnel's, at the ratio's 95% interval
+    "below": ("Fewer than expected (95% interval below 1)", VERMILION, "triangle-down"),
+    "above": ("More than expected (95% interval above 1)", BLUE, "triangle-up"),
+    "within": ("As expected (95% interval spans 1)", BLACK, "circle"),
+    "borderline": ("Borderline: rounding leaves it open", ORANGE, "diamond-open"),
+}
+
+
+def standardised_chart(shown: pd.DataFrame) -> go.Figure | None:
+    """Each practice's observed / expected adult referrals (standardised for age and sex) in
+    the order given (ranked by the ratio shown), with its 95% interval where it rests on 30 or
+    more referrals, against the line at 1; a practice whose count is hidden (1-7) has no
+    marker. None when no practice has a ratio to show."""
+    ratios = _floats(shown["ratio"])
+    drawn = np.isfinite(ratios)
+    if not drawn.any():
+        return None
+    shown, ratios = shown[drawn], ratios[drawn]
+    low, high = _floats(shown["ratio_low"]), _floats(shown["ratio_high"])
+    labels = [
+        f"{html_text(n or c)} ({html_text(c)})"
+        for n, c in zip(shown["name"].fillna(""), shown["practice_code"], strict=True)
+    ]
+    interval = [
+        f"{lo:.2f} to {hi:.2f}" if np.isfinite(lo) and np.isfinite(hi) else "too few"
+        for lo, hi in zip(low, high, strict=True)
+    ]
+    status = practice_status(shown).to_numpy()
+    fig = go.Figure()
+    for key, (label, colour, symbol) in STANDARDISED_STATUS.items():
+        mask = status == key
+        if not mask.any():
+            continue
+        fig.add_trace(
+            go.Scatter(
+                x=np.array(labels, dtype=object)[mask],
+                y=ratios[mask],
+                mode="markers",
+                name=label,
+                marker={"color": colour, "symbol": symbol, "size": 9},
+                error_y={
+                    "type": "data",
+                    "array": np.nan_to_num(high[mask] - ratios[mask]),
+                    "arrayminus": np.nan_to_num(ratios[mask] - low[mask]),
+                    "color": colour,
+                    "thickness": 1.2,
+                    "width": 0,
+                },
+                customdata=np.array(interval, dtype=object)[mask],
+                hovertemplate="%{x}: observed / expected %{y:.2f} (95% CI %{customdata})"
+                "<extra></extra>",
+            )
+        )
+    fig.add_hline(
+        y=1,
+        line={"color": GREY, "width": 1.4},
+        annotation_text="1: as expected for the list's age and sex",
+        annotation_position="top right",
+    )
+    fig.update_xaxes(
+        type="category",
+        categoryorder="array",
+        categoryarray=labels,
+        showticklabels=len(labels) <= 40,
+        tickangle=-45,
+    )
+    fig.update_yaxes(rangemode="tozero")
+    return _layout(
+        fig,
+        "Adult referrals against expected for each list's age and sex, highest first",
+        "Practice (ranked by the ratio shown)",
+        "Observed / expected referrals",
+        height=520,
+    )
