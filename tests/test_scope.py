@@ -181,6 +181,38 @@ def test_real_epraccur_cut_to_the_place_the_referrals_come_from(realdata):
     ]
 
 
+def test_practices_cut_away_raise_no_problems_and_a_referrer_off_the_directory_is_named(
+    realdata,
+):
+    """Referrals from a Solihull practice (M89012) and one in Sandwell (M88006, B66 3NR): the
+    practices elsewhere are cut before they are placed, so none of the 6,700 raises a problem
+    (a tester saw thousands of "not placed" warnings for practices that were then cut)."""
+    referrals = (
+        b"referral_id,referral_date,practice_code\nR1,2025-01-01,M88006\nR2,2025-01-01,M89012\n"
+    )
+    dataset, report = load_files([
+        SourceFile("assets.csv", ASSETS.encode()),
+        SourceFile("referrals.csv", referrals),
+        real(realdata, EPRACCUR, "epraccur.csv"),
+        real(realdata, NSPD, "NSPD_NOV_2025_UK.csv"),
+    ])  # fmt: skip
+    kept = set(dataset.table("practices")["practice_code"])
+    assert kept == solihull_practices(realdata) | {"M88006"}  # Solihull, where M89012 is
+    placing = lines(report, "not placed")
+    assert placing and all("'B66 3NR'" in line for line in placing), placing  # none cut away
+
+
+def test_no_postcode_found_for_any_practice_is_a_warning_not_a_crash():
+    dataset, report = load_texts({
+        "assets.csv": "asset_id,name,category\nA1,Walk,other\n",
+        "practices.csv": "practice_code,postcode\nC87001,S60 1AA\n",
+        "postcodes.csv": "postcode,latitude,longitude\nS65 2AA,53.43,-1.35\n",
+    })  # fmt: skip
+    assert report.unreadable == []
+    assert dataset.table("practices")["latitude"].isna().all()
+    assert lines(report, "postcode not in postcodes.csv")
+
+
 def test_real_national_iod_file_cut_to_rotherham(realdata):
     """IMD 2019 File 1 (32,844 areas) with Rotherham named: its 167 LSOAs (2011) kept."""
     dataset, report = load_files([

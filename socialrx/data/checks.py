@@ -239,8 +239,9 @@ def place_points(
     placed = geography.in_uk(postcodes["latitude"], postcodes["longitude"])
     lookup = postcodes[placed].set_index("postcode")
     found = wants & frame["postcode"].isin(lookup.index)
-    frame.loc[found, "latitude"] = frame.loc[found, "postcode"].map(lookup["latitude"])
-    frame.loc[found, "longitude"] = frame.loc[found, "postcode"].map(lookup["longitude"])
+    if found.any():  # (an empty assignment of text to the float column would raise)
+        frame.loc[found, "latitude"] = frame.loc[found, "postcode"].map(lookup["latitude"])
+        frame.loc[found, "longitude"] = frame.loc[found, "postcode"].map(lookup["longitude"])
     lost = wants & ~found
     if lost.any():
         report.add_rows(file, "postcode", frame.loc[lost, ROW], frame.loc[lost, "postcode"],

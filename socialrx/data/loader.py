@@ -270,8 +270,10 @@ def _load_files(
     if extract is not None:
         checks.dates_after_extract(tables, extract, report)
 
+    # a national practice file is cut to the place first: practices elsewhere raise no problems
+    scope.scope_practices_to_place(tables, areas, first, origin, report)
     _check_across(tables, areas, extract, report, origin)
-    areas = scope.scope_to_place(tables, areas, first, origin, report)
+    areas = scope.scope_areas_to_place(tables, areas, first, origin, report)
     gp_registrations.finish(registered, tables, areas, origin, report)  # list sizes, by area
     known_areas = lookups.dataset_area_codes(tables, areas)
     if "neighbourhoods" in tables:

@@ -232,13 +232,24 @@ def scope_areas(tables: dict, areas, place: Place, by_area: pd.Series, files: di
     return areas
 
 
-def scope_to_place(tables: dict, areas, about, origin: dict[str, str], report: Report):
-    """National practice, boundary and IoD files cut to the dataset's place (see the module's
-    docstring); `tables` is changed in place and the boundaries returned."""
+def _place(tables: dict, areas, about) -> tuple[dict, pd.Series, Place]:
     about = {k: v for k, v in dict(about).items() if not _blank(v)} if len(about) else {}
     by_area = area_authorities(tables)
-    place = place_of(tables, areas, about, by_area)
-    place_name = str(about.get("place_name", ""))
+    return about, by_area, place_of(tables, areas, about, by_area)
+
+
+def scope_practices_to_place(tables: dict, areas, about, origin: dict[str, str],
+                             report: Report) -> None:  # fmt: skip
+    """A national practice file cut to the dataset's place (see the module's docstring),
+    before the practices are placed, so practices elsewhere raise no problems."""
+    about, by_area, place = _place(tables, areas, about)
     scope_practices(tables, areas, place, by_area, origin.get("practices", "practices.csv"),
-                    place_name, report)  # fmt: skip
-    return scope_areas(tables, areas, place, by_area, origin, place_name, report)
+                    str(about.get("place_name", "")), report)  # fmt: skip
+
+
+def scope_areas_to_place(tables: dict, areas, about, origin: dict[str, str], report: Report):
+    """National boundary and IoD files cut to the dataset's place (see the module's
+    docstring), once assets know their areas; the boundaries returned."""
+    about, by_area, place = _place(tables, areas, about)
+    return scope_areas(tables, areas, place, by_area, origin,
+                       str(about.get("place_name", "")), report)  # fmt: skip
