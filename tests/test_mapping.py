@@ -311,10 +311,20 @@ def test_person_level_counts_of_unmapped_values_are_disclosed_and_others_exact()
     shown = panel.shown().set_index("Value")
     assert shown.loc["Awaiting triage", "Rows (person-level)"] == "310"
     assert shown.loc["On hold", "Rows (person-level)"] == "*"
-    assert shown.loc["Knitting", "Rows"] == 3  # assets are not people: exact
+    assert shown.loc["Knitting", "Rows"] == "3"  # assets are not people: exact
+    assert shown.loc["On hold", "Rows"] == "–"  # counted beside, disclosed (never "None")
     assert list(shown.index) == ["Knitting", "Awaiting triage", "On hold"]  # by name, not count
     exact = mapping_view.unmapped_panel(report, Level.OFF).shown().set_index("Value")
     assert exact.loc["On hold", "Rows (person-level)"] == "3"
+
+
+def test_an_empty_list_says_when_files_were_not_read_at_all():
+    report = Report()
+    assert mapping_view.unmapped_panel(report, Level.ROUND).caption.startswith("Every value")
+    report.ignored["Referrals_Export_2025.csv"] = "not a file socialrx knows"
+    caption = mapping_view.unmapped_panel(report, Level.ROUND).caption
+    assert caption.startswith("No values to map among the files read; not read: Referrals_Ex")
+    assert "needs a file row" in caption
 
 
 def test_mapping_round_trips_through_csv_bytes_without_blank_rows():

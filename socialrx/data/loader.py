@@ -121,8 +121,9 @@ def _sources(
         if table is None:
             report.add(file.name, f"ignored: {NOT_RECOGNISED}", WARNING)
             report.ignored[file.name] = (
-                "not a file socialrx knows: name it after its table, e.g. referrals.csv (the "
-                "Data page lists them), or hand in an official download as published"
+                "not a file socialrx knows: name it after its table (e.g. referrals.csv), or "
+                "say which table it is in mapping.csv (Data page: mapping); official downloads "
+                "are known as published"
             )
             continue
         exact = normalise_header(Path(file.name).stem) == table

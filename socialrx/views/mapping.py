@@ -24,6 +24,19 @@ INTRO = (
 IN_USE = ""  # the editor's first choice: the mapping the data went through
 
 
+def _nothing_unmapped(report: Report) -> str:
+    """Why the list is empty: every value allowed, or files not read at all (an extract under
+    its own name, waiting for a file row in the mapping)."""
+    if not report.ignored:
+        return "Every value of every choice column is one the contract allows."
+    names = ", ".join(report.ignored)
+    return (
+        f"No values to map among the files read; not read: {names}. An extract under its own "
+        "name needs a file row (table referrals, kind file, from its name) and column rows "
+        "for its headers; then its values are listed here."
+    )
+
+
 def unmapped_panel(report: Report, level: Level) -> Panel:
     """Each value a choice column still does not allow, with how many rows hold it: rows of
     person-level tables are people's records, so those counts are disclosed."""
@@ -34,7 +47,10 @@ def unmapped_panel(report: Report, level: Level) -> Panel:
             "file": values["file"],
             "column": values["column"],
             "value": values["value"],
-            "rows": values["rows"].where(~person).astype("Int64"),
+            # not person-level: exact, as text so a person-level row reads "–", not "None"
+            "rows": [
+                "–" if p else f"{int(n):,}" for n, p in zip(values["rows"], person, strict=True)
+            ],
             "person_rows": values["rows"].where(person).astype("Float64"),
         }
     )
@@ -50,7 +66,7 @@ def unmapped_panel(report: Report, level: Level) -> Panel:
             "tables (referrals, connections, outcomes) count people's records and are "
             "disclosed. " + disclosure_caption(level)
             if len(frame)
-            else "Every value of every choice column is one the contract allows."
+            else _nothing_unmapped(report)
         ),
         level=level,
         table=frame,
