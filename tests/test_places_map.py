@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from socialrx.data.loader import load_folder
@@ -112,3 +113,69 @@ def test_the_pack_takes_a_ward(capsys):
     assert words == f"Anston & Woodsetts (ward, {WARD})"
     hood, _ = _pack_selection(dataset, "neighbourhood:Rotherham North East (synthetic)", None, None)
     assert len(hood.area_codes) == 25
+
+
+def test_the_pack_still_map_opens_on_the_chosen_ward_and_outlines_it():
+    """The printed map is the interactive map's view of a chosen ward: the axes' limits are the
+    ward's bounds (British National Grid) widened by 6% of its larger side, the dashed blue
+    outline is drawn, the title names the ward, and the legend lists only categories in view."""
+    from matplotlib.colors import to_hex
+
+    from socialrx.views.static_map import asset_figure, view_box
+
+    dataset, whole = _demo()
+    ward = selection.resolve(dataset, whole.start, whole.end, selection.WARD, (WARD,))
+    outline = view.place_outline(dataset, ward)
+    assets = dataset.table("assets")
+    ax = asset_figure(assets, dataset.areas, place=outline).axes[0]
+    minx, miny, maxx, maxy = outline[0].to_crs(27700).total_bounds
+    pad = max(0.06 * max(maxx - minx, maxy - miny), 300)
+    assert view_box((minx, miny, maxx, maxy)) == (minx - pad, miny - pad, maxx + pad, maxy + pad)
+    assert ax.get_xlim() == pytest.approx((minx - pad, maxx + pad))
+    assert ax.get_ylim() == pytest.approx((miny - pad, maxy + pad))
+    (line,) = [c for c in ax.collections if c.get_gid() == "place-outline"]
+    assert to_hex(line.get_edgecolor()[0]) == "#0072b2"
+    assert line.get_linestyle()[0][1] is not None  # dashed, not solid
+    assert ax.get_title(loc="left") == f"Anston & Woodsetts (ward, {WARD}): dashed blue outline"
+    shown = {t.get_text() for t in ax.get_legend().get_texts()}
+    assert f"Anston & Woodsetts (ward, {WARD})" in shown
+    whole_map = {t.get_text() for t in asset_figure(assets, dataset.areas).axes[0]
+                 .get_legend().get_texts()}  # fmt: skip
+    assert shown - {outline[1]} < whole_map  # fewer categories in a ward's view
+    # the panel's still is this map: the whole dataset's still opens on every area instead
+    panel = next(p for p in view.panels(dataset, ward, Level.ROUND) if p.name == "asset_map")
+    assert panel.still()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_still_map_of_a_pcn_opens_on_its_surgeries_areas():
+    """A PCN is not a place by residence: as on the interactive map, the areas holding its
+    surgeries are outlined in black and the view opens on them; the title names the PCN."""
+    from socialrx.views.static_map import asset_figure, view_box
+
+    dataset, whole = _demo()
+    pcn, name = next(iter(selection.place_options(dataset)[selection.PCN].items()))
+    chosen = selection.resolve(dataset, whole.start, whole.end, selection.PCN, (pcn,))
+    focus = view._focus(dataset, chosen)
+    assert focus
+    ax = asset_figure(dataset.table("assets"), dataset.areas, focus=focus,
+                      title=view._still_title(dataset, chosen, None, focus)).axes[0]  # fmt: skip
+    mine = dataset.areas[dataset.areas["area_code"].isin(focus)].to_crs(27700)
+    box = view_box(mine.total_bounds)
+    assert ax.get_xlim() == pytest.approx((box[0], box[2]))
+    assert ax.get_ylim() == pytest.approx((box[1], box[3]))
+    assert ax.get_title(loc="left").startswith(f"{name}: the areas holding the surgeries")
+    assert "Chosen areas" in {t.get_text() for t in ax.get_legend().get_texts()}
+
+
+def test_a_dollar_in_a_place_name_prints_as_a_dollar():
+    """Text from files is not matplotlib maths: an unbalanced `$` would otherwise stop the
+    pack, and `$x^2$` would print as a formula."""
+    from socialrx.views.static_map import asset_figure, asset_map_png
+
+    dataset, whole = _demo()
+    ward = selection.resolve(dataset, whole.start, whole.end, selection.WARD, (WARD,))
+    outline, _ = view.place_outline(dataset, ward)
+    odd = (outline, "Cost $5 and $x^2$ {{ x }}")
+    assert asset_map_png(dataset.table("assets"), dataset.areas, place=odd)[:4] == b"\x89PNG"
+    ax = asset_figure(dataset.table("assets"), dataset.areas, place=odd).axes[0]
+    assert ax.get_title(loc="left") == "Cost $5 and $x^2$ {{ x }}: dashed blue outline"

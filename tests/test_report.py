@@ -119,3 +119,33 @@ def test_a_providers_summary_prints_on_its_own(demo):
     for table in pack.tables.values():  # counts of people as shown: rounded or hidden
         for column in {"People sent", "Waiting list", "Started"} & set(table.columns):
             assert all(v == "*" or float(v) % 5 == 0 for v in table[column].dropna())
+
+
+def test_the_packs_map_is_of_the_chosen_ward(demo, monkeypatch):
+    """With a ward chosen, the pack's still map is drawn for it: its outline and name (the
+    dashed blue line the interactive map draws), its areas to open on, the orange gap areas
+    within it; with the whole dataset, none of these."""
+    from socialrx.metrics import selection
+    from socialrx.views import asset_map
+
+    drawn = []
+    real = asset_map.asset_map_png
+
+    def spy(*args, **kwargs):
+        drawn.append(kwargs)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(asset_map, "asset_map_png", spy)
+    year = default_selection(demo)
+    ward = selection.resolve(demo, year.start, year.end, selection.WARD, ("E05013010",))
+    pack = build_pack(demo, ward, Level.ROUND, place="Rotherham East")
+    (kwargs,) = drawn
+    outline, label = kwargs["place"]
+    assert label == "Rotherham East (ward, E05013010)" and len(outline) == 1
+    assert set(kwargs["focus"]) == set(ward.area_codes)
+    assert set(kwargs["highlight"]) <= set(ward.area_codes)
+    assert "data:image/png;base64," in pack.html
+    drawn.clear()
+    build_pack(demo, year, Level.ROUND)
+    (kwargs,) = drawn
+    assert kwargs["place"] is None and kwargs["focus"] == () and kwargs["title"] == ""

@@ -429,11 +429,9 @@ def why_no_map(dataset: Dataset, assets: pd.DataFrame) -> str:
 
 
 def _still_title(dataset: Dataset, selection: Selection, outline, focus) -> str:
-    """The printed map's title: the chosen place (its dashed outline) or what the black
-    outlines are; blank for the whole data."""
-    if outline is not None:
-        return f"{outline[1]}: dashed blue outline"
-    if not focus:
+    """The printed map's title where its black outlines need one (a PCN's or practice's
+    areas, areas chosen one by one); a chosen place is named by the still map itself."""
+    if outline is not None or not focus:
         return ""
     if selection.residence_areas is not None:
         return f"The {len(focus):,} chosen areas: outlined in black"

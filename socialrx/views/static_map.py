@@ -105,9 +105,10 @@ def asset_figure(
             legend.append(Line2D([], [], color=GAP_COLOUR, linewidth=1.4,
                                  label="High need, low access"))  # fmt: skip
     if outline is not None:
-        outline.boundary.plot(ax=ax, color=PLACE_COLOUR, linewidth=2, linestyle=(0, (4, 3)),
+        outline.boundary.plot(ax=ax, color="white", linewidth=3.2)  # clear over dark areas
+        outline.boundary.plot(ax=ax, color=PLACE_COLOUR, linewidth=2.2, linestyle=(0, (4, 3)),
                               gid="place-outline")  # fmt: skip
-        legend.append(Line2D([], [], color=PLACE_COLOUR, linewidth=2, linestyle=(0, (4, 3)),
+        legend.append(Line2D([], [], color=PLACE_COLOUR, linewidth=2.2, linestyle=(0, (4, 3)),
                              label=place[1]))  # fmt: skip
     placed = assets.dropna(subset=["latitude", "longitude"])
     if len(placed):
@@ -128,7 +129,7 @@ def asset_figure(
     if box is not None:
         ax.set_xlim(box[0], box[2])
         ax.set_ylim(box[1], box[3])
-    heading = title or (f"{place[1]} (dashed blue outline)" if place is not None else "")
+    heading = title or (f"{place[1]}: dashed blue outline" if place is not None else "")
     if heading:
         ax.set_title(heading, fontsize=9, loc="left", parse_math=False, wrap=True)
     if legend:
