@@ -14,6 +14,7 @@ from datetime import timedelta
 from pathlib import Path, PurePosixPath
 from urllib.parse import urlencode, urlsplit
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
@@ -686,8 +687,20 @@ def show_table(frame: pd.DataFrame, column_config: dict | None = None) -> None:
     """A table on the page, missing text shown blank rather than as "None"."""
     shown = frame.copy()
     text = shown.select_dtypes(include=["string", "object"]).columns
+    # all text, so the grid's Arrow table never meets a number beside a blank ("" and 32,807
+    # in one column made pyarrow refuse it: a practice without a list size)
+    shown[text] = shown[text].apply(lambda column: column.map(_cell, na_action="ignore"))
     shown[text] = shown[text].astype(object).where(shown[text].notna(), "")
     st.dataframe(shown, hide_index=True, width="stretch", column_config=column_config)
+
+
+def _cell(value) -> str:
+    """A cell of a text column as text: whole numbers with thousands separators."""
+    if isinstance(value, bool | str):
+        return str(value)
+    if isinstance(value, int | np.integer) or (isinstance(value, float) and value.is_integer()):
+        return f"{int(value):,}"
+    return str(value)
 
 
 def download(table, name: str, label: str = "Download table (CSV)") -> None:

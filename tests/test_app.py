@@ -208,3 +208,17 @@ def test_each_page_draws_its_panels(monkeypatch):
     assert not at.exception
     thresholds = set(at.dataframe[0].value["Meaningful change (points)"])
     assert thresholds == {2.87, 1.0}  # SWEMWBS reliable change; 1 point for the others
+
+
+def test_a_text_column_holding_numbers_and_blanks_is_shown_as_text():
+    import pyarrow as pa
+
+    from socialrx import ui
+
+    column = pd.Series([32807, pd.NA, "(not among the practices loaded)", 2.5], dtype=object)
+    shown = column.map(ui._cell, na_action="ignore")
+    assert shown.tolist()[:1] == ["32,807"] and shown.tolist()[2:] == [
+        "(not among the practices loaded)",
+        "2.5",
+    ]
+    pa.array(shown.where(shown.notna(), "").tolist())  # one type: Arrow takes it

@@ -81,8 +81,8 @@ def test_rate_per_1000_by_practice_lists_non_referrers_and_unknowns(referrals):
     assert out.loc["P1", "rate_per_1000"] == pytest.approx(4.0)  # 2 / 1000 * 1000 * 2
     assert out.loc["P2", "rate_per_1000"] == pytest.approx(0.5)  # 1 / 4000 * 1000 * 2
     assert out.loc["P3", "referrals"] == 0
-    assert out.loc["(not in practices.csv)", "referrals"] == 1
-    assert pd.isna(out.loc["(not in practices.csv)", "rate_per_1000"])  # no list size
+    assert out.loc["(not among the practices loaded)", "referrals"] == 1
+    assert pd.isna(out.loc["(not among the practices loaded)", "rate_per_1000"])  # no list size
     blank = referrals.assign(practice_code=["P1", None, "P2", "P9"])
     out = practice_rates(blank, practices, per_year=1).set_index("practice_code")
     assert out.loc["(no practice recorded)", "referrals"] == 1

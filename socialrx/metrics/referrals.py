@@ -97,7 +97,7 @@ def practice_rates(
     referrals: pd.DataFrame, practices: pd.DataFrame, per_year: float
 ) -> pd.DataFrame:
     """Adult referrals by registered practice (non-referrers too) and per 1,000 registered
-    adults (list size) a year; referrals from practices not in practices.csv, or with none
+    adults (list size) a year; referrals from practices not among those loaded, or with none
     recorded, get a row of their own so none is lost."""
     codes = adults(referrals)["practice_code"]
     counts = codes.value_counts()
@@ -106,13 +106,13 @@ def practice_rates(
     extra = []
     unknown = counts.drop(labels=table["practice_code"], errors="ignore").sum()
     if unknown:
-        extra.append(("(not in practices.csv)", unknown))
+        extra.append(("(not among the practices loaded)", unknown))
     if codes.isna().any():
         extra.append(("(no practice recorded)", codes.isna().sum()))
     if extra:
         rows = pd.DataFrame(extra, columns=["practice_code", "referrals"])
         table = pd.concat([table, rows.assign(name="", pcn_name="", list_size=pd.NA)])
-    table = table.reset_index(drop=True)
+    table = table.reset_index(drop=True).astype({"list_size": "Int64"})
     table["rate_per_1000"] = (
         table["referrals"] / table["list_size"].astype("Float64") * (1000 * per_year)
     )
