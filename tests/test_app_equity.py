@@ -61,7 +61,9 @@ def test_equity_page_on_the_demo_data(demo):
         assert title in subheaders, title
     text = _text(at)
     assert "Spiegelhalter" in text and "Overdispersion test" in text
-    assert "gp-reg-pat-prac-sing-age" in text  # the file that would allow standardisation
+    assert "gp-reg-pat-prac-sing-age" in text  # the files registered_ages comes from
+    assert "indirect standardisation" in text and "Technical Briefing 3" in text
+    assert "Not yet possible" not in text  # the demo has registered_ages
     assert "TS007A" in text and "TS021" in text
     assert "national" in text  # deciles from the IoD files are national
     assert "weighted least squares" in text
@@ -72,6 +74,22 @@ def test_equity_page_on_the_demo_data(demo):
     # every shown count is a multiple of 5 at the default level
     counts = ranked["Adult referrals"].str.replace(",", "")
     assert all(c == "*" or int(c) % 5 == 0 for c in counts)
+
+
+def test_equity_standardised_for_age_and_sex_on_the_demo(demo):
+    at = demo
+    (table,) = [d.value for d in at.dataframe if "Observed / expected" in d.value.columns]
+    table = table.set_index("Practice code")
+    assert len(table) == 10
+    assert table.loc["X90004", "Fewer than expected"] == "yes"
+    assert table.loc["X90009", "Fewer than expected"] == "yes"
+    counts = table["Adult referrals (age band and sex recorded)"].str.replace(",", "")
+    assert all(c == "*" or int(c) % 5 == 0 for c in counts)
+    assert table.loc["X90009", "95% CI from"] == "too few"  # about 20 referrals: under 30
+    assert any(c.value.startswith("Left out: ") for c in at.caption)
+    assert any(
+        b.proto.label == "Download the standardised ratios (CSV)" for b in at.get("download_button")
+    )
 
 
 def test_equity_funnel_method_can_be_changed(demo):
@@ -117,6 +135,9 @@ def test_equity_with_a_pcn_chosen_shows_shares_not_rates(monkeypatch):
     assert "Referral rate by deprivation decile" not in subheaders
     assert any("Needs rates per resident adult" in i.value for i in at.info)
     assert "Practices compared fairly" in subheaders
+    assert "Practices standardised for age and sex" in subheaders
+    (table,) = [d.value for d in at.dataframe if "Observed / expected" in d.value.columns]
+    assert set(table["Practice code"]) == {"X90001", "X90002", "X90003", "X90004", "X90005"}
 
 
 def test_equity_on_an_assets_only_folder(tmp_path, monkeypatch):

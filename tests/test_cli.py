@@ -211,6 +211,7 @@ def test_demo_command_writes_a_dataset_that_validates(tmp_path, capsys):
         "outcomes.csv",
         "practices.csv",
         "referrals.csv",
+        "registered_ages.csv",
         "registrations.csv",
     ]
     code, text = validate(out, capsys)

@@ -3,6 +3,7 @@ story each page should find."""
 
 from importlib import resources
 
+import numpy as np
 import pandas as pd
 import pytest
 from conftest import REALDATA, REPO
@@ -504,3 +505,40 @@ def test_registrations_draw_nothing_random(demo, monkeypatch):
     for name, table in demo.items():
         if name not in ("registrations", "areas"):
             pd.testing.assert_frame_equal(table, without[name], obj=name)
+
+
+def test_registered_ages_add_up_to_list_sizes(demo, loaded):
+    ages, practices = demo["registered_ages"], demo["practices"]
+    assert list(ages.columns) == ["practice_code", "age_band", "sex", "patients"]
+    assert len(ages) == len(practices) * 8 * 2  # every adult band by female and male
+    assert set(ages["age_band"]) == set(vocab.AGE_BANDS[1:])
+    assert (ages["patients"] >= 0).all()
+    sums = ages.groupby("practice_code")["patients"].sum()
+    assert sums.to_dict() == practices.set_index("practice_code")["list_size"].to_dict()
+    # the more deprived areas' lists lean younger: the shares of 18-24 and 85+ differ
+    share = ages[ages["age_band"] == "18-24"].groupby("practice_code")["patients"].sum() / sums
+    assert share.max() > share.min()
+    _, dataset, report = loaded
+    assert dataset.table("registered_ages")["patients"].sum() == sums.sum()
+    assert not [line for line in report.lines() if "registered_ages" in line]
+
+
+def test_registered_ages_draw_nothing_random(demo, monkeypatch):
+    """Every other table is the same whether registered ages are built or not."""
+    import socialrx.data.demo
+
+    monkeypatch.setattr(socialrx.data.demo, "registered_ages", lambda *args: pd.DataFrame())
+    without = build_demo(N, SEED)
+    for name, table in demo.items():
+        if name not in ("registered_ages", "areas"):
+            pd.testing.assert_frame_equal(table, without[name], obj=name)
+
+
+def test_age_mix_tilts_younger_where_more_deprived():
+    from socialrx.data.demo import ADULT_AGE_SHARES, _age_mix
+
+    mix = _age_mix(np.array([1, 5.5, 10]))
+    assert mix.sum(axis=1) == pytest.approx([1, 1, 1])
+    assert mix[1] == pytest.approx(np.asarray(ADULT_AGE_SHARES) / sum(ADULT_AGE_SHARES))
+    assert mix[0, 0] > mix[1, 0] > mix[2, 0]  # 18-24: most in decile 1
+    assert mix[0, -1] < mix[1, -1] < mix[2, -1]  # 85+: most in decile 10

@@ -248,7 +248,7 @@ def test_unknown_practices_keep_a_row_without_a_rate():
     refs = pd.concat([_referrals([50, 60]), pd.DataFrame({"practice_code": ["ZZZ"] * 9})])
     funnel = equity.practice_funnel(refs, _practices([4000, 5000]), 1.0)
     row = funnel.table.iloc[-1]
-    assert row["practice_code"] == "(not in practices.csv)" and row["referrals"] == 9
+    assert row["practice_code"] == "(not among the practices loaded)" and row["referrals"] == 9
     assert pd.isna(row["rate_per_1000"]) and pd.isna(row["lower_998"])
     assert funnel.place_referrals == 110  # the place's rate counts known lists only
     shown = equity.funnel_spec(1.0).disclose(funnel.table, Level.ROUND)
@@ -510,3 +510,203 @@ def test_caterpillar_follows_the_ranked_table(demo_dataset):
     assert list(panel.figure.layout.xaxis.categoryarray) == [
         next(label for label in order if f"({code})" in label) for code in ranked
     ]
+
+
+# --- practices standardised for age and sex --------------------------------------------------
+
+
+def _strings(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.astype({c: "string" for c in frame.columns if c != "patients"})
+
+
+def test_practice_standardisation_by_hand():
+    refs = _strings(
+        pd.DataFrame(
+            {
+                "practice_code": ["A"] * 6 + ["B"] * 3 + ["C"],
+                "age_band": ["18-24", "18-24", "85+", "85+", None, "0-17",
+                             "18-24", "85+", "85+", "18-24"],
+                "sex": ["female"] * 4 + ["male", "female", "female", "female", "other", "female"],
+            }
+        )
+    )  # fmt: skip
+    ages = pd.DataFrame(
+        {
+            "practice_code": ["A", "A", "B", "B"],
+            "age_band": ["18-24", "85+", "18-24", "85+"],
+            "sex": "female",
+            "patients": [100, 100, 300, 100],
+        }
+    )
+    practices = pd.DataFrame(
+        {"practice_code": ["A", "B", "C"], "name": ["Ay", "Bee", "Cee"], "pcn_name": "P"}
+    )
+    result = equity.practice_standardisation(refs, _strings(ages), practices)
+    out = result.table.set_index("practice_code")
+    # strata: 18-24 female 3 referrals (A 2, B 1) / 400 registered; 85+ female 3 (A 2, B 1)
+    # / 200. A expected 100 x 3/400 + 100 x 3/200 = 2.25, B 300 x 3/400 + 100 x 3/200 = 3.75
+    assert out.loc["A", "observed"] == 4 and out.loc["B", "observed"] == 2
+    assert out.loc["A", "expected"] == pytest.approx(2.25)
+    assert out.loc["B", "expected"] == pytest.approx(3.75)
+    assert out.loc["A", "ratio"] == pytest.approx(4 / 2.25)
+    assert out.loc["A", "ratio_low"] == pytest.approx(stats.chi2.ppf(0.025, 8) / 2 / 2.25)
+    assert out.loc["B", "ratio_high"] == pytest.approx(stats.chi2.ppf(0.975, 6) / 2 / 3.75)
+    assert out["registered"].tolist() == [200, 400]
+    assert out.loc["A", "name"] == "Ay" and "C" not in out.index
+    # A's referral with no age band and B's of sex 'other' are left out (A's 0-17 is no
+    # adult); C's has no registered adults by age and sex
+    assert (result.observed, result.left_out, result.no_ages) == (6, 2, 1)
+
+
+def _spec_table() -> pd.DataFrame:
+    observed = pd.Series([5, 32, 43])
+    expected = pd.Series([24.0, 20.0, 24.0])
+    low, high = equity.poisson_interval(observed)
+    return pd.DataFrame(
+        {
+            "practice_code": ["A", "B", "C"],
+            "observed": observed,
+            "expected": expected,
+            "ratio": observed / expected,
+            "ratio_low": low / expected,
+            "ratio_high": high / expected,
+            "place_referrals": 80,
+        }
+    )
+
+
+def test_standardised_ratios_are_disclosed_from_the_shown_count():
+    shown = equity.STANDARDISED_SPEC.disclose(_spec_table(), Level.ROUND).text()
+    shown = shown.set_index("practice_code")
+    # A: 5 referrals are hidden, and so is every figure resting on them
+    assert shown.loc["A", "observed"] == SUPPRESSED and shown.loc["A", "ratio"] == SUPPRESSED
+    assert shown.loc["A", "ratio_low"] == TOO_FEW and shown.loc["A", "ratio_high"] == TOO_FEW
+    # any of 1-7 gives an interval wholly below 1 (7: upper limit 14.4 / 24): a safe "yes"
+    assert shown.loc["A", "refers_less"] == "yes"
+    # B: 32 shows as 30, the ratio 30 / 20 from it; the interval from the exact 32 (30+)
+    assert shown.loc["B", "observed"] == "30" and shown.loc["B", "ratio"] == "1.50"
+    assert shown.loc["B", "ratio_low"] == f"{stats.chi2.ppf(0.025, 64) / 2 / 20:.2f}"  # 1.09
+    # 28 (low 18.6 / 20 < 1) and 32 (21.9 / 20 > 1) are both shown as 30: left open
+    assert shown.loc["B", "refers_more"] == BORDERLINE
+    # C: 43 shows as 45, 45 / 24 = 1.875; every count 43-47 has its interval above 1
+    assert shown.loc["C", "observed"] == "45" and shown.loc["C", "ratio"] == "1.88"
+    assert shown.loc["C", "refers_more"] == "yes" and shown.loc["C", "refers_less"] == "no"
+    exact = equity.STANDARDISED_SPEC.disclose(_spec_table(), Level.OFF).text()
+    assert exact["ratio"].tolist() == ["0.21", "1.60", "1.79"]
+    assert exact["refers_more"].tolist() == ["no", "yes", "yes"]
+
+
+REGISTERED_AGES = (
+    "practice_code,age_band,sex,patients\n"
+    "A81001,18-24,female,100\nA81001,85+,female,100\n"
+    "A81002,18-24,female,300\nA81002,85+,female,100\n"
+)
+
+
+def _tiny(registered: bool = True):
+    """Two practices; A81001 10 referrals aged 18-24 and 30 aged 85+, A81002 15 and 25, all
+    female; A81001 also 2 of sex not stated and 1 with no age band (left out)."""
+    rows = (
+        [("A81001", "18-24", "female")] * 10
+        + [("A81001", "85+", "female")] * 30
+        + [("A81002", "18-24", "female")] * 15
+        + [("A81002", "85+", "female")] * 25
+        + [("A81001", "45-54", "not stated")] * 2
+        + [("A81001", "", "female")]
+    )
+    referrals = "referral_id,referral_date,practice_code,age_band,sex\n" + "".join(
+        f"R{i},2024-06-{1 + i % 28:02d},{p},{a},{s}\n" for i, (p, a, s) in enumerate(rows)
+    )
+    files = {
+        "assets.csv": "asset_id,name,category,latitude,longitude\nA1,Walk,other,53.43,-1.35\n",
+        "practices.csv": "practice_code,name,list_size\nA81001,North,200\nA81002,South,400\n",
+        "referrals.csv": referrals,
+    }
+    if registered:
+        files["registered_ages.csv"] = REGISTERED_AGES
+    return files
+
+
+def _standardised_panel(dataset, level):
+    from socialrx.metrics.selection import default_selection
+    from socialrx.views import equity as view
+
+    panels = view.panels(dataset, default_selection(dataset), level)
+    return next(p for p in panels if p.name == "practice_standardised")
+
+
+def test_the_standardised_panel_on_a_tiny_dataset(load):
+    dataset, report = load(_tiny())
+    assert not report.errors, report.errors
+    panel = _standardised_panel(dataset, Level.OFF)
+    shown = panel.shown().set_index("Practice code")
+    # as test_indirect_standardisation_two_practices_by_hand: 33.75 and 46.25 expected
+    assert shown["Adult referrals (age band and sex recorded)"].tolist() == ["40", "40"]
+    assert shown["Expected at the place's rates for age and sex"].tolist() == ["33.8", "46.2"]
+    assert shown.loc["A81001", "Observed / expected"] == f"{40 / 33.75:.2f}"  # 1.19
+    assert shown.loc["A81002", "Observed / expected"] == f"{40 / 46.25:.2f}"  # 0.86
+    low, high = equity.poisson_interval([40])
+    assert shown.loc["A81002", "95% CI to"] == f"{high[0] / 46.25:.2f}"
+    assert shown.index.tolist() == ["A81001", "A81002"]  # ranked by the ratio shown
+    assert panel.notes[0].startswith("Left out: 3 adult referrals")
+    assert panel.figure is not None and list(panel.figure.data[0].y) == [
+        pytest.approx(40 / 33.75),
+        pytest.approx(40 / 46.25),
+    ]
+    exported = panel.export()
+    assert list(exported.columns)[:3] == ["Practice code", "Practice", "PCN"]
+    assert "indirect standardisation" in panel.caption and "Technical Briefing" in panel.caption
+    rounded = _standardised_panel(dataset, Level.ROUND)
+    assert rounded.notes[0].startswith("Left out: * adult referrals")  # 3 is 1-7
+
+
+def test_a_practice_with_1_to_7_referrals_shows_a_star_and_no_ratio(load):
+    files = _tiny()
+    lines = files["referrals.csv"].splitlines(keepends=True)
+    # A81001 keeps 5 of its referrals aged 85+ (and no others)
+    keep = [lines[0]] + [line for line in lines[1:] if ",A81002," in line]
+    keep += [line for line in lines[1:] if ",A81001,85+," in line][:5]
+    dataset, _ = load({**files, "referrals.csv": "".join(keep)})
+    panel = _standardised_panel(dataset, Level.ROUND)
+    row = panel.shown().set_index("Practice code").loc["A81001"]
+    assert row["Adult referrals (age band and sex recorded)"] == SUPPRESSED
+    assert row["Observed / expected"] == SUPPRESSED
+    assert row["95% CI from"] == TOO_FEW and row["95% CI to"] == TOO_FEW
+    exported = panel.export().set_index("Practice code").loc["A81001"]
+    assert exported["Observed / expected"] == SUPPRESSED
+    # its marker is not drawn: only A81002's ratio is
+    assert sum(len(trace.y) for trace in panel.figure.data if trace.y is not None) == 1
+
+
+def test_without_registered_ages_the_note_names_the_files_and_the_table(load):
+    from socialrx.metrics.selection import default_selection
+    from socialrx.views import equity as view
+
+    dataset, _ = load(_tiny(registered=False))
+    panels = {p.name: p for p in view.panels(dataset, default_selection(dataset), Level.ROUND)}
+    panel = panels["practice_standardised"]
+    assert panel.title == "Practices standardised for age and sex"
+    assert "registered_ages" in panel.empty
+    assert "gp-reg-pat-prac-sing-age-male.csv and -female.csv" in panel.empty
+    assert "not yet standardised" in panels["practice_funnel"].caption
+
+
+def test_standardised_panel_on_the_demo(demo_dataset):
+    from socialrx.metrics.selection import Selection, default_selection
+    from socialrx.views import equity as view
+
+    default = default_selection(demo_dataset)
+    panels = {p.name: p for p in view.panels(demo_dataset, default, Level.ROUND)}
+    panel = panels["practice_standardised"]
+    shown = panel.shown().set_index("Practice code")
+    assert len(shown) == 10
+    # the two demo practices that hardly refer are fewer than expected for their lists
+    assert shown.loc["X90004", "Fewer than expected"] == "yes"
+    assert shown.loc["X90009", "Fewer than expected"] == "yes"
+    assert "standardises for the age and sex" in panels["practice_funnel"].caption
+    table = panel.table
+    # the place's own rates: expected adds up to observed over the practices
+    assert table["expected"].sum() == pytest.approx(table["observed"].sum())
+    one = Selection(default.start, default.end, "practice", ("X90009",))
+    single = {p.name: p for p in view.panels(demo_dataset, one, Level.ROUND)}
+    assert "nothing to compare" in single["practice_standardised"].empty

@@ -413,3 +413,150 @@ def test_a_zipped_dataset_folder_with_registration_files_among_its_own():
     assert len(dataset.table("assets")) == 1
     assert dataset.table("practices")["pcn_code"].notna().sum() == 2
     assert dataset.table("registrations")["patients"].tolist() == [30, 10, 5]
+
+
+# --- registered adults by age band and sex (registered_ages) ---------------------------------
+
+SINGLE_HEADER = (
+    "PUBLICATION,EXTRACT_DATE,TYPE,SUB_ICB_LOCATION_CODE,ONS_SUB_ICB_LOCATION_CODE,ORG_CODE,"
+    "POSTCODE,SEX,AGE,NUMBER_OF_PATIENTS\n"
+)
+
+
+def single_year(sex: str, rows: list[tuple[str, str, int]]) -> str:
+    """A single-year-of-age file in the published layout: (practice, AGE, patients) rows."""
+    return SINGLE_HEADER + "".join(
+        f"GP_PRAC_PAT_LIST,01Apr2024,GP,16C,E38000247,{practice},TS18 1HU,{sex},{age},{n}\n"
+        for practice, age, n in rows
+    )
+
+
+def ages_of(dataset) -> dict[tuple[str, str, str], int]:
+    table = dataset.table("registered_ages")
+    return {
+        (p, band, sex): int(n)
+        for p, band, sex, n in table[["practice_code", "age_band", "sex", "patients"]].values
+    }
+
+
+def test_registered_ages_from_the_published_single_year_fixtures_by_hand():
+    dataset, report = load(
+        "gp-reg-pat-prac-sing-age-male.csv", "gp-reg-pat-prac-sing-age-female.csv"
+    )
+    # A81001 female 18: 4, 95+: 2 (17 and ALL not counted); male 18 + 19: 10, 50: 20, 95+: 1;
+    # A81002's female row 'n/a' is not understood: no rows for it; A81003 30: 100 each;
+    # B82001 is not one of the place's practices: cut
+    assert ages_of(dataset) == {
+        ("A81001", "18-24", "female"): 4,
+        ("A81001", "18-24", "male"): 10,
+        ("A81001", "45-54", "male"): 20,
+        ("A81001", "85+", "female"): 2,
+        ("A81001", "85+", "male"): 1,
+        ("A81003", "25-34", "female"): 100,
+        ("A81003", "25-34", "male"): 100,
+    }
+    # a practice's rows add up to its list size from the same files (37, as above)
+    assert sum(n for (p, _, _), n in ages_of(dataset).items() if p == "A81001") == 37
+    assert said(report, "registered_ages") == [
+        "gp-reg-pat-prac-sing-age-female.csv and gp-reg-pat-prac-sing-age-male.csv: registered "
+        "adults by age band and sex (registered_ages) for 2 of 3 practices; none, a row of its "
+        "age file was not understood: A81002 (warning)"
+    ]
+
+
+def test_every_band_boundary_of_the_single_year_ages():
+    ages = [("17", 1), ("18", 2), ("24", 3), ("25", 4), ("34", 5), ("35", 6), ("44", 7),
+            ("45", 8), ("54", 9), ("55", 10), ("64", 11), ("65", 12), ("74", 13), ("75", 14),
+            ("84", 15), ("85", 16), ("94", 17), ("95+", 18), ("ALL", 999)]  # fmt: skip
+    male = single_year("MALE", [("A81001", age, n) for age, n in ages])
+    female = single_year("FEMALE", [("A81001", "40", 50), ("A81001", "0", 9)])
+    dataset, _ = load(**{"m.csv": male, "f.csv": female})
+    got = ages_of(dataset)
+    assert got == {
+        ("A81001", "18-24", "male"): 2 + 3,
+        ("A81001", "25-34", "male"): 4 + 5,
+        ("A81001", "35-44", "male"): 6 + 7,
+        ("A81001", "45-54", "male"): 8 + 9,
+        ("A81001", "55-64", "male"): 10 + 11,
+        ("A81001", "65-74", "male"): 12 + 13,
+        ("A81001", "75-84", "male"): 14 + 15,
+        ("A81001", "85+", "male"): 16 + 17 + 18,
+        ("A81001", "35-44", "female"): 50,
+    }
+    sizes = dataset.table("practices").set_index("practice_code")["list_size"]
+    assert sizes["A81001"] == sum(got.values()) == 220  # 2 + 3 + ... + 18, and 50
+
+
+def test_registered_ages_need_both_sexes():
+    dataset, report = load("gp-reg-pat-prac-sing-age-male.csv")
+    assert not dataset.has("registered_ages")
+    (line,) = said(report, "registered_ages")
+    assert "for 0 of 3 practices: none usable" in line
+    assert "only one sex's file was loaded (load both male and female files)" in line
+
+
+def test_the_five_year_file_says_it_cannot_give_registered_ages():
+    dataset, report = load("gp-reg-pat-prac-quin-age.csv")
+    assert not dataset.has("registered_ages")
+    assert said(report, "registered_ages") == [
+        "gp-reg-pat-prac-quin-age.csv: gives no registered adults by age band and sex "
+        "(registered_ages): its 15_19 band straddles 18, so the 18-24 band is not known "
+        "exactly; the single-year-of-age files (gp-reg-pat-prac-sing-age-male.csv and "
+        "-female.csv) give them (warning)"
+    ]
+
+
+def test_a_users_own_registered_ages_wins_and_bad_rows_are_named():
+    text = (
+        "practice_code,age_band,sex,patients\n"
+        "A81001,18-24,F,40\n"
+        "A81001,85+,MALE,3\n"
+        "A81001,0-17,female,9\n"
+        "A81001,25-34,other,5\n"
+        "Z99999,25-34,male,7\n"
+    )
+    dataset, report = load(
+        "gp-reg-pat-prac-sing-age-male.csv",
+        "gp-reg-pat-prac-sing-age-female.csv",
+        **{"registered_ages.csv": text},
+    )
+    assert ages_of(dataset) == {("A81001", "18-24", "female"): 40, ("A81001", "85+", "male"): 3}
+    lines = report.lines()
+    assert (
+        "registered_ages.csv:4: age_band: '0-17': not understood (allowed: 18-24, 25-34, 35-44, "
+        "45-54, 55-64, 65-74, 75-84, 85+); row left out"
+    ) in lines
+    assert (
+        "registered_ages.csv:5: sex: 'other': not understood (allowed: female, male); row left out"
+    ) in lines
+    assert said(report, "Z99999") == [
+        "registered_ages.csv:6: practice_code: 'Z99999': no such practice in practices.csv; "
+        "row left out (warning)"
+    ]
+    assert said(report, "not taken from these files") == [
+        "gp-reg-pat-prac-sing-age-female.csv and gp-reg-pat-prac-sing-age-male.csv: registered "
+        "adults by age band and sex not taken from these files: registered_ages.csv holds "
+        "them (warning)"
+    ]
+
+
+def test_national_single_year_files_are_cut_to_the_place_practices():
+    mapping, postcodes, _ = national()
+    rows = [(f"X{i:05d}", age, 1 + i % 3) for i in range(1_200) for age in ("17", "20", "70")]
+    dataset, report = load_texts({
+        "assets.csv": ASSETS,
+        "dataset.csv": "place_name,local_authorities\nHere,E08000001\n",
+        "map.csv": mapping,
+        "nspd.csv": postcodes,
+        "m.csv": single_year("MALE", rows),
+        "f.csv": single_year("FEMALE", rows),
+    })  # fmt: skip
+    table = dataset.table("registered_ages")
+    assert sorted(set(table["practice_code"])) == [f"X{i:05d}" for i in range(10)]
+    assert len(table) == 10 * 2 * 2  # two adult bands (18-24, 65-74) by two sexes
+    got = ages_of(dataset)
+    assert got[("X00004", "18-24", "female")] == 2 and got[("X00004", "65-74", "male")] == 2
+    assert said(report, "registered_ages") == [
+        "f.csv and m.csv: registered adults by age band and sex (registered_ages) for 10 of 10 "
+        "practices (warning)"
+    ]
