@@ -302,8 +302,9 @@ def neighbourhood_editor(dataset: Dataset) -> None:
         added = pd.DataFrame({"neighbourhood": name, "area_code": picked})
         _set_neighbourhoods(dataset, pd.concat([kept, added], ignore_index=True))
         st.session_state["nb_message"] = f"Saved “{name}”: {len(picked):,} areas."
-        for key in ("nb_name", "nb_wards", "nb_areas"):
-            st.session_state.pop(key, None)
+        # the form cleared for the next one (a popped key kept the browser's old value)
+        st.session_state["nb_name"] = ""
+        st.session_state["nb_wards"], st.session_state["nb_areas"] = [], []
 
     def remove() -> None:
         name = st.session_state.get("nb_remove")

@@ -64,6 +64,9 @@ def test_a_neighbourhood_drawn_in_the_app_joins_the_picker_and_round_trips(monke
     at.multiselect(key="nb_areas").set_value(["E01007665"])
     at.button(key="nb_save").click().run()
     assert not at.exception, at.exception
+    # the form is cleared for the next neighbourhood
+    assert at.text_input(key="nb_name").value == ""
+    assert at.multiselect(key="nb_wards").value == [] == at.multiselect(key="nb_areas").value
     at.selectbox(key="place_kind").set_value("neighbourhood").run()
     at.multiselect(key="place_neighbourhood").set_value(["Castle and Woodsetts"]).run()
     assert not at.exception, at.exception
