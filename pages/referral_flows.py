@@ -64,7 +64,12 @@ ui.page_header(
     "over the months is a signal or noise.",
 )
 if ui.needs(context, "referrals"):
-    ui.needs(context, "connections")  # says what the Sankey would need
+    if not context.dataset.has("connections"):
+        st.info(
+            "Where people were sent (the flow from referrer to asset) needs `connections.csv`: "
+            "one row per person sent on to an asset. The other figures below need only the "
+            "referrals."
+        )
     dataset, level = context.dataset, context.level
     chosen, key = context.selection, dataset.content_hash
     ui.draw(flow_panels(dataset, key, chosen, level))

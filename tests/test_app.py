@@ -92,6 +92,17 @@ def test_every_page_with_assets_only(tmp_path, monkeypatch):
     assert pages  # every page rendered; pages needing referrals say what is missing
 
 
+def test_referral_flows_without_connections_says_which_figure_needs_them(tmp_path, monkeypatch):
+    referrals = "referral_id,referral_date,practice_code\nR1,2025-01-06,C87001\n"
+    folder = _write(tmp_path / "no_conn", {"assets.csv": ASSETS, "referrals.csv": referrals})
+    at = _run(folder, monkeypatch)
+    at.switch_page("pages/referral_flows.py").run()
+    assert not at.exception
+    assert not [w for w in at.warning if "This page needs" in w.value]
+    assert any("needs `connections.csv`" in i.value for i in at.info)
+    assert "Referrals per month" in [h.value for h in at.header]
+
+
 def test_every_page_with_empty_referrals(tmp_path, monkeypatch):
     header = "referral_id,person_id,referral_date,practice_code,area_code,status\n"
     folder = _write(
