@@ -635,10 +635,13 @@ def page_header(title: str, context: Context, intro: str) -> None:
         )
     unread = context.report.unreadable
     if unread:
+        rest = (
+            "the pages show what the other files hold"
+            if context.dataset.tables
+            else "nothing else was loaded, so the pages are empty"
+        )
         st.error(
-            f"Could not read {markdown_text(', '.join(unread))}: the pages show what the other "
-            "files hold. "
-            "The Data page says why.",
+            f"Could not read {markdown_text(', '.join(unread))}: {rest}. The Data page says why.",
             icon=":material/error:",
         )
     elif context.report.errors:

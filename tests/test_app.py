@@ -103,6 +103,28 @@ def test_referral_flows_without_connections_says_which_figure_needs_them(tmp_pat
     assert "Referrals per month" in [h.value for h in at.header]
 
 
+def test_a_zip_holding_only_a_zip_in_a_zip_says_nothing_was_loaded(tmp_path, monkeypatch):
+    import io
+    import zipfile
+
+    def zipped(members: dict[str, bytes]) -> bytes:
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as archive:
+            for name, data in members.items():
+                archive.writestr(name, data)
+        return buffer.getvalue()
+
+    deepest = zipped({"assets.csv": ASSETS.encode()})
+    folder = tmp_path / "zipzip"
+    folder.mkdir()
+    (folder / "outer.zip").write_bytes(zipped({"inner.zip": zipped({"deep.zip": deepest})}))
+    at = _run(folder, monkeypatch)
+    assert not at.exception
+    assert any("nothing else was loaded" in e.value for e in at.error)
+    cards = {m.label: (m.value, m.delta) for m in at.metric}
+    assert cards["Active assets"] == ("–", "no assets table")
+
+
 def test_every_page_with_empty_referrals(tmp_path, monkeypatch):
     header = "referral_id,person_id,referral_date,practice_code,area_code,status\n"
     folder = _write(

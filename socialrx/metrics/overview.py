@@ -19,7 +19,7 @@ from socialrx.metrics.selection import (
 )
 
 # The tables a headline figure needs; without one the figure says so instead of showing 0.
-TABLE_NEEDED = ("referrals", "connections", "outcomes")
+TABLE_NEEDED = ("assets", "referrals", "connections", "outcomes")
 
 
 @dataclass(frozen=True)

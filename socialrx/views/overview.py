@@ -115,7 +115,7 @@ def headline_panel(dataset: Dataset, selection: Selection, level: Level) -> Pane
         _card("Active assets", (float(assets), ""), (None, ""),
               "Assets with status active (in the chosen areas, if areas are chosen). "
               "assets.csv holds current status only, so there is no previous-period figure.",
-              compared=False),
+              missing=absent.get("assets"), compared=False),
         _card("Over capacity",
               (None if over_now is None else float(over_now), ""),
               (None if over_before is None else float(over_before), ""),
