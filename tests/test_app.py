@@ -88,6 +88,7 @@ def test_place_filter_changes_the_figures(monkeypatch):
 def test_every_page_with_assets_only(tmp_path, monkeypatch):
     at = _run(_write(tmp_path / "only_assets", {"assets.csv": ASSETS}), monkeypatch)
     assert at.metric[0].value == "–" and at.metric[0].delta == "no referrals table"
+    assert any("no dated records, so there is no earlier period" in c.value for c in at.caption)
     pages = _every_page(at)
     assert pages  # every page rendered; pages needing referrals say what is missing
 

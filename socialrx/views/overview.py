@@ -11,7 +11,7 @@ from socialrx import vocab
 from socialrx.data.dataset import Dataset
 from socialrx.disclosure import TOO_FEW, Level, Spec
 from socialrx.metrics import capacity, outcomes, overview, referrals
-from socialrx.metrics.selection import Selection
+from socialrx.metrics.selection import Selection, data_period
 from socialrx.views.panels import Card, Panel, disclosure_caption
 
 CONNECTED = f"Connected within {referrals.CONNECTION_WINDOW_DAYS} days"
@@ -148,14 +148,16 @@ def headline_panel(dataset: Dataset, selection: Selection, level: Level) -> Pane
         ]
     )  # fmt: skip
     period = f"{previous.start:%d %b %Y} to {previous.end:%d %b %Y}"
+    compares = (
+        f"Changes compare with {period}: the difference of the two figures shown, in green "
+        "where it is better for that measure, red where worse. "
+        if data_period(dataset) is not None
+        else "The data has no dated records, so there is no earlier period to compare with. "
+    )
     return Panel(
         name="overview_headlines",
         title="Headline figures",
-        caption=(
-            f"Changes compare with {period}: the difference of the two figures shown, "
-            "in green where it is better for that measure, red where worse. "
-            + disclosure_caption(level)
-        ),  # fmt: skip
+        caption=compares + disclosure_caption(level),
         level=level,
         table=table,
         labels={
