@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import io
 import re
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -43,7 +42,7 @@ import pandas as pd
 from pandas.api.types import union_categoricals
 
 from socialrx import vocab
-from socialrx.data import archives, scope
+from socialrx.data import scope
 from socialrx.data.files import SourceFile, first_line, read_csv, table_for, what_it_is
 from socialrx.data.problems import WARNING, Report
 from socialrx.data.tables import ID_DTYPE, ROW
@@ -99,38 +98,16 @@ def kind_of(file: SourceFile) -> str | None:
     return kind
 
 
-def _zip_holds_registrations(file: SourceFile) -> bool:
-    """True for a zip holding at least one NHS Digital registration file (as published, or
-    with a dataset's other files); a zipped shapefile is left whole for the boundary reader."""
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(file.data))
-        infos = [i for i in archive.infolist() if not i.is_dir() and "__MACOSX" not in i.filename]
-        if archives.is_shapefile([i.filename for i in infos]):
-            return False
-        for info in infos:
-            with archive.open(info) as stream:
-                head = stream.read(4096)
-            if kind_of(SourceFile(Path(info.filename).name, head)) is not None:
-                return True
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError, RuntimeError):
-        return False  # the zip reader reports it
-    return False
-
-
-def split(files: list[SourceFile], report: Report) -> tuple[list[SourceFile], list[tuple]]:
-    """(the other files, [(kind, file)] of the NHS Digital registration files); a zip holding
-    any is unpacked here (its files named `zip/inner.csv`, the others passed on)."""
+def split(files: list[SourceFile]) -> tuple[list[SourceFile], list[tuple]]:
+    """(the other files, [(kind, file)] of the NHS Digital registration files); zips were
+    unpacked before (`archives.unpacked`), so a published zip's files arrive one by one."""
     rest, found = [], []
     for file in files:
-        inner = [file]
-        if Path(file.name).suffix.lower() == ".zip" and _zip_holds_registrations(file):
-            inner = archives.unpacked([file], report)
-        for each in inner:
-            kind = kind_of(each)
-            if kind is None:
-                rest.append(each)
-            else:
-                found.append((kind, each))
+        kind = kind_of(file)
+        if kind is None:
+            rest.append(file)
+        else:
+            found.append((kind, file))
     return rest, found
 
 

@@ -244,7 +244,7 @@ def _load_files(
     step(0.05, "Reading files")
     others, directory = openreferral.directory_sources(files, report)  # ORUK JSON, HSDS, zip
     others = archives.unpacked(others, report)  # other zips: their files, as if handed in
-    others, nhs_digital = gp_registrations.split(others, report)  # known by their headers
+    others, nhs_digital = gp_registrations.split(others)  # known by their headers
     others, census_ages = census.split(others)
     raw, origin, geo, iod_vintage = _raw_tables(others, directory, report)
     registered = gp_registrations.supplement(raw, origin, nhs_digital, report)
