@@ -227,6 +227,35 @@ def test_a_chosen_ward_is_outlined_on_the_drawn_map(
         page.close()
 
 
+def test_the_category_legend_sits_above_the_scale_bar_folded(
+    sync_api, browser_context, app_url, assets, first_run_done, screenshots
+):
+    """In the app's map (streamlit-folium runs the map's script, never a <script> in the
+    page's HTML) the category legend is a Leaflet control in the bottom-left corner, above the
+    scale bar, not overlapping it; folded to its title, it opens on a click without a rerun
+    (a click on it is not a map click) and stays open when the map is drawn again."""
+    if not assets.has_leaflet:
+        pytest.skip("Leaflet could not be fetched from npm, so the map cannot draw offline")
+    expect = sync_api.expect
+    page, errors = open_page(browser_context, sync_api, app_url, "asset_map", first_run_done)
+    try:
+        frame = wait_for_map(page, expect)
+        legend = frame.locator(".leaflet-bottom.leaflet-left details.socialrx-legend")
+        expect(legend).to_have_count(1)
+        assert legend.evaluate("box => box.open") is False
+        folded = legend.bounding_box()
+        scale = frame.locator(".leaflet-control-scale").bounding_box()
+        assert folded["y"] + folded["height"] <= scale["y"] + 1  # above the scale bar
+        assert folded["height"] < 40  # its title alone
+        legend.locator("summary").click()
+        assert legend.evaluate("box => box.open") is True
+        page.locator(MAP_FRAME).first.screenshot(path=str(screenshots / "legend.png"))
+        expect(page.get_by_text("area code")).to_have_count(0)  # no map click was made
+        assert not errors, errors
+    finally:
+        page.close()
+
+
 def test_a_click_on_the_map_shows_details_beside_it(
     sync_api, browser_context, app_url, assets, first_run_done
 ):

@@ -117,11 +117,13 @@ def _legend_html(
     )
 
 
-# Moves each legend into its corner of the map once the map exists (the page's scripts have
-# run by DOMContentLoaded) and keeps its open or folded state for the tab.
-LEGEND_JS = """<script>document.addEventListener("DOMContentLoaded", function () {
-  document.querySelectorAll("details.socialrx-legend").forEach(function (box, i) {
-    var corner = document.querySelector(".leaflet-bottom.leaflet-" + box.dataset.side);
+# Moves each legend into its corner of the map and keeps its open or folded state for the tab.
+# Part of the map's own script (`_Legends`), not a <script> in the page: streamlit-folium puts
+# the page's HTML in with innerHTML, where a script never runs, and then runs the map's script.
+LEGEND_JS = """(function (map) {
+  var legends = document.querySelectorAll("details.socialrx-legend");
+  legends.forEach(function (box, i) {
+    var corner = map.getContainer().querySelector(".leaflet-bottom.leaflet-" + box.dataset.side);
     if (corner) {
       box.classList.add("leaflet-control");
       corner.insertBefore(box, corner.firstChild);
@@ -137,7 +139,23 @@ LEGEND_JS = """<script>document.addEventListener("DOMContentLoaded", function ()
       });
     } catch (e) {}  // storage refused: the legend still folds, just not remembered
   });
-});</script>"""
+})"""
+
+
+class _Legends(MacroElement):
+    """`LEGEND_JS`, once per map, run on the map once it exists."""
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}{{ this.code }}({{ this._parent.get_name() }});"
+        "{% endmacro %}"
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "SocialrxLegends"
+        self.code = LEGEND_JS
+
+
 FOLD_OVER = 4  # a category legend longer than this opens folded to its title
 
 
@@ -230,7 +248,7 @@ def asset_map(
                            folded=len(legend) > FOLD_OVER)  # fmt: skip
         fmap.get_root().html.add_child(folium.Element(box))
     if shown or (areas is not None and len(areas)):
-        fmap.get_root().html.add_child(folium.Element(LEGEND_JS))
+        _Legends().add_to(fmap)
     return fmap
 
 
