@@ -179,3 +179,41 @@ def test_a_dollar_in_a_place_name_prints_as_a_dollar():
     assert asset_map_png(dataset.table("assets"), dataset.areas, place=odd)[:4] == b"\x89PNG"
     ax = asset_figure(dataset.table("assets"), dataset.areas, place=odd).axes[0]
     assert ax.get_title(loc="left") == "Cost $5 and $x^2$ {{ x }}: dashed blue outline"
+
+
+REAL = Path("/work/shared/realdata")
+SOLIHULL = {
+    "areas.geojson": "boundaries/LSOA_2021__Solihull_subset__BSol-mapR__wgs84.geojson",
+    "imd.csv": "imd/File_7_IoD2025_All_Ranks_Scores_Deciles_Population_Denominators__Solihull"
+    "_E08000029_subset.csv",
+    "lookup.csv": "lookups/LSOA21_to_Ward22_to_LAD22_Lookup_EW_v3.csv",
+}
+
+
+def test_real_solihull_files_no_placed_asset_a_ward_chosen(tmp_path):
+    """Solihull's published boundaries, IoD 2025 File 7 and ONS ward lookup, with an asset that
+    has no place: the live map opens on the boundaries (not a 100 km view of nothing), and the
+    pack's still map of a ward (Bickenhill) opens on the ward with its outline."""
+    import shutil
+
+    from socialrx.views.static_map import asset_figure, view_box
+
+    if not all((REAL / source).exists() for source in SOLIHULL.values()):
+        pytest.skip("the real Solihull files are not here")
+    for name, source in SOLIHULL.items():
+        shutil.copy(REAL / source, tmp_path / name)
+    (tmp_path / "assets.csv").write_text(
+        "asset_id,name,category\nA1,Walk,physical activity\n", encoding="utf-8"
+    )
+    dataset, _ = load_folder(tmp_path)
+    whole = selection.default_selection(dataset)
+    panel = next(p for p in view.panels(dataset, whole, Level.ROUND) if p.name == "asset_map")
+    minx, miny, maxx, maxy = dataset.areas.total_bounds
+    assert f"[[{miny}, {minx}], [{maxy}, {maxx}]]" in panel.figure.get_root().render()
+    ward = selection.resolve(dataset, whole.start, whole.end, selection.WARD, ("E05001284",))
+    outline = view.place_outline(dataset, ward)
+    assert outline[1] == "Bickenhill (ward, E05001284)"
+    ax = asset_figure(dataset.table("assets"), dataset.areas, place=outline).axes[0]
+    box = view_box(outline[0].to_crs(27700).total_bounds)
+    assert ax.get_xlim() == pytest.approx((box[0], box[2]))
+    assert ax.get_ylim() == pytest.approx((box[1], box[3]))
