@@ -41,9 +41,10 @@ def _layout(fig: go.Figure, title: str, x: str, y: str, height: int = 460) -> go
         yaxis_title=y,
         height=height,
         **PLAIN,
-        margin={"l": 70, "r": 20, "t": 70, "b": 60},
+        margin={"l": 70, "r": 20, "t": 110, "b": 60},
         colorway=list(OKABE_ITO),
-        legend={"orientation": "h", "yanchor": "top", "y": -0.18, "x": 0},
+        # above the plot, under the title: below it, the legend sat on slanted practice names
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
     )
     return _axes(fig)
 
