@@ -53,6 +53,45 @@ def _floats(values) -> np.ndarray:
     return pd.Series(values).astype("Float64").to_numpy(dtype=float, na_value=np.nan)
 
 
+def _practice_labels(shown: pd.DataFrame) -> list[str]:
+    """`Name (code)` for each practice, escaped (chart labels are HTML)."""
+    return [
+        f"{html_text(n or c)} ({html_text(c)})"
+        for n, c in zip(shown["name"].fillna(""), shown["practice_code"], strict=True)
+    ]
+
+
+def _markers_by_status(fig, shown, labels, values, low, high, statuses, customdata=None,
+                       hovertemplate: str = "") -> None:  # fmt: skip
+    """One trace per status (its name, colour and marker in `statuses`), each practice's
+    value with its interval: the shape and colour say the status, the legend says it in
+    words."""
+    status = practice_status(shown).to_numpy()
+    for key, (label, colour, symbol) in statuses.items():
+        mask = status == key
+        if not mask.any():
+            continue
+        fig.add_trace(
+            go.Scatter(
+                x=np.array(labels, dtype=object)[mask],
+                y=values[mask],
+                mode="markers",
+                name=label,
+                marker={"color": colour, "symbol": symbol, "size": 9},
+                error_y={
+                    "type": "data",
+                    "array": np.nan_to_num(high[mask] - values[mask]),
+                    "arrayminus": np.nan_to_num(values[mask] - low[mask]),
+                    "color": colour,
+                    "thickness": 1.2,
+                    "width": 0,
+                },
+                customdata=None if customdata is None else customdata[mask],
+                hovertemplate=hovertemplate,
+            )
+        )
+
+
 STATUS = {  # name, colour, marker
     "below": ("Refers less than expected (below 99.8% limit)", VERMILION, "triangle-down"),
     "above": ("Refers more than expected (above 99.8% limit)", BLUE, "triangle-up"),
@@ -335,34 +374,11 @@ def caterpillar_chart(shown: pd.DataFrame, place_rate: float | None) -> go.Figur
     shown = shown[drawn]
     rates = rates[drawn]
     low, high = _floats(shown["rate_low"]), _floats(shown["rate_high"])
-    labels = [
-        f"{html_text(n or c)} ({html_text(c)})"
-        for n, c in zip(shown["name"].fillna(""), shown["practice_code"], strict=True)
-    ]
-    status = practice_status(shown).to_numpy()
+    labels = _practice_labels(shown)
     fig = go.Figure()
-    for key, (label, colour, symbol) in STATUS.items():
-        mask = status == key
-        if not mask.any():
-            continue
-        fig.add_trace(
-            go.Scatter(
-                x=np.array(labels, dtype=object)[mask],
-                y=rates[mask],
-                mode="markers",
-                name=label,
-                marker={"color": colour, "symbol": symbol, "size": 9},
-                error_y={
-                    "type": "data",
-                    "array": np.nan_to_num(high[mask] - rates[mask]),
-                    "arrayminus": np.nan_to_num(rates[mask] - low[mask]),
-                    "color": colour,
-                    "thickness": 1.2,
-                    "width": 0,
-                },
-                hovertemplate="%{x}: %{y:,.1f} referrals per 1,000 a year<extra></extra>",
-            )
-        )
+    _markers_by_status(fig, shown, labels, rates, low, high, STATUS,
+                       hovertemplate="%{x}: %{y:,.1f} referrals per 1,000 a year"
+                       "<extra></extra>")  # fmt: skip
     if place_rate is not None and np.isfinite(place_rate):
         fig.add_hline(
             y=place_rate,
@@ -406,40 +422,16 @@ def standardised_chart(shown: pd.DataFrame) -> go.Figure | None:
         return None
     shown, ratios = shown[drawn], ratios[drawn]
     low, high = _floats(shown["ratio_low"]), _floats(shown["ratio_high"])
-    labels = [
-        f"{html_text(n or c)} ({html_text(c)})"
-        for n, c in zip(shown["name"].fillna(""), shown["practice_code"], strict=True)
-    ]
+    labels = _practice_labels(shown)
     interval = [
         f"{lo:.2f} to {hi:.2f}" if np.isfinite(lo) and np.isfinite(hi) else "too few"
         for lo, hi in zip(low, high, strict=True)
     ]
-    status = practice_status(shown).to_numpy()
     fig = go.Figure()
-    for key, (label, colour, symbol) in STANDARDISED_STATUS.items():
-        mask = status == key
-        if not mask.any():
-            continue
-        fig.add_trace(
-            go.Scatter(
-                x=np.array(labels, dtype=object)[mask],
-                y=ratios[mask],
-                mode="markers",
-                name=label,
-                marker={"color": colour, "symbol": symbol, "size": 9},
-                error_y={
-                    "type": "data",
-                    "array": np.nan_to_num(high[mask] - ratios[mask]),
-                    "arrayminus": np.nan_to_num(ratios[mask] - low[mask]),
-                    "color": colour,
-                    "thickness": 1.2,
-                    "width": 0,
-                },
-                customdata=np.array(interval, dtype=object)[mask],
-                hovertemplate="%{x}: observed / expected %{y:.2f} (95% CI %{customdata})"
-                "<extra></extra>",
-            )
-        )
+    _markers_by_status(fig, shown, labels, ratios, low, high, STANDARDISED_STATUS,
+                       customdata=np.array(interval, dtype=object),
+                       hovertemplate="%{x}: observed / expected %{y:.2f} (95% CI "
+                       "%{customdata})<extra></extra>")  # fmt: skip
     fig.add_hline(
         y=1,
         line={"color": GREY, "width": 1.4},
