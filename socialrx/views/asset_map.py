@@ -245,7 +245,8 @@ def panels(
         "are coloured by category (the legend lists them); faded points are not active. "
         "Darker areas are more deprived (IMD), have more access or refer more; grey areas "
         "have no value or hide a figure resting on 1-7 people. Areas outlined in orange have "
-        "high need and low access. GP practices are a layer to switch on (top right)."
+        "high need and low access. On screen, GP practices are a layer to switch on (top "
+        "right of the map)."
     )
     if shade in (RATE, COUNT):
         caption += " " + disclosure_caption(level)
