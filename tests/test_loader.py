@@ -685,8 +685,16 @@ def test_files_that_are_not_contract_tables_are_ignored_with_a_warning(write_dat
         "notes.csv: ignored: not a table of the data contract: name it after its table "
         "(dataset.csv, assets.csv, "
     )
-    assert "NHS Digital registrations" in warning
+    assert "NHS Digital registrations" in warning and "file row in mapping.csv" in warning
     assert list(report.ignored) == ["notes.csv"]  # named on every page
+
+
+def test_the_list_of_table_names_is_not_renamed_after_the_files_handed_in(load):
+    # practices came from a file of another name: "practices.csv" in the list stays as it is
+    files = {"assets.csv": GOOD_ASSETS, "epraccur_extract.csv": "practice_code\nC1\n"}
+    dataset, report = load(files | {"notes.csv": "x\n1\n"})
+    [warning] = [line for line in lines(report) if line.startswith("notes.csv")]
+    assert "practices.csv, postcodes.csv" in warning
 
 
 def test_a_folder_that_does_not_exist(tmp_path):

@@ -48,8 +48,9 @@ Progress = Callable[[float, str], None]
 NOT_RECOGNISED = (
     "not a table of the data contract: name it after its table ("
     + ", ".join(f"{n}.csv" for n in TABLES if n != "areas")
-    + ", areas.geojson), or hand in an official file as downloaded (IoD, ONS lookups and "
-    "postcodes, NHS Digital registrations, epraccur), which is known by its headers"
+    + ", areas.geojson), or say which table it is with a file row in mapping.csv; official "
+    "files as downloaded (IoD, Census age tables, ONS lookups and postcodes, NHS Digital "
+    "registrations, epraccur) are known by their headers"
 )
 log = logging.getLogger(__name__)
 
@@ -461,7 +462,9 @@ def _name_origins(report: Report, origin: dict[str, str]) -> None:
     # "no such id in assets.csv" names the contract's file too: \b keeps my_assets.csv whole
     pattern = re.compile(r"(?<![\w.])(" + "|".join(map(re.escape, renamed)) + r")\b")
     report.problems = [
-        replace(
+        p
+        if p.file in report.ignored  # its message names the contract's files, as a list
+        else replace(
             p,
             file=renamed.get(p.file, p.file),
             message=pattern.sub(lambda m: renamed[m.group()], p.message),
