@@ -217,3 +217,23 @@ def test_real_solihull_files_no_placed_asset_a_ward_chosen(tmp_path):
     box = view_box(outline[0].to_crs(27700).total_bounds)
     assert ax.get_xlim() == pytest.approx((box[0], box[2]))
     assert ax.get_ylim() == pytest.approx((box[1], box[3]))
+
+
+def test_access_in_a_chosen_place_counts_the_assets_and_people_beyond_its_boundary():
+    """People cross a ward's boundary to reach an asset: each of the ward's areas has the
+    access, nearest asset and quadrant it has in the whole dataset (a tester's Solihull area
+    read 1.4 places per 1,000 for the whole place and 0 with its neighbourhood chosen)."""
+    dataset, whole = _demo()
+    ward = selection.resolve(dataset, whole.start, whole.end, selection.WARD, (WARD,))
+    assets = dataset.table("assets")
+    everywhere = view.gap_table(dataset, whole, assets, view.Reach(), ("physical activity",))
+    chosen = view.gap_table(dataset, ward, assets, view.Reach(), ("physical activity",))
+    assert sorted(chosen["area_code"]) == sorted(ward.area_codes)
+    columns = ["access_per_1000", "nearest_m", "nearest physical activity (m)", "quadrant"]
+    expected = everywhere.set_index("area_code").loc[chosen["area_code"], columns]
+    pd.testing.assert_frame_equal(chosen.set_index("area_code")[columns], expected)
+    # and the page's own panels pass every asset the filters keep, not only the ward's
+    panels = view.panels(dataset, ward, Level.ROUND, categories=("physical activity",))
+    [cards] = [p for p in panels if p.cards]
+    in_need = (chosen["quadrant"] == "high need, low access").sum()
+    assert cards.cards[0].value == f"{in_need:,} area{'s' if in_need != 1 else ''}"

@@ -116,9 +116,8 @@ def need_of(stats: pd.DataFrame, indicator: str) -> pd.Series:
     return 11 - values if indicator == "imd_decile" else values
 
 
-def filtered(dataset: Dataset, selection: Selection, filters: Filters):
+def filtered(assets: pd.DataFrame, filters: Filters):
     """The assets the filters keep, and notes on what they could not judge."""
-    assets = selected_assets(dataset, selection)
     notes = []
     if filters.categories:
         assets = assets[assets["category"].isin(filters.categories)]
@@ -169,13 +168,14 @@ def area_shading(dataset: Dataset, selection: Selection, level: Level, shade: st
 def gap_table(dataset: Dataset, selection: Selection, assets: pd.DataFrame, reach: Reach,
               categories) -> pd.DataFrame:  # fmt: skip
     """Per area: name, adults, need, access, quadrant and the nearest asset of each chosen
-    category, high need and low access first."""
+    category, high need and low access first. `assets` are every asset the filters keep,
+    wherever it is: people cross a ward's or a neighbourhood's boundary to reach one, and the
+    people near an asset compete for it wherever they live, so access (and the medians that
+    split the quadrants) is worked out for the whole dataset and then the chosen areas kept."""
     areas = dataset.areas
-    stats = selected_area_stats(dataset, selection)
+    stats = dataset.table("area_stats")
     scores = access.access_scores(areas, stats, assets, reach.radius, reach.enhanced,
                                   reach.remote_for_everyone)  # fmt: skip
-    if selection.residence_areas is not None:
-        scores = scores[scores["area_code"].isin(selection.residence_areas)]
     need = need_of(stats, reach.need).reindex(scores["area_code"])
     table = scores.assign(
         area_name=scores["area_code"].map(areas.set_index("area_code")["area_name"]),
@@ -184,6 +184,8 @@ def gap_table(dataset: Dataset, selection: Selection, assets: pd.DataFrame, reac
     table["quadrant"] = access.quadrants(
         table["need"], table["access_per_1000"], reach.need_cut, reach.access_cut
     ).to_numpy()
+    if selection.residence_areas is not None:
+        table = table[table["area_code"].isin(selection.residence_areas)]
     if categories:
         nearest = access.nearest_by_category(areas, assets, categories)
         for category in categories:
@@ -216,7 +218,8 @@ def panels(
     in an area's details."""
     filters = filters or Filters(tuple(categories), include_inactive=include_inactive)
     reach = reach or Reach()
-    assets, notes = filtered(dataset, selection, filters)
+    everywhere, notes = filtered(dataset.table("assets"), filters)
+    assets = everywhere[everywhere.index.isin(selected_assets(dataset, selection).index)]
     stats = dataset.table("area_stats")
     can_measure = (
         dataset.has("areas")
@@ -226,7 +229,7 @@ def panels(
     out: list[Panel] = []
     gaps = None
     if can_measure:
-        gaps = gap_table(dataset, selection, assets, reach, filters.categories)
+        gaps = gap_table(dataset, selection, everywhere, reach, filters.categories)
         out.append(_gap_cards(gaps, reach, filters))
     values, label, area_notes = area_shading(dataset, selection, level, shade, gaps)
     highlight = (
@@ -497,12 +500,16 @@ def _data_notes(dataset: Dataset, assets: pd.DataFrame, filters: Filters) -> lis
     return notes
 
 
+def _areas(n: int) -> str:
+    return f"{n:,} area" if n == 1 else f"{n:,} areas"
+
+
 def _gap_cards(gaps: pd.DataFrame, reach: Reach, filters: Filters) -> Panel:
     high_low = gaps[gaps["quadrant"] == access.QUADRANTS[0]]
     cards = [
         Card(
             "High need, low access",
-            f"{len(high_low):,} areas",
+            _areas(len(high_low)),
             "Areas above the median need and below the median access (or the thresholds "
             "set), by the need indicator chosen and the 2SFCA score.",
         ),  # fmt: skip
@@ -513,15 +520,15 @@ def _gap_cards(gaps: pd.DataFrame, reach: Reach, filters: Filters) -> Panel:
         ),
     ]
     if filters.categories and "none_within_reach" in gaps:
-        needy = gaps[gaps["need"] >= gaps["need"].median()]
+        needy = gaps[gaps["quadrant"].isin(access.QUADRANTS[:2])]  # high need, as split
         none = needy[needy["none_within_reach"]]
         within = f"{reach.radius:,.0f} m"
         cards += [
-            Card(f"None within {within}", f"{len(none):,} areas",
-                 "Areas of above-median need with no asset of the chosen categories within "
-                 f"{within} (straight line) of their centre."),
+            Card(f"None within {within}", _areas(len(none)),
+                 "Areas of high need (above the median, or the threshold set) with no asset "
+                 f"of the chosen categories within {within} (straight line) of their centre."),
             Card("Adults there", f"{none['population_adult'].sum():,.0f}",
-                 f"Adults living in the areas of above-median need with none within {within}."),
+                 f"Adults living in those areas of high need with none within {within}."),
         ]  # fmt: skip
     return Panel(name="access_headlines", title="", caption="", level=Level.OFF,
                  cards=tuple(cards), show_table=False)  # fmt: skip
