@@ -695,7 +695,11 @@ def show_table(frame: pd.DataFrame, column_config: dict | None = None) -> None:
     # in one column made pyarrow refuse it: a practice without a list size)
     shown[text] = shown[text].apply(lambda column: column.map(_cell, na_action="ignore"))
     shown[text] = shown[text].astype(object).where(shown[text].notna(), "")
-    st.dataframe(shown, hide_index=True, width="stretch", column_config=column_config)
+    # numbers with thousands separators, as everywhere else (the grid's default is 7966)
+    config = {c: st.column_config.NumberColumn(c, format="localized")
+              for c in shown.select_dtypes(include="number").columns}  # fmt: skip
+    config |= column_config or {}
+    st.dataframe(shown, hide_index=True, width="stretch", column_config=config)
 
 
 def _cell(value) -> str:

@@ -325,6 +325,10 @@ def test_an_empty_list_says_when_files_were_not_read_at_all():
     caption = mapping_view.unmapped_panel(report, Level.ROUND).caption
     assert caption.startswith("No values to map among the files read; not read: Referrals_Ex")
     assert "needs a file row" in caption
+    refused = Report(unreadable=["a.zip/b.zip/c.zip"])
+    assert (
+        "not read: a.zip/b.zip/c.zip" in mapping_view.unmapped_panel(refused, Level.ROUND).caption
+    )
 
 
 def test_mapping_round_trips_through_csv_bytes_without_blank_rows():

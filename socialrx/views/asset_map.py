@@ -194,7 +194,7 @@ def gap_table(dataset: Dataset, selection: Selection, assets: pd.DataFrame, reac
             table[[f"nearest {c} (m)" for c in categories]].gt(reach.radius).all(axis=1)
         )
     metres = [c for c in table.columns if c.endswith("(m)")] + ["nearest_m"]
-    table[metres] = table[metres].round(0)
+    table[metres] = table[metres].round(0).astype("Int64")  # whole metres, read as such
     table["access_per_1000"] = table["access_per_1000"].round(1)
     order = {q: i for i, q in enumerate(access.QUADRANTS)}
     table = table.assign(_order=table["quadrant"].map(order))

@@ -27,9 +27,9 @@ IN_USE = ""  # the editor's first choice: the mapping the data went through
 def _nothing_unmapped(report: Report) -> str:
     """Why the list is empty: every value allowed, or files not read at all (an extract under
     its own name, waiting for a file row in the mapping)."""
-    if not report.ignored:
+    if not report.ignored and not report.unreadable:
         return "Every value of every choice column is one the contract allows."
-    names = ", ".join(report.ignored)
+    names = ", ".join([*report.ignored, *report.unreadable])
     return (
         f"No values to map among the files read; not read: {names}. An extract under its own "
         "name needs a file row (table referrals, kind file, from its name) and column rows "
