@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from socialrx.data.dataset import empty_table
 from socialrx.data.files import SourceFile, first_line, read_csv, what_it_is
 from socialrx.data.parsing import normalise_header
 from socialrx.data.problems import WARNING, Report
@@ -154,8 +155,6 @@ def supplement(tables: dict, files: list[SourceFile], known: set[str], from_iod:
     adults = census.set_index("area_code")["population_adult"].round()
     stats = tables.get("area_stats")
     if stats is None:
-        from socialrx.data.dataset import empty_table
-
         base = empty_table("area_stats")
         rows = pd.DataFrame({"area_code": adults.index.astype("string")})
         stats = pd.concat([base, rows], ignore_index=True).astype(base.dtypes)

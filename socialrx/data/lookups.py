@@ -17,6 +17,7 @@ import pandas as pd
 
 from socialrx.data.parsing import normalise_header
 from socialrx.data.problems import WARNING, Report
+from socialrx.data.tables import ROW
 
 # Contract column -> the (lower-case) published header it comes from; the year digits vary.
 _PATTERNS = {
@@ -163,8 +164,6 @@ def check_neighbourhoods(frame: pd.DataFrame, known: set[str], file: str, report
     a code of the other LSOA vintage): they add nothing to the neighbourhood's figures."""
     if not known:
         return
-    from socialrx.data.tables import ROW
-
     unknown = frame["area_code"].notna() & ~frame["area_code"].isin(known)
     if unknown.any():
         rows = frame.loc[unknown, ROW] if ROW in frame else frame.index[unknown] + 2

@@ -9,6 +9,7 @@ import pandas as pd
 
 from socialrx.data.dataset import Dataset
 from socialrx.data.scope import area_authorities, authority_names
+from socialrx.metrics.catchments import pcn_catchments
 
 WHOLE = "whole dataset"
 PCN, PRACTICE, AREA = "PCN", "practice", "area"
@@ -182,8 +183,6 @@ def _catchment_groups(dataset: Dataset) -> pd.DataFrame:
     """PCN catchments from the registrations by area (see `socialrx.metrics.catchments`)."""
     if not dataset.has("registrations"):
         return pd.DataFrame(columns=["key", "label", "area_code"])
-    from socialrx.metrics.catchments import pcn_catchments
-
     practices = dataset.table("practices").dropna(subset=["pcn_code"])
     names = practices.drop_duplicates("pcn_code").set_index("pcn_code")["pcn_name"].to_dict()
     rows = [
