@@ -33,7 +33,7 @@ def files(**texts: str) -> list[SourceFile]:
 
 def built(rows: str) -> tuple[mapping.Mapping, Report]:
     report = Report()
-    result = mapping.read_frame(pd.read_csv(io.StringIO(HEADER + rows), dtype=str), report)
+    _, result = mapping.take([SourceFile("mapping.csv", (HEADER + rows).encode())], report)
     return result, report
 
 

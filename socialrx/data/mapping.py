@@ -190,14 +190,6 @@ def _tidy(frame: pd.DataFrame, name: str, report: Report) -> pd.DataFrame | None
     return frame.assign(_file=name, _row=frame.index.to_numpy() + 2)
 
 
-def read_frame(frame: pd.DataFrame, report: Report, name: str = FILE_NAME) -> Mapping:
-    """A mapping from a table of text (the app's editor), checked as a file would be."""
-    text = frame.astype("string").fillna("").astype(str).reset_index(drop=True)
-    tidy = _tidy(text, name, report)
-    return build(tidy if tidy is not None else pd.DataFrame(columns=[*COLUMNS, "_file", "_row"]),
-                 report)  # fmt: skip
-
-
 def build(rows: pd.DataFrame, report: Report) -> Mapping:
     """A `Mapping` from tidy rows; every bad row reported (file, row, what is wrong) and
     skipped, a `from` mapped twice differently reported and its first row used."""
