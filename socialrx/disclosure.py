@@ -1,7 +1,12 @@
 """Disclosure control: the one place person-level numbers pass before display or export.
 
 Default is the NHS Digital convention: 0 stays 0, 1-7 shows as `*`, other counts are rounded
-to the nearest 5, and any statistic resting on 1-7 people shows as `*`.
+to the nearest 5, each on its own. The one rule: at any level other than "off", everything
+shown is computed from what is shown. Rates, shares, intervals, limits and judgements are
+worked out from the disclosed counts (`Derived` figures see only those, with the range of
+true counts each allows: `count_bounds`), and every show/hide decision is made on them.
+Statistics of values (means, medians, effect sizes) keep exact values in their estimate,
+shown when the disclosed count of people behind them is at least 30.
 """
 
 from __future__ import annotations
@@ -35,8 +40,10 @@ LABELS = {
 
 
 def deployment_floor(environ: dict | None = None) -> Level:
-    """The least strict level this deployment allows (environment `SOCIALRX_MIN_DISCLOSURE`)."""
-    value = (environ if environ is not None else os.environ).get(FLOOR_VARIABLE, "off")
+    """The least strict level this deployment allows (environment `SOCIALRX_MIN_DISCLOSURE`):
+    "round" unless the deployment says otherwise, so exact figures are never offered by
+    default."""
+    value = (environ if environ is not None else os.environ).get(FLOOR_VARIABLE) or "round"
     try:
         return Level(value.strip().lower())
     except ValueError:
@@ -53,7 +60,9 @@ def allowed_levels(floor: Level) -> list[Level]:
 
 
 def disclose_counts(counts, level: Level) -> pd.Series:
-    """Counts as they may be shown: NA where hidden (shown as `*`), rounded where required."""
+    """Counts as they may be shown: NA where hidden (shown as `*`), rounded where required.
+    A figure that is not a whole number (a forecast) is taken to the nearest whole one first,
+    so 7.2 is hidden like 7 and 7.6 shows like 8."""
     values = (
         pd.Series(counts, dtype="Float64")
         if not isinstance(counts, pd.Series)
@@ -61,6 +70,7 @@ def disclose_counts(counts, level: Level) -> pd.Series:
     )
     if level == Level.OFF:
         return values
+    values = np.floor(values + 0.5).astype("Float64")
     hidden = (values >= 1) & (values <= SMALL)
     if level == Level.ROUND:
         values = (np.floor(values / 5 + 0.5) * 5).astype("Float64")
@@ -100,48 +110,87 @@ def people_in_words(count: int) -> str:
 
 TOO_FEW = "too few"  # a statistic resting on fewer than MIN_PEOPLE people
 BORDERLINE = "borderline"  # a judgement the disclosed count leaves open
-MIN_PEOPLE = 30  # statistics of people rest on at least this many (exact count)
+MIN_PEOPLE = 30  # statistics of people rest on at least this many (disclosed count)
+HIDDEN_MIDDLE = (1 + SMALL) / 2  # where a hidden count stands when a centre is needed
 
 
 @dataclass(frozen=True)
 class Rate:
     """A count of people divided by something (a population, a capacity, a number of months),
     shown from the disclosed numerator (and denominator, where that counts people too), so it
-    cannot undo their rounding. `denominator` None divides by 1: `per` alone scales it."""
+    cannot undo their rounding. `denominator` None divides by 1: `per` alone scales it.
+    `as_range`: where the numerator is hidden, show the range of rates its 1-7 allows (as
+    text, "0.4 to 2.9") instead of `*`."""
 
     numerator: str
     denominator: str | None = None
     per: float = 1.0
     decimals: int = 1
     times: str | None = None  # a column multiplying it (a cost per person), not person-level
+    as_range: bool = False
 
 
 @dataclass(frozen=True)
 class Statistic:
-    """A mean, median, interval or effect size of `people`, computed on exact figures and shown
-    only when it rests on at least 30 of them, to `decimals` places."""
+    """A mean, median or effect size of `people`'s values, computed on exact values and shown
+    only when the disclosed count of `people` is at least 30, to `decimals` places."""
 
     people: str
     decimals: int = 1
-    hidden_with: str | None = None  # a share it reveals as much as (its interval): hidden with it
+    hidden_with: str | None = None  # a share it reveals as much as: hidden with it
 
 
 @dataclass(frozen=True)
 class Share:
-    """numerator / denominator as a whole-number percentage, computed on the exact counts and
-    shown only when the denominator is at least 30 people and neither the numerator nor the
-    rest (denominator - numerator) is 1-7 people: 3% of about 100 would say "3"."""
+    """numerator / denominator as a whole-number percentage, worked out from the disclosed
+    counts (as NHS Digital computes percentages) and shown when both are shown and the
+    disclosed denominator is at least 30 people."""
 
     numerator: str
     denominator: str
 
 
 @dataclass(frozen=True)
+class Shown:
+    """What a figure derived after disclosure may be worked out from: the disclosed table
+    (`values`: counts as shown, NA where hidden; rates, shares, statistics and earlier derived
+    figures as shown; columns that are not person-level as they are), for each count the
+    least and greatest true count consistent with what is shown (`low`, `high`), and the
+    disclosed tables the panel rests on besides (`basis`)."""
+
+    values: pd.DataFrame
+    low: pd.DataFrame
+    high: pd.DataFrame
+    level: Level
+    basis: dict[str, Disclosed] = field(default_factory=dict)
+
+    def centre(self, column: str) -> pd.Series:
+        """Each count where a single value is needed: as shown, a hidden one at 4 (the middle
+        of 1-7)."""
+        return self.values[column].astype("Float64").fillna(HIDDEN_MIDDLE)
+
+
+@dataclass(frozen=True)
+class Derived:
+    """A figure worked out after disclosure from what is shown (an interval, a limit, an
+    expected count): `compute(shown)` returns one value per row, NA where there is none.
+    `hidden_with`: counts whose being hidden hides it (`*`); `people`: a count whose disclosed
+    value under 30 makes it "too few" (an interval around a statistic); `statistic`: it
+    moves with the exact values of a statistic (a mean's interval), not only with counts."""
+
+    compute: Callable[[Shown], pd.Series]
+    decimals: int = 1
+    hidden_with: tuple[str, ...] = ()
+    people: str | None = None
+    statistic: bool = False
+
+
+@dataclass(frozen=True)
 class Judgement:
-    """A yes/no answer (over capacity, refers less than expected) that rises with `count`:
-    `decide(frame, counts)` answers for every row given candidate counts. Computed on the
-    exact count, shown only when every true count consistent with the disclosed one gives the
-    same answer, otherwise "borderline"."""
+    """A yes/no answer (over capacity, refers less than expected) that rises or falls with
+    `count`: `decide(values, counts)` answers for every row given candidate counts, where
+    `values` is the disclosed table with its derived figures. Shown only when every true
+    count consistent with the disclosed one gives the same answer, otherwise "borderline"."""
 
     count: str
     decide: Callable[[pd.DataFrame, pd.Series], pd.Series]
@@ -150,32 +199,52 @@ class Judgement:
 @dataclass(frozen=True)
 class Spec:
     """What a metric table's columns are: counts of people, and the figures resting on them.
-    Columns not named are not person-level (names, codes, populations, capacities)."""
+    Columns not named are not person-level (names, codes, populations, capacities); a column
+    worked out from counts of people must be named, or it would be shown as it is."""
 
     counts: tuple[str, ...] = ()
     rates: dict[str, Rate] = field(default_factory=dict)
     statistics: dict[str, Statistic] = field(default_factory=dict)
     shares: dict[str, Share] = field(default_factory=dict)
+    derived: dict[str, Derived] = field(default_factory=dict)
     judgements: dict[str, Judgement] = field(default_factory=dict)
 
     @property
     def columns(self) -> list[str]:
-        return [*self.counts, *self.rates, *self.statistics, *self.shares, *self.judgements]
+        return [
+            *self.counts,
+            *self.rates,
+            *self.statistics,
+            *self.shares,
+            *self.derived,
+            *self.judgements,
+        ]
 
-    def disclose(self, frame: pd.DataFrame, level: Level) -> Disclosed:
-        """The table as it may be shown at `level` (see `Disclosed`)."""
-        return _disclose(frame, self, level)
+    @property
+    def statistic_columns(self) -> list[str]:
+        """Columns that move with exact values of people (not only with counts)."""
+        return [*self.statistics, *(c for c, d in self.derived.items() if d.statistic)]
+
+    def disclose(
+        self, frame: pd.DataFrame, level: Level, basis: dict[str, Disclosed] | None = None
+    ) -> Disclosed:
+        """The table as it may be shown at `level` (see `Disclosed`); `basis`: the disclosed
+        tables its derived figures rest on besides."""
+        return _disclose(frame, self, level, basis or {})
 
 
 @dataclass
 class Disclosed:
     """A metric table after disclosure: `values` holds what may be shown (NA where not) and
     `marks` says why a value is missing (`*` hidden, `too few`, `borderline`, `–` nothing to
-    compute; "" where shown). Only the spec's columns change."""
+    compute, or a range of rates as text; "" where shown). Only the spec's columns change;
+    `low` and `high` hold the range of true counts each disclosed count allows."""
 
     values: pd.DataFrame
     marks: pd.DataFrame
     decimals: dict[str, int]
+    low: pd.DataFrame = field(default_factory=pd.DataFrame)
+    high: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def text(self) -> pd.DataFrame:
         """For the screen: figures formatted with separators, missing ones as their mark."""
@@ -205,6 +274,12 @@ class Disclosed:
             out[column] = numbers.where(marks == "", marks.replace(NOT_APPLICABLE, None))
         return out
 
+    def reorder(self, order) -> Disclosed:
+        """The same table with its rows in `order` (index labels)."""
+        low = self.low.loc[order] if len(self.low.columns) else self.low
+        high = self.high.loc[order] if len(self.high.columns) else self.high
+        return Disclosed(self.values.loc[order], self.marks.loc[order], self.decimals, low, high)
+
 
 def _small(counts: pd.Series) -> pd.Series:
     return ((counts >= 1) & (counts <= SMALL)).fillna(False)
@@ -222,22 +297,49 @@ def count_bounds(shown_counts: pd.Series, level: Level) -> tuple[pd.Series, pd.S
     return low.mask(hidden, 1).astype("Float64"), high.mask(hidden, SMALL).astype("Float64")
 
 
-def _disclose(frame: pd.DataFrame, spec: Spec, level: Level) -> Disclosed:
+def _disclose(
+    frame: pd.DataFrame, spec: Spec, level: Level, basis: dict[str, Disclosed]
+) -> Disclosed:
     values = frame.copy()
     marks = pd.DataFrame("", index=frame.index, columns=spec.columns, dtype=object)
     decimals: dict[str, int] = {}
-    exact = {c: frame[c].astype("Float64") for c in spec.counts}
     off = level == Level.OFF
+    low = pd.DataFrame(index=frame.index)
+    high = pd.DataFrame(index=frame.index)
 
-    def mark(column: str, where, text: str) -> None:
+    def mark(column: str, where, text) -> None:
         where = pd.Series(where, index=frame.index).fillna(False).astype(bool)
-        marks.loc[where & (marks[column] == ""), column] = text
+        empty = marks[column] == ""
+        if isinstance(text, pd.Series):
+            marks.loc[where & empty, column] = text[where & empty]
+        else:
+            marks.loc[where & empty, column] = text
 
+    # Counts: each disclosed on its own; nothing below reads the exact ones again.
     for column in spec.counts:
-        values[column] = disclose_counts(exact[column], level)
-        mark(column, values[column].isna() & exact[column].notna(), SUPPRESSED)
+        exact = frame[column].astype("Float64")
+        values[column] = disclose_counts(exact, level)
+        mark(column, values[column].isna() & exact.notna(), SUPPRESSED)
         mark(column, values[column].isna(), NOT_APPLICABLE)
         decimals[column] = 0
+        if off:
+            low[column], high[column] = exact, exact
+        else:
+            low[column], high[column] = count_bounds(values[column], level)
+        low[column] = low[column].mask(marks[column] == NOT_APPLICABLE)
+        high[column] = high[column].mask(marks[column] == NOT_APPLICABLE)
+
+    def hidden(column: str) -> pd.Series:
+        return (
+            marks[column] == SUPPRESSED
+            if column in spec.counts
+            else pd.Series(False, index=frame.index)
+        )
+
+    def people_shown(column: str) -> pd.Series:
+        """The disclosed count of people (a count column) or the column as it is."""
+        return values[column].astype("Float64")
+
     for column, rate in spec.rates.items():
         numerator = values[rate.numerator].astype("Float64")
         denominator = (
@@ -245,49 +347,74 @@ def _disclose(frame: pd.DataFrame, spec: Spec, level: Level) -> Disclosed:
             if rate.denominator is None
             else values[rate.denominator].astype("Float64")
         )
-        values[column] = (numerator / denominator.where(denominator > 0) * rate.per).astype(
-            "Float64"
-        )
+        scale = 1 / denominator.where(denominator > 0) * rate.per
         if rate.times:
-            values[column] *= frame[rate.times].astype("Float64")
-        hidden = marks[rate.numerator] == SUPPRESSED
-        if rate.denominator in spec.counts:
-            hidden |= marks[rate.denominator] == SUPPRESSED
-        mark(column, hidden, SUPPRESSED)
+            scale = scale * frame[rate.times].astype("Float64")
+        values[column] = (numerator * scale).astype("Float64")
+        hide = hidden(rate.numerator)
+        if rate.denominator is not None:
+            hide |= hidden(rate.denominator)
+        if rate.as_range and not off and rate.numerator in spec.counts:
+            first = (low[rate.numerator] * scale).round(rate.decimals)
+            last = (high[rate.numerator] * scale).round(rate.decimals)
+            words = pd.Series(
+                [
+                    f"{a:,.{rate.decimals}f} to {b:,.{rate.decimals}f}"
+                    if pd.notna(a) and pd.notna(b)
+                    else SUPPRESSED
+                    for a, b in zip(first, last, strict=True)
+                ],
+                index=frame.index,
+                dtype=object,
+            )
+            mark(column, hidden(rate.numerator) & ~hidden(rate.denominator or column), words)
+        mark(column, hide, SUPPRESSED)
         mark(column, values[column].isna(), NOT_APPLICABLE)
         values[column] = values[column].mask(marks[column] != "")
         decimals[column] = rate.decimals
-    for column, statistic in spec.statistics.items():
-        value = frame[column].astype("Float64")
-        people = exact.get(statistic.people, frame[statistic.people].astype("Float64"))
-        if not off:
-            mark(column, value.notna() & (people < MIN_PEOPLE), TOO_FEW)
-        mark(column, value.isna(), NOT_APPLICABLE)
-        values[column] = value.round(statistic.decimals).mask(marks[column] != "")
-        decimals[column] = statistic.decimals
     for column, share in spec.shares.items():
-        part, whole = exact[share.numerator], exact[share.denominator]
+        part, whole = people_shown(share.numerator), people_shown(share.denominator)
         value = (100 * part / whole.where(whole > 0)).astype("Float64")
+        hide = hidden(share.numerator) | hidden(share.denominator)
         if not off:
+            mark(column, hide, SUPPRESSED)
             mark(column, value.notna() & (whole < MIN_PEOPLE), TOO_FEW)
-            mark(column, value.notna() & (_small(part) | _small(whole - part)), SUPPRESSED)
         mark(column, value.isna(), NOT_APPLICABLE)
         values[column] = value.round(0).mask(marks[column] != "")
         decimals[column] = 0
+    for column, statistic in spec.statistics.items():
+        value = frame[column].astype("Float64")
+        if not off:
+            people = people_shown(statistic.people).fillna(0)
+            mark(column, value.notna() & (people < MIN_PEOPLE), TOO_FEW)
+        mark(column, value.isna(), NOT_APPLICABLE)
+        # rounded to what is shown once the figures derived from it are worked out
+        values[column] = value.mask(marks[column] != "")
+        decimals[column] = statistic.decimals
     for column, statistic in spec.statistics.items():
         if statistic.hidden_with:
             share_marks = marks[statistic.hidden_with]
             marks[column] = marks[column].where(marks[column] != "", share_marks)
             values[column] = values[column].mask(marks[column] != "")
+    for column, derived in spec.derived.items():
+        shown_now = Shown(values, low, high, level, basis)
+        value = pd.Series(derived.compute(shown_now), index=frame.index).astype("Float64")
+        for count in derived.hidden_with:
+            mark(column, hidden(count), SUPPRESSED)
+        if derived.people and not off:
+            people = people_shown(derived.people).fillna(0)
+            mark(column, value.notna() & (people < MIN_PEOPLE), TOO_FEW)
+        mark(column, value.isna(), NOT_APPLICABLE)
+        values[column] = value.mask(marks[column] != "")
+        decimals[column] = derived.decimals
     for column, judgement in spec.judgements.items():
-        answer = judgement.decide(frame, exact[judgement.count]).astype("boolean")
-        if not off:
-            low, high = count_bounds(values[judgement.count], level)
-            same = judgement.decide(frame, low).astype("boolean") == judgement.decide(
-                frame, high
-            ).astype("boolean")
-            mark(column, answer.notna() & ~same.fillna(False), BORDERLINE)
-        mark(column, answer.isna(), NOT_APPLICABLE)
-        values[column] = answer.mask(marks[column] != "")
+        first = judgement.decide(values, low[judgement.count]).astype("boolean")
+        last = judgement.decide(values, high[judgement.count]).astype("boolean")
+        same = (first == last).fillna(False)
+        mark(column, first.notna() & last.notna() & ~same, BORDERLINE)
+        mark(column, first.isna() | last.isna(), NOT_APPLICABLE)
+        values[column] = first.mask(marks[column] != "")
         decimals[column] = -1
-    return Disclosed(values, marks, decimals)
+    for column, statistic in spec.statistics.items():
+        values[column] = values[column].round(statistic.decimals)
+    return Disclosed(values, marks, decimals, low, high)

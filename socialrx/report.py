@@ -169,6 +169,8 @@ def _panel_html(panel: Panel) -> str:
     parts = ["<div class='panel'>"]
     if panel.title:
         parts.append(f"<h3>{_text(panel.title)}</h3>")
+    if panel.answer_text:
+        parts.append(f"<p class='answer'>{_plain(panel.answer_text)}</p>")
     if panel.cards:
         parts.append("<div class='cards'>")
         for card in panel.cards:
@@ -191,7 +193,7 @@ def _panel_html(panel: Panel) -> str:
         parts.append(f"<p class='note'>{_plain(panel.empty)}</p>")
     if panel.caption:
         parts.append(f"<p class='caption'>{_plain(panel.caption)}</p>")
-    parts += [f"<p class='caption'>{_plain(note)}</p>" for note in panel.notes]
+    parts += [f"<p class='caption'>{_plain(note)}</p>" for note in panel.shown_notes]
     if panel.show_table and panel.labels:
         shown = panel.shown()
         parts.append(shown.head(TABLE_ROWS).to_html(index=False, escape=True, na_rep="", border=0))
@@ -209,6 +211,7 @@ body {font-family: "Source Sans Pro", Arial, sans-serif; color: #1a1a1a; max-wid
       margin: 0 auto; padding: 12px; font-size: 11pt;}
 h1 {font-size: 20pt; margin-bottom: 0;} h2 {border-bottom: 2px solid #0072B2; margin-top: 28px;}
 h3 {font-size: 13pt;} .meta, .caption, .note {color: #333; font-size: 9.5pt;}
+.answer {font-size: 11.5pt; font-weight: 600;}
 .note {background: #eef4fb; padding: 6px 8px;}
 .cards {display: flex; flex-wrap: wrap; gap: 8px;}
 .card {border: 1px solid #999; border-radius: 6px; padding: 6px 10px; min-width: 140px;}

@@ -776,6 +776,8 @@ def draw(panels: list[Panel]) -> None:
     for panel in panels:
         if panel.title:
             st.header(panel.title)
+        if panel.answer_text:
+            st.markdown(f"**{markdown_text(panel.answer_text)}**")
         if panel.cards:
             _cards(panel.cards)
         figure = panel.figure
@@ -792,7 +794,7 @@ def draw(panels: list[Panel]) -> None:
             st.info(panel.empty)
         if panel.caption:
             st.caption(panel.caption)
-        for note in panel.notes:
+        for note in panel.shown_notes:
             st.caption(note)
         if panel.show_table and panel.labels:
             config = {name: st.column_config.TextColumn(name, alignment="right")

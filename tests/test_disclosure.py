@@ -2,6 +2,7 @@ import pandas as pd
 import pytest
 
 from socialrx.disclosure import (
+    Derived,
     Judgement,
     Level,
     Rate,
@@ -55,9 +56,11 @@ def test_a_rate_uses_the_rounded_numerator_and_denominator():
     assert six_months.values["rate"].iloc[0] == pytest.approx(10.0)  # 10 / 2000 x 1000 x 2
 
 
-def test_a_statistic_needs_30_people_and_shows_one_decimal():
+def test_a_statistic_needs_30_people_as_shown_and_shows_one_decimal():
+    # decided on the disclosed count: 27 shows as 25 (too few), 28 shows as 30 (shown), so a
+    # statistic appearing beside a shown 30 says nothing more than the 30 does
     spec = Spec(counts=("n",), statistics={"mean": Statistic("n")})
-    frame = _frame(n=[29, 30, 3, 0], mean=[1.04, 1.04, 2.0, None])
+    frame = _frame(n=[27, 28, 3, 0], mean=[1.04, 1.04, 2.0, None])
     out = spec.disclose(frame, Level.ROUND)
     assert out.marks["mean"].tolist() == ["too few", "", "too few", "–"]
     assert out.values["mean"].iloc[1] == pytest.approx(1.0)
@@ -67,13 +70,54 @@ def test_a_statistic_needs_30_people_and_shows_one_decimal():
     assert spec.disclose(frame, Level.OFF).marks["mean"].tolist() == ["", "", "", "–"]
 
 
-def test_a_share_is_exact_whole_and_hidden_where_its_part_or_rest_is_1_to_7():
+def test_a_share_comes_from_the_disclosed_counts_and_needs_30_of_them():
     spec = Spec(counts=("part", "whole"), shares={"pct": Share("part", "whole")})
-    frame = _frame(part=[13, 3, 97, 10, 0], whole=[32, 100, 100, 20, 40])
+    frame = _frame(part=[13, 3, 97, 10, 0, 12], whole=[32, 100, 100, 20, 40, 28])
     out = spec.disclose(frame, Level.ROUND)
-    assert out.values["pct"].iloc[0] == 41  # 13 / 32 = 40.6%: from the exact counts
-    assert out.marks["pct"].tolist() == ["", "*", "*", "too few", ""]
+    # 13 of 32 shows as 15 of 30: 50%, from what is shown (the exact 40.6% would pin 13)
+    assert out.values["pct"].iloc[0] == 50
+    assert out.values["pct"].iloc[2] == 95  # 95 of 100 as shown
+    assert out.marks["pct"].tolist() == ["", "*", "", "too few", "", ""]
     assert out.values["pct"].iloc[4] == 0
+    assert out.values["pct"].iloc[5] == 33  # 10 of 30 shown (28 rounds to 30)
+    assert spec.disclose(frame, Level.OFF).values["pct"].iloc[0] == 41
+
+
+def test_a_derived_figure_sees_only_what_is_shown_and_the_range_it_allows():
+    seen = {}
+
+    def compute(shown):
+        seen["columns"] = set(shown.values.columns)
+        seen["values"] = shown.values["people"].tolist()
+        return shown.high["people"] * 2
+
+    spec = Spec(counts=("people",), derived={"twice_most": Derived(compute, decimals=0)})
+    out = spec.disclose(_frame(people=[12, 3, 0], other=[1, 2, 3]), Level.ROUND)
+    assert seen["values"][0] == 10 and pd.isna(seen["values"][1]) and seen["values"][2] == 0
+    assert out.values["twice_most"].tolist() == [24, 14, 0]  # 12, 7 and 0 at the most
+    assert out.low["people"].tolist() == [8, 1, 0]
+    # exact with disclosure off
+    off = spec.disclose(_frame(people=[12, 3, 0]), Level.OFF)
+    assert off.values["twice_most"].tolist() == [24, 6, 0]
+    # hidden with a count, and "too few" under 30 people shown
+    hid = Spec(counts=("people",),
+               derived={"d": Derived(lambda s: s.values["other"], hidden_with=("people",)),
+                        "e": Derived(lambda s: s.values["other"], people="people")})  # fmt: skip
+    marks = hid.disclose(_frame(people=[40, 3, 20], other=[1, 2, 3]), Level.ROUND).marks
+    assert marks["d"].tolist() == ["", "*", ""]
+    assert marks["e"].tolist() == ["", "too few", "too few"]
+
+
+def test_a_rate_of_a_hidden_count_can_show_its_range():
+    spec = Spec(counts=("n",), rates={"rate": Rate("n", "pop", 1000, as_range=True)})
+    out = spec.disclose(_frame(n=[3, 20], pop=[2000, 2000]), Level.ROUND)
+    assert out.text()["rate"].tolist() == ["0.5 to 3.5", "10.0"]  # 1-7 of 2,000 per 1,000
+
+
+def test_a_forecast_that_is_not_a_whole_number_is_hidden_like_the_count_it_rounds_to():
+    out = disclose_counts([6.9, 7.2, 7.49, 7.5, 7.6, 12.6], Level.ROUND)
+    assert out.isna().tolist() == [True, True, True, False, False, False]
+    assert out.dropna().tolist() == [10, 10, 15]
 
 
 def _over(months):
@@ -140,7 +184,10 @@ def test_deployment_floor_limits_the_choices():
         Level.ROUND,
         Level.SUPPRESS,
     ]
-    assert Level.OFF in allowed_levels(deployment_floor({}))
+    # without configuration a server offers no exact figures
+    assert allowed_levels(deployment_floor({})) == [Level.ROUND]
+    assert allowed_levels(deployment_floor({"SOCIALRX_MIN_DISCLOSURE": ""})) == [Level.ROUND]
+    assert Level.OFF in allowed_levels(deployment_floor({"SOCIALRX_MIN_DISCLOSURE": "off"}))
     # a mistyped floor fails safe
     assert allowed_levels(deployment_floor({"SOCIALRX_MIN_DISCLOSURE": "of"})) == [Level.ROUND]
 

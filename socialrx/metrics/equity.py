@@ -1,14 +1,16 @@
 """Equity: who the service reaches and who it misses, compared fairly and with honest uncertainty.
 
-Every function returns EXACT figures (a `disclosure.Spec` says which columns count people);
-the one disclosure step is applied where they are drawn. Rates are per 1,000 adults a year:
-adult referrals (`referrals.adults`) over an adult population, annualised over the months
-chosen, so a practice's person-years are its list size times the years in the period.
+Every function returns EXACT counts with a `disclosure.Spec` saying which columns count
+people and what is worked out from them after the one disclosure step, from the counts as
+shown (intervals, the place's rate, limits, expected counts, judgements). Rates are per 1,000
+adults a year: adult referrals (`referrals.adults`) over an adult population, annualised over
+the months chosen, so a practice's person-years are its list size times the years in the
+period.
 
 Methods, each with its source:
 
-- Rate intervals: exact Poisson limits from the chi-squared distribution (Garwood 1936), and
-  Byar's approximation (Breslow & Day 1987), which agrees closely from about 10 events up.
+- Rate intervals: exact Poisson limits (`socialrx.metrics.intervals`), the union over every
+  count the disclosed one allows.
 - Funnel plots: Spiegelhalter, "Funnel plots for comparing institutional performance", Stat
   Med 2005;24:1185-1202. Exact Poisson control limits with his interpolation between whole
   counts, around the place's own rate, at 95% and 99.8%.
@@ -18,7 +20,8 @@ Methods, each with its source:
   freedom. When overdispersed, limits widen by sqrt(phi) (multiplicative) or by an additive
   between-practice variance tau squared (DerSimonian-Laird style, as he gives it).
 - Indirect standardisation: observed / expected, expected from the place's age-sex rates
-  applied to each practice's list by age and sex; exact Poisson interval on the observed count.
+  applied to each practice's list by age and sex (rates from the strata's disclosed counts);
+  exact Poisson interval on the observed count.
 - Slope index of inequality: weighted least squares of the rate on the population-weighted
   cumulative rank midpoint (0 = most deprived), weights the adult population; its 95%
   interval from the regression's standard error with n-2 degrees of freedom (the estimates
@@ -34,7 +37,16 @@ import pandas as pd
 from scipy import stats
 
 from socialrx import vocab
-from socialrx.disclosure import Judgement, Rate, Share, Spec, Statistic
+from socialrx.disclosure import (
+    HIDDEN_MIDDLE,
+    Derived,
+    Judgement,
+    Rate,
+    Share,
+    Shown,
+    Spec,
+)
+from socialrx.metrics import intervals
 from socialrx.metrics import referrals as referral_metrics
 
 PER = 1000  # rates per 1,000 adults a year
@@ -53,48 +65,6 @@ LIST_BY_AGE_SEX_FILE = (
 )
 POPULATION_BY_AGE_FILE = "ONS Census 2021 TS007A (age by five-year bands) by LSOA"
 POPULATION_BY_ETHNICITY_FILE = "ONS Census 2021 TS021 (ethnic group) by LSOA"
-
-
-# --- rates and their intervals -------------------------------------------------------------
-
-
-def poisson_interval(counts, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
-    """Exact (Garwood) confidence limits for Poisson counts: chi-squared quantiles halved.
-    A count of 0 has lower limit 0; NA counts give NaN."""
-    count = np.asarray(pd.Series(counts, dtype="Float64").to_numpy(dtype=float, na_value=np.nan))
-    alpha = 1 - level
-    with np.errstate(invalid="ignore"):
-        low = np.where(count > 0, stats.chi2.ppf(alpha / 2, 2 * count) / 2, 0.0)
-        high = stats.chi2.ppf(1 - alpha / 2, 2 * count + 2) / 2
-    low = np.where(np.isnan(count), np.nan, low)
-    return low, high
-
-
-def byar_interval(counts, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
-    """Byar's approximation to the exact Poisson limits (Breslow & Day 1987, vol II)."""
-    count = np.asarray(pd.Series(counts, dtype="Float64").to_numpy(dtype=float, na_value=np.nan))
-    z = stats.norm.ppf(1 - (1 - level) / 2)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        low = count * (1 - 1 / (9 * count) - z / (3 * np.sqrt(count))) ** 3
-        up = count + 1
-        high = up * (1 - 1 / (9 * up) + z / (3 * np.sqrt(up))) ** 3
-    low = np.where(count > 0, low, np.where(np.isnan(count), np.nan, 0.0))
-    return low, high
-
-
-def add_rate_interval(
-    table: pd.DataFrame, count: str, population: str, per_year: float, level: float = 0.95
-) -> pd.DataFrame:
-    """`table` with `rate_low` and `rate_high`: the exact Poisson interval of `count` as a rate
-    per 1,000 of `population` a year (NA where the population is unknown or 0)."""
-    low, high = poisson_interval(table[count], level)
-    people = pd.Series(table[population]).astype("Float64").to_numpy(dtype=float, na_value=0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        scale = np.where(people > 0, PER * per_year / people, np.nan)
-    out = table.copy()
-    for column, bound in (("rate_low", low * scale), ("rate_high", high * scale)):
-        out[column] = pd.array(np.where(np.isfinite(bound), bound, np.nan), dtype="Float64")
-    return out
 
 
 # --- funnel plots and overdispersion (Spiegelhalter 2005) ----------------------------------
@@ -198,87 +168,25 @@ def funnel_limits(
 @dataclass(frozen=True)
 class PracticeFunnel:
     """Practices compared with the place: the exact table (one row per practice, plus rows for
-    referrals from unknown practices) and what the limits rest on."""
+    referrals from unknown practices: practice_code, name, pcn_name, list_size, referrals,
+    place_referrals, registered) and what its limits are set by. The place's rate, the
+    limits, the overdispersion test and the judgements are worked out after disclosure, from
+    the counts as shown (`funnel_spec`)."""
 
     table: pd.DataFrame
-    place_rate: float  # per 1,000 registered adults a year (exact)
-    place_referrals: int  # adult referrals from practices with a list size
+    place_referrals: int  # adult referrals from practices with a list size (exact)
     registered: float  # their registered adults
-    dispersion: Dispersion | None
-    method: str  # how the limits were set: NO_ADJUSTMENT, MULTIPLICATIVE or ADDITIVE
+    method: str  # how "unusual among practices" widens the limits when overdispersed
     per_year: float
-
-    def curves(self, points: int = 160) -> pd.DataFrame:
-        """The funnel's limits as rates per 1,000 a year over a range of list sizes, for the
-        chart (not person-level: they rest on the place's rate and list sizes only)."""
-        sizes = self.table["list_size"].astype("Float64").dropna()
-        sizes = sizes[sizes > 0]
-        if sizes.empty or not self.place_rate > 0:
-            return pd.DataFrame()
-        grid = np.geomspace(max(sizes.min() * 0.8, 50), sizes.max() * 1.15, points)
-        expected = self.place_rate / PER * grid / self.per_year
-        frame = pd.DataFrame({"list_size": grid})
-        for name, coverage in FUNNEL_LEVELS.items():
-            low, high = funnel_limits(expected, coverage, self.dispersion, self.method)
-            frame[f"lower_{name}"] = low * self.place_rate
-            frame[f"upper_{name}"] = high * self.place_rate
-        if self.method != NO_ADJUSTMENT:  # the limits before widening, for comparison
-            low, high = poisson_limits(expected, 0.001), poisson_limits(expected, 0.999)
-            frame["lower_998_poisson"] = low * self.place_rate
-            frame["upper_998_poisson"] = high * self.place_rate
-        return frame
-
-    def method_words(self) -> str:
-        """The method for the caption: limits, and the overdispersion test's result."""
-        words = (
-            "Control limits are Spiegelhalter's (Stat Med 2005): exact Poisson limits around "
-            "the place's rate, interpolated between whole counts"
-        )
-        d = self.dispersion
-        if d is None:
-            return words + (
-                f"; with fewer than {MIN_PRACTICES_FOR_DISPERSION} practices overdispersion "
-                "is not tested."
-            )
-        test = (
-            f"Overdispersion test (Spiegelhalter, Qual Saf Health Care 2005: square-root "
-            f"z-scores winsorised at 10% each end): phi = {d.phi:.1f} over {d.units} "
-            f"practices, p {_p_words(d.p_value)}"
-        )
-        if not d.overdispersed:
-            return f"{words}. {test}: no evidence of overdispersion, so the limits are not widened."
-        if self.method == NO_ADJUSTMENT:
-            return (
-                f"{words}. {test}: the practices vary more than chance alone explains, but the "
-                "limits are not widened, as chosen: many practices may fall outside them "
-                "because practices differ, not by chance."
-            )
-        how = (
-            f"widened multiplicatively by sqrt(phi) = {np.sqrt(d.phi):.1f}"
-            if self.method == MULTIPLICATIVE
-            else "widened by an additive random effect (between-practice variance tau\u00b2 "
-            f"= {d.tau2:.3f} on the square-root scale, DerSimonian-Laird style)"
-        )
-        return (
-            f"{words}. {test}: the practices vary more than chance alone explains, so the "
-            f"limits are {how}, on the square-root scale; the thin grey dotted lines are the "
-            "99.8% limits before widening."
-        )
-
-
-def _p_words(p: float) -> str:
-    return "< 0.001" if p < 0.001 else f"= {p:.3f}"
 
 
 def practice_funnel(
     referrals: pd.DataFrame, practices: pd.DataFrame, per_year: float, method: str = ADDITIVE
 ) -> PracticeFunnel:
-    """Adult referrals per 1,000 registered adults a year for every practice, with the exact
-    95% interval, the funnel limits at that list size (95% and 99.8%, as rates) and the
-    counts below / above which the practice is outside the 99.8% limits.
-
-    The place's rate is the practices' referrals over their registered adults (practices with
-    a list size only); referrals from unknown practices keep a row with no rate."""
+    """Adult referrals per 1,000 registered adults a year for every practice, ready for the
+    funnel (`funnel_from_rates`). The place's rate is the practices' referrals over their
+    registered adults (practices with a list size only); referrals from unknown practices
+    keep a row with no rate."""
     table = referral_metrics.practice_rates(referrals, practices, per_year)
     return funnel_from_rates(table, per_year, method)
 
@@ -290,59 +198,228 @@ def funnel_from_rates(
     of method does not count a million referrals again)."""
     sizes = table["list_size"].astype("Float64")
     known = (sizes > 0).fillna(False)
-    observed = table["referrals"].astype(float)
-    place_referrals = int(observed[known].sum())
+    place_referrals = int(table["referrals"].astype(float)[known].sum())
     registered = float(sizes[known].sum()) if known.any() else 0.0
-    person_years = sizes.to_numpy(dtype=float, na_value=np.nan) / per_year
-    place_rate = PER * place_referrals / (registered / per_year) if registered > 0 else np.nan
-    expected = np.where(known, place_rate / PER * person_years, np.nan)
-    dispersion = overdispersion(observed[known], expected[known])
-    if dispersion is None or not dispersion.overdispersed:
-        method = NO_ADJUSTMENT
-    table = add_rate_interval(table, "referrals", "list_size", per_year)
-    table["expected"] = pd.array(expected, dtype="Float64")
-    for name, coverage in FUNNEL_LEVELS.items():
+    columns = ["practice_code", "name", "pcn_name", "list_size", "referrals"]
+    out = table[columns].copy()
+    out["place_referrals"] = place_referrals
+    out["registered"] = registered
+    return PracticeFunnel(out, place_referrals, registered, method, per_year)
+
+
+# The funnel after disclosure: every figure below is worked out from the counts as shown.
+
+
+def _known(values: pd.DataFrame) -> pd.Series:
+    return (values["list_size"].astype("Float64") > 0).fillna(False)
+
+
+def shown_place_rate(values: pd.DataFrame, per_year: float) -> float:
+    """The place's rate per 1,000 registered adults a year from its disclosed total (NaN
+    where the total is hidden or there is no list size)."""
+    if values.empty:
+        return np.nan
+    total = values["place_referrals"].astype("Float64").iloc[0]
+    registered = float(values["registered"].iloc[0])
+    if pd.isna(total) or not registered > 0:
+        return np.nan
+    return float(PER * total / (registered / per_year))
+
+
+def _expected(values: pd.DataFrame, per_year: float) -> np.ndarray:
+    """Each practice's expected referrals at the place's disclosed rate."""
+    rate = shown_place_rate(values, per_year)
+    sizes = values["list_size"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    return np.where(_known(values), rate / PER * sizes / per_year, np.nan)
+
+
+def shown_dispersion(shown: Shown, per_year: float) -> Dispersion | None:
+    """Spiegelhalter's overdispersion test on the counts as shown (a hidden one at 4, the
+    middle of 1-7) against those expected at the place's disclosed rate."""
+    expected = _expected(shown.values, per_year)
+    known = _known(shown.values).to_numpy()
+    observed = shown.centre("referrals").to_numpy(dtype=float, na_value=np.nan)
+    return overdispersion(observed[known], expected[known])
+
+
+def _limit(per_year: float, coverage: float, side: str, method: str, as_count: bool):
+    """A Derived funnel limit at each practice's list size: as a rate per 1,000 a year, or as
+    a count (what a judgement compares the count with)."""
+
+    def compute(shown: Shown) -> pd.Series:
+        expected = _expected(shown.values, per_year)
+        dispersion = shown_dispersion(shown, per_year) if method != NO_ADJUSTMENT else None
         low, high = funnel_limits(expected, coverage, dispersion, method)
-        table[f"lower_{name}"] = pd.array(low * place_rate, dtype="Float64")
-        table[f"upper_{name}"] = pd.array(high * place_rate, dtype="Float64")
-        if name == "998":
-            table["below_count"] = pd.array(low * expected, dtype="Float64")
-            table["above_count"] = pd.array(high * expected, dtype="Float64")
-    table["place_referrals"] = place_referrals
-    return PracticeFunnel(
-        table, place_rate, place_referrals, registered, dispersion, method, per_year
-    )
+        ratio = low if side == "lower" else high
+        scale = expected if as_count else shown_place_rate(shown.values, per_year)
+        return pd.Series(ratio * scale, index=shown.values.index, dtype="Float64")
+
+    return Derived(compute, decimals=1)
 
 
-def _below(frame: pd.DataFrame, counts: pd.Series) -> pd.Series:
-    return counts.astype("Float64") < frame["below_count"].astype("Float64")
+def _dispersion_figure(per_year: float, name: str) -> Derived:
+    """phi, tau2 or the test's p-value on every row (NA with too few practices)."""
+
+    def compute(shown: Shown) -> pd.Series:
+        dispersion = shown_dispersion(shown, per_year)
+        value = np.nan if dispersion is None else float(getattr(dispersion, name))
+        return pd.Series(value, index=shown.values.index, dtype="Float64")
+
+    return Derived(compute, decimals=3 if name != "phi" else 1)
 
 
-def _above(frame: pd.DataFrame, counts: pd.Series) -> pd.Series:
-    return counts.astype("Float64") > frame["above_count"].astype("Float64")
+def _below(count: str):
+    def decide(values: pd.DataFrame, counts: pd.Series) -> pd.Series:
+        return counts.astype("Float64") < values[count].astype("Float64")
+
+    return decide
 
 
-def funnel_spec(per_year: float) -> Spec:
-    """Referral counts and the rate from the disclosed count; intervals rest on the practice's
-    referrals, limits on the place's; the 99.8% judgements are "borderline" where rounding
-    could change them."""
+def _above(count: str):
+    def decide(values: pd.DataFrame, counts: pd.Series) -> pd.Series:
+        return counts.astype("Float64") > values[count].astype("Float64")
+
+    return decide
+
+
+def funnel_spec(per_year: float, method: str = ADDITIVE) -> Spec:
+    """What the funnel shows, from the disclosed counts: each practice's rate (a hidden count's
+    as the range 1-7 gives) and its 95% interval over every count the shown one allows; the
+    place's rate from its own disclosed total; the limits around it; the overdispersion test
+    on the counts as shown. Two questions, judged apart, each "borderline" where the counts
+    the rounding allows disagree: does the practice differ from the place beyond chance
+    (exact Poisson 99.8% limits: `refers_less`, `refers_more`), and is it unusual among
+    practices (the limits widened for overdispersion by `method`: `unusually_less`,
+    `unusually_more`; the same as the first where the practices are not overdispersed)."""
+    per = PER * per_year
+    derived = {
+        "rate_low": intervals.rate_interval("referrals", "list_size", per, "low"),
+        "rate_high": intervals.rate_interval("referrals", "list_size", per, "high"),
+        "rate_from": intervals.rate_range("referrals", "list_size", per, "low"),
+        "rate_to": intervals.rate_range("referrals", "list_size", per, "high"),
+        "place_rate": Derived(
+            lambda shown: pd.Series(
+                shown_place_rate(shown.values, per_year),
+                index=shown.values.index,
+                dtype="Float64",
+            )  # fmt: skip
+        ),
+        "expected": Derived(
+            lambda shown: pd.Series(
+                _expected(shown.values, per_year), index=shown.values.index, dtype="Float64"
+            )  # fmt: skip
+        ),
+        "phi": _dispersion_figure(per_year, "phi"),
+        "tau2": _dispersion_figure(per_year, "tau2"),
+        "dispersion_p": _dispersion_figure(per_year, "p_value"),
+    }
+    for name, coverage in FUNNEL_LEVELS.items():
+        for side in ("lower", "upper"):
+            derived[f"{side}_{name}"] = _limit(per_year, coverage, side, NO_ADJUSTMENT, False)
+    for side in ("lower", "upper"):
+        derived[f"{side}_998_adjusted"] = _limit(per_year, 0.998, side, method, False)
+    derived["below_count"] = _limit(per_year, 0.998, "lower", NO_ADJUSTMENT, True)
+    derived["above_count"] = _limit(per_year, 0.998, "upper", NO_ADJUSTMENT, True)
+    derived["below_count_adjusted"] = _limit(per_year, 0.998, "lower", method, True)
+    derived["above_count_adjusted"] = _limit(per_year, 0.998, "upper", method, True)
     return Spec(
-        counts=("referrals",),
-        rates={"rate_per_1000": Rate("referrals", "list_size", PER * per_year)},
-        statistics={
-            "rate_low": Statistic("referrals"),
-            "rate_high": Statistic("referrals"),
-            **{
-                f"{side}_{name}": Statistic("place_referrals")
-                for side in ("lower", "upper")
-                for name in FUNNEL_LEVELS
-            },
-        },
+        counts=("referrals", "place_referrals"),
+        rates={"rate_per_1000": Rate("referrals", "list_size", per, as_range=True)},
+        derived=derived,
         judgements={
-            "refers_less": Judgement("referrals", _below),
-            "refers_more": Judgement("referrals", _above),
+            "refers_less": Judgement("referrals", _below("below_count")),
+            "refers_more": Judgement("referrals", _above("above_count")),
+            "unusually_less": Judgement("referrals", _below("below_count_adjusted")),
+            "unusually_more": Judgement("referrals", _above("above_count_adjusted")),
         },
     )
+
+
+def funnel_curves(
+    values: pd.DataFrame, per_year: float, method: str = ADDITIVE, points: int = 160
+) -> pd.DataFrame:
+    """The funnel's limits as rates per 1,000 a year over a range of list sizes, for the
+    chart, from a disclosed `funnel_spec` table (the place's disclosed rate, the
+    overdispersion figures worked out from the counts as shown)."""
+    sizes = values["list_size"].astype("Float64").dropna()
+    sizes = sizes[sizes > 0]
+    rate = shown_place_rate(values, per_year)
+    if sizes.empty or not rate > 0:
+        return pd.DataFrame()
+    grid = np.geomspace(max(sizes.min() * 0.8, 50), sizes.max() * 1.15, points)
+    expected = rate / PER * grid / per_year
+    frame = pd.DataFrame({"list_size": grid})
+    for name, coverage in FUNNEL_LEVELS.items():
+        low, high = funnel_limits(expected, coverage)
+        frame[f"lower_{name}"], frame[f"upper_{name}"] = low * rate, high * rate
+    dispersion = shown_dispersion_of(values)
+    if dispersion is not None and dispersion.overdispersed and method != NO_ADJUSTMENT:
+        low, high = funnel_limits(expected, 0.998, dispersion, method)
+        frame["lower_998_adjusted"], frame["upper_998_adjusted"] = low * rate, high * rate
+    return frame
+
+
+def shown_dispersion_of(values: pd.DataFrame) -> Dispersion | None:
+    """The overdispersion figures a disclosed `funnel_spec` table carries (None: too few
+    practices to test)."""
+    if values.empty or pd.isna(values["phi"].iloc[0]):
+        return None
+    phi, p_value = float(values["phi"].iloc[0]), float(values["dispersion_p"].iloc[0])
+    units = int(_known(values).sum())
+    return Dispersion(units, phi, p_value, float(values["tau2"].iloc[0]), p_value < 0.05)
+
+
+def widened(values: pd.DataFrame, method: str) -> bool:
+    """Whether "unusual among practices" uses limits wider than chance alone gives."""
+    dispersion = shown_dispersion_of(values)
+    return dispersion is not None and dispersion.overdispersed and method != NO_ADJUSTMENT
+
+
+def method_words(values: pd.DataFrame, method: str) -> str:
+    """The method for the caption, from a disclosed `funnel_spec` table: the limits, and the
+    overdispersion test's result."""
+    words = (
+        "Control limits are Spiegelhalter's (Stat Med 2005): exact Poisson limits around "
+        "the place's rate (worked out from its total as shown), interpolated between whole "
+        "counts"
+    )
+    d = shown_dispersion_of(values)
+    if d is None:
+        return words + (
+            f"; with fewer than {MIN_PRACTICES_FOR_DISPERSION} practices overdispersion "
+            "is not tested."
+        )
+    test = (
+        f"Overdispersion test (Spiegelhalter, Qual Saf Health Care 2005: square-root "
+        f"z-scores of the counts as shown, winsorised at 10% each end): phi = {d.phi:.1f} "
+        f"over {d.units} practices, p {_p_words(d.p_value)}"
+    )
+    if not d.overdispersed:
+        return (
+            f"{words}. {test}: no evidence of overdispersion, so a practice beyond chance is "
+            "also unusual among practices."
+        )
+    if method == NO_ADJUSTMENT:
+        return (
+            f"{words}. {test}: the practices vary more than chance alone explains, but no "
+            "allowance is made for it, as chosen: “unusual among practices” then "
+            "reads the same as “beyond chance”."
+        )
+    how = (
+        f"widened multiplicatively by sqrt(phi) = {np.sqrt(d.phi):.1f}"
+        if method == MULTIPLICATIVE
+        else "widened by an additive random effect (between-practice variance tau² "
+        f"= {d.tau2:.3f} on the square-root scale, DerSimonian-Laird style)"
+    )
+    return (
+        f"{words}. {test}: the practices vary more than chance alone explains, so for "
+        f"“unusual among practices” the 99.8% limits are {how}, on the square-root "
+        "scale (the grey dashed lines)."
+    )
+
+
+def _p_words(p: float) -> str:
+    return "< 0.001" if p < 0.001 else f"= {p:.3f}"
 
 
 # --- indirect standardisation ---------------------------------------------------------------
@@ -357,7 +434,8 @@ def indirect_standardisation(
 ) -> pd.DataFrame:
     """Observed / expected referrals for each `unit`, expected from the place's own rates in
     each stratum (referrals / population, all units together) applied to the unit's
-    population in that stratum.
+    population in that stratum: the textbook method on exact counts (with disclosure off;
+    `standardised_spec` works the same out from the counts as shown).
 
     `referrals_by_stratum` has `unit`, the strata and `referrals`; `population_by_stratum`
     has `unit`, the strata and `population` (e.g. registered adults by age band and sex).
@@ -374,7 +452,7 @@ def indirect_standardisation(
     out = joined.groupby(level=unit)[["referrals", "expected"]].sum()
     out = out.rename(columns={"referrals": "observed"}).reset_index()
     out["ratio"] = out["observed"] / out["expected"].where(out["expected"] > 0)
-    low, high = poisson_interval(out["observed"], level)
+    low, high = intervals.poisson_interval(out["observed"], level)
     out["ratio_low"] = low / out["expected"].where(out["expected"] > 0)
     out["ratio_high"] = high / out["expected"].where(out["expected"] > 0)
     return out
@@ -382,6 +460,7 @@ def indirect_standardisation(
 
 ADULT_BANDS = vocab.AGE_BANDS[1:]
 STANDARD_SEXES = ("female", "male")  # the sexes registered lists are published by
+STRATA = ("age_band", "sex")
 
 
 @dataclass(frozen=True)
@@ -389,12 +468,16 @@ class PracticeStandardisation:
     """Practices' adult referrals against those expected for their lists' age and sex mix.
 
     `table`: one row per practice with registered adults by age and sex (practice_code, name,
-    pcn_name, registered, observed, expected, ratio, ratio_low, ratio_high, place_referrals);
-    `left_out`: adult referrals from these practices without an adult age band and a sex of
-    female or male (not in any stratum); `no_ages`: adult referrals from chosen practices
-    with no registered adults by age and sex."""
+    pcn_name, registered, observed); `strata`: the chosen practices together by age band and
+    sex (referrals, population), whose rates set what is expected; `population`: registered
+    adults of each practice (rows, in `table`'s order) in each stratum (columns, in
+    `strata`'s order); `left_out`: adult referrals from these practices without an adult age
+    band and a sex of female or male (not in any stratum); `no_ages`: adult referrals from
+    chosen practices with no registered adults by age and sex."""
 
     table: pd.DataFrame
+    strata: pd.DataFrame
+    population: np.ndarray
     observed: int
     left_out: int
     no_ages: int
@@ -403,11 +486,10 @@ class PracticeStandardisation:
 def practice_standardisation(
     referrals: pd.DataFrame, registered_ages: pd.DataFrame, practices: pd.DataFrame
 ) -> PracticeStandardisation:
-    """Indirect standardisation of the chosen `practices`' adult referrals for age band and
-    sex: the place's rate in each stratum is these practices' referrals over their registered
-    adults (all of them together), applied to each practice's registered adults in that
-    stratum (`indirect_standardisation`). Only referrals with an adult age band and a sex of
-    female or male are counted; the rest are counted in `left_out`."""
+    """Exact counts for indirect standardisation of the chosen `practices`' adult referrals
+    for age band and sex (`standardised_spec` works out the expected counts and ratios from
+    them as shown). Only referrals with an adult age band and a sex of female or male are
+    counted; the rest are counted in `left_out`."""
     codes = practices["practice_code"].astype(str)
     ages = registered_ages[registered_ages["practice_code"].astype(str).isin(set(codes))]
     with_ages = set(ages["practice_code"].astype(str))
@@ -423,75 +505,105 @@ def practice_standardisation(
     counted = (
         refs[known]
         .astype({"practice_code": "string", "age_band": "string", "sex": "string"})
-        .groupby(["practice_code", "age_band", "sex"], observed=True)
+        .groupby(["practice_code", *STRATA], observed=True)
         .size()
         .rename("referrals")
-        .reset_index()
     )
     population = ages.astype(
         {"practice_code": "string", "age_band": "string", "sex": "string"}
     ).rename(columns={"patients": "population"})
-    population = population[["practice_code", "age_band", "sex", "population"]]
     population["population"] = population["population"].astype("Float64").fillna(0)
-    columns = ["practice_code", "name", "pcn_name", "registered", "observed", "expected",
-               "ratio", "ratio_low", "ratio_high", "place_referrals"]  # fmt: skip
-    if population.empty:
-        return PracticeStandardisation(pd.DataFrame(columns=columns), 0, 0, int(chosen.sum()))
-    out = indirect_standardisation(counted, population)
-    registered = population.groupby("practice_code")["population"].sum()
-    out["registered"] = out["practice_code"].map(registered).round(0).astype("Int64")
-    out["observed"] = out["observed"].round(0).astype("Int64")
-    for column in ("expected", "ratio", "ratio_low", "ratio_high"):
-        out[column] = out[column].astype("Float64")
-    out["place_referrals"] = int(known.sum())
+    grid = population.pivot_table(
+        index="practice_code", columns=list(STRATA), values="population", aggfunc="sum",
+        fill_value=0,
+    ).sort_index()  # fmt: skip
+    columns = ["practice_code", "name", "pcn_name", "registered", "observed"]
+    if grid.empty:
+        empty = pd.DataFrame(columns=columns)
+        strata = pd.DataFrame(columns=[*STRATA, "referrals", "population"])
+        return PracticeStandardisation(empty, strata, np.zeros((0, 0)), 0, 0, int(chosen.sum()))
+    by_practice = counted.groupby(level="practice_code").sum()
+    table = pd.DataFrame({"practice_code": grid.index.astype(str)})
+    table["registered"] = pd.array(grid.sum(axis=1).round(0).to_numpy(), dtype="Int64")
+    table["observed"] = table["practice_code"].map(by_practice).fillna(0).astype("Int64")
     names = practices.drop_duplicates("practice_code").set_index(codes.drop_duplicates())
     for column in ("name", "pcn_name"):
         values = names[column] if column in names else pd.Series(dtype="string")
-        out[column] = out["practice_code"].astype(str).map(values)
-    table = out[columns].sort_values("practice_code", kind="stable").reset_index(drop=True)
+        table[column] = table["practice_code"].map(values)
+    by_stratum = counted.groupby(level=list(STRATA)).sum()
+    strata = pd.DataFrame(list(grid.columns), columns=list(STRATA))
+    keys = pd.MultiIndex.from_frame(strata)
+    strata["referrals"] = by_stratum.reindex(keys, fill_value=0).to_numpy(dtype=np.int64)
+    strata["population"] = grid.sum(axis=0).to_numpy(dtype=float)
     return PracticeStandardisation(
-        table, int(known.sum()), int((~known).sum()), int((chosen & ~ours).sum())
+        table[columns],
+        strata,
+        grid.to_numpy(dtype=float),
+        int(known.sum()),
+        int((~known).sum()),
+        int((chosen & ~ours).sum()),
     )
 
 
-def _interval_high(frame: pd.DataFrame, counts: pd.Series) -> pd.Series:
-    expected = frame["expected"].astype("Float64")
-    high = pd.Series(poisson_interval(counts)[1], index=frame.index, dtype="Float64")
-    return (high / expected.where(expected > 0)).astype("Float64")
+STRATA_SPEC = Spec(counts=("referrals",))
 
 
-def _interval_low(frame: pd.DataFrame, counts: pd.Series) -> pd.Series:
+def _expected_from_strata(population: np.ndarray):
+    """Each practice's expected referrals: its registered adults in each stratum times the
+    place's rate there, from the stratum's disclosed count (a hidden one at 4)."""
+
+    def compute(shown: Shown) -> pd.Series:
+        strata = shown.basis["strata"]
+        count = strata.values["referrals"].astype("Float64").fillna(HIDDEN_MIDDLE)
+        people = strata.values["population"].astype(float)
+        rate = (count / people.where(people > 0)).fillna(0).to_numpy(dtype=float)
+        return pd.Series(population @ rate, index=shown.values.index, dtype="Float64")
+
+    return compute
+
+
+def _ratio_end(frame: pd.DataFrame, counts: pd.Series, end: int) -> pd.Series:
     expected = frame["expected"].astype("Float64")
-    low = pd.Series(poisson_interval(counts)[0], index=frame.index, dtype="Float64")
-    return (low / expected.where(expected > 0)).astype("Float64")
+    limit = pd.Series(intervals.poisson_interval(counts)[end], index=frame.index, dtype="Float64")
+    return (limit / expected.where(expected > 0)).astype("Float64")
 
 
 def _fewer_than_expected(frame: pd.DataFrame, counts: pd.Series) -> pd.Series:
     """The whole 95% interval of the ratio below 1."""
-    return (_interval_high(frame, counts) < 1).astype("boolean")
+    return (_ratio_end(frame, counts, 1) < 1).astype("boolean")
 
 
 def _more_than_expected(frame: pd.DataFrame, counts: pd.Series) -> pd.Series:
     """The whole 95% interval of the ratio above 1."""
-    return (_interval_low(frame, counts) > 1).astype("boolean")
+    return (_ratio_end(frame, counts, 0) > 1).astype("boolean")
 
 
-# Observed referrals are people; the ratio comes from the disclosed count (as a rate does);
-# its interval and the expected count (resting on the place's referrals) are statistics shown
-# at 30+ people; the judgements only where every count the shown one allows agrees.
-STANDARDISED_SPEC = Spec(
-    counts=("observed",),
-    rates={"ratio": Rate("observed", "expected", decimals=2)},
-    statistics={
-        "expected": Statistic("place_referrals"),
-        "ratio_low": Statistic("observed", decimals=2),
-        "ratio_high": Statistic("observed", decimals=2),
-    },
-    judgements={
-        "refers_less": Judgement("observed", _fewer_than_expected),
-        "refers_more": Judgement("observed", _more_than_expected),
-    },
-)
+def standardised_spec(result: PracticeStandardisation) -> Spec:
+    """Observed referrals are people; the expected counts come from the strata's disclosed
+    counts (the panel's `strata` basis, `STRATA_SPEC`), so they add up to what the strata
+    show, not to the exact total; the ratio from the count shown; its interval the union of
+    the exact Poisson intervals over every count the shown one allows (a hidden count's
+    included); the judgements only where every such count agrees."""
+    return Spec(
+        counts=("observed",),
+        derived={
+            "expected": Derived(_expected_from_strata(result.population), decimals=1),
+            "ratio": Derived(
+                lambda shown: (
+                    shown.values["observed"].astype("Float64")
+                    / shown.values["expected"].astype("Float64").where(shown.values["expected"] > 0)
+                ),
+                decimals=2,
+                hidden_with=("observed",),
+            ),
+            "ratio_low": intervals.ratio_interval("observed", "expected", "low"),
+            "ratio_high": intervals.ratio_interval("observed", "expected", "high"),
+        },
+        judgements={
+            "refers_less": Judgement("observed", _fewer_than_expected),
+            "refers_more": Judgement("observed", _more_than_expected),
+        },
+    )
 
 
 # --- equity by deprivation ------------------------------------------------------------------
@@ -508,8 +620,12 @@ def adult_mask(referrals: pd.DataFrame) -> np.ndarray:
 def decile_counts(
     referrals: pd.DataFrame, area_stats: pd.DataFrame, per_year: float
 ) -> pd.DataFrame:
-    """`referrals.referrals_by_deprivation` (the same table), counted on the distinct areas
-    rather than row by row."""
+    """Adult referrals by IMD decile (1 = most deprived) of the area of residence, counted on
+    the distinct areas rather than row by row: the count, all those with a decile (the whole
+    a share is of), the count from areas with a population (a rate's numerator, so
+    referrals from an area without one do not inflate it) and the adults living there.
+    Referrals whose area has no decile are left out (the loader lists them). The one home of
+    the deprivation table: the referral flows and equity pages both show it."""
     deciles = area_stats.dropna(subset=["imd_decile"])
     decile_of = dict(zip(deciles["area_code"], deciles["imd_decile"].astype(int), strict=True))
     with_population = set(deciles.loc[deciles["population_adult"].notna(), "area_code"])
@@ -521,21 +637,13 @@ def decile_counts(
     counted_pop = np.bincount(area_decile[populated], weights=per_area[populated], minlength=11)
     table = pd.DataFrame({"imd_decile": range(1, 11)})
     table["referrals"] = counted.astype(np.int64)
-    total = int(counted.sum())
-    table["all_with_decile"] = total
-    table["share_pct"] = 100 * table["referrals"] / max(total, 1)
+    table["all_with_decile"] = int(counted.sum())
     table["referrals_with_population"] = counted_pop[1:11].astype(np.int64)
     table["population_adult"] = table["imd_decile"].map(
         deciles.groupby(deciles["imd_decile"].astype(int))["population_adult"].sum(min_count=1)
     )
     table = table[table["population_adult"].notna() | (table["referrals"] > 0)]
-    table = table.reset_index(drop=True)
-    table["rate_per_1000"] = (
-        table["referrals_with_population"]
-        / table["population_adult"].astype("Float64")
-        * (PER * per_year)
-    )
-    return table
+    return table.reset_index(drop=True)
 
 
 def rates_by_deprivation(
@@ -546,9 +654,10 @@ def rates_by_deprivation(
     deciles: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Adult referrals by IMD decile (or quintile, `fifths`) of the area of residence: the
-    count, its share of all with a decile, the adults living there, the rate per 1,000 adults
-    a year and its exact 95% interval. Group 1 is the most deprived. `deciles` (from
-    `decile_counts`) saves counting again."""
+    counts of `decile_counts`, the adults living there and their share of the place's adults.
+    Group 1 is the most deprived. The share, the rate and its interval are worked out from
+    the counts as shown (`deprivation_rates_spec`). `deciles` (from `decile_counts`) saves
+    counting again."""
     table = decile_counts(referrals, area_stats, per_year) if deciles is None else deciles
     group = "imd_decile"
     if fifths:
@@ -563,12 +672,7 @@ def rates_by_deprivation(
         table = summed
     columns = [group, "referrals", "all_with_decile", "referrals_with_population"]
     table = table[[*columns, "population_adult"]].copy()
-    table["share_pct"] = 100 * table["referrals"] / table["all_with_decile"].clip(lower=1)
     pop = table["population_adult"].astype("Float64")
-    table["rate_per_1000"] = (
-        table["referrals_with_population"] / pop.where(pop > 0) * PER * per_year
-    )
-    table = add_rate_interval(table, "referrals_with_population", "population_adult", per_year)
     total_pop = pop.sum()
     table["population_pct"] = 100 * pop / total_pop if total_pop and total_pop > 0 else pd.NA
     table["population_adult"] = pop.round(0).astype("Int64")
@@ -576,23 +680,25 @@ def rates_by_deprivation(
 
 
 def deprivation_rates_spec(per_year: float, with_rate: bool = True) -> Spec:
-    """The counts; the share of referrals always; the rate and its interval only where
-    residents are the right denominator (referrals chosen by residence)."""
+    """The counts; the share of referrals always; the rate and its 95% interval (the union of
+    exact Poisson intervals over every count the shown one allows) only where residents are
+    the right denominator (referrals chosen by residence)."""
     counts: tuple[str, ...] = ("referrals", "all_with_decile")
-    rates, statistics = {}, {}
+    rates, derived = {}, {}
     if with_rate:
+        per = PER * per_year
         counts += ("referrals_with_population",)
-        rates = {
-            "rate_per_1000": Rate("referrals_with_population", "population_adult", PER * per_year)
-        }
-        statistics = {
-            "rate_low": Statistic("referrals_with_population"),
-            "rate_high": Statistic("referrals_with_population"),
+        rates = {"rate_per_1000": Rate("referrals_with_population", "population_adult", per)}
+        derived = {
+            f"rate_{side}": intervals.rate_interval(
+                "referrals_with_population", "population_adult", per, side
+            )
+            for side in ("low", "high")
         }
     return Spec(
         counts=counts,
         rates=rates,
-        statistics=statistics,
+        derived=derived,
         shares={"share_pct": Share("referrals", "all_with_decile")},
     )
 
@@ -608,7 +714,6 @@ class SlopeIndex:
     high: float
     mean_rate: float
     groups: int
-    referrals: int
 
     @property
     def relative(self) -> float:
@@ -638,9 +743,12 @@ def weighted_regression(x, y, weights) -> tuple[float, float, float, float, int]
 
 
 def slope_index(table: pd.DataFrame, group: str = "imd_decile") -> SlopeIndex | None:
-    """The slope index of inequality across the groups of `rates_by_deprivation` (ordered
-    most deprived first), or None with fewer than three groups with a population."""
-    usable = table[table["population_adult"].astype("Float64").fillna(0) > 0].sort_values(group)
+    """The slope index of inequality across groups with `population_adult` and
+    `rate_per_1000` (ordered most deprived first), or None with fewer than three groups with a
+    population and a rate."""
+    rate = table["rate_per_1000"].astype("Float64")
+    pop = table["population_adult"].astype("Float64").fillna(0)
+    usable = table[(pop > 0).to_numpy() & rate.notna().to_numpy()].sort_values(group)
     if len(usable) < 3:
         return None
     pop = usable["population_adult"].astype(float).to_numpy()
@@ -650,42 +758,55 @@ def slope_index(table: pd.DataFrame, group: str = "imd_decile") -> SlopeIndex | 
     t = stats.t.ppf(0.975, df)
     sii = -slope  # rank 0 (most deprived) minus rank 1 (least deprived)
     mean_rate = float(np.average(rate, weights=pop))
-    return SlopeIndex(
-        sii,
-        sii - t * se,
-        sii + t * se,
-        mean_rate,
-        len(usable),
-        int(usable["referrals_with_population"].sum()),
-    )
+    return SlopeIndex(sii, sii - t * se, sii + t * se, mean_rate, len(usable))
 
 
-def slope_index_table(index: SlopeIndex | None) -> pd.DataFrame:
-    """The index as a one-row table for the panel (no rows when it cannot be computed)."""
-    if index is None:
-        return pd.DataFrame(columns=["measure", "value", "low", "high", "referrals"])
-    return pd.DataFrame(
-        {
-            "measure": [
-                "Slope index of inequality (referrals per 1,000 adults a year, most minus "
-                "least deprived)",
-                "Relative index (slope index / average rate, %)",
-            ],
-            "value": [index.sii, 100 * index.relative],
-            "low": [index.low, 100 * index.low / index.mean_rate],
-            "high": [index.high, 100 * index.high / index.mean_rate],
-            "referrals": index.referrals,
-        }
-    )
-
-
-SLOPE_SPEC = Spec(
-    statistics={
-        "value": Statistic("referrals"),
-        "low": Statistic("referrals"),
-        "high": Statistic("referrals"),
-    }
+SLOPE_MEASURES = (
+    "Slope index of inequality (referrals per 1,000 adults a year, most minus least deprived)",
+    "Relative index (slope index / average rate, %)",
 )
+
+
+def slope_index_table(deciles: pd.DataFrame) -> pd.DataFrame:
+    """The index's two rows for the panel: what is measured and the adult referrals from
+    areas with a population it rests on; the figures come from the deciles as shown
+    (`slope_spec`, with the decile table as the panel's `deciles` basis)."""
+    referrals = int(deciles["referrals_with_population"].sum()) if len(deciles) else 0
+    return pd.DataFrame({"measure": list(SLOPE_MEASURES), "referrals": referrals})
+
+
+def shown_slope_index(deciles, per_year: float) -> SlopeIndex | None:
+    """The slope index from a disclosed decile table: each decile's rate from its count as
+    shown (a hidden one at 4, the middle of 1-7)."""
+    values = deciles.values
+    count = values["referrals_with_population"].astype("Float64").fillna(HIDDEN_MIDDLE)
+    pop = values["population_adult"].astype("Float64")
+    table = values.assign(rate_per_1000=count / pop.where(pop > 0) * PER * per_year)
+    return slope_index(table)
+
+
+def _slope_figure(per_year: float, name: str) -> Derived:
+    def compute(shown: Shown) -> pd.Series:
+        index = shown_slope_index(shown.basis["deciles"], per_year)
+        if index is None:
+            return pd.Series(np.nan, index=shown.values.index, dtype="Float64")
+        value = getattr(index, name)
+        relative = 100 * value / index.mean_rate if index.mean_rate else np.nan
+        return pd.Series([value, relative], index=shown.values.index, dtype="Float64")
+
+    return Derived(compute, decimals=1, people="referrals")
+
+
+def slope_spec(per_year: float) -> Spec:
+    """The index and its interval, from the deciles as shown; "too few" under 30 referrals."""
+    return Spec(
+        counts=("referrals",),
+        derived={
+            "value": _slope_figure(per_year, "sii"),
+            "low": _slope_figure(per_year, "low"),
+            "high": _slope_figure(per_year, "high"),
+        },
+    )
 
 
 def most_deprived_fifth(table: pd.DataFrame) -> pd.DataFrame:

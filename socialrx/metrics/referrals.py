@@ -143,57 +143,6 @@ def area_spec(per_year: float) -> Spec:
     )
 
 
-def referrals_by_deprivation(
-    referrals: pd.DataFrame, area_stats: pd.DataFrame, per_year: float
-) -> pd.DataFrame:
-    """Adult referrals by IMD decile (1 = most deprived) of the area of residence: the count,
-    the share of all those referrals, and the rate per 1,000 adults living in the decile a year.
-
-    The rate counts only areas with a population, so referrals from an area without one do
-    not inflate it; referrals whose area has no decile are left out (the loader lists them)."""
-    deciles = area_stats.dropna(subset=["imd_decile"])
-    decile_of = deciles.set_index("area_code")["imd_decile"]
-    with_population = set(deciles.loc[deciles["population_adult"].notna(), "area_code"])
-    grown = adults(referrals)
-    decile = grown["area_code"].map(decile_of).dropna().astype(int)
-    counted = decile[grown.loc[decile.index, "area_code"].isin(with_population)]
-    table = pd.DataFrame({"imd_decile": range(1, 11)})
-    table["referrals"] = table["imd_decile"].map(decile.value_counts()).fillna(0).astype(int)
-    table["all_with_decile"] = len(decile)
-    table["share_pct"] = 100 * table["referrals"] / max(len(decile), 1)
-    table["referrals_with_population"] = (
-        table["imd_decile"].map(counted.value_counts()).fillna(0).astype(int)
-    )
-    table["population_adult"] = table["imd_decile"].map(
-        deciles.groupby("imd_decile")["population_adult"].sum(min_count=1)
-    )
-    table = table[table["population_adult"].notna() | (table["referrals"] > 0)]
-    table = table.reset_index(drop=True)
-    table["rate_per_1000"] = (
-        table["referrals_with_population"]
-        / table["population_adult"].astype("Float64")
-        * (1000 * per_year)
-    )
-    return table
-
-
-def deprivation_spec(per_year: float, with_rate: bool = True) -> Spec:
-    """The decile table's counts; the share always, the rate only where residents are the
-    right denominator (referrals chosen by residence)."""
-    rates = (
-        {"rate_per_1000": Rate("referrals_with_population", "population_adult", 1000 * per_year)}
-        if with_rate
-        else {}
-    )
-    counts = ("referrals", "all_with_decile")
-    counts += ("referrals_with_population",) if with_rate else ()
-    return Spec(
-        counts=counts,
-        shares={"share_pct": Share("referrals", "all_with_decile")},
-        rates=rates,
-    )
-
-
 def pathway_flows(
     referrals: pd.DataFrame, sent: pd.DataFrame, assets: pd.DataFrame
 ) -> pd.DataFrame:

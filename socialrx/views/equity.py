@@ -54,9 +54,74 @@ FUNNEL_LABELS = {
     "rate_high": "95% CI to",
     "lower_998": "99.8% limit, lower",
     "upper_998": "99.8% limit, upper",
-    "refers_less": "Refers less than expected",
-    "refers_more": "Refers more than expected",
+    "refers_less": "Below the place beyond chance",
+    "refers_more": "Above the place beyond chance",
+    "unusually_less": "Unusually low among practices",
+    "unusually_more": "Unusually high among practices",
 }
+BEYOND_CHANCE = (
+    "Two questions are answered apart. Beyond chance: outside the exact Poisson 99.8% limits "
+    "around the place's rate, so the difference is not the play of chance in a practice of "
+    "that size. Unusual among practices: outside the 99.8% limits widened for how much "
+    "practices differ among themselves (overdispersion), so it stands out even among "
+    "practices that all vary. A practice can be the first without the second."
+)
+
+
+def _practice_words(row: pd.Series) -> str:
+    """A practice in a sentence, with its rate as shown (a hidden count's as its range)."""
+    name = row["name"] if isinstance(row["name"], str) and row["name"] else row["practice_code"]
+    rate = row["rate_per_1000"]
+    if pd.isna(rate):
+        low, high = row["rate_from"], row["rate_to"]
+        return f"{name} ({row['practice_code']}: fewer than 8 referrals, {low:,.1f} to {high:,.1f})"
+    return f"{name} ({row['practice_code']}: {rate:,.1f})"
+
+
+def funnel_answer(values: pd.DataFrame, method: str) -> str:
+    """What the funnel found, from the disclosed table: the practices below (and above) the
+    place beyond chance, named, and whether they are unusual among practices."""
+    place = values["place_rate"].astype("Float64")
+    if values.empty or place.isna().all():
+        return "The place's total is hidden (1-7 referrals), so practices are not compared."
+    rate = f"{place.iloc[0]:,.1f}"
+    sentences = []
+    for side, word, unusual in (
+        ("refers_less", "less", "unusually_less"),
+        ("refers_more", "more", "unusually_more"),
+    ):
+        named = values[values[side].astype("boolean").fillna(False)]
+        if named.empty:
+            continue
+        count = len(named)
+        which = "; ".join(_practice_words(row) for _, row in named.iterrows())
+        sentences.append(
+            f"{count} practice{'s' if count != 1 else ''} refer{'s' if count == 1 else ''} "
+            f"{word} than the place beyond chance (referrals per 1,000 registered adults a "
+            f"year, against the place's {rate}): {which}."
+        )
+        odd = int(named[unusual].astype("boolean").fillna(False).sum())
+        if equity.widened(values, method):
+            sentences.append(
+                f"{odd} of {'them' if count != 1 else 'it'} also "
+                f"{'stand' if odd != 1 else 'stands'} out as unusual among practices, "
+                "allowing for how much practices differ."
+                if odd
+                else "None of them is unusual among practices once the wide variation "
+                "between practices is allowed for."
+            )
+    if not sentences:
+        open_ = int(
+            (values["refers_less"].isna() | values["refers_more"].isna())
+            .where(values["list_size"].astype("Float64") > 0, False)
+            .sum()
+        )
+        sentences.append(
+            f"No practice refers more or less than the place ({rate} per 1,000 registered "
+            "adults a year) beyond chance"
+            + (f"; for {open_} the rounding leaves it open." if open_ else ".")
+        )
+    return " ".join(sentences)
 
 
 def practice_panels(
@@ -81,62 +146,36 @@ def practice_panels(
         ]
     per_year = selection.per_year
     funnel = equity.funnel_from_rates(rates, per_year, method)
-    spec = equity.funnel_spec(per_year)
-    shown_total = disclose_count(funnel.place_referrals, level)
-    place_rate = (
-        shown_total * 1000 / (funnel.registered / per_year)
-        if shown_total is not None and funnel.registered > 0
-        else None
-    )
-    curves = funnel.curves()
-    dispersion = funnel.dispersion
-    widened = (
-        dispersion is not None
-        and dispersion.overdispersed
-        and funnel.method != equity.NO_ADJUSTMENT
-    )
-    few = (
-        " Widening treats the differences between practices as background variation: if a "
-        "group of practices hardly refers (more than the 10% winsorising holds back"
-        + (f", easily so with only {dispersion.units} practices" if dispersion.units < 20 else "")
-        + "), it inflates phi and the limits hide them. Compare the grey dotted limits, or "
-        "choose \u201cNone\u201d above, before reading much into any one practice."
-        if widened
-        else ""
-    )
-    place = (
-        f"the place's rate, {place_rate:,.1f} adult referrals per 1,000 registered adults a "
-        "year (all its practices together)"
-        if place_rate is not None
-        else "the place's rate"
+    spec = equity.funnel_spec(per_year, method)
+    crude = (
+        "These rates are crude: the panel below standardises for the age and sex of each list. "
+        if standardised is not None
+        else "Referrals are not yet standardised for the age and sex of each list (see below). "
     )
     funnel_panel = Panel(
         name="practice_funnel",
         title=title,
         caption=(
             "How to read this: each marker is a practice, placed by its registered adults "
-            f"(across) and its adult referrals per 1,000 registered adults a year (up); the "
-            f"grey line is {place}. Small practices vary more by chance, so the limits "
-            "narrow as lists grow: about 1 practice in 20 falls outside the 95% limits and 1 "
-            "in 500 outside the 99.8% limits by chance alone. Below the lower 99.8% limit "
-            "reads \u201crefers less than expected\u201d (a triangle pointing down). "
-            f"{funnel.method_words()}{few} "
-            + (
-                "These rates are crude: the panel below standardises for the age and sex of "
-                "each list. "
-                if standardised is not None
-                else "Referrals are not yet standardised for the age and sex of each list "
-                "(see below). "
-            )
-            + disclosure_caption(level)
+            "(across) and its adult referrals per 1,000 registered adults a year (up); the "
+            "grey line is the place's rate (all its practices together, from its total as "
+            "shown). Small practices vary more by chance, so the limits narrow as lists grow: "
+            "about 1 practice in 20 falls outside the 95% limits and 1 in 500 outside the "
+            "99.8% limits by chance alone. A practice with 1-7 referrals (hidden) is a grey "
+            "bar over every rate 1-7 could give, coloured by its judgement where every one of "
+            f"them gives the same answer. {BEYOND_CHANCE} {crude}" + disclosure_caption(level)
         ),
         level=level,
         table=funnel.table,
         spec=spec,
         labels=FUNNEL_LABELS,
-        chart=lambda shown: charts.funnel_chart(shown, curves, place_rate, per_year),
+        chart=lambda shown: charts.funnel_chart(
+            shown, equity.funnel_curves(shown, per_year, method)
+        ),
         empty="No practice has a list size to compare: add list_size to practices.csv.",
         show_table=False,
+        answer=lambda shown: funnel_answer(shown, method),
+        said=lambda shown: (equity.method_words(shown, method),),
     )
     ranked = Panel(
         name="practice_rates_ranked",
@@ -146,17 +185,18 @@ def practice_panels(
             "interval, highest rate first (the table below in the same order, ranked by the "
             "rate shown); marker shapes as in the funnel. Read the interval, not only the "
             "rank: practices whose intervals overlap may not differ. The 95% interval is the "
-            "exact Poisson interval (chi-squared; Garwood), shown when it rests on at least "
-            "30 referrals. The 99.8% limits are the funnel's at the practice's list size. "
-            "`–` where the list size is "
-            "not known. " + disclosure_caption(level)
+            "exact Poisson interval (chi-squared; Garwood) over every count the one shown "
+            "allows (8-12 for a shown 10), so it is never narrower than the true one; a "
+            "hidden count's rate shows as the range 1-7 referrals would give. The 99.8% "
+            "limits are the funnel's at the practice's list size. `–` where the list size is "
+            f"not known. {BEYOND_CHANCE} " + disclosure_caption(level)
         ),
         level=level,
         table=funnel.table,
         spec=spec,
         labels=FUNNEL_LABELS,
         rank=("rate_per_1000",),
-        chart=lambda shown: charts.caterpillar_chart(shown, place_rate),
+        chart=charts.caterpillar_chart,
         empty="No practice has a rate to show: no list sizes, or every count is hidden.",
     )
     standardised_panel = standardisation_panel(standardised, dataset, level)
@@ -165,9 +205,13 @@ def practice_panels(
         funnel_panel = _note(
             "practice_funnel",
             title,
-            "One practice with a list size is chosen, so there is nothing to compare it with: "
-            "its rate is the place's rate. Choose the whole dataset or a PCN for the funnel "
-            "plot; its rate and interval are below.",
+            "Only one of the chosen practices has a list size, so there is nothing to compare "
+            "it with: its rate is the place's rate. Choose the whole dataset or a PCN for the "
+            "funnel plot; its rate and interval are below."
+            if compared == 1
+            else "None of the chosen practices has a list size (registered adults), so no "
+            "rate can be worked out: add list_size to practices.csv, or load NHS Digital's "
+            "“Patients Registered at a GP Practice” files.",
         )
     return [funnel_panel, ranked, standardised_panel]
 
@@ -205,7 +249,7 @@ def standardisation_panel(
             "an older list is not marked out for its age mix alone.",
         )
     table = result.table
-    compared = int((table["expected"].astype("Float64") > 0).fillna(False).sum())
+    compared = int((table["registered"].astype("Float64") > 0).fillna(False).sum())
     if compared < 2:
         return _note(
             "practice_standardised",
@@ -244,15 +288,18 @@ def standardisation_panel(
             "intervals\u201d, published by Public Health England, now OHID, on Fingertips), "
             "strata the referrals' adult age bands (18-24 to 85+) by female and male; the "
             "interval is the exact Poisson interval of the observed count (chi-squared; "
-            "Garwood) over the expected, shown when it rests on at least 30 referrals. The "
-            "ratio is worked out from the count shown, so it keeps the rounding. Registered "
+            "Garwood) over the expected, over every count the one shown allows. The expected "
+            "counts come from the strata's counts as shown (each age band and sex rounded on "
+            "its own; a hidden one taken as 4), and the ratio from the count shown, so they "
+            "keep the rounding. Registered "
             "adults by age and sex come from NHS Digital's single-year-of-age files "
             "(gp-reg-pat-prac-sing-age-male.csv and -female.csv) or registered_ages.csv. "
             + disclosure_caption(level)
         ),
         level=level,
         table=table,
-        spec=equity.STANDARDISED_SPEC,
+        spec=equity.standardised_spec(result),
+        basis={"strata": (result.strata, equity.STRATA_SPEC)},
         labels=STANDARDISED_LABELS,
         rank=("ratio",),
         chart=charts.standardised_chart,
@@ -297,8 +344,8 @@ def deprivation_panels(counted, dataset: Dataset, selection: Selection, level: L
             title = f"Referral rate by deprivation {word}"
             reading = (
                 f"How to read this: adult referrals per 1,000 adults living in each IMD {word} "
-                "a year, with the exact Poisson 95% interval (shown when it rests on at least "
-                "30 referrals). Bars falling to the right mean the service reaches the most "
+                "a year, with the exact Poisson 95% interval over every count the one shown "
+                "allows. Bars falling to the right mean the service reaches the most "
                 "deprived areas most, as proportionate universalism asks."
             )
             chart = (
@@ -337,7 +384,7 @@ def deprivation_panels(counted, dataset: Dataset, selection: Selection, level: L
             )
         )
     out.append(fifth_panel(fifths, by_residence, level))
-    out.append(slope_panel(deciles, by_residence, level))
+    out.append(slope_panel(deciles, by_residence, level, per_year))
     return out
 
 
@@ -365,7 +412,7 @@ def fifth_panel(fifths: pd.DataFrame, by_residence: bool, level: Level) -> Panel
             "patients is not known (that needs the practices' patients by area, "
             "gp-reg-pat-prac-lsoa-all.csv), so no population share is set beside it."
         )
-    table = fifths[["imd_quintile", "referrals", "all_with_decile", "share_pct"]].assign(
+    table = fifths[["imd_quintile", "referrals", "all_with_decile"]].assign(
         population_pct=fifths["population_pct"].astype("Float64").round(0).astype("Int64")
     )
     first = equity.FIFTH_SPEC.disclose(equity.most_deprived_fifth(fifths), level).text().iloc[0]
@@ -404,7 +451,7 @@ def fifth_panel(fifths: pd.DataFrame, by_residence: bool, level: Level) -> Panel
     )
 
 
-def slope_panel(deciles: pd.DataFrame, by_residence: bool, level: Level) -> Panel:
+def slope_panel(deciles: pd.DataFrame, by_residence: bool, level: Level, per_year: float) -> Panel:
     title = "Slope index of inequality"
     if not by_residence:
         return _note(
@@ -414,8 +461,8 @@ def slope_panel(deciles: pd.DataFrame, by_residence: bool, level: Level) -> Pane
             "(its patients are only part of each area's residents). Choose areas or the whole "
             "dataset.",
         )
-    index = equity.slope_index(deciles)
-    if index is None:
+    populated = int((deciles["population_adult"].astype("Float64") > 0).fillna(False).sum())
+    if populated < 3:
         return _note(
             "equity_slope_index",
             title,
@@ -429,15 +476,17 @@ def slope_panel(deciles: pd.DataFrame, by_residence: bool, level: Level) -> Pane
             "adult referrals per 1,000 adults a year between the most and the least deprived "
             "ends of the place; positive means more referrals per head where deprivation is "
             "greater. The relative index divides it by the average rate. Method: weighted "
-            "least squares of each decile's rate on its population-weighted cumulative rank "
-            "midpoint (0 = most deprived), weighted by its adult population; the 95% interval "
-            "comes from the regression's standard error with n-2 degrees of freedom, so it "
-            "reflects how far the deciles stray from a straight line, not only chance. Shown "
-            f"when it rests on at least 30 referrals. {DECILE_NOTE} " + disclosure_caption(level)
+            "least squares of each decile's rate (from its count as shown; a hidden one taken "
+            "as 4) on its population-weighted cumulative rank midpoint (0 = most deprived), "
+            "weighted by its adult population; the 95% interval comes from the regression's "
+            "standard error with n-2 degrees of freedom, so it reflects how far the deciles "
+            "stray from a straight line, not only chance. Shown when it rests on at least 30 "
+            f"referrals. {DECILE_NOTE} " + disclosure_caption(level)
         ),
         level=level,
-        table=equity.slope_index_table(index),
-        spec=equity.SLOPE_SPEC,
+        table=equity.slope_index_table(deciles),
+        spec=equity.slope_spec(per_year),
+        basis={"deciles": (deciles, equity.deprivation_rates_spec(per_year))},
         labels={
             "measure": "Measure",
             "value": "Value",

@@ -10,7 +10,6 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from socialrx.escape import html_text
-from socialrx.metrics.equity import PER
 from socialrx.views.figures import OKABE_ITO
 
 ORANGE, SKY, GREEN, YELLOW, BLUE, VERMILION, PURPLE, BLACK = OKABE_ITO
@@ -93,8 +92,8 @@ def _markers_by_status(fig, shown, labels, values, low, high, statuses, customda
 
 
 STATUS = {  # name, colour, marker
-    "below": ("Refers less than expected (below 99.8% limit)", VERMILION, "triangle-down"),
-    "above": ("Refers more than expected (above 99.8% limit)", BLUE, "triangle-up"),
+    "below": ("Below the place beyond chance (under its 99.8% limit)", VERMILION, "triangle-down"),
+    "above": ("Above the place beyond chance (over its 99.8% limit)", BLUE, "triangle-up"),
     "within": ("Within the 99.8% limits", BLACK, "circle"),
     "borderline": ("Borderline: rounding leaves it open", ORANGE, "diamond-open"),
 }
@@ -112,13 +111,29 @@ def practice_status(shown: pd.DataFrame) -> pd.Series:
     return status
 
 
-def funnel_chart(
-    shown: pd.DataFrame, curves: pd.DataFrame, place_rate: float | None, per_year: float
-) -> go.Figure | None:
+def _unusual_words(shown: pd.DataFrame) -> list[str]:
+    """What the second question says of each practice, for the hover."""
+    less = shown["unusually_less"].astype("boolean")
+    more = shown["unusually_more"].astype("boolean")
+    words = []
+    for low, high in zip(less, more, strict=True):
+        if low is True or high is True:
+            words.append("unusual among practices")
+        elif low is False and high is False:
+            words.append("not unusual among practices")
+        else:
+            words.append("whether unusual among practices: borderline")
+    return words
+
+
+def funnel_chart(shown: pd.DataFrame, curves: pd.DataFrame) -> go.Figure | None:
     """Each practice's referral rate against its registered adults, with the place's rate and
-    the 95% and 99.8% control limits; a practice whose count is hidden (1-7) is a grey bar over
-    every rate its count could give. None when there is nothing to draw."""
-    if curves.empty or place_rate is None or not np.isfinite(place_rate):
+    the 95% and 99.8% control limits (and the 99.8% limits allowing for overdispersion, where
+    they differ); a practice whose count is hidden (1-7) is a grey bar over every rate its
+    count could give. Everything from the disclosed table (`equity.funnel_spec`) and the
+    curves worked out from it (`equity.funnel_curves`). None when there is nothing to draw."""
+    place_rate = _floats(shown["place_rate"])[0] if len(shown) else np.nan
+    if curves.empty or not np.isfinite(place_rate):
         return None
     sizes = _floats(shown["list_size"])
     rates = _floats(shown["rate_per_1000"])
@@ -127,12 +142,12 @@ def funnel_chart(
     fig = go.Figure()
     x = curves["list_size"].to_numpy()
     lines = [
-        ("998", "99.8% limits", VERMILION, "dash", 1.6),
-        ("95", "95% limits", SKY, "dot", 1.6),
+        ("998", "99.8% limits (chance)", VERMILION, "dash", 1.6),
+        ("95", "95% limits (chance)", SKY, "dot", 1.6),
     ]
-    if "lower_998_poisson" in curves:
+    if "lower_998_adjusted" in curves:
         lines.append(
-            ("998_poisson", "99.8% limits before allowing for overdispersion", GREY, "dot", 1)
+            ("998_adjusted", "99.8% limits allowing for overdispersion", GREY, "dash", 1.2)
         )
     for name, label, colour, dash, width in lines:
         for side in ("lower", "upper"):
@@ -158,15 +173,16 @@ def funnel_chart(
             hoverinfo="skip",
         )
     )
-    names = [
-        f"{html_text(n or c)} ({html_text(c)})"
-        for n, c in zip(shown["name"].fillna(""), shown["practice_code"], strict=True)
-    ]
+    names = np.array(_practice_labels(shown), dtype=object)
     low, high = _floats(shown["rate_low"]), _floats(shown["rate_high"])
-    interval = [
-        f"{lo:,.1f} to {hi:,.1f}" if np.isfinite(lo) and np.isfinite(hi) else "too few"
-        for lo, hi in zip(low, high, strict=True)
-    ]
+    interval = np.array(
+        [
+            f"{lo:,.1f} to {hi:,.1f}" if np.isfinite(lo) and np.isfinite(hi) else "–"
+            for lo, hi in zip(low, high, strict=True)
+        ],
+        dtype=object,
+    )
+    unusual = np.array(_unusual_words(shown), dtype=object)
     status = practice_status(shown)
     drawn = np.isfinite(rates) & np.isfinite(sizes)
     for key, (label, colour, symbol) in STATUS.items():
@@ -185,33 +201,40 @@ def funnel_chart(
                     "size": 11,
                     "line": {"color": "white" if "open" not in symbol else colour, "width": 1},
                 },
-                customdata=np.column_stack(
-                    [np.array(names, dtype=object)[mask], np.array(interval, dtype=object)[mask]]
-                ),
+                customdata=np.column_stack([names[mask], interval[mask], unusual[mask]]),
                 hovertemplate="%{customdata[0]}<br>%{x:,.0f} registered adults<br>"
-                "%{y:,.1f} referrals per 1,000 a year (95% CI %{customdata[1]})<extra></extra>",
+                "%{y:,.1f} referrals per 1,000 a year (95% CI %{customdata[1]})<br>"
+                "%{customdata[2]}<extra></extra>",
             )
         )
     hidden = np.isfinite(sizes) & ~np.isfinite(rates) & shown["referrals"].isna().to_numpy()
     if hidden.any():
-        scale = PER * per_year / sizes[hidden]
+        first, last = _floats(shown["rate_from"])[hidden], _floats(shown["rate_to"])[hidden]
+        middle = (first + last) / 2
+        colours = [
+            {"below": VERMILION, "above": BLUE}.get(k, GREY) for k in status.to_numpy()[hidden]
+        ]
         fig.add_trace(
             go.Scatter(
                 x=sizes[hidden],
-                y=scale * 4,
+                y=middle,
                 mode="markers",
-                name="1-7 referrals (hidden): the bar spans every rate they could give",
-                marker={"color": GREY, "symbol": "line-ew", "size": 1},
+                name="Fewer than 8 referrals (hidden): the bar spans every rate 1-7 could give",
+                marker={"color": colours, "symbol": "line-ew", "size": 1},
                 error_y={
                     "type": "data",
-                    "array": scale * 3,
-                    "arrayminus": scale * 3,
+                    "array": last - middle,
+                    "arrayminus": middle - first,
                     "color": GREY,
                     "thickness": 3,
                     "width": 6,
                 },
-                customdata=np.array(names, dtype=object)[hidden],
-                hovertemplate="%{customdata}: 1-7 referrals (hidden)<extra></extra>",
+                customdata=np.column_stack(
+                    [names[hidden], first, last, [STATUS[k][0] for k in status[hidden]]]
+                ),
+                hovertemplate="%{customdata[0]}: fewer than 8 referrals, a rate of "
+                "%{customdata[1]:,.1f} to %{customdata[2]:,.1f}<br>%{customdata[3]}"
+                "<extra></extra>",
             )
         )
     fig.update_xaxes(rangemode="tozero")
@@ -363,10 +386,11 @@ def completeness_chart(shown: pd.DataFrame) -> go.Figure | None:
     )
 
 
-def caterpillar_chart(shown: pd.DataFrame, place_rate: float | None) -> go.Figure | None:
+def caterpillar_chart(shown: pd.DataFrame) -> go.Figure | None:
     """Practices in the order given (ranked by the rate shown), each rate with its 95%
-    interval (none where it rests on fewer than 30 referrals), marked as in the funnel; None
-    when no practice has a rate to show."""
+    interval, marked as in the funnel, against the place's rate (all from the disclosed
+    `equity.funnel_spec` table); None when no practice has a rate to show."""
+    place_rate = _floats(shown["place_rate"])[0] if len(shown) else None
     rates = _floats(shown["rate_per_1000"])
     drawn = np.isfinite(rates)
     if not drawn.any():

@@ -61,18 +61,42 @@ class Panel:
     # what a click on a live map at (lat, lon) points at: a title and (field, value) rows
     details: Callable[[float, float], tuple[str, list] | None] | None = None
     download: str = ""  # the download button's label, where the default would repeat another's
+    # sentences worked out from the disclosed values only: the panel's answer in the reader's
+    # words (drawn before the figure), and notes that quote figures shown (after the caption)
+    answer: Callable[[pd.DataFrame], str] | None = None
+    said: Callable[[pd.DataFrame], tuple[str, ...]] | None = None
+
+    # other exact tables the panel's derived figures rest on (name -> table and spec), disclosed
+    # with it; their counts are the panel's too (a funnel's place total, a standardisation's
+    # strata)
+    basis: dict[str, tuple[pd.DataFrame, Spec]] = field(default_factory=dict)
+
+    @cached_property
+    def disclosed_basis(self) -> dict[str, Disclosed]:
+        return {
+            name: spec.disclose(table, self.level) for name, (table, spec) in self.basis.items()
+        }
 
     @cached_property
     def disclosed(self) -> Disclosed:
-        disclosed = self.spec.disclose(self.table, self.level)
+        disclosed = self.spec.disclose(self.table, self.level, self.disclosed_basis)
         if self.rank and len(self.table):
             order = disclosed.values.sort_values(
                 list(self.rank), ascending=False, na_position="last", kind="stable"
             ).index
-            disclosed = Disclosed(
-                disclosed.values.loc[order], disclosed.marks.loc[order], disclosed.decimals
-            )
+            disclosed = disclosed.reorder(order)
         return disclosed
+
+    @cached_property
+    def answer_text(self) -> str:
+        """The panel's answer, from what is shown ("" where it has none)."""
+        return self.answer(self.disclosed.values) if self.answer else ""
+
+    @cached_property
+    def shown_notes(self) -> tuple[str, ...]:
+        """The notes under the caption: fixed ones, then those quoting figures shown."""
+        said = self.said(self.disclosed.values) if self.said else ()
+        return (*self.notes, *(note for note in said if note))
 
     @cached_property
     def figure(self):

@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 from socialrx.data.dataset import Dataset
 from socialrx.disclosure import Level, Share, Spec, Statistic, describe
 from socialrx.escape import html_text
-from socialrx.metrics import catchments, gaps, overview, pathway, referrals, spc
+from socialrx.metrics import catchments, equity, gaps, overview, pathway, referrals, spc
 from socialrx.metrics.selection import (
     Selection,
     connections_of,
@@ -115,7 +115,7 @@ def deprivation_panel(refs, dataset: Dataset, selection: Selection, level: Level
     stats = selected_area_stats(dataset, selection)
     per_year = selection.per_year
     by_residence = selection.by_residence
-    table = referrals.referrals_by_deprivation(refs, stats, per_year)
+    table = equity.rates_by_deprivation(refs, stats, per_year)
     measure = "rate_per_1000" if by_residence else "share_pct"
     reading = (
         "adult referrals per 1,000 adults living in each IMD decile a year; bars falling to the "
@@ -142,7 +142,7 @@ def deprivation_panel(refs, dataset: Dataset, selection: Selection, level: Level
         caption=f"How to read this: {reading} {DECILE_NOTE} " + disclosure_caption(level),
         level=level,
         table=table,
-        spec=referrals.deprivation_spec(per_year, by_residence),
+        spec=equity.deprivation_rates_spec(per_year, by_residence),
         labels=labels,
         chart=lambda shown: charts.rate_by_decile_chart(shown, measure),
         empty=gaps.deprivation_gap(refs, stats, by_residence)
