@@ -72,7 +72,7 @@ def report(
         print(f"Disclosure '{level}' is looser than this deployment allows: using '{floor}'.")
         chosen = floor
     try:
-        sel, words = _pack_selection(dataset, place, first, last)
+        sel, words = _pack_selection(dataset, place, first, last, chosen)
     except ValueError as exc:
         print(f"{exc}")
         return INVALID
@@ -83,9 +83,12 @@ def report(
     return VALID
 
 
-def _pack_selection(dataset, place: str | None, first: str | None, last: str | None):
-    """The pack's place (KIND:CODE[,CODE]) and whole-month period (YYYY-MM), checked against
-    the data; default the whole dataset and its last 12 months."""
+def _pack_selection(
+    dataset, place: str | None, first: str | None, last: str | None, level=None
+):
+    """The pack's place (KIND:CODE[,CODE]; one code below disclosure "off") and whole-month
+    period (YYYY-MM), checked against the data; default the whole dataset and its last 12
+    months."""
     import pandas as pd
 
     from socialrx.metrics import selection
@@ -123,6 +126,8 @@ def _pack_selection(dataset, place: str | None, first: str | None, last: str | N
     unknown = [c for c in chosen if c not in options]
     if unknown:
         raise ValueError(f"--place: {', '.join(unknown)} not found in this dataset's {kind}s")
+    if level is not None and (rule := selection.place_rule(kinds[kind.lower()], chosen, level)):
+        raise ValueError(f"--place: {rule}")
     words = ", ".join(options[c] for c in chosen)
     return selection.resolve(dataset, start, end, kinds[kind.lower()], chosen), words
 

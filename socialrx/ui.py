@@ -197,6 +197,7 @@ def _place_options(_dataset: Dataset, content_hash: str) -> dict[str, dict[str, 
 
 
 NEIGHBOURHOODS_KEY = "_socialrx_neighbourhoods"
+NEIGHBOURHOODS_SAVED = "_socialrx_neighbourhoods_saved"  # saves this session (never handed back)
 PLURAL = {selection.LA: "local authorities", selection.CATCHMENT: "PCN catchments"}
 
 
@@ -244,7 +245,7 @@ def _linked_neighbourhoods(options: dict) -> None:
     )
 
 
-def _place(dataset: Dataset) -> tuple[str, tuple[str, ...], str]:
+def _place(dataset: Dataset, level: Level) -> tuple[str, tuple[str, ...], str]:
     options = dict(_place_options(dataset, dataset.content_hash))
     options.pop(selection.NEIGHBOURHOOD, None)  # this session's own, not the cached ones
     options |= selection.neighbourhood_options(neighbourhoods(dataset))
@@ -264,10 +265,23 @@ def _place(dataset: Dataset) -> tuple[str, tuple[str, ...], str]:
         return kind, (), "the whole dataset"
     key = place_key(kind)
     linked(key, list(options[kind]), kind)
+    one = selection.place_rule(kind, ("", ""), level) is not None
     if key in st.session_state:  # a neighbourhood removed since it was chosen
-        st.session_state[key] = [c for c in st.session_state[key] if c in options[kind]]
+        kept = [c for c in st.session_state[key] if c in options[kind]]
+        if one and len(kept) > 1:  # chosen at "off", or asked for by a link
+            st.session_state.setdefault(LINK_NOTES, []).append(
+                f"Only the first of the {len(kept):,} {PLURAL.get(kind, kind + 's')} chosen is "
+                f"shown. {selection.ONE_PLACE}"
+            )
+            kept = kept[:1]
+        st.session_state[key] = kept
     chosen = st.sidebar.multiselect(
-        f"Which {kind}", list(options[kind]), key=key, format_func=options[kind].get
+        f"Which {kind}",
+        list(options[kind]),
+        key=key,
+        format_func=options[kind].get,
+        max_selections=1 if one else None,
+        help=selection.ONE_PLACE if one else "Any number, with disclosure control off.",
     )
     if not chosen:
         return selection.WHOLE, (), "the whole dataset"
@@ -279,7 +293,7 @@ def _place(dataset: Dataset) -> tuple[str, tuple[str, ...], str]:
     return kind, tuple(chosen), words
 
 
-def neighbourhood_editor(dataset: Dataset) -> None:
+def neighbourhood_editor(dataset: Dataset, level: Level) -> None:
     """Under the place picker: name a neighbourhood, pick its areas (or whole wards), and
     download the session's neighbourhoods as neighbourhoods.csv to keep with the dataset."""
     options = _place_options(dataset, dataset.content_hash)
@@ -287,6 +301,7 @@ def neighbourhood_editor(dataset: Dataset) -> None:
     if not areas:
         return
     current = neighbourhoods(dataset)
+    limit = selection.SESSION_NEIGHBOURHOODS
 
     def save() -> None:
         name = " ".join(str(st.session_state.get("nb_name", "")).split())
@@ -299,6 +314,16 @@ def neighbourhood_editor(dataset: Dataset) -> None:
             )
             return
         kept = current[current["neighbourhood"] != name]
+        saved = st.session_state.get(NEIGHBOURHOODS_SAVED, 0)
+        if level != Level.OFF and saved >= limit:
+            st.session_state["nb_message"] = (
+                f"This session has named its {limit} neighbourhoods: while disclosure control "
+                "is on, a session may save only a few sets of areas, because many overlapping "
+                "sets could be subtracted from one another to undo the rounding. Load more as "
+                "neighbourhoods.csv with the dataset."
+            )
+            return
+        st.session_state[NEIGHBOURHOODS_SAVED] = saved + 1
         added = pd.DataFrame({"neighbourhood": name, "area_code": picked})
         _set_neighbourhoods(dataset, pd.concat([kept, added], ignore_index=True))
         st.session_state["nb_message"] = f"Saved “{name}”: {len(picked):,} areas."
@@ -319,6 +344,12 @@ def neighbourhood_editor(dataset: Dataset) -> None:
             "A neighbourhood is a named group of small areas. It joins the place picker at "
             "once, for this browser session only: download neighbourhoods.csv and keep it "
             "with your dataset files to use it again."
+            + (
+                f" While disclosure control is on, a session may save {limit} (and no more, "
+                "even after removing one)."
+                if level != Level.OFF
+                else ""
+            )
         )
         st.text_input("Neighbourhood name", key="nb_name", max_chars=80)
         if wards:
@@ -481,10 +512,10 @@ def sidebar() -> Context | None:
         return None
     dataset, report = loaded
     st.sidebar.caption(f"Data: **{markdown_text(dataset.label)}**")
-    kind, codes, place = _place(dataset)
-    neighbourhood_editor(dataset)
+    level = _level()  # first: it decides how many places may be chosen together
+    kind, codes, place = _place(dataset, level)
+    neighbourhood_editor(dataset, level)
     start, end, dated = _period(dataset)
-    level = _level()
     presentation_mode()
     share_view()
     chosen = selection.resolve(dataset, start, end, kind, codes, neighbourhoods(dataset))

@@ -11,7 +11,7 @@ from scipy import stats
 
 from socialrx.data.loader import load_folder
 from socialrx.disclosure import BORDERLINE, SUPPRESSED, TOO_FEW, Level
-from socialrx.metrics import equity
+from socialrx.metrics import equity, intervals
 from socialrx.views.equity_charts import funnel_chart, practice_status
 
 DEMO = Path(__file__).resolve().parent.parent / "data" / "demo"
@@ -27,7 +27,7 @@ def demo_dataset():
 
 def test_exact_poisson_interval_matches_scipy():
     counts = np.array([0, 1, 5, 10, 30, 100, 1000])
-    low, high = equity.poisson_interval(counts)
+    low, high = intervals.poisson_interval(counts)
     # the exact (Garwood) limits are gamma quantiles, and each tail holds 2.5%
     assert low[0] == 0
     assert np.allclose(low[1:], stats.gamma.ppf(0.025, counts[1:]))
@@ -40,26 +40,42 @@ def test_exact_poisson_interval_matches_scipy():
 
 def test_byar_is_close_to_exact_from_ten_events():
     counts = np.array([10, 20, 50, 100, 500, 5000])
-    exact_low, exact_high = equity.poisson_interval(counts)
-    byar_low, byar_high = equity.byar_interval(counts)
+    exact_low, exact_high = intervals.poisson_interval(counts)
+    byar_low, byar_high = intervals.byar_interval(counts)
     assert np.allclose(byar_low, exact_low, rtol=0.01)
     assert np.allclose(byar_high, exact_high, rtol=0.005)
     # by hand for 10: 10 (1 - 1/90 - 1.96/(3 sqrt 10))^3 and 11 (1 - 1/99 + 1.96/(3 sqrt 11))^3
     z = stats.norm.ppf(0.975)
     assert byar_low[0] == pytest.approx(10 * (1 - 1 / 90 - z / (3 * math.sqrt(10))) ** 3)
     assert byar_high[0] == pytest.approx(11 * (1 - 1 / 99 + z / (3 * math.sqrt(11))) ** 3)
-    assert equity.byar_interval([0])[0][0] == 0
+    assert intervals.byar_interval([0])[0][0] == 0
 
 
-def test_rate_interval_per_1000_a_year():
+def test_rate_interval_per_1000_a_year_over_every_count_the_shown_one_allows():
+    from socialrx.disclosure import Rate, Spec
+
+    per = 1000 * 2.0  # a six-month period
+    spec = Spec(
+        counts=("n",),
+        rates={"rate": Rate("n", "pop", per)},
+        derived={s: intervals.rate_interval("n", "pop", per, s.split("_")[1])
+                 for s in ("rate_low", "rate_high")},
+    )  # fmt: skip
     table = pd.DataFrame({"n": [10, 0, 5], "pop": [2000, 1000, pd.NA]})
-    out = equity.add_rate_interval(table, "n", "pop", per_year=2.0)  # a six-month period
-    assert out.loc[0, "rate_low"] == pytest.approx(4.795 / 2000 * 1000 * 2, abs=1e-3)
-    assert out.loc[1, "rate_low"] == 0
-    assert pd.isna(out.loc[2, "rate_low"]) and pd.isna(out.loc[2, "rate_high"])
-
-
-# --- indirect standardisation -----------------------------------------------------------------
+    exact = spec.disclose(table, Level.OFF).values
+    # 10 events: exact limits 4.795 to 18.390, per 2,000 adults, per 1,000 a year (x 2)
+    assert exact.loc[0, "rate_low"] == pytest.approx(4.795 / 2000 * per, abs=1e-3)
+    assert exact.loc[0, "rate_high"] == pytest.approx(18.390 / 2000 * per, abs=1e-3)
+    assert exact.loc[1, "rate_low"] == 0
+    assert pd.isna(exact.loc[2, "rate_low"]) and pd.isna(exact.loc[2, "rate_high"])
+    shown = spec.disclose(table, Level.ROUND).values
+    # a shown 10 may be 8-12: from the lower limit of 8 to the upper limit of 12
+    low8, _ = intervals.poisson_interval([8])
+    _, high12 = intervals.poisson_interval([12])
+    assert shown.loc[0, "rate_low"] == pytest.approx(low8[0] / 2000 * per)
+    assert shown.loc[0, "rate_high"] == pytest.approx(high12[0] / 2000 * per)
+    assert shown.loc[0, "rate_low"] < exact.loc[0, "rate_low"]
+    assert shown.loc[0, "rate_high"] > exact.loc[0, "rate_high"]
 
 
 def test_indirect_standardisation_two_practices_by_hand():
@@ -81,7 +97,7 @@ def test_indirect_standardisation_two_practices_by_hand():
     assert out.loc["A", "ratio"] == pytest.approx(40 / 33.75)
     assert out.loc["B", "ratio"] == pytest.approx(40 / 46.25)
     assert out["expected"].sum() == pytest.approx(out["observed"].sum())  # place's own rates
-    low, high = equity.poisson_interval([40])
+    low, high = intervals.poisson_interval([40])
     assert out.loc["A", "ratio_low"] == pytest.approx(low[0] / 33.75)
     assert out.loc["B", "ratio_high"] == pytest.approx(high[0] / 46.25)
 
@@ -189,73 +205,104 @@ def _referrals(counts):
     return pd.DataFrame({"practice_code": codes, "age_band": "45-54"})
 
 
+def _funnel(counts, sizes, method=equity.ADDITIVE, level=Level.ROUND, refs=None):
+    """The disclosed funnel table of practices with these counts and list sizes (one year)."""
+    funnel = equity.practice_funnel(
+        _referrals(counts) if refs is None else refs, _practices(sizes), 1.0, method
+    )
+    return funnel, equity.funnel_spec(1.0, method).disclose(funnel.table, level)
+
+
 def test_practice_funnel_on_a_small_place():
     # three practices, one year: 100 + 100 + 0 referrals from 5,000 + 5,000 + 5,000 adults
-    funnel = equity.practice_funnel(_referrals([100, 100, 0]), _practices([5000] * 3), 1.0)
-    assert funnel.place_rate == pytest.approx(200 / 15000 * 1000)
-    assert funnel.dispersion is None and funnel.method == equity.NO_ADJUSTMENT
-    table = funnel.table.set_index("practice_code")
+    funnel, shown = _funnel([100, 100, 0], [5000] * 3)
+    assert funnel.place_referrals == 200 and funnel.registered == 15000
+    values = shown.values.set_index("practice_code")
+    assert values["place_rate"].iloc[0] == pytest.approx(200 / 15000 * 1000)
+    assert values["phi"].isna().all()  # fewer than 5 practices: not tested
     e = 200 / 3
-    assert table.loc["P0", "expected"] == pytest.approx(e)
+    assert values.loc["P0", "expected"] == pytest.approx(e)
     low = equity.poisson_limits([e], 0.001)[0]
-    assert table.loc["P2", "lower_998"] == pytest.approx(low * funnel.place_rate)
-    assert table.loc["P2", "below_count"] == pytest.approx(low * e)
-    shown = equity.funnel_spec(1.0).disclose(funnel.table, Level.ROUND)
+    assert values.loc["P2", "lower_998"] == pytest.approx(low * 200 / 15)
+    assert values.loc["P2", "below_count"] == pytest.approx(low * e)
     assert shown.values["refers_less"].tolist() == [False, False, True]
     # 100 against 66.7 expected is above the upper limit (about 92)
     assert shown.values["refers_more"].tolist() == [True, True, False]
+    # not overdispersion-tested: unusual among practices reads the same as beyond chance
+    assert shown.values["unusually_more"].tolist() == [True, True, False]
+
+
+def test_the_place_rate_and_limits_come_from_the_total_as_shown():
+    # 101 + 101 + 0 = 202 referrals, shown as 200: the place's rate is 200 / 15,000, and every
+    # total 198-202 the shown one allows gives the same limits (the old limits, around the
+    # exact 202, gave the exact total away to anyone reading the curves)
+    _, shown = _funnel([101, 101, 0], [5000] * 3)
+    assert shown.values["place_rate"].iloc[0] == pytest.approx(200 / 15)
+    _, same = _funnel([99, 100, 0], [5000] * 3)  # 199, also shown as 200
+    for column in ("place_rate", "expected", "lower_998", "upper_998", "lower_95"):
+        assert shown.values[column].tolist() == same.values[column].tolist()
+    assert equity.funnel_curves(shown.values, 1.0).equals(equity.funnel_curves(same.values, 1.0))
 
 
 def test_funnel_judgement_is_borderline_where_rounding_could_change_it():
-    base = equity.practice_funnel(_referrals([100] * 6), _practices([10_000] * 6), 1.0)
-    spec = equity.funnel_spec(1.0)
-    table = base.table.copy()
-    table["below_count"] = 256.5  # flagged below 256.5 referrals
-    table.loc[0, "referrals"] = 256  # shown as 255: the true count could be 253-257
-    table.loc[1, "referrals"] = 250  # shown as 250: 248-252, all below the limit
-    table.loc[2, "referrals"] = 262  # shown as 260: 258-262, all above it
-    exact = spec.disclose(table, Level.OFF).values["refers_less"]
-    assert exact.iloc[:3].tolist() == [True, True, False]
-    rounded = spec.disclose(table, Level.ROUND)
-    assert rounded.marks["refers_less"].iloc[:3].tolist() == [BORDERLINE, "", ""]
-    assert rounded.text()["refers_less"].iloc[:3].tolist() == [BORDERLINE, "yes", "no"]
+    # five practices of 10,000 adults refer 300 each; a sixth refers c. The lower 99.8% limit
+    # (as a count) sits near 240: find the shown counts whose range 8-12 around... straddles it
+    def judged(c, level=Level.ROUND):
+        return _funnel([300] * 5 + [c], [10_000] * 6, equity.NO_ADJUSTMENT, level)[1]
+
+    marks = {c: judged(c).marks["refers_less"].iloc[5] for c in range(200, 280)}
+    open_ = [c for c, m in marks.items() if m == BORDERLINE]
+    assert open_, "some count near the limit must be left open"
+    for c in open_:
+        shown = judged(c)
+        limit = shown.values["below_count"].iloc[5]
+        low, high = shown.low["referrals"].iloc[5], shown.high["referrals"].iloc[5]
+        assert low < limit <= high  # the counts the rounding allows fall either side
+        # with disclosure off the exact count is judged
+        exact = judged(c, Level.OFF)
+        assert bool(exact.values["refers_less"].iloc[5]) == (c < exact.values["below_count"].iloc[5])
+    # well below and well above the limit: answered
+    assert judged(200).text()["refers_less"].iloc[5] == "yes"
+    assert judged(279).text()["refers_less"].iloc[5] == "no"
     # "hide 1-7 only" shows exact counts above 7: nothing left open
-    assert spec.disclose(table, Level.SUPPRESS).marks["refers_less"].iloc[0] == ""
+    assert judged(open_[0], Level.SUPPRESS).marks["refers_less"].iloc[5] == ""
 
 
 def test_hidden_practice_is_judged_only_when_every_count_agrees_and_drawn_as_a_range():
-    funnel = equity.practice_funnel(
-        _referrals([300, 310, 290, 305, 3]), _practices([10_000] * 5), 1.0, equity.NO_ADJUSTMENT
+    funnel, shown = _funnel(
+        [300, 310, 290, 305, 3], [10_000] * 5, equity.NO_ADJUSTMENT, Level.ROUND
     )
-    assert funnel.dispersion.overdispersed and funnel.method == equity.NO_ADJUSTMENT
-    shown = equity.funnel_spec(1.0).disclose(funnel.table, Level.ROUND)
+    assert shown.values["phi"].iloc[0] > 1 and shown.values["dispersion_p"].iloc[0] < 0.05
     assert shown.marks.loc[4, "referrals"] == SUPPRESSED
-    assert shown.marks.loc[4, "rate_per_1000"] == SUPPRESSED
-    assert shown.marks.loc[4, "rate_low"] == TOO_FEW
+    # its rate as the range 1-7 referrals give: 0.1 to 0.7 per 1,000 of 10,000 a year
+    assert shown.text().loc[4, "rate_per_1000"] == "0.1 to 0.7"
+    assert shown.values.loc[4, "rate_from"] == pytest.approx(0.1)
+    assert shown.values.loc[4, "rate_to"] == pytest.approx(0.7)
+    # its interval: from the lower limit of 1 to the upper limit of 7 (Garwood)
+    low1, _ = intervals.poisson_interval([1])
+    _, high7 = intervals.poisson_interval([7])
+    assert shown.values.loc[4, "rate_low"] == pytest.approx(low1[0] / 10)
+    assert shown.values.loc[4, "rate_high"] == pytest.approx(high7[0] / 10)
     # 1-7 referrals from 10,000 adults is far below any limit: "yes" for every possible count
     assert bool(shown.values.loc[4, "refers_less"]) is True
     assert practice_status(shown.values).tolist()[4] == "below"
-    fig = funnel_chart(shown.values, funnel.curves(), funnel.place_rate, 1.0)
-    names = [t.name for t in fig.data]
-    assert any("hidden" in n for n in names)
+    fig = funnel_chart(shown.values, equity.funnel_curves(shown.values, 1.0, equity.NO_ADJUSTMENT))
     hidden = next(t for t in fig.data if "hidden" in t.name)
-    assert hidden.y[0] == pytest.approx(0.4)  # 1-7 per 10,000 a year: centre 4 per 10,000
+    assert hidden.y[0] == pytest.approx(0.4)  # the middle of 0.1 to 0.7
     assert fig.layout.xaxis.title.text.startswith("Registered adults")
     assert fig.layout.yaxis.title.text == "Referrals per 1,000 adults a year"
 
 
 def test_unknown_practices_keep_a_row_without_a_rate():
     refs = pd.concat([_referrals([50, 60]), pd.DataFrame({"practice_code": ["ZZZ"] * 9})])
-    funnel = equity.practice_funnel(refs, _practices([4000, 5000]), 1.0)
-    row = funnel.table.iloc[-1]
-    assert row["practice_code"] == "(not among the practices loaded)" and row["referrals"] == 9
+    funnel, shown = _funnel(None, [4000, 5000], refs=refs)
+    row = shown.values.iloc[-1]
+    assert row["practice_code"] == "(not among the practices loaded)"
     assert pd.isna(row["rate_per_1000"]) and pd.isna(row["lower_998"])
     assert funnel.place_referrals == 110  # the place's rate counts known lists only
-    shown = equity.funnel_spec(1.0).disclose(funnel.table, Level.ROUND)
+    assert shown.values["place_rate"].iloc[0] == pytest.approx(110 / 9)
     assert shown.marks["refers_less"].iloc[-1] == "–"
-
-
-# --- deprivation and the slope index ------------------------------------------------------------
+    assert shown.marks["referrals"].iloc[-1] == ""  # 9 shows as 10
 
 
 def test_slope_index_on_a_known_gradient():
@@ -274,7 +321,32 @@ def test_slope_index_on_a_known_gradient():
     assert index.sii == pytest.approx(20)
     assert index.low == pytest.approx(20) and index.high == pytest.approx(20)
     assert index.mean_rate == pytest.approx(np.average(30 - 20 * x, weights=pop))
-    assert index.referrals == 1000
+    assert index.groups == 10
+
+
+def test_slope_index_comes_from_the_deciles_as_shown():
+    from socialrx.views.panels import Panel
+
+    # three deciles of 1,000 adults with 52, 31 and 3 referrals a year: shown as 50, 30 and
+    # hidden (taken as 4); the rates 50, 30 and 4 per 1,000 fall by 23 a decile, rank
+    # midpoints 1/6, 1/2, 5/6: slope -69, SII 69 (most minus least deprived)
+    deciles = pd.DataFrame(
+        {
+            "imd_decile": [1, 2, 3],
+            "referrals": [52, 31, 3],
+            "all_with_decile": 86,
+            "referrals_with_population": [52, 31, 3],
+            "population_adult": [1000, 1000, 1000],
+        }
+    )
+    panel = Panel(
+        "slope", "", "", Level.ROUND, table=equity.slope_index_table(deciles),
+        spec=equity.slope_spec(1.0), basis={"deciles": (deciles, equity.deprivation_rates_spec(1.0))},
+    )  # fmt: skip
+    values = panel.disclosed.values
+    assert values.loc[0, "value"] == pytest.approx(69)
+    assert values.loc[1, "value"] == pytest.approx(100 * 69 / 28)  # over the mean rate, 28
+    assert panel.disclosed.values.loc[0, "referrals"] == 85  # 86 shown as 85
 
 
 def test_weighted_regression_matches_the_normal_equations():
@@ -301,28 +373,33 @@ def test_rates_by_deprivation_deciles_and_quintiles():
         }
     )
     refs = pd.DataFrame(
-        {"area_code": ["A1"] * 40 + ["A2"] * 20 + ["A3"] * 10 + ["A4"] * 2, "age_band": "25-34"}
+        {"area_code": ["A1"] * 42 + ["A2"] * 20 + ["A3"] * 10 + ["A4"] * 2, "age_band": "25-34"}
     )
+    spec = equity.deprivation_rates_spec(1.0)
     deciles = equity.rates_by_deprivation(refs, stats_, per_year=1.0)
-    assert deciles.set_index("imd_decile").loc[1, "rate_per_1000"] == pytest.approx(40)
-    low, high = equity.poisson_interval([40])
-    assert deciles.loc[0, "rate_low"] == pytest.approx(low[0])
+    shown = spec.disclose(deciles, Level.ROUND).values.set_index("imd_decile")
+    # decile 1: 42 shown as 40, per 1,000 adults a year: 40; its interval the union over 38-42
+    assert shown.loc[1, "rate_per_1000"] == pytest.approx(40)
+    low38, _ = intervals.poisson_interval([38])
+    _, high42 = intervals.poisson_interval([42])
+    assert shown.loc[1, "rate_low"] == pytest.approx(low38[0])
+    assert shown.loc[1, "rate_high"] == pytest.approx(high42[0])
+    # the share from the counts as shown: 40 of 75 (74 shown as 75)
+    assert shown.loc[1, "share_pct"] == round(100 * 40 / 75)
+    exact = spec.disclose(deciles, Level.OFF).values.set_index("imd_decile")
+    assert exact.loc[1, "rate_per_1000"] == pytest.approx(42)
+    assert exact.loc[1, "share_pct"] == round(100 * 42 / 74)
     fifths = equity.rates_by_deprivation(refs, stats_, per_year=1.0, fifths=True)
     first = fifths.set_index("imd_quintile").loc[1]
-    assert first["referrals"] == 60 and first["population_adult"] == 2000
-    assert first["rate_per_1000"] == pytest.approx(30)
+    assert first["referrals"] == 62 and first["population_adult"] == 2000
     assert first["population_pct"] == pytest.approx(100 * 2000 / 4500)
     top = equity.most_deprived_fifth(fifths).iloc[0]
-    assert top["share_pct"] == pytest.approx(100 * 60 / 72)
     assert top["population_pct"] == pytest.approx(100 * 2000 / 4500)
     shown = equity.FIFTH_SPEC.disclose(equity.most_deprived_fifth(fifths), Level.ROUND)
-    assert shown.values.loc[0, "share_pct"] == round(100 * 60 / 72)
+    assert shown.values.loc[0, "share_pct"] == round(100 * 60 / 75)  # 62 -> 60 of 74 -> 75
     # a PCN or practice choice: shares only, no rate
     spec = equity.deprivation_rates_spec(1.0, with_rate=False)
-    assert "rate_per_1000" not in spec.rates and "rate_low" not in spec.statistics
-
-
-# --- distributions and completeness ------------------------------------------------------------
+    assert "rate_per_1000" not in spec.rates and "rate_low" not in spec.derived
 
 
 def test_distribution_hides_small_groups():
@@ -365,9 +442,10 @@ def test_recording_completeness_shares():
     assert months["month"].tolist() == ["all referrals", "2024-01", "2024-02"]
     shown = equity.completeness_spec().disclose(by_practice.reset_index(), Level.ROUND)
     values, marks = shown.values, shown.marks
-    assert values.loc[0, "ethnicity_recorded_pct"] == 67  # 40 of 60
-    assert marks.loc[0, "sex_recorded_pct"] == SUPPRESSED  # the 2 not recorded are 1-7
-    assert marks.loc[0, "area_recorded_pct"] == SUPPRESSED
+    assert values.loc[0, "ethnicity_recorded_pct"] == 67  # 40 of 60, as shown
+    # 58 of 60 recorded shows as 60 of 60: the share from what is shown says 100%, and the
+    # 2 not recorded stay hidden within the rounding
+    assert values.loc[0, "sex_recorded_pct"] == 100
     assert values.loc[0, "age_recorded_pct"] == 100
     assert marks.loc[2, "ethnicity_recorded_pct"] == TOO_FEW  # P2: 20 referrals
     workers = equity.recording_completeness(refs.assign(link_worker_id=None), "link_worker_id")
@@ -386,31 +464,26 @@ def test_completeness_of_no_referrals():
 
 
 def test_method_words_say_how_the_limits_were_set():
-    refs, practices = _referrals([300, 310, 150, 305, 3, 280]), _practices([10_000] * 6)
+    counts, sizes = [300, 310, 150, 305, 3, 280], [10_000] * 6
     for method, words in (
         (equity.ADDITIVE, "additive random effect"),
         (equity.MULTIPLICATIVE, "multiplicatively by sqrt(phi)"),
-        (equity.NO_ADJUSTMENT, "not widened, as chosen"),
+        (equity.NO_ADJUSTMENT, "no allowance is made for it, as chosen"),
     ):
-        funnel = equity.practice_funnel(refs, practices, 1.0, method)
-        assert funnel.dispersion.overdispersed
-        assert words in funnel.method_words()
-        curves = funnel.curves()
-        assert ("lower_998_poisson" in curves) == (method != equity.NO_ADJUSTMENT)
-    calm = equity.practice_funnel(_referrals([100] * 6), practices, 1.0)
-    assert calm.method == equity.NO_ADJUSTMENT and "no evidence" in calm.method_words()
+        _, shown = _funnel(counts, sizes, method)
+        assert equity.shown_dispersion_of(shown.values).overdispersed
+        assert words in equity.method_words(shown.values, method)
+        curves = equity.funnel_curves(shown.values, 1.0, method)
+        assert ("lower_998_adjusted" in curves) == (method != equity.NO_ADJUSTMENT)
+    _, calm = _funnel([100] * 6, sizes)
+    assert "no evidence" in equity.method_words(calm.values, equity.ADDITIVE)
 
 
-def test_decile_counts_equal_the_referrals_module(demo_dataset):
+def test_adult_mask_equals_the_referrals_module(demo_dataset):
     from socialrx.metrics import referrals as referral_metrics
     from socialrx.metrics.selection import default_selection, selected_referrals
 
-    selection = default_selection(demo_dataset)
-    refs = selected_referrals(demo_dataset, selection)
-    stats_ = demo_dataset.table("area_stats")
-    ours = equity.decile_counts(refs, stats_, selection.per_year)
-    theirs = referral_metrics.referrals_by_deprivation(refs, stats_, selection.per_year)
-    pd.testing.assert_frame_equal(ours, theirs, check_dtype=False)
+    refs = selected_referrals(demo_dataset, default_selection(demo_dataset))
     adults = equity.adult_mask(refs.assign(age_band=refs["age_band"].astype(object)))
     assert adults.sum() == len(referral_metrics.adults(refs))
 
@@ -457,8 +530,14 @@ def test_one_practice_with_few_referrals_shows_no_figure_resting_on_them(demo_da
     panels = {p.name: p for p in view.panels(demo_dataset, one, Level.ROUND)}
     assert panels["practice_funnel"].figure is None
     assert "nothing to compare it with" in panels["practice_funnel"].empty
-    ranked = panels["practice_rates_ranked"].shown().iloc[0]
-    assert ranked["95% CI from"] == TOO_FEW  # 18 referrals: fewer than 30
+    ranked = panels["practice_rates_ranked"].disclosed
+    # 18 referrals shown as 20 (18-22): the interval from the lower limit of 18 to the upper
+    # limit of 22, a year's rate per 1,000 of its list
+    low18, _ = intervals.poisson_interval([18])
+    size = ranked.values["list_size"].iloc[0]
+    per = 1000 * one.per_year / size
+    assert ranked.values["referrals"].iloc[0] == 20
+    assert ranked.values["rate_low"].iloc[0] == pytest.approx(low18[0] * per)
     month = panels["recording_by_month"].shown()
     assert set(month.iloc[1:]["Ethnicity recorded (%)"]) <= {TOO_FEW, SUPPRESSED}
 
@@ -542,7 +621,7 @@ def test_practice_standardisation_by_hand():
         {"practice_code": ["A", "B", "C"], "name": ["Ay", "Bee", "Cee"], "pcn_name": "P"}
     )
     result = equity.practice_standardisation(refs, _strings(ages), practices)
-    out = result.table.set_index("practice_code")
+    out = _standardised(result, Level.OFF).values.set_index("practice_code")
     # strata: 18-24 female 3 referrals (A 2, B 1) / 400 registered; 85+ female 3 (A 2, B 1)
     # / 200. A expected 100 x 3/400 + 100 x 3/200 = 2.25, B 300 x 3/400 + 100 x 3/200 = 3.75
     assert out.loc["A", "observed"] == 4 and out.loc["B", "observed"] == 2
@@ -558,42 +637,67 @@ def test_practice_standardisation_by_hand():
     assert (result.observed, result.left_out, result.no_ages) == (6, 2, 1)
 
 
-def _spec_table() -> pd.DataFrame:
-    observed = pd.Series([5, 32, 43])
-    expected = pd.Series([24.0, 20.0, 24.0])
-    low, high = equity.poisson_interval(observed)
-    return pd.DataFrame(
+def _standardised(result, level):
+    """The standardised table as shown at `level`, its strata disclosed as the panel's basis."""
+    strata = {"strata": equity.STRATA_SPEC.disclose(result.strata, level)}
+    return equity.standardised_spec(result).disclose(result.table, level, strata)
+
+
+def _by_hand() -> equity.PracticeStandardisation:
+    """Four practices in one stratum: 80 referrals from 8,000 adults (0.01 each), so A and C
+    (2,400) expect 24, B (2,000) 20 and D (1,200) 12; observed 5, 32, 43 and 0."""
+    table = pd.DataFrame(
         {
-            "practice_code": ["A", "B", "C"],
-            "observed": observed,
-            "expected": expected,
-            "ratio": observed / expected,
-            "ratio_low": low / expected,
-            "ratio_high": high / expected,
-            "place_referrals": 80,
+            "practice_code": ["A", "B", "C", "D"],
+            "name": None,
+            "pcn_name": None,
+            "registered": [2400, 2000, 2400, 1200],
+            "observed": [5, 32, 43, 0],
         }
     )
+    strata = pd.DataFrame(
+        {"age_band": ["45-54"], "sex": ["female"], "referrals": [80], "population": [8000.0]}
+    )
+    population = np.array([[2400.0], [2000.0], [2400.0], [1200.0]])
+    return equity.PracticeStandardisation(table, strata, population, 80, 0, 0)
 
 
 def test_standardised_ratios_are_disclosed_from_the_shown_count():
-    shown = equity.STANDARDISED_SPEC.disclose(_spec_table(), Level.ROUND).text()
-    shown = shown.set_index("practice_code")
-    # A: 5 referrals are hidden, and so is every figure resting on them
+    shown = _standardised(_by_hand(), Level.ROUND).text().set_index("practice_code")
+    # A: 5 referrals are hidden, and so is its ratio; its interval spans every count 1-7:
+    # from the lower limit of 1 (0.025) to the upper limit of 7 (14.42) over 24 expected
     assert shown.loc["A", "observed"] == SUPPRESSED and shown.loc["A", "ratio"] == SUPPRESSED
-    assert shown.loc["A", "ratio_low"] == TOO_FEW and shown.loc["A", "ratio_high"] == TOO_FEW
-    # any of 1-7 gives an interval wholly below 1 (7: upper limit 14.4 / 24): a safe "yes"
+    assert shown.loc["A", "ratio_low"] == "0.00" and shown.loc["A", "ratio_high"] == "0.60"
+    # any of 1-7 gives an interval wholly below 1: a safe "yes"
     assert shown.loc["A", "refers_less"] == "yes"
-    # B: 32 shows as 30, the ratio 30 / 20 from it; the interval from the exact 32 (30+)
+    # B: 32 shows as 30, the ratio 30 / 20 from it; the interval from the lower limit of 28
+    # (18.61) to the upper limit of 32 (45.19), over 20
     assert shown.loc["B", "observed"] == "30" and shown.loc["B", "ratio"] == "1.50"
-    assert shown.loc["B", "ratio_low"] == f"{stats.chi2.ppf(0.025, 64) / 2 / 20:.2f}"  # 1.09
-    # 28 (low 18.6 / 20 < 1) and 32 (21.9 / 20 > 1) are both shown as 30: left open
+    assert shown.loc["B", "ratio_low"] == f"{stats.chi2.ppf(0.025, 56) / 2 / 20:.2f}"  # 0.93
+    assert shown.loc["B", "ratio_high"] == f"{stats.chi2.ppf(0.975, 66) / 2 / 20:.2f}"  # 2.26
+    # 28 (its interval reaches below 1) and 32 (wholly above 1) are both shown as 30: open
     assert shown.loc["B", "refers_more"] == BORDERLINE
     # C: 43 shows as 45, 45 / 24 = 1.875; every count 43-47 has its interval above 1
     assert shown.loc["C", "observed"] == "45" and shown.loc["C", "ratio"] == "1.88"
     assert shown.loc["C", "refers_more"] == "yes" and shown.loc["C", "refers_less"] == "no"
-    exact = equity.STANDARDISED_SPEC.disclose(_spec_table(), Level.OFF).text()
-    assert exact["ratio"].tolist() == ["0.21", "1.60", "1.79"]
-    assert exact["refers_more"].tolist() == ["no", "yes", "yes"]
+    exact = _standardised(_by_hand(), Level.OFF).text()
+    assert exact["ratio"].tolist() == ["0.21", "1.60", "1.79", "0.00"]
+    assert exact["refers_more"].tolist() == ["no", "yes", "yes", "no"]
+
+
+def test_expected_counts_add_up_to_the_strata_as_shown_not_the_exact_total():
+    # two strata of 1,000 adults each, 43 and 38 referrals (81), shown as 45 and 40 (85):
+    # two practices of 500 in each stratum expect 500 x 45/1,000 + 500 x 40/1,000 = 42.5 each
+    table = pd.DataFrame({"practice_code": ["A", "B"], "name": None, "pcn_name": None,
+                          "registered": [1000, 1000], "observed": [41, 40]})  # fmt: skip
+    strata = pd.DataFrame({"age_band": ["18-24", "85+"], "sex": "female",
+                           "referrals": [43, 38], "population": [1000.0, 1000.0]})  # fmt: skip
+    result = equity.PracticeStandardisation(
+        table, strata, np.array([[500.0, 500.0], [500.0, 500.0]]), 81, 0, 0
+    )
+    shown = _standardised(result, Level.ROUND).values
+    assert shown["expected"].tolist() == [pytest.approx(42.5), pytest.approx(42.5)]
+    assert shown["expected"].sum() == pytest.approx(85)  # what the strata show, not 81
 
 
 REGISTERED_AGES = (
@@ -645,10 +749,10 @@ def test_the_standardised_panel_on_a_tiny_dataset(load):
     assert shown["Expected at the place's rates for age and sex"].tolist() == ["33.8", "46.2"]
     assert shown.loc["A81001", "Observed / expected"] == f"{40 / 33.75:.2f}"  # 1.19
     assert shown.loc["A81002", "Observed / expected"] == f"{40 / 46.25:.2f}"  # 0.86
-    low, high = equity.poisson_interval([40])
+    low, high = intervals.poisson_interval([40])
     assert shown.loc["A81002", "95% CI to"] == f"{high[0] / 46.25:.2f}"
     assert shown.index.tolist() == ["A81001", "A81002"]  # ranked by the ratio shown
-    assert panel.notes[0].startswith("Left out: 3 adult referrals")
+    assert panel.shown_notes[0].startswith("Left out: 3 adult referrals")
     assert panel.figure is not None and list(panel.figure.data[0].y) == [
         pytest.approx(40 / 33.75),
         pytest.approx(40 / 46.25),
@@ -657,7 +761,7 @@ def test_the_standardised_panel_on_a_tiny_dataset(load):
     assert list(exported.columns)[:3] == ["Practice code", "Practice", "PCN"]
     assert "indirect standardisation" in panel.caption and "Technical Briefing" in panel.caption
     rounded = _standardised_panel(dataset, Level.ROUND)
-    assert rounded.notes[0].startswith("Left out: * adult referrals")  # 3 is 1-7
+    assert rounded.shown_notes[0].startswith("Left out: * adult referrals")  # 3 is 1-7
 
 
 def test_a_practice_with_1_to_7_referrals_shows_a_star_and_no_ratio(load):
@@ -671,7 +775,8 @@ def test_a_practice_with_1_to_7_referrals_shows_a_star_and_no_ratio(load):
     row = panel.shown().set_index("Practice code").loc["A81001"]
     assert row["Adult referrals (age band and sex recorded)"] == SUPPRESSED
     assert row["Observed / expected"] == SUPPRESSED
-    assert row["95% CI from"] == TOO_FEW and row["95% CI to"] == TOO_FEW
+    # its interval spans every count 1-7 could be (hidden, yet honest about the range)
+    assert float(row["95% CI from"]) < float(row["95% CI to"])
     exported = panel.export().set_index("Practice code").loc["A81001"]
     assert exported["Observed / expected"] == SUPPRESSED
     # its marker is not drawn: only A81002's ratio is
@@ -704,9 +809,10 @@ def test_standardised_panel_on_the_demo(demo_dataset):
     assert shown.loc["X90004", "Fewer than expected"] == "yes"
     assert shown.loc["X90009", "Fewer than expected"] == "yes"
     assert "standardises for the age and sex" in panels["practice_funnel"].caption
-    table = panel.table
-    # the place's own rates: expected adds up to observed over the practices
-    assert table["expected"].sum() == pytest.approx(table["observed"].sum())
+    values = panel.disclosed.values
+    # the place's own rates from the strata as shown: expected adds up to what they show
+    strata = panel.disclosed_basis["strata"].values["referrals"]
+    assert values["expected"].sum() == pytest.approx(strata.fillna(4).sum())
     one = Selection(default.start, default.end, "practice", ("X90009",))
     single = {p.name: p for p in view.panels(demo_dataset, one, Level.ROUND)}
     assert "nothing to compare" in single["practice_standardised"].empty

@@ -9,6 +9,7 @@ import pandas as pd
 
 from socialrx.data.dataset import Dataset
 from socialrx.data.scope import area_authorities, authority_names
+from socialrx.disclosure import Level
 from socialrx.metrics.catchments import pcn_catchments
 
 WHOLE = "whole dataset"
@@ -19,6 +20,25 @@ NEIGHBOURHOOD, CATCHMENT = "neighbourhood", "PCN catchment"
 # area statistics are those of the people and places in them. The rest (PCN, practice) choose
 # referrals by registered practice.
 BY_RESIDENCE = (AREA, WARD, MSOA, LA, NEIGHBOURHOOD, CATCHMENT)
+
+
+# Below "off", places a rounding can protect: one standard geography (a practice, PCN, area,
+# ward, MSOA, local authority, PCN catchment) or one named neighbourhood at a time. Any set of
+# places would let a user subtract the rounded totals of many sets with and without a small
+# area until its hidden count fell out; a session may name only a few neighbourhoods of its own.
+ONE_PLACE = (
+    "At a disclosure level other than \u201coff\u201d one place is chosen at a time: the "
+    "rounded totals of many sets of places, with and without a small one, could be subtracted "
+    "to undo its rounding. Name a neighbourhood to look at several areas together."
+)
+SESSION_NEIGHBOURHOODS = 3  # neighbourhoods a browser session may name below "off"
+
+
+def place_rule(kind: str, codes, level: Level) -> str | None:
+    """Why a choice of place is not allowed at `level`, or None where it is."""
+    if level == Level.OFF or kind == WHOLE or len(tuple(codes)) <= 1:
+        return None
+    return ONE_PLACE
 
 
 @dataclass(frozen=True)
