@@ -387,8 +387,15 @@ def _period(dataset: Dataset) -> tuple[pd.Timestamp, pd.Timestamp, bool]:
     initial = st.session_state.setdefault(PERIOD_START_KEY, {})
     if dataset.content_hash not in initial:
         linked("period", months, "period")
-        asked = st.session_state.pop("period", None)
+        asked = st.session_state.pop("period", None)  # a link's, or another dataset's
         default_range = (default.start.to_period("M"), months[-1])
+        if asked and not set(asked) <= set(months):  # chosen on data with other months
+            words = " to ".join(f"{m:%b %Y}" for m in dict.fromkeys(asked))
+            st.session_state.setdefault(LINK_NOTES, []).append(
+                f"The period chosen before, {words}, is not in this data: its last 12 months "
+                "are shown instead."
+            )
+            asked = None
         initial[dataset.content_hash] = tuple(asked) if asked else default_range
     chosen = st.sidebar.select_slider(
         "Period",

@@ -312,6 +312,49 @@ def test_uploaded_files_are_loaded_and_their_problems_listed(
         page.close()
 
 
+def test_uploading_data_with_other_months_after_the_demo_keeps_working(
+    sync_api, browser_context, app_url, first_run_done, tmp_path
+):
+    """The demo's period is not in an upload's months: the period falls back to the upload's
+    last 12 months with a note, on every page, instead of a crash (`2026-09 is not in
+    iterable`); going back to the data folder brings the demo's period back."""
+    expect = sync_api.expect
+    (tmp_path / "assets.csv").write_text(
+        "asset_id,name,category,latitude,longitude\nU1,Walk,physical activity,53.43,-1.35\n",
+        encoding="utf-8",
+    )
+    rows = "".join(f"R{i},2019-{1 + i % 12:02d}-10,self,C87001\n" for i in range(60))
+    (tmp_path / "referrals.csv").write_text(
+        "referral_id,referral_date,referrer_type,practice_code\n" + rows, encoding="utf-8"
+    )
+    page, errors = open_page(browser_context, sync_api, app_url, "", first_run_done)
+    try:
+        sidebar = page.get_by_test_id("stSidebar")
+        sidebar.get_by_text("Upload files").click()
+        wait_for_app_run(page, expect)
+        page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(
+            [str(tmp_path / "assets.csv"), str(tmp_path / "referrals.csv")]
+        )
+        wait_for_app_run(page, expect)
+        expect(sidebar.get_by_text("Data: your data")).to_be_visible()
+        expect(page.get_by_test_id("stException")).to_have_count(0)
+        expect(page.get_by_text("is not in this data: its last 12 months")).to_be_visible()
+        caption = page.get_by_test_id("stMain").get_by_test_id("stCaptionContainer")
+        expect(caption.filter(has_text="01 Jan 2019 to 10 Dec 2019")).to_be_visible()
+        for name, title in (("Referral flows", "Referral flows"), ("Equity", "Equity")):
+            sidebar.get_by_role("link", name=name).click()
+            wait_for_app_run(page, expect)
+            expect(page.locator("h1").filter(has_text=title)).to_be_visible()
+            expect(page.get_by_test_id("stException")).to_have_count(0)
+        sidebar.get_by_text("Data folder", exact=True).click()
+        wait_for_app_run(page, expect)
+        expect(page.get_by_test_id("stException")).to_have_count(0)
+        expect(sidebar.get_by_text("Rotherham (demo data)")).to_be_visible()
+        assert not errors, errors
+    finally:
+        page.close()
+
+
 def test_sidebar_choices_carry_across_pages(sync_api, browser_context, app_url, first_run_done):
     """A place chosen on one page is still chosen on the next (AppTest cannot show this)."""
     expect = sync_api.expect
