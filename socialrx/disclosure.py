@@ -402,8 +402,11 @@ def _disclose(
         for count in derived.hidden_with:
             mark(column, hidden(count), SUPPRESSED)
         if derived.people and not off:
-            people = people_shown(derived.people).fillna(0)
-            mark(column, value.notna() & (people < MIN_PEOPLE), TOO_FEW)
+            people = people_shown(derived.people)
+            # "too few" even where a statistic it rests on was withheld (NA) for the same reason
+            someone = (people > 0).fillna(False) | hidden(derived.people)
+            few = people.fillna(0) < MIN_PEOPLE
+            mark(column, (value.notna() | someone) & few, TOO_FEW)
         mark(column, value.isna(), NOT_APPLICABLE)
         values[column] = value.mask(marks[column] != "")
         decimals[column] = derived.decimals
@@ -415,6 +418,11 @@ def _disclose(
         mark(column, first.isna() | last.isna(), NOT_APPLICABLE)
         values[column] = first.mask(marks[column] != "")
         decimals[column] = -1
+    # statistics, and what moves with them, at the precision shown: at full precision a mean's
+    # interval would give the exact mean away
     for column, statistic in spec.statistics.items():
-        values[column] = values[column].round(statistic.decimals)
+        values[column] = values[column].round(statistic.decimals) + 0.0  # no "-0.0"
+    for column, derived in spec.derived.items():
+        if derived.statistic:
+            values[column] = values[column].round(derived.decimals) + 0.0
     return Disclosed(values, marks, decimals, low, high)
