@@ -9,6 +9,7 @@ import math
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from socialrx.data.dataset import Dataset
 from socialrx.disclosure import Level, count_bounds, disclose_counts
@@ -16,6 +17,7 @@ from socialrx.metrics import outcomes
 from socialrx.metrics.selection import AREA, Selection, selected_outcomes
 from socialrx.views import outcomes as outcome_view
 from socialrx.views import referral_flows
+from socialrx.views.panels import Panel
 
 MEASURE = "ons4_life_satisfaction"  # integer scores 0-10: sums are whole numbers
 MEANS = ("mean_baseline", "mean_follow_up")
@@ -135,10 +137,23 @@ def test_one_month_more_does_not_give_away_one_persons_scores():
 
 
 def test_fewer_than_30_people_show_no_statistic_at_all():
-    dataset = _dataset({"E01": 29})
+    dataset = _dataset({"E01": 27})  # shown as 25
     year = Selection(pd.Timestamp("2024-01-01"), pd.Timestamp("2024-12-31"))
     row = _change_panel(dataset, year).export().iloc[0]
-    assert row["Mean change"] == row["Mean before"] == row["95% CI from"] == "too few"
+    assert row["Mean change"] == row["Mean before"] == "too few"
+    assert not isinstance(row["95% CI from"], float)  # no interval either
+
+
+def test_a_statistic_beside_a_shown_30_says_no_more_than_the_30():
+    # 28-32 people all show as 30: the mean appears for every one of them, so its appearing
+    # does not tell 30-32 from 28-29 (decided on the exact count, it did); 23-27 show as 25
+    for n, paired, mark in [(n, 30, "") for n in range(28, 33)] + [
+        (n, 25, "too few") for n in range(23, 28)
+    ]:
+        table = outcomes.paired_change(_dataset({"E01": n}).tables["outcomes"])
+        shown = outcomes.SPEC.disclose(table, Level.ROUND)
+        assert shown.values["paired"].iloc[0] == paired
+        assert shown.marks["mean_change"].iloc[0] == mark, n
 
 
 def test_referral_counts_one_area_apart_leave_a_hidden_area_open():
@@ -168,3 +183,177 @@ def test_referral_counts_one_area_apart_leave_a_hidden_area_open():
         high = min(7, int(highs[0].iloc[0] - lows[1].iloc[0]))
         assert low <= n_hidden <= high and high > low
     assert dataset.has("referrals")
+
+
+# --- intervals that pinned the number of people -------------------------------------------
+
+Z = 1.959963984540054
+
+
+def _steady_change(changes: list[float], measure: str = "wemwbs") -> pd.DataFrame:
+    """One person per change, baselines 40-46, all referred and measured in 2024."""
+    rows = []
+    for i, change in enumerate(changes):
+        base = 40.0 + i % 7
+        rows += [
+            (f"P{i}", measure, "baseline", pd.Timestamp("2024-01-02"), base),
+            (f"P{i}", measure, "follow_up", pd.Timestamp("2024-05-01"), base + change),
+        ]
+    return pd.DataFrame(rows, columns=["referral_id", "measure", "timepoint", "assessed_date",
+                                       "value"])  # fmt: skip
+
+
+def _dz_ns_admitted(row: dict, decimals: int, candidates) -> set[int]:
+    """The numbers of people an attacker finds consistent with a row's dz and its interval
+    (dz +/- 1.96 sqrt(1/n + dz^2/2n)): every true dz that shows as the row's, tried."""
+    step = 10**-decimals
+    d = np.linspace(row["dz"] - step / 2, row["dz"] + step / 2, 4001)
+    found = set()
+    for n in candidates:
+        half = Z * np.sqrt(1 / n + d**2 / (2 * n))
+        fits = (
+            (np.round(d, decimals) == row["dz"])
+            & (np.round(d - half, decimals) == row["low"])
+            & (np.round(d + half, decimals) == row["high"])
+        )
+        if fits.any():
+            found.add(n)
+    return found
+
+
+def test_cohens_dz_interval_no_longer_pins_the_number_of_people():
+    # 38 people with changes 1, 2, 3, 0 repeating: dz = 1.35; 38 shows as 40 (38-42)
+    scores = _steady_change([[1, 2, 3, 0][i % 4] for i in range(38)])
+    table = outcomes.paired_change(scores)
+    panel = Panel("effects", "", "", Level.ROUND, table, outcomes.SPEC,
+                  outcome_view.EFFECT_LABELS)  # fmt: skip
+    csv = panel.export().iloc[0]  # the attacker's only input: the exported row
+    assert csv["Measured at both"] == 40
+    row = {"dz": csv["Cohen's dz"], "low": csv["dz 95% CI from"], "high": csv["dz 95% CI to"]}
+    shown = pd.Series([csv["Measured at both"]], dtype="Float64")
+    low, high = (int(v.iloc[0]) for v in count_bounds(shown, Level.ROUND))
+    assert _dz_ns_admitted(row, 1, range(low, high + 1)) == set(range(38, 43))
+    # the old rule (the exact n in the interval, two decimals) gave the true 38 away
+    dz = float(table["dz"].iloc[0])
+    half = Z * np.sqrt(1 / 38 + dz**2 / 76)
+    old = {"dz": round(dz, 2), "low": round(dz - half, 2), "high": round(dz + half, 2)}
+    assert _dz_ns_admitted(old, 2, range(low, high + 1)) == {38}
+
+
+def _with_two_more(changes: list[float]) -> list[float]:
+    """The changes and two more at mean +/- SD: the same mean and SD (n - 1 divisor), two
+    more people: (S + 2 SD^2) / (n + 1) = SD^2 when S = (n - 1) SD^2."""
+    mean, sd = np.mean(changes), np.std(changes, ddof=1)
+    return [*changes, mean + sd, mean - sd]
+
+
+def test_two_people_more_with_the_same_mean_and_sd_change_no_interval():
+    # 38 and 40 people both show as 40: every interval on the change (the mean's, dz's) is
+    # the same, so none of them can tell 38 from 40
+    changes = [[1, 2, 3, 0][i % 4] for i in range(38)]
+    shown = []
+    for these in (changes, _with_two_more(changes)):
+        panel = Panel("change", "", "", Level.ROUND, outcomes.paired_change(_steady_change(these)),
+                      outcomes.SPEC, outcome_view.LABELS)  # fmt: skip
+        values = panel.disclosed.values.iloc[0]
+        shown.append([values[c] for c in ("paired", "ci_low", "ci_high", "dz_low", "dz_high")])
+    assert shown[0][0] == shown[1][0] == 40
+    assert shown[0][1:] == pytest.approx(shown[1][1:], abs=1e-12)
+
+
+def test_a_groups_interval_cannot_tell_its_number_either():
+    changes = [[1, 2, 3, 0][i % 4] for i in range(38)]
+    shown = []
+    for these in (changes, _with_two_more(changes)):
+        scores = _steady_change(these, "ons4_happiness")
+        groups = pd.Series("45-54", index=scores["referral_id"].unique())
+        table = outcomes.change_by_group(scores, groups, "ons4_happiness")
+        values = outcomes.GROUP_SPEC.disclose(table, Level.ROUND).values.iloc[0]
+        shown.append([values[c] for c in ("paired", "ci_low", "ci_high")])
+    assert shown[0] == pytest.approx(shown[1], abs=1e-12) and shown[0][0] == 40
+
+
+def test_the_attrition_interval_cannot_tell_the_numbers_followed_and_lost():
+    # followed 38 or 40, lost 39 or 41, each with the same mean and SD of baselines: all
+    # show as 40; the Welch interval is the same
+    kept = [4.0 + i % 3 for i in range(38)]
+    lost = [3.0 + i % 4 for i in range(39)]
+    shown = []
+    for k, g in ((kept, lost), (_with_two_more(kept), _with_two_more(lost))):
+        rows = [(f"K{i}", "ons4_happiness", "baseline", pd.Timestamp("2024-01-02"), v)
+                for i, v in enumerate(k)]  # fmt: skip
+        rows += [(f"K{i}", "ons4_happiness", "follow_up", pd.Timestamp("2024-03-01"), 7.0)
+                 for i in range(len(k))]  # fmt: skip
+        rows += [(f"L{i}", "ons4_happiness", "baseline", pd.Timestamp("2024-01-02"), v)
+                 for i, v in enumerate(g)]  # fmt: skip
+        scores = pd.DataFrame(rows, columns=["referral_id", "measure", "timepoint",
+                                             "assessed_date", "value"])  # fmt: skip
+        table = outcomes.attrition(scores, pd.Timestamp("2024-12-31"))
+        values = outcomes.ATTRITION_SPEC.disclose(table, Level.ROUND).values.iloc[0]
+        shown.append([values[c] for c in ("followed", "lost", "diff_low", "diff_high")])
+    assert shown[0][:2] == shown[1][:2] == [40, 40]
+    assert shown[0][2:] == pytest.approx(shown[1][2:], abs=1e-12)
+
+
+# --- shares beside rounded counts ---------------------------------------------------------
+
+
+def test_shares_beside_rounded_counts_come_from_the_counts_as_shown():
+    # "worse by a threshold": 8-12 of 38-42 people all show as 10 of 40, and the share as 25%
+    # (from exact figures it was 8/42 = 19% to 12/38 = 32%, telling the pair apart)
+    seen = set()
+    for paired, worse in ((38, 8), (38, 12), (40, 10), (42, 8), (42, 12)):  # the corners
+        changes = [-3.0] * worse + [0.0] * (paired - worse)  # WEMWBS threshold: 3 points
+        table = outcomes.paired_change(_steady_change(changes))
+        shown = outcomes.SPEC.disclose(table, Level.ROUND).export().iloc[0]
+        seen.add((shown["paired"], shown["worse_by_threshold"],
+                  shown["worse_by_threshold_pct"]))  # fmt: skip
+    assert seen == {(40, 10, 25)}
+
+
+# --- the neighbouring-dataset test on the outcomes page ------------------------------------
+
+
+def _without(dataset: Dataset, referral: str) -> Dataset:
+    tables = {name: table[table["referral_id"] != referral] for name, table in
+              dataset.tables.items()}  # fmt: skip
+    return Dataset(tables=tables, extract_date=dataset.extract_date)
+
+
+def _page(dataset: Dataset, selection: Selection) -> list:
+    panels = outcome_view.panels(dataset, selection, Level.ROUND)
+    return [*panels, outcome_view.for_whom(dataset, selection, Level.ROUND, MEASURE, "age_band")]
+
+
+def _counts(panels) -> list:
+    return [p.disclosed.values[list(p.spec.counts)].to_dict("list") for p in panels if p.labels]
+
+
+def test_removing_one_referral_changes_only_statistics_where_the_counts_stay_the_same():
+    # 50 people, a third never followed up; remove one referral at a time: wherever every
+    # count shown stays the same, only statistics of values (and intervals around them) may
+    # change, never a count, a share, a note or the answer's counts
+    dataset = _dataset({"E01": 50}, seed=3)
+    scores = dataset.tables["outcomes"]
+    lost = scores["referral_id"].str.endswith(("0", "3", "6")) & (
+        scores["timepoint"] == "follow_up"
+    )
+    dataset = Dataset(tables={**dataset.tables, "outcomes": scores[~lost]},
+                      extract_date=dataset.extract_date)  # fmt: skip
+    year = Selection(pd.Timestamp("2024-01-01"), pd.Timestamp("2024-12-31"))
+    before = _page(dataset, year)
+    compared = 0
+    for referral in dataset.tables["referrals"]["referral_id"][:4]:  # lost and followed
+        after = _page(_without(dataset, referral), year)
+        if _counts(after) != _counts(before):
+            continue
+        compared += 1
+        for old, new in zip(before, after, strict=True):
+            assert old.shown_notes == new.shown_notes or old.name == "outcome_attrition"
+            if not old.labels:
+                continue
+            moving = set(old.spec.statistic_columns)
+            kept = [label for column, label in old.labels.items() if column not in moving]
+            pd.testing.assert_frame_equal(old.export()[kept], new.export()[kept])
+        assert before[3].answer_text == after[3].answer_text  # follow-up: counts and a share
+    assert compared >= 3

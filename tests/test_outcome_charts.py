@@ -1,4 +1,5 @@
 import pandas as pd
+import pytest
 
 from socialrx.views.outcome_charts import change_per_measure, effect_forest, group_forest
 
@@ -57,3 +58,25 @@ def test_group_forest_draws_only_shown_groups():
     fig = group_forest(groups, "SWEMWBS", "Sex")
     assert list(fig.data[0].y) == ["female", "male"]
     assert group_forest(groups.iloc[2:], "SWEMWBS", "Sex") is None
+
+
+def test_charts_hold_no_more_precision_than_the_table_shows():
+    # intervals worked out after disclosure come unrounded: mean +/- half at full precision
+    # would give the exact mean away in the figure's data (their midpoint)
+    table = _table().assign(
+        mean_change=[-1.0349, -0.5, 0.0, None],
+        ci_low=[-1.52871, -1.0, -0.4, None],
+        ci_high=[-0.54109, 0.2, 0.4, None],
+        dz=[0.8123, -0.3, 0.0, None],
+        dz_low=[0.61234, -0.5, -0.2, None],
+    )
+    change = change_per_measure(table).to_json()
+    effects = effect_forest(table).to_json()
+    groups = group_forest(table.assign(group=table["label"]), "SWEMWBS", "Sex").to_json()
+    for figure in (change, effects, groups):
+        assert "1.0349" not in figure and "1.52871" not in figure and "0.54109" not in figure
+    assert "0.8123" not in effects and "0.61234" not in effects
+    fig = change_per_measure(table)
+    # -1.0 with its interval -1.5 to -0.5, as the table shows them
+    assert list(fig.data[0].y) == [-1.0]
+    assert list(fig.data[0].error_y.arrayminus) == [pytest.approx(0.5)]

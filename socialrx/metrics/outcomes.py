@@ -2,6 +2,12 @@
 
 Only people with both a baseline and a follow-up count in a change; with several follow-ups
 the latest is paired. SWEMWBS raw scores are converted to the metric scale first.
+
+Every function returns EXACT figures with a `disclosure.Spec` saying what counts people and
+what is worked out after disclosure. Estimates (means, SDs, effect sizes, the correlation)
+are statistics of exact values; every interval uses the number of people AS SHOWN wherever n
+enters it (`Derived`, statistic=True), so an interval's width cannot tell how many people
+there are: shown 40, the interval is the same for a true 38 or 42.
 """
 
 from __future__ import annotations
@@ -11,7 +17,17 @@ import pandas as pd
 from scipy import stats
 
 from socialrx import vocab
-from socialrx.disclosure import Share, Spec, Statistic
+from socialrx.disclosure import (
+    HIDDEN_MIDDLE,
+    Derived,
+    Level,
+    Share,
+    Shown,
+    Spec,
+    Statistic,
+    disclose_counts,
+)
+from socialrx.metrics import intervals
 
 SWEMWBS = "swemwbs_metric"
 COUNTS = (
@@ -21,9 +37,11 @@ COUNTS = (
     "improved",
     "better_by_threshold",
     "worse_by_threshold",
+    "unpaired",  # with a follow-up but no baseline to pair it with
+    "several_baselines",  # with more than one baseline (the earliest is used)
 )  # people: disclosed as counts
-STATISTICS = ("mean_baseline", "mean_follow_up", "mean_change", "ci_low", "ci_high")
-EFFECTS = ("smc", "smc_low", "smc_high", "dz", "dz_low", "dz_high")
+STATISTICS = ("mean_baseline", "mean_follow_up", "mean_change", "sd_change")
+EFFECTS = ("smc", "dz", "correlation")  # estimates; their intervals are derived
 
 # A change that matters, per person. WEMWBS 3 and SWEMWBS 1 point (metric scale) are one
 # standard error of measurement (Maheswaran et al. 2012; Shah et al. 2018, the Warwick
@@ -85,8 +103,9 @@ def paired_scores(outcomes: pd.DataFrame) -> pd.DataFrame:
 
 def paired_change(outcomes: pd.DataFrame, standard: str = SEM) -> pd.DataFrame:
     """Per measure, exact: people with a baseline, with a follow-up, paired; the mean scores,
-    the mean change and its 95% interval (paired t), and the people who improved (changed in
-    the measure's better direction). `SPEC` says what each figure rests on."""
+    the mean change and the SD of the changes, the people who improved (changed in the
+    measure's better direction) and who moved by the meaningful threshold, and the effect
+    sizes. `SPEC` works out the shares and every interval from the counts as shown."""
     scored = on_analysis_scale(outcomes)
     who = _person(scored)
     pairs = paired_scores(outcomes)
@@ -97,46 +116,35 @@ def paired_change(outcomes: pd.DataFrame, standard: str = SEM) -> pd.DataFrame:
         pair = pairs[pairs["measure"] == measure]
         n = len(pair)
         change = pair["change"].to_numpy(dtype=float)
-        mean = change.mean() if n else np.nan
-        if n > 1 and change.std() > 0:
-            low, high = stats.t.interval(0.95, n - 1, loc=mean, scale=stats.sem(change))
-        elif n > 1:  # everyone changed by the same amount
-            low = high = mean
-        else:
-            low = high = np.nan
         sign = 1 if vocab.MEASURES[measure].higher_is_better else -1
-        better = sign * change > 0
         cut = threshold(measure, standard)
+        baselines = mine.loc[mine["timepoint"] == "baseline", who]
+        followed = mine.loc[mine["timepoint"] == "follow_up", who].nunique()
         rows.append(
             {
                 "measure": measure,
                 "label": vocab.MEASURES[measure].label,
                 "higher_is_better": vocab.MEASURES[measure].higher_is_better,
-                "with_baseline": mine.loc[mine["timepoint"] == "baseline", who].nunique(),
-                "with_follow_up": mine.loc[mine["timepoint"] == "follow_up", who].nunique(),
+                "with_baseline": baselines.nunique(),
+                "with_follow_up": followed,
                 "paired": n,
-                "mean_baseline": pair["baseline"].mean() if n else np.nan,
-                "mean_follow_up": pair["follow_up"].mean() if n else np.nan,
-                "mean_change": mean,
-                "ci_low": low,
-                "ci_high": high,
-                "improved": int(better.sum()),
-                "threshold": cut,
+                "improved": int((sign * change > 0).sum()),
                 "better_by_threshold": int((sign * change >= cut).sum()),
                 "worse_by_threshold": int((sign * change <= -cut).sum()),
+                # every paired person has a follow-up dated on or after the baseline
+                "unpaired": followed - n,
+                "several_baselines": int(baselines.value_counts().gt(1).sum()),
+                "mean_baseline": pair["baseline"].mean() if n else np.nan,
+                "mean_follow_up": pair["follow_up"].mean() if n else np.nan,
+                "mean_change": change.mean() if n else np.nan,
+                "sd_change": change.std(ddof=1) if n > 1 else np.nan,
+                "threshold": cut,
                 **standardised_effects(pair["baseline"], pair["follow_up"], sign),
             }
         )
-    table = pd.DataFrame(
-        rows,
-        columns=["measure", "label", "higher_is_better", *COUNTS, *STATISTICS, "threshold",
-                 *EFFECTS],
-    )  # fmt: skip
-    paired = table["paired"].where(table["paired"] > 0)
-    table["improved_pct"] = 100 * table["improved"] / paired
-    table["better_by_threshold_pct"] = 100 * table["better_by_threshold"] / paired
-    table["worse_by_threshold_pct"] = 100 * table["worse_by_threshold"] / paired
-    return table
+    columns = ["measure", "label", "higher_is_better", *COUNTS, *STATISTICS, "threshold",
+               *EFFECTS]  # fmt: skip
+    return pd.DataFrame(rows, columns=columns)
 
 
 def threshold(measure: str, standard: str = SEM) -> float:
@@ -155,17 +163,17 @@ def threshold_words(measure: str, standard: str = SEM) -> str:
 
 
 def standardised_effects(baseline: pd.Series, follow_up: pd.Series, sign: int = 1) -> dict:
-    """Effect sizes of a paired change, oriented so positive is better (`sign` -1 for a
-    measure where lower is better), each with a 95% interval:
+    """Effect sizes of a paired change from exact scores, oriented so positive is better
+    (`sign` -1 for a measure where lower is better), and the before-after correlation r
+    their intervals need (`becker_variance`, `dz_variance`, worked out with the number of
+    people as shown):
 
-    - smc: the standardised mean change, change / baseline SD, with Becker's (1988) variance
-      2(1 - r)/n + smc^2/(2n), r the before-after correlation: comparable across scales;
-    - dz: Cohen's dz, change / SD of the changes, with variance 1/n + dz^2/(2n). dz grows with
-      the before-after correlation (the SD of changes shrinks as r rises), so it is not a
-      measure of how big the change is, only of how consistent."""
-    n = len(baseline)
+    - smc: the standardised mean change, change / baseline SD: comparable across scales;
+    - dz: Cohen's dz, change / SD of the changes. dz grows with the before-after correlation
+      (the SD of changes shrinks as r rises), so it is not a measure of how big the change
+      is, only of how consistent."""
     nothing = dict.fromkeys(EFFECTS, np.nan)
-    if n < 3:
+    if len(baseline) < 3:
         return nothing
     base, after = baseline.to_numpy(dtype=float), follow_up.to_numpy(dtype=float)
     change = sign * (after - base)
@@ -173,56 +181,125 @@ def standardised_effects(baseline: pd.Series, follow_up: pd.Series, sign: int = 
     if sd_base == 0 or sd_change == 0:
         return nothing
     r = np.corrcoef(base, after)[0, 1] if after.std() > 0 else 0.0
-    smc = change.mean() / sd_base
-    dz = change.mean() / sd_change
-    z = stats.norm.ppf(0.975)
-    half_smc = z * np.sqrt(2 * (1 - r) / n + smc**2 / (2 * n))
-    half_dz = z * np.sqrt(1 / n + dz**2 / (2 * n))
-    return {
-        "smc": smc,
-        "smc_low": smc - half_smc,
-        "smc_high": smc + half_smc,
-        "dz": dz,
-        "dz_low": dz - half_dz,
-        "dz_high": dz + half_dz,
-    }
+    return {"smc": change.mean() / sd_base, "dz": change.mean() / sd_change, "correlation": r}
+
+
+def becker_variance(smc, r, n):
+    """Becker's (1988) large-sample variance of the standardised mean change of n paired
+    people with before-after correlation r: 2(1 - r)/n + smc^2/(2n)."""
+    return 2 * (1 - r) / n + smc**2 / (2 * n)
+
+
+def dz_variance(dz, n):
+    """The large-sample variance of Cohen's dz over n pairs: 1/n + dz^2/(2n)."""
+    return 1 / n + dz**2 / (2 * n)
+
+
+def effect_interval(effect: str, side: str) -> Derived:
+    """One end ("low" or "high") of the 95% normal interval of `effect` ("smc" or "dz"):
+    the exact estimate (and r), and the number paired AS SHOWN, so the interval's width
+    cannot tell the true number (shown 40, the same interval for 38 as for 42)."""
+
+    def compute(shown: Shown) -> pd.Series:
+        values = shown.values
+        n = values["paired"].astype("Float64")
+        n = n.where(n > 0)
+        estimate = values[effect].astype("Float64")
+        if effect == "smc":
+            variance = becker_variance(estimate, values["correlation"].astype("Float64"), n)
+        else:
+            variance = dz_variance(estimate, n)
+        half = intervals.Z95 * variance**0.5
+        return estimate - half if side == "low" else estimate + half
+
+    return Derived(compute, decimals=1, people="paired", statistic=True)
 
 
 SPEC = Spec(
     counts=COUNTS,
-    statistics={
-        **{column: Statistic("paired") for column in STATISTICS},
-        **{column: Statistic("paired", decimals=2) for column in EFFECTS},
-    },
+    statistics={column: Statistic("paired") for column in (*STATISTICS, *EFFECTS)},
     shares={
         "improved_pct": Share("improved", "paired"),
         "better_by_threshold_pct": Share("better_by_threshold", "paired"),
         "worse_by_threshold_pct": Share("worse_by_threshold", "paired"),
     },
+    derived={
+        "ci_low": intervals.mean_interval("mean_change", "sd_change", "paired", "low"),
+        "ci_high": intervals.mean_interval("mean_change", "sd_change", "paired", "high"),
+        **{
+            f"{effect}_{side}": effect_interval(effect, side)
+            for effect in ("smc", "dz")
+            for side in ("low", "high")
+        },
+    },
 )
 
 
+def headline_measure(table: pd.DataFrame, column: str = "paired") -> pd.Series | None:
+    """The row of the measure to headline: SWEMWBS where anyone was counted in `column`,
+    else the measure with most. `table` may be exact or disclosed: the measure named is
+    shown, so it is chosen on the counts as the strictest level shows them (rounded to 5,
+    1-7 taken as 4), and gives away no more than they do; None when nobody was counted."""
+    counted = disclose_counts(table[column], Level.ROUND).fillna(HIDDEN_MIDDLE)
+    candidates = table[(counted > 0).to_numpy()]
+    if candidates.empty:
+        return None
+    preferred = candidates[candidates["measure"] == SWEMWBS]
+    if len(preferred):
+        return preferred.iloc[0]
+    order = counted[(counted > 0).to_numpy()].sort_values(ascending=False, kind="stable")
+    return table.loc[order.index[0]]
+
+
 FOLLOW_UP_WINDOW_DAYS = 182  # a follow-up is expected within about six months of baseline
+
+
+def follow_up_status(
+    outcomes: pd.DataFrame, as_at: pd.Timestamp, days: int = FOLLOW_UP_WINDOW_DAYS
+) -> pd.DataFrame:
+    """The one definition of "followed up", for completion and attrition alike: per person
+    and measure with a dated baseline, the earliest baseline (`baseline_date`, `baseline`),
+    whether it is old enough to have had `days` for a follow-up by `as_at` (`eligible`), and
+    whether a follow-up is dated on or after it and within `days` of it (`followed`). A later
+    follow-up besides does not undo one in time; one dated before the baseline never counts
+    (the loader refuses it). An undated baseline cannot be judged and is left out."""
+    scored = on_analysis_scale(outcomes)
+    key = [_person(scored), "measure"]
+    dated = scored[scored["assessed_date"].notna()]
+    base = (
+        dated[dated["timepoint"] == "baseline"]
+        .sort_values("assessed_date", kind="stable")
+        .drop_duplicates(key)
+        .set_index(key)[["assessed_date", "value"]]
+        .rename(columns={"assessed_date": "baseline_date", "value": "baseline"})
+    )
+    window = pd.Timedelta(days=days)
+    follow = dated.loc[dated["timepoint"] == "follow_up", [*key, "assessed_date"]]
+    follow = follow.join(base["baseline_date"], on=key, how="inner")
+    in_time = follow["assessed_date"].between(
+        follow["baseline_date"], follow["baseline_date"] + window
+    )
+    followed = follow.loc[in_time, key].drop_duplicates()
+    base["eligible"] = base["baseline_date"] + window <= as_at
+    base["followed"] = base.index.isin(pd.MultiIndex.from_frame(followed))
+    return base
 
 
 def follow_up_completion(
     outcomes: pd.DataFrame, as_at: pd.Timestamp, days: int = FOLLOW_UP_WINDOW_DAYS
 ) -> pd.DataFrame:
     """Per measure: people whose baseline is old enough to have had `days` for a follow-up by
-    `as_at`, how many of them were followed up within `days`, and how many baselines are too
-    recent to judge, so recent people are not counted as lost to follow-up."""
-    scored = on_analysis_scale(outcomes)
-    key = [_person(scored), "measure"]
-    base = scored[scored["timepoint"] == "baseline"].groupby(key)["assessed_date"].min().rename("b")
-    follow = scored[scored["timepoint"] == "follow_up"].groupby(key)["assessed_date"].max()
-    people = base.to_frame().join(follow.rename("f"))
-    window = pd.Timedelta(days=days)
-    old_enough = people["b"] + window <= as_at
-    within = people["f"].notna() & (people["f"] <= people["b"] + window)
-    people = people.assign(eligible=old_enough, followed=old_enough & within, recent=~old_enough)
-    table = people.groupby(level="measure")[["eligible", "followed", "recent"]].sum()
+    `as_at`, how many of them were followed up (`follow_up_status`), and how many baselines
+    are too recent to judge, so recent people are not counted as lost to follow-up."""
+    people = follow_up_status(outcomes, as_at, days)
+    people = people.assign(
+        followed=people["eligible"] & people["followed"], recent=~people["eligible"]
+    )
+    counted = people.groupby(level="measure", observed=True)[["eligible", "followed", "recent"]]
+    table = counted.sum()
     order = [m for m in vocab.MEASURES if m in table.index]
     table = table.loc[order].astype(int).reset_index()
+    table["measure"] = table["measure"].astype(str)
     table["label"] = table["measure"].map(lambda m: vocab.MEASURES[m].label)
     return table
 
@@ -231,18 +308,6 @@ FOLLOW_UP_SPEC = Spec(
     counts=("eligible", "followed", "recent"),
     shares={"followed_pct": Share("followed", "eligible")},
 )
-
-
-def headline_measure(table: pd.DataFrame) -> pd.Series | None:
-    """The measure to headline (from the exact table): SWEMWBS where anyone was measured twice,
-    else the measure with most pairs; None when nobody was."""
-    paired = table[table["paired"] > 0]
-    if paired.empty:
-        return None
-    preferred = paired[paired["measure"] == SWEMWBS]
-    if len(preferred):
-        return preferred.iloc[0]
-    return paired.sort_values("paired", ascending=False, na_position="last", kind="stable").iloc[0]
 
 
 # ONS personal well-being thresholds (ONS, "Personal well-being user guidance"): life
@@ -286,6 +351,28 @@ def band_transitions(outcomes: pd.DataFrame, measure: str) -> pd.DataFrame:
 
 TRANSITIONS_SPEC = Spec(counts=("people",))
 
+
+def band_moves(values: pd.DataFrame, measure: str) -> dict[str, tuple[int, int]]:
+    """From a disclosed `band_transitions` table: people who moved to a better band, to a
+    worse one, or stayed, each as (the sum of the cells shown, the number of cells hidden),
+    so a total never pins a hidden 1-7 cell. Better is up a band, down for anxiety."""
+    labels = [
+        name for *_, name in ONS_BANDS["anxiety" if measure == "ons4_anxiety" else "positive"]
+    ]
+    rank = {name: i for i, name in enumerate(labels)}
+    sign = 1 if vocab.MEASURES[measure].higher_is_better else -1
+    step = sign * (
+        values["follow_up_band"].astype(str).map(rank)
+        - values["baseline_band"].astype(str).map(rank)
+    )
+    people = values["people"].astype("Float64")
+    out = {}
+    for name, rows in (("better", step > 0), ("worse", step < 0), ("same", step == 0)):
+        cells = people[rows.to_numpy()]
+        out[name] = (int(cells.sum(skipna=True)), int(cells.isna().sum()))
+    return out
+
+
 GROUPS = {
     "reason": "Reason for referral",
     "category": "Kind of asset first sent to",
@@ -321,8 +408,9 @@ def group_of(referrals, connections, assets, area_stats, group: str) -> pd.Serie
 
 
 def change_by_group(outcomes: pd.DataFrame, groups: pd.Series, measure: str) -> pd.DataFrame:
-    """Mean change on `measure` with its 95% interval (paired t) for each group, oriented so
-    positive is better, with the people paired in each."""
+    """Mean change on `measure` and the SD of the changes for each group, oriented so
+    positive is better, with the people paired in each; `GROUP_SPEC` works out the 95%
+    interval (paired t) with the number paired as shown."""
     pairs = paired_scores(outcomes)
     pairs = pairs[pairs["measure"] == measure]
     sign = 1 if vocab.MEASURES[measure].higher_is_better else -1
@@ -331,64 +419,99 @@ def change_by_group(outcomes: pd.DataFrame, groups: pd.Series, measure: str) -> 
     for name, rows_of in joined.groupby("group", sort=True):
         change = sign * rows_of["change"].to_numpy(dtype=float)
         n = len(change)
-        mean = change.mean()
-        if n > 1 and change.std() > 0:
-            low, high = stats.t.interval(0.95, n - 1, loc=mean, scale=stats.sem(change))
-        else:
-            low = high = mean if n > 1 else np.nan
-        rows.append({"group": str(name), "paired": n, "mean_change": mean,
-                     "ci_low": low, "ci_high": high})  # fmt: skip
-    return pd.DataFrame(rows, columns=["group", "paired", "mean_change", "ci_low", "ci_high"])
+        rows.append({"group": str(name), "paired": n, "mean_change": change.mean(),
+                     "sd_change": change.std(ddof=1) if n > 1 else np.nan})  # fmt: skip
+    return pd.DataFrame(rows, columns=["group", "paired", "mean_change", "sd_change"])
 
 
 GROUP_SPEC = Spec(
     counts=("paired",),
-    statistics={c: Statistic("paired") for c in ("mean_change", "ci_low", "ci_high")},
+    statistics={c: Statistic("paired") for c in ("mean_change", "sd_change")},
+    derived={
+        "ci_low": intervals.mean_interval("mean_change", "sd_change", "paired", "low"),
+        "ci_high": intervals.mean_interval("mean_change", "sd_change", "paired", "high"),
+    },
 )
 
 
-def attrition(outcomes: pd.DataFrame, as_at: pd.Timestamp, days: int = 182) -> pd.DataFrame:
-    """Per measure, among baselines old enough for a follow-up: the mean baseline of people
-    followed up and of people lost, and the difference (lost - followed) with its 95% Welch
-    interval. A difference whose interval excludes 0 means those lost started elsewhere, so
-    the change among those who stayed may not describe everyone."""
-    scored = on_analysis_scale(outcomes)
-    key = [_person(scored), "measure"]
-    base = scored[scored["timepoint"] == "baseline"].sort_values("assessed_date", kind="stable")
-    base = base.groupby(key)[["value", "assessed_date"]].first()
-    follow = scored[scored["timepoint"] == "follow_up"].groupby(key).size().rename("follow_ups")
-    people = base.join(follow)
-    people = people[people["assessed_date"] + pd.Timedelta(days=days) <= as_at]
+def attrition(
+    outcomes: pd.DataFrame, as_at: pd.Timestamp, days: int = FOLLOW_UP_WINDOW_DAYS
+) -> pd.DataFrame:
+    """Per measure, among baselines old enough for a follow-up: people followed up and lost
+    (`follow_up_status`, so they add up to the completion panel's figures), the mean and SD
+    of each group's baseline, and the difference of the means (lost - followed);
+    `ATTRITION_SPEC` works out its 95% Welch interval with the numbers as shown. A difference
+    whose interval excludes 0 means those lost started elsewhere, so the change among those
+    who stayed may not describe everyone."""
+    people = follow_up_status(outcomes, as_at, days)
+    people = people[people["eligible"]]
     rows = []
     for measure in [m for m in vocab.MEASURES if m in people.index.get_level_values("measure")]:
         mine = people.xs(measure, level="measure")
-        kept = mine.loc[mine["follow_ups"].notna(), "value"].astype(float)
-        lost = mine.loc[mine["follow_ups"].isna(), "value"].astype(float)
-        difference = low = high = np.nan
-        if len(kept) > 1 and len(lost) > 1:
-            test = stats.ttest_ind(lost, kept, equal_var=False)
-            interval = test.confidence_interval(0.95)
-            difference, low, high = lost.mean() - kept.mean(), interval.low, interval.high
+        kept = mine.loc[mine["followed"], "baseline"].astype(float)
+        lost = mine.loc[~mine["followed"], "baseline"].astype(float)
         rows.append({
             "measure": measure, "label": vocab.MEASURES[measure].label,
-            "followed": len(kept), "lost": len(lost),
-            "fewer": min(len(kept), len(lost)),
+            "followed": len(kept), "lost": len(lost), "fewer": min(len(kept), len(lost)),
             "mean_followed": kept.mean() if len(kept) else np.nan,
             "mean_lost": lost.mean() if len(lost) else np.nan,
-            "difference": difference, "diff_low": low, "diff_high": high,
+            "sd_followed": kept.std(ddof=1) if len(kept) > 1 else np.nan,
+            "sd_lost": lost.std(ddof=1) if len(lost) > 1 else np.nan,
+            "difference": lost.mean() - kept.mean() if len(kept) and len(lost) else np.nan,
         })  # fmt: skip
-    table = pd.DataFrame(rows, columns=["measure", "label", "followed", "lost", "fewer",
-                                        "mean_followed", "mean_lost", "difference",
-                                        "diff_low", "diff_high"])  # fmt: skip
-    table["differs"] = (table["diff_low"] > 0) | (table["diff_high"] < 0)
-    return table
+    return pd.DataFrame(rows, columns=["measure", "label", "followed", "lost", "fewer",
+                                       "mean_followed", "mean_lost", "sd_followed", "sd_lost",
+                                       "difference"])  # fmt: skip
+
+
+def welch_interval(difference, sd_a, n_a, sd_b, n_b, level: float = 0.95):
+    """The Welch interval of a difference of two means (Welch 1947): standard error
+    sqrt(sd_a^2/n_a + sd_b^2/n_b), t on the Welch-Satterthwaite degrees of freedom; equal to
+    scipy's ttest_ind(equal_var=False). Where both SDs are 0 the interval is the difference."""
+    difference, sd_a, n_a, sd_b, n_b = (
+        pd.Series(v, dtype="Float64").to_numpy(dtype=float, na_value=np.nan)
+        for v in (difference, sd_a, n_a, sd_b, n_b)
+    )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        var_a, var_b = sd_a**2 / n_a, sd_b**2 / n_b
+        se = np.sqrt(var_a + var_b)
+        df = (var_a + var_b) ** 2 / (var_a**2 / (n_a - 1) + var_b**2 / (n_b - 1))
+        half = np.where(se > 0, stats.t.ppf(1 - (1 - level) / 2, df) * se, 0.0)
+    half = np.where(np.isnan(se) | (n_a < 2) | (n_b < 2), np.nan, half)
+    return difference - half, difference + half
+
+
+def _difference_interval(side: str) -> Derived:
+    """One end of the Welch interval of the difference in mean baseline (lost - followed):
+    exact means and SDs, the numbers followed and lost AS SHOWN."""
+
+    def compute(shown: Shown) -> pd.Series:
+        values = shown.values
+        low, high = welch_interval(
+            values["difference"], values["sd_lost"], values["lost"],
+            values["sd_followed"], values["followed"],
+        )  # fmt: skip
+        return pd.Series(low if side == "low" else high, index=values.index, dtype="Float64")
+
+    return Derived(compute, decimals=1, people="fewer", statistic=True)
 
 
 ATTRITION_SPEC = Spec(
     counts=("followed", "lost", "fewer"),
     statistics={
         "mean_followed": Statistic("followed"),
+        "sd_followed": Statistic("followed"),
         "mean_lost": Statistic("lost"),
-        **{c: Statistic("fewer") for c in ("difference", "diff_low", "diff_high")},
+        "sd_lost": Statistic("lost"),
+        "difference": Statistic("fewer"),
     },
+    derived={"diff_low": _difference_interval("low"), "diff_high": _difference_interval("high")},
 )
+
+
+def lost_differ(values: pd.DataFrame) -> pd.Series:
+    """From a disclosed `ATTRITION_SPEC` table: whether the difference's interval, as shown
+    (one decimal), excludes 0; NA where it is not shown."""
+    low = values["diff_low"].astype("Float64").round(1)
+    high = values["diff_high"].astype("Float64").round(1)
+    return ((low > 0) | (high < 0)).astype("boolean").mask(low.isna() | high.isna())

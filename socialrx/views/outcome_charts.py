@@ -1,8 +1,12 @@
 """Outcome charts: each measure's change on its own scale, effect sizes on one axis, and the
-change by group, from disclosed tables (a statistic not shown is not drawn)."""
+change by group, from disclosed tables (a statistic not shown is not drawn). Every figure is
+drawn at the precision the table shows (one decimal): an interval worked out after
+disclosure comes unrounded, and its ends at full precision would give the exact mean away
+in the chart's data."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
@@ -15,6 +19,18 @@ from socialrx.views.figures import OKABE_ITO
 BETTER, WORSE, NEITHER = OKABE_ITO[4], OKABE_ITO[5], "#999999"
 
 
+def _as_shown(table: pd.DataFrame, columns: tuple[str, ...], decimals: int = 1) -> pd.DataFrame:
+    """The rows whose first column is shown, with `columns` at the precision shown (NaN where
+    not shown)."""
+    shown = table.dropna(subset=[columns[0]])
+    return shown.assign(
+        **{
+            c: shown[c].astype("Float64").round(decimals).to_numpy(dtype=float, na_value=np.nan)
+            for c in columns
+        }
+    )
+
+
 def _colour(change: float, higher_is_better: bool) -> str:
     if change == 0:
         return NEITHER
@@ -25,7 +41,7 @@ def change_per_measure(table: pd.DataFrame) -> go.Figure | None:
     """One small chart per measure, each on its own scale: the mean change with its 95%
     interval, blue where better for that measure, orange where worse. None when no change is
     shown."""
-    shown = table.dropna(subset=["mean_change"])
+    shown = _as_shown(table, ("mean_change", "ci_low", "ci_high"))
     if shown.empty:
         return None
     titles = [
@@ -68,7 +84,7 @@ def change_per_measure(table: pd.DataFrame) -> go.Figure | None:
 def effect_forest(table: pd.DataFrame) -> go.Figure | None:
     """Standardised mean change (change / baseline SD) and Cohen's dz per measure on one axis,
     oriented so right of 0 is better on every measure. None when none is shown."""
-    shown = table.dropna(subset=["smc"])
+    shown = _as_shown(table, ("smc", "smc_low", "smc_high", "dz", "dz_low", "dz_high"))
     if shown.empty:
         return None
     labels = [html_text(label) for label in shown["label"]]
@@ -91,7 +107,7 @@ def effect_forest(table: pd.DataFrame) -> go.Figure | None:
                     "array": (shown[f"{column}_high"].astype(float) - value).tolist(),
                     "arrayminus": (value - shown[f"{column}_low"].astype(float)).tolist(),
                 },
-                hovertemplate="%{y}: %{x:+.2f}<extra></extra>",
+                hovertemplate="%{y}: %{x:+.1f}<extra></extra>",
             )
         )
     fig.add_vline(x=0, line_color="#555555", line_width=1)
@@ -109,7 +125,7 @@ def effect_forest(table: pd.DataFrame) -> go.Figure | None:
 def group_forest(table: pd.DataFrame, measure_label: str, group_label: str) -> go.Figure | None:
     """Mean change (positive = better) with its 95% interval for each group, so overlapping
     intervals show where groups cannot be told apart. None when no group's change is shown."""
-    shown = table.dropna(subset=["mean_change"])
+    shown = _as_shown(table, ("mean_change", "ci_low", "ci_high"))
     if shown.empty:
         return None
     mean = shown["mean_change"].astype(float)

@@ -7,7 +7,7 @@ import pandas as pd
 
 from socialrx import vocab
 from socialrx.data.dataset import Dataset
-from socialrx.disclosure import Level
+from socialrx.disclosure import MIN_PEOPLE, Level
 from socialrx.metrics import outcomes, overview
 from socialrx.metrics.selection import Selection, selected_outcomes, selected_referrals
 from socialrx.views import outcome_charts
@@ -53,6 +53,65 @@ GP_NOTE = (
 )
 
 
+def _people(count) -> str:
+    """A disclosed count of people in a sentence: "1-7" where it is hidden."""
+    return "1-7" if pd.isna(count) else f"{count:,.0f}"
+
+
+def _points(value) -> str:
+    return f"{value:.1f} point{'' if round(abs(value), 1) == 1 else 's'}"
+
+
+def _interval(values: pd.Series, low: str, high: str) -> str:
+    """ " (95% CI a to b)" where both ends are shown, else nothing."""
+    if pd.isna(values[low]) or pd.isna(values[high]):
+        return ""
+    return f" (95% CI {values[low]:.1f} to {values[high]:.1f})"
+
+
+def _too_few(label: str, paired) -> str:
+    return (
+        f"Too few people measured twice to judge the change on {label}: {_people(paired)} paired "
+        f"({MIN_PEOPLE} are needed)."
+    )
+
+
+def change_answer(values: pd.DataFrame) -> str:
+    """The change panel's answer, from the disclosed table: the headline measure's mean
+    change with its interval among the people measured twice, and how many had a baseline."""
+    row = outcomes.headline_measure(values)
+    if row is None:
+        return "Nobody in this place and period was measured at both baseline and follow-up."
+    label, mean = row["label"], row["mean_change"]
+    baseline = f"{_people(row['with_baseline'])} had a baseline."
+    if pd.isna(mean):
+        return f"{_too_few(label, row['paired'])} {baseline}"
+    better = "higher" if row["higher_is_better"] else "lower"
+    moved = (
+        "did not change on average"
+        if round(mean, 1) == 0
+        else f"{'rose' if mean > 0 else 'fell'} by {_points(abs(mean))} on average"
+    )
+    return (
+        f"{label} {moved} among {_people(row['paired'])} people measured twice"
+        f"{_interval(row, 'ci_low', 'ci_high')}; {better} is better. {baseline}"
+    )
+
+
+def change_notes(values: pd.DataFrame) -> tuple[str, ...]:
+    """How odd records were paired, said where the counts as shown say there are any (a
+    hidden count is some)."""
+
+    def some(column: str) -> bool:
+        counts = values[column].astype("Float64")
+        return bool((counts.isna() | (counts > 0)).any()) if len(counts) else False
+
+    return (
+        SEVERAL_BASELINES if some("several_baselines") else "",
+        UNPAIRED if some("unpaired") else "",
+    )
+
+
 def change_panel(table: pd.DataFrame, level: Level, standard: str) -> Panel:
     thresholds = "; ".join(
         f"{row.label}: {outcomes.threshold_words(row.measure, standard)}"
@@ -63,11 +122,13 @@ def change_panel(table: pd.DataFrame, level: Level, standard: str) -> Panel:
         title="What changed",
         caption="How to read this: each small chart is one measure on its own scale: the mean "
         "change between baseline and the latest follow-up with its 95% confidence interval "
-        "(paired t). Blue is better for that measure, orange worse: lower is better for "
+        "(paired t: mean +/- t x SD of the changes / sqrt(n), n the number measured twice as "
+        "shown). Blue is better for that measure, orange worse: lower is better for "
         "anxiety, loneliness and GP appointments. Only people measured twice count; a "
         "follow-up dated before its baseline is never paired; SWEMWBS raw scores are "
         "converted to the metric scale (Stewart-Brown et al. 2009). Means need at least 30 "
-        f"people. A change that matters, per person: {thresholds}. " + disclosure_caption(level),
+        "people as shown; shares are worked out from the counts as shown. A change that "
+        f"matters, per person: {thresholds}. " + disclosure_caption(level),
         level=level,
         table=table,
         spec=outcomes.SPEC,
@@ -75,6 +136,36 @@ def change_panel(table: pd.DataFrame, level: Level, standard: str) -> Panel:
         chart=outcome_charts.change_per_measure,
         empty="No change to draw: fewer than 30 people measured twice for every measure, "
         "or none. The table says how many were measured.",
+        answer=change_answer,
+        said=change_notes,
+    )
+
+
+def _size(effect: float) -> str:
+    """Cohen's benchmarks for a standardised difference, on the value as shown."""
+    size = abs(round(effect, 1))
+    if size == 0:
+        return "no change"
+    word = "improvement" if effect > 0 else "worsening"
+    if size < 0.2:
+        return f"a {word} smaller than what is usually called small"
+    return f"a {'small' if size < 0.5 else 'medium' if size < 0.8 else 'large'} {word}"
+
+
+def effect_answer(values: pd.DataFrame) -> str:
+    """The effect panel's answer, from the disclosed table: the headline measure's
+    standardised mean change, its interval and what size it is by the usual benchmarks."""
+    row = outcomes.headline_measure(values)
+    if row is None:
+        return "Nobody in this place and period was measured twice, so there is no effect size."
+    label, smc = row["label"], row["smc"]
+    if pd.isna(smc):
+        return _too_few(label, row["paired"])
+    return (
+        f"On {label} the change was {smc:+.1f} baseline standard deviations"
+        f"{_interval(row, 'smc_low', 'smc_high')}, {_size(smc)} by the usual benchmarks "
+        f"(0.2 small, 0.5 medium, 0.8 large), among {_people(row['paired'])} people measured "
+        "twice."
     )
 
 
@@ -84,16 +175,43 @@ def effect_panel(table: pd.DataFrame, level: Level) -> Panel:
         title="How big: effect sizes on one scale",
         caption="How to read this: right of the line is better on every measure. The "
         "standardised mean change divides the mean change by the baseline standard deviation "
-        "(interval from Becker 1988), so measures on different scales compare; about 0.2 is "
-        "usually called small, 0.5 medium and 0.8 large. Cohen's dz divides by the spread of "
-        "the changes instead: it grows as people's before and after scores track each other, "
-        "so it says how consistent the change was, not how big. " + disclosure_caption(level),
+        "(interval from Becker's 1988 variance, 2(1 - r)/n + d\u00b2/2n, r the before-after "
+        "correlation), so measures on different scales compare; about 0.2 is usually called "
+        "small, 0.5 medium and 0.8 large. Cohen's dz divides by the spread of the changes "
+        "instead (interval from the variance 1/n + dz\u00b2/2n): it grows as people's before "
+        "and after scores track each other, so it says how consistent the change was, not how "
+        "big. Effect sizes are worked out from exact scores and shown to one decimal; n in "
+        "the intervals is the number measured twice as shown. " + disclosure_caption(level),
         level=level,
         table=table,
         spec=outcomes.SPEC,
         labels=EFFECT_LABELS,
         chart=outcome_charts.effect_forest,
         empty="No effect size to draw: fewer than 30 people measured twice for every measure.",
+        answer=effect_answer,
+    )
+
+
+def follow_up_answer(values: pd.DataFrame) -> str:
+    """The completion panel's answer, from the disclosed table: how many of the people old
+    enough to judge were followed up in time, on the headline measure."""
+    row = outcomes.headline_measure(values, "eligible")
+    days = outcomes.FOLLOW_UP_WINDOW_DAYS
+    if row is None:
+        return f"No baseline is yet {days} days old, so follow-up cannot be judged."
+    share, recent = row["followed_pct"], row["recent"]
+    verb = "is" if pd.notna(recent) and recent == 1 else "are"
+    none = pd.notna(recent) and recent == 0
+    recent = "" if none else f"; {_people(recent)} more {verb} too recent to judge"
+    if pd.isna(share):
+        return (
+            f"Too few baselines are old enough to judge follow-up on {row['label']}: "
+            f"{_people(row['eligible'])} ({MIN_PEOPLE} are needed){recent}."
+        )
+    return (
+        f"On {row['label']}, {_people(row['followed'])} of the {_people(row['eligible'])} people "
+        f"whose baseline is at least {days} days old ({share:.0f}%) were followed up within "
+        f"{days} days{recent}."
     )
 
 
@@ -103,9 +221,11 @@ def follow_up_panel(measured, as_at, level: Level) -> Panel:
         name="outcome_follow_up",
         title="Who was followed up",
         caption=f"Of the people whose baseline was at least {days} days before the data ends, "
-        f"the share with a follow-up within {days} days of it. People measured more recently "
-        "are too recent to judge, not lost, so periods compare like for like. "
-        + disclosure_caption(level),
+        f"the share followed up: with a follow-up dated on or after the baseline and within "
+        f"{days} days of it (a later one besides does not undo it; the next panel counts the "
+        "same people). People measured more recently are too recent to judge, not lost, so "
+        "periods compare like for like; a baseline without a date cannot be judged. "
+        "The share is worked out from the counts as shown. " + disclosure_caption(level),
         level=level,
         table=outcomes.follow_up_completion(measured, as_at),
         spec=outcomes.FOLLOW_UP_SPEC,
@@ -116,32 +236,67 @@ def follow_up_panel(measured, as_at, level: Level) -> Panel:
             "followed_pct": "% followed up",
             "recent": "Too recent to judge",
         },
+        answer=follow_up_answer,
+    )
+
+
+def attrition_answer(values: pd.DataFrame) -> str:
+    """The attrition panel's answer, from the disclosed table, on the headline measure."""
+    if values.empty:
+        days = outcomes.FOLLOW_UP_WINDOW_DAYS
+        return f"No baseline is yet {days} days old, so nobody can be counted as lost."
+    row = outcomes.headline_measure(values, "followed")
+    if row is None:
+        return "Nobody with a baseline old enough was followed up, so there is no comparison."
+    label, difference = row["label"], row["difference"]
+    if pd.isna(difference):
+        return (
+            f"Too few people to compare those lost to follow-up with those followed up on "
+            f"{label}: {_people(row['lost'])} lost and {_people(row['followed'])} followed up "
+            f"({MIN_PEOPLE} are needed in each)."
+        )
+    differs = outcomes.lost_differ(values).fillna(False).loc[row.name]
+    start = (
+        f"On {label}, the {_people(row['lost'])} people lost to follow-up and the "
+        f"{_people(row['followed'])} followed up started at the same level on average"
+        if round(difference, 1) == 0
+        else f"On {label}, the {_people(row['lost'])} people lost to follow-up started "
+        f"{_points(abs(difference))} {'higher' if difference > 0 else 'lower'} on average than "
+        f"the {_people(row['followed'])} followed up"
+    )
+    interval = _interval(row, "diff_low", "diff_high")
+    if differs:
+        return (
+            f"{start}{interval}: those followed up are not like everyone referred, so the "
+            "change among them may not describe everyone."
+        )
+    return f"{start}{interval}: no clear difference at baseline."
+
+
+def attrition_notes(values: pd.DataFrame) -> tuple[str, ...]:
+    """The measures on which those lost started elsewhere, from the intervals as shown."""
+    differs = values.loc[outcomes.lost_differ(values).fillna(False).to_numpy(), "label"]
+    if differs.empty:
+        return ()
+    return (
+        "Those lost to follow-up started from a different baseline on "
+        + ", ".join(differs)
+        + ": the change among those who stayed may not describe everyone referred.",
     )
 
 
 def attrition_panel(measured, as_at, level: Level) -> Panel:
-    table = outcomes.attrition(measured, as_at)
-    shown = outcomes.ATTRITION_SPEC.disclose(table, level)
-    differs = table.loc[table["differs"] & (shown.marks["difference"] == ""), "label"]
-    notes = (
-        (
-            "Those lost to follow-up started from a different baseline on "
-            + ", ".join(differs)
-            + ": the change among those who stayed may not describe everyone referred.",
-        )
-        if len(differs)
-        else ()
-    )
     return Panel(
         name="outcome_attrition",
         title="Did those lost start from a different place?",
         caption="Among baselines old enough for a follow-up: the mean baseline of people "
-        "followed up and of people lost, and the difference (lost minus followed) with its 95% "
-        "interval (Welch's t). An interval that does not cross 0 means the people measured "
-        "twice are not like everyone referred. Each mean needs 30 people; the difference 30 in "
-        "each group. " + disclosure_caption(level),
+        "followed up (as in the panel above) and of people lost, and the difference (lost "
+        "minus followed) with its 95% interval (Welch's t, with the numbers followed and lost "
+        "as shown). An interval that does not cross 0 means the people measured twice are not "
+        "like everyone referred. Each mean needs 30 people; the difference 30 in each group. "
+        + disclosure_caption(level),
         level=level,
-        table=table,
+        table=outcomes.attrition(measured, as_at),
         spec=outcomes.ATTRITION_SPEC,
         labels={
             "label": "Measure",
@@ -153,8 +308,25 @@ def attrition_panel(measured, as_at, level: Level) -> Panel:
             "diff_low": "95% CI from",
             "diff_high": "95% CI to",
         },
-        notes=notes,
+        answer=attrition_answer,
+        said=attrition_notes,
     )
+
+
+def band_answer(values: pd.DataFrame, measure: str) -> str:
+    """The band panel's answer: people who moved to a better band, a worse one or stayed,
+    added up from the cells as shown (hidden cells named, not guessed)."""
+    moves = outcomes.band_moves(values, measure)
+    hidden = sum(k for _, k in moves.values())
+    said = (
+        f"Of the people measured twice on {vocab.MEASURES[measure].label}, "
+        f"{moves['better'][0]:,} moved to a better ONS band, {moves['worse'][0]:,} to a worse "
+        f"one and {moves['same'][0]:,} stayed in the same band"
+    )
+    if hidden:
+        cells = f"{hidden} cell{'s' if hidden != 1 else ''} of 1-7 people"
+        return f"{said} (adding the cells shown; {cells} hidden and not added)."
+    return f"{said}."
 
 
 def band_panel(measured, measure: str, level: Level) -> Panel:
@@ -165,7 +337,8 @@ def band_panel(measured, measure: str, level: Level) -> Panel:
         caption="People measured twice by their ONS band at baseline and at the latest "
         "follow-up (ONS thresholds: life satisfaction, worthwhile and happiness low 0-4, "
         "medium 5-6, high 7-8, very high 9-10; anxiety very low 0-1, low 2-3, medium 4-5, high "
-        "6-10). Descriptive: ONS4 has no published threshold for a meaningful change. "
+        "6-10). Descriptive: ONS4 has no published threshold for a meaningful change. Each "
+        "cell is disclosed on its own; totals above add up the cells as shown. "
         + disclosure_caption(level),
         level=level,
         table=outcomes.band_transitions(measured, measure),
@@ -175,6 +348,48 @@ def band_panel(measured, measure: str, level: Level) -> Panel:
             "follow_up_band": "Band at follow-up",
             "people": "People",
         },
+        answer=lambda shown: band_answer(shown, measure),
+    )
+
+
+def group_answer(values: pd.DataFrame, measure_label: str, group_label: str) -> str:
+    """The "for whom" answer, from the disclosed table: the groups with the largest and the
+    smallest mean change as shown, and whether their intervals overlap."""
+    shown = values.dropna(subset=["mean_change"])
+    where = group_label.lower()
+    if shown.empty:
+        return (
+            f"No {where} group has {MIN_PEOPLE} or more people measured twice on "
+            f"{measure_label}, so no group's change is given."
+        )
+    rounded = shown[["mean_change", "ci_low", "ci_high"]].astype("Float64").round(1)
+    order = rounded["mean_change"].sort_values(ascending=False, kind="stable").index
+    top, bottom = shown.loc[order[0]], shown.loc[order[-1]]
+
+    def group(row: pd.Series) -> str:
+        interval = _interval(row, "ci_low", "ci_high").strip(" ()")
+        return f"{row['group']} ({row['mean_change']:+.1f}" + (
+            f"; {interval})" if interval else ")"
+        )
+
+    counted = f"{len(shown)} of {len(values)} groups by {where} have a change shown."
+    if len(shown) == 1:
+        return (
+            f"On {measure_label}, the one change shown (positive = better): {group(top)}. {counted}"
+        )
+    apart = (
+        pd.notna(rounded.loc[order[-1], "ci_high"])
+        and pd.notna(rounded.loc[order[0], "ci_low"])
+        and rounded.loc[order[-1], "ci_high"] < rounded.loc[order[0], "ci_low"]
+    )
+    verdict = (
+        "their intervals do not overlap"
+        if apart
+        else "their intervals overlap, so the data cannot tell them apart"
+    )
+    return (
+        f"On {measure_label}, the largest mean change (positive = better) is in {group(top)} "
+        f"and the smallest in {group(bottom)}: {verdict}. {counted}"
     )
 
 
@@ -194,9 +409,9 @@ def group_panel(
         name=f"outcome_by_{group}",
         title=f"For whom: {label} by {group_label.lower()}",
         caption="How to read this: each point is a group's mean change (positive = better) with "
-        "its 95% interval; where intervals overlap, the data cannot tell the groups apart. "
-        f"Groups with fewer than 30 people measured twice are not drawn.{overlap} "
-        + disclosure_caption(level),
+        "its 95% interval (paired t, with the group's number measured twice as shown); where "
+        "intervals overlap, the data cannot tell the groups apart. Groups with fewer than 30 "
+        f"people measured twice are not drawn.{overlap} " + disclosure_caption(level),
         level=level,
         table=outcomes.change_by_group(measured, groups, measure),
         spec=outcomes.GROUP_SPEC,
@@ -209,6 +424,7 @@ def group_panel(
         },
         chart=lambda shown: outcome_charts.group_forest(shown, label, group_label),
         empty="No group has 30 or more people measured twice on this measure.",
+        answer=lambda shown: group_answer(shown, label, group_label),
     )
 
 
@@ -231,20 +447,15 @@ def panels(
     if "gp_appointments_6m" in paired:
         out.append(Panel(name="outcome_gp_note", title="", caption="", level=level,
                          notes=(GP_NOTE,)))  # fmt: skip
-    baselines = measured[measured["timepoint"] == "baseline"]
-    if baselines.duplicated(["referral_id", "measure"]).any():
-        out.append(Panel(name="outcome_baselines", title="", caption="", level=level,
-                         notes=(SEVERAL_BASELINES,)))  # fmt: skip
-    if table["with_follow_up"].gt(table["paired"]).any():
-        out.append(Panel(name="outcome_unpaired", title="", caption="", level=level,
-                         notes=(UNPAIRED,)))  # fmt: skip
     return out
 
 
 def paired_measures(panels: list[Panel]) -> list[str]:
-    """The measures anyone was measured twice on, from the change panel's exact table."""
-    table = next(p.table for p in panels if p.name == "outcome_change")
-    return table.loc[table["paired"] > 0, "measure"].tolist()
+    """The measures anyone was measured twice on, from the change panel's counts as shown
+    (0 shows as 0, so a hidden count is someone)."""
+    values = next(p for p in panels if p.name == "outcome_change").disclosed.values
+    paired = values["paired"].astype("Float64")
+    return values.loc[(paired.isna() | (paired > 0)).to_numpy(), "measure"].tolist()
 
 
 def for_whom(
