@@ -31,7 +31,7 @@ ONE_PLACE = (
     "rounded totals of many sets of places, with and without a small one, could be subtracted "
     "to undo its rounding. Name a neighbourhood to look at several areas together."
 )
-SESSION_NEIGHBOURHOODS = 3  # neighbourhoods a browser session may name below "off"
+SESSION_NEIGHBOURHOODS = 2  # neighbourhoods a browser session may save below "off"
 
 
 def place_rule(kind: str, codes, level: Level) -> str | None:
