@@ -50,9 +50,10 @@ def pathway_view(_dataset: Dataset, content_hash: str, chosen: Selection, level:
 
 
 @st.cache_resource(show_spinner=False, max_entries=32, ttl=timedelta(hours=1))
-def spc_view(_dataset: Dataset, content_hash: str, chosen: Selection, level: Level, baseline):
+def spc_view(_dataset: Dataset, content_hash: str, chosen: Selection, level: Level, baseline,
+             unit: str | None):  # fmt: skip
     tables, _ = pathway_view(_dataset, content_hash, chosen, level)
-    return _built(referral_flows.spc_panels(tables, level, baseline))
+    return _built(referral_flows.spc_panels(tables, level, baseline, unit))
 
 
 context = ui.current()
@@ -78,9 +79,10 @@ if ui.needs(context, "referrals"):
     st.header("Trends: is a change a signal or noise?")
     st.write(
         "Statistical process control (SPC) charts as NHS England's Making Data Count programme "
-        "draws them, over every whole month of data up to the end of the chosen period. The "
-        "centre line and process limits come from the baseline months chosen here: pick a "
-        "stable stretch (at least 12 months) to judge later months against."
+        "draws them, over every whole month (or quarter) of data up to the end of the chosen "
+        "period. The centre line and process limits come from the baseline months chosen here: "
+        "pick a stable stretch (at least 12 points) to judge later ones against. Points, "
+        "limits and signals are worked out from the figures as shown."
     )
     months = referral_flows.spc_months(tables)
     baseline = None
@@ -99,4 +101,16 @@ if ui.needs(context, "referrals"):
             "(england.nhs.uk/publication/making-data-count).",
         )
         baseline = picked if isinstance(picked, tuple) else (months[0], months[-1])
-    ui.draw(spc_view(dataset, key, chosen, level, baseline))
+    by = st.radio(
+        "Points of the SPC charts",
+        ["automatic", referral_flows.MONTH, referral_flows.QUARTER],
+        format_func={"automatic": "automatic", "month": "months", "quarter": "quarters"}.get,
+        horizontal=True,
+        key="spc_by",
+        help="Automatic: months where they can be charted, quarters otherwise. At a disclosure "
+        "level other than off a chart is worked out from the figures as shown, so it needs "
+        "every point shown (none of 1-7 people, none resting on fewer than 30) and at least 10 "
+        "people a point on average; quarters sum the months' exact counts before rounding.",
+    )
+    unit = None if by == "automatic" else by
+    ui.draw(spc_view(dataset, key, chosen, level, baseline, unit))

@@ -87,6 +87,7 @@ def test_moving_the_baseline_moves_the_limits(page):
 
 def test_every_disclosure_level_and_a_small_place(monkeypatch):
     monkeypatch.delenv("SOCIALRX_DATA", raising=False)
+    monkeypatch.setenv("SOCIALRX_MIN_DISCLOSURE", "off")  # a deployment that allows off
     at = AppTest.from_file(APP, default_timeout=120)
     at.run()
     for level in ("off", "suppress"):
@@ -106,3 +107,13 @@ def test_every_disclosure_level_and_a_small_place(monkeypatch):
     assert not at.exception, at.exception
     assert at.title[0].value == "Referral flows"
     assert "Referral pathway: where people drop out" in [s.value for s in at.header]
+    # its shares of the months rest on fewer than 30 people: automatic charts them by
+    # quarter and says why; choosing months says why not, and that quarters can
+    assert "Share connected within 90 days: is a change a signal?" in [h.value for h in at.header]
+    assert any(c.value.startswith("By quarter, because months cannot be charted") for c in
+               at.caption)  # fmt: skip
+    at.radio(key="spc_by").set_value("month").run()
+    assert not at.exception, at.exception
+    assert any(i.value.startswith("Months cannot be charted here") for i in at.info)
+    at.radio(key="spc_by").set_value("quarter").run()
+    assert "Referrals per quarter: is a change a signal?" in [h.value for h in at.header]

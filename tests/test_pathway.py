@@ -1,5 +1,6 @@
 """The referral pathway: funnel shares and waits worked out by hand on six referrals, the
-too-recent referrals kept apart, endings with Wilson intervals checked against statsmodels."""
+too-recent referrals kept apart, endings with Wilson intervals checked against statsmodels,
+and the endings' shares and intervals worked out from the counts as shown."""
 
 from pathlib import Path
 
@@ -9,7 +10,7 @@ import pytest
 from statsmodels.stats.proportion import proportion_confint
 
 from socialrx.disclosure import SUPPRESSED, TOO_FEW, Level
-from socialrx.metrics import pathway, referrals
+from socialrx.metrics import intervals, pathway, referrals
 from socialrx.metrics.overview import as_at
 from socialrx.metrics.selection import Selection
 from socialrx.views import referral_flows
@@ -151,23 +152,50 @@ def test_endings_by_reason_and_referrer(dataset):
     assert rows.loc[("reason", "money and debt"), counts].tolist() == [2, 1, 1]
     assert rows.loc[("referrer", "self"), ["ended", "declined"]].tolist() == [1, 1]
     assert ("referrer", "council") not in rows.index  # nothing ended there
+    assert not any(c.endswith(("_pct", "_low", "_high")) for c in table.columns)  # counts only
+    # at level off the shares and Wilson intervals are those of the exact counts
+    shown = pathway.ENDINGS_SPEC.disclose(table, Level.OFF).values.set_index(["kind", "group"])
     low, high = proportion_confint(1, 2, alpha=0.05, method="wilson")
-    assert rows.loc[("reason", "money and debt"), "declined_low"] == pytest.approx(100 * low)
-    assert rows.loc[("reason", "money and debt"), "declined_high"] == pytest.approx(100 * high)
+    money = shown.loc[("reason", "money and debt")]
+    assert money["declined_pct"] == 50  # 1 of 2
+    assert money["declined_low"] == pytest.approx(100 * low)
+    assert money["declined_high"] == pytest.approx(100 * high)
+
+
+def test_the_tiny_dataset_by_quarter(steps):
+    # Oct-Dec 2023 holds R1 (contact in 2 days), R2 (10) and R3 (40: late): 3 referrals, 2
+    # contacted within 30 days, median wait (2 + 10) / 2 = 6
+    quarters = pd.DatetimeIndex(["2023-10-01", "2024-01-01"])
+    by_quarter = pathway.monthly_pathway(pathway.by_quarter(steps), quarters)
+    contact = by_quarter[by_quarter["step"] == pathway.CONTACTED].set_index("month")
+    assert contact.loc["2023-10-01", ["referrals", "judged", "reached", "timed"]].tolist() == [
+        3, 3, 2, 2
+    ]  # fmt: skip
+    assert contact.loc["2023-10-01", "median_days"] == 6
+    assert contact.loc["2024-01-01", "referrals"] == 1  # R4, March
+    # connected within 90 days: a quarter counts once its last day is 90 days old (as at 30
+    # June: 31 Dec + 90 = 30 Mar, yes; 31 Mar + 90 = 29 Jun, yes; 30 Jun + 90, no)
+    fully = pathway.month_fully_judged(
+        pd.DatetimeIndex(["2023-10-01", "2024-01-01", "2024-04-01"]),
+        pd.Timestamp("2024-06-30"),
+        pathway.CONNECTED,
+        "Q",
+    )
+    assert fully.tolist() == [True, True, False]
 
 
 @pytest.mark.parametrize(
     ("part", "whole"), [(0, 30), (1, 30), (15, 30), (30, 30), (7, 250), (123, 4567), (1, 1)]
 )
 def test_wilson_interval_agrees_with_statsmodels(part, whole):
-    low, high = pathway.wilson_interval([part], [whole])
+    low, high = intervals.wilson_interval([part], [whole])
     expected = proportion_confint(part, whole, alpha=0.05, method="wilson")
     assert low[0] == pytest.approx(expected[0], abs=1e-12)
     assert high[0] == pytest.approx(expected[1], abs=1e-12)
 
 
 def test_wilson_interval_of_nobody_is_empty():
-    low, high = pathway.wilson_interval([0, 3], [0, 10])
+    low, high = intervals.wilson_interval([0, 3], [0, 10])
     assert np.isnan(low[0]) and np.isnan(high[0]) and low[1] > 0
 
 
@@ -190,27 +218,65 @@ def test_endings_are_ranked_by_the_shares_shown_hidden_ones_last():
     assert table["group"].tolist() == ["a", "b", "c", "self"]  # not by the exact shares
     panel = referral_flows.endings_panel(
         referral_flows.PathwayTables(pd.DataFrame(), pd.DataFrame(), table, pd.DataFrame(),
-                                     pd.Timestamp("2024-12-31")),
+                                     pd.Timestamp("2024-12-31"), pd.DataFrame()),
         Level.ROUND,
     )  # fmt: skip
     assert panel.shown()["Reason or referrer"].tolist() == ["b", "c", "a", "self"]
 
 
-def test_an_interval_is_hidden_wherever_its_share_is():
-    # 5 of 100 did not engage: the share would say 5, and so would its interval
-    table = pd.DataFrame({"kind": ["reason"] * 2, "group": ["a", "b"], "ended": [100, 100],
-                          "did_not_engage": [5, 40], "declined": [30, 30]})  # fmt: skip
-    for name in ("did_not_engage", "declined"):
-        low, high = pathway.wilson_interval(table[name], table["ended"])
-        table[f"{name}_pct"] = 100 * table[name] / table["ended"]
-        table[f"{name}_low"], table[f"{name}_high"] = 100 * low, 100 * high
-    shown = pathway.ENDINGS_SPEC.disclose(table, Level.ROUND)
-    assert shown.marks.loc[0, ["did_not_engage_pct", "did_not_engage_low",
-                               "did_not_engage_high"]].tolist() == [SUPPRESSED] * 3  # fmt: skip
-    assert shown.marks.loc[1, "did_not_engage_low"] == ""
-    assert shown.values.loc[1, "did_not_engage_low"] == round(table.loc[1, "did_not_engage_low"])
-    export = shown.export()
-    assert export.loc[0, "did_not_engage_high"] == SUPPRESSED
+def _endings(ended: int, did_not_engage: int, declined: int = 30) -> pd.DataFrame:
+    return pd.DataFrame({"kind": ["reason"], "reason_first": [1], "group": ["a"],
+                         "ended": [ended], "did_not_engage": [did_not_engage],
+                         "declined": [declined]})  # fmt: skip
+
+
+def test_endings_shares_and_intervals_come_from_the_counts_shown():
+    # 40 of 100 did not engage, shown as 40 of 100: the share is 40%, and the interval runs
+    # from the Wilson lower limit of the least count (38 of 102) to the upper limit of the
+    # greatest (42 of 98), as statsmodels gives them
+    shown = pathway.ENDINGS_SPEC.disclose(_endings(100, 40), Level.ROUND).values.iloc[0]
+    assert shown["did_not_engage_pct"] == 40
+    low = proportion_confint(38, 102, alpha=0.05, method="wilson")[0]
+    high = proportion_confint(42, 98, alpha=0.05, method="wilson")[1]
+    assert shown["did_not_engage_low"] == pytest.approx(100 * low)
+    assert shown["did_not_engage_high"] == pytest.approx(100 * high)
+    # a hidden count keeps its share hidden, and its interval spans all of 1-7 (of 98-102)
+    hidden = pathway.ENDINGS_SPEC.disclose(_endings(100, 5), Level.ROUND)
+    assert hidden.marks.loc[0, "did_not_engage_pct"] == SUPPRESSED
+    assert hidden.values.loc[0, "did_not_engage_low"] == pytest.approx(
+        100 * proportion_confint(1, 102, alpha=0.05, method="wilson")[0]
+    )
+    assert hidden.values.loc[0, "did_not_engage_high"] == pytest.approx(
+        100 * proportion_confint(7, 98, alpha=0.05, method="wilson")[1]
+    )
+    # fewer than 30 ended referrals shown: the share and its interval are too few
+    few = pathway.ENDINGS_SPEC.disclose(_endings(25, 10, 10), Level.ROUND).marks.iloc[0]
+    assert few[["did_not_engage_pct", "did_not_engage_low"]].tolist() == [TOO_FEW, TOO_FEW]
+
+
+def test_an_endings_row_leaves_its_counts_their_whole_range():
+    # the attack: a share (or interval) from the exact counts beside the rounded ones tells
+    # the count (38 of 100 shown as "40 of 100, 38%"); from the counts shown, every true
+    # count consistent with them gives the same row
+    rows = {
+        tuple(pathway.ENDINGS_SPEC.disclose(_endings(ended, part), Level.ROUND).export().iloc[0])
+        for ended in range(98, 103)
+        for part in range(38, 43)
+    }
+    assert len(rows) == 1
+    hidden = {
+        tuple(pathway.ENDINGS_SPEC.disclose(_endings(100, part), Level.ROUND).export().iloc[0])
+        for part in range(1, 8)
+    }
+    assert len(hidden) == 1  # a hidden count of 1-7: one row whatever it is
+    # at level off the figures are exact, and differ with the count
+    exact = {
+        pathway.ENDINGS_SPEC.disclose(_endings(100, part), Level.OFF)
+        .export()
+        .iloc[0]["did_not_engage_pct"]
+        for part in range(38, 43)
+    }
+    assert exact == {38, 39, 40, 41, 42}
 
 
 def test_the_view_on_the_tiny_dataset(dataset):
@@ -222,9 +288,14 @@ def test_the_view_on_the_tiny_dataset(dataset):
     for panel in referral_flows.pathway_panels(tables, Level.ROUND):
         panel.figure  # noqa: B018 - draws without error, or says why there is nothing
         assert list(panel.export().columns) == list(panel.labels.values())
+    # whole quarters only: the data starts in November 2023
+    assert tables.quarters["month"].unique().tolist() == [
+        pd.Timestamp("2024-01-01"), pd.Timestamp("2024-04-01")
+    ]  # fmt: skip
     for panel in referral_flows.spc_panels(tables, Level.ROUND, None):
         assert panel.figure is None  # 1-7 referrals a month: nothing may be drawn
-        assert any("fewer than 12" in note for note in panel.notes)
+        assert panel.empty.startswith("Neither months nor quarters can be charted")
+        assert "wider place" in panel.empty
 
 
 def test_every_new_chart_has_a_title_axes_and_safe_colours():

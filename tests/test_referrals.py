@@ -1,11 +1,12 @@
 import pandas as pd
 import pytest
 
-from socialrx.disclosure import Level
+from socialrx.data.dataset import Dataset
+from socialrx.disclosure import Level, disclose_counts
+from socialrx.metrics import equity
 from socialrx.metrics.referrals import (
     MONTHLY_SPEC,
     NOT_CONNECTED,
-    PATHWAY_SPEC,
     area_rates,
     connected_referrals,
     connected_within,
@@ -14,8 +15,8 @@ from socialrx.metrics.referrals import (
     pathway_nodes,
     practice_rates,
     practice_spec,
-    referrals_by_deprivation,
 )
+from socialrx.views import referral_flows
 from socialrx.views.panels import Panel
 
 
@@ -99,24 +100,12 @@ def test_rates_count_adults_only(referrals):
     assert out.loc["P1", "referrals"] == 1  # the 0-17 referral is not in an adult rate
 
 
-def test_rates_by_area_and_by_deprivation(referrals):
-    stats = pd.DataFrame(
-        {
-            "area_code": ["A1", "A2", "A4"],
-            "population_adult": [1000.0, 2000.0, 500.0],
-            "imd_decile": [1, 1, 10],
-        }
-    )
+def test_rates_by_area(referrals):
+    stats = pd.DataFrame({"area_code": ["A1", "A2", "A4"],
+                          "population_adult": [1000.0, 2000.0, 500.0]})  # fmt: skip
     by_area = area_rates(referrals, stats, per_year=1).set_index("area_code")
-    assert by_area.loc["A1", "rate_per_1000"] == pytest.approx(2.0)
+    assert by_area.loc["A1", "rate_per_1000"] == pytest.approx(2.0)  # 2 / 1,000 x 1,000
     assert by_area.loc["A4", "referrals"] == 0
-    by_decile = referrals_by_deprivation(referrals, stats, per_year=4).set_index("imd_decile")
-    # decile 1: 3 referrals from 3,000 adults in a quarter = 4 per 1,000 a year
-    assert by_decile.loc[1, "referrals"] == 3
-    assert by_decile.loc[1, "rate_per_1000"] == pytest.approx(4.0)
-    assert by_decile.loc[1, "share_pct"] == pytest.approx(100.0)  # all 3 with a decile
-    assert by_decile.loc[10, "referrals"] == 0
-    assert list(by_decile.index) == [1, 10]
 
 
 def test_an_area_without_population_does_not_inflate_its_deciles_rate(referrals):
@@ -127,7 +116,9 @@ def test_an_area_without_population_does_not_inflate_its_deciles_rate(referrals)
             "imd_decile": [1, 1],
         }
     )
-    by_decile = referrals_by_deprivation(referrals, stats, per_year=1).set_index("imd_decile")
+    table = equity.rates_by_deprivation(referrals, stats, per_year=1)
+    spec = equity.deprivation_rates_spec(1)
+    by_decile = spec.disclose(table, Level.OFF).values.set_index("imd_decile")
     # A1's 2 referrals have no population behind them: counted, but not in the rate
     assert by_decile.loc[1, "referrals"] == 3
     assert by_decile.loc[1, "referrals_with_population"] == 1
@@ -149,18 +140,58 @@ def test_pathway_flows_count_referrals_by_their_first_connection(referrals, conn
     assert second[("physical activity", "attending")] == 1
     assert second[("physical activity", "declined by provider (full)")] == 1
     assert second.sum() == 2
-    nodes = pathway_nodes(links).set_index(["column", "name"])["count"]
-    assert nodes[(1, "gp practice")] == 2 and nodes[(2, NOT_CONNECTED)] == 2
-    assert nodes[(2, "physical activity")] == 2 and nodes[(3, "attending")] == 1
+    # the boxes: the bands into (or out of) each, summed
+    nodes = pathway_nodes(links).set_index(["column", "name"])
+    assert nodes.loc[(1, "gp practice"), "out"] == 2 and nodes.loc[(2, NOT_CONNECTED), "into"] == 2
+    assert nodes.loc[(2, "physical activity")].tolist() == [2, 2]  # 2 in, 2 out
+    assert nodes.loc[(3, "attending"), "into"] == 1
 
 
-def test_sankey_node_totals_are_rounded_on_their_own():
-    # three flows of 8 people: each rounds to 10, but the node holds 24, which rounds to 25
-    links = pd.DataFrame({"step": [1, 1, 1], "source": ["self"] * 3,
-                          "target": ["arts and creativity", "other", NOT_CONNECTED],
-                          "count": [8, 8, 8]})  # fmt: skip
-    nodes = PATHWAY_SPEC.disclose(pathway_nodes(links), Level.ROUND).values
-    assert nodes.set_index(["column", "name"])["count"][(1, "self")] == 25
+def _sent(hidden: int) -> Dataset:
+    """20 GP referrals never sent anywhere; 40 self-referrals sent to a walk (attending), and
+    `hidden` more self-referrals never sent anywhere."""
+    ids = [f"R{i}" for i in range(60 + hidden)]
+    refs = pd.DataFrame(
+        {
+            "referral_id": ids,
+            "referral_date": pd.Timestamp("2024-01-10"),
+            "referrer_type": ["gp practice"] * 20 + ["self"] * (40 + hidden),
+        }
+    )
+    conns = pd.DataFrame({"referral_id": ids[20:60], "asset_id": "W",
+                          "referred_date": pd.Timestamp("2024-01-12"),
+                          "started_date": pd.Timestamp("2024-01-20"),
+                          "outcome": "attending"})  # fmt: skip
+    assets = pd.DataFrame({"asset_id": ["W"], "category": ["physical activity"]})
+    return Dataset(tables={"referrals": refs, "connections": conns, "assets": assets})
+
+
+def test_a_hidden_sankey_flow_keeps_its_whole_range():
+    # self -> not sent is 1-7 (hidden). A box total disclosed on its own would narrow it:
+    # "self" holds 40 + 1-7, which rounds to 40 for 1-2 and 45 for 3-7. Boxes that are the
+    # sum of the bands drawn show the same whatever it is: everything the panel shows (the
+    # figure with its hovers, the CSV, the answer, the notes) is one and the same for 1-7.
+    assert set(disclose_counts([40 + n for n in range(1, 8)], Level.ROUND)) == {40, 45}
+    shown = set()
+    for hidden in range(1, 8):
+        data = _sent(hidden)
+        panel = referral_flows.pathway_panel(data.table("referrals"), data, Level.ROUND)
+        shown.add((panel.figure.to_json(), panel.export().to_json(), panel.answer_text,
+                   panel.shown_notes))  # fmt: skip
+    assert len(shown) == 1
+    _, _, answer, notes = shown.pop()
+    sankey = panel.figure.data[0]
+    boxes = dict(zip(sankey.node.label, sankey.node.customdata, strict=True))
+    assert boxes["self-referral"] == "40 referrals (the bands drawn from it)"
+    assert boxes[NOT_CONNECTED] == "20 referrals (the bands drawn into it)"
+    assert answer == (
+        "Most referrals came from self-referral (40 in the bands drawn); people were most "
+        "often first sent to physical activity (40); 20 were not sent to an asset."
+    )
+    assert notes == (
+        "1 flow of 1-7 people is not drawn (hidden), so the boxes count only the bands drawn: "
+        "each hidden flow may be any of 1-7.",
+    )
 
 
 def test_practice_ranking_uses_disclosed_rates_so_hidden_counts_keep_no_order():

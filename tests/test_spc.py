@@ -1,5 +1,6 @@
 """Making Data Count XmR charts: limits and each special-cause rule on short series worked
-out by hand, a published example, and the disclosure rules of the SPC panels."""
+out by hand, a published example, and the SPC panels: worked out from the series as shown,
+by quarter where months cannot be charted, and seasonality said."""
 
 import numpy as np
 import pandas as pd
@@ -123,8 +124,18 @@ def test_variation_in_words(improvement, high, low):
     assert spc.describe_point(row, improvement) == f"{high} (higher: beyond a process limit)"
 
 
-def _tables(referrals_per_month, as_at="2025-02-28") -> PathwayTables:
-    months = pd.date_range("2024-01-01", periods=len(referrals_per_month), freq="MS")
+def _quarters(trend: pd.DataFrame) -> pd.DataFrame:
+    """The whole quarters of a monthly trend, counts summed (as `pathway.by_quarter` does)."""
+    quarter = pd.DatetimeIndex(trend["month"]).to_period("Q")
+    counts = ["referrals", "judged", "reached", "timed"]
+    sums = trend.assign(month=quarter.start_time, months=1).groupby(["step", "month"])
+    out = sums[[*counts, "months"]].sum().reset_index()
+    out = out[out.pop("months") == 3].reset_index(drop=True)
+    return out.assign(median_days=6.0, p90_days=12.0, median_days_interpolated=6.2)
+
+
+def _tables(referrals_per_month, as_at="2025-02-28", start="2024-01-01") -> PathwayTables:
+    months = pd.date_range(start, periods=len(referrals_per_month), freq="MS")
     rows = []
     for step in pathway.STEPS[1:]:
         rows.append(pd.DataFrame({"month": months, "step": step,
@@ -133,47 +144,147 @@ def _tables(referrals_per_month, as_at="2025-02-28") -> PathwayTables:
                                   "timed": referrals_per_month, "median_days": 6.0,
                                   "p90_days": 12.0, "median_days_interpolated": 6.2}))  # fmt: skip
     trend = pd.concat(rows, ignore_index=True)
-    return PathwayTables(pd.DataFrame(), trend, pd.DataFrame(), trend, pd.Timestamp(as_at))
+    return PathwayTables(pd.DataFrame(), trend, pd.DataFrame(), trend, pd.Timestamp(as_at),
+                         _quarters(trend))  # fmt: skip
 
 
-def test_a_hidden_month_is_a_gap_with_no_signal_and_no_part_in_the_limits():
-    counts = [100, 104, 98, 102, 100, 99, 101, 103, 97, 100, 5, 101, 99, 100]
-    panel = referral_flows.spc_panel(_tables(counts), "referrals", Level.ROUND, None)
-    shown = panel.disclosed.values
-    assert pd.isna(shown.loc[10, "value"])  # 5 referrals: hidden, a gap, never 0
-    assert panel.table.loc[10, "signal"] == ""  # far below the limits, but not drawn
-    assert not panel.table["signal"].astype(bool).any()
-    drawn = [c for i, c in enumerate(counts) if i != 10]
-    assert panel.table.loc[0, "centre"] == 100  # mean of the drawn months, to the nearest 5
-    limits = spc.xmr_limits(np.array(counts, float), np.arange(14) != 10)
-    assert limits is not None
+def _shown(panel) -> tuple:
+    """Everything an SPC panel shows: its table (CSV), figure, answer, notes and message."""
     figure = panel.figure
-    ys = figure.data[0].y
-    assert np.isnan(ys[10]) and list(ys[:3]) == [100, 105, 100]
-    assert figure.layout.title.text == "Referrals per month: is a change a signal?"
-    assert "Referrals" in figure.layout.yaxis.title.text and figure.layout.xaxis.title.text
-    assert "13 months shown" in panel.notes[0]
-    assert np.mean(drawn) == pytest.approx(100.3, abs=0.1)
+    return (
+        panel.export().to_json(),
+        None if figure is None else figure.to_json(),
+        panel.answer_text,
+        panel.shown_notes,
+        panel.empty if figure is None else "",
+    )
 
 
-def test_limits_are_shown_no_finer_than_the_figures():
-    counts = [100, 104, 98, 102, 100, 99, 101, 103, 97, 100, 96, 101, 99, 100]
-    rounded = referral_flows.spc_panel(_tables(counts), "referrals", Level.ROUND, None)
+def test_a_month_shown_as_170_gives_one_chart_whatever_its_true_value():
+    # 24 months; the 13th is 168-172, shown as 170 at the default level. Points, centre line,
+    # limits and signals all come from the series as shown, so every true value consistent
+    # with it gives the same chart: the signals of the old chart (worked out on exact values)
+    # told 170-172 from 168-169.
+    counts = [100, 110, 95, 105, 100, 115, 90, 105, 100, 110, 95, 105]
+    counts += [170, 160, 165, 160, 170, 165, 160, 150, 110, 100, 105, 95]
+    seen = set()
+    for true in range(168, 173):
+        counts[12] = true
+        panel = referral_flows.spc_panel(_tables(counts, "2025-12-31"), "referrals",
+                                         Level.ROUND, None)  # fmt: skip
+        assert panel.figure is not None and panel.table["signal"].astype(bool).any()
+        seen.add(_shown(panel))
+    assert len(seen) == 1
+    # the test can fail: at level off (exact figures) each true value gives its own chart
+    exact = set()
+    for true in range(168, 173):
+        counts[12] = true
+        panel = referral_flows.spc_panel(_tables(counts, "2025-12-31"), "referrals",
+                                         Level.OFF, None)  # fmt: skip
+        exact.add(_shown(panel))
+    assert len(exact) == 5
+
+
+def test_limits_come_from_the_series_as_shown():
+    # 100 and 104 alternating are shown as 100 and 105: the centre line is 102.5 (not 102),
+    # every moving range 5 (not 4), so the limits are 102.5 -/+ 2.66 x 5 = 89.2 and 115.8
+    counts = [100, 104] * 7
+    panel = referral_flows.spc_panel(_tables(counts), "referrals", Level.ROUND, None)
+    row = panel.disclosed.values.iloc[0]
+    assert (row["centre"], row["lower"], row["upper"]) == (102.5, 89.2, 115.8)
+    assert list(panel.figure.data[0].y[:2]) == [100, 105]
     exact = referral_flows.spc_panel(_tables(counts), "referrals", Level.OFF, None)
-    assert rounded.table.loc[0, "upper"] % 5 == 0
-    assert exact.table.loc[0, "centre"] == round(np.mean(counts), 1)
+    row = exact.disclosed.values.iloc[0]
+    assert (row["centre"], row["lower"], row["upper"]) == (102.0, 91.4, 112.6)  # 102 -/+ 10.64
+    assert panel.answer_text == (
+        "Over the 14 months shown (Jan 2024 to Feb 2025), referrals show no signal beyond "
+        "common-cause variation."
+    )
+
+
+def test_a_hidden_month_means_quarters_not_a_chart_of_months():
+    counts = [100, 104, 98, 102, 100, 99, 101, 103, 97, 100, 5, 101, 99, 100, 102]
+    tables = _tables(counts, "2025-03-31")
+    months = referral_flows.spc_panel(tables, "referrals", Level.ROUND, None, "month")
+    assert months.figure is None  # a gap would leave the limits to say where it lies
+    assert months.empty.startswith(
+        "Months cannot be charted here: 1 month with 1-7 referrals (hidden). Quarters can"
+    )
+    # automatic: by quarter, the exact months summed before rounding (Jan-Mar 302, shown 300;
+    # Oct-Dec 100 + 5 + 101 = 206, shown 205; Jan-Mar 2025 301, shown 300)
+    quarters = referral_flows.spc_panel(tables, "referrals", Level.ROUND, None)
+    assert quarters.title == "Referrals per quarter: is a change a signal?"
+    shown = quarters.disclosed.values
+    assert shown["value"].tolist() == [300, 300, 300, 205, 300]
+    assert (
+        "By quarter, because months cannot be charted here: 1 month with 1-7" in (quarters.notes[1])
+    )
+    assert "fewer than 12 quarters" in quarters.notes[0]  # five quarters: points, no limits
+    assert quarters.figure is not None and quarters.figure.layout.xaxis.title.text == "Quarter"
+    assert list(quarters.figure.layout.xaxis.ticktext)[:2] == ["Jan-Mar 2024", "Apr-Jun 2024"]
+    # at level off nothing is hidden: months are charted
+    assert referral_flows.spc_panel(tables, "referrals", Level.OFF, None).figure is not None
+
+
+def test_months_averaging_fewer_than_10_are_not_charted():
+    # 8 and 0 alternating: shown as 10 and 0, an average of 5 a month; quarters hold 16 or 8
+    # (shown 15 and 10, an average of 12.5), so they can be charted
+    tables = _tables([8, 0] * 6)
+    panel = referral_flows.spc_panel(tables, "referrals", Level.ROUND, None, "month")
+    assert panel.figure is None
+    assert "the months shown average 5.0 referrals, fewer than 10" in panel.empty
+    assert referral_flows.spc_panel(tables, "referrals", Level.ROUND, None).title.endswith(
+        "per quarter: is a change a signal?"
+    )
+    # shares: a month of fewer than 30 referrals old enough to judge has no share to chart
+    few = _tables([20, 24] * 7)
+    panel = referral_flows.spc_panel(few, "connected", Level.ROUND, None, "month")
+    assert "with a figure resting on fewer than 30 people (too few)" in panel.empty
+    # a place too small for quarters too (2 a month, 6 a quarter: hidden) is told to choose a
+    # wider one
+    tiny = referral_flows.spc_panel(_tables([2] * 14), "referrals", Level.ROUND, None)
+    assert tiny.figure is None and "Choose a wider place" in tiny.empty
+
+
+def test_a_signal_repeating_the_same_months_a_year_before_is_called_seasonal():
+    # January and February 150 each year, the other months 90-115: mean 2,960 / 26 = 113.8,
+    # mean moving range 400 / 25 = 16, so two sigma is 113.8 + 1.773 x 16 = 142.2 and each
+    # January and February is 2 of 3 beyond it (the limit, 156.4, is not crossed)
+    noise = [100, 110, 95, 105, 100, 115, 90, 105, 100, 110]
+    panel = referral_flows.spc_panel(
+        _tables([150, 150, *noise, 150, 150, *noise, 150, 150], "2026-02-28"),
+        "referrals", Level.ROUND, None,
+    )  # fmt: skip
+    assert panel.answer_text == (
+        "Over the 26 months shown (Jan 2024 to Feb 2026), referrals show special cause "
+        "variation: higher from Jan 2026 to Feb 2026 (2 of 3 points beyond two sigma), neither "
+        "better nor worse. 4 months before that signal too."
+    )
+    assert panel.shown_notes[-1].startswith(
+        "Seasonality: the signals in Jan 2025 to Feb 2025 and Jan 2026 to Feb 2026 repeat the "
+        "same months of the year before"
+    )
+    # fewer than two years: no note
+    short = referral_flows.spc_panel(
+        _tables([150, 150, *noise, 150, 150, *noise[:5]]), "referrals", Level.ROUND, None
+    )
+    assert not any(n.startswith("Seasonality") for n in short.shown_notes)
 
 
 def test_shares_leave_out_months_too_recent_for_the_window():
     counts = [100] * 14  # January 2024 to February 2025; the data runs to 28 February 2025
     tables = _tables(counts)
-    series, _, _ = referral_flows.spc_series(tables, "connected")
+    series, _ = referral_flows.spc_series(tables, "connected")
     # connected within 90 days: a month counts once its last day is 90 days old
     assert series["month"].max() == pd.Timestamp("2024-11-01")  # 30 Nov + 90 = 28 Feb
-    waits, _, _ = referral_flows.spc_series(tables, "contact_wait")
+    waits, _ = referral_flows.spc_series(tables, "contact_wait")
     assert waits["month"].max() == pd.Timestamp("2024-12-01")  # 31 Jan + 30 is 2 March
-    counts_series, _, _ = referral_flows.spc_series(tables, "referrals")
+    counts_series, _ = referral_flows.spc_series(tables, "referrals")
     assert len(counts_series) == 14
+    # by quarter, the same rule on the quarter's last day: Oct-Dec 2024 (31 Dec + 90 = 31 Mar)
+    # is too recent for connection
+    quarters, _ = referral_flows.spc_series(tables, "connected", referral_flows.QUARTER)
+    assert quarters["month"].max() == pd.Timestamp("2024-07-01")
 
 
 def test_the_baseline_must_hold_12_months():
@@ -181,7 +292,7 @@ def test_the_baseline_must_hold_12_months():
     baseline = (pd.Period("2024-01", "M"), pd.Period("2024-06", "M"))
     panel = referral_flows.spc_panel(_tables(counts), "referrals", Level.ROUND, baseline)
     assert "fewer than 12" in panel.notes[0]
-    assert panel.table["signal"].eq("").all()
+    assert panel.table["signal"].eq("").all() and panel.answer_text == ""
     baseline = (pd.Period("2024-01", "M"), pd.Period("2024-12", "M"))
     panel = referral_flows.spc_panel(_tables(counts), "referrals", Level.ROUND, baseline)
     assert "12 months shown, Jan 2024 to Dec 2024" in panel.notes[0]

@@ -9,21 +9,23 @@ date the data runs to are counted ("too recent to judge" otherwise). This is how
 one before are compared like for like, and recent referrals are not shown as drop-outs.
 
 Figures are exact, each table with a `disclosure.Spec`; waits (median, 90th percentile) are
-statistics of the people who reached the step; shares carry 95% Wilson intervals.
+statistics of the people who reached the step, shown where the disclosed count of them is 30 or
+more. Shares are worked out from the disclosed counts, and the endings' 95% Wilson intervals
+over every count the shown ones allow (`intervals.share_interval`), after disclosure.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from scipy.stats import norm
 
 from socialrx import vocab
 from socialrx.disclosure import Share, Spec, Statistic
+from socialrx.metrics import intervals
 from socialrx.metrics.referrals import CONNECTION_WINDOW_DAYS
 
 RECEIVED, CONTACTED, APPOINTMENT, CONNECTED, COMPLETED = (
@@ -56,26 +58,7 @@ WAITED_STEPS = (CONTACTED, APPOINTMENT, CONNECTED)  # steps whose wait is shown
 # require first_contact_date): such referrals count as reaching it, with no wait to time.
 _STATUS_RANK = {"received": 0, "contacted": 1, "engaged": 2, "connected": 3, "completed": 4}
 _RANK_OF_STEP = {CONTACTED: 1, APPOINTMENT: 2}
-ENDINGS = ("did not engage", "declined")
 ENDED = vocab.STATUS_NEEDS_CLOSED_DATE  # statuses that close a referral
-Z95 = float(norm.ppf(0.975))
-
-
-def wilson_interval(part, whole, z: float = Z95) -> tuple[np.ndarray, np.ndarray]:
-    """The Wilson score interval for part/whole as proportions (0-1), vectorised: it stays
-    inside 0-1 and behaves for shares near 0 or 100%, where the normal approximation does not.
-    NaN where whole is 0. Agrees with statsmodels' proportion_confint(method="wilson")."""
-    part = np.asarray(part, dtype=float)
-    whole = np.asarray(whole, dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        p = part / whole
-        denominator = 1 + z**2 / whole
-        centre = (p + z**2 / (2 * whole)) / denominator
-        half = z * np.sqrt(p * (1 - p) / whole + z**2 / (4 * whole**2)) / denominator
-    low, high = centre - half, centre + half
-    empty = ~(whole > 0)
-    low[empty], high[empty] = np.nan, np.nan
-    return np.clip(low, 0, 1), np.clip(high, 0, 1)
 
 
 def first_connection(referrals: pd.DataFrame, connections: pd.DataFrame) -> np.ndarray:
@@ -340,12 +323,33 @@ MONTHLY_SPEC = Spec(
 )
 
 
-def month_fully_judged(months: pd.Series | pd.DatetimeIndex, as_at: pd.Timestamp, step: str):
-    """Mask of months every referral of which is old enough for `step`: the month's last
-    day plus the window falls on or before as_at. Later months would always look worse (their
-    youngest referrals have had less time), so trends leave them out."""
-    last_day = pd.DatetimeIndex(months).to_period("M").end_time.normalize()
+def month_fully_judged(
+    months: pd.Series | pd.DatetimeIndex, as_at: pd.Timestamp, step: str, freq: str = "M"
+):
+    """Mask of months (or quarters, `freq` "Q", each given by its first day) every referral
+    of which is old enough for `step`: the period's last day plus the window falls on or
+    before as_at. Later periods would always look worse (their youngest referrals have had
+    less time), so trends leave them out."""
+    last_day = pd.DatetimeIndex(months).to_period(freq).end_time.normalize()
     return np.asarray(last_day + pd.Timedelta(days=STEP_WINDOW_DAYS[step]) <= as_at.normalize())
+
+
+def by_quarter(steps) -> StepSummary:
+    """The summary by calendar quarter: each month taken to its quarter's first day and
+    summed, so `monthly_pathway` of it, given quarters' first days, is the pathway by
+    quarter (counts summed from the months, medians from the quarter's waits)."""
+    summary = _as_summary(steps)
+
+    def quarter(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame.assign(month=pd.DatetimeIndex(frame["month"]).to_period("Q").start_time)
+
+    counts = (
+        quarter(summary.counts)
+        .groupby(["month", "step"], as_index=False)[["referrals", "judged", "reached"]]
+        .sum()
+    )
+    waits = quarter(summary.waits).groupby(["month", "step", "days"], as_index=False)["people"]
+    return StepSummary(counts, waits.sum()[["month", "step", "days", "people"]])
 
 
 def _reason_lists(reasons: pd.Series) -> pd.DataFrame:
@@ -400,11 +404,12 @@ NO_REASON = "(no reason recorded)"
 
 
 def endings_by_group(referrals, months=None) -> pd.DataFrame:
-    """Among referrals that have ended (completed, declined, did not engage, closed), the
-    share ending in "did not engage" and in "declined", with 95% Wilson intervals (percent),
-    by each reason for referral (a referral with two reasons counts under both) and by
-    referrer type; from the referrals or their `EndingCounts`, optionally only those referred
-    in `months`. Reasons first, then referrers, each alphabetically."""
+    """Among referrals that have ended (completed, declined, did not engage, closed), how many
+    ended in "did not engage" and in "declined", by each reason for referral (a referral with
+    two reasons counts under both) and by referrer type; from the referrals or their
+    `EndingCounts`, optionally only those referred in `months`. Reasons first, then
+    referrers, each alphabetically. Counts only: the shares and their intervals are worked out
+    from the disclosed counts (`ENDINGS_SPEC`)."""
     counts = referrals if isinstance(referrals, EndingCounts) else count_endings(referrals)
     flags = ["ended", "did_not_engage", "declined"]
     by_text, by_referrer = counts.by_text, counts.by_referrer
@@ -425,19 +430,18 @@ def endings_by_group(referrals, months=None) -> pd.DataFrame:
         by_referrer.groupby("group")[flags].sum().reset_index().assign(kind="referrer"),
     ]
     table = pd.concat(parts, ignore_index=True)
-    table = table[table["ended"] > 0].reset_index(drop=True)
-    for column in ENDINGS:
-        name = column.replace(" ", "_")
-        low, high = wilson_interval(table[name], table["ended"])
-        table[f"{name}_pct"] = 100 * table[name] / table["ended"]
-        table[f"{name}_low"], table[f"{name}_high"] = 100 * low, 100 * high
+    table = table[table["ended"] > 0]
     # in a fixed order: sorting by an exact share would place a hidden one among those shown
     # (the panel ranks rows by the shares as disclosed)
     table = table.sort_values(["kind", "group"], kind="stable")
     table["reason_first"] = (table["kind"] == "reason").astype(int)
-    columns = ["kind", "reason_first", "group", *flags]
-    columns += [c for c in table.columns if c.endswith(("_pct", "_low", "_high"))]
-    return table[columns].reset_index(drop=True)
+    return table[["kind", "reason_first", "group", *flags]].reset_index(drop=True)
+
+
+def _ending_interval(name: str, side: str):
+    """The 95% Wilson interval of an ending's share over every count the shown ones allow;
+    "too few" where its share is (fewer than 30 ended referrals shown)."""
+    return replace(intervals.share_interval(name, "ended", side), people="ended")
 
 
 ENDINGS_SPEC = Spec(
@@ -446,12 +450,9 @@ ENDINGS_SPEC = Spec(
         "did_not_engage_pct": Share("did_not_engage", "ended"),
         "declined_pct": Share("declined", "ended"),
     },
-    # an interval is as revealing as its share (it is a function of the same part and
-    # whole), so it is hidden wherever that share is
-    statistics={
-        "did_not_engage_low": Statistic("ended", 0, hidden_with="did_not_engage_pct"),
-        "did_not_engage_high": Statistic("ended", 0, hidden_with="did_not_engage_pct"),
-        "declined_low": Statistic("ended", 0, hidden_with="declined_pct"),
-        "declined_high": Statistic("ended", 0, hidden_with="declined_pct"),
+    derived={
+        f"{name}_{side}": _ending_interval(name, side)
+        for name in ("did_not_engage", "declined")
+        for side in ("low", "high")
     },
 )

@@ -181,21 +181,34 @@ def pathway_flows(
 
 
 def pathway_nodes(links: pd.DataFrame) -> pd.DataFrame:
-    """The Sankey's nodes (column 1 referrer, 2 asset category, 3 outcome) with their totals
-    from the exact link counts, to be disclosed on their own, as totals must be."""
-    first, second = links[links["step"] == 1], links[links["step"] == 2]
-    columns = (
-        (1, first.groupby("source")["count"].sum()),
-        (2, first.groupby("target")["count"].sum()),
-        (3, second.groupby("target")["count"].sum()),
-    )
-    return pd.concat(
-        [
-            pd.DataFrame({"column": column, "name": totals.index, "count": totals.to_numpy()})
-            for column, totals in columns
-        ],
-        ignore_index=True,
-    )
+    """The Sankey's boxes (column 1 referrer, 2 asset category, 3 outcome) from the links as
+    disclosed: for each, the flows drawn into it (`into`) and out of it (`out`) summed, NA
+    where it has none on that side. Hidden flows (NA) are not drawn and not counted, so a box
+    tells no more than its bands: a total disclosed on its own beside them would narrow a
+    hidden flow (a box of 25 beside a band of 20 leaves it 3-7, not 1-7)."""
+    drawn = links.dropna(subset=["count"])
+    drawn = drawn[drawn["count"] > 0]
+    first, second = drawn[drawn["step"] == 1], drawn[drawn["step"] == 2]
+    sides = {
+        1: (None, first.groupby("source")["count"].sum()),
+        2: (first.groupby("target")["count"].sum(), second.groupby("source")["count"].sum()),
+        3: (second.groupby("target")["count"].sum(), None),
+    }
+    frames = []
+    for column, (into, out) in sides.items():
+        names = pd.Index([]).append([s.index for s in (into, out) if s is not None]).unique()
+        frames.append(
+            pd.DataFrame(
+                {
+                    "column": column,
+                    "name": names,
+                    "into": (into.reindex(names) if into is not None else pd.NA),
+                    "out": (out.reindex(names) if out is not None else pd.NA),
+                }
+            )
+        )
+    nodes = pd.concat(frames, ignore_index=True)
+    return nodes.astype({"into": "Float64", "out": "Float64"})
 
 
 PATHWAY_SPEC = Spec(counts=("count",))

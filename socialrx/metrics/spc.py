@@ -17,9 +17,14 @@ NHSRplotthedots reads the last rule more narrowly (the third point must be on th
 of the centre line, and a point beyond a limit does not count towards it); MDC says "close to
 or beyond the limits", which is what is done here.
 
-Rules are applied only to the points marked `observed`: a point left out (a month whose
-figure is hidden) never counts towards a rule and breaks runs and trends, so no signal on a
-point that is drawn depends on a figure that is not (see `socialrx.views.referral_flows`).
+Rules are applied only to the points marked `observed` (all with a value, by default): a
+point left out never counts towards a rule and breaks runs and trends. The charts the app
+draws at a disclosure level other than off have no point left out: they are worked out on the
+series as shown and drawn only where every point is shown (see
+`socialrx.views.referral_flows.spc_panel`).
+
+A signal that comes back in the same months each year may be seasonal rather than a change
+(`seasonal_repeats`): MDC asks for like to be compared with like.
 """
 
 from __future__ import annotations
@@ -205,3 +210,18 @@ def xmr(values, baseline=None, observed=None, improvement: int = NEITHER):
         for s, d in zip(flags["special"], flags["direction"], strict=True)
     ]
     return limits, flags
+
+
+def seasonal_repeats(periods, direction) -> np.ndarray:
+    """Mask of signalled points (`direction` +1 or -1; 0 none) whose same month or quarter a
+    year before (`periods`: a monthly or quarterly PeriodIndex) signalled in the same
+    direction."""
+    periods = pd.PeriodIndex(periods)
+    direction = np.asarray(direction, int)
+    year = 12 if periods.freqstr.startswith("M") else 4
+    position = {period: i for i, period in enumerate(periods)}
+    out = np.zeros(len(periods), bool)
+    for i, period in enumerate(periods):
+        before = position.get(period - year)
+        out[i] = direction[i] != 0 and before is not None and direction[before] == direction[i]
+    return out

@@ -11,6 +11,7 @@ import plotly.graph_objects as go
 
 from socialrx import disclosure
 from socialrx.escape import html_text
+from socialrx.metrics import referrals
 from socialrx.views.figures import CATEGORY_COLOURS, OKABE_ITO
 
 
@@ -95,10 +96,12 @@ def rate_by_decile_chart(table: pd.DataFrame, measure: str = "rate_per_1000") ->
 NICE_NAMES = {"gp practice": "GP practice", "vcs": "VCS organisation", "self": "self-referral"}
 
 
-def pathway_sankey(links: pd.DataFrame, nodes: pd.DataFrame) -> go.Figure | None:
+def pathway_sankey(links: pd.DataFrame) -> go.Figure | None:
     """Referrer type -> category of the asset first sent to -> outcome there, widths in
-    (disclosed) referrals; each node's hover shows its own disclosed total (`nodes`), not the
-    sum of rounded links. None when no link has a figure above 0 to show."""
+    disclosed referrals. Hidden flows (1-7) are not drawn, and each box's size and hover are
+    the sum of the bands drawn into or out of it (`referrals.pathway_nodes`), never a total
+    of its own, which would narrow the flows not drawn. None when no link has a figure above
+    0 to show."""
     links = links.dropna(subset=["count"])
     links = links[links["count"] > 0]
     if links.empty:
@@ -113,17 +116,17 @@ def pathway_sankey(links: pd.DataFrame, nodes: pd.DataFrame) -> go.Figure | None
     index = {node: i for i, node in enumerate(order)}
     source = [index[(step, s)] for s, step in zip(links["source"], links["step"], strict=True)]
     target = [index[(step + 1, t)] for t, step in zip(links["target"], links["step"], strict=True)]
-    totals = nodes.set_index(["column", "name"])["count"]
+    nodes = referrals.pathway_nodes(links).set_index(["column", "name"])
     colours = [CATEGORY_COLOURS.get(name, "#888888") for _, name in order]
     fig = go.Figure(
         go.Sankey(
             arrangement="snap",
             textfont={"color": "#111111", "size": 13},
             node={
-                "label": [NICE_NAMES.get(n, n) for _, n in order],
+                "label": [html_text(NICE_NAMES.get(n, n)) for _, n in order],
                 "color": colours,
                 "pad": 14,
-                "customdata": [disclosure.shown(totals.get(node)) for node in order],
+                "customdata": [_box_words(nodes.loc[node]) for node in order],
                 "hovertemplate": "%{label}: %{customdata}<extra></extra>",
             },
             link={
@@ -143,6 +146,20 @@ def pathway_sankey(links: pd.DataFrame, nodes: pd.DataFrame) -> go.Figure | None
         margin={"l": 20, "r": 20, "t": 60, "b": 20},
     )
     return fig
+
+
+def _box_words(box: pd.Series) -> str:
+    """A Sankey box's hover: the referrals in the bands drawn into it, or out of it where
+    none come in (who referred); both where a middle box's differ (rounding, hidden bands)."""
+    into, out = box["into"], box["out"]
+    if pd.isna(into):
+        return f"{disclosure.shown(out)} referrals (the bands drawn from it)"
+    if pd.isna(out) or out == into:
+        return f"{disclosure.shown(into)} referrals (the bands drawn into it)"
+    return (
+        f"{disclosure.shown(into)} referrals in the bands drawn into it, "
+        f"{disclosure.shown(out)} in those drawn out"
+    )
 
 
 def capacity_chart(strained: pd.DataFrame) -> go.Figure | None:

@@ -10,7 +10,17 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from socialrx.data.dataset import Dataset
-from socialrx.disclosure import Level, Share, Spec, Statistic, describe
+from socialrx.disclosure import (
+    NOT_APPLICABLE,
+    SUPPRESSED,
+    TOO_FEW,
+    Disclosed,
+    Level,
+    Share,
+    Spec,
+    Statistic,
+    describe,
+)
 from socialrx.escape import html_text
 from socialrx.metrics import catchments, equity, gaps, overview, pathway, referrals, spc
 from socialrx.metrics.selection import (
@@ -33,8 +43,42 @@ DECILE_NOTE = (
 )
 
 
+def _months_words(months: pd.Series) -> str:
+    """Months in a sentence: "Jan 2026", "Jan 2026 and Mar 2026", "Jan 2026, Mar 2026 and May
+    2026"."""
+    names = [f"{m:%b %Y}" for m in months]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def monthly_answer(values: pd.DataFrame) -> str:
+    """The period's referrals and its busiest month, from the months as shown (the total is
+    the sum of the months shown, so a hidden month keeps its 1-7)."""
+    counts = values["referrals"].astype("Float64")
+    if counts.isna().all():
+        return ""
+    months = len(values)
+    hidden = int(counts.isna().sum())
+    span = (
+        f"in {values['month'].iloc[0]:%b %Y}"
+        if months == 1
+        else f"in the {months} months to {values['month'].iloc[-1]:%b %Y}"
+    )
+    left_out = (
+        f" (not counting {hidden} month{'s' if hidden != 1 else ''} of 1-7, hidden)"
+        if hidden
+        else ""
+    )
+    total = f"{counts.sum():,.0f} referral{'s' if counts.sum() != 1 else ''} {span}{left_out}"
+    if months == 1:
+        return total + "."
+    most = counts.max()
+    busiest = values.loc[(counts == most).fillna(False).to_numpy(), "month"]
+    return f"{total}; the most in {_months_words(busiest.head(3))} ({most:,.0f})."
+
+
 def monthly_panel(refs, selection: Selection, level: Level) -> Panel:
     table = referrals.monthly_referrals(refs, selection.start, selection.end)
+    shown_as = describe(level, short=True)
     return Panel(
         name="referrals_per_month",
         title="Referrals per month",
@@ -45,37 +89,101 @@ def monthly_panel(refs, selection: Selection, level: Level) -> Panel:
         table=table,
         spec=referrals.MONTHLY_SPEC,
         labels={"month": "Month", "referrals": "Referrals", "partial": "Month partly covered"},
-        chart=lambda shown: charts.monthly_referrals_chart(shown, describe(level, short=True)),
+        chart=lambda shown: charts.monthly_referrals_chart(shown, shown_as),
         empty="No month in this place and period has more than 7 referrals to show.",
         show_table=False,
+        answer=monthly_answer,
+    )
+
+
+def _name(value) -> str:
+    return charts.NICE_NAMES.get(value, value)
+
+
+def pathway_answer(values: pd.DataFrame) -> str:
+    """Who referred most, and where people were most often first sent, from the bands drawn
+    (each box is the sum of its bands: `referrals.pathway_nodes`)."""
+    nodes = referrals.pathway_nodes(values)
+    if nodes.empty:
+        return ""
+    referrers = nodes[nodes["column"] == 1].set_index("name")["out"].astype(float)
+    sent = nodes[nodes["column"] == 2].set_index("name")["into"].astype(float)
+    top = referrers.idxmax()
+    words = f"Most referrals came from {_name(top)} ({referrers[top]:,.0f} in the bands drawn)"
+    kinds = sent.drop(referrals.NOT_CONNECTED, errors="ignore")
+    if len(kinds):
+        kind = kinds.idxmax()
+        words += f"; people were most often first sent to {kind} ({kinds[kind]:,.0f})"
+    if referrals.NOT_CONNECTED in sent.index:
+        words += f"; {sent[referrals.NOT_CONNECTED]:,.0f} were not sent to an asset"
+    return words + "."
+
+
+def hidden_flows_note(values: pd.DataFrame) -> tuple[str, ...]:
+    """How many flows are not drawn (1-7 people each, hidden)."""
+    hidden = int(values["count"].isna().sum())
+    if not hidden:
+        return ()
+    return (
+        f"{hidden:,} flow{'s' if hidden != 1 else ''} of 1-7 people "
+        f"{'is' if hidden == 1 else 'are'} not drawn (hidden), so the boxes count only the "
+        "bands drawn: each hidden flow may be any of 1-7.",
     )
 
 
 def pathway_panel(refs, dataset: Dataset, level: Level) -> Panel:
     links = referrals.pathway_flows(refs, connections_of(dataset, refs), dataset.table("assets"))
-    nodes = referrals.PATHWAY_SPEC.disclose(referrals.pathway_nodes(links), level).values
-    hidden = int((referrals.PATHWAY_SPEC.disclose(links, level).marks["count"] == "*").sum())
-    note = (
-        f" {hidden:,} flow{'s' if hidden != 1 else ''} of 1-7 people "
-        f"{'is' if hidden == 1 else 'are'} not drawn, so bands do not add up to the boxes."
-        if hidden
-        else ""
-    )
     return Panel(
         name="referral_pathways",
         title="Where people were sent",
         caption="How to read this: left, who referred (each box is that many referrals); "
         "middle, the kind of asset each referral was first sent to, or not sent anywhere; "
-        "right, what happened at that first asset. Every band counts referrals. Hover over a "
-        "box for its own total, disclosed separately." + note + " " + disclosure_caption(level),
+        "right, what happened at that first asset. Every band counts referrals, and each box "
+        "is the sum of the bands drawn into it (or out of it, on the left): hover over a box "
+        "for its figure. " + disclosure_caption(level),
         level=level,
         table=links,
         spec=referrals.PATHWAY_SPEC,
         labels={"step": "Step", "source": "From", "target": "To", "count": "Referrals"},
-        chart=lambda shown: charts.pathway_sankey(shown, nodes),
+        chart=charts.pathway_sankey,
         empty="No flows to draw: there are none, or each rests on 1-7 people (hidden).",
         show_table=False,
+        answer=pathway_answer,
+        said=hidden_flows_note,
     )
+
+
+def _practice_name(row: pd.Series) -> str:
+    name = row["name"]
+    code = row["practice_code"]
+    return f"{name} ({code})" if isinstance(name, str) and name else str(code)
+
+
+def practice_answer(values: pd.DataFrame, with_rate: bool) -> str:
+    """The practices referring most and least, from the rates (or counts) as shown."""
+    practices = values[~values["practice_code"].astype(str).str.startswith("(")]
+    hidden = int(practices["referrals"].isna().sum())
+    tail = (
+        f" {hidden} practice{'s' if hidden != 1 else ''} with 1-7 referrals "
+        f"{'is' if hidden == 1 else 'are'} hidden."
+        if hidden
+        else ""
+    )
+    column = "rate_per_1000" if with_rate else "referrals"
+    figures = practices[column].astype("Float64")
+    if figures.isna().all():
+        return ("No practice has a figure to show." + tail).strip()
+    top = practices.loc[figures.idxmax()]
+    if not with_rate:
+        return f"Most adult referrals: {_practice_name(top)}, {figures.max():,.0f}." + tail
+    words = (
+        f"Highest rate: {_practice_name(top)}, {figures.max():,.1f} referrals per 1,000 "
+        "registered adults a year"
+    )
+    if figures.notna().sum() > 1:
+        bottom = practices.loc[figures.idxmin()]
+        words += f"; lowest: {_practice_name(bottom)}, {figures.min():,.1f}"
+    return words + "." + tail
 
 
 def practice_panel(refs, dataset: Dataset, selection: Selection, level: Level) -> Panel:
@@ -93,8 +201,8 @@ def practice_panel(refs, dataset: Dataset, selection: Selection, level: Level) -
         labels["rate_per_1000"] = "Referrals per 1,000 registered adults a year"
     caption = (
         "Adult referrals in the period per 1,000 registered adults (list size, 18 and over), "
-        "as a yearly rate over the months chosen; `–` where the list size is not known. "
-        "Ranked by the rate shown."
+        "as a yearly rate over the months chosen, from the count as shown; `–` where the list "
+        "size is not known. Ranked by the rate shown."
         if with_rate
         else "Adult referrals in the period from people living in the chosen areas, by their "
         "registered practice. No rate: the areas hold only part of each practice's list."
@@ -108,6 +216,7 @@ def practice_panel(refs, dataset: Dataset, selection: Selection, level: Level) -
         spec=referrals.practice_spec(per_year, with_rate),
         labels=labels,
         rank=("rate_per_1000",) if with_rate else ("referrals",),
+        answer=lambda shown: practice_answer(shown, with_rate),
     )
 
 
@@ -191,6 +300,35 @@ def residence_chart(shown: pd.DataFrame) -> go.Figure | None:
                          height=max(320, 24 * len(inside) + 140))  # fmt: skip
 
 
+def _area_words(row: pd.Series) -> str:
+    name = row["area_name"]
+    return f"{name} ({row['area_code']})" if isinstance(name, str) and name else row["area_code"]
+
+
+def residence_answer(values: pd.DataFrame) -> str:
+    """How the rate varies across the catchment's areas, from the rates as shown."""
+    inside = values[values["in_catchment"] == "yes"]
+    rates = inside["rate_per_1000"].astype("Float64")
+    hidden = int(inside["referrals"].isna().sum())
+    tail = (
+        f" {hidden} of its areas {'has' if hidden == 1 else 'have'} 1-7 referrals (hidden)."
+        if hidden
+        else ""
+    )
+    if rates.isna().all():
+        return ("No area of the catchment has a rate to show." + tail).strip()
+    top, bottom = inside.loc[rates.idxmax()], inside.loc[rates.idxmin()]
+    areas = len(inside)
+    if rates.notna().sum() == 1:
+        words = f"In {_area_words(top)}, {rates.max():,.1f} referrals per 1,000 registered "
+        return words + "patients a year." + tail
+    return (
+        f"Across the {areas} areas of the catchment, referrals per 1,000 registered patients a "
+        f"year run from {rates.min():,.1f} in {_area_words(bottom)} to {rates.max():,.1f} in "
+        f"{_area_words(top)}." + tail
+    )
+
+
 def residence_panel(refs, dataset: Dataset, selection: Selection, level: Level) -> Panel:
     """Referrals of the chosen PCN's or practices' patients by area of residence, per 1,000 of
     their registered patients living there; says what to load or choose when it cannot."""
@@ -237,6 +375,7 @@ def residence_panel(refs, dataset: Dataset, selection: Selection, level: Level) 
             "rate_per_1000": "Referrals per 1,000 registered patients a year",
         },
         chart=residence_chart,
+        answer=residence_answer,
         empty="No area of the catchment has a rate to draw: no referrals, or each area's rest "
         "on 1-7 people (hidden).",
     )
@@ -311,15 +450,16 @@ def place_summary(dataset: Dataset, selection: Selection) -> PlaceSummary:
 @dataclass(frozen=True)
 class PathwayTables:
     """The pathway's exact tables for one place and period: the period's funnel, its months,
-    the endings by reason and referrer, and the monthly series behind the SPC charts, which
-    run from the data's first month to the period's end (an SPC chart needs more months than
-    a period usually holds)."""
+    the endings by reason and referrer, and the series behind the SPC charts, which run from
+    the data's first month to the period's end (an SPC chart needs more months than a period
+    usually holds), by month and by calendar quarter."""
 
     funnel: pd.DataFrame
     monthly: pd.DataFrame  # the period's months, long format by step
     endings: pd.DataFrame
     trend: pd.DataFrame  # every whole month of the data to the period's end, long format
     as_at: pd.Timestamp
+    quarters: pd.DataFrame  # every whole calendar quarter of those months, long format
 
 
 def pathway_tables(
@@ -334,9 +474,17 @@ def pathway_tables(
     period_months = pd.period_range(selection.start, selection.end, freq="M").start_time
     trend = pathway.monthly_pathway(summary.steps, months)
     funnel = pathway.pathway_funnel(summary.steps, period_months)
+    quarters = pd.period_range(first, selection.end, freq="Q")
+    # whole quarters only: all three months in the data and the series (a part would fall)
+    last_day = min(summary.as_at, selection.end.to_period("M").end_time.normalize())
+    quarters = quarters[
+        (quarters.start_time >= first) & (quarters.end_time.normalize() <= last_day)
+    ].start_time
+    by_quarter = pathway.monthly_pathway(pathway.by_quarter(summary.steps), quarters)
     if not summary.has_connections:  # no table to say who was connected: leave it out
         funnel = funnel[funnel["step"] != pathway.CONNECTED].reset_index(drop=True)
         trend = trend[trend["step"] != pathway.CONNECTED].reset_index(drop=True)
+        by_quarter = by_quarter[by_quarter["step"] != pathway.CONNECTED].reset_index(drop=True)
     monthly = trend[trend["month"].isin(period_months)].reset_index(drop=True)
     # the SPC series: whole months only (a month the data only partly covers would fall)
     whole = pd.DatetimeIndex(trend["month"]).to_period("M").end_time.normalize() <= summary.as_at
@@ -346,12 +494,54 @@ def pathway_tables(
         endings=pathway.endings_by_group(summary.endings, period_months),
         trend=trend[whole].reset_index(drop=True),
         as_at=summary.as_at,
+        quarters=by_quarter,
     )
 
 
 def spc_months(tables: PathwayTables) -> list[pd.Period]:
     """The months an SPC baseline can be chosen from."""
     return list(pd.DatetimeIndex(tables.trend["month"].unique()).to_period("M"))
+
+
+def _share(value) -> str:
+    return f"{value:.0f}%"
+
+
+def funnel_answer(values: pd.DataFrame) -> str:
+    """The share connected (or contacted) in time, and where most people drop out, from the
+    shares as shown."""
+    rows = values.set_index("step")
+    share = rows["share_pct"].astype("Float64")
+    goal = pathway.CONNECTED if pathway.CONNECTED in rows.index else pathway.CONTACTED
+    sentences = []
+    if goal in share.index and pd.notna(share[goal]):
+        what = STEP_PHRASES[goal]
+        sentences.append(
+            f"{_share(share[goal])} of referrals old enough to judge were {what}"
+            f" ({rows.loc[goal, 'judged']:,.0f} judged)."
+        )
+    steps = [s for s in pathway.STEPS if s in share.index]
+    drops = [
+        (share[a] - share[b], a, b)
+        for a, b in zip(steps, steps[1:], strict=False)
+        if pd.notna(share[a]) and pd.notna(share[b])
+    ]
+    if drops:
+        fall, a, b = max(drops, key=lambda d: d[0])
+        if fall > 0:
+            sentences.append(
+                f"The largest drop is from {pathway.STEP_WORDS[a].lower()} "
+                f"({_share(share[a])}) to {pathway.STEP_WORDS[b].lower()} ({_share(share[b])})."
+            )
+    return " ".join(sentences)
+
+
+STEP_PHRASES = {
+    pathway.CONTACTED: "contacted within 30 days",
+    pathway.APPOINTMENT: "seen for a first appointment within 60 days",
+    pathway.CONNECTED: "connected within 90 days",
+    pathway.COMPLETED: "completed within 182 days",
+}
 
 
 def funnel_panel(tables: PathwayTables, level: Level) -> Panel:
@@ -361,12 +551,12 @@ def funnel_panel(tables: PathwayTables, level: Level) -> Panel:
         caption="How to read this: each bar is the share of referrals made in the period, "
         "among those old enough to judge, that reached the step within its window (contact "
         "within 30 days, a first appointment within 60, connection within 90, completion "
-        "within 182). Referrals younger than a step's window are counted as too recent to "
-        "judge, not as drop-outs, so recent months do not look worse than they are. Waits "
-        "are days from referral, for the people who reached the step in time (median and "
-        "90th percentile: 9 in 10 waited no longer). A step reached without a recorded date "
-        "(a status of engaged but no appointment date) counts, with no wait. "
-        + disclosure_caption(level),
+        "within 182), from the counts as shown. Referrals younger than a step's window are "
+        "counted as too recent to judge, not as drop-outs, so recent months do not look worse "
+        "than they are. Waits are days from referral, for the people who reached the step in "
+        "time (median and 90th percentile: 9 in 10 waited no longer), shown where 30 or more "
+        "people reached it. A step reached without a recorded date (a status of engaged but "
+        "no appointment date) counts, with no wait. " + disclosure_caption(level),
         level=level,
         table=tables.funnel,
         spec=pathway.FUNNEL_SPEC,
@@ -381,6 +571,31 @@ def funnel_panel(tables: PathwayTables, level: Level) -> Panel:
         },
         chart=spc_charts.funnel_chart,
         empty="No share to show: no referrals old enough to judge, or too few of them.",
+        answer=funnel_answer,
+    )
+
+
+def monthly_steps_answer(values: pd.DataFrame, measure: str) -> str:
+    """The range of a step's monthly figure and its latest month, as shown: the share
+    connected (or contacted) in time, or the median wait to first contact."""
+    steps = set(values["step"])
+    if measure == "share_pct":
+        step = pathway.CONNECTED if pathway.CONNECTED in steps else pathway.CONTACTED
+        what, unit = f"The share {STEP_PHRASES[step]}", "%"
+    else:
+        step, what, unit = pathway.CONTACTED, "The median wait to first contact", " days"
+    rows = values[(values["step"] == step) & values[measure].notna()]
+    if rows.empty:
+        return ""
+    figure = rows[measure].astype(float)
+    places = 0 if measure == "share_pct" else 1
+    latest = rows.iloc[-1]
+    if len(rows) == 1:
+        return f"{what} was {latest[measure]:.{places}f}{unit} in {latest['month']:%b %Y}."
+    return (
+        f"{what} ran from {figure.min():.{places}f}{unit} to {figure.max():.{places}f}{unit} "
+        f"in the {len(rows)} months shown; in the latest, {latest['month']:%b %Y}, "
+        f"{latest[measure]:.{places}f}{unit}."
     )
 
 
@@ -393,8 +608,8 @@ def monthly_steps_panel(tables: PathwayTables, level: Level, measure: str) -> Pa
         caption=(
             "How to read this: each line is one step; each point, among the month's "
             "referrals old enough to judge, the share that reached the step within its "
-            "window. A line stops where the month's referrals are too recent to judge or too "
-            "few (a gap, never a zero). "
+            "window, from the counts as shown. A line stops where the month's referrals are "
+            "too recent to judge or too few (a gap, never a zero). "
             if share
             else "How to read this: each line is one step; each point, the median days from "
             "referral to the step for that month's referrals who reached it in time (the "
@@ -418,7 +633,26 @@ def monthly_steps_panel(tables: PathwayTables, level: Level, measure: str) -> Pa
         chart=lambda shown: spc_charts.monthly_steps_chart(shown, measure),
         empty="No month has a figure to show: too recent to judge, or too few people.",
         show_table=False,
+        answer=lambda shown: monthly_steps_answer(shown, measure),
     )
+
+
+def endings_answer(values: pd.DataFrame) -> str:
+    """The reason or referrer with the highest share not engaging, and declining, as shown,
+    with its interval."""
+    sentences = []
+    for name, words in (("did_not_engage", "did not engage"), ("declined", "declined")):
+        share = values[f"{name}_pct"].astype("Float64")
+        if share.isna().all():
+            continue
+        row = values.loc[share.idxmax()]
+        sentences.append(
+            f"Most often {words}: {_name(row['group'])} ({row['kind']}), "
+            f"{_share(row[f'{name}_pct'])} "
+            f"of {row['ended']:,.0f} ended referrals (95% interval "
+            f"{row[f'{name}_low']:.0f}% to {row[f'{name}_high']:.0f}%)."
+        )
+    return " ".join(sentences)
 
 
 def endings_panel(tables: PathwayTables, level: Level) -> Panel:
@@ -426,11 +660,13 @@ def endings_panel(tables: PathwayTables, level: Level) -> Panel:
         name="endings_by_reason_and_referrer",
         title="Which reasons and referrers most often end in “did not engage” or “declined”",
         caption="How to read this: among referrals made in the period that have ended "
-        "(completed, declined, did not engage, closed), the share ending each way, with its "
-        "95% Wilson interval: the range of shares consistent with the figures, wider for "
-        "smaller groups. Intervals that do not overlap suggest a real difference. A referral "
-        "with two reasons counts under both. Sorted by the share not engaging as shown. "
-        + disclosure_caption(level),
+        "(completed, declined, did not engage, closed), the share ending each way, from the "
+        "counts as shown, with its 95% Wilson interval (Wilson 1927; Newcombe 1998) over every "
+        "count the shown ones allow (8-12 for a shown 10, 1-7 for a hidden one), so it is "
+        "never narrower than the true interval: the range of shares consistent with the "
+        "figures, wider for smaller groups. Intervals that do not overlap suggest a real "
+        "difference. A referral with two reasons counts under both. Sorted by the share not "
+        "engaging as shown. " + disclosure_caption(level),
         level=level,
         table=tables.endings,
         spec=pathway.ENDINGS_SPEC,
@@ -450,7 +686,14 @@ def endings_panel(tables: PathwayTables, level: Level) -> Panel:
         chart=spc_charts.endings_chart,
         empty="No share to show: no ended referrals in the period, or too few in each group.",
         rank=("reason_first", "did_not_engage_pct"),  # by the share shown, hidden ones last
+        answer=endings_answer,
     )
+
+
+# --- SPC: Making Data Count XmR charts of the series as shown --------------------------------
+
+MONTH, QUARTER = "month", "quarter"
+MIN_AVERAGE = 10  # people a point, on average, for an XmR chart of the series as shown
 
 
 @dataclass(frozen=True)
@@ -460,6 +703,10 @@ class _Measure:
     y_title: str
     improvement: int
     direction_words: str
+    noun: str  # the measure in a sentence
+    count: str  # the count of people each point rests on (a column of the series)
+    people: str  # what that count counts
+    shows: str  # the verb agreeing with `noun`
     floor: float | None = 0.0
     ceiling: float | None = None
 
@@ -468,10 +715,14 @@ SPC_MEASURES = {
     "referrals": _Measure(
         "spc_referrals",
         "Referrals per month: is a change a signal?",
-        "Referrals in the month (people)",
+        "Referrals (people)",
         spc.NEITHER,
         "More referrals is neither better nor worse: a signal says demand has changed, "
         "not whether that is good (purple points).",
+        "referrals",
+        "value",
+        "referrals",
+        "show",
     ),
     "connected": _Measure(
         "spc_connected",
@@ -480,6 +731,10 @@ SPC_MEASURES = {
         spc.HIGHER_IS_BETTER,
         "A higher share connected is better: a signal above the centre line is an "
         "improvement (blue), below it a concern (orange).",
+        "the share connected within 90 days",
+        "judged",
+        "referrals old enough to judge",
+        "shows",
         ceiling=100.0,
     ),
     "contact_wait": _Measure(
@@ -488,174 +743,371 @@ SPC_MEASURES = {
         "Median days to first contact",
         spc.LOWER_IS_BETTER,
         "A shorter wait is better: a signal below the centre line is an improvement (blue), "
-        "above it a concern (orange). Waits are whole days, so each month's median is "
+        "above it a concern (orange). Waits are whole days, so each point's median is "
         "interpolated within the day it falls in (6.4: a few more waited 7 days than 6), or "
         "the chart would see no change for months and then a jump of a whole day.",
+        "the median wait to first contact",
+        "timed",
+        "people contacted in time",
+        "shows",
     ),
 }
 
 
-def spc_series(tables: PathwayTables, which: str) -> tuple[pd.DataFrame, Spec, str]:
-    """One SPC measure's monthly series (exact), its disclosure spec and its value column.
-    Shares and waits leave out the months too recent to have had the full window, or their
-    last points would always fall (or rise)."""
-    trend = tables.trend
+def spc_series(tables: PathwayTables, which: str, unit: str = MONTH) -> tuple[pd.DataFrame, Spec]:
+    """One SPC measure's series by month or calendar quarter (exact; each point in `month`,
+    its first day) and its disclosure spec: the counts, and the point (`value`) as a count,
+    a share of the counts as shown, or a median of the people timed. Shares and waits leave
+    out the periods too recent to have had the full window, or their last points would
+    always fall (or rise)."""
+    trend = tables.trend if unit == MONTH else tables.quarters
     if which == "referrals":
         rows = trend[trend["step"] == pathway.CONTACTED]
         table = pd.DataFrame({"month": rows["month"], "value": rows["referrals"]})
-        return table.reset_index(drop=True), Spec(counts=("value",)), "value"
+        return table.reset_index(drop=True), Spec(counts=("value",))
     step = pathway.CONNECTED if which == "connected" else pathway.CONTACTED
     rows = trend[trend["step"] == step]
-    rows = rows[pathway.month_fully_judged(rows["month"], tables.as_at, step)]
+    freq = "M" if unit == MONTH else "Q"
+    rows = rows[pathway.month_fully_judged(rows["month"], tables.as_at, step, freq)]
     if which == "connected":
-        table = rows[["month", "judged", "reached"]].assign(
-            value=100 * rows["reached"] / rows["judged"].where(rows["judged"] > 0)
-        )
+        table = rows[["month", "judged", "reached"]]
         spec = Spec(counts=("judged", "reached"), shares={"value": Share("reached", "judged")})
     else:
         table = rows[["month", "timed"]].assign(value=rows["median_days_interpolated"])
         spec = Spec(counts=("timed",), statistics={"value": Statistic("timed")})
-    return table.reset_index(drop=True), spec, "value"
+    return table.reset_index(drop=True), spec
 
 
-def _shown_limit(value: float, which: str, level: Level) -> float:
-    """A centre line or limit at the precision its measure is shown: counts to the nearest 5
-    at the default level, shares to a whole percent, waits to one decimal. Limits rest only
-    on drawn months, but a shown mean over a baseline one month longer or shorter would
-    otherwise tell that month's figure more exactly than it is shown."""
-    if which == "referrals":
-        if level == Level.ROUND:
-            return float(np.floor(value / 5 + 0.5) * 5)
-        return round(value, 0 if level == Level.SUPPRESS else 1)
-    if which == "connected":
-        return round(value, 0 if level != Level.OFF else 1)
-    return round(value, 1)
+def _periods(count: int, unit: str) -> str:
+    return f"{count} {unit}{'s' if count != 1 else ''}"
+
+
+def period_words(month: pd.Timestamp, unit: str) -> str:
+    """A point's period in words: "Jan 2026", or the quarter "Jan-Mar 2026"."""
+    if unit == MONTH:
+        return f"{month:%b %Y}"
+    end = month + pd.DateOffset(months=2)
+    return f"{month:%b}-{end:%b %Y}"
+
+
+def why_not_charted(shown: Disclosed, measure: _Measure, unit: str, level: Level) -> str:
+    """Why the series as shown cannot make an XmR chart at this level ("" when it can): at a
+    level other than off every point must be shown (a hidden one has no value to judge, and
+    limits resting on the others would say where it lies) and the points must rest on at
+    least 10 people on average, or the rounding swamps the variation."""
+    if not len(shown.values):
+        return f"no whole {unit} in the data yet"
+    if level == Level.OFF:
+        return ""
+    marks = shown.marks["value"]
+    reasons = []
+    for mark, words in (
+        (SUPPRESSED, f"1-7 {measure.people} (hidden)"),
+        (TOO_FEW, "a figure resting on fewer than 30 people (too few)"),
+        (NOT_APPLICABLE, f"no {measure.people}"),
+    ):
+        count = int((marks == mark).sum())
+        if count:
+            reasons.append(f"{_periods(count, unit)} with {words}")
+    average = shown.values[measure.count].astype("Float64").mean()
+    if pd.notna(average) and average < MIN_AVERAGE:
+        reasons.append(
+            f"the {unit}s shown average {average:,.1f} {measure.people}, fewer than {MIN_AVERAGE}"
+        )
+    return "; ".join(reasons)
+
+
+def _baseline_mask(months: pd.Series, unit: str, baseline) -> np.ndarray:
+    """The points inside the baseline months (a quarter: all three of its months)."""
+    if baseline is None:
+        return np.ones(len(months), bool)
+    first = pd.DatetimeIndex(months)
+    last = first.to_period("M" if unit == MONTH else "Q").end_time
+    return np.asarray((first >= baseline[0].start_time) & (last <= baseline[1].end_time))
+
+
+def _runs_of(positions) -> list[list[int]]:
+    """Consecutive positions grouped: [1, 2, 5] -> [[1, 2], [5]]."""
+    runs: list[list[int]] = []
+    for i in positions:
+        if runs and i == runs[-1][-1] + 1:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    return runs
+
+
+def _span(values: pd.DataFrame, run: list[int], unit: str) -> str:
+    first = period_words(values["month"].iloc[run[0]], unit)
+    if len(run) == 1:
+        return f"in {first}"
+    return f"from {first} to {period_words(values['month'].iloc[run[-1]], unit)}"
+
+
+def spc_answer(values: pd.DataFrame, measure: _Measure, unit: str) -> str:
+    """What the chart says, from the series as shown: no signal, or the latest special cause
+    (its direction, periods and rules), and how many other points signal."""
+    drawn = values[values["value"].notna()]
+    if drawn.empty or values["centre"].isna().all():
+        return ""
+    span = (
+        f"Over the {_periods(len(drawn), unit)} shown "
+        f"({period_words(drawn['month'].iloc[0], unit)} to "
+        f"{period_words(drawn['month'].iloc[-1], unit)})"
+    )
+    special = np.flatnonzero(values["direction"].to_numpy() != 0)
+    if not len(special):
+        return f"{span}, {measure.noun} {measure.shows} no signal beyond common-cause variation."
+    runs = [
+        run
+        for group in _runs_of(special)
+        for run in _split_by_direction(group, values["direction"].to_numpy())
+    ]
+    last = runs[-1]
+    rows = values.iloc[last]
+    high = "higher" if rows["direction"].iloc[0] > 0 else "lower"
+    rules = "; ".join(dict.fromkeys(r for text in rows["rules"] for r in text.split("; ") if r))
+    judged = VARIATION_WORDS[rows["variation"].iloc[0]]
+    words = (
+        f"{span}, {measure.noun} {measure.shows} special cause variation: {high} "
+        f"{_span(values, last, unit)} ({rules}), {judged}."
+    )
+    others = len(special) - len(last)
+    if others:
+        words += f" {_periods(others, unit).capitalize()} before that signal too."
+    return words
+
+
+VARIATION_WORDS = {
+    spc.IMPROVEMENT: "an improvement",
+    spc.CONCERN: "a concern",
+    spc.NEUTRAL: "neither better nor worse",
+}
+
+
+def _split_by_direction(group: list[int], direction: np.ndarray) -> list[list[int]]:
+    """A run of signalled points split where the direction changes."""
+    out: list[list[int]] = []
+    for i in group:
+        if out and direction[out[-1][-1]] == direction[i]:
+            out[-1].append(i)
+        else:
+            out.append([i])
+    return out
+
+
+def seasonal_note(values: pd.DataFrame, unit: str) -> tuple[str, ...]:
+    """Where two years or more are shown, the signals that repeat the same months (or
+    quarters) of the year before in the same direction: perhaps seasonal, not a change."""
+    if "direction" not in values or values["value"].notna().sum() < 2 * (
+        12 if unit == MONTH else 4
+    ):
+        return ()
+    periods = pd.DatetimeIndex(values["month"]).to_period("M" if unit == MONTH else "Q")
+    repeats = spc.seasonal_repeats(periods, values["direction"].to_numpy())
+    if not repeats.any():
+        return ()
+    spans = [
+        " to ".join(
+            dict.fromkeys(period_words(values["month"].iloc[i], unit) for i in (r[0], r[-1]))
+        )
+        for r in _runs_of(np.flatnonzero(repeats))
+    ]
+    listed = spans[0] if len(spans) == 1 else ", ".join(spans[:-1]) + " and " + spans[-1]
+    return (
+        f"Seasonality: the signal{'s' if len(spans) > 1 else ''} in {listed} "
+        f"repeat{'' if len(spans) > 1 else 's'} the same {unit}s of the year before, in the "
+        "same direction. A pattern that comes back each year may be the season rather than a "
+        "change in the service: compare like with like (a year on a year).",
+    )
 
 
 def spc_panel(
-    tables: PathwayTables, which: str, level: Level, baseline: tuple[pd.Period, pd.Period] | None
+    tables: PathwayTables,
+    which: str,
+    level: Level,
+    baseline: tuple[pd.Period, pd.Period] | None,
+    unit: str | None = None,
 ) -> Panel:
-    """An XmR chart of one measure (see `SPC_MEASURES`), limits from the baseline months.
+    """An XmR chart of one measure (see `SPC_MEASURES`) by month or quarter (None: months
+    where they can be charted, quarters otherwise), limits from the baseline months.
 
-    Disclosure: the centre line and limits are worked out on exact figures, but only from
-    the months that are drawn (a month of 1-7 referrals, or a share or median resting on
-    fewer than 30 people, is a gap), and shown at the measure's own precision: moving the
-    baseline by one month can then never single out a hidden month's figure. Signals are
-    worked out on exact figures but only for drawn months, and a hidden month breaks runs and
-    trends and never counts towards a rule: a signal on a hidden month, or one resting on it
-    (a run of 7 through it says which side of the centre line it lies), would tell something
-    of a figure that is not shown."""
+    Disclosure: at a level other than off the points, centre line, limits and signals are
+    all worked out from the series as shown (disclosed counts; shares from them; medians to
+    one decimal), so every true series consistent with what is shown gives the same chart.
+    A chart is drawn only where every point is shown and the points rest on at least 10
+    people on average (`why_not_charted`); otherwise quarters are offered (the exact monthly
+    counts summed into calendar quarters, then disclosed), or a wider place."""
     measure = SPC_MEASURES[which]
-    table, spec, column = spc_series(tables, which)
-    disclosed = spec.disclose(table, level)
-    drawn = (disclosed.marks[column] == "") & disclosed.values[column].notna()
-    months = pd.DatetimeIndex(table["month"]).to_period("M")
-    in_base = (
-        np.ones(len(table), bool)
-        if baseline is None
-        else np.asarray((months >= baseline[0]) & (months <= baseline[1]))
+    month_table, month_spec = spc_series(tables, which, MONTH)
+    months_not = why_not_charted(month_spec.disclose(month_table, level), measure, MONTH, level)
+    quarter_table, quarter_spec = spc_series(tables, which, QUARTER)
+    quarters_not = why_not_charted(
+        quarter_spec.disclose(quarter_table, level), measure, QUARTER, level
     )
-    exact = table[column].astype(float).to_numpy()
-    usable = np.where(drawn.to_numpy(), exact, np.nan)  # limits from drawn months only
-    enough = int((in_base & ~np.isnan(usable)).sum()) >= spc.MIN_BASELINE
-    limits = spc.xmr_limits(usable, in_base) if enough else None
-    table = table.copy()
-    table["signal"] = ""
-    table["variation"] = spc.COMMON
-    centre = None
-    notes = []
-    if limits is not None:
-        flags = spc.signals(usable, limits, drawn.to_numpy())
-        table["signal"] = [spc.describe_point(r, measure.improvement) for _, r in flags.iterrows()]
-        table["variation"] = [
-            spc.point_type(bool(s), int(d), measure.improvement)
-            for s, d in zip(flags["special"], flags["direction"], strict=True)
-        ]
-        table.loc[~drawn.to_numpy(), ["signal", "variation"]] = ["", spc.COMMON]
-        centre = {
-            "mean": _shown_limit(limits.mean, which, level),
-            "lower": _shown_limit(limits.lower, which, level),
-            "upper": _shown_limit(limits.upper, which, level),
-        }
-        table["centre"], table["lower"], table["upper"] = (
-            centre["mean"], centre["lower"], centre["upper"],
-        )  # fmt: skip
-        used = months[in_base & ~np.isnan(usable)]
-        screened = (
-            f"; {limits.screened} unusually large month-to-month jump"
-            f"{'s' if limits.screened != 1 else ''} left out of the limits"
-            if limits.screened
-            else ""
+    if unit is None:
+        unit = QUARTER if months_not and not quarters_not else MONTH
+    table, spec = (month_table, month_spec) if unit == MONTH else (quarter_table, quarter_spec)
+    shown = spec.disclose(table, level)  # as the panel discloses it: what the chart rests on
+    reason = months_not if unit == MONTH else quarters_not
+    title = measure.title if unit == MONTH else measure.title.replace("per month", "per quarter")
+    labels = {"month": "Month" if unit == MONTH else "Quarter (first month)"}
+    labels |= {c: COUNT_WORDS.get(c, c) for c in spec.counts if c != "value"}
+    labels["value"] = measure.y_title
+    caption = (
+        f"How to read this (an XmR chart, as in Making Data Count): each point is a {unit}; "
+        f"the solid line is the mean of the baseline {unit}s (shaded) and the dashed lines its "
+        f"process limits, where a stable process's {unit}s fall almost always. {SPC_RULES} "
+        f"{measure.direction_words} Grey circles are common cause. The points, limits and "
+        "signals are worked out from the figures as shown, and a chart is drawn only where "
+        f"every {unit} is shown and they rest on at least {MIN_AVERAGE} people on average. "
+        + SPC_SOURCE
+        + " "
+        + disclosure_caption(level)
+    )
+    if reason:
+        return Panel(
+            name=measure.name,
+            title=title,
+            caption=caption,
+            level=level,
+            table=table,
+            spec=spec,
+            labels=labels,
+            chart=lambda _shown: None,
+            empty=_not_charted_words(unit, months_not, quarters_not),
+            show_table=False,
         )
+    table = table.assign(**_xmr_columns(shown.values, measure, unit, baseline))
+    notes = [_limits_note(table.assign(shown=shown.values["value"].notna()), unit)]
+    if unit == QUARTER:
         notes.append(
-            f"Centre line and limits from {len(used)} months shown, {used[0]:%b %Y} to "
-            f"{used[-1]:%b %Y}{screened}. {latest_words(table, drawn.to_numpy())} "
-            f"{spc.ASSURANCE_WORDS}"
+            f"By quarter, because months cannot be charted here: {months_not}."
+            if months_not
+            else "By quarter, as chosen (the months could be charted too)."
         )
-    else:
-        table["centre"] = table["lower"] = table["upper"] = np.nan
-        notes.append(
-            f"No centre line or limits: the baseline holds fewer than {spc.MIN_BASELINE} "
-            "months with a figure shown. Choose a longer baseline, or a place with more "
-            "referrals."
-            if not enough
-            else "No centre line or limits: the figure did not change from month to month "
-            "in the baseline, so there is no variation to set limits by."
-        )
-    base_dates = None
-    if baseline is not None and enough:
-        base_dates = (baseline[0].start_time, baseline[1].start_time)
-    shown_values = {"variation": table["variation"]}
-
-    def chart(values: pd.DataFrame):
-        if which == "referrals" and not values[column].fillna(0).gt(0).any():
-            return None  # only zeros and hidden months: nothing worth a chart
-        points = pd.DataFrame({"month": values["month"], "value": values[column], **shown_values})
-        return spc_charts.xmr_chart(
-            points, centre, measure.title, measure.y_title, base_dates,
-            measure.floor, measure.ceiling,
-        )  # fmt: skip
-
-    labels = {"month": "Month", **{c: c for c in spec.counts if c != column}}
     labels |= {
-        column: measure.y_title,
         "centre": "Centre line",
         "lower": "Lower process limit",
         "upper": "Upper process limit",
         "signal": "Signal",
     }
-    labels = {k: COUNT_WORDS.get(k, v) for k, v in labels.items()}
+
+    def chart(values: pd.DataFrame):
+        if which == "referrals" and not values["value"].fillna(0).gt(0).any():
+            return None  # only zeros: nothing worth a chart
+        base = values.loc[values["in_base"].astype(bool), "month"]
+        shade = None if baseline is None or base.empty else (base.iloc[0], base.iloc[-1])
+        return spc_charts.xmr_chart(
+            values, title, measure.y_title, shade, unit, measure.floor, measure.ceiling
+        )
+
     return Panel(
         name=measure.name,
-        title=measure.title,
-        caption="How to read this (an XmR chart, as in Making Data Count): each point is a "
-        "month; the solid line is the mean of the baseline months (shaded) and the dashed "
-        "lines its process limits, where a stable process's months fall almost always. "
-        f"{SPC_RULES} {measure.direction_words} Grey circles are common cause. A gap is a "
-        "month not shown (1-7 people, or a figure resting on fewer than 30); signals are "
-        "judged only on months shown. " + SPC_SOURCE + " " + disclosure_caption(level),
+        title=title,
+        caption=caption,
         level=level,
-        table=table.drop(columns="variation"),
+        table=table,
         spec=spec,
         labels=labels,
         chart=chart,
-        empty="No month has a figure to show for this place.",
+        empty=f"No {unit} has a figure to show for this place.",
         show_table=False,
         notes=tuple(notes),
+        answer=lambda values: spc_answer(values, measure, unit),
+        said=lambda values: seasonal_note(values, unit),
     )
 
 
-def latest_words(table: pd.DataFrame, drawn) -> str:
-    """What MDC's variation icon would say of the latest month shown, in words."""
-    seen = np.flatnonzero(drawn)
-    if len(seen) == 0:
-        return "No month shown."
-    last = table.iloc[seen[-1]]
+def _not_charted_words(unit: str, months_not: str, quarters_not: str) -> str:
+    """Why there is no chart, and what would give one."""
+    wider = "Choose a wider place (its PCN, or the whole dataset) for an SPC chart."
+    if months_not and quarters_not:
+        return (
+            f"Neither months nor quarters can be charted for this place. Months: {months_not}. "
+            f"Quarters: {quarters_not}. {wider}"
+        )
+    if unit == MONTH:
+        return (
+            f"Months cannot be charted here: {months_not}. Quarters can: choose quarters for "
+            "the SPC charts' points."
+        )
+    return f"Quarters cannot be charted here: {quarters_not}. Months can: choose months."
+
+
+def _xmr_columns(values: pd.DataFrame, measure: _Measure, unit: str, baseline) -> dict:
+    """The XmR figures of the series AS SHOWN (`values`: the disclosed series): the centre
+    line and limits (one decimal; NA without enough baseline points or variation), and each
+    point's signal, variation and direction. Worked out from disclosed figures only, so they
+    are as safe to show as the figures are."""
+    points = values["value"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    in_base = _baseline_mask(values["month"], unit, baseline) & ~np.isnan(points)
+    limits, flags = None, None
+    if int(in_base.sum()) >= spc.MIN_BASELINE:
+        limits, flags = spc.xmr(points, in_base, improvement=measure.improvement)
+    if limits is None:
+        return {
+            "centre": np.nan, "lower": np.nan, "upper": np.nan, "signal": "",
+            "variation": spc.COMMON, "direction": 0, "rules": "", "in_base": in_base,
+            "screened": 0,
+        }  # fmt: skip
+    return {
+        "in_base": in_base,
+        "centre": round(limits.mean, 1),
+        "lower": round(limits.lower, 1),
+        "upper": round(limits.upper, 1),
+        "signal": flags["signal"].to_numpy(),
+        "variation": flags["variation"].to_numpy(),
+        "direction": np.where(flags["special"], flags["direction"], 0),
+        "rules": [
+            "; ".join(words for rule, words in spc.RULE_WORDS.items() if row[rule])
+            for _, row in flags.iterrows()
+        ],
+        "screened": limits.screened,
+    }
+
+
+def _limits_note(table: pd.DataFrame, unit: str) -> str:
+    """Where the centre line and limits come from, and the latest point's variation; or why
+    there are none."""
+    base = table.loc[table["in_base"], "month"]
+    if table["centre"].isna().all():
+        if len(base) < spc.MIN_BASELINE:
+            return (
+                f"No centre line or limits: the baseline holds fewer than {spc.MIN_BASELINE} "
+                f"{unit}s with a figure shown. Choose a longer baseline, or a place with more "
+                "referrals."
+            )
+        return (
+            f"No centre line or limits: the figure did not change from {unit} to {unit} in "
+            "the baseline, so there is no variation to set limits by."
+        )
+    screened = int(table["screened"].iloc[0])
+    jumps = (
+        f"; {screened} unusually large {unit}-to-{unit} jump{'s' if screened != 1 else ''} "
+        "left out of the limits"
+        if screened
+        else ""
+    )
+    return (
+        f"Centre line and limits from {len(base)} {unit}s shown, "
+        f"{period_words(base.iloc[0], unit)} to {period_words(base.iloc[-1], unit)}{jumps}. "
+        f"{latest_words(table[table['shown']], unit)} {spc.ASSURANCE_WORDS}"
+    )
+
+
+def latest_words(table: pd.DataFrame, unit: str = MONTH) -> str:
+    """What MDC's variation icon would say of the latest point shown, in words."""
+    if table.empty:
+        return f"No {unit} shown."
+    last = table.iloc[-1]
     kind = last["variation"]
     side = ""
     if kind != spc.COMMON:
-        side = " (higher)" if "higher" in last["signal"] else " (lower)"
-    return f"Latest month, {last['month']:%b %Y}: {kind}{side}. {spc.ICON_WORDS[kind]}"
+        side = " (higher)" if last["direction"] > 0 else " (lower)"
+    return (
+        f"Latest {unit}, {period_words(last['month'], unit)}: {kind}{side}. {spc.ICON_WORDS[kind]}"
+    )
 
 
 COUNT_WORDS = {
@@ -677,13 +1129,17 @@ def pathway_panels(tables: PathwayTables, level: Level) -> list[Panel]:
 
 
 def spc_panels(
-    tables: PathwayTables, level: Level, baseline: tuple[pd.Period, pd.Period] | None
+    tables: PathwayTables,
+    level: Level,
+    baseline: tuple[pd.Period, pd.Period] | None,
+    unit: str | None = None,
 ) -> list[Panel]:
-    """The SPC charts: referrals per month, share connected within 90 days, median wait to
-    first contact, each with limits from the chosen baseline months."""
+    """The SPC charts: referrals, share connected within 90 days, median wait to first
+    contact, by `unit` (month or quarter; None: months where they can be charted), each with
+    limits from the chosen baseline months."""
     present = set(tables.trend["step"])
     return [
-        spc_panel(tables, which, level, baseline)
+        spc_panel(tables, which, level, baseline, unit)
         for which in SPC_MEASURES
         if which != "connected" or pathway.CONNECTED in present
     ]
@@ -696,7 +1152,8 @@ def page_panels(
     baseline: tuple[pd.Period, pd.Period] | None = None,
 ) -> list[Panel]:
     """Everything the page shows, in its order (for the workshop pack): flows, the pathway,
-    and the SPC charts with limits from `baseline` (all months by default)."""
+    and the SPC charts (by month where months can be charted, else by quarter) with limits
+    from `baseline` (all months by default)."""
     tables = pathway_tables(dataset, selection)
     return [
         *panels(dataset, selection, level),

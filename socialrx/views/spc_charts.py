@@ -158,20 +158,27 @@ def endings_chart(endings: pd.DataFrame) -> go.Figure | None:
 
 def xmr_chart(
     points: pd.DataFrame,
-    centre: dict | None,
     title: str,
     y_title: str,
     baseline: tuple[pd.Timestamp, pd.Timestamp] | None,
+    unit: str = "month",
     floor: float | None = 0.0,
     ceiling: float | None = None,
 ) -> go.Figure | None:
-    """An XmR chart: `points` has month, value (disclosed: NA where not drawn, a gap) and
-    variation (MDC's words for each drawn point); `centre` holds the centre line and process
-    limits as shown (mean, lower, upper), or None when there are none. Limits are cut at the
-    measure's `floor`/`ceiling` (no count below 0, no share above 100%). None when no point is
-    drawn."""
+    """An XmR chart of the series as shown: `points` has month (a month's or quarter's first
+    day), value (NA where not drawn, a gap), variation (MDC's words for each point) and the
+    centre line and process limits (centre, lower, upper: the same on every row, NA where
+    there are none), all worked out from the disclosed series. Limits are cut at the
+    measure's `floor`/`ceiling` (no count below 0, no share above 100%). None when no point
+    is drawn."""
     if points["value"].isna().all():
         return None
+    quarter = unit == "quarter"
+    # a quarter is told by its months ("Jan-Mar 2026"), never by its first month alone
+    when = [
+        f"{m:%b}-{m + pd.DateOffset(months=2):%b %Y}" if quarter else f"{m:%b %Y}"
+        for m in points["month"]
+    ]
     fig = go.Figure()
     fig.add_trace(
         go.Scatter(
@@ -185,48 +192,49 @@ def xmr_chart(
         )
     )
     for kind, (colour, symbol, words) in VARIATION_STYLE.items():
-        rows = points[(points["variation"] == kind) & points["value"].notna()]
-        if rows.empty:
+        drawn = ((points["variation"] == kind) & points["value"].notna()).to_numpy()
+        if not drawn.any():
             continue
+        rows = points[drawn]
         fig.add_trace(
             go.Scatter(
                 x=rows["month"],
                 y=rows["value"].astype(float),
+                customdata=[w for w, d in zip(when, drawn, strict=True) if d],
                 mode="markers",
                 name=words,
                 marker={"color": colour, "symbol": symbol, "size": 9,
                         "line": {"color": "#333333", "width": 0.5}},
-                hovertemplate="%{x|%b %Y}: %{y:,}<extra>" + words + "</extra>",
+                hovertemplate="%{customdata}: %{y:,}<extra>" + words + "</extra>",
             )
         )  # fmt: skip
-    if centre is not None:
-        for key, words, dash in (
-            ("mean", "Centre line (mean)", "solid"),
-            ("upper", "Upper process limit", "dash"),
-            ("lower", "Lower process limit", "dash"),
-        ):
-            value = centre[key]
-            if value is None or pd.isna(value):
-                continue
-            if floor is not None and value < floor:
-                continue
-            if ceiling is not None and value > ceiling:
-                continue
-            fig.add_trace(
-                go.Scatter(
-                    x=[points["month"].iloc[0], points["month"].iloc[-1]],
-                    y=[value, value],
-                    mode="lines",
-                    name=f"{words}: {value:,g}",
-                    line={"color": "#000000" if key == "mean" else OKABE_ITO[5], "dash": dash,
-                          "width": 1.5},
-                    hoverinfo="name",
-                )
-            )  # fmt: skip
+    for key, words, dash in (
+        ("centre", "Centre line (mean)", "solid"),
+        ("upper", "Upper process limit", "dash"),
+        ("lower", "Lower process limit", "dash"),
+    ):
+        value = points[key].astype("Float64").iloc[0] if key in points else pd.NA
+        if pd.isna(value):
+            continue
+        value = float(value)
+        if (floor is not None and value < floor) or (ceiling is not None and value > ceiling):
+            continue
+        fig.add_trace(
+            go.Scatter(
+                x=[points["month"].iloc[0], points["month"].iloc[-1]],
+                y=[value, value],
+                mode="lines",
+                name=f"{words}: {value:,g}",
+                line={"color": "#000000" if key == "centre" else OKABE_ITO[5], "dash": dash,
+                      "width": 1.5},
+                hoverinfo="name",
+            )
+        )  # fmt: skip
     if baseline is not None:
+        half = pd.Timedelta(days=45 if quarter else 14)
         fig.add_vrect(
-            x0=baseline[0] - pd.Timedelta(days=14),
-            x1=baseline[1] + pd.Timedelta(days=14),
+            x0=baseline[0] - half,
+            x1=baseline[1] + half,
             fillcolor=OKABE_ITO[1],
             opacity=0.08,
             line_width=0,
@@ -234,5 +242,8 @@ def xmr_chart(
             annotation_position="top left",
         )
     # no forced zero: a share of 50-60% or a wait of 5-7 days would otherwise look flat
-    fig.update_xaxes(tickformat="%b %Y")
-    return _layout(fig, title, "Month", y_title)
+    if quarter:
+        fig.update_xaxes(tickvals=points["month"], ticktext=when)
+    else:
+        fig.update_xaxes(tickformat="%b %Y")
+    return _layout(fig, title, "Quarter" if quarter else "Month", y_title)
