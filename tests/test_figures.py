@@ -8,7 +8,6 @@ from shapely.geometry import box
 from socialrx.views.charts import (
     capacity_chart,
     monthly_referrals_chart,
-    pathway_sankey,
 )
 from socialrx.views.figures import asset_map, asset_popup_html
 
@@ -145,28 +144,6 @@ def test_decile_shading_has_one_class_per_decile():
     for decile in range(1, 11):
         assert f"></span>{decile}</div>" in html
     assert "#041c40" in html and "#f7fbff" in html  # darkest for decile 1, lightest for 10
-
-
-def test_sankey_drops_hidden_flows_and_shows_node_totals_disclosed_on_their_own():
-    links = pd.DataFrame(
-        {
-            "step": [1, 1, 2],
-            "source": ["gp practice", "self", "physical activity"],
-            "target": ["physical activity", "other", "attending"],
-            "count": pd.array([10, None, 10], dtype="Float64"),
-        }
-    )
-    nodes = pd.DataFrame(
-        {
-            "column": [1, 1, 2, 2, 3],
-            "name": ["gp practice", "self", "physical activity", "other", "attending"],
-            "count": pd.array([10, None, 25, None, 10], dtype="Float64"),
-        }
-    )
-    sankey = pathway_sankey(links, nodes).data[0]
-    assert list(sankey.node.label) == ["GP practice", "physical activity", "attending"]
-    assert list(sankey.link.value) == [10.0, 10.0]
-    assert list(sankey.node.customdata) == ["10", "25", "10"]
 
 
 def test_chosen_areas_are_outlined_and_hidden_values_say_so():
