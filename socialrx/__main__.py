@@ -83,9 +83,7 @@ def report(
     return VALID
 
 
-def _pack_selection(
-    dataset, place: str | None, first: str | None, last: str | None, level=None
-):
+def _pack_selection(dataset, place: str | None, first: str | None, last: str | None, level=None):
     """The pack's place (KIND:CODE[,CODE]; one code below disclosure "off") and whole-month
     period (YYYY-MM), checked against the data; default the whole dataset and its last 12
     months."""

@@ -375,10 +375,10 @@ def _disclose(
     for column, share in spec.shares.items():
         part, whole = people_shown(share.numerator), people_shown(share.denominator)
         value = (100 * part / whole.where(whole > 0)).astype("Float64")
-        hide = hidden(share.numerator) | hidden(share.denominator)
-        if not off:
-            mark(column, hide, SUPPRESSED)
-            mark(column, value.notna() & (whole < MIN_PEOPLE), TOO_FEW)
+        if not off:  # a whole of 1-7 is too few before it is hidden
+            few = (whole.fillna(0) < MIN_PEOPLE) & (value.notna() | hidden(share.denominator))
+            mark(column, few, TOO_FEW)
+            mark(column, hidden(share.numerator), SUPPRESSED)
         mark(column, value.isna(), NOT_APPLICABLE)
         values[column] = value.round(0).mask(marks[column] != "")
         decimals[column] = 0

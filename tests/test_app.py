@@ -62,6 +62,7 @@ def test_every_page_on_the_demo_data(monkeypatch):
 
 
 def test_disclosure_off_shows_exact_counts(monkeypatch):
+    monkeypatch.setenv("SOCIALRX_MIN_DISCLOSURE", "off")  # a deployment that allows it
     at = _run(None, monkeypatch)
     rounded = at.metric[0].value
     at.sidebar.radio(key="disclosure").set_value("off").run()
@@ -74,6 +75,33 @@ def test_deployment_floor_removes_off(monkeypatch):
     monkeypatch.setenv("SOCIALRX_MIN_DISCLOSURE", "round")
     at = _run(None, monkeypatch)
     assert at.sidebar.radio(key="disclosure").options == ["Round to 5, hide 1-7 (NHS Digital)"]
+
+
+def test_without_configuration_a_server_offers_no_exact_figures(monkeypatch):
+    monkeypatch.delenv("SOCIALRX_MIN_DISCLOSURE", raising=False)
+    at = _run(None, monkeypatch)
+    assert at.sidebar.radio(key="disclosure").options == ["Round to 5, hide 1-7 (NHS Digital)"]
+    # a link cannot loosen it
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params["disclosure"] = "off"
+    at.run()
+    assert at.sidebar.radio(key="disclosure").value == "round"
+    assert any("not allowed on this deployment" in i.value for i in at.info)
+
+
+def test_below_off_one_place_is_chosen_at_a_time(monkeypatch):
+    at = _run(None, monkeypatch)
+    at.sidebar.selectbox(key="place_kind").set_value("practice").run()
+    picker = at.sidebar.multiselect(key="place_practice")
+    assert picker.proto.max_selections == 1
+    # a link asking for two practices gets the first, with a note saying why
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params["place_kind"] = "practice"
+    at.query_params["place_practice"] = "X90001,X90002"
+    at.run()
+    assert not at.exception
+    assert at.sidebar.multiselect(key="place_practice").value == ["X90001"]
+    assert any("one place is chosen at a time" in i.value for i in at.info)
 
 
 def test_place_filter_changes_the_figures(monkeypatch):
@@ -204,6 +232,7 @@ def test_filter_changes_do_not_reload_the_files(tmp_path, monkeypatch):
     monkeypatch.setattr(socialrx.ui, "load_folder_cached", counting)
     referrals = "referral_id,referral_date,practice_code\nR1,2024-01-05,P1\nR2,2024-03-05,P2\n"
     folder = _write(tmp_path / "cached", {"assets.csv": ASSETS, "referrals.csv": referrals})
+    monkeypatch.setenv("SOCIALRX_MIN_DISCLOSURE", "off")
     at = _run(folder, monkeypatch)
     at.sidebar.radio(key="disclosure").set_value("off").run()
     at.switch_page("pages/data.py").run()

@@ -260,7 +260,9 @@ def test_funnel_judgement_is_borderline_where_rounding_could_change_it():
         assert low < limit <= high  # the counts the rounding allows fall either side
         # with disclosure off the exact count is judged
         exact = judged(c, Level.OFF)
-        assert bool(exact.values["refers_less"].iloc[5]) == (c < exact.values["below_count"].iloc[5])
+        assert bool(exact.values["refers_less"].iloc[5]) == (
+            c < exact.values["below_count"].iloc[5]
+        )
     # well below and well above the limit: answered
     assert judged(200).text()["refers_less"].iloc[5] == "yes"
     assert judged(279).text()["refers_less"].iloc[5] == "no"
@@ -339,10 +341,9 @@ def test_slope_index_comes_from_the_deciles_as_shown():
             "population_adult": [1000, 1000, 1000],
         }
     )
-    panel = Panel(
-        "slope", "", "", Level.ROUND, table=equity.slope_index_table(deciles),
-        spec=equity.slope_spec(1.0), basis={"deciles": (deciles, equity.deprivation_rates_spec(1.0))},
-    )  # fmt: skip
+    basis = {"deciles": (deciles, equity.deprivation_rates_spec(1.0))}
+    panel = Panel("slope", "", "", Level.ROUND, table=equity.slope_index_table(deciles),
+                  spec=equity.slope_spec(1.0), basis=basis)  # fmt: skip
     values = panel.disclosed.values
     assert values.loc[0, "value"] == pytest.approx(69)
     assert values.loc[1, "value"] == pytest.approx(100 * 69 / 28)  # over the mean rate, 28

@@ -57,8 +57,9 @@ def _open(monkeypatch, params: dict, floor: str | None = None) -> AppTest:
 
 
 def test_a_link_reproduces_the_view(monkeypatch):
-    at = _open(monkeypatch, {"place_kind": "PCN", "place_PCN": "XPCN01", "from": "2026-01",
-                             "to": "2026-03", "disclosure": "suppress"})  # fmt: skip
+    asked = {"place_kind": "PCN", "place_PCN": "XPCN01", "from": "2026-01", "to": "2026-03",
+             "disclosure": "suppress"}  # fmt: skip
+    at = _open(monkeypatch, asked, floor="suppress")
     assert at.sidebar.selectbox(key="place_kind").value == "PCN"
     assert at.sidebar.multiselect(key="place_PCN").value == ["XPCN01"]
     assert at.sidebar.radio(key="disclosure").value == Level.SUPPRESS
