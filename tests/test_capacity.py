@@ -483,3 +483,28 @@ def test_the_rating_says_what_the_two_judgements_say_for_every_count():
                     assert over == "borderline"
                 else:
                     assert (at_least, over) == words[rating], (months, rating)
+
+
+def test_what_if_by_provider_rests_on_its_assets_as_shown():
+    assets, connections = _scenario_data()
+    assets.loc[3] = ["D", "d", "O2", "other", 2, None]  # sent 5 people: hidden
+    extra = connections.iloc[:5].assign(asset_id="D")
+    connections = pd.concat([connections, extra], ignore_index=True)
+    base = capacity.scenario_base(assets, connections, pd.Timestamp("2024-12-31"))
+    scenario = capacity.Scenario(growth=0.5)
+    rows = capacity.scenario_rows(base, scenario, "provider")
+    rows["funding_gbp"] = rows["group"].map({"O1": 5_000.0, "O2": 0.0})
+    each = capacity.scenario_assets(base, scenario, default_cost=100)
+    basis = {"assets": capacity.scenario_spec(0.5).disclose(each, Level.ROUND)}
+    shown = capacity.scenario_spec(0.5, "provider").disclose(rows, Level.ROUND, basis)
+    values = shown.values.set_index("group")
+    # A: 120 x 1.5 = 180 a year against 10 x 12 = 120: 60 beyond; the 120 it can take all
+    # started last year: 120 x £100 (assumed) = £12,000, against £5,000 of funding
+    assert values.loc["O1", ["beyond_capacity", "value_gbp", "gap_gbp"]].tolist() == [
+        60, 12_000, 7_000]  # fmt: skip
+    # O2: B 60 x 1.5 = 90 against 60: 30 beyond; C states no capacity; D's 5 are hidden, so
+    # left out (and counted); nobody at B or C started: no value
+    assert values.loc["O2", ["beyond_capacity", "value_gbp", "hidden_assets"]].tolist() == [
+        30, 0, 1]  # fmt: skip
+    # the group's own counts are shown on their own: O2 sent 60 + 24 + 5 = 89, shown as 90
+    assert values.loc["O2", "sent"] == 90

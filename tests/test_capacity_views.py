@@ -103,11 +103,18 @@ def test_link_worker_panels_honour_the_place(demo):
     assert here["referrals"] == round((in_period & in_ward).sum() / 5) * 5 < 200
     # the ward's share of its link workers' cost is a share, not the whole
     assert here["place_cost_gbp"] < everyone["cost_gbp"] / 5
-    # the waits and caseloads are the ward's referrals too
-    waits = local[3].disclosed.values
+    # the waits and caseloads are the ward's referrals too, and its link workers are listed
+    local, whole = {p.name: p for p in local}, {p.name: p for p in whole}
+    assert "link_worker_workers" in local and "link_worker_workers" not in whole
+    waits = local["link_worker_wait"].disclosed.values
     assert waits["referrals"].fillna(0).sum() <= here["referrals"] + 7 * len(waits)
-    assert (local[1].disclosed.values["open_referrals"].fillna(0)
-            < whole[1].disclosed.values["open_referrals"]).all()  # fmt: skip
+    opened = local["link_worker_caseload"].disclosed.values["open_referrals"].fillna(0)
+    assert (opened < whole["link_worker_caseload"].disclosed.values["open_referrals"]).all()
+    workers = local["link_worker_workers"].disclosed.values
+    employers = set(demo.table("link_workers").set_index("link_worker_id").loc[
+        workers["link_worker_id"], "employer"])  # fmt: skip
+    assert set(local["link_worker_employers"].table["employer"]) <= employers | {
+        "no link worker recorded"}  # fmt: skip
     # connected within 90 days among referrals old enough: about 55% over the year
     assert 45 <= everyone["connected_pct"] <= 65
     # the latest quarter: only referrals of 1-2 July are 90 days old by the data's end (30
@@ -210,8 +217,12 @@ def test_removing_a_referral_whose_counts_round_the_same_changes_nothing_shown(d
     sel = Selection(*YEAR)
     connections = demo.table("connections")
     chosen = connections[connections["referred_date"].between(*YEAR)]
+    ward = resolve(demo, *YEAR, WARD, (_ward_of(demo, LUNCH_CLUB_AREA),))
+    everyone = demo.table("referrals")
+    local = everyone[everyone["area_code"].isin(ward.residence_areas)
+                     & everyone["referral_date"].between(*YEAR)]  # fmt: skip
     referrals = [chosen.loc[chosen["asset_id"] == "A0026", "referral_id"].iloc[0],
-                 chosen["referral_id"].iloc[100]]  # fmt: skip
+                 chosen["referral_id"].iloc[100], local["referral_id"].iloc[0]]  # fmt: skip
 
     def build(dataset):
         return [
@@ -220,6 +231,7 @@ def test_removing_a_referral_whose_counts_round_the_same_changes_nothing_shown(d
             *view.provider_panels(dataset, sel, Level.ROUND, "ORG008"),
             *view.funding_panels(dataset, sel, Level.ROUND, 100.0),
             *view.link_worker_panels(dataset, sel, Level.ROUND, 38_000.0),
+            *view.link_worker_panels(dataset, ward, Level.ROUND, 38_000.0),
             *view.scenario_panels(dataset, sel, Level.ROUND, capacity.Scenario(growth=0.1)),
         ]
 
@@ -232,4 +244,4 @@ def test_removing_a_referral_whose_counts_round_the_same_changes_nothing_shown(d
                 continue
             same += 1
             assert _shown(old) == _shown(new), (referral, old.name)
-    assert same >= 10
+    assert same >= 20

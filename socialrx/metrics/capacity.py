@@ -185,19 +185,19 @@ def ratings(values: pd.DataFrame) -> pd.Series:
     return values["rating"].map(lambda c: RATINGS.get(int(c), "") if pd.notna(c) else "")
 
 
-def strain_figures(people: str, sent: str, months: float | None = None, growth=0.0) -> dict:
-    """The derived columns and judgements every strain table shares: demand a month (of
-    `sent`), strain, its rating, and the two band judgements (on `people`, the people sent to
-    assets stating a capacity)."""
+def strain_figures(people: str, sent: str, growth: float = 0.0) -> dict:
+    """The derived columns and judgements every group strain table shares (each row's months
+    in its `months` column): demand a month (of `sent`), strain, its rating, and the two band
+    judgements (on `people`, the people sent to assets stating a capacity)."""
     return {
         "derived": {
-            "demand_per_month": demand_column(sent, months, growth),
-            "strain_pct": strain_column(people, months, growth),
-            "rating": rating_column(people, months, growth),
+            "demand_per_month": demand_column(sent, growth=growth),
+            "strain_pct": strain_column(people, growth=growth),
+            "rating": rating_column(people, growth=growth),
         },
         "judgements": {
-            "at_least_85": band_judgement(people, BANDS[0], False, months, growth),
-            "over_100": band_judgement(people, BANDS[1], True, months, growth),
+            "at_least_85": band_judgement(people, BANDS[0], False, growth=growth),
+            "over_100": band_judgement(people, BANDS[1], True, growth=growth),
         },
     }
 
@@ -400,7 +400,7 @@ def group_spec(*, growth: float = 0.0) -> Spec:
     scales demand (0.1 = 10% more) for what-if tables."""
     return Spec(
         counts=("sent", "sent_stated", *NOT_TAKEN_COLUMNS.values(), "not_taken"),
-        **strain_figures("sent_stated", "sent", growth=growth),
+        **strain_figures("sent_stated", "sent", growth),
     )
 
 

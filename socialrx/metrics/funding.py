@@ -360,12 +360,16 @@ class Service:
     """The link-worker service a place's referrals meet: the place's referrals, the link
     workers who hold any of those open in the period (every link worker where no referral
     names one), and every referral those link workers hold, from any place (their caseload).
-    For the whole data the two sets of referrals are the same."""
+    For the whole data the two sets of referrals are the same. Where referrals name their
+    link worker, those that name none are left out of both (no one's caseload holds them).
+    `by_worker` counts the place's referrals each link worker holds in the period: who is in
+    the service rests on those counts, so panels resting on it carry them (`WORKER_SPEC`)."""
 
     place: pd.DataFrame  # the place's referrals (any date)
     held: pd.DataFrame  # the referrals its link workers hold (any date, any place)
     workers: pd.DataFrame  # rows of link_workers.csv
     named: bool  # whether referrals name their link worker
+    by_worker: pd.DataFrame  # link_worker_id, employer, wte, place_referrals
 
 
 def service(
@@ -376,18 +380,29 @@ def service(
     end: pd.Timestamp,
 ) -> Service:
     """The place's referrals (`in_place`: a mask of `referrals`) and the link workers who serve
-    them: those named on any of its referrals open during [start, end]."""
+    them: those named on any of its referrals open during [start, end] (a count of them shown
+    as 0 leaves a link worker out; one shown, or hidden as 1-7, keeps them in)."""
     place = referrals[in_place.to_numpy()]
-    named_any = bool(referrals["link_worker_id"].notna().any())
-    if not named_any:
-        return Service(place, referrals, link_workers, False)
+    columns = ["link_worker_id", "employer", "wte"]
+    if not referrals["link_worker_id"].notna().any():
+        nobody = link_workers[columns].assign(place_referrals=0).iloc[:0]
+        return Service(place, referrals, link_workers, False, nobody)
     overlaps = (place["referral_date"] <= end) & (
         place["closed_date"].isna() | (place["closed_date"] >= start)
     )
-    ids = set(place.loc[overlaps, "link_worker_id"].dropna())
-    workers = link_workers[link_workers["link_worker_id"].isin(ids)]
-    held = referrals[referrals["link_worker_id"].isin(ids)]
-    return Service(place[place["link_worker_id"].notna()], held, workers, True)
+    counts = place.loc[overlaps, "link_worker_id"].dropna().astype(str).value_counts()
+    ids = set(counts.index)
+    workers = link_workers[link_workers["link_worker_id"].astype(str).isin(ids)]
+    by_worker = (
+        pd.DataFrame({"link_worker_id": counts.index, "place_referrals": counts.to_numpy()})
+        .merge(link_workers[columns].astype({"link_worker_id": str}), how="left")
+        .sort_values("link_worker_id", ignore_index=True)  # by id, not by count
+    )
+    held = referrals[referrals["link_worker_id"].astype("string").isin(ids).fillna(False)]
+    return Service(place[place["link_worker_id"].notna()], held, workers, True, by_worker)
+
+
+WORKER_SPEC = Spec(counts=("place_referrals",))
 
 
 def caseload(serving: Service, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:

@@ -763,10 +763,14 @@ def link_worker_panels(
         salary,
         first,
     )
+    # who serves the place rests on the count of its referrals each link worker holds: those
+    # counts are the basis of every panel of the service
+    workers_basis = {"workers": (serving.by_worker, funding.WORKER_SPEC)}
+    local = selection.place_kind != WHOLE and serving.named
     whose = (
         "the link workers who hold the place's referrals (every referral they hold, from any "
         "place, is their caseload)"
-        if selection.place_kind != WHOLE and serving.named
+        if local
         else "the link workers"
     )
     costed = Panel(
@@ -783,6 +787,7 @@ def link_worker_panels(
         level=level,
         table=cost,
         spec=funding.COST_SPEC,
+        basis=workers_basis,
         labels=COST_LABELS,
         answer=_cost_answer,
         download="Download link-worker cost (CSV)",
@@ -805,8 +810,26 @@ def link_worker_panels(
     )
     loads = funding.caseload(serving, start, end)
     waits = funding.wait_to_contact(selected_referrals(dataset, selection), start, end)
+    who = Panel(
+        name="link_worker_workers",
+        title="The link workers who hold the place's referrals",
+        caption="How to read this: each link worker named on any of the place's referrals open "
+        "during the period, with how many of them; the panels above and below count their "
+        "whole caseload and whole-time equivalent. " + ending,
+        level=level,
+        table=serving.by_worker,
+        spec=funding.WORKER_SPEC,
+        labels={
+            "link_worker_id": "Link worker",
+            "employer": "Employer",
+            "wte": "WTE",
+            "place_referrals": "The place's referrals held in the period",
+        },
+        download="Download the place's link workers (CSV)",
+    )
     return [
         costed,
+        *([who] if local else []),
         Panel(
             name="link_worker_caseload",
             title="Caseload per whole-time link worker",
@@ -816,6 +839,7 @@ def link_worker_panels(
             level=level,
             table=loads,
             spec=funding.CASELOAD_SPEC,
+            basis=workers_basis,
             labels={"label": "Month", **CASELOAD_LABELS},
             chart=capacity_charts.caseload_chart,
             empty="No link worker in post, or no open referrals, in the period.",
@@ -830,6 +854,7 @@ def link_worker_panels(
             level=level,
             table=funding.caseload_by_employer(serving, end),
             spec=funding.CASELOAD_SPEC,
+            basis=workers_basis,
             labels={"employer": "Employer", **CASELOAD_LABELS},
             rank=("caseload_per_wte", "held_referrals"),
             download="Download caseload by employer (CSV)",
