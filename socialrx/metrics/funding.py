@@ -526,7 +526,7 @@ def link_worker_cost(
     return pd.DataFrame(
         {
             "wte_months": [wte_months],
-            "average_wte": [wte_months / max(float(months["months"].sum()), 1.0)],
+            "average_wte": [round(wte_months / max(float(months["months"].sum()), 1.0), 2)],
             "salary_gbp": [float(salary_gbp)],
             "cost_gbp": [round(wte_months / 12 * float(salary_gbp))],
             "held_referrals": [taken_on],
