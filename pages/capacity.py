@@ -3,14 +3,25 @@ that work is worth against the funding that follows it, link-worker caseloads, w
 the demand forecast."""
 
 import dataclasses
+from datetime import timedelta
 
 import streamlit as st
 
 from socialrx import report, ui, vocab
+from socialrx.data.dataset import Dataset
+from socialrx.disclosure import Level
+from socialrx.escape import markdown_text
 from socialrx.metrics import capacity as capacity_metrics
 from socialrx.metrics import funding
-from socialrx.metrics.selection import selected_assets
+from socialrx.metrics.selection import Selection, selected_assets
 from socialrx.views import capacity
+
+
+# fitted on the monthly counts as shown, so once per level as well as place and period end
+@st.cache_data(show_spinner="Forecasting demand", max_entries=16, ttl=timedelta(hours=1))
+def _forecasts(_dataset: Dataset, content_hash: str, chosen: Selection, level: Level):
+    return capacity.forecast_data(_dataset, chosen, level)
+
 
 context = ui.current()
 ui.page_header(
@@ -116,7 +127,7 @@ elif ui.needs(context, "connections"):
                         dataset, sel, level, provider, providers[provider], by
                     ).html
                 ),
-                file_name=f"summary_{provider}.html",
+                file_name=capacity.summary_file_name(provider),
                 mime="text/html",
                 key="dl_provider_summary",
                 on_click="ignore",
@@ -144,10 +155,7 @@ elif ui.needs(context, "connections"):
                 ui.draw(capacity.link_worker_panels(dataset, sel, level, salary))
     if what_if.open:
         with what_if:
-            st.caption(
-                "Try options live: the next 12 months are the 12 months to the end of the "
-                "chosen period, changed as you set here."
-            )
+            st.caption("Try options live. " + capacity.REPLAY)
             left, middle, right = st.columns(3)
             growth = left.slider("Referral growth (%)", -50, 100, step=5, key="whatif_growth")
             kind = middle.radio(
@@ -202,7 +210,7 @@ elif ui.needs(context, "connections"):
         with ahead:
             horizon = st.slider("Months ahead", 6, 12, key="forecast_horizon")
             anchor = dataclasses.replace(sel, start=sel.end)  # forecasts depend on the end only
-            table, methods = ui.capacity_forecasts(dataset, dataset.content_hash, anchor)
+            table, methods = _forecasts(dataset, dataset.content_hash, anchor, level)
             categories = [g for g in dict.fromkeys(table["group"]) if g != "all"]
             category = (
                 st.selectbox("Category", categories, key="forecast_category")
@@ -212,15 +220,14 @@ elif ui.needs(context, "connections"):
             ui.draw(capacity.forecast_panels(table, methods, level, horizon, category))
             st.header("Forecast for the chosen provider")
             st.caption(
-                f"For {providers.get(provider)} (chosen under My organisation): one model, "
-                "fitted when you ask."
+                f"For {markdown_text(providers.get(provider))} (chosen under My organisation): "
+                "one model, fitted when you ask."
             )
             if st.button("Forecast this provider's demand", key="forecast_provider"):
                 st.session_state["provider_forecast"] = (
-                    provider,
-                    anchor,
-                    capacity.provider_forecast_data(dataset, anchor, provider),
+                    (provider, anchor, level),
+                    capacity.provider_forecast_data(dataset, anchor, level, provider),
                 )
             held = st.session_state.get("provider_forecast")
-            if held and held[0] == provider and held[1] == anchor:
-                ui.draw(capacity.forecast_panels(*held[2], level, horizon, None, "provider_"))
+            if held and held[0] == (provider, anchor, level):
+                ui.draw(capacity.forecast_panels(*held[1], level, horizon, None, "provider_"))

@@ -6,8 +6,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
-RATINGS = {"under 85%", "85-100%", "over 100%", "borderline: about 85%", "borderline: about 100%",
-           "capacity not stated", "over 100% (capacity 0)", "capacity 0, nobody sent"}  # fmt: skip
+ANSWERS = {"yes", "no", "borderline", "–"}
+EVIL = "[x](http://evil) ![i](http://e/i.png)"  # a provider's name that is markdown
 
 
 @pytest.fixture(scope="module")
@@ -46,8 +46,11 @@ def test_the_system_view_rates_every_provider(page):
                  "Categories where demand outruns capacity",
                  "People waiting or turned away, by category"):  # fmt: skip
         assert part in titles, part
-    ratings = next(d.value for d in at.dataframe if "Rating" in d.value.columns)
-    assert set(ratings["Rating"]) <= RATINGS
+    rated = next(d.value for d in at.dataframe if "Over 100%" in d.value.columns)
+    assert set(rated["Over 100%"]) <= ANSWERS and set(rated["At 85% or more"]) <= ANSWERS
+    # each rated panel answers in a sentence first
+    answers = " ".join(m.value for m in at.markdown)
+    assert "providers stating a capacity" in answers and "assets stating a capacity" in answers
     # the other tabs have not run
     assert "Funding follows the referral" not in titles
 
@@ -62,8 +65,9 @@ def test_my_organisation_by_month_and_quarter(page):
     at.radio(key="provider_by").set_value("month").run()
     titles = _subheaders(at)
     assert "People sent a month, against the capacity stated" in titles
-    assert {"Strain and its trend", "Why people were sent", "Which practices they came from",
-            "Each of its assets"} <= set(titles)  # fmt: skip
+    assert {"Strain over the period", "Strain and its trend", "Why people were sent",
+            "Which practices they came from", "Each of its assets"} <= set(titles)  # fmt: skip
+    assert any("Over the whole period" in m.value for m in at.markdown)
     at.radio(key="provider_by").set_value("quarter").run()
     assert "People sent a quarter, against the capacity stated" in _subheaders(at)
 
@@ -129,7 +133,7 @@ def _edge_folder(tmp_path: Path) -> Path:
     assets += ["Z1,Closed list,ZERO,arts and creativity,53.43,-1.35,0,"]
     (folder / "assets.csv").write_text("\n".join(assets) + "\n", encoding="utf-8")
     (folder / "organisations.csv").write_text(
-        "organisation_id,name\nBIG,Big Charity\nZERO,Zero Group\nNONE,No Assets Trust\n",
+        f"organisation_id,name\nBIG,{EVIL}\nZERO,Zero Group\nNONE,No Assets Trust\n",
         encoding="utf-8",
     )
     referrals, connections = ["referral_id,referral_date"], ["referral_id,asset_id,referred_date,"
@@ -160,12 +164,14 @@ def test_bad_input_gives_notes_not_wrong_totals(tmp_path, monkeypatch):
     at.run()
     assert not at.exception, at.exception
     assert at.title[0].value == "Capacity"
-    ratings = next(d.value for d in at.dataframe if "Rating" in d.value.columns)
-    assert "over 100% (capacity 0)" in set(ratings["Rating"])  # Z1: a capacity of 0
+    rated = next(d.value for d in at.dataframe if "Over 100%" in d.value.columns)
+    zero = rated[rated["Provider"] == "Zero Group"].iloc[0]  # Z1: a capacity of 0
+    assert (zero["Over 100%"], zero["Strain (%)"]) == ("yes", "–")
     at = _open(at, "My organisation")
     at.selectbox(key="provider").set_value("BIG").run()
     captions = " ".join(c.value for c in at.caption)
     assert "30 most strained of its 300 assets" in captions
+    _no_markdown_from_names(at)
     at = _open(at, "Funding follows the referral")
     captions = " ".join(c.value for c in at.caption)
     # the bad year and the negative amount never reach the sums (the loader leaves them out
@@ -176,6 +182,15 @@ def test_bad_input_gives_notes_not_wrong_totals(tmp_path, monkeypatch):
     assert any("financial_year" in e.value or "problem" in e.value for e in at.error)
     for tab in ("Link workers", "What if", "Forecast"):
         at = _open(at, tab)
+        _no_markdown_from_names(at)
+    # the provider's name, escaped, where the forecast tab names the provider chosen
+    assert any("\\[x\\]\\(http" in c.value for c in at.caption)
+
+
+def _no_markdown_from_names(at: AppTest) -> None:
+    """No name from a file reaches Streamlit's markdown as a link or an image."""
+    for element in (*at.markdown, *at.caption, *at.header, *at.info):
+        assert "](http" not in element.value, element.value
 
 
 def test_every_capacity_download_shows_counts_only_as_disclosed():
@@ -191,7 +206,7 @@ def test_every_capacity_download_shows_counts_only_as_disclosed():
     sel = default_selection(dataset)
     level = Level.ROUND
     provider = next(iter(view.provider_options(dataset, sel)))
-    table, methods = view.forecast_data(dataset, sel)
+    table, methods = view.forecast_data(dataset, sel, level)
     panels = [
         *view.panels(dataset, sel, level),
         *view.system_panels(dataset, sel, level),

@@ -66,7 +66,7 @@ def test_monthly_series_counts_people_sent_a_month_with_empty_months():
 
 
 def test_forecast_figures_are_disclosed_as_counts():
-    table, methods = forecast.forecast_table({"all": _seasonal(36)}, 12)
+    table, methods = forecast.forecast_table({"all": _seasonal(36)}, Level.ROUND, 12)
     shown = forecast.FORECAST_SPEC.disclose(table, Level.ROUND).values
     future = shown[shown["forecast"].notna()]
     assert len(future) == 12 and (future["forecast"] % 5 == 0).all()
@@ -82,5 +82,50 @@ def test_the_backtest_scores_last_years_figures_beside_the_model():
     assert scored.naive_mape_pct == pytest.approx(0) and scored.naive_mase is None
     noisy = forecast.backtest(_seasonal(48, noise=6, seed=3))
     assert noisy.naive_mape_pct > 0 and noisy.naive_mase > 0
-    _, methods = forecast.forecast_table({"all": _seasonal(36)}, 12)
+    _, methods = forecast.forecast_table({"all": _seasonal(36)}, Level.OFF, 12)
     assert {"naive_mape_pct", "naive_mase"} <= set(methods.columns)
+
+
+def _months(values) -> pd.Series:
+    return pd.Series([float(v) for v in values],
+                     index=pd.period_range("2024-01", periods=len(values), freq="M"))  # fmt: skip
+
+
+def test_the_model_is_fitted_on_the_months_as_shown():
+    # two series whose months are shown alike, rounded to 5
+    one = _seasonal(36, noise=0).round()
+    two = one.copy()
+    two.iloc[[0, 5, 20]] += [1, -2, 2]  # 130 -> 131, 80 -> 78, 100 -> 102: shown the same
+    assert forecast.shown_series(one, Level.ROUND).equals(forecast.shown_series(two, Level.ROUND))
+    first, about_one = forecast.forecast_table({"all": one}, Level.ROUND, 12)
+    second, about_two = forecast.forecast_table({"all": two}, Level.ROUND, 12)
+    future = ["forecast", "lower", "upper"]
+    pd.testing.assert_frame_equal(first[future], second[future])
+    scores = ["mape_pct", "mase", "naive_mape_pct", "naive_mase", "next_months"]
+    pd.testing.assert_frame_equal(about_one[scores], about_two[scores])
+    # and the backtest scores the series as shown, not the exact one
+    scored = forecast.backtest(forecast.shown_series(one, Level.ROUND))
+    assert about_one["mape_pct"].iloc[0] == pytest.approx(scored.mape_pct)
+    # at "off" the exact series is fitted
+    exact, _ = forecast.forecast_table({"all": two}, Level.OFF, 12)
+    assert not exact[future].equals(second[future])
+
+
+def test_a_hidden_month_is_fitted_at_4_and_a_forecast_is_disclosed_as_a_whole_count():
+    # hide 1-7 only: 8, 8, 8, 8 and a hidden month (taken as 4): the mean of five months,
+    # 36 / 5 = 7.2, is 7 people, hidden; 8, 8, 8, 10, hidden: 38 / 5 = 7.6 shows as 8 (the
+    # old bug showed 7.0-7.5 as 5 and 6.9 as `*` when rounding 7.2 to the nearest 5)
+    for months, shown in (([8, 8, 8, 8, 5], None), ([8, 8, 8, 10, 2], 8.0), ([9] * 5, 9.0)):
+        table, about = forecast.forecast_table({"all": _months(months)}, Level.SUPPRESS, 3)
+        assert about["method"].iloc[0] == forecast.MEAN
+        values = forecast.FORECAST_SPEC.disclose(table, Level.SUPPRESS)
+        future = values.values[table["future"].to_numpy()]
+        marks = values.marks[table["future"].to_numpy()]
+        if shown is None:
+            assert future["forecast"].isna().all() and (marks["forecast"] == "*").all()
+        else:
+            assert future["forecast"].tolist() == [shown] * 3
+    # rounded: a forecast of 7.6 is 8 people, shown as 10 (not 5)
+    table, _ = forecast.forecast_table({"all": _months([8, 8, 8, 10, 2])}, Level.SUPPRESS, 3)
+    shown = forecast.FORECAST_SPEC.disclose(table, Level.ROUND).values
+    assert shown.loc[table["future"].to_numpy(), "forecast"].tolist() == [10.0] * 3

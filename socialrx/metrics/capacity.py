@@ -1,24 +1,216 @@
 """Capacity strain: demand sent to each asset against the capacity its provider states.
 
-Demand is every connection sent to the asset, including people turned away or waiting.
+Demand is every connection sent to the asset, including people turned away or waiting. Strain
+has one definition (`strain`), used by every view of it: people sent a month to assets that
+state a capacity, as a % of that capacity, a period under a month held to one month's
+capacity. The tables here are exact; the figures resting on their counts (demand a month,
+strain, the bands it falls in, people beyond capacity) are `Derived` columns and `Judgement`s
+of their specs, worked out after disclosure from the counts as shown.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from socialrx.disclosure import BORDERLINE, Judgement, Rate, Share, Spec
+from socialrx.disclosure import (
+    Derived,
+    Judgement,
+    Level,
+    Rate,
+    Share,
+    Shown,
+    Spec,
+)
 
 TURNED_AWAY = ("waiting list", "declined by provider (full)")
+BANDS = (85.0, 100.0)  # strain under 85%, 85-100%, over 100%
+
+
+# ---------------------------------------------------------------------------------------------
+# Strain: one definition.
+
+
+def held_months(months) -> pd.Series | float:
+    """Months of a period as capacity counts them: a period under a month is held to one
+    month's capacity, not scaled up (five people sent in a week do not fill a capacity of nine
+    a month)."""
+    if isinstance(months, pd.Series):
+        return months.astype("Float64").clip(lower=1.0)
+    return max(float(months), 1.0)
+
+
+def _floats(values) -> np.ndarray | float:
+    """Numbers as floats (NaN where missing): the arithmetic below runs on every judgement
+    of every table, so on arrays rather than nullable series."""
+    if np.isscalar(values):
+        return float(values)
+    return pd.Series(values).astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+
+
+def _series(values: np.ndarray, like) -> pd.Series:
+    index = like.index if isinstance(like, pd.Series) else None
+    out = pd.Series(values, index=index, dtype="Float64")
+    return out.mask(np.isnan(values))
+
+
+def _demand(people, months, growth: float) -> np.ndarray:
+    return _floats(people) * (1 + growth) / np.maximum(_floats(months), 1.0)
+
+
+def demand_per_month(people, months, growth: float = 0.0) -> pd.Series:
+    """People sent a month: `people` in the period (grown by `growth`, 0.1 = 10% more) over
+    its months as capacity counts them (`held_months`)."""
+    return _series(_demand(people, months, growth), people)
+
+
+def _strain(people, capacity_per_month, months, growth: float) -> np.ndarray:
+    capacity = _floats(capacity_per_month)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(capacity > 0, 100 * _demand(people, months, growth) / capacity, np.nan)
+
+
+def strain(people, capacity_per_month, months, growth: float = 0.0) -> pd.Series:
+    """Strain (%): people sent a month to assets stating a capacity over that capacity a
+    month, the one definition every view uses. NA where no capacity is stated or it is 0 (a
+    capacity of 0 is judged by `beyond`)."""
+    return _series(_strain(people, capacity_per_month, months, growth), people)
+
+
+def beyond(people, capacity_per_month, months, threshold: float, strictly: bool, growth=0.0):
+    """Whether strain is at least (`strictly`: over) `threshold` %. A stated capacity of 0 is
+    over with anyone sent and nothing with nobody; no capacity stated, nothing to judge (NA)."""
+    count, capacity = _floats(people), _floats(capacity_per_month)
+    value = _strain(count, capacity, months, growth)
+    answer = (value > threshold) if strictly else (value >= threshold)
+    answer = np.where(capacity == 0, count > 0, answer)
+    missing = np.isnan(capacity) | np.isnan(count)
+    out = pd.Series(answer, index=people.index if isinstance(people, pd.Series) else None)
+    return out.astype("boolean").mask(missing)
+
+
+def _months(shown_values: pd.DataFrame, months: float | None):
+    """The months of each row: the table's own `months` column, or one figure for all."""
+    return shown_values["months"].astype("Float64") if months is None else months
+
+
+def demand_column(people: str, months: float | None = None, growth: float = 0.0) -> Derived:
+    """Demand a month as a `Derived` column, from the count as shown."""
+
+    def compute(shown: Shown) -> pd.Series:
+        return demand_per_month(shown.values[people], _months(shown.values, months), growth)
+
+    return Derived(compute, decimals=1, hidden_with=(people,))
+
+
+def strain_column(people: str, months: float | None = None, growth: float = 0.0) -> Derived:
+    """Strain (%) as a `Derived` column, from the count as shown."""
+
+    def compute(shown: Shown) -> pd.Series:
+        values = shown.values
+        return strain(values[people], values["capacity_per_month"], _months(values, months), growth)
+
+    return Derived(compute, decimals=0, hidden_with=(people,))
+
+
+def band_judgement(
+    people: str, threshold: float, strictly: bool, months: float | None = None, growth=0.0
+) -> Judgement:
+    """Strain at least (or over) `threshold` %, judged on every true count the shown one
+    allows ("borderline" where they differ)."""
+
+    def decide(values: pd.DataFrame, counts: pd.Series) -> pd.Series:
+        return beyond(
+            counts,
+            values["capacity_per_month"],
+            _months(values, months),
+            threshold,
+            strictly,
+            growth,
+        )
+
+    return Judgement(people, decide)
+
+
+# The rating in words, most strained first by its code (a Derived column is a number).
+RATINGS = {
+    7: "over 100% (capacity 0)",
+    6: "over 100%",
+    5: "borderline: about 100%",
+    4: "85-100%",
+    3: "borderline: about 85%",
+    2: "under 85%",
+    1: "capacity 0, nobody sent",
+    0: "capacity not stated",
+}
+
+
+def _band(people, capacity, months, growth) -> pd.Series:
+    """0 under 85%, 1 for 85-100%, 2 over 100% (NA with no capacity stated)."""
+    at_least = beyond(people, capacity, months, BANDS[0], False, growth)
+    over = beyond(people, capacity, months, BANDS[1], True, growth)
+    return at_least.astype("Int64") + over.astype("Int64")
+
+
+def rating_column(people: str, months: float | None = None, growth: float = 0.0) -> Derived:
+    """The strain band as a code of `RATINGS`, from the least and the greatest true count the
+    shown one allows: a band where both agree, "borderline" where the rounding leaves it open
+    (the same answer as the two band judgements)."""
+
+    def compute(shown: Shown) -> pd.Series:
+        values = shown.values
+        capacity = values["capacity_per_month"].astype("Float64")
+        span = _months(values, months)
+        low = _floats(_band(shown.low[people], capacity, span, growth))
+        high = _floats(_band(shown.high[people], capacity, span, growth))
+        stated = _floats(capacity)
+        nobody = _floats(shown.high[people]) == 0
+        code = np.select(
+            [np.isnan(stated), (stated == 0) & nobody, stated == 0]
+            + [(low == band) & (high == band) for band in (2, 1, 0)]
+            + [high == 2, high == 1],
+            [0, 1, 7, 6, 4, 2, 5, 3],
+            default=np.nan,
+        )
+        return pd.Series(code, index=values.index, dtype="Float64")
+
+    return Derived(compute, decimals=0)
+
+
+def ratings(values: pd.DataFrame) -> pd.Series:
+    """Strain in words from a disclosed table with a `rating` code (`rating_column`)."""
+    return values["rating"].map(lambda c: RATINGS.get(int(c), "") if pd.notna(c) else "")
+
+
+def strain_figures(people: str, sent: str, growth: float = 0.0) -> dict:
+    """The derived columns and judgements every group strain table shares (each row's months
+    in its `months` column): demand a month (of `sent`), strain, its rating, and the two band
+    judgements (on `people`, the people sent to assets stating a capacity)."""
+    return {
+        "derived": {
+            "demand_per_month": demand_column(sent, growth=growth),
+            "strain_pct": strain_column(people, growth=growth),
+            "rating": rating_column(people, growth=growth),
+        },
+        "judgements": {
+            "at_least_85": band_judgement(people, BANDS[0], False, growth=growth),
+            "over_100": band_judgement(people, BANDS[1], True, growth=growth),
+        },
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Every asset.
 
 
 def capacity_strain(assets: pd.DataFrame, connections: pd.DataFrame, months: float):
-    """Per asset, exact: people sent in the period (connections), those put on a waiting list
-    or turned away as full, capacity per month and cost per person. The figures resting on
-    these counts (demand a month, strain, over capacity, cost) are in `strain_spec`."""
+    """Per asset: people sent in the period (connections), those put on a waiting list or
+    turned away as full, capacity a month, cost per person and the period's months, with the
+    figures of `strain_spec` worked out exactly (level off). Disclose it
+    with `strain_spec()`: the figures are worked out again from the counts as shown."""
     sent = connections.groupby("asset_id").size()
     turned = connections[connections["outcome"].isin(TURNED_AWAY)].groupby("asset_id").size()
     table = assets[
@@ -33,51 +225,33 @@ def capacity_strain(assets: pd.DataFrame, connections: pd.DataFrame, months: flo
     ].copy()
     table["connections"] = table["asset_id"].map(sent).fillna(0).astype(int)
     table["turned_away_or_waiting"] = table["asset_id"].map(turned).fillna(0).astype(int)
-    spec = strain_spec(months)
-    for column, rate in spec.rates.items():
-        table[column] = _rate(table, rate)
-    table["over_capacity"] = spec.judgements["over_capacity"].decide(table, table["connections"])
-    return table.sort_values(["strain_pct", "connections"], ascending=False, na_position="last",
-                             kind="stable").reset_index(drop=True)  # fmt: skip
+    table["months"] = float(months)
+    # in the assets' order: a panel ranks them by what it shows, and an order from exact
+    # figures would tell apart rows whose shown figures tie
+    return strain_spec().disclose(table, Level.OFF).values.reset_index(drop=True)
 
 
-def _rate(table: pd.DataFrame, rate: Rate) -> pd.Series:
-    """A rate on exact figures, the same arithmetic the disclosure step does on shown ones."""
-    denominator = 1.0 if rate.denominator is None else table[rate.denominator].astype("Float64")
-    if rate.denominator is not None:
-        denominator = denominator.where(denominator > 0)
-    value = table[rate.numerator] / denominator * rate.per
-    return value * table[rate.times].astype("Float64") if rate.times else value
-
-
-def strain_spec(months: float) -> Spec:
-    """Demand a month, strain (demand / capacity, %), cost and the over-capacity judgement.
-
-    Capacity is people a month: a period under a month is held to one month's capacity, not
-    scaled up (five people sent in a week do not fill a capacity of nine a month). A stated
-    capacity of 0 with anyone sent is over; no capacity stated, nothing to judge."""
-    months = max(months, 1.0)
-
-    def over(table: pd.DataFrame, people: pd.Series) -> pd.Series:
-        capacity = table["capacity_per_month"].astype("Float64")
-        return (people.astype("Float64") / months > capacity).astype("boolean")
-
+def strain_spec(months: float | None = None) -> Spec:
+    """Per asset (`capacity_strain`): demand a month, strain, the cost of demand and the
+    over-capacity judgement, all from the counts as shown. `months`: the period's, where the
+    table has no `months` column. A stated capacity of 0 with anyone sent is over; no capacity
+    stated, nothing to judge."""
     return Spec(
         counts=("connections", "turned_away_or_waiting"),
-        rates={
-            "demand_per_month": Rate("connections", per=1 / months),
-            "strain_pct": Rate("connections", "capacity_per_month", 100 / months, decimals=0),
-            "cost_of_demand_gbp": Rate("connections", times="cost_per_person_gbp", decimals=0),
+        rates={"cost_of_demand_gbp": Rate("connections", times="cost_per_person_gbp", decimals=0)},
+        derived={
+            "demand_per_month": demand_column("connections", months),
+            "strain_pct": strain_column("connections", months),
         },
-        judgements={"over_capacity": Judgement("connections", over)},
+        judgements={"over_capacity": band_judgement("connections", BANDS[1], True, months)},
     )
 
 
 @dataclass(frozen=True)
 class CapacitySummary:
     """The capacity page's headline: assets over capacity and those that cannot be judged
-    (a capacity stated, demand hidden), assets stating a capacity, and the cost of demand
-    with the assets it leaves out (a unit cost, demand hidden)."""
+    (borderline), assets stating a capacity, and the cost of demand with the assets it leaves
+    out (a unit cost, demand hidden)."""
 
     over: int
     undecided: int
@@ -98,15 +272,36 @@ def undecided_note(undecided: int) -> str:
     )
 
 
-def summarise(shown: pd.DataFrame, marks: pd.DataFrame) -> CapacitySummary:
-    """The headline figures of a disclosed strain table (`strain_spec().disclose(...)`): only
-    what the table itself shows, so the headline cannot say more than its rows."""
+def summarise(shown: pd.DataFrame, marks: pd.DataFrame | None = None) -> CapacitySummary:
+    """The headline figures of a disclosed strain table (`strain_spec().disclose(...)`), from
+    its values only, so the headline cannot say more than its rows: an asset stating a
+    capacity whose judgement is not shown is borderline. `marks` is not read (the overview
+    still passes it)."""
+    stated = shown["capacity_per_month"].notna()
+    over = shown["over_capacity"].astype("boolean")
     return CapacitySummary(
-        over=int(shown["over_capacity"].fillna(False).sum()),
-        undecided=int((marks["over_capacity"] == BORDERLINE).sum()),
-        stated=int(shown["capacity_per_month"].notna().sum()),
-        cost_gbp=float(shown["cost_of_demand_gbp"].sum()),
-        uncosted=int((shown["cost_per_person_gbp"].notna() & (marks["connections"] != "")).sum()),
+        over=int(over.fillna(False).sum()),
+        undecided=int((stated & over.isna()).sum()),
+        stated=int(stated.sum()),
+        cost_gbp=float(shown["cost_of_demand_gbp"].astype("Float64").sum()),
+        uncosted=int((shown["cost_per_person_gbp"].notna() & shown["connections"].isna()).sum()),
+    )
+
+
+def assets_answer(shown: pd.DataFrame) -> str:
+    """The All assets panel's answer in a sentence, from its disclosed values."""
+    summary = summarise(shown)
+    if not summary.stated:
+        return "No asset states a capacity, so none can be judged over capacity."
+    more = (
+        f"; {summary.undecided:,} more {'is' if summary.undecided == 1 else 'are'} borderline"
+        if summary.undecided
+        else ""
+    )
+    return (
+        f"{summary.over:,} of {summary.stated:,} assets stating a capacity "
+        f"{'was' if summary.over == 1 else 'were'} sent more people than they can take"
+        f"{more}."
     )
 
 
@@ -128,27 +323,6 @@ NOT_TAKEN_COLUMNS = {
     "declined by provider (not suitable)": "declined_not_suitable",
 }
 STAYED = ("attending", "moved on")  # still taking part, or now independent / volunteering
-BANDS = (85.0, 100.0)  # strain under 85%, 85-100%, over 100%
-RATINGS = (
-    "over 100%",
-    "borderline: about 100%",
-    "85-100%",
-    "borderline: about 85%",
-    "under 85%",
-    "over 100% (capacity 0)",
-    "capacity not stated",
-)
-SEVERITY = {  # for sorting: most strained first
-    "over 100% (capacity 0)": 7,
-    "over 100%": 6,
-    "borderline: about 100%": 5,
-    "85-100%": 4,
-    "borderline: about 85%": 3,
-    "under 85%": 2,
-    "capacity 0, nobody sent": 1,
-    "capacity not stated": 0,
-}
-NO_ORGANISATION = "(no organisation recorded)"
 
 
 def provider_of(assets: pd.DataFrame) -> pd.Series:
@@ -216,59 +390,46 @@ def group_strain(
     table[count_columns] = table[count_columns].astype("int64")
     table = table.rename_axis("group").reset_index()
     table["name"] = named(table["group"], names)
-    table["months"] = max(months, 1.0)
+    table["months"] = float(months)
     return table
 
 
-def group_spec(months: float, growth: float = 0.0) -> Spec:
-    """Demand a month, strain and the two judgements that rate it (at least 85%, over 100%)
-    for `group_strain` tables; `growth` scales demand (0.1 = 10% more) for what-if tables."""
-    months = max(months, 1.0)
-    factor = 1.0 + growth
-
-    def judge(threshold: float, strictly: bool):
-        def decide(table: pd.DataFrame, people: pd.Series) -> pd.Series:
-            capacity = table["capacity_per_month"].astype("Float64")
-            demand = people.astype("Float64") * factor / months
-            limit = capacity * threshold / 100
-            answer = demand > limit if strictly else demand >= limit
-            # a capacity of 0 with nobody sent is no strain, not 85%
-            answer = answer.mask((capacity == 0) & (people.astype("Float64") == 0), False)
-            return answer.astype("boolean")
-
-        return decide
-
+def group_spec(*, growth: float = 0.0) -> Spec:
+    """Demand a month, strain, its rating and the two judgements that rate it (at least 85%,
+    over 100%) for `group_strain` tables (each row's months in its `months` column); `growth`
+    scales demand (0.1 = 10% more) for what-if tables."""
     return Spec(
         counts=("sent", "sent_stated", *NOT_TAKEN_COLUMNS.values(), "not_taken"),
-        rates={
-            "demand_per_month": Rate("sent", per=factor / months),
-            "strain_pct": Rate(
-                "sent_stated", "capacity_per_month", 100 * factor / months, decimals=0
-            ),
-        },
-        judgements={
-            "at_least_85": Judgement("sent_stated", judge(BANDS[0], strictly=False)),
-            "over_100": Judgement("sent_stated", judge(BANDS[1], strictly=True)),
-        },
+        **strain_figures("sent_stated", "sent", growth),
     )
 
 
-def ratings(values: pd.DataFrame, marks: pd.DataFrame) -> pd.Series:
-    """Strain in words from a disclosed `group_spec` table: under 85%, 85-100%, over 100%,
-    "borderline" where the rounding leaves the band open, "capacity not stated". Worked out
-    from the disclosed judgements only, so it says no more than they do."""
-    capacity = values["capacity_per_month"].astype("Float64")
-    over, at_least = values["over_100"].astype("boolean"), values["at_least_85"].astype("boolean")
-    rating = pd.Series("under 85%", index=values.index, dtype=object)
-    rating[(at_least == True).fillna(False)] = "85-100%"  # noqa: E712
-    rating[(marks["at_least_85"] == BORDERLINE).to_numpy()] = "borderline: about 85%"
-    rating[(marks["over_100"] == BORDERLINE).to_numpy()] = "borderline: about 100%"
-    rating[(over == True).fillna(False)] = "over 100%"  # noqa: E712
-    zero = (capacity == 0).fillna(False)
-    rating[zero & (over == True).fillna(False)] = "over 100% (capacity 0)"  # noqa: E712
-    rating[zero & (over == False).fillna(False)] = "capacity 0, nobody sent"  # noqa: E712
-    rating[capacity.isna().to_numpy()] = "capacity not stated"
-    return rating
+def rated_answer(values: pd.DataFrame, what: str, ahead: bool = False) -> str:
+    """A rated table's answer (providers, categories, areas, assets) in a sentence, from its
+    disclosed rating: how many of those stating a capacity are over 100%, and borderline
+    (`ahead`: of a what-if, in the future)."""
+    words = ratings(values)
+    stated = int((values["capacity_per_month"].notna()).sum())
+    if not stated:
+        return f"No {what} states a capacity, so none can be rated."
+    over = int(words.str.startswith("over").sum())
+    near = int((words == RATINGS[5]).sum())
+    high = int((words == RATINGS[4]).sum())
+    plural = what if stated == 1 else _plural(what)
+    verb = "would be" if ahead else "was" if over == 1 else "were"
+    sentence = (
+        f"{over:,} of {stated:,} {plural} stating a capacity {verb} sent more people than "
+        "they can take"
+    )
+    if near:
+        sentence += f"; {near:,} more {'is' if near == 1 else 'are'} borderline"
+    if high:
+        sentence += f"; {high:,} {'is' if high == 1 else 'are'} at 85-100% of capacity"
+    return sentence + "."
+
+
+def _plural(what: str) -> str:
+    return what[:-1] + "ies" if what.endswith("y") else what + "s"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -319,8 +480,9 @@ def provider_activity(
 ) -> pd.DataFrame:
     """For one provider's assets, exact, per month or quarter of [start, end]: people sent,
     those put on a waiting list or turned away (by reason), who started and who stayed
-    (still attending, or moved on), against the capacity stated for those months; one row per
-    asset and one for all its assets together (asset_id "all"). See `activity_spec`."""
+    (still attending, or moved on), against the capacity stated for those months (as strain
+    counts them: a part month held to a whole one); one row per asset and one for all its
+    assets together (asset_id "all"). See `activity_spec`."""
     buckets = periods(start, end, by)
     ids = assets["asset_id"].astype("string")
     mine = connections[
@@ -355,7 +517,7 @@ def provider_activity(
     table = pd.concat([total, per_asset], ignore_index=True)
     table = table.merge(buckets, on="bucket", how="left")
     table["capacity_per_month"] = table["capacity_per_month"].astype("Float64")
-    table["capacity"] = table["capacity_per_month"] * table["months"]
+    table["capacity"] = table["capacity_per_month"] * held_months(table["months"])
     table["not_taken"] = table[list(NOT_TAKEN_COLUMNS.values())].sum(axis=1)
     table["name"] = table["name"].astype("string")
     return table.sort_values(
@@ -366,12 +528,8 @@ def provider_activity(
 
 
 def activity_spec() -> Spec:
-    """Counts of `provider_activity`, strain (people sent / capacity for the months, %),
-    over capacity (judged as in `strain_spec`), and the shares who started and stayed."""
-
-    def over(table: pd.DataFrame, people: pd.Series) -> pd.Series:
-        return (people.astype("Float64") > table["capacity"].astype("Float64")).astype("boolean")
-
+    """Counts of `provider_activity`, demand a month, strain and its judgements (as for
+    every strain table), and the shares who started and stayed, from the counts as shown."""
     return Spec(
         counts=(
             "sent",
@@ -381,23 +539,82 @@ def activity_spec() -> Spec:
             "started",
             "stayed",
         ),
-        rates={
-            "demand_per_month": Rate("sent", "months"),
-            "strain_pct": Rate("sent_stated", "capacity", 100, decimals=0),
-        },
         shares={
             "started_pct": Share("started", "sent"),
             "stayed_pct": Share("stayed", "started"),
         },
-        judgements={"over_capacity": Judgement("sent_stated", over)},
+        **strain_figures("sent_stated", "sent"),
     )
 
 
-def mostly_hidden(counts: pd.Series, small: int = 7) -> bool:
-    """Whether most of a provider's monthly counts would be hidden (1-`small` people): then
+def mostly_hidden(shown_counts: pd.Series) -> bool:
+    """Whether most of a provider's monthly counts, as shown, are hidden (1-7 people): then
     quarters show more than months do."""
-    counts = pd.Series(counts)
-    return bool(len(counts)) and float(((counts >= 1) & (counts <= small)).mean()) > 0.5
+    shown_counts = pd.Series(shown_counts)
+    return bool(len(shown_counts)) and float(shown_counts.isna().mean()) > 0.5
+
+
+SPAN_WHOLE = "whole period"
+SPAN_LAST, SPAN_BEFORE = "latest", "before"
+
+
+def provider_spans(
+    assets: pd.DataFrame,
+    connections: pd.DataFrame,
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+    by: str = "month",
+) -> pd.DataFrame:
+    """One provider's strain over the whole period and, with enough of them, over its last 3
+    months (2 quarters) and the same span before: each row `group_strain` of the connections
+    in its span, exactly as the system view works out a provider for a period, so the two
+    views give the same figure for the same months. Disclose with `group_spec()`."""
+    buckets = periods(start, end, by)
+    span = 3 if by == "month" else 2
+    unit = "months" if by == "month" else "quarters"
+    spans = [(SPAN_WHOLE, "the whole period", start, end)]
+    if len(buckets) >= 2 * span:
+        first_last = max(buckets["period"].iloc[-span], start)
+        first_before = max(buckets["period"].iloc[-2 * span], start)
+        spans += [
+            (SPAN_LAST, f"the last {span} {unit}", first_last, end),
+            (SPAN_BEFORE, f"the {span} {unit} before", first_before,
+             first_last - pd.Timedelta(days=1)),
+        ]  # fmt: skip
+    rows = []
+    together = pd.Series("all", index=assets.index)
+    for key, label, first, last in spans:
+        chosen = connections[connections["referred_date"].between(first, last)]
+        months = float(periods(first, last, "month")["months"].sum())
+        row = group_strain(assets, chosen, months, together)
+        rows.append(row.assign(span=key, label=label, start=first, end=last))
+    return pd.concat(rows, ignore_index=True)
+
+
+def span_answer(values: pd.DataFrame, name: str) -> str:
+    """A provider's strain over the period and its trend in words, from the disclosed
+    `provider_spans` table: the whole period, then the latest span against the one before."""
+    rows = values.set_index("span")
+    words = ratings(values).set_axis(values["span"])
+    if pd.isna(rows.loc[SPAN_WHOLE, "capacity_per_month"]):
+        return f"{name}'s assets state no capacity, so its strain cannot be worked out."
+
+    def said(key: str) -> str:
+        value = rows.loc[key, "strain_pct"]
+        figure = "hidden (1-7 people sent)" if pd.isna(value) else f"{value:,.0f}%"
+        return f"{figure} ({words[key]})"
+
+    sentence = f"Over the whole period {name} was at {said(SPAN_WHOLE)} of the capacity stated."
+    if SPAN_LAST not in rows.index:
+        return sentence
+    now, then = rows.loc[SPAN_LAST, "strain_pct"], rows.loc[SPAN_BEFORE, "strain_pct"]
+    way = ""
+    if pd.notna(now) and pd.notna(then):
+        way = " (rising)" if now - then >= 5 else " (falling)" if then - now >= 5 else " (level)"
+    return (
+        f"{sentence} In {rows.loc[SPAN_LAST, 'label']}: {said(SPAN_LAST)}, against "
+        f"{said(SPAN_BEFORE)} in {rows.loc[SPAN_BEFORE, 'label']}{way}."
+    )
 
 
 def sent_by(
@@ -418,11 +635,47 @@ def sent_by(
         values = values.str.split(";").explode().str.strip()
     counts = values.value_counts().rename("sent").rename_axis("group").reset_index()
     counts["name"] = named(counts["group"], names)
-    return counts.astype({"sent": "int64"})
+    # in order of name, not of the exact counts: a panel ranks by the counts shown, and rows
+    # whose shown counts tie must not keep an order that tells their exact ones apart
+    return counts.astype({"sent": "int64"}).sort_values("name", kind="stable", ignore_index=True)
+
+
+def category_month_strain(
+    assets: pd.DataFrame, connections: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp
+) -> pd.DataFrame:
+    """Per category stating any capacity and per month of [start, end], exact: people sent to
+    its assets that state a capacity, and that capacity a month. Disclose with
+    `CATEGORY_MONTH_SPEC`."""
+    stated = assets[assets["capacity_per_month"].notna()]
+    capacity = stated.groupby("category")["capacity_per_month"].sum().astype("Float64")
+    months = periods(start, end, "month")
+    chosen = connections[connections["referred_date"].between(start, end)]
+    # count by asset and month first (thousands of rows), then place the assets
+    by_asset = pd.DataFrame(
+        {"asset_id": chosen["asset_id"].to_numpy(), "bucket": month_index(chosen["referred_date"])}
+    ).value_counts()
+    by_asset = by_asset.rename("n").reset_index()
+    category = stated.set_index("asset_id")["category"]
+    by_asset["category"] = by_asset["asset_id"].map(category)
+    counts = by_asset.dropna(subset=["category"]).groupby(["category", "bucket"])["n"].sum()
+    grid = pd.MultiIndex.from_product(
+        [capacity.index, months["bucket"]], names=["category", "bucket"]
+    )
+    table = counts.reindex(grid, fill_value=0).rename("sent_stated").reset_index()
+    table["sent_stated"] = table["sent_stated"].astype("int64")
+    table = table.merge(months, on="bucket")
+    table["capacity_per_month"] = table["category"].map(capacity).astype("Float64")
+    return table
+
+
+CATEGORY_MONTH_SPEC = Spec(
+    counts=("sent_stated",), derived={"strain_pct": strain_column("sent_stated")}
+)
 
 
 # ---------------------------------------------------------------------------------------------
-# What if: next 12 months from the last 12, with growth, added capacity and moved funding.
+# What if: the next 12 months replay the last 12, with growth, added capacity and moved
+# funding. Worked out from the counts as shown, asset by asset where capacity is concerned.
 
 
 @dataclass(frozen=True)
@@ -464,10 +717,13 @@ def _spread(table: pd.DataFrame, mask: pd.Series, amount: float) -> pd.Series:
     return added
 
 
-def scenario_assets(base: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
+def scenario_assets(
+    base: pd.DataFrame, scenario: Scenario, default_cost: float | None = None
+) -> pd.DataFrame:
     """`scenario_base` with the capacity added (shared over the provider's or category's
-    assets by their stated capacity; capacity added where none was stated makes one).
-    Exact; disclose with `scenario_spec(scenario.growth)`."""
+    assets by their stated capacity; capacity added where none was stated makes one) and
+    each asset's unit cost (`default_cost` where it states none). Exact; disclose with
+    `scenario_spec(scenario.growth)`."""
     table = base.copy()
     added = pd.Series(0.0, index=table.index)
     for provider, amount in (scenario.added_at_provider or {}).items():
@@ -482,12 +738,15 @@ def scenario_assets(base: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
     # an asset given a capacity only now counts towards strain
     newly = capacity.isna() & (added > 0)
     table["sent_stated"] = table["sent_stated"].where(~newly, table["sent"])
+    cost = table["cost_per_person_gbp"].astype("Float64")
+    table["unit_cost_gbp"] = cost if default_cost is None else cost.fillna(default_cost)
     return table
 
 
 def scenario_rows(base: pd.DataFrame, scenario: Scenario, by: str) -> pd.DataFrame:
     """The scenario grouped by `provider` or `category`: exact counts of the last 12 months
-    and the capacity a month after what is added. Disclose with `scenario_spec`."""
+    and the capacity a month after what is added. Disclose with `scenario_spec`, the assets
+    (`scenario_assets`) as its basis."""
     table = scenario_assets(base, scenario)
     counts = ["sent", "sent_stated", *NOT_TAKEN_COLUMNS.values(), "not_taken", "started"]
     grouped = table.groupby(by)
@@ -498,12 +757,6 @@ def scenario_rows(base: pd.DataFrame, scenario: Scenario, by: str) -> pd.DataFra
     out = out.rename_axis("group").reset_index()
     out["months"] = 12.0
     return out
-
-
-def scenario_spec(growth: float = 0.0) -> Spec:
-    """`group_spec` over 12 months with demand grown, and the people who started counted."""
-    spec = group_spec(12, growth)
-    return Spec(counts=(*spec.counts, "started"), rates=spec.rates, judgements=spec.judgements)
 
 
 def projected_starts(values: pd.DataFrame, growth: float = 0.0) -> pd.Series:
@@ -524,62 +777,52 @@ def beyond_capacity(values: pd.DataFrame, growth: float = 0.0) -> pd.Series:
     return (demand - values["capacity_per_month"].astype("Float64") * 12).clip(lower=0)
 
 
-def category_month_strain(
-    assets: pd.DataFrame, connections: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp
-) -> pd.DataFrame:
-    """Per category stating any capacity and per month of [start, end], exact: people sent to
-    its assets that state a capacity, and that capacity a month. Disclose with
-    `CATEGORY_MONTH_SPEC`."""
-    stated = assets[assets["capacity_per_month"].notna()]
-    capacity = stated.groupby("category")["capacity_per_month"].sum().astype("Float64")
-    months = periods(start, end, "month")
-    chosen = connections[connections["referred_date"].between(start, end)]
-    # count by asset and month first (thousands of rows), then place the assets
-    by_asset = pd.DataFrame(
-        {"asset_id": chosen["asset_id"].to_numpy(), "bucket": month_index(chosen["referred_date"])}
-    ).value_counts()
-    by_asset = by_asset.rename("n").reset_index()
-    category = stated.set_index("asset_id")["category"]
-    by_asset["category"] = by_asset["asset_id"].map(category)
-    counts = by_asset.dropna(subset=["category"]).groupby(["category", "bucket"])["n"].sum()
-    grid = pd.MultiIndex.from_product(
-        [capacity.index, months["bucket"]], names=["category", "bucket"]
-    )
-    table = counts.reindex(grid, fill_value=0).rename("sent_stated").reset_index()
-    table["sent_stated"] = table["sent_stated"].astype("int64")
-    table = table.merge(months, on="bucket")
-    table["capacity_per_month"] = table["category"].map(capacity).astype("Float64")
-    return table
+def _by_asset(by: str, each: Callable[[pd.DataFrame], pd.Series]) -> Callable:
+    """A group's figure summed over its assets as shown (the basis `assets`); NA where no
+    asset has one."""
+
+    def compute(shown: Shown) -> pd.Series:
+        assets = shown.basis["assets"].values
+        total = each(assets).groupby(assets[by].to_numpy()).sum(min_count=1)
+        return shown.values["group"].map(total).astype("Float64")
+
+    return compute
 
 
-CATEGORY_MONTH_SPEC = Spec(
-    counts=("sent_stated",),
-    rates={"strain_pct": Rate("sent_stated", "capacity_per_month", 100, decimals=0)},
-)
+def scenario_spec(growth: float = 0.0, by: str | None = None) -> Spec:
+    """`group_spec` over 12 months with demand grown and the people who started counted; by
+    provider or category (`by`), with the figures worked out asset by asset from the assets
+    as shown (the panel's basis `assets`, disclosed with `scenario_spec(growth)`): people
+    beyond capacity, the assets left out of it (1-7 people sent, hidden), the value of the
+    work of those who would start, and its gap against `funding_gbp` where the table has it."""
+    spec = group_spec(growth=growth)
+    derived = dict(spec.derived)
+    if by is not None:
+        derived |= {
+            "beyond_capacity": Derived(
+                _by_asset(by, lambda a: beyond_capacity(a, growth)), decimals=0
+            ),
+            "hidden_assets": Derived(
+                _by_asset(by, lambda a: a["sent"].isna().astype("Float64")), decimals=0
+            ),
+            "value_gbp": Derived(
+                _by_asset(
+                    by,
+                    lambda a: projected_starts(a, growth) * a["unit_cost_gbp"].astype("Float64"),
+                ),
+                decimals=0,
+            ),
+            "funding_gbp": Derived(lambda s: _money(s, "funding_gbp"), decimals=0),
+            "gap_gbp": Derived(
+                lambda s: s.values["value_gbp"].fillna(0) - s.values["funding_gbp"], decimals=0
+            ),
+        }
+    return Spec(counts=(*spec.counts, "started"), derived=derived, judgements=spec.judgements)
 
 
-def strain_trend(shown: pd.DataFrame, by: str = "month") -> str:
-    """The trend of a provider's strain in words, from a disclosed `provider_activity` table
-    (its "all" rows): the last 3 months (2 quarters) against the same span before, "" when
-    either span has a hidden count or no capacity."""
-    rows = shown[shown["asset_id"] == "all"]
-    span = 3 if by == "month" else 2
-    if len(rows) < 2 * span:
-        return ""
-    last, before = rows.iloc[-span:], rows.iloc[-2 * span : -span]
-
-    def strain(part: pd.DataFrame) -> float | None:
-        sent, room = part["sent_stated"].astype("Float64"), part["capacity"].astype("Float64")
-        if sent.isna().any() or room.isna().any() or float(room.sum()) <= 0:
-            return None
-        return float(sent.sum()) / float(room.sum()) * 100
-
-    now, then = strain(last), strain(before)
-    if now is None or then is None:
-        return ""
-    way = "rising" if now - then >= 5 else "falling" if then - now >= 5 else "about level"
-    unit = "months" if by == "month" else "quarters"
-    return (
-        f"Strain in the last {span} {unit}: {now:,.0f}%, against {then:,.0f}% in the {span} "
-        f"before ({way})."
-    )
+def _money(shown: Shown, column: str) -> pd.Series:
+    """A column of £ that is not person-level (funding received), shown to the pound; NA
+    where the table has no such column."""
+    if column not in shown.values:
+        return pd.Series(pd.NA, index=shown.values.index, dtype="Float64")
+    return shown.values[column].astype("Float64")

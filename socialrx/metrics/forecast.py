@@ -10,8 +10,10 @@ with fewer than 24 months, or a series that is mostly zeros, the forecast is sea
 (each month as the same month last year; with under a year, the mean), its interval from
 the spread of the series' own year-on-year changes.
 
-Everything here is exact; forecast figures of people are counts and are disclosed as counts
-(`FORECAST_SPEC`).
+At a disclosure level other than "off" the model is fitted on the monthly counts as shown
+(`shown_series`: rounded, a hidden month at 4, the middle of 1-7), never on the exact ones, and
+the backtest scores it against them; forecast figures of people are counts and are disclosed as
+counts (`FORECAST_SPEC`: a forecast of 7.2 is hidden like 7, one of 7.6 shows like 8).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from socialrx.disclosure import Spec, Statistic
+from socialrx.disclosure import HIDDEN_MIDDLE, Level, Spec, Statistic, disclose_counts
 from socialrx.metrics.capacity import month_index, named
 
 SEASON = 12
@@ -71,6 +73,13 @@ def last_complete_month(end: pd.Timestamp) -> pd.Period:
     """The last whole calendar month on or before `end` (the data's last day)."""
     month = end.to_period("M")
     return month if end.normalize() >= month.end_time.normalize() else month - 1
+
+
+def shown_series(series: pd.Series, level: Level) -> pd.Series:
+    """A monthly series as it may be shown at `level`, for fitting: each month disclosed as a
+    count on its own, a hidden one (1-7) at 4, the middle of its range (exact at "off")."""
+    shown = disclose_counts(series, level).fillna(HIDDEN_MIDDLE)
+    return pd.Series(shown.to_numpy(dtype=float), index=series.index)
 
 
 @dataclass(frozen=True)
@@ -189,7 +198,6 @@ class Backtest:
     mape_pct: float | None
     mase: float | None
     months: int
-    people: float  # people sent in the held-out months: the scores rest on them
     naive_mape_pct: float | None = None  # the same scores for last year's figures
     naive_mase: float | None = None
 
@@ -213,27 +221,33 @@ def backtest(series: pd.Series, hold_out: int = HOLD_OUT) -> Backtest | None:
 
     mape, mase = scores(result.table["forecast"].to_numpy(dtype=float))
     naive = scores(seasonal_naive(train, hold_out).table["forecast"].to_numpy(dtype=float))
-    return Backtest(result.method, mape, mase, hold_out, float(test.sum()), *naive)
+    return Backtest(result.method, mape, mase, hold_out, *naive)
 
 
 def forecast_table(
     series: dict[str, pd.Series],
+    level: Level,
     horizon: int = 12,
     names: dict[str, str] | None = None,
     with_backtest: bool = True,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Forecasts of several series (a category each, or "all") in one long table (group,
     month, actual for past months, forecast, lower, upper) and one row per series on the
-    method and its backtest error."""
+    method and its backtest error. Each is fitted and scored on its months as shown at
+    `level` (`shown_series`); `actual` holds the exact counts, disclosed with the rest by
+    `FORECAST_SPEC`, as are the people held out (`METHOD_SPEC`)."""
     rows, about = [], []
     for group, values in series.items():
-        result = forecast(values, horizon)
+        shown = shown_series(values, level)
+        result = forecast(shown, horizon)
         past = pd.DataFrame({"month": values.index, "actual": values.to_numpy()}).tail(24)
         future = result.table
         both = pd.concat([past, future], ignore_index=True)
         both.insert(0, "group", group)
+        both["future"] = [False] * len(past) + [True] * len(future)
         rows.append(both)
-        scored = backtest(values) if with_backtest else None
+        scored = backtest(shown) if with_backtest else None
+        held_out = float(values.iloc[-HOLD_OUT:].sum()) if scored is not None else 0.0
         about.append(
             {
                 "group": group,
@@ -243,7 +257,7 @@ def forecast_table(
                 "mape_pct": None if scored is None else scored.mape_pct,
                 "mase": None if scored is None else scored.mase,
                 "backtest_method": None if scored is None else scored.method,
-                "held_out_people": 0.0 if scored is None else scored.people,
+                "held_out_people": held_out,
                 "naive_mape_pct": None if scored is None else scored.naive_mape_pct,
                 "naive_mase": None if scored is None else scored.naive_mase,
                 "next_months": float(future["forecast"].sum()),
@@ -252,7 +266,9 @@ def forecast_table(
     table = (
         pd.concat(rows, ignore_index=True)
         if rows
-        else pd.DataFrame(columns=["group", "month", "actual", "forecast", "lower", "upper"])
+        else pd.DataFrame(
+            columns=["group", "month", "actual", "forecast", "lower", "upper", "future"]
+        )
     )
     table["name"] = named(table["group"], names)
     table["month_start"] = table["month"].map(lambda p: p.start_time)
@@ -263,6 +279,8 @@ def forecast_table(
 
 
 FORECAST_SPEC = Spec(counts=("actual", "forecast", "lower", "upper"))
+# the errors are worked out from the series as shown; shown where 30 or more people (as shown)
+# were sent in the months held out
 METHOD_SPEC = Spec(
     counts=("next_months", "held_out_people"),
     statistics={

@@ -1,17 +1,31 @@
-"""The capacity page: demand sent to each asset against the capacity its provider states."""
+"""The capacity page: demand sent to each asset against the capacity its provider states.
+
+Every figure is worked out by the panels' specs from the counts as shown (`Derived` columns
+and `Judgement`s in socialrx.metrics.capacity and funding); a card or a sentence quotes a
+panel's disclosed values. Names from data files reach Streamlit's markdown (titles, captions,
+notes) only through `markdown_text`; a panel's answer is escaped where it is drawn.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from functools import cached_property
+import re
 
 import pandas as pd
 
 from socialrx.data.dataset import Dataset
-from socialrx.disclosure import NOT_APPLICABLE, SUPPRESSED, Disclosed, Level, Spec
+from socialrx.disclosure import Level, Spec
+from socialrx.escape import markdown_text
 from socialrx.metrics import capacity, forecast, funding
-from socialrx.metrics.selection import Selection, selected_assets, selected_connections
+from socialrx.metrics import overview as overview_metrics
+from socialrx.metrics import referrals as referral_metrics
+from socialrx.metrics.selection import (
+    WHOLE,
+    Selection,
+    in_place,
+    selected_assets,
+    selected_connections,
+    selected_referrals,
+)
 from socialrx.views import capacity_charts, charts
 from socialrx.views.panels import Card, Panel, disclosure_caption
 
@@ -38,7 +52,7 @@ def panels(dataset: Dataset, selection: Selection, level: Level) -> list[Panel]:
         selected_connections(dataset, selection),
         selection.months,
     )
-    spec = capacity.strain_spec(selection.months)
+    spec = capacity.strain_spec()
     assets = Panel(
         name="assets_capacity",
         title="All assets",
@@ -51,9 +65,9 @@ def panels(dataset: Dataset, selection: Selection, level: Level) -> list[Panel]:
         spec=spec,
         labels=LABELS,
         rank=("strain_pct", "connections"),
+        answer=capacity.assets_answer,
     )
-    shown = assets.disclosed
-    summary = capacity.summarise(shown.values, shown.marks)
+    summary = capacity.summarise(assets.disclosed.values)
     notes = [capacity.undecided_note(summary.undecided)]
     if summary.uncosted:
         notes.append(
@@ -111,68 +125,6 @@ def panels(dataset: Dataset, selection: Selection, level: Level) -> list[Panel]:
 # The issue "VCS capacity and funding": a provider's own view, the system view, funding
 # following the referral, link workers, what if, and the demand forecast.
 
-
-@dataclass
-class DerivedPanel(Panel):
-    """A panel some of whose columns are worked out from its disclosed figures (a rating in
-    words from two judgements, £ from a shown count): `derive` takes the disclosed table and
-    returns it with those columns, so they can say no more than what is shown."""
-
-    derive: Callable[[Disclosed], Disclosed] | None = None
-
-    @cached_property
-    def disclosed(self) -> Disclosed:
-        shown = Panel.disclosed.func(self)
-        return self.derive(shown) if self.derive else shown
-
-
-def _with(
-    shown: Disclosed, column: str, values, decimals: int | None = None, marks=None
-) -> Disclosed:
-    """`shown` with a derived column (formatted to `decimals` when given; `marks` says why a
-    value is missing)."""
-    shown.values[column] = values
-    if decimals is not None:
-        shown.decimals[column] = decimals
-        mark = pd.Series("", index=shown.values.index, dtype=object) if marks is None else marks
-        missing = pd.Series(values, index=shown.values.index).isna() & (mark == "")
-        shown.marks[column] = mark.where(~missing, NOT_APPLICABLE)
-    return shown
-
-
-def _rated(shown: Disclosed) -> Disclosed:
-    """Add the rating in words and sort most strained first, from disclosed figures only."""
-    shown = _with(shown, "rating", capacity.ratings(shown.values, shown.marks))
-    capacity_stated = shown.values["capacity_per_month"].astype("Float64")
-    shown = _with(shown, "capacity_per_month", capacity_stated, 0)  # "–" where none stated
-    severity = shown.values["rating"].map(capacity.SEVERITY).fillna(0)
-    key = pd.DataFrame({"s": severity, "strain": shown.values["strain_pct"].astype(float)})
-    order = key.sort_values(
-        ["s", "strain"], ascending=False, na_position="last", kind="stable"
-    ).index
-    return Disclosed(shown.values.loc[order], shown.marks.loc[order], shown.decimals)
-
-
-def _money(columns: tuple[str, ...]) -> Callable[[Disclosed], Disclosed]:
-    """Show non-person £ columns with separators, no pence."""
-
-    def derive(shown: Disclosed) -> Disclosed:
-        for column in columns:
-            shown = _with(shown, column, shown.values[column].astype(float).round(0), 0)
-        return shown
-
-    return derive
-
-
-def _then(*steps: Callable[[Disclosed], Disclosed]) -> Callable[[Disclosed], Disclosed]:
-    def derive(shown: Disclosed) -> Disclosed:
-        for step in steps:
-            shown = step(shown)
-        return shown
-
-    return derive
-
-
 GROUP_LABELS = {
     "name": "Name",
     "assets": "Assets",
@@ -184,13 +136,17 @@ GROUP_LABELS = {
     "declined_not_suitable": "Turned away: not suitable",
     "demand_per_month": "Demand a month",
     "strain_pct": "Strain (%)",
-    "rating": "Rating",
+    "at_least_85": "At 85% or more",
+    "over_100": "Over 100%",
 }
+RANKED = ("rating", "strain_pct")  # most strained first, by the rating shown
 RATING_WORDS = (
-    "Rated under 85%, 85-100% or over 100% of the capacity stated, in words as well as "
-    "colour; “borderline” where the rounded count could fall either side of 85% or 100%; "
-    "“capacity not stated” where no asset gives capacity_per_month. Strain counts only "
-    "demand on assets that state a capacity."
+    "Rated under 85%, 85-100% or over 100% of the capacity stated: the chart says it in words "
+    "as well as colour, the table as two answers (at 85% or more, over 100%); “borderline” "
+    "where the rounded count could fall either side of 85% or 100%. A capacity of 0 with "
+    "anyone sent is over 100%; “–” where no asset gives capacity_per_month. Strain counts "
+    "only demand on assets that state a capacity, a period under a month held to one month's "
+    "capacity; the same figure on every tab."
 )
 
 
@@ -212,12 +168,41 @@ def provider_names(dataset: Dataset, assets) -> dict[str, str]:
 
 
 def provider_options(dataset: Dataset, selection: Selection) -> dict[str, str]:
-    """The providers of the chosen assets, as "name (n assets)", sorted by name."""
+    """The providers of the chosen assets, as "name (n assets)", sorted by name (plain text
+    for a select box, which shows it as it is)."""
     assets = selected_assets(dataset, selection)
     names = provider_names(dataset, assets)
     sizes = capacity.provider_of(assets).value_counts()
     options = {p: f"{names[p]} ({sizes[p]:,} asset{'s' if sizes[p] != 1 else ''})" for p in names}
     return dict(sorted(options.items(), key=lambda kv: kv[1].lower()))
+
+
+def summary_file_name(provider: str) -> str:
+    """The provider summary's download file name: the provider id reduced to letters, digits,
+    `-` and `_` (an id from a file could hold a path or quotes)."""
+    slug = re.sub(r"[^A-Za-z0-9_-]+", "_", str(provider)).strip("_")[:40]
+    return f"summary_{slug or 'provider'}.html"
+
+
+def _rated_panel(name: str, title: str, caption: str, level: Level, table: pd.DataFrame,
+                 what: str, download: str, drawn: bool = True, **more) -> Panel:  # fmt: skip
+    """A table of groups (providers, categories, areas, assets) rated by strain, drawn as
+    bars (`drawn`) unless there is one."""
+    return Panel(
+        name=name,
+        title=title,
+        caption=caption,
+        level=level,
+        table=table,
+        spec=capacity.group_spec(),
+        labels={**GROUP_LABELS, "name": what.capitalize()},
+        chart=(lambda v: capacity_charts.ratings_chart(v, what)) if drawn else None,
+        empty=f"No {what} states a capacity and was sent anyone (or 1-7, hidden).",
+        rank=RANKED,
+        answer=lambda v: capacity.rated_answer(v, what),
+        download=download,
+        **more,
+    )
 
 
 def system_panels(dataset: Dataset, selection: Selection, level: Level) -> list[Panel]:
@@ -226,7 +211,6 @@ def system_panels(dataset: Dataset, selection: Selection, level: Level) -> list[
     assets = selected_assets(dataset, selection)
     connections = selected_connections(dataset, selection)
     months = selection.months
-    spec = capacity.group_spec(months)
     names = pd.Series(provider_names(dataset, assets))
     counts = capacity.asset_counts(connections)  # once, for every grouping below
     providers = capacity.group_strain(
@@ -234,20 +218,16 @@ def system_panels(dataset: Dataset, selection: Selection, level: Level) -> list[
     )
     ending = disclosure_caption(level)
     out: list[Panel] = [
-        DerivedPanel(
-            name="capacity_providers",
-            title="Every provider's strain",
-            caption="How to read this: each bar is a provider's people sent a month as a % of "
-            "the capacity its assets state, for the whole period; the dotted lines mark 85% "
-            "and 100%. " + RATING_WORDS + " " + ending,
-            level=level,
-            table=providers,
-            spec=spec,
-            labels={**GROUP_LABELS, "name": "Provider"},
-            chart=lambda v: capacity_charts.ratings_chart(v, "provider"),
-            empty="No provider states a capacity and was sent anyone (or 1-7, hidden).",
-            derive=_rated,
-            download="Download providers' strain (CSV)",
+        _rated_panel(
+            "capacity_providers",
+            "Every provider's strain",
+            "How to read this: each bar is a provider's people sent a month as a % of the "
+            "capacity its assets state, for the whole period; the dotted lines mark 85% and "
+            "100%. " + RATING_WORDS + " " + ending,
+            level,
+            providers,
+            "provider",
+            "Download providers' strain (CSV)",
         )
     ]
     heat = capacity.category_month_strain(assets, connections, selection.start, selection.end)
@@ -278,21 +258,17 @@ def system_panels(dataset: Dataset, selection: Selection, level: Level) -> list[
         assets, connections, months, assets["category"], counts=counts
     )
     out.append(
-        DerivedPanel(
-            name="capacity_categories",
-            title="Categories where demand outruns capacity",
-            caption="How to read this: as for providers, each category's assets together. "
+        _rated_panel(
+            "capacity_categories",
+            "Categories where demand outruns capacity",
+            "How to read this: as for providers, each category's assets together. "
             + RATING_WORDS
             + " "
             + ending,
-            level=level,
-            table=by_category,
-            spec=spec,
-            labels={**GROUP_LABELS, "name": "Category"},
-            chart=lambda v: capacity_charts.ratings_chart(v, "category"),
-            empty="No category states a capacity and was sent anyone (or 1-7, hidden).",
-            derive=_rated,
-            download="Download categories' strain (CSV)",
+            level,
+            by_category,
+            "category",
+            "Download categories' strain (CSV)",
         )
     )
     out.append(
@@ -303,7 +279,7 @@ def system_panels(dataset: Dataset, selection: Selection, level: Level) -> list[
             "list, or turned away because the asset was full or they were not suitable. " + ending,
             level=level,
             table=by_category,
-            spec=spec,
+            spec=capacity.group_spec(),
             labels={
                 "name": "Category",
                 "waiting_list": "Waiting list",
@@ -316,6 +292,7 @@ def system_panels(dataset: Dataset, selection: Selection, level: Level) -> list[
             "counts are 1-7, hidden).",
             rank=("not_taken",),
             show_table=False,
+            answer=not_taken_answer,
             download="Download waiting and turned away by category (CSV)",
         )
     )
@@ -335,22 +312,38 @@ def system_panels(dataset: Dataset, selection: Selection, level: Level) -> list[
             counts,
         )
         out.append(
-            DerivedPanel(
-                name="capacity_areas",
-                title="Areas where demand outruns capacity",
-                caption="How to read this: the assets located in each area together (online "
-                "and telephone assets have no area). " + RATING_WORDS + " " + ending,
-                level=level,
-                table=by_area,
-                spec=spec,
-                labels={**GROUP_LABELS, "name": "Area"},
-                chart=lambda v: capacity_charts.ratings_chart(v, "area"),
-                empty="No area's assets state a capacity and were sent anyone (or 1-7, hidden).",
-                derive=_rated,
-                download="Download areas' strain (CSV)",
+            _rated_panel(
+                "capacity_areas",
+                "Areas where demand outruns capacity",
+                "How to read this: the assets located in each area together (online and "
+                "telephone assets have no area). " + RATING_WORDS + " " + ending,
+                level,
+                by_area,
+                "area",
+                "Download areas' strain (CSV)",
             )
         )
     return out
+
+
+def not_taken_answer(values: pd.DataFrame) -> str:
+    """Where people were most often put on a waiting list or turned away, from the counts
+    shown (the table is ranked by them)."""
+    shown = values["not_taken"].astype("Float64")
+    if not (shown > 0).any():
+        return "No category shows anyone waiting or turned away (1-7 people are hidden)."
+    top = values.loc[shown.fillna(-1).idxmax()]
+    hidden = int(shown.isna().sum())
+    more = (
+        f" {hidden:,} {'category' if hidden == 1 else 'categories'} had 1-7 (hidden)."
+        if hidden
+        else ""
+    )
+    name = str(top["name"])
+    return (
+        f"{name[:1].upper() + name[1:]} had the most people put on a waiting list or turned "
+        f"away: {top['not_taken']:,.0f}.{more}"
+    )
 
 
 ACTIVITY_LABELS = {
@@ -358,7 +351,7 @@ ACTIVITY_LABELS = {
     "capacity": "Capacity stated for the period",
     "sent": "People sent",
     "strain_pct": "Strain (%)",
-    "over_capacity": "Over capacity",
+    "over_100": "Over capacity",
     "waiting_list": "Waiting list",
     "declined_full": "Turned away: full",
     "declined_not_suitable": "Turned away: not suitable",
@@ -366,6 +359,16 @@ ACTIVITY_LABELS = {
     "started_pct": "% of those sent who started",
     "stayed": "Stayed (attending or moved on)",
     "stayed_pct": "% of starters who stayed",
+}
+SPAN_LABELS = {
+    "label": "Months",
+    "capacity_per_month": "Capacity a month",
+    "sent": "People sent",
+    "sent_stated": "Sent to assets stating a capacity",
+    "demand_per_month": "Demand a month",
+    "strain_pct": "Strain (%)",
+    "at_least_85": "At 85% or more",
+    "over_100": "Over 100%",
 }
 
 
@@ -376,37 +379,38 @@ def _sent_to(dataset: Dataset, selection: Selection, assets) -> pd.DataFrame:
     return chosen[chosen["asset_id"].isin(set(assets["asset_id"]))]
 
 
+def _provider_assets(dataset: Dataset, selection: Selection, provider: str) -> pd.DataFrame:
+    assets = selected_assets(dataset, selection)
+    return assets[(capacity.provider_of(assets) == provider).to_numpy()]
+
+
 def choose_grain(dataset: Dataset, selection: Selection, level: Level, provider: str) -> str:
-    """Month, or quarter where most of the provider's monthly counts would be hidden."""
+    """Month, or quarter where most of the provider's monthly counts, as shown, are hidden."""
     if level == Level.OFF:
         return "month"
-    assets = selected_assets(dataset, selection)
-    mine = assets[(capacity.provider_of(assets) == provider).to_numpy()]
+    mine = _provider_assets(dataset, selection, provider)
     monthly = capacity.provider_activity(
         mine, _sent_to(dataset, selection, mine), selection.start, selection.end, "month"
     )
-    return (
-        "quarter"
-        if capacity.mostly_hidden(monthly.loc[monthly["asset_id"] == "all", "sent"])
-        else "month"
+    together = Panel(
+        name="provider_grain",
+        title="",
+        caption="",
+        level=level,
+        table=monthly[monthly["asset_id"] == "all"],
+        spec=Spec(counts=("sent",)),
     )
+    return "quarter" if capacity.mostly_hidden(together.disclosed.values["sent"]) else "month"
 
 
-def provider_panels(
+def provider_strain_panel(
     dataset: Dataset, selection: Selection, level: Level, provider: str, by: str = "month"
-) -> list[Panel]:
-    """One provider's view for its funder: demand by month or quarter against capacity,
-    strain and its trend, what happened to the people sent, each asset, the reasons people
-    were sent for, and the practices and areas they came from."""
-    assets = selected_assets(dataset, selection)
-    mine = assets[(capacity.provider_of(assets) == provider).to_numpy()]
-    if mine.empty:
-        return []
-    sent = _sent_to(dataset, selection, mine)
-    activity = capacity.provider_activity(mine, sent, selection.start, selection.end, by)
-    together = activity[activity["asset_id"] == "all"].reset_index(drop=True)
-    spec = capacity.activity_spec()
-    ending = disclosure_caption(level)
+) -> Panel:
+    """A provider's strain over the whole period, worked out as the system view works out
+    every provider's (`capacity.provider_spans`, `group_spec`), and over its latest months or
+    quarters against those before, in a sentence."""
+    mine = _provider_assets(dataset, selection, provider)
+    name = provider_names(dataset, mine).get(provider, provider)
     word = "quarter" if by == "quarter" else "month"
     stated = int(mine["capacity_per_month"].notna().sum())
     notes = []
@@ -420,7 +424,42 @@ def provider_panels(
             "An asset stating a capacity of 0 is over capacity as soon as anyone is "
             "sent to it; its strain cannot be a percentage (–)."
         )
+    sent = _sent_to(dataset, selection, mine)
+    return Panel(
+        name="provider_strain",
+        title="Strain over the period",
+        caption="How to read this: people sent a month to its assets that state a capacity, "
+        "as a % of that capacity, over the whole period (the figure the system view gives) "
+        f"and over its latest {word}s against those before. Each span's people are counted, "
+        "and shown, on their own. " + RATING_WORDS + " " + disclosure_caption(level),
+        level=level,
+        table=capacity.provider_spans(mine, sent, selection.start, selection.end, by),
+        spec=capacity.group_spec(),
+        labels=SPAN_LABELS,
+        answer=lambda v: capacity.span_answer(v, name),
+        notes=tuple(notes),
+        download="Download its strain over the period (CSV)",
+    )
+
+
+def provider_panels(
+    dataset: Dataset, selection: Selection, level: Level, provider: str, by: str = "month"
+) -> list[Panel]:
+    """One provider's view for its funder: its strain over the period (the system view's
+    figure) and its trend, demand by month or quarter against capacity, what happened to the
+    people sent, each asset, the reasons people were sent for, and the practices and areas
+    they came from."""
+    mine = _provider_assets(dataset, selection, provider)
+    if mine.empty:
+        return []
+    sent = _sent_to(dataset, selection, mine)
+    activity = capacity.provider_activity(mine, sent, selection.start, selection.end, by)
+    together = activity[activity["asset_id"] == "all"].reset_index(drop=True)
+    spec = capacity.activity_spec()
+    ending = disclosure_caption(level)
+    word = "quarter" if by == "quarter" else "month"
     out: list[Panel] = [
+        provider_strain_panel(dataset, selection, level, provider, by),
         Panel(
             name="provider_demand",
             title=f"People sent a {word}, against the capacity stated",
@@ -433,7 +472,6 @@ def provider_panels(
             labels=ACTIVITY_LABELS,
             chart=lambda v: capacity_charts.provider_demand_chart(v, word),
             empty="Nobody was sent to this provider in the period (or 1-7, hidden).",
-            notes=tuple(notes),
             download="Download the provider's figures by period (CSV)",
         ),
         Panel(
@@ -467,8 +505,6 @@ def provider_panels(
             download="Download what happened by period (CSV)",
         ),
     ]
-    trend = out[1]
-    trend.notes = tuple(n for n in (capacity.strain_trend(trend.disclosed.values, by),) if n)
     names = mine.set_index("asset_id")["name"].astype(str)
     each = capacity.group_strain(
         mine,
@@ -479,26 +515,24 @@ def provider_panels(
     )
     many = len(mine) > capacity_charts.MOST
     out.append(
-        DerivedPanel(
-            name="provider_assets",
-            title="Each of its assets",
-            caption="How to read this: each asset's strain over the whole period. "
+        _rated_panel(
+            "provider_assets",
+            "Each of its assets",
+            "How to read this: each asset's strain over the whole period. "
             + RATING_WORDS
             + " "
             + ending,
-            level=level,
-            table=each,
-            spec=capacity.group_spec(selection.months),
-            labels={**GROUP_LABELS, "name": "Asset"},
-            chart=(lambda v: capacity_charts.ratings_chart(v, "asset")) if len(mine) > 1 else None,
-            derive=_rated,
+            level,
+            each,
+            "asset",
+            "Download each asset's strain (CSV)",
+            drawn=len(mine) > 1,
             notes=(
                 f"The chart shows the {capacity_charts.MOST} most strained of its "
                 f"{len(mine):,} assets; the table lists them all.",
             )
             if many
             else (),
-            download="Download each asset's strain (CSV)",
         )
     )
     referrals = dataset.table("referrals")
@@ -568,37 +602,27 @@ GAP_LABELS = {
     "funded_other_gbp": "Other funding (£, pro rata)",
     "assumed_cost_assets": "Assets valued at the assumed cost",
 }
-MONEY = (
-    "value_sent_gbp",
-    "value_taken_gbp",
-    "funded_sp_gbp",
-    "gap_gbp",
-    "value_not_taken_gbp",
-    "funded_other_gbp",
-)
 
 
 def funding_panels(
     dataset: Dataset, selection: Selection, level: Level, default_cost: float
 ) -> list[Panel]:
     """Funding follows the referral: per provider and financial year, the value of the work
-    it took on against the money it received for social prescribing, pro rata for the part
-    of each year in the period; the place's totals."""
+    it took on (from each asset-year's counts as shown) against the money it received for
+    social prescribing, pro rata for the part of each year in the period; the place's totals
+    from the table's cells as shown."""
     assets = selected_assets(dataset, selection)
     start, end = selection.start, selection.end
     work = funding.work_by_asset_year(
         assets, dataset.table("connections"), start, end, default_cost
     )
-    shown_work = funding.WORK_SPEC.disclose(work, level).values
-    values = funding.value_by_provider_year(shown_work)
     funded, check = funding.funding_received(
         dataset.table("funding"), capacity.provider_of(assets), start, end
     )
     everywhere = set(capacity.provider_of(dataset.table("assets")))
     check.no_assets = [p for p in check.no_assets if p not in everywhere]
     names = pd.Series(provider_names(dataset, assets))
-    gap = funding.funding_gap(work, values, funded, names)
-    panel = DerivedPanel(
+    panel = Panel(
         name="funding_gap",
         title="Funding follows the referral",
         caption="How to read this: for each provider and financial year (April to March), the "
@@ -607,15 +631,18 @@ def funding_panels(
         "the funding it received for social prescribing (funding.csv, for_social_prescribing "
         "yes), counted pro rata for the months of each year inside the period. A positive gap "
         "is work done without funding for it. £ figures are worked out from the counts shown, "
-        "asset by asset. " + disclosure_caption(level),
+        "asset by asset; the people columns are each provider's counts, shown on their own. "
+        + disclosure_caption(level),
         level=level,
-        table=gap,
+        table=funding.funding_gap(work, funded, names),
         spec=funding.GAP_SPEC,
+        basis={"work": (work, funding.WORK_SPEC)},
         labels=GAP_LABELS,
         chart=capacity_charts.gap_chart,
         empty="No provider took anyone on or received funding for social prescribing in the "
         "period.",
-        derive=_money(MONEY),
+        answer=funding.gap_answer,
+        said=_unvalued_note,
         download="Download value of work and funding (CSV)",
     )
     totals = funding.gap_totals(panel.disclosed.values)
@@ -627,14 +654,6 @@ def funding_panels(
         notes.append(
             f"Assumption: {assumed:,} asset(s) state no cost per person; their work is "
             f"valued at £{default_cost:,.0f} a person (set above)."
-        )
-    unvalued = int(values["unvalued_assets"].sum()) if len(values) else 0
-    if unvalued:
-        low, high = values["hidden_low_gbp"].sum(), values["hidden_high_gbp"].sum()
-        notes.append(
-            f"{unvalued:,} asset-year(s) where 1-7 people started are not valued (the count is "
-            f"hidden): the value of work taken on is between £{low:,.0f} and £{high:,.0f} more "
-            "than shown, and the gaps as much larger."
         )
     if len(part):
         notes.append(
@@ -687,44 +706,90 @@ def funding_panels(
     return [cards, panel]
 
 
+def _unvalued_note(values: pd.DataFrame) -> tuple[str, ...]:
+    """The asset-years left unvalued (1-7 people started, hidden), from the table shown."""
+    totals = funding.gap_totals(values)
+    if not totals.unvalued:
+        return ()
+    return (
+        f"{totals.unvalued:,} asset-year(s) where 1-7 people started are not valued (the "
+        f"count is hidden): the value of work taken on is between £{totals.hidden_low_gbp:,.0f}"
+        f" and £{totals.hidden_high_gbp:,.0f} more than shown, and the gaps as much larger.",
+    )
+
+
+COST_LABELS = {
+    "average_wte": "Average WTE in post",
+    "salary_gbp": "Salary a year (£)",
+    "cost_gbp": "Cost in period (£)",
+    "held_referrals": "Referrals its link workers took on",
+    "referrals": "Referrals from the place",
+    "place_cost_gbp": "The place's share of the cost (£)",
+    "eligible": "Old enough to judge (90 days)",
+    "connected": "Connected within 90 days",
+    "connected_pct": "% connected within 90 days",
+    "too_recent": "Too recent to judge",
+    "cost_per_connected_gbp": "£ per person connected",
+}
+CASELOAD_LABELS = {
+    "open_referrals": "Open referrals from the place",
+    "held_referrals": "Open referrals its link workers hold",
+    "wte": "WTE in post",
+    "caseload_per_wte": "Open referrals per WTE",
+}
+
+
 def link_worker_panels(
     dataset: Dataset, selection: Selection, level: Level, salary: float
 ) -> list[Panel]:
-    """Caseload per WTE by month, the wait from referral to first contact, and the cost of
-    the link workers per person connected."""
+    """For the chosen place: the cost of its link workers per person connected within 90 days,
+    their caseload per WTE by month and by employer, and the place's wait from referral to
+    first contact."""
     referrals, workers = dataset.table("referrals"), dataset.table("link_workers")
     start, end = selection.start, selection.end
     ending = disclosure_caption(level)
-    loads = funding.caseload(referrals, workers, start, end)
-    waits = funding.wait_to_contact(referrals, start, end)
-    cost = funding.link_worker_cost(
-        referrals, dataset.table("connections"), workers, start, end, salary
+    place = in_place(referrals, dataset, selection)
+    serving = funding.service(referrals, workers, place, start, end)
+    first = dataset.derived(
+        "first_started",
+        lambda: referral_metrics.first_started(referrals, dataset.table("connections")),
     )
-
-    def per_person(shown: Disclosed) -> Disclosed:
-        value = funding.cost_per_connected(shown.values)
-        marks = shown.marks["connected"].where(shown.marks["connected"] != "", "")
-        return _with(shown, "cost_per_connected_gbp", value.round(0), 0, marks)
-
-    costed = DerivedPanel(
+    cost = funding.link_worker_cost(
+        serving,
+        dataset.table("connections"),
+        start,
+        end,
+        overview_metrics.as_at(dataset),
+        salary,
+        first,
+    )
+    # who serves the place rests on the count of its referrals each link worker holds: those
+    # counts are the basis of every panel of the service
+    workers_basis = {"workers": (serving.by_worker, funding.WORKER_SPEC)}
+    local = selection.place_kind != WHOLE and serving.named
+    whose = (
+        "the link workers who hold the place's referrals (every referral they hold, from any "
+        "place, is their caseload)"
+        if local
+        else "the link workers"
+    )
+    costed = Panel(
         name="link_worker_cost",
         title="Cost per person connected",
-        caption=f"How to read this: the link workers' whole-time equivalent in post each month "
-        f"of the period, costed at £{salary:,.0f} a year each (salary and on-costs: an "
-        "assumption you set above), divided by the referrals made in the period that were "
-        "connected (started at an asset). " + ending,
+        caption=f"How to read this: the whole-time equivalent in post each month of the period "
+        f"of {whose}, costed at £{salary:,.0f} a year each (salary and on-costs: an "
+        "assumption you set above). The place's share of that cost follows its share of the "
+        "referrals they took on in the period; it is divided by the people its referrals "
+        "connect: the referrals made in the period x the share connected (started at an asset) "
+        "within 90 days, among those made at least 90 days before the data end (a newer "
+        "referral has not had its 90 days, so it is too recent to judge, not unconnected). "
+        "All from the counts shown. " + ending,
         level=level,
         table=cost,
-        spec=funding.CONNECTED_SPEC,
-        labels={
-            "average_wte": "Average WTE in post",
-            "salary_gbp": "Salary a year (£)",
-            "cost_gbp": "Cost in period (£)",
-            "referrals": "Referrals",
-            "connected": "Connected",
-            "cost_per_connected_gbp": "£ per person connected",
-        },
-        derive=_then(_money(("cost_gbp", "salary_gbp")), per_person),
+        spec=funding.COST_SPEC,
+        basis=workers_basis,
+        labels=COST_LABELS,
+        answer=_cost_answer,
         download="Download link-worker cost (CSV)",
     )
     row, marks = costed.disclosed.values.iloc[0], costed.disclosed.marks.iloc[0]
@@ -734,31 +799,48 @@ def link_worker_panels(
         Card(
             "Link-worker cost in period",
             f"£{row['cost_gbp']:,.0f}",
-            f"WTE-months / 12 x £{salary:,.0f}.",
+            f"WTE-months / 12 x £{salary:,.0f}, for {whose}.",
         ),
         Card(
             "£ per person connected",
-            "–" if pd.isna(each) else f"£{each:,.0f}",
-            "Cost in period / referrals connected (shown count)"
-            + (f": the count is {marks['connected']}." if marks["connected"] else "."),
+            (marks["cost_per_connected_gbp"] or "–") if pd.isna(each) else f"£{each:,.0f}",
+            "The place's share of the cost / the people its referrals connect within 90 days, "
+            "from the counts shown.",
         ),
+    )
+    loads = funding.caseload(serving, start, end)
+    waits = funding.wait_to_contact(selected_referrals(dataset, selection), start, end)
+    who = Panel(
+        name="link_worker_workers",
+        title="The link workers who hold the place's referrals",
+        caption="How to read this: each link worker named on any of the place's referrals open "
+        "during the period, with how many of them; the panels above and below count their "
+        "whole caseload and whole-time equivalent. " + ending,
+        level=level,
+        table=serving.by_worker,
+        spec=funding.WORKER_SPEC,
+        labels={
+            "link_worker_id": "Link worker",
+            "employer": "Employer",
+            "wte": "WTE",
+            "place_referrals": "The place's referrals held in the period",
+        },
+        download="Download the place's link workers (CSV)",
     )
     return [
         costed,
+        *([who] if local else []),
         Panel(
             name="link_worker_caseload",
             title="Caseload per whole-time link worker",
             caption="How to read this: referrals open at each month's end (referred and not yet "
-            "closed) per whole-time-equivalent link worker in post then. " + ending,
+            f"closed): the place's, and all those held by {whose}, per whole-time-equivalent "
+            "link worker in post then. " + ending,
             level=level,
             table=loads,
             spec=funding.CASELOAD_SPEC,
-            labels={
-                "label": "Month",
-                "open_referrals": "Open referrals",
-                "wte": "WTE in post",
-                "caseload_per_wte": "Open referrals per WTE",
-            },
+            basis=workers_basis,
+            labels={"label": "Month", **CASELOAD_LABELS},
             chart=capacity_charts.caseload_chart,
             empty="No link worker in post, or no open referrals, in the period.",
             download="Download caseload by month (CSV)",
@@ -767,26 +849,22 @@ def link_worker_panels(
             name="link_worker_employers",
             title=f"Caseload by employer on {end:%d %b %Y}",
             caption="How to read this: referrals open at the end of the period held by each "
-            "employer's link workers (a PCN or organisation, from link_workers.csv), per "
-            "whole-time equivalent in post then. " + ending,
+            f"employer's link workers (a PCN or organisation, from link_workers.csv), of {whose}"
+            ", per whole-time equivalent in post then. " + ending,
             level=level,
-            table=funding.caseload_by_employer(referrals, workers, end),
+            table=funding.caseload_by_employer(serving, end),
             spec=funding.CASELOAD_SPEC,
-            labels={
-                "employer": "Employer",
-                "open_referrals": "Open referrals",
-                "wte": "WTE in post",
-                "caseload_per_wte": "Open referrals per WTE",
-            },
-            rank=("caseload_per_wte", "open_referrals"),
+            basis=workers_basis,
+            labels={"employer": "Employer", **CASELOAD_LABELS},
+            rank=("caseload_per_wte", "held_referrals"),
             download="Download caseload by employer (CSV)",
         ),
         Panel(
             name="link_worker_wait",
             title="Wait from referral to first contact",
-            caption="How to read this: for referrals made each month, the median days to first "
-            "contact and the days within which 9 in 10 of those contacted were; shown only for "
-            "months with 30 or more people contacted. " + ending,
+            caption="How to read this: for the place's referrals made each month, the median "
+            "days to first contact and the days within which 9 in 10 of those contacted were; "
+            "shown only for months with 30 or more people contacted. " + ending,
             level=level,
             table=waits,
             spec=funding.WAIT_SPEC,
@@ -804,6 +882,23 @@ def link_worker_panels(
     ]
 
 
+def _cost_answer(values: pd.DataFrame) -> str:
+    """The link-worker cost in a sentence, from the row shown."""
+    row = values.iloc[0]
+    share, each = row["connected_pct"], row["cost_per_connected_gbp"]
+    if pd.isna(share):
+        return (
+            "Too few of the place's referrals are old enough, or shown, to say what share is "
+            "connected within 90 days, so there is no cost per person connected."
+        )
+    return (
+        f"{share:,.0f}% of the place's referrals old enough to judge were connected within 90 "
+        "days; at that share its link workers cost "
+        + ("an amount that cannot be shown" if pd.isna(each) else f"£{each:,.0f}")
+        + " per person connected."
+    )
+
+
 SCENARIO_LABELS = {
     "name": "Name",
     "capacity_per_month": "Capacity a month (with what is added)",
@@ -811,9 +906,15 @@ SCENARIO_LABELS = {
     "sent": "People sent, last 12 months",
     "demand_per_month": "Demand a month, next 12",
     "strain_pct": "Strain next 12 months (%)",
-    "rating": "Rating",
+    "at_least_85": "At 85% or more",
+    "over_100": "Over 100%",
     "beyond_capacity": "People beyond capacity a year",
 }
+REPLAY = (
+    "The next 12 months replay the 12 months to the end of the chosen period (the counts as "
+    "shown), changed as you set here; they do not start from the forecast (see the Forecast "
+    "tab for what the next months may bring, and set the growth to match it)."
+)
 
 
 def scenario_base(dataset: Dataset, selection: Selection) -> pd.DataFrame:
@@ -831,14 +932,14 @@ def scenario_panels(
     default_cost: float = funding.DEFAULT_COST_GBP,
     base: pd.DataFrame | None = None,
 ) -> list[Panel]:
-    """What if: the next 12 months from the last 12 (to the period's end), with referral
+    """What if: the next 12 months replaying the last 12 (to the period's end), with referral
     growth, capacity added and funding moved; strain, people beyond capacity and the funding
-    gap by provider and by category, beside nothing changed. `base`: `scenario_base`, when
-    the caller keeps it."""
+    gap by provider and by category, beside nothing changed. Everything from the counts as
+    shown: each group's own, and (for people beyond capacity and the value of work) its
+    assets', as the panels' basis. `base`: `scenario_base`, when the caller keeps it."""
     assets = selected_assets(dataset, selection)
     base = scenario_base(dataset, selection) if base is None else base
     growth = scenario.growth
-    spec = capacity.scenario_spec(growth)
     names = provider_names(dataset, assets)
     year, sp = funding.latest_year_funding(dataset.table("funding"))
     moved = sp.copy()
@@ -847,61 +948,28 @@ def scenario_panels(
         moved[target] = moved.get(target, 0.0) + amount
     overdrawn = sorted(p for p, v in moved.items() if v < 0)
 
-    def asset_by_asset(chosen: capacity.Scenario) -> pd.DataFrame:
-        """People beyond capacity and the value of work, asset by asset from the counts shown
-        (a provider's spare room at one asset does not take another's people)."""
-        rows = capacity.scenario_assets(base, chosen)
-        shown = capacity.scenario_spec(chosen.growth).disclose(rows, level)
-        unit = rows["cost_per_person_gbp"].astype("Float64").fillna(default_cost).astype(float)
-        starts = capacity.projected_starts(shown.values, chosen.growth)
-        return pd.DataFrame(
-            {
-                "provider": rows["provider"],
-                "category": rows["category"],
-                "beyond": capacity.beyond_capacity(shown.values, chosen.growth),
-                "value": starts * unit,
-                "hidden": shown.marks["sent"] == SUPPRESSED,
-            }
-        )
+    def rows(chosen: capacity.Scenario, by: str, money: pd.Series | None) -> dict:
+        """A panel's table, spec and basis (its assets as shown) for `chosen`."""
+        table = capacity.scenario_rows(base, chosen, by)
+        table["name"] = capacity.named(table["group"], names if by == "provider" else None)
+        if money is not None:
+            table["funding_gbp"] = table["group"].map(money).astype(float).fillna(0.0).round(0)
+        each = capacity.scenario_assets(base, chosen, default_cost)
+        return {
+            "table": table,
+            "spec": capacity.scenario_spec(chosen.growth, by),
+            "basis": {"assets": (each, capacity.scenario_spec(chosen.growth))},
+        }
 
-    def derive_for(
-        per_asset: pd.DataFrame, by: str, funding_now: pd.Series | None
-    ) -> Callable[[Disclosed], Disclosed]:
-        grouped = per_asset.groupby(by)
-        beyond = grouped["beyond"].sum(min_count=1)
-        value = grouped["value"].sum()
-
-        def derive(shown: Disclosed) -> Disclosed:
-            shown = _rated(shown)
-            groups = shown.values["group"]
-            shown = _with(shown, "beyond_capacity", groups.map(beyond).astype(float).round(0), 0)
-            if funding_now is not None:
-                worth = groups.map(value).astype(float).fillna(0.0).round(0)
-                money = groups.map(funding_now).fillna(0.0).astype(float).round(0)
-                shown = _with(shown, "value_gbp", worth, 0)
-                shown = _with(shown, "funding_gbp", money, 0)
-                shown = _with(shown, "gap_gbp", worth - money, 0)
-            return shown
-
-        return derive
-
-    then_assets, now_assets = asset_by_asset(scenario), asset_by_asset(capacity.Scenario())
-
-    panels_out: list[Panel] = []
-    by_provider = capacity.scenario_rows(base, scenario, "provider")
-    by_provider["name"] = capacity.named(by_provider["group"], names)
-    now = capacity.scenario_rows(base, capacity.Scenario(), "provider")
-    baseline = DerivedPanel(
+    baseline = Panel(
         name="whatif_now",
         title="",
         caption="",
         level=level,
-        table=now,
-        spec=capacity.scenario_spec(),
         show_table=False,
-        derive=derive_for(now_assets, "provider", sp),
+        **rows(capacity.Scenario(), "provider", sp),
     )
-    provider_panel = DerivedPanel(
+    provider_panel = Panel(
         name="whatif_providers",
         title="What if: providers in the next 12 months",
         caption=f"How to read this: each provider's demand in the 12 months to "
@@ -911,12 +979,12 @@ def scenario_panels(
         "work (people who would start, at each asset's share who started in the last 12 "
         "months, x its cost per person) is set against the provider's funding "
         f"for social prescribing in {year or 'the latest year'} with what you moved. "
+        + REPLAY
+        + " "
         + RATING_WORDS
         + " "
         + disclosure_caption(level),
         level=level,
-        table=by_provider,
-        spec=spec,
         labels={
             **SCENARIO_LABELS,
             "name": "Provider",
@@ -926,35 +994,32 @@ def scenario_panels(
         },
         chart=lambda v: capacity_charts.scenario_chart(v, "provider, next 12 months"),
         empty="No provider states a capacity and was sent anyone (or 1-7, hidden).",
-        derive=derive_for(then_assets, "provider", moved),
+        rank=RANKED,
+        answer=lambda v: capacity.rated_answer(v, "provider", ahead=True),
+        said=_hidden_assets_note,
         download="Download the what-if by provider (CSV)",
+        **rows(scenario, "provider", moved),
     )
     then, before = provider_panel.disclosed.values, baseline.disclosed.values
 
-    def over(v):
-        return int(v["rating"].astype(str).str.startswith("over").sum())
+    def over(values: pd.DataFrame) -> int:
+        return int(capacity.ratings(values).str.startswith("over").sum())
 
-    def beyond(v):
-        return float(v["beyond_capacity"].fillna(0).sum())
+    def beyond(values: pd.DataFrame) -> float:
+        return float(values["beyond_capacity"].astype("Float64").fillna(0).sum())
 
-    def unfunded(v):
-        return float(v["gap_gbp"].fillna(0).clip(lower=0).sum())
+    def unfunded(values: pd.DataFrame) -> float:
+        return float(values["gap_gbp"].astype("Float64").fillna(0).clip(lower=0).sum())
 
     notes = []
     if overdrawn:
         notes.append(
             "Moving that much leaves "
-            + ", ".join(names.get(p, p) for p in overdrawn)
+            + ", ".join(markdown_text(names.get(p, p)) for p in overdrawn)
             + " with less than nothing: check the amount."
         )
     if year is None:
         notes.append("No usable funding.csv rows: funding counts as £0.")
-    hidden = int(then_assets["hidden"].sum())
-    if hidden:
-        notes.append(
-            f"{hidden:,} asset(s) sent 1-7 people in the last 12 months (hidden) are left out "
-            "of people beyond capacity and the value of work."
-        )
     cards = Panel(
         name="whatif_headlines",
         title="",
@@ -984,29 +1049,35 @@ def scenario_panels(
         ),
         notes=tuple(notes),
     )
-    by_category = capacity.scenario_rows(base, scenario, "category")
-    by_category["name"] = by_category["group"]
-    panels_out += [
-        cards,
-        provider_panel,
-        DerivedPanel(
-            name="whatif_categories",
-            title="What if: categories in the next 12 months",
-            caption="How to read this: as for providers, each category's assets together. "
-            + RATING_WORDS
-            + " "
-            + disclosure_caption(level),
-            level=level,
-            table=by_category,
-            spec=spec,
-            labels={**SCENARIO_LABELS, "name": "Category"},
-            chart=lambda v: capacity_charts.scenario_chart(v, "category, next 12 months"),
-            empty="No category states a capacity and was sent anyone (or 1-7, hidden).",
-            derive=derive_for(then_assets, "category", None),
-            download="Download the what-if by category (CSV)",
-        ),
-    ]
-    return panels_out
+    category_panel = Panel(
+        name="whatif_categories",
+        title="What if: categories in the next 12 months",
+        caption="How to read this: as for providers, each category's assets together. "
+        + RATING_WORDS
+        + " "
+        + disclosure_caption(level),
+        level=level,
+        labels={**SCENARIO_LABELS, "name": "Category"},
+        chart=lambda v: capacity_charts.scenario_chart(v, "category, next 12 months"),
+        empty="No category states a capacity and was sent anyone (or 1-7, hidden).",
+        rank=RANKED,
+        answer=lambda v: capacity.rated_answer(v, "category", ahead=True),
+        said=_hidden_assets_note,
+        download="Download the what-if by category (CSV)",
+        **rows(scenario, "category", None),
+    )
+    return [cards, provider_panel, category_panel]
+
+
+def _hidden_assets_note(values: pd.DataFrame) -> tuple[str, ...]:
+    """The assets left out of people beyond capacity and the value of work, from the table."""
+    hidden = int(values["hidden_assets"].astype("Float64").fillna(0).sum())
+    if not hidden:
+        return ()
+    return (
+        f"{hidden:,} asset(s) sent 1-7 people in the last 12 months (hidden) are left out "
+        "of people beyond capacity and the value of work.",
+    )
 
 
 def _pounds_change(amount: float) -> str:
@@ -1014,9 +1085,10 @@ def _pounds_change(amount: float) -> str:
     return f"{'-' if amount < 0 else '+'}£{abs(amount):,.0f}"
 
 
-def forecast_data(dataset: Dataset, selection: Selection, horizon: int = 12):
+def forecast_data(dataset: Dataset, selection: Selection, level: Level, horizon: int = 12):
     """Forecasts of people sent a month to the chosen assets, for the whole place and each
-    category, from the last whole month of the data (the heavy part: cache it)."""
+    category, from the last whole month of the data, fitted on the monthly counts as shown at
+    `level` (the heavy part: cache it)."""
     assets = selected_assets(dataset, selection)
     connections = dataset.table("connections")
     connections = connections[connections["asset_id"].isin(set(assets["asset_id"]))]
@@ -1025,20 +1097,20 @@ def forecast_data(dataset: Dataset, selection: Selection, horizon: int = 12):
     series = forecast.monthly_series(connections, last)
     series.update(forecast.monthly_series(connections, last, category))
     names = {"all": "All categories (the whole place)"}
-    return forecast.forecast_table(series, horizon, names)
+    return forecast.forecast_table(series, level, horizon, names)
 
 
 def provider_forecast_data(
-    dataset: Dataset, selection: Selection, provider: str, horizon: int = 12
+    dataset: Dataset, selection: Selection, level: Level, provider: str, horizon: int = 12
 ):
-    """One provider's forecast (asked for with a button: one model, not one per provider)."""
-    assets = selected_assets(dataset, selection)
-    mine = set(assets.loc[(capacity.provider_of(assets) == provider).to_numpy(), "asset_id"])
+    """One provider's forecast (asked for with a button: one model, not one per provider),
+    fitted on its monthly counts as shown at `level`."""
+    mine = set(_provider_assets(dataset, selection, provider)["asset_id"])
     connections = dataset.table("connections")
     connections = connections[connections["asset_id"].isin(mine)]
     series = forecast.monthly_series(connections, forecast.last_complete_month(selection.end))
     series = dict(zip([provider], series.values(), strict=False))
-    return forecast.forecast_table(series, horizon, {provider: "this provider"})
+    return forecast.forecast_table(series, level, horizon, {provider: "this provider"})
 
 
 METHOD_LABELS = {
@@ -1058,10 +1130,11 @@ MODEL_WHY = (
     "strong yearly rhythm, a trend that should flatten rather than run on, and counts that "
     "can be zero; its state-space form gives the 80% prediction interval (the shaded band). "
     "With under 24 months, or mostly empty months, a seasonal naive forecast is used (each "
-    "month as the same month last year). The backtest fits on all but the last 6 whole "
-    "months and forecasts them: MAPE is the average % error, MASE the error over that of "
-    "last year's figures (under 1 beats them); the last two columns score last year's "
-    "figures themselves on the same months, for comparison."
+    "month as the same month last year). The model is fitted on the monthly counts as shown "
+    "(rounded, a hidden month taken as 4), never on exact ones. The backtest fits on all but "
+    "the last 6 whole months and forecasts them: MAPE is the average % error, MASE the error "
+    "over that of last year's figures (under 1 beats them); the last two columns score last "
+    "year's figures themselves on the same months, for comparison."
 )
 
 
@@ -1074,7 +1147,8 @@ def forecast_panels(
     label: str = "",
 ) -> list[Panel]:
     """The whole place's (or a provider's) forecast, a chosen category's, and every
-    series' method and backtest error; figures of people disclosed as counts."""
+    series' method and backtest error (`forecast_data`, fitted at `level`); figures of
+    people disclosed as counts."""
     ending = disclosure_caption(level)
     months = table["forecast"].isna() | (
         table.groupby("group").cumcount()
@@ -1102,10 +1176,11 @@ def forecast_panels(
         out.append(
             Panel(
                 name=f"forecast_{label}{'all' if group == 'all' else 'series'}",
-                title=f"Forecast: {title}",
+                title=f"Forecast: {title}",  # a category (one of the contract's) or fixed words
                 caption="How to read this: people sent a month, recorded (solid) and forecast "
-                f"(dashed) for the next {horizon} months, with the 80% interval shaded. "
-                "Forecast figures are counts of people and disclosed as such. " + ending,
+                f"(dashed) for the next {horizon} months, with the 80% interval shaded. The "
+                "model is fitted on the months as shown; forecast figures are counts of people "
+                "and disclosed as such. " + ending,
                 level=level,
                 table=rows.assign(month=rows["month"].astype(str)),
                 spec=forecast.FORECAST_SPEC,
@@ -1115,6 +1190,7 @@ def forecast_panels(
                 ),
                 empty="Nothing to forecast (no one sent, or all counts hidden).",
                 show_table=False,
+                answer=lambda v, h=horizon: forecast_answer(v, h),
                 download=f"Download forecast: {title} (CSV)",
             )
         )
@@ -1136,3 +1212,21 @@ def forecast_panels(
             )
         )
     return out
+
+
+def forecast_answer(values: pd.DataFrame, horizon: int) -> str:
+    """A forecast in a sentence, from the figures shown: the first month's forecast and its
+    80% interval, and the months it runs."""
+    future = values[values["future"].astype(bool)]
+    if future.empty:
+        return ""
+    first = future.iloc[0]
+
+    def said(value) -> str:
+        return "fewer than 8" if pd.isna(value) else f"{value:,.0f}"
+
+    return (
+        f"Forecast for {pd.Timestamp(first['month_start']):%B %Y}: {said(first['forecast'])} "
+        f"people sent (80% interval {said(first['lower'])} to {said(first['upper'])}); the "
+        f"forecast runs {horizon} months."
+    )

@@ -11,6 +11,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from socialrx.escape import html_text
+from socialrx.metrics.capacity import ratings
 from socialrx.views.charts import layout
 from socialrx.views.figures import OKABE_ITO
 
@@ -156,24 +157,27 @@ def ranked_bars(values: pd.DataFrame, column: str, title: str, axis: str) -> go.
 
 def ratings_chart(values: pd.DataFrame, what: str = "provider") -> go.Figure | None:
     """Strain of each provider (or category, area), most strained first, coloured and labelled
-    by its rating; those with no capacity stated or hidden demand are listed in the table only."""
-    rows = values[values["strain_pct"].notna() | values["rating"].str.startswith("over")]
+    by its rating (worked out from the table shown); those with no capacity stated or hidden
+    demand are listed in the table only."""
+    words = ratings(values)
+    keep = values["strain_pct"].notna() | words.str.startswith("over")
+    rows, words = values[keep], words[keep]
     if rows.empty:
         return None
-    rows = rows.head(MOST).iloc[::-1]  # the table is sorted most strained first
+    rows, words = rows.head(MOST).iloc[::-1], words.head(MOST).iloc[::-1]  # most strained first
     strain = rows["strain_pct"].astype(float).fillna(0)
     fig = go.Figure()
     for rating, colour in RATING_COLOURS.items():
-        mine = rows["rating"] == rating
+        mine = (words == rating).to_numpy()
         if not mine.any():
             continue
         fig.add_bar(
             y=[n for n, m in zip(_names(rows), mine, strict=True) if m],
-            x=strain[mine.to_numpy()],
+            x=strain[mine],
             orientation="h",
             name=rating,
             marker={"color": colour, "pattern": {"shape": RATING_PATTERNS.get(rating, "")}},
-            text=[f"{s:,.0f}% · {rating}" if s else rating for s in strain[mine.to_numpy()]],
+            text=[f"{s:,.0f}% · {rating}" if s else rating for s in strain[mine]],
             textposition="outside",
             cliponaxis=False,
         )
@@ -385,7 +389,7 @@ def forecast_chart(values: pd.DataFrame, title: str) -> go.Figure | None:
     )
     fig.update_yaxes(rangemode="tozero")
     fig.update_xaxes(tickformat="%b %Y")
-    return _layout(fig, title, "Month", "People sent a month", height=380)
+    return _layout(fig, html_text(title), "Month", "People sent a month", height=380)
 
 
 def scenario_chart(values: pd.DataFrame, what: str) -> go.Figure | None:
