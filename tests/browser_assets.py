@@ -388,10 +388,13 @@ class Server:
 
 
 @contextmanager
-def streamlit_server(log_dir: Path, data: str = "data/demo") -> Iterator[Server]:
+def streamlit_server(
+    log_dir: Path, data: str = "data/demo", floor: str | None = None
+) -> Iterator[Server]:
     """`streamlit run app.py` headless on a free port with the demo data, stopped afterwards.
 
-    The deployment's disclosure floor is removed, so every level can be chosen."""
+    The deployment's disclosure floor is `floor` (as SOCIALRX_MIN_DISCLOSURE), or unset: then
+    only the default level, as on a server nobody configured."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     log_path = log_dir / "streamlit.log"
@@ -405,6 +408,8 @@ def streamlit_server(log_dir: Path, data: str = "data/demo") -> Iterator[Server]
     ]  # fmt: skip
     env = {k: v for k, v in os.environ.items() if k != "SOCIALRX_MIN_DISCLOSURE"}
     env["SOCIALRX_DATA"] = data
+    if floor:
+        env["SOCIALRX_MIN_DISCLOSURE"] = floor
     with open(log_path, "wb") as log:
         process = subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:

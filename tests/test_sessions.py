@@ -76,7 +76,8 @@ assert len(CHOICES) == SESSIONS
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     playwright_sync_api()  # skips (or fails in CI) without Chromium or Playwright
-    with streamlit_server(tmp_path_factory.mktemp("sessions")) as running:
+    # a deployment allowing every level: sessions choose all three
+    with streamlit_server(tmp_path_factory.mktemp("sessions"), floor="off") as running:
         yield running
 
 
