@@ -3,25 +3,15 @@ that work is worth against the funding that follows it, link-worker caseloads, w
 the demand forecast."""
 
 import dataclasses
-from datetime import timedelta
 
 import streamlit as st
 
 from socialrx import report, ui, vocab
-from socialrx.data.dataset import Dataset
-from socialrx.disclosure import Level
 from socialrx.escape import markdown_text
 from socialrx.metrics import capacity as capacity_metrics
 from socialrx.metrics import funding
-from socialrx.metrics.selection import Selection, selected_assets
+from socialrx.metrics.selection import selected_assets
 from socialrx.views import capacity
-
-
-# fitted on the monthly counts as shown, so once per level as well as place and period end
-@st.cache_data(show_spinner="Forecasting demand", max_entries=16, ttl=timedelta(hours=1))
-def _forecasts(_dataset: Dataset, content_hash: str, chosen: Selection, level: Level):
-    return capacity.forecast_data(_dataset, chosen, level)
-
 
 context = ui.current()
 ui.page_header(
@@ -210,7 +200,7 @@ elif ui.needs(context, "connections"):
         with ahead:
             horizon = st.slider("Months ahead", 6, 12, key="forecast_horizon")
             anchor = dataclasses.replace(sel, start=sel.end)  # forecasts depend on the end only
-            table, methods = _forecasts(dataset, dataset.content_hash, anchor, level)
+            table, methods = ui.capacity_forecasts(dataset, dataset.content_hash, anchor, level)
             categories = [g for g in dict.fromkeys(table["group"]) if g != "all"]
             category = (
                 st.selectbox("Category", categories, key="forecast_category")

@@ -25,7 +25,13 @@ _HTML = {
 _HTML_RE = re.compile("[" + re.escape("".join(_HTML)) + "]")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _NUMBER = re.compile(r"^[+-]?[\d,]*\.?\d+%?$")  # "-0.80", "2,040": numbers written as text
-_MARKDOWN = re.compile(r"([!-/:-@\[-`{-~])")  # every ASCII punctuation mark
+# The marks that start markup in Streamlit's markdown: emphasis, code, links and images (both
+# need brackets), raw HTML and autolinks, headings, tables, strikethrough, maths, Streamlit's
+# coloured text and directives (`:red[...]`, brackets again) and the backslash itself. Other
+# punctuation (a colon, a comma, parentheses without brackets) cannot make markup on its own
+# line, so it stays as written and a sentence reads the same in a test as on screen.
+_MARKDOWN = re.compile(r"([\\`*_\[\]<>#|~$!{}])")
+_AUTOLINK = re.compile(r"(?i)(?<=[a-z])://|(?<=www)\.|@")
 
 
 def html_text(value: object) -> str:
@@ -40,7 +46,9 @@ def markdown_text(value: object) -> str:
     images, emphasis or maths from a place name."""
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return ""
-    return _MARKDOWN.sub(r"\\\1", str(value))  # CommonMark: a backslashed mark is literal
+    text = _MARKDOWN.sub(r"\\\1", str(value))  # CommonMark: a backslashed mark is literal
+    # bare web and e-mail addresses would become links (GitHub-flavoured autolinks)
+    return _AUTOLINK.sub(lambda m: "\\" + m.group(0), text)
 
 
 def html_link(url: object, text: object) -> str:

@@ -607,12 +607,10 @@ def capacity_panels(_dataset: Dataset, content_hash: str, chosen: Selection, lev
 
 
 @st.cache_data(show_spinner="Forecasting demand", max_entries=16, ttl=timedelta(hours=1))
-def capacity_forecasts(_dataset: Dataset, content_hash: str, chosen: Selection):
-    """The capacity page's demand forecasts (a model per category and the whole place), once
-    per dataset, place and period end, not on every rerun."""
-    from socialrx.views import capacity as capacity_view
-
-    return capacity_view.forecast_data(_dataset, chosen)
+def capacity_forecasts(_dataset: Dataset, content_hash: str, chosen: Selection, level: Level):
+    """The capacity page's demand forecasts (a model per category and the whole place), fitted
+    on the monthly counts as shown: once per dataset, place, period end and level."""
+    return capacity_view.forecast_data(_dataset, chosen, level)
 
 
 @st.cache_data(show_spinner=False, max_entries=16, ttl=timedelta(hours=1))
@@ -765,15 +763,15 @@ def _cards(cards) -> None:
     row = st.container(horizontal=True, gap="small")
     for card in cards:
         row.metric(
-            card.name,
-            card.value,
-            delta=card.change,
+            markdown_text(card.name),
+            markdown_text(card.value),
+            delta=markdown_text(card.change) if card.change else None,
             # green where better: Streamlit colours a rise green ("normal") or red ("inverse")
             delta_color="off"
             if card.better is None
             else ("normal" if (card.difference > 0) == card.better else "inverse"),
             delta_arrow="off" if card.better is None else "auto",
-            help=card.help,
+            help=markdown_text(card.help),
             border=True,
             width=215,
             height="stretch",
@@ -812,8 +810,9 @@ def draw(panels: list[Panel]) -> None:
     """Draw a page's panels: title, figure (or why there is none), how to read it, the
     table, and a download of what is shown."""
     for panel in panels:
+        # a panel's words are plain text (names from files among them): escaped here, once
         if panel.title:
-            st.header(panel.title)
+            st.header(markdown_text(panel.title))
         if panel.answer_text:
             st.markdown(f"**{markdown_text(panel.answer_text)}**")
         if panel.cards:
@@ -829,11 +828,11 @@ def draw(panels: list[Panel]) -> None:
                                mime="text/html", key=f"dl_{panel.name}_html",
                                on_click="ignore")  # fmt: skip
         elif panel.chart is not None and panel.empty:
-            st.info(panel.empty)
+            st.info(markdown_text(panel.empty))
         if panel.caption:
-            st.caption(panel.caption)
+            st.caption(markdown_text(panel.caption))
         for note in panel.shown_notes:
-            st.caption(note)
+            st.caption(markdown_text(note))
         if panel.show_table and panel.labels:
             config = {name: st.column_config.TextColumn(name, alignment="right")
                       for name in panel.counted}  # fmt: skip

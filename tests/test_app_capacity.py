@@ -1,5 +1,6 @@
 """AppTest of the capacity page: started from app.py, each tab opened, sliders moved."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -184,13 +185,14 @@ def test_bad_input_gives_notes_not_wrong_totals(tmp_path, monkeypatch):
         at = _open(at, tab)
         _no_markdown_from_names(at)
     # the provider's name, escaped, where the forecast tab names the provider chosen
-    assert any("\\[x\\]\\(http" in c.value for c in at.caption)
+    assert any("\\[x\\](http\\://evil)" in c.value for c in at.caption)
 
 
 def _no_markdown_from_names(at: AppTest) -> None:
-    """No name from a file reaches Streamlit's markdown as a link or an image."""
+    """No name from a file reaches Streamlit's markdown as a link or an image: every bracket
+    and every web address in it is escaped."""
     for element in (*at.markdown, *at.caption, *at.header, *at.info):
-        assert "](http" not in element.value, element.value
+        assert not re.search(r"(?<!\\)[\[\]]|(?<!\\)://", element.value), element.value
 
 
 def test_every_capacity_download_shows_counts_only_as_disclosed():

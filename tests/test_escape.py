@@ -39,3 +39,20 @@ def test_spreadsheet_safe_neutralises_text_formulas_but_not_numbers():
 def test_numbers_written_as_text_are_not_treated_as_formulas():
     frame = pd.DataFrame({"shown": ["-0.80", "2,040", "*", "-3%", "-1+1"]})
     assert spreadsheet_safe(frame)["shown"].tolist() == ["-0.80", "2,040", "*", "-3%", "'-1+1"]
+
+
+def test_markdown_text_neutralises_markup_and_leaves_plain_punctuation():
+    from socialrx.escape import markdown_text
+
+    name = "[x](http://evil) ![i](http://e/i.png) **b** _i_ `c` $m$ <b>h</b> :red[r] # | ~s~"
+    assert markdown_text(name) == (
+        r"\[x\](http\://evil) \!\[i\](http\://e/i.png) \*\*b\*\* \_i\_ \`c\` \$m\$ "
+        r"\<b\>h\</b\> :red\[r\] \# \| \~s\~"
+    )
+    # bare addresses would be autolinked
+    assert markdown_text("www.evil.com a@b.com") == r"www\.evil.com a\@b.com"
+    # a sentence reads as written: colons, commas, parentheses, full stops, dashes
+    plain = "Left out: 3 adult referrals (1-7 hidden), 12.5% of 40; 'quoted' - yes."
+    assert markdown_text(plain) == plain
+    assert markdown_text(r"C:\users") == r"C:\\users"
+    assert markdown_text(None) == ""

@@ -2,8 +2,8 @@
 
 Every figure is worked out by the panels' specs from the counts as shown (`Derived` columns
 and `Judgement`s in socialrx.metrics.capacity and funding); a card or a sentence quotes a
-panel's disclosed values. Names from data files reach Streamlit's markdown (titles, captions,
-notes) only through `markdown_text`; a panel's answer is escaped where it is drawn.
+panel's disclosed values. Titles, captions, notes and answers are plain text, escaped by the
+drawing step for its medium (Streamlit's markdown on screen, HTML in the pack).
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ import pandas as pd
 
 from socialrx.data.dataset import Dataset
 from socialrx.disclosure import Level, Spec
-from socialrx.escape import markdown_text
 from socialrx.metrics import capacity, forecast, funding
 from socialrx.metrics import overview as overview_metrics
 from socialrx.metrics import referrals as referral_metrics
@@ -57,7 +56,7 @@ def panels(dataset: Dataset, selection: Selection, level: Level) -> list[Panel]:
         name="assets_capacity",
         title="All assets",
         caption="Demand counts everyone sent in the period, including people put on a waiting "
-        "list or turned away; a period under a month is held to one month's capacity. `–` "
+        "list or turned away; a period under a month is held to one month's capacity. “–” "
         "means no capacity (or a capacity of 0) or no unit cost is stated. "
         + disclosure_caption(level),
         level=level,
@@ -1015,7 +1014,7 @@ def scenario_panels(
     if overdrawn:
         notes.append(
             "Moving that much leaves "
-            + ", ".join(markdown_text(names.get(p, p)) for p in overdrawn)
+            + ", ".join(str(names.get(p, p)) for p in overdrawn)
             + " with less than nothing: check the amount."
         )
     if year is None:

@@ -10,7 +10,6 @@ from socialrx.data import corrections
 from socialrx.data.corrections import CheckedSheet
 from socialrx.data.dataset import Dataset
 from socialrx.disclosure import Level
-from socialrx.escape import markdown_text
 from socialrx.views.panels import Card, Panel
 
 NO_ORGANISATION = ""
@@ -63,7 +62,7 @@ def own_table(dataset: Dataset, organisation_id: str) -> pd.DataFrame:
 def own_panels(dataset: Dataset, organisation_id: str, level: Level) -> list[Panel]:
     """Headline cards and the table of one organisation's asset records."""
     table = own_table(dataset, organisation_id)
-    name = markdown_text(corrections.organisation_name(dataset, organisation_id))
+    name = corrections.organisation_name(dataset, organisation_id)
     stale, gaps = int(table["stale"].eq("yes").sum()), int(table["missing"].ne("").sum())
     extract = dataset.extract_date
     as_at = f" ({extract:%d %b %Y})" if extract is not None else ""

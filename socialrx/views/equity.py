@@ -188,7 +188,7 @@ def practice_panels(
             "exact Poisson interval (chi-squared; Garwood) over every count the one shown "
             "allows (8-12 for a shown 10), so it is never narrower than the true one; a "
             "hidden count's rate shows as the range 1-7 referrals would give. The 99.8% "
-            "limits are the funnel's at the practice's list size. `–` where the list size is "
+            "limits are the funnel's at the practice's list size. “–” where the list size is "
             f"not known. {BEYOND_CHANCE} " + disclosure_caption(level)
         ),
         level=level,

@@ -201,7 +201,7 @@ def practice_panel(refs, dataset: Dataset, selection: Selection, level: Level) -
         labels["rate_per_1000"] = "Referrals per 1,000 registered adults a year"
     caption = (
         "Adult referrals in the period per 1,000 registered adults (list size, 18 and over), "
-        "as a yearly rate over the months chosen, from the count as shown; `–` where the list "
+        "as a yearly rate over the months chosen, from the count as shown; “–” where the list "
         "size is not known. Ranked by the rate shown."
         if with_rate
         else "Adult referrals in the period from people living in the chosen areas, by their "
