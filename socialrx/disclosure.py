@@ -197,6 +197,20 @@ class Judgement:
 
 
 @dataclass(frozen=True)
+class Total:
+    """A total of people worked out from the disclosed cells it adds up (`cells`, over the
+    table's rows, within each value of `group`, over the rows where `where` is true), a hidden
+    cell taken as 4, then disclosed like a count. A total rounded on its own beside its rounded
+    cells could narrow a hidden one (two hidden halves of a shown 15 are each 6 or 7); one made
+    of what is shown tells nothing more than the cells. Its range of true counts is the sum of
+    theirs."""
+
+    cells: str
+    group: str | None = None
+    where: str | None = None
+
+
+@dataclass(frozen=True)
 class Spec:
     """What a metric table's columns are: counts of people, and the figures resting on them.
     Columns not named are not person-level (names, codes, populations, capacities); a column
@@ -208,11 +222,15 @@ class Spec:
     shares: dict[str, Share] = field(default_factory=dict)
     derived: dict[str, Derived] = field(default_factory=dict)
     judgements: dict[str, Judgement] = field(default_factory=dict)
+    totals: dict[str, Total] = field(default_factory=dict)
+    # (label column, label): a row of the table that totals the others, in every count column
+    total_row: tuple[str, str] | None = None
 
     @property
     def columns(self) -> list[str]:
         return [
             *self.counts,
+            *self.totals,
             *self.rates,
             *self.statistics,
             *self.shares,
@@ -297,6 +315,50 @@ def count_bounds(shown_counts: pd.Series, level: Level) -> tuple[pd.Series, pd.S
     return low.mask(hidden, 1).astype("Float64"), high.mask(hidden, SMALL).astype("Float64")
 
 
+def _add_up(values, marks, low, high, spec: Spec, level: Level) -> None:
+    """Totals (`Spec.totals`, `Spec.total_row`) from the disclosed cells, in place (at level
+    off the cells are exact, so the totals are too)."""
+
+    def summed(column: str, rows) -> tuple[float, float, float]:
+        shown = values.loc[rows, column].astype("Float64")
+        value = float(shown.fillna(HIDDEN_MIDDLE).mask(marks.loc[rows, column] == NOT_APPLICABLE,
+                                                       0).sum())  # fmt: skip
+        return (
+            value,
+            float(low.loc[rows, column].fillna(0).sum()),
+            float(high.loc[rows, column].fillna(0).sum()),
+        )
+
+    for column, total in spec.totals.items():
+        rows = pd.Series(True, index=values.index)
+        if total.where:
+            rows &= values[total.where].astype("boolean").fillna(False)
+        groups = values[total.group] if total.group else pd.Series(0, index=values.index)
+        value = pd.Series(np.nan, index=values.index, dtype="Float64")
+        least, most = value.copy(), value.copy()
+        for key in groups.dropna().unique():
+            mine = (groups == key).to_numpy() & rows.to_numpy()
+            if not mine.any():
+                continue
+            summed_value, summed_low, summed_high = summed(total.cells, mine)
+            every = (groups == key).to_numpy()
+            value[every], least[every], most[every] = summed_value, summed_low, summed_high
+        values[column] = disclose_counts(value, level)
+        low[column], high[column] = (value, value) if level == Level.OFF else (least, most)
+        marks[column] = marks[column].mask(values[column].isna() & value.isna(), NOT_APPLICABLE)
+        marks[column] = marks[column].mask(values[column].isna() & value.notna(), SUPPRESSED)
+    if spec.total_row and level != Level.OFF:  # off: the row as counted
+        label, name = spec.total_row
+        is_total = (values[label].astype(str) == name).to_numpy()
+        if is_total.any():
+            for column in spec.counts:
+                value, least, most = summed(column, ~is_total)
+                shown = disclose_counts([value], level).iloc[0]
+                values.loc[is_total, column] = shown
+                low.loc[is_total, column], high.loc[is_total, column] = least, most
+                marks.loc[is_total, column] = "" if pd.notna(shown) else SUPPRESSED
+
+
 def _disclose(
     frame: pd.DataFrame, spec: Spec, level: Level, basis: dict[str, Disclosed]
 ) -> Disclosed:
@@ -328,6 +390,10 @@ def _disclose(
             low[column], high[column] = count_bounds(values[column], level)
         low[column] = low[column].mask(marks[column] == NOT_APPLICABLE)
         high[column] = high[column].mask(marks[column] == NOT_APPLICABLE)
+
+    _add_up(values, marks, low, high, spec, level)  # off: the exact cells add up exactly
+    for column in spec.totals:
+        decimals[column] = 0
 
     def hidden(column: str) -> pd.Series:
         return (
@@ -376,7 +442,8 @@ def _disclose(
         part, whole = people_shown(share.numerator), people_shown(share.denominator)
         value = (100 * part / whole.where(whole > 0)).astype("Float64")
         if not off:  # a whole of 1-7 is too few before it is hidden
-            few = (whole.fillna(0) < MIN_PEOPLE) & (value.notna() | hidden(share.denominator))
+            anyone = value.notna() | hidden(share.numerator) | hidden(share.denominator)
+            few = (whole.fillna(0) < MIN_PEOPLE) & anyone
             mark(column, few, TOO_FEW)
             mark(column, hidden(share.numerator), SUPPRESSED)
         mark(column, value.isna(), NOT_APPLICABLE)

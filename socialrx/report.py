@@ -171,9 +171,9 @@ def _panel_html(panel: Panel) -> str:
         parts.append(f"<h3>{_text(panel.title)}</h3>")
     if panel.answer_text:
         parts.append(f"<p class='answer'>{_plain(panel.answer_text)}</p>")
-    if panel.cards:
+    if panel.shown_cards:
         parts.append("<div class='cards'>")
-        for card in panel.cards:
+        for card in panel.shown_cards:
             change = f"<div class='change'>{_text(card.change)}</div>" if card.change else ""
             parts.append(
                 f"<div class='card'><div class='name'>{_text(card.name)}</div>"

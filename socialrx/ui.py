@@ -529,9 +529,11 @@ def sidebar() -> Context | None:
     return Context(dataset, report, chosen, level, place, dated)
 
 
-@st.cache_data(show_spinner="Computing headline figures", max_entries=64, ttl=timedelta(hours=1))
+@st.cache_resource(show_spinner="Computing headline figures", max_entries=64,
+                   ttl=timedelta(hours=1))  # fmt: skip
 def headline_panel(_dataset: Dataset, content_hash: str, chosen: Selection, level: Level):
-    """The overview's cards, cached per dataset, place, period and disclosure level."""
+    """The overview's cards, cached per dataset, place, period and disclosure level (one
+    shared panel, as the other pages' are: its cards are worked out from its basis)."""
     return overview_view.headline_panel(_dataset, chosen, level)
 
 
@@ -815,8 +817,8 @@ def draw(panels: list[Panel]) -> None:
             st.header(markdown_text(panel.title))
         if panel.answer_text:
             st.markdown(f"**{markdown_text(panel.answer_text)}**")
-        if panel.cards:
-            _cards(panel.cards)
+        if panel.shown_cards:
+            _cards(panel.shown_cards)
         figure = panel.figure
         if isinstance(figure, go.Figure):
             st.plotly_chart(figure, width="stretch", key=f"chart_{panel.name}")

@@ -243,7 +243,7 @@ def pages(demo: Demo, measure: str) -> dict[str, Builder]:
         return asset_map.panels(d, s, level, shade=shade)
 
     def forecasts(d: Dataset, s: Selection) -> list[Panel]:
-        table, methods = capacity.forecast_data(d, dataclasses.replace(s, start=s.end))
+        table, methods = capacity.forecast_data(d, dataclasses.replace(s, start=s.end), level)
         return capacity.forecast_panels(table, methods, level, 12, demo.category)
 
     return {

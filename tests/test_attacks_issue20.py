@@ -385,7 +385,7 @@ def test_a_forecast_is_the_same_for_every_month_count_its_rounding_allows():
         dataset = _sent_dataset(bump)
         june = dataset.table("connections")["referred_date"].dt.strftime("%Y-%m") == "2024-06"
         assert _shown(int(june.sum())) == 25
-        table, methods = capacity.forecast_data(dataset, end)
+        table, methods = capacity.forecast_data(dataset, end, LEVEL)
         built = capacity.forecast_panels(table, methods, LEVEL, 12)
         panels[bump] = {p.name: p for p in built}
     found = [

@@ -196,3 +196,38 @@ def test_shown_marks_hidden_values():
     assert shown(None) == "*"
     assert shown(pd.NA) == "*"
     assert shown(1234.5, 1, "%") == "1,234.5%"
+
+
+def test_a_total_adds_up_the_cells_as_shown_never_narrowing_a_hidden_one():
+    from socialrx.disclosure import Total
+
+    # two hidden halves of 7 and a 0: a total rounded on its own (14 -> 15, so 13-17) would
+    # leave each half 6 or 7; added up from the cells as shown (4 + 4 + 0 = 8 -> 10) it says
+    # nothing the cells do not, and its range is theirs together (2-14)
+    spec = Spec(counts=("n",), totals={"all": Total("n")}, shares={"pct": Share("n", "all")})
+    out = spec.disclose(_frame(n=[7, 7, 0], all=[14, 14, 14]), Level.ROUND)
+    assert out.values["all"].tolist() == [10, 10, 10]
+    assert (out.low["all"].iloc[0], out.high["all"].iloc[0]) == (2, 14)
+    assert out.marks["pct"].tolist() == ["too few"] * 3
+    # shown cells add up as shown: 42 -> 40 and 61 -> 60, a total of 100 (103 exactly)
+    big = spec.disclose(_frame(n=[42, 61], all=[103, 103]), Level.ROUND)
+    assert big.values["all"].tolist() == [100, 100]
+    assert big.values["pct"].tolist() == [40, 60]
+    # exact with disclosure off
+    assert spec.disclose(_frame(n=[7, 7, 0], all=[14] * 3), Level.OFF).values["all"].iloc[0] == 14
+    # within groups, over the rows marked
+    grouped = Spec(counts=("n",), totals={"all": Total("n", group="g", where="in")})
+    frame = _frame(n=[20, 30, 12, 50], all=[0, 0, 0, 0], **{"in": [1, 1, 0, 1]})
+    frame["g"] = ["a", "a", "a", "b"]
+    shown = grouped.disclose(frame, Level.ROUND).values["all"].tolist()
+    assert shown == [50, 50, 50, 50]  # a: 20 + 30 (12 not counted); b: 50
+
+
+def test_a_total_row_adds_up_the_rows_below_as_shown():
+    spec = Spec(counts=("n", "m"), total_row=("who", "all"))
+    frame = _frame(n=[0, 7, 7, 41], m=[0, 3, 0, 9])
+    frame.insert(0, "who", ["all", "A", "B", "C"])
+    out = spec.disclose(frame, Level.ROUND)
+    # n: 4 + 4 + 40 = 48 -> 50; m: 4 + 0 + 10 = 14 -> 15
+    assert out.values.loc[0, "n"] == 50 and out.values.loc[0, "m"] == 15
+    assert (out.low.loc[0, "n"], out.high.loc[0, "n"]) == (40, 56)  # 1+1+38 to 7+7+42

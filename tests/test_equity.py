@@ -342,12 +342,12 @@ def test_slope_index_comes_from_the_deciles_as_shown():
         }
     )
     basis = {"deciles": (deciles, equity.deprivation_rates_spec(1.0))}
-    panel = Panel("slope", "", "", Level.ROUND, table=equity.slope_index_table(deciles),
+    panel = Panel("slope", "", "", Level.ROUND, table=equity.slope_index_table(),
                   spec=equity.slope_spec(1.0), basis=basis)  # fmt: skip
     values = panel.disclosed.values
     assert values.loc[0, "value"] == pytest.approx(69)
     assert values.loc[1, "value"] == pytest.approx(100 * 69 / 28)  # over the mean rate, 28
-    assert panel.disclosed.values.loc[0, "referrals"] == 85  # 86 shown as 85
+    assert values.loc[0, "referrals"] == 84  # the deciles as shown added up: 50 + 30 + 4
 
 
 def test_weighted_regression_matches_the_normal_equations():
@@ -385,7 +385,8 @@ def test_rates_by_deprivation_deciles_and_quintiles():
     _, high42 = intervals.poisson_interval([42])
     assert shown.loc[1, "rate_low"] == pytest.approx(low38[0])
     assert shown.loc[1, "rate_high"] == pytest.approx(high42[0])
-    # the share from the counts as shown: 40 of 75 (74 shown as 75)
+    # the share from the counts as shown: 40 of the deciles as shown added up, 40 + 20 + 10
+    # + * (2, taken as 4) = 74, shown as 75
     assert shown.loc[1, "share_pct"] == round(100 * 40 / 75)
     exact = spec.disclose(deciles, Level.OFF).values.set_index("imd_decile")
     assert exact.loc[1, "rate_per_1000"] == pytest.approx(42)
@@ -394,10 +395,11 @@ def test_rates_by_deprivation_deciles_and_quintiles():
     first = fifths.set_index("imd_quintile").loc[1]
     assert first["referrals"] == 62 and first["population_adult"] == 2000
     assert first["population_pct"] == pytest.approx(100 * 2000 / 4500)
-    top = equity.most_deprived_fifth(fifths).iloc[0]
-    assert top["population_pct"] == pytest.approx(100 * 2000 / 4500)
-    shown = equity.FIFTH_SPEC.disclose(equity.most_deprived_fifth(fifths), Level.ROUND)
-    assert shown.values.loc[0, "share_pct"] == round(100 * 60 / 75)  # 62 -> 60 of 74 -> 75
+    shown = equity.FIFTH_SPEC.disclose(fifths, Level.ROUND).values.set_index("imd_quintile")
+    # quintile 1: 62 shown as 60, of the quintiles as shown added up: 60 + 10 + 0 + 0 + *
+    # (2, taken as 4) = 74 -> 75
+    assert shown.loc[1, "all_with_decile"] == 75
+    assert shown.loc[1, "share_pct"] == round(100 * 60 / 75)
     # a PCN or practice choice: shares only, no rate
     spec = equity.deprivation_rates_spec(1.0, with_rate=False)
     assert "rate_per_1000" not in spec.rates and "rate_low" not in spec.derived
@@ -441,7 +443,9 @@ def test_recording_completeness_shares():
     assert by_practice.loc["P2", "sex_recorded"] == 18
     months = equity.recording_completeness(refs, "month")
     assert months["month"].tolist() == ["all referrals", "2024-01", "2024-02"]
-    shown = equity.completeness_spec().disclose(by_practice.reset_index(), Level.ROUND)
+    shown = equity.completeness_spec("practice_code").disclose(
+        by_practice.reset_index(), Level.ROUND
+    )
     values, marks = shown.values, shown.marks
     assert values.loc[0, "ethnicity_recorded_pct"] == 67  # 40 of 60, as shown
     # 58 of 60 recorded shows as 60 of 60: the share from what is shown says 100%, and the

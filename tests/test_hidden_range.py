@@ -52,7 +52,6 @@ from socialrx.metrics.selection import (
 )
 from socialrx.report import SECTIONS
 from socialrx.views import equity, overview, referral_flows
-from socialrx.views.charts import NICE_NAMES
 from socialrx.views.panels import Panel
 
 LEVEL = Level.ROUND
@@ -238,11 +237,16 @@ Rows = Callable[[pd.Series, pd.DataFrame], pd.Series]
 def _table(
     panel: Panel, column: str, rows: Rows, people: pd.DataFrame, own: bool = False
 ) -> list[Shown]:
-    """A count column of a panel's table: each row's atoms (`rows(row, people)`)."""
+    """A count column of a panel's table: each row's atoms (`rows(row, people)`); a row that
+    totals the others as shown (`Spec.total_row`) adds nothing."""
     values, marks = panel.disclosed.values, panel.disclosed.marks
     out = []
     if column not in panel.spec.counts:  # not a count of people here
         return out
+    if panel.spec.total_row:
+        label, name = panel.spec.total_row
+        keep = values[label].astype(str) != name
+        values, marks = values[keep], marks[keep]
     keys = [c for c in (panel.labels or values.columns) if c not in panel.spec.columns]
     for label, row in values.iterrows():
         if marks.loc[label, column] not in ("", SUPPRESSED):
@@ -262,7 +266,10 @@ def _table(
 
 
 def _total(panel: Panel, column: str, rows: Rows, people) -> list[Shown]:
-    """A total repeated on every row: one figure, disclosed on its own."""
+    """A total repeated on every row: one figure, disclosed on its own (none where the spec
+    works it out from the cells as shown: it then says nothing the cells do not)."""
+    if column in panel.spec.totals:
+        return []
     cells = _table(panel, column, rows, people, own=True)[:1]
     for cell in cells:
         cell.where = f"{panel.name}: {column} (total)"
@@ -354,22 +361,8 @@ def _sankey(panel, people, space):
             [(x, y) for x in firsts for y in seconds],
             lambda v, a=a, b=b: (people[a] == v[0]) & (people[b] == v[1]),
         )
-    figure = panel.figure
-    if figure is None:
-        return cells
-    node = figure.data[0].node
-    nice = {v: k for k, v in NICE_NAMES.items()}
-    for label, text in zip(node.label, node.customdata or (), strict=False):
-        name = nice.get(label, label)
-        column = next(c for c in ("outcome", "category", "referrer") if (people[c] == name).any())
-        cells.append(
-            Shown(
-                f"{panel.name} box {name!r}",
-                (people[column] == name).to_numpy(),
-                _number(text),
-                own=True,
-            )
-        )
+    # each box is the sum of the bands drawn into or out of it (`referrals.pathway_nodes` on
+    # the disclosed bands): it says nothing the bands do not, so it adds no constraint
     return cells
 
 
@@ -460,14 +453,11 @@ def _distribution(panel, people, space):
 
 
 def _card(panel, people, space):
-    return [
-        Shown(
-            "overview card Referrals",
-            _everyone(None, people).to_numpy(),
-            _number(panel.cards[0].value),
-            own=True,
-        )
-    ]
+    """The overview's referral card adds up the months as shown (its basis, with a total
+    worked out from them): it adds no constraint; its months are the monthly panel's."""
+    months = panel.disclosed_basis.get("months_now")
+    assert months is not None and "all" in referral_metrics.PERIOD_SPEC.totals
+    return []
 
 
 def _funnel(panel, people, space):
@@ -766,7 +756,10 @@ CASES = [("whole", page) for page in PAGES] + [("pcn", "pack")]
 def _check(dataset, selection: Selection, page: str, what: str) -> None:
     space = Space(dataset, selection)
     cells = shown_counts(PAGES[page](dataset, selection), space)
-    assert cells and (any(c.shown is None for c in cells) or page == "overview")
+    if page == "overview":  # its card adds up the months as shown: nothing of its own
+        assert not cells
+        return
+    assert cells and any(c.shown is None for c in cells)
     found = narrow(hidden_ranges(cells, space))
     assert not found, f"{page} ({what}): hidden counts narrowed below {MIN_VALUES} values:\n  " + (
         "\n  ".join(found)

@@ -45,6 +45,7 @@ from socialrx.disclosure import (
     Share,
     Shown,
     Spec,
+    Total,
 )
 from socialrx.metrics import intervals
 from socialrx.metrics import referrals as referral_metrics
@@ -204,6 +205,7 @@ def funnel_from_rates(
     out = table[columns].copy()
     out["place_referrals"] = place_referrals
     out["registered"] = registered
+    out["in_place"] = known.to_numpy()  # the practices the place's rate adds up
     return PracticeFunnel(out, place_referrals, registered, method, per_year)
 
 
@@ -323,7 +325,10 @@ def funnel_spec(per_year: float, method: str = ADDITIVE) -> Spec:
     derived["below_count_adjusted"] = _limit(per_year, 0.998, "lower", method, True)
     derived["above_count_adjusted"] = _limit(per_year, 0.998, "upper", method, True)
     return Spec(
-        counts=("referrals", "place_referrals"),
+        counts=("referrals",),
+        # the place's total adds up its practices as shown: rounded on its own it could narrow
+        # a hidden practice
+        totals={"place_referrals": Total("referrals", where="in_place")},
         rates={"rate_per_1000": Rate("referrals", "list_size", per, as_range=True)},
         derived=derived,
         judgements={
@@ -683,11 +688,12 @@ def deprivation_rates_spec(per_year: float, with_rate: bool = True) -> Spec:
     """The counts; the share of referrals always; the rate and its 95% interval (the union of
     exact Poisson intervals over every count the shown one allows) only where residents are
     the right denominator (referrals chosen by residence)."""
-    counts: tuple[str, ...] = ("referrals", "all_with_decile")
+    # referrals_with_population counts people whether or not a rate is drawn from it; the
+    # total a share is of adds up the groups as shown
+    counts: tuple[str, ...] = ("referrals", "referrals_with_population")
     rates, derived = {}, {}
     if with_rate:
         per = PER * per_year
-        counts += ("referrals_with_population",)
         rates = {"rate_per_1000": Rate("referrals_with_population", "population_adult", per)}
         derived = {
             f"rate_{side}": intervals.rate_interval(
@@ -697,6 +703,7 @@ def deprivation_rates_spec(per_year: float, with_rate: bool = True) -> Spec:
         }
     return Spec(
         counts=counts,
+        totals={"all_with_decile": Total("referrals")},
         rates=rates,
         derived=derived,
         shares={"share_pct": Share("referrals", "all_with_decile")},
@@ -767,12 +774,10 @@ SLOPE_MEASURES = (
 )
 
 
-def slope_index_table(deciles: pd.DataFrame) -> pd.DataFrame:
-    """The index's two rows for the panel: what is measured and the adult referrals from
-    areas with a population it rests on; the figures come from the deciles as shown
+def slope_index_table() -> pd.DataFrame:
+    """The index's two rows for the panel; every figure comes from the deciles as shown
     (`slope_spec`, with the decile table as the panel's `deciles` basis)."""
-    referrals = int(deciles["referrals_with_population"].sum()) if len(deciles) else 0
-    return pd.DataFrame({"measure": list(SLOPE_MEASURES), "referrals": referrals})
+    return pd.DataFrame({"measure": list(SLOPE_MEASURES)})
 
 
 def shown_slope_index(deciles, per_year: float) -> SlopeIndex | None:
@@ -797,11 +802,19 @@ def _slope_figure(per_year: float, name: str) -> Derived:
     return Derived(compute, decimals=1, people="referrals")
 
 
+def _deciles_referrals(shown: Shown) -> pd.Series:
+    """The adult referrals the index rests on: the deciles' as shown, added up (a hidden one
+    as 4)."""
+    counts = shown.basis["deciles"].values["referrals_with_population"].astype("Float64")
+    total = float(counts.fillna(HIDDEN_MIDDLE).sum())
+    return pd.Series(total, index=shown.values.index, dtype="Float64")
+
+
 def slope_spec(per_year: float) -> Spec:
     """The index and its interval, from the deciles as shown; "too few" under 30 referrals."""
     return Spec(
-        counts=("referrals",),
         derived={
+            "referrals": Derived(_deciles_referrals, decimals=0),
             "value": _slope_figure(per_year, "sii"),
             "low": _slope_figure(per_year, "low"),
             "high": _slope_figure(per_year, "high"),
@@ -809,31 +822,9 @@ def slope_spec(per_year: float) -> Spec:
     )
 
 
-def most_deprived_fifth(table: pd.DataFrame) -> pd.DataFrame:
-    """The share of adult referrals from people living in the most deprived fifth (quintile
-    1) against that fifth's share of the adult population: one row."""
-    first = table[table["imd_quintile"] == 1]
-    referrals = int(first["referrals"].sum())
-    total = int(table["all_with_decile"].iloc[0]) if len(table) else 0
-    pop = table["population_adult"].astype("Float64")
-    population_pct = (
-        float(100 * first["population_adult"].astype("Float64").sum() / pop.sum())
-        if pop.notna().any() and pop.sum() > 0
-        else np.nan
-    )
-    return pd.DataFrame(
-        {
-            "group": ["Most deprived fifth (IMD quintile 1)"],
-            "referrals": [referrals],
-            "all_with_decile": [total],
-            "share_pct": [100 * referrals / total if total else np.nan],
-            "population_pct": [population_pct],
-        }
-    )
-
-
 FIFTH_SPEC = Spec(
-    counts=("referrals", "all_with_decile"),
+    counts=("referrals",),
+    totals={"all_with_decile": Total("referrals")},
     shares={"share_pct": Share("referrals", "all_with_decile")},
 )
 
@@ -858,6 +849,9 @@ def referral_distribution(referrals: pd.DataFrame) -> pd.DataFrame:
                 "referrals": counts.to_numpy(dtype=int),
             }
         )
+        # age bands in age order, the rest by name: never in the order the data gives them,
+        # which would tell the first referral's sex or ethnic group
+        frame = frame.sort_values("group", kind="stable")
         parts.append(frame.sort_values("group", key=_group_order, kind="stable"))
     out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
     out["total"] = total
@@ -872,7 +866,9 @@ def _group_order(groups: pd.Series) -> pd.Series:
 
 
 DISTRIBUTION_SPEC = Spec(
-    counts=("referrals", "total"), shares={"share_pct": Share("referrals", "total")}
+    counts=("referrals",),
+    totals={"total": Total("referrals", group="characteristic")},
+    shares={"share_pct": Share("referrals", "total")},
 )
 
 
@@ -955,9 +951,11 @@ def recording_completeness_by(referrals: pd.DataFrame) -> dict[str, pd.DataFrame
     return {by: recording_completeness(referrals, by, recorded) for by in COMPLETENESS_BY}
 
 
-def completeness_spec() -> Spec:
-    """Every recorded count is a count of people; each share rests on the group's referrals."""
+def completeness_spec(by: str) -> Spec:
+    """Every recorded count is a count of people; each share rests on the group's referrals;
+    the first row (all referrals) adds up the groups as shown."""
     return Spec(
         counts=("referrals", *RECORDED.values()),
         shares={f"{name}_pct": Share(name, "referrals") for name in RECORDED.values()},
+        total_row=(by, "all referrals"),
     )

@@ -1,5 +1,6 @@
 """The overview's headline figures for a place and period, exact, each beside the same months
-just before. `panels.headline_cards` discloses them and compares the figures it shows."""
+just before. The overview's panel carries them as its basis, disclosed where it is drawn, and
+its cards compare the figures shown."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ class PeriodFigures:
     """The exact figures behind the cards for one period."""
 
     referrals: int
+    monthly: pd.DataFrame  # referrals.monthly_referrals: the card adds up the months as shown
     connected: dict  # referrals.connected_within's counts
     strain: pd.DataFrame  # capacity.capacity_strain
     change: pd.Series | None  # the headline measure's row of outcomes.paired_change
@@ -62,6 +64,7 @@ def period_figures(dataset: Dataset, selection: Selection, measure: str | None =
         change = rows.iloc[0] if len(rows) else None
     return PeriodFigures(
         referrals=len(refs),
+        monthly=referrals.monthly_referrals(refs, selection.start, selection.end),
         connected=referrals.connected_within(refs, None, as_at(dataset), first=first),
         strain=strain,
         change=change,

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from socialrx import vocab
-from socialrx.disclosure import Rate, Share, Spec
+from socialrx.disclosure import Rate, Share, Spec, Total
 
 NOT_CONNECTED = "not sent to an asset"
 CHILDREN = "0-17"
@@ -91,6 +91,10 @@ def monthly_referrals(referrals: pd.DataFrame, start: pd.Timestamp, end: pd.Time
 
 
 MONTHLY_SPEC = Spec(counts=("referrals",))
+# the months and the period's total, added up from the months as shown: a total rounded on its
+# own beside them could narrow a hidden month (or a hidden practice, sex or decile: they share
+# the total)
+PERIOD_SPEC = Spec(counts=("referrals",), totals={"all": Total("referrals")})
 
 
 def practice_rates(

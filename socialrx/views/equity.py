@@ -415,20 +415,24 @@ def fifth_panel(fifths: pd.DataFrame, by_residence: bool, level: Level) -> Panel
     table = fifths[["imd_quintile", "referrals", "all_with_decile"]].assign(
         population_pct=fifths["population_pct"].astype("Float64").round(0).astype("Int64")
     )
-    first = equity.FIFTH_SPEC.disclose(equity.most_deprived_fifth(fifths), level).text().iloc[0]
-    population = equity.most_deprived_fifth(fifths)["population_pct"].iloc[0]
-    cards = ()
-    if first["share_pct"] not in ("", None):
-        value = first["share_pct"]
-        value = f"{value}%" if value[:1].isdigit() else value
-        help_text = "The share of adult referrals with a known decile from people living in "
-        help_text += "the most deprived fifth of areas (IMD quintile 1)."
+
+    def card(values: pd.DataFrame, _basis) -> tuple[Card, ...]:
+        first = values[values["imd_quintile"] == 1]
+        if first.empty or pd.isna(first["share_pct"].iloc[0]):
+            return ()
+        population = first["population_pct"].iloc[0]
+        help_text = (
+            "The share of adult referrals with a known decile from people living in the most "
+            "deprived fifth of areas (IMD quintile 1), from the counts as shown."
+        )
         change = (
             f"{population:.0f}% of adults live there"
             if by_residence and pd.notna(population)
             else None
         )
-        cards = (Card("Referrals from the most deprived fifth", value, help_text, change),)
+        value = f"{first['share_pct'].iloc[0]:.0f}%"
+        return (Card("Referrals from the most deprived fifth", value, help_text, change),)
+
     return Panel(
         name="equity_most_deprived_fifth",
         title="Referrals from the most deprived fifth",
@@ -446,7 +450,7 @@ def fifth_panel(fifths: pd.DataFrame, by_residence: bool, level: Level) -> Panel
             "IMD quintile (1 = most deprived)",
             by_residence,
         ),
-        cards=cards,
+        cards_from=card,
         show_table=False,
     )
 
@@ -484,7 +488,7 @@ def slope_panel(deciles: pd.DataFrame, by_residence: bool, level: Level, per_yea
             f"referrals. {DECILE_NOTE} " + disclosure_caption(level)
         ),
         level=level,
-        table=equity.slope_index_table(deciles),
+        table=equity.slope_index_table(),
         spec=equity.slope_spec(per_year),
         basis={"deciles": (deciles, equity.deprivation_rates_spec(per_year))},
         labels={
@@ -541,7 +545,7 @@ COMPLETENESS_NOTE = (
 
 
 def completeness_panels(tables, dataset: Dataset, level: Level) -> list[Panel]:
-    spec = equity.completeness_spec()
+    spec = {by: equity.completeness_spec(by) for by in equity.COMPLETENESS_BY}
     month = Panel(
         name="recording_by_month",
         title="How complete the recording is",
@@ -552,7 +556,7 @@ def completeness_panels(tables, dataset: Dataset, level: Level) -> list[Panel]:
         ),
         level=level,
         table=tables["month"],
-        spec=spec,
+        spec=spec["month"],
         labels={"month": "Month", **COMPLETENESS_LABELS},
         chart=charts.completeness_chart,
         empty="No month has enough referrals to show the shares recorded.",
@@ -567,7 +571,7 @@ def completeness_panels(tables, dataset: Dataset, level: Level) -> list[Panel]:
         + disclosure_caption(level),
         level=level,
         table=by_practice,
-        spec=spec,
+        spec=spec["practice_code"],
         labels={"practice_code": "Practice code", "name": "Practice", **COMPLETENESS_LABELS},
     )
     worker = Panel(
@@ -577,7 +581,7 @@ def completeness_panels(tables, dataset: Dataset, level: Level) -> list[Panel]:
         + disclosure_caption(level),
         level=level,
         table=tables["link_worker_id"],
-        spec=spec,
+        spec=spec["link_worker_id"],
         labels={"link_worker_id": "Link worker", **COMPLETENESS_LABELS},
     )
     return [month, practice, worker]

@@ -65,6 +65,8 @@ class Panel:
     # words (drawn before the figure), and notes that quote figures shown (after the caption)
     answer: Callable[[pd.DataFrame], str] | None = None
     said: Callable[[pd.DataFrame], tuple[str, ...]] | None = None
+    # headline cards worked out from the disclosed values (and the disclosed basis)
+    cards_from: Callable[[pd.DataFrame, dict[str, Disclosed]], tuple[Card, ...]] | None = None
 
     # other exact tables the panel's derived figures rest on (name -> table and spec), disclosed
     # with it; their counts are the panel's too (a funnel's place total, a standardisation's
@@ -91,6 +93,14 @@ class Panel:
     def answer_text(self) -> str:
         """The panel's answer, from what is shown ("" where it has none)."""
         return self.answer(self.disclosed.values) if self.answer else ""
+
+    @cached_property
+    def shown_cards(self) -> tuple[Card, ...]:
+        """The panel's cards: fixed ones, then those worked out from what is shown."""
+        made = (
+            self.cards_from(self.disclosed.values, self.disclosed_basis) if self.cards_from else ()
+        )
+        return (*self.cards, *made)
 
     @cached_property
     def shown_notes(self) -> tuple[str, ...]:

@@ -558,7 +558,9 @@ def funnel_panel(tables: PathwayTables, level: Level) -> Panel:
         "people reached it. A step reached without a recorded date (a status of engaged but "
         "no appointment date) counts, with no wait. " + disclosure_caption(level),
         level=level,
-        table=tables.funnel,
+        # every step but "received": its count is the period's total, which rounded on its own
+        # could narrow a hidden practice or month (the months are on this page already)
+        table=tables.funnel[tables.funnel["step"] != pathway.RECEIVED].reset_index(drop=True),
         spec=pathway.FUNNEL_SPEC,
         labels={
             "label": "Step",
