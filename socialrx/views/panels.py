@@ -83,8 +83,14 @@ class Panel:
     def disclosed(self) -> Disclosed:
         disclosed = self.spec.disclose(self.table, self.level, self.disclosed_basis)
         if self.rank and len(self.table):
+            # ties on the figures shown broken by the first column that names a row (a code or
+            # a name), never by the table's own order, which may follow exact counts
+            names = [c for c in self.labels if c not in self.spec.columns][:1]
             order = disclosed.values.sort_values(
-                list(self.rank), ascending=False, na_position="last", kind="stable"
+                [*self.rank, *names],
+                ascending=[False] * len(self.rank) + [True] * len(names),
+                na_position="last",
+                kind="stable",
             ).index
             disclosed = disclosed.reorder(order)
         return disclosed
