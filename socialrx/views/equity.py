@@ -94,7 +94,12 @@ def funnel_answer(values: pd.DataFrame, method: str) -> str:
         if named.empty:
             continue
         count = len(named)
+        # the practices that hardly refer are the question: always named; those referring
+        # more, named while a sentence can hold them
         which = "; ".join(_practice_words(row) for _, row in named.iterrows())
+        if word == "more" and count > 3:
+            top = named.sort_values("rate_per_1000", ascending=False).iloc[0]
+            which = f"the highest is {_practice_words(top)}"
         sentences.append(
             f"{count} practice{'s' if count != 1 else ''} refer{'s' if count == 1 else ''} "
             f"{word} than the place beyond chance (referrals per 1,000 registered adults a "

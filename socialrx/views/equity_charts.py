@@ -239,13 +239,15 @@ def funnel_chart(shown: pd.DataFrame, curves: pd.DataFrame) -> go.Figure | None:
         )
     fig.update_xaxes(rangemode="tozero")
     fig.update_yaxes(rangemode="tozero")
-    return _layout(
+    fig = _layout(
         fig,
         "Funnel plot: referral rate by practice against the place's rate",
         "Registered adults (list size, 18 and over)",
         RATE_AXIS,
-        height=540,
+        height=580,
     )
+    fig.update_layout(margin={"t": 150})  # the legend's two or three rows under the title
+    return fig
 
 
 def rate_interval_chart(shown: pd.DataFrame, group: str, title: str, x_title: str):
