@@ -179,6 +179,9 @@ def page(args: dict) -> dict:
         at.switch_page(PAGES["Data"])
         _timed_run(at)
         st.cache_data.clear()  # the overview's figures, computed afresh as on a first visit
+        from socialrx import ui
+
+        ui.headline_panel.clear()  # kept as a shared resource (its cards are closures)
         at._page_hash = home
     else:
         at.switch_page(PAGES[name])
