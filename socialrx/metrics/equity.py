@@ -590,7 +590,7 @@ def standardised_spec(result: PracticeStandardisation) -> Spec:
     the exact Poisson intervals over every count the shown one allows (a hidden count's
     included); the judgements only where every such count agrees."""
     return Spec(
-        counts=("observed",),
+        counts=("observed", "left_out", "no_ages"),  # the last two: the notes' counts
         derived={
             "expected": Derived(_expected_from_strata(result.population), decimals=1),
             "ratio": Derived(

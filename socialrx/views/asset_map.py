@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from socialrx.data.dataset import Dataset
-from socialrx.disclosure import Level
+from socialrx.disclosure import Level, Spec
 from socialrx.metrics import access, gaps, referrals
 from socialrx.metrics.selection import (
     AREA,
@@ -141,28 +141,33 @@ def filtered(assets: pd.DataFrame, filters: Filters):
     return assets, notes
 
 
-def area_shading(dataset: Dataset, selection: Selection, level: Level, shade: str, scores=None):
-    """Each area's value to shade by (indexed by area_code), its label, and why an area has no
-    value (a figure resting on 1-7 people is hidden, never shaded)."""
+def area_shading(dataset: Dataset, selection: Selection, shade: str, scores=None):
+    """What the areas are shaded by: the exact table and its spec (referral counts and rates,
+    disclosed where the map is drawn: empty for shading that counts nobody), and a function
+    of the disclosed table giving each area's value (indexed by area_code), its label, and why
+    an area has no value (a figure resting on 1-7 people is hidden, never shaded)."""
     if shade == IMD:
-        stats = dataset.table("area_stats")
-        return stats.set_index("area_code")["imd_decile"], "IMD decile", None
+        stats = dataset.table("area_stats").set_index("area_code")["imd_decile"]
+        return pd.DataFrame(), Spec(), lambda _shown: (stats, "IMD decile", None)
     if shade == ACCESS and scores is not None:
-        return scores.set_index("area_code")["access_per_1000"], "Places a month per 1,000", None
+        places = scores.set_index("area_code")["access_per_1000"]
+        return pd.DataFrame(), Spec(), lambda _shown: (places, "Places a month per 1,000", None)
     if shade not in (RATE, COUNT):
-        return None, "", None
+        return pd.DataFrame(), Spec(), lambda _shown: (None, "", None)
     table = referrals.area_rates(
         selected_referrals(dataset, selection),
         selected_area_stats(dataset, selection),
         selection.per_year,
     )
-    disclosed = referrals.area_spec(selection.per_year).disclose(table, level)
-    values = disclosed.values.set_index(table["area_code"])
-    hidden = pd.Series(disclosed.marks["referrals"].to_numpy() == "*", index=values.index)
-    notes = hidden.map({True: "hidden: 1-7 people"})
-    if shade == RATE:
-        return values["rate_per_1000"], "Referrals per 1,000 adults a year", notes
-    return values["referrals"], "Adult referrals", notes
+
+    def shading(shown: pd.DataFrame):
+        values = shown.set_index("area_code")
+        notes = values["referrals"].isna().map({True: "hidden: 1-7 people"})
+        if shade == RATE:
+            return values["rate_per_1000"], "Referrals per 1,000 adults a year", notes
+        return values["referrals"], "Adult referrals", notes
+
+    return table, referrals.area_spec(selection.per_year), shading
 
 
 def gap_table(dataset: Dataset, selection: Selection, assets: pd.DataFrame, reach: Reach,
@@ -231,7 +236,7 @@ def panels(
     if can_measure:
         gaps = gap_table(dataset, selection, everywhere, reach, filters.categories)
         out.append(_gap_cards(gaps, reach, filters))
-    values, label, area_notes = area_shading(dataset, selection, level, shade, gaps)
+    shading_table, shading_spec, shading = area_shading(dataset, selection, shade, gaps)
     highlight = (
         tuple(gaps.loc[gaps["quadrant"] == access.QUADRANTS[0], "area_code"])
         if gaps is not None
@@ -253,47 +258,57 @@ def panels(
     )
     if shade in (RATE, COUNT):
         caption += " " + disclosure_caption(level)
-    out.append(
-        Panel(
-            name="asset_map",
-            title="",
-            caption=caption,
-            level=level,
-            chart=lambda _: (
-                None
-                if not drawable
-                else asset_map(
-                    assets,
-                    dataset.areas,
-                    values,
-                    label,
-                    lower_is_darker=shade == IMD,
-                    area_notes=area_notes,
-                    focus=focus,
-                    highlight=highlight,
-                    practices=practices,
-                    place=outline,
-                )
-            ),
-            still=lambda: asset_map_png(
-                assets,
-                dataset.areas,
-                values,
-                label,
-                lower_is_darker=shade == IMD,
-                focus=focus,
-                highlight=highlight,
-                place=outline,
-                title=_still_title(dataset, selection, outline, focus),
-            ),
-            empty=why_no_map(dataset, assets),
-            show_table=False,
-            notes=tuple(notes + _data_notes(dataset, assets, filters)),
-            details=lambda lat, lon: clicked_details(
-                dataset, assets, gaps, lat, lon, neighbourhoods
-            ),  # fmt: skip
+
+    def drawn(shown: pd.DataFrame):
+        if not drawable:
+            return None
+        values, label, area_notes = shading(shown)
+        return asset_map(
+            assets,
+            dataset.areas,
+            values,
+            label,
+            lower_is_darker=shade == IMD,
+            area_notes=area_notes,
+            focus=focus,
+            highlight=highlight,
+            practices=practices,
+            place=outline,
         )
+
+    the_map = Panel(
+        name="asset_map",
+        title="",
+        caption=caption,
+        level=level,
+        # the areas' referral counts, disclosed where the map is drawn (none for other shading)
+        table=shading_table,
+        spec=shading_spec,
+        chart=drawn,
+        empty=why_no_map(dataset, assets),
+        show_table=False,
+        notes=tuple(notes + _data_notes(dataset, assets, filters)),
+        details=lambda lat, lon: clicked_details(
+            dataset, assets, gaps, lat, lon, neighbourhoods
+        ),  # fmt: skip
     )
+
+    def still() -> bytes:
+        values, label, _ = shading(the_map.disclosed.values)
+        return asset_map_png(
+            assets,
+            dataset.areas,
+            values,
+            label,
+            lower_is_darker=shade == IMD,
+            focus=focus,
+            highlight=highlight,
+            place=outline,
+            title=_still_title(dataset, selection, outline, focus),
+        )
+
+    the_map.still = still
+    out.append(the_map)
     if gaps is not None:
         out.append(_gap_panel(gaps, reach, filters, level))
     stale = int(assets["stale"].fillna(False).sum())

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from socialrx.data.dataset import Dataset
-from socialrx.disclosure import Level, disclose_count, shown
+from socialrx.disclosure import Level, shown
 from socialrx.metrics import equity, gaps
 from socialrx.metrics import referrals as referral_metrics
 from socialrx.metrics.selection import Selection, in_place, selected_area_stats, selected_practices
@@ -263,19 +263,24 @@ def standardisation_panel(
             "adult referrals, so there is nothing to compare: one practice's referrals are "
             "the place's, observed equals expected. Choose the whole dataset or a PCN.",
         )
-    left = disclosure_words(result.left_out, level)
-    no_ages = disclosure_words(result.no_ages, level)
-    notes = [
-        f"Left out: {left} adult referrals from these practices without an adult age band "
-        "and a sex of female or male recorded (registered lists are published for female and "
-        "male only), so they are in no stratum; a practice that records these less often "
-        "looks as if it refers less."
-    ]
-    if result.no_ages:
-        notes.append(
-            f"Not compared: {no_ages} adult referrals from chosen practices with no registered "
-            "adults by age and sex (not in the registered_ages table)."
-        )
+    # the notes' counts ride in the table as counts, so they are disclosed where it is drawn
+    table = table.assign(left_out=result.left_out, no_ages=result.no_ages)
+
+    def notes(values: pd.DataFrame) -> tuple[str, ...]:
+        left, no_ages = values["left_out"].iloc[0], values["no_ages"].iloc[0]
+        said = [
+            f"Left out: {shown(left)} adult referrals from these practices without an adult "
+            "age band and a sex of female or male recorded (registered lists are published for "
+            "female and male only), so they are in no stratum; a practice that records these "
+            "less often looks as if it refers less."
+        ]
+        if pd.isna(no_ages) or no_ages != 0:  # a hidden count is someone too
+            said.append(
+                f"Not compared: {shown(no_ages)} adult referrals from chosen practices with no "
+                "registered adults by age and sex (not in the registered_ages table)."
+            )
+        return tuple(said)
+
     return Panel(
         name="practice_standardised",
         title=STANDARDISED_TITLE,
@@ -309,14 +314,9 @@ def standardisation_panel(
         rank=("ratio",),
         chart=charts.standardised_chart,
         empty="No practice has a ratio to show: every count is hidden (1-7) or none is expected.",
-        notes=tuple(notes),
+        said=notes,
         download="Download the standardised ratios (CSV)",
     )
-
-
-def disclosure_words(count: int, level: Level) -> str:
-    """A count of people as it may be said in a sentence: `*` (1-7) or rounded at `level`."""
-    return shown(disclose_count(count, level))
 
 
 # --- deprivation --------------------------------------------------------------------------
