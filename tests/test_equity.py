@@ -658,6 +658,8 @@ def _by_hand() -> equity.PracticeStandardisation:
             "pcn_name": None,
             "registered": [2400, 2000, 2400, 1200],
             "observed": [5, 32, 43, 0],
+            "left_out": 0,
+            "no_ages": 0,
         }
     )
     strata = pd.DataFrame(
@@ -694,7 +696,8 @@ def test_expected_counts_add_up_to_the_strata_as_shown_not_the_exact_total():
     # two strata of 1,000 adults each, 43 and 38 referrals (81), shown as 45 and 40 (85):
     # two practices of 500 in each stratum expect 500 x 45/1,000 + 500 x 40/1,000 = 42.5 each
     table = pd.DataFrame({"practice_code": ["A", "B"], "name": None, "pcn_name": None,
-                          "registered": [1000, 1000], "observed": [41, 40]})  # fmt: skip
+                          "registered": [1000, 1000], "observed": [41, 40],
+                          "left_out": 0, "no_ages": 0})  # fmt: skip
     strata = pd.DataFrame({"age_band": ["18-24", "85+"], "sex": "female",
                            "referrals": [43, 38], "population": [1000.0, 1000.0]})  # fmt: skip
     result = equity.PracticeStandardisation(

@@ -473,8 +473,9 @@ class PracticeStandardisation:
     """Practices' adult referrals against those expected for their lists' age and sex mix.
 
     `table`: one row per practice with registered adults by age and sex (practice_code, name,
-    pcn_name, registered, observed); `strata`: the chosen practices together by age band and
-    sex (referrals, population), whose rates set what is expected; `population`: registered
+    pcn_name, registered, observed, and the place's left_out and no_ages on every row);
+    `strata`: the chosen practices together by age band and sex (referrals, population),
+    whose rates set what is expected; `population`: registered
     adults of each practice (rows, in `table`'s order) in each stratum (columns, in
     `strata`'s order); `left_out`: adult referrals from these practices without an adult age
     band and a sex of female or male (not in any stratum); `no_ages`: adult referrals from
@@ -524,7 +525,7 @@ def practice_standardisation(
     ).sort_index()  # fmt: skip
     columns = ["practice_code", "name", "pcn_name", "registered", "observed"]
     if grid.empty:
-        empty = pd.DataFrame(columns=columns)
+        empty = pd.DataFrame(columns=[*columns, "left_out", "no_ages"])
         strata = pd.DataFrame(columns=[*STRATA, "referrals", "population"])
         return PracticeStandardisation(empty, strata, np.zeros((0, 0)), 0, 0, int(chosen.sum()))
     by_practice = counted.groupby(level="practice_code").sum()
@@ -540,8 +541,11 @@ def practice_standardisation(
     keys = pd.MultiIndex.from_frame(strata)
     strata["referrals"] = by_stratum.reindex(keys, fill_value=0).to_numpy(dtype=np.int64)
     strata["population"] = grid.sum(axis=0).to_numpy(dtype=float)
+    table = table[columns].assign(  # the notes' counts, disclosed with the table
+        left_out=int((~known).sum()), no_ages=int((chosen & ~ours).sum())
+    )
     return PracticeStandardisation(
-        table[columns],
+        table,
         strata,
         grid.to_numpy(dtype=float),
         int(known.sum()),

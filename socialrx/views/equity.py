@@ -263,8 +263,6 @@ def standardisation_panel(
             "adult referrals, so there is nothing to compare: one practice's referrals are "
             "the place's, observed equals expected. Choose the whole dataset or a PCN.",
         )
-    # the notes' counts ride in the table as counts, so they are disclosed where it is drawn
-    table = table.assign(left_out=result.left_out, no_ages=result.no_ages)
 
     def notes(values: pd.DataFrame) -> tuple[str, ...]:
         left, no_ages = values["left_out"].iloc[0], values["no_ages"].iloc[0]
