@@ -217,3 +217,16 @@ def test_demo_command_writes_a_dataset_that_validates(tmp_path, capsys):
     code, text = validate(out, capsys)
     assert code == 0
     assert "0 errors, 0 warnings" in text
+
+
+def test_importing_the_real_bristol_feed_exits_0_with_warnings(realdata, tmp_path, capsys):
+    """Issue 22: its services without a location are in the directory, off the map (warnings,
+    as for `validate`), and its one empty record is skipped and said: the directory written is
+    usable, so the command exits 0."""
+    source = realdata / "community" / "ORUK_Bristol_OpenPlaceDirectory_services_first7_Dec2024.json"
+    code = main(["import-openreferral", str(source), "--out", str(tmp_path / "bristol")])
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err
+    assert code == VALID, out
+    assert out.rstrip().endswith("0 errors, 6 warnings. Rows usable: assets 6, organisations 6")
+    assert (tmp_path / "bristol" / "assets.csv").exists()

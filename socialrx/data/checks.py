@@ -271,9 +271,11 @@ def tidy_assets(
         & ~assets[ROW].isin(reported)
     )
     if needs_place.any():
+        # kept (in the directory, off the map): a warning, as the Open Referral import says
         report.add_rows(file, "latitude, longitude", assets.loc[needs_place, ROW],
                         [None] * int(needs_place.sum()), "in-person and hybrid assets need "
-                        "coordinates or a postcode that can be placed; not on the map")  # fmt: skip
+                        "coordinates or a postcode that can be placed; not on the map",
+                        WARNING)  # fmt: skip
     cutoff = extract - STALE_AFTER if extract is not None else None
     stale = assets["last_verified"] < cutoff if cutoff is not None else False
     return assets.assign(url=url.where(~bad_url), stale=stale)

@@ -895,6 +895,13 @@ def flatten(
     untagged, unplaced, unparsed, units = [], [], Counter(), Counter()
     for service in directory.services:
         where = {"file": service.get("_file", label), "row": service.get("_row")}
+        if not strip_html(_first(service, "name")) and not strip_html(
+            _first(service, "description")
+        ):  # an empty record (a feed's placeholder): nothing to list, and no one to name
+            report.add(where["file"], f"service {_first(service, 'id') or '?'} has no name and "
+                       "no description: an empty record, not imported", WARNING,
+                       row=where["row"])  # fmt: skip
+            continue
         org = service.get("organization") if isinstance(service.get("organization"), dict) else {}
         org_id = (
             _our_id(_items(org, "organization_identifiers"), ORGANISATION_ID_TYPE)

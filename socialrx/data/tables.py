@@ -11,7 +11,7 @@ import difflib
 import pandas as pd
 
 from socialrx.data import parsing
-from socialrx.data.problems import WARNING, Report
+from socialrx.data.problems import ERROR, WARNING, Report
 from socialrx.data.schema import (
     BOOL,
     CHOICE,
@@ -176,7 +176,11 @@ def type_table(raw: pd.DataFrame, table: Table, file: str, report: Report) -> pd
         values = frame[column.name]
         parsed, bad, allowed = parse_column(values, column)
         if bad.any():
-            fate = "row left out" if column.required else "value not used"
+            # an error means something was left out; a value set aside in a row that is kept
+            # is a warning
+            fate, severity = (
+                ("row left out", ERROR) if column.required else ("value not used", WARNING)
+            )
             why = (
                 allowed[bad]
                 if isinstance(allowed, pd.Series)
@@ -184,7 +188,7 @@ def type_table(raw: pd.DataFrame, table: Table, file: str, report: Report) -> pd
             )
             for reason, rows in why.groupby(why, sort=False).groups.items():
                 report.add_rows(file, column.name, typed.loc[rows, ROW], values[rows],
-                                f"not understood ({reason}); {fate}")  # fmt: skip
+                                f"not understood ({reason}); {fate}", severity)  # fmt: skip
         if column.default is not None:
             parsed = parsed.fillna(column.default)
         if column.required:
