@@ -2,6 +2,7 @@ import json
 import re
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 from shapely.geometry import box
 
@@ -196,3 +197,17 @@ def test_a_long_category_legend_opens_folded_in_leaflets_corner():
     (short,) = _legends(asset_map(_categories(3)).get_root().render())
     assert " open " in short.split(">")[0] and "repeat(1,auto)" in short
     assert short.count("></span>") == 3
+
+
+def test_shading_a_few_areas_labels_a_class_of_one_value_with_it():
+    """Issue 22: a ward's shading legend read "14.4 to 14.4"; and equal values must share a
+    class (ranking them apart could colour two areas of 14.4 differently)."""
+    from socialrx.views.figures import _shade
+
+    colours, legend = _shade(pd.Series([14.4, 14.8, 14.4, 20.25, 3.1]))
+    labels = [label for label, _ in legend]
+    assert labels == ["3.1", "14.4", "14.8", "20.2"]  # four distinct values, four classes
+    assert colours.iloc[0] == colours.iloc[2]  # the two 14.4s alike
+    many = pd.Series(np.linspace(0.5, 99.5, 100))
+    _, legend = _shade(many)
+    assert len(legend) == 7 and legend[0][0] == "0.5 to 14.5"  # 100 values: 15, 14, 14, ...

@@ -80,16 +80,23 @@ def _shade(values: pd.Series, reverse: bool = False) -> tuple[pd.Series, list[tu
         lookup = dict(zip(distinct, palette, strict=True))
         colours[valid.index] = valid.map(lookup)
         return colours, [(f"{v:,.0f}", lookup[v]) for v in distinct]
-    classes = min(7, len(distinct))
+    # classes of (about) equal counts whose edges fall between distinct values: an area's
+    # value is in one class only, and a class of one value is labelled with it, not "14.4 to
+    # 14.4" (a ward holds only a handful of areas)
+    if len(distinct) <= 7:  # a class per value
+        bins = valid.map({v: i for i, v in enumerate(distinct)})
+    else:
+        bins = pd.Series(pd.qcut(valid, 7, labels=False, duplicates="drop"), index=valid.index)
+    classes = int(bins.max()) + 1
     palette = [BLUES[1 + round(i * 7 / max(classes - 1, 1))] for i in range(classes)]
     if reverse:
         palette.reverse()
-    bins = pd.qcut(valid.rank(method="first"), classes, labels=False)
     colours[valid.index] = [palette[int(b)] for b in bins]
-    legend = [
-        (f"{valid[bins == b].min():,.1f} to {valid[bins == b].max():,.1f}", palette[b])
-        for b in range(classes)
-    ]
+    legend = []
+    for b in range(classes):
+        low, high = valid[bins == b].min(), valid[bins == b].max()
+        label = f"{low:,.1f}" if f"{low:,.1f}" == f"{high:,.1f}" else f"{low:,.1f} to {high:,.1f}"
+        legend.append((label, palette[b]))
     return colours, legend
 
 
