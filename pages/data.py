@@ -20,13 +20,13 @@ dataset, report = context.dataset, context.report
 
 ui.draw([data.loaded_panel(dataset, context.level)])
 
+problems = data.problems_table(report, context.level)
 errors, warnings = (
-    ui.counted(len(report.errors), "error"),
-    ui.counted(len(report.warnings), "warning"),
+    ui.counted(int((problems["severity"] == "error").sum()), "error"),
+    ui.counted(int((problems["severity"] == "warning").sum()), "warning"),
 )
 st.header(f"Problems ({errors}, {warnings})")
 if report.problems:
-    problems = data.problems_table(report)
     st.dataframe(
         # a problem with the whole file has no row: blank, not "None"
         problems.assign(row=problems["row"].astype("string").fillna("")),
@@ -45,7 +45,7 @@ if report.problems:
     )
     with st.expander("Read every problem in full"):
         # plain text, wrapped: a long message is never cut, and nothing in it is markup
-        st.code("\n".join(report.lines()), language=None, wrap_lines=True)
+        st.code("\n".join(data.problem_lines(problems)), language=None, wrap_lines=True)
     ui.download(problems, "validation_report", "Download the problem list (CSV)")
     st.caption(
         "Row numbers count the header as row 1, as a spreadsheet does. Rows with errors in "

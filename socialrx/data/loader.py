@@ -41,7 +41,7 @@ from socialrx.data.files import (
 from socialrx.data.mapping import Mapping
 from socialrx.data.parsing import normalise_header
 from socialrx.data.problems import ERROR, WARNING, Report
-from socialrx.data.schema import TABLES
+from socialrx.data.schema import PERSON_LEVEL, TABLES
 from socialrx.data.tables import ROW, type_table
 
 Progress = Callable[[float, str], None]
@@ -253,6 +253,10 @@ def _load_files(
     for i, (name, frame) in enumerate(raw.items()):
         step(0.1 + 0.6 * i / max(len(raw), 1), f"Checking {origin[name]}")
         typed = type_table(frame, TABLES[name], origin[name], report)
+        if name in PERSON_LEVEL:
+            report.person_files.extend(
+                f for f in (origin[name], TABLES[name].file) if f not in report.person_files
+            )
         if typed is not None:
             tables[name] = typed
     if "assets" not in origin:  # an unreadable or empty assets file is reported as such

@@ -68,6 +68,9 @@ class Report:
     # Per table, the ids of rows left out for errors, with their row: a reference to one of
     # them is explained as such, not as an unknown id.
     left_out: dict[str, dict[str, int]] = field(default_factory=dict)
+    # The files (as named in problems) holding person-level tables: their problems name rows
+    # of people, so below disclosure "off" they are shown as disclosed counts, not rows.
+    person_files: list[str] = field(default_factory=list)
 
     def add(self, file: str, message: str, severity: str = ERROR, **where) -> None:
         self.problems.append(Problem(file, message, severity=severity, **where))

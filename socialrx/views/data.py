@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from socialrx.data.dataset import Dataset
 from socialrx.data.problems import Report
 from socialrx.data.schema import PERSON_LEVEL, TABLES
-from socialrx.disclosure import Level, Spec
+from socialrx.disclosure import Level, Spec, disclose_count
 from socialrx.views.panels import Panel, disclosure_caption
 
 
@@ -58,20 +60,84 @@ def loaded_panel(dataset: Dataset, level: Level) -> Panel:
     )
 
 
-def problems_table(report: Report) -> pd.DataFrame:
-    """Every problem, errors first, then by file and row, as a user works through a file."""
-    problems = pd.DataFrame(
-        [
-            {
-                "severity": p.severity,
-                "file": p.file,
-                "row": p.row,
-                "column": p.column or "",
-                "value": p.value or "",
-                "problem": p.message,
-            }
-            for p in report.errors + report.warnings
-        ],
-        columns=["severity", "file", "row", "column", "value", "problem"],
-    ).astype({"row": "Int64"})
+def problems_table(report: Report, level: Level = Level.OFF) -> pd.DataFrame:
+    """Every problem, errors first, then by file and row, as a user works through a file.
+
+    Below disclosure "off", the problems of person-level files are grouped (file, column,
+    what is wrong) with the number of rows as a disclosed count and no row numbers: a list of
+    rows beside a hidden count would give the count away (three rows of sex 'Q' beside a
+    `*`). The data's owner sees every row with `python -m socialrx validate`."""
+    rows = [
+        {
+            "severity": p.severity,
+            "file": p.file,
+            "row": p.row,
+            "column": p.column or "",
+            "value": p.value or "",
+            "problem": p.message,
+        }
+        for p in report.errors + report.warnings
+    ]
+    columns = ["severity", "file", "row", "column", "value", "problem"]
+    problems = pd.DataFrame(rows, columns=columns).astype({"row": "Int64"})
+    if level != Level.OFF and len(problems):
+        people = problems["file"].isin(report.person_files)
+        problems = pd.concat([problems[~people], _grouped(problems[people], level)])
     return problems.sort_values(["severity", "file", "row"], na_position="first", kind="stable")
+
+
+MORE = re.compile(r"^and ([\d,]+) more rows like this: (.*)$")
+
+
+def _grouped(problems: pd.DataFrame, level: Level) -> pd.DataFrame:
+    """Person-level problems as one line per file, column and message: how many rows (a
+    disclosed count) and up to five of the values, never which rows."""
+    if problems.empty:
+        return problems
+    more = problems["problem"].str.extract(MORE)
+    extra = more[0].str.replace(",", "").astype("Float64").fillna(0)
+    listed = problems["row"].notna()
+    message = more[1].fillna(problems["problem"])
+    frame = problems.assign(problem=message, n=listed.astype(int) + extra)
+    out = []
+    for (severity, file, column, text), group in frame.groupby(
+        ["severity", "file", "column", "problem"], sort=False
+    ):
+        values = [v for v in dict.fromkeys(group["value"]) if v][:5]
+        said = ROWS.sub(lambda m: _rows(int(m.group(1).replace(",", "")), level), text)
+        if group["n"].sum() > 0:  # problems of rows, not of the whole file
+            said += (
+                f" ({_rows(int(group['n'].sum()), level)}; which rows is not shown while "
+                "disclosure control is on: `python -m socialrx validate` lists them)"
+            )
+        out.append(
+            {
+                "severity": severity,
+                "file": file,
+                "row": pd.NA,
+                "column": column,
+                "value": ", ".join(values),
+                "problem": said,
+            }
+        )
+    return pd.DataFrame(out, columns=problems.columns).astype({"row": "Int64"})
+
+
+ROWS = re.compile(r"\b([\d,]+) rows?\b")  # "312 rows hold this value": a count of people
+
+
+def _rows(count: int, level: Level) -> str:
+    shown = disclose_count(float(count), level)
+    return "1-7 rows" if shown is None else f"{shown:,.0f} row{'' if shown == 1 else 's'}"
+
+
+def problem_lines(problems: pd.DataFrame) -> list[str]:
+    """The problems of `problems_table`, one line each, as the CLI writes them."""
+    lines = []
+    for p in problems.itertuples():
+        where = p.file if pd.isna(p.row) else f"{p.file}:{p.row}"
+        parts = [where, *([p.column] if p.column else []), *([repr(p.value)] if p.value else []),
+                 p.problem]  # fmt: skip
+        text = ": ".join(parts)
+        lines.append(text if p.severity == "error" else f"{text} (warning)")
+    return lines
