@@ -509,3 +509,25 @@ def test_what_if_by_provider_rests_on_its_assets_as_shown():
         30, 0, 1]  # fmt: skip
     # the group's own counts are shown on their own: O2 sent 60 + 24 + 5 = 89, shown as 90
     assert values.loc["O2", "sent"] == 90
+
+
+def test_capacity_added_where_none_is_stated_is_shared_equally_never_by_demand():
+    # the auditor's attack: 5 places a month added at a provider whose two assets state no
+    # capacity were split 11 to 3 by their exact demand (5 x 11/14, 5 x 3/14), giving away a
+    # hidden asset's 3 people; shared equally, 2.5 each, whatever the demand
+    base = pd.DataFrame(
+        {
+            "asset_id": ["A", "B", "C"],
+            "provider": ["P", "P", "Q"],
+            "category": ["other"] * 3,
+            "capacity_per_month": pd.array([None, None, 4], dtype="Float64"),
+            "sent": [11, 3, 9],
+            "sent_stated": [0, 0, 9],
+            "cost_per_person_gbp": [None, None, None],
+        }
+    )
+    out = capacity.scenario_assets(base, capacity.Scenario(added_at_provider={"P": 5.0}))
+    assert out["added_per_month"].tolist() == [2.5, 2.5, 0.0]
+    # where assets state a capacity, by that capacity (not person-level)
+    out = capacity.scenario_assets(base, capacity.Scenario(added_at_category={"other": 8.0}))
+    assert out["added_per_month"].tolist() == [0.0, 0.0, 8.0]

@@ -705,12 +705,13 @@ def scenario_base(assets: pd.DataFrame, connections: pd.DataFrame, end: pd.Times
 
 
 def _spread(table: pd.DataFrame, mask: pd.Series, amount: float) -> pd.Series:
-    """`amount` shared over the rows in `mask` by their stated capacity (else by demand, else
-    equally)."""
+    """`amount` shared over the rows in `mask` by their stated capacity, else equally. Never by
+    demand: the shares, shown to the place, would give each asset's exact count away (5 places
+    split 11 to 3 told an auditor a hidden asset had 3 people)."""
     added = pd.Series(0.0, index=table.index)
     if not mask.any() or not amount:
         return added
-    for weights in (table["capacity_per_month"], table["sent"], pd.Series(1.0, table.index)):
+    for weights in (table["capacity_per_month"], pd.Series(1.0, table.index)):
         w = weights.astype("Float64").fillna(0).where(mask, 0).astype(float)
         if w.sum() > 0:
             return added + amount * w / w.sum()
