@@ -22,6 +22,8 @@ import pandas as pd
 FLOOR_VARIABLE = "SOCIALRX_MIN_DISCLOSURE"
 SUPPRESSED = "*"
 NOT_APPLICABLE = "–"  # no figure to hide: nothing measured, or no denominator
+WITHHELD = "withheld"  # a total that would narrow a hidden cell beside it
+MIN_VALUES = 3  # a hidden count keeps at least this many possible values
 SMALL = 7  # counts 1..SMALL are hidden
 
 
@@ -198,16 +200,25 @@ class Judgement:
 
 @dataclass(frozen=True)
 class Total:
-    """A total of people worked out from the disclosed cells it adds up (`cells`, over the
-    table's rows, within each value of `group`, over the rows where `where` is true), a hidden
-    cell taken as 4, then disclosed like a count. A total rounded on its own beside its rounded
-    cells could narrow a hidden one (two hidden halves of a shown 15 are each 6 or 7); one made
-    of what is shown tells nothing more than the cells. Its range of true counts is the sum of
-    theirs."""
+    """A total of people and the disclosed cells it adds up: `cells` over the table's rows
+    (within each value of `group`, over the rows where `where` is true), or over the rows of
+    the panel's `basis` table whose `basis_key` equals this row's `key`.
+
+    By default the total is worked out from the cells as shown (a hidden one taken as 4), then
+    disclosed like a count: a total rounded on its own beside its rounded cells could narrow a
+    hidden one (two hidden halves of a shown 15 are each 6 or 7), one made of what is shown
+    tells nothing more than the cells. With `own`, the table's exact total is rounded on its
+    own (NHS Digital's convention: it reads true), and withheld where, with its cells, it
+    would leave a hidden cell fewer than 3 possible values. Either way its range of true
+    counts is the cells' together where it is not shown."""
 
     cells: str
     group: str | None = None
     where: str | None = None
+    basis: str | None = None
+    key: str | None = None
+    basis_key: str | None = None
+    own: bool = False
 
 
 @dataclass(frozen=True)
@@ -315,47 +326,89 @@ def count_bounds(shown_counts: pd.Series, level: Level) -> tuple[pd.Series, pd.S
     return low.mask(hidden, 1).astype("Float64"), high.mask(hidden, SMALL).astype("Float64")
 
 
-def _add_up(values, marks, low, high, spec: Spec, level: Level) -> None:
-    """Totals (`Spec.totals`, `Spec.total_row`) from the disclosed cells, in place (at level
-    off the cells are exact, so the totals are too)."""
+def _cells(shown: pd.Series, marks: pd.Series, low: pd.Series, high: pd.Series):
+    """Cells as (the sum worked out from what is shown, a hidden one as 4; each cell's least
+    and greatest true count; which are hidden)."""
+    shown = shown.astype("Float64").fillna(HIDDEN_MIDDLE).mask(marks == NOT_APPLICABLE, 0)
+    hidden = (marks == SUPPRESSED).to_numpy()
+    least = low.astype("Float64").fillna(0).to_numpy(dtype=float)
+    most = high.astype("Float64").fillna(0).to_numpy(dtype=float)
+    return float(shown.sum()), least, most, hidden
 
-    def summed(column: str, rows) -> tuple[float, float, float]:
-        shown = values.loc[rows, column].astype("Float64")
-        value = float(shown.fillna(HIDDEN_MIDDLE).mask(marks.loc[rows, column] == NOT_APPLICABLE,
-                                                       0).sum())  # fmt: skip
-        return (
-            value,
-            float(low.loc[rows, column].fillna(0).sum()),
-            float(high.loc[rows, column].fillna(0).sum()),
-        )
 
+def narrows(total_low: float, total_high: float, low, high, hidden) -> bool:
+    """Whether a total in [total_low, total_high] beside cells in [low, high] leaves a hidden
+    cell fewer than MIN_VALUES possible counts."""
+    low, high = np.asarray(low, float), np.asarray(high, float)
+    for j in np.flatnonzero(hidden):
+        least = max(low[j], total_low - (high.sum() - high[j]))
+        most = min(high[j], total_high - (low.sum() - low[j]))
+        if most - least + 1 < MIN_VALUES:
+            return True
+    return False
+
+
+def _add_up(frame, values, marks, low, high, spec: Spec, level: Level, basis) -> None:
+    """Totals (`Spec.totals`, `Spec.total_row`) in place, from or checked against their
+    disclosed cells (at level off the cells are exact, and so are the totals)."""
+    off = level == Level.OFF
     for column, total in spec.totals.items():
-        rows = pd.Series(True, index=values.index)
-        if total.where:
-            rows &= values[total.where].astype("boolean").fillna(False)
-        groups = values[total.group] if total.group else pd.Series(0, index=values.index)
+        if total.basis:
+            source = basis[total.basis]
+            keys = source.values[total.basis_key]
+            groups = [
+                (np.asarray(values.index == i), (keys == values.at[i, total.key]).to_numpy())
+                for i in values.index
+            ]
+            cells = (source.values[total.cells], source.marks[total.cells],
+                     source.low[total.cells], source.high[total.cells])  # fmt: skip
+        else:
+            rows = pd.Series(True, index=values.index)
+            if total.where:
+                rows &= values[total.where].astype("boolean").fillna(False)
+            labels = values[total.group] if total.group else pd.Series(0, index=values.index)
+            groups = [
+                ((labels == key).to_numpy(), (labels == key).to_numpy() & rows.to_numpy())
+                for key in labels.dropna().unique()
+            ]
+            cells = (values[total.cells], marks[total.cells], low[total.cells],
+                     high[total.cells])  # fmt: skip
         value = pd.Series(np.nan, index=values.index, dtype="Float64")
         least, most = value.copy(), value.copy()
-        for key in groups.dropna().unique():
-            mine = (groups == key).to_numpy() & rows.to_numpy()
-            if not mine.any():
+        withheld = pd.Series(False, index=values.index)
+        for here, mine in groups:
+            if not np.any(mine):
                 continue
-            summed_value, summed_low, summed_high = summed(total.cells, mine)
-            every = (groups == key).to_numpy()
-            value[every], least[every], most[every] = summed_value, summed_low, summed_high
-        values[column] = disclose_counts(value, level)
-        low[column], high[column] = (value, value) if level == Level.OFF else (least, most)
-        marks[column] = marks[column].mask(values[column].isna() & value.isna(), NOT_APPLICABLE)
-        marks[column] = marks[column].mask(values[column].isna() & value.notna(), SUPPRESSED)
-    if spec.total_row and level != Level.OFF:  # off: the row as counted
+            summed, lows, highs, hidden = _cells(*(c[mine] for c in cells))
+            value[here], least[here], most[here] = summed, lows.sum(), highs.sum()
+            if not total.own:
+                continue
+            exact = float(frame.loc[here, column].astype("Float64").iloc[0])
+            value[here] = exact
+            if off:
+                continue
+            shown = disclose_counts([exact], level)
+            bound_low, bound_high = (float(b.iloc[0]) for b in count_bounds(shown, level))
+            if narrows(bound_low, bound_high, lows, highs, hidden):
+                withheld[here] = True
+            else:
+                least[here], most[here] = bound_low, bound_high
+        values[column] = disclose_counts(value, level).mask(withheld)
+        low[column], high[column] = (value, value) if off else (least, most)
+        marks[column] = marks[column].mask(withheld, WITHHELD)
+        empty = (marks[column] == "") & values[column].isna()
+        marks[column] = marks[column].mask(empty & value.isna(), NOT_APPLICABLE)
+        marks[column] = marks[column].mask(empty & value.notna(), SUPPRESSED)
+    if spec.total_row and not off:  # off: the row as counted
         label, name = spec.total_row
         is_total = (values[label].astype(str) == name).to_numpy()
         if is_total.any():
             for column in spec.counts:
-                value, least, most = summed(column, ~is_total)
-                shown = disclose_counts([value], level).iloc[0]
+                parts = (values[column], marks[column], low[column], high[column])
+                summed, lows, highs, _ = _cells(*(c[~is_total] for c in parts))
+                shown = disclose_counts([summed], level).iloc[0]
                 values.loc[is_total, column] = shown
-                low.loc[is_total, column], high.loc[is_total, column] = least, most
+                low.loc[is_total, column], high.loc[is_total, column] = lows.sum(), highs.sum()
                 marks.loc[is_total, column] = "" if pd.notna(shown) else SUPPRESSED
 
 
@@ -391,16 +444,16 @@ def _disclose(
         low[column] = low[column].mask(marks[column] == NOT_APPLICABLE)
         high[column] = high[column].mask(marks[column] == NOT_APPLICABLE)
 
-    _add_up(values, marks, low, high, spec, level)  # off: the exact cells add up exactly
+    _add_up(
+        frame, values, marks, low, high, spec, level, basis
+    )  # off: the exact cells add up exactly
     for column in spec.totals:
         decimals[column] = 0
 
     def hidden(column: str) -> pd.Series:
-        return (
-            marks[column] == SUPPRESSED
-            if column in spec.counts
-            else pd.Series(False, index=frame.index)
-        )
+        if column in spec.counts or column in spec.totals:
+            return marks[column].isin((SUPPRESSED, WITHHELD))
+        return pd.Series(False, index=frame.index)
 
     def people_shown(column: str) -> pd.Series:
         """The disclosed count of people (a count column) or the column as it is."""

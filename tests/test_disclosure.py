@@ -231,3 +231,38 @@ def test_a_total_row_adds_up_the_rows_below_as_shown():
     # n: 4 + 4 + 40 = 48 -> 50; m: 4 + 0 + 10 = 14 -> 15
     assert out.values.loc[0, "n"] == 50 and out.values.loc[0, "m"] == 15
     assert (out.low.loc[0, "n"], out.high.loc[0, "n"]) == (40, 56)  # 1+1+38 to 7+7+42
+
+
+def test_a_total_of_its_own_is_withheld_where_it_would_narrow_a_hidden_cell():
+    from socialrx.disclosure import WITHHELD, Total
+
+    spec = Spec(counts=("n",), totals={"all": Total("n", own=True)})
+    # 41 + 12 + 7: 60 rounded on its own (58-62) leaves the hidden 7 anywhere in 1-7
+    # (60 - 42 - 14 = 4 at the least... 62 - 39 - 10 = 13 at the most): shown as it reads
+    fine = spec.disclose(_frame(n=[41, 12, 7], all=[60] * 3), Level.ROUND)
+    assert fine.values["all"].tolist() == [60] * 3 and fine.marks["all"].iloc[0] == ""
+    # the auditor's category: 7 assets of 1 each, all hidden, a total of 7 (hidden too):
+    # each at least 1 and 7 at most in all, so each exactly 1: the total is withheld
+    ones = spec.disclose(_frame(n=[1] * 7, all=[7] * 7), Level.ROUND)
+    assert ones.marks["all"].tolist() == [WITHHELD] * 7 and ones.values["all"].isna().all()
+    assert (ones.low["all"].iloc[0], ones.high["all"].iloc[0]) == (7, 49)  # the cells'
+    # two hidden halves of 7 under 14 (shown 15, 13-17): each 6 or 7, so withheld
+    halves = spec.disclose(_frame(n=[7, 7], all=[14, 14]), Level.ROUND)
+    assert halves.marks["all"].iloc[0] == WITHHELD
+    # exact with disclosure off
+    assert spec.disclose(_frame(n=[7, 7], all=[14, 14]), Level.OFF).values["all"].iloc[0] == 14
+
+
+def test_a_total_can_add_up_the_cells_of_another_table():
+    from socialrx.disclosure import Total
+
+    assets = _frame(sent=[20, 3, 41])
+    assets["provider"] = ["P", "P", "Q"]
+    shown_assets = Spec(counts=("sent",)).disclose(assets, Level.ROUND)
+    providers = pd.DataFrame({"provider": ["P", "Q"], "sent": [23, 41]})
+    spec = Spec(totals={"sent": Total("sent", basis="assets", key="provider",
+                                      basis_key="provider", own=True)})  # fmt: skip
+    out = spec.disclose(providers, Level.ROUND, {"assets": shown_assets})
+    # P: 23 shows as 25 (23-27) beside 20 (18-22) and a hidden one: 1-7 left open? 23-22 = 1
+    # to 27-18 = 9: the hidden asset keeps 1-7, so the total reads as it is
+    assert out.values["sent"].tolist() == [25, 40]
