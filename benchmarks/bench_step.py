@@ -147,7 +147,7 @@ def _timed_loads() -> list[float]:
     """Seconds of each load of the data folder in this process (the app's own call, timed)."""
     from socialrx import ui
 
-    loads, inner = [], ui.load_folder_cached
+    loads, inner = [], ui.caches.load_folder_cached
 
     def timed(*args, **kwargs):
         started = time.perf_counter()
@@ -156,7 +156,7 @@ def _timed_loads() -> list[float]:
         finally:
             loads.append(time.perf_counter() - started)
 
-    ui.load_folder_cached = timed  # AppTest runs the app in this process, with this module
+    ui.caches.load_folder_cached = timed  # AppTest runs the app in this process, with these modules
     return loads
 
 

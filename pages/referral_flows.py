@@ -2,59 +2,10 @@
 referral pathway (where people drop out, how long they wait) and whether a change over the
 months is a signal (Making Data Count SPC)."""
 
-from datetime import timedelta
-
-import pandas as pd
 import streamlit as st
 
 from socialrx import ui
-from socialrx.data.dataset import Dataset
-from socialrx.disclosure import Level
-from socialrx.metrics.selection import Selection
 from socialrx.views import referral_flows
-
-
-# Cached here, beside the only page that uses it, as ui.py caches the overview's figures, and
-# keyed like them on the dataset's content hash (which no other session can guess without the
-# same files). The place's pathway is summed small once per dataset and place, so a new
-# period needs no pass over the referrals; the panels (figures built) are kept per place,
-# period, disclosure level and SPC baseline, so a rerun that changes none of them only draws.
-@st.cache_data(show_spinner="Working out the referral pathway", max_entries=16,
-               ttl=timedelta(hours=1))  # fmt: skip
-def place_summary(_dataset: Dataset, content_hash: str, place_kind: str, codes: tuple,
-                  area_codes: tuple = ()):  # fmt: skip
-    chosen = Selection(pd.Timestamp("2000-01-01"), pd.Timestamp("2000-01-31"), place_kind, codes,
-                       area_codes)  # fmt: skip
-    return referral_flows.place_summary(_dataset, chosen)
-
-
-def _built(panels: list) -> list:
-    for panel in panels:
-        _ = panel.figure, panel.disclosed  # worked out once, before the panels are shared
-    return panels
-
-
-@st.cache_resource(show_spinner=False, max_entries=32, ttl=timedelta(hours=1))
-def flow_panels(_dataset: Dataset, content_hash: str, chosen: Selection, level: Level):
-    """Referrals per month, the Sankey, practices and deprivation (the Sankey's flows take
-    seconds at a million referrals: a rerun that changes nothing should not redo them)."""
-    return _built(referral_flows.panels(_dataset, chosen, level))
-
-
-@st.cache_resource(show_spinner=False, max_entries=32, ttl=timedelta(hours=1))
-def pathway_view(_dataset: Dataset, content_hash: str, chosen: Selection, level: Level):
-    summary = place_summary(_dataset, content_hash, chosen.place_kind, chosen.place_codes,
-                            chosen.area_codes)  # fmt: skip
-    tables = referral_flows.pathway_tables(_dataset, chosen, summary)
-    return tables, _built(referral_flows.pathway_panels(tables, level))
-
-
-@st.cache_resource(show_spinner=False, max_entries=32, ttl=timedelta(hours=1))
-def spc_view(_dataset: Dataset, content_hash: str, chosen: Selection, level: Level, baseline,
-             unit: str | None):  # fmt: skip
-    tables, _ = pathway_view(_dataset, content_hash, chosen, level)
-    return _built(referral_flows.spc_panels(tables, level, baseline, unit))
-
 
 context = ui.current()
 ui.page_header(
@@ -73,8 +24,8 @@ if ui.needs(context, "referrals"):
         )
     dataset, level = context.dataset, context.level
     chosen, key = context.selection, dataset.content_hash
-    ui.draw(flow_panels(dataset, key, chosen, level))
-    tables, pathway_panels = pathway_view(dataset, key, chosen, level)
+    ui.draw(ui.referral_flow_panels(dataset, key, chosen, level))
+    tables, pathway_panels = ui.referral_pathway_view(dataset, key, chosen, level)
     ui.draw(pathway_panels)
     st.header("Trends: is a change a signal or noise?")
     st.write(
@@ -113,4 +64,4 @@ if ui.needs(context, "referrals"):
         "people a point on average; quarters sum the months' exact counts before rounding.",
     )
     unit = None if by == "automatic" else by
-    ui.draw(spc_view(dataset, key, chosen, level, baseline, unit))
+    ui.draw(ui.referral_spc_view(dataset, key, chosen, level, baseline, unit))

@@ -220,16 +220,16 @@ def test_missing_folder_says_so(folder, monkeypatch):
 
 
 def test_filter_changes_do_not_reload_the_files(tmp_path, monkeypatch):
-    import socialrx.ui
+    from socialrx.ui import caches
 
     calls = []
-    real = socialrx.ui.load_folder_cached
+    real = caches.load_folder_cached
 
     def counting(*args, **kwargs):
         calls.append(args)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(socialrx.ui, "load_folder_cached", counting)
+    monkeypatch.setattr(caches, "load_folder_cached", counting)
     referrals = "referral_id,referral_date,practice_code\nR1,2024-01-05,P1\nR2,2024-03-05,P2\n"
     folder = _write(tmp_path / "cached", {"assets.csv": ASSETS, "referrals.csv": referrals})
     monkeypatch.setenv("SOCIALRX_MIN_DISCLOSURE", "off")
@@ -276,10 +276,10 @@ def test_each_page_draws_its_panels(monkeypatch):
 def test_a_text_column_holding_numbers_and_blanks_is_shown_as_text():
     import pyarrow as pa
 
-    from socialrx import ui
+    from socialrx.ui import drawing
 
     column = pd.Series([32807, pd.NA, "(not among the practices loaded)", 2.5], dtype=object)
-    shown = column.map(ui._cell, na_action="ignore")
+    shown = column.map(drawing._cell, na_action="ignore")
     assert shown.tolist()[:1] == ["32,807"] and shown.tolist()[2:] == [
         "(not among the practices loaded)",
         "2.5",

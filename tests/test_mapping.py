@@ -405,11 +405,12 @@ def test_choosing_a_starter_on_the_data_page_and_applying_it_loads_the_referrals
 def test_an_edited_mapping_joins_the_uploaded_files_in_place_of_theirs(monkeypatch):
     """What "Apply" stores reaches the loader: the session's mapping replaces the upload's."""
     from socialrx import ui
+    from socialrx.ui import loading
 
     edited = mapping.frame_of(mapping.starter("snomed_social_prescribing"))
     edited.loc[0, "to"] = "contacted"  # as if edited in the Data page's editor
     session = {}
-    monkeypatch.setattr(ui.st, "session_state", session)
+    monkeypatch.setattr(loading.st, "session_state", session)
     ui.apply_mapping(edited)
     assert ui.session_mapping_applied()
     extract = tuple(
@@ -417,11 +418,11 @@ def test_an_edited_mapping_joins_the_uploaded_files_in_place_of_theirs(monkeypat
         for p in sorted((FIXTURES / "snomed_social_prescribing").iterdir())
     )
     theirs = SourceFile("mapping.csv", (HEADER + "referrals,value,status,x,closed,\n").encode())
-    joined = ui._with_session_mapping((*extract, theirs))
+    joined = loading._with_session_mapping((*extract, theirs))
     assert [f.name for f in joined].count("mapping.csv") == 1
     dataset, report = load_files(list(joined))
     assert report.errors == []
     assert dataset.table("referrals")["status"].tolist()[0] == "contacted"
     ui.apply_mapping(None)
     assert not ui.session_mapping_applied()
-    assert ui._with_session_mapping(extract) == extract
+    assert loading._with_session_mapping(extract) == extract

@@ -164,12 +164,12 @@ def test_the_copy_can_be_turned_off(folder, monkeypatch):
 
 def test_uploads_are_never_written(folder, tmp_path, monkeypatch):
     """Uploaded person-level files stay in memory: the upload path saves no copy anywhere."""
-    from socialrx import ui
+    from socialrx.ui import caches
 
     monkeypatch.setenv(store.CACHE_VARIABLE, str(tmp_path / "cache"))
     files = [SourceFile(p.name, p.read_bytes()) for p in sorted(folder.iterdir()) if p.is_file()]
     before = sorted(tmp_path.rglob("*"))
-    loaded = ui._cached_upload("test-digest", tuple(files))
+    loaded = caches.cached_upload("test-digest", tuple(files))
     assert_same(loaded, load_files(files))
     assert sorted(tmp_path.rglob("*")) == before
 

@@ -1,0 +1,210 @@
+"""Drawing on the page: a page's header, a panel's answer, cards, chart or map, notes, table
+and downloads. Every word from a panel or a data file is escaped here, once, for Streamlit's
+markdown; the figures arrive already through the panels' one disclosure step."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+from streamlit_folium import st_folium
+
+from socialrx.escape import csv_bytes, markdown_text
+from socialrx.ui.links import LINK_NOTES
+from socialrx.views.panels import Panel
+
+if TYPE_CHECKING:
+    from socialrx.ui.sidebar import Context
+
+
+def page_header(title: str, context: Context, intro: str) -> None:
+    """Title, what the page is for, and which data, place and period it shows."""
+    st.title(title)
+    st.write(intro)
+    sel = context.selection
+    label = markdown_text(f"{context.dataset.label} · {context.place}")
+    period = f"{sel.start:%d %b %Y} to {sel.end:%d %b %Y}" if context.dated else "no dated records"
+    st.caption(f"{label} · {period}")
+    for note in st.session_state.pop(LINK_NOTES, []):
+        st.info(note, icon=":material/link:")
+    if context.dataset.is_demo:
+        st.info(
+            "Demo data: synthetic referrals, assets and statistics on real Rotherham "
+            "boundaries. Not real people or services.",
+            icon=":material/science:",
+        )
+    unread = context.report.unreadable
+    if unread:
+        rest = (
+            "the pages show what the other files hold"
+            if context.dataset.tables
+            else "nothing else was loaded, so the pages are empty"
+        )
+        st.error(
+            f"Could not read {markdown_text(', '.join(unread))}: {rest}. The Data page says why.",
+            icon=":material/error:",
+        )
+    elif context.report.errors:
+        st.error(
+            f"{counted(len(context.report.errors), 'problem')} in the data files: the rows or "
+            "values affected are left out. The Data page lists them.",
+            icon=":material/error:",
+        )
+    ignored = context.report.ignored
+    if ignored:
+        st.warning(
+            "Not used: "
+            + "; ".join(
+                f"**{markdown_text(name)}**: {markdown_text(why)}" for name, why in ignored.items()
+            ),
+            icon=":material/help:",
+        )
+
+
+def assets_by_area_note(context: Context) -> None:
+    """Say, when areas are chosen, that assets without a place are not among them."""
+    if context.selection.chosen_by_residence:
+        st.caption(
+            "Assets are chosen by where they are: online and telephone assets, which have no "
+            "area, are left out when a place where people live (areas, a ward, MSOA, local "
+            "authority, neighbourhood or PCN catchment) is chosen."
+        )
+
+
+def counted(n: int, thing: str) -> str:
+    """`1 problem`, `3 problems`."""
+    return f"{n:,} {thing}{'' if n == 1 else 's'}"
+
+
+def needs(context: Context, *tables: str) -> bool:
+    """True if the tables are there; otherwise say what is missing and how to add it."""
+    missing = [t for t in tables if not context.dataset.has(t)]
+    if missing:
+        st.warning(
+            "This page needs " + ", ".join(f"`{t}`" for t in missing) + ". Add the file(s) "
+            "to your dataset folder or upload; the Data page describes each table."
+        )
+    return not missing
+
+
+def show_table(frame: pd.DataFrame, column_config: dict | None = None) -> None:
+    """A table on the page, missing text shown blank rather than as "None"."""
+    shown = frame.copy()
+    text = shown.select_dtypes(include=["string", "object"]).columns
+    # all text, so the grid's Arrow table never meets a number beside a blank ("" and 32,807
+    # in one column made pyarrow refuse it: a practice without a list size)
+    shown[text] = shown[text].apply(lambda column: column.map(_cell, na_action="ignore"))
+    shown[text] = shown[text].astype(object).where(shown[text].notna(), "")
+    # numbers with thousands separators, as everywhere else (the grid's default is 7966)
+    config = {c: st.column_config.NumberColumn(c, format="localized")
+              for c in shown.select_dtypes(include="number").columns}  # fmt: skip
+    config |= column_config or {}
+    st.dataframe(shown, hide_index=True, width="stretch", column_config=config)
+
+
+def _cell(value) -> str:
+    """A cell of a text column as text: whole numbers with thousands separators."""
+    if isinstance(value, bool | str):
+        return str(value)
+    if isinstance(value, int | np.integer) or (isinstance(value, float) and value.is_integer()):
+        return f"{int(value):,}"
+    return str(value)
+
+
+def download(table, name: str, label: str = "Download table (CSV)") -> None:
+    """A CSV download of a table (or of what a function returns), formula-safe, built when
+    the button is clicked, not on every rerun."""
+
+    def data() -> bytes:
+        return csv_bytes(table() if callable(table) else table)
+
+    st.download_button(label, data, file_name=f"{name}.csv",
+                       mime="text/csv", key=f"dl_{name}", on_click="ignore")  # fmt: skip
+
+
+def _cards(cards) -> None:
+    # a wrapping row, not fixed columns: on a narrow screen the cards move to a second line
+    row = st.container(horizontal=True, gap="small")
+    for card in cards:
+        row.metric(
+            markdown_text(card.name),
+            markdown_text(card.value),
+            delta=markdown_text(card.change) if card.change else None,
+            # green where better: Streamlit colours a rise green ("normal") or red ("inverse")
+            delta_color="off"
+            if card.better is None
+            else ("normal" if (card.difference > 0) == card.better else "inverse"),
+            delta_arrow="off" if card.better is None else "auto",
+            help=markdown_text(card.help),
+            border=True,
+            width=215,
+            height="stretch",
+        )
+
+
+def _map(panel: Panel, figure) -> None:
+    """A folium map, with what was clicked described beside it where the panel can say (only
+    a click reruns the page: panning and zooming return nothing). The map object is built
+    afresh for each run: rendering one folium map twice adds its scripts twice, and the
+    changed page then blanks the map."""
+    if panel.details is None:
+        st_folium(figure, height=620, use_container_width=True, returned_objects=[],
+                  key=panel.name)  # fmt: skip
+        return
+    left, right = st.columns([5, 2])
+    with left:
+        clicked = st_folium(
+            figure, height=620, use_container_width=True, key=panel.name,
+            returned_objects=["last_object_clicked", "last_clicked"],
+        ) or {}  # fmt: skip
+    point = clicked.get("last_object_clicked") or clicked.get("last_clicked") or {}
+    details = panel.details(point.get("lat"), point.get("lng")) if point else None
+    with right:
+        if details is None:
+            st.caption("Click a point or an area on the map to see its details here.")
+        else:
+            title, rows = details
+            lines = [f"**{markdown_text(title)}**"] + [
+                f"- {markdown_text(field)}: {markdown_text(value)}" for field, value in rows
+            ]
+            st.markdown("\n".join(lines))
+
+
+def draw(panels: list[Panel]) -> None:
+    """Draw a page's panels: title, figure (or why there is none), how to read it, the
+    table, and a download of what is shown."""
+    for panel in panels:
+        # a panel's words are plain text (names from files among them): escaped here, once
+        if panel.title:
+            st.header(markdown_text(panel.title))
+        if panel.answer_text:
+            st.markdown(f"**{markdown_text(panel.answer_text)}**")
+        if panel.shown_cards:
+            _cards(panel.shown_cards)
+        figure = panel.figure
+        if isinstance(figure, go.Figure):
+            st.plotly_chart(figure, width="stretch", key=f"chart_{panel.name}")
+        elif figure is not None:  # a folium map: a fresh one each run (see below)
+            figure = panel.chart(panel.disclosed.values)
+            _map(panel, figure)
+            st.download_button("Download this map (HTML, opens in any browser)",
+                               figure.get_root().render, file_name=f"{panel.name}.html",
+                               mime="text/html", key=f"dl_{panel.name}_html",
+                               on_click="ignore")  # fmt: skip
+        elif panel.chart is not None and panel.empty:
+            st.info(markdown_text(panel.empty))
+        if panel.caption:
+            st.caption(markdown_text(panel.caption))
+        for note in panel.shown_notes:
+            st.caption(markdown_text(note))
+        if panel.show_table and panel.labels:
+            config = {name: st.column_config.TextColumn(name, alignment="right")
+                      for name in panel.counted}  # fmt: skip
+            show_table(panel.shown(), config)
+        if panel.labels:
+            label = panel.download or ("Download data behind this chart (CSV)"
+                                       if panel.chart else None)  # fmt: skip
+            download(panel.export, panel.name, label or "Download table (CSV)")

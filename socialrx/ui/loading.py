@@ -1,0 +1,121 @@
+"""Which data this session sees: the data folder (SOCIALRX_DATA, default the demo) or uploaded
+files, chosen at the top of the sidebar, and the mapping edited on the Data page that this
+session's files are loaded through. The loads themselves are cached (`caches`)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from socialrx.data import mapping
+from socialrx.data.dataset import Dataset
+from socialrx.data.files import MAX_FILE_BYTES, READABLE_SUFFIXES, SourceFile
+from socialrx.data.loader import content_hash
+from socialrx.data.problems import Report
+from socialrx.ui import caches
+from socialrx.ui.links import LINK_KEY, linked
+
+DATA_VARIABLE = "SOCIALRX_DATA"
+DEMO_FOLDER = Path(__file__).resolve().parents[2] / "data" / "demo"
+FOLDER, UPLOAD = "Data folder", "Upload files"
+MAPPING_KEY = "_socialrx_mapping"  # this browser session's edited mapping.csv, as bytes
+
+
+def data_folder() -> Path:
+    """The folder named by SOCIALRX_DATA, default the bundled demo data."""
+    return Path(os.environ.get(DATA_VARIABLE) or DEMO_FOLDER)
+
+
+def _folder_fingerprint(folder: Path) -> str:
+    """Names, sizes and modification times: cheap to compute, changes when a file does.
+    Hidden entries (the saved copy in .socialrx-cache) are not data and are left out."""
+    if not folder.is_dir():
+        return "missing"
+    return ";".join(
+        f"{p.name}:{p.stat().st_size}:{p.stat().st_mtime_ns}"
+        for p in sorted(folder.iterdir())
+        if not p.name.startswith(".")
+    )
+
+
+def load() -> tuple[Dataset, Report] | None:
+    """The sidebar's data source and the data it loads (None: no files uploaded yet)."""
+    folder = data_folder()
+    linked("data_source", (FOLDER, UPLOAD), "data source")
+    source = st.sidebar.radio(
+        "Data source",
+        (FOLDER, UPLOAD),
+        key="data_source",
+        help=f"{FOLDER}: {folder}. {UPLOAD}: your own CSV/Excel/GeoJSON files, "
+        "named as in the data contract.",
+    )
+    if source == FOLDER:
+        return _folder_with_session_mapping(folder) or caches.cached_folder(
+            str(folder), _folder_fingerprint(folder)
+        )
+    uploads = st.sidebar.file_uploader(
+        "Dataset files",
+        accept_multiple_files=True,
+        key="uploads",
+        type=[s.lstrip(".") for s in READABLE_SUFFIXES],
+        help="assets.csv is required; every other table is optional. Files are known by their "
+        "names or, for official downloads (IoD, ONS, NHS Digital, epraccur), by their headers. "
+        "One Excel workbook with a sheet per table, or a zip of the files, also works. Up to "
+        f"{MAX_FILE_BYTES // 2**20} MB a file; a zip may unpack to twice that.",
+    )
+    if not uploads:
+        if st.session_state.get(LINK_KEY):
+            st.sidebar.info(
+                "This link was made on uploaded data, which stays in the browser session that "
+                "uploaded it. Upload the same files and the rest of the view applies."
+            )
+        st.sidebar.info("Add at least assets.csv to see your data.")
+        return None
+    files = _with_session_mapping(tuple(SourceFile(u.name, u.getvalue()) for u in uploads))
+    return caches.cached_upload(content_hash(list(files)), files)
+
+
+def _with_session_mapping(files: tuple[SourceFile, ...]) -> tuple[SourceFile, ...]:
+    """The uploaded files with this session's edited mapping (Data page, "Apply") in place of
+    theirs: it joins the files before hashing, so the cache key follows it."""
+    edited = st.session_state.get(MAPPING_KEY)
+    return files if edited is None else mapping.with_mapping(files, edited)
+
+
+def _folder_with_session_mapping(folder: Path) -> tuple[Dataset, Report] | None:
+    """The data folder loaded with this session's edited mapping in place of its own; None
+    when there is none. The folder is never written to."""
+    edited = st.session_state.get(MAPPING_KEY)
+    if edited is None:
+        return None
+    digest = hashlib.sha256(edited).hexdigest()
+    return caches.cached_folder_mapped(str(folder), _folder_fingerprint(folder), digest, edited)
+
+
+def mapping_in_use() -> pd.DataFrame:
+    """The mapping the loaded data went through: this session's edited one, else the mapping
+    files of the data folder or among the uploaded files."""
+    edited = st.session_state.get(MAPPING_KEY)
+    if edited is not None:
+        return mapping.frame_of(edited)
+    if st.session_state.get("data_source", FOLDER) == FOLDER:
+        return mapping.in_folder(data_folder())
+    uploads = st.session_state.get("uploads") or []
+    return mapping.in_files([SourceFile(u.name, u.getvalue()) for u in uploads])
+
+
+def session_mapping_applied() -> bool:
+    """True when this session's data is loaded with a mapping edited on the Data page."""
+    return MAPPING_KEY in st.session_state
+
+
+def apply_mapping(frame: pd.DataFrame | None) -> None:
+    """Load this session's data with `frame` as its mapping (None: the data's own again)."""
+    if frame is None:
+        st.session_state.pop(MAPPING_KEY, None)
+    else:
+        st.session_state[MAPPING_KEY] = mapping.to_csv(frame)

@@ -1,0 +1,330 @@
+"""The shared sidebar: data source, disclosure level, place (with this session's own
+neighbourhoods), period, presentation mode and "share this view"; it returns the `Context`
+every page draws from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlencode, urlsplit
+
+import pandas as pd
+import streamlit as st
+
+from socialrx import disclosure
+from socialrx.data.dataset import Dataset
+from socialrx.data.problems import Report
+from socialrx.disclosure import Level
+from socialrx.escape import markdown_text
+from socialrx.metrics import selection
+from socialrx.metrics.selection import Selection
+from socialrx.ui import caches
+from socialrx.ui.drawing import download
+from socialrx.ui.links import LINK_KEY, linked, note
+from socialrx.ui.loading import load
+from socialrx.views import links
+from socialrx.views.panels import Panel
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every page needs: the data, its problems, the place and period, the disclosure level."""
+
+    dataset: Dataset
+    report: Report
+    selection: Selection
+    level: Level
+    place: str = "the whole dataset"  # the chosen place in words, for page captions
+    dated: bool = True  # whether any person-level record has a date (else no period to show)
+
+
+NEIGHBOURHOODS_KEY = "_socialrx_neighbourhoods"
+NEIGHBOURHOODS_SAVED = "_socialrx_neighbourhoods_saved"  # saves this session (never handed back)
+PLURAL = {selection.LA: "local authorities", selection.CATCHMENT: "PCN catchments"}
+PERIOD_START_KEY = "_socialrx_period_start"
+
+
+def place_key(kind: str) -> str:
+    """The session key (and link parameter) of the codes chosen for a kind of place."""
+    return f"place_{kind.replace(' ', '_')}"
+
+
+def neighbourhoods(dataset: Dataset) -> pd.DataFrame:
+    """This browser session's neighbourhoods (neighbourhood, area_code): the dataset's own
+    (`neighbourhoods.csv`) until edited here. Kept in session state, never in a shared cache,
+    so no other session sees them."""
+    edited = st.session_state.get(NEIGHBOURHOODS_KEY, {}).get(dataset.content_hash)
+    if edited is not None:
+        return edited
+    return selection.neighbourhood_table(dataset.table("neighbourhoods"))
+
+
+def _set_neighbourhoods(dataset: Dataset, frame: pd.DataFrame) -> None:
+    st.session_state.setdefault(NEIGHBOURHOODS_KEY, {})[dataset.content_hash] = frame
+
+
+def _linked_neighbourhoods(options: dict) -> None:
+    """A link naming a neighbourhood this session does not have: it was drawn in another
+    session, so say how to bring it here rather than the generic "not in this data"."""
+    asked = st.session_state.get(LINK_KEY, {})
+    kind, key = selection.NEIGHBOURHOOD, place_key(selection.NEIGHBOURHOOD)
+    wanted = asked.get(key) if asked.get("place_kind") == kind else None
+    if not wanted:
+        return
+    missing = [n for n in wanted if n not in options.get(kind, {})]
+    if not missing:
+        return
+    if len(missing) == len(wanted):
+        asked.pop("place_kind", None)
+        asked.pop(key, None)
+    else:
+        asked[key] = [n for n in wanted if n not in missing]
+    names = ", ".join(f"“{markdown_text(n)}”" for n in missing)
+    note(
+        f"The link asked for the neighbourhood {names}, which is not defined in this browser "
+        "session: neighbourhoods drawn in the app stay in the session that drew them. Load "
+        "its neighbourhoods.csv with the dataset (or draw it again under Neighbourhoods) to "
+        "see it."
+    )
+
+
+def _place(dataset: Dataset, level: Level) -> tuple[str, tuple[str, ...], str]:
+    options = dict(caches.place_options(dataset, dataset.content_hash))
+    options.pop(selection.NEIGHBOURHOOD, None)  # this session's own, not the cached ones
+    options |= selection.neighbourhood_options(neighbourhoods(dataset))
+    _linked_neighbourhoods(options)
+    if st.session_state.get("place_kind", selection.WHOLE) not in options:
+        del st.session_state["place_kind"]  # its last neighbourhood was removed
+    linked("place_kind", list(options), "place")
+    kind = st.sidebar.selectbox(
+        "Place",
+        list(options),
+        key="place_kind",
+        help="Referrals are placed by registered practice (PCN, practice) or by where people "
+        "live (area, ward, MSOA, local authority, neighbourhood, PCN catchment: the small "
+        "areas of a PCN's registered patients).",
+    )
+    if kind == selection.WHOLE:
+        return kind, (), "the whole dataset"
+    key = place_key(kind)
+    linked(key, list(options[kind]), kind)
+    one = selection.place_rule(kind, ("", ""), level) is not None
+    if key in st.session_state:  # a neighbourhood removed since it was chosen
+        kept = [c for c in st.session_state[key] if c in options[kind]]
+        if one and len(kept) > 1:  # chosen at "off", or asked for by a link
+            note(
+                f"Only the first of the {len(kept):,} {PLURAL.get(kind, kind + 's')} chosen is "
+                f"shown. {selection.ONE_PLACE}"
+            )
+            kept = kept[:1]
+        st.session_state[key] = kept
+    chosen = st.sidebar.multiselect(
+        f"Which {kind}",
+        list(options[kind]),
+        key=key,
+        format_func=options[kind].get,
+        max_selections=1 if one else None,
+        help=selection.ONE_PLACE if one else "Any number, with disclosure control off.",
+    )
+    if not chosen:
+        return selection.WHOLE, (), "the whole dataset"
+    words = (
+        ", ".join(options[kind][code] for code in chosen)
+        if len(chosen) <= 3
+        else f"{len(chosen):,} {PLURAL.get(kind, kind + 's')}"
+    )
+    return kind, tuple(chosen), words
+
+
+def neighbourhood_editor(dataset: Dataset, level: Level) -> None:
+    """Under the place picker: name a neighbourhood, pick its areas (or whole wards), and
+    download the session's neighbourhoods as neighbourhoods.csv to keep with the dataset."""
+    options = caches.place_options(dataset, dataset.content_hash)
+    areas, wards = options.get(selection.AREA, {}), options.get(selection.WARD, {})
+    if not areas:
+        return
+    current = neighbourhoods(dataset)
+    limit = selection.SESSION_NEIGHBOURHOODS
+
+    def save() -> None:
+        name = " ".join(str(st.session_state.get("nb_name", "")).split())
+        picked = selection.areas_of(dataset, selection.WARD, st.session_state.get("nb_wards", []))
+        picked = sorted(set(picked) | set(st.session_state.get("nb_areas", [])))
+        if not name or not picked or "," in name:
+            st.session_state["nb_message"] = (
+                "Give the neighbourhood a name (without commas: a shared link lists places "
+                "with commas) and at least one area or ward."
+            )
+            return
+        kept = current[current["neighbourhood"] != name]
+        saved = st.session_state.get(NEIGHBOURHOODS_SAVED, 0)
+        if level != Level.OFF and saved >= limit:
+            st.session_state["nb_message"] = (
+                f"This session has named its {limit} neighbourhoods: while disclosure control "
+                "is on, a session may save only a few sets of areas, because many overlapping "
+                "sets could be subtracted from one another to undo the rounding. Load more as "
+                "neighbourhoods.csv with the dataset."
+            )
+            return
+        st.session_state[NEIGHBOURHOODS_SAVED] = saved + 1
+        added = pd.DataFrame({"neighbourhood": name, "area_code": picked})
+        _set_neighbourhoods(dataset, pd.concat([kept, added], ignore_index=True))
+        st.session_state["nb_message"] = f"Saved “{name}”: {len(picked):,} areas."
+        # the form cleared for the next one (a popped key kept the browser's old value)
+        st.session_state["nb_name"] = ""
+        st.session_state["nb_wards"], st.session_state["nb_areas"] = [], []
+
+    def remove() -> None:
+        name = st.session_state.get("nb_remove")
+        _set_neighbourhoods(
+            dataset, current[current["neighbourhood"] != name].reset_index(drop=True)
+        )
+        st.session_state["nb_message"] = f"Removed “{name}”."
+        st.session_state.pop("nb_remove", None)
+
+    with st.sidebar.expander("Neighbourhoods"):
+        st.caption(
+            "A neighbourhood is a named group of small areas. It joins the place picker at "
+            "once, for this browser session only: download neighbourhoods.csv and keep it "
+            "with your dataset files to use it again."
+            + (
+                f" While disclosure control is on, a session may save {limit} (and no more, "
+                "even after removing one)."
+                if level != Level.OFF
+                else ""
+            )
+        )
+        st.text_input("Neighbourhood name", key="nb_name", max_chars=80)
+        if wards:
+            st.multiselect("Whole wards", list(wards), key="nb_wards", format_func=wards.get)
+        st.multiselect("Areas", list(areas), key="nb_areas", format_func=areas.get)
+        st.button("Save neighbourhood", key="nb_save", on_click=save)
+        if message := st.session_state.pop("nb_message", None):
+            st.caption(markdown_text(message))
+        names = list(dict.fromkeys(current["neighbourhood"]))
+        if names:
+            st.selectbox("Neighbourhood to remove", names, key="nb_remove")
+            st.button("Remove neighbourhood", key="nb_remove_button", on_click=remove)
+            download(current, "neighbourhoods", "Download neighbourhoods.csv")
+
+
+def _period(dataset: Dataset) -> tuple[pd.Timestamp, pd.Timestamp, bool]:
+    """The chosen period in whole calendar months, and whether the data has dates to choose
+    it from: person-level figures never move by a day (see `selection.Selection`)."""
+    period, default = caches.spans(dataset, dataset.content_hash)
+    if period is None:
+        st.sidebar.caption("Period: the data has no dated records.")
+        return default.start, default.end, False
+    months = list(pd.period_range(period[0], period[1], freq="M"))
+    if len(months) == 1:  # everything happened in one month: nothing to choose
+        st.sidebar.caption(f"Period: {months[0]:%b %Y} (all the data)")
+        return *selection.month_period(months[0], months[0], period[1]), True
+    # The slider's starting value is fixed once per session and dataset (a link's period, or
+    # the last 12 months), so the widget keeps its identity and the user's later choices.
+    initial = st.session_state.setdefault(PERIOD_START_KEY, {})
+    if dataset.content_hash not in initial:
+        linked("period", months, "period")
+        asked = st.session_state.pop("period", None)  # a link's, or another dataset's
+        default_range = (default.start.to_period("M"), months[-1])
+        if asked and not set(asked) <= set(months):  # chosen on data with other months
+            words = " to ".join(f"{m:%b %Y}" for m in dict.fromkeys(asked))
+            note(
+                f"The period chosen before, {words}, is not in this data: its last 12 months "
+                "are shown instead."
+            )
+            asked = None
+        initial[dataset.content_hash] = tuple(asked) if asked else default_range
+    chosen = st.sidebar.select_slider(
+        "Period",
+        options=months,
+        key="period",
+        value=initial[dataset.content_hash],
+        format_func=lambda month: f"{month:%b %Y}",
+        help="Whole calendar months, to the end of the data. Figures compare this period "
+        "with the same months just before it.",
+    )
+    first, last = chosen if isinstance(chosen, tuple | list) else (chosen, chosen)
+    return *selection.month_period(first, last, period[1]), True
+
+
+def _level() -> Level:
+    floor = disclosure.deployment_floor()
+    levels = disclosure.allowed_levels(floor)
+    linked("disclosure", levels, "disclosure level")
+    level = st.sidebar.radio(
+        "Disclosure control",
+        levels,
+        key="disclosure",
+        format_func=lambda lvl: disclosure.LABELS[lvl],
+        help="Counts of people: 1-7 hidden as *, others rounded to 5 by "
+        "default. This deployment allows: " + ", ".join(levels),
+    )
+    if level == Level.SUPPRESS:
+        st.sidebar.warning("Hiding 1-7 without rounding: totals may reveal hidden cells.")
+    if level == Level.OFF:
+        st.sidebar.warning("Exact person-level figures: for analysts entitled to see them only.")
+    return Level(level)
+
+
+def share_view() -> None:
+    """The sidebar's "share this view" control: the address of this view to copy."""
+    with st.sidebar.expander("Share this view"):
+        base = urlsplit(st.context.url)
+        address = f"{base.scheme}://{base.netloc}{base.path}"
+        query = urlencode(links.encode(st.session_state))
+        st.code(f"{address}?{query}" if query else address, language=None, wrap_lines=True)
+        st.caption(
+            "Copy this address (the button at the right of the box): it opens this page with "
+            "the same place, period, disclosure level and choices on the same data folder. A "
+            "link cannot loosen this deployment's disclosure control."
+        )
+
+
+PRESENTATION_CSS = """<style>
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
+[data-testid="stToolbar"] {display: none;}
+[data-testid="stMain"] {font-size: 1.3rem;}
+[data-testid="stMain"] h1 {font-size: 3.2rem;}
+[data-testid="stMain"] [data-testid="stCaptionContainer"] {font-size: 1.05rem; color: #222;}
+[data-testid="stMetricValue"] {font-size: 3rem;}
+.block-container {max-width: 100%; padding-left: 2rem; padding-right: 2rem;}
+</style>"""
+
+
+def presentation_mode() -> bool:
+    """For a projector: no sidebar, larger text and figures, darker captions. Set from the
+    sidebar or the address (`present=1`); left with the button at the top of the page."""
+    linked("present", (True, False))
+    on = st.sidebar.toggle("Presentation mode", key="present",
+                           help="Hide the sidebar and enlarge text for a projector.")  # fmt: skip
+    if on:
+        st.html(PRESENTATION_CSS)
+        st.button("Leave presentation mode", key="leave_present",
+                  on_click=lambda: st.session_state.update(present=False))  # fmt: skip
+    return on
+
+
+def sidebar() -> Context | None:
+    """Draw the shared sidebar and return what the pages need (None if there is no data yet)."""
+    loaded = load()
+    if loaded is None:
+        return None
+    dataset, report = loaded
+    st.sidebar.caption(f"Data: **{markdown_text(dataset.label)}**")
+    level = _level()  # first: it decides how many places may be chosen together
+    kind, codes, place = _place(dataset, level)
+    neighbourhood_editor(dataset, level)
+    start, end, dated = _period(dataset)
+    presentation_mode()
+    share_view()
+    chosen = selection.resolve(dataset, start, end, kind, codes, neighbourhoods(dataset))
+    return Context(dataset, report, chosen, level, place, dated)
+
+
+def asset_map_panels(_dataset: Dataset, content_hash: str, chosen: Selection, level: Level,
+                     shade: str, filters, reach) -> list[Panel]:  # fmt: skip
+    """The asset map's panels (access scores, the map) once per choice: panning or another
+    page's rerun does not measure access again. The session's neighbourhoods (named in an
+    area's details) are part of the key, so no session sees another's."""
+    named = tuple(neighbourhoods(_dataset).itertuples(index=False, name=None))
+    return caches.asset_map_panels_for(_dataset, content_hash, chosen, level, shade, filters,
+                                       reach, named)  # fmt: skip

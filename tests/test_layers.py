@@ -1,0 +1,71 @@
+"""The shape DESIGN.md asks for, read from the import statements: only `socialrx/ui/` imports
+streamlit, every cache of the app is in `socialrx/ui/caches.py`, and imports run downwards
+(nothing in `socialrx` below the UI imports it)."""
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = ROOT / "socialrx"
+UI = PACKAGE / "ui"
+CACHES = UI / "caches.py"
+
+
+def _imported(path: Path) -> set[str]:
+    """The modules a file imports (absolute names; `from x import y` gives x and x.y)."""
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.Import):
+            names |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+            names |= {f"{node.module}.{alias.name}" for alias in node.names}
+    return names
+
+
+def _within(names: set[str], package: str) -> set[str]:
+    return {n for n in names if n == package or n.startswith(package + ".")}
+
+
+def _app_files() -> list[Path]:
+    return [ROOT / "app.py", *sorted((ROOT / "pages").glob("*.py")), *sorted(PACKAGE.rglob("*.py"))]
+
+
+def test_only_the_ui_package_imports_streamlit():
+    outside = {
+        str(path.relative_to(ROOT)): sorted(
+            _within(_imported(path), "streamlit") | _within(_imported(path), "streamlit_folium")
+        )
+        for path in sorted(PACKAGE.rglob("*.py"))
+        if UI not in path.parents
+    }
+    assert {path: names for path, names in outside.items() if names} == {}
+    assert _within(_imported(UI / "__init__.py"), "streamlit") == set()  # it only gathers names
+
+
+def test_nothing_below_the_ui_imports_it():
+    below = {
+        str(path.relative_to(ROOT)): sorted(_within(_imported(path), "socialrx.ui"))
+        for path in sorted(PACKAGE.rglob("*.py"))
+        if path.parent != UI
+    }
+    assert {path: names for path, names in below.items() if names} == {}
+
+
+def test_every_cache_of_the_app_is_in_ui_caches():
+    """Pages, app.py and the other ui modules ask `ui` for cached figures; none defines its own
+    `st.cache_data` or `st.cache_resource`."""
+    cached = {}
+    for path in _app_files():
+        tree = ast.parse(path.read_text(), filename=str(path))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                for decorator in node.decorator_list:
+                    called = decorator.func if isinstance(decorator, ast.Call) else decorator
+                    if isinstance(called, ast.Attribute) and called.attr in (
+                        "cache_data",
+                        "cache_resource",
+                    ):
+                        cached.setdefault(str(path.relative_to(ROOT)), []).append(node.name)
+    assert set(cached) == {str(CACHES.relative_to(ROOT))}, cached
+    assert "referral_flow_panels" in cached[str(CACHES.relative_to(ROOT))]
