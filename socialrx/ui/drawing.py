@@ -14,6 +14,7 @@ from streamlit_folium import st_folium
 
 from socialrx.escape import csv_bytes, markdown_text
 from socialrx.ui.links import LINK_NOTES
+from socialrx.views import data as data_view
 from socialrx.views.panels import Panel
 
 if TYPE_CHECKING:
@@ -48,9 +49,12 @@ def page_header(title: str, context: Context, intro: str) -> None:
             icon=":material/error:",
         )
     elif context.report.errors:
+        # counted as the Data page lists them: person-level problems grouped, not row by row
+        listed = data_view.problems_table(context.report, context.level)
+        errors = int((listed["severity"] == "error").sum())
         st.error(
-            f"{counted(len(context.report.errors), 'problem')} in the data files: the rows or "
-            "values affected are left out. The Data page lists them.",
+            f"{counted(errors, 'problem')} in the data files: the rows or values affected are "
+            "left out. The Data page lists them.",
             icon=":material/error:",
         )
     ignored = context.report.ignored
