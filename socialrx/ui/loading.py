@@ -31,14 +31,16 @@ def data_folder() -> Path:
 
 
 def _folder_fingerprint(folder: Path) -> str:
-    """Names, sizes and modification times: cheap to compute, changes when a file does.
-    Hidden entries (the saved copy in .socialrx-cache) are not data and are left out."""
+    """Each file's name, size, modification and change times and inode: cheap to read on
+    every rerun, and it changes when a file does, even a same-size correction copied in with
+    its modification time kept (`cp -p`, an unzip): the system sets the change time and a new
+    file's inode, which no copy keeps. (The saved copy keys on the files' contents.) Hidden
+    entries (the saved copy in .socialrx-cache) are not data and are left out."""
     if not folder.is_dir():
         return "missing"
+    stats = [(p.name, p.stat()) for p in sorted(folder.iterdir()) if not p.name.startswith(".")]
     return ";".join(
-        f"{p.name}:{p.stat().st_size}:{p.stat().st_mtime_ns}"
-        for p in sorted(folder.iterdir())
-        if not p.name.startswith(".")
+        f"{name}:{s.st_size}:{s.st_mtime_ns}:{s.st_ctime_ns}:{s.st_ino}" for name, s in stats
     )
 
 
