@@ -45,7 +45,9 @@ PAGES = [
     st.Page("pages/data.py", title="Data", icon=":material/table_view:", url_path="data"),
 ]
 
-navigation = st.navigation(PAGES)
+# in presentation mode the sidebar is hidden, so the pages are listed along the top instead
+presenting = ui.presenting()
+navigation = st.navigation(PAGES, position="top" if presenting else "sidebar")
 ui.return_to_wanted_page(PAGES)
 ui.read_link()
 context = ui.sidebar()
@@ -57,5 +59,7 @@ if context is None:
     )
     st.stop()
 ui.remember(context)
+if ui.presenting() != presenting:  # switched on or off just now: list the pages where they go
+    st.rerun()
 navigation.run()
 ui.write_link()

@@ -355,6 +355,31 @@ def test_uploading_data_with_other_months_after_the_demo_keeps_working(
         page.close()
 
 
+def test_presentation_mode_keeps_the_pages_and_enlarges_chart_text(
+    sync_api, browser_context, app_url, first_run_done, screenshots
+):
+    """Issue 22: presentation mode hid the sidebar and with it the only way to change page;
+    now the pages are listed along the top, and a chart's text is enlarged."""
+    expect = sync_api.expect
+    page, errors = open_page(browser_context, sync_api, app_url, "equity?present=1",
+                             first_run_done)  # fmt: skip
+    try:
+        expect(page.get_by_test_id("stSidebar")).to_be_hidden()
+        top = page.get_by_role("link", name="Referral flows")
+        expect(top).to_be_visible()
+        photograph(page, screenshots / "presentation.png")
+        top.click()
+        wait_for_app_run(page, expect)
+        expect(page.locator("h1").filter(has_text="Referral flows")).to_be_visible()
+        sizes = page.locator(".main-svg .gtitle").evaluate_all(
+            "titles => titles.map(t => parseFloat(getComputedStyle(t).fontSize))"
+        )
+        assert sizes and min(sizes) >= 24, sizes
+        assert not errors, errors
+    finally:
+        page.close()
+
+
 def test_sidebar_choices_carry_across_pages(sync_api, browser_context, app_url, first_run_done):
     """A place chosen on one page is still chosen on the next (AppTest cannot show this)."""
     expect = sync_api.expect

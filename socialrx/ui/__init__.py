@@ -62,6 +62,7 @@ from socialrx.ui.sidebar import (
     neighbourhoods,
     place_key,
     presentation_mode,
+    presenting,
     share_view,
     sidebar,
 )
@@ -101,6 +102,7 @@ __all__ = [
     "page_header",
     "place_key",
     "presentation_mode",
+    "presenting",
     "read_link",
     "referral_flow_panels",
     "referral_pathway_view",

@@ -190,6 +190,8 @@ def draw(panels: list[Panel]) -> None:
             _cards(panel.shown_cards)
         figure = panel.figure
         if isinstance(figure, go.Figure):
+            if st.session_state.get("present"):  # a projector: chart text as large as the page's
+                figure = go.Figure(figure).update_layout(font_size=18, title_font_size=24)
             st.plotly_chart(figure, width="stretch", key=f"chart_{panel.name}")
         elif figure is not None:  # a folium map: a fresh one each run (see below)
             figure = panel.chart(panel.disclosed.values)

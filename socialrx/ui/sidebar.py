@@ -19,7 +19,7 @@ from socialrx.metrics import selection
 from socialrx.metrics.selection import Selection
 from socialrx.ui import caches
 from socialrx.ui.drawing import download
-from socialrx.ui.links import LINK_KEY, linked, note
+from socialrx.ui.links import ASKED_KEY, LINK_KEY, linked, note
 from socialrx.ui.loading import load
 from socialrx.views import links
 from socialrx.views.panels import Panel
@@ -281,7 +281,7 @@ def share_view() -> None:
 
 PRESENTATION_CSS = """<style>
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
-[data-testid="stToolbar"] {display: none;}
+[data-testid="stToolbarActions"], [data-testid="stMainMenu"] {display: none;}
 [data-testid="stMain"] {font-size: 1.3rem;}
 [data-testid="stMain"] h1 {font-size: 3.2rem;}
 [data-testid="stMain"] [data-testid="stCaptionContainer"] {font-size: 1.05rem; color: #222;}
@@ -290,9 +290,19 @@ PRESENTATION_CSS = """<style>
 </style>"""
 
 
+def presenting() -> bool:
+    """Whether presentation mode is on (its toggle, or `present=1` in the address before the
+    toggle is drawn): asked before the navigation is built, to put the pages along the top."""
+    if "present" in st.session_state:
+        return bool(st.session_state["present"])
+    asked = {**st.session_state.get(ASKED_KEY, {}), **st.query_params.to_dict()}
+    return str(asked.get("present", "")).lower() in ("1", "true")
+
+
 def presentation_mode() -> bool:
-    """For a projector: no sidebar, larger text and figures, darker captions. Set from the
-    sidebar or the address (`present=1`); left with the button at the top of the page."""
+    """For a projector: no sidebar (the pages listed along the top instead: app.py), larger
+    text and chart text, darker captions. Set from the sidebar or the address (`present=1`);
+    left with the button at the top of the page."""
     linked("present", (True, False))
     on = st.sidebar.toggle("Presentation mode", key="present",
                            help="Hide the sidebar and enlarge text for a projector.")  # fmt: skip
