@@ -12,6 +12,11 @@ from socialrx.metrics import capacity as capacity_metrics
 from socialrx.metrics import funding
 from socialrx.metrics.selection import selected_assets
 from socialrx.views import capacity
+from socialrx.views import forecast as forecast_view
+from socialrx.views import funding as funding_view
+from socialrx.views import link_workers as link_worker_view
+from socialrx.views import provider as provider_view
+from socialrx.views import what_if as what_if_view
 
 context = ui.current()
 ui.page_header(
@@ -103,13 +108,13 @@ elif ui.needs(context, "connections"):
                 "(1-7 people).",
             )
             by = (
-                capacity.choose_grain(dataset, sel, level, provider)
+                provider_view.choose_grain(dataset, sel, level, provider)
                 if grain == "automatic"
                 else grain
             )
             if grain == "automatic" and by == "quarter":
                 st.caption("Shown by quarter: most of its monthly counts would be hidden (1-7).")
-            ui.draw(capacity.provider_panels(dataset, sel, level, provider, by))
+            ui.draw(provider_view.provider_panels(dataset, sel, level, provider, by))
             st.download_button(
                 "Download this provider's summary to print or send (HTML, opens offline)",
                 lambda: (
@@ -117,7 +122,7 @@ elif ui.needs(context, "connections"):
                         dataset, sel, level, provider, providers[provider], by
                     ).html
                 ),
-                file_name=capacity.summary_file_name(provider),
+                file_name=provider_view.summary_file_name(provider),
                 mime="text/html",
                 key="dl_provider_summary",
                 on_click="ignore",
@@ -131,7 +136,7 @@ elif ui.needs(context, "connections"):
                 step=10.0,
                 key="default_cost",
             )
-            ui.draw(capacity.funding_panels(dataset, sel, level, cost))
+            ui.draw(funding_view.funding_panels(dataset, sel, level, cost))
     if workers.open:
         with workers:
             if ui.needs(context, "referrals", "link_workers"):
@@ -142,10 +147,10 @@ elif ui.needs(context, "connections"):
                     step=500.0,
                     key="salary",
                 )
-                ui.draw(capacity.link_worker_panels(dataset, sel, level, salary))
+                ui.draw(link_worker_view.link_worker_panels(dataset, sel, level, salary))
     if what_if.open:
         with what_if:
-            st.caption("Try options live. " + capacity.REPLAY)
+            st.caption("Try options live. " + what_if_view.REPLAY)
             left, middle, right = st.columns(3)
             growth = left.slider("Referral growth (%)", -50, 100, step=5, key="whatif_growth")
             kind = middle.radio(
@@ -185,7 +190,7 @@ elif ui.needs(context, "connections"):
                 else (),
             )
             ui.draw(
-                capacity.scenario_panels(
+                what_if_view.scenario_panels(
                     dataset,
                     sel,
                     level,
@@ -207,7 +212,7 @@ elif ui.needs(context, "connections"):
                 if categories
                 else None
             )
-            ui.draw(capacity.forecast_panels(table, methods, level, horizon, category))
+            ui.draw(forecast_view.forecast_panels(table, methods, level, horizon, category))
             st.header("Forecast for the chosen provider")
             st.caption(
                 f"For {markdown_text(providers.get(provider))} (chosen under My organisation): "
@@ -216,8 +221,8 @@ elif ui.needs(context, "connections"):
             if st.button("Forecast this provider's demand", key="forecast_provider"):
                 st.session_state["provider_forecast"] = (
                     (provider, anchor, level),
-                    capacity.provider_forecast_data(dataset, anchor, level, provider),
+                    forecast_view.provider_forecast_data(dataset, anchor, level, provider),
                 )
             held = st.session_state.get("provider_forecast")
             if held and held[0] == (provider, anchor, level):
-                ui.draw(capacity.forecast_panels(*held[1], level, horizon, None, "provider_"))
+                ui.draw(forecast_view.forecast_panels(*held[1], level, horizon, None, "provider_"))

@@ -28,6 +28,7 @@ from socialrx.escape import csv_bytes
 from socialrx.metrics.selection import Selection
 from socialrx.views import asset_map, capacity, equity, outcomes, referral_flows
 from socialrx.views import overview as overview_view
+from socialrx.views import provider as provider_view
 from socialrx.views.panels import Panel
 
 NOTES_LIMIT = 2000  # characters of "what we agreed"
@@ -150,7 +151,7 @@ def provider_summary(
 ) -> Pack:
     """One provider's page for its funder: the My organisation panels, printable on A4."""
     section = (name, ("connections",),
-               lambda d, s, lv: capacity.provider_panels(d, s, lv, provider, by))  # fmt: skip
+               lambda d, s, lv: provider_view.provider_panels(d, s, lv, provider, by))  # fmt: skip
     return build_pack(dataset, selection, level, sections=[section],
                       heading=f"What {name} is asked to do")  # fmt: skip
 

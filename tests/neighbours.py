@@ -50,6 +50,11 @@ from socialrx.views import (
     referral_flows,
 )
 from socialrx.views import data as data_view
+from socialrx.views import forecast as forecast_view
+from socialrx.views import funding as funding_view
+from socialrx.views import link_workers as link_worker_view
+from socialrx.views import provider as provider_view
+from socialrx.views import what_if as what_if_view
 from socialrx.views.panels import Panel
 
 LEVEL = Level.ROUND
@@ -243,8 +248,8 @@ def pages(demo: Demo, measure: str) -> dict[str, Builder]:
         return asset_map.panels(d, s, level, shade=shade)
 
     def forecasts(d: Dataset, s: Selection) -> list[Panel]:
-        table, methods = capacity.forecast_data(d, dataclasses.replace(s, start=s.end), level)
-        return capacity.forecast_panels(table, methods, level, 12, demo.category)
+        table, methods = forecast_view.forecast_data(d, dataclasses.replace(s, start=s.end), level)
+        return forecast_view.forecast_panels(table, methods, level, 12, demo.category)
 
     return {
         "overview": lambda d, s: [overview.headline_panel(d, s, level)],
@@ -252,14 +257,14 @@ def pages(demo: Demo, measure: str) -> dict[str, Builder]:
         "referral_flows": lambda d, s: referral_flows.page_panels(d, s, level),
         "equity": lambda d, s: equity.panels(d, s, level),
         "capacity": lambda d, s: capacity.panels(d, s, level) + capacity.system_panels(d, s, level),
-        "capacity_provider": lambda d, s: capacity.provider_panels(d, s, level, demo.provider),
-        "capacity_funding": lambda d, s: capacity.funding_panels(
+        "capacity_provider": lambda d, s: provider_view.provider_panels(d, s, level, demo.provider),
+        "capacity_funding": lambda d, s: funding_view.funding_panels(
             d, s, level, funding.DEFAULT_COST_GBP
         ),
-        "capacity_link_workers": lambda d, s: capacity.link_worker_panels(
+        "capacity_link_workers": lambda d, s: link_worker_view.link_worker_panels(
             d, s, level, funding.DEFAULT_SALARY_GBP
         ),
-        "capacity_what_if": lambda d, s: capacity.scenario_panels(
+        "capacity_what_if": lambda d, s: what_if_view.scenario_panels(
             d, s, level, capacity_metrics.Scenario(growth=0.2)
         ),
         "capacity_forecast": forecasts,

@@ -203,20 +203,25 @@ def test_every_capacity_download_shows_counts_only_as_disclosed():
     from socialrx.metrics import capacity
     from socialrx.metrics.selection import default_selection
     from socialrx.views import capacity as view
+    from socialrx.views import forecast as forecast_view
+    from socialrx.views import funding as funding_view
+    from socialrx.views import link_workers as link_worker_view
+    from socialrx.views import provider as provider_view
+    from socialrx.views import what_if as what_if_view
 
     dataset, _ = load_folder(Path(APP).parent / "data" / "demo")
     sel = default_selection(dataset)
     level = Level.ROUND
     provider = next(iter(view.provider_options(dataset, sel)))
-    table, methods = view.forecast_data(dataset, sel, level)
+    table, methods = forecast_view.forecast_data(dataset, sel, level)
     panels = [
         *view.panels(dataset, sel, level),
         *view.system_panels(dataset, sel, level),
-        *view.provider_panels(dataset, sel, level, provider, "month"),
-        *view.funding_panels(dataset, sel, level, 100.0),
-        *view.link_worker_panels(dataset, sel, level, 38_000.0),
-        *view.scenario_panels(dataset, sel, level, capacity.Scenario(growth=0.2)),
-        *view.forecast_panels(table, methods, level, 12),
+        *provider_view.provider_panels(dataset, sel, level, provider, "month"),
+        *funding_view.funding_panels(dataset, sel, level, 100.0),
+        *link_worker_view.link_worker_panels(dataset, sel, level, 38_000.0),
+        *what_if_view.scenario_panels(dataset, sel, level, capacity.Scenario(growth=0.2)),
+        *forecast_view.forecast_panels(table, methods, level, 12),
     ]
     checked = 0
     for panel in panels:

@@ -15,7 +15,8 @@ from neighbours import differences, view
 from socialrx.disclosure import Level, disclose_counts
 from socialrx.metrics import intervals
 from socialrx.metrics.selection import Selection
-from socialrx.views import capacity, equity, referral_flows
+from socialrx.views import equity, referral_flows
+from socialrx.views import forecast as forecast_view
 from socialrx.views import outcomes as outcome_view
 
 LEVEL = Level.ROUND
@@ -385,8 +386,8 @@ def test_a_forecast_is_the_same_for_every_month_count_its_rounding_allows():
         dataset = _sent_dataset(bump)
         june = dataset.table("connections")["referred_date"].dt.strftime("%Y-%m") == "2024-06"
         assert _shown(int(june.sum())) == 25
-        table, methods = capacity.forecast_data(dataset, end, LEVEL)
-        built = capacity.forecast_panels(table, methods, LEVEL, 12)
+        table, methods = forecast_view.forecast_data(dataset, end, LEVEL)
+        built = forecast_view.forecast_panels(table, methods, LEVEL, 12)
         panels[bump] = {p.name: p for p in built}
     found = [
         f"{name}: {d}"

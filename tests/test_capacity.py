@@ -531,3 +531,52 @@ def test_capacity_added_where_none_is_stated_is_shared_equally_never_by_demand()
     # where assets state a capacity, by that capacity (not person-level)
     out = capacity.scenario_assets(base, capacity.Scenario(added_at_category={"other": 8.0}))
     assert out["added_per_month"].tolist() == [0.0, 0.0, 8.0]
+
+
+def test_what_a_providers_assets_state_and_the_headline_count_by_hand():
+    assets, connections = _data()  # A, B of O1 (capacity 5, 20), C of O2 (none)
+    assert capacity.assets_per_provider(assets).to_dict() == {"O1": 2, "O2": 1}
+    stated = capacity.capacity_stated(assets)
+    # 3 assets, 2 stating a capacity: 3 - 2 = 1 states none; none states 0
+    assert (stated.assets, stated.stated, stated.unstated, stated.any_zero) == (3, 2, 1, False)
+    zero = assets.assign(capacity_per_month=pd.array([0, None, None], dtype="Int64"))
+    stated = capacity.capacity_stated(zero)
+    assert (stated.stated, stated.unstated, stated.any_zero) == (1, 2, True)
+    # the headline's "2 of 3 assets stating a capacity"
+    summary = summarise(capacity_strain(assets, connections, 3))
+    assert (summary.stated, summary.assets) == (2, 3)
+
+
+def test_the_group_with_most_people_not_taken_from_the_counts_shown():
+    shown = pd.DataFrame(
+        {"name": ["arts", "sport", "food", "money"],
+         "not_taken": pd.array([5, None, 10, 10], dtype="Float64")}
+    )  # fmt: skip
+    # 10 is the largest shown; of the tie, the first in the table's order; one count hidden
+    most = capacity.most_not_taken(shown)
+    assert (most.name, most.people, most.hidden) == ("food", 10.0, 1)
+    nobody = shown.assign(not_taken=pd.array([0, None, 0, 0], dtype="Float64"))
+    assert capacity.most_not_taken(nobody) is None
+
+
+def test_what_if_headline_and_its_change_by_hand():
+    def table(codes, beyond, gaps, hidden):
+        return pd.DataFrame(
+            {
+                "rating": pd.array(codes, dtype="Float64"),
+                "beyond_capacity": pd.array(beyond, dtype="Float64"),
+                "gap_gbp": pd.array(gaps, dtype="Float64"),
+                "hidden_assets": pd.array(hidden, dtype="Float64"),
+            }
+        )
+
+    # ratings 6 and 7 are over 100% (7 a capacity of 0), 5 borderline, 2 under 85%: 2 over;
+    # beyond 10 + 2.5 = 12.5 (hidden counts as 0); positive gaps 500 + 300 = 800
+    then = table([6, 7, 5, 2], [10, None, 2.5, 0], [500, -200, None, 300], [1, None, 2, 0])
+    before = table([6, 2, 2, 2], [4, 0, 0, 0], [100, 0, 0, -50], [0, 0, 0, 0])
+    headline = capacity.scenario_headline(then)
+    assert (headline.over, headline.beyond, headline.unfunded_gbp) == (2, 12.5, 800.0)
+    # nothing changed: 1 over, 4 beyond, £100 unfunded; so +1, +8.5, +£700
+    change = headline.change_from(capacity.scenario_headline(before))
+    assert (change.over, change.beyond, change.unfunded_gbp) == (1, 8.5, 700.0)
+    assert capacity.hidden_assets(then) == 3  # 1 + 2

@@ -13,6 +13,10 @@ from socialrx.escape import markdown_text
 from socialrx.metrics import capacity
 from socialrx.metrics.selection import AREA, NEIGHBOURHOOD, WARD, Selection, resolve
 from socialrx.views import capacity as view
+from socialrx.views import funding as funding_view
+from socialrx.views import link_workers as link_worker_view
+from socialrx.views import provider as provider_view
+from socialrx.views import what_if as what_if_view
 
 DEMO = Path(__file__).resolve().parent.parent / "data" / "demo"
 LUNCH_CLUB_AREA = "E01007821"  # Brackenby Lunch Club (A0026), of ORG008
@@ -69,7 +73,7 @@ def test_a_provider_has_one_strain_on_every_tab(demo):
         system = _system(demo, sel, level)
         chosen = ("ORG008", *system.index[:2])  # the Lunch Club's provider and two others
         for provider in dict.fromkeys(p for p in chosen if p in system.index):
-            spans = view.provider_strain_panel(demo, sel, level, provider).disclosed.values
+            spans = provider_view.provider_strain_panel(demo, sel, level, provider).disclosed.values
             spans = spans.set_index("span")
             mine, theirs = spans.loc["whole period"], system.loc[provider]
             for column in ("sent_stated", "strain_pct", "rating", "over_100"):
@@ -84,7 +88,7 @@ def test_a_provider_has_one_strain_on_every_tab(demo):
     assert compared >= 25
     # the case of the issue: ORG008 over the year, rounded: 150 people against 13 a month
     sel = Selection(*YEAR)
-    spans = view.provider_strain_panel(demo, sel, Level.ROUND, "ORG008").disclosed.values
+    spans = provider_view.provider_strain_panel(demo, sel, Level.ROUND, "ORG008").disclosed.values
     assert spans["strain_pct"].iloc[0] == pytest.approx(150 / 12 / 13 * 100)
     assert _system(demo, sel, Level.ROUND).loc["ORG008", "strain_pct"] == pytest.approx(
         150 / 12 / 13 * 100)  # fmt: skip
@@ -93,9 +97,9 @@ def test_a_provider_has_one_strain_on_every_tab(demo):
 def test_link_worker_panels_honour_the_place(demo):
     """Issue 21: a ward showed all 2,990 referrals, and the cost per person connected counted
     referrals too recent to have connected as unconnected."""
-    whole = view.link_worker_panels(demo, Selection(*YEAR), Level.ROUND, 38_000.0)
+    whole = link_worker_view.link_worker_panels(demo, Selection(*YEAR), Level.ROUND, 38_000.0)
     ward = resolve(demo, *YEAR, WARD, (_ward_of(demo, LUNCH_CLUB_AREA),))
-    local = view.link_worker_panels(demo, ward, Level.ROUND, 38_000.0)
+    local = link_worker_view.link_worker_panels(demo, ward, Level.ROUND, 38_000.0)
     everyone, here = whole[0].disclosed.values.iloc[0], local[0].disclosed.values.iloc[0]
     chosen = demo.table("referrals")
     in_period = chosen["referral_date"].between(*YEAR)
@@ -122,7 +126,7 @@ def test_link_worker_panels_honour_the_place(demo):
     # September), so the share and the cost per person connected are "too few" (it read 28%
     # connected, counting the rest as unconnected)
     latest = Selection(pd.Timestamp("2026-07-01"), pd.Timestamp("2026-09-30"))
-    quarter = view.link_worker_panels(demo, latest, Level.ROUND, 38_000.0)[0]
+    quarter = link_worker_view.link_worker_panels(demo, latest, Level.ROUND, 38_000.0)[0]
     row, marks = quarter.disclosed.values.iloc[0], quarter.disclosed.marks.iloc[0]
     assert row["eligible"] < 30 and row["too_recent"] > 500
     assert marks["connected_pct"] == marks["cost_per_connected_gbp"] == "too few"
@@ -134,7 +138,7 @@ def test_the_funding_tab_of_an_area_whose_asset_nobody_was_sent_to(demo):
     merging float64 and str on financial_year)."""
     sel = resolve(demo, pd.Timestamp("2026-09-01"), pd.Timestamp("2026-09-30"), AREA,
                   ("E01007665",))  # fmt: skip
-    cards, gap = view.funding_panels(demo, sel, Level.ROUND, 100.0)
+    cards, gap = funding_view.funding_panels(demo, sel, Level.ROUND, 100.0)
     values = gap.disclosed.values
     assert (values["sent"] == 0).all() and (values["value_taken_gbp"] == 0).all()
     assert cards.cards[0].value == "£0" and gap.answer_text
@@ -144,10 +148,10 @@ def test_names_from_files_never_reach_markdown_as_markdown(demo):
     """Issue 22: a provider's name could inject a link or an image into Streamlit markdown,
     and the provider summary's file name took the raw id."""
     evil = "[x](http://evil) ![i](http://e/i.png)"
-    assert view.summary_file_name("ORG008") == "summary_ORG008.html"
-    assert view.summary_file_name("../../etc/passwd") == "summary_etc_passwd.html"
-    assert view.summary_file_name(evil) == "summary_x_http_evil_i_http_e_i.png.html".replace(
-        ".png.", "_png.")  # fmt: skip
+    assert provider_view.summary_file_name("ORG008") == "summary_ORG008.html"
+    assert provider_view.summary_file_name("../../etc/passwd") == "summary_etc_passwd.html"
+    assert provider_view.summary_file_name(evil) == (
+        "summary_x_http_evil_i_http_e_i.png.html".replace(".png.", "_png."))  # fmt: skip
     organisations = demo.table("organisations")
     renamed = organisations.assign(
         name=organisations["name"].where(organisations["organisation_id"] != "ORG008", evil)
@@ -158,7 +162,7 @@ def test_names_from_files_never_reach_markdown_as_markdown(demo):
         # £1m moved out of ORG008 overdraws it: the note names it as plain text, which the
         # drawing step escapes for Streamlit's markdown (ui.draw: markdown_text)
         scenario = capacity.Scenario(moves=(("ORG008", "ORG007", 1_000_000.0),))
-        cards = view.scenario_panels(demo, sel, Level.ROUND, scenario)[0]
+        cards = what_if_view.scenario_panels(demo, sel, Level.ROUND, scenario)[0]
         note = next(n for n in cards.shown_notes if "less than nothing" in n)
         assert evil in note
         assert "\\[x\\](http\\://evil)" in markdown_text(note)
@@ -173,10 +177,10 @@ def test_every_main_panel_answers_from_what_it_shows(demo):
     panels = [
         *view.panels(demo, sel, Level.ROUND),
         *view.system_panels(demo, sel, Level.ROUND),
-        *view.provider_panels(demo, sel, Level.ROUND, "ORG008"),
-        *view.funding_panels(demo, sel, Level.ROUND, 100.0),
-        *view.link_worker_panels(demo, sel, Level.ROUND, 38_000.0),
-        *view.scenario_panels(demo, sel, Level.ROUND, capacity.Scenario()),
+        *provider_view.provider_panels(demo, sel, Level.ROUND, "ORG008"),
+        *funding_view.funding_panels(demo, sel, Level.ROUND, 100.0),
+        *link_worker_view.link_worker_panels(demo, sel, Level.ROUND, 38_000.0),
+        *what_if_view.scenario_panels(demo, sel, Level.ROUND, capacity.Scenario()),
     ]
     answered = {p.name for p in panels if p.answer_text}
     assert {"assets_capacity", "capacity_providers", "capacity_categories", "capacity_areas",
@@ -231,11 +235,11 @@ def test_removing_a_referral_whose_counts_round_the_same_changes_nothing_shown(d
         return [
             *view.panels(dataset, sel, Level.ROUND),
             *view.system_panels(dataset, sel, Level.ROUND),
-            *view.provider_panels(dataset, sel, Level.ROUND, "ORG008"),
-            *view.funding_panels(dataset, sel, Level.ROUND, 100.0),
-            *view.link_worker_panels(dataset, sel, Level.ROUND, 38_000.0),
-            *view.link_worker_panels(dataset, ward, Level.ROUND, 38_000.0),
-            *view.scenario_panels(dataset, sel, Level.ROUND, capacity.Scenario(growth=0.1)),
+            *provider_view.provider_panels(dataset, sel, Level.ROUND, "ORG008"),
+            *funding_view.funding_panels(dataset, sel, Level.ROUND, 100.0),
+            *link_worker_view.link_worker_panels(dataset, sel, Level.ROUND, 38_000.0),
+            *link_worker_view.link_worker_panels(dataset, ward, Level.ROUND, 38_000.0),
+            *what_if_view.scenario_panels(dataset, sel, Level.ROUND, capacity.Scenario(growth=0.1)),
         ]
 
     before = build(demo)

@@ -129,3 +129,20 @@ def test_a_hidden_month_is_fitted_at_4_and_a_forecast_is_disclosed_as_a_whole_co
     table, _ = forecast.forecast_table({"all": _months([8, 8, 8, 10, 2])}, Level.SUPPRESS, 3)
     shown = forecast.FORECAST_SPEC.disclose(table, Level.ROUND).values
     assert shown.loc[table["future"].to_numpy(), "forecast"].tolist() == [10.0] * 3
+
+
+def test_a_shorter_horizon_cuts_each_series_and_the_people_forecast_by_hand():
+    table = pd.DataFrame(
+        {
+            "group": ["a"] * 5 + ["b"] * 3,
+            "actual": [7, 9, None, None, None, 4, None, None],
+            "forecast": [None, None, 10, 20, 30, None, 5, 6],
+        }
+    )
+    # 2 months ahead: a keeps its 2 recorded months and forecasts 10, 20; b its 1 and 5, 6
+    cut = forecast.within_horizon(table, 2)
+    assert cut.index.tolist() == [0, 1, 2, 3, 5, 6, 7]
+    methods = pd.DataFrame({"group": ["a", "b"], "next_months": [60.0, 11.0]})
+    # people forecast over those months: a 10 + 20 = 30, b 5 + 6 = 11
+    assert forecast.people_ahead(methods, cut)["next_months"].tolist() == [30.0, 11.0]
+    assert forecast.within_horizon(table, 12).index.tolist() == list(range(8))

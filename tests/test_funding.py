@@ -305,3 +305,33 @@ def test_caseload_by_employer_on_a_day():
     assert table["wte"].to_dict() == {"PCN1": 1.0, "PCN2": 0.5}
     shown = funding.CASELOAD_SPEC.disclose(table.reset_index(), Level.OFF).values
     assert shown["caseload_per_wte"].tolist() == pytest.approx([2.0, 2.0])
+
+
+def test_part_years_and_assets_valued_at_the_assumed_cost():
+    # October 2024 to June 2025: 6 months of 2024/25 and 3 of 2025/26, both part years
+    part = funding.part_years(pd.Timestamp("2024-10-01"), pd.Timestamp("2025-06-30"))
+    assert part["financial_year"].tolist() == ["2024/25", "2025/26"]
+    assert part["months_in_period"].tolist() == [6, 3]
+    # April 2024 to June 2025: 2024/25 whole, only 2025/26 (3 months) a part
+    part = funding.part_years(pd.Timestamp("2024-04-01"), pd.Timestamp("2025-06-30"))
+    assert part["financial_year"].tolist() == ["2025/26"]
+    assert funding.part_years(pd.Timestamp("2024-04-01"), pd.Timestamp("2025-03-31")).empty
+    # A in two years and B assumed, C not: 2 assets, A counted once
+    work = pd.DataFrame({"asset_id": ["A", "A", "B", "C"],
+                         "cost_assumed": [True, True, True, False]})  # fmt: skip
+    assert funding.assumed_cost_assets(work) == 2
+
+
+def test_funding_moved_in_a_what_if_by_hand():
+    amounts = pd.Series({"O1": 1_000.0, "O2": 500.0})
+    moved = funding.moved_funding(amounts, (("O1", "O3", 1_500.0), ("O2", "O1", 200.0)))
+    # O1: 1,000 - 1,500 + 200 = -300; O2: 500 - 200 = 300; O3 unfunded before: 0 + 1,500
+    assert moved.to_dict() == {"O1": -300.0, "O2": 300.0, "O3": 1_500.0}
+    assert funding.overdrawn(moved) == ["O1"]
+    assert funding.moved_funding(amounts, ()).to_dict() == amounts.to_dict()
+    assert funding.overdrawn(amounts) == []
+    # to the pound, £0 for a provider with none
+    funded = funding.funding_of(
+        pd.Series(["O1", "O2", "O9"]), pd.Series({"O1": 1_000.4, "O2": 499.6})
+    )
+    assert funded.tolist() == [1_000.0, 500.0, 0.0]

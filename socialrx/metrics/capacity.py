@@ -250,14 +250,15 @@ def strain_spec(months: float | None = None) -> Spec:
 @dataclass(frozen=True)
 class CapacitySummary:
     """The capacity page's headline: assets over capacity and those that cannot be judged
-    (borderline), assets stating a capacity, and the cost of demand with the assets it leaves
-    out (a unit cost, demand hidden)."""
+    (borderline), assets stating a capacity of all the assets, and the cost of demand with
+    the assets it leaves out (a unit cost, demand hidden)."""
 
     over: int
     undecided: int
     stated: int
     cost_gbp: float
     uncosted: int
+    assets: int
 
 
 def undecided_note(undecided: int) -> str:
@@ -285,6 +286,7 @@ def summarise(shown: pd.DataFrame, marks: pd.DataFrame | None = None) -> Capacit
         stated=int(stated.sum()),
         cost_gbp=float(shown["cost_of_demand_gbp"].astype("Float64").sum()),
         uncosted=int((shown["cost_per_person_gbp"].notna() & shown["connections"].isna()).sum()),
+        assets=len(shown),
     )
 
 
@@ -337,6 +339,36 @@ def named(codes: pd.Series, names=None) -> pd.Series:
     text (never a numeric column of blanks when no code has a name)."""
     lookup = dict(names.items()) if names is not None else {}
     return pd.Series([str(lookup.get(c) or c) for c in codes], index=codes.index, dtype="string")
+
+
+def assets_per_provider(assets: pd.DataFrame) -> pd.Series:
+    """How many of the assets each provider (`provider_of`) runs."""
+    return provider_of(assets).value_counts()
+
+
+@dataclass(frozen=True)
+class CapacityStated:
+    """How many of a provider's assets there are, how many state a capacity, and whether any
+    states a capacity of 0 (over as soon as anyone is sent)."""
+
+    assets: int
+    stated: int
+    any_zero: bool
+
+    @property
+    def unstated(self) -> int:
+        """Assets stating no capacity: the people sent to them are not in its strain."""
+        return self.assets - self.stated
+
+
+def capacity_stated(assets: pd.DataFrame) -> CapacityStated:
+    """What the assets state of their capacity (`CapacityStated`)."""
+    capacity = assets["capacity_per_month"]
+    return CapacityStated(
+        assets=len(assets),
+        stated=int(capacity.notna().sum()),
+        any_zero=bool((capacity == 0).any()),
+    )
 
 
 def asset_counts(connections: pd.DataFrame) -> pd.DataFrame:
@@ -430,6 +462,26 @@ def rated_answer(values: pd.DataFrame, what: str, ahead: bool = False) -> str:
 
 def _plural(what: str) -> str:
     return what[:-1] + "ies" if what.endswith("y") else what + "s"
+
+
+@dataclass(frozen=True)
+class MostNotTaken:
+    """The group with the most people put on a waiting list or turned away, as shown, and
+    how many groups' counts are hidden (1-7)."""
+
+    name: str
+    people: float
+    hidden: int
+
+
+def most_not_taken(values: pd.DataFrame) -> MostNotTaken | None:
+    """From a disclosed `group_strain` table: the group whose `not_taken` shown is largest
+    (the first of a tie, in the table's order), or None where nobody shown was not taken."""
+    shown = values["not_taken"].astype("Float64")
+    if not (shown > 0).any():
+        return None
+    top = values.loc[shown.fillna(-1).idxmax()]
+    return MostNotTaken(str(top["name"]), float(top["not_taken"]), int(shown.isna().sum()))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -776,6 +828,40 @@ def beyond_capacity(values: pd.DataFrame, growth: float = 0.0) -> pd.Series:
     capacity; NA where no capacity is stated or the demand is hidden."""
     demand = values["sent_stated"].astype("Float64") * (1 + growth)
     return (demand - values["capacity_per_month"].astype("Float64") * 12).clip(lower=0)
+
+
+@dataclass(frozen=True)
+class ScenarioHeadline:
+    """A what-if's headline, from its disclosed provider table (`scenario_spec(growth,
+    "provider")`): providers rated over 100%, people a year beyond capacity, and unfunded
+    work (the total of the providers' positive gaps, £)."""
+
+    over: int
+    beyond: float
+    unfunded_gbp: float
+
+    def change_from(self, before: ScenarioHeadline) -> ScenarioHeadline:
+        """Each figure less the one `before` (nothing changed)."""
+        return ScenarioHeadline(
+            over=self.over - before.over,
+            beyond=self.beyond - before.beyond,
+            unfunded_gbp=self.unfunded_gbp - before.unfunded_gbp,
+        )
+
+
+def scenario_headline(values: pd.DataFrame) -> ScenarioHeadline:
+    """The headline of a disclosed what-if table by provider, from its cells as shown."""
+    return ScenarioHeadline(
+        over=int(ratings(values).str.startswith("over").sum()),
+        beyond=float(values["beyond_capacity"].astype("Float64").fillna(0).sum()),
+        unfunded_gbp=float(values["gap_gbp"].astype("Float64").fillna(0).clip(lower=0).sum()),
+    )
+
+
+def hidden_assets(values: pd.DataFrame) -> int:
+    """The assets a disclosed what-if table by group leaves out of people beyond capacity and
+    the value of work (1-7 people sent, hidden)."""
+    return int(values["hidden_assets"].astype("Float64").fillna(0).sum())
 
 
 def _by_asset(by: str, each: Callable[[pd.DataFrame], pd.Series]) -> Callable:

@@ -278,6 +278,21 @@ def forecast_table(
     return table, methods
 
 
+def within_horizon(table: pd.DataFrame, horizon: int) -> pd.DataFrame:
+    """A `forecast_table`'s recorded months and the first `horizon` forecast months of each
+    series (it is fitted for the longest horizon once; a shorter one is cut from it)."""
+    recorded = table["actual"].notna().groupby(table["group"]).transform("sum")
+    ahead = table.groupby("group").cumcount() - recorded  # 0 for the first forecast month
+    return table[table["forecast"].isna() | (ahead < horizon)]
+
+
+def people_ahead(methods: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
+    """`forecast_table`'s methods with `next_months` the people forecast over the forecast
+    months of `table` (`within_horizon`), series by series."""
+    ahead = table.groupby("group")["forecast"].sum()
+    return methods.assign(next_months=methods["group"].map(ahead).astype(float))
+
+
 FORECAST_SPEC = Spec(counts=("actual", "forecast", "lower", "upper"))
 # the errors are worked out from the series as shown; shown where 30 or more people (as shown)
 # were sent in the months held out

@@ -61,6 +61,13 @@ def financial_years_in(start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
     )
 
 
+def part_years(start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
+    """The financial years of `financial_years_in` that the period holds only part of (fewer
+    than 12 of their months): their funding counts pro rata."""
+    years = financial_years_in(start, end)
+    return years[years["months_in_period"] < 12]
+
+
 def _year_of(dates: pd.Series) -> pd.Series:
     """The financial year each date falls in, as the year it starts (2024 for 2024/25)."""
     return dates.dt.year - (dates.dt.month < 4)
@@ -191,6 +198,12 @@ def work_by_asset_year(
     table["cost_assumed"] = stated.isna().to_numpy()
     table["unit_cost_gbp"] = stated.fillna(float(default_cost)).astype(float)
     return table.drop(columns="cost_per_person_gbp")
+
+
+def assumed_cost_assets(work: pd.DataFrame) -> int:
+    """The assets of a `work_by_asset_year` table valued at the assumed cost (they state no
+    cost per person), each counted once however many years it has."""
+    return int(work.drop_duplicates("asset_id")["cost_assumed"].sum())
 
 
 WORK_SPEC = Spec(
@@ -594,3 +607,25 @@ def latest_year_funding(funding: pd.DataFrame) -> tuple[str | None, pd.Series]:
     mine = usable & (starts == latest) & sp
     amounts = amount[mine].groupby(funding.loc[mine, "organisation_id"].astype(str)).sum()
     return financial_year_label(latest.year), amounts.astype(float)
+
+
+def moved_funding(amounts: pd.Series, moves: tuple[tuple[str, str, float], ...]) -> pd.Series:
+    """Each provider's funding a year (`latest_year_funding`) after a what-if's moves (from,
+    to, £ a year): a provider not funded before starts from £0, and one may be left with
+    less than nothing (`overdrawn`)."""
+    moved = amounts.copy()
+    for source, target, amount in moves:
+        moved[source] = moved.get(source, 0.0) - amount
+        moved[target] = moved.get(target, 0.0) + amount
+    return moved
+
+
+def overdrawn(amounts: pd.Series) -> list[str]:
+    """The providers left with less than nothing, sorted."""
+    return sorted(p for p, v in amounts.items() if v < 0)
+
+
+def funding_of(groups: pd.Series, amounts: pd.Series) -> pd.Series:
+    """Each group's (provider's) funding a year from `amounts`, to the pound; £0 where it
+    has none. Not person-level: a what-if table carries it as it is."""
+    return groups.map(amounts).astype(float).fillna(0.0).round(0)

@@ -28,9 +28,11 @@ from socialrx.views import asset_map as asset_map_view
 from socialrx.views import capacity as capacity_view
 from socialrx.views import directory as directory_view
 from socialrx.views import equity as equity_view
+from socialrx.views import forecast as forecast_view
 from socialrx.views import outcomes as outcomes_view
 from socialrx.views import overview as overview_view
 from socialrx.views import referral_flows as referral_flows_view
+from socialrx.views import what_if as what_if_view
 from socialrx.views.panels import Panel
 
 HOUR = timedelta(hours=1)
@@ -167,14 +169,14 @@ def capacity_panels(_dataset: Dataset, content_hash: str, chosen: Selection, lev
 def capacity_forecasts(_dataset: Dataset, content_hash: str, chosen: Selection, level: Level):
     """The capacity page's demand forecasts (a model per category and the whole place), fitted
     on the monthly counts as shown: once per dataset, place, period end and level."""
-    return capacity_view.forecast_data(_dataset, chosen, level)
+    return forecast_view.forecast_data(_dataset, chosen, level)
 
 
 @st.cache_data(show_spinner=False, max_entries=16, ttl=HOUR)
 def capacity_scenario_base(_dataset: Dataset, content_hash: str, chosen: Selection):
     """The what-if's starting point (each asset's last 12 months), once per dataset, place
     and period end: a slider moved in a workshop recomputes only what it changes."""
-    return capacity_view.scenario_base(_dataset, chosen)
+    return what_if_view.scenario_base(_dataset, chosen)
 
 
 # Referral flows: the place's pathway is summed small once per dataset and place, so a new
