@@ -21,7 +21,10 @@ if ui.needs(context, "referrals"):
         key="equity_overdispersion",
         help="Spiegelhalter (2005): an additive random effect widens the limits by a "
         "between-practice variance; multiplicative widens them by the square root of phi. "
-        "Without overdispersion the limits are exact Poisson whichever is chosen.",
+        "Without overdispersion the limits are exact Poisson whichever is chosen. This "
+        "changes only which practices are unusual among practices (in the funnel and the "
+        "age-sex standardised panel), never which are below or above the place beyond "
+        "chance; the answers say what each other choice would name.",
     )
     ui.draw(
         ui.equity_panels(

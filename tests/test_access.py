@@ -7,10 +7,15 @@ import pytest
 from shapely.geometry import box
 
 from socialrx.metrics.access import (
+    QUADRANTS,
     access_scores,
     band_weights,
+    gap_summary,
     nearest,
     nearest_by_category,
+    nearest_column,
+    need_and_access,
+    need_of,
     quadrants,
     runs_on,
     schedule_days,
@@ -178,3 +183,77 @@ def test_schedule_grammar():
     frame = pd.DataFrame({"schedule": ["Tue 10:00-12:00", "varies", "Thu 18:00-20:00"]})
     mask, unknown = runs_on(frame, "Tue")
     assert mask.tolist() == [True, False, False] and unknown == 1
+
+
+def _line_geography():
+    """The four areas and three assets above as data: small squares around the centres, the
+    assets as points, both in WGS84 as loaded; IMD deciles A 1, B 8, C 2, D 3."""
+    areas = gpd.GeoDataFrame(
+        {"area_code": list(CENTRES), "area_name": [f"Area {c}" for c in CENTRES]},
+        geometry=[box(x - 100, y - 100, x + 100, y + 100) for x, y in CENTRES.values()],
+        crs="EPSG:27700",
+    ).to_crs("EPSG:4326")
+    stats = pd.DataFrame({"area_code": list(CENTRES), "population_adult": list(ADULTS.values()),
+                          "imd_decile": [1, 8, 2, 3]})  # fmt: skip
+    points = gpd.GeoSeries(gpd.points_from_xy([x for _, x, _ in ASSETS], [300_000] * 3),
+                           crs="EPSG:27700").to_crs("EPSG:4326")  # fmt: skip
+    assets = pd.DataFrame({
+        "asset_id": [a for a, *_ in ASSETS],
+        "category": ["physical activity", "arts and creativity", "physical activity"],
+        "delivery": "in person", "latitude": points.y.to_numpy(),
+        "longitude": points.x.to_numpy(),
+        "capacity_per_month": pd.array([c for *_, c in ASSETS], dtype="Int64"),
+    })  # fmt: skip
+    return areas, stats, assets
+
+
+def test_need_of_turns_the_decile_round_so_need_rises():
+    stats = pd.DataFrame({"area_code": ["a", "b"], "imd_decile": [1, 10], "score": [3.5, 1.0]})
+    assert need_of(stats, "imd_decile").tolist() == [10, 1]  # 11 - decile
+    assert need_of(stats, "score").tolist() == [3.5, 1.0]  # any other indicator as it is
+
+
+def test_need_and_access_table_by_hand():
+    areas, stats, assets = _line_geography()
+    table = need_and_access(areas, stats, assets, radius=1700,
+                            categories=("physical activity",)).set_index("area_code")  # fmt: skip
+    # within 1,700 m, as test_two_step_fca_by_hand: access A 10, B 14, C 4, D 0 places a month
+    # per 1,000 adults. Need (11 - decile) A 10, B 3, C 9, D 8: median 8.5, so A and C are of
+    # high need; access median (4 + 10) / 2 = 7, so C and D have low access (D also none)
+    assert table["access_per_1000"].to_dict() == {"C": 4.0, "A": 10.0, "D": 0.0, "B": 14.0}
+    assert table["need"].to_dict() == {"C": 9, "A": 10, "D": 8, "B": 3}
+    assert table["need_as_given"].to_dict() == {"C": 2, "A": 1, "D": 3, "B": 8}
+    assert table["quadrant"].tolist() == list(QUADRANTS[:1] + QUADRANTS[1:])  # C, A, D, B
+    # nearest asset in whole metres: A at S1 (0), B 1,200 from S1, C 1,600 from S2, D 10,000
+    # from S3; the nearest physical activity (S1 or S3): C 4,000 m, D 10,000 m, so neither has
+    # one within 1,700 m
+    assert table["nearest_m"].to_dict() == {"C": 1600, "A": 0, "D": 10_000, "B": 1200}
+    assert table[nearest_column("physical activity")].to_dict() == {
+        "C": 4000, "A": 0, "D": 10_000, "B": 1200}  # fmt: skip
+    assert table["none_within_reach"].to_dict() == {"C": True, "A": False, "D": True, "B": False}
+    found = gap_summary(table.reset_index())
+    # high need, low access: C alone, 500 adults; of high need (A, C) none within reach: C
+    assert (found.areas, found.adults, found.tied, found.tied_access) == (1, 500.0, 1, 1)
+    assert found.first["area_code"] == "C"
+    assert (found.out_of_reach, found.adults_out_of_reach) == (1, 500.0)
+    # a chosen place keeps its areas, split by the whole dataset's medians
+    kept = need_and_access(areas, stats, assets, radius=1700, keep=("A", "D"))
+    assert kept["area_code"].tolist() == ["A", "D"]
+    assert kept["quadrant"].tolist() == [QUADRANTS[1], QUADRANTS[2]]
+    assert "none_within_reach" not in kept
+
+
+def test_gap_summary_counts_ties_at_the_most_need_and_the_least_access():
+    table = pd.DataFrame({
+        "area_code": list("abcde"),
+        "quadrant": [QUADRANTS[0]] * 3 + [QUADRANTS[1], QUADRANTS[2]],
+        "need": [10, 10, 9, 10, 1], "access_per_1000": [0.0, 0.0, 0.0, 5.0, 0.0],
+        "population_adult": [100.0, 200.0, 300.0, 400.0, 500.0],
+    })  # fmt: skip
+    found = gap_summary(table)
+    # a, b, c: 600 adults; a and b share the most need (10) and the least access (0)
+    assert (found.areas, found.adults, found.tied, found.tied_access) == (3, 600.0, 2, 2)
+    assert found.first["area_code"] == "a"  # the table's order breaks the tie
+    assert found.out_of_reach is None  # no category chosen
+    empty = gap_summary(table.assign(quadrant=QUADRANTS[3]))
+    assert (empty.areas, empty.adults, empty.first) == (0, 0.0, None)

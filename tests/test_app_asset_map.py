@@ -43,6 +43,50 @@ def test_which_deprived_areas_have_no_activity_or_befriending_within_reach(monke
     assert gaps.iloc[0]["Need and access"] == "high need, low access"  # the answer comes first
 
 
+def test_the_gap_panel_answers_how_many_areas_and_adults_and_the_most_deprived(monkeypatch):
+    at = _map(monkeypatch)
+    at.multiselect(key="map_categories").set_value(["social groups and befriending"]).run()
+    assert not at.exception
+    gaps = _gaps(at)
+    high_low = gaps[gaps["Need and access"] == "high need, low access"]
+    answer = next(m.value for m in at.markdown if "have high need and low access" in m.value)
+    # the demo: every one of them in IMD decile 1 has no befriending within 1,600 m
+    assert answer == (
+        f"**{len(high_low)} areas, home to {high_low['Adults'].sum():,.0f} adults, have high need "
+        "and low access to social groups and befriending; the most deprived (IMD decile 1) are "
+        "20 of them, all with no places within reach, among them Rotherham 032D (E01007662). 53 "
+        "areas of high need (68,181 adults) have none of the chosen within 1,600 m.**"
+    )
+    assert (len(high_low), high_low["Adults"].sum()) == (53, 68_181)
+    cards = {m.label: m.value for m in at.metric}
+    assert cards["High need, low access"] == "53 areas" and cards["Adults living there"] == "68,181"
+
+
+def test_gap_answer_by_hand():
+    from socialrx.views.asset_map import Reach, gap_answer
+
+    table = pd.DataFrame({
+        "area_code": ["E1", "E2", "E3"], "area_name": ["North 1", "North 2", "South"],
+        "quadrant": ["high need, low access"] * 2 + ["low need, high access"],
+        "need": [10.0, 9.0, 2.0], "need_as_given": [1.0, 2.0, 9.0],
+        "access_per_1000": [0.2, 0.0, 5.0], "population_adult": [1200.0, 800.0, 900.0],
+    })  # fmt: skip
+    # two areas of high need and low access, 2,000 adults; E1 alone in the most deprived decile
+    assert gap_answer(table, Reach(), ()) == (
+        "2 areas, home to 2,000 adults, have high need and low access to community assets; the "
+        "most deprived is North 1 (E1), IMD decile 1, with 0.2 places a month per 1,000 adults."
+    )
+    both_first = table.assign(need=[10.0, 10.0, 2.0], need_as_given=[1.0, 1.0, 9.0])
+    assert gap_answer(both_first, Reach(), ("arts and creativity",)) == (
+        "2 areas, home to 2,000 adults, have high need and low access to arts and creativity; "
+        "the most deprived (IMD decile 1) are 2 of them, the least served North 2 (E2), with "
+        "no places within reach."
+    )
+    assert gap_answer(table.assign(quadrant="low need, high access"), Reach(), ()) == (
+        "No area has both high need and low access to community assets."
+    )
+
+
 def test_a_longer_reach_and_distance_weights_change_the_scores(monkeypatch):
     at = _map(monkeypatch)
     before = _gaps(at).set_index("Code")["Places a month per 1,000 adults"]

@@ -75,6 +75,25 @@ def test_equity_page_on_the_demo_data(demo):
     answers = [m.value for m in at.markdown]
     funnel = next(a for a in answers if "beyond chance" in a)
     assert "X90004" in funnel and "X90009" in funnel
+    # beside each practice compared, how complete its recording is (the completeness table's)
+    assert {"Age band recorded (%)", "Ethnicity recorded (%)"} <= set(ranked.columns)
+    assert set(ranked["Ethnicity recorded (%)"]) - {"too few", "*", "–"} <= {
+        str(p) for p in range(101)
+    }
+    # every panel leads with its answer, worked out from what it shows
+    for words in (
+        "Referrals per 1,000 registered adults a year run from",
+        "Adults living in the most deprived fifth of areas (IMD quintile 1) are referred at",
+        "Adults living in the most deprived tenth of areas (IMD decile 1)",
+        "of adult referrals with a known decile come from people living in the most deprived "
+        "fifth of areas, where",
+        "Referrals rise with deprivation: the modelled rate is",
+        "The largest groups referred:",
+        "Every month with enough referrals to judge records each field for at least 80%",
+        "Every practice with enough referrals to judge",
+        "Every link worker with enough referrals to judge",
+    ):
+        assert any(words in a for a in answers), words
     # every shown count is a multiple of 5 at the default level
     counts = ranked["Adult referrals"].str.replace(",", "")
     assert all(c == "*" or int(c) % 5 == 0 for c in counts)
@@ -85,12 +104,28 @@ def test_equity_standardised_for_age_and_sex_on_the_demo(demo):
     (table,) = [d.value for d in at.dataframe if "Observed / expected" in d.value.columns]
     table = table.set_index("Practice code")
     assert len(table) == 10
-    assert table.loc["X90004", "Fewer than expected"] == "yes"
-    assert table.loc["X90009", "Fewer than expected"] == "yes"
+    # the funnel's two questions in its words: below the place beyond chance (the ratio's
+    # 99.8% interval wholly below 1), and not unusual among practices once their wide
+    # variation is allowed for (the additive allowance, the default)
+    for code in ("X90004", "X90009"):
+        assert table.loc[code, "Below the place beyond chance"] == "yes"
+        assert table.loc[code, "Unusually low among practices"] == "no"
     counts = table["Adult referrals (age band and sex recorded)"].str.replace(",", "")
     assert all(c == "*" or int(c) % 5 == 0 for c in counts)
     # about 20 referrals, shown as 20: the interval over every count 18-22 the rounding allows
-    assert float(table.loc["X90009", "95% CI from"]) < float(table.loc["X90009", "95% CI to"])
+    assert float(table.loc["X90009", "99.8% CI from"]) < float(table.loc["X90009", "99.8% CI to"])
+    # beside each practice, the share of its adult referrals in a stratum
+    assert table.loc["X90004", "Age band and sex recorded (%)"] in {str(p) for p in range(80, 101)}
+    # its answer names both, with their ratios as shown, and what each allowance says
+    answer = next(m.value for m in at.markdown if "observed / expected referrals" in m.value)
+    assert answer.startswith(
+        "**2 practices refer less than the place beyond chance (observed / expected referrals, "
+        "given the age and sex of their lists): Brackenby Medical Practice (X90004: 0.17); "
+        "Kelby Moor Medical Practice (X90009: 0.12). None of them is unusual among practices "
+        "once the wide variation between practices is allowed for by an additive random effect "
+        "(tau²); with no allowance (Poisson limits only), both would be; with the "
+        "multiplicative allowance (√phi), Brackenby Medical Practice (X90004) would be."
+    )
     assert any(c.value.startswith("Left out: ") for c in at.caption)
     assert any(
         b.proto.label == "Download the standardised ratios (CSV)" for b in at.get("download_button")
@@ -109,8 +144,24 @@ def test_equity_funnel_method_can_be_changed(demo):
         assert ranked.loc["X90004", "Below the place beyond chance"] == "yes"
         assert ranked.loc["X90009", "Below the place beyond chance"] == "yes"
         assert "exact Poisson limits" in _text(at)
+        # the answers name the same two whatever the method, and say what it changes
+        funnel, standardised = (
+            next(m.value for m in at.markdown if words in m.value)
+            for words in ("registered adults a year, against", "observed / expected referrals")
+        )
+        for answer in (funnel, standardised):
+            assert "Brackenby Medical Practice (X90004" in answer
+            assert "Kelby Moor Medical Practice (X90009" in answer
+        if method == "none":
+            assert "no allowance is made for it (as chosen)" in funnel
+            assert "with the additive allowance (tau²), none would be" in funnel
     at.radio(key="equity_overdispersion").set_value("multiplicative").run()
     assert "sqrt(phi)" in _text(at)
+    funnel = next(m.value for m in at.markdown if "registered adults a year, against" in m.value)
+    assert (
+        "Brackenby Medical Practice (X90004) also stands out as unusual among practices" in funnel
+    )
+    assert "with the additive allowance (tau²), none would be" in funnel
 
 
 def _equity_for(monkeypatch, kind: str, codes: list[str]) -> AppTest:

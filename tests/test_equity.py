@@ -337,6 +337,7 @@ def test_slope_index_comes_from_the_deciles_as_shown():
             "imd_decile": [1, 2, 3],
             "referrals": [52, 31, 3],
             "all_with_decile": 86,
+            "no_decile": 0,
             "referrals_with_population": [52, 31, 3],
             "population_adult": [1000, 1000, 1000],
         }
@@ -633,9 +634,14 @@ def test_practice_standardisation_by_hand():
     assert out.loc["A", "expected"] == pytest.approx(2.25)
     assert out.loc["B", "expected"] == pytest.approx(3.75)
     assert out.loc["A", "ratio"] == pytest.approx(4 / 2.25)
-    assert out.loc["A", "ratio_low"] == pytest.approx(stats.chi2.ppf(0.025, 8) / 2 / 2.25)
-    assert out.loc["B", "ratio_high"] == pytest.approx(stats.chi2.ppf(0.975, 6) / 2 / 3.75)
+    # the 99.8% interval (the funnel's coverage): chi-squared quantiles 0.001 and 0.999
+    assert out.loc["A", "ratio_low"] == pytest.approx(stats.chi2.ppf(0.001, 8) / 2 / 2.25)
+    assert out.loc["B", "ratio_high"] == pytest.approx(stats.chi2.ppf(0.999, 6) / 2 / 3.75)
     assert out["registered"].tolist() == [200, 400]
+    # adult referrals: A's five (its 0-17 is no adult; its blank age band counts as adult,
+    # as referrals.adults has it), B's three; in a stratum 4 of 5 (80%) and 2 of 3 (67%)
+    assert out["adults"].tolist() == [5, 3]
+    assert out["age_sex_recorded_pct"].tolist() == [80, 67]
     assert out.loc["A", "name"] == "Ay" and "C" not in out.index
     # A's referral with no age band and B's of sex 'other' are left out (A's 0-17 is no
     # adult); C's has no registered adults by age and sex
@@ -650,14 +656,15 @@ def _standardised(result, level):
 
 def _by_hand() -> equity.PracticeStandardisation:
     """Four practices in one stratum: 80 referrals from 8,000 adults (0.01 each), so A and C
-    (2,400) expect 24, B (2,000) 20 and D (1,200) 12; observed 5, 32, 43 and 0."""
+    (2,400) expect 24, B (2,000) 20 and D (1,200) 12; observed 5, 35, 43 and 0."""
     table = pd.DataFrame(
         {
             "practice_code": ["A", "B", "C", "D"],
             "name": None,
             "pcn_name": None,
             "registered": [2400, 2000, 2400, 1200],
-            "observed": [5, 32, 43, 0],
+            "observed": [5, 35, 43, 0],
+            "adults": [5, 40, 43, 0],
             "left_out": 0,
             "no_ages": 0,
         }
@@ -671,25 +678,35 @@ def _by_hand() -> equity.PracticeStandardisation:
 
 def test_standardised_ratios_are_disclosed_from_the_shown_count():
     shown = _standardised(_by_hand(), Level.ROUND).text().set_index("practice_code")
+    # 99.8% intervals, the funnel's coverage: chi-squared quantiles 0.001 and 0.999, halved.
     # A: 5 referrals are hidden, and so is its ratio; its interval spans every count 1-7:
-    # from the lower limit of 1 (0.025) to the upper limit of 7 (14.42) over 24 expected
+    # from the lower limit of 1 (0.001) to the upper limit of 7 (19.63) over 24 expected
     assert shown.loc["A", "observed"] == SUPPRESSED and shown.loc["A", "ratio"] == SUPPRESSED
-    assert shown.loc["A", "ratio_low"] == "0.00" and shown.loc["A", "ratio_high"] == "0.60"
+    assert shown.loc["A", "ratio_low"] == "0.00" and shown.loc["A", "ratio_high"] == "0.82"
     # any of 1-7 gives an interval wholly below 1: a safe "yes"
     assert shown.loc["A", "refers_less"] == "yes"
-    # B: 32 shows as 30, the ratio 30 / 20 from it; the interval from the lower limit of 28
-    # (18.61) to the upper limit of 32 (45.19), over 20
-    assert shown.loc["B", "observed"] == "30" and shown.loc["B", "ratio"] == "1.50"
-    assert shown.loc["B", "ratio_low"] == f"{stats.chi2.ppf(0.025, 56) / 2 / 20:.2f}"  # 0.93
-    assert shown.loc["B", "ratio_high"] == f"{stats.chi2.ppf(0.975, 66) / 2 / 20:.2f}"  # 2.26
-    # 28 (its interval reaches below 1) and 32 (wholly above 1) are both shown as 30: open
+    # B: 35 shows as 35, the ratio 35 / 20 from it; the interval from the lower limit of 33
+    # to the upper limit of 37, over 20
+    assert shown.loc["B", "observed"] == "35" and shown.loc["B", "ratio"] == "1.75"
+    assert shown.loc["B", "ratio_low"] == f"{stats.chi2.ppf(0.001, 66) / 2 / 20:.2f}"  # 0.90
+    assert shown.loc["B", "ratio_high"] == f"{stats.chi2.ppf(0.999, 76) / 2 / 20:.2f}"
+    # the lower 99.8% limit of 35 is 19.5 (under 20 expected), of 36 it is 20.3: 33-35 are
+    # not above 1 beyond chance, 36 and 37 are, and all are shown as 35: open
+    assert stats.chi2.ppf(0.001, 70) / 2 < 20 < stats.chi2.ppf(0.001, 72) / 2
     assert shown.loc["B", "refers_more"] == BORDERLINE
-    # C: 43 shows as 45, 45 / 24 = 1.875; every count 43-47 has its interval above 1
+    # C: 43 shows as 45, 45 / 24 = 1.875; every count 43-47 has its interval above 1 (the
+    # lower limit of 43 is 25.5, over 24)
     assert shown.loc["C", "observed"] == "45" and shown.loc["C", "ratio"] == "1.88"
     assert shown.loc["C", "refers_more"] == "yes" and shown.loc["C", "refers_less"] == "no"
+    # D: none of 12 expected; the upper limit of 0 is 6.91, under 12: below beyond chance
+    assert shown.loc["D", "refers_less"] == "yes"
+    # beside each, the share in a stratum as shown: B 35 of 40 (88%), C 45 of 45
+    assert shown.loc["B", "age_sex_recorded_pct"] == "88"
+    assert shown.loc["C", "age_sex_recorded_pct"] == "100"
     exact = _standardised(_by_hand(), Level.OFF).text()
-    assert exact["ratio"].tolist() == ["0.21", "1.60", "1.79", "0.00"]
-    assert exact["refers_more"].tolist() == ["no", "yes", "yes", "no"]
+    assert exact["ratio"].tolist() == ["0.21", "1.75", "1.79", "0.00"]
+    assert exact["refers_more"].tolist() == ["no", "no", "yes", "no"]
+    assert exact["refers_less"].tolist() == ["yes", "no", "no", "yes"]
 
 
 def test_expected_counts_add_up_to_the_strata_as_shown_not_the_exact_total():
@@ -697,7 +714,7 @@ def test_expected_counts_add_up_to_the_strata_as_shown_not_the_exact_total():
     # two practices of 500 in each stratum expect 500 x 45/1,000 + 500 x 40/1,000 = 42.5 each
     table = pd.DataFrame({"practice_code": ["A", "B"], "name": None, "pcn_name": None,
                           "registered": [1000, 1000], "observed": [41, 40],
-                          "left_out": 0, "no_ages": 0})  # fmt: skip
+                          "adults": [41, 40], "left_out": 0, "no_ages": 0})  # fmt: skip
     strata = pd.DataFrame({"age_band": ["18-24", "85+"], "sex": "female",
                            "referrals": [43, 38], "population": [1000.0, 1000.0]})  # fmt: skip
     result = equity.PracticeStandardisation(
@@ -757,8 +774,8 @@ def test_the_standardised_panel_on_a_tiny_dataset(load):
     assert shown["Expected at the place's rates for age and sex"].tolist() == ["33.8", "46.2"]
     assert shown.loc["A81001", "Observed / expected"] == f"{40 / 33.75:.2f}"  # 1.19
     assert shown.loc["A81002", "Observed / expected"] == f"{40 / 46.25:.2f}"  # 0.86
-    low, high = intervals.poisson_interval([40])
-    assert shown.loc["A81002", "95% CI to"] == f"{high[0] / 46.25:.2f}"
+    low, high = intervals.poisson_interval([40], 0.998)
+    assert shown.loc["A81002", "99.8% CI to"] == f"{high[0] / 46.25:.2f}"
     assert shown.index.tolist() == ["A81001", "A81002"]  # ranked by the ratio shown
     assert panel.shown_notes[0].startswith("Left out: 3 adult referrals")
     assert panel.figure is not None and list(panel.figure.data[0].y) == [
@@ -784,7 +801,7 @@ def test_a_practice_with_1_to_7_referrals_shows_a_star_and_no_ratio(load):
     assert row["Adult referrals (age band and sex recorded)"] == SUPPRESSED
     assert row["Observed / expected"] == SUPPRESSED
     # its interval spans every count 1-7 could be (hidden, yet honest about the range)
-    assert float(row["95% CI from"]) < float(row["95% CI to"])
+    assert float(row["99.8% CI from"]) < float(row["99.8% CI to"])
     exported = panel.export().set_index("Practice code").loc["A81001"]
     assert exported["Observed / expected"] == SUPPRESSED
     # its marker is not drawn: only A81002's ratio is
@@ -813,9 +830,10 @@ def test_standardised_panel_on_the_demo(demo_dataset):
     panel = panels["practice_standardised"]
     shown = panel.shown().set_index("Practice code")
     assert len(shown) == 10
-    # the two demo practices that hardly refer are fewer than expected for their lists
-    assert shown.loc["X90004", "Fewer than expected"] == "yes"
-    assert shown.loc["X90009", "Fewer than expected"] == "yes"
+    # the two demo practices that hardly refer are below the place beyond chance for their
+    # lists, in the funnel's words
+    assert shown.loc["X90004", "Below the place beyond chance"] == "yes"
+    assert shown.loc["X90009", "Below the place beyond chance"] == "yes"
     assert "standardises for the age and sex" in panels["practice_funnel"].caption
     values = panel.disclosed.values
     # the place's own rates from the strata as shown: expected adds up to what they show
@@ -824,3 +842,169 @@ def test_standardised_panel_on_the_demo(demo_dataset):
     one = Selection(default.start, default.end, "practice", ("X90009",))
     single = {p.name: p for p in view.panels(demo_dataset, one, Level.ROUND)}
     assert "nothing to compare" in single["practice_standardised"].empty
+
+
+# --- the second question for every widening, and the standardised panel's two questions -----
+
+
+def _widened_lower(expected: float, dispersion, method: str) -> float:
+    """Spiegelhalter's widened 99.8% lower limit as a count, written out: on the square-root
+    scale 1 - z s, s^2 = 1 / (4E) times phi (multiplicative) or plus tau^2 (additive)."""
+    z = stats.norm.ppf(0.999)
+    spread = (
+        math.sqrt(dispersion.phi / (4 * expected))
+        if method == equity.MULTIPLICATIVE
+        else math.sqrt(1 / (4 * expected) + dispersion.tau2)
+    )
+    return max(1 - z * spread, 0) ** 2 * expected
+
+
+def test_funnel_answers_the_second_question_for_every_widening():
+    counts = [300, 310, 150, 305, 3, 280]  # 1,348 from 60,000 adults: 224.7 expected each
+    _, shown = _funnel(counts, [10_000] * 6, equity.ADDITIVE, Level.OFF)
+    values = shown.values
+    expected = 1348 / 6
+    phi, tau2 = _hand_dispersion(counts, [expected] * 6)
+    d = equity.Dispersion(6, phi, 0.0, tau2, True)
+    for method in equity.WIDENINGS:
+        limit = _widened_lower(expected, d, method)
+        assert values[f"below_count_{method}"].tolist() == pytest.approx([limit] * 6)
+        judged = [c < limit for c in counts]
+        assert equity.unusual_under(values, "less", method).tolist() == judged
+    # the chosen widening (additive) is the panel's own second question; with none, the
+    # second question reads as the first
+    assert values["unusually_less"].tolist() == values["unusually_less_additive"].tolist()
+    assert equity.unusual_under(values, "less", equity.NO_ADJUSTMENT).tolist() == (
+        values["refers_less"].tolist()
+    )
+
+
+def _standardised_six() -> equity.PracticeStandardisation:
+    """Six practices of 10,000 adults in one stratum: 600 referrals (0.01 each), so each
+    expects 100; observed 130, 150, 100, 120, 80 and 20 (F); adults 20 more than observed for
+    all but E, which has 400 adult referrals (so 80 of 400, 20%, are in a stratum)."""
+    observed = [130, 150, 100, 120, 80, 20]
+    table = pd.DataFrame({
+        "practice_code": list("ABCDEF"), "name": None, "pcn_name": None,
+        "registered": [10_000] * 6, "observed": observed,
+        "adults": [150, 170, 120, 140, 400, 40], "left_out": 0, "no_ages": 0,
+    })  # fmt: skip
+    strata = pd.DataFrame({"age_band": ["45-54"], "sex": ["female"], "referrals": [600],
+                           "population": [60_000.0]})  # fmt: skip
+    return equity.PracticeStandardisation(table, strata, np.full((6, 1), 10_000.0), 600, 0, 0)
+
+
+def test_standardised_ratios_answer_the_funnels_two_questions_by_hand():
+    result = _standardised_six()
+    spec = equity.standardised_spec(result, equity.ADDITIVE)
+    shown = spec.disclose(result.table, Level.OFF, {"strata": equity.STRATA_SPEC.disclose(
+        result.strata, Level.OFF)}).values.set_index("practice_code")  # fmt: skip
+    assert shown["expected"].tolist() == pytest.approx([100.0] * 6)
+    # beyond chance: F's 99.8% interval (upper limit of 20: 35.2 over 100) is wholly below 1;
+    # E's reaches 104.8 / 100, so E is not; B's lower limit of 150 (119.1) is above 100
+    assert stats.chi2.ppf(0.999, 42) / 2 < 100 < stats.chi2.ppf(0.999, 162) / 2
+    assert stats.chi2.ppf(0.001, 300) / 2 > 100
+    assert shown["refers_less"].tolist() == [False] * 5 + [True]
+    assert shown.loc["B", "refers_more"]
+    # unusual among practices: Spiegelhalter's test on the ratios, as the funnel's
+    observed = result.table["observed"].tolist()
+    phi, tau2 = _hand_dispersion(observed, [100.0] * 6)  # phi 12.1, tau2 0.034
+    assert shown["phi"].iloc[0] == pytest.approx(phi)
+    assert shown["tau2"].iloc[0] == pytest.approx(tau2)
+    d = equity.Dispersion(6, phi, 0.0, tau2, True)
+    additive = _widened_lower(100.0, d, equity.ADDITIVE)  # 16.9
+    multiplicative = _widened_lower(100.0, d, equity.MULTIPLICATIVE)  # 21.4
+    assert additive < 20 < multiplicative
+    assert shown["below_count_adjusted"].tolist() == pytest.approx([additive] * 6)
+    # F: below beyond chance; unusual with the multiplicative widening, not the additive
+    assert shown["unusually_less"].tolist() == [False] * 6  # the chosen: additive
+    assert shown["unusually_less_additive"].tolist() == [False] * 6
+    assert shown["unusually_less_multiplicative"].tolist() == [False] * 5 + [True]
+    # the share in a stratum beside each: E 80 of 400, F 20 of 40
+    assert shown.loc["E", "age_sex_recorded_pct"] == 20
+    assert shown.loc["F", "age_sex_recorded_pct"] == 50
+    # with no widening chosen, "unusual" reads as beyond chance
+    plain = equity.standardised_spec(result, equity.NO_ADJUSTMENT).disclose(
+        result.table, Level.OFF, {"strata": equity.STRATA_SPEC.disclose(result.strata,
+                                                                        Level.OFF)})  # fmt: skip
+    assert plain.values["unusually_less"].tolist() == plain.values["refers_less"].tolist()
+
+
+def test_ratios_not_overdispersed_are_unusual_when_beyond_chance():
+    result = _standardised_six()
+    table = result.table.assign(observed=[95, 105, 100, 110, 90, 100])
+    shown = equity.standardised_spec(result).disclose(
+        table, Level.OFF, {"strata": equity.STRATA_SPEC.disclose(result.strata, Level.OFF)}
+    ).values  # fmt: skip
+    assert not equity.shown_dispersion_of(shown).overdispersed
+    assert shown["below_count_adjusted"].isna().all()  # no widened limit: the interval rules
+    assert shown["unusually_less"].tolist() == shown["refers_less"].tolist()
+
+
+# --- how complete the recording is beside each comparison ------------------------------------
+
+
+def test_recording_sits_beside_each_practice_from_the_completeness_counts():
+    refs = pd.DataFrame({
+        "practice_code": ["P0"] * 40 + ["P1"] * 60,
+        "age_band": ["45-54"] * 100,
+        "ethnicity": ["white"] * 29 + [None] * 11 + ["asian"] * 60,
+        "sex": "female", "area_code": "E01",
+        "referral_date": pd.Timestamp("2024-03-01"),
+    })  # fmt: skip
+    completeness = equity.recording_completeness(refs, "practice_code")
+    funnel = equity.practice_funnel(refs, _practices([5000, 5000]), 1.0)
+    table = equity.with_recording(funnel.table, completeness)
+    assert table["all_referrals"].tolist() == [40, 60]
+    assert table["ethnicity_recorded"].tolist() == [29, 60]
+    spec = equity.funnel_spec(1.0, equity.ADDITIVE, equity.PRACTICE_RECORDING)
+    shown = spec.disclose(table, Level.ROUND).values
+    # from the counts as shown: P0 30 of 40 (75%), P1 60 of 60; the same counts, disclosed
+    # the same way, as the completeness panel's, so the same figure
+    assert shown["ethnicity_recorded_pct"].tolist() == [75, 100]
+    assert shown["age_recorded_pct"].tolist() == [100, 100]
+    beside = equity.completeness_spec("practice_code").disclose(completeness, Level.ROUND)
+    assert beside.values["ethnicity_recorded_pct"].tolist()[1:] == [75, 100]
+
+
+def test_adult_referrals_in_no_decile_and_the_share_with_one():
+    stats_ = pd.DataFrame({"area_code": ["A1", "A2", "A3"],
+                           "population_adult": [1000.0, 1000.0, 2000.0],
+                           "imd_decile": [1, 2, 3]})  # fmt: skip
+    areas = ["A1"] * 42 + ["A2"] * 20 + ["A3"] * 12 + [None] * 6 + ["Z9"] * 5
+    refs = pd.DataFrame({"area_code": areas, "age_band": "25-34"})
+    refs.loc[0, "age_band"] = "0-17"  # a child: not counted at all
+    deciles = equity.decile_counts(refs, stats_, 1.0)
+    # 84 adults: 41 + 20 + 12 = 73 with a decile, 6 with no area and 5 in an area without one
+    assert deciles["no_decile"].tolist() == [11, 11, 11]
+    spec = equity.with_area_recorded(equity.deprivation_rates_spec(1.0))
+    shown = spec.disclose(deciles, Level.ROUND).values
+    # as shown: 40 + 20 + 10 = 70 with a decile, 10 without: 70 / 80 = 87.5, shown as 88
+    assert shown["decile_known_pct"].tolist() == [88, 88, 88]
+    exact = spec.disclose(deciles, Level.OFF).values
+    assert exact["decile_known_pct"].iloc[0] == round(100 * 73 / 84)  # 87
+    # quintiles keep the same count, on every row
+    fifths = equity.rates_by_deprivation(None, stats_, 1.0, fifths=True, deciles=deciles)
+    assert fifths["no_decile"].tolist() == [11, 11]
+    fifth = equity.fifth_table(fifths)
+    assert fifth["population_pct"].tolist() == [50, 50]  # 2,000 of 4,000 adults each
+    assert equity.with_area_recorded(equity.FIFTH_SPEC).disclose(fifth, Level.ROUND).values[
+        "decile_known_pct"].tolist() == [88, 88]  # fmt: skip
+
+
+def test_who_was_referred_says_how_complete_each_characteristic_is():
+    refs = pd.DataFrame(
+        {
+            "age_band": ["18-24"] * 40 + ["85+"] * 3 + [None] * 10,
+            "sex": ["female"] * 50 + ["not stated"] * 3,
+            "ethnicity": ["white"] * 53,
+        }
+    )
+    table = equity.referral_distribution(refs)
+    shown = equity.DISTRIBUTION_SPEC.disclose(table, Level.ROUND).values
+    by = shown.drop_duplicates("characteristic").set_index("characteristic")["recorded_pct"]
+    # age: 40 and * (taken as 4) recorded, 10 not: 44 / 54 = 81%; sex: 50 of 50 + * (4), 93%
+    assert by.to_dict() == {"Age band": 81, "Sex": 93, "Ethnic group": 100}
+    exact = equity.DISTRIBUTION_SPEC.disclose(table, Level.OFF).values
+    by = exact.drop_duplicates("characteristic").set_index("characteristic")["recorded_pct"]
+    assert by.to_dict() == {"Age band": 81, "Sex": 94, "Ethnic group": 100}  # 43/53, 50/53

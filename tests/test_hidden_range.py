@@ -326,6 +326,8 @@ def _deprivation(panel, people, space):
         + _table(
             panel, "referrals_with_population", lambda r, q: _deciles(r, q) & q["populated"], people
         )
+        # adult referrals in no decile (no area, or an area without one), on every row
+        + _total(panel, "no_decile", lambda r, q: q["adult"] & (q["decile"] == 0), people)
     )
     return cells + _absent(
         panel,
@@ -399,7 +401,8 @@ def _standardised(panel, people, space):
         "observed",
         lambda row, p: p["adult"] & p["stratum"] & (p["practice"] == row["practice_code"]),
         people,
-    )
+    ) + _table(panel, "adults", lambda row, p: p["adult"] & (p["practice"] == row["practice_code"]),
+               people)  # fmt: skip
     strata, exact = panel.disclosed_basis["strata"], panel.basis["strata"][0]
     for label, row in strata.values.iterrows():
         hidden = strata.marks.loc[label, "referrals"] == SUPPRESSED
@@ -469,9 +472,23 @@ def _months(panel, people, space):
     return _table(panel, "referrals", lambda r, q: q["month"] == f"{r['month']:%Y-%m}", people)
 
 
+def _recorded_beside(panel, people):
+    """Beside each practice, its referrals of any age and those with each field recorded: the
+    completeness panel's counts by practice."""
+    cells = []
+    for column in ("all_referrals", *equity_metrics.RECORDED.values()):
+
+        def rows(row, q, column=column):
+            mine = q["completeness_practice"] == row["practice_code"]
+            return mine if column == "all_referrals" else mine & q[column]
+
+        cells += _table(panel, column, rows, people)
+    return cells
+
+
 def _place_total(panel, people, space):
     listed = _total(panel, "place_referrals", lambda r, q: q["adult"] & q["listed"], people)
-    return _practices(panel, people, space) + listed
+    return _practices(panel, people, space) + listed + _recorded_beside(panel, people)
 
 
 # What each panel counts, panel by panel: the test's knowledge of its provenance.

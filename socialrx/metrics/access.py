@@ -16,6 +16,7 @@ minutes, so the weights here are always passed explicitly).
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
@@ -213,3 +214,110 @@ def runs_on(assets: pd.DataFrame, day: str) -> tuple[pd.Series, int]:
     days = assets["schedule"].map(schedule_days)
     unknown = int(days.isna().sum())
     return days.map(lambda d: d is not None and day in d).astype(bool), unknown
+
+
+# --- where need is high and access is low ---------------------------------------------------
+
+
+def need_of(area_stats: pd.DataFrame, indicator: str) -> pd.Series:
+    """The need indicator per area (indexed by area_code), rising with need: 11 minus the IMD
+    decile (decile 1, the most deprived, is need 10), any other indicator as it is."""
+    values = area_stats.set_index("area_code")[indicator].astype(float)
+    return 11 - values if indicator == "imd_decile" else values
+
+
+def nearest_column(category: str) -> str:
+    """The gap table's column of the distance to the nearest asset of `category`."""
+    return f"nearest {category} (m)"
+
+
+def need_and_access(
+    areas,
+    area_stats: pd.DataFrame,
+    assets: pd.DataFrame,
+    radius: float = DEFAULT_RADIUS_M,
+    enhanced: bool = False,
+    remote_for_everyone: bool = False,
+    need: str = "imd_decile",
+    need_cut: float | None = None,
+    access_cut: float | None = None,
+    categories: tuple[str, ...] = (),
+    keep: tuple[str, ...] | None = None,
+) -> pd.DataFrame:
+    """Per area: name, adults, need (rising, `need_of`) and the indicator as given
+    (`need_as_given`), access (2SFCA, places a month per 1,000 adults, to one decimal), the
+    nearest asset (whole metres), the quadrant and, for each of `categories`, the nearest
+    asset of it and whether none of them is within `radius` (`none_within_reach`); high need
+    and low access first (then the most need, then the least access).
+
+    `assets` are every asset the filters keep, wherever it is: people cross a ward's or a
+    neighbourhood's boundary to reach one, and the people near an asset compete for it
+    wherever they live, so access (and the medians that split the quadrants) is worked out
+    over all `areas`, and only then are the areas in `keep` kept (None: all)."""
+    scores = access_scores(areas, area_stats, assets, radius, enhanced, remote_for_everyone)
+    given = area_stats.set_index("area_code")[need].astype(float)
+    table = scores.assign(
+        area_name=scores["area_code"].map(areas.set_index("area_code")["area_name"]),
+        need=need_of(area_stats, need).reindex(scores["area_code"]).to_numpy(),
+        need_as_given=given.reindex(scores["area_code"]).to_numpy(),
+    )
+    table["quadrant"] = quadrants(
+        table["need"], table["access_per_1000"], need_cut, access_cut
+    ).to_numpy()
+    if keep is not None:
+        table = table[table["area_code"].isin(keep)]
+    if categories:
+        nearest = nearest_by_category(areas, assets, categories)
+        for category in categories:
+            table[nearest_column(category)] = table["area_code"].map(nearest[category])
+        table["none_within_reach"] = (
+            table[[nearest_column(c) for c in categories]].gt(radius).all(axis=1)
+        )
+    metres = [c for c in table.columns if c.endswith("(m)")] + ["nearest_m"]
+    table[metres] = table[metres].round(0).astype("Int64")  # whole metres, read as such
+    table["access_per_1000"] = table["access_per_1000"].round(1)
+    order = table["quadrant"].map({q: i for i, q in enumerate(QUADRANTS)})
+    return (
+        table.assign(_order=order)
+        .sort_values(["_order", "need", "access_per_1000"], ascending=[True, False, True])
+        .drop(columns="_order")
+    )
+
+
+@dataclass(frozen=True)
+class GapSummary:
+    """What a need and access table (`need_and_access`) says: the areas of high need and low
+    access and the adults living there; the first of them (the most need, then the least
+    access: `first`, None where there is none), how many share its need (`tied`) and how
+    many of those its access too (`tied_access`); and, where categories were chosen, the areas
+    of high need with none of them within reach and their adults (None otherwise)."""
+
+    areas: int
+    adults: float
+    first: pd.Series | None
+    tied: int
+    tied_access: int
+    out_of_reach: int | None
+    adults_out_of_reach: float | None
+
+
+def gap_summary(table: pd.DataFrame) -> GapSummary:
+    """The counts and sums behind the asset map's headline cards and its gap panel's answer."""
+    gaps = table[table["quadrant"] == QUADRANTS[0]]
+    first, tied, tied_access = None, 0, 0
+    if len(gaps):
+        ranked = gaps.sort_values(["need", "access_per_1000"], ascending=[False, True],
+                                  kind="stable")  # fmt: skip
+        first = ranked.iloc[0]
+        most = gaps["need"] == first["need"]
+        tied = int(most.sum())
+        tied_access = int((most & (gaps["access_per_1000"] == first["access_per_1000"])).sum())
+    out_of_reach = adults_out_of_reach = None
+    if "none_within_reach" in table:
+        needy = table[table["quadrant"].isin(QUADRANTS[:2])]  # high need, as split
+        none = needy[needy["none_within_reach"].fillna(False).astype(bool)]
+        out_of_reach, adults_out_of_reach = len(none), float(none["population_adult"].sum())
+    return GapSummary(
+        len(gaps), float(gaps["population_adult"].sum()), first, tied, tied_access,
+        out_of_reach, adults_out_of_reach,
+    )  # fmt: skip

@@ -30,7 +30,7 @@ Methods, each with its source:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -53,6 +53,7 @@ from socialrx.metrics import referrals as referral_metrics
 PER = 1000  # rates per 1,000 adults a year
 NOT_RECORDED = "not recorded"
 NOT_STATED = "not stated"
+ALL_REFERRALS = "all referrals"  # the completeness tables' first row
 WINSOR = 0.1  # Spiegelhalter's 10% at each end
 MIN_PRACTICES_FOR_DISPERSION = 5  # fewer practices than this: too few to test
 FUNNEL_LEVELS = {"95": 0.95, "998": 0.998}
@@ -124,6 +125,7 @@ def overdispersion(observed, expected, fraction: float = WINSOR, alpha: float = 
 
 
 NO_ADJUSTMENT, MULTIPLICATIVE, ADDITIVE = "none", "multiplicative", "additive"
+WIDENINGS = (MULTIPLICATIVE, ADDITIVE)  # the ways "unusual among practices" can be widened
 
 
 def poisson_limits(expected, probability: float) -> np.ndarray:
@@ -284,7 +286,7 @@ def _above(count: str):
     return decide
 
 
-def funnel_spec(per_year: float, method: str = ADDITIVE) -> Spec:
+def funnel_spec(per_year: float, method: str = ADDITIVE, recorded: tuple[str, ...] = ()) -> Spec:
     """What the funnel shows, from the disclosed counts: each practice's rate (a hidden count's
     as the range 1-7 gives) and its 95% interval over every count the shown one allows; the
     place's rate from its own disclosed total; the limits around it; the overdispersion test
@@ -292,7 +294,10 @@ def funnel_spec(per_year: float, method: str = ADDITIVE) -> Spec:
     the rounding allows disagree: does the practice differ from the place beyond chance
     (exact Poisson 99.8% limits: `refers_less`, `refers_more`), and is it unusual among
     practices (the limits widened for overdispersion by `method`: `unusually_less`,
-    `unusually_more`; the same as the first where the practices are not overdispersed)."""
+    `unusually_more`; the same as the first where the practices are not overdispersed).
+    The second question is also answered for each way of widening (`unusually_less_additive`,
+    ...), so the answer can say where the choice changes it. `recorded`: fields of
+    `RECORDED` whose completeness sits beside each practice (`with_recording`)."""
     per = PER * per_year
     derived = {
         "rate_low": intervals.rate_interval("referrals", "list_size", per, "low"),
@@ -324,19 +329,32 @@ def funnel_spec(per_year: float, method: str = ADDITIVE) -> Spec:
     derived["above_count"] = _limit(per_year, 0.998, "upper", NO_ADJUSTMENT, True)
     derived["below_count_adjusted"] = _limit(per_year, 0.998, "lower", method, True)
     derived["above_count_adjusted"] = _limit(per_year, 0.998, "upper", method, True)
+    judgements = {
+        "refers_less": Judgement("referrals", _below("below_count")),
+        "refers_more": Judgement("referrals", _above("above_count")),
+        "unusually_less": Judgement("referrals", _below("below_count_adjusted")),
+        "unusually_more": Judgement("referrals", _above("above_count_adjusted")),
+    }
+    for widening in WIDENINGS:
+        for side, count, judge in (("lower", "below", _below), ("upper", "above", _above)):
+            derived[f"{count}_count_{widening}"] = _limit(per_year, 0.998, side, widening, True)
+            less_or_more = "less" if side == "lower" else "more"
+            judgements[f"unusually_{less_or_more}_{widening}"] = Judgement(
+                "referrals", judge(f"{count}_count_{widening}")
+            )
+    counts, shares = ("referrals",), {}
+    if recorded:
+        counts, shares = _recording_columns(recorded)
+        counts = ("referrals", *counts)
     return Spec(
-        counts=("referrals",),
+        counts=counts,
         # the place's total adds up its practices as shown: rounded on its own it could narrow
         # a hidden practice
         totals={"place_referrals": Total("referrals", where="in_place")},
         rates={"rate_per_1000": Rate("referrals", "list_size", per, as_range=True)},
+        shares=shares,
         derived=derived,
-        judgements={
-            "refers_less": Judgement("referrals", _below("below_count")),
-            "refers_more": Judgement("referrals", _above("above_count")),
-            "unusually_less": Judgement("referrals", _below("below_count_adjusted")),
-            "unusually_more": Judgement("referrals", _above("above_count_adjusted")),
-        },
+        judgements=judgements,
     )
 
 
@@ -365,12 +383,13 @@ def funnel_curves(
 
 
 def shown_dispersion_of(values: pd.DataFrame) -> Dispersion | None:
-    """The overdispersion figures a disclosed `funnel_spec` table carries (None: too few
-    practices to test)."""
+    """The overdispersion figures a disclosed `funnel_spec` or `standardised_spec` table
+    carries (None: too few practices to test); its units are the practices with a count
+    expected."""
     if values.empty or pd.isna(values["phi"].iloc[0]):
         return None
     phi, p_value = float(values["phi"].iloc[0]), float(values["dispersion_p"].iloc[0])
-    units = int(_known(values).sum())
+    units = int((values["expected"].astype("Float64") > 0).fillna(False).sum())
     return Dispersion(units, phi, p_value, float(values["tau2"].iloc[0]), p_value < 0.05)
 
 
@@ -380,14 +399,24 @@ def widened(values: pd.DataFrame, method: str) -> bool:
     return dispersion is not None and dispersion.overdispersed and method != NO_ADJUSTMENT
 
 
-def method_words(values: pd.DataFrame, method: str) -> str:
-    """The method for the caption, from a disclosed `funnel_spec` table: the limits, and the
-    overdispersion test's result."""
-    words = (
-        "Control limits are Spiegelhalter's (Stat Med 2005): exact Poisson limits around "
-        "the place's rate (worked out from its total as shown), interpolated between whole "
-        "counts"
-    )
+def unusual_under(values: pd.DataFrame, side: str, method: str) -> pd.Series:
+    """Whether each practice is unusually low (`side` "less") or high ("more") among
+    practices with the limits widened by `method`, from a disclosed `funnel_spec` or
+    `standardised_spec` table (NA: borderline or not judged). With no widening the second
+    question reads as the first."""
+    column = f"refers_{side}" if method == NO_ADJUSTMENT else f"unusually_{side}_{method}"
+    return values[column].astype("boolean")
+
+
+FUNNEL_LIMITS_WORDS = (
+    "Control limits are Spiegelhalter's (Stat Med 2005): exact Poisson limits around the "
+    "place's rate (worked out from its total as shown), interpolated between whole counts"
+)
+
+
+def method_words(values: pd.DataFrame, method: str, words: str = FUNNEL_LIMITS_WORDS) -> str:
+    """The method for the caption, from a disclosed `funnel_spec` (or `standardised_spec`)
+    table: how "beyond chance" is judged (`words`), and the overdispersion test's result."""
     d = shown_dispersion_of(values)
     if d is None:
         return words + (
@@ -416,15 +445,45 @@ def method_words(values: pd.DataFrame, method: str) -> str:
         else "widened by an additive random effect (between-practice variance tau² "
         f"= {d.tau2:.3f} on the square-root scale, DerSimonian-Laird style)"
     )
+    drawn = " (the grey dashed lines)" if words == FUNNEL_LIMITS_WORDS else ""
     return (
         f"{words}. {test}: the practices vary more than chance alone explains, so for "
         f"“unusual among practices” the 99.8% limits are {how}, on the square-root "
-        "scale (the grey dashed lines)."
+        f"scale{drawn}."
     )
 
 
 def _p_words(p: float) -> str:
     return "< 0.001" if p < 0.001 else f"= {p:.3f}"
+
+
+# --- how complete the recording is behind each practice compared ---------------------------
+
+PRACTICE_RECORDING = ("age_recorded", "ethnicity_recorded")  # beside the funnel
+
+
+def with_recording(
+    table: pd.DataFrame, completeness: pd.DataFrame, fields: tuple[str, ...] = PRACTICE_RECORDING
+) -> pd.DataFrame:
+    """`table` (one row per practice) with each practice's referrals (`all_referrals`: of any
+    age, as `recording_completeness` counts them) and how many have each of `fields`
+    recorded, from `recording_completeness(..., "practice_code")`: the same counts as the
+    completeness panel's, so the same figure reads the same in both. NA for a row with no
+    referrals counted there."""
+    counted = completeness[completeness["practice_code"] != ALL_REFERRALS]
+    counted = counted.set_index("practice_code")
+    out = table.copy()
+    codes = out["practice_code"].astype("string")
+    out["all_referrals"] = codes.map(counted["referrals"]).astype("Int64")
+    for field in fields:
+        out[field] = codes.map(counted[field]).astype("Int64")
+    return out
+
+
+def _recording_columns(fields: tuple[str, ...]) -> tuple[tuple[str, ...], dict[str, Share]]:
+    """The counts `with_recording` adds and the shares recorded worked out from them."""
+    shares = {f"{field}_pct": Share(field, "all_referrals") for field in fields}
+    return ("all_referrals", *fields), shares
 
 
 # --- indirect standardisation ---------------------------------------------------------------
@@ -473,7 +532,8 @@ class PracticeStandardisation:
     """Practices' adult referrals against those expected for their lists' age and sex mix.
 
     `table`: one row per practice with registered adults by age and sex (practice_code, name,
-    pcn_name, registered, observed, and the place's left_out and no_ages on every row);
+    pcn_name, registered, observed, adults: all its adult referrals, the whole `observed` is a
+    part of, and the place's left_out and no_ages on every row);
     `strata`: the chosen practices together by age band and sex (referrals, population),
     whose rates set what is expected; `population`: registered
     adults of each practice (rows, in `table`'s order) in each stratum (columns, in
@@ -523,7 +583,7 @@ def practice_standardisation(
         index="practice_code", columns=list(STRATA), values="population", aggfunc="sum",
         fill_value=0,
     ).sort_index()  # fmt: skip
-    columns = ["practice_code", "name", "pcn_name", "registered", "observed"]
+    columns = ["practice_code", "name", "pcn_name", "registered", "observed", "adults"]
     if grid.empty:
         empty = pd.DataFrame(columns=[*columns, "left_out", "no_ages"])
         strata = pd.DataFrame(columns=[*STRATA, "referrals", "population"])
@@ -532,6 +592,8 @@ def practice_standardisation(
     table = pd.DataFrame({"practice_code": grid.index.astype(str)})
     table["registered"] = pd.array(grid.sum(axis=1).round(0).to_numpy(), dtype="Int64")
     table["observed"] = table["practice_code"].map(by_practice).fillna(0).astype("Int64")
+    adults = refs["practice_code"].astype("string").value_counts()
+    table["adults"] = table["practice_code"].map(adults).fillna(0).astype("Int64")
     names = practices.drop_duplicates("practice_code").set_index(codes.drop_duplicates())
     for column in ("name", "pcn_name"):
         values = names[column] if column in names else pd.Series(dtype="string")
@@ -571,47 +633,122 @@ def _expected_from_strata(population: np.ndarray):
     return compute
 
 
+BEYOND_CHANCE = 0.998  # the funnel's coverage: "beyond chance" means the same on both panels
+
+
 def _ratio_end(frame: pd.DataFrame, counts: pd.Series, end: int) -> pd.Series:
     expected = frame["expected"].astype("Float64")
-    limit = pd.Series(intervals.poisson_interval(counts)[end], index=frame.index, dtype="Float64")
+    limit = intervals.poisson_interval(counts, BEYOND_CHANCE)[end]
+    limit = pd.Series(limit, index=frame.index, dtype="Float64")
     return (limit / expected.where(expected > 0)).astype("Float64")
 
 
 def _fewer_than_expected(frame: pd.DataFrame, counts: pd.Series) -> pd.Series:
-    """The whole 95% interval of the ratio below 1."""
+    """The whole 99.8% interval of the ratio below 1: for a whole count, the same as a count
+    under the exact Poisson 99.8% lower limit around the count expected (the funnel's test)."""
     return (_ratio_end(frame, counts, 1) < 1).astype("boolean")
 
 
 def _more_than_expected(frame: pd.DataFrame, counts: pd.Series) -> pd.Series:
-    """The whole 95% interval of the ratio above 1."""
+    """The whole 99.8% interval of the ratio above 1."""
     return (_ratio_end(frame, counts, 0) > 1).astype("boolean")
 
 
-def standardised_spec(result: PracticeStandardisation) -> Spec:
+def _standardised_dispersion(shown: Shown) -> Dispersion | None:
+    """Spiegelhalter's overdispersion test on the observed counts as shown (a hidden one at 4)
+    against those expected from the strata as shown."""
+    expected = shown.values["expected"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    observed = shown.centre("observed").to_numpy(dtype=float, na_value=np.nan)
+    return overdispersion(observed, expected)
+
+
+def _standardised_figure(name: str) -> Derived:
+    """phi, tau2 or the test's p-value of the standardised ratios on every row."""
+
+    def compute(shown: Shown) -> pd.Series:
+        dispersion = _standardised_dispersion(shown)
+        value = np.nan if dispersion is None else float(getattr(dispersion, name))
+        return pd.Series(value, index=shown.values.index, dtype="Float64")
+
+    return Derived(compute, decimals=3 if name != "phi" else 1)
+
+
+def _widened_count(side: str, method: str) -> Derived:
+    """The 99.8% limit widened for overdispersion by `method`, as a count (the ratio's limit
+    times the count expected); NA where the ratios are not overdispersed or no widening is
+    chosen (the second question then reads as the first)."""
+
+    def compute(shown: Shown) -> pd.Series:
+        index = shown.values.index
+        dispersion = _standardised_dispersion(shown)
+        if dispersion is None or not dispersion.overdispersed or method == NO_ADJUSTMENT:
+            return pd.Series(np.nan, index=index, dtype="Float64")
+        expected = shown.values["expected"].astype("Float64").to_numpy(dtype=float, na_value=0)
+        low, high = funnel_limits(expected, BEYOND_CHANCE, dispersion, method)
+        return pd.Series((low if side == "lower" else high) * expected, index=index,
+                         dtype="Float64")  # fmt: skip
+
+    return Derived(compute, decimals=1)
+
+
+def _unusual(side: str, limit: str):
+    """Outside the widened limit (`limit`, a count) where there is one; else the first
+    question's answer (the ratio's 99.8% interval wholly below or above 1)."""
+    by_interval = _fewer_than_expected if side == "less" else _more_than_expected
+
+    def decide(values: pd.DataFrame, counts: pd.Series) -> pd.Series:
+        bound = values[limit].astype("Float64")
+        counts = counts.astype("Float64")
+        outside = counts < bound if side == "less" else counts > bound
+        return outside.astype("boolean").where(bound.notna(), by_interval(values, counts))
+
+    return decide
+
+
+def standardised_spec(result: PracticeStandardisation, method: str = ADDITIVE) -> Spec:
     """Observed referrals are people; the expected counts come from the strata's disclosed
     counts (the panel's `strata` basis, `STRATA_SPEC`), so they add up to what the strata
-    show, not to the exact total; the ratio from the count shown; its interval the union of
-    the exact Poisson intervals over every count the shown one allows (a hidden count's
-    included); the judgements only where every such count agrees."""
-    return Spec(
-        counts=("observed", "left_out", "no_ages"),  # the last two: the notes' counts
-        derived={
-            "expected": Derived(_expected_from_strata(result.population), decimals=1),
-            "ratio": Derived(
-                lambda shown: (
-                    shown.values["observed"].astype("Float64")
-                    / shown.values["expected"].astype("Float64").where(shown.values["expected"] > 0)
-                ),
-                decimals=2,
-                hidden_with=("observed",),
+    show, not to the exact total; the ratio from the count shown; its 99.8% interval (the
+    funnel's coverage) the union of the exact Poisson intervals over every count the shown
+    one allows (a hidden count's included); the share of the practice's adult referrals in a
+    stratum (age band and sex recorded) from the counts as shown. The funnel's two questions,
+    judged only where every count the shown one allows agrees: below or above the place
+    beyond chance (the ratio's 99.8% interval wholly below or above 1), and unusual among
+    practices (Spiegelhalter's overdispersion test on the ratios as shown; where they are
+    overdispersed, the 99.8% limits around 1 widened by `method`, as in `funnel_limits`), for
+    the chosen widening and for each other (`unusually_less_additive`, ...)."""
+    derived = {
+        "expected": Derived(_expected_from_strata(result.population), decimals=1),
+        "ratio": Derived(
+            lambda shown: (
+                shown.values["observed"].astype("Float64")
+                / shown.values["expected"].astype("Float64").where(shown.values["expected"] > 0)
             ),
-            "ratio_low": intervals.ratio_interval("observed", "expected", "low"),
-            "ratio_high": intervals.ratio_interval("observed", "expected", "high"),
-        },
-        judgements={
-            "refers_less": Judgement("observed", _fewer_than_expected),
-            "refers_more": Judgement("observed", _more_than_expected),
-        },
+            decimals=2,
+            hidden_with=("observed",),
+        ),
+        "ratio_low": intervals.ratio_interval("observed", "expected", "low", BEYOND_CHANCE),
+        "ratio_high": intervals.ratio_interval("observed", "expected", "high", BEYOND_CHANCE),
+        "phi": _standardised_figure("phi"),
+        "tau2": _standardised_figure("tau2"),
+        "dispersion_p": _standardised_figure("p_value"),
+    }
+    judgements = {
+        "refers_less": Judgement("observed", _fewer_than_expected),
+        "refers_more": Judgement("observed", _more_than_expected),
+    }
+    for name, widening in (("adjusted", method), *((w, w) for w in WIDENINGS)):
+        for side, count in (("less", "below"), ("more", "above")):
+            limit = f"{count}_count_{name}"
+            derived[limit] = _widened_count("lower" if side == "less" else "upper", widening)
+            judged = f"unusually_{side}" if name == "adjusted" else f"unusually_{side}_{name}"
+            judgements[judged] = Judgement("observed", _unusual(side, limit))
+    return Spec(
+        # left_out and no_ages: the notes' counts
+        counts=("observed", "adults", "left_out", "no_ages"),
+        shares={"age_sex_recorded_pct": Share("observed", "adults")},
+        derived=derived,
+        judgements=judgements,
     )
 
 
@@ -633,12 +770,14 @@ def decile_counts(
     the distinct areas rather than row by row: the count, all those with a decile (the whole
     a share is of), the count from areas with a population (a rate's numerator, so
     referrals from an area without one do not inflate it) and the adults living there.
-    Referrals whose area has no decile are left out (the loader lists them). The one home of
-    the deprivation table: the referral flows and equity pages both show it."""
+    Referrals whose area is not recorded or has no decile are in no decile: how many is
+    `no_decile` (on every row), how complete the recording behind the comparison is. The one
+    home of the deprivation table: the referral flows and equity pages both show it."""
     deciles = area_stats.dropna(subset=["imd_decile"])
     decile_of = dict(zip(deciles["area_code"], deciles["imd_decile"].astype(int), strict=True))
     with_population = set(deciles.loc[deciles["population_adult"].notna(), "area_code"])
-    codes, uniques = _codes(referrals.loc[adult_mask(referrals), "area_code"])
+    adults = adult_mask(referrals)
+    codes, uniques = _codes(referrals.loc[adults, "area_code"])
     per_area = np.bincount(codes[codes >= 0], minlength=len(uniques))
     area_decile = np.array([decile_of.get(u, 0) for u in uniques], dtype=np.int64)
     populated = np.array([u in with_population for u in uniques], dtype=bool)
@@ -647,6 +786,7 @@ def decile_counts(
     table = pd.DataFrame({"imd_decile": range(1, 11)})
     table["referrals"] = counted.astype(np.int64)
     table["all_with_decile"] = int(counted.sum())
+    table["no_decile"] = int(adults.sum()) - int(counted.sum())
     table["referrals_with_population"] = counted_pop[1:11].astype(np.int64)
     table["population_adult"] = table["imd_decile"].map(
         deciles.groupby(deciles["imd_decile"].astype(int))["population_adult"].sum(min_count=1)
@@ -677,9 +817,10 @@ def rates_by_deprivation(
             referrals_with_population=("referrals_with_population", "sum"),
             population_adult=("population_adult", lambda s: s.sum(min_count=1)),
         )
-        summed["all_with_decile"] = table["all_with_decile"].iloc[0] if len(table) else 0
+        for column in ("all_with_decile", "no_decile"):  # the same on every row
+            summed[column] = table[column].iloc[0] if len(table) else 0
         table = summed
-    columns = [group, "referrals", "all_with_decile", "referrals_with_population"]
+    columns = [group, "referrals", "all_with_decile", "no_decile", "referrals_with_population"]
     table = table[[*columns, "population_adult"]].copy()
     pop = table["population_adult"].astype("Float64")
     total_pop = pop.sum()
@@ -692,9 +833,10 @@ def deprivation_rates_spec(per_year: float, with_rate: bool = True) -> Spec:
     """The counts; the share of referrals always; the rate and its 95% interval (the union of
     exact Poisson intervals over every count the shown one allows) only where residents are
     the right denominator (referrals chosen by residence)."""
-    # referrals_with_population counts people whether or not a rate is drawn from it; the
-    # total a share is of adds up the groups as shown
-    counts: tuple[str, ...] = ("referrals", "referrals_with_population")
+    # referrals_with_population counts people whether or not a rate is drawn from it, and so
+    # does no_decile whether or not its share is shown; the total a share is of adds up the
+    # groups as shown
+    counts: tuple[str, ...] = ("referrals", "referrals_with_population", "no_decile")
     rates, derived = {}, {}
     if with_rate:
         per = PER * per_year
@@ -827,10 +969,43 @@ def slope_spec(per_year: float) -> Spec:
 
 
 FIFTH_SPEC = Spec(
-    counts=("referrals",),
+    counts=("referrals", "no_decile"),
     totals={"all_with_decile": Total("referrals")},
     shares={"share_pct": Share("referrals", "all_with_decile")},
 )
+
+
+def fifth_table(fifths: pd.DataFrame) -> pd.DataFrame:
+    """The most deprived fifth panel's table from `rates_by_deprivation(..., fifths=True)`:
+    the counts, and each quintile's share of the place's adults to the whole per cent."""
+    columns = ["imd_quintile", "referrals", "all_with_decile", "no_decile"]
+    return fifths[columns].assign(
+        population_pct=fifths["population_pct"].astype("Float64").round(0).astype("Int64")
+    )
+
+
+def _decile_known(shown: Shown) -> pd.Series:
+    """The share of adult referrals with a recorded area that has a decile: the groups as
+    shown added up, over those and the adult referrals in no decile as shown (a hidden count
+    at 4)."""
+    known = shown.values["all_with_decile"].astype("Float64")
+    whole = known + shown.centre("no_decile")
+    # to the whole per cent shown, so an answer judging it judges what the reader sees
+    return (100 * known / whole.where(whole > 0)).round(0).astype("Float64")
+
+
+def with_area_recorded(spec: Spec) -> Spec:
+    """A deprivation spec (`deprivation_rates_spec`, `FIFTH_SPEC`) with how complete the
+    recording behind it is: the share of adult referrals with an area and its decile known
+    (`decile_known_pct`), from the groups and the count in no decile (`no_decile`) as shown;
+    "too few" under 30 referrals with a decile."""
+    return replace(
+        spec,
+        derived={
+            **spec.derived,
+            "decile_known_pct": Derived(_decile_known, decimals=0, people="all_with_decile"),
+        },
+    )
 
 
 # --- who was referred: distributions --------------------------------------------------------
@@ -869,10 +1044,24 @@ def _group_order(groups: pd.Series) -> pd.Series:
     return last + young.rank(method="dense")
 
 
+def _characteristic_recorded(shown: Shown) -> pd.Series:
+    """For each row, the share of referrals with its characteristic recorded (not `not
+    recorded` or `not stated`): the characteristic's groups as shown added up (a hidden one
+    at 4), over all of them."""
+    values = shown.values
+    counts = shown.centre("referrals")
+    unrecorded = values["group"].isin([NOT_RECORDED, NOT_STATED])
+    by = values["characteristic"]
+    recorded = counts.where(~unrecorded, 0).groupby(by).transform("sum")
+    whole = counts.groupby(by).transform("sum")
+    return (100 * recorded / whole.where(whole > 0)).round(0).astype("Float64")
+
+
 DISTRIBUTION_SPEC = Spec(
     counts=("referrals",),
     totals={"total": Total("referrals", group="characteristic")},
     shares={"share_pct": Share("referrals", "total")},
+    derived={"recorded_pct": Derived(_characteristic_recorded, decimals=0, people="total")},
 )
 
 
@@ -939,7 +1128,7 @@ def recording_completeness(
     recorded = _recorded(referrals) if recorded is None else recorded
     codes, names = _grouping(referrals, by)
     groups = len(names)
-    table = {by: ["all referrals", *names]}
+    table = {by: [ALL_REFERRALS, *names]}
     table["referrals"] = np.concatenate(
         [[len(codes)], np.bincount(codes, minlength=groups)]
     ).astype(np.int64)
@@ -961,5 +1150,5 @@ def completeness_spec(by: str) -> Spec:
     return Spec(
         counts=("referrals", *RECORDED.values()),
         shares={f"{name}_pct": Share(name, "referrals") for name in RECORDED.values()},
-        total_row=(by, "all referrals"),
+        total_row=(by, ALL_REFERRALS),
     )

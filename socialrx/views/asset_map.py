@@ -110,12 +110,6 @@ def need_options(dataset: Dataset) -> dict[str, str]:
     return options
 
 
-def need_of(stats: pd.DataFrame, indicator: str) -> pd.Series:
-    """The need indicator per area (indexed by area_code), rising with need."""
-    values = stats.set_index("area_code")[indicator].astype(float)
-    return 11 - values if indicator == "imd_decile" else values
-
-
 def filtered(assets: pd.DataFrame, filters: Filters):
     """The assets the filters keep, and notes on what they could not judge."""
     notes = []
@@ -172,39 +166,13 @@ def area_shading(dataset: Dataset, selection: Selection, shade: str, scores=None
 
 def gap_table(dataset: Dataset, selection: Selection, assets: pd.DataFrame, reach: Reach,
               categories) -> pd.DataFrame:  # fmt: skip
-    """Per area: name, adults, need, access, quadrant and the nearest asset of each chosen
-    category, high need and low access first. `assets` are every asset the filters keep,
-    wherever it is: people cross a ward's or a neighbourhood's boundary to reach one, and the
-    people near an asset compete for it wherever they live, so access (and the medians that
-    split the quadrants) is worked out for the whole dataset and then the chosen areas kept."""
-    areas = dataset.areas
-    stats = dataset.table("area_stats")
-    scores = access.access_scores(areas, stats, assets, reach.radius, reach.enhanced,
-                                  reach.remote_for_everyone)  # fmt: skip
-    need = need_of(stats, reach.need).reindex(scores["area_code"])
-    table = scores.assign(
-        area_name=scores["area_code"].map(areas.set_index("area_code")["area_name"]),
-        need=need.to_numpy(),
-    )
-    table["quadrant"] = access.quadrants(
-        table["need"], table["access_per_1000"], reach.need_cut, reach.access_cut
-    ).to_numpy()
-    if selection.residence_areas is not None:
-        table = table[table["area_code"].isin(selection.residence_areas)]
-    if categories:
-        nearest = access.nearest_by_category(areas, assets, categories)
-        for category in categories:
-            table[f"nearest {category} (m)"] = table["area_code"].map(nearest[category])
-        table["none_within_reach"] = (
-            table[[f"nearest {c} (m)" for c in categories]].gt(reach.radius).all(axis=1)
-        )
-    metres = [c for c in table.columns if c.endswith("(m)")] + ["nearest_m"]
-    table[metres] = table[metres].round(0).astype("Int64")  # whole metres, read as such
-    table["access_per_1000"] = table["access_per_1000"].round(1)
-    order = {q: i for i, q in enumerate(access.QUADRANTS)}
-    table = table.assign(_order=table["quadrant"].map(order))
-    return table.sort_values(["_order", "need", "access_per_1000"],
-                             ascending=[True, False, True]).drop(columns="_order")  # fmt: skip
+    """The need and access table (`access.need_and_access`) for the chosen areas, access
+    worked out over the whole dataset with every asset the filters keep."""
+    return access.need_and_access(
+        dataset.areas, dataset.table("area_stats"), assets, reach.radius, reach.enhanced,
+        reach.remote_for_everyone, reach.need, reach.need_cut, reach.access_cut,
+        tuple(categories or ()), selection.residence_areas,
+    )  # fmt: skip
 
 
 def panels(
@@ -380,7 +348,8 @@ def clicked_details(dataset: Dataset, assets: pd.DataFrame, gaps, lat, lon,
         rows.append(("IMD decile (1 = most deprived)", _shown(decile.iloc[0])))
     if gaps is not None and code in set(gaps["area_code"]):
         row = gaps.set_index("area_code").loc[code]
-        rows += [_gap_row(c, row[c]) for c in row.index if c != "area_name" and pd.notna(row[c])]
+        rows += [_gap_row(c, row[c]) for c in row.index
+                 if c not in ("area_name", "need_as_given") and pd.notna(row[c])]  # fmt: skip
     return str(hit["area_name"].iloc[0] or code), rows
 
 
@@ -520,33 +489,96 @@ def _areas(n: int) -> str:
 
 
 def _gap_cards(gaps: pd.DataFrame, reach: Reach, filters: Filters) -> Panel:
-    high_low = gaps[gaps["quadrant"] == access.QUADRANTS[0]]
+    found = access.gap_summary(gaps)
     cards = [
         Card(
             "High need, low access",
-            _areas(len(high_low)),
+            _areas(found.areas),
             "Areas above the median need and below the median access (or the thresholds "
             "set), by the need indicator chosen and the 2SFCA score.",
         ),  # fmt: skip
         Card(
             "Adults living there",
-            f"{high_low['population_adult'].sum():,.0f}",
+            f"{found.adults:,.0f}",
             "Adults (area_stats population_adult) in the high need, low access areas.",
         ),
     ]
-    if filters.categories and "none_within_reach" in gaps:
-        needy = gaps[gaps["quadrant"].isin(access.QUADRANTS[:2])]  # high need, as split
-        none = needy[needy["none_within_reach"]]
+    if filters.categories and found.out_of_reach is not None:
         within = f"{reach.radius:,.0f} m"
         cards += [
-            Card(f"None within {within}", _areas(len(none)),
+            Card(f"None within {within}", _areas(found.out_of_reach),
                  "Areas of high need (above the median, or the threshold set) with no asset "
                  f"of the chosen categories within {within} (straight line) of their centre."),
-            Card("Adults there", f"{none['population_adult'].sum():,.0f}",
+            Card("Adults there", f"{found.adults_out_of_reach:,.0f}",
                  f"Adults living in those areas of high need with none within {within}."),
         ]  # fmt: skip
     return Panel(name="access_headlines", title="", caption="", level=Level.OFF,
                  cards=tuple(cards), show_table=False)  # fmt: skip
+
+
+def _reached(categories: tuple[str, ...]) -> str:
+    """What access is access to, in a sentence."""
+    if not categories:
+        return "community assets"
+    if len(categories) == 1:
+        return categories[0]
+    return "the chosen assets (" + "; ".join(categories) + ")"
+
+
+def _most_in_need(row: pd.Series, need: str) -> str:
+    """How the need of the first area is said: its IMD decile or score, or the indicator."""
+    value = row["need_as_given"]
+    if need == "imd_decile":
+        return f"IMD decile {value:.0f}"
+    if need == "imd_score":
+        return f"IMD score {value:,.1f}"
+    return f"{need} {value:,.1f}"
+
+
+def _places(value: float) -> str:
+    if value == 0:
+        return "no places within reach"
+    return f"{value:,.1f} places a month per 1,000 adults"
+
+
+def gap_answer(values: pd.DataFrame, reach: Reach, categories: tuple[str, ...]) -> str:
+    """How many areas, home to how many adults, have high need and low access, and the most
+    deprived of them (the least served where several share the most need)."""
+    found = access.gap_summary(values)
+    what = _reached(categories)
+    deprived = "deprived" if reach.need in ("imd_decile", "imd_score") else "in need"
+    if found.first is None:
+        said = f"No area has both high need and low access to {what}."
+    else:
+        row = found.first
+        named = row["area_name"] if isinstance(row["area_name"], str) and row["area_name"] else ""
+        name = f"{named} ({row['area_code']})" if named else str(row["area_code"])
+        need, places = _most_in_need(row, reach.need), _places(row["access_per_1000"])
+        if found.tied == 1:
+            most = f"the most {deprived} is {name}, {need}, with {places}"
+        elif found.tied_access == 1:
+            most = (
+                f"the most {deprived} ({need}) are {found.tied} of them, the least served "
+                f"{name}, with {places}"
+            )
+        else:
+            most = (
+                f"the most {deprived} ({need}) are {found.tied} of them, "
+                f"{'all' if found.tied_access == found.tied else found.tied_access} with "
+                f"{places}, among them {name}"
+            )
+        said = (
+            f"{_areas(found.areas)}, home to {found.adults:,.0f} adults, "
+            f"{'has' if found.areas == 1 else 'have'} high need and low access to {what}; "
+            f"{most}."
+        )
+    if found.out_of_reach:
+        said += (
+            f" {_areas(found.out_of_reach)} of high need ({found.adults_out_of_reach:,.0f} "
+            f"adults) {'has' if found.out_of_reach == 1 else 'have'} none of the chosen within "
+            f"{reach.radius:,.0f} m."
+        )
+    return said
 
 
 def _gap_panel(gaps: pd.DataFrame, reach: Reach, filters: Filters, level: Level) -> Panel:
@@ -575,4 +607,5 @@ def _gap_panel(gaps: pd.DataFrame, reach: Reach, filters: Filters, level: Level)
         level=level,
         table=gaps,
         labels=labels,
+        answer=lambda values: gap_answer(values, reach, tuple(filters.categories)),
     )

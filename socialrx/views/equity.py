@@ -9,9 +9,10 @@ import pandas as pd
 
 from socialrx.data.dataset import Dataset
 from socialrx.disclosure import Level, shown
-from socialrx.metrics import equity, gaps
+from socialrx.metrics import equity, equity_summary, gaps
 from socialrx.metrics import referrals as referral_metrics
 from socialrx.metrics.selection import Selection, in_place, selected_area_stats, selected_practices
+from socialrx.views import equity_answers as answers
 from socialrx.views import equity_charts as charts
 from socialrx.views.panels import Card, Panel, disclosure_caption
 
@@ -58,7 +59,16 @@ FUNNEL_LABELS = {
     "refers_more": "Above the place beyond chance",
     "unusually_less": "Unusually low among practices",
     "unusually_more": "Unusually high among practices",
+    "age_recorded_pct": "Age band recorded (%)",
+    "ethnicity_recorded_pct": "Ethnicity recorded (%)",
 }
+RECORDED_BESIDE = (
+    "Beside each practice, how complete its recording is: the share of all its referrals "
+    "(any age) with an age band and with an ethnic group recorded, the same figures as the "
+    "completeness table below; the answer names any practice compared under "
+    f"{equity_summary.WELL_RECORDED_PCT}% (a threshold chosen here: those not recorded are then "
+    "a fifth or more of its referrals)."
+)
 BEYOND_CHANCE = (
     "Two questions are answered apart. Beyond chance: outside the exact Poisson 99.8% limits "
     "around the place's rate, so the difference is not the play of chance in a practice of "
@@ -68,67 +78,6 @@ BEYOND_CHANCE = (
 )
 
 
-def _practice_words(row: pd.Series) -> str:
-    """A practice in a sentence, with its rate as shown (a hidden count's as its range)."""
-    name = row["name"] if isinstance(row["name"], str) and row["name"] else row["practice_code"]
-    rate = row["rate_per_1000"]
-    if pd.isna(rate):
-        low, high = row["rate_from"], row["rate_to"]
-        return f"{name} ({row['practice_code']}: fewer than 8 referrals, {low:,.1f} to {high:,.1f})"
-    return f"{name} ({row['practice_code']}: {rate:,.1f})"
-
-
-def funnel_answer(values: pd.DataFrame, method: str) -> str:
-    """What the funnel found, from the disclosed table: the practices below (and above) the
-    place beyond chance, named, and whether they are unusual among practices."""
-    place = values["place_rate"].astype("Float64")
-    if values.empty or place.isna().all():
-        return "The place's total is hidden (1-7 referrals), so practices are not compared."
-    rate = f"{place.iloc[0]:,.1f}"
-    sentences = []
-    for side, word, unusual in (
-        ("refers_less", "less", "unusually_less"),
-        ("refers_more", "more", "unusually_more"),
-    ):
-        named = values[values[side].astype("boolean").fillna(False)]
-        if named.empty:
-            continue
-        count = len(named)
-        # the practices that hardly refer are the question: always named; those referring
-        # more, named while a sentence can hold them
-        which = "; ".join(_practice_words(row) for _, row in named.iterrows())
-        if word == "more" and count > 3:
-            top = named.sort_values("rate_per_1000", ascending=False).iloc[0]
-            which = f"the highest is {_practice_words(top)}"
-        sentences.append(
-            f"{count} practice{'s' if count != 1 else ''} refer{'s' if count == 1 else ''} "
-            f"{word} than the place beyond chance (referrals per 1,000 registered adults a "
-            f"year, against the place's {rate}): {which}."
-        )
-        odd = int(named[unusual].astype("boolean").fillna(False).sum())
-        if equity.widened(values, method):
-            sentences.append(
-                f"{odd} of {'them' if count != 1 else 'it'} also "
-                f"{'stand' if odd != 1 else 'stands'} out as unusual among practices, "
-                "allowing for how much practices differ."
-                if odd
-                else "None of them is unusual among practices once the wide variation "
-                "between practices is allowed for."
-            )
-    if not sentences:
-        open_ = int(
-            (values["refers_less"].isna() | values["refers_more"].isna())
-            .where(values["list_size"].astype("Float64") > 0, False)
-            .sum()
-        )
-        sentences.append(
-            f"No practice refers more or less than the place ({rate} per 1,000 registered "
-            "adults a year) beyond chance"
-            + (f"; for {open_} the rounding leaves it open." if open_ else ".")
-        )
-    return " ".join(sentences)
-
-
 def practice_panels(
     rates,
     dataset: Dataset,
@@ -136,8 +85,10 @@ def practice_panels(
     level: Level,
     method: str = equity.ADDITIVE,
     standardised: equity.PracticeStandardisation | None = None,
+    recording: pd.DataFrame | None = None,
 ) -> list[Panel]:
-    """The funnel plot, the ranked table with intervals, and what standardisation needs."""
+    """The funnel plot, the ranked table with intervals, and what standardisation needs;
+    `recording` (`equity.recording_completeness` by practice) sits beside each practice."""
     title = "Practices compared fairly"
     if not selection.by_registration:
         return [
@@ -151,7 +102,13 @@ def practice_panels(
         ]
     per_year = selection.per_year
     funnel = equity.funnel_from_rates(rates, per_year, method)
-    spec = equity.funnel_spec(per_year, method)
+    table, recorded = funnel.table, ()
+    if recording is not None:
+        recorded = equity.PRACTICE_RECORDING
+        table = equity.with_recording(table, recording, recorded)
+    spec = equity.funnel_spec(per_year, method, recorded)
+    labels = {c: label for c, label in FUNNEL_LABELS.items()
+              if c in table or c in spec.columns}  # fmt: skip
     crude = (
         "These rates are crude: the panel below standardises for the age and sex of each list. "
         if standardised is not None
@@ -171,15 +128,15 @@ def practice_panels(
             f"them gives the same answer. {BEYOND_CHANCE} {crude}" + disclosure_caption(level)
         ),
         level=level,
-        table=funnel.table,
+        table=table,
         spec=spec,
-        labels=FUNNEL_LABELS,
+        labels=labels,
         chart=lambda shown: charts.funnel_chart(
             shown, equity.funnel_curves(shown, per_year, method)
         ),
         empty="No practice has a list size to compare: add list_size to practices.csv.",
         show_table=False,
-        answer=lambda shown: funnel_answer(shown, method),
+        answer=lambda shown: answers.funnel_answer(shown, method),
         said=lambda shown: (equity.method_words(shown, method),),
     )
     ranked = Panel(
@@ -194,17 +151,20 @@ def practice_panels(
             "allows (8-12 for a shown 10), so it is never narrower than the true one; a "
             "hidden count's rate shows as the range 1-7 referrals would give. The 99.8% "
             "limits are the funnel's at the practice's list size. “–” where the list size is "
-            f"not known. {BEYOND_CHANCE} " + disclosure_caption(level)
+            f"not known. {BEYOND_CHANCE} "
+            + (f"{RECORDED_BESIDE} " if recorded else "")
+            + disclosure_caption(level)
         ),
         level=level,
-        table=funnel.table,
+        table=table,
         spec=spec,
-        labels=FUNNEL_LABELS,
+        labels=labels,
         rank=("rate_per_1000",),
         chart=charts.caterpillar_chart,
         empty="No practice has a rate to show: no list sizes, or every count is hidden.",
+        answer=answers.ranked_answer,
     )
-    standardised_panel = standardisation_panel(standardised, dataset, level)
+    standardised_panel = standardisation_panel(standardised, dataset, level, method)
     compared = int((funnel.table["list_size"].astype("Float64") > 0).fillna(False).sum())
     if compared < 2:
         funnel_panel = _note(
@@ -227,21 +187,55 @@ STANDARDISED_LABELS = {
     "name": "Practice",
     "pcn_name": "PCN",
     "registered": "Registered adults (by age and sex)",
+    "adults": "Adult referrals",
     "observed": "Adult referrals (age band and sex recorded)",
+    "age_sex_recorded_pct": "Age band and sex recorded (%)",
     "expected": "Expected at the place's rates for age and sex",
     "ratio": "Observed / expected",
-    "ratio_low": "95% CI from",
-    "ratio_high": "95% CI to",
-    "refers_less": "Fewer than expected",
-    "refers_more": "More than expected",
+    "ratio_low": "99.8% CI from",
+    "ratio_high": "99.8% CI to",
+    "refers_less": FUNNEL_LABELS["refers_less"],
+    "refers_more": FUNNEL_LABELS["refers_more"],
+    "unusually_less": FUNNEL_LABELS["unusually_less"],
+    "unusually_more": FUNNEL_LABELS["unusually_more"],
 }
+STANDARDISED_LIMITS_WORDS = (
+    "Beyond chance: the ratio's exact Poisson 99.8% interval (over every count the one shown "
+    "allows) lies wholly below or above 1. The coverage is the funnel's: for a whole count, an "
+    "interval wholly below 1 is exactly a count under the funnel's exact Poisson 99.8% lower "
+    "limit around the count expected, and one wholly above 1 asks at most one referral more "
+    "than its upper limit"
+)
+
+
+def _standardised_notes(values: pd.DataFrame, method: str) -> tuple[str, ...]:
+    """The notes quoting the counts left out, and the method of the two questions."""
+    left, no_ages = values["left_out"].iloc[0], values["no_ages"].iloc[0]
+    said = [
+        f"Left out: {shown(left)} adult referrals from these practices without an adult "
+        "age band and a sex of female or male recorded (registered lists are published for "
+        "female and male only), so they are in no stratum; a practice that records these "
+        "less often looks as if it refers less (its “Age band and sex recorded (%)” "
+        "says how often)."
+    ]
+    if pd.isna(no_ages) or no_ages != 0:  # a hidden count is someone too
+        said.append(
+            f"Not compared: {shown(no_ages)} adult referrals from chosen practices with no "
+            "registered adults by age and sex (not in the registered_ages table)."
+        )
+    said.append(equity.method_words(values, method, STANDARDISED_LIMITS_WORDS))
+    return tuple(said)
 
 
 def standardisation_panel(
-    result: equity.PracticeStandardisation | None, dataset: Dataset, level: Level
+    result: equity.PracticeStandardisation | None,
+    dataset: Dataset,
+    level: Level,
+    method: str = equity.ADDITIVE,
 ) -> Panel:
     """Each practice's adult referrals against those expected for its list's age and sex
-    (indirect standardisation), or a note saying what it needs."""
+    (indirect standardisation), judged by the funnel's two questions in its words, or a note
+    saying what it needs."""
     if result is None:
         return _note(
             "practice_standardised",
@@ -263,22 +257,6 @@ def standardisation_panel(
             "adult referrals, so there is nothing to compare: one practice's referrals are "
             "the place's, observed equals expected. Choose the whole dataset or a PCN.",
         )
-
-    def notes(values: pd.DataFrame) -> tuple[str, ...]:
-        left, no_ages = values["left_out"].iloc[0], values["no_ages"].iloc[0]
-        said = [
-            f"Left out: {shown(left)} adult referrals from these practices without an adult "
-            "age band and a sex of female or male recorded (registered lists are published for "
-            "female and male only), so they are in no stratum; a practice that records these "
-            "less often looks as if it refers less."
-        ]
-        if pd.isna(no_ages) or no_ages != 0:  # a hidden count is someone too
-            said.append(
-                f"Not compared: {shown(no_ages)} adult referrals from chosen practices with no "
-                "registered adults by age and sex (not in the registered_ages table)."
-            )
-        return tuple(said)
-
     return Panel(
         name="practice_standardised",
         title=STANDARDISED_TITLE,
@@ -286,33 +264,40 @@ def standardisation_panel(
             "How to read this: each marker is a practice's adult referrals divided by those "
             "expected if its registered adults were referred at the place's rate for their "
             "age band and sex (the chosen practices together, over the period chosen), with "
-            "its 95% interval; highest ratio first. 1 means it refers as the place does, "
-            "given the age and sex of its list; above 1 more, below 1 less. A practice whose "
-            "whole interval lies below 1 reads \u201cfewer than expected\u201d (a triangle "
-            "pointing down), above 1 \u201cmore than expected\u201d; about 1 practice in 20 "
-            "falls outside by chance alone. Method: indirect standardisation (the standardised "
-            "ratio, as in the Association of Public Health Observatories' Technical Briefing "
-            "3, \u201cCommonly used public health statistics and their confidence "
-            "intervals\u201d, published by Public Health England, now OHID, on Fingertips), "
-            "strata the referrals' adult age bands (18-24 to 85+) by female and male; the "
-            "interval is the exact Poisson interval of the observed count (chi-squared; "
-            "Garwood) over the expected, over every count the one shown allows. The expected "
-            "counts come from the strata's counts as shown (each age band and sex rounded on "
-            "its own; a hidden one taken as 4), and the ratio from the count shown, so they "
-            "keep the rounding. Registered "
-            "adults by age and sex come from NHS Digital's single-year-of-age files "
-            "(gp-reg-pat-prac-sing-age-male.csv and -female.csv) or registered_ages.csv. "
-            + disclosure_caption(level)
+            "its 99.8% interval; highest ratio first. 1 means it refers as the place does, "
+            "given the age and sex of its list; above 1 more, below 1 less. The funnel's two "
+            "questions, in its words: a practice whose whole 99.8% interval lies below 1 is "
+            "“below the place beyond chance” (a triangle pointing down), above 1 "
+            "“above the place beyond chance”; about 1 practice in 500 falls outside "
+            "by chance alone. “Unusually low (high) among practices”: outside the "
+            "99.8% limits around 1 widened for how much the practices' ratios differ among "
+            "themselves (Spiegelhalter's overdispersion test on the ratios as shown, and the "
+            "allowance chosen above the funnel), as in the funnel. Beside each practice, the "
+            "share of its adult referrals with an adult age band and a sex of female or male "
+            "(those the ratio counts); the answer names any practice under "
+            f"{equity_summary.WELL_RECORDED_PCT}%. Method: indirect standardisation (the "
+            "standardised ratio, as in the Association of Public Health Observatories' "
+            "Technical Briefing 3, “Commonly used public health statistics and their "
+            "confidence intervals”, published by Public Health England, now OHID, on "
+            "Fingertips), strata the referrals' adult age bands (18-24 to 85+) by female and "
+            "male; the interval is the exact Poisson interval of the observed count "
+            "(chi-squared; Garwood) over the expected, over every count the one shown allows. "
+            "The expected counts come from the strata's counts as shown (each age band and "
+            "sex rounded on its own; a hidden one taken as 4), and the ratio from the count "
+            "shown, so they keep the rounding. Registered adults by age and sex come from NHS "
+            "Digital's single-year-of-age files (gp-reg-pat-prac-sing-age-male.csv and "
+            "-female.csv) or registered_ages.csv. " + disclosure_caption(level)
         ),
         level=level,
         table=table,
-        spec=equity.standardised_spec(result),
+        spec=equity.standardised_spec(result, method),
         basis={"strata": (result.strata, equity.STRATA_SPEC)},
         labels=STANDARDISED_LABELS,
         rank=("ratio",),
         chart=charts.standardised_chart,
         empty="No practice has a ratio to show: every count is hidden (1-7) or none is expected.",
-        said=notes,
+        answer=lambda values: answers.standardised_answer(values, method),
+        said=lambda values: _standardised_notes(values, method),
         download="Download the standardised ratios (CSV)",
     )
 
@@ -320,10 +305,20 @@ def standardisation_panel(
 # --- deprivation --------------------------------------------------------------------------
 
 
+AREA_RECORDED = "Area with a decile recorded (%)"
+AREA_RECORDED_NOTE = (
+    "A referral's decile is its area's, so the recording behind every group is the area: "
+    f"\u201c{AREA_RECORDED}\u201d is the share of all adult referrals with an area recorded "
+    "that has a decile (the same on every row, since a referral without one is in no group), "
+    "from the counts as shown; the answer says so where it is under "
+    f"{equity_summary.WELL_RECORDED_PCT}%."
+)
+
+
 def deprivation_panels(counted, dataset: Dataset, selection: Selection, level: Level):
     stats = selected_area_stats(dataset, selection)
     per_year, by_residence = selection.per_year, selection.by_residence
-    spec = equity.deprivation_rates_spec(per_year, by_residence)
+    spec = equity.with_area_recorded(equity.deprivation_rates_spec(per_year, by_residence))
     gap = gaps.deprivation_gap(chosen_referrals(dataset, selection), stats, by_residence)
     out = []
     deciles = equity.rates_by_deprivation(None, stats, per_year, deciles=counted)
@@ -373,17 +368,22 @@ def deprivation_panels(counted, dataset: Dataset, selection: Selection, level: L
                     )
                 )
             )(group, title)
+        labels["decile_known_pct"] = AREA_RECORDED
         out.append(
             Panel(
                 name=f"equity_by_imd_{word}",
                 title=title,
-                caption=f"{reading} {DECILE_NOTE} " + disclosure_caption(level),
+                caption=f"{reading} {DECILE_NOTE} {AREA_RECORDED_NOTE} "
+                + disclosure_caption(level),
                 level=level,
                 table=table,
                 spec=spec,
                 labels=labels,
                 chart=chart,
                 empty=gap or "Nothing to draw: each figure rests on 1-7 referrals (hidden).",
+                answer=(
+                    lambda g: lambda values: answers.deprivation_answer(values, g, by_residence)
+                )(group),
             )
         )
     out.append(fifth_panel(fifths, by_residence, level))
@@ -415,9 +415,8 @@ def fifth_panel(fifths: pd.DataFrame, by_residence: bool, level: Level) -> Panel
             "patients is not known (that needs the practices' patients by area, "
             "gp-reg-pat-prac-lsoa-all.csv), so no population share is set beside it."
         )
-    table = fifths[["imd_quintile", "referrals", "all_with_decile"]].assign(
-        population_pct=fifths["population_pct"].astype("Float64").round(0).astype("Int64")
-    )
+    labels["decile_known_pct"] = AREA_RECORDED
+    table = equity.fifth_table(fifths)
 
     def card(values: pd.DataFrame, _basis) -> tuple[Card, ...]:
         first = values[values["imd_quintile"] == 1]
@@ -442,7 +441,7 @@ def fifth_panel(fifths: pd.DataFrame, by_residence: bool, level: Level) -> Panel
         caption=f"{reading} {DECILE_NOTE} " + disclosure_caption(level),
         level=level,
         table=table,
-        spec=equity.FIFTH_SPEC,
+        spec=equity.with_area_recorded(equity.FIFTH_SPEC),
         labels=labels,
         chart=lambda shown: charts.share_chart(
             shown,
@@ -455,6 +454,7 @@ def fifth_panel(fifths: pd.DataFrame, by_residence: bool, level: Level) -> Panel
         ),
         cards_from=card,
         show_table=False,
+        answer=lambda values: answers.fifth_answer(values, by_residence),
     )
 
 
@@ -500,6 +500,7 @@ def slope_panel(deciles: pd.DataFrame, by_residence: bool, level: Level, per_yea
             "low": "95% CI from",
             "high": "95% CI to",
         },
+        answer=answers.slope_answer,
     )
 
 
@@ -517,7 +518,11 @@ def distribution_panel(table, level: Level) -> Panel:
             f"that would give the rates: {equity.POPULATION_BY_AGE_FILE} and "
             f"{equity.POPULATION_BY_ETHNICITY_FILE}, joined to the areas. Read them beside "
             "the recording completeness below: a group missing from the recording is not "
-            "necessarily missing from the service. " + disclosure_caption(level)
+            "necessarily missing from the service. Beside each group, the share of referrals "
+            "with its characteristic recorded (not \u201cnot recorded\u201d or \u201cnot "
+            "stated\u201d; from the groups as shown, a hidden one taken as 4); the answer says "
+            f"so where it is under {equity_summary.WELL_RECORDED_PCT}%. "
+            + disclosure_caption(level)
         ),
         level=level,
         table=table,
@@ -527,8 +532,10 @@ def distribution_panel(table, level: Level) -> Panel:
             "group": "Group",
             "referrals": "Referrals",
             "share_pct": "Share of referrals (%)",
+            "recorded_pct": "Characteristic recorded (%)",
         },
         chart=charts.distribution_chart,
+        answer=answers.distribution_answer,
         empty="No referrals to describe, or too few to show shares.",
     )
 
@@ -543,7 +550,10 @@ COMPLETENESS_LABELS = {
 COMPLETENESS_NOTE = (
     "Recorded means not blank and not \u201cnot stated\u201d; an area counts as recorded "
     "when a code is given. A share is shown when it rests on at least 30 referrals and "
-    "neither the recorded nor the unrecorded part is 1-7 people."
+    "neither the recorded nor the unrecorded part is 1-7 people. The answer names any group "
+    f"under {equity_summary.WELL_RECORDED_PCT}% recorded (a threshold chosen here, not a "
+    "national standard: those not recorded are then a fifth or more of its referrals, enough "
+    "to change a comparison however they divide)."
 )
 
 
@@ -561,6 +571,7 @@ def completeness_panels(tables, dataset: Dataset, level: Level) -> list[Panel]:
         table=tables["month"],
         spec=spec["month"],
         labels={"month": "Month", **COMPLETENESS_LABELS},
+        answer=lambda values: answers.completeness_answer(values, "month", "months"),
         chart=charts.completeness_chart,
         empty="No month has enough referrals to show the shares recorded.",
     )
@@ -576,6 +587,9 @@ def completeness_panels(tables, dataset: Dataset, level: Level) -> list[Panel]:
         table=by_practice,
         spec=spec["practice_code"],
         labels={"practice_code": "Practice code", "name": "Practice", **COMPLETENESS_LABELS},
+        answer=lambda values: answers.completeness_answer(
+            values, "practice_code", "practices", answers.named_practice, "at"
+        ),
     )
     worker = Panel(
         name="recording_by_link_worker",
@@ -586,6 +600,9 @@ def completeness_panels(tables, dataset: Dataset, level: Level) -> list[Panel]:
         table=tables["link_worker_id"],
         spec=spec["link_worker_id"],
         labels={"link_worker_id": "Link worker", **COMPLETENESS_LABELS},
+        answer=lambda values: answers.completeness_answer(
+            values, "link_worker_id", "link workers", where="by"
+        ),
     )
     return [month, practice, worker]
 
@@ -664,8 +681,9 @@ def panels(
                          "adults)."))  # fmt: skip
     else:
         out += practice_panels(
-            tables.practice_rates, dataset, selection, level, method, tables.standardised
-        )
+            tables.practice_rates, dataset, selection, level, method, tables.standardised,
+            tables.completeness["practice_code"],
+        )  # fmt: skip
     if tables.deciles is not None:
         out += deprivation_panels(tables.deciles, dataset, selection, level)
     else:

@@ -429,19 +429,21 @@ def caterpillar_chart(shown: pd.DataFrame) -> go.Figure | None:
     )
 
 
-STANDARDISED_STATUS = {  # name, colour, marker: as the funnel's, at the ratio's 95% interval
-    "below": ("Fewer than expected (95% interval below 1)", VERMILION, "triangle-down"),
-    "above": ("More than expected (95% interval above 1)", BLUE, "triangle-up"),
-    "within": ("As expected (95% interval spans 1)", BLACK, "circle"),
+STANDARDISED_STATUS = {  # name, colour, marker: the funnel's words, at the ratio's 99.8% interval
+    "below": ("Below the place beyond chance (99.8% interval below 1)", VERMILION,
+              "triangle-down"),
+    "above": ("Above the place beyond chance (99.8% interval above 1)", BLUE, "triangle-up"),
+    "within": ("Within: the 99.8% interval spans 1", BLACK, "circle"),
     "borderline": ("Borderline: rounding leaves it open", ORANGE, "diamond-open"),
-}
+}  # fmt: skip
 
 
 def standardised_chart(shown: pd.DataFrame) -> go.Figure | None:
     """Each practice's observed / expected adult referrals (standardised for age and sex) in
-    the order given (ranked by the ratio shown), with its 95% interval where it rests on 30 or
-    more referrals, against the line at 1; a practice whose count is hidden (1-7) has no
-    marker. None when no practice has a ratio to show."""
+    the order given (ranked by the ratio shown), with its 99.8% interval, marked by the
+    funnel's first question and with the second in the hover, against the line at 1; a
+    practice whose count is hidden (1-7) has no marker. None when no practice has a ratio to
+    show."""
     ratios = _floats(shown["ratio"])
     drawn = np.isfinite(ratios)
     if not drawn.any():
@@ -453,11 +455,12 @@ def standardised_chart(shown: pd.DataFrame) -> go.Figure | None:
         f"{lo:.2f} to {hi:.2f}" if np.isfinite(lo) and np.isfinite(hi) else "too few"
         for lo, hi in zip(low, high, strict=True)
     ]
+    unusual = _unusual_words(shown)
     fig = go.Figure()
     _markers_by_status(fig, shown, labels, ratios, low, high, STANDARDISED_STATUS,
-                       customdata=np.array(interval, dtype=object),
-                       hovertemplate="%{x}: observed / expected %{y:.2f} (95% CI "
-                       "%{customdata})<extra></extra>")  # fmt: skip
+                       customdata=np.column_stack([interval, unusual]),
+                       hovertemplate="%{x}: observed / expected %{y:.2f} (99.8% CI "
+                       "%{customdata[0]})<br>%{customdata[1]}<extra></extra>")  # fmt: skip
     fig.add_hline(
         y=1,
         line={"color": GREY, "width": 1.4},
