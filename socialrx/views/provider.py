@@ -113,7 +113,9 @@ def provider_strain_panel(
         "and shown, on their own. " + RATING_WORDS + " " + disclosure_caption(level),
         level=level,
         table=capacity.provider_spans(mine, sent, selection.start, selection.end, by),
-        spec=capacity.group_spec(),
+        # the whole period's total beside each of its assets, checked as the system view does
+        spec=capacity.group_spec(cells=True),
+        basis={"cells": (capacity.span_cells(mine, sent), capacity.CELLS_SPEC)},
         labels=SPAN_LABELS,
         answer=lambda v: capacity.span_answer(v, name),
         notes=tuple(notes),
