@@ -414,6 +414,13 @@ def asset_cells(
 CELLS_SPEC = Spec(counts=("sent", *NOT_TAKEN_COLUMNS.values(), "not_taken"))
 
 
+def cells_basis(cells: pd.DataFrame) -> tuple[pd.DataFrame, Spec]:
+    """`asset_cells` as a panel's basis "cells": the counts a group's totals add up, with the
+    asset, its group and whether it states a capacity (nothing else of them is shown)."""
+    keep = ["asset_id", "group", "stated", *CELLS_SPEC.counts]
+    return cells[keep], CELLS_SPEC
+
+
 def group_strain(
     assets: pd.DataFrame,
     connections: pd.DataFrame,

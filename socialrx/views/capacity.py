@@ -119,7 +119,7 @@ def rated_panel(name: str, title: str, caption: str, level: Level, table: pd.Dat
         level=level,
         table=table,
         spec=capacity.group_spec(cells=cells is not None),
-        basis={} if cells is None else {"cells": (cells, capacity.CELLS_SPEC)},
+        basis={} if cells is None else {"cells": capacity.cells_basis(cells)},
         labels={**GROUP_LABELS, "name": what.capitalize()},
         chart=(lambda v: capacity_charts.ratings_chart(v, what)) if drawn else None,
         empty=f"No {what} states a capacity and was sent anyone (or 1-7, hidden).",
@@ -327,7 +327,7 @@ def _not_taken_panel(by_category: Grouped, level: Level) -> Panel:
         level=level,
         table=by_category[0],
         spec=capacity.group_spec(cells=True),
-        basis={"cells": (by_category[1], capacity.CELLS_SPEC)},
+        basis={"cells": capacity.cells_basis(by_category[1])},
         labels={
             "name": "Category",
             "waiting_list": "Waiting list",

@@ -115,7 +115,7 @@ def provider_strain_panel(
         table=capacity.provider_spans(mine, sent, selection.start, selection.end, by),
         # the whole period's total beside each of its assets, checked as the system view does
         spec=capacity.group_spec(cells=True),
-        basis={"cells": (capacity.span_cells(mine, sent), capacity.CELLS_SPEC)},
+        basis={"cells": capacity.cells_basis(capacity.span_cells(mine, sent))},
         labels=SPAN_LABELS,
         answer=lambda v: capacity.span_answer(v, name),
         notes=tuple(notes),
