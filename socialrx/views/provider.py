@@ -5,12 +5,11 @@ provider summary. Its strain is the system view's figure (`capacity.provider_spa
 
 from __future__ import annotations
 
-import re
-
 import pandas as pd
 
 from socialrx.data.dataset import Dataset
 from socialrx.disclosure import Level, Spec
+from socialrx.escape import file_slug
 from socialrx.metrics import capacity
 from socialrx.metrics.selection import Selection, selected_connections
 from socialrx.views import capacity_charts
@@ -52,8 +51,7 @@ SPAN_LABELS = {
 def summary_file_name(provider: str) -> str:
     """The provider summary's download file name: the provider id reduced to letters, digits,
     `-` and `_` (an id from a file could hold a path or quotes)."""
-    slug = re.sub(r"[^A-Za-z0-9_-]+", "_", str(provider)).strip("_")[:40]
-    return f"summary_{slug or 'provider'}.html"
+    return f"summary_{file_slug(provider, 'provider')}.html"
 
 
 def _sent_to(dataset: Dataset, selection: Selection, assets) -> pd.DataFrame:
