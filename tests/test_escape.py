@@ -13,7 +13,8 @@ from socialrx.escape import (
 def test_html_text_escapes_html_and_template_literal_breakouts():
     text = html_text('<b>"Tom\'s"</b> & `x` ${y} C:\\users')
     assert text == (
-        "&lt;b&gt;&quot;Tom&#x27;s&quot;&lt;/b&gt; &amp; &#x60;x&#x60; &#x24;&#x7B;y&#x7D; C:&#x5C;users"
+        "&lt;b&gt;&quot;Tom&#x27;s&quot;&lt;/b&gt; &amp; &#x60;x&#x60; "
+        "&#x24;&#x7B;y&#x7D; C:&#x5C;users"
     )
     for dangerous in "<>\"'`$\\":
         assert dangerous not in text
