@@ -13,6 +13,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from socialrx.escape import csv_bytes, markdown_text
+from socialrx.ui.freshness import data_as_at
 from socialrx.ui.links import LINK_NOTES
 from socialrx.views import data as data_view
 from socialrx.views.panels import Panel
@@ -29,6 +30,7 @@ def page_header(title: str, context: Context, intro: str) -> None:
     label = markdown_text(f"{context.dataset.label} · {context.place}")
     period = f"{sel.start:%d %b %Y} to {sel.end:%d %b %Y}" if context.dated else "no dated records"
     st.caption(f"{label} · {period}")
+    data_as_at(context)
     for note in st.session_state.pop(LINK_NOTES, []):
         st.info(note, icon=":material/link:")
     if context.dataset.is_demo:
