@@ -49,8 +49,8 @@ def _fetch(address: str, allowed: list[str], limits: feeds.Limits) -> None:
     st.session_state.pop(FEED_KEY, None)
     if not feeds.permits(allowed, address):
         st.error(
-            f"{markdown_text(address)} is not on this deployment's list of feeds, so the app "
-            f"does not fetch it. Listed: {markdown_text(', '.join(allowed))}.",
+            f"{_code(address)} is not on this deployment's list of feeds, so the app does not "
+            f"fetch it. Listed: {', '.join(_code(feed) for feed in allowed)}.",
             icon=":material/block:",
         )
         return
@@ -73,7 +73,7 @@ def _fetch(address: str, allowed: list[str], limits: feeds.Limits) -> None:
     st.session_state[FEED_KEY] = {
         "address": address,
         "summary": (
-            f"Read {read.pages:,} page(s) of {address}: {len(read.modified):,} services "
+            f"Read {read.pages:,} page(s) of the feed: {len(read.modified):,} services "
             f"({read.details:,} full records fetched) became {len(imported.assets):,} assets "
             f"and {len(imported.organisations):,} organisations; {fetcher.requests:,} "
             "requests."
@@ -83,8 +83,13 @@ def _fetch(address: str, allowed: list[str], limits: feeds.Limits) -> None:
     }
 
 
+def _code(address: str) -> str:
+    """An address as inline code: shown as typed, never a link."""
+    return "`" + address.replace("`", "'") + "`"
+
+
 def _show(fetched: dict) -> None:
-    st.success(markdown_text(fetched["summary"]), icon=":material/cloud_done:")
+    st.success(fetched["summary"], icon=":material/cloud_done:")
     if len(fetched["problems"]):
         st.caption("What the import noticed:")
         show_table(fetched["problems"].rename(columns=str.capitalize))
