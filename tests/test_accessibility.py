@@ -189,10 +189,12 @@ def browser_page_factory(tmp_path_factory):
             first["done"] = True
             if path == "asset_map":
                 frame = page.frame_locator(MAP_FRAME).first
-                sync_api.expect(frame.locator(".leaflet-container")).to_be_visible()
+                drawn = sync_api.expect(frame.locator(".leaflet-container"))
+                drawn.to_be_visible(timeout=RUN_MS)
                 # the cluster icons are drawn in chunks after the map: check them, not a map
                 # still filling (their size and spacing is WCAG 2.5.8's target size)
-                sync_api.expect(frame.locator(".socialrx-cluster").first).to_be_visible()
+                clusters = sync_api.expect(frame.locator(".socialrx-cluster").first)
+                clusters.to_be_visible(timeout=RUN_MS)
                 wait_for_app_run(page, sync_api.expect)
             return page
 

@@ -91,7 +91,7 @@ def test_the_downloaded_map_carries_its_scripts_and_styles(monkeypatch):
     html = map_assets.standalone_html(_map())
     assert not LINKS.search(html)  # no file to fetch
     leaflet = (MAP_FOLDER / "leaflet-1.9.3/leaflet.js").read_text()
-    plugin = (MAP_FOLDER / "leaflet.featuregroup.subgroup-1.0.2/leaflet.featuregroup.subgroup.js")
+    plugin = MAP_FOLDER / "leaflet.featuregroup.subgroup-1.0.2/leaflet.featuregroup.subgroup.js"
     assert f"<script>{leaflet}</script>" in html
     assert f"<script>{plugin.read_text()}</script>" in html
     # the layer control's icon, from Leaflet's stylesheet, as a data URL

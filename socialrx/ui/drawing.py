@@ -182,8 +182,8 @@ def _map(panel: Panel, figure) -> None:
 
 def _warn_if_map_files_unserved() -> None:
     """The live map loads its scripts from the app's `static/map/` folder: without static
-    serving (a server started elsewhere than the app's folder misses its config.toml) or
-    without the files, it would be a blank space, so say why and how to put it right."""
+    serving (turned off by a flag or a deployment's own config) or without the files, it would
+    be a blank space, so say why and how to put it right."""
     missing = map_assets.missing_files()
     if st.get_option("server.enableStaticServing") and not missing:
         return
@@ -193,9 +193,10 @@ def _warn_if_map_files_unserved() -> None:
         else "this server does not serve the app's static folder"
     )
     st.warning(
-        f"The map may not draw: {markdown_text(why)}. Start the app from its own folder "
-        "(`make run`, or `streamlit run app.py` there, which reads `.streamlit/config.toml` "
-        "with `server.enableStaticServing = true`). The download below opens anywhere.",
+        f"The map may not draw: {markdown_text(why)}. Whoever runs the app can put it right: "
+        "the map needs `static/map/` as it comes with the app and "
+        "`server.enableStaticServing = true`, as the app's `.streamlit/config.toml` sets it "
+        "(`make run` uses it). The download below opens anywhere.",
         icon=":material/map:",
     )
 
