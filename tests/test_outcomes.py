@@ -663,3 +663,17 @@ def test_the_group_answer_compares_the_largest_and_smallest_change_shown():
         "No age band group has 30 or more people measured twice on SWEMWBS, so no group's "
         "change is given."
     )
+
+
+def test_labels_inside_sentences_keep_their_abbreviations():
+    from socialrx.views.outcomes import group_answer
+    from socialrx.vocab import in_sentence
+
+    assert in_sentence("IMD quintile") == "IMD quintile"
+    assert in_sentence("Age band") == "age band" and in_sentence("Sex") == "sex"
+    assert in_sentence("A group") == "a group"  # a one-letter word is not an abbreviation
+    empty = pd.DataFrame({"group": ["1"], "paired": pd.array([None], dtype="Float64"),
+                          "mean_change": pd.array([None], dtype="Float64"),
+                          "ci_low": pd.array([None], dtype="Float64"),
+                          "ci_high": pd.array([None], dtype="Float64")})  # fmt: skip
+    assert group_answer(empty, "SWEMWBS", "IMD quintile").startswith("No IMD quintile group")

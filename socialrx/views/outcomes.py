@@ -356,7 +356,7 @@ def group_answer(values: pd.DataFrame, measure_label: str, group_label: str) -> 
     """The "for whom" answer, from the disclosed table: the groups with the largest and the
     smallest mean change as shown, and whether their intervals overlap."""
     shown = values.dropna(subset=["mean_change"])
-    where = group_label.lower()
+    where = vocab.in_sentence(group_label)
     if shown.empty:
         return (
             f"No {where} group has {MIN_PEOPLE} or more people measured twice on "
@@ -407,7 +407,7 @@ def group_panel(
     overlap = " A person with several reasons counts under each." if group == "reason" else ""
     return Panel(
         name=f"outcome_by_{group}",
-        title=f"For whom: {label} by {group_label.lower()}",
+        title=f"For whom: {label} by {vocab.in_sentence(group_label)}",
         caption="How to read this: each point is a group's mean change (positive = better) with "
         "its 95% interval (paired t, with the group's number measured twice as shown); where "
         "intervals overlap, the data cannot tell the groups apart. Groups with fewer than 30 "
