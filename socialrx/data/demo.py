@@ -1001,7 +1001,6 @@ def build_demo(
         ]
     )
     practice_table = practice_table.drop(columns=["_x", "_y", "_pcn"])
-    registered = registrations(areas, practice_table, stats, near)
     lookup = area_lookup(areas)
     tables = {
         "dataset": meta,
@@ -1012,7 +1011,7 @@ def build_demo(
         "organisations": orgs.drop(columns="_place"),
         "assets": asset_table,
         "practices": practice_table,
-        "registrations": registered,
+        "registrations": registrations(areas, practice_table, stats, near),
         "registered_ages": registered_ages(practice_table, stats, near),
         "link_workers": link_workers,
         "funding": _funding(orgs, chosen, rng),
@@ -1020,7 +1019,7 @@ def build_demo(
         "connections": conns,
         "outcomes": outs,
     }
-    return tables | published_files(areas, stats, practice_table, lookup, registered, seed)
+    return tables | published_files(areas, stats, practice_table, lookup, seed)
 
 
 # Published files made for the demo (`demo_published`), by the name each is written under
@@ -1033,19 +1032,23 @@ FINGERTIPS_FILE = "fingertips_export_demo"
 ZIPPED = {"Appointments_GP_Daily_CSV_demo.zip": (DAILY_APPOINTMENTS_FILE, COVERAGE_FILE)}
 
 
-def published_files(areas, stats, practices, lookup, registered, seed: int) -> dict:
+def published_files(areas, stats, practices, lookup, seed: int) -> dict:
     """Census TS021, NHS England's appointments files and a Fingertips export for the demo's
     place, in their published layouts with invented values; drawn from a generator of their
     own, so the other tables are as they were without them."""
-    patients = int(registered["patients"].sum())
+    # everyone the practices' adults stand for (not the registrations table, so each file is
+    # built on its own)
+    patients = round(int(practices["list_size"].sum()) / ADULT_SHARE_OF_REGISTERED)
     crosstab = demo_published.gpad_practices(practices, seed)
     daily, coverage = demo_published.gpad_sub_icbs(crosstab, patients, seed)
     return {
-        TS021_FILE: demo_published.census_ts021(areas, stats, seed),
+        TS021_FILE: demo_published.census_ts021(areas, stats, seed, ADULT_SHARE_OF_REGISTERED),
         PRACTICE_APPOINTMENTS_FILE: crosstab,
         DAILY_APPOINTMENTS_FILE: daily,
         COVERAGE_FILE: coverage,
-        FINGERTIPS_FILE: demo_published.fingertips(practices, lookup, patients, seed),
+        FINGERTIPS_FILE: demo_published.fingertips(
+            practices, lookup, patients, seed, ADULT_SHARE_OF_REGISTERED
+        ),
     }
 
 

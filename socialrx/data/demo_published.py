@@ -14,7 +14,6 @@ import pandas as pd
 
 from socialrx.data.benchmarks import ENGLAND, SOCIAL_PRESCRIBING
 
-ADULT_SHARE = 0.79  # of registered patients (demo.ADULT_SHARE_OF_REGISTERED)
 MONTHS = pd.period_range("2026-04", "2026-09", freq="M")  # the benchmark files' six months
 SUB_ICBS = 106  # as England had when sub-ICBs began (2022)
 PLACE_SUB_ICB = 71  # the demo place's invented sub-ICB (D071)
@@ -55,14 +54,15 @@ def _whole(totals: np.ndarray, shares: np.ndarray) -> np.ndarray:
     return out
 
 
-def census_ts021(areas, stats: pd.DataFrame, seed: int) -> pd.DataFrame:
+def census_ts021(areas, stats: pd.DataFrame, seed: int, adult_share: float) -> pd.DataFrame:
     """Usual residents (all ages) of each area by ethnic group in Nomis's bulk layout
     (`census2021-ts021-lsoa.csv`): everyone the area's adults stand for (adults over the
     adult share), more Asian, Black, Mixed and Other residents where deprivation is greater,
-    as in many English towns. On the demo's LSOA 2011 codes (the real table's are 2021)."""
+    as in many English towns (`adult_share`: adults among everyone). On the demo's LSOA 2011
+    codes (the real table's are 2021)."""
     rng = _generator(seed)
     n = len(stats)
-    total = np.floor(stats["population_adult"].to_numpy(float) / ADULT_SHARE + 0.5).astype(int)
+    total = np.floor(stats["population_adult"].to_numpy(float) / adult_share + 0.5).astype(int)
     need = 10 - stats["imd_decile"].to_numpy(float)  # 9 in the most deprived decile, 0 least
     wobble = rng.uniform(0.5, 1.5, (n, 4))
     others = np.column_stack([
@@ -223,7 +223,7 @@ FINGERTIPS_COLUMNS = (
 
 
 def fingertips(practices: pd.DataFrame, area_lookup: pd.DataFrame, place_registered: int,
-               seed: int) -> pd.DataFrame:  # fmt: skip
+               seed: int, adult_share: float) -> pd.DataFrame:  # fmt: skip
     """An OHID Fingertips export in its published layout with invented values: deprivation
     score (IMD 2019) and share aged 65+ for England, the 106 invented sub-ICBs and the place's
     practices, and loneliness for England and the place's local authorities."""
@@ -254,7 +254,7 @@ def fingertips(practices: pd.DataFrame, area_lookup: pd.DataFrame, place_registe
         for practice in practices.itertuples():
             value = round(float(place + rng.normal(0, 3.0)), 1)
             if column == "over_65":
-                people = int(practice.list_size / ADULT_SHARE)
+                people = int(practice.list_size / adult_share)
                 share = value / 100
                 half = 1.96 * np.sqrt(share * (1 - share) / people) * 100
                 row(iid, name, practice.practice_code, practice.name, "GPs", period, sortable,
