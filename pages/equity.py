@@ -3,7 +3,7 @@
 import streamlit as st
 
 from socialrx import ui
-from socialrx.views import equity
+from socialrx.views import benchmarks, equity
 
 context = ui.current()
 ui.page_header(
@@ -37,20 +37,30 @@ if ui.needs(context, "referrals"):
             context.dataset, context.dataset.content_hash, context.selection, context.level
         )
     )
-choices = ui.indicator_choices(context.dataset, context.dataset.content_hash)
-indicator = None
-if choices:
-    ui.linked("equity_indicator", list(choices), "indicator")
-    indicator = st.selectbox(
-        "Fingertips indicator to set beside England",
-        list(choices),
-        format_func=choices.get,
-        key="equity_indicator",
-        help="Indicators from the Fingertips export loaded that have a value for the place's "
-        "own areas, practices, PCNs or local authority.",
+if context.dataset.has("referrals") or benchmarks.loaded(context.dataset):
+    ui.draw(
+        ui.benchmark_panels(
+            context.dataset, context.dataset.content_hash, context.selection, context.level
+        )
     )
-ui.draw(
-    ui.benchmark_panels(
-        context.dataset, context.dataset.content_hash, context.selection, context.level, indicator
+    choices = ui.indicator_choices(context.dataset, context.dataset.content_hash)
+    indicator = None
+    if choices:
+        ui.linked("equity_indicator", list(choices), "indicator")
+        indicator = st.selectbox(
+            "Fingertips indicator to set beside England",
+            list(choices),
+            format_func=choices.get,
+            key="equity_indicator",
+            help="Indicators from the Fingertips export loaded that have a value for the "
+            "place's own areas, practices, PCNs or local authority.",
+        )
+    ui.draw(
+        ui.indicator_panels(
+            context.dataset,
+            context.dataset.content_hash,
+            context.selection,
+            context.level,
+            indicator,
+        )
     )
-)

@@ -283,9 +283,10 @@ def _joined(pieces: list[tuple[str, pd.DataFrame]], keys: list[str], report: Rep
     joined = pd.concat([frame for _, frame in pieces], ignore_index=True)
     twice = joined.duplicated([*keys, "month"])
     if twice.any():
-        report.add(_and([label for label, _ in pieces]), f"{int(twice.sum()):,} months of a "
-                   "practice or sub-ICB are in more than one file: counted once, from the first",
-                   WARNING)  # fmt: skip
+        n = int(twice.sum())
+        report.add(_and([label for label, _ in pieces]), f"{n:,} month{'s' if n > 1 else ''} of "
+                   f"a practice or sub-ICB {'are' if n > 1 else 'is'} in more than one file: "
+                   "counted once, from the first", WARNING)  # fmt: skip
     return joined[~twice].reset_index(drop=True)
 
 

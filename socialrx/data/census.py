@@ -295,6 +295,9 @@ def residents_by_ethnic_group(file: SourceFile, report: Report) -> pd.DataFrame 
             pd.DataFrame({"area_code": areas, "ethnic_group": group, "residents": counts})[usable]
             .groupby(["area_code", "ethnic_group"], as_index=False, sort=False)["residents"].sum()
         )  # fmt: skip
+    rank = table["ethnic_group"].map({g: i for i, g in enumerate(vocab.ETHNIC_GROUPS)})
+    table = table.assign(_rank=rank).sort_values(["area_code", "_rank"], kind="stable")
+    table = table.drop(columns="_rank").reset_index(drop=True)
     table.attrs["file"] = file.name
     return table
 

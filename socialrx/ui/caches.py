@@ -135,10 +135,18 @@ def indicator_choices(_dataset: Dataset, content_hash: str) -> dict[str, str]:
 
 
 @st.cache_resource(show_spinner="Comparing with England", max_entries=32, ttl=HOUR)
-def benchmark_panels(_dataset: Dataset, content_hash: str, chosen: Selection, level: Level,
+def benchmark_panels(_dataset: Dataset, content_hash: str, chosen: Selection,
+                     level: Level) -> list[Panel]:  # fmt: skip
+    """The place's appointments against England and similar places, once per dataset, place
+    and period."""
+    return benchmarks_view.appointment_panels(_dataset, chosen, level)
+
+
+@st.cache_resource(show_spinner=False, max_entries=32, ttl=HOUR)
+def indicator_panels(_dataset: Dataset, content_hash: str, chosen: Selection, level: Level,
                      indicator: str | None) -> list[Panel]:  # fmt: skip
-    """The benchmarks beyond the place once per dataset, place, period and indicator."""
-    return benchmarks_view.panels(_dataset, chosen, level, indicator)
+    """A Fingertips indicator for the place against England, once per choice."""
+    return benchmarks_view.indicator_panels(_dataset, chosen, level, indicator)
 
 
 @st.cache_resource(show_spinner="Computing outcome figures", max_entries=32, ttl=HOUR)

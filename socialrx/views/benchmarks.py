@@ -12,6 +12,7 @@ import plotly.graph_objects as go
 
 from socialrx.data.benchmarks import SOCIAL_PRESCRIBING
 from socialrx.data.dataset import Dataset
+from socialrx.data.schema import PUBLISHED
 from socialrx.disclosure import Level
 from socialrx.escape import html_text
 from socialrx.metrics import benchmarks
@@ -477,11 +478,25 @@ def indicator_panels(dataset: Dataset, selection: Selection, level: Level,
     ]
 
 
+def loaded(dataset: Dataset) -> bool:
+    """Whether any benchmark file was loaded (else a page without referrals says nothing of
+    them)."""
+    return any(dataset.has(name) for name in PUBLISHED)
+
+
 def panels(dataset: Dataset, selection: Selection, level: Level,
            indicator_id: str | None = None) -> list[Panel]:  # fmt: skip
     """Every benchmark panel for what the dataset holds (each says what it is missing)."""
     return [
+        *appointment_panels(dataset, selection, level),
+        *indicator_panels(dataset, selection, level, indicator_id),
+    ]
+
+
+def appointment_panels(dataset: Dataset, selection: Selection, level: Level) -> list[Panel]:
+    """The place's social prescribing appointments against England, similar sub-ICBs and
+    the other practices in the file."""
+    return [
         *sub_icb_panels(benchmarks.sub_icb_benchmark(dataset, selection), level),
         *practice_panels(benchmarks.practice_benchmark(dataset, selection), level),
-        *indicator_panels(dataset, selection, level, indicator_id),
     ]
