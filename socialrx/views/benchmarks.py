@@ -79,25 +79,26 @@ def _list(words: list[str]) -> str:
 
 # --- the place, similar sub-ICBs and England ------------------------------------------------
 
+RATE_WORDS = "Appointments per 1,000 registered patients a year"
 SUMMARY_LABELS = {
     "comparison": "Compared with",
+    "rate_per_1000": RATE_WORDS,
+    "lowest": "Lowest sub-ICB",
+    "highest": "Highest sub-ICB",
     "sub_icbs": "Sub-ICBs",
     "appointments": f"{SOCIAL_PRESCRIBING} appointments",
     "registered": "Registered patients (all ages, a month)",
-    "rate_per_1000": "Appointments per 1,000 registered patients a year",
-    "lowest": "Lowest sub-ICB",
-    "highest": "Highest sub-ICB",
 }
 PEER_LABELS = {
     "role": "Compared as",
     "sub_icb_code": "Sub-ICB code",
     "name": "Sub-ICB",
-    "registered": "Registered patients (all ages, a month)",
-    "appointments": f"{SOCIAL_PRESCRIBING} appointments",
-    "rate_per_1000": "Appointments per 1,000 registered patients a year",
+    "rate_per_1000": RATE_WORDS,
     "imd_score": "Deprivation score (IMD)",
     "over_65_pct": "Aged 65+ (%)",
     "distance": "Distance from the place (z-scores)",
+    "appointments": f"{SOCIAL_PRESCRIBING} appointments",
+    "registered": "Registered patients (all ages, a month)",
 }
 
 
@@ -175,9 +176,9 @@ def _strip_chart(table: pd.DataFrame, summary: pd.DataFrame) -> go.Figure | None
                       annotation_text=f"{last['comparison']}: {last['rate_per_1000']:,.1f}",
                       annotation_position="top")  # fmt: skip
     fig.update_xaxes(rangemode="tozero")
+    fig.update_layout(showlegend=False)  # each kind of sub-ICB is named on its own row
     return layout(fig, f"{SOCIAL_PRESCRIBING} appointments per 1,000 registered patients a year, "
-                  "by sub-ICB", "Appointments per 1,000 registered patients a year", "",
-                  height=360, legend_above=True)  # fmt: skip
+                  "by sub-ICB", RATE_WORDS, "", height=360)  # fmt: skip
 
 
 def sub_icb_panels(result: benchmarks.SubICBBenchmark | None, level: Level) -> list[Panel]:
@@ -229,8 +230,10 @@ def sub_icb_panels(result: benchmarks.SubICBBenchmark | None, level: Level) -> l
         answer=lambda values: sub_icb_answer(values, months),
         empty="No sub-ICB has registered patients to work out a rate.",
     )
-    shown = result.table[result.table["role"].isin(("place", "peer"))].copy()
-    shown["role"] = shown["role"].map({"place": "the place", "peer": "similar"})
+    shown = result.table[result.table["role"].isin(("place", "peer"))]
+    if "distance" in shown:  # the place, then its peers nearest first
+        shown = shown.sort_values("distance", na_position="first", kind="stable")
+    shown = shown.assign(role=shown["role"].map({"place": "the place", "peer": "similar"}))
     labels = {k: v for k, v in PEER_LABELS.items() if k in shown}
     detail = Panel(
         name="benchmark_similar_sub_icbs",
@@ -250,23 +253,24 @@ def sub_icb_panels(result: benchmarks.SubICBBenchmark | None, level: Level) -> l
 
 # --- practices ------------------------------------------------------------------------------
 
+PRACTICE_RATE = "Appointments per 1,000 registered adults a year"
 PRACTICE_LABELS = {
     "practice_code": "Practice code",
     "name": "Practice",
+    "rate_per_1000": PRACTICE_RATE,
     "in_place": "In the place",
-    "sub_icb_code": "Sub-ICB code",
     "registered": "Registered adults (list size)",
-    "months": "Months",
     "appointments": f"{SOCIAL_PRESCRIBING} appointments",
-    "rate_per_1000": "Appointments per 1,000 registered adults a year",
+    "months": "Months",
+    "sub_icb_code": "Sub-ICB code",
 }
 PRACTICE_SUMMARY = {
     "comparison": "Practices",
-    "practices": "Number",
-    "appointments": f"{SOCIAL_PRESCRIBING} appointments",
-    "rate_per_1000": "Appointments per 1,000 registered adults a year",
+    "rate_per_1000": PRACTICE_RATE,
     "lowest": "Lowest practice",
     "highest": "Highest practice",
+    "practices": "Number",
+    "appointments": f"{SOCIAL_PRESCRIBING} appointments",
 }
 
 
@@ -459,7 +463,9 @@ def indicator_panels(dataset: Dataset, selection: Selection, level: Level,
                 f"How to read this: \u201c{name}\u201d (Fingertips indicator {indicator_id}), "
                 "latest period, persons where the export splits by sex, for each of the "
                 "place's areas, practices or authority the export has a value for; the bars "
-                "are the export's own 95% intervals and the dashed line England's value. "
+                "are the export's own 95% intervals and the dashed line England's value; "
+                "orange where higher than England, blue where lower, grey where similar or "
+                "not compared. "
                 "Higher or lower than England where the whole interval lies above or below "
                 "England's value, as Fingertips compares; similar where it spans it. What it "
                 "can show: where the place stands on a measure published nationally. What it "
