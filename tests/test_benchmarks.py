@@ -444,3 +444,23 @@ def test_an_indicator_for_the_place_against_england():
         "“Percentage of adults who feel lonely”, 2023/24: Rotherham 25.0, higher than England "
         "(England 20.0)."
     )
+
+
+@pytest.mark.parametrize(
+    ("pattern", "table"),
+    [
+        ("*Practice_Level_Crosstab*.csv", "gp_appointments"),
+        ("*NationalCategory*.csv", "sub_icb_appointments"),
+        ("*fingertips*.csv", "indicators"),
+    ],
+)
+def test_real_published_files_when_present(realdata, pattern, table):
+    found = sorted(realdata.rglob(pattern))
+    if not found:
+        pytest.skip(f"no {pattern} in the shared real data")
+    files = {f.name: f.read_bytes() for f in found[:2]}
+    coverage = sorted(realdata.rglob("APPOINTMENTS_GP_COVERAGE.csv"))
+    files |= {c.name: c.read_bytes() for c in coverage[:1]}
+    dataset, report = load_texts({"assets.csv": GOOD_ASSETS} | files)
+    assert report.errors == [], report.lines()[:5]
+    assert len(dataset.table(table)) > 0
