@@ -70,9 +70,11 @@ def _interval(values: pd.Series, low: str, high: str) -> str:
 
 
 def _too_few(label: str, paired) -> str:
+    least, most = outcomes.more_needed(paired)
+    more = f"about {least:,}" if least == most else f"{least:,} to {most:,}"
     return (
         f"Too few people measured twice to judge the change on {label}: {_people(paired)} paired "
-        f"({MIN_PEOPLE} are needed)."
+        f"({MIN_PEOPLE} are needed: {more} more measured twice would make it judgeable)."
     )
 
 
@@ -450,10 +452,10 @@ def panels(
     return out
 
 
-def paired_measures(panels: list[Panel]) -> list[str]:
-    """The measures anyone was measured twice on, from the change panel's counts as shown
-    (0 shows as 0, so a hidden count is someone)."""
-    values = next(p for p in panels if p.name == "outcome_change").disclosed.values
+def paired_measures(panels: list[Panel], name: str = "outcome_change") -> list[str]:
+    """The measures anyone was measured twice on, from the change panel's (`name`) counts as
+    shown (0 shows as 0, so a hidden count is someone)."""
+    values = next(p for p in panels if p.name == name).disclosed.values
     paired = values["paired"].astype("Float64")
     return values.loc[(paired.isna() | (paired > 0)).to_numpy(), "measure"].tolist()
 

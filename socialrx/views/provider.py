@@ -21,6 +21,7 @@ from socialrx.views.capacity import (
     rated_panel,
 )
 from socialrx.views.panels import Panel, disclosure_caption
+from socialrx.views.provider_outcomes import provider_outcome_panels
 
 ACTIVITY_LABELS = {
     "label": "Period",
@@ -126,8 +127,8 @@ def provider_panels(
 ) -> list[Panel]:
     """One provider's view for its funder: its strain over the period (the system view's
     figure) and its trend, demand by month or quarter against capacity, what happened to the
-    people sent, each asset, the reasons people were sent for, and the practices and areas
-    they came from."""
+    people sent, each asset, the reasons people were sent for, the practices and areas they
+    came from, and their outcomes."""
     mine = provider_assets(dataset, selection, provider)
     if mine.empty:
         return []
@@ -139,6 +140,7 @@ def provider_panels(
         *_activity_panels(together, "quarter" if by == "quarter" else "month", level),
         _assets_panel(mine, sent, selection, level),
         *_sent_by_panels(dataset, sent, level),
+        *provider_outcome_panels(dataset, level, mine, sent),
     ]
 
 
