@@ -24,8 +24,17 @@ import plotly.offline
 from socialrx.data.dataset import Dataset
 from socialrx.disclosure import LABELS, Level
 from socialrx.escape import csv_bytes, html_text
+from socialrx.metrics import benchmarks as benchmark_metrics
 from socialrx.metrics.selection import Selection
-from socialrx.views import asset_map, capacity, equity, outcomes, referral_flows
+from socialrx.views import (
+    asset_map,
+    benchmarks,
+    capacity,
+    equity,
+    ethnicity,
+    outcomes,
+    referral_flows,
+)
 from socialrx.views import overview as overview_view
 from socialrx.views import provider as provider_view
 from socialrx.views.panels import Panel
@@ -49,12 +58,23 @@ def _outcomes(dataset: Dataset, selection: Selection, level: Level) -> list[Pane
     return panels
 
 
+def _equity(dataset: Dataset, selection: Selection, level: Level) -> list[Panel]:
+    """The equity page's panels, rates by ethnic group and the benchmarks beyond the place (the
+    first Fingertips indicator the place has, as the page opens on it)."""
+    indicator = next(iter(benchmark_metrics.indicator_choices(dataset)), None)
+    return [
+        *equity.panels(dataset, selection, level),
+        *ethnicity.panels(dataset, selection, level),
+        *benchmarks.panels(dataset, selection, level, indicator),
+    ]
+
+
 # (section title, what it needs, how its panels are built): the pages, in the app's order
 SECTIONS: list[tuple[str, tuple[str, ...], Callable]] = [
     ("Overview", (), lambda d, s, lv: [overview_view.headline_panel(d, s, lv)]),
     ("Asset map", (), _asset_map),
     ("Referral flows", ("referrals",), referral_flows.page_panels),
-    ("Equity", ("referrals",), equity.panels),
+    ("Equity", ("referrals",), _equity),
     ("Capacity and funding", ("connections",), capacity.panels),
     ("Outcomes", ("referrals", "outcomes"), _outcomes),
 ]

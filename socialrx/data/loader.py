@@ -15,6 +15,7 @@ from socialrx import vocab
 from socialrx.data import (
     adapters,
     archives,
+    benchmarks,
     census,
     checks,
     geography,
@@ -49,8 +50,9 @@ NOT_RECOGNISED = (
     "not a table of the data contract: name it after its table ("
     + ", ".join(f"{n}.csv" for n in TABLES if n != "areas")
     + ", areas.geojson), or say which table it is with a file row in mapping.csv; official "
-    "files as downloaded (IoD, Census age tables, ONS lookups and postcodes, NHS Digital "
-    "registrations, epraccur) are known by their headers"
+    "files as downloaded (IoD, Census age and ethnic group tables, ONS lookups and postcodes, "
+    "NHS Digital registrations, epraccur, NHS England appointments, Fingertips) are known by "
+    "their headers"
 )
 log = logging.getLogger(__name__)
 
@@ -247,7 +249,10 @@ def _load_files(
     others = archives.unpacked(others, report)  # other zips: their files, as if handed in
     others, nhs_digital = gp_registrations.split(others)  # known by their headers
     others, census_ages = census.split(others)
+    others, census_ethnicity = census.split_ethnicity(others)
+    others, published = benchmarks.split(others)
     raw, origin, geo, iod_vintage = _raw_tables(others, directory, report)
+    held_benchmarks = benchmarks.read(published, report)
     registered = gp_registrations.supplement(raw, origin, nhs_digital, report)
     tables: dict[str, pd.DataFrame] = {}
     for i, (name, frame) in enumerate(raw.items()):
@@ -291,6 +296,10 @@ def _load_files(
         frame.drop(columns=ROW, inplace=True)
     if census_ages:  # adults 18+ by area, into area_stats
         census.supplement(tables, census_ages, known_areas, iod_vintage is not None, report)
+    if census_ethnicity:  # residents by ethnic group and area
+        census.supplement_ethnicity(tables, census_ethnicity, known_areas, report)
+    benchmarks.finish(held_benchmarks, tables, benchmarks.dataset_codes(tables, areas),
+                      registered.adults, origin, report)  # fmt: skip
     vintage = _vintage(first, area_vintage, iod_vintage, origin, report)
     if "area_lookup" in tables:  # a national lookup: the dataset's own areas
         year = raw["area_lookup"].attrs.get(lookups.VINTAGE_ATTR)

@@ -35,6 +35,7 @@ SHARED = {
     "outcome_measure": "text",
     "outcome_group": "text",
     "provider": "text",
+    "equity_indicator": "text",
 }
 
 
