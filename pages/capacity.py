@@ -119,7 +119,7 @@ elif ui.needs(context, "connections"):
                 "Download this provider's summary to print or send (HTML, opens offline)",
                 lambda: (
                     report.provider_summary(
-                        dataset, sel, level, provider, providers[provider], by
+                        dataset, sel, level, provider, providers[provider], by, context.place
                     ).html
                 ),
                 file_name=provider_view.summary_file_name(provider),

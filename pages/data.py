@@ -46,7 +46,7 @@ if report.problems:
     with st.expander("Read every problem in full"):
         # plain text, wrapped: a long message is never cut, and nothing in it is markup
         st.code("\n".join(data.problem_lines(problems)), language=None, wrap_lines=True)
-    ui.download(problems, "validation_report", "Download the problem list (CSV)")
+    ui.download(problems, "validation_report", "Download the problem list (CSV)", about=True)
     st.caption(
         "Row numbers count the header as row 1, as a spreadsheet does. Rows with errors in "
         "required columns are left out; a bad value elsewhere is left blank and the row kept. "

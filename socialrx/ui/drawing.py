@@ -13,7 +13,8 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from socialrx.escape import csv_bytes, markdown_text
-from socialrx.ui.links import LINK_NOTES
+from socialrx.provenance import csv_with_provenance
+from socialrx.ui.links import CONTEXT_KEY, LINK_NOTES
 from socialrx.views import data as data_view
 from socialrx.views.panels import Panel
 
@@ -118,12 +119,15 @@ def _cell(value) -> str:
     return str(value)
 
 
-def download(table, name: str, label: str = "Download table (CSV)") -> None:
+def download(table, name: str, label: str = "Download table (CSV)", about: bool = False) -> None:
     """A CSV download of a table (or of what a function returns), formula-safe, built when
-    the button is clicked, not on every rerun."""
+    the button is clicked, not on every rerun. `about`: an output (not a file to load again),
+    so where it came from goes below the table, made when it is clicked."""
+    context = st.session_state.get(CONTEXT_KEY) if about else None
 
     def data() -> bytes:
-        return csv_bytes(table() if callable(table) else table)
+        frame = table() if callable(table) else table
+        return csv_bytes(frame) if context is None else csv_with_provenance(frame, context.made())
 
     st.download_button(label, data, file_name=f"{name}.csv",
                        mime="text/csv", key=f"dl_{name}", on_click="ignore")  # fmt: skip
@@ -213,4 +217,4 @@ def draw(panels: list[Panel]) -> None:
         if panel.labels:
             label = panel.download or ("Download data behind this chart (CSV)"
                                        if panel.chart else None)  # fmt: skip
-            download(panel.export, panel.name, label or "Download table (CSV)")
+            download(panel.export, panel.name, label or "Download table (CSV)", about=True)

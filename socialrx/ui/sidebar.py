@@ -10,13 +10,14 @@ from urllib.parse import urlencode, urlsplit
 import pandas as pd
 import streamlit as st
 
-from socialrx import disclosure
+from socialrx import disclosure, provenance
 from socialrx.data.dataset import Dataset
 from socialrx.data.problems import Report
 from socialrx.disclosure import Level
 from socialrx.escape import markdown_text
 from socialrx.metrics import selection
 from socialrx.metrics.selection import Selection
+from socialrx.provenance import Provenance
 from socialrx.ui import caches
 from socialrx.ui.drawing import download
 from socialrx.ui.links import ASKED_KEY, LINK_KEY, linked, note
@@ -35,6 +36,11 @@ class Context:
     level: Level
     place: str = "the whole dataset"  # the chosen place in words, for page captions
     dated: bool = True  # whether any person-level record has a date (else no period to show)
+
+    def made(self) -> Provenance:
+        """Where an output made now from this view comes from (CSV downloads, reports)."""
+        return provenance.record(self.dataset, self.selection, self.level, self.place,
+                                 dated=self.dated)  # fmt: skip
 
 
 NEIGHBOURHOODS_KEY = "_socialrx_neighbourhoods"
