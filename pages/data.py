@@ -56,11 +56,9 @@ else:
     st.success("No problems found.")
 
 st.header("Look at a table")
-name = st.selectbox(
-    "Table",
-    [n for n in TABLES if n not in ("dataset", "areas") and dataset.has(n)],
-    key="data_table",
-)
+loaded = [n for n in TABLES if n not in ("dataset", "areas") and dataset.has(n)]
+ui.linked("data_table", loaded, "table")
+name = st.selectbox("Table", loaded, key="data_table")
 if name:
     frame = dataset.table(name)
     if name in PERSON_LEVEL:
@@ -78,6 +76,7 @@ st.header("Your system's extract: mapping.csv")
 st.caption(mapping_view.INTRO)
 ui.draw([mapping_view.unmapped_panel(report, context.level)])
 starts = mapping_view.starter_choices()
+ui.linked("mapping_start", list(starts), "mapping to start from", starts.get)
 start_from = st.selectbox("Start from", list(starts), format_func=starts.get, key="mapping_start")
 start = (
     ui.mapping_in_use()

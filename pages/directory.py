@@ -29,6 +29,7 @@ if not choices:
         "organisations.csv) to correct them organisation by organisation."
     )
 else:
+    ui.linked("directory_org", list(choices), "organisation", choices.get)
     org = st.selectbox(
         "Your organisation",
         list(choices),

@@ -13,6 +13,7 @@ ui.page_header(
     "deprived areas, who is referred, and how complete the recording is that these rest on.",
 )
 if ui.needs(context, "referrals"):
+    ui.linked("equity_overdispersion", list(equity.METHODS), "funnel limits", equity.METHODS.get)
     method = st.radio(
         "Funnel limits when practices vary more than chance explains (overdispersion)",
         list(equity.METHODS),

@@ -14,7 +14,7 @@ from streamlit_folium import st_folium
 
 from socialrx.escape import csv_bytes, markdown_text
 from socialrx.provenance import csv_with_provenance
-from socialrx.ui.links import CONTEXT_KEY, LINK_NOTES
+from socialrx.ui.links import CONTEXT_KEY, HEADER_DRAWN, LINK_NOTES
 from socialrx.views import data as data_view
 from socialrx.views.panels import Panel
 
@@ -30,8 +30,11 @@ def page_header(title: str, context: Context, intro: str) -> None:
     label = markdown_text(f"{context.dataset.label} · {context.place}")
     period = f"{sel.start:%d %b %Y} to {sel.end:%d %b %Y}" if context.dated else "no dated records"
     st.caption(f"{label} · {period}")
-    for note in st.session_state.pop(LINK_NOTES, []):
-        st.info(note, icon=":material/link:")
+    notes = st.session_state.pop(LINK_NOTES, [])
+    if notes:  # a link's choices, or choices other data does not offer: one box
+        st.info("\n".join(f"- {n}" for n in notes) if len(notes) > 1 else notes[0],
+                icon=":material/link:")  # fmt: skip
+    st.session_state[HEADER_DRAWN] = True  # a later note (a page's own choice) goes inline
     if context.dataset.is_demo:
         st.info(
             "Demo data: synthetic referrals, assets and statistics on real Rotherham "
