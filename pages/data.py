@@ -7,6 +7,7 @@ import streamlit as st
 from socialrx import ui
 from socialrx.data import archives, mapping, templates
 from socialrx.data.schema import PERSON_LEVEL, TABLES
+from socialrx.disclosure import NOT_APPLICABLE
 from socialrx.views import data
 from socialrx.views import mapping as mapping_view
 
@@ -28,8 +29,8 @@ errors, warnings = (
 st.header(f"Problems ({errors}, {warnings})")
 if report.problems:
     st.dataframe(
-        # a problem with the whole file has no row: blank, not "None"
-        problems.assign(row=problems["row"].astype("string").fillna("")),
+        # a problem with the whole file has no row: "–", as a missing value in every table
+        problems.assign(row=problems["row"].astype("string").fillna(NOT_APPLICABLE)),
         hide_index=True,
         width="stretch",
         column_config={

@@ -22,7 +22,7 @@ import plotly.graph_objects as go
 import plotly.offline
 
 from socialrx.data.dataset import Dataset
-from socialrx.disclosure import LABELS, Level
+from socialrx.disclosure import LABELS, NOT_APPLICABLE, Level
 from socialrx.metrics.selection import Selection
 from socialrx.provenance import Provenance, csv_with_provenance, html_block, record
 from socialrx.views import asset_map, capacity, equity, outcomes, referral_flows
@@ -212,7 +212,11 @@ def _panel_html(panel: Panel) -> str:
     parts += [f"<p class='caption'>{_plain(note)}</p>" for note in panel.shown_notes]
     if panel.show_table and panel.labels:
         shown = panel.shown()
-        parts.append(shown.head(TABLE_ROWS).to_html(index=False, escape=True, na_rep="", border=0))
+        parts.append(
+            shown.head(TABLE_ROWS).to_html(
+                index=False, escape=True, na_rep=NOT_APPLICABLE, border=0
+            )
+        )
         if len(shown) > TABLE_ROWS:
             parts.append(
                 f"<p class='note'>The first {TABLE_ROWS} of {len(shown):,} rows: all of them "

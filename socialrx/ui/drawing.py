@@ -12,6 +12,7 @@ import plotly.graph_objects as go
 import streamlit as st
 from streamlit_folium import st_folium
 
+from socialrx.disclosure import NOT_APPLICABLE
 from socialrx.escape import csv_bytes, markdown_text
 from socialrx.provenance import csv_with_provenance
 from socialrx.ui.links import CONTEXT_KEY, HEADER_DRAWN, LINK_NOTES
@@ -99,16 +100,20 @@ def needs(context: Context, *tables: str) -> bool:
 
 
 def show_table(frame: pd.DataFrame, column_config: dict | None = None) -> None:
-    """A table on the page, missing text shown blank rather than as "None"."""
+    """A table on the page, a missing value shown as "–" (the mark for no figure in every
+    table, card and download), never as the grid's "None" or a blank."""
     shown = frame.copy()
-    text = shown.select_dtypes(include=["string", "object"]).columns
-    # all text, so the grid's Arrow table never meets a number beside a blank ("" and 32,807
+    numbers = shown.select_dtypes(include="number").columns
+    gaps = [c for c in numbers if shown[c].isna().any()]  # the grid would show "None"
+    text = [*shown.select_dtypes(include=["string", "object"]).columns, *gaps]
+    # all text, so the grid's Arrow table never meets a number beside a mark ("–" and 32,807
     # in one column made pyarrow refuse it: a practice without a list size)
     shown[text] = shown[text].apply(lambda column: column.map(_cell, na_action="ignore"))
-    shown[text] = shown[text].astype(object).where(shown[text].notna(), "")
+    shown[text] = shown[text].astype(object).where(shown[text].notna(), NOT_APPLICABLE)
     # numbers with thousands separators, as everywhere else (the grid's default is 7966)
     config = {c: st.column_config.NumberColumn(c, format="localized")
-              for c in shown.select_dtypes(include="number").columns}  # fmt: skip
+              for c in numbers if c not in gaps}  # fmt: skip
+    config |= {c: st.column_config.TextColumn(c, alignment="right") for c in gaps}
     config |= column_config or {}
     st.dataframe(shown, hide_index=True, width="stretch", column_config=config)
 
