@@ -216,7 +216,8 @@ elif ui.needs(context, "connections"):
             anchor = dataclasses.replace(sel, start=sel.end)  # forecasts depend on the end only
             table, methods = ui.capacity_forecasts(dataset, dataset.content_hash, anchor, level)
             categories = [g for g in dict.fromkeys(table["group"]) if g != "all"]
-            ui.linked("forecast_category", categories, "category to forecast")
+            ui.linked("forecast_category", categories, "category to forecast",
+                      default=categories[0] if categories else None)  # fmt: skip
             category = (
                 st.selectbox("Category", categories, key="forecast_category")
                 if categories

@@ -58,7 +58,7 @@ else:
 
 st.header("Look at a table")
 loaded = [n for n in TABLES if n not in ("dataset", "areas") and dataset.has(n)]
-ui.linked("data_table", loaded, "table")
+ui.linked("data_table", loaded, "table", default=loaded[0] if loaded else None)
 name = st.selectbox("Table", loaded, key="data_table")
 if name:
     frame = dataset.table(name)

@@ -206,7 +206,7 @@ def neighbourhood_editor(dataset: Dataset, level: Level) -> None:
             st.caption(markdown_text(message))
         names = list(dict.fromkeys(current["neighbourhood"]))
         if names:
-            linked("nb_remove", names, "neighbourhood to remove")
+            linked("nb_remove", names, "neighbourhood to remove", default=names[0])
             st.selectbox("Neighbourhood to remove", names, key="nb_remove")
             st.button("Remove neighbourhood", key="nb_remove_button", on_click=remove)
             download(current, "neighbourhoods", "Download neighbourhoods.csv")
