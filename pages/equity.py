@@ -14,6 +14,7 @@ ui.page_header(
     "that these rest on, and how the place compares with England and places like it.",
 )
 if ui.needs(context, "referrals"):
+    ui.linked("equity_overdispersion", list(equity.METHODS), "funnel limits", equity.METHODS.get)
     method = st.radio(
         "Funnel limits when practices vary more than chance explains (overdispersion)",
         list(equity.METHODS),
