@@ -468,7 +468,10 @@ def test_a_table_download_carries_disclosed_figures(
         with page.expect_download() as download:
             page.get_by_role("button", name="Download table (CSV)").click()
         text = Path(download.value.path()).read_text(encoding="utf-8-sig")
-        header, *rows = list(csv.reader(text.splitlines()))
+        lines = list(csv.reader(text.splitlines()))
+        end = lines.index([])  # the table, a blank line, then where it came from
+        header, *rows = lines[:end]
+        assert lines[end + 1] == ["About this table"], lines[end + 1 :]
         assert header[:5] == ["Asset", "Name", "Organisation", "Category", "Capacity a month"]
         sent = [row[header.index("People sent")] for row in rows]
         assert "*" in sent and all(v == "*" or int(v) % 5 == 0 for v in sent)
