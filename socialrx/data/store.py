@@ -120,7 +120,7 @@ def write_copy(entry: Path, dataset: Dataset, report: Report) -> bool:
     parent = entry.parent
     temporary = parent / f".writing-{entry.name}-{os.getpid()}"
     try:
-        _prepare(parent)
+        prepare_cache_folder(parent)
         shutil.rmtree(temporary, ignore_errors=True)
         temporary.mkdir()
         tables = {}
@@ -244,7 +244,7 @@ def cache_locations(folder: Path) -> list[Path]:
     named = f"{_slug(resolved.name)}-{hashlib.sha256(str(resolved).encode()).hexdigest()[:12]}"
     if setting:
         return [Path(setting).expanduser() / named]
-    return [resolved / CACHE_FOLDER, _user_cache_dir() / named]
+    return [resolved / CACHE_FOLDER, user_cache_dir() / named]
 
 
 def _entries(folder: Path, key: str) -> list[Path]:
@@ -256,7 +256,7 @@ def _cache_root_setting() -> str:
     return "off" if value.lower() in ("off", "0", "none", "false", "no") else value
 
 
-def _user_cache_dir() -> Path:
+def user_cache_dir() -> Path:
     if sys.platform == "win32":
         base = os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local"
     elif sys.platform == "darwin":
@@ -270,7 +270,7 @@ def _slug(name: str) -> str:
     return "".join(c if c.isalnum() or c in "-_" else "_" for c in name)[:40] or "data"
 
 
-def _prepare(parent: Path) -> None:
+def prepare_cache_folder(parent: Path) -> None:
     """Create the cache folder, marked so git and backup tools leave it alone."""
     parent.mkdir(parents=True, exist_ok=True)
     ignore = parent / ".gitignore"
