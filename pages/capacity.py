@@ -3,6 +3,7 @@ that work is worth against the funding that follows it, link-worker caseloads, w
 the demand forecast."""
 
 import dataclasses
+from types import SimpleNamespace
 
 import streamlit as st
 
@@ -11,6 +12,7 @@ from socialrx.escape import markdown_text
 from socialrx.metrics import capacity as capacity_metrics
 from socialrx.metrics import funding
 from socialrx.metrics.selection import selected_assets
+from socialrx.team import access
 from socialrx.views import capacity
 from socialrx.views import forecast as forecast_view
 from socialrx.views import funding as funding_view
@@ -39,8 +41,13 @@ if selected_assets(dataset, sel).empty:
     st.info("No assets in the chosen areas." if sel.chosen_by_residence else "No assets loaded.")
 elif ui.needs(context, "connections"):
     headline, *strained = ui.capacity_panels(dataset, dataset.content_hash, sel, level)
-    ui.draw([headline])
-    providers = capacity.provider_options(dataset, sel)
+    if access.may(context.person, "every organisation"):  # the whole system's headline
+        ui.draw([headline])
+    # a provider is offered its own organisation only (picker, link and files alike)
+    providers = access.organisations(context.person, capacity.provider_options(dataset, sel))
+    if not providers:
+        st.info("Your organisation has no assets in the chosen place.")
+        st.stop()
     ids = list(providers)
     # Lazy tabs run only the open one; Streamlit forgets a widget's value on a run that does
     # not draw it, so each choice is kept (and given its default) here, not by the widget.
@@ -73,18 +80,13 @@ elif ui.needs(context, "connections"):
             kept = default  # a provider of another place or dataset
         st.session_state[key] = kept
     # lazy tabs: only the open one runs, so a slider in one does not recompute the others
-    system, mine, money, workers, what_if, ahead = st.tabs(
-        [
-            "System view",
-            "My organisation",
-            "Funding follows the referral",
-            "Link workers",
-            "What if",
-            "Forecast",
-        ],
-        key="capacity_tab",
-        on_change="rerun",
-    )
+    every = ["System view", "My organisation", "Funding follows the referral", "Link workers",
+             "What if", "Forecast"]  # fmt: skip
+    # a provider sees its own view only: no other organisation's, not even in the system view
+    labels = every if access.may(context.person, "every organisation") else ["My organisation"]
+    made = dict(zip(labels, st.tabs(labels, key="capacity_tab", on_change="rerun"), strict=True))
+    closed = SimpleNamespace(open=False)
+    system, mine, money, workers, what_if, ahead = (made.get(tab, closed) for tab in every)
     provider = st.session_state["provider"]
     if system.open:
         with system:
@@ -114,13 +116,18 @@ elif ui.needs(context, "connections"):
             )
             if grain == "automatic" and by == "quarter":
                 st.caption("Shown by quarter: most of its monthly counts would be hidden (1-7).")
+            ui.allowed(access.check_organisation, provider)  # before its figures or its report
             ui.draw(provider_view.provider_panels(dataset, sel, level, provider, by))
             st.download_button(
                 "Download this provider's summary to print or send (HTML, opens offline)",
-                lambda: (
-                    report.provider_summary(
-                        dataset, sel, level, provider, providers[provider], by
-                    ).html
+                ui.audited(
+                    lambda: (
+                        report.provider_summary(
+                            dataset, sel, level, provider, providers[provider], by
+                        ).html
+                    ),
+                    "provider report",
+                    provider,
                 ),
                 file_name=provider_view.summary_file_name(provider),
                 mime="text/html",

@@ -126,8 +126,13 @@ def test_guest_links_expire_and_are_revoked(url):
     link_id = store.guest(other, at=T0).id
     assert store.revoke_guest_link(link_id, by="ann@x.org")
     assert store.guest(other, at=T0 + timedelta(minutes=1)) is None
-    revoked = store.guest_links().set_index("label")["revoked_by"]
-    assert revoked["Second room"] == "ann@x.org" and revoked.isna()["Rotherham workshop"]
+    listed = store.guest_links(at=T0 + timedelta(hours=9)).set_index("label")
+    assert listed.loc["Second room", "revoked_by"] == "ann@x.org"
+    assert listed["state"].to_dict() == {
+        "Rotherham workshop": "expired",
+        "Second room": "withdrawn",
+    }
+    assert store.guest_links(at=T0)["state"].tolist().count("open") == 1
 
 
 def test_corrections_queue_starts_empty(url):

@@ -350,7 +350,8 @@ class Store:
             return None
         return GuestLink(row["id"], row["label"], row["made_by"], _utc(row["expires_at"]))
 
-    def guest_links(self) -> pd.DataFrame:
+    def guest_links(self, at: datetime | None = None) -> pd.DataFrame:
+        """Every guest link, newest first, each "open", "expired" or "withdrawn" (`state`)."""
         columns = ["id", "label", "made_by", "made_at", "expires_at", "revoked_at", "revoked_by"]
         query = sa.select(*[guest_links.c[c] for c in columns]).order_by(
             guest_links.c.made_at.desc())  # fmt: skip
@@ -359,6 +360,11 @@ class Store:
         frame = pd.DataFrame(rows, columns=columns)
         for column in ("made_at", "expires_at", "revoked_at"):
             frame[column] = frame[column].map(_utc, na_action="ignore")
+        moment = at or now()
+        frame["state"] = [
+            "withdrawn" if pd.notna(revoked) else "expired" if expires <= moment else "open"
+            for revoked, expires in zip(frame["revoked_at"], frame["expires_at"], strict=True)
+        ]
         return frame
 
     def revoke_guest_link(self, link_id: int, by: str) -> bool:

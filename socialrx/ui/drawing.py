@@ -13,6 +13,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from socialrx.escape import csv_bytes, markdown_text
+from socialrx.ui.identity import audited
 from socialrx.ui.links import LINK_NOTES
 from socialrx.views import data as data_view
 from socialrx.views.panels import Panel
@@ -125,7 +126,7 @@ def download(table, name: str, label: str = "Download table (CSV)") -> None:
     def data() -> bytes:
         return csv_bytes(table() if callable(table) else table)
 
-    st.download_button(label, data, file_name=f"{name}.csv",
+    st.download_button(label, audited(data, "download", f"{name}.csv"), file_name=f"{name}.csv",
                        mime="text/csv", key=f"dl_{name}", on_click="ignore")  # fmt: skip
 
 
@@ -197,7 +198,8 @@ def draw(panels: list[Panel]) -> None:
             figure = panel.chart(panel.disclosed.values)
             _map(panel, figure)
             st.download_button("Download this map (HTML, opens in any browser)",
-                               figure.get_root().render, file_name=f"{panel.name}.html",
+                               audited(figure.get_root().render, "download",
+                                       f"{panel.name}.html"), file_name=f"{panel.name}.html",
                                mime="text/html", key=f"dl_{panel.name}_html",
                                on_click="ignore")  # fmt: skip
         elif panel.chart is not None and panel.empty:
