@@ -255,7 +255,8 @@ class AssetServer:
 
 CHROMIUM = Path("/usr/bin/chromium")
 REQUIRE_VARIABLE = "SOCIALRX_REQUIRE_BROWSER"
-BROWSER_MODULES = ("test_browser.py", "test_sessions.py", "test_accessibility.py")
+BROWSER_MODULES = ("test_browser.py", "test_sessions.py", "test_accessibility.py",
+                   "test_signin_browser.py")  # fmt: skip
 AXE_CORE = "axe-core@4.14.1"
 
 
@@ -389,13 +390,19 @@ class Server:
 
 @contextmanager
 def streamlit_server(
-    log_dir: Path, data: str = "data/demo", floor: str | None = None
+    log_dir: Path,
+    data: str = "data/demo",
+    floor: str | None = None,
+    port: int | None = None,
+    options: tuple[str, ...] = (),
+    environ: dict[str, str] | None = None,
 ) -> Iterator[Server]:
     """`streamlit run app.py` headless on a free port with the demo data, stopped afterwards.
 
     The deployment's disclosure floor is `floor` (as SOCIALRX_MIN_DISCLOSURE), or unset: then
-    only the default level, as on a server nobody configured."""
-    port = free_port()
+    only the default level, as on a server nobody configured. `options` are more of Streamlit's
+    (`--secrets.files`, ...) and `environ` more variables, for a deployment with sign-in."""
+    port = port or free_port()
     url = f"http://127.0.0.1:{port}"
     log_path = log_dir / "streamlit.log"
     command = [
@@ -404,10 +411,11 @@ def streamlit_server(
         "--server.address", "127.0.0.1",
         "--server.headless", "true",
         "--server.fileWatcherType", "none",
-        "--browser.gatherUsageStats", "false",
+        "--browser.gatherUsageStats", "false", *options,
     ]  # fmt: skip
     env = {k: v for k, v in os.environ.items() if k != "SOCIALRX_MIN_DISCLOSURE"}
     env["SOCIALRX_DATA"] = data
+    env |= environ or {}
     if floor:
         env["SOCIALRX_MIN_DISCLOSURE"] = floor
     with open(log_path, "wb") as log:
