@@ -37,7 +37,8 @@ st.caption(
     f"{ui.counted(len(events), 'event')}, latest first (times in UTC; at most 10,000). Kept "
     f"for {team_store.retention_days()} days ({team_store.RETENTION_VARIABLE})."
 )
-shown = events.assign(at=events["at"].map(lambda t: f"{t:%Y-%m-%d %H:%M:%S}"))
+shown = events.assign(at=events["at"].map(lambda t: f"{t:%Y-%m-%d %H:%M:%S}")).rename(
+    columns={"at": "when (UTC)", "organisation_id": "organisation", "action": "what"})  # fmt: skip
 ui.show_table(shown)
 st.download_button(
     "Download the audit trail shown (CSV)",
@@ -66,8 +67,9 @@ def make_link() -> None:
         return
     hours = int(st.session_state.get("guest_hours", 8))
     token = team.make_guest_link(label, ui.identity.person().who, hours)
-    base = urlsplit(st.context.url)
-    st.session_state["guest_made"] = f"{base.scheme}://{base.netloc}/?guest={token}"
+    base = urlsplit(st.context.url or "")
+    root = f"{base.scheme}://{base.netloc}" if base.netloc else ""
+    st.session_state["guest_made"] = f"{root}/?guest={token}"
     ui.record("guest link made", detail=f"{label}: {hours} hours")
     st.session_state["guest_label"] = ""
 
@@ -82,11 +84,14 @@ if message := st.session_state.pop("guest_message", None):
 listed = team.guest_links()
 if not listed.empty:
     ui.show_table(
-        listed[["label", "state", "made_by", "made_at", "expires_at", "revoked_by"]].assign(
+        listed[["label", "state", "made_by", "made_at", "expires_at", "revoked_by"]]
+        .assign(
             made_at=listed["made_at"].map(lambda t: f"{t:%Y-%m-%d %H:%M}"),
             expires_at=listed["expires_at"].map(lambda t: f"{t:%Y-%m-%d %H:%M}"),
         )
-    )
+        .rename(columns={"label": "workshop", "made_at": "made (UTC)",
+                         "expires_at": "expires (UTC)", "revoked_by": "withdrawn by"})
+    )  # fmt: skip
     live = listed[listed["state"] == "open"]
     if not live.empty:
         names = dict(zip(live["id"], live["label"], strict=True))
@@ -104,10 +109,10 @@ st.header("Where this is kept")
 url = team_store.default_url(ui.data_folder())
 listed_path = access.access_path()
 st.markdown(
-    f"- The team's store: `{markdown_text(team_store.describe(url))}` (schema version "
+    f"- The team's store: {markdown_text(team_store.describe(url))} (schema version "
     f"{team.version}; {team_store.DB_VARIABLE} names another).\n"
     f"- The access list: "
-    + (f"`{markdown_text(str(listed_path))}`" if listed_path else "none (no sign-in)")
+    + (markdown_text(str(listed_path)) if listed_path else "none (no sign-in)")
     + f" ({access.ACCESS_VARIABLE})."
 )
 if listed_path:

@@ -263,3 +263,60 @@ def test_the_access_list_names_people_not_domains():
     assert [p.split(": ")[1] for p in listed.problems] == [
         "email", "email", "organisation_id", "email", "role", "role"]  # fmt: skip
     assert listed.problems[0].startswith("access.csv:3: email")
+
+
+def test_an_analyst_makes_a_guest_link_that_opens_and_then_withdraws_it(deployment):
+    at = _app("ann@icb.nhs.uk")
+    at.switch_page("pages/team.py").run()
+    at.text_input(key="guest_label").input("Dearne workshop")
+    at.number_input(key="guest_hours").set_value(3)
+    at.button(key="guest_make").click().run()
+    assert not at.exception, at.exception
+    link = at.code[0].value
+    assert "/?guest=" in link  # shown once, the only time the token is anywhere
+    token = link.split("?guest=")[1]
+    guest = _app(None, {"guest": token})
+    assert "Workshop guest (Dearne workshop)" in _captions(guest)
+    at.run()
+    assert at.selectbox(key="guest_withdraw").value is not None
+    at.button(key="guest_withdraw_button").click().run()
+    guest.run()
+    assert "expired or been withdrawn" in guest.error[0].value
+    actions = [action for who, action, _ in _events() if who == "ann@icb.nhs.uk"]
+    assert "guest link made" in actions and "guest link withdrawn" in actions
+
+
+def test_neighbourhoods_and_named_views_are_saved_for_the_team_and_audited(deployment):
+    at = _app("pat@council.gov.uk")
+    at.text_input(key="nb_name").input("Dearne")
+    at.multiselect(key="nb_areas").set_value(["E01007665"])
+    at.button(key="nb_save").click().run()
+    at.text_input(key="view_name").input("Our patch")
+    at.button(key="view_save").click().run()
+    assert not at.exception, at.exception
+    store = open_store(os.environ["SOCIALRX_DB"])
+    assert store.neighbourhoods().values.tolist() == [["Dearne", "E01007665"]]
+    assert store.named_views()["name"].tolist() == ["Our patch"]
+    # the analyst, in another session, finds both
+    other = _app("ann@icb.nhs.uk")
+    assert "Our patch" in " ".join(m.value for m in other.sidebar.markdown)
+    actions = [(who, action) for who, action, _ in _events()]
+    assert ("pat@council.gov.uk", "neighbourhood saved") in actions
+    assert ("pat@council.gov.uk", "view saved") in actions
+
+
+def test_each_person_may_save_two_neighbourhoods_below_off(deployment):
+    at = _app("pat@council.gov.uk")
+    for name in ("One", "Two", "Three"):
+        at.text_input(key="nb_name").input(name)
+        at.multiselect(key="nb_areas").set_value(["E01007665"])
+        at.button(key="nb_save").click().run()
+    assert any("You have saved your 2 neighbourhoods" in c.value for c in at.sidebar.caption)
+    store = open_store(os.environ["SOCIALRX_DB"])
+    assert store.neighbourhoods()["neighbourhood"].tolist() == ["One", "Two"]
+    # the allowance is the person's, not the session's
+    again = _app("pat@council.gov.uk")
+    again.text_input(key="nb_name").input("Four")
+    again.multiselect(key="nb_areas").set_value(["E01007665"])
+    again.button(key="nb_save").click().run()
+    assert "Four" not in store.neighbourhoods()["neighbourhood"].tolist()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import threading
+from pathlib import Path
 
 import pytest
 from browser_assets import CHROMIUM, CHROMIUM_ARGS, free_port, playwright_sync_api, streamlit_server
@@ -84,47 +85,103 @@ def _nav(page) -> list[str]:
     return [text.strip().splitlines()[-1] for text in links.all_inner_texts()]
 
 
-def test_sign_in_see_what_the_role_allows_sign_out(deployment):
+# Ten people at once, each signed in (or let in by a guest link) in a browser of their own:
+# (who, the pages the sidebar lists, the disclosure levels offered).
+EVERY = ["Overview", "Asset map", "Referral flows", "Equity", "Capacity", "Outcomes",
+         "Workshop pack", "Directory", "Data"]  # fmt: skip
+LEVELS = ["Round to 5, hide 1-7 (NHS Digital)", "Hide 1-7 only", "Off: exact figures"]
+TEN = [
+    ("ann@icb.nhs.uk", [*EVERY, "Team"], LEVELS),
+    ("vic@ashcombe.org.uk", ["Capacity", "Directory"], LEVELS[:1]),
+    ("pat@council.gov.uk", EVERY, LEVELS[:1]),
+    ("sam@vcs.org.uk", EVERY, LEVELS[:1]),
+    ("eddie@icb.nhs.uk", ["Asset map", "Directory"], LEVELS[:1]),
+    ("bo@ashcombe.org.uk", ["Capacity", "Directory"], LEVELS[:1]),
+    ("guest: Room 1", EVERY[:6], LEVELS[:1]),
+    ("guest: Room 2", EVERY[:6], LEVELS[:1]),
+    ("al@icb.nhs.uk", [*EVERY, "Team"], LEVELS),
+    ("stranger@nhs.net", [], []),
+]
+MORE = (
+    "pat@council.gov.uk,planner,\nsam@vcs.org.uk,partner,\neddie@icb.nhs.uk,directory editor,\n"
+    "bo@ashcombe.org.uk,provider,ORG002\nal@icb.nhs.uk,analyst,\n"
+)
+
+
+def _check(page, who: str, pages: list[str], levels: list[str]) -> None:
+    """What this person's browser shows: their pages, their levels, their organisation."""
+    if not pages:
+        page.get_by_text("not on this deployment's access list").wait_for(timeout=RUN_MS)
+        assert page.locator("[data-testid='stMetric']").count() == 0
+        return
+    assert _nav(page) == pages, who
+    radio = page.locator("[data-testid='stRadio']").filter(has_text="Disclosure")
+    playwright_sync_api().expect(radio.locator("label")).to_have_count(1 + len(levels))
+    assert [o.strip() for o in radio.locator("label").all_inner_texts()[1:]] == levels, who
+    if who.endswith("ashcombe.org.uk"):  # a provider: its own organisation, My organisation
+        org = "ORG001" if who.startswith("vic") else "ORG002"
+        page.get_by_text(f"(provider, {org})").wait_for(timeout=RUN_MS)
+        assert f"provider={org}" in page.url
+        assert page.get_by_role("tab").all_inner_texts() == ["My organisation"]
+
+
+def test_sign_in_ten_people_at_once_each_sees_what_their_role_allows(deployment):
     url, store = deployment
+    team = open_store(store)
+    listed = Path(store.removeprefix("sqlite:///")).parent / "access.csv"
+    listed.write_text(ACCESS + MORE, encoding="utf-8")
     sync_api = playwright_sync_api()
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page()
             # before signing in: the sign-in page only, no pages, no figures
+            page = browser.new_page()
             page.goto(url)
             page.get_by_role("button", name="Sign in").wait_for(timeout=RUN_MS)
-            assert _nav(page) == []
-            assert page.locator("[data-testid='stMetric']").count() == 0
+            assert _nav(page) == [] and page.locator("[data-testid='stMetric']").count() == 0
+            page.close()
 
-            _sign_in(page, url, "ann@icb.nhs.uk")
-            assert "Team" in _nav(page) and "Data" in _nav(page)
-            page.get_by_text("Off: exact figures").click()
-            page.wait_for_selector(IDLE, timeout=RUN_MS)
-            page.get_by_role("link", name="Team").click()
-            page.get_by_role("heading", name="Audit trail").wait_for(timeout=RUN_MS)
+            pages = []  # all ten stay open together, each in a browser context of its own
+            for who, listed_pages, levels in TEN:
+                page = browser.new_context().new_page()
+                if who.startswith("guest: "):
+                    token = team.make_guest_link(who.removeprefix("guest: "), "ann", hours=1)
+                    page.goto(f"{url}/?guest={token}")
+                    page.get_by_text(f"Workshop guest ({who[7:]})").wait_for(timeout=RUN_MS)
+                elif listed_pages:
+                    _sign_in(page, url, who)
+                else:  # signed in at the provider, but not on the access list
+                    page.goto(url)
+                    page.get_by_role("button", name="Sign in").click(timeout=RUN_MS)
+                    page.locator("input[name='sub']").fill(who, timeout=RUN_MS)
+                    page.get_by_role("button", name="Authorize").click()
+                _check(page, who, listed_pages, levels)
+                pages.append(page)
+            # with the others signed in meanwhile, the first and a guest still see their own
+            for index in (0, 6):
+                pages[index].reload()
+                pages[index].wait_for_selector(IDLE, timeout=RUN_MS)
+                _check(pages[index], *TEN[index])
 
-            # Streamlit forgets the identity and sends the browser to the provider's
-            # end-session endpoint, which (here) asks before it returns to the app
-            page.get_by_role("button", name="Sign out").click()
-            page.get_by_role("button", name="End session").click(timeout=RUN_MS)
-            page.get_by_role("button", name="Sign in").wait_for(timeout=RUN_MS)
-            assert page.locator("[data-testid='stMetric']").count() == 0
-
-            # a provider, in a browser of its own: its own organisation's pages only
-            other = browser.new_context().new_page()
-            _sign_in(other, url, "vic@ashcombe.org.uk")
-            assert _nav(other) == ["Capacity", "Directory"]
-            other.get_by_role("heading", name="Capacity", exact=True).wait_for(timeout=RUN_MS)
-            other.get_by_text("(provider, ORG001)").wait_for(timeout=RUN_MS)
-            assert "provider=ORG001" in other.url  # its own view, chosen for it
-            assert other.get_by_role("tab").all_inner_texts() == ["My organisation"]
-            assert other.get_by_text("Off: exact figures").count() == 0
+            # the analyst chooses exact figures, reads the audit trail, and signs out: Streamlit
+            # forgets the identity and sends the browser to the provider's end-session page,
+            # which (here) asks before it returns to the app
+            ann = pages[0]
+            ann.get_by_text("Off: exact figures").click()
+            ann.wait_for_selector(IDLE, timeout=RUN_MS)
+            ann.get_by_role("link", name="Team").click()
+            ann.get_by_role("heading", name="Audit trail").wait_for(timeout=RUN_MS)
+            ann.get_by_role("button", name="Sign out").click()
+            ann.get_by_role("button", name="End session").click(timeout=RUN_MS)
+            ann.get_by_role("button", name="Sign in").wait_for(timeout=RUN_MS)
+            assert ann.locator("[data-testid='stMetric']").count() == 0
         finally:
             browser.close()
-    trail = open_store(store).events()
+    trail = team.events()
     done = list(zip(trail["who"], trail["action"], strict=True))[::-1]
-    ann = [action for who, action in done if who == "ann@icb.nhs.uk"]
-    assert ann[:2] == ["sign-in", "page view"] and "exact view" in ann
-    assert ann[-1] == "sign-out"
-    assert ("vic@ashcombe.org.uk", "sign-in") in done
+    ann_did = [action for who, action in done if who == "ann@icb.nhs.uk"]
+    assert ann_did[:2] == ["sign-in", "page view"] and "exact view" in ann_did
+    assert ann_did[-1] == "sign-out"
+    assert ("stranger@nhs.net", "refused") in done
+    assert {who for who, action in done if action == "sign-in"} == {
+        w for w, pages, _ in TEN if pages}  # fmt: skip

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 
 PERSON_KEY = "_socialrx_person"  # who is looking on this run
 SEEN_KEY = "_socialrx_seen"  # the person whose sign-in this session has recorded
-GUEST_KEY = "_socialrx_guest"  # this session's guest token (the address drops it)
+GUEST_KEY = "guest"  # this session's guest token, kept in the address (views.links.SHARED)
 VIEW_KEY = "_socialrx_view"  # the page, place, period and level last recorded
 USER_HEADER_VARIABLE = "SOCIALRX_USER_HEADER"
 LOOPBACK = ("127.0.0.1", "localhost", "::1")

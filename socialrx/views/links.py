@@ -35,6 +35,7 @@ SHARED = {
     "outcome_measure": "text",
     "outcome_group": "text",
     "provider": "text",
+    "guest": "text",  # a workshop guest's token: a reload keeps the guest in (ui.identity)
 }
 
 
