@@ -320,3 +320,40 @@ def test_each_person_may_save_two_neighbourhoods_below_off(deployment):
     again.multiselect(key="nb_areas").set_value(["E01007665"])
     again.button(key="nb_save").click().run()
     assert "Four" not in store.neighbourhoods()["neighbourhood"].tolist()
+
+
+@pytest.fixture
+def behind_a_proxy(deployment, monkeypatch):
+    """A signing-in proxy names the person in X-Forwarded-Email (no [auth] section)."""
+    from streamlit import config
+
+    from socialrx.ui import identity
+
+    monkeypatch.setenv("SOCIALRX_USER_HEADER", "X-Forwarded-Email")
+    sent = {}
+    monkeypatch.setattr(identity, "request_headers", lambda: sent)
+    address = config.get_option("server.address")
+    yield sent
+    config.set_option("server.address", address)
+
+
+def _behind_proxy() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_a_trusted_proxy_header_names_the_person_only_on_localhost(behind_a_proxy):
+    from streamlit import config
+
+    behind_a_proxy["X-Forwarded-Email"] = "Pat@Council.gov.uk"
+    config.set_option("server.address", "0.0.0.0")  # reachable without the proxy: not trusted
+    assert "a browser could send that header itself" in _behind_proxy().error[0].value
+    config.set_option("server.address", "127.0.0.1")
+    at = _behind_proxy()
+    assert "Signed in as **pat@council.gov.uk** (planner)" in _captions(at)
+    assert at.sidebar.radio(key="disclosure").options == ["Round to 5, hide 1-7 (NHS Digital)"]
+    assert "sign_out" not in [b.key for b in at.sidebar.button]  # signing out is the proxy's
+    behind_a_proxy.clear()
+    assert "did not say who is signed in" in _behind_proxy().error[0].value

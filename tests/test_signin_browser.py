@@ -108,6 +108,12 @@ MORE = (
 )
 
 
+def _shot(page, name: str) -> None:
+    """A screenshot to look at, when $SOCIALRX_SCREENSHOTS names a folder for them."""
+    if folder := os.environ.get("SOCIALRX_SCREENSHOTS"):
+        page.screenshot(path=str(Path(folder) / f"signin-{name}.png"))
+
+
 def _check(page, who: str, pages: list[str], levels: list[str]) -> None:
     """What this person's browser shows: their pages, their levels, their organisation."""
     if not pages:
@@ -139,6 +145,7 @@ def test_sign_in_ten_people_at_once_each_sees_what_their_role_allows(deployment)
             page.goto(url)
             page.get_by_role("button", name="Sign in").wait_for(timeout=RUN_MS)
             assert _nav(page) == [] and page.locator("[data-testid='stMetric']").count() == 0
+            _shot(page, "sign-in")
             page.close()
 
             pages = []  # all ten stay open together, each in a browser context of its own
@@ -156,6 +163,7 @@ def test_sign_in_ten_people_at_once_each_sees_what_their_role_allows(deployment)
                     page.locator("input[name='sub']").fill(who, timeout=RUN_MS)
                     page.get_by_role("button", name="Authorize").click()
                 _check(page, who, listed_pages, levels)
+                _shot(page, who.split("@")[0].replace(": ", "-").replace(" ", "-"))
                 pages.append(page)
             # with the others signed in meanwhile, the first and a guest still see their own
             for index in (0, 6):
@@ -171,6 +179,10 @@ def test_sign_in_ten_people_at_once_each_sees_what_their_role_allows(deployment)
             ann.wait_for_selector(IDLE, timeout=RUN_MS)
             ann.get_by_role("link", name="Team").click()
             ann.get_by_role("heading", name="Audit trail").wait_for(timeout=RUN_MS)
+            with ann.expect_download(timeout=RUN_MS) as downloading:
+                ann.get_by_role("button", name="Download the audit trail shown (CSV)").click()
+            exported = Path(downloading.value.path()).read_text(encoding="utf-8")
+            assert "ann@icb.nhs.uk" in exported and "sign-in" in exported
             ann.get_by_role("button", name="Sign out").click()
             ann.get_by_role("button", name="End session").click(timeout=RUN_MS)
             ann.get_by_role("button", name="Sign in").wait_for(timeout=RUN_MS)
@@ -181,7 +193,7 @@ def test_sign_in_ten_people_at_once_each_sees_what_their_role_allows(deployment)
     done = list(zip(trail["who"], trail["action"], strict=True))[::-1]
     ann_did = [action for who, action in done if who == "ann@icb.nhs.uk"]
     assert ann_did[:2] == ["sign-in", "page view"] and "exact view" in ann_did
-    assert ann_did[-1] == "sign-out"
+    assert ann_did[-2:] == ["audit export", "sign-out"]  # the download, written when it ran
     assert ("stranger@nhs.net", "refused") in done
     assert {who for who, action in done if action == "sign-in"} == {
         w for w, pages, _ in TEN if pages}  # fmt: skip

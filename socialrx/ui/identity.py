@@ -132,10 +132,15 @@ def _from_proxy(team: Store, header: str) -> Person:
             f"“{address or 'every interface'}”: a browser could send that header itself. Start "
             "it with --server.address 127.0.0.1 behind the proxy that signs people in."
         )
-    email = str(st.context.headers.get(header) or "").strip().lower()
+    email = str(request_headers().get(header) or "").strip().lower()
     if not email:
         _gate(f"The proxy did not say who is signed in (no {header} header).")
     return _listed(team, email, PROXY)
+
+
+def request_headers():
+    """The headers of the request that opened this session (the proxy's among them)."""
+    return st.context.headers
 
 
 def _listed(team: Store, email: str, how: str, sign_out: bool = False) -> Person:
