@@ -8,6 +8,7 @@ from socialrx.data.files import SourceFile
 from socialrx.data.problems import Report
 from socialrx.escape import file_slug, markdown_text
 from socialrx.team import access
+from socialrx.ui.feeds import feed_fetcher
 from socialrx.views import directory
 from socialrx.views.data import problems_table
 
@@ -111,6 +112,7 @@ st.download_button(
     key="dl_openreferral",
     on_click="ignore",
 )
+feed_fetcher()
 with st.expander("Map a directory's taxonomy terms to our categories"):
     st.write(
         "Upload a directory (its /services JSON, its HSDS CSV tables or a zip) and, if you "

@@ -4,6 +4,7 @@ markdown; the figures arrive already through the panels' one disclosure step."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -13,9 +14,11 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from socialrx.escape import csv_bytes, markdown_text
+from socialrx.ui.freshness import data_as_at
 from socialrx.ui.identity import audited
 from socialrx.ui.links import LINK_NOTES
 from socialrx.views import data as data_view
+from socialrx.views import map_assets
 from socialrx.views.panels import Panel
 
 if TYPE_CHECKING:
@@ -30,6 +33,7 @@ def page_header(title: str, context: Context, intro: str) -> None:
     label = markdown_text(f"{context.dataset.label} · {context.place}")
     period = f"{sel.start:%d %b %Y} to {sel.end:%d %b %Y}" if context.dated else "no dated records"
     st.caption(f"{label} · {period}")
+    data_as_at(context)
     for note in st.session_state.pop(LINK_NOTES, []):
         st.info(note, icon=":material/link:")
     if context.dataset.is_demo:
@@ -155,6 +159,7 @@ def _map(panel: Panel, figure) -> None:
     a click reruns the page: panning and zooming return nothing). The map object is built
     afresh for each run: rendering one folium map twice adds its scripts twice, and the
     changed page then blanks the map."""
+    _warn_if_map_files_unserved()
     if panel.details is None:
         st_folium(figure, height=620, use_container_width=True, returned_objects=[],
                   key=panel.name)  # fmt: skip
@@ -178,6 +183,27 @@ def _map(panel: Panel, figure) -> None:
             st.markdown("\n".join(lines))
 
 
+def _warn_if_map_files_unserved() -> None:
+    """The live map loads its scripts from the app's `static/map/` folder: without static
+    serving (turned off by a flag or a deployment's own config) or without the files, it would
+    be a blank space, so say why and how to put it right."""
+    missing = map_assets.missing_files()
+    if st.get_option("server.enableStaticServing") and not missing:
+        return
+    why = (
+        f"{len(missing)} of its files are missing from {map_assets.MAP_FOLDER}"
+        if missing
+        else "this server does not serve the app's static folder"
+    )
+    st.warning(
+        f"The map may not draw: {markdown_text(why)}. Whoever runs the app can put it right: "
+        "the map needs `static/map/` as it comes with the app and "
+        "`server.enableStaticServing = true`, as the app's `.streamlit/config.toml` sets it "
+        "(`make run` uses it). The download below opens anywhere.",
+        icon=":material/map:",
+    )
+
+
 def draw(panels: list[Panel]) -> None:
     """Draw a page's panels: title, figure (or why there is none), how to read it, the
     table, and a download of what is shown."""
@@ -198,8 +224,9 @@ def draw(panels: list[Panel]) -> None:
             figure = panel.chart(panel.disclosed.values)
             _map(panel, figure)
             st.download_button("Download this map (HTML, opens in any browser)",
-                               audited(figure.get_root().render, "download",
-                                       f"{panel.name}.html"), file_name=f"{panel.name}.html",
+                               audited(partial(map_assets.standalone_html, figure),
+                                       "download", f"{panel.name}.html"),
+                               file_name=f"{panel.name}.html",
                                mime="text/html", key=f"dl_{panel.name}_html",
                                on_click="ignore")  # fmt: skip
         elif panel.chart is not None and panel.empty:
