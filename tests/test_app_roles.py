@@ -357,3 +357,12 @@ def test_a_trusted_proxy_header_names_the_person_only_on_localhost(behind_a_prox
     assert "sign_out" not in [b.key for b in at.sidebar.button]  # signing out is the proxy's
     behind_a_proxy.clear()
     assert "did not say who is signed in" in _behind_proxy().error[0].value
+
+
+def test_a_store_that_cannot_be_opened_stops_the_page_and_says_so(monkeypatch, tmp_path):
+    monkeypatch.setenv("SOCIALRX_DB", f"sqlite:///{tmp_path / 'no-such-folder' / 'team.db'}")
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    assert not at.exception, at.exception
+    assert "The team's store cannot be opened" in at.error[0].value
+    assert not at.metric and not at.sidebar.radio

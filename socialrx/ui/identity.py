@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import streamlit as st
+from sqlalchemy.exc import SQLAlchemyError
 
 from socialrx import disclosure
 from socialrx.escape import markdown_text
@@ -45,8 +46,22 @@ LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 def store() -> Store:
-    """The team's store (`socialrx.team.store`), opened once per server."""
-    return caches.team_store(team_store.default_url(data_folder()))
+    """The team's store (`socialrx.team.store`), opened once per server. Without it nobody's
+    looking could be recorded, so a store that cannot be reached stops the page, and says so."""
+    url = None
+    try:
+        url = team_store.default_url(data_folder())
+        return caches.team_store(url)
+    except (OSError, SQLAlchemyError) as failed:
+        where = team_store.describe(url) if url else "no folder to keep it in"
+        st.error(
+            f"The team's store cannot be opened ({markdown_text(where)}): socialrx records who "
+            f"looks at what there, so it does not show anything without it. Check "
+            f"{team_store.DB_VARIABLE} (docs/deployment.md, “The team's store”). "
+            f"{type(failed).__name__}",
+            icon=":material/error:",
+        )
+        st.stop()
 
 
 def sign_in_configured() -> bool:
