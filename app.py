@@ -62,6 +62,7 @@ if context is None:
         "Choose a data source in the sidebar: the data folder, or upload your own files "
         "(assets.csv at least)."
     )
+    ui.write_link()  # the address says "Upload files"
     st.stop()
 ui.remember(context)
 ui.viewed(navigation.title, context)

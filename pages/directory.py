@@ -32,6 +32,8 @@ elif not choices:
         "organisations.csv) to correct them organisation by organisation."
     )
 else:
+    ui.linked("directory_org", list(choices), "organisation", choices.get,
+              default=next(iter(choices)))  # fmt: skip
     org = st.selectbox(
         "Your organisation",
         list(choices),

@@ -3,16 +3,18 @@
 import streamlit as st
 
 from socialrx import ui
-from socialrx.views import equity
+from socialrx.views import benchmarks, equity
 
 context = ui.current()
 ui.page_header(
     "Equity",
     context,
     "Which practices refer more or less than expected, whether referrals reach the most "
-    "deprived areas, who is referred, and how complete the recording is that these rest on.",
+    "deprived areas and each ethnic group, who is referred, how complete the recording is "
+    "that these rest on, and how the place compares with England and places like it.",
 )
 if ui.needs(context, "referrals"):
+    ui.linked("equity_overdispersion", list(equity.METHODS), "funnel limits", equity.METHODS.get)
     method = st.radio(
         "Funnel limits when practices vary more than chance explains (overdispersion)",
         list(equity.METHODS),
@@ -29,5 +31,37 @@ if ui.needs(context, "referrals"):
     ui.draw(
         ui.equity_panels(
             context.dataset, context.dataset.content_hash, context.selection, context.level, method
+        )
+    )
+    ui.draw(
+        ui.ethnicity_panels(
+            context.dataset, context.dataset.content_hash, context.selection, context.level
+        )
+    )
+if context.dataset.has("referrals") or benchmarks.loaded(context.dataset):
+    ui.draw(
+        ui.benchmark_panels(
+            context.dataset, context.dataset.content_hash, context.selection, context.level
+        )
+    )
+    choices = ui.indicator_choices(context.dataset, context.dataset.content_hash)
+    indicator = None
+    if choices:
+        ui.linked("equity_indicator", list(choices), "indicator")
+        indicator = st.selectbox(
+            "Fingertips indicator to set beside England",
+            list(choices),
+            format_func=choices.get,
+            key="equity_indicator",
+            help="Indicators from the Fingertips export loaded that have a value for the "
+            "place's own areas, practices, PCNs or local authority.",
+        )
+    ui.draw(
+        ui.indicator_panels(
+            context.dataset,
+            context.dataset.content_hash,
+            context.selection,
+            context.level,
+            indicator,
         )
     )

@@ -37,8 +37,9 @@ if ui.needs(context, "outcomes", "referrals"):
         ui.draw(panels)
     if measures:
         left, right = st.columns(2)
-        ui.linked("outcome_measure", measures, "measure")
-        ui.linked("outcome_group", list(outcomes.GROUPS), "breakdown")
+        ui.linked("outcome_measure", measures, "measure", lambda m: vocab.MEASURES[m].label,
+                  default=measures[0])  # fmt: skip
+        ui.linked("outcome_group", list(outcomes.GROUPS), "breakdown", outcomes.GROUPS.get)
         measure = left.selectbox(
             "Measure", measures, format_func=lambda m: vocab.MEASURES[m].label,
             key="outcome_measure",

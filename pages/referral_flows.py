@@ -38,12 +38,15 @@ if ui.needs(context, "referrals"):
     months = referral_flows.spc_months(tables)
     baseline = None
     if len(months) >= 2:
+        words = "{:%b %Y}".format
+        everything = (months[0], months[-1])  # until moved; a moved one stays while offered
+        ui.linked("spc_baseline", months, "baseline months", words, default=everything)
         picked = st.select_slider(
             "Baseline months for the centre line and limits",
             options=months,
-            value=(months[0], months[-1]),
-            format_func=lambda month: f"{month:%b %Y}",
-            key=f"spc_baseline_{months[0]}_{months[-1]}",  # new months, a new default
+            value=everything,  # a pair: a range slider
+            format_func=words,
+            key="spc_baseline",
             help="The months the mean and process limits are worked out from (default: all). "
             "Limits are the mean ± 2.66 × the mean moving range, with moving ranges at or "
             "above 3.267 × their mean left out, as the NHS-R Community's NHSRplotthedots "
@@ -52,9 +55,11 @@ if ui.needs(context, "referrals"):
             "(england.nhs.uk/publication/making-data-count).",
         )
         baseline = picked if isinstance(picked, tuple) else (months[0], months[-1])
+    points = ["automatic", referral_flows.MONTH, referral_flows.QUARTER]
+    ui.linked("spc_by", points, "points of the SPC charts")
     by = st.radio(
         "Points of the SPC charts",
-        ["automatic", referral_flows.MONTH, referral_flows.QUARTER],
+        points,
         format_func={"automatic": "automatic", "month": "months", "quarter": "quarters"}.get,
         horizontal=True,
         key="spc_by",

@@ -11,20 +11,20 @@ from urllib.parse import urlencode, urlsplit
 import pandas as pd
 import streamlit as st
 
-from socialrx import disclosure
+from socialrx import disclosure, provenance
 from socialrx.data.dataset import Dataset
 from socialrx.data.problems import Report
 from socialrx.disclosure import Level
 from socialrx.escape import markdown_text
 from socialrx.metrics import selection
 from socialrx.metrics.selection import Selection
+from socialrx.provenance import Provenance
 from socialrx.team import access
 from socialrx.team.access import Person
 from socialrx.ui import caches, identity
 from socialrx.ui.drawing import download
-from socialrx.ui.links import ASKED_KEY, LINK_KEY, linked, note
+from socialrx.ui.links import ASKED_KEY, LINK_KEY, SHARE_KEY, linked, note, offer
 from socialrx.ui.loading import load
-from socialrx.views import links
 from socialrx.views.panels import Panel
 
 
@@ -39,6 +39,11 @@ class Context:
     place: str = "the whole dataset"  # the chosen place in words, for page captions
     dated: bool = True  # whether any person-level record has a date (else no period to show)
     person: Person = Person(access.LOCAL, access.Role.ANALYST)  # who is looking
+
+    def made(self) -> Provenance:
+        """Where an output made now from this view comes from (CSV downloads, reports)."""
+        return provenance.record(self.dataset, self.selection, self.level, self.place,
+                                 dated=self.dated)  # fmt: skip
 
 
 PLURAL = {selection.LA: "local authorities", selection.CATCHMENT: "PCN catchments"}
@@ -90,9 +95,7 @@ def _place(dataset: Dataset, level: Level) -> tuple[str, tuple[str, ...], str]:
     options.pop(selection.NEIGHBOURHOOD, None)  # this session's own, not the cached ones
     options |= selection.neighbourhood_options(neighbourhoods(dataset))
     _linked_neighbourhoods(options)
-    if st.session_state.get("place_kind", selection.WHOLE) not in options:
-        del st.session_state["place_kind"]  # its last neighbourhood was removed
-    linked("place_kind", list(options), "place")
+    linked("place_kind", list(options), "kind of place")  # e.g. no PCNs in other data
     kind = st.sidebar.selectbox(
         "Place",
         list(options),
@@ -104,10 +107,10 @@ def _place(dataset: Dataset, level: Level) -> tuple[str, tuple[str, ...], str]:
     if kind == selection.WHOLE:
         return kind, (), "the whole dataset"
     key = place_key(kind)
-    linked(key, list(options[kind]), kind)
+    linked(key, list(options[kind]), kind, options[kind].get)  # e.g. a removed neighbourhood
     one = selection.place_rule(kind, ("", ""), level) is not None
-    if key in st.session_state:  # a neighbourhood removed since it was chosen
-        kept = [c for c in st.session_state[key] if c in options[kind]]
+    if key in st.session_state:
+        kept = st.session_state[key]
         if one and len(kept) > 1:  # chosen at "off", or asked for by a link
             note(
                 f"Only the first of the {len(kept):,} {PLURAL.get(kind, kind + 's')} chosen is "
@@ -192,13 +195,16 @@ def neighbourhood_editor(dataset: Dataset, level: Level, someone: Person) -> Non
         )
         st.text_input("Neighbourhood name", key="nb_name", max_chars=80)
         if wards:
+            linked("nb_wards", list(wards), "wards for a new neighbourhood", wards.get)
             st.multiselect("Whole wards", list(wards), key="nb_wards", format_func=wards.get)
+        linked("nb_areas", list(areas), "areas for a new neighbourhood", areas.get)
         st.multiselect("Areas", list(areas), key="nb_areas", format_func=areas.get)
         st.button("Save neighbourhood", key="nb_save", on_click=save)
         if message := st.session_state.pop("nb_message", None):
             st.caption(markdown_text(message))
         names = list(dict.fromkeys(current["neighbourhood"]))
         if names:
+            linked("nb_remove", names, "neighbourhood to remove", default=names[0])
             st.selectbox("Neighbourhood to remove", names, key="nb_remove")
             st.button("Remove neighbourhood", key="nb_remove_button", on_click=remove)
             download(current, "neighbourhoods", "Download neighbourhoods.csv")
@@ -219,8 +225,9 @@ def _period(dataset: Dataset) -> tuple[pd.Timestamp, pd.Timestamp, bool]:
     # the last 12 months), so the widget keeps its identity and the user's later choices.
     initial = st.session_state.setdefault(PERIOD_START_KEY, {})
     if dataset.content_hash not in initial:
-        linked("period", months, "period")
-        asked = st.session_state.pop("period", None)  # a link's, or another dataset's
+        kept = st.session_state.pop("period", None)  # chosen on another dataset (checked below)
+        linked("period", months, "period")  # a link's
+        asked = st.session_state.pop("period", None) or kept
         default_range = (default.start.to_period("M"), months[-1])
         if asked and not set(asked) <= set(months):  # chosen on data with other months
             words = " to ".join(f"{m:%b %Y}" for m in dict.fromkeys(asked))
@@ -239,6 +246,7 @@ def _period(dataset: Dataset) -> tuple[pd.Timestamp, pd.Timestamp, bool]:
         help="Whole calendar months, to the end of the data. Figures compare this period "
         "with the same months just before it.",
     )
+    offer("period")  # into the address (its link is applied above, once per dataset)
     first, last = chosen if isinstance(chosen, tuple | list) else (chosen, chosen)
     return *selection.month_period(first, last, period[1]), True
 
@@ -269,33 +277,34 @@ def _level(someone: Person) -> Level:
 
 
 def share_view(someone: Person) -> None:
-    """The sidebar's "share this view" control: the address of this view to copy, and the
+    """The sidebar's "share this view" control: the address of this view to copy, filled in
+    at the end of the run (`links.write_link`), once the page has drawn its choices; and the
     team's named views (saved in the store, listed as links)."""
     if not access.may(someone, "share"):
         return
-    base = urlsplit(st.context.url)
-    root = f"{base.scheme}://{base.netloc}"
-    query = urlencode(links.encode(st.session_state))
     with st.sidebar.expander("Share this view"):
-        address = f"{root}{base.path}"
-        st.code(f"{address}?{query}" if query else address, language=None, wrap_lines=True)
+        st.session_state[SHARE_KEY] = st.empty()
         st.caption(
             "Copy this address (the button at the right of the box): it opens this page with "
             "the same place, period, disclosure level and choices on the same data folder. A "
             "link cannot loosen this deployment's disclosure control."
         )
         if access.may(someone, "named views"):
-            _named_views(root, base.path, query, someone)
+            _named_views(someone)
 
 
-def _named_views(root: str, path: str, query: str, someone: Person) -> None:
+def _named_views(someone: Person) -> None:
     team = identity.store()
+    base = urlsplit(st.context.url or "")
+    root = f"{base.scheme}://{base.netloc}" if base.netloc else ""
 
     def save() -> None:
         name = " ".join(str(st.session_state.get("view_name", "")).split())
         if not name:
             st.session_state["view_message"] = "Give the view a name."
             return
+        # the address as the last run wrote it: this view's choices (links.write_link)
+        path, query = base.path or "/", urlencode(st.query_params.to_dict())
         team.save_view(name, path, query, by=someone.who)
         identity.record("view saved", detail=f"{name}: {path}?{query}")
         st.session_state["view_message"] = f"Saved “{name}” for the team."
@@ -353,6 +362,8 @@ def sidebar() -> Context | None:
         return None
     dataset, report = loaded
     someone = identity.person()
+    if someone.how == access.GUEST_LINK:
+        offer(identity.GUEST_KEY)  # the address keeps the token: a reload keeps the guest in
     st.sidebar.caption(f"Data: **{markdown_text(dataset.label)}**")
     level = _level(someone)  # first: it decides how many places may be chosen together
     kind, codes, place = _place(dataset, level)
