@@ -3,6 +3,7 @@
 import streamlit as st
 
 from socialrx import ui
+from socialrx.team import access
 
 st.set_page_config(page_title="socialrx: social prescribing", page_icon="🤝", layout="wide")
 
@@ -43,12 +44,16 @@ PAGES = [
         "pages/directory.py", title="Directory", icon=":material/list_alt:", url_path="directory"
     ),
     st.Page("pages/data.py", title="Data", icon=":material/table_view:", url_path="data"),
+    st.Page("pages/team.py", title="Team", icon=":material/groups:", url_path="team"),
 ]
 
+# who is looking decides which pages there are (nobody allowed: the sign-in page, and stop)
+person = ui.identify()
+pages = [page for page in PAGES if access.page_allowed(person, page.url_path)]
 # in presentation mode the sidebar is hidden, so the pages are listed along the top instead
 presenting = ui.presenting()
-navigation = st.navigation(PAGES, position="top" if presenting else "sidebar")
-ui.return_to_wanted_page(PAGES)
+navigation = st.navigation(pages, position="top" if presenting else "sidebar")
+ui.return_to_wanted_page(pages)
 ui.read_link()
 context = ui.sidebar()
 if context is None:
@@ -60,6 +65,7 @@ if context is None:
     ui.write_link()  # the address says "Upload files"
     st.stop()
 ui.remember(context)
+ui.viewed(navigation.title, context)
 if ui.presenting() != presenting:  # switched on or off just now: list the pages where they go
     st.rerun()
 navigation.run()

@@ -3,6 +3,7 @@ that work is worth against the funding that follows it, link-worker caseloads, w
 the demand forecast."""
 
 import dataclasses
+from types import SimpleNamespace
 
 import streamlit as st
 
@@ -11,6 +12,7 @@ from socialrx.escape import markdown_text
 from socialrx.metrics import capacity as capacity_metrics
 from socialrx.metrics import funding
 from socialrx.metrics.selection import selected_assets
+from socialrx.team import access
 from socialrx.views import capacity
 from socialrx.views import forecast as forecast_view
 from socialrx.views import funding as funding_view
@@ -40,8 +42,13 @@ if selected_assets(dataset, sel).empty:
     st.info("No assets in the chosen areas." if sel.chosen_by_residence else "No assets loaded.")
 elif ui.needs(context, "connections"):
     headline, *strained = ui.capacity_panels(dataset, dataset.content_hash, sel, level)
-    ui.draw([headline])
-    providers = capacity.provider_options(dataset, sel)
+    if access.may(context.person, "every organisation"):  # the whole system's headline
+        ui.draw([headline])
+    # a provider is offered its own organisation only (picker, link and files alike)
+    providers = access.organisations(context.person, capacity.provider_options(dataset, sel))
+    if not providers:
+        st.info("Your organisation has no assets in the chosen place.")
+        st.stop()
     ids = list(providers)
     # Lazy tabs run only the open one; Streamlit forgets a widget's value on a run that does
     # not draw it, so each choice is kept (and given its default) here, not by the widget.
@@ -67,7 +74,9 @@ elif ui.needs(context, "connections"):
     opens_provider = "provider" in link and "capacity_tab" not in link
     # every choice of every tab, a link's or a kept one, checked against what it offers here
     # (a provider of another place or dataset falls back with a note)
-    ui.linked("capacity_tab", tabs, "tab", default=tabs[0])
+    # a provider sees its own view only: no other organisation's, not even in the system view
+    labels = tabs if access.may(context.person, "every organisation") else ["My organisation"]
+    ui.linked("capacity_tab", labels, "tab", default=labels[0])
     for key, what in (("provider", "provider"), ("whatif_provider", "provider to add capacity at"),
                       ("whatif_from", "provider to move funding from"),
                       ("whatif_to", "provider to move funding to")):  # fmt: skip
@@ -89,11 +98,9 @@ elif ui.needs(context, "connections"):
     for key, default in defaults.items():  # set every run, so a closed tab's choice is kept
         st.session_state[key] = st.session_state.get(key, default)
     # lazy tabs: only the open one runs, so a slider in one does not recompute the others
-    system, mine, money, workers, what_if, ahead = st.tabs(
-        tabs,
-        key="capacity_tab",
-        on_change="rerun",
-    )
+    made = dict(zip(labels, st.tabs(labels, key="capacity_tab", on_change="rerun"), strict=True))
+    closed = SimpleNamespace(open=False)
+    system, mine, money, workers, what_if, ahead = (made.get(tab, closed) for tab in tabs)
     provider = st.session_state["provider"]
     if system.open:
         with system:
@@ -123,13 +130,18 @@ elif ui.needs(context, "connections"):
             )
             if grain == "automatic" and by == "quarter":
                 st.caption("Shown by quarter: most of its monthly counts would be hidden (1-7).")
+            ui.allowed(access.check_organisation, provider)  # before its figures or its report
             ui.draw(provider_view.provider_panels(dataset, sel, level, provider, by))
             st.download_button(
                 "Download this provider's summary to print or send (HTML, opens offline)",
-                lambda: (
-                    report.provider_summary(
-                        dataset, sel, level, provider, providers[provider], by, context.place
-                    ).html
+                ui.audited(
+                    lambda: (
+                        report.provider_summary(
+                            dataset, sel, level, provider, providers[provider], by, context.place
+                        ).html
+                    ),
+                    "provider report",
+                    provider,
                 ),
                 file_name=provider_view.summary_file_name(provider),
                 mime="text/html",

@@ -7,6 +7,7 @@ from socialrx.data import corrections, openreferral
 from socialrx.data.files import SourceFile
 from socialrx.data.problems import Report
 from socialrx.escape import file_slug, markdown_text
+from socialrx.team import access
 from socialrx.ui.feeds import feed_fetcher
 from socialrx.views import directory
 from socialrx.views.data import problems_table
@@ -20,9 +21,12 @@ ui.page_header(
     "anything. For everyone: the directory as Open Referral UK.",
 )
 dataset, level = context.dataset, context.level
-choices = ui.directory_choices(dataset, dataset.content_hash)
+# a provider keeps its own organisation's records only
+choices = access.organisations(context.person, ui.directory_choices(dataset, dataset.content_hash))
 
-if not choices:
+if not choices and context.person.organisation_id:
+    st.info("No asset in this directory belongs to your organisation.")
+elif not choices:
     st.info(
         "No asset names an organisation: give assets an organisation_id (and add "
         "organisations.csv) to correct them organisation by organisation."
@@ -37,6 +41,7 @@ else:
         key="directory_org",
         help="The organisation whose asset records you keep.",
     )
+    ui.allowed(access.check_organisation, org)  # before its records, sheet or corrections
     ui.draw(directory.own_panels(dataset, org, level))
 
     st.header("Correct your records")

@@ -3,8 +3,10 @@
 import streamlit as st
 
 from socialrx import report, ui
+from socialrx.team import access
 
 context = ui.current()
+ui.allowed(access.check, "pack")
 ui.page_header(
     "Workshop pack",
     context,
@@ -29,7 +31,7 @@ def pack_zip() -> bytes:
 
 st.download_button(
     "Download the workshop pack (zip: report.html and CSVs)",
-    pack_zip,
+    ui.audited(pack_zip, "pack", f"{context.place}; notes: {len(notes):,} characters"),
     file_name="socialrx_pack.zip",
     mime="application/zip",
     key="dl_pack",

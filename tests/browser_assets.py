@@ -123,7 +123,8 @@ def refuse_outside(context, app_url: str, refused: list[str] | None = None) -> l
 
 CHROMIUM = Path("/usr/bin/chromium")
 REQUIRE_VARIABLE = "SOCIALRX_REQUIRE_BROWSER"
-BROWSER_MODULES = ("test_browser.py", "test_sessions.py", "test_accessibility.py")
+BROWSER_MODULES = ("test_browser.py", "test_sessions.py", "test_accessibility.py",
+                   "test_signin_browser.py")  # fmt: skip
 AXE_CORE = "axe-core@4.14.1"
 
 
@@ -257,13 +258,20 @@ class Server:
 
 @contextmanager
 def streamlit_server(
-    log_dir: Path, data: str = "data/demo", floor: str | None = None
+    log_dir: Path,
+    data: str = "data/demo",
+    floor: str | None = None,
+    port: int | None = None,
+    options: tuple[str, ...] = (),
+    environ: dict[str, str] | None = None,
 ) -> Iterator[Server]:
     """`streamlit run app.py` headless on a free port with the demo data, stopped afterwards.
 
     The deployment's disclosure floor is `floor` (as SOCIALRX_MIN_DISCLOSURE), or unset: then
-    only the default level, as on a server nobody configured (map tiles off, too)."""
-    port = free_port()
+    only the default level, as on a server nobody configured (map tiles off, too). `options` are
+    more of Streamlit's (`--secrets.files`, ...) and `environ` more variables, for a deployment
+    with sign-in."""
+    port = port or free_port()
     url = f"http://127.0.0.1:{port}"
     log_path = log_dir / "streamlit.log"
     command = [
@@ -272,11 +280,12 @@ def streamlit_server(
         "--server.address", "127.0.0.1",
         "--server.headless", "true",
         "--server.fileWatcherType", "none",
-        "--browser.gatherUsageStats", "false",
+        "--browser.gatherUsageStats", "false", *options,
     ]  # fmt: skip
     unset = ("SOCIALRX_MIN_DISCLOSURE", "SOCIALRX_MAP_TILES", "SOCIALRX_MAP_TILES_ATTRIBUTION")
     env = {k: v for k, v in os.environ.items() if k not in unset}
     env["SOCIALRX_DATA"] = data
+    env |= environ or {}
     if floor:
         env["SOCIALRX_MIN_DISCLOSURE"] = floor
     with open(log_path, "wb") as log:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -20,6 +21,27 @@ REALDATA = REPO.parent / "shared" / "realdata"
 GOOD_ASSETS = (
     "asset_id,name,category,latitude,longitude\nA1,Walking club,physical activity,53.43,-1.35\n"
 )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _team_store_of_the_run(tmp_path_factory):
+    """Servers the tests start keep the team's store (audit trail, neighbourhoods) in a
+    temporary file, never beside the demo's saved copy, and know nobody's sign-in."""
+    kept = {k: os.environ.pop(k, None) for k in ("SOCIALRX_ACCESS", "SOCIALRX_USER_HEADER")}
+    kept["SOCIALRX_DB"] = os.environ.get("SOCIALRX_DB")
+    os.environ["SOCIALRX_DB"] = f"sqlite:///{tmp_path_factory.mktemp('team') / 'team.db'}"
+    yield
+    for key, value in kept.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+
+@pytest.fixture(autouse=True)
+def _team_store(monkeypatch, tmp_path):
+    """Each test its own team store: nothing one test saves reaches another."""
+    monkeypatch.setenv("SOCIALRX_DB", f"sqlite:///{tmp_path / 'team.db'}")
 
 
 def as_bytes(content: str | bytes) -> bytes:

@@ -1,8 +1,9 @@
 """AppTest of the places people plan by on the demo: pick a ward or a neighbourhood, see the
-figures change and the page name the place; draw a neighbourhood in the sidebar, download it,
-load it back and get the same place and figures."""
+figures change and the page name the place; draw a neighbourhood in the sidebar, find it saved
+for the team, download it, load it back and get the same place and figures."""
 
 import io
+import os
 from pathlib import Path
 
 import pandas as pd
@@ -10,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from socialrx.data.loader import load_folder
 from socialrx.metrics import selection
+from socialrx.team.store import open_store
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 DEMO = Path(__file__).resolve().parent.parent / "data" / "demo"
@@ -74,9 +76,15 @@ def test_a_neighbourhood_drawn_in_the_app_joins_the_picker_and_round_trips(monke
     in_app = _cards(at)
     labels = [e.proto.label for e in at.get("download_button")]
     assert "Download neighbourhoods.csv" in labels
-    saved = at.session_state["_socialrx_neighbourhoods"]
-    frame = next(iter(saved.values()))
+    # saved for the team: in the store, and offered to the next person (a new session)
+    frame = open_store(os.environ["SOCIALRX_DB"]).neighbourhoods()
     drawn = frame[frame["neighbourhood"] == "Castle and Woodsetts"]
+    other = _overview(monkeypatch)
+    other.selectbox(key="place_kind").set_value("neighbourhood").run()
+    assert (
+        "Castle and Woodsetts (neighbourhood)"
+        in other.multiselect(key="place_neighbourhood").options
+    )
     dataset, _ = load_folder(DEMO)
     ward = set(dataset.table("area_lookup").query("ward_code == 'E05012993'")["area_code"])
     assert set(drawn["area_code"]) == ward | {"E01007665"}

@@ -97,10 +97,11 @@ def test_a_link_to_a_ward_opens_it(monkeypatch):
     assert "Anston & Woodsetts" in at.caption[0].value.replace("\\", "")
 
 
-def test_a_link_to_another_sessions_neighbourhood_says_how_to_bring_it(monkeypatch):
+def test_a_link_to_an_unknown_neighbourhood_says_how_to_bring_it(monkeypatch):
     at = _open(monkeypatch, {"place_kind": "neighbourhood", "place_neighbourhood": "Ours"})
     notes = " ".join(i.value for i in at.info)
-    assert "not defined in this browser session" in notes and "neighbourhoods.csv" in notes
+    assert "neither one of the team's saved neighbourhoods" in notes
+    assert "neighbourhoods.csv" in notes
     assert at.sidebar.selectbox(key="place_kind").value == selection.WHOLE
 
 

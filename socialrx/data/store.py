@@ -121,7 +121,7 @@ def write_copy(entry: Path, dataset: Dataset, report: Report) -> bool:
     parent = entry.parent
     temporary = parent / f".writing-{entry.name}-{os.getpid()}"
     try:
-        _prepare(parent)
+        prepare_cache_folder(parent)
         shutil.rmtree(temporary, ignore_errors=True)
         temporary.mkdir()
         tables = {}
@@ -246,7 +246,7 @@ def cache_locations(folder: Path) -> list[Path]:
     named = f"{file_slug(resolved.name, 'data')}-{digest}"
     if setting:
         return [Path(setting).expanduser() / named]
-    return [resolved / CACHE_FOLDER, _user_cache_dir() / named]
+    return [resolved / CACHE_FOLDER, user_cache_dir() / named]
 
 
 def _entries(folder: Path, key: str) -> list[Path]:
@@ -258,7 +258,7 @@ def _cache_root_setting() -> str:
     return "off" if value.lower() in ("off", "0", "none", "false", "no") else value
 
 
-def _user_cache_dir() -> Path:
+def user_cache_dir() -> Path:
     if sys.platform == "win32":
         base = os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local"
     elif sys.platform == "darwin":
@@ -268,7 +268,7 @@ def _user_cache_dir() -> Path:
     return Path(base) / "socialrx"
 
 
-def _prepare(parent: Path) -> None:
+def prepare_cache_folder(parent: Path) -> None:
     """Create the cache folder, marked so git and backup tools leave it alone."""
     parent.mkdir(parents=True, exist_ok=True)
     ignore = parent / ".gitignore"

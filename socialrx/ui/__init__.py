@@ -6,13 +6,14 @@
 - `links`: the page address (a shared link's choices, applied by `linked`), the notes a link
   leaves for the page header, and the detour through app.py for a deep link (`current`);
 - `drawing`: the page header, panels (cards, charts, maps, tables) and downloads;
-- `sidebar`: place, period, disclosure level, neighbourhoods, presentation mode, sharing.
+- `sidebar`: place, period, disclosure level, neighbourhoods, presentation mode, sharing;
+- `identity`: who is looking (sign-in, the access list's role, guest links) and the audit trail.
 
 Pages call `ui.X`: the names they use are gathered here. `ui.sidebar` is the function that draws
 the sidebar (it hides the submodule of the same name: reach that as `socialrx.ui.sidebar` through
 `sys.modules`, or import from it, `from socialrx.ui.sidebar import ...`)."""
 
-from socialrx.ui import caches, drawing, links, loading
+from socialrx.ui import caches, drawing, identity, links, loading
 from socialrx.ui.caches import (
     benchmark_panels,
     capacity_forecasts,
@@ -41,10 +42,10 @@ from socialrx.ui.drawing import (
     page_header,
     show_table,
 )
+from socialrx.ui.identity import allowed, audited, current, identify, record, viewed
 from socialrx.ui.links import (
     LINK_KEY,
     LINK_NOTES,
-    current,
     linked,
     read_link,
     remember,
@@ -77,9 +78,11 @@ __all__ = [
     "LINK_KEY",
     "LINK_NOTES",
     "Context",
+    "allowed",
     "apply_mapping",
     "asset_map_panels",
     "assets_by_area_note",
+    "audited",
     "benchmark_panels",
     "caches",
     "capacity_forecasts",
@@ -96,6 +99,8 @@ __all__ = [
     "equity_panels",
     "ethnicity_panels",
     "headline_panel",
+    "identify",
+    "identity",
     "indicator_choices",
     "indicator_panels",
     "linked",
@@ -112,6 +117,7 @@ __all__ = [
     "presentation_mode",
     "presenting",
     "read_link",
+    "record",
     "referral_flow_panels",
     "referral_pathway_view",
     "referral_place_summary",
@@ -122,5 +128,6 @@ __all__ = [
     "share_view",
     "show_table",
     "sidebar",
+    "viewed",
     "write_link",
 ]

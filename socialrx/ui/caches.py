@@ -25,6 +25,7 @@ from socialrx.disclosure import Level
 from socialrx.metrics import benchmarks as benchmark_metrics
 from socialrx.metrics import selection
 from socialrx.metrics.selection import Selection
+from socialrx.team.store import Store, open_store
 from socialrx.views import asset_map as asset_map_view
 from socialrx.views import benchmarks as benchmarks_view
 from socialrx.views import capacity as capacity_view
@@ -254,3 +255,10 @@ def referral_spc_view(_dataset: Dataset, content_hash: str, chosen: Selection, l
     """The SPC charts once per place, period, level, baseline months and unit."""
     tables, _ = referral_pathway_view(_dataset, content_hash, chosen, level)
     return _built(referral_flows_view.spc_panels(tables, level, baseline, unit))
+
+
+# The team's store ---------------------------------------------------------------------------
+@st.cache_resource(show_spinner=False, max_entries=4)
+def team_store(url: str) -> Store:
+    """One connection pool per store for the server's life; its schema brought up to date once."""
+    return open_store(url)

@@ -17,6 +17,7 @@ from socialrx.disclosure import NOT_APPLICABLE
 from socialrx.escape import csv_bytes, markdown_text
 from socialrx.provenance import csv_with_provenance
 from socialrx.ui.freshness import data_as_at
+from socialrx.ui.identity import audited
 from socialrx.ui.links import CONTEXT_KEY, HEADER_DRAWN, LINK_NOTES
 from socialrx.views import data as data_view
 from socialrx.views import map_assets
@@ -141,7 +142,7 @@ def download(table, name: str, label: str = "Download table (CSV)", about: bool 
         frame = table() if callable(table) else table
         return csv_bytes(frame) if context is None else csv_with_provenance(frame, context.made())
 
-    st.download_button(label, data, file_name=f"{name}.csv",
+    st.download_button(label, audited(data, "download", f"{name}.csv"), file_name=f"{name}.csv",
                        mime="text/csv", key=f"dl_{name}", on_click="ignore")  # fmt: skip
 
 
@@ -235,7 +236,8 @@ def draw(panels: list[Panel]) -> None:
             figure = panel.chart(panel.disclosed.values)
             _map(panel, figure)
             st.download_button("Download this map (HTML, opens in any browser)",
-                               partial(map_assets.standalone_html, figure),
+                               audited(partial(map_assets.standalone_html, figure),
+                                       "download", f"{panel.name}.html"),
                                file_name=f"{panel.name}.html",
                                mime="text/html", key=f"dl_{panel.name}_html",
                                on_click="ignore")  # fmt: skip

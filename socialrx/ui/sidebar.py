@@ -1,10 +1,12 @@
-"""The shared sidebar: data source, disclosure level, place (with this session's own
-neighbourhoods), period, presentation mode and "share this view"; it returns the `Context`
-every page draws from."""
+"""The shared sidebar: data source, disclosure level, place (with the team's neighbourhoods),
+period, presentation mode, "share this view" and the team's named views, and who is looking;
+it returns the `Context` every page draws from. What it offers depends on the person's role
+(`socialrx.team.access`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlencode, urlsplit
 
 import pandas as pd
 import streamlit as st
@@ -17,7 +19,9 @@ from socialrx.escape import markdown_text
 from socialrx.metrics import selection
 from socialrx.metrics.selection import Selection
 from socialrx.provenance import Provenance
-from socialrx.ui import caches
+from socialrx.team import access
+from socialrx.team.access import Person
+from socialrx.ui import caches, identity
 from socialrx.ui.drawing import download
 from socialrx.ui.links import ASKED_KEY, LINK_KEY, SHARE_KEY, linked, note, offer
 from socialrx.ui.loading import load
@@ -34,6 +38,7 @@ class Context:
     level: Level
     place: str = "the whole dataset"  # the chosen place in words, for page captions
     dated: bool = True  # whether any person-level record has a date (else no period to show)
+    person: Person = Person(access.LOCAL, access.Role.ANALYST)  # who is looking
 
     def made(self) -> Provenance:
         """Where an output made now from this view comes from (CSV downloads, reports)."""
@@ -41,8 +46,6 @@ class Context:
                                  dated=self.dated)  # fmt: skip
 
 
-NEIGHBOURHOODS_KEY = "_socialrx_neighbourhoods"
-NEIGHBOURHOODS_SAVED = "_socialrx_neighbourhoods_saved"  # saves this session (never handed back)
 PLURAL = {selection.LA: "local authorities", selection.CATCHMENT: "PCN catchments"}
 PERIOD_START_KEY = "_socialrx_period_start"
 
@@ -53,17 +56,13 @@ def place_key(kind: str) -> str:
 
 
 def neighbourhoods(dataset: Dataset) -> pd.DataFrame:
-    """This browser session's neighbourhoods (neighbourhood, area_code): the dataset's own
-    (`neighbourhoods.csv`) until edited here. Kept in session state, never in a shared cache,
-    so no other session sees them."""
-    edited = st.session_state.get(NEIGHBOURHOODS_KEY, {}).get(dataset.content_hash)
-    if edited is not None:
-        return edited
-    return selection.neighbourhood_table(dataset.table("neighbourhoods"))
-
-
-def _set_neighbourhoods(dataset: Dataset, frame: pd.DataFrame) -> None:
-    st.session_state.setdefault(NEIGHBOURHOODS_KEY, {})[dataset.content_hash] = frame
+    """The neighbourhoods to choose from (neighbourhood, area_code): the dataset's own
+    (`neighbourhoods.csv`) and the team's, saved in the store (which win over a dataset's of
+    the same name). Read on every run, so one saved in a workshop is there for everyone."""
+    own = selection.neighbourhood_table(dataset.table("neighbourhoods"))
+    team = identity.store().neighbourhoods()
+    own = own[~own["neighbourhood"].isin(set(team["neighbourhood"]))]
+    return pd.concat([own, team], ignore_index=True)
 
 
 def _linked_neighbourhoods(options: dict) -> None:
@@ -84,10 +83,10 @@ def _linked_neighbourhoods(options: dict) -> None:
         asked[key] = [n for n in wanted if n not in missing]
     names = ", ".join(f"“{markdown_text(n)}”" for n in missing)
     note(
-        f"The link asked for the neighbourhood {names}, which is not defined in this browser "
-        "session: neighbourhoods drawn in the app stay in the session that drew them. Load "
-        "its neighbourhoods.csv with the dataset (or draw it again under Neighbourhoods) to "
-        "see it."
+        f"The link asked for the neighbourhood {names}, which is neither one of the team's "
+        "saved neighbourhoods nor in this dataset's neighbourhoods.csv (it may have been "
+        "removed). Load its neighbourhoods.csv with the dataset (or draw it again under "
+        "Neighbourhoods) to see it."
     )
 
 
@@ -137,15 +136,16 @@ def _place(dataset: Dataset, level: Level) -> tuple[str, tuple[str, ...], str]:
     return kind, tuple(chosen), words
 
 
-def neighbourhood_editor(dataset: Dataset, level: Level) -> None:
-    """Under the place picker: name a neighbourhood, pick its areas (or whole wards), and
-    download the session's neighbourhoods as neighbourhoods.csv to keep with the dataset."""
+def neighbourhood_editor(dataset: Dataset, level: Level, someone: Person) -> None:
+    """Under the place picker: name a neighbourhood, pick its areas (or whole wards), save it
+    for the team (audited), and download the neighbourhoods as neighbourhoods.csv."""
     options = caches.place_options(dataset, dataset.content_hash)
     areas, wards = options.get(selection.AREA, {}), options.get(selection.WARD, {})
-    if not areas:
+    if not areas or not access.may(someone, "neighbourhoods"):
         return
     current = neighbourhoods(dataset)
     limit = selection.SESSION_NEIGHBOURHOODS
+    team = identity.store()
 
     def save() -> None:
         name = " ".join(str(st.session_state.get("nb_name", "")).split())
@@ -157,40 +157,38 @@ def neighbourhood_editor(dataset: Dataset, level: Level) -> None:
                 "with commas) and at least one area or ward."
             )
             return
-        kept = current[current["neighbourhood"] != name]
-        saved = st.session_state.get(NEIGHBOURHOODS_SAVED, 0)
-        if level != Level.OFF and saved >= limit:
+        if level != Level.OFF and team.saves_by(someone.who) >= limit:
             st.session_state["nb_message"] = (
-                f"This session has named its {limit} neighbourhoods: while disclosure control "
-                "is on, a session may save only a few sets of areas, because many overlapping "
-                "sets could be subtracted from one another to undo the rounding. Load more as "
+                f"You have saved your {limit} neighbourhoods: while disclosure control is on, "
+                "each person may save only a few sets of areas, because many overlapping sets "
+                "could be subtracted from one another to undo the rounding. Load more as "
                 "neighbourhoods.csv with the dataset."
             )
             return
-        st.session_state[NEIGHBOURHOODS_SAVED] = saved + 1
-        added = pd.DataFrame({"neighbourhood": name, "area_code": picked})
-        _set_neighbourhoods(dataset, pd.concat([kept, added], ignore_index=True))
-        st.session_state["nb_message"] = f"Saved “{name}”: {len(picked):,} areas."
+        team.save_neighbourhood(name, picked, by=someone.who)
+        identity.record("neighbourhood saved", detail=f"{name}: {', '.join(picked)}")
+        st.session_state["nb_message"] = f"Saved “{name}” for the team: {len(picked):,} areas."
         # the form cleared for the next one (a popped key kept the browser's old value)
         st.session_state["nb_name"] = ""
         st.session_state["nb_wards"], st.session_state["nb_areas"] = [], []
 
     def remove() -> None:
         name = st.session_state.get("nb_remove")
-        _set_neighbourhoods(
-            dataset, current[current["neighbourhood"] != name].reset_index(drop=True)
-        )
-        st.session_state["nb_message"] = f"Removed “{name}”."
+        if team.remove_neighbourhood(name, by=someone.who):
+            identity.record("neighbourhood removed", detail=name)
+            st.session_state["nb_message"] = f"Removed “{name}”."
+        else:
+            st.session_state["nb_message"] = f"“{name}” came with the dataset: it stays."
         st.session_state.pop("nb_remove", None)
 
     with st.sidebar.expander("Neighbourhoods"):
         st.caption(
-            "A neighbourhood is a named group of small areas. It joins the place picker at "
-            "once, for this browser session only: download neighbourhoods.csv and keep it "
-            "with your dataset files to use it again."
+            "A neighbourhood is a named group of small areas. Saved, it joins the place "
+            "picker at once, for everyone on this deployment, and stays; neighbourhoods.csv "
+            "downloads them all to keep with your dataset files."
             + (
-                f" While disclosure control is on, a session may save {limit} (and no more, "
-                "even after removing one)."
+                f" While disclosure control is on, each person may save {limit} (and no more, "
+                "even after removing one). Saving is recorded in the audit trail."
                 if level != Level.OFF
                 else ""
             )
@@ -253,9 +251,14 @@ def _period(dataset: Dataset) -> tuple[pd.Timestamp, pd.Timestamp, bool]:
     return *selection.month_period(first, last, period[1]), True
 
 
-def _level() -> Level:
+def _level(someone: Person) -> Level:
     floor = disclosure.deployment_floor()
-    levels = disclosure.allowed_levels(floor)
+    levels = access.levels(someone, floor)
+    if "disclosure" in st.session_state and st.session_state["disclosure"] not in levels:
+        # chosen before this person's role changed on the access list
+        identity.record("refused", detail=f"level {st.session_state.pop('disclosure')}")
+        note("Your role no longer allows the disclosure level chosen before: the default is "
+             "shown.")  # fmt: skip
     linked("disclosure", levels, "disclosure level")
     level = st.sidebar.radio(
         "Disclosure control",
@@ -269,12 +272,16 @@ def _level() -> Level:
         st.sidebar.warning("Hiding 1-7 without rounding: totals may reveal hidden cells.")
     if level == Level.OFF:
         st.sidebar.warning("Exact person-level figures: for analysts entitled to see them only.")
+    identity.allowed(access.check_level, Level(level), floor)  # whatever set the widget's state
     return Level(level)
 
 
-def share_view() -> None:
+def share_view(someone: Person) -> None:
     """The sidebar's "share this view" control: the address of this view to copy, filled in
-    at the end of the run (`links.write_link`), once the page has drawn its choices."""
+    at the end of the run (`links.write_link`), once the page has drawn its choices; and the
+    team's named views (saved in the store, listed as links)."""
+    if not access.may(someone, "share"):
+        return
     with st.sidebar.expander("Share this view"):
         st.session_state[SHARE_KEY] = st.empty()
         st.caption(
@@ -282,6 +289,36 @@ def share_view() -> None:
             "the same place, period, disclosure level and choices on the same data folder. A "
             "link cannot loosen this deployment's disclosure control."
         )
+        if access.may(someone, "named views"):
+            _named_views(someone)
+
+
+def _named_views(someone: Person) -> None:
+    team = identity.store()
+    base = urlsplit(st.context.url or "")
+    root = f"{base.scheme}://{base.netloc}" if base.netloc else ""
+
+    def save() -> None:
+        name = " ".join(str(st.session_state.get("view_name", "")).split())
+        if not name:
+            st.session_state["view_message"] = "Give the view a name."
+            return
+        # the address as the last run wrote it: this view's choices (links.write_link)
+        path, query = base.path or "/", urlencode(st.query_params.to_dict())
+        team.save_view(name, path, query, by=someone.who)
+        identity.record("view saved", detail=f"{name}: {path}?{query}")
+        st.session_state["view_message"] = f"Saved “{name}” for the team."
+        st.session_state["view_name"] = ""
+
+    st.text_input("Save this view for the team as", key="view_name", max_chars=80)
+    st.button("Save view", key="view_save", on_click=save)
+    if message := st.session_state.pop("view_message", None):
+        st.caption(markdown_text(message))
+    views = team.named_views()
+    if not views.empty:
+        st.markdown("**The team's views**\n\n" + "\n".join(
+            f"- [{markdown_text(row.name)}]({root}{row.page}?{row.query})"
+            for row in views.itertuples()))  # fmt: skip
 
 
 PRESENTATION_CSS = """<style>
@@ -324,15 +361,19 @@ def sidebar() -> Context | None:
     if loaded is None:
         return None
     dataset, report = loaded
+    someone = identity.person()
+    if someone.how == access.GUEST_LINK:
+        offer(identity.GUEST_KEY)  # the address keeps the token: a reload keeps the guest in
     st.sidebar.caption(f"Data: **{markdown_text(dataset.label)}**")
-    level = _level()  # first: it decides how many places may be chosen together
+    level = _level(someone)  # first: it decides how many places may be chosen together
     kind, codes, place = _place(dataset, level)
-    neighbourhood_editor(dataset, level)
+    neighbourhood_editor(dataset, level, someone)
     start, end, dated = _period(dataset)
     presentation_mode()
-    share_view()
+    share_view(someone)
+    identity.sidebar_note(someone, disclosure.deployment_floor())
     chosen = selection.resolve(dataset, start, end, kind, codes, neighbourhoods(dataset))
-    return Context(dataset, report, chosen, level, place, dated)
+    return Context(dataset, report, chosen, level, place, dated, someone)
 
 
 def asset_map_panels(_dataset: Dataset, content_hash: str, chosen: Selection, level: Level,

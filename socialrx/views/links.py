@@ -79,11 +79,13 @@ SHARED = {
     "directory_org": "text",
     "data_table": "text",
     "mapping_start": "text",
+    # who is looking: a workshop guest's token, so a reload keeps the guest in (ui.identity)
+    "guest": "text",
 }
 ON_BY_DEFAULT = {"map_stale"}
 # Keyed widgets whose values stay out of the address, and why.
 NOT_SHARED = {
-    "nb_name": "a neighbourhood being drawn: saved (or not) in this browser session",
+    "nb_name": "a neighbourhood being drawn: saved (or not) for the team",
     "nb_wards": "a neighbourhood being drawn",
     "nb_areas": "a neighbourhood being drawn",
     "nb_remove": "which neighbourhood to remove: an action, not a view",
@@ -92,6 +94,13 @@ NOT_SHARED = {
     "uploads": "files stay in the browser session that uploaded them",
     "correction_upload_": "a corrected sheet: files stay in the browser session",
     "mapping_directory": "directory files: files stay in the browser session",
+    "view_name": "a named view's name being typed: saved (or not) for the team",
+    "audit_days": "the Team page's audit trail filters: an analyst's, not a view to share",
+    "audit_who": "the audit trail's filters (an e-mail address: not for browser histories)",
+    "audit_action": "the audit trail's filters",
+    "guest_label": "a guest link being made: an action, not a view",
+    "guest_hours": "a guest link being made",
+    "guest_withdraw": "which guest link to withdraw: an action, not a view",
 }
 
 
