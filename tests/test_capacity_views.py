@@ -73,8 +73,11 @@ def test_a_provider_has_one_strain_on_every_tab(demo):
     function, `group_strain` of the months chosen disclosed on its own, so they agree for
     every place, period and level; its latest span is the system view of those months."""
     compared = 0
-    cases = [(place, period, Level.ROUND) for place in _places(demo) for period in PERIODS]
-    cases += [(_places(demo)[0], YEAR, Level.SUPPRESS), (_places(demo)[1], YEAR, Level.SUPPRESS)]
+    places = _places(demo)
+    cases = [(places[0], period, Level.ROUND) for period in PERIODS]
+    cases += [(places[1], YEAR, Level.ROUND), (places[1], PERIODS[1], Level.ROUND),
+              (places[2], PERIODS[1], Level.ROUND), (places[3], YEAR, Level.ROUND),
+              (places[0], YEAR, Level.SUPPRESS), (places[1], YEAR, Level.SUPPRESS)]  # fmt: skip
     for (kind, codes), (start, end), level in cases:
         sel = resolve(demo, start, end, kind, codes)
         system = _system(demo, sel, level)
@@ -92,7 +95,7 @@ def test_a_provider_has_one_strain_on_every_tab(demo):
                                   sel.area_codes)  # fmt: skip
                 assert _same(latest["strain_pct"], _system(demo, later, level).loc[
                     provider, "strain_pct"])  # fmt: skip
-    assert compared >= 25
+    assert compared >= 15  # nine place, period and level cases, two or three providers each
     # the case of the issue: ORG008 over the year, rounded: 150 people against 13 a month
     sel = Selection(*YEAR)
     spans = provider_view.provider_strain_panel(demo, sel, Level.ROUND, "ORG008").disclosed.values
