@@ -11,6 +11,7 @@ from socialrx.data.problems import Report
 from socialrx.escape import markdown_text
 from socialrx.views import directory
 from socialrx.views.data import problems_table
+from socialrx.views.panels import Section
 
 context = ui.current()
 ui.page_header(
@@ -22,6 +23,12 @@ ui.page_header(
 )
 dataset, level = context.dataset, context.level
 choices = ui.directory_choices(dataset, dataset.content_hash)
+everyone = ui.directory_organisations(dataset, dataset.content_hash, level)
+# the organisation is chosen below the page's answers: its value is read here first
+if choices and st.session_state.get("directory_org") not in choices:
+    st.session_state["directory_org"] = next(iter(choices))
+own = directory.own_panels(dataset, st.session_state["directory_org"], level) if choices else []
+ui.summary([Section("", [*own, everyone])])
 
 if not choices:
     st.info(
@@ -36,7 +43,7 @@ else:
         key="directory_org",
         help="The organisation whose asset records you keep.",
     )
-    ui.draw(directory.own_panels(dataset, org, level))
+    ui.draw(own)
 
     st.header("Correct your records")
     st.markdown(
@@ -87,7 +94,7 @@ else:
                     "the data folder with it (the app never writes into the data folder)."
                 )
 
-ui.draw([ui.directory_organisations(dataset, dataset.content_hash, level)])
+ui.draw([everyone])
 
 st.header("Open Referral UK")
 st.write(

@@ -24,44 +24,56 @@ if ui.needs(context, "referrals"):
         )
     dataset, level = context.dataset, context.level
     chosen, key = context.selection, dataset.content_hash
-    ui.draw(ui.referral_flow_panels(dataset, key, chosen, level))
+    flows = ui.referral_flow_panels(dataset, key, chosen, level)
     tables, pathway_panels = ui.referral_pathway_view(dataset, key, chosen, level)
-    ui.draw(pathway_panels)
-    st.header("Trends: is a change a signal or noise?")
-    st.write(
-        "Statistical process control (SPC) charts as NHS England's Making Data Count programme "
-        "draws them, over every whole month (or quarter) of data up to the end of the chosen "
-        "period. The centre line and process limits come from the baseline months chosen here: "
-        "pick a stable stretch (at least 12 points) to judge later ones against. Points, "
-        "limits and signals are worked out from the figures as shown."
-    )
+    # the SPC choices sit in their tab, below the page's answers (which they change): their
+    # values are read here, before the charts are built
     months = referral_flows.spc_months(tables)
-    baseline = None
-    if len(months) >= 2:
-        picked = st.select_slider(
-            "Baseline months for the centre line and limits",
-            options=months,
-            value=(months[0], months[-1]),
-            format_func=lambda month: f"{month:%b %Y}",
-            key=f"spc_baseline_{months[0]}_{months[-1]}",  # new months, a new default
-            help="The months the mean and process limits are worked out from (default: all). "
-            "Limits are the mean ± 2.66 × the mean moving range, with moving ranges at or "
-            "above 3.267 × their mean left out, as the NHS-R Community's NHSRplotthedots "
-            "package does by default (github.com/nhs-r-community/NHSRplotthedots); signal "
-            "rules as in NHS England's Making Data Count guidance "
-            "(england.nhs.uk/publication/making-data-count).",
-        )
-        baseline = picked if isinstance(picked, tuple) else (months[0], months[-1])
-    by = st.radio(
-        "Points of the SPC charts",
-        ["automatic", referral_flows.MONTH, referral_flows.QUARTER],
-        format_func={"automatic": "automatic", "month": "months", "quarter": "quarters"}.get,
-        horizontal=True,
-        key="spc_by",
-        help="Automatic: months where they can be charted, quarters otherwise. At a disclosure "
-        "level other than off a chart is worked out from the figures as shown, so it needs "
-        "every point shown (none of 1-7 people, none resting on fewer than 30) and at least 10 "
-        "people a point on average; quarters sum the months' exact counts before rounding.",
-    )
+    every = (months[0], months[-1]) if len(months) >= 2 else None
+    # keyed on the months: another run of months (period, dataset) starts from all of them
+    baseline_key = f"spc_baseline_{months[0]}_{months[-1]}" if every else ""
+    picked = st.session_state.get(baseline_key, every)
+    baseline = picked if isinstance(picked, tuple) else every
+    by = st.session_state.get("spc_by", "automatic")
     unit = None if by == "automatic" else by
-    ui.draw(ui.referral_spc_view(dataset, key, chosen, level, baseline, unit))
+    trends = ui.referral_spc_view(dataset, key, chosen, level, baseline, unit)
+
+    def spc_choices() -> None:
+        st.write(
+            "Statistical process control (SPC) charts as NHS England's Making Data Count "
+            "programme draws them, over every whole month (or quarter) of data up to the end "
+            "of the chosen period. The centre line and process limits come from the baseline "
+            "months chosen here: pick a stable stretch (at least 12 points) to judge later ones "
+            "against. Points, limits and signals are worked out from the figures as shown."
+        )
+        if every:
+            st.select_slider(
+                "Baseline months for the centre line and limits",
+                options=months,
+                value=every,
+                format_func=lambda month: f"{month:%b %Y}",
+                key=baseline_key,
+                help="The months the mean and process limits are worked out from (default: "
+                "all). Limits are the mean ± 2.66 × the mean moving range, with moving ranges "
+                "at or above 3.267 × their mean left out, as the NHS-R Community's "
+                "NHSRplotthedots package does by default "
+                "(github.com/nhs-r-community/NHSRplotthedots); signal rules as in NHS "
+                "England's Making Data Count guidance "
+                "(england.nhs.uk/publication/making-data-count).",
+            )
+        st.radio(
+            "Points of the SPC charts",
+            ["automatic", referral_flows.MONTH, referral_flows.QUARTER],
+            format_func={"automatic": "automatic", "month": "months", "quarter": "quarters"}.get,
+            horizontal=True,
+            key="spc_by",
+            help="Automatic: months where they can be charted, quarters otherwise. At a "
+            "disclosure level other than off a chart is worked out from the figures as shown, "
+            "so it needs every point shown (none of 1-7 people, none resting on fewer than 30) "
+            "and at least 10 people a point on average; quarters sum the months' exact counts "
+            "before rounding.",
+        )
+
+    sections = referral_flows.sections([*flows, *pathway_panels, *trends])
+    ui.summary(sections)
+    ui.draw_sections(sections, "flows_tabs", before={trends[0].name: spc_choices})

@@ -172,7 +172,7 @@ def test_a_month_shown_as_170_gives_one_chart_whatever_its_true_value():
         counts[12] = true
         panel = referral_flows.spc_panel(_tables(counts, "2025-12-31"), "referrals",
                                          Level.ROUND, None)  # fmt: skip
-        assert panel.figure is not None and panel.table["signal"].astype(bool).any()
+        assert panel.figure is not None and panel.disclosed.values["signal"].astype(bool).any()
         seen.add(_shown(panel))
     assert len(seen) == 1
     # the test can fail: at level off (exact figures) each true value gives its own chart
@@ -217,9 +217,10 @@ def test_a_hidden_month_means_quarters_not_a_chart_of_months():
     shown = quarters.disclosed.values
     assert shown["value"].tolist() == [300, 300, 300, 205, 300]
     assert (
-        "By quarter, because months cannot be charted here: 1 month with 1-7" in (quarters.notes[1])
+        "By quarter, because months cannot be charted here: 1 month with 1-7"
+        in quarters.shown_notes[1]
     )
-    assert "fewer than 12 quarters" in quarters.notes[0]  # five quarters: points, no limits
+    assert "fewer than 12 quarters" in quarters.shown_notes[0]  # five quarters: points, no limits
     assert quarters.figure is not None and quarters.figure.layout.xaxis.title.text == "Quarter"
     assert list(quarters.figure.layout.xaxis.ticktext)[:2] == ["Jan-Mar 2024", "Apr-Jun 2024"]
     # at level off nothing is hidden: months are charted
@@ -291,14 +292,14 @@ def test_the_baseline_must_hold_12_months():
     counts = [100, 104, 98, 102, 100, 99, 101, 103, 97, 100, 96, 101, 99, 100]
     baseline = (pd.Period("2024-01", "M"), pd.Period("2024-06", "M"))
     panel = referral_flows.spc_panel(_tables(counts), "referrals", Level.ROUND, baseline)
-    assert "fewer than 12" in panel.notes[0]
-    assert panel.table["signal"].eq("").all() and panel.answer_text == ""
+    assert "fewer than 12" in panel.shown_notes[0]
+    assert panel.disclosed.values["signal"].eq("").all() and panel.answer_text == ""
     baseline = (pd.Period("2024-01", "M"), pd.Period("2024-12", "M"))
     panel = referral_flows.spc_panel(_tables(counts), "referrals", Level.ROUND, baseline)
-    assert "12 months shown, Jan 2024 to Dec 2024" in panel.notes[0]
+    assert "12 months shown, Jan 2024 to Dec 2024" in panel.shown_notes[0]
 
 
 def test_a_baseline_with_no_variation_says_so():
     panel = referral_flows.spc_panel(_tables([100] * 14), "referrals", Level.OFF, None)
-    assert "did not change" in panel.notes[0]
+    assert "did not change" in panel.shown_notes[0]
     assert panel.figure is not None  # the months are still drawn, without limits

@@ -290,8 +290,25 @@ def summarise(shown: pd.DataFrame, marks: pd.DataFrame | None = None) -> Capacit
     )
 
 
-def assets_answer(shown: pd.DataFrame) -> str:
-    """The All assets panel's answer in a sentence, from its disclosed values."""
+def named_with_strain(rows: pd.DataFrame, label: str = "", most: int = 3) -> str:
+    """Up to `most` rows of a disclosed strain table by name (and `label`, a code column),
+    with their strain as shown, most strained first: "Lunch Club (A0026, 103%)"; how many more
+    where there are more."""
+    ranked = rows.sort_values("strain_pct", ascending=False, kind="stable", na_position="last")
+    said = []
+    for _, row in ranked.head(most).iterrows():
+        inside = [str(row[label])] if label else []
+        if pd.notna(row["strain_pct"]):
+            inside.append(f"{row['strain_pct']:,.0f}%")
+        said.append(f"{row['name']} ({', '.join(inside)})" if inside else str(row["name"]))
+    if len(ranked) > most:
+        said.append(f"{len(ranked) - most:,} more")
+    return said[0] if len(said) == 1 else ", ".join(said[:-1]) + " and " + said[-1]
+
+
+def assets_answer(shown: pd.DataFrame, named: bool = False) -> str:
+    """The All assets panel's answer in a sentence, from its disclosed values (`named`: with
+    the assets over capacity, most strained first)."""
     summary = summarise(shown)
     if not summary.stated:
         return "No asset states a capacity, so none can be judged over capacity."
@@ -300,10 +317,12 @@ def assets_answer(shown: pd.DataFrame) -> str:
         if summary.undecided
         else ""
     )
+    over = shown[shown["over_capacity"].astype("boolean").fillna(False).to_numpy()]
+    which = f": {named_with_strain(over, 'asset_id')}" if named and len(over) else ""
     return (
         f"{summary.over:,} of {summary.stated:,} assets stating a capacity "
         f"{'was' if summary.over == 1 else 'were'} sent more people than they can take"
-        f"{more}."
+        f"{which}{more}."
     )
 
 
@@ -436,10 +455,12 @@ def group_spec(*, growth: float = 0.0) -> Spec:
     )
 
 
-def rated_answer(values: pd.DataFrame, what: str, ahead: bool = False) -> str:
+def rated_answer(values: pd.DataFrame, what: str, ahead: bool = False,
+                 named: bool = False) -> str:  # fmt: skip
     """A rated table's answer (providers, categories, areas, assets) in a sentence, from its
     disclosed rating: how many of those stating a capacity are over 100%, and borderline
-    (`ahead`: of a what-if, in the future)."""
+    (`ahead`: of a what-if, in the future; `named`: the ones over 100% and at 85-100% by
+    name, most strained first)."""
     words = ratings(values)
     stated = int((values["capacity_per_month"].notna()).sum())
     if not stated:
@@ -453,10 +474,14 @@ def rated_answer(values: pd.DataFrame, what: str, ahead: bool = False) -> str:
         f"{over:,} of {stated:,} {plural} stating a capacity {verb} sent more people than "
         "they can take"
     )
+    if named and over:
+        sentence += f": {named_with_strain(values[words.str.startswith('over').to_numpy()])}"
     if near:
         sentence += f"; {near:,} more {'is' if near == 1 else 'are'} borderline"
     if high:
         sentence += f"; {high:,} {'is' if high == 1 else 'are'} at 85-100% of capacity"
+        if named:
+            sentence += f": {named_with_strain(values[(words == RATINGS[4]).to_numpy()])}"
     return sentence + "."
 
 

@@ -225,3 +225,29 @@ def seasonal_repeats(periods, direction) -> np.ndarray:
         before = position.get(period - year)
         out[i] = direction[i] != 0 and before is not None and direction[before] == direction[i]
     return out
+
+
+@dataclass(frozen=True)
+class YearOnYear:
+    """The last year of a series of counts against the year before it: each year's total and
+    the change in %."""
+
+    latest: float
+    before: float
+    change_pct: float | None  # None where the year before had nothing
+
+
+def year_on_year(periods, counts) -> YearOnYear | None:
+    """The last 12 months (or 4 quarters) of `counts` summed against the 12 (4) before, from
+    a monthly or quarterly PeriodIndex `periods` with no period missing; None with fewer than
+    two whole years or any count not shown (NA) among them."""
+    periods = pd.PeriodIndex(periods)
+    year = 12 if periods.freqstr.startswith("M") else 4
+    values = pd.Series(counts, dtype="Float64").to_numpy(dtype=float, na_value=np.nan)
+    if len(values) < 2 * year or (periods[-1] - periods[-2 * year]).n != 2 * year - 1:
+        return None
+    last, previous = values[-year:], values[-2 * year : -year]
+    if np.isnan(last).any() or np.isnan(previous).any():
+        return None
+    latest, before = float(last.sum()), float(previous.sum())
+    return YearOnYear(latest, before, 100 * (latest - before) / before if before else None)

@@ -5,7 +5,8 @@
 - `loading`: the data folder or uploaded files, and the mapping edited on the Data page;
 - `links`: the page address (a shared link's choices, applied by `linked`), the notes a link
   leaves for the page header, and the detour through app.py for a deep link (`current`);
-- `drawing`: the page header, panels (cards, charts, maps, tables) and downloads;
+- `drawing`: the page header, what a page found (its panels' answers), panels (cards, charts,
+  maps, tables) in sections or tabs, and downloads;
 - `sidebar`: place, period, disclosure level, neighbourhoods, presentation mode, sharing.
 
 Pages call `ui.X`: the names they use are gathered here. `ui.sidebar` is the function that draws
@@ -33,9 +34,11 @@ from socialrx.ui.drawing import (
     counted,
     download,
     draw,
+    draw_sections,
     needs,
     page_header,
     show_table,
+    summary,
 )
 from socialrx.ui.links import (
     LINK_KEY,
@@ -87,6 +90,7 @@ __all__ = [
     "directory_organisations",
     "download",
     "draw",
+    "draw_sections",
     "drawing",
     "equity_panels",
     "headline_panel",
@@ -114,5 +118,6 @@ __all__ = [
     "share_view",
     "show_table",
     "sidebar",
+    "summary",
     "write_link",
 ]

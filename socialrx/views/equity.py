@@ -14,7 +14,7 @@ from socialrx.metrics import referrals as referral_metrics
 from socialrx.metrics.selection import Selection, in_place, selected_area_stats, selected_practices
 from socialrx.views import equity_answers as answers
 from socialrx.views import equity_charts as charts
-from socialrx.views.panels import Card, Panel, disclosure_caption
+from socialrx.views.panels import Card, Panel, Section, disclosure_caption, grouped
 
 METHODS = {
     equity.ADDITIVE: "Additive random effect (tau\u00b2)",
@@ -137,6 +137,7 @@ def practice_panels(
         empty="No practice has a list size to compare: add list_size to practices.csv.",
         show_table=False,
         answer=lambda shown: answers.funnel_answer(shown, method),
+        lead=lambda shown: answers.funnel_answer(shown, method, lead=True),
         said=lambda shown: (equity.method_words(shown, method),),
     )
     ranked = Panel(
@@ -163,6 +164,7 @@ def practice_panels(
         chart=charts.caterpillar_chart,
         empty="No practice has a rate to show: no list sizes, or every count is hidden.",
         answer=answers.ranked_answer,
+        lead=lambda values: answers.ranked_answer(values, lead=True),
     )
     standardised_panel = standardisation_panel(standardised, dataset, level, method)
     compared = int((funnel.table["list_size"].astype("Float64") > 0).fillna(False).sum())
@@ -297,6 +299,7 @@ def standardisation_panel(
         chart=charts.standardised_chart,
         empty="No practice has a ratio to show: every count is hidden (1-7) or none is expected.",
         answer=lambda values: answers.standardised_answer(values, method),
+        lead=answers.standardised_lead,
         said=lambda values: _standardised_notes(values, method),
         download="Download the standardised ratios (CSV)",
     )
@@ -384,6 +387,7 @@ def deprivation_panels(counted, dataset: Dataset, selection: Selection, level: L
                 answer=(
                     lambda g: lambda values: answers.deprivation_answer(values, g, by_residence)
                 )(group),
+                lead=lambda values, g=group: answers.deprivation_lead(values, g, by_residence),
             )
         )
     out.append(fifth_panel(fifths, by_residence, level))
@@ -501,6 +505,7 @@ def slope_panel(deciles: pd.DataFrame, by_residence: bool, level: Level, per_yea
             "high": "95% CI to",
         },
         answer=answers.slope_answer,
+        lead=lambda values: answers.slope_answer(values, lead=True),
     )
 
 
@@ -572,6 +577,7 @@ def completeness_panels(tables, dataset: Dataset, level: Level) -> list[Panel]:
         spec=spec["month"],
         labels={"month": "Month", **COMPLETENESS_LABELS},
         answer=lambda values: answers.completeness_answer(values, "month", "months"),
+        lead=lambda values: answers.completeness_answer(values, "month", "months", lead=True),
         chart=charts.completeness_chart,
         empty="No month has enough referrals to show the shares recorded.",
     )
@@ -590,6 +596,9 @@ def completeness_panels(tables, dataset: Dataset, level: Level) -> list[Panel]:
         answer=lambda values: answers.completeness_answer(
             values, "practice_code", "practices", answers.named_practice, "at"
         ),
+        lead=lambda values: answers.completeness_answer(
+            values, "practice_code", "practices", lead=True
+        ),
     )
     worker = Panel(
         name="recording_by_link_worker",
@@ -602,6 +611,9 @@ def completeness_panels(tables, dataset: Dataset, level: Level) -> list[Panel]:
         labels={"link_worker_id": "Link worker", **COMPLETENESS_LABELS},
         answer=lambda values: answers.completeness_answer(
             values, "link_worker_id", "link workers", where="by"
+        ),
+        lead=lambda values: answers.completeness_answer(
+            values, "link_worker_id", "link workers", lead=True
         ),
     )
     return [month, practice, worker]
@@ -662,6 +674,21 @@ def counted(dataset: Dataset, selection: Selection) -> Counted:
         equity.referral_distribution(refs),
         equity.recording_completeness_by(refs),
     )
+
+
+# the page's tabs: practices first (the question planners ask first), then deprivation, who
+# was referred, and the recording every comparison rests on
+SECTIONS = {
+    "Practices": ("practice_",),
+    "Deprivation": ("equity_by_imd", "equity_most_deprived", "equity_slope"),
+    "Who was referred": ("equity_who",),
+    "Recording": ("recording_",),
+}
+
+
+def sections(panels: list[Panel]) -> list[Section]:
+    """The page's panels in its tabs (`SECTIONS`)."""
+    return grouped(panels, SECTIONS)
 
 
 def panels(

@@ -82,6 +82,63 @@ def _card(name, now, before, help_text, *, unit="", decimals=0, change_unit="",
     return Card(name, text, help_text, words, better, **numbers)
 
 
+def _changed(card: Card, unit: str, up: str, down: str) -> str:
+    """A card's change in words (", 360 more", ", up 1 point", ", no change"), "" where it has
+    none."""
+    if card.difference is None or card.previous is None:
+        return ""
+    if card.difference == 0:
+        return ", no change"
+    size = f"{abs(card.difference):,.0f}"
+    if unit:
+        size += f" {unit}{'' if abs(card.difference) == 1 else 's'}"
+    word = up if card.difference > 0 else down
+    return f", {word} {size}" if word in ("up", "down") else f", {size} {word}"
+
+
+def headline_answer(cards: tuple[Card, ...], measure) -> str:
+    """The overview's answer: each headline as shown, and its change on the months just before,
+    in one sentence (from the cards, which are worked out from the disclosed figures)."""
+    by_name = {card.name: card for card in cards}
+    parts = []
+    referred = by_name.get("Referrals")
+    if referred and referred.value not in ("–", "too few"):
+        parts.append(f"{referred.value} referrals" + _changed(referred, "", "more", "fewer"))
+        if referred.difference is not None:
+            parts[-1] += " than the months just before"
+    connected = by_name.get(CONNECTED)
+    if connected and connected.figure is not None:
+        parts.append(
+            f"{connected.value} of those old enough to judge connected within "
+            f"{referrals.CONNECTION_WINDOW_DAYS} days" + _changed(connected, "point", "up", "down")
+        )
+    elif connected and connected.value == "too few":
+        parts.append(
+            f"too few referrals old enough to judge whether they connected within "
+            f"{referrals.CONNECTION_WINDOW_DAYS} days"
+        )
+    over = by_name.get("Over capacity")
+    if over and over.figure is not None:
+        assets = "asset" if over.figure == 1 else "assets"
+        parts.append(f"{over.value} {assets} over capacity" + _changed(over, "", "more", "fewer"))
+    wellbeing = cards[-1] if len(cards) == 5 else None
+    if measure is not None and wellbeing is not None:
+        name = measure.label.split(" (")[0]
+        if wellbeing.figure is not None:
+            way = "rose" if wellbeing.figure > 0 else "fell" if wellbeing.figure < 0 else "held"
+            size = f" by {abs(wellbeing.figure):,.1f} points" if wellbeing.figure else ""
+            better = "higher" if measure.higher_is_better else "lower"
+            parts.append(
+                f"{name} {way}{size} on average among people measured twice ({better} is better)"
+            )
+        elif wellbeing.value == "too few":
+            parts.append(f"too few people measured twice to say whether {name} changed")
+    if not parts:
+        return ""
+    text = "; ".join(parts) + "."
+    return text[:1].upper() + text[1:]
+
+
 def _count_text(value) -> str:
     return "*" if value is None else f"{value:,.0f}"
 
@@ -168,7 +225,7 @@ def headline_panel(dataset: Dataset, selection: Selection, level: Level) -> Pane
         if data_period(dataset) is not None
         else "The data has no dated records, so there is no earlier period to compare with. "
     )
-    return Panel(
+    panel = Panel(
         name="overview_headlines",
         title="Headline figures",
         caption=compares + disclosure_caption(level),
@@ -191,3 +248,6 @@ def headline_panel(dataset: Dataset, selection: Selection, level: Level) -> Pane
         cards_from=cards,
         show_table=False,
     )
+    # the answer is the cards in words: they are worked out from the disclosed basis
+    panel.answer = lambda _values: headline_answer(panel.shown_cards, measure)
+    return panel
