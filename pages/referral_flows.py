@@ -31,7 +31,7 @@ if ui.needs(context, "referrals"):
     months = referral_flows.spc_months(tables)
     every = (months[0], months[-1]) if len(months) >= 2 else None
     # keyed on the months: another run of months (period, dataset) starts from all of them
-    baseline_key = f"spc_baseline_{months[0]}_{months[-1]}" if every else ""
+    baseline_key = f"spc_baseline_{months[0]}_{months[-1]}" if every else "spc_baseline"
     picked = st.session_state.get(baseline_key, every)
     baseline = picked if isinstance(picked, tuple) else every
     by = st.session_state.get("spc_by", "automatic")

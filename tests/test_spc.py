@@ -303,3 +303,62 @@ def test_a_baseline_with_no_variation_says_so():
     panel = referral_flows.spc_panel(_tables([100] * 14), "referrals", Level.OFF, None)
     assert "did not change" in panel.shown_notes[0]
     assert panel.figure is not None  # the months are still drawn, without limits
+
+
+def test_the_summary_says_the_year_on_the_year_before_and_that_the_signal_is_seasonal():
+    # the series of the seasonal test above: January and February 150 each year, and the same
+    # ten months between (100, 110, 95, 105, 100, 115, 90, 105, 100, 110: 1,030) in both years.
+    # The last 12 months (Mar 2025 to Feb 2026) hold 1,030 + 300 = 1,330, as did the 12 before
+    noise = [100, 110, 95, 105, 100, 115, 90, 105, 100, 110]
+    panel = referral_flows.spc_panel(
+        _tables([150, 150, *noise, 150, 150, *noise, 150, 150], "2026-02-28"),
+        "referrals", Level.ROUND, None,
+    )  # fmt: skip
+    assert panel.lead_text == (
+        "As many referrals in the 12 months to Feb 2026 as a year before (1,330 against 1,330). "
+        "Referrals show special cause variation: higher from Jan 2026 to Feb 2026, neither "
+        "better nor worse; it repeats the same months a year before: perhaps the season, not a "
+        "change."
+    )
+    # the panel's own answer says the rules and the other signals, as before
+    assert panel.answer_text.startswith("Over the 26 months shown (Jan 2024 to Feb 2026)")
+
+
+def test_a_signal_the_year_before_did_not_have_is_not_the_season_alone():
+    # 12 months at 100 and 104 alternating (shown 100, 105), then 12 at 150 and 154 (150, 155):
+    # 1,830 against 1,230 a year before, up 600 / 1,230 = 49%. Against the first year's centre
+    # line (102.5) a run of 7 above it starts in Dec 2024 (105) and runs on through 2025: one
+    # shift, not a signal of the same months a year before come back
+    counts = [100, 104] * 6 + [150, 154] * 6
+    first_year = (pd.Period("2024-01", "M"), pd.Period("2024-12", "M"))
+    tables = _tables(counts, "2025-12-31")
+    lead = referral_flows.spc_panel(tables, "referrals", Level.ROUND, first_year).lead_text
+    assert lead.startswith(
+        "49% more referrals in the 12 months to Dec 2025 than a year before (1,830 against "
+        "1,230). Referrals show special cause variation: higher from Dec 2024 to Dec 2025"
+    )
+    assert lead.endswith(
+        "; it does not repeat a signal of the same months a year before, so it is not the "
+        "season alone."
+    )
+
+
+def test_year_on_year_by_hand():
+    months = pd.period_range("2024-01", periods=24, freq="M")
+    year = spc.year_on_year(months, [10] * 12 + [15] * 12)
+    assert (year.latest, year.before, year.change_pct) == (180, 120, 50)
+    quarters = pd.period_range("2024Q1", periods=9, freq="Q")
+    assert spc.year_on_year(quarters, [1] + [20] * 4 + [10] * 4).change_pct == -50
+    assert spc.year_on_year(months[:23], [10] * 23) is None  # under two years
+    assert spc.year_on_year(months, [10] * 23 + [None]) is None  # a point not shown
+    assert spc.year_on_year(months, [0] * 12 + [5] * 12).change_pct is None  # nothing before
+
+
+def test_one_shift_lasting_over_a_year_does_not_repeat_itself():
+    months = pd.period_range("2024-01", periods=26, freq="M")
+    shift = np.r_[np.zeros(10, int), np.ones(16, int)]  # high from Nov 2024 to Feb 2026
+    assert not spc.seasonal_repeats(months, shift).any()
+    # two winters apart: the second repeats the first
+    winters = np.zeros(26, int)
+    winters[[0, 1, 12, 13, 24, 25]] = 1
+    assert list(np.flatnonzero(spc.seasonal_repeats(months, winters))) == [12, 13, 24, 25]

@@ -489,6 +489,59 @@ def _plural(what: str) -> str:
     return what[:-1] + "ies" if what.endswith("y") else what + "s"
 
 
+def _added_up(values: pd.DataFrame, *columns: str) -> tuple[float, int]:
+    """The counts of `columns` as shown, added up over the rows, and how many are hidden (not
+    added: each is 1-7)."""
+    shown = values[list(columns)].astype("Float64")
+    return float(shown.sum().sum()), int(shown.isna().sum().sum())
+
+
+def provider_demand_answer(values: pd.DataFrame, word: str) -> str:
+    """A provider's people sent in the months (quarters) shown, added up, and its busiest,
+    from a disclosed `provider_activity` table."""
+    sent = values["sent"].astype("Float64")
+    if sent.isna().all():
+        return f"Every {word}'s number of people sent is 1-7 (hidden)."
+    total, hidden = _added_up(values, "sent")
+    busiest = values.loc[sent.idxmax()]
+    left_out = f" (not counting {hidden} {word}{'s' if hidden != 1 else ''} of 1-7, hidden)"
+    return (
+        f"{total:,.0f} people were sent in the {len(values)} {word}s shown"
+        f"{left_out if hidden else ''}; the most in {busiest['label']} ({sent.max():,.0f})."
+    )
+
+
+def provider_outcomes_answer(values: pd.DataFrame, word: str) -> str:
+    """What happened to a provider's people sent, added up over the months (quarters) shown,
+    from a disclosed `provider_activity` table."""
+    started, a = _added_up(values, "started")
+    waiting, b = _added_up(values, "waiting_list")
+    turned, c = _added_up(values, "declined_full", "declined_not_suitable")
+    hidden = a + b + c
+    return (
+        f"Adding the {word}s shown: {started:,.0f} started, {waiting:,.0f} were put on a waiting "
+        f"list and {turned:,.0f} turned away (full or not suitable)"
+        + (f"; {hidden} count{'s' if hidden != 1 else ''} of 1-7 hidden and not added." if hidden
+           else ".")
+    )  # fmt: skip
+
+
+def heat_answer(values: pd.DataFrame) -> str:
+    """The category and month most strained, from a disclosed `category_month_strain` table
+    (the first of a tie, in the table's order), and how many category-months were over 100%."""
+    strain = values["strain_pct"].astype("Float64")
+    if strain.isna().all():
+        return ""
+    top = values.loc[strain.idxmax()]
+    over = int((strain > 100).fillna(False).sum())
+    shown = int(strain.notna().sum())
+    return (
+        f"The most strained: {top['category']} in {top['label']}, at {top['strain_pct']:,.0f}% "
+        f"of the capacity stated; {over:,} of the {shown:,} category-months shown were over "
+        "100%."
+    )
+
+
 @dataclass(frozen=True)
 class MostNotTaken:
     """The group with the most people put on a waiting list or turned away, as shown, and

@@ -215,15 +215,24 @@ def xmr(values, baseline=None, observed=None, improvement: int = NEITHER):
 def seasonal_repeats(periods, direction) -> np.ndarray:
     """Mask of signalled points (`direction` +1 or -1; 0 none) whose same month or quarter a
     year before (`periods`: a monthly or quarterly PeriodIndex) signalled in the same
-    direction."""
+    direction, in an earlier run of signals: one shift lasting over a year does not repeat
+    itself."""
     periods = pd.PeriodIndex(periods)
     direction = np.asarray(direction, int)
     year = 12 if periods.freqstr.startswith("M") else 4
     position = {period: i for i, period in enumerate(periods)}
+    # runs of consecutive points signalling the same way, numbered
+    starts = np.r_[True, direction[1:] != direction[:-1]] if len(direction) else []
+    run = np.cumsum(starts)
     out = np.zeros(len(periods), bool)
     for i, period in enumerate(periods):
         before = position.get(period - year)
-        out[i] = direction[i] != 0 and before is not None and direction[before] == direction[i]
+        out[i] = (
+            direction[i] != 0
+            and before is not None
+            and direction[before] == direction[i]
+            and run[before] != run[i]
+        )
     return out
 
 

@@ -178,6 +178,10 @@ def _map(panel: Panel, figure) -> None:
             st.markdown("\n".join(lines))
 
 
+# the answers a little smaller than the panels' text, so a long page's fit its first screen
+FOUND_CSS = "<style>.st-key-found li, .st-key-found li p {font-size: 0.9em;}</style>"
+
+
 def summary(sections: list[Section], where=None) -> None:
     """What the page found: its panels' answers, in the page's order, under the page header
     (`where`: a placeholder made earlier, for a page that knows its answers only once its open
@@ -186,10 +190,10 @@ def summary(sections: list[Section], where=None) -> None:
     if not lines:
         return
     box = (where or st).container(border=True, key="found")
-    # a little smaller than the panels' text, so a long page's answers fit its first screen
+    box.html(FOUND_CSS)
     items = [
-        f"- :small[**{markdown_text(title)}:** {markdown_text(text)}]" if title
-        else f"- :small[{markdown_text(text)}]"
+        f"- **{markdown_text(title)}:** {markdown_text(text)}" if title
+        else f"- {markdown_text(text)}"
         for title, text in lines
     ]  # fmt: skip
     box.markdown(f"**{FOUND}**\n\n" + "\n".join(items))

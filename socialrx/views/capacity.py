@@ -312,6 +312,7 @@ def _heat_panel(heat: pd.DataFrame, level: Level) -> Panel:
         },
         chart=capacity_charts.heat_chart,
         empty="No category states a capacity.",
+        answer=capacity.heat_answer,
         show_table=False,
         download="Download the heat table's figures (CSV)",
     )

@@ -120,12 +120,16 @@ def practice_panels(
         caption=(
             "How to read this: each marker is a practice, placed by its registered adults "
             "(across) and its adult referrals per 1,000 registered adults a year (up); the "
-            "grey line is the place's rate (all its practices together, from its total as "
-            "shown). Small practices vary more by chance, so the limits narrow as lists grow: "
+            "grey line is the place's rate. A marker outside the dashed 99.8% limits differs "
+            f"beyond chance. {crude}"
+        ).strip(),
+        method=(
+            "The place's rate is all its practices together, from its total as shown. "
+            "Small practices vary more by chance, so the limits narrow as lists grow: "
             "about 1 practice in 20 falls outside the 95% limits and 1 in 500 outside the "
             "99.8% limits by chance alone. A practice with 1-7 referrals (hidden) is a grey "
             "bar over every rate 1-7 could give, coloured by its judgement where every one of "
-            f"them gives the same answer. {BEYOND_CHANCE} {crude}" + disclosure_caption(level)
+            f"them gives the same answer. {BEYOND_CHANCE} " + disclosure_caption(level)
         ),
         level=level,
         table=table,
@@ -145,9 +149,11 @@ def practice_panels(
         title="Practices ranked by referral rate, with 95% intervals",
         caption=(
             "How to read this: each marker is a practice's rate and each bar its 95% "
-            "interval, highest rate first (the table below in the same order, ranked by the "
-            "rate shown); marker shapes as in the funnel. Read the interval, not only the "
-            "rank: practices whose intervals overlap may not differ. The 95% interval is the "
+            "interval, highest rate first; practices whose intervals overlap may not differ."
+        ),
+        method=(
+            "The table below is in the same order, ranked by the rate shown; marker shapes as "
+            "in the funnel. The 95% interval is the "
             "exact Poisson interval (chi-squared; Garwood) over every count the one shown "
             "allows (8-12 for a shown 10), so it is never narrower than the true one; a "
             "hidden count's rate shows as the range 1-7 referrals would give. The 99.8% "
@@ -264,10 +270,13 @@ def standardisation_panel(
         title=STANDARDISED_TITLE,
         caption=(
             "How to read this: each marker is a practice's adult referrals divided by those "
-            "expected if its registered adults were referred at the place's rate for their "
-            "age band and sex (the chosen practices together, over the period chosen), with "
-            "its 99.8% interval; highest ratio first. 1 means it refers as the place does, "
-            "given the age and sex of its list; above 1 more, below 1 less. The funnel's two "
+            "expected for the age and sex of its list, with its 99.8% interval; 1 means it "
+            "refers as the place does, above 1 more, below 1 less."
+        ),
+        method=(
+            "Expected: if its registered adults were referred at the place's rate for their "
+            "age band and sex (the chosen practices together, over the period chosen); "
+            "highest ratio first. The funnel's two "
             "questions, in its words: a practice whose whole 99.8% interval lies below 1 is "
             "“below the place beyond chance” (a triangle pointing down), above 1 "
             "“above the place beyond chance”; about 1 practice in 500 falls outside "
@@ -345,10 +354,11 @@ def deprivation_panels(counted, dataset: Dataset, selection: Selection, level: L
             title = f"Referral rate by deprivation {word}"
             reading = (
                 f"How to read this: adult referrals per 1,000 adults living in each IMD {word} "
-                "a year, with the exact Poisson 95% interval over every count the one shown "
-                "allows. Bars falling to the right mean the service reaches the most "
-                "deprived areas most, as proportionate universalism asks."
+                "a year, with its 95% interval. Bars falling to the right mean the service "
+                "reaches the most deprived areas most, as proportionate universalism asks."
             )
+            more = "The interval is the exact Poisson 95% interval over every count the one "
+            more += "shown allows."
             chart = (
                 lambda g, t: (
                     lambda shown: charts.rate_interval_chart(
@@ -360,9 +370,12 @@ def deprivation_panels(counted, dataset: Dataset, selection: Selection, level: L
             title = f"Share of referrals by deprivation {word}"
             reading = (
                 f"How to read this: the share of the chosen practices' adult referrals from "
-                f"people living in each IMD {word}. A rate per 1,000 residents would be wrong "
-                "here: a practice's patients are only part of each area's residents. Choose "
-                "areas or the whole dataset for rates."
+                f"people living in each IMD {word}."
+            )
+            more = (
+                "A rate per 1,000 residents would be wrong here: a practice's patients are "
+                "only part of each area's residents. Choose areas or the whole dataset for "
+                "rates."
             )
             chart = (
                 lambda g, t: (
@@ -376,8 +389,8 @@ def deprivation_panels(counted, dataset: Dataset, selection: Selection, level: L
             Panel(
                 name=f"equity_by_imd_{word}",
                 title=title,
-                caption=f"{reading} {DECILE_NOTE} {AREA_RECORDED_NOTE} "
-                + disclosure_caption(level),
+                caption=reading,
+                method=f"{more} {DECILE_NOTE} {AREA_RECORDED_NOTE} " + disclosure_caption(level),
                 level=level,
                 table=table,
                 spec=spec,
@@ -442,7 +455,8 @@ def fifth_panel(fifths: pd.DataFrame, by_residence: bool, level: Level) -> Panel
     return Panel(
         name="equity_most_deprived_fifth",
         title="Referrals from the most deprived fifth",
-        caption=f"{reading} {DECILE_NOTE} " + disclosure_caption(level),
+        caption=reading,
+        method=f"{DECILE_NOTE} " + disclosure_caption(level),
         level=level,
         table=table,
         spec=equity.with_area_recorded(equity.FIFTH_SPEC),
@@ -486,7 +500,10 @@ def slope_panel(deciles: pd.DataFrame, by_residence: bool, level: Level, per_yea
             "How to read this: the slope index of inequality is the modelled difference in "
             "adult referrals per 1,000 adults a year between the most and the least deprived "
             "ends of the place; positive means more referrals per head where deprivation is "
-            "greater. The relative index divides it by the average rate. Method: weighted "
+            "greater."
+        ),
+        method=(
+            "The relative index divides it by the average rate. Method: weighted "
             "least squares of each decile's rate (from its count as shown; a hidden one taken "
             "as 4) on its population-weighted cumulative rank midpoint (0 = most deprived), "
             "weighted by its adult population; the 95% interval comes from the regression's "
@@ -518,8 +535,11 @@ def distribution_panel(table, level: Level) -> Panel:
         title="Who was referred",
         caption=(
             "How to read this: the share of all referrals in each age band, sex and ethnic "
-            "group (ONS 5+1), including those not recorded. These are distributions of "
-            "referrals, not rates: no population by age or ethnic group is loaded. The files "
+            "group (ONS 5+1), including those not recorded: distributions of referrals, not "
+            "rates."
+        ),
+        method=(
+            "No population by age or ethnic group is loaded. The files "
             f"that would give the rates: {equity.POPULATION_BY_AGE_FILE} and "
             f"{equity.POPULATION_BY_ETHNICITY_FILE}, joined to the areas. Read them beside "
             "the recording completeness below: a group missing from the recording is not "
@@ -570,8 +590,9 @@ def completeness_panels(tables, dataset: Dataset, level: Level) -> list[Panel]:
         caption=(
             "How to read this: the share of each month's referrals with ethnicity, age band, "
             "sex and area of residence recorded, so a gap in recording is not read as a gap "
-            f"in reach. {COMPLETENESS_NOTE} " + disclosure_caption(level)
+            "in reach."
         ),
+        method=f"{COMPLETENESS_NOTE} " + disclosure_caption(level),
         level=level,
         table=tables["month"],
         spec=spec["month"],
@@ -587,8 +608,8 @@ def completeness_panels(tables, dataset: Dataset, level: Level) -> list[Panel]:
     practice = Panel(
         name="recording_by_practice",
         title="Recording completeness by practice",
-        caption=f"How to read this: the first row is all referrals together. {COMPLETENESS_NOTE} "
-        + disclosure_caption(level),
+        caption="How to read this: the first row is all referrals together.",
+        method=f"{COMPLETENESS_NOTE} " + disclosure_caption(level),
         level=level,
         table=by_practice,
         spec=spec["practice_code"],
@@ -603,8 +624,8 @@ def completeness_panels(tables, dataset: Dataset, level: Level) -> list[Panel]:
     worker = Panel(
         name="recording_by_link_worker",
         title="Recording completeness by link worker",
-        caption=f"How to read this: the first row is all referrals together. {COMPLETENESS_NOTE} "
-        + disclosure_caption(level),
+        caption="How to read this: the first row is all referrals together.",
+        method=f"{COMPLETENESS_NOTE} " + disclosure_caption(level),
         level=level,
         table=tables["link_worker_id"],
         spec=spec["link_worker_id"],

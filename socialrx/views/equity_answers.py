@@ -216,9 +216,13 @@ def practices_answer(
         if lead and side == "more" and sentences:  # the summary names those referring less
             sentences[-1] = f"{sentences[-1][:-1]}; {count} refer{'s' if count == 1 else ''} more."
             continue
-        # the practices that hardly refer are the question: always named; those referring
-        # more, named while a sentence can hold them
+        # the practices that hardly refer are the question: always named (in the summary, the
+        # lowest three); those referring more, named while a sentence can hold them
         which = "; ".join(compared.figure(row) for _, row in named.iterrows())
+        if lead and count > 3:
+            lowest = named.sort_values(compared.rank, kind="stable", na_position="first")
+            which = "; ".join(compared.figure(row) for _, row in lowest.head(3).iterrows())
+            which = f"the lowest {which}; and {count - 3} more"
         if side == "more" and count > 3:
             top = named.sort_values(compared.rank, ascending=False).iloc[0]
             which = f"the highest is {compared.figure(top)}"
@@ -484,7 +488,9 @@ def completeness_answer(
             rows = poor[poor["poor"].map(lambda p, share=share: share in p)]
             if rows.empty:
                 continue
-            which = "; ".join(f"{name_of(row)} ({row[share]:.0f}%)" for _, row in rows.iterrows())
+            shown = rows.head(3) if lead else rows  # the summary names three
+            which = "; ".join(f"{name_of(row)} ({row[share]:.0f}%)" for _, row in shown.iterrows())
+            which += f"; and {len(rows) - 3} more" if len(shown) < len(rows) else ""
             said.append(
                 f"{RECORDED_WORDS[share].capitalize()} is recorded for under "
                 f"{summary.WELL_RECORDED_PCT}% of referrals in {len(rows)} "

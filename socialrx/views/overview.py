@@ -82,18 +82,20 @@ def _card(name, now, before, help_text, *, unit="", decimals=0, change_unit="",
     return Card(name, text, help_text, words, better, **numbers)
 
 
-def _changed(card: Card, unit: str, up: str, down: str) -> str:
-    """A card's change in words (", 360 more", ", up 1 point", ", no change"), "" where it has
-    none."""
+def _changed(card: Card, unit: str = "") -> str:
+    """A card's change on the months just before, in words ("360 more", "up 1 point", "as many
+    as"); "" where it has none. `unit`: "point" for a share (up or down), none for a count."""
     if card.difference is None or card.previous is None:
         return ""
-    if card.difference == 0:
-        return ", no change"
-    size = f"{abs(card.difference):,.0f}"
+    size = abs(card.difference)
     if unit:
-        size += f" {unit}{'' if abs(card.difference) == 1 else 's'}"
-    word = up if card.difference > 0 else down
-    return f", {word} {size}" if word in ("up", "down") else f", {size} {word}"
+        if size == 0:
+            return "unchanged"
+        amount = f"{size:,.0f} {unit}{'' if size == 1 else 's'}"
+        return f"{'up' if card.difference > 0 else 'down'} {amount}"
+    if size == 0:
+        return "as many as"
+    return f"{size:,.0f} {'more' if card.difference > 0 else 'fewer'} than"
 
 
 def headline_answer(cards: tuple[Card, ...], measure) -> str:
@@ -102,35 +104,41 @@ def headline_answer(cards: tuple[Card, ...], measure) -> str:
     by_name = {card.name: card for card in cards}
     parts = []
     referred = by_name.get("Referrals")
-    if referred and referred.value not in ("–", "too few"):
-        parts.append(f"{referred.value} referrals" + _changed(referred, "", "more", "fewer"))
-        if referred.difference is not None:
-            parts[-1] += " than the months just before"
-    connected = by_name.get(CONNECTED)
-    if connected and connected.figure is not None:
+    if referred and referred.figure is not None:
+        change = _changed(referred)
         parts.append(
-            f"{connected.value} of those old enough to judge connected within "
-            f"{referrals.CONNECTION_WINDOW_DAYS} days" + _changed(connected, "point", "up", "down")
+            f"{referred.value} referrals"
+            + (f", {change} in the months just before" if change else "")
+        )
+    connected = by_name.get(CONNECTED)
+    window = referrals.CONNECTION_WINDOW_DAYS
+    if connected and connected.figure is not None:
+        change = _changed(connected, "point")
+        parts.append(
+            f"{connected.value} of those old enough to judge connected within {window} days"
+            + (f", {change}" if change else "")
         )
     elif connected and connected.value == "too few":
-        parts.append(
-            f"too few referrals old enough to judge whether they connected within "
-            f"{referrals.CONNECTION_WINDOW_DAYS} days"
-        )
+        parts.append(f"too few referrals old enough to judge connection within {window} days")
     over = by_name.get("Over capacity")
     if over and over.figure is not None:
+        change = _changed(over)
         assets = "asset" if over.figure == 1 else "assets"
-        parts.append(f"{over.value} {assets} over capacity" + _changed(over, "", "more", "fewer"))
+        parts.append(
+            f"{over.value} {assets} over capacity" + (f", {change} before" if change else "")
+        )
     wellbeing = cards[-1] if len(cards) == 5 else None
     if measure is not None and wellbeing is not None:
         name = measure.label.split(" (")[0]
         if wellbeing.figure is not None:
-            way = "rose" if wellbeing.figure > 0 else "fell" if wellbeing.figure < 0 else "held"
-            size = f" by {abs(wellbeing.figure):,.1f} points" if wellbeing.figure else ""
             better = "higher" if measure.higher_is_better else "lower"
-            parts.append(
-                f"{name} {way}{size} on average among people measured twice ({better} is better)"
+            moved = (
+                "did not change on average"
+                if wellbeing.figure == 0
+                else f"{'rose' if wellbeing.figure > 0 else 'fell'} by "
+                f"{abs(wellbeing.figure):,.1f} points on average"
             )
+            parts.append(f"{name} {moved} among people measured twice ({better} is better)")
         elif wellbeing.value == "too few":
             parts.append(f"too few people measured twice to say whether {name} changed")
     if not parts:

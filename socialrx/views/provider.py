@@ -164,6 +164,7 @@ def _activity_panels(together: pd.DataFrame, word: str, level: Level) -> list[Pa
             labels=ACTIVITY_LABELS,
             chart=lambda v: capacity_charts.provider_demand_chart(v, word),
             empty="Nobody was sent to this provider in the period (or 1-7, hidden).",
+            answer=lambda v: capacity.provider_demand_answer(v, word),
             download="Download the provider's figures by period (CSV)",
         ),
         Panel(
@@ -195,6 +196,7 @@ def _activity_panels(together: pd.DataFrame, word: str, level: Level) -> list[Pa
             labels=ACTIVITY_LABELS,
             chart=lambda v: capacity_charts.provider_outcome_chart(v, word),
             empty="Nobody was sent in the period (or the counts are 1-7, hidden).",
+            answer=lambda v: capacity.provider_outcomes_answer(v, word),
             show_table=False,
             download="Download what happened by period (CSV)",
         ),
@@ -286,4 +288,16 @@ def _sent_by_panel(table: pd.DataFrame, column: str, title: str, what: str,
         empty="Nobody was sent in the period (or all counts are 1-7, hidden).",
         rank=("sent",),
         download=f"Download people sent by {what} (CSV)",
+        answer=lambda v: sent_by_answer(v, column, what),
     )
+
+
+def sent_by_answer(values: pd.DataFrame, column: str, what: str) -> str:
+    """The reason, practice or area most people sent came by, as shown (the rows arrive ranked
+    by the count shown)."""
+    shown = values[values["sent"].notna()]
+    if shown.empty:
+        return f"Every {what}'s count is 1-7 (hidden)."
+    top = shown.iloc[0]
+    how = "were most often sent for" if column == "reasons" else "came most often from"
+    return f"People {how} {top['name']} ({top['sent']:,.0f} sent)."

@@ -33,7 +33,7 @@ from socialrx.metrics.selection import (
     selected_practices,
     selected_referrals,
 )
-from socialrx.views import charts, spc_charts
+from socialrx.views import charts, equity_answers, spc_charts
 from socialrx.views.panels import Panel, Section, disclosure_caption, grouped
 
 DECILE_NOTE = (
@@ -264,6 +264,8 @@ def deprivation_panel(refs, dataset: Dataset, selection: Selection, level: Level
         empty=gaps.deprivation_gap(refs, stats, by_residence)
         or "No deprivation figure to draw: each rests on 1-7 referrals (hidden).",
         show_table=False,
+        # in the Equity page's words, which has these rates with their intervals
+        answer=lambda shown: equity_answers.deprivation_answer(shown, "imd_decile", by_residence),
     )
 
 
@@ -359,16 +361,16 @@ def residence_panel(refs, dataset: Dataset, selection: Selection, level: Level) 
     caption = (
         f"How to read this: each bar is an area of the {who}'s catchment, most of its "
         "registered patients first: its patients' referrals there per 1,000 of them living "
-        "there, a year; a longer bar, referred more often."
+        f"there, a year; a longer bar, referred more often. {catchments.CATCHMENT_RULE}"
     )
     return Panel(
         name="referrals_by_residence",
         title=RESIDENCE_TITLE,
         caption=caption,
-        method=f"{catchments.CATCHMENT_RULE} Registered patients are all ages (NHS Digital's "
-        "file by area has no ages), and so are the referrals counted. The table also lists the "
-        "areas outside the catchment, and referrals with no area or from an area where none of "
-        "its registered patients live (no rate). " + disclosure_caption(level),
+        method="Registered patients are all ages (NHS Digital's file by area has no ages), and "
+        "so are the referrals counted. The table also lists the areas outside the catchment, "
+        "and referrals with no area or from an area where none of its registered patients live "
+        "(no rate). " + disclosure_caption(level),
         level=level,
         table=table,
         spec=catchments.residence_spec(selection.per_year),
@@ -940,12 +942,15 @@ def _season_words(values: pd.DataFrame, unit: str) -> str:
     if not runs or values["value"].notna().sum() < 2 * year:
         return ""
     periods = pd.DatetimeIndex(values["month"]).to_period("M" if unit == MONTH else "Q")
-    last = runs[-1]
-    if (periods[last[0]] - year) < periods[0]:
-        return ""  # no year before it to compare with
+    last = [i for i in runs[-1] if periods[i] - year >= periods[0]]
+    if not last:
+        return ""  # no point of it has a year before to compare with
     if spc.seasonal_repeats(periods, values["direction"].to_numpy())[last].any():
         return f"; it repeats the same {unit}s a year before: perhaps the season, not a change"
-    return f"; the same {unit}s a year before did not signal, so it is not the season alone"
+    return (
+        f"; it does not repeat a signal of the same {unit}s a year before, so it is not the "
+        "season alone"
+    )
 
 
 VARIATION_WORDS = {
