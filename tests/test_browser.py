@@ -178,6 +178,47 @@ def test_page_renders(
         page.close()
 
 
+FIRST_SCREEN = {"width": 1400, "height": 900}
+# every page that answers a question: (url path, the page's own h1 title)
+ANSWERING = [
+    ("", "Social prescribing overview"),
+    ("referral_flows", "Referral flows"),
+    ("equity", "Equity"),
+    ("capacity", "Capacity"),
+    ("capacity?provider=ORG001", "Capacity"),  # the provider view, opened by its link
+    ("outcomes", "Outcomes"),
+    ("asset_map", "Asset map"),
+    ("directory", "Directory"),
+]
+
+
+@pytest.mark.parametrize(("path", "title"), ANSWERING, ids=[p or "overview" for p, _ in ANSWERING])
+def test_the_page_says_what_it_found_on_its_first_screen(
+    sync_api, browser_context, app_url, assets, first_run_done, path, title
+):
+    """Issue 21: "What this page found" sits wholly within the first 900 pixels of a window
+    1400 wide, above the tabs and panels that say the same at length."""
+    expect = sync_api.expect
+    page, errors = open_page(browser_context, sync_api, app_url, path, first_run_done)
+    try:
+        page.set_viewport_size(FIRST_SCREEN)
+        wait_for_app_run(page, expect)
+        expect(page.locator("h1").filter(has_text=title).first).to_be_visible()
+        found = page.locator(".st-key-found")
+        expect(found).to_contain_text("What this page found")
+        box = found.bounding_box()
+        assert box is not None and box["y"] >= 0, box
+        assert box["y"] + box["height"] <= FIRST_SCREEN["height"], (path, box)
+        if "provider=" in path:  # the link opened the provider's own view, and it answers
+            expect(found).to_contain_text("Over the whole period")
+        if path == "asset_map" and not assets.has_leaflet:
+            errors = []  # without Leaflet the map's own script fails ("L is not defined")
+        assert not errors, errors
+    finally:
+        page.set_viewport_size(VIEWPORT)
+        page.close()
+
+
 def test_asset_map_draws_areas_and_points(
     sync_api, browser_context, app_url, assets, first_run_done
 ):
