@@ -537,8 +537,8 @@ def heat_answer(values: pd.DataFrame) -> str:
     shown = int(strain.notna().sum())
     return (
         f"The most strained: {top['category']} in {top['label']}, at {top['strain_pct']:,.0f}% "
-        f"of the capacity stated; {over:,} of the {shown:,} category-months shown were over "
-        "100%."
+        f"of the capacity stated; {over:,} of the {shown:,} category-months shown "
+        f"{'was' if over == 1 else 'were'} over 100%."
     )
 
 

@@ -603,6 +603,11 @@ def monthly_steps_answer(values: pd.DataFrame, measure: str) -> str:
     latest = rows.iloc[-1]
     if len(rows) == 1:
         return f"{what} was {latest[measure]:.{places}f}{unit} in {latest['month']:%b %Y}."
+    if f"{figure.min():.{places}f}" == f"{figure.max():.{places}f}":
+        return (
+            f"{what} was {latest[measure]:.{places}f}{unit} in each of the {len(rows)} months "
+            f"shown, to {latest['month']:%b %Y}."
+        )
     return (
         f"{what} ran from {figure.min():.{places}f}{unit} to {figure.max():.{places}f}{unit} "
         f"in the {len(rows)} months shown; in the latest, {latest['month']:%b %Y}, "
