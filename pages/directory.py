@@ -1,14 +1,12 @@
 """Directory: for VCS groups keeping their own records up to date, and Open Referral UK out."""
 
-import re
-
 import streamlit as st
 
 from socialrx import ui
 from socialrx.data import corrections, openreferral
 from socialrx.data.files import SourceFile
 from socialrx.data.problems import Report
-from socialrx.escape import markdown_text
+from socialrx.escape import file_slug, markdown_text
 from socialrx.views import directory
 from socialrx.views.data import problems_table
 from socialrx.views.panels import Section
@@ -53,7 +51,7 @@ else:
         "3. Upload it below: it is checked as assets.csv is, and every change is listed.\n"
         "4. Download the corrected assets.csv."
     )
-    slug = re.sub(r"[^A-Za-z0-9_-]+", "_", str(org))[:40]
+    slug = file_slug(org, "organisation")
     st.download_button(
         "Download your correction sheet (CSV)",
         lambda: corrections.correction_sheet(dataset, org),

@@ -202,7 +202,8 @@ class Judgement:
 class Total:
     """A total of people and the disclosed cells it adds up: `cells` over the table's rows
     (within each value of `group`, over the rows where `where` is true), or over the rows of
-    the panel's `basis` table whose `basis_key` equals this row's `key`.
+    the panel's `basis` table whose `basis_key` equals this row's `key` (and, with `where`,
+    whose `where` column is true).
 
     By default the total is worked out from the cells as shown (a hidden one taken as 4), then
     disclosed like a count: a total rounded on its own beside its rounded cells could narrow a
@@ -336,6 +337,12 @@ def _cells(shown: pd.Series, marks: pd.Series, low: pd.Series, high: pd.Series):
     return float(shown.sum()), least, most, hidden
 
 
+def bounds_of(bounds) -> tuple[float, float]:
+    """One count's (least, greatest) from `count_bounds` of it."""
+    low, high = bounds
+    return float(low.iloc[0]), float(high.iloc[0])
+
+
 def narrows(total_low: float, total_high: float, low, high, hidden) -> bool:
     """Whether a total in [total_low, total_high] beside cells in [low, high] leaves a hidden
     cell fewer than MIN_VALUES possible counts."""
@@ -355,9 +362,14 @@ def _add_up(frame, values, marks, low, high, spec: Spec, level: Level, basis) ->
     for column, total in spec.totals.items():
         if total.basis:
             source = basis[total.basis]
-            keys = source.values[total.basis_key]
+            keys = source.values[total.basis_key].to_numpy(dtype=object)
+            rows = (
+                source.values[total.where].astype("boolean").fillna(False).to_numpy(dtype=bool)
+                if total.where
+                else np.ones(len(keys), dtype=bool)
+            )
             groups = [
-                (np.asarray(values.index == i), (keys == values.at[i, total.key]).to_numpy())
+                (np.asarray(values.index == i), (keys == values.at[i, total.key]) & rows)
                 for i in values.index
             ]
             cells = (source.values[total.cells], source.marks[total.cells],
@@ -378,6 +390,12 @@ def _add_up(frame, values, marks, low, high, spec: Spec, level: Level, basis) ->
         withheld = pd.Series(False, index=values.index)
         for here, mine in groups:
             if not np.any(mine):
+                if total.own:  # no cells to narrow: a count like any other
+                    exact = float(frame.loc[here, column].astype("Float64").iloc[0])
+                    value[here] = least[here] = most[here] = exact
+                    if not off:
+                        shown = disclose_counts([exact], level)
+                        least[here], most[here] = bounds_of(count_bounds(shown, level))
                 continue
             summed, lows, highs, hidden = _cells(*(c[mine] for c in cells))
             value[here], least[here], most[here] = summed, lows.sum(), highs.sum()
@@ -388,7 +406,7 @@ def _add_up(frame, values, marks, low, high, spec: Spec, level: Level, basis) ->
             if off:
                 continue
             shown = disclose_counts([exact], level)
-            bound_low, bound_high = (float(b.iloc[0]) for b in count_bounds(shown, level))
+            bound_low, bound_high = bounds_of(count_bounds(shown, level))
             if narrows(bound_low, bound_high, lows, highs, hidden):
                 withheld[here] = True
             else:

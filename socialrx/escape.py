@@ -1,12 +1,17 @@
-"""Escaping text from data files before it reaches HTML or a spreadsheet.
+"""Escaping text from data files before it reaches HTML, a script, markdown, a spreadsheet or
+a file name: the one home for every escaper.
 
 folium escapes nothing and pastes popup/tooltip text into a JavaScript template literal, so
 HTML escaping alone is not enough: a backtick, `${` or a backslash would still break out or
-blank the map. `html_text` escapes all of them for every string that reaches a map or HTML.
+blank the map; and it compiles each rendered script as a Jinja template once more (branca's
+MacroElement.render), so `{{ ... }}` in a name would run on the server. `html_text` escapes
+all of them (as entities, which still read as the characters) for every string that reaches a
+map, a chart label or HTML; `script_text` quotes one for a script.
 """
 
 from __future__ import annotations
 
+import json
 import re
 
 import numpy as np
@@ -21,6 +26,8 @@ _HTML = {
     "`": "&#x60;",
     "$": "&#x24;",
     "\\": "&#x5C;",
+    "{": "&#x7B;",
+    "}": "&#x7D;",
 }
 _HTML_RE = re.compile("[" + re.escape("".join(_HTML)) + "]")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -39,6 +46,19 @@ def html_text(value: object) -> str:
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return ""
     return _HTML_RE.sub(lambda m: _HTML[m.group()], str(value))
+
+
+def script_text(value: object) -> str:
+    """A string literal for a script: escaped as `html_text` (so `<`, quotes, backtick, `$`,
+    backslash and braces cannot break out), then quoted as JSON."""
+    return json.dumps(html_text(value))
+
+
+def file_slug(value: object, fallback: str) -> str:
+    """Text from a file as part of a download's file name: letters, digits, `-` and `_` only
+    (an id could hold a path, quotes or a newline), at most 40 characters, `fallback` if none."""
+    slug = re.sub(r"[^A-Za-z0-9_-]+", "_", "" if value is None else str(value)).strip("_")
+    return slug[:40] or fallback
 
 
 def markdown_text(value: object) -> str:

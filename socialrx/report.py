@@ -9,7 +9,6 @@ once, and the live map is replaced by a still image.
 from __future__ import annotations
 
 import base64
-import html
 import io
 import re
 import zipfile
@@ -24,7 +23,7 @@ import plotly.offline
 
 from socialrx.data.dataset import Dataset
 from socialrx.disclosure import LABELS, Level
-from socialrx.escape import csv_bytes
+from socialrx.escape import csv_bytes, html_text
 from socialrx.metrics.selection import Selection
 from socialrx.views import asset_map, capacity, equity, outcomes, referral_flows
 from socialrx.views import overview as overview_view
@@ -108,9 +107,10 @@ def build_pack(
     body = []
     for title, needs, build in SECTIONS if sections is None else sections:
         missing = [t for t in needs if not dataset.has(t)]
-        body.append(f"<section><h2>{_text(title)}</h2>")
+        body.append(f"<section><h2>{html_text(title)}</h2>")
         if missing:
-            body.append(f"<p class='note'>Not in this dataset: {_text(', '.join(missing))}.</p>")
+            absent = html_text(", ".join(missing))
+            body.append(f"<p class='note'>Not in this dataset: {absent}.</p>")
         else:
             panels = build(dataset, selection, level)
             body.append(_found_html(panels))
@@ -123,15 +123,15 @@ def build_pack(
     agreed = notes.strip()[:NOTES_LIMIT]
     agreed_html = (
         "<section class='agreed'><h2>What we agreed</h2>"
-        + "".join(f"<p>{_text(line)}</p>" for line in agreed.splitlines() if line.strip())
+        + "".join(f"<p>{html_text(line)}</p>" for line in agreed.splitlines() if line.strip())
         + "</section>"
         if agreed
         else ""
     )
     head = (
-        f"<h1>{_text(heading)}: {_text(dataset.label)}</h1>"
-        f"<p class='meta'>{_text(place)} · {_text(period)} · disclosure: "
-        f"{_text(LABELS[level])} · made {datetime.now():%d %b %Y %H:%M} with socialrx</p>"
+        f"<h1>{html_text(heading)}: {html_text(dataset.label)}</h1>"
+        f"<p class='meta'>{html_text(place)} · {html_text(period)} · disclosure: "
+        f"{html_text(LABELS[level])} · made {datetime.now():%d %b %Y %H:%M} with socialrx</p>"
     )
     demo = (
         "<p class='note'>Demo data: synthetic referrals, assets and statistics on real "
@@ -140,7 +140,7 @@ def build_pack(
         else ""
     )
     page = TEMPLATE.format(
-        title=_text(f"socialrx pack: {dataset.label}"),
+        title=html_text(f"socialrx pack: {dataset.label}"),
         style=STYLE,
         plotly=plotly.offline.get_plotlyjs(),
         body=head + demo + agreed_html + "".join(body),
@@ -158,14 +158,9 @@ def provider_summary(
                       heading=f"What {name} is asked to do")  # fmt: skip
 
 
-def _text(value: object) -> str:
-    """Text from the data or the room, escaped for HTML."""
-    return html.escape("" if value is None else str(value), quote=True)
-
-
 def _plain(markdown: str) -> str:
     """A caption written for Streamlit's markdown, as escaped plain text."""
-    return _text(re.sub(r"\*\*|`", "", markdown))
+    return html_text(re.sub(r"\*\*|`", "", markdown))
 
 
 def _found_html(panels: list[Panel]) -> str:
@@ -174,22 +169,22 @@ def _found_html(panels: list[Panel]) -> str:
     if not lines:
         return ""
     items = "".join(f"<li>{_plain(text)}</li>" for _, text in lines)
-    return f"<div class='found'><p><b>{_text(FOUND)}</b></p><ul>{items}</ul></div>"
+    return f"<div class='found'><p><b>{html_text(FOUND)}</b></p><ul>{items}</ul></div>"
 
 
 def _panel_html(panel: Panel) -> str:
     parts = ["<div class='panel'>"]
     if panel.title:
-        parts.append(f"<h3>{_text(panel.title)}</h3>")
+        parts.append(f"<h3>{html_text(panel.title)}</h3>")
     if panel.answer_text:
         parts.append(f"<p class='answer'>{_plain(panel.answer_text)}</p>")
     if panel.shown_cards:
         parts.append("<div class='cards'>")
         for card in panel.shown_cards:
-            change = f"<div class='change'>{_text(card.change)}</div>" if card.change else ""
+            change = f"<div class='change'>{html_text(card.change)}</div>" if card.change else ""
             parts.append(
-                f"<div class='card'><div class='name'>{_text(card.name)}</div>"
-                f"<div class='value'>{_text(card.value)}</div>{change}</div>"
+                f"<div class='card'><div class='name'>{html_text(card.name)}</div>"
+                f"<div class='value'>{html_text(card.value)}</div>{change}</div>"
             )
         parts.append("</div>")
     figure = panel.figure
@@ -199,7 +194,7 @@ def _panel_html(panel: Panel) -> str:
     elif figure is not None and panel.still is not None:
         image = base64.b64encode(panel.still()).decode("ascii")
         parts.append(
-            f"<img src='data:image/png;base64,{image}' alt='{_text(panel.caption[:200])}'>"
+            f"<img src='data:image/png;base64,{image}' alt='{html_text(panel.caption[:200])}'>"
         )
     elif panel.chart is not None and panel.empty:
         parts.append(f"<p class='note'>{_plain(panel.empty)}</p>")
@@ -214,7 +209,7 @@ def _panel_html(panel: Panel) -> str:
         if len(shown) > TABLE_ROWS:
             parts.append(
                 f"<p class='note'>The first {TABLE_ROWS} of {len(shown):,} rows: all of them "
-                f"are in {_text(panel.name)}.csv beside this report.</p>"
+                f"are in {html_text(panel.name)}.csv beside this report.</p>"
             )
     parts.append("</div>")
     return "".join(parts)

@@ -140,3 +140,9 @@ SWEMWBS_METRIC = {
     23: 20.73, 24: 21.54, 25: 22.35, 26: 23.21, 27: 24.11, 28: 25.03, 29: 26.02, 30: 27.03,
     31: 28.13, 32: 29.31, 33: 30.70, 34: 32.55, 35: 35.00,
 }  # fmt: skip
+
+
+def in_sentence(label: str) -> str:
+    """A column's label as it reads inside a sentence: lower case, except abbreviations
+    ("IMD quintile" stays "IMD quintile", "Age band" becomes "age band")."""
+    return " ".join(w if len(w) > 1 and w.isupper() else w.lower() for w in label.split(" "))

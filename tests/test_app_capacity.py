@@ -73,6 +73,22 @@ def test_my_organisation_by_month_and_quarter(page):
     assert "People sent a quarter, against the capacity stated" in _subheaders(at)
 
 
+def test_my_organisation_shows_the_outcomes_of_the_people_it_was_sent(page):
+    """The Lunch Club's provider (ORG008): 25 measured twice as shown over the demo's last
+    year, so "too few" with how many more would make it judgeable; by asset too."""
+    at = _open(page, "My organisation")
+    at.selectbox(key="provider").set_value("ORG008").run()
+    assert not at.exception, at.exception
+    titles = _subheaders(at)
+    assert {"What changed", "How big: effect sizes on one scale", "Who was followed up"} <= set(
+        titles
+    )
+    assert any(t.endswith("at each of its assets") for t in titles)
+    text = " ".join(m.value for m in [*at.markdown, *at.caption])
+    assert "more measured twice would make it judgeable" in text
+    assert "not changes it caused" in text
+
+
 def test_funding_and_link_workers_with_the_assumptions_changed(page):
     at = _open(page, "Funding follows the referral")
     assert "Funding follows the referral" in _subheaders(at)

@@ -625,3 +625,53 @@ def test_the_heat_and_a_providers_months_in_a_sentence():
         "Adding the months shown: 20 started, 5 were put on a waiting list and 0 turned away "
         "(full or not suitable); 2 counts of 1-7 hidden and not added."
     )
+
+
+def _category_of_ones():
+    """Seven assets of one category sent one person each; two of another sent 4 and 20."""
+    ids = [f"M{i}" for i in range(7)] + ["B0", "B1"]
+    assets = pd.DataFrame(
+        {
+            "asset_id": ids,
+            "name": ids,
+            "organisation_id": ids,
+            "category": ["mental health support"] * 7 + ["befriending"] * 2,
+            "capacity_per_month": pd.array([5] * 7 + [None, 10], dtype="Int64"),
+            "cost_per_person_gbp": [None] * 9,
+        }
+    )
+    sent = [1] * 7 + [4, 20]
+    connections = pd.DataFrame(
+        {
+            "asset_id": [a for a, n in zip(ids, sent, strict=True) for _ in range(n)],
+            "outcome": "attending",
+        }  # fmt: skip
+    )
+    by = assets["category"]
+    table = capacity.group_strain(assets, connections, 1, by)
+    cells = capacity.asset_cells(assets, connections, by)
+    return table, cells
+
+
+def test_a_group_total_that_would_pin_its_hidden_assets_is_withheld():
+    table, cells = _category_of_ones()
+    basis = {"cells": capacity.CELLS_SPEC.disclose(cells, Level.ROUND)}
+    shown = capacity.group_spec(cells=True).disclose(table, Level.ROUND, basis)
+    values = shown.values.set_index("group")
+    marks = shown.marks.set_index(table["group"])
+    # Seven hidden assets (each 1-7) and a total of 7 hidden (1-7): each asset is at least 1,
+    # so a total of at most 7 makes every one exactly 1. The total is withheld.
+    assert marks.loc["mental health support", "sent"] == "withheld"
+    assert pd.isna(values.loc["mental health support", "sent"])
+    # the strain on it says nothing either (it rests on the withheld count)
+    assert pd.isna(values.loc["mental health support", "strain_pct"])
+    # befriending: 24 rounds to 25 on its own (23-27), beside a hidden 4 (1-7) and a shown 20
+    # (18-22): the hidden one keeps max(1, 23-22) to min(7, 27-18), 1-7, so 25 is shown
+    assert values.loc["befriending", "sent"] == 25
+    # sent to assets stating a capacity: only B1's 20; B0 (no capacity) is not a cell of it
+    assert values.loc["befriending", "sent_stated"] == 20
+    # at level off every total is exact
+    exact = capacity.group_spec(cells=True).disclose(
+        table, Level.OFF, {"cells": capacity.CELLS_SPEC.disclose(cells, Level.OFF)}
+    )
+    assert exact.values.set_index("group").loc["mental health support", "sent"] == 7

@@ -8,7 +8,14 @@ import pandas as pd
 import pytest
 
 from socialrx.data.loader import load_folder
-from socialrx.disclosure import Level
+from socialrx.disclosure import (
+    SUPPRESSED,
+    WITHHELD,
+    Level,
+    bounds_of,
+    count_bounds,
+    narrows,
+)
 from socialrx.escape import markdown_text
 from socialrx.metrics import capacity
 from socialrx.metrics.selection import AREA, NEIGHBOURHOOD, WARD, Selection, resolve
@@ -252,3 +259,30 @@ def test_removing_a_referral_whose_counts_round_the_same_changes_nothing_shown(d
             same += 1
             assert _shown(old) == _shown(new), (referral, old.name)
     assert same >= 20
+
+
+def test_the_system_view_checks_group_totals_against_each_asset(demo):
+    """The rated group tables (providers, categories, areas) have their assets' cells as
+    their basis: no group total is shown that leaves a hidden asset (1-7, shown on the same
+    page's asset table) fewer than three possible values. Seven assets of one each under a
+    hidden total of 7 would pin all seven at 1 (an auditor's finding)."""
+    hidden_seen = withheld = 0
+    for start, end in PERIODS:
+        for kind, codes in _places(demo):
+            sel = Selection(start, end, kind, codes)
+            panels = view.system_panels(demo, sel, Level.ROUND)
+            for panel in (p for p in panels if "cells" in p.basis):
+                cells = panel.disclosed_basis["cells"]
+                values, marks = panel.disclosed.values, panel.disclosed.marks
+                for i in values.index:
+                    mine = (cells.values["group"] == values.at[i, "group"]).to_numpy()
+                    hidden = (cells.marks["sent"] == SUPPRESSED).to_numpy()[mine]
+                    hidden_seen += int(hidden.sum())
+                    if marks.at[i, "sent"] == WITHHELD:
+                        withheld += 1
+                        continue
+                    low, high = bounds_of(count_bounds(values.loc[[i], "sent"], Level.ROUND))
+                    lows, highs = cells.low["sent"].to_numpy(), cells.high["sent"].to_numpy()
+                    assert not narrows(low, high, lows[mine], highs[mine], hidden), (
+                        panel.name, sel, values.at[i, "name"])  # fmt: skip
+    assert hidden_seen > 100 and withheld > 0  # the check had hidden assets to protect

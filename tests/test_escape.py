@@ -1,12 +1,20 @@
 import pandas as pd
 
-from socialrx.escape import csv_bytes, html_link, html_text, spreadsheet_safe
+from socialrx.escape import (
+    csv_bytes,
+    file_slug,
+    html_link,
+    html_text,
+    script_text,
+    spreadsheet_safe,
+)
 
 
 def test_html_text_escapes_html_and_template_literal_breakouts():
     text = html_text('<b>"Tom\'s"</b> & `x` ${y} C:\\users')
     assert text == (
-        "&lt;b&gt;&quot;Tom&#x27;s&quot;&lt;/b&gt; &amp; &#x60;x&#x60; &#x24;{y} C:&#x5C;users"
+        "&lt;b&gt;&quot;Tom&#x27;s&quot;&lt;/b&gt; &amp; &#x60;x&#x60; "
+        "&#x24;&#x7B;y&#x7D; C:&#x5C;users"
     )
     for dangerous in "<>\"'`$\\":
         assert dangerous not in text
@@ -56,3 +64,23 @@ def test_markdown_text_neutralises_markup_and_leaves_plain_punctuation():
     assert markdown_text(plain) == plain
     assert markdown_text(r"C:\users") == r"C:\\users"
     assert markdown_text(None) == ""
+
+
+def test_one_escaper_for_html_scripts_and_jinja():
+    # braces become entities: folium compiles rendered scripts as Jinja templates once more,
+    # and the report and charts share the same escaper (they still read as braces)
+    name = "{{ config }}{% if 1 %}</script>`${x}`"
+    assert html_text(name) == (
+        "&#x7B;&#x7B; config &#x7D;&#x7D;&#x7B;% if 1 %&#x7D;&lt;/script&gt;"
+        "&#x60;&#x24;&#x7B;x&#x7D;&#x60;"
+    )
+    assert script_text(name) == '"' + html_text(name) + '"'
+    assert "<" not in script_text("</script>") and "{" not in script_text("{{x}}")
+
+
+def test_file_names_from_data_are_slugged():
+    assert file_slug("../../etc/passwd", "x") == "etc_passwd"
+    assert file_slug('ORG"1\n; rm', "x") == "ORG_1_rm"
+    assert file_slug("", "provider") == "provider" and file_slug(None, "data") == "data"
+    assert file_slug("a" * 60, "x") == "a" * 40
+    assert file_slug("Café Ünïon", "x") == "Caf_n_on"

@@ -6,7 +6,7 @@ import pandas as pd
 from socialrx.disclosure import Level
 from socialrx.views import directory
 from socialrx.views.overview import CONNECTED, headline_answer
-from socialrx.views.panels import Card, Panel, Section, found, grouped
+from socialrx.views.panels import Card, Panel, Section, found, sections_by_name
 
 
 def _panel(name: str, answer: str = "", lead: str = "") -> Panel:
@@ -43,7 +43,7 @@ def test_a_summary_gathers_each_sections_answers_in_the_pages_order():
 
 def test_panels_are_grouped_by_name_and_none_is_lost():
     panels = [_panel(n) for n in ("practice_funnel", "equity_slope", "odd_one", "practice_x")]
-    sections = grouped(panels, {"Practices": ("practice_",), "Deprivation": ("equity_",),
+    sections = sections_by_name(panels, {"Practices": ("practice_",), "Deprivation": ("equity_",),
                                 "Who": ("who_",), "More": ("more_",)})  # fmt: skip
     assert [(s.title, [p.name for p in s.panels]) for s in sections] == [
         ("Practices", ["practice_funnel", "practice_x"]),

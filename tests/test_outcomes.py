@@ -3,6 +3,7 @@ import pytest
 from scipy import stats
 
 from socialrx.disclosure import Level, Shown
+from socialrx.metrics import outcomes
 from socialrx.metrics.outcomes import (
     SPEC,
     headline_measure,
@@ -576,11 +577,12 @@ def test_each_panel_answers_from_what_is_shown():
     few = _page(_steady(27))["outcome_change"].answer_text  # 27 shows as 25
     assert few == (
         "Too few people measured twice to judge the change on WEMWBS: 25 paired (30 are "
-        "needed). 25 had a baseline."
+        "needed: about 5 more measured twice would make it judgeable). 25 had a baseline."
     )
     hidden = _page(_steady(3))
     assert hidden["outcome_effect_sizes"].answer_text == (
-        "Too few people measured twice to judge the change on WEMWBS: 1-7 paired (30 are needed)."
+        "Too few people measured twice to judge the change on WEMWBS: 1-7 paired (30 are "
+        "needed: 23 to 29 more measured twice would make it judgeable)."
     )
 
 
@@ -663,3 +665,34 @@ def test_the_group_answer_compares_the_largest_and_smallest_change_shown():
         "No age band group has 30 or more people measured twice on SWEMWBS, so no group's "
         "change is given."
     )
+
+
+def test_labels_inside_sentences_keep_their_abbreviations():
+    from socialrx.views.outcomes import group_answer
+    from socialrx.vocab import in_sentence
+
+    assert in_sentence("IMD quintile") == "IMD quintile"
+    assert in_sentence("Age band") == "age band" and in_sentence("Sex") == "sex"
+    assert in_sentence("A group") == "a group"  # a one-letter word is not an abbreviation
+    empty = pd.DataFrame({"group": ["1"], "paired": pd.array([None], dtype="Float64"),
+                          "mean_change": pd.array([None], dtype="Float64"),
+                          "ci_low": pd.array([None], dtype="Float64"),
+                          "ci_high": pd.array([None], dtype="Float64")})  # fmt: skip
+    assert group_answer(empty, "SWEMWBS", "IMD quintile").startswith("No IMD quintile group")
+
+
+def test_how_many_more_people_would_make_a_change_judgeable():
+    # 30 measured twice as shown are needed: a shown 25 needs about 5 more, a hidden 1-7
+    # needs 23 (if it is 7) to 29 (if it is 1), a shown 30 or more none
+    assert outcomes.more_needed(25) == (5, 5)
+    assert outcomes.more_needed(pd.NA) == (23, 29)
+    assert outcomes.more_needed(40) == (0, 0)
+
+
+def test_asset_groups_put_a_person_sent_to_two_assets_in_both():
+    sent = pd.DataFrame({"referral_id": ["R1", "R1", "R2", "R2", "R3"],
+                         "asset_id": ["A", "B", "A", "A", "C"]})  # fmt: skip
+    names = pd.Series({"A": "Lunch Club", "B": "Tablets"})  # C is another provider's
+    groups = outcomes.asset_groups(sent, names)
+    assert sorted(zip(groups.index, groups, strict=True)) == [
+        ("R1", "Lunch Club (A)"), ("R1", "Tablets (B)"), ("R2", "Lunch Club (A)")]  # fmt: skip

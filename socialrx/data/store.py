@@ -43,6 +43,7 @@ from socialrx.data.dataset import Dataset
 from socialrx.data.files import MAX_FILE_BYTES, READABLE_SUFFIXES
 from socialrx.data.loader import Progress, load_folder
 from socialrx.data.problems import Problem, Report
+from socialrx.escape import file_slug
 
 log = logging.getLogger(__name__)
 
@@ -241,7 +242,8 @@ def cache_locations(folder: Path) -> list[Path]:
     if setting == "off":
         return []
     resolved = folder.resolve()
-    named = f"{_slug(resolved.name)}-{hashlib.sha256(str(resolved).encode()).hexdigest()[:12]}"
+    digest = hashlib.sha256(str(resolved).encode()).hexdigest()[:12]
+    named = f"{file_slug(resolved.name, 'data')}-{digest}"
     if setting:
         return [Path(setting).expanduser() / named]
     return [resolved / CACHE_FOLDER, _user_cache_dir() / named]
@@ -264,10 +266,6 @@ def _user_cache_dir() -> Path:
     else:
         base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     return Path(base) / "socialrx"
-
-
-def _slug(name: str) -> str:
-    return "".join(c if c.isalnum() or c in "-_" else "_" for c in name)[:40] or "data"
 
 
 def _prepare(parent: Path) -> None:

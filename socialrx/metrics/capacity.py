@@ -24,6 +24,7 @@ from socialrx.disclosure import (
     Share,
     Shown,
     Spec,
+    Total,
 )
 
 TURNED_AWAY = ("waiting list", "declined by provider (full)")
@@ -408,6 +409,37 @@ def asset_counts(connections: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def asset_cells(
+    assets: pd.DataFrame,
+    connections: pd.DataFrame,
+    by: pd.Series,
+    counts: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Each asset's exact counts (`asset_counts`), its group (`by`), its capacity and whether
+    it states one (`stated`): the cells a `group_strain` row adds up, and the basis its totals
+    are checked against (`group_spec(cells=True)`)."""
+    counts = asset_counts(connections) if counts is None else counts
+    ids = assets["asset_id"].astype("string")
+    per = counts.reindex(pd.Index(ids)).fillna(0).astype("int64").reset_index(drop=True)
+    stated = assets["capacity_per_month"].notna().to_numpy()
+    per["sent_stated"] = per["sent"].where(stated, 0)
+    per["stated"] = stated
+    per["group"] = by.to_numpy()
+    per["asset_id"] = ids.to_numpy()
+    per["capacity_per_month"] = assets["capacity_per_month"].astype("Float64").to_numpy()
+    return per
+
+
+CELLS_SPEC = Spec(counts=("sent", *NOT_TAKEN_COLUMNS.values(), "not_taken"))
+
+
+def cells_basis(cells: pd.DataFrame) -> tuple[pd.DataFrame, Spec]:
+    """`asset_cells` as a panel's basis "cells": the counts a group's totals add up, with the
+    asset, its group and whether it states a capacity (nothing else of them is shown)."""
+    keep = ["asset_id", "group", "stated", *CELLS_SPEC.counts]
+    return cells[keep], CELLS_SPEC
+
+
 def group_strain(
     assets: pd.DataFrame,
     connections: pd.DataFrame,
@@ -421,15 +453,8 @@ def group_strain(
     capacity (`sent_stated`), so an asset with no capacity stated neither adds demand nor
     capacity to it; a group with no capacity stated has none. `counts` (`asset_counts` of
     the connections) saves counting again for each grouping. See `group_spec`."""
-    counts = asset_counts(connections) if counts is None else counts
-    ids = assets["asset_id"].astype("string")
-    per = counts.reindex(pd.Index(ids)).fillna(0).astype("int64").reset_index(drop=True)
-    stated = assets["capacity_per_month"].notna().to_numpy()
-    per["sent_stated"] = per["sent"].where(stated, 0)
-    per["_group"] = by.to_numpy()
-    per["asset_id"] = ids.to_numpy()
-    per["capacity_per_month"] = assets["capacity_per_month"].astype("Float64").to_numpy()
-    grouped = per.groupby("_group", dropna=True)
+    per = asset_cells(assets, connections, by, counts)
+    grouped = per.groupby("group", dropna=True)
     count_columns = ["sent", "sent_stated", *NOT_TAKEN_COLUMNS.values(), "not_taken"]
     if "started" in per:
         count_columns.append("started")
@@ -445,12 +470,28 @@ def group_strain(
     return table
 
 
-def group_spec(*, growth: float = 0.0) -> Spec:
+def group_spec(*, growth: float = 0.0, cells: bool = False) -> Spec:
     """Demand a month, strain, its rating and the two judgements that rate it (at least 85%,
     over 100%) for `group_strain` tables (each row's months in its `months` column); `growth`
-    scales demand (0.1 = 10% more) for what-if tables."""
+    scales demand (0.1 = 10% more) for what-if tables. `cells`: the panel's basis "cells" is
+    the groups' `asset_cells`, disclosed as the page's per-asset tables show them."""
+    columns = ("sent", "sent_stated", *NOT_TAKEN_COLUMNS.values(), "not_taken")
+    if not cells:
+        return Spec(counts=columns, **strain_figures("sent_stated", "sent", growth))
+    # Each group's counts rounded on their own, beside the same page's per-asset counts: a
+    # total is withheld where it would pin its hidden assets (7 assets of 1 each, total 7).
     return Spec(
-        counts=("sent", "sent_stated", *NOT_TAKEN_COLUMNS.values(), "not_taken"),
+        totals={
+            c: Total(
+                "sent" if c == "sent_stated" else c,
+                basis="cells",
+                key="group",
+                basis_key="group",
+                where="stated" if c == "sent_stated" else None,
+                own=True,
+            )
+            for c in columns
+        },
         **strain_figures("sent_stated", "sent", growth),
     )
 
@@ -712,13 +753,20 @@ def provider_spans(
              first_last - pd.Timedelta(days=1)),
         ]  # fmt: skip
     rows = []
-    together = pd.Series("all", index=assets.index)
     for key, label, first, last in spans:
         chosen = connections[connections["referred_date"].between(first, last)]
         months = float(periods(first, last, "month")["months"].sum())
-        row = group_strain(assets, chosen, months, together)
+        row = group_strain(assets, chosen, months, pd.Series(key, index=assets.index))
         rows.append(row.assign(span=key, label=label, start=first, end=last))
     return pd.concat(rows, ignore_index=True)
+
+
+def span_cells(assets: pd.DataFrame, connections: pd.DataFrame) -> pd.DataFrame:
+    """`asset_cells` of one provider's assets over the whole period, keyed to the whole
+    period's row of `provider_spans` (each row's group is its span): the basis its totals are
+    checked against, as the system view checks the provider's row (the other spans' assets
+    are not shown, so they have no cells)."""
+    return asset_cells(assets, connections, pd.Series(SPAN_WHOLE, index=assets.index))
 
 
 def span_answer(values: pd.DataFrame, name: str) -> str:

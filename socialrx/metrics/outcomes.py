@@ -19,6 +19,8 @@ from scipy import stats
 from socialrx import vocab
 from socialrx.disclosure import (
     HIDDEN_MIDDLE,
+    MIN_PEOPLE,
+    SMALL,
     Derived,
     Level,
     Share,
@@ -254,6 +256,15 @@ def headline_measure(table: pd.DataFrame, column: str = "paired") -> pd.Series |
 FOLLOW_UP_WINDOW_DAYS = 182  # a follow-up is expected within about six months of baseline
 
 
+def more_needed(paired) -> tuple[int, int]:
+    """How many more people measured twice would make a change judgeable (MIN_PEOPLE as
+    shown), from the number paired as shown: a hidden 1-7 needs 23 to 29 more."""
+    if pd.isna(paired):
+        return MIN_PEOPLE - SMALL, MIN_PEOPLE - 1
+    more = max(MIN_PEOPLE - int(paired), 0)
+    return more, more
+
+
 def follow_up_status(
     outcomes: pd.DataFrame, as_at: pd.Timestamp, days: int = FOLLOW_UP_WINDOW_DAYS
 ) -> pd.DataFrame:
@@ -405,6 +416,16 @@ def group_of(referrals, connections, assets, area_stats, group: str) -> pd.Serie
     if group == "quarter":
         return refs["referral_date"].dt.to_period("Q").astype(str)
     return refs[group].astype("string").dropna()
+
+
+def asset_groups(sent: pd.DataFrame, names: pd.Series) -> pd.Series:
+    """Each referral's assets among those it was `sent` to (connections), as "name (id)" by
+    asset id in `names`: indexed by referral_id, once per referral and asset, so a person
+    sent to two of them is in both groups."""
+    pairs = sent[["referral_id", "asset_id"]].drop_duplicates()
+    pairs = pairs[pairs["asset_id"].isin(names.index)]
+    label = pairs["asset_id"].map(lambda a: f"{names[a]} ({a})")
+    return pd.Series(label.to_numpy(), index=pd.Index(pairs["referral_id"], name="referral_id"))
 
 
 def change_by_group(outcomes: pd.DataFrame, groups: pd.Series, measure: str) -> pd.DataFrame:

@@ -333,8 +333,22 @@ def selected_outcomes(dataset: Dataset, selection: Selection) -> pd.DataFrame:
     people for the overview's card and the outcomes page), with `_ref`: the position of each
     row's referral, a whole number to group by instead of the id."""
     referrals = dataset.table("referrals")
-    chosen = np.zeros(len(referrals) + 1, dtype=bool)  # the last slot stands for "unknown"
-    chosen[referrals.index.get_indexer(selected_referrals(dataset, selection).index)] = True
+    return _outcomes_at(dataset, referrals.index.get_indexer(
+        selected_referrals(dataset, selection).index))  # fmt: skip
+
+
+def outcomes_of(dataset: Dataset, referral_ids) -> pd.DataFrame:
+    """Outcome measurements of the referrals with these ids (people sent to a provider,
+    wherever and whenever they were referred), as `selected_outcomes` gives them."""
+    ids = pd.Index(dataset.table("referrals")["referral_id"])
+    found = ids.get_indexer(pd.Index(pd.unique(pd.Series(list(referral_ids), dtype=object))))
+    return _outcomes_at(dataset, found[found >= 0])
+
+
+def _outcomes_at(dataset: Dataset, rows: np.ndarray) -> pd.DataFrame:
+    """The outcomes of the referrals at these positions of the referrals table."""
+    chosen = np.zeros(len(dataset.table("referrals")) + 1, dtype=bool)  # last: "unknown"
+    chosen[rows] = True
     positions = outcome_referrals(dataset)
     keep = chosen[positions]
     return _coded_outcomes(dataset)[keep].assign(_ref=positions[keep])

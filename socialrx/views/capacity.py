@@ -19,7 +19,7 @@ from socialrx.disclosure import Level
 from socialrx.metrics import capacity
 from socialrx.metrics.selection import Selection, selected_assets, selected_connections
 from socialrx.views import capacity_charts, charts
-from socialrx.views.panels import Card, Panel, Section, disclosure_caption, grouped
+from socialrx.views.panels import Card, Panel, Section, disclosure_caption, sections_by_name
 
 LABELS = {
     "asset_id": "Asset",
@@ -49,6 +49,8 @@ GROUP_LABELS = {
     "at_least_85": "At 85% or more",
     "over_100": "Over 100%",
 }
+# a group_strain table and its asset_cells
+Grouped = tuple[pd.DataFrame, pd.DataFrame]
 RANKED = ("rating", "strain_pct")  # most strained first, by the rating shown
 RATING_WORDS = (
     "Rated under 85%, 85-100% or over 100% of the capacity stated: the chart says it in words "
@@ -105,9 +107,11 @@ def area_names(dataset: Dataset) -> dict:
 
 
 def rated_panel(name: str, title: str, caption: str, level: Level, table: pd.DataFrame,
-                what: str, download: str, drawn: bool = True, **more) -> Panel:  # fmt: skip
+                what: str, download: str, drawn: bool = True,
+                cells: pd.DataFrame | None = None, **more) -> Panel:  # fmt: skip
     """A table of groups (providers, categories, areas, assets) rated by strain, drawn as
-    bars (`drawn`) unless there is one; how the rating works folds away (`method`)."""
+    bars (`drawn`) unless there is one; `cells`: the groups' `asset_cells`, where the page
+    also shows each asset's counts. How the rating works folds away (`method`)."""
     more.setdefault("method", RATING_WORDS + " " + disclosure_caption(level))
     return Panel(
         name=name,
@@ -115,7 +119,8 @@ def rated_panel(name: str, title: str, caption: str, level: Level, table: pd.Dat
         caption=caption,
         level=level,
         table=table,
-        spec=capacity.group_spec(),
+        spec=capacity.group_spec(cells=cells is not None),
+        basis={} if cells is None else {"cells": capacity.cells_basis(cells)},
         labels={**GROUP_LABELS, "name": what.capitalize()},
         chart=(lambda v: capacity_charts.ratings_chart(v, what)) if drawn else None,
         empty=f"No {what} states a capacity and was sent anyone (or 1-7, hidden).",
@@ -240,7 +245,7 @@ SYSTEM_SECTIONS = {
 def system_sections(panels: list[Panel]) -> list[Section]:
     """The system view's panels (the most strained and every asset, then `system_panels`)
     in its tabs (`SYSTEM_SECTIONS`)."""
-    return grouped(panels, SYSTEM_SECTIONS)
+    return sections_by_name(panels, SYSTEM_SECTIONS)
 
 
 def system_panels(dataset: Dataset, selection: Selection, level: Level) -> list[Panel]:
@@ -252,33 +257,30 @@ def system_panels(dataset: Dataset, selection: Selection, level: Level) -> list[
     months = selection.months
     names = pd.Series(provider_names(dataset, assets))
     counts = capacity.asset_counts(connections)  # once, for every grouping below
-    providers = capacity.group_strain(
-        assets, connections, months, capacity.provider_of(assets), names, counts
-    )
-    out: list[Panel] = [_providers_panel(providers, level)]
-    by_category = capacity.group_strain(
-        assets, connections, months, assets["category"], counts=counts
-    )
+
+    def grouped(by: pd.Series, named: pd.Series | None = None, rows=None) -> Grouped:
+        chosen = assets if rows is None else assets[rows]
+        return (
+            capacity.group_strain(chosen, connections, months, by, named, counts),
+            capacity.asset_cells(chosen, connections, by, counts),
+        )
+
+    out: list[Panel] = [_providers_panel(grouped(capacity.provider_of(assets), names), level)]
+    by_category = grouped(assets["category"])
     out.append(_categories_panel(by_category, level))
     heat = capacity.category_month_strain(assets, connections, selection.start, selection.end)
     out.append(_heat_panel(heat, level))
     out.append(_not_taken_panel(by_category, level))
-    placed = assets[assets["area_code"].notna()]
-    if len(placed):
+    placed = assets["area_code"].notna().to_numpy()
+    if placed.any():
+        codes = assets.loc[placed, "area_code"]
         named = area_names(dataset)
-        by_area = capacity.group_strain(
-            placed,
-            connections,
-            months,
-            placed["area_code"],
-            pd.Series({c: f"{named.get(c) or c} ({c})" for c in placed["area_code"]}),
-            counts,
-        )
-        out.append(_areas_panel(by_area, level))
+        labels = pd.Series({c: f"{named.get(c) or c} ({c})" for c in codes})
+        out.append(_areas_panel(grouped(codes, labels, placed), level))
     return out
 
 
-def _providers_panel(providers: pd.DataFrame, level: Level) -> Panel:
+def _providers_panel(providers: Grouped, level: Level) -> Panel:
     return rated_panel(
         "capacity_providers",
         "Every provider's strain",
@@ -286,9 +288,10 @@ def _providers_panel(providers: pd.DataFrame, level: Level) -> Panel:
         "capacity its assets state, for the whole period; the dotted lines mark 85% and "
         "100%.",
         level,
-        providers,
+        providers[0],
         "provider",
         "Download providers' strain (CSV)",
+        cells=providers[1],
     )
 
 
@@ -318,19 +321,20 @@ def _heat_panel(heat: pd.DataFrame, level: Level) -> Panel:
     )
 
 
-def _categories_panel(by_category: pd.DataFrame, level: Level) -> Panel:
+def _categories_panel(by_category: Grouped, level: Level) -> Panel:
     return rated_panel(
         "capacity_categories",
         "Categories where demand outruns capacity",
         "How to read this: as for providers, each category's assets together.",
         level,
-        by_category,
+        by_category[0],
         "category",
         "Download categories' strain (CSV)",
+        cells=by_category[1],
     )
 
 
-def _not_taken_panel(by_category: pd.DataFrame, level: Level) -> Panel:
+def _not_taken_panel(by_category: Grouped, level: Level) -> Panel:
     return Panel(
         name="capacity_not_taken",
         title="People waiting or turned away, by category",
@@ -338,8 +342,9 @@ def _not_taken_panel(by_category: pd.DataFrame, level: Level) -> Panel:
         "list, or turned away because the asset was full or they were not suitable.",
         method=disclosure_caption(level),
         level=level,
-        table=by_category,
-        spec=capacity.group_spec(),
+        table=by_category[0],
+        spec=capacity.group_spec(cells=True),
+        basis={"cells": capacity.cells_basis(by_category[1])},
         labels={
             "name": "Category",
             "waiting_list": "Waiting list",
@@ -357,16 +362,17 @@ def _not_taken_panel(by_category: pd.DataFrame, level: Level) -> Panel:
     )
 
 
-def _areas_panel(by_area: pd.DataFrame, level: Level) -> Panel:
+def _areas_panel(by_area: Grouped, level: Level) -> Panel:
     return rated_panel(
         "capacity_areas",
         "Areas where demand outruns capacity",
         "How to read this: the assets located in each area together (online and "
         "telephone assets have no area).",
         level,
-        by_area,
+        by_area[0],
         "area",
         "Download areas' strain (CSV)",
+        cells=by_area[1],
     )
 
 

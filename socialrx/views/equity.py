@@ -14,7 +14,7 @@ from socialrx.metrics import referrals as referral_metrics
 from socialrx.metrics.selection import Selection, in_place, selected_area_stats, selected_practices
 from socialrx.views import equity_answers as answers
 from socialrx.views import equity_charts as charts
-from socialrx.views.panels import Card, Panel, Section, disclosure_caption, grouped
+from socialrx.views.panels import Card, Panel, Section, disclosure_caption, sections_by_name
 
 METHODS = {
     equity.ADDITIVE: "Additive random effect (tau\u00b2)",
@@ -709,7 +709,7 @@ SECTIONS = {
 
 def sections(panels: list[Panel]) -> list[Section]:
     """The page's panels in its tabs (`SECTIONS`)."""
-    return grouped(panels, SECTIONS)
+    return sections_by_name(panels, SECTIONS)
 
 
 def panels(

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from socialrx import vocab
 from socialrx.metrics import equity
 from socialrx.metrics import equity_summary as summary
 
@@ -433,7 +434,7 @@ def distribution_answer(values: pd.DataFrame) -> str:
     if not largest:
         return "Too few referrals to show who was referred."
     parts = [
-        f"{top.characteristic.lower()} {_list(list(top.groups))} ({top.share:.0f}%"
+        f"{vocab.in_sentence(top.characteristic)} {_list(list(top.groups))} ({top.share:.0f}%"
         + (" each)" if len(top.groups) > 1 else ")")
         for top in largest
     ]
@@ -443,7 +444,7 @@ def distribution_answer(values: pd.DataFrame) -> str:
     if not poor.empty:
         words = _list(
             [
-                f"{row['characteristic'].lower()} for {row['recorded_pct']:.0f}%"
+                f"{vocab.in_sentence(row['characteristic'])} for {row['recorded_pct']:.0f}%"
                 for _, row in poor.iterrows()
             ]  # fmt: skip
         )

@@ -21,25 +21,8 @@ from branca.element import MacroElement
 from folium.plugins import FeatureGroupSubGroup, MarkerCluster
 from jinja2 import Template
 
-from socialrx import escape, vocab
-
-# folium renders each element's script and then compiles that text as a Jinja template once
-# more (branca's MacroElement.render), so `{{ ... }}` or `{% ... %}` in a name from a file would
-# run on the server. Every file string on the map is escaped by `socialrx.escape` and, here,
-# has its braces turned into entities too (they still read as braces on the map).
-_BRACES = str.maketrans({"{": "&#x7B;", "}": "&#x7D;"})
-
-
-def html_text(value: object) -> str:
-    """`escape.html_text`, with braces as entities: safe in HTML, in a JavaScript template
-    literal and in the Jinja template folium makes of a rendered script."""
-    return escape.html_text(value).translate(_BRACES)
-
-
-def html_link(url: object, text: object) -> str:
-    """`escape.html_link` (a link only for http(s) URLs), with braces as entities."""
-    return escape.html_link(url, text).translate(_BRACES)
-
+from socialrx import vocab
+from socialrx.escape import html_link, html_text, script_text
 
 OKABE_ITO = ("#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000")
 # Sequential blues (ColorBrewer, colour-blind safe) for choropleths, light to dark.
@@ -362,16 +345,10 @@ def _category_layer(category: str, rows: list[list], group: MarkerCluster | None
     """One category's points as one layer (the layer control shows or hides it): a sub-group
     of the shared cluster `group`, or, with no group, a plain group of unclustered points."""
     colour = CATEGORY_COLOURS.get(category, OTHER_COLOUR)
-    call = f"function (row) {{ return socialrx_asset(row, {_js_text(category)}, {_js_text(colour)}); }}"  # noqa: E501
+    call = f"function (row) {{ return socialrx_asset(row, {script_text(category)}, {script_text(colour)}); }}"  # noqa: E501
     if group is None:
         return _PointLayer(rows, call, name=html_text(category))
     return _CategoryGroup(group, rows, call, name=html_text(category))
-
-
-def _js_text(value: str) -> str:
-    """A string literal for the map's script: escaped as HTML first (so `<`, quotes, backtick,
-    `$` and backslash cannot break out), then quoted as JSON."""
-    return json.dumps(html_text(value))
 
 
 # The script shared by every category's layer: one point from one row of `MARKER_FIELDS`, its

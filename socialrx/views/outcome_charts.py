@@ -148,7 +148,7 @@ def group_forest(table: pd.DataFrame, measure_label: str, group_label: str) -> g
     fig.update_layout(height=max(300, 34 * len(shown) + 140))
     return layout(
         fig,
-        f"{html_text(measure_label)}: change by {group_label.lower()} (95% CI)",
+        f"{html_text(measure_label)}: change by {vocab.in_sentence(group_label)} (95% CI)",
         "Mean change in points (positive = better)",
         html_text(group_label),
     )

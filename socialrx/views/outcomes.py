@@ -70,9 +70,11 @@ def _interval(values: pd.Series, low: str, high: str) -> str:
 
 
 def _too_few(label: str, paired) -> str:
+    least, most = outcomes.more_needed(paired)
+    more = f"about {least:,}" if least == most else f"{least:,} to {most:,}"
     return (
         f"Too few people measured twice to judge the change on {label}: {_people(paired)} paired "
-        f"({MIN_PEOPLE} are needed)."
+        f"({MIN_PEOPLE} are needed: {more} more measured twice would make it judgeable)."
     )
 
 
@@ -364,7 +366,7 @@ def group_answer(values: pd.DataFrame, measure_label: str, group_label: str) -> 
     """The "for whom" answer, from the disclosed table: the groups with the largest and the
     smallest mean change as shown, and whether their intervals overlap."""
     shown = values.dropna(subset=["mean_change"])
-    where = group_label.lower()
+    where = vocab.in_sentence(group_label)
     if shown.empty:
         return (
             f"No {where} group has {MIN_PEOPLE} or more people measured twice on "
@@ -415,7 +417,7 @@ def group_panel(
     overlap = " A person with several reasons counts under each." if group == "reason" else ""
     return Panel(
         name=f"outcome_by_{group}",
-        title=f"For whom: {label} by {group_label.lower()}",
+        title=f"For whom: {label} by {vocab.in_sentence(group_label)}",
         caption="How to read this: each point is a group's mean change (positive = better) with "
         "its 95% interval; where intervals overlap, the data cannot tell the groups apart.",
         method="Paired t intervals, with the group's number measured twice as shown. Groups "
@@ -459,10 +461,10 @@ def panels(
     return out
 
 
-def paired_measures(panels: list[Panel]) -> list[str]:
-    """The measures anyone was measured twice on, from the change panel's counts as shown
-    (0 shows as 0, so a hidden count is someone)."""
-    values = next(p for p in panels if p.name == "outcome_change").disclosed.values
+def paired_measures(panels: list[Panel], name: str = "outcome_change") -> list[str]:
+    """The measures anyone was measured twice on, from the change panel's (`name`) counts as
+    shown (0 shows as 0, so a hidden count is someone)."""
+    values = next(p for p in panels if p.name == name).disclosed.values
     paired = values["paired"].astype("Float64")
     return values.loc[(paired.isna() | (paired > 0)).to_numpy(), "measure"].tolist()
 

@@ -160,7 +160,7 @@ class Section:
     panels: list[Panel]
 
 
-def grouped(panels: list[Panel], groups: dict[str, tuple[str, ...]]) -> list[Section]:
+def sections_by_name(panels: list[Panel], groups: dict[str, tuple[str, ...]]) -> list[Section]:
     """Panels in sections by the start of their names (`groups`: title -> name prefixes, in
     the page's order), each keeping its order; one matching no group joins the last section,
     so a section never loses a panel. Empty sections are left out."""

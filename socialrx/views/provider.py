@@ -5,12 +5,11 @@ provider summary. Its strain is the system view's figure (`capacity.provider_spa
 
 from __future__ import annotations
 
-import re
-
 import pandas as pd
 
 from socialrx.data.dataset import Dataset
 from socialrx.disclosure import Level, Spec
+from socialrx.escape import file_slug
 from socialrx.metrics import capacity
 from socialrx.metrics.selection import Selection, selected_connections
 from socialrx.views import capacity_charts
@@ -22,6 +21,7 @@ from socialrx.views.capacity import (
     rated_panel,
 )
 from socialrx.views.panels import Panel, disclosure_caption
+from socialrx.views.provider_outcomes import provider_outcome_panels
 
 ACTIVITY_LABELS = {
     "label": "Period",
@@ -52,8 +52,7 @@ SPAN_LABELS = {
 def summary_file_name(provider: str) -> str:
     """The provider summary's download file name: the provider id reduced to letters, digits,
     `-` and `_` (an id from a file could hold a path or quotes)."""
-    slug = re.sub(r"[^A-Za-z0-9_-]+", "_", str(provider)).strip("_")[:40]
-    return f"summary_{slug or 'provider'}.html"
+    return f"summary_{file_slug(provider, 'provider')}.html"
 
 
 def _sent_to(dataset: Dataset, selection: Selection, assets) -> pd.DataFrame:
@@ -116,7 +115,9 @@ def provider_strain_panel(
         + disclosure_caption(level),
         level=level,
         table=capacity.provider_spans(mine, sent, selection.start, selection.end, by),
-        spec=capacity.group_spec(),
+        # the whole period's total beside each of its assets, checked as the system view does
+        spec=capacity.group_spec(cells=True),
+        basis={"cells": capacity.cells_basis(capacity.span_cells(mine, sent))},
         labels=SPAN_LABELS,
         answer=lambda v: capacity.span_answer(v, name),
         notes=tuple(notes),
@@ -129,8 +130,8 @@ def provider_panels(
 ) -> list[Panel]:
     """One provider's view for its funder: its strain over the period (the system view's
     figure) and its trend, demand by month or quarter against capacity, what happened to the
-    people sent, each asset, the reasons people were sent for, and the practices and areas
-    they came from."""
+    people sent, each asset, the reasons people were sent for, the practices and areas they
+    came from, and their outcomes."""
     mine = provider_assets(dataset, selection, provider)
     if mine.empty:
         return []
@@ -142,6 +143,7 @@ def provider_panels(
         *_activity_panels(together, "quarter" if by == "quarter" else "month", level),
         _assets_panel(mine, sent, selection, level),
         *_sent_by_panels(dataset, sent, level),
+        *provider_outcome_panels(dataset, level, mine, sent),
     ]
 
 

@@ -34,7 +34,7 @@ from socialrx.metrics.selection import (
     selected_referrals,
 )
 from socialrx.views import charts, equity_answers, spc_charts
-from socialrx.views.panels import Panel, Section, disclosure_caption, grouped
+from socialrx.views.panels import Panel, Section, disclosure_caption, sections_by_name
 
 DECILE_NOTE = (
     "Decile 1 is the most deprived 10% of small areas in England where deciles come from the "
@@ -1253,7 +1253,7 @@ SECTIONS = {
 
 def sections(panels: list[Panel]) -> list[Section]:
     """The page's panels in its tabs (`SECTIONS`)."""
-    return grouped(panels, SECTIONS)
+    return sections_by_name(panels, SECTIONS)
 
 
 def page_panels(
