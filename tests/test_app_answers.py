@@ -227,11 +227,13 @@ def test_outcomes_too_few_to_judge_says_so(monkeypatch):
     at.sidebar.multiselect(key="place_practice").set_value(["X90009"]).run()
     at = _open(at, "pages/outcomes.py", "Outcomes")
     change = _table(at, "Mean change").set_index("Measure").loc["SWEMWBS (metric score)"]
-    # the practice that hardly refers: 1-7 people measured twice (hidden), so no mean
+    # the practice that hardly refers: 1-7 people measured twice (hidden), so no mean; 30 - 7
+    # = 23 to 30 - 1 = 29 more would make it judgeable
     assert (change["Measured at both"], change["Mean change"]) == ("*", "too few")
     assert _said(at)["0"] == (
         "Too few people measured twice to judge the change on SWEMWBS (metric score): 1-7 "
-        f"paired (30 are needed). {change['With baseline']} had a baseline."
+        "paired (30 are needed: 23 to 29 more measured twice would make it judgeable). "
+        f"{change['With baseline']} had a baseline."
     )
 
 
