@@ -39,6 +39,11 @@ def test_a_summary_gathers_each_sections_answers_in_the_pages_order():
     assert found([Section("", [a, b, c])]) == [("", "Two refer less."),
                                                ("", "Rates run from 19.7 to 1.7.")]  # fmt: skip
     assert a.answer_text.endswith("Neither is unusual.")  # the panel keeps its whole answer
+    # the same words from two panels are said once
+    twice = _panel("effect", "Too few to judge.")
+    assert found([Section("", [_panel("change", "Too few to judge."), twice])]) == [
+        ("", "Too few to judge.")
+    ]
 
 
 def test_panels_are_grouped_by_name_and_none_is_lost():

@@ -178,11 +178,15 @@ FOUND = "What this page found"
 def found(sections: list[Section]) -> list[tuple[str, str]]:
     """A page's summary as (heading, answers): a titled section's panels' answers together
     under its title, an untitled section's one by one, in the page's order, leaving out
-    those with none. Each answer is the panel's own opening (`lead_text`), worked out from
-    its disclosed values, so the summary says nothing the panels do not."""
-    out = []
+    those with none and any said already. Each answer is the panel's own opening
+    (`lead_text`), worked out from its disclosed values, so the summary says nothing the panels
+    do not."""
+    out, seen = [], set()
     for section in sections:
-        said = [panel.lead_text for panel in section.panels if panel.lead_text]
+        # two panels saying the same (too few to judge a change, or its effect size) once
+        said = [p.lead_text for p in section.panels if p.lead_text and p.lead_text not in seen]
+        said = list(dict.fromkeys(said))
+        seen.update(said)
         if section.title:
             out += [(section.title, " ".join(said))] if said else []
         else:
