@@ -1,114 +1,34 @@
-"""Local copies of the CDN files a folium map loads, served to a test browser without internet.
+"""The browser tests' common ground: npm packages they need, Chromium, and a Streamlit server.
 
-folium 0.20 names its scripts and stylesheets by CDN address (`folium.folium._default_js` and
-`_default_css`, plus each plugin's `default_js`/`default_css`); streamlit-folium collects those
-addresses and its component iframe adds them to the page one by one. This sandbox reaches no
-CDN, so the browser test answers those requests through Playwright's request routing with files
-from the same releases on npm (`npm pack`, cached in a folder). Anything else from outside
-(map tiles, stylesheets with no npm release) gets an empty answer, so nothing hangs.
+The app's map needs nothing from outside it (its Leaflet files are the app's own, in
+`static/map/`), so a test browser refuses every request that does not go to the app
+(`refuse_outside`). What a test still takes from the npm registry (axe-core for the
+accessibility checks) is fetched with `npm pack` and cached in a folder (`fetch_packages`).
 
-It is also the browser tests' common ground: where Chromium is (`CHROMIUM`), whether a missing
-one skips or fails them (`require_browser`), and, loaded as a pytest plugin (`-p browser_assets`
-with `tests` on PYTHONPATH, as `.ci/run` does), a summary of how many browser tests ran, with
-their skips turned into failures when `SOCIALRX_REQUIRE_BROWSER=1`.
+Where Chromium is (`CHROMIUM`), whether a missing one skips or fails the tests
+(`require_browser`), and, loaded as a pytest plugin (`-p browser_assets` with `tests` on
+PYTHONPATH, as `.ci/run` does), a summary of how many browser tests ran, with their skips turned
+into failures when `SOCIALRX_REQUIRE_BROWSER=1`.
 """
 
 from __future__ import annotations
 
 import json
-import mimetypes
 import os
 import shutil
 import socket
-import struct
 import subprocess
 import sys
 import tarfile
 import tempfile
 import time
 import urllib.request
-import zlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
-
-
-def _png_1x1_transparent() -> bytes:
-    """A 1x1 fully transparent PNG: the answer to every map tile and unknown image."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        body = kind + data
-        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
-
-    header = struct.pack(">IIBBBBB", 1, 1, 8, 6, 0, 0, 0)  # 1x1, 8-bit RGBA
-    pixels = zlib.compress(b"\x00\x00\x00\x00\x00")  # filter byte, then one clear pixel
-    signature = b"\x89PNG\r\n\x1a\n"
-    return signature + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
-
-
-TRANSPARENT_PNG = _png_1x1_transparent()
-
-
-@dataclass(frozen=True)
-class Mirror:
-    """Where a CDN address lives inside an npm package.
-
-    `prefix` is the start of the CDN address; the rest of the address is looked for under each
-    of `roots` in the unpacked package, in order. When `prefix` is a whole address, `file` is the
-    file it stands for."""
-
-    prefix: str
-    package: str
-    roots: tuple[str, ...] = ("",)
-    file: str | None = None
-
-
-MIRRORS: tuple[Mirror, ...] = (
-    Mirror("https://cdn.jsdelivr.net/npm/leaflet@1.9.3/", "leaflet@1.9.3"),
-    Mirror(
-        "https://code.jquery.com/jquery-3.7.1.min.js", "jquery@3.7.1", file="dist/jquery.min.js"
-    ),
-    Mirror("https://cdn.jsdelivr.net/npm/bootstrap@5.2.2/", "bootstrap@5.2.2"),
-    Mirror(
-        "https://cdnjs.cloudflare.com/ajax/libs/Leaflet.awesome-markers/2.0.2/",
-        "drmonty-leaflet-awesome-markers@2.0.2",
-        roots=("js/", "css/"),
-    ),
-    Mirror(
-        "https://cdn.jsdelivr.net/npm/@fortawesome/fontawesome-free@6.2.0/",
-        "@fortawesome/fontawesome-free@6.2.0",
-    ),
-    Mirror(
-        "https://cdnjs.cloudflare.com/ajax/libs/leaflet.markercluster/1.1.0/",
-        "leaflet.markercluster@1.1.0",
-        roots=("dist/",),
-    ),
-    # The asset map's categories are sub-groups of one cluster group (socialrx.views.figures).
-    Mirror(
-        "https://cdn.jsdelivr.net/npm/leaflet.featuregroup.subgroup@1.0.2/",
-        "leaflet.featuregroup.subgroup@1.0.2",
-    ),
-    # streamlit-folium adds these two when a map holds a branca colour map.
-    Mirror(
-        "https://cdnjs.cloudflare.com/ajax/libs/d3/3.5.5/d3.min.js", "d3@3.5.5", file="d3.min.js"
-    ),
-    Mirror("https://d3js.org/d3.v4.min.js", "d3@4.13.0", file="build/d3.min.js"),
-)
-LEAFLET = "leaflet@1.9.3"
-
-CONTENT_TYPES = {
-    ".js": "application/javascript",
-    ".css": "text/css",
-    ".png": "image/png",
-    ".woff2": "font/woff2",
-    ".woff": "font/woff",
-    ".ttf": "font/ttf",
-    ".svg": "image/svg+xml",
-}
 
 
 def default_cache_dir() -> Path:
@@ -184,70 +104,18 @@ def fetch_packages(specs: Iterable[str], cache_dir: Path, timeout: float = 60) -
     return {spec: folder for spec, folder in folders.items() if folder.is_dir()}
 
 
-@dataclass
-class AssetServer:
-    """Answers a browser's requests for CDN files from local npm packages.
+def refuse_outside(context, app_url: str, refused: list[str] | None = None) -> list[str]:
+    """Make a Playwright context refuse every request that does not go to the app at
+    `app_url` (as a network that blocks public CDNs and tile servers would); the addresses
+    refused are added, as they happen, to `refused` (a new list if none), which is returned."""
+    refused = [] if refused is None else refused
 
-    Use `handle` as a Playwright route handler for every request that leaves the app's server.
-    `served` lists the addresses answered with a real file, `stubbed` those answered empty."""
+    def refuse(route) -> None:
+        refused.append(route.request.url)
+        route.abort()
 
-    packages: dict[str, Path]
-    served: list[str] = field(default_factory=list)
-    stubbed: list[str] = field(default_factory=list)
-
-    @classmethod
-    def prepare(cls, cache_dir: Path | None = None) -> AssetServer:
-        """Fetch (or find cached) every package the mirrors name."""
-        folder = cache_dir or default_cache_dir()
-        return cls(fetch_packages((m.package for m in MIRRORS), folder))
-
-    @property
-    def has_leaflet(self) -> bool:
-        """True if Leaflet itself can be served, so a folium map can draw."""
-        return LEAFLET in self.packages
-
-    def local_file(self, url: str) -> Path | None:
-        """The local file that stands for a CDN address, or None."""
-        parts = urlsplit(url)
-        address = f"{parts.scheme}://{parts.netloc}{parts.path}"
-        for mirror in MIRRORS:
-            folder = self.packages.get(mirror.package)
-            if folder is None or not address.startswith(mirror.prefix):
-                continue
-            rest = address[len(mirror.prefix) :]
-            candidates = [mirror.file] if mirror.file and not rest else []
-            candidates += [root + rest for root in mirror.roots if rest]
-            for candidate in candidates:
-                path = (folder / candidate).resolve()
-                if path.is_file() and path.is_relative_to(folder.resolve()):
-                    return path
-        return None
-
-    def handle(self, route) -> None:
-        """Playwright route handler: a local file, else an empty answer of a fitting kind."""
-        url = route.request.url
-        headers = {"Access-Control-Allow-Origin": "*", "Cache-Control": "max-age=3600"}
-        path = self.local_file(url)
-        if path is not None:
-            self.served.append(url)
-            kind = CONTENT_TYPES.get(path.suffix) or mimetypes.guess_type(path.name)[0]
-            route.fulfill(
-                status=200,
-                body=path.read_bytes(),
-                content_type=kind or "application/octet-stream",
-                headers=headers,
-            )
-            return
-        self.stubbed.append(url)
-        suffix = Path(urlsplit(url).path).suffix.lower()
-        if suffix in (".png", ".jpg", ".jpeg", ".gif", ".webp") or "tile" in urlsplit(url).netloc:
-            route.fulfill(
-                status=200, body=TRANSPARENT_PNG, content_type="image/png", headers=headers
-            )
-        elif suffix in (".js", ".css"):
-            route.fulfill(status=200, body="", content_type=CONTENT_TYPES[suffix], headers=headers)
-        else:
-            route.fulfill(status=204, body="", headers=headers)
+    context.route(lambda url: not url.startswith(app_url), refuse)
+    return refused
 
 
 # ---------------------------------------------------------------------------------------------
@@ -292,7 +160,7 @@ _counts = {"ran": 0, "passed": 0, "failed": 0, "skipped": 0, "xfailed": 0}
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     """Plugin hook: with SOCIALRX_REQUIRE_BROWSER=1, a skipped browser test is a failure
-    (test_browser.py skips without Chromium; the map test skips without Leaflet from npm)."""
+    (they skip without Chromium, the accessibility checks without axe-core from npm)."""
     outcome = yield
     report = outcome.get_result()
     if (
@@ -394,7 +262,7 @@ def streamlit_server(
     """`streamlit run app.py` headless on a free port with the demo data, stopped afterwards.
 
     The deployment's disclosure floor is `floor` (as SOCIALRX_MIN_DISCLOSURE), or unset: then
-    only the default level, as on a server nobody configured."""
+    only the default level, as on a server nobody configured (map tiles off, too)."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     log_path = log_dir / "streamlit.log"
@@ -406,7 +274,8 @@ def streamlit_server(
         "--server.fileWatcherType", "none",
         "--browser.gatherUsageStats", "false",
     ]  # fmt: skip
-    env = {k: v for k, v in os.environ.items() if k != "SOCIALRX_MIN_DISCLOSURE"}
+    unset = ("SOCIALRX_MIN_DISCLOSURE", "SOCIALRX_MAP_TILES", "SOCIALRX_MAP_TILES_ATTRIBUTION")
+    env = {k: v for k, v in os.environ.items() if k not in unset}
     env["SOCIALRX_DATA"] = data
     if floor:
         env["SOCIALRX_MIN_DISCLOSURE"] = floor

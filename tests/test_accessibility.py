@@ -1,8 +1,8 @@
 """WCAG 2.2 AA on every page, checked by axe-core in a real browser.
 
-axe-core comes from the npm registry (`npm pack`, cached with the map's CDN files; see
-`browser_assets`) and is injected into the page and each of its frames, then run with the WCAG
-2.0/2.1/2.2 A and AA rules. Each violation is put on one side of a line:
+axe-core comes from the npm registry (`npm pack`, cached; see `browser_assets`) and is injected
+into the page and each of its frames, then run with the WCAG 2.0/2.1/2.2 A and AA rules. Each
+violation is put on one side of a line:
 
 - **our content**: what this project writes or chooses: titles and headings, text and captions,
   widget labels, the colours of our charts and map, text equivalents of a chart or the map.
@@ -28,10 +28,10 @@ from browser_assets import (
     AXE_CORE,
     CHROMIUM,
     CHROMIUM_ARGS,
-    AssetServer,
     default_cache_dir,
     fetch_packages,
     playwright_sync_api,
+    refuse_outside,
     require_browser,
     streamlit_server,
 )
@@ -167,9 +167,9 @@ def axe_script() -> Path:
 
 @pytest.fixture(scope="module")
 def browser_page_factory(tmp_path_factory):
-    """A function opening one page of a running app in Chromium, CDN files served locally."""
+    """A function opening one page of a running app in Chromium, every request outside the
+    app refused (the map needs none)."""
     sync_api = playwright_sync_api()
-    assets = AssetServer.prepare()
     with (
         streamlit_server(tmp_path_factory.mktemp("a11y")) as server,
         sync_api.sync_playwright() as playwright,
@@ -179,7 +179,7 @@ def browser_page_factory(tmp_path_factory):
         )
         context = browser.new_context(viewport=VIEWPORT)
         context.set_default_timeout(RUN_MS)
-        context.route(lambda url: not url.startswith(server.url), assets.handle)
+        refuse_outside(context, server.url)
         first = {"done": False}
 
         def open_page(path: str):
@@ -187,12 +187,14 @@ def browser_page_factory(tmp_path_factory):
             page.goto(f"{server.url}/{path}")
             wait_for_app_run(page, sync_api.expect, RUN_MS if first["done"] else FIRST_RUN_MS)
             first["done"] = True
-            if path == "asset_map" and assets.has_leaflet:
+            if path == "asset_map":
                 frame = page.frame_locator(MAP_FRAME).first
-                sync_api.expect(frame.locator(".leaflet-container")).to_be_visible()
+                drawn = sync_api.expect(frame.locator(".leaflet-container"))
+                drawn.to_be_visible(timeout=RUN_MS)
                 # the cluster icons are drawn in chunks after the map: check them, not a map
                 # still filling (their size and spacing is WCAG 2.5.8's target size)
-                sync_api.expect(frame.locator(".socialrx-cluster").first).to_be_visible()
+                clusters = sync_api.expect(frame.locator(".socialrx-cluster").first)
+                clusters.to_be_visible(timeout=RUN_MS)
                 wait_for_app_run(page, sync_api.expect)
             return page
 

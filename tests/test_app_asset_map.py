@@ -197,3 +197,16 @@ def test_no_boundaries_and_no_placed_assets_say_why_instead_of_an_empty_map(tmp_
     minx, miny, maxx, maxy = dataset.areas.total_bounds
     html = panel.figure.get_root().render()
     assert f"[[{miny}, {minx}], [{maxy}, {maxx}]]" in html  # fit to the boundaries
+
+
+def test_a_map_whose_files_the_server_cannot_serve_says_so(monkeypatch):
+    """The live map loads Leaflet from the app's static folder: where the files are missing
+    (or static serving is off) the page says why the map may be blank and how to start it."""
+    from socialrx.views import map_assets
+
+    at = _map(monkeypatch)
+    assert not [w for w in at.warning if "The map may not draw" in w.value]
+    monkeypatch.setattr(map_assets, "missing_files", lambda: ["leaflet-1.9.3/leaflet.js"])
+    at.run()
+    (warning,) = [w.value for w in at.warning if "The map may not draw" in w.value]
+    assert "1 of its files are missing from" in warning and "`make run`" in warning

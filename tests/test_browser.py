@@ -1,8 +1,9 @@
 """Every page of the running app in a real browser (system Chromium driven by Playwright).
 
-The app runs as `streamlit run app.py` on the demo data. There is no internet here, so the CDN
-files folium's map loads are served from npm packages (see `browser_assets`) and map tiles are
-answered with a transparent image. Screenshots go to $SOCIALRX_SCREENSHOTS, or a temporary folder.
+The app runs as `streamlit run app.py` on the demo data, as nobody configured it (map tiles
+off). The browser refuses every request that does not go to the app, as a network blocking
+public CDNs would: the map must draw from the app's own files. Screenshots go to
+$SOCIALRX_SCREENSHOTS, or a temporary folder.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from browser_assets import AssetServer, streamlit_server
+from browser_assets import refuse_outside, streamlit_server
 
 REPO = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -61,21 +62,21 @@ def app_url(sync_api, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def assets() -> AssetServer:
-    """The CDN files folium asks for, from npm packages (cached between runs)."""
-    return AssetServer.prepare()
+def refused() -> list[str]:
+    """Every request the browser made that did not go to the app (each one refused)."""
+    return []
 
 
 @pytest.fixture(scope="module")
-def browser_context(sync_api, app_url, assets):
-    """One Chromium context whose requests outside the app are answered locally."""
+def browser_context(sync_api, app_url, refused):
+    """One Chromium context that refuses every request not going to the app."""
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
         )
         context = browser.new_context(viewport=VIEWPORT)
         context.set_default_timeout(RUN_MS)
-        context.route(lambda url: not url.startswith(app_url), assets.handle)
+        refuse_outside(context, app_url, refused)
         try:
             yield context
         finally:
@@ -153,7 +154,7 @@ def wait_for_map(page, expect, timeout_ms: int = RUN_MS):
 
 @pytest.mark.parametrize(("path", "title", "name"), PAGES, ids=[p[2] for p in PAGES])
 def test_page_renders(
-    sync_api, browser_context, app_url, assets, screenshots, first_run_done, path, title, name
+    sync_api, browser_context, app_url, screenshots, first_run_done, path, title, name
 ):
     """The page runs without an exception, shows its own title, and is photographed."""
     expect = sync_api.expect
@@ -162,17 +163,12 @@ def test_page_renders(
         expect(page.get_by_test_id("stException")).to_have_count(0)
         heading = page.locator("h1").filter(has_text=re.compile(rf"^\s*{re.escape(title)}\s*$"))
         expect(heading.first).to_be_visible()
-        if path == "asset_map" and assets.has_leaflet:
-            # Photograph the map drawn; the map test below asserts what it holds.
-            try:
-                wait_for_map(page, expect)
-                wait_for_app_run(page, expect)  # the component may send a value and rerun
-            except AssertionError:
-                pass
+        if path == "asset_map":
+            # Photograph the map drawn; the map tests below assert what it holds.
+            wait_for_map(page, expect)
+            wait_for_app_run(page, expect)  # the component may send a value and rerun
         photograph(page, screenshots / f"{name}.png")
         expect(page.get_by_test_id("stException")).to_have_count(0)
-        if path == "asset_map" and not assets.has_leaflet:
-            errors = []  # without Leaflet the map's own script fails ("L is not defined")
         assert not errors, f"JavaScript errors on {title}: {errors}"
     finally:
         page.close()
@@ -194,7 +190,7 @@ ANSWERING = [
 
 @pytest.mark.parametrize(("path", "title"), ANSWERING, ids=[p or "overview" for p, _ in ANSWERING])
 def test_the_page_says_what_it_found_on_its_first_screen(
-    sync_api, browser_context, app_url, assets, first_run_done, path, title
+    sync_api, browser_context, app_url, first_run_done, path, title
 ):
     """Issue 21: "What this page found" sits wholly within the first 900 pixels of a window
     1400 wide, above the tabs and panels that say the same at length."""
@@ -211,51 +207,110 @@ def test_the_page_says_what_it_found_on_its_first_screen(
         assert box["y"] + box["height"] <= FIRST_SCREEN["height"], (path, box)
         if "provider=" in path:  # the link opened the provider's own view, and it answers
             expect(found).to_contain_text("Over the whole period")
-        if path == "asset_map" and not assets.has_leaflet:
-            errors = []  # without Leaflet the map's own script fails ("L is not defined")
         assert not errors, errors
     finally:
         page.set_viewport_size(VIEWPORT)
         page.close()
 
 
-def test_asset_map_draws_areas_and_points(
-    sync_api, browser_context, app_url, assets, first_run_done
+def drawn(frame) -> dict:
+    """What Leaflet drew in a map (a page or a frame): its asset points (a circle marker is
+    drawn with arcs), area polygons (lines only), cluster icons, and whether the notice that
+    the map could not be drawn is still there."""
+    paths = map_paths(frame)
+    circles = [p for p in paths if re.search(r"[aA]", p["d"])]
+    return {
+        "points": circles,
+        "areas": [p for p in paths if "L" in p["d"] and not re.search(r"[aA]", p["d"])],
+        "clusters": frame.locator(".socialrx-cluster").count(),
+        "not drawn": frame.locator(".socialrx-not-drawn").count(),
+    }
+
+
+def test_asset_map_draws_areas_and_points_with_every_outside_request_refused(
+    sync_api, browser_context, app_url, refused, first_run_done
 ):
-    """Inside the component iframe Leaflet drew the area polygons and the asset points."""
-    if not assets.has_leaflet:
-        pytest.skip("Leaflet could not be fetched from npm, so the map cannot draw offline")
+    """Issue 22: on a network that blocks public CDNs the map was a blank space. Every request
+    not going to the app is refused here, and none is even made: Leaflet and its plugins come
+    from the app (static/map/), there are no tiles unless a deployment names them, and inside
+    the component iframe Leaflet drew the area polygons, the asset points and their clusters."""
     expect = sync_api.expect
-    page, _ = open_page(browser_context, sync_api, app_url, "asset_map", first_run_done)
+    refused.clear()
+    page, errors = open_page(browser_context, sync_api, app_url, "asset_map", first_run_done)
+    loaded: list[str] = []
+    page.on("requestfinished", lambda request: loaded.append(request.url))
     try:
         frame = wait_for_map(page, expect)
-        paths = map_paths(frame)
-        # Leaflet's SVG renderer draws a circle marker with arcs and a polygon with lines only.
-        circles = [p for p in paths if re.search(r"[aA]", p["d"])]
-        polygons = [p for p in paths if "L" in p["d"] and not re.search(r"[aA]", p["d"])]
-        fills = sorted({p["fill"] for p in circles} - {None})
-        print(f"map: {len(circles)} points in {len(fills)} colours, {len(polygons)} polygons")
-        assert circles, f"no asset points drawn ({len(paths)} paths)"
-        assert polygons, f"no area polygons drawn ({len(paths)} paths)"
-        assert fills, "asset points have no fill colour"
+        expect(frame.locator(".socialrx-cluster").first).to_be_visible()
+        shown = drawn(frame)
+        fills = sorted({p["fill"] for p in shown["points"]} - {None})
+        print(f"map: {len(shown['points'])} points in {len(fills)} colours, "
+              f"{shown['clusters']} clusters, {len(shown['areas'])} polygons")  # fmt: skip
+        assert shown["points"] and fills, "no asset points drawn, or drawn without a colour"
+        assert shown["clusters"], "no clusters drawn"
+        assert len(shown["areas"]) >= 167, "not every demo area drawn"
+        assert shown["not drawn"] == 0, "the notice that the map could not be drawn stayed"
         expect(frame.locator(".leaflet-control-layers")).to_have_count(1)
+        expect(frame.locator(".leaflet-control-attribution")).to_contain_text("Street map off")
         # the areas of high need and low access are outlined in orange
-        gaps = [p for p in polygons if (p["stroke"] or "").upper() == "#D55E00"]
+        gaps = [p for p in shown["areas"] if (p["stroke"] or "").upper() == "#D55E00"]
         assert gaps, "no high need, low access areas outlined"
+        assert not errors, f"JavaScript errors on the map: {errors}"
     finally:
         page.close()
-    assert any(url.endswith("/leaflet.js") for url in assets.served)
-    print("served from npm packages:", *sorted(set(assets.served)), sep="\n  ")
-    print("answered empty:", *sorted(set(assets.stubbed)), sep="\n  ")
+    assert refused == [], f"requests outside the app: {refused}"
+
+
+def test_the_downloaded_map_draws_with_the_network_refused(
+    sync_api, browser_context, app_url, first_run_done, tmp_path, screenshots
+):
+    """Issue 22: "Download this map" opened as legends only without the CDNs. The file now
+    carries Leaflet and its plugins inline: opened with every request refused (no file, no
+    host), it draws the areas, points and clusters; with JavaScript off it says the map could
+    not be drawn instead of showing a blank space."""
+    expect = sync_api.expect
+    page, errors = open_page(browser_context, sync_api, app_url, "asset_map", first_run_done)
+    try:
+        wait_for_map(page, expect)
+        with page.expect_download() as download:
+            page.get_by_role("button", name="Download this map").click()
+        saved = tmp_path / "asset_map.html"
+        download.value.save_as(saved)
+        assert not errors, errors
+    finally:
+        page.close()
+    browser = browser_context.browser
+    offline = browser.new_context(viewport=VIEWPORT)
+    try:
+        refused = refuse_outside(offline, saved.as_uri())  # not even another local file
+        opened = offline.new_page()
+        errors = []
+        opened.on("pageerror", lambda error: errors.append(str(error)))
+        opened.goto(saved.as_uri())
+        expect(opened.locator(".socialrx-cluster").first).to_be_visible()
+        shown = drawn(opened)
+        assert shown["points"] and shown["clusters"] and len(shown["areas"]) >= 167, shown
+        assert shown["not drawn"] == 0
+        opened.screenshot(path=str(screenshots / "downloaded-map.png"))
+        assert not errors, errors
+        assert refused == [], f"the downloaded map asked for {refused}"
+    finally:
+        offline.close()
+    no_script = browser.new_context(viewport=VIEWPORT, java_script_enabled=False)
+    try:
+        opened = no_script.new_page()
+        opened.goto(saved.as_uri())
+        expect(opened.locator(".socialrx-not-drawn")).to_contain_text("could not be drawn")
+        expect(opened.locator("details.socialrx-legend").first).to_be_visible()
+    finally:
+        no_script.close()
 
 
 def test_a_chosen_ward_is_outlined_on_the_drawn_map(
-    sync_api, browser_context, app_url, assets, first_run_done
+    sync_api, browser_context, app_url, first_run_done
 ):
     """A place by residence (a ward from the demo's ONS lookup) is outlined, dashed, on a map
     Leaflet draws without a JavaScript error."""
-    if not assets.has_leaflet:
-        pytest.skip("Leaflet could not be fetched from npm, so the map cannot draw offline")
     expect = sync_api.expect
     path = "asset_map?place_kind=ward&place_ward=E05012993"
     page, errors = open_page(browser_context, sync_api, app_url, path, first_run_done)
@@ -269,14 +324,12 @@ def test_a_chosen_ward_is_outlined_on_the_drawn_map(
 
 
 def test_the_category_legend_sits_above_the_scale_bar_folded(
-    sync_api, browser_context, app_url, assets, first_run_done, screenshots
+    sync_api, browser_context, app_url, first_run_done, screenshots
 ):
     """In the app's map (streamlit-folium runs the map's script, never a <script> in the
     page's HTML) the category legend is a Leaflet control in the bottom-left corner, above the
     scale bar, not overlapping it; folded to its title, it opens on a click without a rerun
     (a click on it is not a map click) and stays open when the map is drawn again."""
-    if not assets.has_leaflet:
-        pytest.skip("Leaflet could not be fetched from npm, so the map cannot draw offline")
     expect = sync_api.expect
     page, errors = open_page(browser_context, sync_api, app_url, "asset_map", first_run_done)
     try:
@@ -298,11 +351,9 @@ def test_the_category_legend_sits_above_the_scale_bar_folded(
 
 
 def test_a_click_on_the_map_shows_details_beside_it(
-    sync_api, browser_context, app_url, assets, first_run_done
+    sync_api, browser_context, app_url, first_run_done
 ):
     """Clicking an area describes it beside the map, and the map stays drawn."""
-    if not assets.has_leaflet:
-        pytest.skip("Leaflet could not be fetched from npm, so the map cannot draw offline")
     expect = sync_api.expect
     page, errors = open_page(browser_context, sync_api, app_url, "asset_map", first_run_done)
     try:

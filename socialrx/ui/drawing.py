@@ -5,6 +5,7 @@ panels' one disclosure step."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -16,6 +17,7 @@ from streamlit_folium import st_folium
 from socialrx.escape import csv_bytes, markdown_text
 from socialrx.ui.links import LINK_NOTES
 from socialrx.views import data as data_view
+from socialrx.views import map_assets
 from socialrx.views.panels import FOUND, Panel, Section, found
 
 if TYPE_CHECKING:
@@ -155,6 +157,7 @@ def _map(panel: Panel, figure) -> None:
     a click reruns the page: panning and zooming return nothing). The map object is built
     afresh for each run: rendering one folium map twice adds its scripts twice, and the
     changed page then blanks the map."""
+    _warn_if_map_files_unserved()
     if panel.details is None:
         st_folium(figure, height=620, use_container_width=True, returned_objects=[],
                   key=panel.name)  # fmt: skip
@@ -176,6 +179,27 @@ def _map(panel: Panel, figure) -> None:
                 f"- {markdown_text(field)}: {markdown_text(value)}" for field, value in rows
             ]
             st.markdown("\n".join(lines))
+
+
+def _warn_if_map_files_unserved() -> None:
+    """The live map loads its scripts from the app's `static/map/` folder: without static
+    serving (turned off by a flag or a deployment's own config) or without the files, it would
+    be a blank space, so say why and how to put it right."""
+    missing = map_assets.missing_files()
+    if st.get_option("server.enableStaticServing") and not missing:
+        return
+    why = (
+        f"{len(missing)} of its files are missing from {map_assets.MAP_FOLDER}"
+        if missing
+        else "this server does not serve the app's static folder"
+    )
+    st.warning(
+        f"The map may not draw: {markdown_text(why)}. Whoever runs the app can put it right: "
+        "the map needs `static/map/` as it comes with the app and "
+        "`server.enableStaticServing = true`, as the app's `.streamlit/config.toml` sets it "
+        "(`make run` uses it). The download below opens anywhere.",
+        icon=":material/map:",
+    )
 
 
 # the answers a little smaller than the panels' text, so a long page's fit its first screen
@@ -248,7 +272,8 @@ def _panel(panel: Panel, answers: bool) -> None:
         figure = panel.chart(panel.disclosed.values)
         _map(panel, figure)
         st.download_button("Download this map (HTML, opens in any browser)",
-                           figure.get_root().render, file_name=f"{panel.name}.html",
+                           partial(map_assets.standalone_html, figure),
+                           file_name=f"{panel.name}.html",
                            mime="text/html", key=f"dl_{panel.name}_html",
                            on_click="ignore")  # fmt: skip
     elif panel.chart is not None and panel.empty:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 
 import folium
@@ -23,6 +22,7 @@ from jinja2 import Template
 
 from socialrx import vocab
 from socialrx.escape import html_link, html_text, script_text
+from socialrx.views import map_assets
 
 OKABE_ITO = ("#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000")
 # Sequential blues (ColorBrewer, colour-blind safe) for choropleths, light to dark.
@@ -44,6 +44,9 @@ CATEGORY_COLOURS = dict(
     )
 )  # fmt: skip
 MAP_CENTRE_UK = (52.8, -1.5)
+# Street level. Set on the map itself: with no tiles to say it, the cluster group refuses a map
+# without a maxZoom ("Map has no maxZoom specified") and no point is drawn.
+MAX_ZOOM = 18
 
 
 def _shade(values: pd.Series, reverse: bool = False) -> tuple[pd.Series, list[tuple[str, str]]]:
@@ -97,6 +100,7 @@ def _legend_html(
     )
     return (
         "<style>.socialrx-legend span{display:inline-block;width:12px;height:12px;"
+        "box-sizing:border-box;"
         "margin-right:6px;border:1px solid #555}</style>"
         f'<details class="socialrx-legend" data-side="{side}"{"" if folded else " open"} '
         'style="background:white;padding:6px 8px;border:1px solid #999;border-radius:4px;'
@@ -149,15 +153,47 @@ class _Legends(MacroElement):
 FOLD_OVER = 4  # a category legend longer than this opens folded to its title
 
 
-TILES_VARIABLE = "SOCIALRX_MAP_TILES"
+# Shown where the map should be until its script has drawn it (the script removes it): a map
+# whose scripts cannot load or run says so instead of being a blank space.
+NOT_DRAWN_HTML = (
+    '<div class="socialrx-not-drawn" style="padding:12px;margin:8px;font:14px sans-serif;'
+    'background:#fff;border:2px solid #D55E00;border-radius:4px">The map could not be drawn: '
+    "its scripts did not load or run (is JavaScript turned off?). Only its legends can be "
+    "shown without them.</div>"
+)
+
+# The end of the map's script: the map is drawn, so the notice above goes; with no tiles, the
+# corner that credits them says why the ground is blank.
+DRAWN_JS = """(function (map, credit) {
+  document.querySelectorAll(".socialrx-not-drawn").forEach(function (box) { box.remove(); });
+  if (credit && map.attributionControl) { map.attributionControl.addAttribution(credit); }
+})"""
 
 
-def map_tiles() -> str | None:
-    """OpenStreetMap's tiles, the one request a map makes outside the app, unless a deployment
-    sets SOCIALRX_MAP_TILES=off: then areas and points draw on a blank ground and no tile
-    server learns which part of the country is being looked at."""
-    setting = os.environ.get(TILES_VARIABLE, "").strip().lower()
-    return None if setting == "off" else "OpenStreetMap"
+class _Drawn(MacroElement):
+    """`DRAWN_JS`, run last in the map's script."""
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}{{ this.code }}({{ this._parent.get_name() }}, "
+        "{{ this.credit|tojson }});{% endmacro %}"
+    )
+
+    def __init__(self, credit: str) -> None:
+        super().__init__()
+        self._name = "SocialrxDrawn"
+        self.code = DRAWN_JS
+        self.credit = credit
+
+
+def _tiles() -> dict:
+    """`tiles` and `attr` for `folium.Map`, as the deployment names them
+    (`map_assets.map_tiles`); a tile server's credit escaped like any text on the map."""
+    chosen = map_assets.map_tiles()
+    if chosen.url is None:
+        return {"tiles": None}
+    if chosen.url == map_assets.OPENSTREETMAP:
+        return {"tiles": "OpenStreetMap"}
+    return {"tiles": chosen.url, "attr": html_text(chosen.attribution)}
 
 
 def asset_map(
@@ -204,13 +240,12 @@ def asset_map(
         ]
     else:
         bounds = None
+    tiles = _tiles()
     fmap = folium.Map(
-        location=MAP_CENTRE_UK,
-        zoom_start=6,
-        tiles=map_tiles(),
-        control_scale=True,
-        zoom_snap=0.25,
-    )
+        location=MAP_CENTRE_UK, zoom_start=6, control_scale=True, zoom_snap=0.25,
+        maxZoom=MAX_ZOOM, **tiles,
+    )  # fmt: skip
+    fmap.get_root().html.add_child(folium.Element(NOT_DRAWN_HTML))
     if bounds:
         fmap.fit_bounds(bounds, padding=(24, 24))  # points on the edge stay clear of controls
     if areas is not None and len(areas):
@@ -239,7 +274,8 @@ def asset_map(
         fmap.get_root().html.add_child(folium.Element(box))
     if shown or (areas is not None and len(areas)):
         _Legends().add_to(fmap)
-    return fmap
+    _Drawn(map_assets.NO_TILES_ATTRIBUTION if tiles["tiles"] is None else "").add_to(fmap)
+    return map_assets.local_files(fmap)
 
 
 OTHER_COLOUR = "#777777"  # a category outside the vocabulary (the loader refuses these)
@@ -427,15 +463,6 @@ class _CategoryGroup(FeatureGroupSubGroup):
         {% endmacro %}
         """
     )
-    # folium asks unpkg.com for this release; the same npm release from jsDelivr, where
-    # Leaflet itself comes from, so the map needs no further host.
-    default_js = [
-        (
-            "featuregroupsubgroupjs",
-            "https://cdn.jsdelivr.net/npm/leaflet.featuregroup.subgroup@1.0.2/dist/"
-            "leaflet.featuregroup.subgroup.js",
-        ),
-    ]
 
     def __init__(self, group: MarkerCluster, rows: list[list], callback: str, name: str) -> None:
         super().__init__(group, name=name)
