@@ -60,6 +60,7 @@ if context is None:
         "Choose a data source in the sidebar: the data folder, or upload your own files "
         "(assets.csv at least)."
     )
+    ui.write_link()  # the address says "Upload files"
     st.stop()
 ui.remember(context)
 if ui.presenting() != presenting:  # switched on or off just now: list the pages where they go

@@ -6,6 +6,7 @@ from socialrx import ui, vocab
 from socialrx.metrics import access
 from socialrx.metrics.selection import selected_assets
 from socialrx.views import asset_map
+from socialrx.views.links import Between
 from socialrx.views.panels import Section
 
 context = ui.current()
@@ -28,10 +29,23 @@ categories = left.multiselect(
     placeholder="All categories",
 )
 shades = asset_map.shading_options(dataset, sel)
-ui.linked("map_shade", list(shades), "shading")
-if st.session_state.get("map_shade") not in shades:  # default: the first measure of need
-    st.session_state["map_shade"] = list(shades)[min(1, len(shades) - 1)]
+need_first = list(shades)[min(1, len(shades) - 1)]  # default: the first measure of need
+ui.linked("map_shade", list(shades), "shading", shades.get, default=need_first)
+st.session_state.setdefault("map_shade", need_first)
 shade = right.selectbox("Shade areas by", list(shades), format_func=shades.get, key="map_shade")
+
+needs = asset_map.need_options(dataset)
+# a link's choices, and kept ones this data may not offer, checked here: a note drawn inside a
+# closed expander would go unseen
+ui.linked("map_costs", vocab.COST, "costs")
+ui.linked("map_day", access.DAYS, "day")
+for flag in ("map_wheelchair", "map_inactive", "map_stale", "map_enhanced", "map_remote"):
+    ui.linked(flag, (True, False))
+ui.linked("map_radius", Between(400, 5000), "reach", default=access.DEFAULT_RADIUS_M)
+need_options = list(needs) or ["imd_decile"]
+ui.linked("map_need", need_options, "measure of need", needs.get, default=need_options[0])
+ui.linked("map_need_cut", Between(), "high need threshold")
+ui.linked("map_access_cut", Between(), "low access threshold")
 
 with st.expander("Filter the assets"):
     one, two, three = st.columns(3)
@@ -39,11 +53,9 @@ with st.expander("Filter the assets"):
     day = two.selectbox("Runs on", [None, *access.DAYS], key="map_day",
                         format_func=lambda d: "Any day" if d is None else d)  # fmt: skip
     wheelchair = three.toggle("Wheelchair accessible only", key="map_wheelchair")
-    ui.linked("map_inactive", (True, False))
     inactive = one.toggle("Include inactive and closed assets", key="map_inactive")
     stale = two.toggle("Include records not verified in 12 months", value=True, key="map_stale")
 
-needs = asset_map.need_options(dataset)
 with st.expander("How access is measured", expanded=False):
     one, two, three = st.columns(3)
     radius = one.slider("Reach (metres, straight line)", 400, 5000, access.DEFAULT_RADIUS_M,
@@ -56,7 +68,7 @@ with st.expander("How access is measured", expanded=False):
     )
     remote = three.toggle("Online and telephone assets count for everyone", key="map_remote")
     need = one.selectbox(
-        "Need", list(needs) or ["imd_decile"], format_func=lambda n: needs.get(n, n), key="map_need"
+        "Need", need_options, format_func=lambda n: needs.get(n, n), key="map_need"
     )
     need_cut = two.number_input("High need from (blank: the median)", value=None,
                                 key="map_need_cut")  # fmt: skip

@@ -17,6 +17,7 @@ from socialrx.views import funding as funding_view
 from socialrx.views import link_workers as link_worker_view
 from socialrx.views import provider as provider_view
 from socialrx.views import what_if as what_if_view
+from socialrx.views.links import Between
 from socialrx.views.panels import Section
 
 context = ui.current()
@@ -61,29 +62,37 @@ elif ui.needs(context, "connections"):
         "whatif_move": 0,
         "forecast_horizon": 12,
     }
-    # a shared link to a provider's view (?provider=ORG001) opens "My organisation" on it
-    asked = "provider" in st.session_state.get(ui.LINK_KEY, {})
-    ui.linked("provider", ids, "provider")
-    if asked and st.session_state.get("provider") in providers:
+    tabs = ["System view", "My organisation", "Funding follows the referral", "Link workers",
+            "What if", "Forecast"]  # fmt: skip
+    # a provider's short link (?provider=ORG001) opens "My organisation" on it
+    link = st.session_state.get(ui.LINK_KEY, {})
+    opens_provider = "provider" in link and "capacity_tab" not in link
+    # every choice of every tab, a link's or a kept one, checked against what it offers here
+    # (a provider of another place or dataset falls back with a note)
+    ui.linked("capacity_tab", tabs, "tab", default=tabs[0])
+    for key, what in (("provider", "provider"), ("whatif_provider", "provider to add capacity at"),
+                      ("whatif_from", "provider to move funding from"),
+                      ("whatif_to", "provider to move funding to")):  # fmt: skip
+        ui.linked(key, ids, what, providers.get, default=defaults[key])
+    for key, offered, what in (
+        ("provider_by", ["automatic", "month", "quarter"], "grain"),
+        ("whatif_target_kind", ["a provider", "a category"], "where capacity is added"),
+        ("whatif_category", vocab.ASSET_CATEGORIES, "category to add capacity at"),
+        ("default_cost", Between(0, 10_000), "cost per person"),
+        ("salary", Between(0, 200_000), "link worker's cost"),
+        ("whatif_growth", Between(-50, 100), "referral growth"),
+        ("whatif_added", Between(0, 200), "people a month added"),
+        ("whatif_move", Between(0, 100_000), "funding moved"),
+        ("forecast_horizon", Between(6, 12), "months ahead"),
+    ):
+        ui.linked(key, offered, what, default=defaults[key])
+    if opens_provider and st.session_state.get("provider") in providers:
         st.session_state["capacity_tab"] = "My organisation"
-    for key, default in defaults.items():
-        kept = st.session_state.get(key, default)
-        if (
-            key in ("provider", "whatif_provider", "whatif_from", "whatif_to")
-            and kept not in providers
-        ):
-            kept = default  # a provider of another place or dataset
-        st.session_state[key] = kept
+    for key, default in defaults.items():  # set every run, so a closed tab's choice is kept
+        st.session_state[key] = st.session_state.get(key, default)
     # lazy tabs: only the open one runs, so a slider in one does not recompute the others
     system, mine, money, workers, what_if, ahead = st.tabs(
-        [
-            "System view",
-            "My organisation",
-            "Funding follows the referral",
-            "Link workers",
-            "What if",
-            "Forecast",
-        ],
+        tabs,
         key="capacity_tab",
         on_change="rerun",
     )
@@ -126,7 +135,7 @@ elif ui.needs(context, "connections"):
                 "Download this provider's summary to print or send (HTML, opens offline)",
                 lambda: (
                     report.provider_summary(
-                        dataset, sel, level, provider, providers[provider], by
+                        dataset, sel, level, provider, providers[provider], by, context.place
                     ).html
                 ),
                 file_name=provider_view.summary_file_name(provider),
@@ -218,6 +227,8 @@ elif ui.needs(context, "connections"):
             anchor = dataclasses.replace(sel, start=sel.end)  # forecasts depend on the end only
             table, methods = ui.capacity_forecasts(dataset, dataset.content_hash, anchor, level)
             categories = [g for g in dict.fromkeys(table["group"]) if g != "all"]
+            ui.linked("forecast_category", categories, "category to forecast",
+                      default=categories[0] if categories else None)  # fmt: skip
             category = (
                 st.selectbox("Category", categories, key="forecast_category")
                 if categories

@@ -7,6 +7,7 @@ import streamlit as st
 from socialrx import ui
 from socialrx.data import archives, mapping, templates
 from socialrx.data.schema import PERSON_LEVEL, TABLES
+from socialrx.disclosure import NOT_APPLICABLE
 from socialrx.views import data
 from socialrx.views import mapping as mapping_view
 
@@ -28,8 +29,8 @@ errors, warnings = (
 st.header(f"Problems ({errors}, {warnings})")
 if report.problems:
     st.dataframe(
-        # a problem with the whole file has no row: blank, not "None"
-        problems.assign(row=problems["row"].astype("string").fillna("")),
+        # a problem with the whole file has no row: "–", as a missing value in every table
+        problems.assign(row=problems["row"].astype("string").fillna(NOT_APPLICABLE)),
         hide_index=True,
         width="stretch",
         column_config={
@@ -46,7 +47,7 @@ if report.problems:
     with st.expander("Read every problem in full"):
         # plain text, wrapped: a long message is never cut, and nothing in it is markup
         st.code("\n".join(data.problem_lines(problems)), language=None, wrap_lines=True)
-    ui.download(problems, "validation_report", "Download the problem list (CSV)")
+    ui.download(problems, "validation_report", "Download the problem list (CSV)", about=True)
     st.caption(
         "Row numbers count the header as row 1, as a spreadsheet does. Rows with errors in "
         "required columns are left out; a bad value elsewhere is left blank and the row kept. "
@@ -56,11 +57,9 @@ else:
     st.success("No problems found.")
 
 st.header("Look at a table")
-name = st.selectbox(
-    "Table",
-    [n for n in TABLES if n not in ("dataset", "areas") and dataset.has(n)],
-    key="data_table",
-)
+loaded = [n for n in TABLES if n not in ("dataset", "areas") and dataset.has(n)]
+ui.linked("data_table", loaded, "table", default=loaded[0] if loaded else None)
+name = st.selectbox("Table", loaded, key="data_table")
 if name:
     frame = dataset.table(name)
     if name in PERSON_LEVEL:
@@ -78,6 +77,7 @@ st.header("Your system's extract: mapping.csv")
 st.caption(mapping_view.INTRO)
 ui.draw([mapping_view.unmapped_panel(report, context.level)])
 starts = mapping_view.starter_choices()
+ui.linked("mapping_start", list(starts), "mapping to start from", starts.get)
 start_from = st.selectbox("Start from", list(starts), format_func=starts.get, key="mapping_start")
 start = (
     ui.mapping_in_use()

@@ -7,6 +7,7 @@ from socialrx.data import corrections, openreferral
 from socialrx.data.files import SourceFile
 from socialrx.data.problems import Report
 from socialrx.escape import file_slug, markdown_text
+from socialrx.ui.feeds import feed_fetcher
 from socialrx.views import directory
 from socialrx.views.data import problems_table
 from socialrx.views.panels import Section
@@ -34,6 +35,8 @@ if not choices:
         "organisations.csv) to correct them organisation by organisation."
     )
 else:
+    ui.linked("directory_org", list(choices), "organisation", choices.get,
+              default=next(iter(choices)))  # fmt: skip
     org = st.selectbox(
         "Your organisation",
         list(choices),
@@ -113,6 +116,7 @@ st.download_button(
     key="dl_openreferral",
     on_click="ignore",
 )
+feed_fetcher()
 with st.expander("Map a directory's taxonomy terms to our categories"):
     st.write(
         "Upload a directory (its /services JSON, its HSDS CSV tables or a zip) and, if you "

@@ -24,30 +24,31 @@ if ui.needs(context, "outcomes", "referrals"):
     measures = view.paired_measures(panels)
     whom = []
     if measures:
-        ui.linked("outcome_measure", measures, "measure")
-        ui.linked("outcome_group", list(outcomes.GROUPS), "breakdown")
-        if st.session_state.get("outcome_measure") not in measures:
-            st.session_state["outcome_measure"] = measures[0]
+        ui.linked("outcome_measure", measures, "measure", lambda m: vocab.MEASURES[m].label,
+                  default=measures[0])  # fmt: skip
+        ui.linked("outcome_group", list(outcomes.GROUPS), "breakdown", outcomes.GROUPS.get)
+        measure = st.session_state.get("outcome_measure", measures[0])
         group = st.session_state.get("outcome_group", next(iter(outcomes.GROUPS)))
-        measure = st.session_state["outcome_measure"]
         whom = [ui.outcome_for_whom(dataset, dataset.content_hash, sel, level, measure, group)]
-    if not measures and panels[1].table.empty:
+    nothing = not measures and panels[1].table.empty
+    if nothing:
         st.info("No outcome measures for referrals in this place and period.")
     else:
         ui.summary([Section("", [*panels, *whom])])
-        st.radio(
-            "A change that matters, per person",
-            (outcomes.SEM, outcomes.RCI),
-            format_func={
-                outcomes.SEM: "1 standard error of measurement (WEMWBS 3, SWEMWBS 1 point)",
-                outcomes.RCI: "Reliable change, stricter (WEMWBS 8, SWEMWBS 2.87 points)",
-            }.get,
-            key="outcome_standard",
-            horizontal=True,
-            help="The Warwick guidance: a change beyond 1 SEM is meaningful for a person; 2.77 "
-            "SEM (reliable change) is unlikely to be measurement error. Other measures publish "
-            "no threshold: a move of 1 point or more, labelled descriptive.",
-        )
+    st.radio(
+        "A change that matters, per person",
+        (outcomes.SEM, outcomes.RCI),
+        format_func={
+            outcomes.SEM: "1 standard error of measurement (WEMWBS 3, SWEMWBS 1 point)",
+            outcomes.RCI: "Reliable change, stricter (WEMWBS 8, SWEMWBS 2.87 points)",
+        }.get,
+        key="outcome_standard",
+        horizontal=True,
+        help="The Warwick guidance: a change beyond 1 SEM is meaningful for a person; 2.77 "
+        "SEM (reliable change) is unlikely to be measurement error. Other measures publish "
+        "no threshold: a move of 1 point or more, labelled descriptive.",
+    )
+    if not nothing:
         ui.draw(panels)
     if measures:
         left, right = st.columns(2)

@@ -29,11 +29,15 @@ if ui.needs(context, "referrals"):
     # the SPC choices sit in their tab, below the page's answers (which they change): their
     # values are read here, before the charts are built
     months = referral_flows.spc_months(tables)
-    every = (months[0], months[-1]) if len(months) >= 2 else None
-    # keyed on the months: another run of months (period, dataset) starts from all of them
-    baseline_key = f"spc_baseline_{months[0]}_{months[-1]}" if every else "spc_baseline"
-    picked = st.session_state.get(baseline_key, every)
-    baseline = picked if isinstance(picked, tuple) else every
+    baseline, everything = None, None
+    words = "{:%b %Y}".format
+    if len(months) >= 2:
+        everything = (months[0], months[-1])  # until moved; a moved one stays while offered
+        ui.linked("spc_baseline", months, "baseline months", words, default=everything)
+        picked = st.session_state.get("spc_baseline", everything)
+        baseline = picked if isinstance(picked, tuple) else everything
+    points = ["automatic", referral_flows.MONTH, referral_flows.QUARTER]
+    ui.linked("spc_by", points, "points of the SPC charts")
     by = st.session_state.get("spc_by", "automatic")
     unit = None if by == "automatic" else by
     trends = ui.referral_spc_view(dataset, key, chosen, level, baseline, unit)
@@ -46,13 +50,13 @@ if ui.needs(context, "referrals"):
             "months chosen here: pick a stable stretch (at least 12 points) to judge later ones "
             "against. Points, limits and signals are worked out from the figures as shown."
         )
-        if every:
+        if everything:
             st.select_slider(
                 "Baseline months for the centre line and limits",
                 options=months,
-                value=every,
-                format_func=lambda month: f"{month:%b %Y}",
-                key=baseline_key,
+                value=everything,  # a pair: a range slider
+                format_func=words,
+                key="spc_baseline",
                 help="The months the mean and process limits are worked out from (default: "
                 "all). Limits are the mean ± 2.66 × the mean moving range, with moving ranges "
                 "at or above 3.267 × their mean left out, as the NHS-R Community's "
@@ -63,7 +67,7 @@ if ui.needs(context, "referrals"):
             )
         st.radio(
             "Points of the SPC charts",
-            ["automatic", referral_flows.MONTH, referral_flows.QUARTER],
+            points,
             format_func={"automatic": "automatic", "month": "months", "quarter": "quarters"}.get,
             horizontal=True,
             key="spc_by",

@@ -1,4 +1,5 @@
-"""Command line: `python -m socialrx validate DIR`, `demo --out DIR` and `report DIR --out OUT`."""
+"""Command line: `python -m socialrx validate DIR`, `refresh DIR`, `demo --out DIR`, `report DIR
+--out OUT`, and Open Referral in (files or a live feed) and out."""
 
 from __future__ import annotations
 
@@ -30,6 +31,74 @@ def validate(folder: Path) -> int:
     verdict = f"{len(report.errors):,} errors, {len(report.warnings):,} warnings"
     print(f"{folder}: {verdict}. Rows usable: {counts or 'none'}")
     return INVALID if report.errors else VALID
+
+
+def refresh(folder: Path) -> int:
+    """Load and check a data folder, write its saved copy and say what changed since the last
+    refresh; exit 0 valid, 1 errors, 2 unreadable (for cron or a scheduled task)."""
+    from socialrx.data import freshness
+
+    try:
+        done = freshness.refresh(folder)
+    except OSError as exc:
+        print(f"{folder}: could not be read ({exc.strerror or exc})")
+        return UNREADABLE
+    report = done.report
+    if not folder.is_dir():
+        for line in report.lines():
+            print(line)
+        return UNREADABLE
+    saved = f"saved copy {done.saved}" if done.saved else "no saved copy (SOCIALRX_CACHE_DIR)"
+    print(f"Refreshed {folder} at {done.at:%Y-%m-%d %H:%M}: {saved}.")
+    when = freshness.as_at(done.dataset)
+    if when.date is not None:
+        print(f"Data as at {when.date:%d %b %Y} ({when.basis}).")
+        days, _ = freshness.stale_days()
+        age = freshness.age_in_days(when.date)
+        if days is not None and age > days:
+            print(f"The data is {age:,} days old, older than the {days:,} days this deployment "
+                  f"allows ({freshness.STALE_VARIABLE}).")  # fmt: skip
+    previous = done.previous
+    if previous is None:
+        print("First refresh of this folder: nothing to compare with. Rows: " + ", ".join(
+            f"{c.table} {c.rows:,}" for c in done.changes) + ".")  # fmt: skip
+    else:
+        last = str(previous.get("refreshed_at", "?"))[:16].replace("T", " ")
+        print(f"Since the last refresh ({last}):")
+        for change in done.changes:
+            print(f"  {change.table}: {_table_change(change)}")
+        listed = done.new_problems
+        print(f"{len(listed):,} new problem(s)" + (":" if listed else "."))
+        for problem in listed[:20]:
+            print(f"  {problem}")
+        if len(listed) > 20:
+            print(f"  and {len(listed) - 20:,} more (`python -m socialrx validate {folder}`)")
+    if done.record is None:
+        print("No record of this refresh was kept (no writable cache folder): the next one has "
+              "nothing to compare with.")  # fmt: skip
+    print(f"{len(report.errors):,} errors, {len(report.warnings):,} warnings.")
+    if report.unreadable:
+        print(f"Could not be read: {', '.join(report.unreadable)}")
+        return UNREADABLE
+    return INVALID if report.errors else VALID
+
+
+def _table_change(change) -> str:
+    """`12 rows added, 3 removed (1,020 now)`, or what else happened to the table."""
+    if change.before is None:
+        return f"new table ({change.rows:,} rows)"
+    if not change.present:
+        return f"gone (was {change.before:,} rows)"
+    if change.added is None:
+        net = change.rows - change.before
+        return (
+            f"{net:+,} rows net ({change.rows:,} now; the last refresh's copy is gone, so "
+            "rows could not be matched)"
+        )
+    if not change.added and not change.removed:
+        return f"no change ({change.rows:,} rows)"
+    added = f"{change.added:,} row{'' if change.added == 1 else 's'} added"
+    return f"{added}, {change.removed:,} removed ({change.rows:,} now)"
 
 
 def _progress(fraction: float, text: str) -> None:
@@ -130,6 +199,59 @@ def _pack_selection(dataset, place: str | None, first: str | None, last: str | N
     return selection.resolve(dataset, start, end, kinds[kind.lower()], chosen), words
 
 
+def import_feed(url: str, out: Path, mapping: Path | None, full: bool, limits) -> int:
+    """Read a live Open Referral feed into assets.csv and organisations.csv (later runs fetch
+    what changed and keep local corrections), then check them as `validate` would."""
+    from socialrx.data import feeds, openreferral
+    from socialrx.data.files import SourceFile
+    from socialrx.data.problems import Report
+
+    found = Report()
+    in_folder = out / openreferral.MAPPING_FILE
+    mapping = mapping or (in_folder if in_folder.is_file() else None)
+    try:
+        data = mapping.read_bytes() if mapping else None
+    except OSError as exc:
+        print(f"{mapping}: could not be read ({exc.strerror or exc})")
+        return UNREADABLE
+    rules = openreferral.read_mapping(SourceFile(mapping.name, data), found) if mapping else None
+    fetcher = feeds.Fetcher(limits)
+    try:
+        updated = feeds.update_folder(url, out, found, rules, feeds.mapping_digest(data), full,
+                                      fetcher, _progress)  # fmt: skip
+    except feeds.FeedError as exc:
+        print(f"{exc}\nNothing was written to {out}.")
+        return UNREADABLE
+    except OSError as exc:
+        print(f"{out}: could not be written ({exc.strerror or exc}); nothing was written")
+        return UNREADABLE
+    for line in found.lines():
+        print(line)
+    read = updated.read
+    since = "" if updated.first else (
+        f" ({len(read.unchanged):,} unchanged since the last run, "
+        f"{updated.removed_services:,} removed from the feed)"
+    )  # fmt: skip
+    print(f"Read {read.pages:,} page(s) of {url}: {len(read.modified):,} services listed, "
+          f"{read.details:,} full records fetched{since}; {updated.requests:,} requests, "
+          f"{updated.bytes / 2**20:,.1f} MB.")  # fmt: skip
+    changes = "" if updated.first else (
+        f" ({updated.added:,} added, {updated.changed:,} changed and {updated.removed:,} removed "
+        f"by the feed since the last run; {updated.kept:,} of your corrections kept)"
+    )  # fmt: skip
+    print(f"Wrote {len(updated.assets):,} assets and {len(updated.organisations):,} "
+          f"organisations to {out}{changes}.")  # fmt: skip
+    if len(updated.conflicts):
+        print(f"{len(updated.conflicts):,} of your corrections conflict with the feed, which "
+              "changed the same field; the feed's value was written (all of them are in "
+              f"{out / feeds.STATE_FOLDER / 'conflicts.csv'}):")  # fmt: skip
+        for row in updated.conflicts.head(20).itertuples(index=False):
+            print(f"  {row.table} {row.id}, {row.field}: yours {row[3]!r}, the feed's now "
+                  f"{row[5]!r} (was {row[4]!r})")  # fmt: skip
+    print("Checking them:")
+    return validate(out)
+
+
 def import_openreferral(source: Path, out: Path, mapping: Path | None = None) -> int:
     """Flatten an Open Referral UK directory (ORUK JSON, HSDS CSV folder, or a zip) into
     assets.csv and organisations.csv, then check them as `validate` would."""
@@ -193,6 +315,11 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     check = commands.add_parser("validate", help="check a dataset folder and list every problem")
     check.add_argument("folder", type=Path)
+    again = commands.add_parser(
+        "refresh",
+        help="load and check a data folder, write its saved copy, say what changed (for cron)",
+    )
+    again.add_argument("source", type=Path, help="the data folder")
     make = commands.add_parser("demo", help="write the synthetic demo dataset")
     make.add_argument("--out", type=Path, required=True)
     make.add_argument("--referrals", type=_at_least_one, default=8000)
@@ -227,11 +354,21 @@ def main(argv: list[str] | None = None) -> int:
     )
     into = commands.add_parser(
         "import-openreferral",
-        help="Open Referral UK directory (JSON, HSDS CSV folder or zip) -> assets, organisations",
+        help="Open Referral UK directory (a live feed's https:// address, JSON, HSDS CSV folder "
+        "or zip) -> assets, organisations",
     )
-    into.add_argument("source", type=Path)
+    into.add_argument("source", help="a feed's address (https://...), a file or a folder")
     into.add_argument("--out", type=Path, required=True)
     into.add_argument("--mapping", type=Path, help="taxonomy mapping CSV: term,vocabulary,category")
+    into.add_argument(
+        "--full", action="store_true", help="a feed: fetch every service, not only what changed"
+    )
+    into.add_argument("--timeout", type=float, default=30.0, help="a feed: seconds per request")
+    into.add_argument(
+        "--retries", type=int, default=3, help="a feed: tries again after a failure (backing off)"
+    )
+    into.add_argument("--max-pages", type=_at_least_one, default=500, help="a feed: most pages")
+    into.add_argument("--max-mb", type=_at_least_one, default=200, help="a feed: most MB read")
     outof = commands.add_parser(
         "export-openreferral", help="a dataset's assets as Open Referral UK (HSDS 3) tables + JSON"
     )
@@ -240,8 +377,16 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "validate":
         return validate(args.folder)
+    if args.command == "refresh":
+        return refresh(args.source)
     if args.command == "import-openreferral":
-        return import_openreferral(args.source, args.out, args.mapping)
+        if args.source.lower().startswith(("http://", "https://")):
+            from socialrx.data.feeds import Limits
+
+            limits = Limits(timeout=args.timeout, retries=max(0, args.retries),
+                            max_pages=args.max_pages, max_bytes=args.max_mb * 2**20)  # fmt: skip
+            return import_feed(args.source, args.out, args.mapping, args.full, limits)
+        return import_openreferral(Path(args.source), args.out, args.mapping)
     if args.command == "export-openreferral":
         return export_openreferral(args.folder, args.out)
     if args.command == "report":

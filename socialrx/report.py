@@ -14,7 +14,6 @@ import re
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
@@ -22,10 +21,20 @@ import plotly.graph_objects as go
 import plotly.offline
 
 from socialrx.data.dataset import Dataset
-from socialrx.disclosure import LABELS, Level
-from socialrx.escape import csv_bytes, html_text
+from socialrx.disclosure import LABELS, NOT_APPLICABLE, Level
+from socialrx.escape import html_text
+from socialrx.metrics import benchmarks as benchmark_metrics
 from socialrx.metrics.selection import Selection
-from socialrx.views import asset_map, capacity, equity, outcomes, referral_flows
+from socialrx.provenance import Provenance, csv_with_provenance, html_block, record
+from socialrx.views import (
+    asset_map,
+    benchmarks,
+    capacity,
+    equity,
+    ethnicity,
+    outcomes,
+    referral_flows,
+)
 from socialrx.views import overview as overview_view
 from socialrx.views import provider as provider_view
 from socialrx.views.panels import FOUND, Panel, Section, found
@@ -49,12 +58,23 @@ def _outcomes(dataset: Dataset, selection: Selection, level: Level) -> list[Pane
     return panels
 
 
+def _equity(dataset: Dataset, selection: Selection, level: Level) -> list[Panel]:
+    """The equity page's panels, rates by ethnic group and the benchmarks beyond the place (the
+    first Fingertips indicator the place has, as the page opens on it)."""
+    indicator = next(iter(benchmark_metrics.indicator_choices(dataset)), None)
+    return [
+        *equity.panels(dataset, selection, level),
+        *ethnicity.panels(dataset, selection, level),
+        *benchmarks.panels(dataset, selection, level, indicator),
+    ]
+
+
 # (section title, what it needs, how its panels are built): the pages, in the app's order
 SECTIONS: list[tuple[str, tuple[str, ...], Callable]] = [
     ("Overview", (), lambda d, s, lv: [overview_view.headline_panel(d, s, lv)]),
     ("Asset map", (), _asset_map),
     ("Referral flows", ("referrals",), referral_flows.page_panels),
-    ("Equity", ("referrals",), equity.panels),
+    ("Equity", ("referrals",), _equity),
     ("Capacity and funding", ("connections",), capacity.panels),
     ("Outcomes", ("referrals", "outcomes"), _outcomes),
 ]
@@ -62,16 +82,22 @@ SECTIONS: list[tuple[str, tuple[str, ...], Callable]] = [
 
 @dataclass
 class Pack:
-    """The report's HTML and the tables behind it (file name -> disclosed table)."""
+    """The report's HTML, the tables behind it (file name -> disclosed table) and where it
+    came from (printed at the top of the report and below every CSV's table)."""
 
     html: str
+    made: Provenance
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
 
     def files(self) -> dict[str, bytes]:
-        """`report.html` and one CSV per table (formula-safe), by file name."""
+        """`report.html` and one CSV per table (formula-safe, its provenance below it), by
+        file name."""
         return {
             "report.html": self.html.encode("utf-8"),
-            **{f"{name}.csv": csv_bytes(table) for name, table in self.tables.items()},
+            **{
+                f"{name}.csv": csv_with_provenance(table, self.made)
+                for name, table in self.tables.items()
+            },
         }
 
     def write(self, folder: Path) -> list[Path]:
@@ -100,9 +126,12 @@ def build_pack(
     notes: str = "",
     sections: list | None = None,
     heading: str = "Social prescribing",
+    made_by: str = "",
 ) -> Pack:
     """The workshop pack for a place, period and disclosure level, with the room's notes;
-    `sections` (default: every page) as (title, tables needed, panel builder)."""
+    `sections` (default: every page) as (title, tables needed, panel builder); `made_by`,
+    who asked for it (once sign-in exists)."""
+    made = record(dataset, selection, level, place, made_by=made_by)
     tables: dict[str, pd.DataFrame] = {}
     body = []
     for title, needs, build in SECTIONS if sections is None else sections:
@@ -131,7 +160,7 @@ def build_pack(
     head = (
         f"<h1>{html_text(heading)}: {html_text(dataset.label)}</h1>"
         f"<p class='meta'>{html_text(place)} · {html_text(period)} · disclosure: "
-        f"{html_text(LABELS[level])} · made {datetime.now():%d %b %Y %H:%M} with socialrx</p>"
+        f"{html_text(LABELS[level])}</p>"
     )
     demo = (
         "<p class='note'>Demo data: synthetic referrals, assets and statistics on real "
@@ -143,19 +172,26 @@ def build_pack(
         title=html_text(f"socialrx pack: {dataset.label}"),
         style=STYLE,
         plotly=plotly.offline.get_plotlyjs(),
-        body=head + demo + agreed_html + "".join(body),
+        body=head + html_block(made) + demo + agreed_html + "".join(body),
     )
-    return Pack(page, tables)
+    return Pack(page, made, tables)
 
 
 def provider_summary(
-    dataset: Dataset, selection: Selection, level: Level, provider: str, name: str, by: str
+    dataset: Dataset,
+    selection: Selection,
+    level: Level,
+    provider: str,
+    name: str,
+    by: str,
+    place: str = "the whole dataset",
+    made_by: str = "",
 ) -> Pack:
     """One provider's page for its funder: the My organisation panels, printable on A4."""
     section = (name, ("connections",),
                lambda d, s, lv: provider_view.provider_panels(d, s, lv, provider, by))  # fmt: skip
-    return build_pack(dataset, selection, level, sections=[section],
-                      heading=f"What {name} is asked to do")  # fmt: skip
+    return build_pack(dataset, selection, level, place, sections=[section],
+                      heading=f"What {name} is asked to do", made_by=made_by)  # fmt: skip
 
 
 def _plain(markdown: str) -> str:
@@ -205,7 +241,11 @@ def _panel_html(panel: Panel) -> str:
         parts.append(f"<p class='caption'>How this is worked out: {_plain(panel.method)}</p>")
     if panel.show_table and panel.labels:
         shown = panel.shown()
-        parts.append(shown.head(TABLE_ROWS).to_html(index=False, escape=True, na_rep="", border=0))
+        parts.append(
+            shown.head(TABLE_ROWS).to_html(
+                index=False, escape=True, na_rep=NOT_APPLICABLE, border=0
+            )
+        )
         if len(shown) > TABLE_ROWS:
             parts.append(
                 f"<p class='note'>The first {TABLE_ROWS} of {len(shown):,} rows: all of them "
@@ -231,6 +271,10 @@ th, td {border-bottom: 1px solid #ccc; padding: 2px 4px; text-align: right;}
 th:first-child, td:first-child {text-align: left;}
 img {max-width: 100%;} .plotly-graph-div {max-width: 100%;}
 .agreed {border: 2px solid #E69F00; padding: 0 10px;}
+table.provenance {width: auto; margin-top: 8px; font-size: 8.5pt; color: #333;}
+table.provenance caption {text-align: left; font-weight: 600;}
+table.provenance th, table.provenance td {text-align: left; border: none; padding: 0 8px 0 0;
+                                        word-break: break-all;}
 @page {size: A4 portrait; margin: 15mm;}
 @media print {.panel, .card, img, .plotly-graph-div {break-inside: avoid;}
               h2 {break-after: avoid;} body {max-width: none;}}

@@ -40,13 +40,19 @@ SEX = ("female", "male", "other", "not stated")
 # NHS "person stated gender" codes: 1 male, 2 female, 9 indeterminate, X/0 not known.
 SEX_CODES = {"1": "male", "2": "female", "9": "other", "x": "not stated", "0": "not stated"}
 ETHNICITY = ("white", "mixed", "asian", "black", "other", "not stated")
-# NHS ethnic category codes (2001 census based) onto the ONS 5+1 groups.
+# The five broad groups of Census 2021 (TS021), in its order: the groups a population by
+# ethnic group is given in.
+ETHNIC_GROUPS = ("asian", "black", "mixed", "white", "other")
+# NHS ethnic category codes (A-Z, from the 2001 Census) onto the five groups as Census 2021
+# draws them, so a group's referrals and its residents count the same people: R (Chinese) is
+# Asian, as in 2021 (2001 put Chinese beside "other"). Finer groups do not line up (2021 added
+# Roma, and Arab under "other", with no NHS code of their own), so only the five are compared.
 ETHNICITY_CODES = {
     **{c: "white" for c in "abc"},
     **{c: "mixed" for c in "defg"},
-    **{c: "asian" for c in "hjkl"},
+    **{c: "asian" for c in "hjklr"},
     **{c: "black" for c in "mnp"},
-    **{c: "other" for c in "rs"},
+    "s": "other",
     "z": "not stated",
     "99": "not stated",
 }

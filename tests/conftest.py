@@ -57,3 +57,19 @@ def realdata() -> Path:
     if not REALDATA.is_dir():
         pytest.skip(f"real public data not found at {REALDATA}")
     return REALDATA
+
+
+@pytest.fixture
+def app_as_served(monkeypatch):
+    """AppTest running app.py on every run, as a server does once app.py has run: AppTest
+    otherwise treats `pages/` as Streamlit's legacy page folder on each run after a page
+    switch, running the page file on its own, without the sidebar or the address's update."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    made = PagesManager.__init__
+
+    def navigation_declared(self, *args, **kwargs):
+        made(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(PagesManager, "__init__", navigation_declared)

@@ -310,3 +310,24 @@ def test_a_same_size_correction_with_its_time_kept_is_seen_without_a_restart(tmp
     assert (folder / "assets.csv").stat().st_size == stamp.st_size
     assert (folder / "assets.csv").stat().st_mtime_ns == stamp.st_mtime_ns
     assert _folder_fingerprint(folder) != before
+
+
+def test_a_missing_value_reads_the_same_in_every_table(monkeypatch):
+    """Issue 22: missing values showed as "None" in some tables (a number the grid has no
+    value for) and "–" in others: every table now shows "–" (blank text cells too)."""
+    at = _run(None, monkeypatch)
+    seen = []
+    for page, tab in (("pages/capacity.py", None), ("pages/capacity.py", "What if"),
+                      ("pages/data.py", None)):  # fmt: skip
+        at.switch_page(page).run()
+        if tab:
+            at.session_state["capacity_tab"] = tab
+            at.run()
+        assert not at.exception, at.exception
+        for frame in (d.value for d in at.dataframe):
+            assert not frame.isna().any().any(), (page, tab, frame.columns[frame.isna().any()])
+            seen += [v for c in frame.columns for v in frame[c] if v == "–"]
+    assert seen  # assets stating no capacity, coordinates of assets placed by postcode
+    at.selectbox(key="data_table").set_value("assets").run()
+    assets = next(d.value for d in at.dataframe if "capacity_per_month" in d.value.columns)
+    assert "–" in set(assets["capacity_per_month"]) and "–" in set(assets["max_age"])

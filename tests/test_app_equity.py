@@ -226,3 +226,38 @@ def test_equity_with_disclosure_off_shows_exact_figures(monkeypatch):
     ranked = at.dataframe[0].value.set_index("Practice code")
     assert ranked.loc["X90009", "Adult referrals"] == "18"  # exact: 18 in the demo's last year
     assert any("exact (disclosure control is off)" in c.value for c in at.caption)
+
+
+def test_equity_rates_by_ethnic_group_and_benchmarks_on_the_demo(demo):
+    """Issue 25: rates per 1,000 residents by ethnic group with intervals and completeness; the
+    place's social prescribing appointments beside England's and its peers'; a Fingertips
+    indicator against England, chosen on the page."""
+    at = demo
+    headers = [h.value for h in at.header]
+    for title in (
+        "Referral rates by ethnic group",
+        "Social prescribing appointments: the place, similar places and England",
+        "The place's sub-ICB and the most similar sub-ICBs",
+        "Social prescribing appointments by practice",
+        "A public health indicator for the place, against England",
+    ):
+        assert title in headers, title
+    answers = [m.value for m in at.markdown]
+    ethnic = next(a for a in answers if a.startswith("**Referrals per 1,000 residents a year"))
+    assert "for the place (referrals with an ethnic group recorded)" in ethnic
+    assert "have an ethnic group recorded" in ethnic
+    (rates,) = [d.value for d in at.dataframe if "Ethnic group" in d.value.columns]
+    assert rates["Ethnic group"].tolist() == ["Asian", "Black", "Mixed", "White", "Other"]
+    assert {"95% CI from", "95% CI to", "Ethnic group recorded (%)"} <= set(rates.columns)
+    counts = rates["Referrals (all ages)"].str.replace(",", "")
+    assert all(c == "*" or int(c) % 5 == 0 for c in counts)  # disclosed as everywhere else
+    place = next(a for a in answers if "appointments per 1,000 registered patients" in a)
+    assert "for its 10 most similar sub-ICBs together" in place and "for England" in place
+    assert any("not people" in c.value for c in at.caption)
+    indicator = at.selectbox(key="equity_indicator")
+    assert indicator.options[0] == "% aged 65+ years [demo values]"  # by name: the first
+    indicator.set_value("99903").run()  # the demo's loneliness, by local authority
+    assert not at.exception
+    answers = [m.value for m in at.markdown]
+    lonely = next(a for a in answers if "feel lonely" in a)
+    assert "Rotherham" in lonely and "than England" in lonely

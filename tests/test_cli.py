@@ -198,12 +198,16 @@ def test_demo_command_writes_a_dataset_that_validates(tmp_path, capsys):
     assert printed.startswith(f"Wrote demo data to {out} in ")
     assert "referrals 400" in printed
     assert sorted(p.name for p in out.iterdir()) == [
+        "Appointments_GP_Daily_CSV_demo.zip",  # the published files made for the demo
+        "Practice_Level_Crosstab_demo.csv",
         "area_lookup.csv",
         "area_stats.csv",
         "areas.geojson",
         "assets.csv",
+        "census2021-ts021-lsoa.csv",
         "connections.csv",
         "dataset.csv",
+        "fingertips_export_demo.csv",
         "funding.csv",
         "link_workers.csv",
         "neighbourhoods.csv",

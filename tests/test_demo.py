@@ -12,6 +12,7 @@ from socialrx import vocab
 from socialrx.__main__ import main
 from socialrx.data.demo import EXTRACT_DATE, IMD2019, START_DATE, build_demo, imd2019, write_demo
 from socialrx.data.loader import load_folder
+from socialrx.data.schema import TABLES
 from socialrx.metrics.capacity import capacity_strain
 
 N = 3000  # small, for speed
@@ -139,7 +140,7 @@ def test_a_written_demo_loads_back_with_no_problems(loaded):
     assert report.lines() == []
     assert counts["referrals"] == N
     for name, count in counts.items():
-        if name not in ("areas", "dataset"):
+        if name in TABLES and name not in ("areas", "dataset"):  # not the published files
             assert len(dataset.table(name)) == count, name
     assert dataset.label == "Rotherham (demo data)"
 
@@ -542,3 +543,55 @@ def test_age_mix_tilts_younger_where_more_deprived():
     assert mix[1] == pytest.approx(np.asarray(ADULT_AGE_SHARES) / sum(ADULT_AGE_SHARES))
     assert mix[0, 0] > mix[1, 0] > mix[2, 0]  # 18-24: most in decile 1
     assert mix[0, -1] < mix[1, -1] < mix[2, -1]  # 85+: most in decile 10
+
+
+def test_published_files_are_made_for_the_demo_in_their_real_layouts(loaded, tmp_path):
+    """Census TS021, NHS England's appointments files and a Fingertips export, labelled as made
+    for the demo, load into the tables the Equity page's rates and benchmarks need."""
+    import zipfile
+
+    from socialrx.data import demo as demo_module
+
+    folder = tmp_path / "demo"
+    write_demo(folder, 200, SEED)
+    names = {p.name for p in folder.iterdir()}
+    published = {"census2021-ts021-lsoa.csv", "Practice_Level_Crosstab_demo.csv",
+                 "Appointments_GP_Daily_CSV_demo.zip", "fingertips_export_demo.csv"}  # fmt: skip
+    assert published <= names
+    with zipfile.ZipFile(folder / "Appointments_GP_Daily_CSV_demo.zip") as archive:
+        assert archive.namelist() == ["SubICB_NationalCategory_demo.csv",
+                                      "APPOINTMENTS_GP_COVERAGE.csv"]  # fmt: skip
+    ts021 = pd.read_csv(folder / "census2021-ts021-lsoa.csv")
+    broad = [c for c in ts021.columns if c.startswith("Ethnic group: ") and c.count(":") == 1]
+    assert len(broad) == 5
+    # each broad group adds up to the total, and each finer group to its broad group
+    assert (ts021[broad].sum(axis=1) == ts021["Ethnic group: Total: All usual residents"]).all()
+    for column in broad:
+        finer = [c for c in ts021.columns if c.startswith(column + ": ")]
+        assert (ts021[finer].sum(axis=1) == ts021[column]).all(), column
+    fingertips = pd.read_csv(folder / "fingertips_export_demo.csv")
+    assert fingertips["Indicator Name"].str.endswith("[demo values]").all()
+    _, dataset, report = loaded
+    assert report.lines() == []
+    ethnic = dataset.table("area_ethnicity")
+    assert len(ethnic) == 167 * 5 and ethnic["area_code"].nunique() == 167
+    practices = dataset.table("gp_appointments")
+    assert practices["practice_code"].nunique() == 10 and practices["month"].nunique() == 6
+    subs = dataset.table("sub_icb_appointments")
+    assert subs["sub_icb_code"].nunique() == demo_module.demo_published.SUB_ICBS
+    assert subs["registered"].notna().all()
+    # the place's sub-ICB holds exactly its practices' appointments each month
+    place = subs[subs["sub_icb_code"] == "D071"].set_index("month")["appointments"]
+    assert place.to_dict() == practices.groupby("month")["appointments"].sum().to_dict()
+    assert set(dataset.table("indicators")["indicator_id"]) == {"93553", "99901", "99903"}
+
+
+def test_published_files_draw_nothing_random(demo, monkeypatch):
+    """Every other table is the same whether the published files are built or not."""
+    import socialrx.data.demo
+
+    monkeypatch.setattr(socialrx.data.demo, "published_files", lambda *args: {})
+    without = build_demo(N, SEED)
+    for name, table in without.items():
+        if name != "areas":
+            pd.testing.assert_frame_equal(table, demo[name], obj=name)

@@ -7,7 +7,7 @@ import pandas as pd
 from streamlit.testing.v1 import AppTest
 
 from socialrx.disclosure import Level
-from socialrx.views.links import adopt, decode, encode
+from socialrx.views.links import Between, adopt, decode, encode, keep
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
@@ -43,6 +43,42 @@ def test_adopt_keeps_only_what_is_offered():
     assert adopt("off", [Level.ROUND, Level.SUPPRESS]) == (None, False)
     assert adopt(["A", "Z"], ["A", "B"]) == (["A"], True)
     assert adopt(["Z"], ["A", "B"]) == (None, False)
+
+
+def test_every_kind_of_choice_round_trips():
+    state = {
+        "map_stale": False,  # on by default: written only when off
+        "map_wheelchair": False,  # off by default: not written
+        "map_radius": 1700,
+        "default_cost": 112.5,
+        "salary": 38000.0,
+        "spc_baseline": (pd.Period("2024-01", "M"), pd.Period("2025-06", "M")),
+        "map_day": None,  # "any day": nothing to write
+    }
+    params = encode(state)
+    assert params == {"map_stale": "0", "map_radius": "1700", "default_cost": "112.5",
+                      "salary": "38000", "spc_baseline": "2024-01,2025-06"}  # fmt: skip
+    back = decode(params)
+    assert back == {k: v for k, v in state.items() if k not in ("map_wheelchair", "map_day")}
+    assert decode({"map_radius": "far", "spc_baseline": "2024"})["_unreadable"] == [
+        "map_radius",
+        "spc_baseline",
+    ]
+
+
+def test_a_kept_value_is_checked_against_what_is_offered_now():
+    assert keep("ORG7", ["ORG1", "ORG2"]) == (None, ["ORG7"])  # the default instead
+    assert keep("ORG2", ["ORG1", "ORG2"]) == ("ORG2", [])
+    assert keep(["A", "Z"], ["A", "B"]) == (["A"], ["Z"])  # a list keeps what is offered
+    assert keep(["Z"], ["A", "B"]) == ([], ["Z"])
+    months = [pd.Period(m, "M") for m in ("2024-01", "2024-02", "2024-03")]
+    assert keep((months[0], pd.Period("2026-09", "M")), months) == (
+        None,
+        [pd.Period("2026-09", "M")],
+    )
+    assert keep("round", [Level.ROUND]) == (Level.ROUND, [])  # the option itself
+    assert keep(120, Between(0, 100)) == (None, [120]) and keep(None, ["A"]) == (None, [])
+    assert adopt(50.5, Between(0, 100)) == (50.5, True) and adopt(-1, Between(0, 100))[1] is False
 
 
 def _open(monkeypatch, params: dict, floor: str | None = None) -> AppTest:

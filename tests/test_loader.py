@@ -277,6 +277,27 @@ def test_dates_after_the_extract_date(load):
     assert ids(dataset, "referrals", "referral_id") == ["R1", "R2"]
 
 
+def test_date_problems_quote_the_date_as_the_file_wrote_it(load):
+    """Found after the dates were read (after the extract, backwards, a follow-up before its
+    baseline), a problem still quotes what the file says: `20/08/2024`, not `2024-08-20`."""
+    _, report = load(
+        {
+            "dataset.csv": "extract_date\n31/08/2024\n",
+            "assets.csv": GOOD_ASSETS,
+            "referrals.csv": "referral_id,referral_date,first_contact_date\n"
+            "R1,20/08/2024,19-Aug-2024\nR2,01SEP2024,\n",
+            "outcomes.csv": "referral_id,measure,timepoint,assessed_date,value\n"
+            "R1,swemwbs,baseline,22/08/2024,20\nR1,swemwbs,follow_up,21/08/2024,22\n",
+        }
+    )
+    quoted = {(p.file, p.row, p.column): p.value for p in report.problems}
+    assert quoted == {
+        ("referrals.csv", 2, "first_contact_date"): "19-Aug-2024",  # before referral_date
+        ("referrals.csv", 3, "referral_date"): "01SEP2024",  # after the extract date
+        ("outcomes.csv", 3, "assessed_date"): "21/08/2024",  # before the baseline
+    }
+
+
 def test_extract_date_defaults_to_the_latest_date_in_the_data(load):
     dataset, report = load({"assets.csv": GOOD_ASSETS, "referrals.csv": REFERRALS})
     assert lines(report) == []

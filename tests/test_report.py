@@ -10,6 +10,7 @@ from socialrx.data.loader import load_folder
 from socialrx.disclosure import Level
 from socialrx.escape import html_text
 from socialrx.metrics.selection import PCN, Selection, default_selection
+from socialrx.provenance import FOOTER_LINES
 from socialrx.report import NOTES_LIMIT, build_pack
 from socialrx.views import referral_flows
 
@@ -73,7 +74,9 @@ def test_the_report_command_writes_the_pack_and_keeps_the_floor(tmp_path, monkey
     assert (out / "report.html").exists() and (out / "referrals_per_month.csv").exists()
     html = (out / "report.html").read_text(encoding="utf-8")
     assert "01 Jan 2026 to 31 Mar 2026" in html and "Round to 5" in html
-    monthly = pd.read_csv(out / "referrals_per_month.csv", dtype=str)
+    monthly = pd.read_csv(
+        out / "referrals_per_month.csv", dtype=str, engine="python", skipfooter=FOOTER_LINES
+    )  # where it came from, below the table
     assert len(monthly) == 3
     assert main(["report", str(DEMO), "--out", str(out), "--place", "pcn:NOPE"]) == 1
     assert "NOPE not found" in capsys.readouterr().out

@@ -85,7 +85,7 @@ def test_the_workbook_loads_with_no_problems(monkeypatch):
     assert len(dataset.table("connections")) == 1
 
 
-def test_the_data_page_offers_the_templates_and_leaves_a_file_problem_row_blank(
+def test_the_data_page_offers_the_templates_and_marks_a_file_problem_as_having_no_row(
     tmp_path, monkeypatch
 ):
     from test_app import ASSETS, _run, _write
@@ -95,8 +95,9 @@ def test_the_data_page_offers_the_templates_and_leaves_a_file_problem_row_blank(
     at.switch_page("pages/data.py").run()
     assert not at.exception
     problems = next(d.value for d in at.dataframe if "problem" in d.value.columns)
-    # "notes.csv: not a table of the data contract ...": a problem with the whole file
-    assert problems.loc[problems["file"] == "notes.csv", "row"].tolist() == [""]
+    # "notes.csv: not a table of the data contract ...": a problem with the whole file, its row
+    # "–" as a missing value reads in every table (never "None")
+    assert problems.loc[problems["file"] == "notes.csv", "row"].tolist() == ["–"]
     labels = [b.proto.label for b in at.get("download_button")]
     assert "Download the blank dataset (zip of CSVs)" in labels
     assert any(label.startswith("Download the demo dataset (zip") for label in labels)

@@ -12,7 +12,15 @@ that matches. Read as downloaded, whatever the file is called:
 
 Single years give 18+ exactly. With five-year bands only (TS007A), the 15-19 band straddles
 18: two fifths of it are counted (ages 18 and 19, assuming an even spread), and the report
-says the figure is an estimate."""
+says the figure is an estimate.
+
+The ethnic group table TS021 (usual residents of all ages) gives the `area_ethnicity` table:
+residents of each LSOA in the five broad groups, read from Nomis's bulk file (`date,
+geography, geography code, Ethnic group: Total: All usual residents, Ethnic group: Asian,
+Asian British or Asian Welsh, Ethnic group: Asian, Asian British or Asian Welsh: Bangladeshi,
+...`, a `; measures: Value` suffix allowed) or ONS's custom dataset (`... Code, Ethnic group (N
+categories) Code, Ethnic group (N categories), Observation`, any number of categories: each
+finer group is added into the broad group its label begins with)."""
 
 from __future__ import annotations
 
@@ -22,10 +30,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from socialrx import vocab
 from socialrx.data.dataset import empty_table
 from socialrx.data.files import SourceFile, first_line, read_csv, what_it_is
 from socialrx.data.parsing import normalise_header
 from socialrx.data.problems import WARNING, Report
+from socialrx.data.tables import ID_DTYPE
 
 # an age column of a wide Nomis file: `[Sex: All persons; ]Age: <label>; measures: Value`
 _WIDE = re.compile(r"^(?:sex: all persons; )?age: (?P<age>.+?); measures: value$")
@@ -173,3 +183,152 @@ def supplement(tables: dict, files: list[SourceFile], known: set[str], from_iod:
         n = int(gaps.sum())
         report.add(label, "area_stats.csv gives population_adult: the Census filled it only "
                    f"where blank ({n:,} area{'s' if n != 1 else ''})", WARNING)  # fmt: skip
+
+
+# --- ethnic group (TS021) -------------------------------------------------------------------
+
+# a broad group's column in a wide Nomis file: `Ethnic group: White` (a finer group has a
+# second colon, `Ethnic group: White: Irish`, and so has the total)
+_ETHNIC_WIDE = re.compile(r"^ethnic group: (?P<group>[^:;]+?)(?:; measures: value)?$")
+_ETHNIC_LONG = re.compile(r"^ethnic group \(\d+ categories\)$")
+# each broad group by how its published label begins (Census 2021 names)
+_BROAD_GROUPS = {
+    "asian": "asian",
+    "black": "black",
+    "mixed": "mixed",
+    "white": "white",
+    "other ethnic group": "other",
+}
+NOT_APPLICABLE = "does not apply"  # the custom dataset's category -8: no one in it
+_NUMBER_ALLOWED = "allowed: a whole number from 0"
+
+
+def broad_group(label: str) -> str | None:
+    """The broad group a published Census 2021 label belongs to (`Asian, Asian British or
+    Asian Welsh: Indian` -> asian, `Other ethnic group: Arab` -> other), or None."""
+    text = str(label).strip().lower()
+    return next((g for start, g in _BROAD_GROUPS.items() if text.startswith(start)), None)
+
+
+def is_census_ethnicity_table(headers) -> bool:
+    """True for the header of Census 2021 TS021 by small area (wide Nomis or long ONS)."""
+    names = [normalise_header(str(h)).replace("_", " ") for h in headers]
+    raw = [str(h).replace("\ufeff", "").strip().lower() for h in headers]
+    wide = "geography code" in names and any(_ETHNIC_WIDE.match(h) for h in raw)
+    long = "observation" in names and any(_ETHNIC_LONG.match(h) for h in raw)
+    return wide or long
+
+
+def split_ethnicity(files: list[SourceFile]) -> tuple[list[SourceFile], list[SourceFile]]:
+    """The files that are Census ethnic group tables (known by their headers), and the rest."""
+    found, rest = [], []
+    for file in files:
+        text = Path(file.name).suffix.lower() in (".csv", ".txt") and not what_it_is(file.data)
+        (found if text and is_census_ethnicity_table(first_line(file.data)) else rest).append(file)
+    return rest, found
+
+
+def _counts(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """(counts, bad mask): a whole number from 0, thousands separators allowed."""
+    text = values.astype("string").str.strip().str.replace(",", "", regex=False)
+    numbers = pd.to_numeric(text, errors="coerce")
+    bad = numbers.isna() | (numbers < 0) | (numbers % 1 != 0)
+    return numbers.where(~bad), bad.fillna(True).astype(bool)
+
+
+def residents_by_ethnic_group(file: SourceFile, report: Report) -> pd.DataFrame | None:
+    """area_code, ethnic_group, residents from one TS021 file; None if it cannot be used.
+    An area with a count that is not a whole number is left out whole (row named), so no
+    group is undercounted."""
+    frame = read_csv(file, report)
+    if frame is None:
+        return None
+    lower = {str(c).replace("\ufeff", "").strip().lower(): c for c in frame.columns}
+    plain = {normalise_header(c).replace("_", " "): c for c in frame.columns}
+    if "geography code" in plain:
+        groups = {
+            c: broad_group(m["group"]) for k, c in lower.items() if (m := _ETHNIC_WIDE.match(k))
+        }
+        groups = {c: g for c, g in groups.items() if g is not None}
+        if set(groups.values()) != set(vocab.ETHNIC_GROUPS):
+            report.add(file.name, "not every broad ethnic group has a column (Census "
+                       "2021's five: Asian, Black, Mixed, White, Other): not used")  # fmt: skip
+            return None
+        bad_rows = pd.Series(False, index=frame.index)
+        parts = []
+        for column, group in groups.items():
+            counts, bad = _counts(frame[column])
+            if bad.any():
+                report.add_rows(file.name, str(column), frame.index[bad] + 2,
+                                frame.loc[bad, column],
+                                f"not understood ({_NUMBER_ALLOWED}); area left out")  # fmt: skip
+            bad_rows |= bad
+            parts.append(pd.DataFrame({"area_code": frame[plain["geography code"]].str.strip(),
+                                       "ethnic_group": group, "residents": counts}))  # fmt: skip
+        table = pd.concat([p[~bad_rows] for p in parts], ignore_index=True)
+    else:
+        code = next((c for k, c in plain.items() if k.endswith(" code") and not
+                     _ETHNIC_LONG.match(k.removesuffix(" code"))), None)  # fmt: skip
+        label = next(c for k, c in lower.items() if _ETHNIC_LONG.match(k))
+        if code is None:
+            report.add(file.name, "no area code column (such as `Lower layer Super Output Areas "
+                       "Code`): not used")  # fmt: skip
+            return None
+        labels = frame[label].str.strip()
+        group = labels.map(broad_group)
+        skipped = labels.str.lower() == NOT_APPLICABLE
+        unknown = group.isna() & ~skipped
+        if unknown.any():
+            report.add_rows(file.name, str(label), frame.index[unknown] + 2, labels[unknown],
+                            "not a Census 2021 ethnic group (allowed: labels beginning Asian, "
+                            "Black, Mixed, White or Other ethnic group); row left out",
+                            WARNING)  # fmt: skip
+        counts, bad = _counts(frame[lower["observation"]])
+        bad &= ~skipped & ~unknown
+        areas = frame[code].str.strip()
+        if bad.any():
+            report.add_rows(file.name, str(lower["observation"]), frame.index[bad] + 2,
+                            frame.loc[bad, lower["observation"]],
+                            f"not understood ({_NUMBER_ALLOWED}); area left out")  # fmt: skip
+        usable = group.notna() & ~areas.isin(set(areas[bad]))
+        table = (
+            pd.DataFrame({"area_code": areas, "ethnic_group": group, "residents": counts})[usable]
+            .groupby(["area_code", "ethnic_group"], as_index=False, sort=False)["residents"].sum()
+        )  # fmt: skip
+    rank = table["ethnic_group"].map({g: i for i, g in enumerate(vocab.ETHNIC_GROUPS)})
+    table = table.assign(_rank=rank).sort_values(["area_code", "_rank"], kind="stable")
+    table = table.drop(columns="_rank").reset_index(drop=True)
+    table.attrs["file"] = file.name
+    return table
+
+
+def supplement_ethnicity(tables: dict, files: list[SourceFile], known: set[str],
+                         report: Report) -> None:  # fmt: skip
+    """Residents by broad ethnic group from Census TS021 files into `area_ethnicity`, cut to
+    the dataset's areas; an `area_ethnicity.csv` the user gave wins."""
+    label = " and ".join(f.name for f in files)
+    if "area_ethnicity" in tables:
+        report.add(label, "not read: area_ethnicity.csv holds the residents by ethnic group",
+                   WARNING)  # fmt: skip
+        return
+    found = [t for f in files if (t := residents_by_ethnic_group(f, report)) is not None]
+    if not found:
+        return
+    census = pd.concat(found, ignore_index=True).drop_duplicates(["area_code", "ethnic_group"])
+    areas = census["area_code"].nunique()
+    if known:
+        census = census[census["area_code"].isin(known)]
+        kept = census["area_code"].nunique()
+        if kept < areas:
+            report.add(label, f"kept {kept:,} of {areas:,} areas: those in the dataset"
+                       + ("" if kept else " (none: Census 2021 tables are on LSOA 2021 codes; are "
+                          "the dataset's areas of 2011?)"), WARNING)  # fmt: skip
+    if census.empty:
+        return
+    typed = empty_table("area_ethnicity")
+    rows = pd.DataFrame({
+        "area_code": census["area_code"].astype(ID_DTYPE).to_numpy(),
+        "ethnic_group": census["ethnic_group"].astype("string").to_numpy(),
+        "residents": census["residents"].round().astype("Int64").to_numpy(),
+    })  # fmt: skip
+    tables["area_ethnicity"] = pd.concat([typed, rows], ignore_index=True).astype(typed.dtypes)

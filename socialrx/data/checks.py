@@ -15,7 +15,7 @@ from socialrx import vocab
 from socialrx.data import geography
 from socialrx.data.parsing import nhs_number_valid
 from socialrx.data.problems import ERROR, WARNING, WITHHELD, Report
-from socialrx.data.schema import DATE, TABLES
+from socialrx.data.schema import DATE, PUBLISHED, TABLES
 from socialrx.data.tables import ROW
 from socialrx.disclosure import people_in_words
 
@@ -32,7 +32,7 @@ def latest_date(tables: dict[str, pd.DataFrame]) -> pd.Timestamp | None:
     latest = [
         frame[col].max()
         for name, frame in tables.items()
-        if name != "dataset"
+        if name != "dataset" and name not in PUBLISHED
         for col in date_columns(name)
         if col in frame and frame[col].notna().any()
     ]
@@ -42,7 +42,7 @@ def latest_date(tables: dict[str, pd.DataFrame]) -> pd.Timestamp | None:
 def dates_after_extract(tables: dict[str, pd.DataFrame], extract: pd.Timestamp, report: Report):
     """No date may fall after the extract date (a typo in the year, usually)."""
     for name, frame in tables.items():
-        if name == "dataset":
+        if name == "dataset" or name in PUBLISHED:
             continue
         for col in date_columns(name):
             late = frame[col] > extract

@@ -14,6 +14,7 @@ referral's status agrees with its dates and its connections.
 from __future__ import annotations
 
 import math
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
@@ -25,7 +26,7 @@ import pandas as pd
 import shapely
 
 from socialrx import vocab
-from socialrx.data import lookups
+from socialrx.data import demo_published, lookups
 from socialrx.data.dataset import DEMO_SOURCE
 from socialrx.data.geography import BNG, WGS84
 
@@ -999,15 +1000,17 @@ def build_demo(
             }
         ]
     )
-    return {
+    practice_table = practice_table.drop(columns=["_x", "_y", "_pcn"])
+    lookup = area_lookup(areas)
+    tables = {
         "dataset": meta,
         "areas": areas.drop(columns="district"),
-        "area_lookup": area_lookup(areas),
+        "area_lookup": lookup,
         "neighbourhoods": neighbourhoods(areas),
         "area_stats": stats,
         "organisations": orgs.drop(columns="_place"),
         "assets": asset_table,
-        "practices": practice_table.drop(columns=["_x", "_y", "_pcn"]),
+        "practices": practice_table,
         "registrations": registrations(areas, practice_table, stats, near),
         "registered_ages": registered_ages(practice_table, stats, near),
         "link_workers": link_workers,
@@ -1015,6 +1018,37 @@ def build_demo(
         "referrals": refs.drop(columns="_stage"),
         "connections": conns,
         "outcomes": outs,
+    }
+    return tables | published_files(areas, stats, practice_table, lookup, seed)
+
+
+# Published files made for the demo (`demo_published`), by the name each is written under
+# (without .csv); those in ZIPPED are written into one zip, as NHS England publishes them.
+TS021_FILE = "census2021-ts021-lsoa"
+PRACTICE_APPOINTMENTS_FILE = "Practice_Level_Crosstab_demo"
+DAILY_APPOINTMENTS_FILE = "SubICB_NationalCategory_demo"
+COVERAGE_FILE = "APPOINTMENTS_GP_COVERAGE"
+FINGERTIPS_FILE = "fingertips_export_demo"
+ZIPPED = {"Appointments_GP_Daily_CSV_demo.zip": (DAILY_APPOINTMENTS_FILE, COVERAGE_FILE)}
+
+
+def published_files(areas, stats, practices, lookup, seed: int) -> dict:
+    """Census TS021, NHS England's appointments files and a Fingertips export for the demo's
+    place, in their published layouts with invented values; drawn from a generator of their
+    own, so the other tables are as they were without them."""
+    # everyone the practices' adults stand for (not the registrations table, so each file is
+    # built on its own)
+    patients = round(int(practices["list_size"].sum()) / ADULT_SHARE_OF_REGISTERED)
+    crosstab = demo_published.gpad_practices(practices, seed)
+    daily, coverage = demo_published.gpad_sub_icbs(crosstab, patients, seed)
+    return {
+        TS021_FILE: demo_published.census_ts021(areas, stats, seed, ADULT_SHARE_OF_REGISTERED),
+        PRACTICE_APPOINTMENTS_FILE: crosstab,
+        DAILY_APPOINTMENTS_FILE: daily,
+        COVERAGE_FILE: coverage,
+        FINGERTIPS_FILE: demo_published.fingertips(
+            practices, lookup, patients, seed, ADULT_SHARE_OF_REGISTERED
+        ),
     }
 
 
@@ -1034,8 +1068,12 @@ def write_demo(
     tables = build_demo(referrals, seed, progress, assets=assets, practices=practices, place=place)
     step = progress or (lambda fraction, text: None)
     counts = {}
+    zipped = {member: archive for archive, members in ZIPPED.items() for member in members}
     for i, (name, frame) in enumerate(tables.items()):
         step(0.7 + 0.3 * i / len(tables), f"Writing {name}")
+        if name in zipped:
+            counts[name] = len(frame)
+            continue
         if name == "areas":
             published = frame.rename(columns={"area_code": "LSOA11CD", "area_name": "LSOA11NM"})
             published.to_file(
@@ -1051,5 +1089,16 @@ def write_demo(
                     frame[col] = _iso(frame[col].to_numpy())
             frame.to_csv(out / f"{name}.csv", index=False)
         counts[name] = len(frame)
+    for archive, members in ZIPPED.items():
+        _write_zip(out / archive, {f"{m}.csv": tables[m] for m in members})
     step(1.0, "Done")
     return counts
+
+
+def _write_zip(path: Path, members: dict[str, pd.DataFrame]) -> None:
+    """CSV files in one zip, byte for byte the same on every build (a fixed time stamp)."""
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, frame in members.items():
+            info = zipfile.ZipInfo(name, date_time=(2026, 10, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, frame.to_csv(index=False))

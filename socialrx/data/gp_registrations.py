@@ -56,14 +56,14 @@ TOO_FEW_LISTED = 8
 CHUNK_ROWS = 250_000
 
 
-def _h(header) -> str:
+def nhs_header(header) -> str:
     """A header as NHS Digital spells it: upper case, `_` for spaces (`Number of Patients`)."""
     return re.sub(r"[\s\-]+", "_", str(header).replace("\ufeff", "").strip().upper())
 
 
 def kind_of_headers(headers) -> str | None:
     """Which NHS Digital registration file these headers belong to, if any."""
-    names = {_h(h) for h in headers}
+    names = {nhs_header(h) for h in headers}
     has_area = any(_AREA_HEADER.match(n) for n in names)
     if "PRACTICE_CODE" in names and "NUMBER_OF_PATIENTS" in names and has_area:
         return LSOA
@@ -146,10 +146,13 @@ def _tidy(values: pd.Series, upper: bool = True) -> pd.Series:
     return pd.Series(pd.Categorical.from_codes(new, unique), index=values.index)
 
 
-def _columns(file: SourceFile, roles: dict[str, tuple[str, ...]], report: Report):
+def read_columns(file: SourceFile, roles: dict[str, tuple[str, ...]], report: Report,
+                 keep_case: tuple[str, ...] = ("patients",)):  # fmt: skip
     """The columns of `file` playing each role (the first header listed for it that the file
-    has), read as categories, indexed by row number less 2; None if it cannot be read."""
-    present = [_h(h) for h in first_line(file.data)]
+    has), read as categories, trimmed and (but for the roles in `keep_case`) upper-cased,
+    indexed by row number less 2; None if it cannot be read. A national file of millions of
+    rows takes tens of MB this way: NHS England's appointments files are read so too."""
+    present = [nhs_header(h) for h in first_line(file.data)]
     chosen = {}
     for role, names in roles.items():
         header = next((n for n in names if n in present), None)
@@ -160,7 +163,7 @@ def _columns(file: SourceFile, roles: dict[str, tuple[str, ...]], report: Report
     try:  # in chunks, each column's categories joined
         # bytes straight to the C parser (UTF-8, a BOM dropped): naming an encoding would
         # decode the whole file into one Python string first, doubling the peak
-        chunks = list(pd.read_csv(io.BytesIO(file.data), usecols=lambda c: _h(c) in chosen,
+        chunks = list(pd.read_csv(io.BytesIO(file.data), usecols=lambda c: nhs_header(c) in chosen,
                                   dtype="category", keep_default_na=False, na_filter=False,
                                   skip_blank_lines=False, on_bad_lines="error",
                                   chunksize=CHUNK_ROWS))  # fmt: skip
@@ -171,14 +174,14 @@ def _columns(file: SourceFile, roles: dict[str, tuple[str, ...]], report: Report
         frame = read_csv(file, report, WARNING)  # the careful reader says what is wrong
         if frame is None:
             return None
-        frame = frame.loc[:, [c for c in frame.columns if _h(c) in chosen]]
+        frame = frame.loc[:, [c for c in frame.columns if nhs_header(c) in chosen]]
     renamed = {}
     for column in frame.columns:
-        renamed.setdefault(chosen[_h(column)], frame[column])
-    return pd.DataFrame({role: _tidy(col, role != "patients") for role, col in renamed.items()})
+        renamed.setdefault(chosen[nhs_header(column)], frame[column])
+    return pd.DataFrame({role: _tidy(col, role not in keep_case) for role, col in renamed.items()})
 
 
-def _numbers(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+def whole_numbers(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """(counts as floats, bad mask) for a categorical column of patient counts: a whole number
     of 0 or more (thousands separators allowed); blank counts as bad."""
     labels = pd.Series(values.cat.categories.astype(str))
@@ -206,7 +209,7 @@ def read_map(file: SourceFile, report: Report) -> pd.DataFrame | None:
         return None
     headers: dict[str, object] = {}
     for column in frame.columns:
-        headers.setdefault(_h(column), column)
+        headers.setdefault(nhs_header(column), column)
 
     def text(name: str) -> pd.Series:
         column = headers.get(name)
@@ -319,7 +322,7 @@ def _adults_by_sex(file: SourceFile, report: Report):
         "age": ("AGE", "AGE_GROUP_5"),
         "patients": ("NUMBER_OF_PATIENTS",),
     }
-    frame = _columns(file, roles, report)
+    frame = read_columns(file, roles, report)
     if frame is None or "age" not in frame or "patients" not in frame:
         return None
     if "type" in frame:  # the five-year file also holds PCN, sub-ICB, ICB and region rows
@@ -332,7 +335,7 @@ def _adults_by_sex(file: SourceFile, report: Report):
         report.add_rows(file.name, "AGE", _rows(frame.index[bad_age]),
                         frame["age"].to_numpy()[bad_age], f"not understood ({AGES_ALLOWED}); "
                         "that practice's list size is left blank", WARNING)  # fmt: skip
-    counts, bad_count = _numbers(frame["patients"])
+    counts, bad_count = whole_numbers(frame["patients"])
     bad_count &= ~ages["total"].to_numpy()[codes]
     if bad_count.any():
         report.add_rows(file.name, "NUMBER_OF_PATIENTS", _rows(frame.index[bad_count]),
@@ -473,7 +476,7 @@ def read_lsoa(files: list[SourceFile], report: Report) -> list[tuple[str, pd.Dat
                                on_bad_lines="skip")  # fmt: skip
         except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError):
             head = pd.DataFrame()  # read in full below, where the careful reader says why
-        column = next((c for c in head.columns if _h(c) == "SEX"), None)
+        column = next((c for c in head.columns if nhs_header(c) == "SEX"), None)
         sexes[file.name] = (
             set(head[column].dropna().str.strip().str.upper()) if column else {"ALL"}
         ) or {"ALL"}
@@ -502,7 +505,7 @@ def read_lsoa(files: list[SourceFile], report: Report) -> list[tuple[str, pd.Dat
     }
     out = []
     for file in files:
-        frame = _columns(file, roles, report)
+        frame = read_columns(file, roles, report)
         if frame is not None and {"practice", "area", "patients"} <= set(frame.columns):
             out.append((file.name, frame))
     return out
@@ -524,7 +527,7 @@ def _registrations_from_lsoa(label: str, frame: pd.DataFrame, kept: set[str] | N
     if kept is not None:
         wanted = np.append(in_file.isin(list(kept)), False)
         frame = frame[wanted[frame["practice"].cat.codes.to_numpy()]]
-    counts, bad = _numbers(frame["patients"])
+    counts, bad = whole_numbers(frame["patients"])
     if bad.any():
         report.add_rows(label, "NUMBER_OF_PATIENTS", _rows(frame.index[bad]),
                         frame["patients"].to_numpy()[bad], "not understood (allowed: a whole "

@@ -15,6 +15,7 @@ from socialrx import vocab
 from socialrx.data import (
     adapters,
     archives,
+    benchmarks,
     census,
     checks,
     geography,
@@ -42,15 +43,16 @@ from socialrx.data.mapping import Mapping
 from socialrx.data.parsing import normalise_header
 from socialrx.data.problems import ERROR, WARNING, Report
 from socialrx.data.schema import PERSON_LEVEL, TABLES
-from socialrx.data.tables import ROW, type_table
+from socialrx.data.tables import ROW, rename_headers, type_table
 
 Progress = Callable[[float, str], None]
 NOT_RECOGNISED = (
     "not a table of the data contract: name it after its table ("
     + ", ".join(f"{n}.csv" for n in TABLES if n != "areas")
     + ", areas.geojson), or say which table it is with a file row in mapping.csv; official "
-    "files as downloaded (IoD, Census age tables, ONS lookups and postcodes, NHS Digital "
-    "registrations, epraccur) are known by their headers"
+    "files as downloaded (IoD, Census age and ethnic group tables, ONS lookups and postcodes, "
+    "NHS Digital registrations, epraccur, NHS England appointments, Fingertips) are known by "
+    "their headers"
 )
 log = logging.getLogger(__name__)
 
@@ -247,12 +249,17 @@ def _load_files(
     others = archives.unpacked(others, report)  # other zips: their files, as if handed in
     others, nhs_digital = gp_registrations.split(others)  # known by their headers
     others, census_ages = census.split(others)
+    others, census_ethnicity = census.split_ethnicity(others)
+    others, published = benchmarks.split(others)
     raw, origin, geo, iod_vintage = _raw_tables(others, directory, report)
+    held_benchmarks = benchmarks.read(published, report)
     registered = gp_registrations.supplement(raw, origin, nhs_digital, report)
     tables: dict[str, pd.DataFrame] = {}
+    written: dict[str, pd.DataFrame] = {}  # date columns as the files wrote them
     for i, (name, frame) in enumerate(raw.items()):
         step(0.1 + 0.6 * i / max(len(raw), 1), f"Checking {origin[name]}")
         typed = type_table(frame, TABLES[name], origin[name], report)
+        written[name] = _dates_as_written(frame, name, origin[name])
         if name in PERSON_LEVEL:
             report.person_files.extend(
                 f for f in (origin[name], TABLES[name].file) if f not in report.person_files
@@ -285,12 +292,17 @@ def _load_files(
     if "neighbourhoods" in tables:
         lookups.check_neighbourhoods(tables["neighbourhoods"], known_areas,
                                      origin["neighbourhoods"], report)  # fmt: skip
+    _quote_dates_as_written(report, written, origin)
     _name_origins(report, origin)
     step(0.95, "Finishing")
     for frame in tables.values():
         frame.drop(columns=ROW, inplace=True)
     if census_ages:  # adults 18+ by area, into area_stats
         census.supplement(tables, census_ages, known_areas, iod_vintage is not None, report)
+    if census_ethnicity:  # residents by ethnic group and area
+        census.supplement_ethnicity(tables, census_ethnicity, known_areas, report)
+    benchmarks.finish(held_benchmarks, tables, benchmarks.dataset_codes(tables, areas),
+                      registered.adults, origin, report)  # fmt: skip
     vintage = _vintage(first, area_vintage, iod_vintage, origin, report)
     if "area_lookup" in tables:  # a national lookup: the dataset's own areas
         year = raw["area_lookup"].attrs.get(lookups.VINTAGE_ATTR)
@@ -455,6 +467,31 @@ def _usable_connections(tables: dict, referred_on, report: Report) -> pd.DataFra
     checks.dates_in_order(connections, "connections.csv", "referred_date", "started_date", report)
     checks.dates_in_order(connections, "connections.csv", "started_date", "ended_date", report)
     return connections[ok].reset_index(drop=True)
+
+
+def _dates_as_written(frame: pd.DataFrame, name: str, file: str) -> pd.DataFrame:
+    """The table's date columns as text, as its file wrote them, by the file's row less 2
+    (the typed table's ROW less 2): columns of the raw table, not copies."""
+    named = rename_headers(frame, TABLES[name], file, Report())  # its problems are reported
+    return named[[c for c in checks.date_columns(name) if c in named.columns]]
+
+
+def _quote_dates_as_written(report: Report, written: dict, origin: dict[str, str]) -> None:
+    """A problem with a date found after typing (after the extract date, before the
+    referral, a follow-up before its baseline) quotes the date as the file has it
+    (`20/08/2024`, not `2024-08-20`), so the user can find it."""
+    dates = {}
+    for name, frame in written.items():
+        dates[origin[name]] = dates[TABLES[name].file] = frame
+    quoted = []
+    for p in report.problems:
+        frame = dates.get(p.file)
+        if p.row is not None and p.value and frame is not None and p.column in frame.columns:
+            text = frame[p.column].get(p.row - 2)
+            if isinstance(text, str) and text.strip() and text != p.value:
+                p = replace(p, value=text)
+        quoted.append(p)
+    report.problems = quoted
 
 
 def _name_origins(report: Report, origin: dict[str, str]) -> None:

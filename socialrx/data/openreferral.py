@@ -884,6 +884,7 @@ class Imported:
     unmapped: Counter = field(default_factory=Counter)  # (term, vocabulary) -> services
     mapping: CategoryMapping | None = None  # the mapping the import used
     label: str = "directory"  # the files it came from, in words
+    service_of: dict[str, str] = field(default_factory=dict)  # asset_id -> its service's id
 
 
 def flatten(
@@ -932,6 +933,7 @@ def flatten(
                 untagged.append(where)
         cost, per_person = _cost(service)
         base = {
+            "_service": _first(service, "id"),  # not a column: which service made the asset
             "name": strip_html(_first(service, "name")),
             "organisation_id": org_id,
             "category": category,
@@ -1012,7 +1014,8 @@ def flatten(
         columns=["organisation_id", "name", "type", "charity_number", "volunteers"],
         dtype=str,
     ).fillna("")
-    return Imported(asset_frame, org_frame, unmapped, mapping)
+    service_of = {a["asset_id"]: a["_service"] for a in assets}
+    return Imported(asset_frame, org_frame, unmapped, mapping, service_of=service_of)
 
 
 def _organisation(org: dict, org_id: str) -> dict:

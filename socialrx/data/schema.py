@@ -326,6 +326,73 @@ TABLES: dict[str, Table] = {
             extras="keep",
         ),
         Table(
+            "area_ethnicity",
+            (
+                Column("area_code", CODE, required=True),
+                Column("ethnic_group", CHOICE, required=True, allowed=vocab.ETHNIC_GROUPS),
+                Column("residents", INT, required=True, low=0),
+            ),
+            about="usual residents of all ages by broad ethnic group and area (Census 2021 "
+            "TS021): referral rates by ethnic group (Equity)",
+            aliases={"lsoa11cd": "area_code", "lsoa21cd": "area_code"},
+        ),
+        Table(
+            "gp_appointments",
+            (
+                Column("practice_code", CODE, required=True),
+                Column("month", DATE, required=True),
+                Column("appointments", INT, required=True, low=0),
+                Column("pcn_code", CODE),
+                Column("sub_icb_code", CODE),
+                Column("sub_icb_name"),
+                Column("registered", INT, low=0),
+            ),
+            about="GP appointments in the national category \u201cSocial Prescribing "
+            "Service\u201d by practice and month (NHS England, Appointments in General "
+            "Practice): benchmarks (Equity)",
+        ),
+        Table(
+            "sub_icb_appointments",
+            (
+                Column("sub_icb_code", CODE, required=True),
+                Column("month", DATE, required=True),
+                Column("appointments", INT, required=True, low=0),
+                Column("sub_icb_name"),
+                Column("sub_icb_ons_code", CODE),
+                Column("registered", INT, low=0),
+            ),
+            about="GP appointments in \u201cSocial Prescribing Service\u201d by sub-ICB and "
+            "month, with the patients registered at the practices counted (NHS England): "
+            "England and similar places (Equity)",
+        ),
+        Table(
+            "indicators",
+            (
+                Column("indicator_id", CODE, required=True),
+                Column("indicator_name", required=True),
+                Column("area_code", CODE, required=True),
+                Column("area_name"),
+                Column("area_type"),
+                Column("sex"),
+                Column("age"),
+                Column("time_period", required=True),
+                Column("time_period_sortable", INT),
+                Column("value", DECIMAL),
+                Column("lower_ci", DECIMAL),
+                Column("upper_ci", DECIMAL),
+                Column("count", DECIMAL, low=0),
+                Column("denominator", DECIMAL, low=0),
+            ),
+            about="public health indicators by area or practice (OHID Fingertips exports): "
+            "the place's areas, practices and authority against England (Equity)",
+            aliases={
+                "lower_ci_95.0_limit": "lower_ci",
+                "upper_ci_95.0_limit": "upper_ci",
+                "lower_ci_95_limit": "lower_ci",
+                "upper_ci_95_limit": "upper_ci",
+            },
+        ),
+        Table(
             "areas",
             (Column("area_code", CODE, required=True), Column("area_name")),
             about="small-area boundaries: the map, areas of assets",
@@ -346,3 +413,6 @@ TABLES: dict[str, Table] = {
 
 # Tables holding one row per person-level event: their counts pass disclosure control.
 PERSON_LEVEL = ("referrals", "connections", "outcomes")
+# Published figures from outside the extract (benchmarks): their dates are not the extract's,
+# so they neither set its "as at" date nor fall foul of it.
+PUBLISHED = ("gp_appointments", "sub_icb_appointments", "indicators")

@@ -155,6 +155,40 @@ EXAMPLES: dict[str, dict[str, str]] = {
         "imd_score": "41.2",
     },  # fmt: skip
     "areas": {"area_code": "E01033000", "area_name": "Rotherham 012F"},
+    "area_ethnicity": {"area_code": "E01033000", "ethnic_group": "asian", "residents": "212"},
+    "gp_appointments": {
+        "practice_code": "C87001",
+        "month": "2025-01-01",
+        "appointments": "61",
+        "pcn_code": "U12345",
+        "sub_icb_code": "03L",
+        "sub_icb_name": "NHS South Yorkshire ICB - 03L",
+        "registered": "8000",
+    },  # fmt: skip
+    "sub_icb_appointments": {
+        "sub_icb_code": "03L",
+        "month": "2025-01-01",
+        "appointments": "1250",
+        "sub_icb_name": "NHS South Yorkshire ICB - 03L",
+        "sub_icb_ons_code": "E38000146",
+        "registered": "281000",
+    },  # fmt: skip
+    "indicators": {
+        "indicator_id": "93553",
+        "indicator_name": "Deprivation score (IMD 2019)",
+        "area_code": "E08000018",
+        "area_name": "Rotherham",
+        "area_type": "Districts & UAs (from Apr 2023)",
+        "sex": "Persons",
+        "age": "All ages",
+        "time_period": "2019",
+        "time_period_sortable": "20190000",
+        "value": "29.6",
+        "lower_ci": "",
+        "upper_ci": "",
+        "count": "",
+        "denominator": "",
+    },  # fmt: skip
 }
 
 # Example rows of mapping.csv, one of each kind: they load with no problems (tested).

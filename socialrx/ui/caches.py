@@ -22,12 +22,15 @@ from socialrx.data.loader import load_files
 from socialrx.data.problems import Report
 from socialrx.data.store import load_folder_cached
 from socialrx.disclosure import Level
+from socialrx.metrics import benchmarks as benchmark_metrics
 from socialrx.metrics import selection
 from socialrx.metrics.selection import Selection
 from socialrx.views import asset_map as asset_map_view
+from socialrx.views import benchmarks as benchmarks_view
 from socialrx.views import capacity as capacity_view
 from socialrx.views import directory as directory_view
 from socialrx.views import equity as equity_view
+from socialrx.views import ethnicity as ethnicity_view
 from socialrx.views import forecast as forecast_view
 from socialrx.views import outcomes as outcomes_view
 from socialrx.views import overview as overview_view
@@ -116,6 +119,34 @@ def equity_panels(_dataset: Dataset, content_hash: str, chosen: Selection, level
     once drawn. Read-only once built."""
     counted = _equity_counted(_dataset, content_hash, chosen)
     return equity_view.panels(_dataset, chosen, level, method, counted)
+
+
+@st.cache_resource(show_spinner="Counting referrals by ethnic group", max_entries=32, ttl=HOUR)
+def ethnicity_panels(_dataset: Dataset, content_hash: str, chosen: Selection,
+                     level: Level) -> list[Panel]:  # fmt: skip
+    """Referral rates by ethnic group once per dataset, place, period and level."""
+    return ethnicity_view.panels(_dataset, chosen, level)
+
+
+@st.cache_data(show_spinner=False, max_entries=8, ttl=HOUR)
+def indicator_choices(_dataset: Dataset, content_hash: str) -> dict[str, str]:
+    """The Fingertips indicators with a value for the place's own codes, once per dataset."""
+    return benchmark_metrics.indicator_choices(_dataset)
+
+
+@st.cache_resource(show_spinner="Comparing with England", max_entries=32, ttl=HOUR)
+def benchmark_panels(_dataset: Dataset, content_hash: str, chosen: Selection,
+                     level: Level) -> list[Panel]:  # fmt: skip
+    """The place's appointments against England and similar places, once per dataset, place
+    and period."""
+    return benchmarks_view.appointment_panels(_dataset, chosen, level)
+
+
+@st.cache_resource(show_spinner=False, max_entries=32, ttl=HOUR)
+def indicator_panels(_dataset: Dataset, content_hash: str, chosen: Selection, level: Level,
+                     indicator: str | None) -> list[Panel]:  # fmt: skip
+    """A Fingertips indicator for the place against England, once per choice."""
+    return benchmarks_view.indicator_panels(_dataset, chosen, level, indicator)
 
 
 @st.cache_resource(show_spinner="Computing outcome figures", max_entries=32, ttl=HOUR)

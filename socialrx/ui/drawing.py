@@ -14,8 +14,11 @@ import plotly.graph_objects as go
 import streamlit as st
 from streamlit_folium import st_folium
 
+from socialrx.disclosure import NOT_APPLICABLE
 from socialrx.escape import csv_bytes, markdown_text
-from socialrx.ui.links import LINK_NOTES
+from socialrx.provenance import csv_with_provenance
+from socialrx.ui.freshness import data_as_at
+from socialrx.ui.links import CONTEXT_KEY, HEADER_DRAWN, LINK_NOTES
 from socialrx.views import data as data_view
 from socialrx.views import map_assets
 from socialrx.views.panels import FOUND, Panel, Section, found
@@ -32,8 +35,12 @@ def page_header(title: str, context: Context, intro: str) -> None:
     label = markdown_text(f"{context.dataset.label} · {context.place}")
     period = f"{sel.start:%d %b %Y} to {sel.end:%d %b %Y}" if context.dated else "no dated records"
     st.caption(f"{label} · {period}")
-    for note in st.session_state.pop(LINK_NOTES, []):
-        st.info(note, icon=":material/link:")
+    data_as_at(context)
+    notes = st.session_state.pop(LINK_NOTES, [])
+    if notes:  # a link's choices, or choices other data does not offer: one box
+        st.info("\n".join(f"- {n}" for n in notes) if len(notes) > 1 else notes[0],
+                icon=":material/link:")  # fmt: skip
+    st.session_state[HEADER_DRAWN] = True  # a later note (a page's own choice) goes inline
     if context.dataset.is_demo:
         st.info(
             "Demo data: synthetic referrals, assets and statistics on real Rotherham "
@@ -98,16 +105,20 @@ def needs(context: Context, *tables: str) -> bool:
 
 
 def show_table(frame: pd.DataFrame, column_config: dict | None = None) -> None:
-    """A table on the page, missing text shown blank rather than as "None"."""
+    """A table on the page, a missing value shown as "–" (the mark for no figure in every
+    table and card), never as the grid's "None" or a blank."""
     shown = frame.copy()
-    text = shown.select_dtypes(include=["string", "object"]).columns
-    # all text, so the grid's Arrow table never meets a number beside a blank ("" and 32,807
+    numbers = shown.select_dtypes(include="number").columns
+    gaps = [c for c in numbers if shown[c].isna().any()]  # the grid would show "None"
+    text = [*shown.select_dtypes(include=["string", "object"]).columns, *gaps]
+    # all text, so the grid's Arrow table never meets a number beside a mark ("–" and 32,807
     # in one column made pyarrow refuse it: a practice without a list size)
     shown[text] = shown[text].apply(lambda column: column.map(_cell, na_action="ignore"))
-    shown[text] = shown[text].astype(object).where(shown[text].notna(), "")
+    shown[text] = shown[text].astype(object).where(shown[text].notna(), NOT_APPLICABLE)
     # numbers with thousands separators, as everywhere else (the grid's default is 7966)
     config = {c: st.column_config.NumberColumn(c, format="localized")
-              for c in shown.select_dtypes(include="number").columns}  # fmt: skip
+              for c in numbers if c not in gaps}  # fmt: skip
+    config |= {c: st.column_config.TextColumn(c, alignment="right") for c in gaps}
     config |= column_config or {}
     st.dataframe(shown, hide_index=True, width="stretch", column_config=config)
 
@@ -121,12 +132,15 @@ def _cell(value) -> str:
     return str(value)
 
 
-def download(table, name: str, label: str = "Download table (CSV)") -> None:
+def download(table, name: str, label: str = "Download table (CSV)", about: bool = False) -> None:
     """A CSV download of a table (or of what a function returns), formula-safe, built when
-    the button is clicked, not on every rerun."""
+    the button is clicked, not on every rerun. `about`: an output (not a file to load again),
+    so where it came from goes below the table, made when it is clicked."""
+    context = st.session_state.get(CONTEXT_KEY) if about else None
 
     def data() -> bytes:
-        return csv_bytes(table() if callable(table) else table)
+        frame = table() if callable(table) else table
+        return csv_bytes(frame) if context is None else csv_with_provenance(frame, context.made())
 
     st.download_button(label, data, file_name=f"{name}.csv",
                        mime="text/csv", key=f"dl_{name}", on_click="ignore")  # fmt: skip
@@ -292,4 +306,4 @@ def _panel(panel: Panel, answers: bool) -> None:
     if panel.labels:
         label = panel.download or ("Download data behind this chart (CSV)"
                                    if panel.chart else None)  # fmt: skip
-        download(panel.export, panel.name, label or "Download table (CSV)")
+        download(panel.export, panel.name, label or "Download table (CSV)", about=True)

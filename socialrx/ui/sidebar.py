@@ -5,23 +5,22 @@ every page draws from."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import urlencode, urlsplit
 
 import pandas as pd
 import streamlit as st
 
-from socialrx import disclosure
+from socialrx import disclosure, provenance
 from socialrx.data.dataset import Dataset
 from socialrx.data.problems import Report
 from socialrx.disclosure import Level
 from socialrx.escape import markdown_text
 from socialrx.metrics import selection
 from socialrx.metrics.selection import Selection
+from socialrx.provenance import Provenance
 from socialrx.ui import caches
 from socialrx.ui.drawing import download
-from socialrx.ui.links import ASKED_KEY, LINK_KEY, linked, note
+from socialrx.ui.links import ASKED_KEY, LINK_KEY, SHARE_KEY, linked, note, offer
 from socialrx.ui.loading import load
-from socialrx.views import links
 from socialrx.views.panels import Panel
 
 
@@ -35,6 +34,11 @@ class Context:
     level: Level
     place: str = "the whole dataset"  # the chosen place in words, for page captions
     dated: bool = True  # whether any person-level record has a date (else no period to show)
+
+    def made(self) -> Provenance:
+        """Where an output made now from this view comes from (CSV downloads, reports)."""
+        return provenance.record(self.dataset, self.selection, self.level, self.place,
+                                 dated=self.dated)  # fmt: skip
 
 
 NEIGHBOURHOODS_KEY = "_socialrx_neighbourhoods"
@@ -92,9 +96,7 @@ def _place(dataset: Dataset, level: Level) -> tuple[str, tuple[str, ...], str]:
     options.pop(selection.NEIGHBOURHOOD, None)  # this session's own, not the cached ones
     options |= selection.neighbourhood_options(neighbourhoods(dataset))
     _linked_neighbourhoods(options)
-    if st.session_state.get("place_kind", selection.WHOLE) not in options:
-        del st.session_state["place_kind"]  # its last neighbourhood was removed
-    linked("place_kind", list(options), "place")
+    linked("place_kind", list(options), "kind of place")  # e.g. no PCNs in other data
     kind = st.sidebar.selectbox(
         "Place",
         list(options),
@@ -106,10 +108,10 @@ def _place(dataset: Dataset, level: Level) -> tuple[str, tuple[str, ...], str]:
     if kind == selection.WHOLE:
         return kind, (), "the whole dataset"
     key = place_key(kind)
-    linked(key, list(options[kind]), kind)
+    linked(key, list(options[kind]), kind, options[kind].get)  # e.g. a removed neighbourhood
     one = selection.place_rule(kind, ("", ""), level) is not None
-    if key in st.session_state:  # a neighbourhood removed since it was chosen
-        kept = [c for c in st.session_state[key] if c in options[kind]]
+    if key in st.session_state:
+        kept = st.session_state[key]
         if one and len(kept) > 1:  # chosen at "off", or asked for by a link
             note(
                 f"Only the first of the {len(kept):,} {PLURAL.get(kind, kind + 's')} chosen is "
@@ -195,13 +197,16 @@ def neighbourhood_editor(dataset: Dataset, level: Level) -> None:
         )
         st.text_input("Neighbourhood name", key="nb_name", max_chars=80)
         if wards:
+            linked("nb_wards", list(wards), "wards for a new neighbourhood", wards.get)
             st.multiselect("Whole wards", list(wards), key="nb_wards", format_func=wards.get)
+        linked("nb_areas", list(areas), "areas for a new neighbourhood", areas.get)
         st.multiselect("Areas", list(areas), key="nb_areas", format_func=areas.get)
         st.button("Save neighbourhood", key="nb_save", on_click=save)
         if message := st.session_state.pop("nb_message", None):
             st.caption(markdown_text(message))
         names = list(dict.fromkeys(current["neighbourhood"]))
         if names:
+            linked("nb_remove", names, "neighbourhood to remove", default=names[0])
             st.selectbox("Neighbourhood to remove", names, key="nb_remove")
             st.button("Remove neighbourhood", key="nb_remove_button", on_click=remove)
             download(current, "neighbourhoods", "Download neighbourhoods.csv")
@@ -222,8 +227,9 @@ def _period(dataset: Dataset) -> tuple[pd.Timestamp, pd.Timestamp, bool]:
     # the last 12 months), so the widget keeps its identity and the user's later choices.
     initial = st.session_state.setdefault(PERIOD_START_KEY, {})
     if dataset.content_hash not in initial:
-        linked("period", months, "period")
-        asked = st.session_state.pop("period", None)  # a link's, or another dataset's
+        kept = st.session_state.pop("period", None)  # chosen on another dataset (checked below)
+        linked("period", months, "period")  # a link's
+        asked = st.session_state.pop("period", None) or kept
         default_range = (default.start.to_period("M"), months[-1])
         if asked and not set(asked) <= set(months):  # chosen on data with other months
             words = " to ".join(f"{m:%b %Y}" for m in dict.fromkeys(asked))
@@ -242,6 +248,7 @@ def _period(dataset: Dataset) -> tuple[pd.Timestamp, pd.Timestamp, bool]:
         help="Whole calendar months, to the end of the data. Figures compare this period "
         "with the same months just before it.",
     )
+    offer("period")  # into the address (its link is applied above, once per dataset)
     first, last = chosen if isinstance(chosen, tuple | list) else (chosen, chosen)
     return *selection.month_period(first, last, period[1]), True
 
@@ -266,12 +273,10 @@ def _level() -> Level:
 
 
 def share_view() -> None:
-    """The sidebar's "share this view" control: the address of this view to copy."""
+    """The sidebar's "share this view" control: the address of this view to copy, filled in
+    at the end of the run (`links.write_link`), once the page has drawn its choices."""
     with st.sidebar.expander("Share this view"):
-        base = urlsplit(st.context.url)
-        address = f"{base.scheme}://{base.netloc}{base.path}"
-        query = urlencode(links.encode(st.session_state))
-        st.code(f"{address}?{query}" if query else address, language=None, wrap_lines=True)
+        st.session_state[SHARE_KEY] = st.empty()
         st.caption(
             "Copy this address (the button at the right of the box): it opens this page with "
             "the same place, period, disclosure level and choices on the same data folder. A "

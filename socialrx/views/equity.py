@@ -539,9 +539,11 @@ def distribution_panel(table, level: Level) -> Panel:
             "rates."
         ),
         method=(
-            "No population by age or ethnic group is loaded. The files "
-            f"that would give the rates: {equity.POPULATION_BY_AGE_FILE} and "
-            f"{equity.POPULATION_BY_ETHNICITY_FILE}, joined to the areas. Read them beside "
+            "Rates per 1,000 residents by ethnic group are in \u201cReferral rates by ethnic "
+            f"group\u201d, from {equity.POPULATION_BY_ETHNICITY_FILE} as downloaded; rates by age "
+            "band would need residents by age band, which no file gives yet "
+            f"({equity.POPULATION_BY_AGE_FILE} is read only for each area's adults). "
+            "Read the shares beside "
             "the recording completeness below: a group missing from the recording is not "
             "necessarily missing from the service. Beside each group, the share of referrals "
             "with its characteristic recorded (not \u201cnot recorded\u201d or \u201cnot "
@@ -698,12 +700,14 @@ def counted(dataset: Dataset, selection: Selection) -> Counted:
 
 
 # the page's tabs: practices first (the question planners ask first), then deprivation, who
-# was referred, and the recording every comparison rests on
+# was referred (rates by ethnic group, then shares), the recording every comparison rests on,
+# and the place against England
 SECTIONS = {
     "Practices": ("practice_",),
     "Deprivation": ("equity_by_imd", "equity_most_deprived", "equity_slope"),
-    "Who was referred": ("equity_who",),
+    "Who was referred": ("equity_by_ethnic", "equity_who"),
     "Recording": ("recording_",),
+    "England and places like it": ("benchmark_",),
 }
 
 
