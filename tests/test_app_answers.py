@@ -129,7 +129,13 @@ def test_referral_flows_says_whether_volume_is_rising_and_whether_it_is_the_seas
 def test_equity_names_the_practices_below_the_place_beyond_chance(app, demo):
     at = _open(app, "pages/equity.py", "Equity")
     said = _said(at)
-    assert list(said) == ["Practices", "Deprivation", "Who was referred", "Recording"]
+    assert list(said) == [
+        "Practices",
+        "Deprivation",
+        "Who was referred",
+        "Recording",
+        "England and places like it",
+    ]
     ranked = _table(at, "Below the place beyond chance").set_index("Practice code")
     # the ranked table as shown: X90004 90 referrals from 40,628 registered adults (2.2 per
     # 1,000 a year), X90009 20 from 11,835 (1.7), both below beyond chance; the place 2,995

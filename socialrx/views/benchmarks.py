@@ -465,7 +465,9 @@ def indicator_panels(dataset: Dataset, selection: Selection, level: Level,
                 "place's areas, practices or authority the export has a value for; the bars "
                 "are the export's own 95% intervals and the dashed line England's value; "
                 "orange where higher than England, blue where lower, grey where similar or "
-                "not compared. "
+                "not compared."
+            ),
+            method=(
                 "Higher or lower than England where the whole interval lies above or below "
                 "England's value, as Fingertips compares; similar where it spans it. What it "
                 "can show: where the place stands on a measure published nationally. What it "
