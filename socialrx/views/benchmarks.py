@@ -274,8 +274,9 @@ PRACTICE_SUMMARY = {
 }
 
 
-def practice_answer(summary: pd.DataFrame, months: str) -> str:
-    """The place's practices pooled and their range, against every practice in the file."""
+def practice_answer(summary: pd.DataFrame, months: str, lead: bool = False) -> str:
+    """The place's practices pooled and their range, against every practice in the file
+    (`lead`: nothing said where the file holds no other practice, for the page's summary)."""
     place, everyone = summary.iloc[0], summary.iloc[1]
     if not place["practices"]:
         return "None of the place's practices has a list size and appointments in the file."
@@ -290,7 +291,9 @@ def practice_answer(summary: pd.DataFrame, months: str) -> str:
             f"{everyone['rate_per_1000']:,.1f}."
         )
     else:
-        said += "; the file holds no other practice with a list size to compare with."
+        said += (
+            "." if lead else "; the file holds no other practice with a list size to compare with."
+        )
     return said
 
 
@@ -343,6 +346,7 @@ def practice_panels(result: benchmarks.PracticeBenchmark | None, level: Level) -
             labels=PRACTICE_SUMMARY,
             chart=lambda _values: _practice_chart(result.table, result.summary),
             answer=lambda values: practice_answer(values, months),
+            lead=lambda values: practice_answer(values, months, lead=True),
             empty="None of the place's practices has a list size and appointments in the file.",
         ),
         Panel(

@@ -473,6 +473,7 @@ def fifth_panel(fifths: pd.DataFrame, by_residence: bool, level: Level) -> Panel
         cards_from=card,
         show_table=False,
         answer=lambda values: answers.fifth_answer(values, by_residence),
+        lead=lambda values: answers.fifth_answer(values, by_residence, lead=True),
     )
 
 

@@ -377,11 +377,22 @@ def deprivation_lead(values: pd.DataFrame, group: str, by_residence: bool) -> st
     )
 
 
-def fifth_answer(values: pd.DataFrame, by_residence: bool) -> str:
-    """The most deprived fifth's share of referrals, beside its share of adults."""
+def fifth_answer(values: pd.DataFrame, by_residence: bool, lead: bool = False) -> str:
+    """The most deprived fifth's share of referrals, beside its share of adults (`lead`: in a
+    clause, for the page's summary)."""
     reach = summary.most_deprived_fifth(values)
     if reach is None:
         return "The most deprived fifth's share of referrals is not shown (too few or hidden)."
+    if lead:
+        home = (
+            f", home to {reach.population:.0f}% of its adults"
+            if by_residence and reach.population is not None
+            else ""
+        )
+        return (
+            f"{reach.share:.0f}% of referrals come from the most deprived fifth of areas{home}."
+            + (f" {area_recorded_sentence(values)}" if area_recorded_sentence(values) else "")
+        )
     said = (
         f"{reach.share:.0f}% of adult referrals with a known decile come from people living in "
         "the most deprived fifth of areas"

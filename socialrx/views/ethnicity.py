@@ -59,9 +59,10 @@ def _list(words: list[str]) -> str:
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
-def answer(values: pd.DataFrame) -> str:
+def answer(values: pd.DataFrame, lead: bool = False) -> str:
     """The rates shown, which groups are lower or higher than the place, and how complete the
-    recording is: from the disclosed values only."""
+    recording is: from the disclosed values only (`lead`: the recording said only where it
+    is poor, for the page's summary)."""
     rated = values[values["rate_per_1000"].notna()]
     if rated.empty:
         return (
@@ -91,7 +92,7 @@ def answer(values: pd.DataFrame) -> str:
             f" Only {recorded:.0f}% of these referrals have an ethnic group recorded: every "
             "rate counts only those, so read them as rough at best."
         )
-    else:
+    elif not lead:
         said += (
             f" {recorded:.0f}% of these referrals have an ethnic group recorded; the rest are "
             "in no group's rate, so each rate is somewhat too low."
@@ -217,6 +218,7 @@ def panels(
             chart=rate_chart,
             empty="Nothing to draw: every group rests on 1-7 referrals (hidden).",
             answer=answer,
+            lead=lambda values: answer(values, lead=True),
             said=_left_out,
         )
     ]
