@@ -224,14 +224,12 @@ def test_the_summarys_openings_of_the_standardised_deprivation_and_recording_pan
                            "expected": [40.0, 10.0, 50.0], "refers_less": [True, True, False],
                            "refers_more": [False, False, True]})  # fmt: skip
     assert answers.standardised_lead(ratios) == (
-        "Given the age and sex of their lists, 2 refer less than expected beyond chance (A: "
-        "0.20; B); 1 more than expected."
+        "For the age and sex of their lists: 2 below expected beyond chance (A: 0.20; B), 1 above."
     )
     deciles = pd.DataFrame({"imd_decile": [1, 10], "rate_per_1000": [17.7, 8.4]})
     # 17.7 / 8.4 = 2.1 times
     assert answers.deprivation_lead(deciles, "imd_decile", True) == (
-        "By decile: 17.7 per 1,000 adults a year in decile 1 (most deprived), 2.1 times the 8.4 "
-        "in decile 10."
+        "By decile: 17.7 per 1,000 adults a year in decile 1, 2.1 times the 8.4 in decile 10."
     )
     months = pd.DataFrame({
         "month": ["all referrals", "2024-01", "2024-02", "2024-03", "2024-04", "2024-05"],

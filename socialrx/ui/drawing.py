@@ -217,7 +217,9 @@ def _warn_if_map_files_unserved() -> None:
 
 
 # the answers a little smaller than the panels' text, so a long page's fit its first screen
-FOUND_CSS = "<style>.st-key-found li, .st-key-found li p {font-size: 0.9em;}</style>"
+FOUND_CSS = (
+    "<style>.st-key-found li, .st-key-found li p {font-size: 0.9em; line-height: 1.5;}</style>"
+)
 
 
 def summary(sections: list[Section], where=None) -> None:

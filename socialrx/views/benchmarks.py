@@ -276,7 +276,8 @@ PRACTICE_SUMMARY = {
 
 def practice_answer(summary: pd.DataFrame, months: str, lead: bool = False) -> str:
     """The place's practices pooled and their range, against every practice in the file
-    (`lead`: nothing said where the file holds no other practice, for the page's summary)."""
+    (`lead`: shorter, nothing said where the file holds no other practice, for the page's
+    summary)."""
     place, everyone = summary.iloc[0], summary.iloc[1]
     if not place["practices"]:
         return "None of the place's practices has a list size and appointments in the file."
@@ -285,6 +286,11 @@ def practice_answer(summary: pd.DataFrame, months: str, lead: bool = False) -> s
         f"{place['rate_per_1000']:,.1f} {SPS} appointments per 1,000 registered adults a year "
         f"({months}), from {place['lowest']:,.1f} to {place['highest']:,.1f} by practice"
     )
+    if lead:  # the summary has said which appointments and when, for the sub-ICBs
+        said = (
+            f"Its {int(place['practices'])} practices: {place['rate_per_1000']:,.1f} per 1,000 "
+            f"registered adults a year, from {place['lowest']:,.1f} to {place['highest']:,.1f}"
+        )
     if everyone["practices"] > place["practices"]:
         said += (
             f"; all {int(everyone['practices']):,} practices in the file with a list size "

@@ -271,16 +271,16 @@ def standardised_lead(values: pd.DataFrame) -> str:
         for side in ("less", "more")
     )
     if less.empty and more.empty:
-        return "Given the age and sex of their lists, no practice differs beyond chance."
+        return "For the age and sex of their lists, no practice differs beyond chance."
     below = (
-        f"{len(less)} refer{'s' if len(less) == 1 else ''} less than expected beyond chance"
+        f"{len(less)} below expected beyond chance"
         + (
             " (" + "; ".join(f"{r['practice_code']}: {r['ratio']:.2f}" if pd.notna(r["ratio"])
                             else str(r["practice_code"]) for _, r in less.iterrows()) + ")"
             if 0 < len(less) <= 3 else ""
         )
     )  # fmt: skip
-    return f"Given the age and sex of their lists, {below}; {len(more)} more than expected."
+    return f"For the age and sex of their lists: {below}, {len(more)} above."
 
 
 def ranked_answer(values: pd.DataFrame, lead: bool = False) -> str:
@@ -368,8 +368,8 @@ def deprivation_lead(values: pd.DataFrame, group: str, by_residence: bool) -> st
     if by_residence:
         return (
             f"By {word}: {contrast.first:,.1f} per 1,000 adults a year in {word} "
-            f"{contrast.first_group} (most deprived), {contrast.ratio:.1f} times the "
-            f"{contrast.last:,.1f} in {word} {contrast.last_group}."
+            f"{contrast.first_group}, {contrast.ratio:.1f} times the {contrast.last:,.1f} in "
+            f"{word} {contrast.last_group}."
         )
     return (
         f"By {word}: {contrast.first:.0f}% of referrals from {word} {contrast.first_group}, "

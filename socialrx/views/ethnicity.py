@@ -61,8 +61,8 @@ def _list(words: list[str]) -> str:
 
 def answer(values: pd.DataFrame, lead: bool = False) -> str:
     """The rates shown, which groups are lower or higher than the place, and how complete the
-    recording is: from the disclosed values only (`lead`: the recording said only where it
-    is poor, for the page's summary)."""
+    recording is: from the disclosed values only (`lead`: shorter, the recording said only
+    where it is poor, for the page's summary)."""
     rated = values[values["rate_per_1000"].notna()]
     if rated.empty:
         return (
@@ -72,17 +72,14 @@ def answer(values: pd.DataFrame, lead: bool = False) -> str:
     rates = _list([f"{row['group']} {row['rate_per_1000']:,.1f}" for _, row in rated.iterrows()])
     place = values["place_rate"].iloc[0]
     said = f"Referrals per 1,000 residents a year: {rates}"
-    said += (
-        f", against {place:,.1f} for the place (referrals with an ethnic group recorded)."
-        if pd.notna(place)
-        else "."
-    )
+    recorded_only = "" if lead else " (referrals with an ethnic group recorded)"
+    said += f", against {place:,.1f} for the place{recorded_only}." if pd.notna(place) else "."
     for column, word, side in (("higher", "more", "above"), ("lower", "less", "below")):
         named = values.loc[values[column].astype("boolean").fillna(False), "group"].tolist()
         if named:
+            why = "beyond chance" if lead else f"95% interval wholly {side} its rate"
             said += (
-                f" {_list(named)} residents were referred {word} often than the place's "
-                f"(95% interval wholly {side} its rate)."
+                f" {_list(named)} residents were referred {word} often than the place's ({why})."
             )
     recorded = values["recorded_pct"].iloc[0]
     if pd.isna(recorded):
