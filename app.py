@@ -4,6 +4,7 @@ import streamlit as st
 
 from socialrx import ui
 from socialrx.team import access
+from socialrx.views.panels import Section
 
 st.set_page_config(page_title="socialrx: social prescribing", page_icon="🤝", layout="wide")
 
@@ -18,7 +19,9 @@ def overview() -> None:
         "the same calendar months just before.",
     )
     dataset = context.dataset
-    ui.draw([ui.headline_panel(dataset, dataset.content_hash, context.selection, context.level)])
+    headline = ui.headline_panel(dataset, dataset.content_hash, context.selection, context.level)
+    ui.summary([Section("", [headline])])
+    ui.draw([headline], answers=False)  # its answer is the summary just above
 
 
 # Each url_path is its file's name: until app.py has run once, a fresh server answers a page

@@ -7,6 +7,7 @@ from socialrx.metrics import access
 from socialrx.metrics.selection import selected_assets
 from socialrx.views import asset_map
 from socialrx.views.links import Between
+from socialrx.views.panels import Section
 
 context = ui.current()
 ui.page_header(
@@ -17,6 +18,7 @@ ui.page_header(
     "low access outlined and listed. Hover over an area or click a point for details.",
 )
 dataset, sel = context.dataset, context.selection
+found = st.empty()  # what the map found, once the choices below have built its panels
 present = set(selected_assets(dataset, sel)["category"])
 left, right = st.columns([3, 2])
 ui.linked("map_categories", present, "categories")
@@ -75,6 +77,8 @@ with st.expander("How access is measured", expanded=False):
 
 filters = asset_map.Filters(tuple(categories), tuple(costs), wheelchair, day, inactive, stale)
 reach = asset_map.Reach(radius, enhanced, remote, need, need_cut, access_cut)
-ui.draw(ui.asset_map_panels(dataset, dataset.content_hash, sel, context.level, shade, filters,
-                            reach))  # fmt: skip
+panels = ui.asset_map_panels(dataset, dataset.content_hash, sel, context.level, shade, filters,
+                             reach)  # fmt: skip
+ui.summary([Section("", panels)], found)
+ui.draw(panels)
 ui.assets_by_area_note(context)

@@ -20,6 +20,7 @@ from socialrx.views import link_workers as link_worker_view
 from socialrx.views import provider as provider_view
 from socialrx.views import what_if as what_if_view
 from socialrx.views.links import Between
+from socialrx.views.panels import Section
 
 context = ui.current()
 ui.page_header(
@@ -42,6 +43,7 @@ if selected_assets(dataset, sel).empty:
     st.info("No assets in the chosen areas." if sel.chosen_by_residence else "No assets loaded.")
 elif ui.needs(context, "connections"):
     headline, *strained = ui.capacity_panels(dataset, dataset.content_hash, sel, level)
+    found = st.empty()  # what the open tab found, once its panels are built (below)
     if access.may(context.person, "every organisation"):  # the whole system's headline
         ui.draw([headline])
     # a provider is offered its own organisation only (picker, link and files alike)
@@ -104,8 +106,11 @@ elif ui.needs(context, "connections"):
     provider = st.session_state["provider"]
     if system.open:
         with system:
-            ui.draw(strained)
-            ui.draw(ui.capacity_panels(dataset, dataset.content_hash, sel, level, system=True))
+            sections = capacity.system_sections(
+                [*strained, *ui.capacity_panels(dataset, dataset.content_hash, sel, level, True)]
+            )
+            ui.summary(sections, found)
+            ui.draw_sections(sections, "capacity_system_tabs")
     if mine.open:
         with mine:
             provider = st.selectbox(
@@ -131,7 +136,9 @@ elif ui.needs(context, "connections"):
             if grain == "automatic" and by == "quarter":
                 st.caption("Shown by quarter: most of its monthly counts would be hidden (1-7).")
             ui.allowed(access.check_organisation, provider)  # before its figures or its report
-            ui.draw(provider_view.provider_panels(dataset, sel, level, provider, by))
+            panels = provider_view.provider_panels(dataset, sel, level, provider, by)
+            ui.summary([Section("", panels)], found)
+            ui.draw(panels)
             st.download_button(
                 "Download this provider's summary to print or send (HTML, opens offline)",
                 ui.audited(
@@ -157,7 +164,9 @@ elif ui.needs(context, "connections"):
                 step=10.0,
                 key="default_cost",
             )
-            ui.draw(funding_view.funding_panels(dataset, sel, level, cost))
+            panels = funding_view.funding_panels(dataset, sel, level, cost)
+            ui.summary([Section("", panels)], found)
+            ui.draw(panels)
     if workers.open:
         with workers:
             if ui.needs(context, "referrals", "link_workers"):
@@ -168,7 +177,9 @@ elif ui.needs(context, "connections"):
                     step=500.0,
                     key="salary",
                 )
-                ui.draw(link_worker_view.link_worker_panels(dataset, sel, level, salary))
+                panels = link_worker_view.link_worker_panels(dataset, sel, level, salary)
+                ui.summary([Section("", panels)], found)
+                ui.draw(panels)
     if what_if.open:
         with what_if:
             st.caption("Try options live. " + what_if_view.REPLAY)
@@ -210,18 +221,18 @@ elif ui.needs(context, "connections"):
                 if amount and source != target_money
                 else (),
             )
-            ui.draw(
-                what_if_view.scenario_panels(
-                    dataset,
-                    sel,
-                    level,
-                    scenario,
-                    st.session_state["default_cost"],
-                    ui.capacity_scenario_base(
-                        dataset, dataset.content_hash, dataclasses.replace(sel, start=sel.end)
-                    ),
-                )
+            panels = what_if_view.scenario_panels(
+                dataset,
+                sel,
+                level,
+                scenario,
+                st.session_state["default_cost"],
+                ui.capacity_scenario_base(
+                    dataset, dataset.content_hash, dataclasses.replace(sel, start=sel.end)
+                ),
             )
+            ui.summary([Section("", panels)], found)
+            ui.draw(panels)
     if ahead.open:
         with ahead:
             horizon = st.slider("Months ahead", 6, 12, key="forecast_horizon")
@@ -235,7 +246,9 @@ elif ui.needs(context, "connections"):
                 if categories
                 else None
             )
-            ui.draw(forecast_view.forecast_panels(table, methods, level, horizon, category))
+            panels = forecast_view.forecast_panels(table, methods, level, horizon, category)
+            ui.summary([Section("", panels)], found)
+            ui.draw(panels)
             st.header("Forecast for the chosen provider")
             st.caption(
                 f"For {markdown_text(providers.get(provider))} (chosen under My organisation): "

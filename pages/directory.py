@@ -11,6 +11,7 @@ from socialrx.team import access
 from socialrx.ui.feeds import feed_fetcher
 from socialrx.views import directory
 from socialrx.views.data import problems_table
+from socialrx.views.panels import Section
 
 context = ui.current()
 ui.page_header(
@@ -23,6 +24,12 @@ ui.page_header(
 dataset, level = context.dataset, context.level
 # a provider keeps its own organisation's records only
 choices = access.organisations(context.person, ui.directory_choices(dataset, dataset.content_hash))
+everyone = ui.directory_organisations(dataset, dataset.content_hash, level)
+# the organisation is chosen below the page's answers: its value is read here first
+if choices and st.session_state.get("directory_org") not in choices:
+    st.session_state["directory_org"] = next(iter(choices))
+own = directory.own_panels(dataset, st.session_state["directory_org"], level) if choices else []
+ui.summary([Section("", [*own, everyone])])
 
 if not choices and context.person.organisation_id:
     st.info("No asset in this directory belongs to your organisation.")
@@ -42,7 +49,7 @@ else:
         help="The organisation whose asset records you keep.",
     )
     ui.allowed(access.check_organisation, org)  # before its records, sheet or corrections
-    ui.draw(directory.own_panels(dataset, org, level))
+    ui.draw(own)
 
     st.header("Correct your records")
     st.markdown(
@@ -93,7 +100,7 @@ else:
                     "the data folder with it (the app never writes into the data folder)."
                 )
 
-ui.draw([ui.directory_organisations(dataset, dataset.content_hash, level)])
+ui.draw([everyone])
 
 st.header("Open Referral UK")
 st.write(

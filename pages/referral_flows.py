@@ -24,49 +24,60 @@ if ui.needs(context, "referrals"):
         )
     dataset, level = context.dataset, context.level
     chosen, key = context.selection, dataset.content_hash
-    ui.draw(ui.referral_flow_panels(dataset, key, chosen, level))
+    flows = ui.referral_flow_panels(dataset, key, chosen, level)
     tables, pathway_panels = ui.referral_pathway_view(dataset, key, chosen, level)
-    ui.draw(pathway_panels)
-    st.header("Trends: is a change a signal or noise?")
-    st.write(
-        "Statistical process control (SPC) charts as NHS England's Making Data Count programme "
-        "draws them, over every whole month (or quarter) of data up to the end of the chosen "
-        "period. The centre line and process limits come from the baseline months chosen here: "
-        "pick a stable stretch (at least 12 points) to judge later ones against. Points, "
-        "limits and signals are worked out from the figures as shown."
-    )
+    # the SPC choices sit in their tab, below the page's answers (which they change): their
+    # values are read here, before the charts are built
     months = referral_flows.spc_months(tables)
-    baseline = None
+    baseline, everything = None, None
+    words = "{:%b %Y}".format
     if len(months) >= 2:
-        words = "{:%b %Y}".format
         everything = (months[0], months[-1])  # until moved; a moved one stays while offered
         ui.linked("spc_baseline", months, "baseline months", words, default=everything)
-        picked = st.select_slider(
-            "Baseline months for the centre line and limits",
-            options=months,
-            value=everything,  # a pair: a range slider
-            format_func=words,
-            key="spc_baseline",
-            help="The months the mean and process limits are worked out from (default: all). "
-            "Limits are the mean ± 2.66 × the mean moving range, with moving ranges at or "
-            "above 3.267 × their mean left out, as the NHS-R Community's NHSRplotthedots "
-            "package does by default (github.com/nhs-r-community/NHSRplotthedots); signal "
-            "rules as in NHS England's Making Data Count guidance "
-            "(england.nhs.uk/publication/making-data-count).",
-        )
-        baseline = picked if isinstance(picked, tuple) else (months[0], months[-1])
+        picked = st.session_state.get("spc_baseline", everything)
+        baseline = picked if isinstance(picked, tuple) else everything
     points = ["automatic", referral_flows.MONTH, referral_flows.QUARTER]
     ui.linked("spc_by", points, "points of the SPC charts")
-    by = st.radio(
-        "Points of the SPC charts",
-        points,
-        format_func={"automatic": "automatic", "month": "months", "quarter": "quarters"}.get,
-        horizontal=True,
-        key="spc_by",
-        help="Automatic: months where they can be charted, quarters otherwise. At a disclosure "
-        "level other than off a chart is worked out from the figures as shown, so it needs "
-        "every point shown (none of 1-7 people, none resting on fewer than 30) and at least 10 "
-        "people a point on average; quarters sum the months' exact counts before rounding.",
-    )
+    by = st.session_state.get("spc_by", "automatic")
     unit = None if by == "automatic" else by
-    ui.draw(ui.referral_spc_view(dataset, key, chosen, level, baseline, unit))
+    trends = ui.referral_spc_view(dataset, key, chosen, level, baseline, unit)
+
+    def spc_choices() -> None:
+        st.write(
+            "Statistical process control (SPC) charts as NHS England's Making Data Count "
+            "programme draws them, over every whole month (or quarter) of data up to the end "
+            "of the chosen period. The centre line and process limits come from the baseline "
+            "months chosen here: pick a stable stretch (at least 12 points) to judge later ones "
+            "against. Points, limits and signals are worked out from the figures as shown."
+        )
+        if everything:
+            st.select_slider(
+                "Baseline months for the centre line and limits",
+                options=months,
+                value=everything,  # a pair: a range slider
+                format_func=words,
+                key="spc_baseline",
+                help="The months the mean and process limits are worked out from (default: "
+                "all). Limits are the mean ± 2.66 × the mean moving range, with moving ranges "
+                "at or above 3.267 × their mean left out, as the NHS-R Community's "
+                "NHSRplotthedots package does by default "
+                "(github.com/nhs-r-community/NHSRplotthedots); signal rules as in NHS "
+                "England's Making Data Count guidance "
+                "(england.nhs.uk/publication/making-data-count).",
+            )
+        st.radio(
+            "Points of the SPC charts",
+            points,
+            format_func={"automatic": "automatic", "month": "months", "quarter": "quarters"}.get,
+            horizontal=True,
+            key="spc_by",
+            help="Automatic: months where they can be charted, quarters otherwise. At a "
+            "disclosure level other than off a chart is worked out from the figures as shown, "
+            "so it needs every point shown (none of 1-7 people, none resting on fewer than 30) "
+            "and at least 10 people a point on average; quarters sum the months' exact counts "
+            "before rounding.",
+        )
+
+    sections = referral_flows.sections([*flows, *pathway_panels, *trends])
+    ui.summary(sections)
+    ui.draw_sections(sections, "flows_tabs", before={trends[0].name: spc_choices})

@@ -37,7 +37,7 @@ from socialrx.views import (
 )
 from socialrx.views import overview as overview_view
 from socialrx.views import provider as provider_view
-from socialrx.views.panels import Panel
+from socialrx.views.panels import FOUND, Panel, Section, found
 
 NOTES_LIMIT = 2000  # characters of "what we agreed"
 PAGE_WIDTH_PX = 680  # A4 portrait less 15 mm margins, at 96 px an inch
@@ -141,7 +141,9 @@ def build_pack(
             absent = html_text(", ".join(missing))
             body.append(f"<p class='note'>Not in this dataset: {absent}.</p>")
         else:
-            for panel in build(dataset, selection, level):
+            panels = build(dataset, selection, level)
+            body.append(_found_html(panels))
+            for panel in panels:
                 body.append(_panel_html(panel))
                 if panel.labels:
                     tables[panel.name] = panel.export()
@@ -197,6 +199,15 @@ def _plain(markdown: str) -> str:
     return html_text(re.sub(r"\*\*|`", "", markdown))
 
 
+def _found_html(panels: list[Panel]) -> str:
+    """What the section's panels found, as the page opens with it ("" where none answers)."""
+    lines = found([Section("", [panel]) for panel in panels])
+    if not lines:
+        return ""
+    items = "".join(f"<li>{_plain(text)}</li>" for _, text in lines)
+    return f"<div class='found'><p><b>{html_text(FOUND)}</b></p><ul>{items}</ul></div>"
+
+
 def _panel_html(panel: Panel) -> str:
     parts = ["<div class='panel'>"]
     if panel.title:
@@ -226,6 +237,8 @@ def _panel_html(panel: Panel) -> str:
     if panel.caption:
         parts.append(f"<p class='caption'>{_plain(panel.caption)}</p>")
     parts += [f"<p class='caption'>{_plain(note)}</p>" for note in panel.shown_notes]
+    if panel.method:
+        parts.append(f"<p class='caption'>How this is worked out: {_plain(panel.method)}</p>")
     if panel.show_table and panel.labels:
         shown = panel.shown()
         parts.append(
@@ -248,6 +261,7 @@ body {font-family: "Source Sans Pro", Arial, sans-serif; color: #1a1a1a; max-wid
 h1 {font-size: 20pt; margin-bottom: 0;} h2 {border-bottom: 2px solid #0072B2; margin-top: 28px;}
 h3 {font-size: 13pt;} .meta, .caption, .note {color: #333; font-size: 9.5pt;}
 .answer {font-size: 11.5pt; font-weight: 600;}
+.found {border: 1px solid #999; border-radius: 6px; padding: 0 10px; font-size: 10.5pt;}
 .note {background: #eef4fb; padding: 6px 8px;}
 .cards {display: flex; flex-wrap: wrap; gap: 8px;}
 .card {border: 1px solid #999; border-radius: 6px; padding: 6px 10px; min-width: 140px;}

@@ -429,7 +429,9 @@ def view(panel: Panel, disclosed: Disclosed | None = None) -> View:
     disclosed = panel.disclosed if own else disclosed
     values = disclosed.values
     items: dict[str, object] = {"title": panel.title, "caption": panel.caption}
+    items["method"] = panel.method
     items["answer"] = panel.answer_text if own else (panel.answer(values) if panel.answer else "")
+    items["lead"] = panel.lead(values) if panel.lead else ""
     said = panel.said(values) if (panel.said and not own) else ()
     items["notes"] = list(panel.shown_notes if own else (*panel.notes, *(n for n in said if n)))
     for i, card in enumerate(panel.cards):
@@ -665,6 +667,7 @@ def _drawn(panel: Panel) -> View:
     values = panel.disclosed.values
     items = {
         "answer": panel.answer(values) if panel.answer else "",
+        "lead": panel.lead(values) if panel.lead else "",
         "notes": list(panel.said(values)) if panel.said else [],
     }
     if panel.chart is not None:

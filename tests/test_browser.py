@@ -174,6 +174,45 @@ def test_page_renders(
         page.close()
 
 
+FIRST_SCREEN = {"width": 1400, "height": 900}
+# every page that answers a question: (url path, the page's own h1 title)
+ANSWERING = [
+    ("", "Social prescribing overview"),
+    ("referral_flows", "Referral flows"),
+    ("equity", "Equity"),
+    ("capacity", "Capacity"),
+    ("capacity?provider=ORG001", "Capacity"),  # the provider view, opened by its link
+    ("outcomes", "Outcomes"),
+    ("asset_map", "Asset map"),
+    ("directory", "Directory"),
+]
+
+
+@pytest.mark.parametrize(("path", "title"), ANSWERING, ids=[p or "overview" for p, _ in ANSWERING])
+def test_the_page_says_what_it_found_on_its_first_screen(
+    sync_api, browser_context, app_url, first_run_done, path, title
+):
+    """Issue 21: "What this page found" sits wholly within the first 900 pixels of a window
+    1400 wide, above the tabs and panels that say the same at length."""
+    expect = sync_api.expect
+    page, errors = open_page(browser_context, sync_api, app_url, path, first_run_done)
+    try:
+        page.set_viewport_size(FIRST_SCREEN)
+        wait_for_app_run(page, expect)
+        expect(page.locator("h1").filter(has_text=title).first).to_be_visible()
+        found = page.locator(".st-key-found")
+        expect(found).to_contain_text("What this page found")
+        box = found.bounding_box()
+        assert box is not None and box["y"] >= 0, box
+        assert box["y"] + box["height"] <= FIRST_SCREEN["height"], (path, box)
+        if "provider=" in path:  # the link opened the provider's own view, and it answers
+            expect(found).to_contain_text("Over the whole period")
+        assert not errors, errors
+    finally:
+        page.set_viewport_size(VIEWPORT)
+        page.close()
+
+
 def drawn(frame) -> dict:
     """What Leaflet drew in a map (a page or a frame): its asset points (a circle marker is
     drawn with arcs), area polygons (lines only), cluster icons, and whether the notice that

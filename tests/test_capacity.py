@@ -582,6 +582,51 @@ def test_what_if_headline_and_its_change_by_hand():
     assert capacity.hidden_assets(then) == 3  # 1 + 2
 
 
+def test_the_answers_name_who_is_over_capacity_most_strained_first():
+    # as above: P2 sent 20 against 10 (200%) and P7 10 against a capacity of 0 (over, no %);
+    # P4 90 against 100 (90%); P1's 12, shown as 10, is borderline
+    assets, connections = _providers()
+    table = capacity.group_strain(assets, connections, 1, capacity.provider_of(assets))
+    shown = capacity.group_spec().disclose(table, Level.ROUND).values
+    assert capacity.rated_answer(shown, "provider", named=True) == (
+        "2 of 6 providers stating a capacity were sent more people than they can take: P2 "
+        "(200%) and P7; 1 more is borderline; 1 is at 85-100% of capacity: P4 (90%)."
+    )
+    # more than three: the three most strained, and how many more
+    rows = pd.DataFrame({"name": list("abcde"), "strain_pct": [110, 150, None, 130, 120],
+                         "asset_id": ["A1", "A2", "A3", "A4", "A5"]})  # fmt: skip
+    assert capacity.named_with_strain(rows, "asset_id") == (
+        "b (A2, 150%), d (A4, 130%), e (A5, 120%) and 2 more"
+    )
+
+
+def test_the_heat_and_a_providers_months_in_a_sentence():
+    # three category-months shown: 120%, 80% and one hidden; the most strained named
+    heat = pd.DataFrame({"category": ["arts", "arts", "food"], "label": ["Jan", "Feb", "Jan"],
+                         "strain_pct": pd.array([120, 80, None], dtype="Float64")})  # fmt: skip
+    assert capacity.heat_answer(heat) == (
+        "The most strained: arts in Jan, at 120% of the capacity stated; 1 of the 2 "
+        "category-months shown was over 100%."
+    )
+    # a provider's months as shown: 10 + 15 sent and one month of 1-7 (hidden, not added)
+    months = pd.DataFrame({
+        "label": ["Jan", "Feb", "Mar"],
+        "sent": pd.array([10, None, 15], dtype="Float64"),
+        "started": pd.array([10, None, 10], dtype="Float64"),
+        "waiting_list": pd.array([0, 0, 5], dtype="Float64"),
+        "declined_full": pd.array([0, 0, None], dtype="Float64"),
+        "declined_not_suitable": pd.array([0, 0, 0], dtype="Float64"),
+    })  # fmt: skip
+    assert capacity.provider_demand_answer(months, "month") == (
+        "25 people were sent in the 3 months shown (not counting 1 month of 1-7, hidden); the "
+        "most in Mar (15)."
+    )
+    assert capacity.provider_outcomes_answer(months, "month") == (
+        "Adding the months shown: 20 started, 5 were put on a waiting list and 0 turned away "
+        "(full or not suitable); 2 counts of 1-7 hidden and not added."
+    )
+
+
 def _category_of_ones():
     """Seven assets of one category sent one person each; two of another sent 4 and 20."""
     ids = [f"M{i}" for i in range(7)] + ["B0", "B1"]

@@ -784,7 +784,8 @@ def test_the_standardised_panel_on_a_tiny_dataset(load):
     ]
     exported = panel.export()
     assert list(exported.columns)[:3] == ["Practice code", "Practice", "PCN"]
-    assert "indirect standardisation" in panel.caption and "Technical Briefing" in panel.caption
+    said = f"{panel.caption} {panel.method}"  # the method folds away under the caption
+    assert "indirect standardisation" in said and "Technical Briefing" in said
     rounded = _standardised_panel(dataset, Level.ROUND)
     assert rounded.shown_notes[0].startswith("Left out: * adult referrals")  # 3 is 1-7
 

@@ -192,3 +192,57 @@ def test_slope_answer_in_words():
         "average rate."
     )
     assert "Too few" in answers.slope_answer(values.assign(value=np.nan))
+
+
+def test_the_summarys_openings_name_at_most_three():
+    # five practices below the place beyond chance, one of them hidden (1-7 referrals, its rate
+    # the range 0.4 to 2.9); two above. The summary names the three lowest: the hidden one, then
+    # 1.5 and 2.0; the panel's own answer names all five
+    rates = [6.0, 1.5, np.nan, 2.0, 4.0, 20.0, 22.0]
+    values = pd.DataFrame({
+        "practice_code": [f"P{i}" for i in range(7)], "name": [f"Practice {i}" for i in range(7)],
+        "place_rate": [13.0] * 7, "rate_per_1000": rates,
+        "rate_from": [np.nan, np.nan, 0.4, np.nan, np.nan, np.nan, np.nan],
+        "rate_to": [np.nan, np.nan, 2.9, np.nan, np.nan, np.nan, np.nan],
+        "refers_less": [True] * 5 + [False] * 2, "refers_more": [False] * 5 + [True] * 2,
+        "phi": [np.nan] * 7, "dispersion_p": [np.nan] * 7, "tau2": [np.nan] * 7,
+        "age_recorded_pct": [100.0] * 7, "ethnicity_recorded_pct": [100.0] * 7,
+    })  # fmt: skip
+    assert answers.funnel_answer(values, equity.ADDITIVE, lead=True) == (
+        "5 practices refer less than the place beyond chance (referrals per 1,000 registered "
+        "adults a year, against the place's 13.0): the lowest Practice 2 (P2: fewer than 8 "
+        "referrals, 0.4 to 2.9); Practice 1 (P1: 1.5); Practice 3 (P3: 2.0); and 2 more; 2 "
+        "refer more."
+    )
+    assert "Practice 4 (P4: 4.0)" in answers.funnel_answer(values, equity.ADDITIVE)
+    ranked = values.drop(index=2).sort_values("rate_per_1000", ascending=False)  # as the panel
+    assert answers.ranked_answer(ranked, lead=True) == "Rates run from 22.0 (P6) to 1.5 (P1)."
+
+
+def test_the_summarys_openings_of_the_standardised_deprivation_and_recording_panels():
+    ratios = pd.DataFrame({"practice_code": ["A", "B", "C"], "ratio": [0.2, np.nan, 1.5],
+                           "expected": [40.0, 10.0, 50.0], "refers_less": [True, True, False],
+                           "refers_more": [False, False, True]})  # fmt: skip
+    assert answers.standardised_lead(ratios) == (
+        "For the age and sex of their lists: 2 below expected beyond chance (A: 0.20; B), 1 above."
+    )
+    deciles = pd.DataFrame({"imd_decile": [1, 10], "rate_per_1000": [17.7, 8.4]})
+    # 17.7 / 8.4 = 2.1 times
+    assert answers.deprivation_lead(deciles, "imd_decile", True) == (
+        "By decile: 17.7 per 1,000 adults a year in decile 1, 2.1 times the 8.4 in decile 10."
+    )
+    months = pd.DataFrame({
+        "month": ["all referrals", "2024-01", "2024-02", "2024-03", "2024-04", "2024-05"],
+        "ethnicity_recorded_pct": [70.0, 62.0, 95.0, 79.0, 50.0, 60.0],
+        "age_recorded_pct": [100.0] * 6, "sex_recorded_pct": [100.0] * 6,
+        "area_recorded_pct": [100.0] * 6,
+    })  # fmt: skip
+    assert answers.completeness_answer(months, "month", "months", lead=True) == (
+        "Ethnicity is recorded for under 80% of referrals in 4 months: 2024-01 (62%); 2024-03 "
+        "(79%); 2024-04 (50%); and 1 more. Comparisons resting on them rest on poorly recorded "
+        "data."
+    )
+    well = months.assign(ethnicity_recorded_pct=99.0)
+    assert answers.completeness_answer(well, "month", "months", lead=True) == (
+        "Every month judged records each field for at least 80% of referrals."
+    )

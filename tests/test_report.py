@@ -8,6 +8,7 @@ import pytest
 from socialrx.__main__ import main
 from socialrx.data.loader import load_folder
 from socialrx.disclosure import Level
+from socialrx.escape import html_text
 from socialrx.metrics.selection import PCN, Selection, default_selection
 from socialrx.provenance import FOOTER_LINES
 from socialrx.report import NOTES_LIMIT, build_pack
@@ -152,3 +153,19 @@ def test_the_packs_map_is_of_the_chosen_ward(demo, monkeypatch):
     build_pack(demo, year, Level.ROUND)
     (kwargs,) = drawn
     assert kwargs["place"] is None and kwargs["focus"] == () and kwargs["title"] == ""
+
+
+def test_the_pack_opens_each_section_with_what_it_found_and_keeps_every_panel(demo):
+    chosen = default_selection(demo)
+    pack = build_pack(demo, chosen, Level.ROUND)
+    html = pack.html
+    # every page's section opens with its summary, the page's answers in the same words
+    assert html.count("<div class='found'><p><b>What this page found</b></p>") == 6
+    flows = referral_flows.page_panels(demo, chosen, Level.ROUND)
+    spc = next(p for p in flows if p.name == "spc_referrals")
+    assert f"<li>{html_text(spc.lead_text)}</li>" in html
+    # what folds away on a page is printed in full: the method under each panel
+    assert html.count("How this is worked out: ") >= 20
+    assert html_text(spc.method) in html
+    # and no panel is left out: every referral flows panel with a table has its CSV
+    assert {p.name for p in flows if p.labels} <= set(pack.tables)

@@ -172,7 +172,7 @@ def test_a_month_shown_as_170_gives_one_chart_whatever_its_true_value():
         counts[12] = true
         panel = referral_flows.spc_panel(_tables(counts, "2025-12-31"), "referrals",
                                          Level.ROUND, None)  # fmt: skip
-        assert panel.figure is not None and panel.table["signal"].astype(bool).any()
+        assert panel.figure is not None and panel.disclosed.values["signal"].astype(bool).any()
         seen.add(_shown(panel))
     assert len(seen) == 1
     # the test can fail: at level off (exact figures) each true value gives its own chart
@@ -217,9 +217,10 @@ def test_a_hidden_month_means_quarters_not_a_chart_of_months():
     shown = quarters.disclosed.values
     assert shown["value"].tolist() == [300, 300, 300, 205, 300]
     assert (
-        "By quarter, because months cannot be charted here: 1 month with 1-7" in (quarters.notes[1])
+        "By quarter, because months cannot be charted here: 1 month with 1-7"
+        in quarters.shown_notes[1]
     )
-    assert "fewer than 12 quarters" in quarters.notes[0]  # five quarters: points, no limits
+    assert "fewer than 12 quarters" in quarters.shown_notes[0]  # five quarters: points, no limits
     assert quarters.figure is not None and quarters.figure.layout.xaxis.title.text == "Quarter"
     assert list(quarters.figure.layout.xaxis.ticktext)[:2] == ["Jan-Mar 2024", "Apr-Jun 2024"]
     # at level off nothing is hidden: months are charted
@@ -291,14 +292,73 @@ def test_the_baseline_must_hold_12_months():
     counts = [100, 104, 98, 102, 100, 99, 101, 103, 97, 100, 96, 101, 99, 100]
     baseline = (pd.Period("2024-01", "M"), pd.Period("2024-06", "M"))
     panel = referral_flows.spc_panel(_tables(counts), "referrals", Level.ROUND, baseline)
-    assert "fewer than 12" in panel.notes[0]
-    assert panel.table["signal"].eq("").all() and panel.answer_text == ""
+    assert "fewer than 12" in panel.shown_notes[0]
+    assert panel.disclosed.values["signal"].eq("").all() and panel.answer_text == ""
     baseline = (pd.Period("2024-01", "M"), pd.Period("2024-12", "M"))
     panel = referral_flows.spc_panel(_tables(counts), "referrals", Level.ROUND, baseline)
-    assert "12 months shown, Jan 2024 to Dec 2024" in panel.notes[0]
+    assert "12 months shown, Jan 2024 to Dec 2024" in panel.shown_notes[0]
 
 
 def test_a_baseline_with_no_variation_says_so():
     panel = referral_flows.spc_panel(_tables([100] * 14), "referrals", Level.OFF, None)
-    assert "did not change" in panel.notes[0]
+    assert "did not change" in panel.shown_notes[0]
     assert panel.figure is not None  # the months are still drawn, without limits
+
+
+def test_the_summary_says_the_year_on_the_year_before_and_that_the_signal_is_seasonal():
+    # the series of the seasonal test above: January and February 150 each year, and the same
+    # ten months between (100, 110, 95, 105, 100, 115, 90, 105, 100, 110: 1,030) in both years.
+    # The last 12 months (Mar 2025 to Feb 2026) hold 1,030 + 300 = 1,330, as did the 12 before
+    noise = [100, 110, 95, 105, 100, 115, 90, 105, 100, 110]
+    panel = referral_flows.spc_panel(
+        _tables([150, 150, *noise, 150, 150, *noise, 150, 150], "2026-02-28"),
+        "referrals", Level.ROUND, None,
+    )  # fmt: skip
+    assert panel.lead_text == (
+        "As many referrals in the 12 months to Feb 2026 as a year before (1,330 against 1,330). "
+        "Referrals show special cause variation: higher from Jan 2026 to Feb 2026, neither "
+        "better nor worse; it repeats the same months a year before: perhaps the season, not a "
+        "change."
+    )
+    # the panel's own answer says the rules and the other signals, as before
+    assert panel.answer_text.startswith("Over the 26 months shown (Jan 2024 to Feb 2026)")
+
+
+def test_a_signal_the_year_before_did_not_have_is_not_the_season_alone():
+    # 12 months at 100 and 104 alternating (shown 100, 105), then 12 at 150 and 154 (150, 155):
+    # 1,830 against 1,230 a year before, up 600 / 1,230 = 49%. Against the first year's centre
+    # line (102.5) a run of 7 above it starts in Dec 2024 (105) and runs on through 2025: one
+    # shift, not a signal of the same months a year before come back
+    counts = [100, 104] * 6 + [150, 154] * 6
+    first_year = (pd.Period("2024-01", "M"), pd.Period("2024-12", "M"))
+    tables = _tables(counts, "2025-12-31")
+    lead = referral_flows.spc_panel(tables, "referrals", Level.ROUND, first_year).lead_text
+    assert lead.startswith(
+        "49% more referrals in the 12 months to Dec 2025 than a year before (1,830 against "
+        "1,230). Referrals show special cause variation: higher from Dec 2024 to Dec 2025"
+    )
+    assert lead.endswith(
+        "; it does not repeat a signal of the same months a year before, so it is not the "
+        "season alone."
+    )
+
+
+def test_year_on_year_by_hand():
+    months = pd.period_range("2024-01", periods=24, freq="M")
+    year = spc.year_on_year(months, [10] * 12 + [15] * 12)
+    assert (year.latest, year.before, year.change_pct) == (180, 120, 50)
+    quarters = pd.period_range("2024Q1", periods=9, freq="Q")
+    assert spc.year_on_year(quarters, [1] + [20] * 4 + [10] * 4).change_pct == -50
+    assert spc.year_on_year(months[:23], [10] * 23) is None  # under two years
+    assert spc.year_on_year(months, [10] * 23 + [None]) is None  # a point not shown
+    assert spc.year_on_year(months, [0] * 12 + [5] * 12).change_pct is None  # nothing before
+
+
+def test_one_shift_lasting_over_a_year_does_not_repeat_itself():
+    months = pd.period_range("2024-01", periods=26, freq="M")
+    shift = np.r_[np.zeros(10, int), np.ones(16, int)]  # high from Nov 2024 to Feb 2026
+    assert not spc.seasonal_repeats(months, shift).any()
+    # two winters apart: the second repeats the first
+    winters = np.zeros(26, int)
+    winters[[0, 1, 12, 13, 24, 25]] = 1
+    assert list(np.flatnonzero(spc.seasonal_repeats(months, winters))) == [12, 13, 24, 25]

@@ -291,8 +291,25 @@ def summarise(shown: pd.DataFrame, marks: pd.DataFrame | None = None) -> Capacit
     )
 
 
-def assets_answer(shown: pd.DataFrame) -> str:
-    """The All assets panel's answer in a sentence, from its disclosed values."""
+def named_with_strain(rows: pd.DataFrame, label: str = "", most: int = 3) -> str:
+    """Up to `most` rows of a disclosed strain table by name (and `label`, a code column),
+    with their strain as shown, most strained first: "Lunch Club (A0026, 103%)"; how many more
+    where there are more."""
+    ranked = rows.sort_values("strain_pct", ascending=False, kind="stable", na_position="last")
+    said = []
+    for _, row in ranked.head(most).iterrows():
+        inside = [str(row[label])] if label else []
+        if pd.notna(row["strain_pct"]):
+            inside.append(f"{row['strain_pct']:,.0f}%")
+        said.append(f"{row['name']} ({', '.join(inside)})" if inside else str(row["name"]))
+    if len(ranked) > most:
+        said.append(f"{len(ranked) - most:,} more")
+    return said[0] if len(said) == 1 else ", ".join(said[:-1]) + " and " + said[-1]
+
+
+def assets_answer(shown: pd.DataFrame, named: bool = False) -> str:
+    """The All assets panel's answer in a sentence, from its disclosed values (`named`: with
+    the assets over capacity, most strained first)."""
     summary = summarise(shown)
     if not summary.stated:
         return "No asset states a capacity, so none can be judged over capacity."
@@ -301,10 +318,12 @@ def assets_answer(shown: pd.DataFrame) -> str:
         if summary.undecided
         else ""
     )
+    over = shown[shown["over_capacity"].astype("boolean").fillna(False).to_numpy()]
+    which = f": {named_with_strain(over, 'asset_id')}" if named and len(over) else ""
     return (
         f"{summary.over:,} of {summary.stated:,} assets stating a capacity "
         f"{'was' if summary.over == 1 else 'were'} sent more people than they can take"
-        f"{more}."
+        f"{which}{more}."
     )
 
 
@@ -477,10 +496,12 @@ def group_spec(*, growth: float = 0.0, cells: bool = False) -> Spec:
     )
 
 
-def rated_answer(values: pd.DataFrame, what: str, ahead: bool = False) -> str:
+def rated_answer(values: pd.DataFrame, what: str, ahead: bool = False,
+                 named: bool = False) -> str:  # fmt: skip
     """A rated table's answer (providers, categories, areas, assets) in a sentence, from its
     disclosed rating: how many of those stating a capacity are over 100%, and borderline
-    (`ahead`: of a what-if, in the future)."""
+    (`ahead`: of a what-if, in the future; `named`: the ones over 100% and at 85-100% by
+    name, most strained first)."""
     words = ratings(values)
     stated = int((values["capacity_per_month"].notna()).sum())
     if not stated:
@@ -494,15 +515,72 @@ def rated_answer(values: pd.DataFrame, what: str, ahead: bool = False) -> str:
         f"{over:,} of {stated:,} {plural} stating a capacity {verb} sent more people than "
         "they can take"
     )
+    if named and over:
+        sentence += f": {named_with_strain(values[words.str.startswith('over').to_numpy()])}"
     if near:
         sentence += f"; {near:,} more {'is' if near == 1 else 'are'} borderline"
     if high:
         sentence += f"; {high:,} {'is' if high == 1 else 'are'} at 85-100% of capacity"
+        if named:
+            sentence += f": {named_with_strain(values[(words == RATINGS[4]).to_numpy()])}"
     return sentence + "."
 
 
 def _plural(what: str) -> str:
     return what[:-1] + "ies" if what.endswith("y") else what + "s"
+
+
+def _added_up(values: pd.DataFrame, *columns: str) -> tuple[float, int]:
+    """The counts of `columns` as shown, added up over the rows, and how many are hidden (not
+    added: each is 1-7)."""
+    shown = values[list(columns)].astype("Float64")
+    return float(shown.sum().sum()), int(shown.isna().sum().sum())
+
+
+def provider_demand_answer(values: pd.DataFrame, word: str) -> str:
+    """A provider's people sent in the months (quarters) shown, added up, and its busiest,
+    from a disclosed `provider_activity` table."""
+    sent = values["sent"].astype("Float64")
+    if sent.isna().all():
+        return f"Every {word}'s number of people sent is 1-7 (hidden)."
+    total, hidden = _added_up(values, "sent")
+    busiest = values.loc[sent.idxmax()]
+    left_out = f" (not counting {hidden} {word}{'s' if hidden != 1 else ''} of 1-7, hidden)"
+    return (
+        f"{total:,.0f} people were sent in the {len(values)} {word}s shown"
+        f"{left_out if hidden else ''}; the most in {busiest['label']} ({sent.max():,.0f})."
+    )
+
+
+def provider_outcomes_answer(values: pd.DataFrame, word: str) -> str:
+    """What happened to a provider's people sent, added up over the months (quarters) shown,
+    from a disclosed `provider_activity` table."""
+    started, a = _added_up(values, "started")
+    waiting, b = _added_up(values, "waiting_list")
+    turned, c = _added_up(values, "declined_full", "declined_not_suitable")
+    hidden = a + b + c
+    return (
+        f"Adding the {word}s shown: {started:,.0f} started, {waiting:,.0f} were put on a waiting "
+        f"list and {turned:,.0f} turned away (full or not suitable)"
+        + (f"; {hidden} count{'s' if hidden != 1 else ''} of 1-7 hidden and not added." if hidden
+           else ".")
+    )  # fmt: skip
+
+
+def heat_answer(values: pd.DataFrame) -> str:
+    """The category and month most strained, from a disclosed `category_month_strain` table
+    (the first of a tie, in the table's order), and how many category-months were over 100%."""
+    strain = values["strain_pct"].astype("Float64")
+    if strain.isna().all():
+        return ""
+    top = values.loc[strain.idxmax()]
+    over = int((strain > 100).fillna(False).sum())
+    shown = int(strain.notna().sum())
+    return (
+        f"The most strained: {top['category']} in {top['label']}, at {top['strain_pct']:,.0f}% "
+        f"of the capacity stated; {over:,} of the {shown:,} category-months shown "
+        f"{'was' if over == 1 else 'were'} over 100%."
+    )
 
 
 @dataclass(frozen=True)

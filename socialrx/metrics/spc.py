@@ -215,13 +215,48 @@ def xmr(values, baseline=None, observed=None, improvement: int = NEITHER):
 def seasonal_repeats(periods, direction) -> np.ndarray:
     """Mask of signalled points (`direction` +1 or -1; 0 none) whose same month or quarter a
     year before (`periods`: a monthly or quarterly PeriodIndex) signalled in the same
-    direction."""
+    direction, in an earlier run of signals: one shift lasting over a year does not repeat
+    itself."""
     periods = pd.PeriodIndex(periods)
     direction = np.asarray(direction, int)
     year = 12 if periods.freqstr.startswith("M") else 4
     position = {period: i for i, period in enumerate(periods)}
+    # runs of consecutive points signalling the same way, numbered
+    starts = np.r_[True, direction[1:] != direction[:-1]] if len(direction) else []
+    run = np.cumsum(starts)
     out = np.zeros(len(periods), bool)
     for i, period in enumerate(periods):
         before = position.get(period - year)
-        out[i] = direction[i] != 0 and before is not None and direction[before] == direction[i]
+        out[i] = (
+            direction[i] != 0
+            and before is not None
+            and direction[before] == direction[i]
+            and run[before] != run[i]
+        )
     return out
+
+
+@dataclass(frozen=True)
+class YearOnYear:
+    """The last year of a series of counts against the year before it: each year's total and
+    the change in %."""
+
+    latest: float
+    before: float
+    change_pct: float | None  # None where the year before had nothing
+
+
+def year_on_year(periods, counts) -> YearOnYear | None:
+    """The last 12 months (or 4 quarters) of `counts` summed against the 12 (4) before, from
+    a monthly or quarterly PeriodIndex `periods` with no period missing; None with fewer than
+    two whole years or any count not shown (NA) among them."""
+    periods = pd.PeriodIndex(periods)
+    year = 12 if periods.freqstr.startswith("M") else 4
+    values = pd.Series(counts, dtype="Float64").to_numpy(dtype=float, na_value=np.nan)
+    if len(values) < 2 * year or (periods[-1] - periods[-2 * year]).n != 2 * year - 1:
+        return None
+    last, previous = values[-year:], values[-2 * year : -year]
+    if np.isnan(last).any() or np.isnan(previous).any():
+        return None
+    latest, before = float(last.sum()), float(previous.sum())
+    return YearOnYear(latest, before, 100 * (latest - before) / before if before else None)

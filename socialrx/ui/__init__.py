@@ -5,7 +5,8 @@
 - `loading`: the data folder or uploaded files, and the mapping edited on the Data page;
 - `links`: the page address (a shared link's choices, applied by `linked`), the notes a link
   leaves for the page header, and the detour through app.py for a deep link (`current`);
-- `drawing`: the page header, panels (cards, charts, maps, tables) and downloads;
+- `drawing`: the page header, what a page found (its panels' answers), panels (cards, charts,
+  maps, tables) in sections or tabs, and downloads;
 - `sidebar`: place, period, disclosure level, neighbourhoods, presentation mode, sharing;
 - `identity`: who is looking (sign-in, the access list's role, guest links) and the audit trail.
 
@@ -38,9 +39,11 @@ from socialrx.ui.drawing import (
     counted,
     download,
     draw,
+    draw_sections,
     needs,
     page_header,
     show_table,
+    summary,
 )
 from socialrx.ui.identity import allowed, audited, current, identify, record, viewed
 from socialrx.ui.links import (
@@ -95,6 +98,7 @@ __all__ = [
     "directory_organisations",
     "download",
     "draw",
+    "draw_sections",
     "drawing",
     "equity_panels",
     "ethnicity_panels",
@@ -129,5 +133,6 @@ __all__ = [
     "show_table",
     "sidebar",
     "viewed",
+    "summary",
     "write_link",
 ]

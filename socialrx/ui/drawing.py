@@ -1,6 +1,7 @@
-"""Drawing on the page: a page's header, a panel's answer, cards, chart or map, notes, table
-and downloads. Every word from a panel or a data file is escaped here, once, for Streamlit's
-markdown; the figures arrive already through the panels' one disclosure step."""
+"""Drawing on the page: a page's header, what the page found, a panel's answer, cards, chart or
+map, notes, how it is worked out, table and downloads. Every word from a panel or a data file
+is escaped here, once, for Streamlit's markdown; the figures arrive already through the
+panels' one disclosure step."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from socialrx.ui.identity import audited
 from socialrx.ui.links import CONTEXT_KEY, HEADER_DRAWN, LINK_NOTES
 from socialrx.views import data as data_view
 from socialrx.views import map_assets
-from socialrx.views.panels import Panel
+from socialrx.views.panels import FOUND, Panel, Section, found
 
 if TYPE_CHECKING:
     from socialrx.ui.sidebar import Context
@@ -216,42 +217,97 @@ def _warn_if_map_files_unserved() -> None:
     )
 
 
-def draw(panels: list[Panel]) -> None:
-    """Draw a page's panels: title, figure (or why there is none), how to read it, the
-    table, and a download of what is shown."""
+# the answers a little smaller than the panels' text, so a long page's fit its first screen
+FOUND_CSS = (
+    "<style>.st-key-found li, .st-key-found li p {font-size: 0.9em; line-height: 1.5;}</style>"
+)
+
+
+def summary(sections: list[Section], where=None) -> None:
+    """What the page found: its panels' answers, in the page's order, under the page header
+    (`where`: a placeholder made earlier, for a page that knows its answers only once its open
+    tab has run). Nothing is drawn where no panel has an answer."""
+    lines = found(sections)
+    if not lines:
+        return
+    box = (where or st).container(border=True, key="found")
+    box.html(FOUND_CSS)
+    items = [
+        f"- **{markdown_text(title)}:** {markdown_text(text)}" if title
+        else f"- {markdown_text(text)}"
+        for title, text in lines
+    ]  # fmt: skip
+    box.markdown(f"**{FOUND}**\n\n" + "\n".join(items))
+
+
+def draw_sections(
+    sections: list[Section], key: str, before: dict | None = None, after: dict | None = None
+) -> None:
+    """A page's sections as tabs (all drawn, so a switch needs no rerun), or one section's
+    panels as they are; `before` and `after` as for `draw`."""
+    if len(sections) == 1:
+        draw(sections[0].panels, before=before, after=after)
+        return
+    for tab, section in zip(st.tabs([s.title for s in sections], key=key), sections, strict=True):
+        with tab:
+            draw(section.panels, before=before, after=after)
+
+
+def draw(
+    panels: list[Panel],
+    answers: bool = True,
+    before: dict | None = None,
+    after: dict | None = None,
+) -> None:
+    """Draw a page's panels: title, answer (unless the page's summary just gave it: not
+    `answers`), figure (or why there is none), how to read it, the table, and a download of
+    what is shown; `before` and `after`: by panel name, a function drawing what comes before
+    or after that panel (choices that change it, kept below the page's answers)."""
     for panel in panels:
-        # a panel's words are plain text (names from files among them): escaped here, once
-        if panel.title:
-            st.header(markdown_text(panel.title))
-        if panel.answer_text:
-            st.markdown(f"**{markdown_text(panel.answer_text)}**")
-        if panel.shown_cards:
-            _cards(panel.shown_cards)
-        figure = panel.figure
-        if isinstance(figure, go.Figure):
-            if st.session_state.get("present"):  # a projector: chart text as large as the page's
-                figure = go.Figure(figure).update_layout(font_size=18, title_font_size=24)
-            st.plotly_chart(figure, width="stretch", key=f"chart_{panel.name}")
-        elif figure is not None:  # a folium map: a fresh one each run (see below)
-            figure = panel.chart(panel.disclosed.values)
-            _map(panel, figure)
-            st.download_button("Download this map (HTML, opens in any browser)",
-                               audited(partial(map_assets.standalone_html, figure),
-                                       "download", f"{panel.name}.html"),
-                               file_name=f"{panel.name}.html",
-                               mime="text/html", key=f"dl_{panel.name}_html",
-                               on_click="ignore")  # fmt: skip
-        elif panel.chart is not None and panel.empty:
-            st.info(markdown_text(panel.empty))
-        if panel.caption:
-            st.caption(markdown_text(panel.caption))
-        for note in panel.shown_notes:
-            st.caption(markdown_text(note))
-        if panel.show_table and panel.labels:
-            config = {name: st.column_config.TextColumn(name, alignment="right")
-                      for name in panel.counted}  # fmt: skip
-            show_table(panel.shown(), config)
-        if panel.labels:
-            label = panel.download or ("Download data behind this chart (CSV)"
-                                       if panel.chart else None)  # fmt: skip
-            download(panel.export, panel.name, label or "Download table (CSV)", about=True)
+        if before and panel.name in before:
+            before[panel.name]()
+        _panel(panel, answers)
+        if after and panel.name in after:
+            after[panel.name]()
+
+
+def _panel(panel: Panel, answers: bool) -> None:
+    """One panel: see `draw`."""
+    # a panel's words are plain text (names from files among them): escaped here, once
+    if panel.title:
+        st.header(markdown_text(panel.title))
+    if answers and panel.answer_text:
+        st.markdown(f"**{markdown_text(panel.answer_text)}**")
+    if panel.shown_cards:
+        _cards(panel.shown_cards)
+    figure = panel.figure
+    if isinstance(figure, go.Figure):
+        if st.session_state.get("present"):  # a projector: chart text as large as the page's
+            figure = go.Figure(figure).update_layout(font_size=18, title_font_size=24)
+        st.plotly_chart(figure, width="stretch", key=f"chart_{panel.name}")
+    elif figure is not None:  # a folium map: a fresh one each run (see below)
+        figure = panel.chart(panel.disclosed.values)
+        _map(panel, figure)
+        st.download_button("Download this map (HTML, opens in any browser)",
+                           audited(partial(map_assets.standalone_html, figure),
+                                   "download", f"{panel.name}.html"),
+                           file_name=f"{panel.name}.html",
+                           mime="text/html", key=f"dl_{panel.name}_html",
+                           on_click="ignore")  # fmt: skip
+    elif panel.chart is not None and panel.empty:
+        st.info(markdown_text(panel.empty))
+    if panel.caption:
+        st.caption(markdown_text(panel.caption))
+    for note in panel.shown_notes:
+        st.caption(markdown_text(note))
+    if panel.method:
+        with st.expander("How this is worked out"):
+            st.caption(markdown_text(panel.method))
+    if panel.show_table and panel.labels:
+        config = {name: st.column_config.TextColumn(name, alignment="right")
+                  for name in panel.counted}  # fmt: skip
+        show_table(panel.shown(), config)
+    if panel.labels:
+        label = panel.download or ("Download data behind this chart (CSV)"
+                                   if panel.chart else None)  # fmt: skip
+        download(panel.export, panel.name, label or "Download table (CSV)", about=True)

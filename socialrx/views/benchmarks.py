@@ -274,8 +274,10 @@ PRACTICE_SUMMARY = {
 }
 
 
-def practice_answer(summary: pd.DataFrame, months: str) -> str:
-    """The place's practices pooled and their range, against every practice in the file."""
+def practice_answer(summary: pd.DataFrame, months: str, lead: bool = False) -> str:
+    """The place's practices pooled and their range, against every practice in the file
+    (`lead`: shorter, nothing said where the file holds no other practice, for the page's
+    summary)."""
     place, everyone = summary.iloc[0], summary.iloc[1]
     if not place["practices"]:
         return "None of the place's practices has a list size and appointments in the file."
@@ -284,13 +286,20 @@ def practice_answer(summary: pd.DataFrame, months: str) -> str:
         f"{place['rate_per_1000']:,.1f} {SPS} appointments per 1,000 registered adults a year "
         f"({months}), from {place['lowest']:,.1f} to {place['highest']:,.1f} by practice"
     )
+    if lead:  # the summary has said which appointments and when, for the sub-ICBs
+        said = (
+            f"Its {int(place['practices'])} practices: {place['rate_per_1000']:,.1f} per 1,000 "
+            f"registered adults a year, from {place['lowest']:,.1f} to {place['highest']:,.1f}"
+        )
     if everyone["practices"] > place["practices"]:
         said += (
             f"; all {int(everyone['practices']):,} practices in the file with a list size "
             f"{everyone['rate_per_1000']:,.1f}."
         )
     else:
-        said += "; the file holds no other practice with a list size to compare with."
+        said += (
+            "." if lead else "; the file holds no other practice with a list size to compare with."
+        )
     return said
 
 
@@ -343,6 +352,7 @@ def practice_panels(result: benchmarks.PracticeBenchmark | None, level: Level) -
             labels=PRACTICE_SUMMARY,
             chart=lambda _values: _practice_chart(result.table, result.summary),
             answer=lambda values: practice_answer(values, months),
+            lead=lambda values: practice_answer(values, months, lead=True),
             empty="None of the place's practices has a list size and appointments in the file.",
         ),
         Panel(
@@ -465,7 +475,9 @@ def indicator_panels(dataset: Dataset, selection: Selection, level: Level,
                 "place's areas, practices or authority the export has a value for; the bars "
                 "are the export's own 95% intervals and the dashed line England's value; "
                 "orange where higher than England, blue where lower, grey where similar or "
-                "not compared. "
+                "not compared."
+            ),
+            method=(
                 "Higher or lower than England where the whole interval lies above or below "
                 "England's value, as Fingertips compares; similar where it spans it. What it "
                 "can show: where the place stands on a measure published nationally. What it "

@@ -19,7 +19,7 @@ from socialrx.disclosure import Level
 from socialrx.metrics import capacity
 from socialrx.metrics.selection import Selection, selected_assets, selected_connections
 from socialrx.views import capacity_charts, charts
-from socialrx.views.panels import Card, Panel, disclosure_caption
+from socialrx.views.panels import Card, Panel, Section, disclosure_caption, sections_by_name
 
 LABELS = {
     "asset_id": "Asset",
@@ -111,7 +111,8 @@ def rated_panel(name: str, title: str, caption: str, level: Level, table: pd.Dat
                 cells: pd.DataFrame | None = None, **more) -> Panel:  # fmt: skip
     """A table of groups (providers, categories, areas, assets) rated by strain, drawn as
     bars (`drawn`) unless there is one; `cells`: the groups' `asset_cells`, where the page
-    also shows each asset's counts."""
+    also shows each asset's counts. How the rating works folds away (`method`)."""
+    more.setdefault("method", RATING_WORDS + " " + disclosure_caption(level))
     return Panel(
         name=name,
         title=title,
@@ -124,7 +125,7 @@ def rated_panel(name: str, title: str, caption: str, level: Level, table: pd.Dat
         chart=(lambda v: capacity_charts.ratings_chart(v, what)) if drawn else None,
         empty=f"No {what} states a capacity and was sent anyone (or 1-7, hidden).",
         rank=RANKED,
-        answer=lambda v: capacity.rated_answer(v, what),
+        answer=lambda v: capacity.rated_answer(v, what, named=True),
         download=download,
         **more,
     )
@@ -155,15 +156,15 @@ def _assets_panel(table: pd.DataFrame, level: Level) -> Panel:
         name="assets_capacity",
         title="All assets",
         caption="Demand counts everyone sent in the period, including people put on a waiting "
-        "list or turned away; a period under a month is held to one month's capacity. “–” "
-        "means no capacity (or a capacity of 0) or no unit cost is stated. "
-        + disclosure_caption(level),
+        "list or turned away.",
+        method="A period under a month is held to one month's capacity. “–” means no capacity "
+        "(or a capacity of 0) or no unit cost is stated. " + disclosure_caption(level),
         level=level,
         table=table,
         spec=capacity.strain_spec(),
         labels=LABELS,
         rank=("strain_pct", "connections"),
-        answer=capacity.assets_answer,
+        answer=lambda v: capacity.assets_answer(v, named=True),
     )
 
 
@@ -209,9 +210,10 @@ def _most_strained_panel(
         name="capacity_most_strained",
         title="The most strained assets",
         caption="How to read this: for each asset, the people sent per month in the period "
-        "(orange) against the capacity per month its provider states (blue). Orange longer "
-        "than blue is over capacity. Assets whose demand is hidden (1-7 people) or nil are "
-        "not drawn. " + disclosure_caption(level),
+        "(orange) against the capacity per month its provider states (blue); orange longer "
+        "than blue is over capacity.",
+        method="Assets whose demand is hidden (1-7 people) or nil are not drawn. "
+        + disclosure_caption(level),
         level=level,
         table=table,
         spec=capacity.strain_spec(),
@@ -230,9 +232,26 @@ def _most_strained_panel(
 # waiting or turned away.
 
 
+# the system view's tabs: providers first (are we over capacity, and who?), then assets,
+# categories and areas
+SYSTEM_SECTIONS = {
+    "Providers": ("capacity_providers",),
+    "Assets": ("capacity_most_strained", "assets_capacity"),
+    "Categories": ("capacity_categories", "capacity_heat", "capacity_not_taken"),
+    "Areas": ("capacity_areas",),
+}
+
+
+def system_sections(panels: list[Panel]) -> list[Section]:
+    """The system view's panels (the most strained and every asset, then `system_panels`)
+    in its tabs (`SYSTEM_SECTIONS`)."""
+    return sections_by_name(panels, SYSTEM_SECTIONS)
+
+
 def system_panels(dataset: Dataset, selection: Selection, level: Level) -> list[Panel]:
-    """Every provider's strain rated; category x month heat; categories and areas where
-    demand outruns capacity; people waiting or turned away by category."""
+    """Every provider's strain rated; categories where demand outruns capacity, category x
+    month heat, people waiting or turned away by category; areas where demand outruns
+    capacity."""
     assets = selected_assets(dataset, selection)
     connections = selected_connections(dataset, selection)
     months = selection.months
@@ -247,10 +266,10 @@ def system_panels(dataset: Dataset, selection: Selection, level: Level) -> list[
         )
 
     out: list[Panel] = [_providers_panel(grouped(capacity.provider_of(assets), names), level)]
-    heat = capacity.category_month_strain(assets, connections, selection.start, selection.end)
-    out.append(_heat_panel(heat, level))
     by_category = grouped(assets["category"])
     out.append(_categories_panel(by_category, level))
+    heat = capacity.category_month_strain(assets, connections, selection.start, selection.end)
+    out.append(_heat_panel(heat, level))
     out.append(_not_taken_panel(by_category, level))
     placed = assets["area_code"].notna().to_numpy()
     if placed.any():
@@ -267,7 +286,7 @@ def _providers_panel(providers: Grouped, level: Level) -> Panel:
         "Every provider's strain",
         "How to read this: each bar is a provider's people sent a month as a % of the "
         "capacity its assets state, for the whole period; the dotted lines mark 85% and "
-        "100%. " + RATING_WORDS + " " + disclosure_caption(level),
+        "100%.",
         level,
         providers[0],
         "provider",
@@ -282,8 +301,8 @@ def _heat_panel(heat: pd.DataFrame, level: Level) -> Panel:
         title="Strain by category and month",
         caption="How to read this: each cell is the people sent in that month to the "
         "category's assets that state a capacity, as a % of their capacity; darker is "
-        "less strained, yellow is most. Blank where the count is hidden (1-7). "
-        + disclosure_caption(level),
+        "less strained, yellow is most.",
+        method="Blank where the count is hidden (1-7). " + disclosure_caption(level),
         level=level,
         table=heat,
         spec=capacity.CATEGORY_MONTH_SPEC,
@@ -296,6 +315,7 @@ def _heat_panel(heat: pd.DataFrame, level: Level) -> Panel:
         },
         chart=capacity_charts.heat_chart,
         empty="No category states a capacity.",
+        answer=capacity.heat_answer,
         show_table=False,
         download="Download the heat table's figures (CSV)",
     )
@@ -305,10 +325,7 @@ def _categories_panel(by_category: Grouped, level: Level) -> Panel:
     return rated_panel(
         "capacity_categories",
         "Categories where demand outruns capacity",
-        "How to read this: as for providers, each category's assets together. "
-        + RATING_WORDS
-        + " "
-        + disclosure_caption(level),
+        "How to read this: as for providers, each category's assets together.",
         level,
         by_category[0],
         "category",
@@ -322,8 +339,8 @@ def _not_taken_panel(by_category: Grouped, level: Level) -> Panel:
         name="capacity_not_taken",
         title="People waiting or turned away, by category",
         caption="How to read this: people sent in the period who were put on a waiting "
-        "list, or turned away because the asset was full or they were not suitable. "
-        + disclosure_caption(level),
+        "list, or turned away because the asset was full or they were not suitable.",
+        method=disclosure_caption(level),
         level=level,
         table=by_category[0],
         spec=capacity.group_spec(cells=True),
@@ -350,7 +367,7 @@ def _areas_panel(by_area: Grouped, level: Level) -> Panel:
         "capacity_areas",
         "Areas where demand outruns capacity",
         "How to read this: the assets located in each area together (online and "
-        "telephone assets have no area). " + RATING_WORDS + " " + disclosure_caption(level),
+        "telephone assets have no area).",
         level,
         by_area[0],
         "area",

@@ -59,6 +59,50 @@ def own_table(dataset: Dataset, organisation_id: str) -> pd.DataFrame:
     )
 
 
+def _listed(names: list[str], most: int = 3) -> str:
+    """a, b and c; "a, b, c and 2 more" past `most`."""
+    shown = names[:most] + ([f"{len(names) - most:,} more"] if len(names) > most else [])
+    return shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
+
+
+def records_answer(values: pd.DataFrame, name: str) -> str:
+    """An organisation's records in a sentence: how many, which are stale, which lack what
+    filters need (asset records: not person-level)."""
+    if values.empty:
+        return f"No asset records name {name}."
+    stale = values.loc[values["stale"].eq("yes"), "name"].astype(str).tolist()
+    gaps = values[values["missing"].ne("")]
+    said = [f"{name} has {len(values):,} asset record{'s' if len(values) != 1 else ''}"]
+    said.append(
+        f"{len(stale):,} stale (not verified in 12 months: {_listed(stale)})"
+        if stale
+        else "none stale"
+    )
+    said.append(
+        f"{len(gaps):,} hidden from filters ("
+        + _listed([f"{r['name']}: {r['missing']}" for _, r in gaps.iterrows()])
+        + ")"
+        if len(gaps)
+        else "none missing what filters need"
+    )
+    return f"{said[0]}: {said[1]}; {said[2]}."
+
+
+def organisations_answer(values: pd.DataFrame) -> str:
+    """Every organisation's record-keeping in a sentence (counts of assets, shown exactly)."""
+    if values.empty:
+        return ""
+    stale, gaps = int(values["stale"].sum()), int(values["gaps"].sum())
+    keeping = int(((values["stale"] > 0) | (values["gaps"] > 0)).sum())
+    most = values.sort_values("stale", ascending=False, kind="stable").iloc[0]
+    worst = f"; the most stale: {most['name']} ({int(most['stale']):,})" if most["stale"] else ""
+    return (
+        f"Of {int(values['assets'].sum()):,} asset records, {stale:,} are stale and {gaps:,} "
+        f"lack a schedule, accessibility or capacity, at {keeping:,} of "
+        f"{len(values):,} organisations{worst}."
+    )
+
+
 def own_panels(dataset: Dataset, organisation_id: str, level: Level) -> list[Panel]:
     """Headline cards and the table of one organisation's asset records."""
     table = own_table(dataset, organisation_id)
@@ -100,6 +144,7 @@ def own_panels(dataset: Dataset, organisation_id: str, level: Level) -> list[Pan
         table=table,
         labels=OWN_LABELS,
         empty="No assets name this organisation.",
+        answer=lambda values: records_answer(values, name),
     )
     return [cards, records]
 
@@ -170,4 +215,5 @@ def organisations_panel(dataset: Dataset, level: Level) -> Panel:
             "stale": "Stale",
             "gaps": "Missing fields",
         },
+        answer=organisations_answer,
     )

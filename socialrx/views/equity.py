@@ -14,7 +14,7 @@ from socialrx.metrics import referrals as referral_metrics
 from socialrx.metrics.selection import Selection, in_place, selected_area_stats, selected_practices
 from socialrx.views import equity_answers as answers
 from socialrx.views import equity_charts as charts
-from socialrx.views.panels import Card, Panel, disclosure_caption
+from socialrx.views.panels import Card, Panel, Section, disclosure_caption, sections_by_name
 
 METHODS = {
     equity.ADDITIVE: "Additive random effect (tau\u00b2)",
@@ -120,12 +120,16 @@ def practice_panels(
         caption=(
             "How to read this: each marker is a practice, placed by its registered adults "
             "(across) and its adult referrals per 1,000 registered adults a year (up); the "
-            "grey line is the place's rate (all its practices together, from its total as "
-            "shown). Small practices vary more by chance, so the limits narrow as lists grow: "
+            "grey line is the place's rate. A marker outside the dashed 99.8% limits differs "
+            f"beyond chance. {crude}"
+        ).strip(),
+        method=(
+            "The place's rate is all its practices together, from its total as shown. "
+            "Small practices vary more by chance, so the limits narrow as lists grow: "
             "about 1 practice in 20 falls outside the 95% limits and 1 in 500 outside the "
             "99.8% limits by chance alone. A practice with 1-7 referrals (hidden) is a grey "
             "bar over every rate 1-7 could give, coloured by its judgement where every one of "
-            f"them gives the same answer. {BEYOND_CHANCE} {crude}" + disclosure_caption(level)
+            f"them gives the same answer. {BEYOND_CHANCE} " + disclosure_caption(level)
         ),
         level=level,
         table=table,
@@ -137,6 +141,7 @@ def practice_panels(
         empty="No practice has a list size to compare: add list_size to practices.csv.",
         show_table=False,
         answer=lambda shown: answers.funnel_answer(shown, method),
+        lead=lambda shown: answers.funnel_answer(shown, method, lead=True),
         said=lambda shown: (equity.method_words(shown, method),),
     )
     ranked = Panel(
@@ -144,9 +149,11 @@ def practice_panels(
         title="Practices ranked by referral rate, with 95% intervals",
         caption=(
             "How to read this: each marker is a practice's rate and each bar its 95% "
-            "interval, highest rate first (the table below in the same order, ranked by the "
-            "rate shown); marker shapes as in the funnel. Read the interval, not only the "
-            "rank: practices whose intervals overlap may not differ. The 95% interval is the "
+            "interval, highest rate first; practices whose intervals overlap may not differ."
+        ),
+        method=(
+            "The table below is in the same order, ranked by the rate shown; marker shapes as "
+            "in the funnel. The 95% interval is the "
             "exact Poisson interval (chi-squared; Garwood) over every count the one shown "
             "allows (8-12 for a shown 10), so it is never narrower than the true one; a "
             "hidden count's rate shows as the range 1-7 referrals would give. The 99.8% "
@@ -163,6 +170,7 @@ def practice_panels(
         chart=charts.caterpillar_chart,
         empty="No practice has a rate to show: no list sizes, or every count is hidden.",
         answer=answers.ranked_answer,
+        lead=lambda values: answers.ranked_answer(values, lead=True),
     )
     standardised_panel = standardisation_panel(standardised, dataset, level, method)
     compared = int((funnel.table["list_size"].astype("Float64") > 0).fillna(False).sum())
@@ -262,10 +270,13 @@ def standardisation_panel(
         title=STANDARDISED_TITLE,
         caption=(
             "How to read this: each marker is a practice's adult referrals divided by those "
-            "expected if its registered adults were referred at the place's rate for their "
-            "age band and sex (the chosen practices together, over the period chosen), with "
-            "its 99.8% interval; highest ratio first. 1 means it refers as the place does, "
-            "given the age and sex of its list; above 1 more, below 1 less. The funnel's two "
+            "expected for the age and sex of its list, with its 99.8% interval; 1 means it "
+            "refers as the place does, above 1 more, below 1 less."
+        ),
+        method=(
+            "Expected: if its registered adults were referred at the place's rate for their "
+            "age band and sex (the chosen practices together, over the period chosen); "
+            "highest ratio first. The funnel's two "
             "questions, in its words: a practice whose whole 99.8% interval lies below 1 is "
             "“below the place beyond chance” (a triangle pointing down), above 1 "
             "“above the place beyond chance”; about 1 practice in 500 falls outside "
@@ -297,6 +308,7 @@ def standardisation_panel(
         chart=charts.standardised_chart,
         empty="No practice has a ratio to show: every count is hidden (1-7) or none is expected.",
         answer=lambda values: answers.standardised_answer(values, method),
+        lead=answers.standardised_lead,
         said=lambda values: _standardised_notes(values, method),
         download="Download the standardised ratios (CSV)",
     )
@@ -342,10 +354,11 @@ def deprivation_panels(counted, dataset: Dataset, selection: Selection, level: L
             title = f"Referral rate by deprivation {word}"
             reading = (
                 f"How to read this: adult referrals per 1,000 adults living in each IMD {word} "
-                "a year, with the exact Poisson 95% interval over every count the one shown "
-                "allows. Bars falling to the right mean the service reaches the most "
-                "deprived areas most, as proportionate universalism asks."
+                "a year, with its 95% interval. Bars falling to the right mean the service "
+                "reaches the most deprived areas most, as proportionate universalism asks."
             )
+            more = "The interval is the exact Poisson 95% interval over every count the one "
+            more += "shown allows."
             chart = (
                 lambda g, t: (
                     lambda shown: charts.rate_interval_chart(
@@ -357,9 +370,12 @@ def deprivation_panels(counted, dataset: Dataset, selection: Selection, level: L
             title = f"Share of referrals by deprivation {word}"
             reading = (
                 f"How to read this: the share of the chosen practices' adult referrals from "
-                f"people living in each IMD {word}. A rate per 1,000 residents would be wrong "
-                "here: a practice's patients are only part of each area's residents. Choose "
-                "areas or the whole dataset for rates."
+                f"people living in each IMD {word}."
+            )
+            more = (
+                "A rate per 1,000 residents would be wrong here: a practice's patients are "
+                "only part of each area's residents. Choose areas or the whole dataset for "
+                "rates."
             )
             chart = (
                 lambda g, t: (
@@ -373,8 +389,8 @@ def deprivation_panels(counted, dataset: Dataset, selection: Selection, level: L
             Panel(
                 name=f"equity_by_imd_{word}",
                 title=title,
-                caption=f"{reading} {DECILE_NOTE} {AREA_RECORDED_NOTE} "
-                + disclosure_caption(level),
+                caption=reading,
+                method=f"{more} {DECILE_NOTE} {AREA_RECORDED_NOTE} " + disclosure_caption(level),
                 level=level,
                 table=table,
                 spec=spec,
@@ -384,6 +400,7 @@ def deprivation_panels(counted, dataset: Dataset, selection: Selection, level: L
                 answer=(
                     lambda g: lambda values: answers.deprivation_answer(values, g, by_residence)
                 )(group),
+                lead=lambda values, g=group: answers.deprivation_lead(values, g, by_residence),
             )
         )
     out.append(fifth_panel(fifths, by_residence, level))
@@ -438,7 +455,8 @@ def fifth_panel(fifths: pd.DataFrame, by_residence: bool, level: Level) -> Panel
     return Panel(
         name="equity_most_deprived_fifth",
         title="Referrals from the most deprived fifth",
-        caption=f"{reading} {DECILE_NOTE} " + disclosure_caption(level),
+        caption=reading,
+        method=f"{DECILE_NOTE} " + disclosure_caption(level),
         level=level,
         table=table,
         spec=equity.with_area_recorded(equity.FIFTH_SPEC),
@@ -455,6 +473,7 @@ def fifth_panel(fifths: pd.DataFrame, by_residence: bool, level: Level) -> Panel
         cards_from=card,
         show_table=False,
         answer=lambda values: answers.fifth_answer(values, by_residence),
+        lead=lambda values: answers.fifth_answer(values, by_residence, lead=True),
     )
 
 
@@ -482,7 +501,10 @@ def slope_panel(deciles: pd.DataFrame, by_residence: bool, level: Level, per_yea
             "How to read this: the slope index of inequality is the modelled difference in "
             "adult referrals per 1,000 adults a year between the most and the least deprived "
             "ends of the place; positive means more referrals per head where deprivation is "
-            "greater. The relative index divides it by the average rate. Method: weighted "
+            "greater."
+        ),
+        method=(
+            "The relative index divides it by the average rate. Method: weighted "
             "least squares of each decile's rate (from its count as shown; a hidden one taken "
             "as 4) on its population-weighted cumulative rank midpoint (0 = most deprived), "
             "weighted by its adult population; the 95% interval comes from the regression's "
@@ -501,6 +523,7 @@ def slope_panel(deciles: pd.DataFrame, by_residence: bool, level: Level, per_yea
             "high": "95% CI to",
         },
         answer=answers.slope_answer,
+        lead=lambda values: answers.slope_answer(values, lead=True),
     )
 
 
@@ -513,11 +536,14 @@ def distribution_panel(table, level: Level) -> Panel:
         title="Who was referred",
         caption=(
             "How to read this: the share of all referrals in each age band, sex and ethnic "
-            "group (ONS 5+1), including those not recorded. These are distributions of "
-            "referrals, not rates. Rates per 1,000 residents by ethnic group are in \u201cReferral "
-            f"rates by ethnic group\u201d, from {equity.POPULATION_BY_ETHNICITY_FILE} as "
-            "downloaded; rates by age band would need residents by age band, which no file "
-            f"gives yet ({equity.POPULATION_BY_AGE_FILE} is read only for each area's adults). "
+            "group (ONS 5+1), including those not recorded: distributions of referrals, not "
+            "rates."
+        ),
+        method=(
+            "Rates per 1,000 residents by ethnic group are in \u201cReferral rates by ethnic "
+            f"group\u201d, from {equity.POPULATION_BY_ETHNICITY_FILE} as downloaded; rates by age "
+            "band would need residents by age band, which no file gives yet "
+            f"({equity.POPULATION_BY_AGE_FILE} is read only for each area's adults). "
             "Read the shares beside "
             "the recording completeness below: a group missing from the recording is not "
             "necessarily missing from the service. Beside each group, the share of referrals "
@@ -567,13 +593,15 @@ def completeness_panels(tables, dataset: Dataset, level: Level) -> list[Panel]:
         caption=(
             "How to read this: the share of each month's referrals with ethnicity, age band, "
             "sex and area of residence recorded, so a gap in recording is not read as a gap "
-            f"in reach. {COMPLETENESS_NOTE} " + disclosure_caption(level)
+            "in reach."
         ),
+        method=f"{COMPLETENESS_NOTE} " + disclosure_caption(level),
         level=level,
         table=tables["month"],
         spec=spec["month"],
         labels={"month": "Month", **COMPLETENESS_LABELS},
         answer=lambda values: answers.completeness_answer(values, "month", "months"),
+        lead=lambda values: answers.completeness_answer(values, "month", "months", lead=True),
         chart=charts.completeness_chart,
         empty="No month has enough referrals to show the shares recorded.",
     )
@@ -583,8 +611,8 @@ def completeness_panels(tables, dataset: Dataset, level: Level) -> list[Panel]:
     practice = Panel(
         name="recording_by_practice",
         title="Recording completeness by practice",
-        caption=f"How to read this: the first row is all referrals together. {COMPLETENESS_NOTE} "
-        + disclosure_caption(level),
+        caption="How to read this: the first row is all referrals together.",
+        method=f"{COMPLETENESS_NOTE} " + disclosure_caption(level),
         level=level,
         table=by_practice,
         spec=spec["practice_code"],
@@ -592,18 +620,24 @@ def completeness_panels(tables, dataset: Dataset, level: Level) -> list[Panel]:
         answer=lambda values: answers.completeness_answer(
             values, "practice_code", "practices", answers.named_practice, "at"
         ),
+        lead=lambda values: answers.completeness_answer(
+            values, "practice_code", "practices", lead=True
+        ),
     )
     worker = Panel(
         name="recording_by_link_worker",
         title="Recording completeness by link worker",
-        caption=f"How to read this: the first row is all referrals together. {COMPLETENESS_NOTE} "
-        + disclosure_caption(level),
+        caption="How to read this: the first row is all referrals together.",
+        method=f"{COMPLETENESS_NOTE} " + disclosure_caption(level),
         level=level,
         table=tables["link_worker_id"],
         spec=spec["link_worker_id"],
         labels={"link_worker_id": "Link worker", **COMPLETENESS_LABELS},
         answer=lambda values: answers.completeness_answer(
             values, "link_worker_id", "link workers", where="by"
+        ),
+        lead=lambda values: answers.completeness_answer(
+            values, "link_worker_id", "link workers", lead=True
         ),
     )
     return [month, practice, worker]
@@ -664,6 +698,23 @@ def counted(dataset: Dataset, selection: Selection) -> Counted:
         equity.referral_distribution(refs),
         equity.recording_completeness_by(refs),
     )
+
+
+# the page's tabs: practices first (the question planners ask first), then deprivation, who
+# was referred (rates by ethnic group, then shares), the recording every comparison rests on,
+# and the place against England
+SECTIONS = {
+    "Practices": ("practice_",),
+    "Deprivation": ("equity_by_imd", "equity_most_deprived", "equity_slope"),
+    "Who was referred": ("equity_by_ethnic", "equity_who"),
+    "Recording": ("recording_",),
+    "England and places like it": ("benchmark_",),
+}
+
+
+def sections(panels: list[Panel]) -> list[Section]:
+    """The page's panels in its tabs (`SECTIONS`)."""
+    return sections_by_name(panels, SECTIONS)
 
 
 def panels(

@@ -201,19 +201,29 @@ def recording_sentence(values: pd.DataFrame, shares: tuple[str, ...], who: str) 
     return f"Recording is poor behind {len(poor)} of the {who} ({POOR}): {'; '.join(parts)}."
 
 
-def practices_answer(values: pd.DataFrame, method: str, compared: Compared) -> str:
+def practices_answer(
+    values: pd.DataFrame, method: str, compared: Compared, lead: bool = False
+) -> str:
     """What a practice panel found, from its disclosed table: the practices below (and above)
     the place beyond chance, named with their figures as shown, whether they are unusual
-    among practices, and any resting on poorly recorded data."""
+    among practices, and any resting on poorly recorded data (`lead`: the first question's
+    answer only, for the page's summary)."""
     sentences, measure = [], f" ({compared.measure(values)})"
     for side in ("less", "more"):
         named = values[values[f"refers_{side}"].astype("boolean").fillna(False).to_numpy()]
         if named.empty:
             continue
         count = len(named)
-        # the practices that hardly refer are the question: always named; those referring
-        # more, named while a sentence can hold them
+        if lead and side == "more" and sentences:  # the summary names those referring less
+            sentences[-1] = f"{sentences[-1][:-1]}; {count} refer{'s' if count == 1 else ''} more."
+            continue
+        # the practices that hardly refer are the question: always named (in the summary, the
+        # lowest three); those referring more, named while a sentence can hold them
         which = "; ".join(compared.figure(row) for _, row in named.iterrows())
+        if lead and count > 3:
+            lowest = named.sort_values(compared.rank, kind="stable", na_position="first")
+            which = "; ".join(compared.figure(row) for _, row in lowest.head(3).iterrows())
+            which = f"the lowest {which}; and {count - 3} more"
         if side == "more" and count > 3:
             top = named.sort_values(compared.rank, ascending=False).iloc[0]
             which = f"the highest is {compared.figure(top)}"
@@ -222,7 +232,8 @@ def practices_answer(values: pd.DataFrame, method: str, compared: Compared) -> s
             f"{side} than the place beyond chance{measure}: {which}."
         )
         measure = ""  # said once
-        sentences.append(unusual_sentence(values, named, side, method))
+        if not lead:
+            sentences.append(unusual_sentence(values, named, side, method))
     if not sentences:
         judged = values[compared.rank].notna() | values["refers_less"].notna()
         open_ = int((values["refers_less"].isna() | values["refers_more"].isna())[judged].sum())
@@ -231,38 +242,71 @@ def practices_answer(values: pd.DataFrame, method: str, compared: Compared) -> s
             f"({compared.measure(values)})"
             + (f"; for {open_} the rounding leaves it open." if open_ else ".")
         )
-    sentences.append(recording_sentence(values, compared.recorded, "practices compared"))
+    if not lead:
+        sentences.append(recording_sentence(values, compared.recorded, "practices compared"))
     return " ".join(s for s in sentences if s)
 
 
-def funnel_answer(values: pd.DataFrame, method: str) -> str:
+def funnel_answer(values: pd.DataFrame, method: str, lead: bool = False) -> str:
     """The funnel's answer (the place's rate hidden: nothing compared)."""
     if values.empty or values["place_rate"].astype("Float64").isna().all():
         return "The place's total is hidden (1-7 referrals), so practices are not compared."
-    return practices_answer(values, method, FUNNEL)
+    return practices_answer(values, method, FUNNEL, lead)
 
 
-def standardised_answer(values: pd.DataFrame, method: str) -> str:
+def standardised_answer(values: pd.DataFrame, method: str, lead: bool = False) -> str:
     """The standardised panel's answer, given the age and sex of each list."""
     if values.empty or values["expected"].astype("Float64").fillna(0).le(0).all():
         return "No practice has referrals expected for its list, so none is compared."
-    return practices_answer(values, method, STANDARDISED)
+    return practices_answer(values, method, STANDARDISED, lead)
 
 
-def ranked_answer(values: pd.DataFrame) -> str:
-    """The ranked table's ends, as shown (its rows arrive ranked by the rate shown)."""
+def standardised_lead(values: pd.DataFrame) -> str:
+    """The standardised panel's answer for the page's summary: the practices below expected
+    beyond chance, by code, with their ratios as shown, and how many are above."""
+    if values.empty or values["expected"].astype("Float64").fillna(0).le(0).all():
+        return ""
+    less, more = (
+        values[values[f"refers_{side}"].astype("boolean").fillna(False).to_numpy()]
+        for side in ("less", "more")
+    )
+    if less.empty and more.empty:
+        return "For the age and sex of their lists, no practice differs beyond chance."
+    below = (
+        f"{len(less)} below expected beyond chance"
+        + (
+            " (" + "; ".join(f"{r['practice_code']}: {r['ratio']:.2f}" if pd.notna(r["ratio"])
+                            else str(r["practice_code"]) for _, r in less.iterrows()) + ")"
+            if 0 < len(less) <= 3 else ""
+        )
+    )  # fmt: skip
+    return f"For the age and sex of their lists: {below}, {len(more)} above."
+
+
+def ranked_answer(values: pd.DataFrame, lead: bool = False) -> str:
+    """The ranked table's ends, as shown (its rows arrive ranked by the rate shown), and how
+    to read them (`lead`: the ends by code, for the page's summary)."""
     rated = values[values["rate_per_1000"].notna()]
     if len(rated) < 2:
         return ""
     highest, lowest = rated.iloc[0], rated.iloc[-1]
+    if lead:
+        return (
+            f"Rates run from {highest['rate_per_1000']:,.1f} ({highest['practice_code']}) to "
+            f"{lowest['rate_per_1000']:,.1f} ({lowest['practice_code']})."
+        )
     place = values["place_rate"].astype("Float64").iloc[0]
     against = f", against the place's {place:,.1f}" if pd.notna(place) else ""
     return (
         f"Referrals per 1,000 registered adults a year run from "
         f"{highest['rate_per_1000']:,.1f} at {named_practice(highest)} to "
-        f"{lowest['rate_per_1000']:,.1f} at {named_practice(lowest)}{against}. Read the 95% "
-        "intervals, not only the rank: the labels answer the funnel's two questions."
+        f"{lowest['rate_per_1000']:,.1f} at {named_practice(lowest)}{against}.{READ_INTERVALS}"
     )
+
+
+READ_INTERVALS = (
+    " Read the 95% intervals, not only the rank: the labels answer the funnel's two questions."
+)
 
 
 # --- deprivation -----------------------------------------------------------------------------
@@ -314,11 +358,41 @@ def deprivation_answer(values: pd.DataFrame, group: str, by_residence: bool) -> 
     return " ".join(s for s in (said, area_recorded_sentence(values)) if s)
 
 
-def fifth_answer(values: pd.DataFrame, by_residence: bool) -> str:
-    """The most deprived fifth's share of referrals, beside its share of adults."""
+def deprivation_lead(values: pd.DataFrame, group: str, by_residence: bool) -> str:
+    """A deprivation panel's figures in a clause, for the page's summary ("" where none)."""
+    word, _ = FIFTH_WORDS[group]
+    figure = "rate_per_1000" if by_residence else "share_pct"
+    contrast = summary.group_contrast(values, group, figure)
+    if contrast is None:
+        return ""
+    if by_residence:
+        return (
+            f"By {word}: {contrast.first:,.1f} per 1,000 adults a year in {word} "
+            f"{contrast.first_group}, {contrast.ratio:.1f} times the {contrast.last:,.1f} in "
+            f"{word} {contrast.last_group}."
+        )
+    return (
+        f"By {word}: {contrast.first:.0f}% of referrals from {word} {contrast.first_group}, "
+        f"{contrast.last:.0f}% from {word} {contrast.last_group}."
+    )
+
+
+def fifth_answer(values: pd.DataFrame, by_residence: bool, lead: bool = False) -> str:
+    """The most deprived fifth's share of referrals, beside its share of adults (`lead`: in a
+    clause, for the page's summary)."""
     reach = summary.most_deprived_fifth(values)
     if reach is None:
         return "The most deprived fifth's share of referrals is not shown (too few or hidden)."
+    if lead:
+        home = (
+            f", home to {reach.population:.0f}% of its adults"
+            if by_residence and reach.population is not None
+            else ""
+        )
+        return (
+            f"{reach.share:.0f}% of referrals come from the most deprived fifth of areas{home}."
+            + (f" {area_recorded_sentence(values)}" if area_recorded_sentence(values) else "")
+        )
     said = (
         f"{reach.share:.0f}% of adult referrals with a known decile come from people living in "
         "the most deprived fifth of areas"
@@ -332,8 +406,9 @@ def fifth_answer(values: pd.DataFrame, by_residence: bool) -> str:
     return " ".join(s for s in (said + ".", area_recorded_sentence(values)) if s)
 
 
-def slope_answer(values: pd.DataFrame) -> str:
-    """The slope index as shown, and which way referrals go with deprivation."""
+def slope_answer(values: pd.DataFrame, lead: bool = False) -> str:
+    """The slope index as shown, and which way referrals go with deprivation (`lead`: without
+    its share of the average rate, for the page's summary)."""
     index = summary.slope_reading(values)
     if index is None:
         return "Too few referrals (under 30) or deciles to estimate the slope index."
@@ -343,13 +418,14 @@ def slope_answer(values: pd.DataFrame) -> str:
     if index.direction == "rises":
         said = (
             f"Referrals rise with deprivation: the modelled rate is {size} higher in the most "
-            f"deprived areas than in the least {interval}, {relative:.0f}% of the average rate."
+            f"deprived areas than in the least {interval}"
+            + ("." if lead else f", {relative:.0f}% of the average rate.")
         )
     elif index.direction == "falls":
         said = (
             f"Referrals fall with deprivation: the modelled rate is {size} lower in the most "
-            f"deprived areas than in the least {interval}, {abs(relative):.0f}% of the average "
-            "rate."
+            f"deprived areas than in the least {interval}"
+            + ("." if lead else f", {abs(relative):.0f}% of the average rate.")
         )
     else:
         said = (
@@ -405,9 +481,11 @@ def completeness_answer(
     plural: str,
     name: Callable[[pd.Series], str] | None = None,
     where: str = "in",
+    lead: bool = False,
 ) -> str:
     """Which groups (months, practices, link workers) record a field for under 80% of their
-    referrals, or, where none does, the lowest share shown."""
+    referrals, or, where none does, the lowest share shown (`lead`: not the lowest, for the
+    page's summary)."""
     groups = summary.groups_compared(values, label)
     one = plural[:-1]
     named = name or (lambda row: str(row[label]))
@@ -422,7 +500,9 @@ def completeness_answer(
             rows = poor[poor["poor"].map(lambda p, share=share: share in p)]
             if rows.empty:
                 continue
-            which = "; ".join(f"{name_of(row)} ({row[share]:.0f}%)" for _, row in rows.iterrows())
+            shown = rows.head(3) if lead else rows  # the summary names three
+            which = "; ".join(f"{name_of(row)} ({row[share]:.0f}%)" for _, row in shown.iterrows())
+            which += f"; and {len(rows) - 3} more" if len(shown) < len(rows) else ""
             said.append(
                 f"{RECORDED_WORDS[share].capitalize()} is recorded for under "
                 f"{summary.WELL_RECORDED_PCT}% of referrals in {len(rows)} "
@@ -436,8 +516,16 @@ def completeness_answer(
     at = [name_of(row) for _, row in groups.iterrows() if str(row[label]) in least.groups]
     more = f" and {len(at) - 3} more" if len(at) > 3 else ""
     at = _list(at[:3]) if not more else ", ".join(at[:3])
-    return (
+    if lead:
+        return (
+            f"Every {one} judged records each field for at least {summary.WELL_RECORDED_PCT}% of "
+            "referrals."
+        )
+    well = (
         f"Every {one} with enough referrals to judge records each field for at least "
-        f"{summary.WELL_RECORDED_PCT}% of them; the lowest: {RECORDED_WORDS[least.share]} "
-        f"recorded for {least.value:.0f}% of referrals {where} {at}{more}."
+        f"{summary.WELL_RECORDED_PCT}% of them"
+    )
+    return (
+        f"{well}; the lowest: {RECORDED_WORDS[least.share]} recorded for {least.value:.0f}% of "
+        f"referrals {where} {at}{more}."
     )

@@ -59,9 +59,10 @@ def _list(words: list[str]) -> str:
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
-def answer(values: pd.DataFrame) -> str:
+def answer(values: pd.DataFrame, lead: bool = False) -> str:
     """The rates shown, which groups are lower or higher than the place, and how complete the
-    recording is: from the disclosed values only."""
+    recording is: from the disclosed values only (`lead`: shorter, the recording said only
+    where it is poor, for the page's summary)."""
     rated = values[values["rate_per_1000"].notna()]
     if rated.empty:
         return (
@@ -71,17 +72,14 @@ def answer(values: pd.DataFrame) -> str:
     rates = _list([f"{row['group']} {row['rate_per_1000']:,.1f}" for _, row in rated.iterrows()])
     place = values["place_rate"].iloc[0]
     said = f"Referrals per 1,000 residents a year: {rates}"
-    said += (
-        f", against {place:,.1f} for the place (referrals with an ethnic group recorded)."
-        if pd.notna(place)
-        else "."
-    )
+    recorded_only = "" if lead else " (referrals with an ethnic group recorded)"
+    said += f", against {place:,.1f} for the place{recorded_only}." if pd.notna(place) else "."
     for column, word, side in (("higher", "more", "above"), ("lower", "less", "below")):
         named = values.loc[values[column].astype("boolean").fillna(False), "group"].tolist()
         if named:
+            why = "beyond chance" if lead else f"95% interval wholly {side} its rate"
             said += (
-                f" {_list(named)} residents were referred {word} often than the place's "
-                f"(95% interval wholly {side} its rate)."
+                f" {_list(named)} residents were referred {word} often than the place's ({why})."
             )
     recorded = values["recorded_pct"].iloc[0]
     if pd.isna(recorded):
@@ -91,7 +89,7 @@ def answer(values: pd.DataFrame) -> str:
             f" Only {recorded:.0f}% of these referrals have an ethnic group recorded: every "
             "rate counts only those, so read them as rough at best."
         )
-    else:
+    elif not lead:
         said += (
             f" {recorded:.0f}% of these referrals have an ethnic group recorded; the rest are "
             "in no group's rate, so each rate is somewhat too low."
@@ -217,6 +215,7 @@ def panels(
             chart=rate_chart,
             empty="Nothing to draw: every group rests on 1-7 referrals (hidden).",
             answer=answer,
+            lead=lambda values: answer(values, lead=True),
             said=_left_out,
         )
     ]

@@ -38,13 +38,13 @@ EFFECT_LABELS = {
     "dz_low": "dz 95% CI from",
     "dz_high": "dz 95% CI to",
 }
-CAVEATS = (
-    "What these numbers cannot show. **No comparison group:** people are referred when things "
+CAVEATS = (  # plain text: the drawing step escapes it, so markdown marks would show as typed
+    "What these numbers cannot show. No comparison group: people are referred when things "
     "are hard, and many feel better with time whatever happens, so a change is not proof the "
-    "service caused it. **Regression to the mean:** people referred at a low point tend to "
-    "score nearer their usual level next time. **Who is missing:** only people measured twice "
+    "service caused it. Regression to the mean: people referred at a low point tend to "
+    "score nearer their usual level next time. Who is missing: only people measured twice "
     "count; those lost to follow-up may have done better or worse (see who was followed up). "
-    "**Fewer than 30 people** give no statistic here: too few to judge."
+    "Fewer than 30 people give no statistic here: too few to judge."
 )
 GP_NOTE = (
     "GP appointments in the 6 months before and after are described, not claimed as an effect: "
@@ -78,9 +78,10 @@ def _too_few(label: str, paired) -> str:
     )
 
 
-def change_answer(values: pd.DataFrame) -> str:
+def change_answer(values: pd.DataFrame, lead: bool = False) -> str:
     """The change panel's answer, from the disclosed table: the headline measure's mean
-    change with its interval among the people measured twice, and how many had a baseline."""
+    change with its interval among the people measured twice, and how many had a baseline
+    (`lead`: not said, unless the change is too few to judge)."""
     row = outcomes.headline_measure(values)
     if row is None:
         return "Nobody in this place and period was measured at both baseline and follow-up."
@@ -96,7 +97,8 @@ def change_answer(values: pd.DataFrame) -> str:
     )
     return (
         f"{label} {moved} among {_people(row['paired'])} people measured twice"
-        f"{_interval(row, 'ci_low', 'ci_high')}; {better} is better. {baseline}"
+        f"{_interval(row, 'ci_low', 'ci_high')}; {better} is better."
+        + ("" if lead else f" {baseline}")
     )
 
 
@@ -123,10 +125,11 @@ def change_panel(table: pd.DataFrame, level: Level, standard: str) -> Panel:
         name="outcome_change",
         title="What changed",
         caption="How to read this: each small chart is one measure on its own scale: the mean "
-        "change between baseline and the latest follow-up with its 95% confidence interval "
-        "(paired t: mean +/- t x SD of the changes / sqrt(n), n the number measured twice as "
-        "shown). Blue is better for that measure, orange worse: lower is better for "
-        "anxiety, loneliness and GP appointments. Only people measured twice count; a "
+        "change between baseline and the latest follow-up with its 95% confidence interval; "
+        "blue is better for that measure, orange worse.",
+        method="The interval is the paired t's: mean +/- t x SD of the changes / sqrt(n), n the "
+        "number measured twice as shown. Lower is better for anxiety, loneliness and GP "
+        "appointments. Only people measured twice count; a "
         "follow-up dated before its baseline is never paired; SWEMWBS raw scores are "
         "converted to the metric scale (Stewart-Brown et al. 2009). Means need at least 30 "
         "people as shown; shares are worked out from the counts as shown. A change that "
@@ -139,6 +142,7 @@ def change_panel(table: pd.DataFrame, level: Level, standard: str) -> Panel:
         empty="No change to draw: fewer than 30 people measured twice for every measure, "
         "or none. The table says how many were measured.",
         answer=change_answer,
+        lead=lambda values: change_answer(values, lead=True),
         said=change_notes,
     )
 
@@ -154,9 +158,10 @@ def _size(effect: float) -> str:
     return f"a {'small' if size < 0.5 else 'medium' if size < 0.8 else 'large'} {word}"
 
 
-def effect_answer(values: pd.DataFrame) -> str:
+def effect_answer(values: pd.DataFrame, lead: bool = False) -> str:
     """The effect panel's answer, from the disclosed table: the headline measure's
-    standardised mean change, its interval and what size it is by the usual benchmarks."""
+    standardised mean change, its interval and what size it is by the usual benchmarks
+    (`lead`: without the benchmarks' values)."""
     row = outcomes.headline_measure(values)
     if row is None:
         return "Nobody in this place and period was measured twice, so there is no effect size."
@@ -165,9 +170,9 @@ def effect_answer(values: pd.DataFrame) -> str:
         return _too_few(label, row["paired"])
     return (
         f"On {label} the change was {smc:+.1f} baseline standard deviations"
-        f"{_interval(row, 'smc_low', 'smc_high')}, {_size(smc)} by the usual benchmarks "
-        f"(0.2 small, 0.5 medium, 0.8 large), among {_people(row['paired'])} people measured "
-        "twice."
+        f"{_interval(row, 'smc_low', 'smc_high')}, {_size(smc)} by the usual benchmarks"
+        + ("" if lead else " (0.2 small, 0.5 medium, 0.8 large)")
+        + f", among {_people(row['paired'])} people measured twice."
     )
 
 
@@ -175,12 +180,13 @@ def effect_panel(table: pd.DataFrame, level: Level) -> Panel:
     return Panel(
         name="outcome_effect_sizes",
         title="How big: effect sizes on one scale",
-        caption="How to read this: right of the line is better on every measure. The "
-        "standardised mean change divides the mean change by the baseline standard deviation "
-        "(interval from Becker's 1988 variance, 2(1 - r)/n + d\u00b2/2n, r the before-after "
-        "correlation), so measures on different scales compare; about 0.2 is usually called "
-        "small, 0.5 medium and 0.8 large. Cohen's dz divides by the spread of the changes "
-        "instead (interval from the variance 1/n + dz\u00b2/2n): it grows as people's before "
+        caption="How to read this: right of the line is better on every measure; about 0.2 is "
+        "usually called small, 0.5 medium and 0.8 large.",
+        method="The standardised mean change divides the mean change by the baseline standard "
+        "deviation (interval from Becker's 1988 variance, 2(1 - r)/n + d\u00b2/2n, r the "
+        "before-after correlation), so measures on different scales compare. Cohen's dz "
+        "divides by the spread of the changes instead (interval from the variance "
+        "1/n + dz\u00b2/2n): it grows as people's before "
         "and after scores track each other, so it says how consistent the change was, not how "
         "big. Effect sizes are worked out from exact scores and shown to one decimal; n in "
         "the intervals is the number measured twice as shown. " + disclosure_caption(level),
@@ -191,6 +197,7 @@ def effect_panel(table: pd.DataFrame, level: Level) -> Panel:
         chart=outcome_charts.effect_forest,
         empty="No effect size to draw: fewer than 30 people measured twice for every measure.",
         answer=effect_answer,
+        lead=lambda values: effect_answer(values, lead=True),
     )
 
 
@@ -223,7 +230,8 @@ def follow_up_panel(measured, as_at, level: Level) -> Panel:
         name="outcome_follow_up",
         title="Who was followed up",
         caption=f"Of the people whose baseline was at least {days} days before the data ends, "
-        f"the share followed up: with a follow-up dated on or after the baseline and within "
+        f"the share followed up within {days} days of it.",
+        method="Followed up: with a follow-up dated on or after the baseline and within "
         f"{days} days of it (a later one besides does not undo it; the next panel counts the "
         "same people). People measured more recently are too recent to judge, not lost, so "
         "periods compare like for like; a baseline without a date cannot be judged. "
@@ -292,11 +300,11 @@ def attrition_panel(measured, as_at, level: Level) -> Panel:
         name="outcome_attrition",
         title="Did those lost start from a different place?",
         caption="Among baselines old enough for a follow-up: the mean baseline of people "
-        "followed up (as in the panel above) and of people lost, and the difference (lost "
-        "minus followed) with its 95% interval (Welch's t, with the numbers followed and lost "
-        "as shown). An interval that does not cross 0 means the people measured twice are not "
-        "like everyone referred. Each mean needs 30 people; the difference 30 in each group. "
-        + disclosure_caption(level),
+        "followed up and of people lost; an interval of their difference that does not cross 0 "
+        "means the people measured twice are not like everyone referred.",
+        method="The difference is lost minus followed, with its 95% interval (Welch's t, with "
+        "the numbers followed and lost as shown); those followed up as in the panel above. "
+        "Each mean needs 30 people; the difference 30 in each group. " + disclosure_caption(level),
         level=level,
         table=outcomes.attrition(measured, as_at),
         spec=outcomes.ATTRITION_SPEC,
@@ -336,10 +344,10 @@ def band_panel(measured, measure: str, level: Level) -> Panel:
     return Panel(
         name=f"outcome_bands_{measure}",
         title=f"{label}: moves between the ONS bands",
-        caption="People measured twice by their ONS band at baseline and at the latest "
-        "follow-up (ONS thresholds: life satisfaction, worthwhile and happiness low 0-4, "
+        caption="People measured twice by their ONS band at baseline and at the latest follow-up.",
+        method="ONS thresholds: life satisfaction, worthwhile and happiness low 0-4, "
         "medium 5-6, high 7-8, very high 9-10; anxiety very low 0-1, low 2-3, medium 4-5, high "
-        "6-10). Descriptive: ONS4 has no published threshold for a meaningful change. Each "
+        "6-10. Descriptive: ONS4 has no published threshold for a meaningful change. Each "
         "cell is disclosed on its own; totals above add up the cells as shown. "
         + disclosure_caption(level),
         level=level,
@@ -411,9 +419,10 @@ def group_panel(
         name=f"outcome_by_{group}",
         title=f"For whom: {label} by {vocab.in_sentence(group_label)}",
         caption="How to read this: each point is a group's mean change (positive = better) with "
-        "its 95% interval (paired t, with the group's number measured twice as shown); where "
-        "intervals overlap, the data cannot tell the groups apart. Groups with fewer than 30 "
-        f"people measured twice are not drawn.{overlap} " + disclosure_caption(level),
+        "its 95% interval; where intervals overlap, the data cannot tell the groups apart.",
+        method="Paired t intervals, with the group's number measured twice as shown. Groups "
+        f"with fewer than 30 people measured twice are not drawn.{overlap} "
+        + disclosure_caption(level),
         level=level,
         table=outcomes.change_by_group(measured, groups, measure),
         spec=outcomes.GROUP_SPEC,

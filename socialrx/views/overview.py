@@ -82,6 +82,71 @@ def _card(name, now, before, help_text, *, unit="", decimals=0, change_unit="",
     return Card(name, text, help_text, words, better, **numbers)
 
 
+def _changed(card: Card, unit: str = "") -> str:
+    """A card's change on the months just before, in words ("360 more", "up 1 point", "as many
+    as"); "" where it has none. `unit`: "point" for a share (up or down), none for a count."""
+    if card.difference is None or card.previous is None:
+        return ""
+    size = abs(card.difference)
+    if unit:
+        if size == 0:
+            return "unchanged"
+        amount = f"{size:,.0f} {unit}{'' if size == 1 else 's'}"
+        return f"{'up' if card.difference > 0 else 'down'} {amount}"
+    if size == 0:
+        return "as many as"
+    return f"{size:,.0f} {'more' if card.difference > 0 else 'fewer'} than"
+
+
+def headline_answer(cards: tuple[Card, ...], measure) -> str:
+    """The overview's answer: each headline as shown, and its change on the months just before,
+    in one sentence (from the cards, which are worked out from the disclosed figures)."""
+    by_name = {card.name: card for card in cards}
+    parts = []
+    referred = by_name.get("Referrals")
+    if referred and referred.figure is not None:
+        change = _changed(referred)
+        parts.append(
+            f"{referred.value} referrals"
+            + (f", {change} in the months just before" if change else "")
+        )
+    connected = by_name.get(CONNECTED)
+    window = referrals.CONNECTION_WINDOW_DAYS
+    if connected and connected.figure is not None:
+        change = _changed(connected, "point")
+        parts.append(
+            f"{connected.value} of those old enough to judge connected within {window} days"
+            + (f", {change}" if change else "")
+        )
+    elif connected and connected.value == "too few":
+        parts.append(f"too few referrals old enough to judge connection within {window} days")
+    over = by_name.get("Over capacity")
+    if over and over.figure is not None:
+        change = _changed(over)
+        assets = "asset" if over.figure == 1 else "assets"
+        parts.append(
+            f"{over.value} {assets} over capacity" + (f", {change} before" if change else "")
+        )
+    wellbeing = cards[-1] if len(cards) == 5 else None
+    if measure is not None and wellbeing is not None:
+        name = measure.label.split(" (")[0]
+        if wellbeing.figure is not None:
+            better = "higher" if measure.higher_is_better else "lower"
+            moved = (
+                "did not change on average"
+                if wellbeing.figure == 0
+                else f"{'rose' if wellbeing.figure > 0 else 'fell'} by "
+                f"{abs(wellbeing.figure):,.1f} points on average"
+            )
+            parts.append(f"{name} {moved} among people measured twice ({better} is better)")
+        elif wellbeing.value == "too few":
+            parts.append(f"too few people measured twice to say whether {name} changed")
+    if not parts:
+        return ""
+    text = "; ".join(parts) + "."
+    return text[:1].upper() + text[1:]
+
+
 def _count_text(value) -> str:
     return "*" if value is None else f"{value:,.0f}"
 
@@ -168,7 +233,7 @@ def headline_panel(dataset: Dataset, selection: Selection, level: Level) -> Pane
         if data_period(dataset) is not None
         else "The data has no dated records, so there is no earlier period to compare with. "
     )
-    return Panel(
+    panel = Panel(
         name="overview_headlines",
         title="Headline figures",
         caption=compares + disclosure_caption(level),
@@ -191,3 +256,6 @@ def headline_panel(dataset: Dataset, selection: Selection, level: Level) -> Pane
         cards_from=cards,
         show_table=False,
     )
+    # the answer is the cards in words: they are worked out from the disclosed basis
+    panel.answer = lambda _values: headline_answer(panel.shown_cards, measure)
+    return panel

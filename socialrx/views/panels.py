@@ -65,8 +65,17 @@ class Panel:
     # words (drawn before the figure), and notes that quote figures shown (after the caption)
     answer: Callable[[pd.DataFrame], str] | None = None
     said: Callable[[pd.DataFrame], tuple[str, ...]] | None = None
+    # the answer's opening, for the page's summary, where the whole answer runs long
+    lead: Callable[[pd.DataFrame], str] | None = None
+    # how the figures are worked out (methods, sources, the disclosure rule): folded away on
+    # the page, printed in the pack; `caption` keeps the one line on how to read the figure
+    method: str = ""
     # headline cards worked out from the disclosed values (and the disclosed basis)
     cards_from: Callable[[pd.DataFrame, dict[str, Disclosed]], tuple[Card, ...]] | None = None
+
+    # columns worked out from the disclosed values that count nobody themselves (an SPC chart's
+    # centre line, limits and signals: text as well as numbers), added to what is shown
+    annotate: Callable[[pd.DataFrame], dict] | None = None
 
     # other exact tables the panel's derived figures rest on (name -> table and spec), disclosed
     # with it; their counts are the panel's too (a funnel's place total, a standardisation's
@@ -82,6 +91,8 @@ class Panel:
     @cached_property
     def disclosed(self) -> Disclosed:
         disclosed = self.spec.disclose(self.table, self.level, self.disclosed_basis)
+        if self.annotate is not None:
+            disclosed.values = disclosed.values.assign(**self.annotate(disclosed.values))
         if self.rank and len(self.table):
             # ties on the figures shown broken by the first column that names a row (a code or
             # a name), never by the table's own order, which may follow exact counts
@@ -99,6 +110,13 @@ class Panel:
     def answer_text(self) -> str:
         """The panel's answer, from what is shown ("" where it has none)."""
         return self.answer(self.disclosed.values) if self.answer else ""
+
+    @cached_property
+    def lead_text(self) -> str:
+        """The answer as the page's summary gives it: its opening where it has one."""
+        if not self.answer_text:
+            return ""
+        return (self.lead(self.disclosed.values) if self.lead else "") or self.answer_text
 
     @cached_property
     def shown_cards(self) -> tuple[Card, ...]:
@@ -131,6 +149,49 @@ class Panel:
     def export(self) -> pd.DataFrame:
         """The table for a CSV: numbers stay numbers, marks where a figure is not shown."""
         return self.disclosed.export()[list(self.labels)].rename(columns=self.labels)
+
+
+@dataclass
+class Section:
+    """Panels a page groups under one heading (a tab), so a long page opens on its answers
+    and a reader can jump to the detail."""
+
+    title: str
+    panels: list[Panel]
+
+
+def sections_by_name(panels: list[Panel], groups: dict[str, tuple[str, ...]]) -> list[Section]:
+    """Panels in sections by the start of their names (`groups`: title -> name prefixes, in
+    the page's order), each keeping its order; one matching no group joins the last section,
+    so a section never loses a panel. Empty sections are left out."""
+    titles = list(groups)
+    placed: dict[str, list[Panel]] = {title: [] for title in titles}
+    for panel in panels:
+        title = next((t for t in titles if panel.name.startswith(groups[t])), titles[-1])
+        placed[title].append(panel)
+    return [Section(title, shown) for title, shown in placed.items() if shown]
+
+
+FOUND = "What this page found"
+
+
+def found(sections: list[Section]) -> list[tuple[str, str]]:
+    """A page's summary as (heading, answers): a titled section's panels' answers together
+    under its title, an untitled section's one by one, in the page's order, leaving out
+    those with none and any said already. Each answer is the panel's own opening
+    (`lead_text`), worked out from its disclosed values, so the summary says nothing the panels
+    do not."""
+    out, seen = [], set()
+    for section in sections:
+        # two panels saying the same (too few to judge a change, or its effect size) once
+        said = [p.lead_text for p in section.panels if p.lead_text and p.lead_text not in seen]
+        said = list(dict.fromkeys(said))
+        seen.update(said)
+        if section.title:
+            out += [(section.title, " ".join(said))] if said else []
+        else:
+            out += [("", text) for text in said]
+    return out
 
 
 def disclosure_caption(level: Level) -> str:

@@ -108,8 +108,11 @@ def provider_strain_panel(
         title="Strain over the period",
         caption="How to read this: people sent a month to its assets that state a capacity, "
         "as a % of that capacity, over the whole period (the figure the system view gives) "
-        f"and over its latest {word}s against those before. Each span's people are counted, "
-        "and shown, on their own. " + RATING_WORDS + " " + disclosure_caption(level),
+        f"and over its latest {word}s against those before.",
+        method="Each span's people are counted, and shown, on their own. "
+        + RATING_WORDS
+        + " "
+        + disclosure_caption(level),
         level=level,
         table=capacity.provider_spans(mine, sent, selection.start, selection.end, by),
         # the whole period's total beside each of its assets, checked as the system view does
@@ -155,13 +158,15 @@ def _activity_panels(together: pd.DataFrame, word: str, level: Level) -> list[Pa
             title=f"People sent a {word}, against the capacity stated",
             caption=f"How to read this: orange bars are the people sent to all its assets each "
             f"{word}, including those put on a waiting list or turned away; the blue line is "
-            f"the capacity its assets state for that {word}. " + ending,
+            f"the capacity its assets state for that {word}.",
+            method=ending,
             level=level,
             table=together,
             spec=spec,
             labels=ACTIVITY_LABELS,
             chart=lambda v: capacity_charts.provider_demand_chart(v, word),
             empty="Nobody was sent to this provider in the period (or 1-7, hidden).",
+            answer=lambda v: capacity.provider_demand_answer(v, word),
             download="Download the provider's figures by period (CSV)",
         ),
         Panel(
@@ -169,7 +174,8 @@ def _activity_panels(together: pd.DataFrame, word: str, level: Level) -> list[Pa
             title="Strain and its trend",
             caption=f"How to read this: people sent to its assets that state a capacity, as a "
             f"% of that capacity, each {word}; above the 100% line is more than it says it can "
-            "take. " + ending,
+            "take.",
+            method=ending,
             level=level,
             table=together,
             spec=spec,
@@ -184,13 +190,15 @@ def _activity_panels(together: pd.DataFrame, word: str, level: Level) -> list[Pa
             title="Waiting, turned away, started",
             caption="How to read this: of the people sent each period, those who started, were "
             "put on a waiting list, or were turned away (full, or not suitable). Those who did "
-            "not attend are not drawn. " + ending,
+            "not attend are not drawn.",
+            method=ending,
             level=level,
             table=together,
             spec=spec,
             labels=ACTIVITY_LABELS,
             chart=lambda v: capacity_charts.provider_outcome_chart(v, word),
             empty="Nobody was sent in the period (or the counts are 1-7, hidden).",
+            answer=lambda v: capacity.provider_outcomes_answer(v, word),
             show_table=False,
             download="Download what happened by period (CSV)",
         ),
@@ -213,10 +221,7 @@ def _assets_panel(
     return rated_panel(
         "provider_assets",
         "Each of its assets",
-        "How to read this: each asset's strain over the whole period. "
-        + RATING_WORDS
-        + " "
-        + disclosure_caption(level),
+        "How to read this: each asset's strain over the whole period.",
         level,
         each,
         "asset",
@@ -275,8 +280,8 @@ def _sent_by_panel(table: pd.DataFrame, column: str, title: str, what: str,
             if column == "reasons"
             else f"How to read this: people sent in the period by the {what} on "
             "their referral (the 30 largest drawn). "
-        )
-        + disclosure_caption(level),
+        ).strip(),
+        method=disclosure_caption(level),
         level=level,
         table=table,
         spec=Spec(counts=("sent",)),
@@ -285,4 +290,16 @@ def _sent_by_panel(table: pd.DataFrame, column: str, title: str, what: str,
         empty="Nobody was sent in the period (or all counts are 1-7, hidden).",
         rank=("sent",),
         download=f"Download people sent by {what} (CSV)",
+        answer=lambda v: sent_by_answer(v, column, what),
     )
+
+
+def sent_by_answer(values: pd.DataFrame, column: str, what: str) -> str:
+    """The reason, practice or area most people sent came by, as shown (the rows arrive ranked
+    by the count shown)."""
+    shown = values[values["sent"].notna()]
+    if shown.empty:
+        return f"Every {what}'s count is 1-7 (hidden)."
+    top = shown.iloc[0]
+    how = "were most often sent for" if column == "reasons" else "came most often from"
+    return f"People {how} {top['name']} ({top['sent']:,.0f} sent)."

@@ -33,8 +33,8 @@ from socialrx.metrics.selection import (
     selected_practices,
     selected_referrals,
 )
-from socialrx.views import charts, spc_charts
-from socialrx.views.panels import Panel, disclosure_caption
+from socialrx.views import charts, equity_answers, spc_charts
+from socialrx.views.panels import Panel, Section, disclosure_caption, sections_by_name
 
 DECILE_NOTE = (
     "Decile 1 is the most deprived 10% of small areas in England where deciles come from the "
@@ -83,8 +83,8 @@ def monthly_panel(refs, selection: Selection, level: Level) -> Panel:
         name="referrals_per_month",
         title="Referrals per month",
         caption="How to read this: each point is the number of referrals received that month; "
-        "a gap is a month of 1-7 people, hidden. A hollow point is a month the period only "
-        "partly covers. " + disclosure_caption(level),
+        "a gap is a month of 1-7 people, hidden; a hollow point, a month partly covered.",
+        method=disclosure_caption(level),
         level=level,
         table=table,
         spec=referrals.MONTHLY_SPEC,
@@ -136,11 +136,11 @@ def pathway_panel(refs, dataset: Dataset, level: Level) -> Panel:
     return Panel(
         name="referral_pathways",
         title="Where people were sent",
-        caption="How to read this: left, who referred (each box is that many referrals); "
-        "middle, the kind of asset each referral was first sent to, or not sent anywhere; "
-        "right, what happened at that first asset. Every band counts referrals, and each box "
-        "is the sum of the bands drawn into it (or out of it, on the left): hover over a box "
-        "for its figure. " + disclosure_caption(level),
+        caption="How to read this: left, who referred; middle, the kind of asset each referral "
+        "was first sent to, or none; right, what happened at that first asset.",
+        method="Every band counts referrals, and each box is the sum of the bands drawn into it "
+        "(or out of it, on the left): hover over a box for its figure. "
+        + disclosure_caption(level),
         level=level,
         table=links,
         spec=referrals.PATHWAY_SPEC,
@@ -210,7 +210,8 @@ def practice_panel(refs, dataset: Dataset, selection: Selection, level: Level) -
     return Panel(
         name="referrals_by_practice",
         title="Referrals by practice",
-        caption=caption + " " + disclosure_caption(level),
+        caption=caption,
+        method=disclosure_caption(level),
         level=level,
         table=table,
         spec=referrals.practice_spec(per_year, with_rate),
@@ -226,14 +227,19 @@ def deprivation_panel(refs, dataset: Dataset, selection: Selection, level: Level
     by_residence = selection.by_residence
     table = equity.rates_by_deprivation(refs, stats, per_year)
     measure = "rate_per_1000" if by_residence else "share_pct"
-    reading = (
-        "adult referrals per 1,000 adults living in each IMD decile a year; bars falling to the "
-        "right mean referrals reach the most deprived areas most. Areas with no population in "
-        "area_stats are left out of the rate."
+    reading, more = (
+        (
+            "adult referrals per 1,000 adults living in each IMD decile a year; bars falling to "
+            "the right mean referrals reach the most deprived areas most.",
+            "Areas with no population in area_stats are left out of the rate.",
+        )
         if by_residence
-        else "the share of the chosen practices' adult referrals from people living in each "
-        "IMD decile. A rate per 1,000 residents would be wrong here: a practice's patients are "
-        "only part of each area's population. Choose areas or the whole dataset for rates."
+        else (
+            "the share of the chosen practices' adult referrals from people living in each "
+            "IMD decile.",
+            "A rate per 1,000 residents would be wrong here: a practice's patients are only "
+            "part of each area's population. Choose areas or the whole dataset for rates.",
+        )
     )
     labels = {
         "imd_decile": "IMD decile",
@@ -248,7 +254,8 @@ def deprivation_panel(refs, dataset: Dataset, selection: Selection, level: Level
     return Panel(
         name="referrals_by_deprivation",
         title="Referrals by deprivation",
-        caption=f"How to read this: {reading} {DECILE_NOTE} " + disclosure_caption(level),
+        caption=f"How to read this: {reading}",
+        method=f"{more} {DECILE_NOTE} " + disclosure_caption(level),
         level=level,
         table=table,
         spec=equity.deprivation_rates_spec(per_year, by_residence),
@@ -257,6 +264,8 @@ def deprivation_panel(refs, dataset: Dataset, selection: Selection, level: Level
         empty=gaps.deprivation_gap(refs, stats, by_residence)
         or "No deprivation figure to draw: each rests on 1-7 referrals (hidden).",
         show_table=False,
+        # in the Equity page's words, which has these rates with their intervals
+        answer=lambda shown: equity_answers.deprivation_answer(shown, "imd_decile", by_residence),
     )
 
 
@@ -351,18 +360,17 @@ def residence_panel(refs, dataset: Dataset, selection: Selection, level: Level) 
         "practice" if len(codes) == 1 else "practices")  # fmt: skip
     caption = (
         f"How to read this: each bar is an area of the {who}'s catchment, most of its "
-        "registered patients first: the referrals of its patients living there in the period, "
-        "per 1,000 of its registered patients living there, as a yearly rate. "
-        f"{catchments.CATCHMENT_RULE} Registered patients are all ages (NHS Digital's file by "
-        "area has no ages), and so are the referrals counted. A longer bar: its patients from "
-        "that area are referred more often. The table also lists the areas outside the "
-        "catchment, and referrals with no area or from an area where none of its registered "
-        "patients live (no rate). " + disclosure_caption(level)
+        "registered patients first: its patients' referrals there per 1,000 of them living "
+        f"there, a year; a longer bar, referred more often. {catchments.CATCHMENT_RULE}"
     )
     return Panel(
         name="referrals_by_residence",
         title=RESIDENCE_TITLE,
         caption=caption,
+        method="Registered patients are all ages (NHS Digital's file by area has no ages), and "
+        "so are the referrals counted. The table also lists the areas outside the catchment, "
+        "and referrals with no area or from an area where none of its registered patients live "
+        "(no rate). " + disclosure_caption(level),
         level=level,
         table=table,
         spec=catchments.residence_spec(selection.per_year),
@@ -551,7 +559,8 @@ def funnel_panel(tables: PathwayTables, level: Level) -> Panel:
         caption="How to read this: each bar is the share of referrals made in the period, "
         "among those old enough to judge, that reached the step within its window (contact "
         "within 30 days, a first appointment within 60, connection within 90, completion "
-        "within 182), from the counts as shown. Referrals younger than a step's window are "
+        "within 182).",
+        method="Shares from the counts as shown. Referrals younger than a step's window are "
         "counted as too recent to judge, not as drop-outs, so recent months do not look worse "
         "than they are. Waits are days from referral, for the people who reached the step in "
         "time (median and 90th percentile: 9 in 10 waited no longer), shown where 30 or more "
@@ -594,6 +603,11 @@ def monthly_steps_answer(values: pd.DataFrame, measure: str) -> str:
     latest = rows.iloc[-1]
     if len(rows) == 1:
         return f"{what} was {latest[measure]:.{places}f}{unit} in {latest['month']:%b %Y}."
+    if f"{figure.min():.{places}f}" == f"{figure.max():.{places}f}":
+        return (
+            f"{what} was {latest[measure]:.{places}f}{unit} in each of the {len(rows)} months "
+            f"shown, to {latest['month']:%b %Y}."
+        )
     return (
         f"{what} ran from {figure.min():.{places}f}{unit} to {figure.max():.{places}f}{unit} "
         f"in the {len(rows)} months shown; in the latest, {latest['month']:%b %Y}, "
@@ -609,14 +623,18 @@ def monthly_steps_panel(tables: PathwayTables, level: Level, measure: str) -> Pa
         title="The pathway month by month" if share else "Waits month by month",
         caption=(
             "How to read this: each line is one step; each point, among the month's "
-            "referrals old enough to judge, the share that reached the step within its "
-            "window, from the counts as shown. A line stops where the month's referrals are "
-            "too recent to judge or too few (a gap, never a zero). "
+            "referrals old enough to judge, the share that reached the step within its window."
             if share
             else "How to read this: each line is one step; each point, the median days from "
-            "referral to the step for that month's referrals who reached it in time (the "
-            "table also holds completion and the 90th percentile). Lower is better. A gap is "
-            "a month too recent to judge or with fewer than 30 people. "
+            "referral to the step for that month's referrals who reached it in time; lower is "
+            "better."
+        ),
+        method=(
+            "Shares from the counts as shown. A line stops where the month's referrals are too "
+            "recent to judge or too few (a gap, never a zero). "
+            if share
+            else "The table also holds completion and the 90th percentile. A gap is a month too "
+            "recent to judge or with fewer than 30 people. "
         )
         + disclosure_caption(level),
         level=level,
@@ -661,14 +679,15 @@ def endings_panel(tables: PathwayTables, level: Level) -> Panel:
     return Panel(
         name="endings_by_reason_and_referrer",
         title="Which reasons and referrers most often end in “did not engage” or “declined”",
-        caption="How to read this: among referrals made in the period that have ended "
-        "(completed, declined, did not engage, closed), the share ending each way, from the "
-        "counts as shown, with its 95% Wilson interval (Wilson 1927; Newcombe 1998) over every "
-        "count the shown ones allow (8-12 for a shown 10, 1-7 for a hidden one), so it is "
-        "never narrower than the true interval: the range of shares consistent with the "
-        "figures, wider for smaller groups. Intervals that do not overlap suggest a real "
-        "difference. A referral with two reasons counts under both. Sorted by the share not "
-        "engaging as shown. " + disclosure_caption(level),
+        caption="How to read this: among referrals made in the period that have ended, the "
+        "share ending each way, with its 95% interval; intervals that do not overlap suggest a "
+        "real difference.",
+        method="Ended: completed, declined, did not engage or closed. Shares from the counts "
+        "as shown, with the 95% Wilson interval (Wilson 1927; Newcombe 1998) over every count "
+        "the shown ones allow (8-12 for a shown 10, 1-7 for a hidden one), so it is never "
+        "narrower than the true interval: the range of shares consistent with the figures, "
+        "wider for smaller groups. A referral with two reasons counts under both. Sorted by "
+        "the share not engaging as shown. " + disclosure_caption(level),
         level=level,
         table=tables.endings,
         spec=pathway.ENDINGS_SPEC,
@@ -846,6 +865,32 @@ def _span(values: pd.DataFrame, run: list[int], unit: str) -> str:
     return f"from {first} to {period_words(values['month'].iloc[run[-1]], unit)}"
 
 
+def _signal_runs(values: pd.DataFrame) -> list[list[int]]:
+    """The signalled points of a series as shown, in runs of one direction."""
+    special = np.flatnonzero(values["direction"].to_numpy() != 0)
+    return [
+        run
+        for group in _runs_of(special)
+        for run in _split_by_direction(group, values["direction"].to_numpy())
+    ]
+
+
+def _finding(values: pd.DataFrame, measure: _Measure, unit: str, rules: bool = True) -> str:
+    """What the chart found, as a clause: no signal, or the latest special cause (its
+    direction, periods and, with `rules`, the rules it breaks)."""
+    runs = _signal_runs(values)
+    if not runs:
+        return f"{measure.noun} {measure.shows} no signal beyond common-cause variation"
+    rows = values.iloc[runs[-1]]
+    high = "higher" if rows["direction"].iloc[0] > 0 else "lower"
+    broken = "; ".join(dict.fromkeys(r for text in rows["rules"] for r in text.split("; ") if r))
+    return (
+        f"{measure.noun} {measure.shows} special cause variation: {high} "
+        f"{_span(values, runs[-1], unit)}{f' ({broken})' if rules else ''}, "
+        f"{VARIATION_WORDS[rows['variation'].iloc[0]]}"
+    )
+
+
 def spc_answer(values: pd.DataFrame, measure: _Measure, unit: str) -> str:
     """What the chart says, from the series as shown: no signal, or the latest special cause
     (its direction, periods and rules), and how many other points signal."""
@@ -857,27 +902,60 @@ def spc_answer(values: pd.DataFrame, measure: _Measure, unit: str) -> str:
         f"({period_words(drawn['month'].iloc[0], unit)} to "
         f"{period_words(drawn['month'].iloc[-1], unit)})"
     )
-    special = np.flatnonzero(values["direction"].to_numpy() != 0)
-    if not len(special):
-        return f"{span}, {measure.noun} {measure.shows} no signal beyond common-cause variation."
-    runs = [
-        run
-        for group in _runs_of(special)
-        for run in _split_by_direction(group, values["direction"].to_numpy())
-    ]
-    last = runs[-1]
-    rows = values.iloc[last]
-    high = "higher" if rows["direction"].iloc[0] > 0 else "lower"
-    rules = "; ".join(dict.fromkeys(r for text in rows["rules"] for r in text.split("; ") if r))
-    judged = VARIATION_WORDS[rows["variation"].iloc[0]]
-    words = (
-        f"{span}, {measure.noun} {measure.shows} special cause variation: {high} "
-        f"{_span(values, last, unit)} ({rules}), {judged}."
-    )
-    others = len(special) - len(last)
+    words = f"{span}, {_finding(values, measure, unit)}."
+    runs = _signal_runs(values)
+    others = sum(map(len, runs[:-1]))
     if others:
         words += f" {_periods(others, unit).capitalize()} before that signal too."
     return words
+
+
+def spc_lead(values: pd.DataFrame, measure: _Measure, unit: str) -> str:
+    """The chart's answer for the page's summary: for referrals, the last year against the
+    one before; what the chart found; and whether the latest signal repeats the same months a
+    year before (perhaps the season), all from the series as shown."""
+    drawn = values[values["value"].notna()]
+    if drawn.empty or values["centre"].isna().all():
+        return ""
+    said = []
+    if measure.name == SPC_MEASURES["referrals"].name:
+        periods = pd.DatetimeIndex(values["month"]).to_period("M" if unit == MONTH else "Q")
+        year = spc.year_on_year(periods, values["value"])
+        if year is not None and year.change_pct is not None:
+            span = (
+                f"the {_periods(12 if unit == MONTH else 4, unit)} to "
+                f"{period_words(values['month'].iloc[-1], unit)}"
+            )
+            figures = f"{year.latest:,.0f} against {year.before:,.0f}"
+            way = "more" if year.change_pct > 0 else "fewer"
+            said.append(
+                f"{abs(year.change_pct):.0f}% {way} referrals in {span} than a year before "
+                f"({figures})."
+                if round(year.change_pct)
+                else f"As many referrals in {span} as a year before ({figures})."
+            )
+    finding = _finding(values, measure, unit, rules=False)
+    said.append(finding[:1].upper() + finding[1:] + _season_words(values, unit) + ".")
+    return " ".join(said)
+
+
+def _season_words(values: pd.DataFrame, unit: str) -> str:
+    """Whether the latest signal repeats the same months a year before (from two years
+    shown): "" where there is no signal or too short a series to tell."""
+    runs = _signal_runs(values)
+    year = 12 if unit == MONTH else 4
+    if not runs or values["value"].notna().sum() < 2 * year:
+        return ""
+    periods = pd.DatetimeIndex(values["month"]).to_period("M" if unit == MONTH else "Q")
+    last = [i for i in runs[-1] if periods[i] - year >= periods[0]]
+    if not last:
+        return ""  # no point of it has a year before to compare with
+    if spc.seasonal_repeats(periods, values["direction"].to_numpy())[last].any():
+        return f"; it repeats the same {unit}s a year before: perhaps the season, not a change"
+    return (
+        f"; it does not repeat a signal of the same {unit}s a year before, so it is not the "
+        "season alone"
+    )
 
 
 VARIATION_WORDS = {
@@ -935,43 +1013,54 @@ def spc_panel(
     where they can be charted, quarters otherwise), limits from the baseline months.
 
     Disclosure: at a level other than off the points, centre line, limits and signals are
-    all worked out from the series as shown (disclosed counts; shares from them; medians to
-    one decimal), so every true series consistent with what is shown gives the same chart.
-    A chart is drawn only where every point is shown and the points rest on at least 10
-    people on average (`why_not_charted`); otherwise quarters are offered (the exact monthly
-    counts summed into calendar quarters, then disclosed), or a wider place."""
+    all worked out from the series as shown (the panel's disclosed counts; shares from them;
+    medians to one decimal: `_xmr_columns` as the panel's `annotate`), so every true series
+    consistent with what is shown gives the same chart. A chart is drawn only where every
+    point is shown and the points rest on at least 10 people on average (`why_not_charted`);
+    otherwise quarters are offered (the exact monthly counts summed into calendar quarters,
+    then disclosed), or a wider place."""
     measure = SPC_MEASURES[which]
-    month_table, month_spec = spc_series(tables, which, MONTH)
-    months_not = why_not_charted(month_spec.disclose(month_table, level), measure, MONTH, level)
-    quarter_table, quarter_spec = spc_series(tables, which, QUARTER)
-    quarters_not = why_not_charted(
-        quarter_spec.disclose(quarter_table, level), measure, QUARTER, level
-    )
+    series = {grain: spc_series(tables, which, grain) for grain in (MONTH, QUARTER)}
+    # each series as its panel would show it, to choose by (disclosed where panels are)
+    reasons = {
+        grain: why_not_charted(
+            Panel(
+                name=measure.name, title="", caption="", level=level, table=table, spec=spec
+            ).disclosed,
+            measure,
+            grain,
+            level,
+        )  # fmt: skip
+        for grain, (table, spec) in series.items()
+    }
+    months_not, quarters_not = reasons[MONTH], reasons[QUARTER]
     if unit is None:
         unit = QUARTER if months_not and not quarters_not else MONTH
-    table, spec = (month_table, month_spec) if unit == MONTH else (quarter_table, quarter_spec)
-    shown = spec.disclose(table, level)  # as the panel discloses it: what the chart rests on
-    reason = months_not if unit == MONTH else quarters_not
+    table, spec = series[unit]
     title = measure.title if unit == MONTH else measure.title.replace("per month", "per quarter")
     labels = {"month": "Month" if unit == MONTH else "Quarter (first month)"}
     labels |= {c: COUNT_WORDS.get(c, c) for c in spec.counts if c != "value"}
     labels["value"] = measure.y_title
     caption = (
-        f"How to read this (an XmR chart, as in Making Data Count): each point is a {unit}; "
-        f"the solid line is the mean of the baseline {unit}s (shaded) and the dashed lines its "
-        f"process limits, where a stable process's {unit}s fall almost always. {SPC_RULES} "
-        f"{measure.direction_words} Grey circles are common cause. The points, limits and "
-        "signals are worked out from the figures as shown, and a chart is drawn only where "
-        f"every {unit} is shown and they rest on at least {MIN_AVERAGE} people on average. "
+        f"How to read this: each point is a {unit}; the solid line is the mean of the baseline "
+        f"{unit}s (shaded), the dashed lines its process limits; coloured points are signals."
+    )
+    method = (
+        f"An XmR chart, as in Making Data Count: the dashed process limits are where a stable "
+        f"process's {unit}s fall almost always. {SPC_RULES} {measure.direction_words} Grey "
+        "circles are common cause. The points, limits and signals are worked out from the "
+        f"figures as shown, and a chart is drawn only where every {unit} is shown and they rest "
+        f"on at least {MIN_AVERAGE} people on average. "
         + SPC_SOURCE
         + " "
         + disclosure_caption(level)
     )
-    if reason:
+    if reasons[unit]:
         return Panel(
             name=measure.name,
             title=title,
             caption=caption,
+            method=method,
             level=level,
             table=table,
             spec=spec,
@@ -980,13 +1069,12 @@ def spc_panel(
             empty=_not_charted_words(unit, months_not, quarters_not),
             show_table=False,
         )
-    table = table.assign(**_xmr_columns(shown.values, measure, unit, baseline))
-    notes = [_limits_note(table.assign(shown=shown.values["value"].notna()), unit)]
+    grain_note = ()
     if unit == QUARTER:
-        notes.append(
+        grain_note = (
             f"By quarter, because months cannot be charted here: {months_not}."
             if months_not
-            else "By quarter, as chosen (the months could be charted too)."
+            else "By quarter, as chosen (the months could be charted too).",
         )
     labels |= {
         "centre": "Centre line",
@@ -1008,6 +1096,7 @@ def spc_panel(
         name=measure.name,
         title=title,
         caption=caption,
+        method=method,
         level=level,
         table=table,
         spec=spec,
@@ -1015,9 +1104,14 @@ def spc_panel(
         chart=chart,
         empty=f"No {unit} has a figure to show for this place.",
         show_table=False,
-        notes=tuple(notes),
+        annotate=lambda values: _xmr_columns(values, measure, unit, baseline),
         answer=lambda values: spc_answer(values, measure, unit),
-        said=lambda values: seasonal_note(values, unit),
+        lead=lambda values: spc_lead(values, measure, unit),
+        said=lambda values: (
+            _limits_note(values.assign(shown=values["value"].notna()), unit),
+            *grain_note,
+            *seasonal_note(values, unit),
+        ),
     )
 
 
@@ -1145,6 +1239,21 @@ def spc_panels(
         for which in SPC_MEASURES
         if which != "connected" or pathway.CONNECTED in present
     ]
+
+
+# the page's tabs: what came in and where it went, whether a change is a signal (is volume
+# rising?), who refers at what rate, and where people drop out
+SECTIONS = {
+    "Referrals": ("referrals_per_month", "referral_pathways"),
+    "Signal or noise": ("spc_",),
+    "Practices and areas": ("referrals_by_",),
+    "Pathway": ("pathway_", "waits_", "endings_"),
+}
+
+
+def sections(panels: list[Panel]) -> list[Section]:
+    """The page's panels in its tabs (`SECTIONS`)."""
+    return sections_by_name(panels, SECTIONS)
 
 
 def page_panels(
