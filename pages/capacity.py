@@ -110,7 +110,7 @@ elif ui.needs(context, "connections"):
                 [*strained, *ui.capacity_panels(dataset, dataset.content_hash, sel, level, True)]
             )
             ui.summary(sections, found)
-            ui.draw_sections(sections, "capacity_system_tabs")
+            ui.draw_sections(sections)
     if mine.open:
         with mine:
             provider = st.selectbox(

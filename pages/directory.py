@@ -25,10 +25,15 @@ dataset, level = context.dataset, context.level
 # a provider keeps its own organisation's records only
 choices = access.organisations(context.person, ui.directory_choices(dataset, dataset.content_hash))
 everyone = ui.directory_organisations(dataset, dataset.content_hash, level)
-# the organisation is chosen below the page's answers: its value is read here first
-if choices and st.session_state.get("directory_org") not in choices:
-    st.session_state["directory_org"] = next(iter(choices))
-own = directory.own_panels(dataset, st.session_state["directory_org"], level) if choices else []
+# the organisation is chosen below the page's answers: its value is read here first (a link's,
+# or one kept from other data falling back with a note), and checked before its records
+own = []
+if choices:
+    ui.linked("directory_org", list(choices), "organisation", choices.get,
+              default=next(iter(choices)))  # fmt: skip
+    chosen_org = st.session_state.get("directory_org", next(iter(choices)))
+    ui.allowed(access.check_organisation, chosen_org)  # before its records, sheet or corrections
+    own = directory.own_panels(dataset, chosen_org, level)
 ui.summary([Section("", [*own, everyone])])
 
 if not choices and context.person.organisation_id:
@@ -39,8 +44,6 @@ elif not choices:
         "organisations.csv) to correct them organisation by organisation."
     )
 else:
-    ui.linked("directory_org", list(choices), "organisation", choices.get,
-              default=next(iter(choices)))  # fmt: skip
     org = st.selectbox(
         "Your organisation",
         list(choices),
@@ -48,7 +51,6 @@ else:
         key="directory_org",
         help="The organisation whose asset records you keep.",
     )
-    ui.allowed(access.check_organisation, org)  # before its records, sheet or corrections
     ui.draw(own)
 
     st.header("Correct your records")

@@ -67,7 +67,6 @@ if panels:
     ui.summary(sections)
     ui.draw_sections(
         sections,
-        "equity_tabs",
         before={"benchmark_indicator": indicator_choice},
         after={"practice_funnel": method_choice},
     )

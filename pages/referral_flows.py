@@ -80,4 +80,4 @@ if ui.needs(context, "referrals"):
 
     sections = referral_flows.sections([*flows, *pathway_panels, *trends])
     ui.summary(sections)
-    ui.draw_sections(sections, "flows_tabs", before={trends[0].name: spc_choices})
+    ui.draw_sections(sections, before={trends[0].name: spc_choices})

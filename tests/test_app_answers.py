@@ -12,8 +12,17 @@ from streamlit.testing.v1 import AppTest
 from socialrx.data.loader import load_folder
 from socialrx.disclosure import Level
 from socialrx.escape import markdown_text
+from socialrx.metrics import benchmarks as benchmark_metrics
 from socialrx.metrics.selection import default_selection
-from socialrx.views import capacity, equity, outcomes, provider, referral_flows
+from socialrx.views import (
+    benchmarks,
+    capacity,
+    equity,
+    ethnicity,
+    outcomes,
+    provider,
+    referral_flows,
+)
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 DEMO = Path(__file__).resolve().parent.parent / "data" / "demo"
@@ -153,7 +162,13 @@ def test_equity_names_the_practices_below_the_place_beyond_chance(app, demo):
     )
     assert "(X90004: 0.17; X90009: 0.12)" in said["Practices"]  # the standardised ratios
     dataset, chosen = demo
-    _every_answer_in_the_summary(at, equity.panels(dataset, chosen, Level.ROUND))
+    indicator = next(iter(benchmark_metrics.indicator_choices(dataset)), None)
+    panels = [
+        *equity.panels(dataset, chosen, Level.ROUND),
+        *ethnicity.panels(dataset, chosen, Level.ROUND),
+        *benchmarks.panels(dataset, chosen, Level.ROUND, indicator),
+    ]
+    _every_answer_in_the_summary(at, panels)
 
 
 def test_capacity_says_whether_we_are_over_capacity_and_who(app, demo):

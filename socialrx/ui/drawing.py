@@ -241,14 +241,15 @@ def summary(sections: list[Section], where=None) -> None:
 
 
 def draw_sections(
-    sections: list[Section], key: str, before: dict | None = None, after: dict | None = None
+    sections: list[Section], before: dict | None = None, after: dict | None = None
 ) -> None:
-    """A page's sections as tabs (all drawn, so a switch needs no rerun), or one section's
-    panels as they are; `before` and `after` as for `draw`."""
+    """A page's sections as tabs, or one section's panels as they are; `before` and `after`
+    as for `draw`. The tabs are all drawn and keep no state (no key): a switch needs no rerun,
+    and the open one stays open across reruns while the sections stay the same."""
     if len(sections) == 1:
         draw(sections[0].panels, before=before, after=after)
         return
-    for tab, section in zip(st.tabs([s.title for s in sections], key=key), sections, strict=True):
+    for tab, section in zip(st.tabs([s.title for s in sections]), sections, strict=True):
         with tab:
             draw(section.panels, before=before, after=after)
 
