@@ -504,7 +504,7 @@ def test_a_table_download_carries_disclosed_figures(
     expect = sync_api.expect
     page, errors = open_page(browser_context, sync_api, app_url, "capacity", first_run_done)
     try:
-        page.get_by_role("tab", name="Assets", exact=True).click()  # the system view's tab
+        page.get_by_role("tab", name="Assets", exact=True).click()  # every asset's table
         with page.expect_download() as download:
             page.get_by_role("button", name="Download table (CSV)").click()
         text = Path(download.value.path()).read_text(encoding="utf-8-sig")
