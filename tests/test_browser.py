@@ -337,9 +337,12 @@ def test_the_category_legend_sits_above_the_scale_bar_folded(
         legend = frame.locator(".leaflet-bottom.leaflet-left details.socialrx-legend")
         expect(legend).to_have_count(1)
         assert legend.evaluate("box => box.open") is False
-        folded = legend.bounding_box()
-        scale = frame.locator(".leaflet-control-scale").bounding_box()
-        assert folded["y"] + folded["height"] <= scale["y"] + 1  # above the scale bar
+        # both measured at once inside the map's frame: the page around it may still move
+        folded, scale = legend.evaluate(
+            """box => [box.getBoundingClientRect().toJSON(), box.ownerDocument
+                .querySelector('.leaflet-control-scale').getBoundingClientRect().toJSON()]"""
+        )
+        assert folded["bottom"] <= scale["top"] + 1  # above the scale bar
         assert folded["height"] < 40  # its title alone
         legend.locator("summary").click()
         assert legend.evaluate("box => box.open") is True
