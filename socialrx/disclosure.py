@@ -368,8 +368,12 @@ def _add_up(frame, values, marks, low, high, spec: Spec, level: Level, basis) ->
                 if total.where
                 else np.ones(len(keys), dtype=bool)
             )
+            # each key's rows found once (a row per provider against thousands of assets)
+            kept = np.flatnonzero(rows)
+            found = pd.Series(kept).groupby(keys[kept], sort=False).indices
+            none = np.empty(0, dtype=int)
             groups = [
-                (np.asarray(values.index == i), (keys == values.at[i, total.key]) & rows)
+                (np.asarray(values.index == i), kept[found.get(values.at[i, total.key], none)])
                 for i in values.index
             ]
             cells = (source.values[total.cells], source.marks[total.cells],
@@ -380,16 +384,17 @@ def _add_up(frame, values, marks, low, high, spec: Spec, level: Level, basis) ->
                 rows &= values[total.where].astype("boolean").fillna(False)
             labels = values[total.group] if total.group else pd.Series(0, index=values.index)
             groups = [
-                ((labels == key).to_numpy(), (labels == key).to_numpy() & rows.to_numpy())
+                ((labels == key).to_numpy(),
+                 np.flatnonzero((labels == key).to_numpy() & rows.to_numpy()))
                 for key in labels.dropna().unique()
-            ]
+            ]  # fmt: skip
             cells = (values[total.cells], marks[total.cells], low[total.cells],
                      high[total.cells])  # fmt: skip
         value = pd.Series(np.nan, index=values.index, dtype="Float64")
         least, most = value.copy(), value.copy()
         withheld = pd.Series(False, index=values.index)
         for here, mine in groups:
-            if not np.any(mine):
+            if not len(mine):
                 if total.own:  # no cells to narrow: a count like any other
                     exact = float(frame.loc[here, column].astype("Float64").iloc[0])
                     value[here] = least[here] = most[here] = exact
@@ -397,7 +402,7 @@ def _add_up(frame, values, marks, low, high, spec: Spec, level: Level, basis) ->
                         shown = disclose_counts([exact], level)
                         least[here], most[here] = bounds_of(count_bounds(shown, level))
                 continue
-            summed, lows, highs, hidden = _cells(*(c[mine] for c in cells))
+            summed, lows, highs, hidden = _cells(*(c.iloc[mine] for c in cells))
             value[here], least[here], most[here] = summed, lows.sum(), highs.sum()
             if not total.own:
                 continue

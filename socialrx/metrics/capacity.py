@@ -447,13 +447,15 @@ def group_strain(
     by: pd.Series,
     names: pd.Series | None = None,
     counts: pd.DataFrame | None = None,
+    cells: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Demand against stated capacity for groups of assets (providers, categories, areas),
     exact: `by` gives each asset's group. Strain rests on the demand on assets that state a
     capacity (`sent_stated`), so an asset with no capacity stated neither adds demand nor
     capacity to it; a group with no capacity stated has none. `counts` (`asset_counts` of
-    the connections) saves counting again for each grouping. See `group_spec`."""
-    per = asset_cells(assets, connections, by, counts)
+    the connections) saves counting again for each grouping, `cells` (its `asset_cells`)
+    grouping them again. See `group_spec`."""
+    per = asset_cells(assets, connections, by, counts) if cells is None else cells
     grouped = per.groupby("group", dropna=True)
     count_columns = ["sent", "sent_stated", *NOT_TAKEN_COLUMNS.values(), "not_taken"]
     if "started" in per:

@@ -260,10 +260,8 @@ def system_panels(dataset: Dataset, selection: Selection, level: Level) -> list[
 
     def grouped(by: pd.Series, named: pd.Series | None = None, rows=None) -> Grouped:
         chosen = assets if rows is None else assets[rows]
-        return (
-            capacity.group_strain(chosen, connections, months, by, named, counts),
-            capacity.asset_cells(chosen, connections, by, counts),
-        )
+        cells = capacity.asset_cells(chosen, connections, by, counts)
+        return capacity.group_strain(chosen, connections, months, by, named, counts, cells), cells
 
     out: list[Panel] = [_providers_panel(grouped(capacity.provider_of(assets), names), level)]
     by_category = grouped(assets["category"])
