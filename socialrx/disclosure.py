@@ -327,14 +327,21 @@ def count_bounds(shown_counts: pd.Series, level: Level) -> tuple[pd.Series, pd.S
     return low.mask(hidden, 1).astype("Float64"), high.mask(hidden, SMALL).astype("Float64")
 
 
-def _cells(shown: pd.Series, marks: pd.Series, low: pd.Series, high: pd.Series):
-    """Cells as (the sum worked out from what is shown, a hidden one as 4; each cell's least
-    and greatest true count; which are hidden)."""
+def _cell_arrays(shown: pd.Series, marks: pd.Series, low: pd.Series, high: pd.Series):
+    """Cells as arrays: each one's count as shown (a hidden one as 4), least and greatest true
+    count, and whether it is hidden."""
     shown = shown.astype("Float64").fillna(HIDDEN_MIDDLE).mask(marks == NOT_APPLICABLE, 0)
     hidden = (marks == SUPPRESSED).to_numpy()
     least = low.astype("Float64").fillna(0).to_numpy(dtype=float)
     most = high.astype("Float64").fillna(0).to_numpy(dtype=float)
-    return float(shown.sum()), least, most, hidden
+    return shown.to_numpy(dtype=float), least, most, hidden
+
+
+def _cells(shown: pd.Series, marks: pd.Series, low: pd.Series, high: pd.Series):
+    """Cells as (the sum worked out from what is shown, a hidden one as 4; each cell's least
+    and greatest true count; which are hidden)."""
+    counted, least, most, hidden = _cell_arrays(shown, marks, low, high)
+    return float(counted.sum()), least, most, hidden
 
 
 def bounds_of(bounds) -> tuple[float, float]:
@@ -390,32 +397,33 @@ def _add_up(frame, values, marks, low, high, spec: Spec, level: Level, basis) ->
             ]  # fmt: skip
             cells = (values[total.cells], marks[total.cells], low[total.cells],
                      high[total.cells])  # fmt: skip
-        value = pd.Series(np.nan, index=values.index, dtype="Float64")
-        least, most = value.copy(), value.copy()
-        withheld = pd.Series(False, index=values.index)
+        # arrays, not a pandas call a row: a provider table has thousands of rows
+        counted, lows, highs, hidden = _cell_arrays(*cells)
+        value, least, most = (np.full(len(values), np.nan) for _ in range(3))
+        withheld = np.zeros(len(values), dtype=bool)
+        if total.own:  # the table's own counts, each rounded on its own, and their ranges
+            exact = frame[column].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+            own_low, own_high = (exact, exact) if off else (
+                b.to_numpy(dtype=float, na_value=np.nan)
+                for b in count_bounds(disclose_counts(pd.Series(exact), level), level))  # fmt: skip
         for here, mine in groups:
-            if not len(mine):
-                if total.own:  # no cells to narrow: a count like any other
-                    exact = float(frame.loc[here, column].astype("Float64").iloc[0])
-                    value[here] = least[here] = most[here] = exact
-                    if not off:
-                        shown = disclose_counts([exact], level)
-                        least[here], most[here] = bounds_of(count_bounds(shown, level))
-                continue
-            summed, lows, highs, hidden = _cells(*(c.iloc[mine] for c in cells))
-            value[here], least[here], most[here] = summed, lows.sum(), highs.sum()
+            first = np.flatnonzero(here)[0]
+            if len(mine):
+                value[here] = counted[mine].sum()
+                least[here], most[here] = lows[mine].sum(), highs[mine].sum()
             if not total.own:
                 continue
-            exact = float(frame.loc[here, column].astype("Float64").iloc[0])
-            value[here] = exact
-            if off:
-                continue
-            shown = disclose_counts([exact], level)
-            bound_low, bound_high = bounds_of(count_bounds(shown, level))
-            if narrows(bound_low, bound_high, lows, highs, hidden):
+            value[here] = exact[first]
+            if not len(mine):  # no cells to narrow: a count like any other
+                least[here], most[here] = own_low[first], own_high[first]
+            elif not off and narrows(own_low[first], own_high[first], lows[mine], highs[mine],
+                                     hidden[mine]):  # fmt: skip
                 withheld[here] = True
-            else:
-                least[here], most[here] = bound_low, bound_high
+            elif not off:
+                least[here], most[here] = own_low[first], own_high[first]
+        value, least, most = (pd.Series(a, index=values.index, dtype="Float64")
+                              for a in (value, least, most))  # fmt: skip
+        withheld = pd.Series(withheld, index=values.index)
         values[column] = disclose_counts(value, level).mask(withheld)
         low[column], high[column] = (value, value) if off else (least, most)
         marks[column] = marks[column].mask(withheld, WITHHELD)
