@@ -4,7 +4,7 @@ import streamlit as st
 
 from socialrx import ui
 from socialrx.team import access
-from socialrx.views.panels import Section
+from socialrx.views import pages as page_views
 
 st.set_page_config(page_title="socialrx: social prescribing", page_icon="🤝", layout="wide")
 
@@ -18,10 +18,9 @@ def overview() -> None:
         "The headline figures for the chosen place and period, each compared with "
         "the same calendar months just before.",
     )
-    dataset = context.dataset
-    headline = ui.headline_panel(dataset, dataset.content_hash, context.selection, context.level)
-    ui.summary([Section("", [headline])])
-    ui.draw([headline], answers=False)  # its answer is the summary just above
+    sections = page_views.overview(context.dataset, context.selection, context.level, {}, ui.cached)
+    ui.summary(sections)
+    ui.draw(sections[0].panels, answers=False)  # its answer is the summary just above
 
 
 # Each url_path is its file's name: until app.py has run once, a fresh server answers a page

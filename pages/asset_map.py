@@ -4,10 +4,8 @@ import streamlit as st
 
 from socialrx import ui, vocab
 from socialrx.metrics import access
-from socialrx.metrics.selection import selected_assets
-from socialrx.views import asset_map
+from socialrx.views import asset_map, pages
 from socialrx.views.links import Between
-from socialrx.views.panels import Section
 
 context = ui.current()
 ui.page_header(
@@ -19,20 +17,15 @@ ui.page_header(
 )
 dataset, sel = context.dataset, context.selection
 found = st.empty()  # what the map found, once the choices below have built its panels
-present = set(selected_assets(dataset, sel)["category"])
+present = pages.asset_categories(dataset, sel)
 left, right = st.columns([3, 2])
 ui.linked("map_categories", present, "categories")
-categories = left.multiselect(
-    "Categories",
-    [c for c in vocab.ASSET_CATEGORIES if c in present],
-    key="map_categories",
-    placeholder="All categories",
-)
+left.multiselect("Categories", present, key="map_categories", placeholder="All categories")
 shades = asset_map.shading_options(dataset, sel)
-need_first = list(shades)[min(1, len(shades) - 1)]  # default: the first measure of need
+need_first = pages.need_first(shades)  # default: the first measure of need
 ui.linked("map_shade", list(shades), "shading", shades.get, default=need_first)
 st.session_state.setdefault("map_shade", need_first)
-shade = right.selectbox("Shade areas by", list(shades), format_func=shades.get, key="map_shade")
+right.selectbox("Shade areas by", list(shades), format_func=shades.get, key="map_shade")
 
 needs = asset_map.need_options(dataset)
 # a link's choices, and kept ones this data may not offer, checked here: a note drawn inside a
@@ -49,36 +42,32 @@ ui.linked("map_access_cut", Between(), "low access threshold")
 
 with st.expander("Filter the assets"):
     one, two, three = st.columns(3)
-    costs = one.multiselect("Cost", vocab.COST, key="map_costs", placeholder="Any cost")
-    day = two.selectbox("Runs on", [None, *access.DAYS], key="map_day",
+    one.multiselect("Cost", vocab.COST, key="map_costs", placeholder="Any cost")
+    two.selectbox("Runs on", [None, *access.DAYS], key="map_day",
                         format_func=lambda d: "Any day" if d is None else d)  # fmt: skip
-    wheelchair = three.toggle("Wheelchair accessible only", key="map_wheelchair")
-    inactive = one.toggle("Include inactive and closed assets", key="map_inactive")
-    stale = two.toggle("Include records not verified in 12 months", value=True, key="map_stale")
+    three.toggle("Wheelchair accessible only", key="map_wheelchair")
+    one.toggle("Include inactive and closed assets", key="map_inactive")
+    two.toggle("Include records not verified in 12 months", value=True, key="map_stale")
 
 with st.expander("How access is measured", expanded=False):
     one, two, three = st.columns(3)
-    radius = one.slider("Reach (metres, straight line)", 400, 5000, access.DEFAULT_RADIUS_M,
+    one.slider("Reach (metres, straight line)", 400, 5000, access.DEFAULT_RADIUS_M,
                         step=100, key="map_radius", help=asset_map.WALK)  # fmt: skip
-    enhanced = two.toggle(
+    two.toggle(
         "Weight by distance (E2SFCA)",
         key="map_enhanced",
         help="Assets nearer count more: weights 1.00 to half the reach, 0.68 to three "
         "quarters, 0.22 to the reach (Luo and Qi 2009).",
     )
-    remote = three.toggle("Online and telephone assets count for everyone", key="map_remote")
-    need = one.selectbox(
-        "Need", need_options, format_func=lambda n: needs.get(n, n), key="map_need"
-    )
-    need_cut = two.number_input("High need from (blank: the median)", value=None,
+    three.toggle("Online and telephone assets count for everyone", key="map_remote")
+    one.selectbox("Need", need_options, format_func=lambda n: needs.get(n, n), key="map_need")
+    two.number_input("High need from (blank: the median)", value=None,
                                 key="map_need_cut")  # fmt: skip
-    access_cut = three.number_input("Low access below (blank: the median)", value=None,
+    three.number_input("Low access below (blank: the median)", value=None,
                                     key="map_access_cut")  # fmt: skip
 
-filters = asset_map.Filters(tuple(categories), tuple(costs), wheelchair, day, inactive, stale)
-reach = asset_map.Reach(radius, enhanced, remote, need, need_cut, access_cut)
-panels = ui.asset_map_panels(dataset, dataset.content_hash, sel, context.level, shade, filters,
-                             reach)  # fmt: skip
-ui.summary([Section("", panels)], found)
-ui.draw(panels)
+# the widgets' values, as kept by `ui.linked` for this page and the pack
+sections = pages.asset_map(dataset, sel, context.level, ui.page_choices(dataset), ui.cached)
+ui.summary(sections, found)
+ui.draw(sections[0].panels)
 ui.assets_by_area_note(context)

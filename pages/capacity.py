@@ -9,14 +9,10 @@ import streamlit as st
 
 from socialrx import report, ui, vocab
 from socialrx.escape import markdown_text
-from socialrx.metrics import capacity as capacity_metrics
-from socialrx.metrics import funding
 from socialrx.metrics.selection import selected_assets
 from socialrx.team import access
-from socialrx.views import capacity
+from socialrx.views import capacity, pages
 from socialrx.views import forecast as forecast_view
-from socialrx.views import funding as funding_view
-from socialrx.views import link_workers as link_worker_view
 from socialrx.views import provider as provider_view
 from socialrx.views import what_if as what_if_view
 from socialrx.views.links import Between
@@ -42,10 +38,9 @@ ui.assets_by_area_note(context)
 if selected_assets(dataset, sel).empty:
     st.info("No assets in the chosen areas." if sel.chosen_by_residence else "No assets loaded.")
 elif ui.needs(context, "connections"):
-    headline, *strained = ui.capacity_panels(dataset, dataset.content_hash, sel, level)
     found = st.empty()  # what the open tab found, once its panels are built (below)
     if access.may(context.person, "every organisation"):  # the whole system's headline
-        ui.draw([headline])
+        ui.draw(pages.capacity(dataset, sel, level, {}, ui.cached, tabs=())[0].panels)
     # a provider is offered its own organisation only (picker, link and files alike)
     providers = access.organisations(context.person, capacity.provider_options(dataset, sel))
     if not providers:
@@ -54,23 +49,8 @@ elif ui.needs(context, "connections"):
     ids = list(providers)
     # Lazy tabs run only the open one; Streamlit forgets a widget's value on a run that does
     # not draw it, so each choice is kept (and given its default) here, not by the widget.
-    defaults = {
-        "provider": ids[0],
-        "provider_by": "automatic",
-        "default_cost": funding.DEFAULT_COST_GBP,
-        "salary": funding.DEFAULT_SALARY_GBP,
-        "whatif_growth": 0,
-        "whatif_target_kind": "a provider",
-        "whatif_provider": ids[0],
-        "whatif_category": vocab.ASSET_CATEGORIES[0],
-        "whatif_added": 0,
-        "whatif_from": ids[0],
-        "whatif_to": ids[min(1, len(ids) - 1)],
-        "whatif_move": 0,
-        "forecast_horizon": 12,
-    }
-    tabs = ["System view", "My organisation", "Funding follows the referral", "Link workers",
-            "What if", "Forecast"]  # fmt: skip
+    defaults = pages.capacity_defaults(ids)
+    tabs = list(pages.CAPACITY_TABS)
     # a provider's short link (?provider=ORG001) opens "My organisation" on it
     link = st.session_state.get(ui.LINK_KEY, {})
     opens_provider = "provider" in link and "capacity_tab" not in link
@@ -104,13 +84,23 @@ elif ui.needs(context, "connections"):
     closed = SimpleNamespace(open=False)
     system, mine, money, workers, what_if, ahead = (made.get(tab, closed) for tab in tabs)
     provider = st.session_state["provider"]
+    if ahead.open:  # its category, checked before the tab's panels are built
+        categories = pages.forecast_categories(dataset, sel, level, ui.cached)
+        ui.linked("forecast_category", categories, "category to forecast",
+                  default=categories[0] if categories else None)  # fmt: skip
+    # the open tab's panels, from the choices as kept (the pack builds every tab from them)
+    opened = tuple(tab for tab in tabs if made.get(tab, closed).open)
+    sections = pages.capacity(dataset, sel, level, ui.page_choices(dataset), ui.cached, opened,
+                              providers)  # fmt: skip
+
+    def tab_panels(tab: str) -> list:
+        return [panel for section in pages.in_tab(sections, tab) for panel in section.panels]
+
     if system.open:
         with system:
-            sections = capacity.system_sections(
-                [*strained, *ui.capacity_panels(dataset, dataset.content_hash, sel, level, True)]
-            )
-            ui.summary(sections, found)
-            ui.draw_sections(sections)
+            system_sections = pages.in_tab(sections, pages.SYSTEM)
+            ui.summary(system_sections, found)
+            ui.draw_sections(system_sections)
     if mine.open:
         with mine:
             provider = st.selectbox(
@@ -128,15 +118,11 @@ elif ui.needs(context, "connections"):
                 help="Automatic: by quarter where most monthly counts would be hidden "
                 "(1-7 people).",
             )
-            by = (
-                provider_view.choose_grain(dataset, sel, level, provider)
-                if grain == "automatic"
-                else grain
-            )
+            by = pages.provider_grain(dataset, sel, level, provider, grain)
             if grain == "automatic" and by == "quarter":
                 st.caption("Shown by quarter: most of its monthly counts would be hidden (1-7).")
             ui.allowed(access.check_organisation, provider)  # before its figures or its report
-            panels = provider_view.provider_panels(dataset, sel, level, provider, by)
+            panels = tab_panels(pages.MINE)
             ui.summary([Section("", panels)], found)
             ui.draw(panels)
             st.download_button(
@@ -157,34 +143,34 @@ elif ui.needs(context, "connections"):
             )
     if money.open:
         with money:
-            cost = st.number_input(
+            st.number_input(
                 "Cost per person where an asset states none (£, an assumption)",
                 min_value=0.0,
                 max_value=10_000.0,
                 step=10.0,
                 key="default_cost",
             )
-            panels = funding_view.funding_panels(dataset, sel, level, cost)
+            panels = tab_panels(pages.MONEY)
             ui.summary([Section("", panels)], found)
             ui.draw(panels)
     if workers.open:
         with workers:
             if ui.needs(context, "referrals", "link_workers"):
-                salary = st.number_input(
+                st.number_input(
                     "A link worker's cost a year (£, salary and on-costs)",
                     min_value=0.0,
                     max_value=200_000.0,
                     step=500.0,
                     key="salary",
                 )
-                panels = link_worker_view.link_worker_panels(dataset, sel, level, salary)
+                panels = tab_panels(pages.WORKERS)
                 ui.summary([Section("", panels)], found)
                 ui.draw(panels)
     if what_if.open:
         with what_if:
             st.caption("Try options live. " + what_if_view.REPLAY)
             left, middle, right = st.columns(3)
-            growth = left.slider("Referral growth (%)", -50, 100, step=5, key="whatif_growth")
+            left.slider("Referral growth (%)", -50, 100, step=5, key="whatif_growth")
             kind = middle.radio(
                 "Add capacity at",
                 ["a provider", "a category"],
@@ -192,61 +178,32 @@ elif ui.needs(context, "connections"):
                 horizontal=True,
             )
             if kind == "a provider":
-                target = middle.selectbox(
+                middle.selectbox(
                     "Provider to add capacity at",
                     list(providers),
                     format_func=providers.get,
                     key="whatif_provider",
                 )
             else:
-                target = middle.selectbox(
+                middle.selectbox(
                     "Category to add capacity at", vocab.ASSET_CATEGORIES, key="whatif_category"
                 )
-            added = middle.slider("People a month added", 0, 200, step=5, key="whatif_added")
-            source = right.selectbox(
+            middle.slider("People a month added", 0, 200, step=5, key="whatif_added")
+            right.selectbox(
                 "Move funding from", list(providers), format_func=providers.get, key="whatif_from"
             )
-            target_money = right.selectbox(
-                "to",
-                list(providers),
-                format_func=providers.get,
-                key="whatif_to",
-            )
-            amount = right.slider("£ a year moved", 0, 100_000, step=1_000, key="whatif_move")
-            scenario = capacity_metrics.Scenario(
-                growth=growth / 100,
-                added_at_provider={target: float(added)} if kind == "a provider" else None,
-                added_at_category={target: float(added)} if kind == "a category" else None,
-                moves=((source, target_money, float(amount)),)
-                if amount and source != target_money
-                else (),
-            )
-            panels = what_if_view.scenario_panels(
-                dataset,
-                sel,
-                level,
-                scenario,
-                st.session_state["default_cost"],
-                ui.capacity_scenario_base(
-                    dataset, dataset.content_hash, dataclasses.replace(sel, start=sel.end)
-                ),
-            )
+            right.selectbox("to", list(providers), format_func=providers.get, key="whatif_to")
+            right.slider("£ a year moved", 0, 100_000, step=1_000, key="whatif_move")
+            panels = tab_panels(pages.WHAT_IF)
             ui.summary([Section("", panels)], found)
             ui.draw(panels)
     if ahead.open:
         with ahead:
             horizon = st.slider("Months ahead", 6, 12, key="forecast_horizon")
             anchor = dataclasses.replace(sel, start=sel.end)  # forecasts depend on the end only
-            table, methods = ui.capacity_forecasts(dataset, dataset.content_hash, anchor, level)
-            categories = [g for g in dict.fromkeys(table["group"]) if g != "all"]
-            ui.linked("forecast_category", categories, "category to forecast",
-                      default=categories[0] if categories else None)  # fmt: skip
-            category = (
+            if categories:
                 st.selectbox("Category", categories, key="forecast_category")
-                if categories
-                else None
-            )
-            panels = forecast_view.forecast_panels(table, methods, level, horizon, category)
+            panels = tab_panels(pages.AHEAD)
             ui.summary([Section("", panels)], found)
             ui.draw(panels)
             st.header("Forecast for the chosen provider")

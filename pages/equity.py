@@ -3,7 +3,7 @@
 import streamlit as st
 
 from socialrx import ui
-from socialrx.views import benchmarks, equity
+from socialrx.views import benchmarks, equity, pages
 
 context = ui.current()
 ui.page_header(
@@ -13,25 +13,17 @@ ui.page_header(
     "deprived areas and each ethnic group, who is referred, how complete the recording is "
     "that these rest on, and how the place compares with England and places like it.",
 )
-dataset, key, chosen, level = (context.dataset, context.dataset.content_hash,
-                               context.selection, context.level)  # fmt: skip
+dataset, sel = context.dataset, context.selection
 # the page's choices sit under the panels they change, below the page's answers (which they
-# change too): their values are read here (a shared link's first), before the panels are built
-panels = []
+# change too): they are checked here (a shared link's first), before the page's view is built
 if ui.needs(context, "referrals"):
     ui.linked("equity_overdispersion", list(equity.METHODS), "funnel limits", equity.METHODS.get)
-    method = st.session_state.get("equity_overdispersion", next(iter(equity.METHODS)))
-    panels += ui.equity_panels(dataset, key, chosen, level, method)
-    panels += ui.ethnicity_panels(dataset, key, chosen, level)
-choices = {}
+indicators = {}
 if dataset.has("referrals") or benchmarks.loaded(dataset):
-    panels += ui.benchmark_panels(dataset, key, chosen, level)
-    choices = ui.indicator_choices(dataset, key)
-    indicator = None
-    if choices:
-        ui.linked("equity_indicator", list(choices), "indicator")
-        indicator = st.session_state.get("equity_indicator", next(iter(choices)))
-    panels += ui.indicator_panels(dataset, key, chosen, level, indicator)
+    indicators = pages.indicators(dataset, ui.cached)
+    if indicators:
+        ui.linked("equity_indicator", list(indicators), "indicator")
+sections = pages.equity(dataset, sel, context.level, ui.page_choices(dataset), ui.cached)
 
 
 def method_choice() -> None:
@@ -51,19 +43,18 @@ def method_choice() -> None:
 
 
 def indicator_choice() -> None:
-    if choices:
+    if indicators:
         st.selectbox(
             "Fingertips indicator to set beside England",
-            list(choices),
-            format_func=choices.get,
+            list(indicators),
+            format_func=indicators.get,
             key="equity_indicator",
             help="Indicators from the Fingertips export loaded that have a value for the "
             "place's own areas, practices, PCNs or local authority.",
         )
 
 
-if panels:
-    sections = equity.sections(panels)
+if sections:
     ui.summary(sections)
     ui.draw_sections(
         sections,

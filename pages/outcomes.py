@@ -4,7 +4,7 @@ import streamlit as st
 
 from socialrx import ui, vocab
 from socialrx.metrics import outcomes
-from socialrx.views import outcomes as view
+from socialrx.views import pages
 from socialrx.views.panels import Section
 
 context = ui.current()
@@ -16,20 +16,17 @@ ui.page_header(
 )
 if ui.needs(context, "outcomes", "referrals"):
     dataset, sel, level = context.dataset, context.selection, context.level
-    # the choices sit below the page's answers, which they change: their values are read
-    # here (a shared link's first), before the panels are built
-    ui.linked("outcome_standard", (outcomes.SEM, outcomes.RCI), "standard")
-    standard = st.session_state.get("outcome_standard", outcomes.SEM)
-    panels = ui.outcome_panels(dataset, dataset.content_hash, sel, level, standard)
-    measures = view.paired_measures(panels)
-    whom = []
+    # the choices sit below the page's answers, which they change: they are checked here (a
+    # shared link's first), before the page's view is built from them
+    ui.linked("outcome_standard", pages.STANDARDS, "standard")
+    measures = pages.outcome_measures(dataset, sel, level, ui.choices(), ui.cached)
     if measures:
         ui.linked("outcome_measure", measures, "measure", lambda m: vocab.MEASURES[m].label,
                   default=measures[0])  # fmt: skip
         ui.linked("outcome_group", list(outcomes.GROUPS), "breakdown", outcomes.GROUPS.get)
-        measure = st.session_state.get("outcome_measure", measures[0])
-        group = st.session_state.get("outcome_group", next(iter(outcomes.GROUPS)))
-        whom = [ui.outcome_for_whom(dataset, dataset.content_hash, sel, level, measure, group)]
+    sections = pages.outcomes(dataset, sel, level, ui.page_choices(dataset), ui.cached)
+    panels = sections[0].panels
+    whom = [p for s in sections[1:] for p in s.panels]
     nothing = not measures and panels[1].table.empty
     if nothing:
         st.info("No outcome measures for referrals in this place and period.")
@@ -37,7 +34,7 @@ if ui.needs(context, "outcomes", "referrals"):
         ui.summary([Section("", [*panels, *whom])])
     st.radio(
         "A change that matters, per person",
-        (outcomes.SEM, outcomes.RCI),
+        pages.STANDARDS,
         format_func={
             outcomes.SEM: "1 standard error of measurement (WEMWBS 3, SWEMWBS 1 point)",
             outcomes.RCI: "Reliable change, stricter (WEMWBS 8, SWEMWBS 2.87 points)",

@@ -10,8 +10,9 @@ ui.allowed(access.check, "pack")
 ui.page_header(
     "Workshop pack",
     context,
-    "Every page's charts and tables for the chosen place, period and disclosure level, as one "
-    "report that opens offline and prints to A4, with every table as CSV beside it.",
+    "Every page's charts and tables for the chosen place, period and disclosure level, with "
+    "the choices you made on each page (every tab of Capacity, and the provider chosen there), "
+    "as one report that opens offline and prints to A4, with every table as CSV beside it.",
 )
 notes = st.text_area(
     "What we agreed",
@@ -23,10 +24,12 @@ notes = st.text_area(
 
 
 def pack_zip() -> bytes:
-    """Built when the button is clicked, not on every rerun."""
+    """Built when the button is clicked, not on every rerun, from each page's choices as the
+    user last left them (a page not opened: its defaults)."""
     return report.build_pack(
-        context.dataset, context.selection, context.level, context.place, notes
-    ).zip()
+        context.dataset, context.selection, context.level, context.place, notes,
+        choices=ui.page_choices(context.dataset),
+    ).zip()  # fmt: skip
 
 
 st.download_button(

@@ -5,7 +5,7 @@ months is a signal (Making Data Count SPC)."""
 import streamlit as st
 
 from socialrx import ui
-from socialrx.views import referral_flows
+from socialrx.views import pages, referral_flows
 
 context = ui.current()
 ui.page_header(
@@ -22,25 +22,17 @@ if ui.needs(context, "referrals"):
             "one row per person sent on to an asset. The other figures below need only the "
             "referrals."
         )
-    dataset, level = context.dataset, context.level
-    chosen, key = context.selection, dataset.content_hash
-    flows = ui.referral_flow_panels(dataset, key, chosen, level)
-    tables, pathway_panels = ui.referral_pathway_view(dataset, key, chosen, level)
-    # the SPC choices sit in their tab, below the page's answers (which they change): their
-    # values are read here, before the charts are built
-    months = referral_flows.spc_months(tables)
-    baseline, everything = None, None
+    dataset, sel = context.dataset, context.selection
+    # the SPC choices sit in their tab, below the page's answers (which they change): they
+    # are checked here, before the page's view is built from them
+    months = pages.spc_months(dataset, sel, ui.cached)
+    everything = (months[0], months[-1]) if len(months) >= 2 else None
     words = "{:%b %Y}".format
-    if len(months) >= 2:
-        everything = (months[0], months[-1])  # until moved; a moved one stays while offered
+    if everything:  # until moved; a moved one stays while offered
         ui.linked("spc_baseline", months, "baseline months", words, default=everything)
-        picked = st.session_state.get("spc_baseline", everything)
-        baseline = picked if isinstance(picked, tuple) else everything
-    points = ["automatic", referral_flows.MONTH, referral_flows.QUARTER]
-    ui.linked("spc_by", points, "points of the SPC charts")
-    by = st.session_state.get("spc_by", "automatic")
-    unit = None if by == "automatic" else by
-    trends = ui.referral_spc_view(dataset, key, chosen, level, baseline, unit)
+    ui.linked("spc_by", list(pages.SPC_POINTS), "points of the SPC charts")
+    sections = pages.referral_flows(dataset, sel, context.level, ui.page_choices(dataset),
+                                    ui.cached)  # fmt: skip
 
     def spc_choices() -> None:
         st.write(
@@ -67,7 +59,7 @@ if ui.needs(context, "referrals"):
             )
         st.radio(
             "Points of the SPC charts",
-            points,
+            pages.SPC_POINTS,
             format_func={"automatic": "automatic", "month": "months", "quarter": "quarters"}.get,
             horizontal=True,
             key="spc_by",
@@ -78,6 +70,6 @@ if ui.needs(context, "referrals"):
             "before rounding.",
         )
 
-    sections = referral_flows.sections([*flows, *pathway_panels, *trends])
     ui.summary(sections)
-    ui.draw_sections(sections, before={trends[0].name: spc_choices})
+    spc = next(s for s in sections if s.title == referral_flows.SPC_SECTION).panels[0]
+    ui.draw_sections(sections, before={spc.name: spc_choices})

@@ -125,11 +125,21 @@ def demo(
 
 
 def report(
-    folder: Path, out: Path, place: str | None, first: str | None, last: str | None, level: str
+    folder: Path,
+    out: Path,
+    place: str | None,
+    first: str | None,
+    last: str | None,
+    level: str,
+    link: str = "",
 ) -> int:
-    """Write the workshop pack for a data folder: report.html and a CSV per table."""
+    """Write the workshop pack for a data folder: report.html and a CSV per table; `link`, a
+    shared view's address (or its query string), for the pages' choices on it."""
+    from urllib.parse import parse_qsl, urlsplit
+
     from socialrx import disclosure
     from socialrx.report import build_pack
+    from socialrx.views import links
 
     dataset, problems = load_folder(folder)
     if problems.unreadable or not dataset.has("assets"):
@@ -145,8 +155,11 @@ def report(
     except ValueError as exc:
         print(f"{exc}")
         return INVALID
+    choices = links.decode(dict(parse_qsl(urlsplit(link).query or link.lstrip("?"))))
+    if choices.pop("_unreadable", None):
+        print("Some of the link's choices could not be read: those pages show their defaults.")
     started = time.perf_counter()
-    written = build_pack(dataset, sel, chosen, words).write(out)
+    written = build_pack(dataset, sel, chosen, words, choices=choices).write(out)
     print(f"Wrote the pack for {words} to {out} in {time.perf_counter() - started:.1f} s: "
           f"{len(written)} files (report.html and {len(written) - 1} CSV tables)")  # fmt: skip
     return VALID
@@ -352,6 +365,13 @@ def main(argv: list[str] | None = None) -> int:
         default="round",
         help="never below the deployment's floor (SOCIALRX_MIN_DISCLOSURE)",
     )
+    pack.add_argument(
+        "--link",
+        default="",
+        help="a shared view's address or query string ('?map_categories=physical%%20activity"
+        "&outcome_group=reason'): each page's choices on it (place and period come from "
+        "--place, --from and --to); default: every page's defaults",
+    )
     into = commands.add_parser(
         "import-openreferral",
         help="Open Referral UK directory (a live feed's https:// address, JSON, HSDS CSV folder "
@@ -390,7 +410,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "export-openreferral":
         return export_openreferral(args.folder, args.out)
     if args.command == "report":
-        return report(args.folder, args.out, args.place, args.first, args.last, args.disclosure)
+        return report(args.folder, args.out, args.place, args.first, args.last, args.disclosure,
+                      args.link)  # fmt: skip
     return demo(args.out, args.referrals, args.seed, args.assets, args.practices, args.place)
 
 

@@ -12,7 +12,6 @@ import base64
 import io
 import re
 import zipfile
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,61 +22,15 @@ import plotly.offline
 from socialrx.data.dataset import Dataset
 from socialrx.disclosure import LABELS, NOT_APPLICABLE, Level
 from socialrx.escape import html_text
-from socialrx.metrics import benchmarks as benchmark_metrics
 from socialrx.metrics.selection import Selection
 from socialrx.provenance import Provenance, csv_with_provenance, html_block, record
-from socialrx.views import (
-    asset_map,
-    benchmarks,
-    capacity,
-    equity,
-    ethnicity,
-    outcomes,
-    referral_flows,
-)
-from socialrx.views import overview as overview_view
+from socialrx.views import pages
 from socialrx.views import provider as provider_view
 from socialrx.views.panels import FOUND, Panel, Section, found
 
 NOTES_LIMIT = 2000  # characters of "what we agreed"
 PAGE_WIDTH_PX = 680  # A4 portrait less 15 mm margins, at 96 px an inch
 TABLE_ROWS = 25  # longer tables go in full to their CSV, not onto paper
-
-
-def _asset_map(dataset: Dataset, selection: Selection, level: Level) -> list[Panel]:
-    shades = asset_map.shading_options(dataset, selection)
-    shade = asset_map.IMD if asset_map.IMD in shades else asset_map.NO_SHADING
-    return asset_map.panels(dataset, selection, level, shade=shade)
-
-
-def _outcomes(dataset: Dataset, selection: Selection, level: Level) -> list[Panel]:
-    panels = outcomes.panels(dataset, selection, level)
-    measured = outcomes.paired_measures(panels)
-    if measured:
-        panels.append(outcomes.for_whom(dataset, selection, level, measured[0], "age_band"))
-    return panels
-
-
-def _equity(dataset: Dataset, selection: Selection, level: Level) -> list[Panel]:
-    """The equity page's panels, rates by ethnic group and the benchmarks beyond the place (the
-    first Fingertips indicator the place has, as the page opens on it)."""
-    indicator = next(iter(benchmark_metrics.indicator_choices(dataset)), None)
-    return [
-        *equity.panels(dataset, selection, level),
-        *ethnicity.panels(dataset, selection, level),
-        *benchmarks.panels(dataset, selection, level, indicator),
-    ]
-
-
-# (section title, what it needs, how its panels are built): the pages, in the app's order
-SECTIONS: list[tuple[str, tuple[str, ...], Callable]] = [
-    ("Overview", (), lambda d, s, lv: [overview_view.headline_panel(d, s, lv)]),
-    ("Asset map", (), _asset_map),
-    ("Referral flows", ("referrals",), referral_flows.page_panels),
-    ("Equity", ("referrals",), _equity),
-    ("Capacity and funding", ("connections",), capacity.panels),
-    ("Outcomes", ("referrals", "outcomes"), _outcomes),
-]
 
 
 @dataclass
@@ -127,26 +80,31 @@ def build_pack(
     sections: list | None = None,
     heading: str = "Social prescribing",
     made_by: str = "",
+    choices: pages.Choices = pages.NONE,
 ) -> Pack:
     """The workshop pack for a place, period and disclosure level, with the room's notes;
-    `sections` (default: every page) as (title, tables needed, panel builder); `made_by`,
-    who asked for it (once sign-in exists)."""
+    `sections` (default: every page, `pages.PAGES`) as (title, tables needed, the page's view);
+    `choices`, each page's as on screen (`pages`: a page without any shows its defaults);
+    `made_by`, who asked for it (once sign-in exists)."""
     made = record(dataset, selection, level, place, made_by=made_by)
     tables: dict[str, pd.DataFrame] = {}
     body = []
-    for title, needs, build in SECTIONS if sections is None else sections:
+    for title, needs, view in pages.PAGES if sections is None else sections:
         missing = [t for t in needs if not dataset.has(t)]
         body.append(f"<section><h2>{html_text(title)}</h2>")
         if missing:
             absent = html_text(", ".join(missing))
             body.append(f"<p class='note'>Not in this dataset: {absent}.</p>")
         else:
-            panels = build(dataset, selection, level)
-            body.append(_found_html(panels))
-            for panel in panels:
-                body.append(_panel_html(panel))
-                if panel.labels:
-                    tables[panel.name] = panel.export()
+            parts = view(dataset, selection, level, choices)
+            body.append(_found_html(parts))
+            for part in parts:
+                if part.title:  # a tab on screen
+                    body.append(f"<h3 class='part'>{html_text(part.title)}</h3>")
+                for panel in part.panels:
+                    body.append(_panel_html(panel))
+                    if panel.labels:
+                        tables[panel.name] = panel.export()
         body.append("</section>")
     period = f"{selection.start:%d %b %Y} to {selection.end:%d %b %Y}"
     agreed = notes.strip()[:NOTES_LIMIT]
@@ -188,8 +146,8 @@ def provider_summary(
     made_by: str = "",
 ) -> Pack:
     """One provider's page for its funder: the My organisation panels, printable on A4."""
-    section = (name, ("connections",),
-               lambda d, s, lv: provider_view.provider_panels(d, s, lv, provider, by))  # fmt: skip
+    section = (name, ("connections",), lambda d, s, lv, _: [
+        Section("", provider_view.provider_panels(d, s, lv, provider, by))])  # fmt: skip
     return build_pack(dataset, selection, level, place, sections=[section],
                       heading=f"What {name} is asked to do", made_by=made_by)  # fmt: skip
 
@@ -199,19 +157,22 @@ def _plain(markdown: str) -> str:
     return html_text(re.sub(r"\*\*|`", "", markdown))
 
 
-def _found_html(panels: list[Panel]) -> str:
-    """What the section's panels found, as the page opens with it ("" where none answers)."""
-    lines = found([Section("", [panel]) for panel in panels])
+def _found_html(parts: list[Section]) -> str:
+    """What the page's panels found, as the page opens with it ("" where none answers)."""
+    lines = found(parts)
     if not lines:
         return ""
-    items = "".join(f"<li>{_plain(text)}</li>" for _, text in lines)
+    items = "".join(
+        f"<li>{f'<b>{html_text(title)}:</b> ' if title else ''}{_plain(text)}</li>"
+        for title, text in lines
+    )
     return f"<div class='found'><p><b>{html_text(FOUND)}</b></p><ul>{items}</ul></div>"
 
 
 def _panel_html(panel: Panel) -> str:
     parts = ["<div class='panel'>"]
     if panel.title:
-        parts.append(f"<h3>{html_text(panel.title)}</h3>")
+        parts.append(f"<h4>{html_text(panel.title)}</h4>")
     if panel.answer_text:
         parts.append(f"<p class='answer'>{_plain(panel.answer_text)}</p>")
     if panel.shown_cards:
@@ -259,7 +220,8 @@ STYLE = """
 body {font-family: "Source Sans Pro", Arial, sans-serif; color: #1a1a1a; max-width: 190mm;
       margin: 0 auto; padding: 12px; font-size: 11pt;}
 h1 {font-size: 20pt; margin-bottom: 0;} h2 {border-bottom: 2px solid #0072B2; margin-top: 28px;}
-h3 {font-size: 13pt;} .meta, .caption, .note {color: #333; font-size: 9.5pt;}
+h3.part {font-size: 15pt; color: #0072B2; margin-top: 22px;} h4 {font-size: 13pt;}
+.meta, .caption, .note {color: #333; font-size: 9.5pt;}
 .answer {font-size: 11.5pt; font-weight: 600;}
 .found {border: 1px solid #999; border-radius: 6px; padding: 0 10px; font-size: 10.5pt;}
 .note {background: #eef4fb; padding: 6px 8px;}

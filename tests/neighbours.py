@@ -47,12 +47,12 @@ from socialrx.views import (
     equity,
     outcomes,
     overview,
-    referral_flows,
 )
 from socialrx.views import data as data_view
 from socialrx.views import forecast as forecast_view
 from socialrx.views import funding as funding_view
 from socialrx.views import link_workers as link_worker_view
+from socialrx.views import pages as page_views
 from socialrx.views import provider as provider_view
 from socialrx.views import what_if as what_if_view
 from socialrx.views.panels import Panel
@@ -254,7 +254,7 @@ def pages(demo: Demo, measure: str) -> dict[str, Builder]:
     return {
         "overview": lambda d, s: [overview.headline_panel(d, s, level)],
         "asset_map": asset_map_panels,
-        "referral_flows": lambda d, s: referral_flows.page_panels(d, s, level),
+        "referral_flows": lambda d, s: page_views.panels_of(page_views.referral_flows(d, s, level)),
         "equity": lambda d, s: equity.panels(d, s, level),
         "capacity": lambda d, s: capacity.panels(d, s, level) + capacity.system_panels(d, s, level),
         "capacity_provider": lambda d, s: provider_view.provider_panels(d, s, level, demo.provider),

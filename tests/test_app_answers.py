@@ -20,8 +20,8 @@ from socialrx.views import (
     equity,
     ethnicity,
     outcomes,
+    pages,
     provider,
-    referral_flows,
 )
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -132,7 +132,9 @@ def test_referral_flows_says_whether_volume_is_rising_and_whether_it_is_the_seas
         "adults a year; lowest: Kelby Moor Medical Practice (X90009), 1.7."
     )
     dataset, chosen = demo
-    _every_answer_in_the_summary(at, referral_flows.page_panels(dataset, chosen, Level.ROUND))
+    _every_answer_in_the_summary(
+        at, pages.panels_of(pages.referral_flows(dataset, chosen, Level.ROUND))
+    )
 
 
 def test_equity_names_the_practices_below_the_place_beyond_chance(app, demo):

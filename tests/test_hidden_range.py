@@ -50,8 +50,7 @@ from socialrx.metrics.selection import (
     selected_practices,
     selected_referrals,
 )
-from socialrx.report import SECTIONS
-from socialrx.views import equity, overview, referral_flows
+from socialrx.views import equity, overview, pages
 from socialrx.views.panels import Panel
 
 LEVEL = Level.ROUND
@@ -757,13 +756,13 @@ def _places(dataset) -> dict[str, Selection]:
 
 PAGES = {
     "overview": lambda d, s: [overview.headline_panel(d, s, LEVEL)],
-    "referral_flows": lambda d, s: referral_flows.page_panels(d, s, LEVEL),
+    "referral_flows": lambda d, s: pages.panels_of(pages.referral_flows(d, s, LEVEL)),
     "equity": lambda d, s: equity.panels(d, s, LEVEL),
     "pack": lambda d, s: [
         p
-        for title, _, build in SECTIONS
+        for title, _, view in pages.PAGES
         if title in ("Overview", "Referral flows", "Equity")
-        for p in build(d, s, LEVEL)
+        for p in pages.panels_of(view(d, s, LEVEL))
     ],
 }
 # every page for the whole dataset; the pack (which holds them all) for a PCN too

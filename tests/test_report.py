@@ -12,7 +12,7 @@ from socialrx.escape import html_text
 from socialrx.metrics.selection import PCN, Selection, default_selection
 from socialrx.provenance import FOOTER_LINES
 from socialrx.report import NOTES_LIMIT, build_pack
-from socialrx.views import referral_flows
+from socialrx.views import pages, referral_flows
 
 DEMO = Path(__file__).resolve().parent.parent / "data" / "demo"
 EVIL = "Tom's <script>alert(1)</script> `${x}`"
@@ -161,9 +161,9 @@ def test_the_pack_opens_each_section_with_what_it_found_and_keeps_every_panel(de
     html = pack.html
     # every page's section opens with its summary, the page's answers in the same words
     assert html.count("<div class='found'><p><b>What this page found</b></p>") == 6
-    flows = referral_flows.page_panels(demo, chosen, Level.ROUND)
+    flows = pages.panels_of(pages.referral_flows(demo, chosen, Level.ROUND))
     spc = next(p for p in flows if p.name == "spc_referrals")
-    assert f"<li>{html_text(spc.lead_text)}</li>" in html
+    assert f"<li><b>Signal or noise:</b> {html_text(spc.lead_text)}" in html  # as on screen
     # what folds away on a page is printed in full: the method under each panel
     assert html.count("How this is worked out: ") >= 20
     assert html_text(spc.method) in html

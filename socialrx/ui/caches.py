@@ -12,7 +12,6 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-import pandas as pd
 import streamlit as st
 
 from socialrx.data import mapping
@@ -22,21 +21,9 @@ from socialrx.data.loader import load_files
 from socialrx.data.problems import Report
 from socialrx.data.store import load_folder_cached
 from socialrx.disclosure import Level
-from socialrx.metrics import benchmarks as benchmark_metrics
 from socialrx.metrics import selection
-from socialrx.metrics.selection import Selection
 from socialrx.team.store import Store, open_store
-from socialrx.views import asset_map as asset_map_view
-from socialrx.views import benchmarks as benchmarks_view
-from socialrx.views import capacity as capacity_view
 from socialrx.views import directory as directory_view
-from socialrx.views import equity as equity_view
-from socialrx.views import ethnicity as ethnicity_view
-from socialrx.views import forecast as forecast_view
-from socialrx.views import outcomes as outcomes_view
-from socialrx.views import overview as overview_view
-from socialrx.views import referral_flows as referral_flows_view
-from socialrx.views import what_if as what_if_view
 from socialrx.views.panels import Panel
 
 HOUR = timedelta(hours=1)
@@ -98,82 +85,26 @@ def spans(_dataset: Dataset, content_hash: str) -> tuple:
 # The pages' panels ------------------------------------------------------------------------
 
 
-@st.cache_resource(show_spinner="Computing headline figures", max_entries=64, ttl=HOUR)
-def headline_panel(_dataset: Dataset, content_hash: str, chosen: Selection, level: Level):
-    """The overview's cards, cached per dataset, place, period and disclosure level (one
-    shared panel, as the other pages' are: its cards are worked out from its basis)."""
-    return overview_view.headline_panel(_dataset, chosen, level)
+def cached(part, dataset: Dataset, *args, **inputs):
+    """A part of a page (`views.pages`: the page's view asks for its parts through this), once
+    per dataset, part and `args`: a rerun that changes none of them only draws. `inputs` are
+    worked out from the dataset and `args` (a part's own tables), so they are not hashed."""
+    name = f"{part.__module__}.{part.__qualname__}"
+    return _part(name, part, dataset, dataset.content_hash, args, inputs)
 
 
-@st.cache_resource(show_spinner="Counting referrals", max_entries=16, ttl=HOUR)
-def _equity_counted(_dataset: Dataset, content_hash: str, chosen: Selection):
-    """The equity page's exact tables, counted once per dataset, place and period."""
-    return equity_view.counted(_dataset, chosen)
-
-
-@st.cache_resource(show_spinner="Computing equity figures", max_entries=32, ttl=HOUR)
-def equity_panels(_dataset: Dataset, content_hash: str, chosen: Selection, level: Level,
-                  method: str) -> list[Panel]:  # fmt: skip
-    """The equity page's panels, built once per dataset, place, period, level and funnel
-    method (a level or method change reuses the counts): a resource, not data, since panels
-    hold their chart builders (not picklable) and keep their disclosed tables and figures
-    once drawn. Read-only once built."""
-    counted = _equity_counted(_dataset, content_hash, chosen)
-    return equity_view.panels(_dataset, chosen, level, method, counted)
-
-
-@st.cache_resource(show_spinner="Counting referrals by ethnic group", max_entries=32, ttl=HOUR)
-def ethnicity_panels(_dataset: Dataset, content_hash: str, chosen: Selection,
-                     level: Level) -> list[Panel]:  # fmt: skip
-    """Referral rates by ethnic group once per dataset, place, period and level."""
-    return ethnicity_view.panels(_dataset, chosen, level)
-
-
-@st.cache_data(show_spinner=False, max_entries=8, ttl=HOUR)
-def indicator_choices(_dataset: Dataset, content_hash: str) -> dict[str, str]:
-    """The Fingertips indicators with a value for the place's own codes, once per dataset."""
-    return benchmark_metrics.indicator_choices(_dataset)
-
-
-@st.cache_resource(show_spinner="Comparing with England", max_entries=32, ttl=HOUR)
-def benchmark_panels(_dataset: Dataset, content_hash: str, chosen: Selection,
-                     level: Level) -> list[Panel]:  # fmt: skip
-    """The place's appointments against England and similar places, once per dataset, place
-    and period."""
-    return benchmarks_view.appointment_panels(_dataset, chosen, level)
-
-
-@st.cache_resource(show_spinner=False, max_entries=32, ttl=HOUR)
-def indicator_panels(_dataset: Dataset, content_hash: str, chosen: Selection, level: Level,
-                     indicator: str | None) -> list[Panel]:  # fmt: skip
-    """A Fingertips indicator for the place against England, once per choice."""
-    return benchmarks_view.indicator_panels(_dataset, chosen, level, indicator)
-
-
-@st.cache_resource(show_spinner="Computing outcome figures", max_entries=32, ttl=HOUR)
-def outcome_panels(_dataset: Dataset, content_hash: str, chosen: Selection, level: Level,
-                   standard: str) -> list[Panel]:  # fmt: skip
-    """The outcomes page's panels once per dataset, place, period, level and standard (a
-    resource, as `equity_panels`): reruns that change none of these only draw."""
-    return outcomes_view.panels(_dataset, chosen, level, standard)
-
-
-@st.cache_resource(show_spinner=False, max_entries=64, ttl=HOUR)
-def outcome_for_whom(_dataset: Dataset, content_hash: str, chosen: Selection, level: Level,
-                     measure: str, group: str) -> Panel:  # fmt: skip
-    """The outcomes page's "for whom" panel once per choice."""
-    return outcomes_view.for_whom(_dataset, chosen, level, measure, group)
-
-
-@st.cache_resource(show_spinner="Measuring access", max_entries=32, ttl=HOUR)
-def asset_map_panels_for(_dataset: Dataset, content_hash: str, chosen: Selection, level: Level,
-                         shade: str, filters, reach, named: tuple) -> list[Panel]:  # fmt: skip
-    """The asset map's panels (access scores, the map) once per choice and set of `named`
-    neighbourhoods, (neighbourhood, area_code) pairs: the session's own, read by
-    `sidebar.asset_map_panels`, so no session sees another's."""
-    frame = pd.DataFrame(list(named), columns=["neighbourhood", "area_code"])
-    return asset_map_view.panels(_dataset, chosen, level, shade=shade, filters=filters,
-                                 reach=reach, neighbourhoods=frame)  # fmt: skip
+@st.cache_resource(show_spinner="Working out the figures", max_entries=256, ttl=HOUR)
+def _part(name: str, _part, _dataset: Dataset, content_hash: str, args: tuple, _inputs: dict):
+    """A resource, not data: panels hold their chart builders (not picklable) and keep their
+    disclosed tables and figures once worked out (here, before they are shared). Read-only."""
+    made = _part(_dataset, *args, **_inputs)
+    if isinstance(made, list):
+        for panel in made:
+            if isinstance(panel, Panel):
+                _ = panel.figure, panel.disclosed
+    elif isinstance(made, Panel):
+        _ = made.figure, made.disclosed
+    return made
 
 
 @st.cache_data(show_spinner=False, max_entries=8, ttl=HOUR)
@@ -186,75 +117,6 @@ def directory_choices(_dataset: Dataset, content_hash: str) -> dict[str, str]:
 def directory_organisations(_dataset: Dataset, content_hash: str, level: Level) -> Panel:
     """Every organisation's record-keeping, once per dataset and level (a resource: a panel)."""
     return directory_view.organisations_panel(_dataset, level)
-
-
-@st.cache_resource(show_spinner=False, max_entries=32, ttl=HOUR)
-def capacity_panels(_dataset: Dataset, content_hash: str, chosen: Selection, level: Level,
-                    system: bool = False) -> list[Panel]:  # fmt: skip
-    """The capacity page's headline and strain panels (or, `system`, the system view's) once
-    per dataset, place, period and level: a tab change or slider elsewhere only draws them."""
-    build = capacity_view.system_panels if system else capacity_view.panels
-    return build(_dataset, chosen, level)
-
-
-@st.cache_data(show_spinner="Forecasting demand", max_entries=16, ttl=HOUR)
-def capacity_forecasts(_dataset: Dataset, content_hash: str, chosen: Selection, level: Level):
-    """The capacity page's demand forecasts (a model per category and the whole place), fitted
-    on the monthly counts as shown: once per dataset, place, period end and level."""
-    return forecast_view.forecast_data(_dataset, chosen, level)
-
-
-@st.cache_data(show_spinner=False, max_entries=16, ttl=HOUR)
-def capacity_scenario_base(_dataset: Dataset, content_hash: str, chosen: Selection):
-    """The what-if's starting point (each asset's last 12 months), once per dataset, place
-    and period end: a slider moved in a workshop recomputes only what it changes."""
-    return what_if_view.scenario_base(_dataset, chosen)
-
-
-# Referral flows: the place's pathway is summed small once per dataset and place, so a new
-# period needs no pass over the referrals; the panels (figures built) are kept per place,
-# period, disclosure level and SPC baseline, so a rerun that changes none of them only draws.
-
-
-@st.cache_data(show_spinner="Working out the referral pathway", max_entries=16, ttl=HOUR)
-def referral_place_summary(_dataset: Dataset, content_hash: str, place_kind: str, codes: tuple,
-                           area_codes: tuple = ()):  # fmt: skip
-    """A place's referral pathway summed small, whatever the period (the dates here are
-    placeholders: the summary keeps every month)."""
-    chosen = Selection(pd.Timestamp("2000-01-01"), pd.Timestamp("2000-01-31"), place_kind, codes,
-                       area_codes)  # fmt: skip
-    return referral_flows_view.place_summary(_dataset, chosen)
-
-
-def _built(panels: list) -> list:
-    for panel in panels:
-        _ = panel.figure, panel.disclosed  # worked out once, before the panels are shared
-    return panels
-
-
-@st.cache_resource(show_spinner=False, max_entries=32, ttl=HOUR)
-def referral_flow_panels(_dataset: Dataset, content_hash: str, chosen: Selection, level: Level):
-    """Referrals per month, the Sankey, practices and deprivation (the Sankey's flows take
-    seconds at a million referrals: a rerun that changes nothing should not redo them)."""
-    return _built(referral_flows_view.panels(_dataset, chosen, level))
-
-
-@st.cache_resource(show_spinner=False, max_entries=32, ttl=HOUR)
-def referral_pathway_view(_dataset: Dataset, content_hash: str, chosen: Selection,
-                          level: Level):  # fmt: skip
-    """The pathway's tables and panels (where people drop out, how long they wait)."""
-    summary = referral_place_summary(_dataset, content_hash, chosen.place_kind,
-                                     chosen.place_codes, chosen.area_codes)  # fmt: skip
-    tables = referral_flows_view.pathway_tables(_dataset, chosen, summary)
-    return tables, _built(referral_flows_view.pathway_panels(tables, level))
-
-
-@st.cache_resource(show_spinner=False, max_entries=32, ttl=HOUR)
-def referral_spc_view(_dataset: Dataset, content_hash: str, chosen: Selection, level: Level,
-                      baseline, unit: str | None):  # fmt: skip
-    """The SPC charts once per place, period, level, baseline months and unit."""
-    tables, _ = referral_pathway_view(_dataset, content_hash, chosen, level)
-    return _built(referral_flows_view.spc_panels(tables, level, baseline, unit))
 
 
 # The team's store ---------------------------------------------------------------------------

@@ -22,6 +22,9 @@ HEADER_DRAWN = "_socialrx_header_drawn"  # this run's page header is drawn: note
 DEFAULTS_KEY = "_socialrx_defaults"  # each default given to `linked`, as on the last run
 OFFERED_KEY = "_socialrx_offered"  # the shared choices drawn on this run: the address holds them
 SHARE_KEY = "_socialrx_share_box"  # where "Share this view" shows the address, filled last
+# every page's choices as last checked, kept when their widgets are not drawn (Streamlit
+# forgets those): the workshop pack builds each page from them
+CHOICES_KEY = "_socialrx_choices"
 NOTHING = object()  # no default given
 CONTEXT_KEY, WANTED_KEY = "_socialrx_context", "_socialrx_wanted_page"
 ASKED_KEY = "_socialrx_asked"  # a deep link's query, kept across the detour through app.py
@@ -54,6 +57,23 @@ def read_link() -> None:
 
 
 def linked(key: str, options, what: str = "", label=str, default=NOTHING) -> None:
+    """Check the choice `key` before its widget is drawn (`check`) and keep its value among
+    every page's choices (`choices`), which outlive the widget."""
+    check(key, options, what, label, default)
+    kept = st.session_state.setdefault(CHOICES_KEY, {})
+    if key in st.session_state:
+        kept[key] = st.session_state[key]
+    else:
+        kept.pop(key, None)
+
+
+def choices() -> dict:
+    """Every page's latest choices (widget key -> value), as `linked` last checked them: a
+    page never opened in this session has none, so its view takes its defaults."""
+    return dict(st.session_state.get(CHOICES_KEY, {}))
+
+
+def check(key: str, options, what: str = "", label=str, default=NOTHING) -> None:
     """Before drawing the widget `key`, which offers `options` (a list, or `links.Between`
     for a number): the value a shared link asks for, if the widget offers it; then the value
     kept from an earlier run, which another dataset, place or period may no longer offer.

@@ -23,9 +23,9 @@ from socialrx.team import access
 from socialrx.team.access import Person
 from socialrx.ui import caches, identity
 from socialrx.ui.drawing import download
-from socialrx.ui.links import ASKED_KEY, LINK_KEY, SHARE_KEY, linked, note, offer
+from socialrx.ui.links import ASKED_KEY, LINK_KEY, SHARE_KEY, choices, linked, note, offer
 from socialrx.ui.loading import load
-from socialrx.views.panels import Panel
+from socialrx.views import pages
 
 
 @dataclass(frozen=True)
@@ -376,11 +376,9 @@ def sidebar() -> Context | None:
     return Context(dataset, report, chosen, level, place, dated, someone)
 
 
-def asset_map_panels(_dataset: Dataset, content_hash: str, chosen: Selection, level: Level,
-                     shade: str, filters, reach) -> list[Panel]:  # fmt: skip
-    """The asset map's panels (access scores, the map) once per choice: panning or another
-    page's rerun does not measure access again. The session's neighbourhoods (named in an
-    area's details) are part of the key, so no session sees another's."""
-    named = tuple(neighbourhoods(_dataset).itertuples(index=False, name=None))
-    return caches.asset_map_panels_for(_dataset, content_hash, chosen, level, shade, filters,
-                                       reach, named)  # fmt: skip
+def page_choices(dataset: Dataset) -> dict:
+    """Every page's latest choices (`links.choices`) with the session's neighbourhoods, named
+    in the asset map's area details: what a page's view (`views.pages`) is built from, on
+    screen and in the pack."""
+    named = tuple(neighbourhoods(dataset).itertuples(index=False, name=None))
+    return {**choices(), pages.NEIGHBOURHOODS: named}

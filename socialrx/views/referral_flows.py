@@ -1243,9 +1243,10 @@ def spc_panels(
 
 # the page's tabs: what came in and where it went, whether a change is a signal (is volume
 # rising?), who refers at what rate, and where people drop out
+SPC_SECTION = "Signal or noise"
 SECTIONS = {
     "Referrals": ("referrals_per_month", "referral_pathways"),
-    "Signal or noise": ("spc_",),
+    SPC_SECTION: ("spc_",),
     "Practices and areas": ("referrals_by_",),
     "Pathway": ("pathway_", "waits_", "endings_"),
 }
@@ -1254,20 +1255,3 @@ SECTIONS = {
 def sections(panels: list[Panel]) -> list[Section]:
     """The page's panels in its tabs (`SECTIONS`)."""
     return sections_by_name(panels, SECTIONS)
-
-
-def page_panels(
-    dataset: Dataset,
-    selection: Selection,
-    level: Level,
-    baseline: tuple[pd.Period, pd.Period] | None = None,
-) -> list[Panel]:
-    """Everything the page shows, in its order (for the workshop pack): flows, the pathway,
-    and the SPC charts (by month where months can be charted, else by quarter) with limits
-    from `baseline` (all months by default)."""
-    tables = pathway_tables(dataset, selection)
-    return [
-        *panels(dataset, selection, level),
-        *pathway_panels(tables, level),
-        *spc_panels(tables, level, baseline),
-    ]
