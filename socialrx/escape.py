@@ -39,6 +39,7 @@ _NUMBER = re.compile(r"^[+-]?[\d,]*\.?\d+%?$")  # "-0.80", "2,040": numbers writ
 # line, so it stays as written and a sentence reads the same in a test as on screen.
 _MARKDOWN = re.compile(r"([\\`*_\[\]<>#|~$!{}])")
 _AUTOLINK = re.compile(r"(?i)(?<=[a-z])://|(?<=www)\.|@")
+WORD_JOINER = "\u2060"  # zero width, no break: shown as nothing
 
 
 def html_text(value: object) -> str:
@@ -67,8 +68,10 @@ def markdown_text(value: object) -> str:
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return ""
     text = _MARKDOWN.sub(r"\\\1", str(value))  # CommonMark: a backslashed mark is literal
-    # bare web and e-mail addresses would become links (GitHub-flavoured autolinks)
-    return _AUTOLINK.sub(lambda m: "\\" + m.group(0), text)
+    # bare web and e-mail addresses would become links (GitHub-flavoured autolinks): a
+    # backslash does not stop them (Streamlit's markdown finds them in the text after escapes
+    # are read), an invisible word joiner inside "://", "www." and "@" does
+    return _AUTOLINK.sub(lambda m: WORD_JOINER + m.group(0), text)
 
 
 def html_link(url: object, text: object) -> str:

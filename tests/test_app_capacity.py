@@ -201,7 +201,7 @@ def test_bad_input_gives_notes_not_wrong_totals(tmp_path, monkeypatch):
         at = _open(at, tab)
         _no_markdown_from_names(at)
     # the provider's name, escaped, where the forecast tab names the provider chosen
-    assert any("\\[x\\](http\\://evil)" in c.value for c in at.caption)
+    assert any("\\[x\\](http\u2060://evil)" in c.value for c in at.caption)
 
 
 def _no_markdown_from_names(at: AppTest) -> None:

@@ -175,7 +175,7 @@ def test_names_from_files_never_reach_markdown_as_markdown(demo):
         cards = what_if_view.scenario_panels(demo, sel, Level.ROUND, scenario)[0]
         note = next(n for n in cards.shown_notes if "less than nothing" in n)
         assert evil in note
-        assert "\\[x\\](http\\://evil)" in markdown_text(note)
+        assert "\\[x\\](http\u2060://evil)" in markdown_text(note)
         options = view.provider_options(demo, sel)  # a select box shows text as it is
         assert options["ORG008"].startswith(evil)
     finally:

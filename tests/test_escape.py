@@ -1,3 +1,5 @@
+import re
+
 import pandas as pd
 
 from socialrx.escape import (
@@ -54,16 +56,35 @@ def test_markdown_text_neutralises_markup_and_leaves_plain_punctuation():
 
     name = "[x](http://evil) ![i](http://e/i.png) **b** _i_ `c` $m$ <b>h</b> :red[r] # | ~s~"
     assert markdown_text(name) == (
-        r"\[x\](http\://evil) \!\[i\](http\://e/i.png) \*\*b\*\* \_i\_ \`c\` \$m\$ "
+        "\\[x\\](http\u2060://evil) \\!\\[i\\](http\u2060://e/i.png) "
+        r"\*\*b\*\* \_i\_ \`c\` \$m\$ "
         r"\<b\>h\</b\> :red\[r\] \# \| \~s\~"
     )
     # bare addresses would be autolinked
-    assert markdown_text("www.evil.com a@b.com") == r"www\.evil.com a\@b.com"
+    assert markdown_text("www.evil.com a@b.com") == "www\u2060.evil.com a\u2060@b.com"
     # a sentence reads as written: colons, commas, parentheses, full stops, dashes
     plain = "Left out: 3 adult referrals (1-7 hidden), 12.5% of 40; 'quoted' - yes."
     assert markdown_text(plain) == plain
     assert markdown_text(r"C:\users") == r"C:\\users"
     assert markdown_text(None) == ""
+
+
+# how Streamlit's markdown (remark-gfm: mdast-util-gfm-autolink-literal) finds bare addresses,
+# in the text as read, after CommonMark's backslash escapes
+GFM_ADDRESS = re.compile(r"(https?://|www(?=\.))([-.\w]+)([^ \t\r\n]*)", re.IGNORECASE)
+GFM_EMAIL = re.compile(r"([-.\w+]+)@([-\w]+(?:\.[-\w]+)+)")
+
+
+def test_no_address_in_markdown_text_becomes_a_link():
+    from socialrx.escape import markdown_text
+
+    for text in ("http://127.0.0.1:9/x", "see HTTPS://evil.com/a now", "www.evil.com",
+                 "a@b.com", "[x](http://evil)", "<http://e.org>"):  # fmt: skip
+        read = re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown_text(text))
+        assert not GFM_ADDRESS.search(read) and not GFM_EMAIL.search(read), text
+        assert read.replace("\u2060", "") == text  # the joiner is invisible: it reads the same
+    # a backslash alone did not stop it: Streamlit linked "http://127.0.0.1" of this
+    assert GFM_ADDRESS.search(re.sub(r"\\(.)", r"\1", r"http\://127.0.0.1:9/x"))
 
 
 def test_one_escaper_for_html_scripts_and_jinja():
