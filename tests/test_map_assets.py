@@ -103,6 +103,23 @@ def test_the_downloaded_map_carries_its_scripts_and_styles(monkeypatch):
     assert 'querySelectorAll(".socialrx-not-drawn")' in html
 
 
+def test_the_downloaded_map_says_where_it_came_from():
+    from socialrx.data.loader import load_folder
+    from socialrx.disclosure import Level
+    from socialrx.metrics.selection import default_selection
+    from socialrx.provenance import record
+
+    demo = Path(__file__).resolve().parent.parent / "data" / "demo"
+    dataset, _ = load_folder(demo)
+    made = record(dataset, default_selection(dataset), Level.ROUND, "Rother <PCN>")
+    html = map_assets.standalone_html(_map(), made)
+    box = html[html.index("<body>") :]
+    assert box.startswith("<body><details class='socialrx-provenance'")
+    assert "Where this map came from" in box and made.content_hash in box
+    assert "Rother &lt;PCN&gt;" in box and "Rother <PCN>" not in html  # escaped
+    assert "socialrx-provenance" not in map_assets.standalone_html(_map())
+
+
 def test_tiles_are_off_unless_the_deployment_names_them(caplog):
     assert map_tiles({}) == Tiles()
     assert map_tiles({"SOCIALRX_MAP_TILES": " OFF "}) == Tiles()

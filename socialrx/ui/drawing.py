@@ -5,7 +5,6 @@ panels' one disclosure step."""
 
 from __future__ import annotations
 
-from functools import partial
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -289,8 +288,10 @@ def _panel(panel: Panel, answers: bool) -> None:
     elif figure is not None:  # a folium map: a fresh one each run (see below)
         figure = panel.chart(panel.disclosed.values)
         _map(panel, figure)
+        context = st.session_state.get(CONTEXT_KEY)  # where it came from, made when clicked
+        made = context.made if context else lambda: None
         st.download_button("Download this map (HTML, opens in any browser)",
-                           audited(partial(map_assets.standalone_html, figure),
+                           audited(lambda: map_assets.standalone_html(figure, made()),
                                    "download", f"{panel.name}.html"),
                            file_name=f"{panel.name}.html",
                            mime="text/html", key=f"dl_{panel.name}_html",

@@ -21,6 +21,8 @@ from urllib.parse import urlsplit
 
 import folium
 
+from socialrx.provenance import Provenance, html_block
+
 log = logging.getLogger(__name__)
 
 # Where Streamlit serves files from: `static/` beside the app's main script (app.py).
@@ -104,10 +106,17 @@ _STYLESHEET = re.compile(r'<link rel="stylesheet" href="([^"]*)"/>')
 _CSS_URL = re.compile(r"url\((images/[\w.-]+\.png)\)")
 
 
-def standalone_html(fmap: folium.Map) -> str:
+def standalone_html(fmap: folium.Map, made: Provenance | None = None) -> str:
     """The whole map as one HTML file that opens offline: its scripts and stylesheets written
-    into the page from the app's copies (and the images a stylesheet names as data URLs)."""
+    into the page from the app's copies (and the images a stylesheet names as data URLs), and
+    where it came from (`made`), as every output says, in a box that folds over the map."""
     html = fmap.get_root().render()
+    if made is not None:
+        about = ("<details class='socialrx-provenance' style='position:fixed;left:8px;bottom:8px;"
+                 "z-index:1000;background:#fff;border:1px solid #999;padding:4px 8px;"
+                 "font:12px Arial,sans-serif;max-width:60%'><summary>Where this map came from"
+                 f"</summary>{html_block(made)}</details>")  # fmt: skip
+        html = html.replace("<body>", "<body>" + about, 1)
 
     def script(match: re.Match) -> str:
         text = _read(match.group(1))
