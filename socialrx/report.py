@@ -20,13 +20,13 @@ import plotly.graph_objects as go
 import plotly.offline
 
 from socialrx.data.dataset import Dataset
-from socialrx.disclosure import LABELS, NOT_APPLICABLE, Level
+from socialrx.disclosure import LABELS, Level
 from socialrx.escape import html_text
 from socialrx.metrics.selection import Selection
 from socialrx.provenance import Provenance, csv_with_provenance, html_block, record
 from socialrx.views import pages
 from socialrx.views import provider as provider_view
-from socialrx.views.panels import FOUND, Panel, Section, found
+from socialrx.views.panels import FOUND, Panel, Section, found, table_text
 
 NOTES_LIMIT = 2000  # characters of "what we agreed"
 PAGE_WIDTH_PX = 680  # A4 portrait less 15 mm margins, at 96 px an inch
@@ -35,12 +35,14 @@ TABLE_ROWS = 25  # longer tables go in full to their CSV, not onto paper
 
 @dataclass
 class Pack:
-    """The report's HTML, the tables behind it (file name -> disclosed table) and where it
-    came from (printed at the top of the report and below every CSV's table)."""
+    """The report's HTML, the tables behind it (file name -> disclosed table), where it came
+    from (printed at the top of the report and below every CSV's table) and the tables as
+    printed, in full (panel name -> text, as on screen)."""
 
     html: str
     made: Provenance
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    printed: dict[str, pd.DataFrame] = field(default_factory=dict)
 
     def files(self) -> dict[str, bytes]:
         """`report.html` and one CSV per table (formula-safe, its provenance below it), by
@@ -88,6 +90,7 @@ def build_pack(
     `made_by`, who asked for it (once sign-in exists)."""
     made = record(dataset, selection, level, place, made_by=made_by)
     tables: dict[str, pd.DataFrame] = {}
+    printed: dict[str, pd.DataFrame] = {}
     body = []
     for title, needs, view in pages.PAGES if sections is None else sections:
         missing = [t for t in needs if not dataset.has(t)]
@@ -102,7 +105,7 @@ def build_pack(
                 if part.title:  # a tab on screen
                     body.append(f"<h3 class='part'>{html_text(part.title)}</h3>")
                 for panel in part.panels:
-                    body.append(_panel_html(panel))
+                    body.append(_panel_html(panel, printed))
                     if panel.labels:
                         tables[panel.name] = panel.export()
         body.append("</section>")
@@ -132,7 +135,7 @@ def build_pack(
         plotly=plotly.offline.get_plotlyjs(),
         body=head + html_block(made) + demo + agreed_html + "".join(body),
     )
-    return Pack(page, made, tables)
+    return Pack(page, made, tables, printed)
 
 
 def provider_summary(
@@ -169,7 +172,8 @@ def _found_html(parts: list[Section]) -> str:
     return f"<div class='found'><p><b>{html_text(FOUND)}</b></p><ul>{items}</ul></div>"
 
 
-def _panel_html(panel: Panel) -> str:
+def _panel_html(panel: Panel, printed: dict[str, pd.DataFrame]) -> str:
+    """A panel as printed; the table it prints goes into `printed` by the panel's name."""
     parts = ["<div class='panel'>"]
     if panel.title:
         parts.append(f"<h4>{html_text(panel.title)}</h4>")
@@ -201,12 +205,9 @@ def _panel_html(panel: Panel) -> str:
     if panel.method:
         parts.append(f"<p class='caption'>How this is worked out: {_plain(panel.method)}</p>")
     if panel.show_table and panel.labels:
-        shown = panel.shown()
-        parts.append(
-            shown.head(TABLE_ROWS).to_html(
-                index=False, escape=True, na_rep=NOT_APPLICABLE, border=0
-            )
-        )
+        shown = table_text(panel.shown())  # as the screen's grid shows it
+        printed[panel.name] = shown
+        parts.append(shown.head(TABLE_ROWS).to_html(index=False, escape=True, border=0))
         if len(shown) > TABLE_ROWS:
             parts.append(
                 f"<p class='note'>The first {TABLE_ROWS} of {len(shown):,} rows: all of them "

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
@@ -21,7 +20,7 @@ from socialrx.ui.identity import audited
 from socialrx.ui.links import CONTEXT_KEY, HEADER_DRAWN, LINK_NOTES
 from socialrx.views import data as data_view
 from socialrx.views import map_assets
-from socialrx.views.panels import FOUND, Panel, Section, found
+from socialrx.views.panels import FOUND, Panel, Section, cell_text, found
 
 if TYPE_CHECKING:
     from socialrx.ui.sidebar import Context
@@ -113,7 +112,7 @@ def show_table(frame: pd.DataFrame, column_config: dict | None = None) -> None:
     text = [*shown.select_dtypes(include=["string", "object"]).columns, *gaps]
     # all text, so the grid's Arrow table never meets a number beside a mark ("–" and 32,807
     # in one column made pyarrow refuse it: a practice without a list size)
-    shown[text] = shown[text].apply(lambda column: column.map(_cell, na_action="ignore"))
+    shown[text] = shown[text].apply(lambda column: column.map(cell_text, na_action="ignore"))
     shown[text] = shown[text].astype(object).where(shown[text].notna(), NOT_APPLICABLE)
     # numbers with thousands separators, as everywhere else (the grid's default is 7966)
     config = {c: st.column_config.NumberColumn(c, format="localized")
@@ -121,15 +120,6 @@ def show_table(frame: pd.DataFrame, column_config: dict | None = None) -> None:
     config |= {c: st.column_config.TextColumn(c, alignment="right") for c in gaps}
     config |= column_config or {}
     st.dataframe(shown, hide_index=True, width="stretch", column_config=config)
-
-
-def _cell(value) -> str:
-    """A cell of a text column as text: whole numbers with thousands separators."""
-    if isinstance(value, bool | str):
-        return str(value)
-    if isinstance(value, int | np.integer) or (isinstance(value, float) and value.is_integer()):
-        return f"{int(value):,}"
-    return str(value)
 
 
 def download(table, name: str, label: str = "Download table (CSV)", about: bool = False) -> None:

@@ -9,9 +9,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 
+import numpy as np
 import pandas as pd
 
 from socialrx.disclosure import (
+    NOT_APPLICABLE,
     Disclosed,
     Level,
     Spec,
@@ -149,6 +151,28 @@ class Panel:
     def export(self) -> pd.DataFrame:
         """The table for a CSV: numbers stay numbers, marks where a figure is not shown."""
         return self.disclosed.export()[list(self.labels)].rename(columns=self.labels)
+
+
+def cell_text(value) -> str:
+    """A table's cell as the screen's grid shows it: whole numbers with thousands separators,
+    others to at most 3 decimals, yes or no, and "–" where there is no value (never `<NA>`,
+    `None`, `False` or `1257.0`)."""
+    if isinstance(value, str):
+        return value
+    if value is None or (not isinstance(value, list | tuple) and pd.isna(value)):
+        return NOT_APPLICABLE
+    if isinstance(value, bool | np.bool_):
+        return "yes" if value else "no"
+    if isinstance(value, int | np.integer):
+        return f"{int(value):,}"
+    if isinstance(value, float | np.floating):
+        return f"{int(value):,}" if float(value).is_integer() else f"{value:,.3f}".rstrip("0")
+    return str(value)
+
+
+def table_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """Every cell as text (`cell_text`): a table for print, or to compare with the screen's."""
+    return frame.apply(lambda column: column.map(cell_text)).astype(object)
 
 
 @dataclass
