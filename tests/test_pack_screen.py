@@ -63,9 +63,8 @@ def _same(screen: list[pd.DataFrame], pack: dict[str, pd.DataFrame], what: str) 
     assert screen and pack, what
     seen = set()
     for table in screen:
-        equal = [name for name, printed in pack.items()
-                 if list(printed.columns) == list(table.columns) and printed.equals(table)]  # fmt: skip
         named = [n for n, p in pack.items() if list(p.columns) == list(table.columns)]
+        equal = [n for n in named if pack[n].equals(table)]
         assert equal, f"{what}: a table on screen {list(table.columns)} is not in the pack " + (
             f"(same columns: {named})" if named else "(no pack table has its columns)"
         )
