@@ -181,7 +181,7 @@ def page(args: dict) -> dict:
         st.cache_data.clear()  # the overview's figures, computed afresh as on a first visit
         from socialrx import ui
 
-        ui.headline_panel.clear()  # kept as a shared resource (its cards are closures)
+        ui.caches._part.clear()  # every page part (the headline among them), as on a first visit
         at._page_hash = home
     else:
         at.switch_page(PAGES[name])

@@ -44,6 +44,7 @@ st.caption(
     "Open report.html in any browser, with or without internet; print it from there to A4 "
     "(charts fit the page width and none is split across pages). The same pack comes from the "
     "command line: `python -m socialrx report DATA_DIR --out OUT_DIR --place pcn:CODE "
-    "--from 2025-04 --to 2026-03 --disclosure round`. Disclosure applies to every number "
-    "exactly as on screen."
+    "--from 2025-04 --to 2026-03 --disclosure round`, with `--link` and a shared view's "
+    "address for the pages' choices on it. Disclosure applies to every number exactly as on "
+    "screen."
 )

@@ -98,11 +98,11 @@ def test_equity_in_the_pack_is_the_screen(app):
 
 
 def test_outcomes_in_the_pack_break_down_as_the_screen_does(app):
-    at = _open(app, "pages/outcomes.py", "Outcomes", outcome_group="reason",
+    at = _open(app, "pages/outcomes.py", "Outcomes", outcome_group="sex",
                outcome_standard="rci")  # fmt: skip
     screen, pack = _screen(at), _pack(at, "Outcomes")
     assert _same(screen, pack, "outcomes") == set(pack)
-    assert "outcome_by_reason" in pack and "outcome_by_age_band" not in pack
+    assert "outcome_by_sex" in pack and "outcome_by_reason" not in pack  # not the default
 
 
 def test_every_capacity_tab_and_the_chosen_provider_are_in_the_pack(app):

@@ -82,6 +82,17 @@ def test_the_report_command_writes_the_pack_and_keeps_the_floor(tmp_path, monkey
     assert "NOPE not found" in capsys.readouterr().out
 
 
+def test_the_report_command_takes_the_pages_choices_from_a_link(tmp_path, capsys):
+    out = tmp_path / "pack"
+    link = "http://x/outcomes?outcome_group=sex&map_categories=physical%20activity&spc_by=1"
+    assert main(["report", str(DEMO), "--out", str(out), "--link", link]) == 0
+    assert "could not be read" not in capsys.readouterr().out
+    assert (out / "outcome_by_sex.csv").exists()
+    assert not (out / "outcome_by_reason.csv").exists()  # the page's default
+    gaps = (out / "access_gaps.csv").read_text(encoding="utf-8")
+    assert "Nearest physical activity (m)" in gaps.splitlines()[0]
+
+
 def test_the_report_opens_offline_in_a_browser(demo, tmp_path):
     from browser_assets import playwright_sync_api
 
