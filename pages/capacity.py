@@ -40,7 +40,7 @@ if selected_assets(dataset, sel).empty:
 elif ui.needs(context, "connections"):
     found = st.empty()  # what the open tab found, once its panels are built (below)
     if access.may(context.person, "every organisation"):  # the whole system's headline
-        ui.draw(pages.capacity(dataset, sel, level, {}, ui.cached, tabs=())[0].panels)
+        ui.draw(pages.capacity(dataset, sel, level, {}, ui.cached, (), {})[0].panels)
     # a provider is offered its own organisation only (picker, link and files alike)
     providers = access.organisations(context.person, capacity.provider_options(dataset, sel))
     if not providers:

@@ -109,11 +109,12 @@ _CSS_URL = re.compile(r"url\((images/[\w.-]+\.png)\)")
 def standalone_html(fmap: folium.Map, made: Provenance | None = None) -> str:
     """The whole map as one HTML file that opens offline: its scripts and stylesheets written
     into the page from the app's copies (and the images a stylesheet names as data URLs), and
-    where it came from (`made`), as every output says, in a box that folds over the map."""
+    where it came from (`made`), as every output says: a box that opens at the top left, beside
+    the zoom buttons (the bottom left is the scale bar's)."""
     html = fmap.get_root().render()
     if made is not None:
-        about = ("<details class='socialrx-provenance' style='position:fixed;left:8px;bottom:8px;"
-                 "z-index:1000;background:#fff;border:1px solid #999;padding:4px 8px;"
+        about = ("<details class='socialrx-provenance' style='position:fixed;left:56px;top:10px;"
+                 "z-index:1001;background:#fff;border:1px solid #999;padding:4px 8px;"
                  "font:12px Arial,sans-serif;max-width:60%'><summary>Where this map came from"
                  f"</summary>{html_block(made)}</details>")  # fmt: skip
         html = html.replace("<body>", "<body>" + about, 1)
