@@ -276,10 +276,10 @@ def test_each_page_draws_its_panels(monkeypatch):
 def test_a_text_column_holding_numbers_and_blanks_is_shown_as_text():
     import pyarrow as pa
 
-    from socialrx.ui import drawing
+    from socialrx.views.panels import cell_text
 
     column = pd.Series([32807, pd.NA, "(not among the practices loaded)", 2.5], dtype=object)
-    shown = column.map(drawing._cell, na_action="ignore")
+    shown = column.map(cell_text, na_action="ignore")
     assert shown.tolist()[:1] == ["32,807"] and shown.tolist()[2:] == [
         "(not among the practices loaded)",
         "2.5",
