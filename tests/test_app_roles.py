@@ -81,7 +81,7 @@ def _pages(at: AppTest, pages: list[str]) -> dict[str, str]:
 
 
 def _captions(at: AppTest) -> str:
-    return " ".join(c.value.replace("\\", "") for c in at.sidebar.caption)
+    return " ".join(c.value.replace("\\", "").replace("\u2060", "") for c in at.sidebar.caption)
 
 
 def test_an_unsigned_visitor_sees_only_the_sign_in_page(deployment):
