@@ -275,10 +275,19 @@ def resolve(
     return Selection(start, end, kind, codes, areas)
 
 
+def residence_groups(
+    dataset: Dataset, neighbourhoods: pd.DataFrame | None = None
+) -> dict[str, pd.DataFrame]:
+    """Every kind of place by residence the data gives but single areas (wards, MSOAs, local
+    authorities, PCN catchments, neighbourhoods), each as rows of (key, label, area_code);
+    `neighbourhoods` as in `place_options`."""
+    return {**place_groups(dataset), **_neighbourhood_groups(dataset, neighbourhoods)}
+
+
 def area_places(dataset: Dataset, neighbourhoods: pd.DataFrame | None = None) -> pd.DataFrame:
     """For each small area, the ward, MSOA, local authority and neighbourhoods it lies in
     (labels; blank where unknown): the map's area details."""
-    groups = {**place_groups(dataset), **_neighbourhood_groups(dataset, neighbourhoods)}
+    groups = residence_groups(dataset, neighbourhoods)
     columns = {}
     for kind in (WARD, MSOA, LA, NEIGHBOURHOOD):
         if kind in groups:

@@ -66,6 +66,7 @@ from socialrx.ui.loading import (
 from socialrx.ui.sidebar import (
     Context,
     asset_map_panels,
+    commissioning_table,
     neighbourhood_editor,
     neighbourhoods,
     place_key,
@@ -91,6 +92,7 @@ __all__ = [
     "capacity_forecasts",
     "capacity_panels",
     "capacity_scenario_base",
+    "commissioning_table",
     "counted",
     "current",
     "data_folder",

@@ -70,6 +70,15 @@ SHARED = {
     "whatif_move": "int",
     "forecast_horizon": "int",
     "forecast_category": "text",
+    # Commissioning
+    "commission_by": "text",
+    "commission_radius": "int",
+    "commission_horizon": "int",
+    "commission_cost": "number",
+    "commission_need": "text",
+    "commission_category": "text",
+    "commission_place": "text",
+    "commission_added": "int",
     # Outcomes
     "outcome_standard": "text",
     "outcome_measure": "text",

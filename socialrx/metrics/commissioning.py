@@ -1,0 +1,456 @@
+"""What to commission next: for each asset category and each subdivision of the chosen place
+(neighbourhood, ward, PCN catchment, MSOA or local authority), the need, access, demand,
+strain and unfunded work, brought into one figure, the unmet need more provision would meet.
+
+- Need: the subdivision's adults and its adult-weighted need indicator (IMD decile or any loaded
+  one); access: 2SFCA places a month per 1,000 adults for the category's assets
+  (`access.two_step_fca`), and the areas of high need and low access (`access.quadrants`) with
+  the adults in them.
+- Demand: people living there sent to the category's assets in the last 12 whole months, a rate
+  per 1,000 adults, and a forecast for the next months: the category's own monthly series for
+  the whole place, fitted on its counts as shown (`forecast.forecast`), gives its growth, applied
+  to each subdivision's 12 months as shown.
+- Strain (`capacity.strain`, the one definition): everyone sent in those 12 months to the
+  category's assets within reach of any of its areas (the providers who serve it), against the
+  capacity they state; ahead, grown by the category's forecast.
+- Unfunded work (as `funding` values it): people who started at those assets times their cost per
+  person, less the funding for social prescribing their providers received in the latest year,
+  each asset carrying an equal share of its provider's funding.
+- Unmet need, the ranking: people over the horizon who would wait or be turned away (the
+  forecast times the share of demand beyond capacity ahead), plus the people the adults in areas
+  of high need and low access would send were they referred at the place's rate for the category.
+
+The table here is exact; everything resting on its counts is worked out after disclosure from the
+counts as shown (`commissioning_spec`), the ranking among it, so the order undoes no rounding.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from socialrx import vocab
+from socialrx.data.dataset import Dataset
+from socialrx.disclosure import Derived, Judgement, Level, Rate, Shown, Spec
+from socialrx.metrics import access, capacity, forecast, funding
+from socialrx.metrics.selection import (
+    CATCHMENT,
+    LA,
+    MSOA,
+    NEIGHBOURHOOD,
+    WARD,
+    Selection,
+    residence_groups,
+)
+
+KINDS = (NEIGHBOURHOOD, WARD, CATCHMENT, MSOA, LA)  # offered in this order, where the data has them
+HORIZONS = (6, 12)  # months ahead a user may choose between (the forecast runs 12 at most)
+COUNTS = ("sent", "place_sent", "serving_sent_stated", "serving_started")
+
+
+@dataclass(frozen=True)
+class Assumptions:
+    """What the ranking assumes and a user may change: the reach (metres, straight line) within
+    which an asset serves an area, the months ahead, the cost per person of an asset that states
+    none (£), and the need indicator (a column of area_stats)."""
+
+    radius: float = access.DEFAULT_RADIUS_M
+    horizon: int = 12
+    cost_per_person: float = funding.DEFAULT_COST_GBP
+    need: str = "imd_decile"
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """Places a month added at the category's assets serving one subdivision (its key)."""
+
+    category: str
+    place: str
+    added_per_month: float
+
+
+# --- the arithmetic, on figures as shown ------------------------------------------------------
+
+
+def growth_factor(recent: float, ahead: float, horizon: int) -> float:
+    """How much busier a month of the next `horizon` months is forecast to be than a month of
+    the last 12: `ahead` people forecast over the horizon against `recent` people in the last
+    12 months (both as shown). 1 where nobody was sent in the last 12 months."""
+    if recent <= 0:
+        return 1.0
+    return (ahead / horizon) / (recent / 12)
+
+
+def people_ahead(sent, growth, horizon: int):
+    """People forecast over `horizon` months from the last 12 months' `sent` (as shown)."""
+    return sent * growth * horizon / 12
+
+
+def share_beyond(strain_pct):
+    """The share of demand beyond capacity at a strain (%): 1 - 100 / strain above 100%, 0 at
+    or below it and where no strain can be worked out."""
+    strain = pd.Series(strain_pct, dtype="Float64")
+    share = (1 - 100 / strain.where(strain > 100)).fillna(0.0)
+    return share.astype(float)
+
+
+def not_referred(gap_adults, rate, place_rate, horizon: int):
+    """People the adults in areas of high need and low access would send over `horizon` months
+    were they sent at the place's rate for the category rather than their own (per 1,000 adults
+    a year; 0 where they are sent at it or more)."""
+    shortfall = pd.Series(place_rate, dtype="Float64") - pd.Series(rate, dtype="Float64")
+    shortfall = shortfall.clip(lower=0).fillna(0.0).to_numpy(dtype=float)
+    return np.asarray(gap_adults, dtype=float) * shortfall / 1000 * horizon / 12
+
+
+def unfunded(value_gbp, funding_gbp):
+    """Work done beyond what the funding for social prescribing paid for (£, 0 where funded)."""
+    gap = pd.Series(value_gbp, dtype="Float64") - pd.Series(funding_gbp, dtype="Float64")
+    return gap.clip(lower=0)
+
+
+# --- the exact table -----------------------------------------------------------------------------
+
+
+def subdivision_kinds(dataset: Dataset, neighbourhoods: pd.DataFrame | None = None) -> list[str]:
+    """The kinds of place the chosen place can be divided into, as the data allows."""
+    groups = residence_groups(dataset, neighbourhoods)
+    return [kind for kind in KINDS if kind in groups]
+
+
+def subdivisions(dataset: Dataset, selection: Selection, kind: str,
+                 neighbourhoods: pd.DataFrame | None = None) -> pd.DataFrame:  # fmt: skip
+    """Rows (key, label, area_code) of the places of `kind` with any area in the chosen place
+    (all of them for the whole data, a PCN or a practice). Each is taken whole, never cut at the
+    chosen place's edge: a part of a ward would be a new set of areas whose rounded totals,
+    beside the whole ward's, could be subtracted."""
+    frame = residence_groups(dataset, neighbourhoods).get(kind)
+    if frame is None:
+        return pd.DataFrame(columns=["key", "label", "area_code"])
+    inside = selection.residence_areas
+    if inside is not None:
+        touching = set(frame.loc[frame["area_code"].isin(inside), "key"])
+        frame = frame[frame["key"].isin(touching)]
+    return frame.drop_duplicates(["key", "area_code"]).reset_index(drop=True)
+
+
+def place_areas(places: pd.DataFrame, known) -> list[str]:
+    """The areas of every row's place that have boundaries (sorted): the place as a whole."""
+    return sorted(set(places["area_code"]) & set(known))
+
+
+def twelve_months(selection: Selection) -> tuple[pd.Period, pd.Period]:
+    """The last 12 whole calendar months to the period's end: what the figures are counted over
+    and the forecast starts from."""
+    last = forecast.last_complete_month(selection.end)
+    return last - 11, last
+
+
+def _resident_connections(dataset: Dataset) -> pd.DataFrame:
+    """Connections with the area their person lives in and their asset's category."""
+    connections = dataset.table("connections")
+    referrals = dataset.table("referrals")
+    area = referrals.set_index("referral_id")["area_code"]
+    category = dataset.table("assets").set_index("asset_id")["category"]
+    return pd.DataFrame({
+        "asset_id": connections["asset_id"].astype("string").to_numpy(),
+        "referred_date": connections["referred_date"].to_numpy(),
+        "started": connections["started_date"].notna().to_numpy(),
+        "area_code": connections["referral_id"].map(area).astype("string").to_numpy(),
+        "category": connections["asset_id"].map(category).astype("string").to_numpy(),
+    })  # fmt: skip
+
+
+def category_forecasts(dataset: Dataset, selection: Selection, areas,
+                       level: Level) -> pd.DataFrame:  # fmt: skip
+    """Per category: people living in `areas` sent to its assets in the last 12 whole months
+    and forecast for each of the next 12, both from its monthly series as shown at `level`
+    (fitted on it, `forecast.forecast`), and the forecast's method. The slow part (a model a
+    category): the horizon and the rows are cut from it."""
+    first, last = twelve_months(selection)
+    sent = _resident_connections(dataset)
+    sent = sent[sent["area_code"].isin(set(areas))]
+    rows = []
+    for category, values in forecast.monthly_series(sent, last, sent["category"]).items():
+        shown = forecast.shown_series(values, level)
+        result = forecast.forecast(shown, forecast.SEASON)
+        rows.append({"category": category, "recent": float(shown[shown.index >= first].sum()),
+                     "method": result.method,
+                     "ahead": result.table["forecast"].to_numpy(dtype=float)})  # fmt: skip
+    return pd.DataFrame(rows, columns=["category", "recent", "method", "ahead"])
+
+
+def growths(forecasts: pd.DataFrame, horizon: int) -> pd.Series:
+    """Each category's growth over `horizon` months (`growth_factor`) from `category_forecasts`."""
+    return pd.Series(
+        [growth_factor(r, float(a[:horizon].sum()), horizon)
+         for r, a in zip(forecasts["recent"], forecasts["ahead"], strict=True)],
+        index=forecasts["category"], dtype=float,
+    )  # fmt: skip
+
+
+def _access(dataset: Dataset, assets: pd.DataFrame, categories, assumptions: Assumptions):
+    """Per area (the dataset's, in its order): adults, need as given, and for each category
+    whether the area has high need and low access for it; and the metres from every area's
+    centre to every located in-person asset (rows: areas, columns: `points`)."""
+    stats = dataset.table("area_stats").set_index("area_code")
+    centres = access.area_centres(dataset.areas)
+    adults = centres.index.to_series().map(stats["population_adult"]).astype(float)
+    need = access.need_of(dataset.table("area_stats"), assumptions.need).reindex(centres.index)
+    given = stats[assumptions.need].astype(float).reindex(centres.index)
+    placed = assets[(assets["delivery"].isin(access.PLACED) | assets["delivery"].isna())
+                    & assets["latitude"].notna() & assets["longitude"].notna()]  # fmt: skip
+    points = access.asset_points(placed)
+    metres = access.distances(centres, points)
+    capacity_each, _ = access.capacity_assumed(placed)
+    category = placed["category"].astype(str).to_numpy()
+    gaps = {}
+    for name in categories:
+        mine = category == name
+        score = access.two_step_fca(metres[:, mine], capacity_each.to_numpy()[mine],
+                                    adults.to_numpy(), assumptions.radius)  # fmt: skip
+        score = pd.Series(np.where(np.isnan(adults.to_numpy()), np.nan, score), centres.index)
+        gaps[name] = (access.quadrants(need, score) == access.QUADRANTS[0]).to_numpy()
+    areas = pd.DataFrame({"adults": adults.to_numpy(), "need": given.to_numpy()},
+                         index=centres.index)  # fmt: skip
+    return areas, gaps, metres, placed.reset_index(drop=True)
+
+
+def commissioning_table(
+    dataset: Dataset,
+    selection: Selection,
+    kind: str,
+    level: Level,
+    assumptions: Assumptions = Assumptions(),
+    neighbourhoods: pd.DataFrame | None = None,
+    forecasts: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """One row per category and subdivision of the chosen place (`subdivisions`), exact: the
+    subdivision's adults, need, areas of high need and low access for the category and their
+    adults; people living there sent to the category in the last 12 whole months (`sent`), and
+    everyone living in the place's subdivisions (`place_sent`, `place_adults`); the category's
+    assets within reach of its areas, the capacity they state, the people sent to those stating
+    one (`serving_sent_stated`) and who started at them (`serving_started`) in the 12 months;
+    their cost per person (stated, else the assumption, averaged over them), their providers'
+    funding for social prescribing (an equal share an asset); and the category's forecast
+    growth (from its series as shown at `level`; `forecasts`: `category_forecasts` of the
+    places' areas, where the caller keeps them). Disclose with `commissioning_spec`."""
+    places = subdivisions(dataset, selection, kind, neighbourhoods)
+    columns = ["category", "place", "name", "adults", "need", "gap_areas", "gap_adults", "sent",
+               "place_sent", "place_adults", "serving_assets", "capacity_per_month",
+               "serving_sent_stated", "serving_started", "unit_cost_gbp", "funding_gbp",
+               "growth", "months", "added_per_month"]  # fmt: skip
+    if places.empty or dataset.areas is None:
+        return pd.DataFrame(columns=columns)
+    assets = dataset.table("assets")
+    assets = assets[assets["status"].fillna("active") == "active"]
+    categories = [c for c in vocab.ASSET_CATEGORIES if (assets["category"] == c).any()]
+    areas, gaps, metres, placed = _access(dataset, assets, categories, assumptions)
+    row_of = {code: i for i, code in enumerate(areas.index)}
+    union = place_areas(places, areas.index)
+    first, last = twelve_months(selection)
+    sent = _resident_connections(dataset)
+    when = sent["referred_date"].dt.to_period("M")
+    sent = sent[(when >= first) & (when <= last)]
+    by_area = sent.groupby(["area_code", "category"]).size()
+    per_asset = sent.groupby("asset_id").agg(sent=("started", "size"), started=("started", "sum"))
+    per_asset = per_asset.reindex(placed["asset_id"].astype(str)).fillna(0).to_numpy()
+    stated = placed["capacity_per_month"].astype("Float64")
+    cost = placed["cost_per_person_gbp"].astype("Float64").fillna(assumptions.cost_per_person)
+    _, money = funding.latest_year_funding(dataset.table("funding"))
+    provider = capacity.provider_of(placed)
+    share = provider.map(money).fillna(0.0) / provider.map(capacity.assets_per_provider(assets))
+    if forecasts is None:
+        forecasts = category_forecasts(dataset, selection, union, level)
+    growth = growths(forecasts, assumptions.horizon)
+    place_adults = float(np.nansum(areas.loc[union, "adults"]))
+    category = placed["category"].astype(str).to_numpy()
+    rows = []
+    for name in categories:
+        place_sent = int(sum(by_area.get((a, name), 0) for a in union))
+        for key, group in places.groupby("key", sort=True):
+            inside = [row_of[a] for a in group["area_code"] if a in row_of]
+            adults = areas["adults"].to_numpy()[inside]
+            weights = np.nan_to_num(adults)
+            need = areas["need"].to_numpy()[inside]
+            known = ~np.isnan(need) & (weights > 0)
+            gap = gaps[name][inside]
+            serving = (category == name) & (metres[inside].min(axis=0) <= assumptions.radius
+                                            if inside else False)  # fmt: skip
+            with_capacity = serving & stated.notna().to_numpy()
+            rows.append({
+                "category": name,
+                "place": key,
+                "name": str(group["label"].iloc[0]),
+                "adults": round(float(np.nansum(adults))),
+                "need": (round(float(np.average(need[known], weights=weights[known])), 1)
+                         if known.any() else np.nan),
+                "gap_areas": int(gap.sum()),
+                "gap_adults": round(float(np.nansum(adults[gap]))),
+                "sent": int(sum(by_area.get((a, name), 0) for a in group["area_code"])),
+                "place_sent": place_sent,
+                "place_adults": place_adults,
+                "serving_assets": int(serving.sum()),
+                "capacity_per_month": (float(stated[with_capacity].sum())
+                                       if with_capacity.any() else np.nan),
+                "serving_sent_stated": int(per_asset[with_capacity, 0].sum()),
+                "serving_started": int(per_asset[serving, 1].sum()),
+                "unit_cost_gbp": (float(cost[serving].mean()) if serving.any()
+                                  else float(cost[category == name].mean())),
+                "funding_gbp": float(share[serving].sum()),
+                "growth": float(growth.get(name, 1.0)),
+            })  # fmt: skip
+    table = pd.DataFrame(rows, columns=columns)
+    table["months"] = 12.0
+    table["added_per_month"] = 0.0
+    table["capacity_per_month"] = table["capacity_per_month"].astype("Float64")
+    return table
+
+
+# --- after disclosure --------------------------------------------------------------------------
+
+
+def _strain_ahead(values: pd.DataFrame, counts) -> pd.Series:
+    """Strain (%) over the months ahead: the serving assets' demand a month grown by the
+    category's forecast, against their capacity with what is added."""
+    return capacity.strain(counts, _capacity(values), values["months"].astype("Float64"),
+                           growth=values["growth"].to_numpy(dtype=float) - 1)  # fmt: skip
+
+
+def _capacity(values: pd.DataFrame) -> pd.Series:
+    """Capacity a month with the places added (where none was stated, the added places are it)."""
+    stated = values["capacity_per_month"].astype("Float64")
+    added = values["added_per_month"].astype("Float64").fillna(0)
+    return stated.fillna(0).add(added).where(stated.notna() | (added > 0))
+
+
+def commissioning_spec(horizon: int, scenario: bool = False) -> Spec:
+    """What is shown of a `commissioning_table` (or a scenario's rows, `scenario`), every figure
+    from the counts as shown: rates per 1,000 adults a year, the forecast, strain now and ahead
+    (and whether it is over 100% ahead, "borderline" where the rounding leaves it open), people
+    beyond capacity, people not referred, unmet need (their sum, the ranking), what meeting it
+    costs, and the unfunded work. A hidden count is taken at 4 where a figure must go on."""
+
+    def ahead(shown: Shown) -> pd.Series:
+        values = shown.values
+        return people_ahead(values["sent"].astype("Float64"), values["growth"].astype(float),
+                            horizon)  # fmt: skip
+
+    def beyond(shown: Shown) -> pd.Series:
+        values = shown.values
+        strain = _strain_ahead(values, shown.centre("serving_sent_stated"))
+        people = people_ahead(shown.centre("sent"), values["growth"].astype(float), horizon)
+        return (people * share_beyond(strain).to_numpy()).astype("Float64")
+
+    def missing(shown: Shown) -> pd.Series:
+        values = shown.values
+        rate = (
+            1000
+            * shown.centre("sent")
+            / values["adults"].astype("Float64").where(values["adults"] > 0)
+        )
+        place = (
+            1000
+            * shown.centre("place_sent")
+            / values["place_adults"].astype("Float64").where(values["place_adults"] > 0)
+        )
+        out = not_referred(values["gap_adults"], rate, place, horizon)
+        return pd.Series(out, index=values.index, dtype="Float64")
+
+    def strain_ahead(shown: Shown) -> pd.Series:
+        return _strain_ahead(shown.values, shown.values["serving_sent_stated"])
+
+    def over_ahead(values: pd.DataFrame, counts: pd.Series) -> pd.Series:
+        return capacity.beyond(counts, _capacity(values), values["months"].astype("Float64"),
+                               capacity.BANDS[1], True,
+                               values["growth"].to_numpy(dtype=float) - 1)  # fmt: skip
+
+    def value(shown: Shown) -> pd.Series:
+        return (shown.values["serving_started"].astype("Float64")
+                * shown.values["unit_cost_gbp"].astype("Float64"))  # fmt: skip
+
+    derived = {
+        "forecast": Derived(ahead, decimals=0, hidden_with=("sent",)),
+        "strain_pct": capacity.strain_column("serving_sent_stated"),
+        "strain_ahead_pct": Derived(
+            strain_ahead, decimals=0, hidden_with=("serving_sent_stated",)
+        ),  # fmt: skip
+        "beyond": Derived(beyond, decimals=0),
+        "not_referred": Derived(missing, decimals=0),
+        "unmet": Derived(lambda s: s.values["beyond"] + s.values["not_referred"], decimals=0),
+        "unmet_cost_gbp": Derived(
+            lambda s: s.values["unmet"] * s.values["unit_cost_gbp"].astype("Float64"), decimals=0
+        ),
+        "value_gbp": Derived(value, decimals=0, hidden_with=("serving_started",)),
+        "unfunded_gbp": Derived(
+            lambda s: unfunded(s.values["value_gbp"], s.values["funding_gbp"]), decimals=0
+        ),
+    }
+    if scenario:
+        derived |= _scenario_figures(horizon)
+    return Spec(
+        counts=COUNTS,
+        rates={
+            "rate_per_1000": Rate("sent", "adults", per=1000),
+            "place_rate_per_1000": Rate("place_sent", "place_adults", per=1000),
+        },
+        derived=derived,
+        judgements={"over_ahead": Judgement("serving_sent_stated", over_ahead)},
+    )
+
+
+def _scenario_figures(horizon: int) -> dict[str, Derived]:
+    """A scenario's own figures: everyone beyond the serving assets' capacity over the horizon
+    (wherever they live), the people the added places would take (those beyond the capacity
+    stated, at most the places: more places do not get more people referred), what the added
+    places cost, and the funding gap over the horizon (the last 12 months' unfunded work at the
+    same pace) if the work they take goes unfunded too."""
+
+    def everyone_beyond(shown: Shown) -> pd.Series:
+        values = shown.values
+        demand = people_ahead(shown.centre("serving_sent_stated"),
+                              values["growth"].astype(float), horizon)  # fmt: skip
+        room = _capacity(values).fillna(0) * horizon
+        return (demand - room).clip(lower=0).where(_capacity(values).notna())
+
+    def taken(shown: Shown) -> pd.Series:
+        values = shown.values
+        places = values["added_per_month"].astype("Float64") * horizon
+        stated = values["capacity_per_month"].astype("Float64")
+        demand = people_ahead(shown.centre("serving_sent_stated"),
+                              values["growth"].astype(float), horizon)  # fmt: skip
+        waiting = (demand - stated.fillna(0) * horizon).clip(lower=0).fillna(0)
+        return pd.concat([places, waiting], axis=1).min(axis=1).astype("Float64")
+
+    return {
+        "everyone_beyond": Derived(everyone_beyond, decimals=0),
+        "taken": Derived(taken, decimals=0),
+        "added_cost_gbp": Derived(
+            lambda s: s.values["added_per_month"].astype("Float64") * horizon
+            * s.values["unit_cost_gbp"].astype("Float64"), decimals=0),  # fmt: skip
+        "gap_after_gbp": Derived(
+            lambda s: s.values["unfunded_gbp"].fillna(0) * horizon / 12
+            + s.values["taken"] * s.values["unit_cost_gbp"].astype("Float64"), decimals=0),
+    }  # fmt: skip
+
+
+def scenario_rows(table: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
+    """The scenario's subdivision and category twice, exact: as forecast with nothing added, and
+    with the places a month added at the assets serving it (empty where it is not a row)."""
+    chosen = table[(table["category"] == scenario.category) & (table["place"] == scenario.place)]
+    if chosen.empty:
+        return table.iloc[0:0].assign(case=pd.Series(dtype=object))
+    row = chosen.iloc[[0]]
+    added = row.assign(added_per_month=float(scenario.added_per_month))
+    out = pd.concat([row.assign(case="as forecast"),
+                     added.assign(case=f"with {scenario.added_per_month:,.0f} places a month "
+                                  "added")], ignore_index=True)  # fmt: skip
+    stated = out["capacity_per_month"].astype("Float64")
+    out["capacity_with_added"] = (
+        stated.fillna(0)
+        .add(out["added_per_month"])
+        .where(stated.notna() | (out["added_per_month"] > 0))
+    )
+    return out
