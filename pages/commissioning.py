@@ -83,7 +83,7 @@ elif ui.needs(context, "referrals", "connections"):
     for key, offered, what, label, default in (
         ("commission_category", categories, "category", str, top[0]),
         ("commission_place", list(places), "place", places.get, top[1]),
-        ("commission_added", Between(0, 200), "places added", str, 40),
+        ("commission_added", Between(0, 200), "places added", str, commissioning.DEFAULT_ADDED),
     ):
         ui.linked(key, offered, what, label, default=default)
         st.session_state.setdefault(key, default)

@@ -30,6 +30,7 @@ from socialrx.views import (
     asset_map,
     benchmarks,
     capacity,
+    commissioning,
     equity,
     ethnicity,
     outcomes,
@@ -77,6 +78,8 @@ SECTIONS: list[tuple[str, tuple[str, ...], Callable]] = [
     ("Equity", ("referrals",), _equity),
     ("Capacity and funding", ("connections",), capacity.panels),
     ("Outcomes", ("referrals", "outcomes"), _outcomes),
+    # as the page opens: its first kind of place, the default assumptions and scenario
+    ("Commissioning", ("referrals", "connections"), commissioning.panels),
 ]
 
 

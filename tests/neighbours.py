@@ -43,6 +43,7 @@ from socialrx.report import build_pack
 from socialrx.views import (
     asset_map,
     capacity,
+    commissioning,
     directory,
     equity,
     outcomes,
@@ -271,6 +272,7 @@ def pages(demo: Demo, measure: str) -> dict[str, Builder]:
         "outcomes": lambda d, s: (
             outcomes.panels(d, s, level) + [outcomes.for_whom(d, s, level, measure, "age_band")]
         ),
+        "commissioning": lambda d, s: commissioning.panels(d, s, level),
         "directory": lambda d, s: [directory.organisations_panel(d, level)],
         "data": lambda d, s: [data_view.loaded_panel(d, level)],
     }
@@ -288,6 +290,7 @@ PAGES = (
     "capacity_what_if",
     "capacity_forecast",
     "outcomes",
+    "commissioning",
     "directory",
     "data",
 )

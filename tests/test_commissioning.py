@@ -35,7 +35,7 @@ def _row(**change) -> pd.DataFrame:
     row = {
         "category": "social groups and befriending", "place": "W1", "name": "Ward one",
         "adults": 10_000, "need": 8.0, "gap_areas": 2, "gap_adults": 2_000, "sent": 60,
-        "place_sent": 300, "place_adults": 100_000, "serving_assets": 2,
+        "place_sent": 300, "place_adults": 100_000, "serving_assets": 2, "serving_sent": 250,
         "capacity_per_month": 10.0, "serving_sent_stated": 240, "serving_started": 50,
         "unit_cost_gbp": 100.0, "funding_gbp": 3_000.0, "growth": 1.1, "months": 12.0,
         "added_per_month": 0.0,
@@ -144,3 +144,18 @@ def test_the_demo_table_adds_up_and_agrees_with_the_asset_map(demo):
     expected = wards[wards["area_code"].isin(gap_areas)].groupby("key").size()
     mine = table[table["category"] == category].set_index("place")["gap_areas"]
     assert mine[mine > 0].sort_index().to_dict() == expected.sort_index().to_dict()
+
+
+def test_places_added_where_none_is_stated_are_the_capacity():
+    # no capacity stated: 240 sent to assets stating one is 0; all 100 sent count once 10
+    # places a month are added: 100 * 1.1 / 12 = 9.17 a month on 10, 92%
+    table = _row(capacity_per_month=None, serving_sent_stated=0, serving_sent=100)
+    rows = c.scenario_rows(table, c.Scenario("social groups and befriending", "W1", 10))
+    shown = c.commissioning_spec(12, scenario=True).disclose(rows, Level.ROUND)
+    assert shown.marks["strain_ahead_pct"].iloc[0] == "–"  # nothing to work out
+    assert shown.values["strain_ahead_pct"].iloc[1] == pytest.approx(100 * 110 / 12 / 10)
+
+
+def test_short_names():
+    assert c.short_name("Wath (ward, E05013016)", "ward") == "Wath"
+    assert c.short_name("North (synthetic) (neighbourhood)", "neighbourhood") == "North (synthetic)"

@@ -47,7 +47,7 @@ from socialrx.metrics.selection import (
 
 KINDS = (NEIGHBOURHOOD, WARD, CATCHMENT, MSOA, LA)  # offered in this order, where the data has them
 HORIZONS = (6, 12)  # months ahead a user may choose between (the forecast runs 12 at most)
-COUNTS = ("sent", "place_sent", "serving_sent_stated", "serving_started")
+COUNTS = ("sent", "place_sent", "serving_sent", "serving_sent_stated", "serving_started")
 
 
 @dataclass(frozen=True)
@@ -134,6 +134,13 @@ def subdivisions(dataset: Dataset, selection: Selection, kind: str,
         touching = set(frame.loc[frame["area_code"].isin(inside), "key"])
         frame = frame[frame["key"].isin(touching)]
     return frame.drop_duplicates(["key", "area_code"]).reset_index(drop=True)
+
+
+def short_name(label: str, kind: str) -> str:
+    """A place's label without its kind and code ("Wath (ward, E05013016)" -> "Wath"), for a
+    chart's axis and a sentence that says the kind already."""
+    name, _, _ = label.partition(f" ({kind}")
+    return name or label
 
 
 def place_areas(places: pd.DataFrame, known) -> list[str]:
@@ -231,17 +238,18 @@ def commissioning_table(
     subdivision's adults, need, areas of high need and low access for the category and their
     adults; people living there sent to the category in the last 12 whole months (`sent`), and
     everyone living in the place's subdivisions (`place_sent`, `place_adults`); the category's
-    assets within reach of its areas, the capacity they state, the people sent to those stating
-    one (`serving_sent_stated`) and who started at them (`serving_started`) in the 12 months;
+    assets within reach of its areas, the capacity they state, the people sent to them
+    (`serving_sent`) and to those stating one (`serving_sent_stated`), and who started at them
+    (`serving_started`) in the 12 months;
     their cost per person (stated, else the assumption, averaged over them), their providers'
     funding for social prescribing (an equal share an asset); and the category's forecast
     growth (from its series as shown at `level`; `forecasts`: `category_forecasts` of the
     places' areas, where the caller keeps them). Disclose with `commissioning_spec`."""
     places = subdivisions(dataset, selection, kind, neighbourhoods)
-    columns = ["category", "place", "name", "adults", "need", "gap_areas", "gap_adults", "sent",
-               "place_sent", "place_adults", "serving_assets", "capacity_per_month",
-               "serving_sent_stated", "serving_started", "unit_cost_gbp", "funding_gbp",
-               "growth", "months", "added_per_month"]  # fmt: skip
+    columns = ["category", "place", "name", "short", "adults", "need", "gap_areas",
+               "gap_adults", "sent", "place_sent", "place_adults", "serving_assets",
+               "capacity_per_month", "serving_sent", "serving_sent_stated", "serving_started",
+               "unit_cost_gbp", "funding_gbp", "growth", "months", "added_per_month"]  # fmt: skip
     if places.empty or dataset.areas is None:
         return pd.DataFrame(columns=columns)
     assets = dataset.table("assets")
@@ -284,6 +292,7 @@ def commissioning_table(
                 "category": name,
                 "place": key,
                 "name": str(group["label"].iloc[0]),
+                "short": short_name(str(group["label"].iloc[0]), kind),
                 "adults": round(float(np.nansum(adults))),
                 "need": (round(float(np.average(need[known], weights=weights[known])), 1)
                          if known.any() else np.nan),
@@ -295,6 +304,7 @@ def commissioning_table(
                 "serving_assets": int(serving.sum()),
                 "capacity_per_month": (float(stated[with_capacity].sum())
                                        if with_capacity.any() else np.nan),
+                "serving_sent": int(per_asset[serving, 0].sum()),
                 "serving_sent_stated": int(per_asset[with_capacity, 0].sum()),
                 "serving_started": int(per_asset[serving, 1].sum()),
                 "unit_cost_gbp": (float(cost[serving].mean()) if serving.any()
@@ -438,12 +448,17 @@ def _scenario_figures(horizon: int) -> dict[str, Derived]:
 
 def scenario_rows(table: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
     """The scenario's subdivision and category twice, exact: as forecast with nothing added, and
-    with the places a month added at the assets serving it (empty where it is not a row)."""
+    with the places a month added at the assets serving it (empty where it is not a row).
+    Where those assets state no capacity, the places added are their capacity, and everyone
+    sent to them counts against it."""
     chosen = table[(table["category"] == scenario.category) & (table["place"] == scenario.place)]
     if chosen.empty:
         return table.iloc[0:0].assign(case=pd.Series(dtype=object))
     row = chosen.iloc[[0]]
     added = row.assign(added_per_month=float(scenario.added_per_month))
+    if pd.isna(row["capacity_per_month"].iloc[0]) and scenario.added_per_month > 0:
+        # the places added are the only capacity stated: everyone sent there counts against it
+        added["serving_sent_stated"] = added["serving_sent"]
     out = pd.concat([row.assign(case="as forecast"),
                      added.assign(case=f"with {scenario.added_per_month:,.0f} places a month "
                                   "added")], ignore_index=True)  # fmt: skip

@@ -16,6 +16,7 @@ from socialrx.views.asset_map import need_options
 from socialrx.views.panels import Panel, disclosure_caption
 
 RADIUS_RANGE = (400, 5000)  # metres a user may set the reach to, as on the asset map
+DEFAULT_ADDED = 40  # places a month a scenario starts with
 
 
 def default_kind(kinds: list[str]) -> str | None:
@@ -90,18 +91,29 @@ def panels(
     dataset: Dataset,
     selection: Selection,
     level: Level,
-    table: pd.DataFrame,
-    assumptions: metrics.Assumptions,
-    kind: str,
+    kind: str | None = None,
+    assumptions: metrics.Assumptions | None = None,
     scenario: metrics.Scenario | None = None,
+    table: pd.DataFrame | None = None,
 ) -> list[Panel]:
-    """The ranked table and, where a scenario is set, its effect (`table`:
-    `metrics.commissioning_table` for these choices)."""
+    """The ranked table and a scenario (by default: the data's first kind of place, the
+    assumptions' defaults, and 40 places a month at the top row of the ranking), as the page
+    opens on them; none where the data cannot rank (`access_note`, no places to compare).
+    `table`: `metrics.commissioning_table` for these choices, where the caller keeps it."""
+    kinds = metrics.subdivision_kinds(dataset)
+    kind = kind or default_kind(kinds)
+    if access_note(dataset) or kind is None:
+        return []
+    assumptions = assumptions or metrics.Assumptions()
+    if table is None:
+        table = metrics.commissioning_table(dataset, selection, kind, level, assumptions)
+    if table.empty:
+        return []
     ranked = ranked_panel(table, level, assumptions, kind, need_options(dataset))
-    out = [ranked]
-    if scenario is not None:
-        out.append(scenario_panel(table, level, assumptions, scenario))
-    return out
+    if scenario is None:
+        category, place = default_scenario(ranked.disclosed.values)
+        scenario = metrics.Scenario(category, place, DEFAULT_ADDED)
+    return [ranked, scenario_panel(table, level, assumptions, scenario)]
 
 
 def ranked_panel(table: pd.DataFrame, level: Level, assumptions: metrics.Assumptions, kind: str,
@@ -120,7 +132,7 @@ def ranked_panel(table: pd.DataFrame, level: Level, assumptions: metrics.Assumpt
         f"{need} averaged over the place's adults. The chart shows the 30 largest. "
         + disclosure_caption(level),
         level=level,
-        table=table.assign(label=table["category"] + " in " + table["name"]),
+        table=table.assign(label=table["category"] + " in " + table["short"]),
         spec=metrics.commissioning_spec(horizon),
         labels={
             **LABELS,
@@ -142,13 +154,10 @@ def ranked_panel(table: pd.DataFrame, level: Level, assumptions: metrics.Assumpt
             "rank": v["unmet"].rank(ascending=False, method="min"),
         },
         answer=lambda v: ranked_answer(v, horizon),
+        said=first_reasons,
         method=method(assumptions),
         download="Download the ranked table (CSV)",
     )
-
-
-def _people(value) -> str:
-    return "1-7 (hidden)" if pd.isna(value) else f"{value:,.0f}"
 
 
 def reasons(values: pd.DataFrame, radius: float) -> pd.Series:
@@ -198,13 +207,22 @@ def ranked_answer(values: pd.DataFrame, horizon: int) -> str:
             "place's rate."
         )
     said = [
-        f"{row['category']} in {row['name']} (about {row['unmet']:,.0f} people: "
+        f"{row['category']} in {row['short']} (about {row['unmet']:,.0f} people: "
         f"{row['beyond']:,.0f} beyond capacity, {row['not_referred']:,.0f} not referred)"
         for _, row in some.head(3).iterrows()
     ]
     return (
         f"Most unmet need over the next {horizon} months: " + "; ".join(said) + f". "
         f"{len(some):,} of {len(values):,} category-place rows show some."
+    )
+
+
+def first_reasons(values: pd.DataFrame, most: int = 3) -> tuple[str, ...]:
+    """Why the first rows rank where they do, in words, from the table as shown."""
+    rows = values[values["unmet"].astype("Float64").fillna(0).round(0) > 0].head(most)
+    return tuple(
+        f"{int(row['rank'])}. {row['category']} in {row['short']}: {row['why']}"
+        for _, row in rows.iterrows()
     )
 
 
@@ -227,7 +245,7 @@ def scenario_panel(table: pd.DataFrame, level: Level, assumptions: metrics.Assum
     """The scenario's place and category as forecast, and with the places added."""
     horizon = assumptions.horizon
     rows = metrics.scenario_rows(table, scenario)
-    where = rows["name"].iloc[0] if len(rows) else scenario.place
+    where = rows["short"].iloc[0] if len(rows) else scenario.place
     return Panel(
         name="commission_scenario",
         title=f"What if: {scenario.added_per_month:,.0f} {scenario.category} places a month "
@@ -255,8 +273,17 @@ def scenario_panel(table: pd.DataFrame, level: Level, assumptions: metrics.Assum
     )
 
 
-def _pct(value) -> str:
-    return "hidden" if pd.isna(value) else f"{value:,.0f}%"
+def _pct(row: pd.Series) -> str:
+    if pd.isna(row["capacity_with_added"]):
+        return "not known (no capacity stated)"
+    return "hidden (1-7 people sent)" if pd.isna(row["strain_ahead_pct"]) else (
+        f"{row['strain_ahead_pct']:,.0f}%")  # fmt: skip
+
+
+def _beyond_words(row: pd.Series) -> str:
+    if pd.isna(row["capacity_with_added"]):
+        return "not known"
+    return f"{row['everyone_beyond']:,.0f}"
 
 
 def scenario_answer(values: pd.DataFrame, scenario: metrics.Scenario, horizon: int) -> str:
@@ -265,16 +292,13 @@ def scenario_answer(values: pd.DataFrame, scenario: metrics.Scenario, horizon: i
         return ""
     before, after = values.iloc[0], values.iloc[1]
     if not before["serving_assets"] and not scenario.added_per_month:
-        return f"No {scenario.category} asset is within reach of {before['name']}."
-    strain = (
-        f"strain ahead goes from {_pct(before['strain_ahead_pct'])} to "
-        f"{_pct(after['strain_ahead_pct'])} of capacity"
-    )
+        return f"No {scenario.category} asset is within reach of {before['short']}."
+    strain = f"strain ahead goes from {_pct(before)} to {_pct(after)} of capacity"
     return (
         f"Adding {scenario.added_per_month:,.0f} {scenario.category} places a month for "
-        f"{before['name']}: {strain}; people beyond capacity over the next {horizon} months "
-        f"go from {_people(before['everyone_beyond'])} to {_people(after['everyone_beyond'])}; "
-        f"the places would take {_people(after['taken'])} people at a cost of "
+        f"{before['short']}: {strain}; people beyond capacity over the next {horizon} months "
+        f"go from {_beyond_words(before)} to {_beyond_words(after)}; "
+        f"the places would take {after['taken']:,.0f} people at a cost of "
         f"£{after['added_cost_gbp']:,.0f}, and unless funding follows, the funding gap goes "
         f"from £{before['gap_after_gbp']:,.0f} to £{after['gap_after_gbp']:,.0f}."
     )
@@ -291,10 +315,8 @@ def categories(table: pd.DataFrame) -> list[str]:
     return list(dict.fromkeys(table["category"]))
 
 
-def default_scenario(values: pd.DataFrame) -> tuple[str, str] | None:
+def default_scenario(values: pd.DataFrame) -> tuple[str, str]:
     """The top row of the ranking as shown (category, place): where a scenario starts."""
-    if values.empty:
-        return None
     return str(values["category"].iloc[0]), str(values["place"].iloc[0])
 
 
