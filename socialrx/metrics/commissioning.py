@@ -42,6 +42,7 @@ from socialrx.metrics.selection import (
     NEIGHBOURHOOD,
     WARD,
     Selection,
+    connection_referrals,
     residence_groups,
 )
 
@@ -156,18 +157,30 @@ def twelve_months(selection: Selection) -> tuple[pd.Period, pd.Period]:
 
 
 def _resident_connections(dataset: Dataset) -> pd.DataFrame:
-    """Connections with the area their person lives in and their asset's category."""
-    connections = dataset.table("connections")
-    referrals = dataset.table("referrals")
-    area = referrals.set_index("referral_id")["area_code"]
-    category = dataset.table("assets").set_index("asset_id")["category"]
-    return pd.DataFrame({
-        "asset_id": connections["asset_id"].astype("string").to_numpy(),
-        "referred_date": connections["referred_date"].to_numpy(),
-        "started": connections["started_date"].notna().to_numpy(),
-        "area_code": connections["referral_id"].map(area).astype("string").to_numpy(),
-        "category": connections["asset_id"].map(category).astype("string").to_numpy(),
-    })  # fmt: skip
+    """Connections with their month (`capacity.month_index`), whether the person started, the
+    area the person lives in and the asset's category; worked out once per dataset."""
+
+    def build() -> pd.DataFrame:
+        connections = dataset.table("connections")
+        position = connection_referrals(dataset)
+        area = dataset.table("referrals")["area_code"].astype(object).to_numpy()
+        assets = dataset.table("assets")
+        found = pd.Index(assets["asset_id"]).get_indexer(connections["asset_id"])
+        category = assets["category"].astype(object).to_numpy()
+        return pd.DataFrame({
+            "asset_id": connections["asset_id"].astype(object).to_numpy(),
+            "referred_date": connections["referred_date"].to_numpy(),
+            "month": capacity.month_index(connections["referred_date"]),
+            "started": connections["started_date"].notna().to_numpy(),
+            "area_code": np.where(position >= 0, area[position], None),
+            "category": np.where(found >= 0, category[found], None),
+        })  # fmt: skip
+
+    return dataset.derived("commissioning_connections", build)
+
+
+def _month_code(month: pd.Period) -> int:
+    return month.year * 12 + month.month - 1
 
 
 def category_forecasts(dataset: Dataset, selection: Selection, areas,
@@ -178,7 +191,7 @@ def category_forecasts(dataset: Dataset, selection: Selection, areas,
     category): the horizon and the rows are cut from it."""
     first, last = twelve_months(selection)
     sent = _resident_connections(dataset)
-    sent = sent[sent["area_code"].isin(set(areas))]
+    sent = sent[sent["area_code"].isin(set(areas)).to_numpy()]
     rows = []
     for category, values in forecast.monthly_series(sent, last, sent["category"]).items():
         shown = forecast.shown_series(values, level)
@@ -256,63 +269,85 @@ def commissioning_table(
     assets = assets[assets["status"].fillna("active") == "active"]
     categories = [c for c in vocab.ASSET_CATEGORIES if (assets["category"] == c).any()]
     areas, gaps, metres, placed = _access(dataset, assets, categories, assumptions)
-    row_of = {code: i for i, code in enumerate(areas.index)}
     union = place_areas(places, areas.index)
     first, last = twelve_months(selection)
     sent = _resident_connections(dataset)
-    when = sent["referred_date"].dt.to_period("M")
-    sent = sent[(when >= first) & (when <= last)]
-    by_area = sent.groupby(["area_code", "category"]).size()
-    per_asset = sent.groupby("asset_id").agg(sent=("started", "size"), started=("started", "sum"))
-    per_asset = per_asset.reindex(placed["asset_id"].astype(str)).fillna(0).to_numpy()
-    stated = placed["capacity_per_month"].astype("Float64")
+    month = sent["month"].to_numpy()
+    sent = sent[(month >= _month_code(first)) & (month <= _month_code(last))]
+    # people sent: by area and category (rows and columns as `areas` and `categories`), by asset
+    where = areas.index.get_indexer(sent["area_code"])
+    what = pd.Index(categories).get_indexer(sent["category"])
+    known = (where >= 0) & (what >= 0)
+    by_area = np.zeros((len(areas), len(categories)))
+    np.add.at(by_area, (where[known], what[known]), 1)
+    asset = pd.Index(placed["asset_id"]).get_indexer(sent["asset_id"])
+    mine = asset >= 0
+    to_asset = np.bincount(asset[mine], minlength=len(placed))
+    started = np.bincount(asset[mine], weights=sent["started"].to_numpy()[mine],
+                          minlength=len(placed))  # fmt: skip
+    stated = placed["capacity_per_month"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
     cost = placed["cost_per_person_gbp"].astype("Float64").fillna(assumptions.cost_per_person)
+    cost = cost.to_numpy(dtype=float)
     _, money = funding.latest_year_funding(dataset.table("funding"))
     provider = capacity.provider_of(placed)
     share = provider.map(money).fillna(0.0) / provider.map(capacity.assets_per_provider(assets))
+    share = share.to_numpy(dtype=float)
     if forecasts is None:
         forecasts = category_forecasts(dataset, selection, union, level)
     growth = growths(forecasts, assumptions.horizon)
-    place_adults = float(np.nansum(areas.loc[union, "adults"]))
+    rows_of_union = areas.index.get_indexer(union)
+    place_adults = float(np.nansum(areas["adults"].to_numpy()[rows_of_union]))
+    place_sent = by_area[rows_of_union].sum(axis=0)
     category = placed["category"].astype(str).to_numpy()
+    adults_all, need_all = areas["adults"].to_numpy(), areas["need"].to_numpy()
     rows = []
-    for name in categories:
-        place_sent = int(sum(by_area.get((a, name), 0) for a in union))
-        for key, group in places.groupby("key", sort=True):
-            inside = [row_of[a] for a in group["area_code"] if a in row_of]
-            adults = areas["adults"].to_numpy()[inside]
-            weights = np.nan_to_num(adults)
-            need = areas["need"].to_numpy()[inside]
-            known = ~np.isnan(need) & (weights > 0)
+    for key, group in places.groupby("key", sort=True):
+        inside = areas.index.get_indexer(group["area_code"])
+        inside = inside[inside >= 0]
+        label = str(group["label"].iloc[0])
+        adults, need = adults_all[inside], need_all[inside]
+        weights = np.nan_to_num(adults)
+        measured = ~np.isnan(need) & (weights > 0)
+        near = (metres[inside].min(axis=0) <= assumptions.radius if len(inside)
+                else np.zeros(len(placed), dtype=bool))  # fmt: skip
+        sent_here = by_area[inside].sum(axis=0)
+        for j, name in enumerate(categories):
             gap = gaps[name][inside]
-            serving = (category == name) & (metres[inside].min(axis=0) <= assumptions.radius
-                                            if inside else False)  # fmt: skip
-            with_capacity = serving & stated.notna().to_numpy()
+            serving = near & (category == name)
+            with_capacity = serving & ~np.isnan(stated)
             rows.append({
                 "category": name,
                 "place": key,
-                "name": str(group["label"].iloc[0]),
-                "short": short_name(str(group["label"].iloc[0]), kind),
+                "name": label,
+                "short": short_name(label, kind),
                 "adults": round(float(np.nansum(adults))),
-                "need": (round(float(np.average(need[known], weights=weights[known])), 1)
-                         if known.any() else np.nan),
+                "need": (round(float(np.average(need[measured], weights=weights[measured])), 1)
+                         if measured.any() else np.nan),
                 "gap_areas": int(gap.sum()),
                 "gap_adults": round(float(np.nansum(adults[gap]))),
-                "sent": int(sum(by_area.get((a, name), 0) for a in group["area_code"])),
-                "place_sent": place_sent,
+                "sent": int(sent_here[j]),
+                "place_sent": int(place_sent[j]),
                 "place_adults": place_adults,
                 "serving_assets": int(serving.sum()),
                 "capacity_per_month": (float(stated[with_capacity].sum())
                                        if with_capacity.any() else np.nan),
-                "serving_sent": int(per_asset[serving, 0].sum()),
-                "serving_sent_stated": int(per_asset[with_capacity, 0].sum()),
-                "serving_started": int(per_asset[serving, 1].sum()),
-                "unit_cost_gbp": (float(cost[serving].mean()) if serving.any()
-                                  else float(cost[category == name].mean())),
+                "serving_sent": int(to_asset[serving].sum()),
+                "serving_sent_stated": int(to_asset[with_capacity].sum()),
+                "serving_started": int(started[serving].sum()),
+                "unit_cost_gbp": float(cost[serving if serving.any() else category == name]
+                                       .mean()),
                 "funding_gbp": float(share[serving].sum()),
                 "growth": float(growth.get(name, 1.0)),
             })  # fmt: skip
+    # in the order of the vocabulary and the places' keys: never an order of exact counts
+    order = {name: i for i, name in enumerate(categories)}
     table = pd.DataFrame(rows, columns=columns)
+    table = table.sort_values(
+        ["category", "place"],
+        key=lambda s: s.map(order) if s.name == "category" else s,
+        kind="stable",
+        ignore_index=True,
+    )
     table["months"] = 12.0
     table["added_per_month"] = 0.0
     table["capacity_per_month"] = table["capacity_per_month"].astype("Float64")
