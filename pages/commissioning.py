@@ -69,11 +69,12 @@ elif ui.needs(context, "referrals", "connections"):
             key="commission_cost",
         )
     assumptions = metrics.Assumptions(float(radius), int(horizon), float(cost), need)
-    table = ui.commissioning_table(dataset, dataset.content_hash, sel, level, kind, assumptions)
+    rows = ui.commissioning_table(dataset, dataset.content_hash, sel, level, kind, assumptions)
+    table = rows[0]
     if table.empty:
         st.info("None of those places has an area in the chosen place.")
         st.stop()
-    ranked = commissioning.ranked_panel(table, level, assumptions, kind, needs)
+    ranked = commissioning.ranked_panel(rows, level, assumptions, kind, needs)
     ui.draw([ranked])
 
     st.header("Try a scenario")
@@ -93,7 +94,7 @@ elif ui.needs(context, "referrals", "connections"):
                              key="commission_place")  # fmt: skip
     added = right.slider("Places a month added", 0, 200, step=5, key="commission_added")
     scenario = commissioning.scenario_panel(
-        table, level, assumptions, metrics.Scenario(category, place, float(added))
+        rows, level, assumptions, metrics.Scenario(category, place, float(added))
     )
     ui.draw([scenario])
     ui.summary([Section("", [ranked, scenario])], found)

@@ -33,7 +33,7 @@ import pandas as pd
 
 from socialrx import vocab
 from socialrx.data.dataset import Dataset
-from socialrx.disclosure import Derived, Judgement, Level, Rate, Shown, Spec
+from socialrx.disclosure import HIDDEN_MIDDLE, Derived, Level, Rate, Shown, Spec, Total
 from socialrx.metrics import access, capacity, forecast, funding
 from socialrx.metrics.selection import (
     CATCHMENT,
@@ -48,7 +48,10 @@ from socialrx.metrics.selection import (
 
 KINDS = (NEIGHBOURHOOD, WARD, CATCHMENT, MSOA, LA)  # offered in this order, where the data has them
 HORIZONS = (6, 12)  # months ahead a user may choose between (the forecast runs 12 at most)
-COUNTS = ("sent", "place_sent", "serving_sent", "serving_sent_stated", "serving_started")
+# every asset's people sent and started in the 12 months, disclosed each on its own as the
+# Capacity page discloses an asset's: what the figures of the assets serving a place add up
+ASSETS_SPEC = Spec(counts=("sent", "started"))
+ASSET_COLUMNS = ["asset_id", "sent", "started", "unit_cost_gbp"]
 
 
 @dataclass(frozen=True)
@@ -246,25 +249,26 @@ def commissioning_table(
     assumptions: Assumptions = Assumptions(),
     neighbourhoods: pd.DataFrame | None = None,
     forecasts: pd.DataFrame | None = None,
-) -> pd.DataFrame:
-    """One row per category and subdivision of the chosen place (`subdivisions`), exact: the
-    subdivision's adults, need, areas of high need and low access for the category and their
-    adults; people living there sent to the category in the last 12 whole months (`sent`), and
-    everyone living in the place's subdivisions (`place_sent`, `place_adults`); the category's
-    assets within reach of its areas, the capacity they state, the people sent to them
-    (`serving_sent`) and to those stating one (`serving_sent_stated`), and who started at them
-    (`serving_started`) in the 12 months;
-    their cost per person (stated, else the assumption, averaged over them), their providers'
-    funding for social prescribing (an equal share an asset); and the category's forecast
-    growth (from its series as shown at `level`; `forecasts`: `category_forecasts` of the
-    places' areas, where the caller keeps them). Disclose with `commissioning_spec`."""
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One row per category and subdivision of the chosen place (`subdivisions`), exact, and
+    one per located asset. A row: the subdivision's adults, need, areas of high need and low
+    access for the category and their adults; people living there sent to the category in the
+    last 12 whole months (`sent`); the adults of all the category's rows (`place_adults`); the
+    category's assets within reach of its areas (`serving`, positions in the assets table) and
+    those of them stating a capacity (`serving_stated`) with the capacity they state; their cost
+    per person (stated, else the assumption, averaged over them); their providers' funding for
+    social prescribing (an equal share an asset); and the category's forecast growth (from its
+    series as shown at `level`; `forecasts`: `category_forecasts` of the places' areas, where
+    the caller keeps them). An asset: people sent to it and who started in the 12 months, and
+    its cost per person. Disclose the rows with `commissioning_spec`, the assets as their basis
+    "assets" (`ASSETS_SPEC`)."""
     places = subdivisions(dataset, selection, kind, neighbourhoods)
     columns = ["category", "place", "name", "short", "adults", "need", "gap_areas",
                "gap_adults", "sent", "place_sent", "place_adults", "serving_assets",
-               "capacity_per_month", "serving_sent", "serving_sent_stated", "serving_started",
-               "unit_cost_gbp", "funding_gbp", "growth", "months", "added_per_month"]  # fmt: skip
+               "capacity_per_month", "serving", "serving_stated", "unit_cost_gbp",
+               "funding_gbp", "growth", "months", "added_per_month"]  # fmt: skip
     if places.empty or dataset.areas is None:
-        return pd.DataFrame(columns=columns)
+        return pd.DataFrame(columns=columns), pd.DataFrame(columns=ASSET_COLUMNS)
     assets = dataset.table("assets")
     assets = assets[assets["status"].fillna("active") == "active"]
     categories = [c for c in vocab.ASSET_CATEGORIES if (assets["category"] == c).any()]
@@ -282,7 +286,7 @@ def commissioning_table(
     np.add.at(by_area, (where[known], what[known]), 1)
     asset = pd.Index(placed["asset_id"]).get_indexer(sent["asset_id"])
     mine = asset >= 0
-    to_asset = np.bincount(asset[mine], minlength=len(placed))
+    to_asset = np.bincount(asset[mine], minlength=len(placed)).astype(int)
     started = np.bincount(asset[mine], weights=sent["started"].to_numpy()[mine],
                           minlength=len(placed))  # fmt: skip
     stated = placed["capacity_per_month"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
@@ -295,9 +299,6 @@ def commissioning_table(
     if forecasts is None:
         forecasts = category_forecasts(dataset, selection, union, level)
     growth = growths(forecasts, assumptions.horizon)
-    rows_of_union = areas.index.get_indexer(union)
-    place_adults = float(np.nansum(areas["adults"].to_numpy()[rows_of_union]))
-    place_sent = by_area[rows_of_union].sum(axis=0)
     category = placed["category"].astype(str).to_numpy()
     adults_all, need_all = areas["adults"].to_numpy(), areas["need"].to_numpy()
     rows = []
@@ -326,14 +327,11 @@ def commissioning_table(
                 "gap_areas": int(gap.sum()),
                 "gap_adults": round(float(np.nansum(adults[gap]))),
                 "sent": int(sent_here[j]),
-                "place_sent": int(place_sent[j]),
-                "place_adults": place_adults,
                 "serving_assets": int(serving.sum()),
                 "capacity_per_month": (float(stated[with_capacity].sum())
                                        if with_capacity.any() else np.nan),
-                "serving_sent": int(to_asset[serving].sum()),
-                "serving_sent_stated": int(to_asset[with_capacity].sum()),
-                "serving_started": int(started[serving].sum()),
+                "serving": tuple(np.flatnonzero(serving).tolist()),
+                "serving_stated": tuple(np.flatnonzero(with_capacity).tolist()),
                 "unit_cost_gbp": float(cost[serving if serving.any() else category == name]
                                        .mean()),
                 "funding_gbp": float(share[serving].sum()),
@@ -348,10 +346,14 @@ def commissioning_table(
         kind="stable",
         ignore_index=True,
     )
+    # the rows' own totals: what the place's rate rests on (overlapping places counted in each)
+    table["place_adults"] = table.groupby("category")["adults"].transform("sum")
     table["months"] = 12.0
     table["added_per_month"] = 0.0
     table["capacity_per_month"] = table["capacity_per_month"].astype("Float64")
-    return table
+    each = pd.DataFrame({"asset_id": placed["asset_id"].to_numpy(), "sent": to_asset,
+                         "started": started.astype(int), "unit_cost_gbp": cost})  # fmt: skip
+    return table, each
 
 
 # --- after disclosure --------------------------------------------------------------------------
@@ -371,12 +373,46 @@ def _capacity(values: pd.DataFrame) -> pd.Series:
     return stated.fillna(0).add(added).where(stated.notna() | (added > 0))
 
 
+def _added_up(shown: Shown, column: str, assets: str, bound: str = "values") -> pd.Series:
+    """Each row's assets' (`assets`: a column of positions) `column` as shown, added up (a
+    hidden one at 4; `bound` "low" or "high": the least or greatest true counts instead)."""
+    basis = shown.basis["assets"]
+    cells = getattr(basis, bound)[column].astype("Float64")
+    cells = cells.fillna(HIDDEN_MIDDLE if bound == "values" else 0).to_numpy(dtype=float)
+    sums = [float(cells[list(chosen)].sum()) for chosen in shown.values[assets]]
+    return pd.Series(sums, index=shown.values.index, dtype="Float64")
+
+
+def _over(shown: Shown) -> pd.Series:
+    """Whether strain ahead is over 100%: 1 yes, 0 no, 0.5 where the true counts the shown ones
+    allow give both answers (borderline), NA with no capacity."""
+    values = shown.values
+    answers = [
+        capacity.beyond(_added_up(shown, "sent", "serving_stated", bound), _capacity(values),
+                        values["months"].astype("Float64"), capacity.BANDS[1], True,
+                        values["growth"].to_numpy(dtype=float) - 1).astype("Float64")
+        for bound in ("low", "high")
+    ]  # fmt: skip
+    return ((answers[0] + answers[1]) / 2).astype("Float64")
+
+
+OVER_WORDS = {1.0: "yes", 0.0: "no", 0.5: "borderline"}
+
+
+def over_words(values: pd.DataFrame) -> pd.Series:
+    """Over 100% ahead in words, from a disclosed table's `over_ahead` code ("–" where none)."""
+    return values["over_ahead"].map(lambda c: OVER_WORDS.get(float(c), "–")
+                                    if pd.notna(c) else "–").astype(object)  # fmt: skip
+
+
 def commissioning_spec(horizon: int, scenario: bool = False) -> Spec:
     """What is shown of a `commissioning_table` (or a scenario's rows, `scenario`), every figure
-    from the counts as shown: rates per 1,000 adults a year, the forecast, strain now and ahead
-    (and whether it is over 100% ahead, "borderline" where the rounding leaves it open), people
-    beyond capacity, people not referred, unmet need (their sum, the ranking), what meeting it
-    costs, and the unfunded work. A hidden count is taken at 4 where a figure must go on."""
+    from the counts as shown (its own, and its assets' as the basis "assets"): rates per 1,000
+    adults a year, the forecast, strain now and ahead on the assets serving it (their counts
+    as shown added up, a hidden one at 4) and whether it is over 100% ahead (`over_words`),
+    people beyond capacity, people not referred, unmet need (their sum, the ranking), what
+    meeting it costs, and its providers' unfunded work (hidden counts of people who started
+    left out, as under Funding follows the referral)."""
 
     def ahead(shown: Shown) -> pd.Series:
         values = shown.values
@@ -385,50 +421,43 @@ def commissioning_spec(horizon: int, scenario: bool = False) -> Spec:
 
     def beyond(shown: Shown) -> pd.Series:
         values = shown.values
-        strain = _strain_ahead(values, shown.centre("serving_sent_stated"))
+        strain = _strain_ahead(values, values["serving_sent_stated"])
         people = people_ahead(shown.centre("sent"), values["growth"].astype(float), horizon)
         return (people * share_beyond(strain).to_numpy()).astype("Float64")
 
     def missing(shown: Shown) -> pd.Series:
         values = shown.values
-        rate = (
-            1000
-            * shown.centre("sent")
-            / values["adults"].astype("Float64").where(values["adults"] > 0)
-        )
-        place = (
-            1000
-            * shown.centre("place_sent")
-            / values["place_adults"].astype("Float64").where(values["place_adults"] > 0)
-        )
+        adults = values["adults"].astype("Float64")
+        rate = 1000 * shown.centre("sent") / adults.where(adults > 0)
+        everyone = values["place_adults"].astype("Float64")
+        place = 1000 * shown.centre("place_sent") / everyone.where(everyone > 0)
         out = not_referred(values["gap_adults"], rate, place, horizon)
         return pd.Series(out, index=values.index, dtype="Float64")
 
-    def strain_ahead(shown: Shown) -> pd.Series:
-        return _strain_ahead(shown.values, shown.values["serving_sent_stated"])
-
-    def over_ahead(values: pd.DataFrame, counts: pd.Series) -> pd.Series:
-        return capacity.beyond(counts, _capacity(values), values["months"].astype("Float64"),
-                               capacity.BANDS[1], True,
-                               values["growth"].to_numpy(dtype=float) - 1)  # fmt: skip
-
     def value(shown: Shown) -> pd.Series:
-        return (shown.values["serving_started"].astype("Float64")
-                * shown.values["unit_cost_gbp"].astype("Float64"))  # fmt: skip
+        assets = shown.basis["assets"].values
+        worth = (assets["started"].astype("Float64").fillna(0)
+                 * assets["unit_cost_gbp"].astype("Float64")).to_numpy(dtype=float)  # fmt: skip
+        sums = [float(worth[list(chosen)].sum()) for chosen in shown.values["serving"]]
+        return pd.Series(sums, index=shown.values.index, dtype="Float64")
 
     derived = {
+        "serving_sent_stated": Derived(
+            lambda s: _added_up(s, "sent", "serving_stated"), decimals=0
+        ),
         "forecast": Derived(ahead, decimals=0, hidden_with=("sent",)),
         "strain_pct": capacity.strain_column("serving_sent_stated"),
         "strain_ahead_pct": Derived(
-            strain_ahead, decimals=0, hidden_with=("serving_sent_stated",)
-        ),  # fmt: skip
+            lambda s: _strain_ahead(s.values, s.values["serving_sent_stated"]), decimals=0
+        ),
+        "over_ahead": Derived(_over, decimals=1),
         "beyond": Derived(beyond, decimals=0),
         "not_referred": Derived(missing, decimals=0),
         "unmet": Derived(lambda s: s.values["beyond"] + s.values["not_referred"], decimals=0),
         "unmet_cost_gbp": Derived(
             lambda s: s.values["unmet"] * s.values["unit_cost_gbp"].astype("Float64"), decimals=0
         ),
-        "value_gbp": Derived(value, decimals=0, hidden_with=("serving_started",)),
+        "value_gbp": Derived(value, decimals=0),
         "unfunded_gbp": Derived(
             lambda s: unfunded(s.values["value_gbp"], s.values["funding_gbp"]), decimals=0
         ),
@@ -436,13 +465,15 @@ def commissioning_spec(horizon: int, scenario: bool = False) -> Spec:
     if scenario:
         derived |= _scenario_figures(horizon)
     return Spec(
-        counts=COUNTS,
+        counts=("sent",),
+        # the category's total over its rows, from the rows as shown (a hidden one at 4), so it
+        # narrows none of them
+        totals={"place_sent": Total("sent", group="category")},
         rates={
             "rate_per_1000": Rate("sent", "adults", per=1000),
             "place_rate_per_1000": Rate("place_sent", "place_adults", per=1000),
         },
         derived=derived,
-        judgements={"over_ahead": Judgement("serving_sent_stated", over_ahead)},
     )
 
 
@@ -453,20 +484,20 @@ def _scenario_figures(horizon: int) -> dict[str, Derived]:
     places cost, and the funding gap over the horizon (the last 12 months' unfunded work at the
     same pace) if the work they take goes unfunded too."""
 
+    def demand(values: pd.DataFrame) -> pd.Series:
+        return people_ahead(values["serving_sent_stated"], values["growth"].astype(float),
+                            horizon)  # fmt: skip
+
     def everyone_beyond(shown: Shown) -> pd.Series:
         values = shown.values
-        demand = people_ahead(shown.centre("serving_sent_stated"),
-                              values["growth"].astype(float), horizon)  # fmt: skip
         room = _capacity(values).fillna(0) * horizon
-        return (demand - room).clip(lower=0).where(_capacity(values).notna())
+        return (demand(values) - room).clip(lower=0).where(_capacity(values).notna())
 
     def taken(shown: Shown) -> pd.Series:
         values = shown.values
         places = values["added_per_month"].astype("Float64") * horizon
         stated = values["capacity_per_month"].astype("Float64")
-        demand = people_ahead(shown.centre("serving_sent_stated"),
-                              values["growth"].astype(float), horizon)  # fmt: skip
-        waiting = (demand - stated.fillna(0) * horizon).clip(lower=0).fillna(0)
+        waiting = (demand(values) - stated.fillna(0) * horizon).clip(lower=0).fillna(0)
         return pd.concat([places, waiting], axis=1).min(axis=1).astype("Float64")
 
     return {
@@ -493,7 +524,7 @@ def scenario_rows(table: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
     added = row.assign(added_per_month=float(scenario.added_per_month))
     if pd.isna(row["capacity_per_month"].iloc[0]) and scenario.added_per_month > 0:
         # the places added are the only capacity stated: everyone sent there counts against it
-        added["serving_sent_stated"] = added["serving_sent"]
+        added["serving_stated"] = added["serving"]
     out = pd.concat([row.assign(case="as forecast"),
                      added.assign(case=f"with {scenario.added_per_month:,.0f} places a month "
                                   "added")], ignore_index=True)  # fmt: skip

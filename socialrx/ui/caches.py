@@ -224,9 +224,9 @@ def commissioning_forecasts(_dataset: Dataset, content_hash: str, end: pd.Timest
                ttl=HOUR)  # fmt: skip
 def commissioning_table(_dataset: Dataset, content_hash: str, chosen: Selection, level: Level,
                         kind: str, assumptions: commissioning.Assumptions,
-                        named: tuple) -> pd.DataFrame:  # fmt: skip
-    """The commissioning page's table once per choice and set of `named` neighbourhoods (the
-    session's own, as for the asset map)."""
+                        named: tuple) -> tuple[pd.DataFrame, pd.DataFrame]:  # fmt: skip
+    """The commissioning page's rows and assets once per choice and set of `named`
+    neighbourhoods (the session's own, as for the asset map)."""
     frame = pd.DataFrame(list(named), columns=["neighbourhood", "area_code"])
     places = commissioning.subdivisions(_dataset, chosen, kind, frame)
     known = _dataset.areas["area_code"] if _dataset.areas is not None else []

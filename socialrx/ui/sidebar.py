@@ -387,9 +387,9 @@ def asset_map_panels(_dataset: Dataset, content_hash: str, chosen: Selection, le
 
 
 def commissioning_table(_dataset: Dataset, content_hash: str, chosen: Selection, level: Level,
-                        kind: str, assumptions) -> pd.DataFrame:  # fmt: skip
-    """The commissioning page's table once per choice, the session's neighbourhoods part of
-    the key (as `asset_map_panels`)."""
+                        kind: str, assumptions) -> tuple[pd.DataFrame, pd.DataFrame]:  # fmt: skip
+    """The commissioning page's rows and assets once per choice, the session's neighbourhoods
+    part of the key (as `asset_map_panels`)."""
     named = tuple(neighbourhoods(_dataset).itertuples(index=False, name=None))
     return caches.commissioning_table(_dataset, content_hash, chosen, level, kind, assumptions,
                                       named)  # fmt: skip

@@ -82,7 +82,7 @@ LABELS = {
     "capacity_per_month": "Their capacity a month",
     "strain_pct": "Strain, last 12 months (%)",
     "strain_ahead_pct": "Strain ahead (%)",
-    "over_ahead": "Over 100% ahead",
+    "over_words": "Over 100% ahead",
     "unfunded_gbp": "Their unfunded work, last 12 months (£)",
 }
 
@@ -94,31 +94,34 @@ def panels(
     kind: str | None = None,
     assumptions: metrics.Assumptions | None = None,
     scenario: metrics.Scenario | None = None,
-    table: pd.DataFrame | None = None,
+    rows: tuple[pd.DataFrame, pd.DataFrame] | None = None,
 ) -> list[Panel]:
     """The ranked table and a scenario (by default: the data's first kind of place, the
     assumptions' defaults, and 40 places a month at the top row of the ranking), as the page
     opens on them; none where the data cannot rank (`access_note`, no places to compare).
-    `table`: `metrics.commissioning_table` for these choices, where the caller keeps it."""
+    `rows`: `metrics.commissioning_table` for these choices, where the caller keeps it."""
     kinds = metrics.subdivision_kinds(dataset)
     kind = kind or default_kind(kinds)
     if access_note(dataset) or kind is None:
         return []
     assumptions = assumptions or metrics.Assumptions()
-    if table is None:
-        table = metrics.commissioning_table(dataset, selection, kind, level, assumptions)
-    if table.empty:
+    if rows is None:
+        rows = metrics.commissioning_table(dataset, selection, kind, level, assumptions)
+    if rows[0].empty:
         return []
-    ranked = ranked_panel(table, level, assumptions, kind, need_options(dataset))
+    ranked = ranked_panel(rows, level, assumptions, kind, need_options(dataset))
     if scenario is None:
         category, place = default_scenario(ranked.disclosed.values)
         scenario = metrics.Scenario(category, place, DEFAULT_ADDED)
-    return [ranked, scenario_panel(table, level, assumptions, scenario)]
+    return [ranked, scenario_panel(rows, level, assumptions, scenario)]
 
 
-def ranked_panel(table: pd.DataFrame, level: Level, assumptions: metrics.Assumptions, kind: str,
+def ranked_panel(rows: tuple[pd.DataFrame, pd.DataFrame], level: Level,
+                 assumptions: metrics.Assumptions, kind: str,
                  needs: dict[str, str]) -> Panel:  # fmt: skip
-    """Every category in every place, the most unmet need first, each saying why."""
+    """Every category in every place, the most unmet need first, each saying why (`rows`:
+    `metrics.commissioning_table`, its assets the basis)."""
+    table, assets = rows
     horizon = assumptions.horizon
     need = needs.get(assumptions.need, assumptions.need)
     return Panel(
@@ -151,8 +154,10 @@ def ranked_panel(table: pd.DataFrame, level: Level, assumptions: metrics.Assumpt
         rank=("unmet",),
         annotate=lambda v: {
             "why": reasons(v, assumptions.radius),
+            "over_words": metrics.over_words(v),
             "rank": v["unmet"].rank(ascending=False, method="min"),
         },
+        basis={"assets": (assets, metrics.ASSETS_SPEC)},
         answer=lambda v: ranked_answer(v, horizon),
         said=first_reasons,
         method=method(assumptions),
@@ -169,7 +174,7 @@ def reasons(values: pd.DataFrame, radius: float) -> pd.Series:
         if not row["serving_assets"]:
             said.append(f"no {row['category']} asset within {km}")
         elif pd.notna(row["strain_ahead_pct"]):
-            over = " (over 100%)" if row["over_ahead"] is True else ""
+            over = " (over 100%)" if row["over_ahead"] == 1 else ""
             said.append(
                 f"the {row['serving_assets']:,.0f} asset(s) within {km} are forecast at "
                 f"{row['strain_ahead_pct']:,.0f}% of the capacity they state{over}"
@@ -230,7 +235,7 @@ SCENARIO_LABELS = {
     "case": "Case",
     "capacity_with_added": "Capacity a month",
     "strain_ahead_pct": "Strain ahead (%)",
-    "over_ahead": "Over 100% ahead",
+    "over_words": "Over 100% ahead",
     "everyone_beyond": "People beyond capacity (everyone the assets serve)",
     "beyond": "Of them living here",
     "unmet": "Unmet need here (people)",
@@ -240,12 +245,14 @@ SCENARIO_LABELS = {
 }
 
 
-def scenario_panel(table: pd.DataFrame, level: Level, assumptions: metrics.Assumptions,
+def scenario_panel(rows: tuple[pd.DataFrame, pd.DataFrame], level: Level,
+                   assumptions: metrics.Assumptions,
                    scenario: metrics.Scenario) -> Panel:  # fmt: skip
     """The scenario's place and category as forecast, and with the places added."""
+    table, assets = rows
     horizon = assumptions.horizon
-    rows = metrics.scenario_rows(table, scenario)
-    where = rows["short"].iloc[0] if len(rows) else scenario.place
+    chosen = metrics.scenario_rows(table, scenario)
+    where = chosen["short"].iloc[0] if len(chosen) else scenario.place
     return Panel(
         name="commission_scenario",
         title=f"What if: {scenario.added_per_month:,.0f} {scenario.category} places a month "
@@ -259,8 +266,10 @@ def scenario_panel(table: pd.DataFrame, level: Level, assumptions: metrics.Assum
         "places take at the cost per person, if no funding follows it. "
         + disclosure_caption(level),
         level=level,
-        table=rows,
+        table=chosen,
         spec=metrics.commissioning_spec(horizon, scenario=True),
+        basis={"assets": (assets, metrics.ASSETS_SPEC)},
+        annotate=lambda v: {"over_words": metrics.over_words(v)},
         labels={
             **SCENARIO_LABELS,
             "everyone_beyond": f"People beyond capacity, next {horizon} months "
