@@ -53,11 +53,16 @@ def method(assumptions: metrics.Assumptions) -> str:
         "and low access times how far the row's rate falls below the place's rate). Cost of "
         "meeting it: unmet need times the cost per person (the assets' stated costs, or the "
         "assumption). Unfunded work (as under Funding follows the referral): people who "
-        "started at those assets in the 12 months times their cost per person, less the funding "
-        "for social prescribing of their providers in the latest financial year, each asset "
-        "carrying an equal share of its provider's. Everything is worked out from the counts as "
-        "shown (a hidden count of 1-7 taken at 4 where a figure must go on), the ranking too, so "
-        "the order says nothing the rounding hides. A person sent twice counts twice."
+        "started at those assets in the 12 months times their cost per person (an asset whose "
+        "count is hidden left out), less the funding for social prescribing of their providers "
+        "in the latest financial year, each asset carrying an equal share of its provider's. "
+        "Everything is worked out from the counts as shown, each asset's disclosed on its own as "
+        "on the Capacity page and added up for the assets serving a place (a hidden count of 1-7 "
+        "taken at 4 where a figure must go on; over 100% ahead judged on every true count the "
+        "shown ones allow, \u201cborderline\u201d where they differ), the place's rate from its "
+        "rows as shown, and the ranking too, so the order says nothing the rounding hides. A "
+        "person sent twice counts twice. Places are taken whole: a part of a ward would be a new "
+        "set of areas whose rounded totals, beside the whole ward's, could be subtracted."
     )
 
 
