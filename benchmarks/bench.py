@@ -34,7 +34,7 @@ SIZES = {
         "place": "south-yorkshire",
     },  # fmt: skip
 }
-PAGES = ("Overview", "Asset map", "Referral flows", "Equity", "Capacity", "Outcomes",
+PAGES = ("Overview", "Asset map", "Referral flows", "Equity", "Capacity", "Outcomes", "Commissioning",
          "Directory", "Data")  # fmt: skip
 # The targets (README): per page, a cached rerun and a filter change; the first page of a
 # fresh server with the saved copy; peak memory; the asset map's size and build time.
