@@ -191,8 +191,9 @@ def record_ages(assets: pd.DataFrame, as_at: pd.Timestamp | None) -> pd.DataFram
             "name": assets["name"].astype(str),
             "last_verified": verified.dt.strftime("%Y-%m-%d").fillna("never recorded"),
             "months_since": months,
-            "stale": np.where(months.isna(), "not known", np.where(months.fillna(0) > 12, "yes",
-                                                                   "no")),
+            "stale": np.where(
+                months.isna(), "not known", np.where(months.fillna(0) > 12, "yes", "no")
+            ),
         }
     )
     return table.sort_values(["months_since", "name"], ascending=[False, True],

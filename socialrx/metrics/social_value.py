@@ -66,8 +66,7 @@ class Assumptions:
         share = (
             "no share attributed to the service (the whole change among people followed up)"
             if self.attribution is None
-            else f"{self.attribution:.0%} of the change attributed to the service (your "
-            "assumption)"
+            else f"{self.attribution:.0%} of the change attributed to the service (your assumption)"
         )
         years = (
             "per year the change lasts (no duration assumed)"
@@ -126,8 +125,9 @@ def _value(side: str, assumptions: Assumptions):
         values = shown.values
         out = [
             wellby_range(m, lo, hi, assumptions)[index]
-            for m, lo, hi in zip(values["mean_change"], values["ci_low"], values["ci_high"],
-                                 strict=True)  # fmt: skip
+            for m, lo, hi in zip(
+                values["mean_change"], values["ci_low"], values["ci_high"], strict=True
+            )  # fmt: skip
         ]
         return pd.Series(out, index=values.index, dtype="Float64")
 
@@ -142,8 +142,9 @@ def _for_people(side: str, assumptions: Assumptions):
         values = shown.values
         each = [
             wellby_range(m, lo, hi, assumptions)[index]
-            for m, lo, hi in zip(values["mean_change"], values["ci_low"], values["ci_high"],
-                                 strict=True)  # fmt: skip
+            for m, lo, hi in zip(
+                values["mean_change"], values["ci_low"], values["ci_high"], strict=True
+            )  # fmt: skip
         ]
         return pd.Series(each, index=values.index, dtype="Float64") * values["paired"].astype(
             "Float64"
@@ -165,8 +166,9 @@ def spec(assumptions: Assumptions) -> Spec:
             "ci_low": intervals.mean_interval("mean_change", "sd_change", "paired", "low"),
             "ci_high": intervals.mean_interval("mean_change", "sd_change", "paired", "high"),
             **{f"value_{s}_gbp": _value(s, assumptions) for s in ("low", "central", "high")},
-            **{f"people_{s}_gbp": _for_people(s, assumptions)
-               for s in ("low", "central", "high")},  # fmt: skip
+            **{
+                f"people_{s}_gbp": _for_people(s, assumptions) for s in ("low", "central", "high")
+            },  # fmt: skip
         },
     )
 
@@ -196,8 +198,7 @@ def answer(values: pd.DataFrame, assumptions: Assumptions) -> str:
         f"Life satisfaction changed by {row['mean_change']:+.1f} points on average among "
         f"{row['paired']:,.0f} people measured twice (95% CI {row['ci_low']:+.1f} to "
         f"{row['ci_high']:+.1f}): {gbp(row['value_low_gbp'])} to "
-        f"{gbp(row['value_high_gbp'])} a person ({assumptions.words()}){beside}. "
-        + NOT_APPRAISAL
+        f"{gbp(row['value_high_gbp'])} a person ({assumptions.words()}){beside}. " + NOT_APPRAISAL
     )
 
 

@@ -87,14 +87,13 @@ def social_value_panel(
     """The change in life satisfaction among the people sent to the provider in the period,
     valued in WELLBYs as a range, beside the cost a person of its work."""
     mine, sent = _sent(dataset, selection, provider)
-    measured = (
-        outcomes_of(dataset, sent["referral_id"]) if dataset.has("outcomes") else None
-    )
+    measured = outcomes_of(dataset, sent["referral_id"]) if dataset.has("outcomes") else None
     change = (
         outcomes.paired_change(measured)
         if measured is not None and len(measured)
-        else pd.DataFrame(columns=["measure", "label", "with_baseline", "paired",
-                                   "mean_change", "sd_change"])  # fmt: skip
+        else pd.DataFrame(
+            columns=["measure", "label", "with_baseline", "paired", "mean_change", "sd_change"]
+        )  # fmt: skip
     )
     work = funding.work_by_asset_year(
         mine, dataset.table("connections"), selection.start, selection.end, default_cost
@@ -260,4 +259,3 @@ def funder_sections(
         ("Its directory records", (), lambda *_: [freshness_panel(dataset, selection, level,
                                                                   provider)]),
     ]  # fmt: skip
-
