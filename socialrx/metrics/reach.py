@@ -8,6 +8,8 @@ Exact counts here; `SPEC` works out every share and its interval from the counts
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 
@@ -151,8 +153,9 @@ SPEC = Spec(
     totals={"total": Total("people", group="characteristic", where="recorded")},
     shares={"share_pct": Share("people", "total")},
     derived={
-        "ci_low": intervals.share_interval("people", "total", "low", decimals=1),
-        "ci_high": intervals.share_interval("people", "total", "high", decimals=1),
+        # "too few" as the share is, under 30 recorded as shown
+        "ci_low": replace(intervals.share_interval("people", "total", "low"), people="total"),
+        "ci_high": replace(intervals.share_interval("people", "total", "high"), people="total"),
     },
 )
 
