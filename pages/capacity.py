@@ -96,12 +96,11 @@ def _demand_and_outcomes(provider: str) -> None:
 
 def _funder_report(provider: str) -> None:
     """The year's report for its funders: every figure at the level shown here."""
-    years = reach.financial_years(dataset)
     if not years:
         st.info("The data hold no dated records, so there is no financial year to report on.")
         return
-    ui.linked("funder_year", years, "financial year", default=years[0])
-    year = st.selectbox("Financial year (April to March)", years, key="funder_year")
+    year = st.selectbox("Financial year (April to March)", list(years), key="funder_year",
+                        format_func=years.get)  # fmt: skip
     cost = _cost_input()
     assumptions = _assumptions()
     st.caption(
@@ -147,6 +146,7 @@ elif ui.needs(context, "connections"):
         st.info("Your organisation has no assets in the chosen place.")
         st.stop()
     ids = list(providers)
+    years = reach.financial_years(dataset)  # the funder report's, labelled
     # Lazy tabs run only the open one; Streamlit forgets a widget's value on a run that does
     # not draw it, so each choice is kept (and given its default) here, not by the widget.
     defaults = {
@@ -164,6 +164,7 @@ elif ui.needs(context, "connections"):
         "whatif_move": 0,
         "forecast_horizon": 12,
         "mine_tab": "Demand and outcomes",
+        "funder_year": reach.latest_whole_year(years),
     }
     tabs = ["System view", "My organisation", "Funding follows the referral", "Link workers",
             "What if", "Forecast"]  # fmt: skip

@@ -162,8 +162,12 @@ def test_a_provider_sees_its_own_organisation_only(deployment):
     at = _app("vic@ashcombe.org.uk", {"provider": "ORG002"})  # another organisation's link
     # its pages are Capacity and Directory: it opens on Capacity, My organisation only
     assert at.title[0].value == "Capacity"
-    assert [t.label for t in at.tabs] == ["My organisation", "Demand and outcomes",
-                                          "Funding and social value", "Report for funders"]
+    assert [t.label for t in at.tabs] == [
+        "My organisation",
+        "Demand and outcomes",
+        "Funding and social value",
+        "Report for funders",
+    ]
     picker = at.selectbox(key="provider")
     assert picker.options == ["Ashcombe Collective (4 assets)"] and picker.value == "ORG001"
     assert at.sidebar.radio(key="disclosure").options == ["Round to 5, hide 1-7 (NHS Digital)"]

@@ -39,7 +39,11 @@ def test_a_financial_year_runs_april_to_march_cut_at_the_end_of_the_data(demo):
         reach.financial_year_selection(demo, "2025")
     with pytest.raises(ValueError, match="outside the data"):
         reach.financial_year_selection(demo, "2030/31")
-    assert reach.financial_years(demo) == ["2026/27", "2025/26", "2024/25", "2023/24"]
+    years = reach.financial_years(demo)  # the demo runs from 2 Oct 2023 to 30 Sep 2026
+    assert list(years) == ["2026/27", "2025/26", "2024/25", "2023/24"]
+    assert years["2026/27"] == "2026/27 (to Sep 2026: part of the year)"
+    assert years["2023/24"] == "2023/24 (from Oct 2023: part of the year)"
+    assert reach.latest_whole_year(years) == "2025/26"
 
 
 def test_the_report_holds_every_section_at_the_default_level(report):
@@ -100,10 +104,14 @@ def test_who_it_reached_is_a_share_of_those_recorded_beside_the_place():
 
     class Data:
         tables = {
-            "registered_ages": pd.DataFrame({"practice_code": ["P", "P"],
-                                             "age_band": ["18-24", "18-24"],
-                                             "sex": ["female", "male"],
-                                             "patients": [500, 500]}),  # fmt: skip
+            "registered_ages": pd.DataFrame(
+                {
+                    "practice_code": ["P", "P"],
+                    "age_band": ["18-24", "18-24"],
+                    "sex": ["female", "male"],
+                    "patients": [500, 500],
+                }
+            ),  # fmt: skip
         }
 
         def has(self, name):
@@ -127,8 +135,13 @@ def test_who_it_reached_is_a_share_of_those_recorded_beside_the_place():
 
 
 def test_record_ages_in_whole_months_before_the_extract():
-    assets = pd.DataFrame({"asset_id": ["A", "B", "C"], "name": ["a", "b", "c"],
-                           "last_verified": pd.to_datetime(["2025-09-30", "2025-10-01", None])})
+    assets = pd.DataFrame(
+        {
+            "asset_id": ["A", "B", "C"],
+            "name": ["a", "b", "c"],
+            "last_verified": pd.to_datetime(["2025-09-30", "2025-10-01", None]),
+        }
+    )
     ages = reach.record_ages(assets, pd.Timestamp("2026-09-30")).set_index("asset_id")
     # 30 Sep 2025 to 30 Sep 2026: 12 months (not stale); 1 Oct 2025: 11 months
     assert ages.loc["A", "months_since"] == 12 and ages.loc["A", "stale"] == "no"

@@ -62,14 +62,30 @@ def financial_year_selection(dataset, year: str) -> tuple[Selection, str]:
     return Selection(begin, end), note
 
 
-def financial_years(dataset) -> list[str]:
-    """The financial years the data's dated records touch, latest first."""
+def financial_years(dataset) -> dict[str, str]:
+    """The financial years the data's dated records touch, latest first, each labelled
+    (`2026/27 (to Sep 2026: part of the year)` where the data start or end inside it)."""
     span = data_period(dataset)
     if span is None:
-        return []
+        return {}
     first = span[0].year - (span[0].month < 4)
     last = span[1].year - (span[1].month < 4)
-    return [financial_year_label(y) for y in range(last, first - 1, -1)]
+    years = {}
+    for year in range(last, first - 1, -1):
+        start, end = pd.Timestamp(year=year, month=4, day=1), pd.Timestamp(year + 1, 3, 31)
+        label = financial_year_label(year)
+        if span[1] < end:
+            label += f" (to {span[1]:%b %Y}: part of the year)"
+        elif span[0] > start:
+            label += f" (from {span[0]:%b %Y}: part of the year)"
+        years[financial_year_label(year)] = label
+    return years
+
+
+def latest_whole_year(years: dict[str, str]) -> str | None:
+    """The latest year of `financial_years` the data cover whole, else the latest."""
+    whole = [y for y, label in years.items() if y == label]
+    return whole[0] if whole else next(iter(years), None)
 
 
 def _population(dataset, column: str) -> pd.Series:

@@ -120,7 +120,6 @@ def social_value_panel(
         labels=VALUE_LABELS,
         empty="Life satisfaction was not measured for the people sent here.",
         answer=lambda v: social_value.answer(v, assumptions),
-        notes=(social_value.NOT_APPRAISAL,),
         download="Download its social value figures (CSV)",
     )
 
