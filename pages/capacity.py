@@ -112,9 +112,7 @@ def _funder_report(provider: str) -> None:
     st.download_button(
         f"Download the {year} report for funders (zip)",
         ui.audited(
-            lambda: report.funder_report(
-                dataset, level, provider, providers[provider], year, assumptions, cost
-            ).zip(),
+            lambda: report.funder_report(dataset, level, provider, year, assumptions, cost).zip(),
             "funder report",
             f"{provider} {year}",
         ),

@@ -188,7 +188,7 @@ def _funder_report(dataset, out: Path, provider: str | None, year: str | None, l
     name = provider_names(dataset, assets).get(provider, provider)
     started = time.perf_counter()
     try:
-        pack = funder_report(dataset, level, provider, name, year)
+        pack = funder_report(dataset, level, provider, year)
     except ValueError as exc:
         print(exc)
         return INVALID

@@ -39,6 +39,7 @@ from socialrx.views import (
 from socialrx.views import funder as funder_view
 from socialrx.views import overview as overview_view
 from socialrx.views import provider as provider_view
+from socialrx.views.capacity import provider_names
 from socialrx.views.panels import FOUND, Panel, Section, found
 
 NOTES_LIMIT = 2000  # characters of "what we agreed"
@@ -200,7 +201,6 @@ def funder_report(
     dataset: Dataset,
     level: Level,
     provider: str,
-    name: str,
     year: str,
     assumptions: social_value.Assumptions | None = None,
     default_cost: float = funding.DEFAULT_COST_GBP,
@@ -211,6 +211,7 @@ def funder_report(
     work, social value stated honestly and its directory records. ValueError, in words, for
     a year outside the data."""
     selection, note = reach.financial_year_selection(dataset, year)
+    name = provider_names(dataset, dataset.table("assets")).get(provider, provider)
     sections = funder_view.funder_sections(
         dataset, selection, level, provider, assumptions or social_value.Assumptions(),
         default_cost, note,

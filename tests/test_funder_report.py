@@ -26,7 +26,7 @@ def demo():
 
 @pytest.fixture(scope="module")
 def report(demo):
-    return funder_report(demo, Level.ROUND, LUNCH_CLUB, "Brackenby <Partnership>", "2025/26")
+    return funder_report(demo, Level.ROUND, LUNCH_CLUB, "2025/26")
 
 
 def test_a_financial_year_runs_april_to_march_cut_at_the_end_of_the_data(demo):
@@ -48,7 +48,7 @@ def test_a_financial_year_runs_april_to_march_cut_at_the_end_of_the_data(demo):
 
 def test_the_report_holds_every_section_at_the_default_level(report):
     html = report.html
-    assert "<h1>Report for funders: Brackenby &lt;Partnership&gt;, 2025/26" in html
+    assert "<h1>Report for funders: Brackenby Partnership, 2025/26" in html
     for section in ("People sent, started, waiting and turned away", "Who it reached",
                     "Outcomes of the people it was sent", "Funding against the work",
                     "Social value", "Its directory records"):  # fmt: skip
@@ -209,3 +209,17 @@ def test_the_lunch_clubs_report_opens_offline_and_prints(report, tmp_path):
     assert not outside and not errors
     assert drawn >= 5
     assert pdf.startswith(b"%PDF") and pdf.count(b"/Type /Page") >= 5
+
+
+def test_names_from_the_files_are_escaped(tmp_path, capsys):
+    import shutil
+
+    folder = tmp_path / "data"
+    shutil.copytree(DEMO, folder, ignore=shutil.ignore_patterns(".socialrx-cache"))
+    orgs = folder / "organisations.csv"
+    orgs.write_text(orgs.read_text(encoding="utf-8").replace(
+        "Brackenby Partnership", "Tom's <script>alert(1)</script>"), encoding="utf-8")  # fmt: skip
+    assert main(["report", str(folder), "--provider", LUNCH_CLUB, "--year", "2025/26",
+                 "--out", str(tmp_path / "out")]) == 0  # fmt: skip
+    html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)" in html
