@@ -69,8 +69,11 @@ def test_the_report_holds_every_section_at_the_default_level(report):
 def test_the_lunch_clubs_social_value_is_a_range_on_thirty_shown(report):
     row = report.tables["provider_social_value"].iloc[0]
     assert row["Measured at both"] == 30  # 29 true, shown as 30: enough to judge
-    low, high = float(row["£ a person: low"]), float(row["£ a person: high"])
-    assert low < float(row["£ a person: central"]) < high
+    low, high = (
+        float(row["£ a person a year it lasts: low"]),
+        float(row["£ a person a year it lasts: high"]),
+    )
+    assert low < float(row["£ a person a year it lasts: central"]) < high
 
 
 def test_stated_assumptions_are_shown_with_the_figure(demo):

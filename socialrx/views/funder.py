@@ -28,11 +28,11 @@ VALUE_LABELS = {
     "mean_change": "Mean change (points)",
     "ci_low": "95% CI from",
     "ci_high": "95% CI to",
-    "value_low_gbp": "£ a person: low",
-    "value_central_gbp": "£ a person: central",
-    "value_high_gbp": "£ a person: high",
-    "people_low_gbp": "£ for those measured: low",
-    "people_high_gbp": "£ for those measured: high",
+    "value_low_gbp": "£ a person{per}: low",
+    "value_central_gbp": "£ a person{per}: central",
+    "value_high_gbp": "£ a person{per}: high",
+    "people_low_gbp": "£ for those measured{per}: low",
+    "people_high_gbp": "£ for those measured{per}: high",
     "attribution_pct": "Share attributed to the service (%, your assumption)",
     "years": "Years the change lasts (your assumption)",
     "cost_per_person_gbp": "Cost of the work a person (£)",
@@ -117,7 +117,11 @@ def social_value_panel(
         level=level,
         table=table,
         spec=social_value.spec(assumptions),
-        labels=VALUE_LABELS,
+        # with no duration stated, £ a year the change lasts: the label says so
+        labels={
+            k: v.format(per=" a year it lasts" if assumptions.years is None else "")
+            for k, v in VALUE_LABELS.items()
+        },  # fmt: skip
         empty="Life satisfaction was not measured for the people sent here.",
         answer=lambda v: social_value.answer(v, assumptions),
         download="Download its social value figures (CSV)",
