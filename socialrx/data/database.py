@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
-import fnmatch
 import io
 import logging
 import math
@@ -121,6 +120,16 @@ def file_of(url: str) -> Path | None:
         return None
     path = rest[1:].split("?")[0]
     return Path(path) if path and path != ":memory:" else None
+
+
+def identity(url: str) -> tuple[str, str]:
+    """A short name for the database (its file's or its own), and the address that tells it
+    from others (a file's resolved path; without a password)."""
+    path = file_of(url)
+    if path is not None:
+        return path.stem, f"{url.partition('://')[0]}:{path.resolve()}"
+    name = re.sub(r"[?#].*", "", url.rsplit("/", 1)[-1]) or "database"
+    return name, masked(url)
 
 
 def fingerprint(url: str, now: float | None = None) -> str:
@@ -529,6 +538,7 @@ def write_folder(folder: Path, url: str) -> dict[str, int]:
         path = file_of(url)
         if path is None:
             raise SourceError(f"{masked(url)}: name a DuckDB file: duckdb:///path.duckdb")
+        path.parent.mkdir(parents=True, exist_ok=True)
         with duckdb.connect(str(path)) as connection:
             for name, frame in tables.items():
                 connection.register("incoming", frame)
@@ -538,6 +548,8 @@ def write_folder(folder: Path, url: str) -> dict[str, int]:
     else:
         import sqlalchemy as sa
 
+        if (path := file_of(url)) is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
         engine = sa.create_engine(url, poolclass=sa.NullPool)
         try:
             with engine.begin() as connection:
