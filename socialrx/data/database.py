@@ -331,9 +331,12 @@ class Read:
         return masked(self.url) in report.unreadable
 
 
-def read(url: str, report: Report, progress=None) -> Read:
+def read(url: str, report: Report, progress=None, edited: bytes | None = None,
+         only_mapping: bool = False) -> Read:  # fmt: skip
     """Connect, choose the tables to read (by name, the mapping, or their columns), and read
-    each in full as a CSV file; a database that cannot be read is reported (unreadable)."""
+    each in full as a CSV file; a database that cannot be read is reported (unreadable).
+    `edited`: a mapping (the Data page's) in place of the database's; `only_mapping`: read
+    the database's mapping and nothing else."""
     step = progress or (lambda fraction, text: None)
     done = Read(url)
     label = masked(url)
@@ -348,13 +351,17 @@ def read(url: str, report: Report, progress=None) -> Read:
     try:
         columns = connection.columns()
         done.found = sorted(columns)
-        beside = _mapping_beside(url)
         maps = [n for n, c in columns.items() if _is_mapping(n, c)]
-        mapping_files = beside + [_as_file(connection, n, done) for n in maps]
+        if edited is not None:
+            mapping_files = [SourceFile(mapping.FILE_NAME, edited)]
+        else:
+            mapping_files = _mapping_beside(url) + [_as_file(connection, n, done) for n in maps]
+        done.files += mapping_files
+        if only_mapping:
+            return done
         extract = mapping.Mapping()
         extract.take(mapping_files, Report())  # the loader reports its problems when it reads it
         chosen = [n for n, c in columns.items() if n not in maps and _wanted(n, c, extract)]
-        done.files += mapping_files
         for i, name in enumerate(chosen):
             step(0.02 + 0.03 * i / max(len(chosen), 1), f"Reading table {name}")
             done.files.append(_as_file(connection, name, done, columns[name], extract, report))
@@ -372,6 +379,11 @@ def read(url: str, report: Report, progress=None) -> Read:
                    "(assets, referrals, organisations, area_stats, ...) or mapped to one by a "
                    f"file row of the mapping; found: {listed or 'none'}")  # fmt: skip
     return done
+
+
+def mapping_files(url: str) -> list[SourceFile]:
+    """The database's mapping: its `mapping` table, or the mapping.csv beside its file."""
+    return read(url, Report(), only_mapping=True).files
 
 
 def _mapping_beside(url: str) -> list[SourceFile]:
@@ -499,13 +511,14 @@ def name_tables(report: Report, done: Read) -> Report:
     return report
 
 
-def load(url: str, progress=None):
-    """The database's dataset and report, as `loader.load_folder` gives a folder's."""
+def load(url: str, progress=None, edited: bytes | None = None):
+    """The database's dataset and report, as `loader.load_folder` gives a folder's (with
+    `edited` as its mapping, if given)."""
     from socialrx.data.dataset import Dataset
     from socialrx.data.loader import load_files
 
     report = Report()
-    done = read(url, report, progress)
+    done = read(url, report, progress, edited)
     if done.unreadable_in(report):
         return Dataset(), report
     dataset, report = load_files(done.files, progress, report)

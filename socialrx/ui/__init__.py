@@ -59,7 +59,7 @@ from socialrx.ui.loading import (
     DATA_VARIABLE,
     DEMO_FOLDER,
     apply_mapping,
-    data_folder,
+    data_source,
     mapping_in_use,
     session_mapping_applied,
 )
@@ -93,7 +93,7 @@ __all__ = [
     "capacity_scenario_base",
     "counted",
     "current",
-    "data_folder",
+    "data_source",
     "directory_choices",
     "directory_organisations",
     "download",
