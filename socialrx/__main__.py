@@ -40,7 +40,8 @@ def validate(source: str | Path) -> int:
         print(line)
     counts = ", ".join(f"{name} {len(frame):,}" for name, frame in dataset.tables.items())
     if report.unreadable:
-        print(f"{len(report.unreadable)} file(s) could not be read: {', '.join(report.unreadable)}")
+        what = "source(s)" if database.is_database(source) else "file(s)"
+        print(f"{len(report.unreadable)} {what} could not be read: {', '.join(report.unreadable)}")
         return UNREADABLE
     verdict = f"{len(report.errors):,} errors, {len(report.warnings):,} warnings"
     print(f"{folder}: {verdict}. Rows usable: {counts or 'none'}")
@@ -76,7 +77,8 @@ def refresh(source: str | Path) -> int:
                   f"allows ({freshness.STALE_VARIABLE}).")  # fmt: skip
     previous = done.previous
     if previous is None:
-        print("First refresh of this source: nothing to compare with. Rows: " + ", ".join(
+        kind = "database" if database.is_database(source) else "folder"
+        print(f"First refresh of this {kind}: nothing to compare with. Rows: " + ", ".join(
             f"{c.table} {c.rows:,}" for c in done.changes) + ".")  # fmt: skip
     else:
         last = str(previous.get("refreshed_at", "?"))[:16].replace("T", " ")

@@ -188,8 +188,8 @@ def test_typed_columns_are_read_as_the_text_a_csv_would_hold_and_checked_the_sam
     dataset, report = database.load(f"duckdb:///{path}")
     lines = report.lines()
     # the driver's types skip no check: a placeholder date and a negative count are reported
-    assert any(line.startswith("table assets:2: last_verified: '9999-12-31': not understood "
-                               "(the year is outside 1900 to 2100") for line in lines), lines  # fmt: skip
+    placeholder = "table assets:2: last_verified: '9999-12-31': not understood (the year is "
+    assert any(line.startswith(placeholder + "outside 1900 to 2100") for line in lines), lines
     assert any(line.startswith("table assets:2: capacity_per_month: '-3'") for line in lines)
     assert any(line.startswith("table assets:3: name: (empty): required") for line in lines)
     assets = dataset.tables["assets"]
@@ -242,6 +242,7 @@ def test_a_mapping_names_the_tables_beside_the_file_or_as_a_table(tmp_path):
     rows = pd.read_csv(tmp_path / "mapping.csv", dtype=str, keep_default_na=False)
     (tmp_path / "mapping.csv").unlink()
     with duckdb.connect(url.removeprefix("duckdb:///")) as con:  # a table called mapping
+        con.register("rows", rows)
         con.execute("CREATE TABLE mapping AS SELECT * FROM rows")
     as_table, _ = database.load(url)
     pd.testing.assert_frame_equal(as_table.tables["assets"], beside.tables["assets"])
@@ -309,7 +310,7 @@ def test_the_saved_copy_is_keyed_on_the_tables_content_and_refresh_reports_rows(
     database.write_folder(folder, f"sqlite:///{path}")
     assert main(["refresh", str(path)]) == 1  # the referrals' errors
     first = capsys.readouterr().out
-    assert "First refresh of this source" in first and "saved copy" in first
+    assert "First refresh of this database" in first and "saved copy" in first
 
     def not_loaded(*args, **kwargs):
         raise AssertionError("the tables were checked again, not read from the saved copy")

@@ -67,9 +67,9 @@ class Mapping:
         """The table a file name is mapped to, if a `file` row matches it, or matches it
         without its extension (a database's table, read as `Export.csv`, is named `Export`)."""
         lower = PurePosixPath(name).name.lower()  # a file in a zip: `data.zip/Export.csv`
-        stem = PurePosixPath(lower).stem
-        return next((table for pattern, table in self.files
-                     if fnmatchcase(lower, pattern) or fnmatchcase(stem, pattern)), None)  # fmt: skip
+        names = (lower, PurePosixPath(lower).stem)
+        matches = (t for p, t in self.files if any(fnmatchcase(n, p) for n in names))
+        return next(matches, None)
 
     def take(self, files: list[SourceFile], report: Report) -> list[SourceFile]:
         """Read the mapping files among `files` into this mapping (checked, combined) and
