@@ -62,6 +62,14 @@ GEOMETRY_COLUMNS = ("geometry", "geom", "wkt", "the_geom", "shape")
 RECHECK_SECONDS = 15 * 60
 
 
+TABLE_LABEL = "table {}"  # how problems name a database's table
+
+
+def is_table_label(file: str) -> bool:
+    """True for a problem's file that is a database's table."""
+    return file.startswith(TABLE_LABEL.format(""))
+
+
 class SourceError(Exception):
     """The database cannot be read at all; the message is safe to show (password masked)."""
 
@@ -182,7 +190,7 @@ class _Alchemy(_Connection):
             path = Path(parsed.database or "")
             if not parsed.database or not path.is_file():  # SQLite would make an empty one
                 raise SourceError(f"{masked(url)}: no such database file")
-            parsed = parsed.set(database=f"file:{path.resolve()}?mode=ro")
+            parsed = parsed.set(database=f"{path.resolve().as_uri()}?mode=ro")  # read-only
             parsed = parsed.update_query_dict({"uri": "true"})
         elif backend == "postgresql":
             connect_args["connect_timeout"] = 15
@@ -439,7 +447,7 @@ def _as_file(connection: _Connection, name: str, done: Read, columns=None, extra
         frame.columns = header
         text = frame.to_csv(index=False, lineterminator="\n")
         file = SourceFile(f"{name}.csv", text.encode("utf-8"))
-    done.labels[file.name] = f"table {name}"
+    done.labels[file.name] = TABLE_LABEL.format(name)
     return file
 
 
@@ -456,7 +464,7 @@ def _geojson(header, cells, geometry: int, name: str, report: Report | None) -> 
             shapes.append(None)
             bad.append(row)
     if bad and report is not None:
-        report.add_rows(f"table {name}", header[geometry], bad, [None] * len(bad),
+        report.add_rows(TABLE_LABEL.format(name), header[geometry], bad, [None] * len(bad),
                         "not a geometry (WKT, WKB or GeoJSON): area left without a boundary",
                         WARNING)  # fmt: skip
     properties = {h: _column_text(cells[i]) for i, h in enumerate(header) if i != geometry}
@@ -486,7 +494,7 @@ def name_tables(report: Report, done: Read) -> Report:
     messages (`no such id in assets.csv`) the table's."""
     labels = dict(done.labels)
     for name, spec in TABLES.items():  # tables the database lacks: `table assets: missing`
-        labels.setdefault(spec.file, f"table {name}")
+        labels.setdefault(spec.file, TABLE_LABEL.format(name))
     pattern = re.compile(r"(?<![\w.])(" + "|".join(map(re.escape, labels)) + r")(?![\w.])")
     rows = re.compile(r"\(row (\d+)\)")
 
