@@ -389,3 +389,40 @@ def test_a_demo_folder_copy_is_no_database(tmp_path):
     shutil.copytree(DEMO, copy)
     assert database.database_url(copy) is None
     assert database.database_url(str(copy / "assets.csv")) is None
+
+
+def test_views_and_boundaries_in_any_geometry_form(tmp_path):
+    url = f"sqlite:///{tmp_path / 'places.db'}"
+    engine = sa.create_engine(url)
+    square = "POLYGON ((-1.4 53.4, -1.3 53.4, -1.3 53.5, -1.4 53.5, -1.4 53.4))"
+    east = '{"type": "Polygon", "coordinates": [[[-1.3, 53.4], [-1.2, 53.4], [-1.2, 53.5], ' \
+           '[-1.3, 53.5], [-1.3, 53.4]]]}'  # fmt: skip
+    pd.DataFrame({
+        "area_code": ["E01000001", "E01000002", "E01000003"],
+        "area_name": ["West", "East", "Nowhere"],
+        "geometry": [square, east, "not a shape"],
+    }).to_sql("areas", engine, index=False)  # fmt: skip
+    pd.read_csv(pd.io.common.StringIO(ASSETS), dtype=str).to_sql("asset_register", engine,
+                                                                 index=False)  # fmt: skip
+    with engine.begin() as connection:  # a view named like the contract's table
+        connection.execute(sa.text("CREATE VIEW assets AS SELECT * FROM asset_register"))
+    engine.dispose()
+    dataset, report = database.load(url)
+    assert dataset.areas["area_code"].tolist() == ["E01000001", "E01000002", "E01000003"]
+    assert dataset.areas.geometry.isna().tolist() == [False, False, True]
+    assert dataset.tables["assets"]["area_code"].tolist()[0] == "E01000001"  # A1 at -1.35
+    assert "table areas:3: geometry: not a geometry (WKT, WKB or GeoJSON): area left without " \
+           "a boundary (warning)" in report.lines()  # fmt: skip
+
+
+def test_an_areas_table_without_geometry_is_named_not_misread(tmp_path):
+    url = f"sqlite:///{tmp_path / 'flat.db'}"
+    engine = sa.create_engine(url)
+    pd.DataFrame({"area_code": ["E01000001"], "area_name": ["West"]}).to_sql("areas", engine)
+    pd.read_csv(pd.io.common.StringIO(ASSETS), dtype=str).to_sql("assets", engine, index=False)
+    engine.dispose()
+    dataset, report = database.load(url)
+    assert dataset.areas is None
+    assert report.lines()[0] == (
+        "table areas: boundaries need a geometry column (WKT, WKB or GeoJSON): not read"
+    )

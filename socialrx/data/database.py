@@ -372,7 +372,12 @@ def read(url: str, report: Report, progress=None, edited: bytes | None = None,
         chosen = [n for n, c in columns.items() if n not in maps and _wanted(n, c, extract)]
         for i, name in enumerate(chosen):
             step(0.02 + 0.03 * i / max(len(chosen), 1), f"Reading table {name}")
-            done.files.append(_as_file(connection, name, done, columns[name], extract, report))
+            areas = (extract.table_of(name) or table_for(name)) == "areas"
+            if areas and not any(normalise_header(c) in GEOMETRY_COLUMNS for c in columns[name]):
+                why = "boundaries need a geometry column (WKT, WKB or GeoJSON): not read"
+                report.add(TABLE_LABEL.format(name), why)
+                continue
+            done.files.append(_as_file(connection, name, done, areas, report))
     except Exception as exc:  # noqa: BLE001 - a table that vanished, a lost connection
         log.warning("reading %s failed: %s", label, _safe(str(exc), url))
         reason = _safe(str(getattr(exc, "orig", None) or exc).strip().splitlines()[0], url)
@@ -428,7 +433,7 @@ def _wanted(name: str, columns: list[str], extract: mapping.Mapping) -> bool:
     return False
 
 
-def _as_file(connection: _Connection, name: str, done: Read, columns=None, extract=None,
+def _as_file(connection: _Connection, name: str, done: Read, areas: bool = False,
              report: Report | None = None) -> SourceFile:  # fmt: skip
     """One table, read in full, as the CSV file a folder would hold (boundaries: GeoJSON)."""
     rows = connection.rows(name)
@@ -437,10 +442,9 @@ def _as_file(connection: _Connection, name: str, done: Read, columns=None, extra
     for chunk in rows:
         for i, values in enumerate(zip(*chunk, strict=True)) if chunk else ():
             cells[i].extend(values)
-    is_areas = (extract.table_of(name) if extract else None) or table_for(name)
     geometry = next((i for i, h in enumerate(header) if normalise_header(h) in GEOMETRY_COLUMNS),
                     None)  # fmt: skip
-    if is_areas == "areas" and geometry is not None:
+    if areas and geometry is not None:
         file = SourceFile(f"{name}.geojson", _geojson(header, cells, geometry, name, report))
     else:
         frame = pd.DataFrame({i: _column_text(v) for i, v in enumerate(cells)}, dtype=object)
