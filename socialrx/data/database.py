@@ -56,7 +56,7 @@ FORMS = (
 )
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 _DUCKDB_MAGIC = b"DUCK"  # at byte 8 of a DuckDB file
-_CHUNK_ROWS = 50_000
+_CHUNK_ROWS = 50_000  # rows fetched at a time through SQLAlchemy
 GEOMETRY_COLUMNS = ("geometry", "geom", "wkt", "the_geom", "shape")
 # A server database has no cheap sign of change: the app looks again this often.
 RECHECK_SECONDS = 15 * 60
@@ -164,8 +164,8 @@ class _Connection:
     def columns(self) -> dict[str, list[str]]:
         raise NotImplementedError
 
-    def rows(self, table: str):
-        """The column names, then lists of rows (tuples), a chunk at a time."""
+    def read(self, table: str) -> tuple[list[str], list]:
+        """The table's column names, and its columns (lists of values, or Arrow arrays)."""
         raise NotImplementedError
 
     def close(self) -> None:
@@ -222,14 +222,18 @@ class _Alchemy(_Connection):
             found = inspector.get_multi_columns(schema=self.schema, kind=ObjectKind.ANY)
         return {name: [c["name"] for c in columns] for (_, name), columns in found.items()}
 
-    def rows(self, table: str):
+    def read(self, table: str) -> tuple[list[str], list]:
         import sqlalchemy as sa
 
         query = sa.select(sa.text("*")).select_from(sa.table(table, schema=self.schema))
         result = self.connection.execution_options(stream_results=True).execute(query)
-        yield list(result.keys())
+        keys = result.keys()  # a result's column names, not a dict's
+        header = [str(k) for k in keys]
+        columns: list[list] = [[] for _ in header]
         for chunk in result.partitions(_CHUNK_ROWS):
-            yield [tuple(row) for row in chunk]
+            for column, values in zip(columns, zip(*chunk, strict=True), strict=True):
+                column.extend(values)
+        return header, columns
 
     def close(self) -> None:
         self.connection.close()
@@ -262,12 +266,10 @@ class _Duck(_Connection):
             found.setdefault(table, []).append(column)
         return found
 
-    def rows(self, table: str):
+    def read(self, table: str) -> tuple[list[str], list]:
         quoted = ".".join('"' + part.replace('"', '""') + '"' for part in (self.schema, table))
-        cursor = self.connection.execute(f"SELECT * FROM {quoted}")  # noqa: S608 - quoted names
-        yield [d[0] for d in cursor.description]
-        while chunk := cursor.fetchmany(_CHUNK_ROWS):
-            yield chunk
+        frame = self.connection.sql(f"SELECT * FROM {quoted}").to_arrow_table()  # noqa: S608
+        return [str(n) for n in frame.column_names], list(frame.columns)  # column by column
 
     def close(self) -> None:
         self.connection.close()
@@ -436,23 +438,33 @@ def _wanted(name: str, columns: list[str], extract: mapping.Mapping) -> bool:
 def _as_file(connection: _Connection, name: str, done: Read, areas: bool = False,
              report: Report | None = None) -> SourceFile:  # fmt: skip
     """One table, read in full, as the CSV file a folder would hold (boundaries: GeoJSON)."""
-    rows = connection.rows(name)
-    header = [str(c) for c in next(rows)]
-    cells: list[list] = [[] for _ in header]
-    for chunk in rows:
-        for i, values in enumerate(zip(*chunk, strict=True)) if chunk else ():
-            cells[i].extend(values)
+    import pyarrow as pa
+    import pyarrow.csv
+
+    header, columns = connection.read(name)
     geometry = next((i for i, h in enumerate(header) if normalise_header(h) in GEOMETRY_COLUMNS),
                     None)  # fmt: skip
     if areas and geometry is not None:
-        file = SourceFile(f"{name}.geojson", _geojson(header, cells, geometry, name, report))
+        values = [c.to_pylist() if isinstance(c, pa.ChunkedArray) else c for c in columns]
+        file = SourceFile(f"{name}.geojson", _geojson(header, values, geometry, name, report))
     else:
-        frame = pd.DataFrame({i: _column_text(v) for i, v in enumerate(cells)}, dtype=object)
-        frame.columns = header
-        text = frame.to_csv(index=False, lineterminator="\n")
-        file = SourceFile(f"{name}.csv", text.encode("utf-8"))
+        table = pa.Table.from_arrays([_text_array(c) for c in columns], names=header)
+        out = io.BytesIO()
+        pyarrow.csv.write_csv(table, out)  # Arrow's writer: quoted as needed, NULL empty
+        file = SourceFile(f"{name}.csv", out.getvalue())
     done.labels[file.name] = TABLE_LABEL.format(name)
     return file
+
+
+def _text_array(column):
+    """A column as Arrow text: text as it is, anything else through `_text`."""
+    import pyarrow as pa
+
+    if isinstance(column, pa.ChunkedArray):
+        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+            return column
+        column = column.to_pylist()
+    return pa.array(_column_text(column), pa.string())
 
 
 def _geojson(header, cells, geometry: int, name: str, report: Report | None) -> bytes:
