@@ -250,6 +250,10 @@ def test_a_mapping_names_the_tables_beside_the_file_or_as_a_table(tmp_path):
         con.execute("CREATE TABLE mapping AS SELECT * FROM rows")
     as_table, _ = database.load(url)
     pd.testing.assert_frame_equal(as_table.tables["assets"], beside.tables["assets"])
+    # the Data page's edited mapping stands in for the database's, naming the tables to read
+    edited, _ = database.load(url, edited=mapping.replace("services_export", "nothing").encode())
+    assert "assets" not in edited.tables
+    assert [f.name for f in database.mapping_files(url)] == ["mapping.csv"]
 
 
 def test_a_database_with_no_table_of_the_contract_says_what_it_found(tmp_path):

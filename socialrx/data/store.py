@@ -104,7 +104,7 @@ def _load_database(url: str, progress: Progress | None) -> tuple[Dataset, Report
     if _cache_root_setting() == "off":
         dataset, report = load_files(read.files, progress, report)
         return dataset, database.name_tables(report, read), None
-    key = _key(content_hash(read.files), [])
+    key = _key(content_hash(read.files), ["database"])  # its problems name tables, not files
     entries = _entries(url, key)
     loaded = _saved(key, entries, step)
     if loaded is not None:
