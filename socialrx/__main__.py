@@ -162,8 +162,11 @@ def report(
     first: str | None,
     last: str | None,
     level: str,
+    provider: str | None = None,
+    year: str | None = None,
 ) -> int:
-    """Write the workshop pack for a data folder: report.html and a CSV per table."""
+    """Write the workshop pack for a data folder (report.html and a CSV per table), or with
+    `provider`, that provider's report for its funders for financial year `year`."""
     from socialrx import disclosure
     from socialrx.report import build_pack
 
@@ -177,6 +180,12 @@ def report(
     if chosen not in disclosure.allowed_levels(floor):
         print(f"Disclosure '{level}' is looser than this deployment allows: using '{floor}'.")
         chosen = floor
+    if provider is not None or year is not None:
+        if place or first or last:
+            print("--provider reports on one financial year (--year) for the whole data: "
+                  "--place, --from and --to do not apply.")  # fmt: skip
+            return INVALID
+        return _funder_report(dataset, out, provider, year, chosen)
     try:
         sel, words = _pack_selection(dataset, place, first, last, chosen)
     except ValueError as exc:
@@ -186,6 +195,40 @@ def report(
     written = build_pack(dataset, sel, chosen, words).write(out)
     print(f"Wrote the pack for {words} to {out} in {time.perf_counter() - started:.1f} s: "
           f"{len(written)} files (report.html and {len(written) - 1} CSV tables)")  # fmt: skip
+    return VALID
+
+
+def _funder_report(dataset, out: Path, provider: str | None, year: str | None, level) -> int:
+    """One provider's report for its funders: checked provider and year, then written."""
+    from socialrx.metrics import capacity, funding
+    from socialrx.report import funder_report
+    from socialrx.views.capacity import provider_names
+
+    if not provider or not year:
+        print("A funder report needs both --provider ORG and --year 2025/26.")
+        return INVALID
+    if not dataset.has("connections"):
+        print("A funder report needs connections.csv (who was sent to each asset).")
+        return INVALID
+    assets = dataset.table("assets")
+    if provider not in set(capacity.provider_of(assets)):
+        print(f"--provider: {provider!r} runs no asset in this dataset (use its organisation_id).")
+        return INVALID
+    if funding.financial_year_start(year) is None:
+        print(f"--year must be a financial year like 2025/26, not {year!r}.")
+        return INVALID
+    name = provider_names(dataset, assets).get(provider, provider)
+    started = time.perf_counter()
+    try:
+        pack = funder_report(dataset, level, provider, year)
+    except ValueError as exc:
+        print(exc)
+        return INVALID
+    written = pack.write(out)
+    label = funding.financial_year_label(funding.financial_year_start(year).year)
+    print(f"Wrote the {label} report for funders of {name} to {out} in "
+          f"{time.perf_counter() - started:.1f} s: {len(written)} files (report.html and "
+          f"{len(written) - 1} CSV tables)")  # fmt: skip
     return VALID
 
 
@@ -378,7 +421,11 @@ def main(argv: list[str] | None = None) -> int:
         default=DEFAULT_PLACE,
         help="local authorities on real LSOA 2011 boundaries (default: %(default)s)",
     )
-    pack = commands.add_parser("report", help="write the workshop pack (HTML and CSVs)")
+    pack = commands.add_parser(
+        "report",
+        help="write the workshop pack (HTML and CSVs), or with --provider and --year one "
+        "provider's report for its funders",
+    )
     pack.add_argument("folder", help="the data folder, or a database (address or file)")
     pack.add_argument("--out", type=Path, required=True)
     pack.add_argument(
@@ -394,6 +441,8 @@ def main(argv: list[str] | None = None) -> int:
         default="round",
         help="never below the deployment's floor (SOCIALRX_MIN_DISCLOSURE)",
     )
+    pack.add_argument("--provider", help="an organisation_id: its report for its funders")
+    pack.add_argument("--year", help="the funder report's financial year, e.g. 2025/26")
     into = commands.add_parser(
         "import-openreferral",
         help="Open Referral UK directory (a live feed's https:// address, JSON, HSDS CSV folder "
@@ -432,7 +481,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "export-openreferral":
         return export_openreferral(args.folder, args.out)
     if args.command == "report":
-        return report(args.folder, args.out, args.place, args.first, args.last, args.disclosure)
+        return report(args.folder, args.out, args.place, args.first, args.last, args.disclosure,
+                      args.provider, args.year)  # fmt: skip
     return demo(args.out, args.referrals, args.seed, args.assets, args.practices, args.place)
 
 
