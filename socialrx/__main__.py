@@ -1,5 +1,6 @@
 """Command line: `python -m socialrx validate DIR`, `refresh DIR`, `demo --out DIR`, `report DIR
---out OUT`, and Open Referral in (files or a live feed) and out."""
+--out OUT`, and Open Referral in (files or a live feed) and out. Where a command reads a data
+folder, a database address or file may stand in its place (`socialrx.data.database`)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+from socialrx.data import database
 from socialrx.data.demo import DEFAULT_PLACE, place_names, write_demo
 from socialrx.data.loader import load_folder
 from socialrx.disclosure import Level
@@ -15,10 +17,22 @@ from socialrx.disclosure import Level
 VALID, INVALID, UNREADABLE = 0, 1, 2
 
 
-def validate(folder: Path) -> int:
+def _load(source: str | Path):
+    """A data folder's or a database's dataset and report."""
+    url = database.database_url(source)
+    return database.load(url) if url is not None else load_folder(Path(source))
+
+
+def _shown(source: str | Path) -> str:
+    """The source as printed: a database address without its password."""
+    return database.masked(str(source))
+
+
+def validate(source: str | Path) -> int:
     """Print every problem, one line each; exit 0 valid, 1 errors, 2 unreadable."""
+    folder = _shown(source)
     try:
-        dataset, report = load_folder(folder)
+        dataset, report = _load(source)
     except OSError as exc:  # a folder we may not list or a file we may not open
         print(f"{folder}: could not be read ({exc.strerror or exc})")
         return UNREADABLE
@@ -26,25 +40,28 @@ def validate(folder: Path) -> int:
         print(line)
     counts = ", ".join(f"{name} {len(frame):,}" for name, frame in dataset.tables.items())
     if report.unreadable:
-        print(f"{len(report.unreadable)} file(s) could not be read: {', '.join(report.unreadable)}")
+        what = "source(s)" if database.is_database(source) else "file(s)"
+        print(f"{len(report.unreadable)} {what} could not be read: {', '.join(report.unreadable)}")
         return UNREADABLE
     verdict = f"{len(report.errors):,} errors, {len(report.warnings):,} warnings"
     print(f"{folder}: {verdict}. Rows usable: {counts or 'none'}")
     return INVALID if report.errors else VALID
 
 
-def refresh(folder: Path) -> int:
-    """Load and check a data folder, write its saved copy and say what changed since the last
-    refresh; exit 0 valid, 1 errors, 2 unreadable (for cron or a scheduled task)."""
+def refresh(source: str | Path) -> int:
+    """Load and check a data folder (or database), write its saved copy and say what changed
+    since the last refresh; exit 0 valid, 1 errors, 2 unreadable (for cron or a scheduled
+    task)."""
     from socialrx.data import freshness
 
+    folder = _shown(source)
     try:
-        done = freshness.refresh(folder)
+        done = freshness.refresh(source)
     except OSError as exc:
         print(f"{folder}: could not be read ({exc.strerror or exc})")
         return UNREADABLE
     report = done.report
-    if not folder.is_dir():
+    if not freshness.readable(source, report):
         for line in report.lines():
             print(line)
         return UNREADABLE
@@ -60,7 +77,8 @@ def refresh(folder: Path) -> int:
                   f"allows ({freshness.STALE_VARIABLE}).")  # fmt: skip
     previous = done.previous
     if previous is None:
-        print("First refresh of this folder: nothing to compare with. Rows: " + ", ".join(
+        kind = "database" if database.is_database(source) else "folder"
+        print(f"First refresh of this {kind}: nothing to compare with. Rows: " + ", ".join(
             f"{c.table} {c.rows:,}" for c in done.changes) + ".")  # fmt: skip
     else:
         last = str(previous.get("refreshed_at", "?"))[:16].replace("T", " ")
@@ -107,25 +125,38 @@ def _progress(fraction: float, text: str) -> None:
 
 
 def demo(
-    out: Path,
+    out: str | Path,
     referrals: int,
     seed: int,
     assets: int | None = None,
     practices: int | None = None,
     place: str = DEFAULT_PLACE,
 ) -> int:
-    """Write the synthetic demo dataset."""
+    """Write the synthetic demo dataset: a folder, or a database (`--out demo.duckdb`, a
+    `.sqlite` file or an address), whose tables are then the folder's files."""
+    import tempfile
+
     started = time.perf_counter()
-    counts = write_demo(
-        out, referrals, seed, progress=_progress, assets=assets, practices=practices, place=place
-    )
+    url = database.out_url(out)
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = Path(scratch) / "demo" if url else Path(out)
+        counts = write_demo(folder, referrals, seed, progress=_progress, assets=assets,
+                            practices=practices, place=place)  # fmt: skip
+        if url:
+            try:
+                database.write_folder(folder, url)
+            except Exception as exc:  # noqa: BLE001 - any driver's failure, said plainly
+                print(f"{database.masked(url)}: could not be written "
+                      f"({database.masked(str(exc).splitlines()[0])})")  # fmt: skip
+                return UNREADABLE
     rows = ", ".join(f"{name} {n:,}" for name, n in counts.items())
-    print(f"Wrote demo data to {out} in {time.perf_counter() - started:.1f} s: {rows}")
+    print(f"Wrote demo data to {_shown(url or out)} in {time.perf_counter() - started:.1f} s: "
+          f"{rows}")  # fmt: skip
     return 0
 
 
 def report(
-    folder: Path,
+    folder: str | Path,
     out: Path,
     place: str | None,
     first: str | None,
@@ -139,8 +170,9 @@ def report(
     from socialrx import disclosure
     from socialrx.report import build_pack
 
-    dataset, problems = load_folder(folder)
+    dataset, problems = _load(folder)
     if problems.unreadable or not dataset.has("assets"):
+        folder = _shown(folder)
         print(f"{folder}: cannot make a pack: run `python -m socialrx validate {folder}`")
         return UNREADABLE
     floor = disclosure.deployment_floor()
@@ -335,11 +367,12 @@ def import_openreferral(source: Path, out: Path, mapping: Path | None = None) ->
     return validate(out)
 
 
-def export_openreferral(folder: Path, out: Path) -> int:
+def export_openreferral(source: str | Path, out: Path) -> int:
     """Write a dataset's assets and organisations as HSDS 3 CSV tables and services.json."""
     from socialrx.data import openreferral
 
-    dataset, found = load_folder(folder)
+    dataset, found = _load(source)
+    folder = _shown(source)
     if not dataset.has("assets") or dataset.table("assets").empty:
         for line in found.lines():
             print(line)
@@ -362,14 +395,18 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m socialrx", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     check = commands.add_parser("validate", help="check a dataset folder and list every problem")
-    check.add_argument("folder", type=Path)
+    check.add_argument("folder", help="the data folder, or a database (address or file)")
     again = commands.add_parser(
         "refresh",
         help="load and check a data folder, write its saved copy, say what changed (for cron)",
     )
-    again.add_argument("source", type=Path, help="the data folder")
+    again.add_argument("source", help="the data folder, or a database (address or file)")
     make = commands.add_parser("demo", help="write the synthetic demo dataset")
-    make.add_argument("--out", type=Path, required=True)
+    make.add_argument(
+        "--out",
+        required=True,
+        help="a folder, or a database: a file ending .duckdb, .sqlite or .db, or an address",
+    )
     make.add_argument("--referrals", type=_at_least_one, default=8000)
     make.add_argument("--seed", type=int, default=2026)
     make.add_argument(
@@ -389,7 +426,7 @@ def main(argv: list[str] | None = None) -> int:
         help="write the workshop pack (HTML and CSVs), or with --provider and --year one "
         "provider's report for its funders",
     )
-    pack.add_argument("folder", type=Path)
+    pack.add_argument("folder", help="the data folder, or a database (address or file)")
     pack.add_argument("--out", type=Path, required=True)
     pack.add_argument(
         "--place",
@@ -426,7 +463,7 @@ def main(argv: list[str] | None = None) -> int:
     outof = commands.add_parser(
         "export-openreferral", help="a dataset's assets as Open Referral UK (HSDS 3) tables + JSON"
     )
-    outof.add_argument("folder", type=Path)
+    outof.add_argument("folder", help="the data folder, or a database (address or file)")
     outof.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
     if args.command == "validate":

@@ -59,7 +59,7 @@ from socialrx.ui.loading import (
     DATA_VARIABLE,
     DEMO_FOLDER,
     apply_mapping,
-    data_folder,
+    data_source,
     mapping_in_use,
     session_mapping_applied,
 )
@@ -95,7 +95,7 @@ __all__ = [
     "commissioning_table",
     "counted",
     "current",
-    "data_folder",
+    "data_source",
     "directory_choices",
     "directory_organisations",
     "download",

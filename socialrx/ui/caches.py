@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from socialrx.data import mapping
+from socialrx.data import database, mapping
 from socialrx.data.dataset import Dataset
 from socialrx.data.files import SourceFile, files_in_folder
 from socialrx.data.loader import load_files
@@ -46,9 +46,9 @@ HOUR = timedelta(hours=1)
 
 @st.cache_resource(show_spinner=False, max_entries=4)
 def cached_folder(folder: str, fingerprint: str) -> tuple[Dataset, Report]:
-    """A data folder's dataset, through its saved columnar copy when the files are unchanged
-    (`socialrx.data.store`: a fresh server opens 1,000,000 referrals in seconds, not a minute).
-    Folders only: uploads are never written to disk."""
+    """A data folder's (or database's) dataset, through its saved columnar copy when the data
+    is unchanged (`socialrx.data.store`: a fresh server opens 1,000,000 referrals in seconds,
+    not a minute). Folders and databases only: uploads are never written to disk."""
     bar = st.progress(0.0, text="Loading data")
     try:
         return load_folder_cached(folder, lambda f, text: bar.progress(f, text=text))
@@ -76,6 +76,17 @@ def cached_folder_mapped(folder: str, fingerprint: str, digest: str,
         report = Report()
         files = mapping.with_mapping(files_in_folder(Path(folder), report), _edited)
         return load_files(list(files), lambda f, text: bar.progress(f, text=text), report)
+    finally:
+        bar.empty()
+
+
+@st.cache_resource(show_spinner=False, max_entries=4, ttl=HOUR)
+def cached_database_mapped(url: str, fingerprint: str, digest: str,
+                           _edited: bytes) -> tuple[Dataset, Report]:  # fmt: skip
+    """A database's tables loaded through an edited mapping (which may name other tables)."""
+    bar = st.progress(0.0, text="Loading data with your mapping")
+    try:
+        return database.load(url, lambda f, text: bar.progress(f, text=text), _edited)
     finally:
         bar.empty()
 
