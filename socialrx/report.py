@@ -22,10 +22,13 @@ import plotly.offline
 from socialrx.data.dataset import Dataset
 from socialrx.disclosure import LABELS, Level
 from socialrx.escape import html_text
+from socialrx.metrics import funding, reach, social_value
 from socialrx.metrics.selection import Selection
 from socialrx.provenance import Provenance, csv_with_provenance, html_block, record
+from socialrx.views import funder as funder_view
 from socialrx.views import pages
 from socialrx.views import provider as provider_view
+from socialrx.views.capacity import provider_names
 from socialrx.views.panels import FOUND, Panel, Section, found, table_text
 
 NOTES_LIMIT = 2000  # characters of "what we agreed"
@@ -100,6 +103,8 @@ def build_pack(
             body.append(f"<p class='note'>Not in this dataset: {absent}.</p>")
         else:
             parts = view(dataset, selection, level, choices)
+            if parts and not isinstance(parts[0], Section):  # panels: one untitled section
+                parts = [Section("", parts)]
             body.append(_found_html(parts))
             for part in parts:
                 if part.title:  # a tab on screen
@@ -153,6 +158,30 @@ def provider_summary(
         Section("", provider_view.provider_panels(d, s, lv, provider, by))])  # fmt: skip
     return build_pack(dataset, selection, level, place, sections=[section],
                       heading=f"What {name} is asked to do", made_by=made_by)  # fmt: skip
+
+
+def funder_report(
+    dataset: Dataset,
+    level: Level,
+    provider: str,
+    year: str,
+    assumptions: social_value.Assumptions | None = None,
+    default_cost: float = funding.DEFAULT_COST_GBP,
+    made_by: str = "",
+) -> Pack:
+    """One provider's report to its funder for one financial year (April to March): demand
+    and strain by month, who it reached, outcomes with their caveats, funding against the
+    work, social value stated honestly and its directory records. ValueError, in words, for
+    a year outside the data."""
+    selection, note = reach.financial_year_selection(dataset, year)
+    name = provider_names(dataset, dataset.table("assets")).get(provider, provider)
+    sections = funder_view.funder_sections(
+        dataset, selection, level, provider, assumptions or social_value.Assumptions(),
+        default_cost, note,
+    )  # fmt: skip
+    return build_pack(dataset, selection, level, f"{name}, financial year {year}",
+                      sections=sections, heading=f"Report for funders: {name}, {year}",
+                      made_by=made_by)  # fmt: skip
 
 
 def _plain(markdown: str) -> str:

@@ -29,6 +29,7 @@ from socialrx.metrics.selection import Selection, selected_assets
 from socialrx.views import asset_map as asset_map_view
 from socialrx.views import benchmarks as benchmarks_view
 from socialrx.views import capacity as capacity_view
+from socialrx.views import commissioning as commissioning_view
 from socialrx.views import equity as equity_view
 from socialrx.views import ethnicity as ethnicity_view
 from socialrx.views import forecast as forecast_view
@@ -384,6 +385,16 @@ def outcomes(dataset: Dataset, selection: Selection, level: Level, choices: Choi
     return out
 
 
+# Commissioning ----------------------------------------------------------------------------
+
+
+def commissioning(dataset: Dataset, selection: Selection, level: Level, choices: Choices = NONE,
+                  build=direct) -> list[Section]:  # fmt: skip
+    """As the page opens: its first kind of place, the default assumptions and scenario (its
+    choices are not kept for the pack yet)."""
+    return [Section("", commissioning_view.panels(dataset, selection, level))]
+
+
 # every page the pack holds: (title, tables it needs, its view), in the app's order
 PAGES: list[tuple[str, tuple[str, ...], Callable[..., list[Section]]]] = [
     ("Overview", (), overview),
@@ -392,4 +403,5 @@ PAGES: list[tuple[str, tuple[str, ...], Callable[..., list[Section]]]] = [
     ("Equity", ("referrals",), equity),
     ("Capacity and funding", ("connections",), capacity),
     ("Outcomes", ("referrals", "outcomes"), outcomes),
+    ("Commissioning", ("referrals", "connections"), commissioning),
 ]
