@@ -58,6 +58,8 @@ SHARED = {
     "capacity_tab": "text",
     "provider": "text",
     "provider_by": "text",
+    "mine_tab": "text",
+    "funder_year": "text",
     "default_cost": "number",
     "salary": "number",
     "whatif_growth": "int",
@@ -70,6 +72,15 @@ SHARED = {
     "whatif_move": "int",
     "forecast_horizon": "int",
     "forecast_category": "text",
+    # Commissioning
+    "commission_by": "text",
+    "commission_radius": "int",
+    "commission_horizon": "int",
+    "commission_cost": "number",
+    "commission_need": "text",
+    "commission_category": "text",
+    "commission_place": "text",
+    "commission_added": "int",
     # Outcomes
     "outcome_standard": "text",
     "outcome_measure": "text",
@@ -101,6 +112,9 @@ NOT_SHARED = {
     "guest_label": "a guest link being made: an action, not a view",
     "guest_hours": "a guest link being made",
     "guest_withdraw": "which guest link to withdraw: an action, not a view",
+    "sv_attribution": "a share of the change a user attributes to a service: their own stated "
+    "assumption, never handed to someone else by a link",
+    "sv_years": "how long a user assumes a change lasts: their own stated assumption",
 }
 
 
