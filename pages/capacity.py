@@ -144,7 +144,14 @@ elif ui.needs(context, "connections"):
                 ui.audited(
                     lambda: (
                         report.provider_summary(
-                            dataset, sel, level, provider, providers[provider], by, context.place
+                            dataset,
+                            sel,
+                            level,
+                            provider,
+                            providers[provider],
+                            by,
+                            context.place,
+                            made_by=context.person.described,
                         ).html
                     ),
                     "provider report",

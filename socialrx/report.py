@@ -130,7 +130,7 @@ def build_pack(
 ) -> Pack:
     """The workshop pack for a place, period and disclosure level, with the room's notes;
     `sections` (default: every page) as (title, tables needed, panel builder); `made_by`,
-    who asked for it (once sign-in exists)."""
+    who asked for it (`Person.described`; empty from the command line)."""
     made = record(dataset, selection, level, place, made_by=made_by)
     tables: dict[str, pd.DataFrame] = {}
     body = []

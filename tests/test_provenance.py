@@ -55,7 +55,7 @@ def test_the_record_and_a_csv_with_it_below_the_table(demo):
     assert lines[:4] == ["practice,referrals", "A,10", "B,*", ""]
     assert lines[4] == "About this table" and len(lines) == 3 + provenance.FOOTER_LINES
     assert f"Data content hash (SHA-256),{demo.content_hash}" in lines
-    assert "Made by," in lines  # empty until sign-in exists
+    assert "Made by," in lines  # empty: nobody signed in made it
     # a place named like a formula is neutralised, as every text cell of an export is
     assert any(line.startswith("Place,\"'=HYPERLINK") for line in lines)
     # a program reads the table alone, as the README says

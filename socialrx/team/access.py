@@ -52,8 +52,8 @@ ACTIONS = {
                    "every organisation"},
     Role.PARTNER: {"pack", "share", "neighbourhoods", "named views", "upload",
                    "every organisation"},
-    Role.PROVIDER: set(),
-    Role.EDITOR: {"every organisation"},
+    Role.PROVIDER: {"correct directory"},  # its own organisation's records (check_organisation)
+    Role.EDITOR: {"every organisation", "approve corrections"},
     Role.GUEST: {"every organisation"},
 }  # fmt: skip
 LOCAL, SIGN_IN, PROXY, GUEST_LINK = "this machine", "sign-in", "proxy", "guest link"
@@ -67,6 +67,15 @@ class Person:
     role: Role
     organisation_id: str | None = None  # a provider's own organisation
     how: str = LOCAL
+
+    @property
+    def described(self) -> str:
+        """Who, in words, for the "made by" of an output: the address (or guest label) and
+        role, or that nobody signed in."""
+        if self.how == LOCAL:
+            return "this machine (no sign-in set up)"
+        organisation = f", {self.organisation_id}" if self.organisation_id else ""
+        return f"{self.who} ({self.role}{organisation})"
 
 
 class Refused(PermissionError):
@@ -157,8 +166,13 @@ def page_allowed(someone: Person, page: str) -> bool:
     return page in PAGES[someone.role]
 
 
+# One person on their own machine (no sign-in set up) keeps their own directory: they may both
+# send a correction and approve it.
+LOCAL_ACTIONS = {"correct directory", "approve corrections"}
+
+
 def may(someone: Person, action: str) -> bool:
-    return action in ACTIONS[someone.role]
+    return action in ACTIONS[someone.role] or (someone.how == LOCAL and action in LOCAL_ACTIONS)
 
 
 def levels(someone: Person, floor: Level) -> list[Level]:
