@@ -309,7 +309,8 @@ def check_edits(dataset: Dataset, organisation_id: str, edited: pd.DataFrame) ->
     ]
     # A warning on a record being changed (a link dropped) would send a change nobody meant:
     # it stops the edit as an error does. Old warnings on untouched records do not.
-    if checked.changes["field"].eq(NEW_ASSET).any() or checked.not_in_sheet:
+    own = set(own_assets(dataset.table("assets"), organisation_id)["asset_id"])
+    if set(table["asset_id"]) != own:
         checked.refused = ("A record's asset_id cannot be changed here (a new id is a new "
                            "asset: add new assets with the correction sheet).")  # fmt: skip
         checked.changes = checked.changes.iloc[:0]
