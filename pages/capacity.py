@@ -137,8 +137,12 @@ elif ui.needs(context, "connections"):
                 st.caption("Shown by quarter: most of its monthly counts would be hidden (1-7).")
             ui.allowed(access.check_organisation, provider)  # before its figures or its report
             panels = provider_view.provider_panels(dataset, sel, level, provider, by)
-            ui.summary([Section("", panels)], found)
-            ui.draw(panels)
+            own_level = access.own_records_level(context.person, provider, level)
+            own = provider_view.own_counts_panel(dataset, sel, level, provider, own_level)
+            if own_level != level:
+                ui.identity.exact_own_records(provider)
+            ui.summary([Section("", [own, *panels] if own else panels)], found)
+            ui.draw([own, *panels] if own else panels)
             st.download_button(
                 "Download this provider's summary to print or send (HTML, opens offline)",
                 ui.audited(

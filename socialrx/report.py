@@ -141,7 +141,7 @@ def build_pack(
             absent = html_text(", ".join(missing))
             body.append(f"<p class='note'>Not in this dataset: {absent}.</p>")
         else:
-            panels = build(dataset, selection, level)
+            panels = [p for p in build(dataset, selection, level) if not p.on_screen_only]
             body.append(_found_html(panels))
             for panel in panels:
                 body.append(_panel_html(panel))

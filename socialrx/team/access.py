@@ -194,6 +194,15 @@ def organisations(someone: Person, offered: dict) -> dict:
     return {k: v for k, v in offered.items() if str(k) == someone.organisation_id}
 
 
+def own_records_level(someone: Person, organisation_id, level: Level) -> Level:
+    """The level of a provider's own demand counts (people sent, started, waiting, turned
+    away, in total and by month): exact ("off") to that provider itself, which holds these
+    records already; `level` for anyone else. On screen only: every file, and every breakdown
+    by who the people are, stays at `level`."""
+    own = someone.role == Role.PROVIDER and str(organisation_id) == someone.organisation_id
+    return Level.OFF if own else level
+
+
 def check_organisation(someone: Person, organisation_id) -> None:
     """Before a provider's figures or files are produced: its own organisation only."""
     if not may(someone, "every organisation") and str(organisation_id) != someone.organisation_id:
