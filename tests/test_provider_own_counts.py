@@ -119,6 +119,10 @@ def test_a_provider_sees_its_own_totals_exact_and_its_files_rounded(deployment, 
     # rounded to 10, 15, 10 and 10
     assert demand["People sent"].tolist() == ["10", "15", "10", "10"]
     assert ("vic@ashcombe.org.uk", "exact view") in [(w, a) for w, a, _ in _events()]
+    # and each says who made it
+    by = "vic@ashcombe.org.uk (provider, ORG001)"
+    assert by in made["summary_ORG001.html"]()
+    assert f'Made by,"{by}"' in made["provider_demand.csv"]().decode("utf-8-sig")
 
 
 def test_a_planner_sees_them_rounded_and_a_provider_no_other_organisation(deployment):
