@@ -18,9 +18,10 @@ context = ui.current()
 ui.page_header(
     "Directory",
     context,
-    "For VCS groups: download your own asset records as a sheet to correct, see which are "
-    "stale or missing what filters need, and check a corrected sheet before it replaces "
-    "anything. For everyone: the directory as Open Referral UK.",
+    "For VCS groups: see which of your asset records are stale or missing what filters "
+    "need, and correct them here (the directory's editors approve each change) or in a "
+    "sheet. For everyone: the directory, with approved corrections, as Open Referral UK and "
+    "assets.csv.",
 )
 dataset, level = context.dataset, context.level
 # a provider keeps its own organisation's records only

@@ -82,13 +82,12 @@ def own_counts_panel(dataset: Dataset, selection: Selection, level: Level, provi
     )
     return Panel(
         name="provider_own_counts",
-        title=f"Your own records ({EXACT_OWN})"
-        if exact
-        else "People sent, started, waiting and turned away",
+        title="People sent, started, waiting and turned away"
+        + (f" ({EXACT_OWN})" if exact else ""),
         caption="How to read this: people sent to all its assets each month and over the whole "
         "period; of them, those who started, were put on a waiting list, or were turned away "
         "(full, or not suitable).",
-        method=how,
+        method="" if exact else how,
         level=own_level,
         table=capacity.own_counts(activity),
         spec=capacity.own_counts_spec(),
