@@ -12,6 +12,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
 
 from socialrx.data.lookups import looks_like_lookup
 from socialrx.data.parsing import normalise_header
@@ -169,6 +171,9 @@ def read_csv(file: SourceFile, report: Report, empty: str = ERROR) -> pd.DataFra
         report.add(file.name, f"this is {kind}, not a CSV text file: save it as CSV (UTF-8)")
         report.unreadable.append(file.name)
         return None
+    records, header_row = _arrow_records(file.data)
+    if records is not None:
+        return _rectangle(records, header_row, file.name, report)
     text = decode_text(file.data)
     if not text.strip():
         report.add(file.name, "the file is empty: it needs a header row and at least one row",
@@ -188,6 +193,58 @@ def _line_count(text: str) -> int:
     return text.count("\n") or text.count("\r")
 
 
+_BOM = b"\xef\xbb\xbf"
+_FIRST_CELL = re.compile(rb"[^\r\n]")
+_TEXT = re.compile(rb"\S")
+
+
+def _arrow_records(data: bytes) -> tuple[pd.DataFrame | None, int]:
+    """The records (header included) and the header's line number, read by Arrow's
+    multi-threaded reader straight from UTF-8 bytes: the C parser's table in a third of its
+    time and without a decoded copy of the file. (None, 0) for anything it cannot read the same
+    way (not UTF-8, ragged or blank rows, an empty file), which the other readers then handle
+    and report."""
+    body = data.removeprefix(_BOM)
+    first = _FIRST_CELL.search(body)
+    if first is None or _TEXT.search(body) is None:
+        return None, 0
+    skipped = body[: first.start()]
+    header_row = (skipped.count(b"\n") or skipped.count(b"\r")) + 1
+    line_end = body.find(b"\n", first.start())
+    header = body[first.start() : line_end if line_end > 0 else len(body)]
+    try:
+        width = len(next(csv.reader([header.decode("utf-8")])))
+        table = pacsv.read_csv(
+            io.BytesIO(memoryview(body)[first.start() :]),
+            read_options=pacsv.ReadOptions(autogenerate_column_names=True),
+            parse_options=pacsv.ParseOptions(newlines_in_values=b'"' in body,
+                                             ignore_empty_lines=False),
+            convert_options=pacsv.ConvertOptions(
+                column_types={f"f{i}": pa.string() for i in range(width)},
+                null_values=[], strings_can_be_null=False, quoted_strings_can_be_null=False),
+        )  # fmt: skip
+    except (pa.ArrowInvalid, UnicodeDecodeError, StopIteration):
+        return None, 0
+    if table.num_columns != width:
+        return None, 0
+    raw = table.to_pandas()
+    raw.columns = range(width)
+    lines = body.count(b"\n") or body.count(b"\r")
+    if lines - header_row + 1 > len(raw) and _swallows_rows(raw):
+        return None, 0
+    return raw, header_row
+
+
+def _swallows_rows(raw: pd.DataFrame) -> bool:
+    """True where a cell's line breaks hide whole CSV rows (see `_swallowed_rows`)."""
+    for column in raw.columns:
+        cells = raw[column]
+        broken = cells[cells.str.contains("\n", regex=False, na=False)]
+        if any(_swallowed_rows(cell, raw.shape[1]) for cell in broken):
+            return True
+    return False
+
+
 def _fast_records(text: str) -> pd.DataFrame | None:
     """The records (header included), read by pandas' C parser; None when it cannot tell them
     apart (ragged rows, an unclosed quote), for the careful reader to handle."""
@@ -196,12 +253,8 @@ def _fast_records(text: str) -> pd.DataFrame | None:
                           skip_blank_lines=False, on_bad_lines="error")  # fmt: skip
     except (pd.errors.ParserError, ValueError):
         return None
-    if _line_count(text) > len(raw):  # some cell holds a line break: check none swallowed rows
-        for column in raw.columns:
-            cells = raw[column]
-            broken = cells[cells.str.contains("\n", regex=False, na=False)]
-            if any(_swallowed_rows(cell, raw.shape[1]) for cell in broken):
-                return None
+    if _line_count(text) > len(raw) and _swallows_rows(raw):  # a cell holds a line break
+        return None
     return raw.fillna("")
 
 

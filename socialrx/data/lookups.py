@@ -151,11 +151,11 @@ def dataset_area_codes(tables: dict[str, pd.DataFrame], areas) -> set[str]:
     assets (the lookups and neighbourhoods describe these, and nothing else)."""
     codes: set[str] = set()
     if areas is not None:
-        codes |= set(areas["area_code"].dropna())
+        codes |= set(areas["area_code"].dropna().unique())
     for name in ("area_stats", "referrals", "assets"):
         frame = tables.get(name)
         if frame is not None and "area_code" in frame:
-            codes |= set(frame["area_code"].dropna())
+            codes |= set(frame["area_code"].dropna().unique())  # not a million one by one
     return {str(c) for c in codes}
 
 
