@@ -42,6 +42,12 @@ PAGES = [
     st.Page(
         "pages/outcomes.py", title="Outcomes", icon=":material/trending_up:", url_path="outcomes"
     ),
+    st.Page(
+        "pages/commissioning.py",
+        title="Commissioning",
+        icon=":material/assignment:",
+        url_path="commissioning",
+    ),
     st.Page("pages/pack.py", title="Workshop pack", icon=":material/print:", url_path="pack"),
     st.Page(
         "pages/directory.py", title="Directory", icon=":material/list_alt:", url_path="directory"

@@ -35,7 +35,7 @@ SIZES = {
     },  # fmt: skip
 }
 PAGES = ("Overview", "Asset map", "Referral flows", "Equity", "Capacity", "Outcomes",
-         "Directory", "Data")  # fmt: skip
+         "Commissioning", "Directory", "Data")  # fmt: skip
 # The targets (README): per page, a cached rerun and a filter change; the first page of a
 # fresh server with the saved copy; peak memory; the asset map's size and build time.
 RERUN_S, CHANGE_S, FRESH_S, PEAK_MB, MAP_BYTES = 0.5, 1.0, 10.0, 2048, 2 * 1024 * 1024

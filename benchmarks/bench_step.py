@@ -24,6 +24,7 @@ PAGES = {
     "Equity": "pages/equity.py",
     "Capacity": "pages/capacity.py",
     "Outcomes": "pages/outcomes.py",
+    "Commissioning": "pages/commissioning.py",
     "Directory": "pages/directory.py",
     "Data": "pages/data.py",
 }

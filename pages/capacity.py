@@ -10,11 +10,12 @@ import streamlit as st
 from socialrx import report, ui, vocab
 from socialrx.escape import markdown_text
 from socialrx.metrics import capacity as capacity_metrics
-from socialrx.metrics import funding
+from socialrx.metrics import funding, reach, social_value
 from socialrx.metrics.selection import selected_assets
 from socialrx.team import access
 from socialrx.views import capacity
 from socialrx.views import forecast as forecast_view
+from socialrx.views import funder as funder_view
 from socialrx.views import funding as funding_view
 from socialrx.views import link_workers as link_worker_view
 from socialrx.views import provider as provider_view
@@ -31,6 +32,112 @@ ui.page_header(
     "and what the next months may bring.",
 )
 dataset, sel, level = context.dataset, context.selection, context.level
+
+
+def _cost_input() -> float:
+    return st.number_input(
+        "Cost per person where an asset states none (£, an assumption)",
+        min_value=0.0,
+        max_value=10_000.0,
+        step=10.0,
+        key="default_cost",
+    )
+
+
+def _assumptions() -> social_value.Assumptions:
+    """What the user states, if anything: no share attributed and no duration by default."""
+    st.caption(
+        "Social value: state a share of the change you attribute to the service and how long "
+        "you assume it lasts only if you can justify them; left blank, none is assumed."
+    )
+    left, right = st.columns(2)
+    share = left.number_input("Share attributed to the service (%, your assumption)",
+                              min_value=0.0, max_value=100.0, value=None, step=5.0,
+                              key="sv_attribution", placeholder="not stated")  # fmt: skip
+    years = right.number_input("Years the change lasts (your assumption)", min_value=0.5,
+                               max_value=50.0, value=None, step=0.5, key="sv_years",
+                               placeholder="not stated")  # fmt: skip
+    return social_value.Assumptions(None if share is None else share / 100, years)
+
+
+def _demand_and_outcomes(provider: str) -> None:
+    grain = st.radio(
+        "Show by",
+        ["automatic", "month", "quarter"],
+        key="provider_by",
+        horizontal=True,
+        help="Automatic: by quarter where most monthly counts would be hidden (1-7 people).",
+    )
+    by = (
+        provider_view.choose_grain(dataset, sel, level, provider) if grain == "automatic" else grain
+    )
+    if grain == "automatic" and by == "quarter":
+        st.caption("Shown by quarter: most of its monthly counts would be hidden (1-7).")
+    panels = provider_view.provider_panels(dataset, sel, level, provider, by)
+    # its own counts exact to the provider itself, on screen only (access.own_records_level)
+    own_level = access.own_records_level(context.person, provider, level)
+    own = provider_view.own_counts_panel(dataset, sel, level, provider, own_level)
+    if own_level != level:
+        ui.identity.exact_own_records(provider)
+    panels = [own, *panels] if own else panels
+    ui.summary([Section("", panels)], found)
+    ui.draw(panels)
+    st.download_button(
+        "Download this provider's summary to print or send (HTML, opens offline)",
+        ui.audited(
+            lambda: (
+                report.provider_summary(
+                    dataset,
+                    sel,
+                    level,
+                    provider,
+                    providers[provider],
+                    by,
+                    context.place,
+                    made_by=context.person.described,
+                ).html
+            ),
+            "provider report",
+            provider,
+        ),
+        file_name=provider_view.summary_file_name(provider),
+        mime="text/html",
+        key="dl_provider_summary",
+        on_click="ignore",
+    )
+
+
+def _funder_report(provider: str) -> None:
+    """The year's report for its funders: every figure at the level shown here."""
+    if not years:
+        st.info("The data hold no dated records, so there is no financial year to report on.")
+        return
+    year = st.selectbox("Financial year (April to March)", list(years), key="funder_year",
+                        format_func=years.get)  # fmt: skip
+    cost = _cost_input()
+    assumptions = _assumptions()
+    st.caption(
+        "One file to print or send: people sent, started, waiting and turned away; capacity "
+        "and strain; who it reached against the place; outcomes and what they cannot show; "
+        "funding against the work; social value; its directory records. A zip of the report "
+        "(HTML, opens offline and prints to A4) and every table as CSV."
+    )
+    st.download_button(
+        f"Download the {year} report for funders (zip)",
+        ui.audited(
+            lambda: report.funder_report(
+                dataset, level, provider, year, assumptions, cost, made_by=context.person.described
+            ).zip(),
+            "funder report",
+            f"{provider} {year}",
+        ),
+        file_name=funder_view.report_file_name(provider, year),
+        mime="application/zip",
+        key="dl_funder_report",
+        on_click="ignore",
+    )
+
+
 if not sel.by_residence:  # a PCN or practice
     st.info(
         "Demand on a provider is everyone sent to it, whichever practice referred them, so a "
@@ -52,6 +159,7 @@ elif ui.needs(context, "connections"):
         st.info("Your organisation has no assets in the chosen place.")
         st.stop()
     ids = list(providers)
+    years = reach.financial_years(dataset)  # the funder report's, labelled
     # Lazy tabs run only the open one; Streamlit forgets a widget's value on a run that does
     # not draw it, so each choice is kept (and given its default) here, not by the widget.
     defaults = {
@@ -68,6 +176,8 @@ elif ui.needs(context, "connections"):
         "whatif_to": ids[min(1, len(ids) - 1)],
         "whatif_move": 0,
         "forecast_horizon": 12,
+        "mine_tab": "Demand and outcomes",
+        "funder_year": reach.latest_whole_year(years),
     }
     tabs = ["System view", "My organisation", "Funding follows the referral", "Link workers",
             "What if", "Forecast"]  # fmt: skip
@@ -85,6 +195,11 @@ elif ui.needs(context, "connections"):
         ui.linked(key, ids, what, providers.get, default=defaults[key])
     for key, offered, what in (
         ("provider_by", ["automatic", "month", "quarter"], "grain"),
+        (
+            "mine_tab",
+            ["Demand and outcomes", "Funding and social value", "Report for funders"],
+            "view of your organisation",
+        ),
         ("whatif_target_kind", ["a provider", "a category"], "where capacity is added"),
         ("whatif_category", vocab.ASSET_CATEGORIES, "category to add capacity at"),
         ("default_cost", Between(0, 10_000), "cost per person"),
@@ -120,61 +235,30 @@ elif ui.needs(context, "connections"):
                 format_func=providers.get,
                 help="A VCS organisation: all its assets in the chosen place.",
             )
-            grain = st.radio(
-                "Show by",
-                ["automatic", "month", "quarter"],
-                key="provider_by",
-                horizontal=True,
-                help="Automatic: by quarter where most monthly counts would be hidden "
-                "(1-7 people).",
-            )
-            by = (
-                provider_view.choose_grain(dataset, sel, level, provider)
-                if grain == "automatic"
-                else grain
-            )
-            if grain == "automatic" and by == "quarter":
-                st.caption("Shown by quarter: most of its monthly counts would be hidden (1-7).")
             ui.allowed(access.check_organisation, provider)  # before its figures or its report
-            panels = provider_view.provider_panels(dataset, sel, level, provider, by)
-            own_level = access.own_records_level(context.person, provider, level)
-            own = provider_view.own_counts_panel(dataset, sel, level, provider, own_level)
-            if own_level != level:
-                ui.identity.exact_own_records(provider)
-            ui.summary([Section("", [own, *panels] if own else panels)], found)
-            ui.draw([own, *panels] if own else panels)
-            st.download_button(
-                "Download this provider's summary to print or send (HTML, opens offline)",
-                ui.audited(
-                    lambda: (
-                        report.provider_summary(
-                            dataset,
-                            sel,
-                            level,
-                            provider,
-                            providers[provider],
-                            by,
-                            context.place,
-                            made_by=context.person.described,
-                        ).html
-                    ),
-                    "provider report",
-                    provider,
-                ),
-                file_name=provider_view.summary_file_name(provider),
-                mime="text/html",
-                key="dl_provider_summary",
-                on_click="ignore",
-            )
+            views = ["Demand and outcomes", "Funding and social value", "Report for funders"]
+            parts = dict(zip(views, st.tabs(views, key="mine_tab", on_change="rerun"),
+                             strict=True))  # fmt: skip
+            if parts["Demand and outcomes"].open:
+                with parts["Demand and outcomes"]:
+                    _demand_and_outcomes(provider)
+            if parts["Funding and social value"].open:
+                with parts["Funding and social value"]:
+                    cost = _cost_input()
+                    assumptions = _assumptions()
+                    panels = [
+                        *funder_view.provider_funding_panels(dataset, sel, level, provider, cost),
+                        funder_view.social_value_panel(dataset, sel, level, provider,
+                                                       assumptions, cost),
+                    ]  # fmt: skip
+                    ui.summary([Section("", panels)], found)
+                    ui.draw(panels)
+            if parts["Report for funders"].open:
+                with parts["Report for funders"]:
+                    _funder_report(provider)
     if money.open:
         with money:
-            cost = st.number_input(
-                "Cost per person where an asset states none (£, an assumption)",
-                min_value=0.0,
-                max_value=10_000.0,
-                step=10.0,
-                key="default_cost",
-            )
+            cost = _cost_input()
             panels = funding_view.funding_panels(dataset, sel, level, cost)
             ui.summary([Section("", panels)], found)
             ui.draw(panels)

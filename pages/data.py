@@ -5,7 +5,7 @@ import functools
 import streamlit as st
 
 from socialrx import ui
-from socialrx.data import archives, mapping, templates
+from socialrx.data import archives, database, mapping, templates
 from socialrx.data.schema import PERSON_LEVEL, TABLES
 from socialrx.disclosure import NOT_APPLICABLE
 from socialrx.views import data
@@ -48,10 +48,16 @@ if report.problems:
         # plain text, wrapped: a long message is never cut, and nothing in it is markup
         st.code("\n".join(data.problem_lines(problems)), language=None, wrap_lines=True)
     ui.download(problems, "validation_report", "Download the problem list (CSV)", about=True)
+    counted = (
+        "A database table's rows count from its first row of data, in the order the database "
+        "returns them."
+        if any(database.is_table_label(p.file) for p in report.problems)
+        else "Row numbers count the header as row 1, as a spreadsheet does."
+    )
     st.caption(
-        "Row numbers count the header as row 1, as a spreadsheet does. Rows with errors in "
-        "required columns are left out; a bad value elsewhere is left blank and the row kept. "
-        'Open "Read every problem in full" to read long messages, or download the list.'
+        f"{counted} Rows with errors in required columns are left out; a bad value elsewhere "
+        'is left blank and the row kept. Open "Read every problem in full" to read long '
+        "messages, or download the list."
     )
 else:
     st.success("No problems found.")

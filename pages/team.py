@@ -106,7 +106,7 @@ if not listed.empty:
         st.button("Withdraw it", key="guest_withdraw_button", on_click=withdraw)
 
 st.header("Where this is kept")
-url = team_store.default_url(ui.data_folder())
+url = team_store.default_url(ui.data_source())
 listed_path = access.access_path()
 st.markdown(
     f"- The team's store: {markdown_text(team_store.describe(url))} (schema version "

@@ -1,5 +1,6 @@
 """Command line: `python -m socialrx validate DIR`, `refresh DIR`, `demo --out DIR`, `report DIR
---out OUT`, and Open Referral in (files or a live feed) and out."""
+--out OUT`, and Open Referral in (files or a live feed) and out. Where a command reads a data
+folder, a database address or file may stand in its place (`socialrx.data.database`)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+from socialrx.data import database
 from socialrx.data.demo import DEFAULT_PLACE, place_names, write_demo
 from socialrx.data.loader import load_folder
 from socialrx.disclosure import Level
@@ -15,10 +17,22 @@ from socialrx.disclosure import Level
 VALID, INVALID, UNREADABLE = 0, 1, 2
 
 
-def validate(folder: Path) -> int:
+def _load(source: str | Path):
+    """A data folder's or a database's dataset and report."""
+    url = database.database_url(source)
+    return database.load(url) if url is not None else load_folder(Path(source))
+
+
+def _shown(source: str | Path) -> str:
+    """The source as printed: a database address without its password."""
+    return database.masked(str(source))
+
+
+def validate(source: str | Path) -> int:
     """Print every problem, one line each; exit 0 valid, 1 errors, 2 unreadable."""
+    folder = _shown(source)
     try:
-        dataset, report = load_folder(folder)
+        dataset, report = _load(source)
     except OSError as exc:  # a folder we may not list or a file we may not open
         print(f"{folder}: could not be read ({exc.strerror or exc})")
         return UNREADABLE
@@ -26,25 +40,28 @@ def validate(folder: Path) -> int:
         print(line)
     counts = ", ".join(f"{name} {len(frame):,}" for name, frame in dataset.tables.items())
     if report.unreadable:
-        print(f"{len(report.unreadable)} file(s) could not be read: {', '.join(report.unreadable)}")
+        what = "source(s)" if database.is_database(source) else "file(s)"
+        print(f"{len(report.unreadable)} {what} could not be read: {', '.join(report.unreadable)}")
         return UNREADABLE
     verdict = f"{len(report.errors):,} errors, {len(report.warnings):,} warnings"
     print(f"{folder}: {verdict}. Rows usable: {counts or 'none'}")
     return INVALID if report.errors else VALID
 
 
-def refresh(folder: Path) -> int:
-    """Load and check a data folder, write its saved copy and say what changed since the last
-    refresh; exit 0 valid, 1 errors, 2 unreadable (for cron or a scheduled task)."""
+def refresh(source: str | Path) -> int:
+    """Load and check a data folder (or database), write its saved copy and say what changed
+    since the last refresh; exit 0 valid, 1 errors, 2 unreadable (for cron or a scheduled
+    task)."""
     from socialrx.data import freshness
 
+    folder = _shown(source)
     try:
-        done = freshness.refresh(folder)
+        done = freshness.refresh(source)
     except OSError as exc:
         print(f"{folder}: could not be read ({exc.strerror or exc})")
         return UNREADABLE
     report = done.report
-    if not folder.is_dir():
+    if not freshness.readable(source, report):
         for line in report.lines():
             print(line)
         return UNREADABLE
@@ -60,7 +77,8 @@ def refresh(folder: Path) -> int:
                   f"allows ({freshness.STALE_VARIABLE}).")  # fmt: skip
     previous = done.previous
     if previous is None:
-        print("First refresh of this folder: nothing to compare with. Rows: " + ", ".join(
+        kind = "database" if database.is_database(source) else "folder"
+        print(f"First refresh of this {kind}: nothing to compare with. Rows: " + ", ".join(
             f"{c.table} {c.rows:,}" for c in done.changes) + ".")  # fmt: skip
     else:
         last = str(previous.get("refreshed_at", "?"))[:16].replace("T", " ")
@@ -107,32 +125,54 @@ def _progress(fraction: float, text: str) -> None:
 
 
 def demo(
-    out: Path,
+    out: str | Path,
     referrals: int,
     seed: int,
     assets: int | None = None,
     practices: int | None = None,
     place: str = DEFAULT_PLACE,
 ) -> int:
-    """Write the synthetic demo dataset."""
+    """Write the synthetic demo dataset: a folder, or a database (`--out demo.duckdb`, a
+    `.sqlite` file or an address), whose tables are then the folder's files."""
+    import tempfile
+
     started = time.perf_counter()
-    counts = write_demo(
-        out, referrals, seed, progress=_progress, assets=assets, practices=practices, place=place
-    )
+    url = database.out_url(out)
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = Path(scratch) / "demo" if url else Path(out)
+        counts = write_demo(folder, referrals, seed, progress=_progress, assets=assets,
+                            practices=practices, place=place)  # fmt: skip
+        if url:
+            try:
+                database.write_folder(folder, url)
+            except Exception as exc:  # noqa: BLE001 - any driver's failure, said plainly
+                print(f"{database.masked(url)}: could not be written "
+                      f"({database.masked(str(exc).splitlines()[0])})")  # fmt: skip
+                return UNREADABLE
     rows = ", ".join(f"{name} {n:,}" for name, n in counts.items())
-    print(f"Wrote demo data to {out} in {time.perf_counter() - started:.1f} s: {rows}")
+    print(f"Wrote demo data to {_shown(url or out)} in {time.perf_counter() - started:.1f} s: "
+          f"{rows}")  # fmt: skip
     return 0
 
 
 def report(
-    folder: Path, out: Path, place: str | None, first: str | None, last: str | None, level: str
+    folder: str | Path,
+    out: Path,
+    place: str | None,
+    first: str | None,
+    last: str | None,
+    level: str,
+    provider: str | None = None,
+    year: str | None = None,
 ) -> int:
-    """Write the workshop pack for a data folder: report.html and a CSV per table."""
+    """Write the workshop pack for a data folder (report.html and a CSV per table), or with
+    `provider`, that provider's report for its funders for financial year `year`."""
     from socialrx import disclosure
     from socialrx.report import build_pack
 
-    dataset, problems = load_folder(folder)
+    dataset, problems = _load(folder)
     if problems.unreadable or not dataset.has("assets"):
+        folder = _shown(folder)
         print(f"{folder}: cannot make a pack: run `python -m socialrx validate {folder}`")
         return UNREADABLE
     floor = disclosure.deployment_floor()
@@ -140,6 +180,12 @@ def report(
     if chosen not in disclosure.allowed_levels(floor):
         print(f"Disclosure '{level}' is looser than this deployment allows: using '{floor}'.")
         chosen = floor
+    if provider is not None or year is not None:
+        if place or first or last:
+            print("--provider reports on one financial year (--year) for the whole data: "
+                  "--place, --from and --to do not apply.")  # fmt: skip
+            return INVALID
+        return _funder_report(dataset, out, provider, year, chosen)
     try:
         sel, words = _pack_selection(dataset, place, first, last, chosen)
     except ValueError as exc:
@@ -149,6 +195,40 @@ def report(
     written = build_pack(dataset, sel, chosen, words).write(out)
     print(f"Wrote the pack for {words} to {out} in {time.perf_counter() - started:.1f} s: "
           f"{len(written)} files (report.html and {len(written) - 1} CSV tables)")  # fmt: skip
+    return VALID
+
+
+def _funder_report(dataset, out: Path, provider: str | None, year: str | None, level) -> int:
+    """One provider's report for its funders: checked provider and year, then written."""
+    from socialrx.metrics import capacity, funding
+    from socialrx.report import funder_report
+    from socialrx.views.capacity import provider_names
+
+    if not provider or not year:
+        print("A funder report needs both --provider ORG and --year 2025/26.")
+        return INVALID
+    if not dataset.has("connections"):
+        print("A funder report needs connections.csv (who was sent to each asset).")
+        return INVALID
+    assets = dataset.table("assets")
+    if provider not in set(capacity.provider_of(assets)):
+        print(f"--provider: {provider!r} runs no asset in this dataset (use its organisation_id).")
+        return INVALID
+    if funding.financial_year_start(year) is None:
+        print(f"--year must be a financial year like 2025/26, not {year!r}.")
+        return INVALID
+    name = provider_names(dataset, assets).get(provider, provider)
+    started = time.perf_counter()
+    try:
+        pack = funder_report(dataset, level, provider, year)
+    except ValueError as exc:
+        print(exc)
+        return INVALID
+    written = pack.write(out)
+    label = funding.financial_year_label(funding.financial_year_start(year).year)
+    print(f"Wrote the {label} report for funders of {name} to {out} in "
+          f"{time.perf_counter() - started:.1f} s: {len(written)} files (report.html and "
+          f"{len(written) - 1} CSV tables)")  # fmt: skip
     return VALID
 
 
@@ -287,11 +367,12 @@ def import_openreferral(source: Path, out: Path, mapping: Path | None = None) ->
     return validate(out)
 
 
-def export_openreferral(folder: Path, out: Path) -> int:
+def export_openreferral(source: str | Path, out: Path) -> int:
     """Write a dataset's assets and organisations as HSDS 3 CSV tables and services.json."""
     from socialrx.data import openreferral
 
-    dataset, found = load_folder(folder)
+    dataset, found = _load(source)
+    folder = _shown(source)
     if not dataset.has("assets") or dataset.table("assets").empty:
         for line in found.lines():
             print(line)
@@ -314,14 +395,18 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m socialrx", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     check = commands.add_parser("validate", help="check a dataset folder and list every problem")
-    check.add_argument("folder", type=Path)
+    check.add_argument("folder", help="the data folder, or a database (address or file)")
     again = commands.add_parser(
         "refresh",
         help="load and check a data folder, write its saved copy, say what changed (for cron)",
     )
-    again.add_argument("source", type=Path, help="the data folder")
+    again.add_argument("source", help="the data folder, or a database (address or file)")
     make = commands.add_parser("demo", help="write the synthetic demo dataset")
-    make.add_argument("--out", type=Path, required=True)
+    make.add_argument(
+        "--out",
+        required=True,
+        help="a folder, or a database: a file ending .duckdb, .sqlite or .db, or an address",
+    )
     make.add_argument("--referrals", type=_at_least_one, default=8000)
     make.add_argument("--seed", type=int, default=2026)
     make.add_argument(
@@ -336,8 +421,12 @@ def main(argv: list[str] | None = None) -> int:
         default=DEFAULT_PLACE,
         help="local authorities on real LSOA 2011 boundaries (default: %(default)s)",
     )
-    pack = commands.add_parser("report", help="write the workshop pack (HTML and CSVs)")
-    pack.add_argument("folder", type=Path)
+    pack = commands.add_parser(
+        "report",
+        help="write the workshop pack (HTML and CSVs), or with --provider and --year one "
+        "provider's report for its funders",
+    )
+    pack.add_argument("folder", help="the data folder, or a database (address or file)")
     pack.add_argument("--out", type=Path, required=True)
     pack.add_argument(
         "--place",
@@ -352,6 +441,8 @@ def main(argv: list[str] | None = None) -> int:
         default="round",
         help="never below the deployment's floor (SOCIALRX_MIN_DISCLOSURE)",
     )
+    pack.add_argument("--provider", help="an organisation_id: its report for its funders")
+    pack.add_argument("--year", help="the funder report's financial year, e.g. 2025/26")
     into = commands.add_parser(
         "import-openreferral",
         help="Open Referral UK directory (a live feed's https:// address, JSON, HSDS CSV folder "
@@ -372,7 +463,7 @@ def main(argv: list[str] | None = None) -> int:
     outof = commands.add_parser(
         "export-openreferral", help="a dataset's assets as Open Referral UK (HSDS 3) tables + JSON"
     )
-    outof.add_argument("folder", type=Path)
+    outof.add_argument("folder", help="the data folder, or a database (address or file)")
     outof.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
     if args.command == "validate":
@@ -390,7 +481,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "export-openreferral":
         return export_openreferral(args.folder, args.out)
     if args.command == "report":
-        return report(args.folder, args.out, args.place, args.first, args.last, args.disclosure)
+        return report(args.folder, args.out, args.place, args.first, args.last, args.disclosure,
+                      args.provider, args.year)  # fmt: skip
     return demo(args.out, args.referrals, args.seed, args.assets, args.practices, args.place)
 
 

@@ -24,19 +24,23 @@ from socialrx.data.dataset import Dataset
 from socialrx.disclosure import LABELS, NOT_APPLICABLE, Level
 from socialrx.escape import html_text
 from socialrx.metrics import benchmarks as benchmark_metrics
+from socialrx.metrics import funding, reach, social_value
 from socialrx.metrics.selection import Selection
 from socialrx.provenance import Provenance, csv_with_provenance, html_block, record
 from socialrx.views import (
     asset_map,
     benchmarks,
     capacity,
+    commissioning,
     equity,
     ethnicity,
     outcomes,
     referral_flows,
 )
+from socialrx.views import funder as funder_view
 from socialrx.views import overview as overview_view
 from socialrx.views import provider as provider_view
+from socialrx.views.capacity import provider_names
 from socialrx.views.panels import FOUND, Panel, Section, found
 
 NOTES_LIMIT = 2000  # characters of "what we agreed"
@@ -77,6 +81,8 @@ SECTIONS: list[tuple[str, tuple[str, ...], Callable]] = [
     ("Equity", ("referrals",), _equity),
     ("Capacity and funding", ("connections",), capacity.panels),
     ("Outcomes", ("referrals", "outcomes"), _outcomes),
+    # as the page opens: its first kind of place, the default assumptions and scenario
+    ("Commissioning", ("referrals", "connections"), commissioning.panels),
 ]
 
 
@@ -192,6 +198,30 @@ def provider_summary(
                lambda d, s, lv: provider_view.provider_panels(d, s, lv, provider, by))  # fmt: skip
     return build_pack(dataset, selection, level, place, sections=[section],
                       heading=f"What {name} is asked to do", made_by=made_by)  # fmt: skip
+
+
+def funder_report(
+    dataset: Dataset,
+    level: Level,
+    provider: str,
+    year: str,
+    assumptions: social_value.Assumptions | None = None,
+    default_cost: float = funding.DEFAULT_COST_GBP,
+    made_by: str = "",
+) -> Pack:
+    """One provider's report to its funder for one financial year (April to March): demand
+    and strain by month, who it reached, outcomes with their caveats, funding against the
+    work, social value stated honestly and its directory records. ValueError, in words, for
+    a year outside the data."""
+    selection, note = reach.financial_year_selection(dataset, year)
+    name = provider_names(dataset, dataset.table("assets")).get(provider, provider)
+    sections = funder_view.funder_sections(
+        dataset, selection, level, provider, assumptions or social_value.Assumptions(),
+        default_cost, note,
+    )  # fmt: skip
+    return build_pack(dataset, selection, level, f"{name}, financial year {year}",
+                      sections=sections, heading=f"Report for funders: {name}, {year}",
+                      made_by=made_by)  # fmt: skip
 
 
 def _plain(markdown: str) -> str:

@@ -39,10 +39,12 @@ from socialrx.disclosure import Disclosed, Level
 from socialrx.metrics import capacity as capacity_metrics
 from socialrx.metrics import funding
 from socialrx.metrics.selection import PCN, Selection, default_selection, selected_referrals
+from socialrx.metrics.social_value import Assumptions
 from socialrx.report import build_pack
 from socialrx.views import (
     asset_map,
     capacity,
+    commissioning,
     directory,
     equity,
     outcomes,
@@ -51,6 +53,7 @@ from socialrx.views import (
 )
 from socialrx.views import data as data_view
 from socialrx.views import forecast as forecast_view
+from socialrx.views import funder as funder_view
 from socialrx.views import funding as funding_view
 from socialrx.views import link_workers as link_worker_view
 from socialrx.views import provider as provider_view
@@ -258,6 +261,14 @@ def pages(demo: Demo, measure: str) -> dict[str, Builder]:
         "equity": lambda d, s: equity.panels(d, s, level),
         "capacity": lambda d, s: capacity.panels(d, s, level) + capacity.system_panels(d, s, level),
         "capacity_provider": lambda d, s: provider_view.provider_panels(d, s, level, demo.provider),
+        # My organisation's funding, social value, reach and records, as its funder report has
+        "capacity_funder": lambda d, s: [
+            panel
+            for _, _, build in funder_view.funder_sections(
+                d, s, level, demo.provider, Assumptions(), funding.DEFAULT_COST_GBP
+            )
+            for panel in build(d, s, level)
+        ],
         "capacity_funding": lambda d, s: funding_view.funding_panels(
             d, s, level, funding.DEFAULT_COST_GBP
         ),
@@ -271,6 +282,7 @@ def pages(demo: Demo, measure: str) -> dict[str, Builder]:
         "outcomes": lambda d, s: (
             outcomes.panels(d, s, level) + [outcomes.for_whom(d, s, level, measure, "age_band")]
         ),
+        "commissioning": lambda d, s: commissioning.panels(d, s, level),
         "directory": lambda d, s: [directory.organisations_panel(d, level)],
         "data": lambda d, s: [data_view.loaded_panel(d, level)],
     }
@@ -283,11 +295,13 @@ PAGES = (
     "equity",
     "capacity",
     "capacity_provider",
+    "capacity_funder",
     "capacity_funding",
     "capacity_link_workers",
     "capacity_what_if",
     "capacity_forecast",
     "outcomes",
+    "commissioning",
     "directory",
     "data",
 )

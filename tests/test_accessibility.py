@@ -52,6 +52,7 @@ PAGES = [
     ("equity", "Equity"),
     ("capacity", "Capacity"),
     ("outcomes", "Outcomes"),
+    ("commissioning", "Commissioning"),
     ("pack", "Workshop pack"),
     ("directory", "Directory"),
     ("data", "Data"),

@@ -12,6 +12,7 @@ PAGES = {
     "pages/referral_flows.py": "Referral flows",
     "pages/capacity.py": "Capacity",
     "pages/outcomes.py": "Outcomes",
+    "pages/commissioning.py": "Commissioning",
     "pages/data.py": "Data",
 }
 ASSETS = (

@@ -3,6 +3,7 @@
 import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -253,3 +254,50 @@ def test_every_capacity_download_shows_counts_only_as_disclosed():
                 assert float(value) % 5 == 0, (panel.name, column, value)
                 checked += 1
     assert checked > 500
+
+
+def _mine(at: AppTest, view: str, provider: str = "ORG008") -> AppTest:
+    """Open My organisation on `provider`, then one of its views (lazy tabs, keyed)."""
+    at = _open(at, "My organisation")
+    at.selectbox(key="provider").set_value(provider).run()
+    at.session_state["mine_tab"] = view
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_a_provider_sees_its_funding_and_its_social_value(page):
+    """The Lunch Club's provider: the system view's funding figures for it alone, and its
+    social value as a range with its source, caveat and no assumption unless stated."""
+    at = _mine(page, "Funding and social value")
+    titles = _subheaders(at)
+    assert "Funding follows the referral" in titles
+    assert "Social value: life satisfaction in WELLBYs" in titles
+    table = next(d.value for d in at.dataframe if "Funding for social prescribing (£, pro rata)"
+                 in d.value.columns)  # fmt: skip
+    assert set(table["Provider"]) == {"Brackenby Partnership"}
+    # the same row as the system view's funding panel
+    system = _open(at, "Funding follows the referral")
+    every = next(d.value for d in system.dataframe if "Provider" in d.value.columns)
+    mine = every[every["Provider"] == "Brackenby Partnership"].reset_index(drop=True)
+    pd.testing.assert_frame_equal(mine, table.reset_index(drop=True), check_dtype=False)
+    at = _mine(system, "Funding and social value")
+    text = " ".join(m.value for m in [*at.markdown, *at.caption])
+    assert "Not a Green Book appraisal" in text and "no duration assumed" in text
+    assert "Wellbeing guidance for appraisal" in text and "2019 prices" in text
+    at.number_input(key="sv_attribution").set_value(50.0).run()
+    text = " ".join(m.value for m in [*at.markdown, *at.caption])
+    assert "50% of the change attributed to the service (your assumption)" in text
+
+
+def test_a_providers_report_for_funders_downloads_for_a_financial_year(page):
+    at = _mine(page, "Report for funders")
+    picker = at.selectbox(key="funder_year")
+    # the latest year the data cover whole first; a part year says so
+    assert picker.value == "2025/26"
+    assert picker.options[0] == "2026/27 (to Sep 2026: part of the year)"
+    picker.set_value("2024/25").run()
+    assert not at.exception, at.exception
+    button = next(b for b in at.get("download_button") if b.proto.label.startswith(
+        "Download the 2024/25 report for funders"))  # fmt: skip
+    assert button.proto.label.endswith("(zip)")

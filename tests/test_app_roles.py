@@ -162,7 +162,12 @@ def test_a_provider_sees_its_own_organisation_only(deployment):
     at = _app("vic@ashcombe.org.uk", {"provider": "ORG002"})  # another organisation's link
     # its pages are Capacity and Directory: it opens on Capacity, My organisation only
     assert at.title[0].value == "Capacity"
-    assert [t.label for t in at.tabs] == ["My organisation"]
+    assert [t.label for t in at.tabs] == [
+        "My organisation",
+        "Demand and outcomes",
+        "Funding and social value",
+        "Report for funders",
+    ]
     picker = at.selectbox(key="provider")
     assert picker.options == ["Ashcombe Collective (4 assets)"] and picker.value == "ORG001"
     assert at.sidebar.radio(key="disclosure").options == ["Round to 5, hide 1-7 (NHS Digital)"]
@@ -175,6 +180,18 @@ def test_a_provider_sees_its_own_organisation_only(deployment):
     at.switch_page("pages/directory.py").run()
     assert [o.split(" (")[0] for o in at.selectbox(key="directory_org").options] == [
         "Ashcombe Collective"]  # fmt: skip
+
+
+def test_a_providers_funding_and_report_are_its_own(deployment):
+    at = _app("vic@ashcombe.org.uk", {"capacity_tab": "My organisation",
+                                       "mine_tab": "Funding and social value"})  # fmt: skip
+    assert not at.exception, at.exception
+    gap = next(d.value for d in at.dataframe if "Financial year" in d.value.columns)
+    assert set(gap["Provider"]) == {"Ashcombe Collective"}
+    at.session_state["mine_tab"] = "Report for funders"
+    at.run()
+    assert at.selectbox(key="provider").options == ["Ashcombe Collective (4 assets)"]
+    assert any(b.proto.label.startswith("Download the") for b in at.get("download_button"))
 
 
 def test_a_provider_is_refused_another_organisation_wherever_it_is_produced():

@@ -185,6 +185,7 @@ ANSWERING = [
     ("outcomes", "Outcomes"),
     ("asset_map", "Asset map"),
     ("directory", "Directory"),
+    ("commissioning", "Commissioning"),
 ]
 
 

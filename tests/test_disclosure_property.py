@@ -37,7 +37,13 @@ from socialrx.views import charts, referral_flows
 from socialrx.views.panels import Panel
 
 SEED = 3
-WITH_STATISTICS = ("overview", "referral_flows", "outcomes", "capacity_link_workers")
+WITH_STATISTICS = (
+    "overview",
+    "referral_flows",
+    "outcomes",
+    "capacity_link_workers",
+    "capacity_funder",
+)
 
 
 class Runs:

@@ -160,7 +160,7 @@ def test_the_pack_opens_each_section_with_what_it_found_and_keeps_every_panel(de
     pack = build_pack(demo, chosen, Level.ROUND)
     html = pack.html
     # every page's section opens with its summary, the page's answers in the same words
-    assert html.count("<div class='found'><p><b>What this page found</b></p>") == 6
+    assert html.count("<div class='found'><p><b>What this page found</b></p>") == 7
     flows = referral_flows.page_panels(demo, chosen, Level.ROUND)
     spc = next(p for p in flows if p.name == "spc_referrals")
     assert f"<li>{html_text(spc.lead_text)}</li>" in html
@@ -169,3 +169,6 @@ def test_the_pack_opens_each_section_with_what_it_found_and_keeps_every_panel(de
     assert html_text(spc.method) in html
     # and no panel is left out: every referral flows panel with a table has its CSV
     assert {p.name for p in flows if p.labels} <= set(pack.tables)
+    # the commissioning page as it opens: its ranking, why, and the scenario on its top row
+    assert {"commission_ranked", "commission_scenario"} <= set(pack.tables)
+    assert "Most unmet need over the next 12 months" in html and "What if: 40 " in html

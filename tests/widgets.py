@@ -17,6 +17,7 @@ PAGES = {
     "pages/equity.py": "Equity",
     "pages/capacity.py": "Capacity",
     "pages/outcomes.py": "Outcomes",
+    "pages/commissioning.py": "Commissioning",
     "pages/pack.py": "Workshop pack",
     "pages/directory.py": "Directory",
     "pages/data.py": "Data",

@@ -2,12 +2,13 @@
 
 `as_at`: the date a dataset is as at (the extract date it names, else its latest dated record).
 `stale_days`: how old this deployment lets the data get (`SOCIALRX_STALE_DAYS`). `refresh`:
-load a data folder, check it, write its saved copy (`store`), and say what changed since the
-last refresh, from a small record (`refresh.json`) kept beside the saved copy: rows added and
-removed per table (matched row by row against the last refresh's saved copy, or as a net
-change when that copy is gone) and problems not reported before. A running app keys its load
-on the folder's files, so it sees refreshed files at its next rerun and reads them through
-the copy the refresh saved.
+load a data folder (or database), check it, write its saved copy (`store`), and say what
+changed since the last refresh, from a small record (`refresh.json`) kept beside the saved
+copy: rows added and removed per table (matched row by row against the last refresh's saved
+copy, or as a net change when that copy is gone) and problems not reported before. A running
+app keys its load on the folder's files, so it sees refreshed files at its next rerun and reads
+them through the copy the refresh saved; on a database file's size and times, or a server's
+every quarter hour (`database.fingerprint`).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from socialrx.data import checks, store
+from socialrx.data import checks, database, store
 from socialrx.data.dataset import DERIVED, Dataset
 from socialrx.data.problems import Problem, Report
 
@@ -119,22 +120,29 @@ def _added_removed(old: pd.Series, new: pd.Series) -> tuple[int, int]:
     return int(difference[difference > 0].sum()), int(-difference[difference < 0].sum())
 
 
-def last_record(folder: Path) -> tuple[dict | None, Path | None]:
-    """The last refresh's record for this folder, and the cache root it is kept in."""
-    resolved = str(Path(folder).resolve())
-    for root in store.cache_locations(Path(folder)):
+def _identity(source: str | Path) -> str:
+    """What a refresh record names its source by: a folder's resolved path, a database's
+    address without its password (a file's resolved)."""
+    url = database.database_url(source)
+    return database.identity(url)[1] if url is not None else str(Path(source).resolve())
+
+
+def last_record(source: str | Path) -> tuple[dict | None, Path | None]:
+    """The last refresh's record for this folder or database, and the cache root it is in."""
+    identity = _identity(source)
+    for root in store.cache_locations(source):
         try:
             record = json.loads((root / RECORD).read_text(encoding="utf-8"))
         except (OSError, ValueError):
             continue
-        if isinstance(record, dict) and record.get("folder") == resolved:
+        if isinstance(record, dict) and record.get("folder") == identity:
             return record, root
     return None, None
 
 
-def last_refresh(folder: Path, content_hash: str) -> datetime | None:
+def last_refresh(source: str | Path, content_hash: str) -> datetime | None:
     """When the data as loaded (its content hash) was last refreshed; None if it was not."""
-    record, _ = last_record(folder)
+    record, _ = last_record(source)
     if record is None or record.get("content_hash") != content_hash:
         return None
     try:
@@ -144,23 +152,23 @@ def last_refresh(folder: Path, content_hash: str) -> datetime | None:
 
 
 def refresh(
-    folder: Path,
+    source: str | Path,
     progress: Callable[[float, str], None] | None = None,
     now: datetime | None = None,
 ) -> Refreshed:
-    """Load and check `folder`, save its copy, and compare with the last refresh."""
-    folder = Path(folder)
-    previous, root = last_record(folder)
+    """Load and check a folder (or database), save its copy, and compare with the last
+    refresh."""
+    previous, root = last_record(source)
     old_rows = _saved_rows(root / previous["key"]) if previous and previous.get("key") else None
-    dataset, report = store.load_folder_cached(folder, progress)
+    dataset, report, key = store.load_source(source, progress)
     at = (now or datetime.now()).astimezone()
     done = Refreshed(dataset, report, at, previous)
-    if not folder.is_dir():
+    if not readable(source, report):
         return done
-    key, _ = store.folder_key(folder)
-    roots = store.cache_locations(folder)
-    done.saved = next((r / key for r in roots if (r / key / "manifest.json").is_file()), None)
-    same = previous is not None and previous.get("key") == key
+    roots = store.cache_locations(source)
+    done.saved = next((r / key for r in roots if key and (r / key / "manifest.json").is_file()),
+                      None)  # fmt: skip
+    same = previous is not None and key is not None and previous.get("key") == key
     before = (previous or {}).get("tables", {})
     for name in sorted(set(dataset.tables) | set(before)):
         frame = dataset.tables.get(name)
@@ -179,7 +187,7 @@ def refresh(
     when = as_at(dataset)
     record = {
         "refreshed_at": at.isoformat(timespec="seconds"),
-        "folder": str(folder.resolve()),
+        "folder": _identity(source),
         "key": key if done.saved is not None else None,
         "content_hash": dataset.content_hash,
         "tables": {name: len(frame) for name, frame in dataset.tables.items()},
@@ -193,6 +201,14 @@ def refresh(
             done.record = place / RECORD
             break
     return done
+
+
+def readable(source: str | Path, report: Report) -> bool:
+    """False for a folder that is not there or a database that could not be read."""
+    url = database.database_url(source)
+    if url is not None:
+        return database.masked(url) not in report.unreadable
+    return Path(source).is_dir()
 
 
 def _saved_rows(entry: Path) -> dict[str, pd.Series] | None:

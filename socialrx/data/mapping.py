@@ -64,9 +64,12 @@ class Mapping:
     labels: list[str] = field(default_factory=list)  # the mapping files it was read from
 
     def table_of(self, name: str) -> str | None:
-        """The table a file name is mapped to, if a `file` row matches it."""
+        """The table a file name is mapped to, if a `file` row matches it, or matches it
+        without its extension (a database's table, read as `Export.csv`, is named `Export`)."""
         lower = PurePosixPath(name).name.lower()  # a file in a zip: `data.zip/Export.csv`
-        return next((table for pattern, table in self.files if fnmatchcase(lower, pattern)), None)
+        names = (lower, PurePosixPath(lower).stem)
+        matches = (t for p, t in self.files if any(fnmatchcase(n, p) for n in names))
+        return next(matches, None)
 
     def take(self, files: list[SourceFile], report: Report) -> list[SourceFile]:
         """Read the mapping files among `files` into this mapping (checked, combined) and

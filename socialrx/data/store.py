@@ -15,10 +15,12 @@ The copy is keyed on the *content* of the folder's files (the SHA-256 that becom
 `rsync -a`, unzipping or a git checkout keeps or resets times, and a corrected figure can
 leave a file the same size, while hashing 400 MB takes a fraction of a second. The key also
 holds a digest of the loader's own code and the pandas/pyarrow/geopandas versions, so a
-changed check or dtype never serves an old copy. Only data folders are copied, never
-uploads: person-level files a user uploads are not written to disk. Anything that goes wrong
-with the copy (an unwritable folder, a half-written or corrupt copy) falls back silently to
-loading the files.
+changed check or dtype never serves an old copy. A database as the source
+(`socialrx.data.database`) is keyed the same way on its tables as read (in the user's cache
+folder, never beside it); its tables are read each time, only the checks skipped. Only data
+folders and databases are copied, never uploads: person-level files a user uploads are not
+written to disk. Anything that goes wrong with the copy (an unwritable folder, a half-written
+or corrupt copy) falls back silently to loading the files.
 """
 
 from __future__ import annotations
@@ -39,9 +41,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from socialrx.data import database
 from socialrx.data.dataset import Dataset
 from socialrx.data.files import MAX_FILE_BYTES, READABLE_SUFFIXES
-from socialrx.data.loader import Progress, load_folder
+from socialrx.data.loader import Progress, content_hash, load_files, load_folder
 from socialrx.data.problems import Problem, Report
 from socialrx.escape import file_slug
 
@@ -58,36 +61,84 @@ def load_folder_cached(
     folder: str | Path, progress: Progress | None = None
 ) -> tuple[Dataset, Report]:
     """`loader.load_folder`, through the saved copy when the folder's files have not changed
-    since it was made; otherwise load the files and save a copy for next time."""
-    folder = Path(folder)
+    since it was made; otherwise load the files and save a copy for next time. A database
+    address (`database.database_url`) in place of the folder is loaded the same way."""
+    dataset, report, _ = load_source(folder, progress)
+    return dataset, report
+
+
+def load_source(
+    source: str | Path, progress: Progress | None = None
+) -> tuple[Dataset, Report, str | None]:
+    """A folder's or a database's dataset and report, through the saved copy, and the copy's
+    key (None when copies are off or the source could not be read)."""
+    url = database.database_url(source)
+    if url is not None:
+        return _load_database(url, progress)
+    folder = Path(source)
     step = progress or (lambda fraction, text: None)
     if not folder.is_dir() or _cache_root_setting() == "off":
-        return load_folder(folder, progress)
+        return (*load_folder(folder, progress), None)
     step(0.01, "Checking the data files")
     try:
         key, content = folder_key(folder)
     except OSError:  # a file vanished or cannot be read: let the loader report it
-        return load_folder(folder, progress)
+        return (*load_folder(folder, progress), None)
+    loaded = _saved(key, _entries(folder, key), step)
+    if loaded is not None:
+        return (*loaded, key)
+    dataset, report = load_folder(folder, progress)
+    if dataset.content_hash == content and "dataset" not in report.unreadable:
+        _save(_entries(folder, key), dataset, report, step)
+    return (*_hold(key, (dataset, report)), key)
+
+
+def _load_database(url: str, progress: Progress | None) -> tuple[Dataset, Report, str | None]:
+    """A database's tables are read in full every time (there is no cheaper sign of their
+    content); the checks, the slow part, are skipped when a copy of the same content is saved."""
+    step = progress or (lambda fraction, text: None)
+    report = Report()
+    read = database.read(url, report, progress)
+    if read.unreadable_in(report):
+        return Dataset(), report, None
+    if _cache_root_setting() == "off":
+        dataset, report = load_files(read.files, progress, report)
+        return dataset, database.name_tables(report, read), None
+    key = _key(content_hash(read.files), ["database"])  # its problems name tables, not files
+    entries = _entries(url, key)
+    loaded = _saved(key, entries, step)
+    if loaded is not None:
+        return (*loaded, key)
+    dataset, report = load_files(read.files, progress, report)
+    report = database.name_tables(report, read)
+    if "dataset" not in report.unreadable:
+        _save(entries, dataset, report, step)
+    return (*_hold(key, (dataset, report)), key)
+
+
+def _saved(key: str, entries: list[Path], step) -> tuple[Dataset, Report] | None:
+    """What this process holds under `key`, else the first readable saved copy."""
     held = _held(key)
     if held is not None:  # this process already holds it (the cache folder changed the listing)
         return held
-    for entry in _entries(folder, key):
+    for entry in entries:
         if (entry / _MANIFEST).is_file():
             step(0.1, "Reading the saved copy of the checked data")
             try:
                 loaded = read_copy(entry)
-            except Exception:  # noqa: BLE001 - a broken copy is ignored, the files are there
+            except Exception:  # noqa: BLE001 - a broken copy is ignored, the data is there
                 log.warning("ignoring an unreadable saved copy at %s", entry, exc_info=True)
                 continue
             step(1.0, "Loaded")
             return _hold(key, loaded)
-    dataset, report = load_folder(folder, progress)
-    if dataset.content_hash == content and "dataset" not in report.unreadable:
-        step(1.0, "Saving a copy of the checked data for a faster start next time")
-        for entry in _entries(folder, key):
-            if write_copy(entry, dataset, report):
-                break
-    return _hold(key, (dataset, report))
+    return None
+
+
+def _save(entries: list[Path], dataset: Dataset, report: Report, step) -> None:
+    step(1.0, "Saving a copy of the checked data for a faster start next time")
+    for entry in entries:
+        if write_copy(entry, dataset, report):
+            break
 
 
 def folder_key(folder: Path) -> tuple[str, str]:
@@ -109,10 +160,13 @@ def folder_key(folder: Path) -> tuple[str, str]:
         else:
             listing.append(f"{path.name}:{size}")
     content = digest.hexdigest()
-    key = hashlib.sha256(
-        "\n".join([str(FORMAT), content, _code_digest(), *_versions(), *listing]).encode()
-    ).hexdigest()
-    return key[:32], content
+    return _key(content, listing), content
+
+
+def _key(content: str, listing: list[str]) -> str:
+    """The copy's key: the data's content hash, the loader's code and the library versions."""
+    text = "\n".join([str(FORMAT), content, _code_digest(), *_versions(), *listing])
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 def write_copy(entry: Path, dataset: Dataset, report: Report) -> bool:
@@ -236,12 +290,20 @@ def _read_table(path: Path, specs: dict[str, dict], repeated: list[str]) -> pd.D
     return frame
 
 
-def cache_locations(folder: Path) -> list[Path]:
-    """Where copies of this folder's data are kept, in the order they are tried."""
+def cache_locations(source: str | Path) -> list[Path]:
+    """Where copies of this folder's (or database's) data are kept, in the order they are
+    tried. A database's are in the user's cache folder, never beside it: a folder's copies
+    are kept one a folder, and a database file may sit in a data folder."""
     setting = _cache_root_setting()
     if setting == "off":
         return []
-    resolved = folder.resolve()
+    url = database.database_url(source)
+    if url is not None:
+        name, identity = database.identity(url)
+        digest = hashlib.sha256(identity.encode()).hexdigest()[:12]
+        named = f"{file_slug(name, 'database')}-{digest}"
+        return [Path(setting).expanduser() / named] if setting else [user_cache_dir() / named]
+    resolved = Path(source).resolve()
     digest = hashlib.sha256(str(resolved).encode()).hexdigest()[:12]
     named = f"{file_slug(resolved.name, 'data')}-{digest}"
     if setting:
@@ -249,8 +311,8 @@ def cache_locations(folder: Path) -> list[Path]:
     return [resolved / CACHE_FOLDER, user_cache_dir() / named]
 
 
-def _entries(folder: Path, key: str) -> list[Path]:
-    return [root / key for root in cache_locations(folder)]
+def _entries(source: str | Path, key: str) -> list[Path]:
+    return [root / key for root in cache_locations(source)]
 
 
 def _cache_root_setting() -> str:

@@ -275,10 +275,19 @@ def resolve(
     return Selection(start, end, kind, codes, areas)
 
 
+def residence_groups(
+    dataset: Dataset, neighbourhoods: pd.DataFrame | None = None
+) -> dict[str, pd.DataFrame]:
+    """Every kind of place by residence the data gives but single areas (wards, MSOAs, local
+    authorities, PCN catchments, neighbourhoods), each as rows of (key, label, area_code);
+    `neighbourhoods` as in `place_options`."""
+    return {**place_groups(dataset), **_neighbourhood_groups(dataset, neighbourhoods)}
+
+
 def area_places(dataset: Dataset, neighbourhoods: pd.DataFrame | None = None) -> pd.DataFrame:
     """For each small area, the ward, MSOA, local authority and neighbourhoods it lies in
     (labels; blank where unknown): the map's area details."""
-    groups = {**place_groups(dataset), **_neighbourhood_groups(dataset, neighbourhoods)}
+    groups = residence_groups(dataset, neighbourhoods)
     columns = {}
     for kind in (WARD, MSOA, LA, NEIGHBOURHOOD):
         if kind in groups:
@@ -354,18 +363,24 @@ def _outcomes_at(dataset: Dataset, rows: np.ndarray) -> pd.DataFrame:
     return _coded_outcomes(dataset)[keep].assign(_ref=positions[keep])
 
 
-def connections_of(dataset: Dataset, referrals: pd.DataFrame) -> pd.DataFrame:
-    """The connections of the given referrals (rows of the referrals table), matched by
-    position once per dataset rather than by id on every rerun."""
+def connection_referrals(dataset: Dataset) -> np.ndarray:
+    """For each connection, the position of its referral in the referrals table (-1 where
+    unknown), worked out once per dataset rather than by id on every rerun."""
 
     def build() -> np.ndarray:
         ids = pd.Index(dataset.table("referrals")["referral_id"])
         return ids.get_indexer(dataset.table("connections")["referral_id"])
 
+    return dataset.derived("connection_referrals", build)
+
+
+def connections_of(dataset: Dataset, referrals: pd.DataFrame) -> pd.DataFrame:
+    """The connections of the given referrals (rows of the referrals table), matched by
+    position (`connection_referrals`)."""
     everyone = dataset.table("referrals")
     chosen = np.zeros(len(everyone) + 1, dtype=bool)
     chosen[everyone.index.get_indexer(referrals.index)] = True
-    return dataset.table("connections")[chosen[dataset.derived("connection_referrals", build)]]
+    return dataset.table("connections")[chosen[connection_referrals(dataset)]]
 
 
 def _coded_outcomes(dataset: Dataset) -> pd.DataFrame:

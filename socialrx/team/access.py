@@ -33,8 +33,8 @@ class Role(StrEnum):
 
 
 # Every page, by its url_path ("" is the overview); "team" is the audit trail and guest links.
-ALL_PAGES = ("", "asset_map", "referral_flows", "equity", "capacity", "outcomes", "pack",
-             "directory", "data", "team")  # fmt: skip
+ALL_PAGES = ("", "asset_map", "referral_flows", "equity", "capacity", "outcomes",
+             "commissioning", "pack", "directory", "data", "team")  # fmt: skip
 PAGES = {
     Role.ANALYST: ALL_PAGES,
     Role.PLANNER: ALL_PAGES[:-1],
@@ -42,7 +42,15 @@ PAGES = {
     # its own organisation: My organisation (capacity) and its assets (directory)
     Role.PROVIDER: ("capacity", "directory"),
     Role.EDITOR: ("asset_map", "directory"),
-    Role.GUEST: ("", "asset_map", "referral_flows", "equity", "capacity", "outcomes"),
+    Role.GUEST: (
+        "",
+        "asset_map",
+        "referral_flows",
+        "equity",
+        "capacity",
+        "outcomes",
+        "commissioning",
+    ),
 }
 # What else a role may do, beyond seeing its pages.
 ACTIONS = {

@@ -181,7 +181,7 @@ def _utc(value: datetime | None) -> datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def default_url(data_folder: Path, environ: dict | None = None) -> str:
+def default_url(data_folder: Path | str, environ: dict | None = None) -> str:
     """`SOCIALRX_DB` if set; otherwise a SQLite file beside the saved copy of the data folder
     (in its `.socialrx-cache`, or `SOCIALRX_CACHE_DIR`), in the user's cache folder when that
     cannot be written or copies are off."""

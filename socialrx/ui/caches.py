@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from socialrx.data import corrections, mapping
+from socialrx.data import corrections, database, mapping
 from socialrx.data.dataset import Dataset
 from socialrx.data.files import SourceFile, files_in_folder
 from socialrx.data.loader import load_files
@@ -23,7 +23,7 @@ from socialrx.data.problems import Report
 from socialrx.data.store import load_folder_cached
 from socialrx.disclosure import Level
 from socialrx.metrics import benchmarks as benchmark_metrics
-from socialrx.metrics import selection
+from socialrx.metrics import commissioning, selection
 from socialrx.metrics.selection import Selection
 from socialrx.team.store import Store, open_store
 from socialrx.views import asset_map as asset_map_view
@@ -46,9 +46,9 @@ HOUR = timedelta(hours=1)
 
 @st.cache_resource(show_spinner=False, max_entries=4)
 def cached_folder(folder: str, fingerprint: str) -> tuple[Dataset, Report]:
-    """A data folder's dataset, through its saved columnar copy when the files are unchanged
-    (`socialrx.data.store`: a fresh server opens 1,000,000 referrals in seconds, not a minute).
-    Folders only: uploads are never written to disk."""
+    """A data folder's (or database's) dataset, through its saved columnar copy when the data
+    is unchanged (`socialrx.data.store`: a fresh server opens 1,000,000 referrals in seconds,
+    not a minute). Folders and databases only: uploads are never written to disk."""
     bar = st.progress(0.0, text="Loading data")
     try:
         return load_folder_cached(folder, lambda f, text: bar.progress(f, text=text))
@@ -87,6 +87,17 @@ def corrected_directory(_dataset: Dataset, content_hash: str, approved_ids: tupl
     approved changes (ids never change once approved): a new content hash, so every page's
     cache keys follow the corrected directory."""
     return corrections.apply_approved(_dataset, _approved)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4, ttl=HOUR)
+def cached_database_mapped(url: str, fingerprint: str, digest: str,
+                           _edited: bytes) -> tuple[Dataset, Report]:  # fmt: skip
+    """A database's tables loaded through an edited mapping (which may name other tables)."""
+    bar = st.progress(0.0, text="Loading data with your mapping")
+    try:
+        return database.load(url, lambda f, text: bar.progress(f, text=text), _edited)
+    finally:
+        bar.empty()
 
 
 # The sidebar ------------------------------------------------------------------------------
@@ -218,6 +229,31 @@ def capacity_scenario_base(_dataset: Dataset, content_hash: str, chosen: Selecti
     """The what-if's starting point (each asset's last 12 months), once per dataset, place
     and period end: a slider moved in a workshop recomputes only what it changes."""
     return what_if_view.scenario_base(_dataset, chosen)
+
+
+@st.cache_data(show_spinner="Forecasting demand by category", max_entries=16, ttl=HOUR)
+def commissioning_forecasts(_dataset: Dataset, content_hash: str, end: pd.Timestamp,
+                            level: Level, areas: tuple[str, ...]):  # fmt: skip
+    """Each category's forecast for the people living in `areas` (a model a category), once
+    per dataset, period end, level and set of areas: the horizon, reach and costs only cut it."""
+    chosen = Selection(end, end)
+    return commissioning.category_forecasts(_dataset, chosen, areas, level)
+
+
+@st.cache_data(show_spinner="Bringing need, access, demand and strain together", max_entries=32,
+               ttl=HOUR)  # fmt: skip
+def commissioning_table(_dataset: Dataset, content_hash: str, chosen: Selection, level: Level,
+                        kind: str, assumptions: commissioning.Assumptions,
+                        named: tuple) -> tuple[pd.DataFrame, pd.DataFrame]:  # fmt: skip
+    """The commissioning page's rows and assets once per choice and set of `named`
+    neighbourhoods (the session's own, as for the asset map)."""
+    frame = pd.DataFrame(list(named), columns=["neighbourhood", "area_code"])
+    places = commissioning.subdivisions(_dataset, chosen, kind, frame)
+    known = _dataset.areas["area_code"] if _dataset.areas is not None else []
+    areas = tuple(commissioning.place_areas(places, known))
+    forecasts = commissioning_forecasts(_dataset, content_hash, chosen.end, level, areas)
+    return commissioning.commissioning_table(_dataset, chosen, kind, level, assumptions, frame,
+                                             forecasts)  # fmt: skip
 
 
 # Referral flows: the place's pathway is summed small once per dataset and place, so a new

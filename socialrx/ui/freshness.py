@@ -21,7 +21,7 @@ def data_as_at(context: Context) -> None:
     when = dataset.derived("as_at", lambda: freshness.as_at(dataset))
     refreshed = None
     if st.session_state.get("data_source", loading.FOLDER) == loading.FOLDER:
-        refreshed = freshness.last_refresh(loading.data_folder(), dataset.content_hash)
+        refreshed = freshness.last_refresh(loading.data_source(), dataset.content_hash)
     words = [f"Data as at {when.date:%d %b %Y} ({when.basis})"] if when.date is not None else []
     if refreshed is not None:
         words.append(f"refreshed {refreshed:%d %b %Y %H:%M}")

@@ -32,7 +32,7 @@ from socialrx.team.access import GUEST_LINK, LOCAL, PROXY, SIGN_IN, Person, Refu
 from socialrx.team.store import Event, Store
 from socialrx.ui import caches, links
 from socialrx.ui.links import ASKED_KEY
-from socialrx.ui.loading import data_folder
+from socialrx.ui.loading import data_source
 
 if TYPE_CHECKING:
     from socialrx.ui.sidebar import Context
@@ -51,7 +51,7 @@ def store() -> Store:
     looking could be recorded, so a store that cannot be reached stops the page, and says so."""
     url = None
     try:
-        url = team_store.default_url(data_folder())
+        url = team_store.default_url(data_source())
         return caches.team_store(url)
     except (OSError, SQLAlchemyError) as failed:
         where = team_store.describe(url) if url else "no folder to keep it in"

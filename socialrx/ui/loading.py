@@ -1,6 +1,7 @@
-"""Which data this session sees: the data folder (SOCIALRX_DATA, default the demo) or uploaded
-files, chosen at the top of the sidebar, and the mapping edited on the Data page that this
-session's files are loaded through. The loads themselves are cached (`caches`)."""
+"""Which data this session sees: the data folder (SOCIALRX_DATA, default the demo; or a
+database, `socialrx.data.database`) or uploaded files, chosen at the top of the sidebar, and
+the mapping edited on the Data page that this session's files are loaded through. The loads
+themselves are cached (`caches`)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from socialrx.data import mapping
+from socialrx.data import database, freshness, mapping
 from socialrx.data.dataset import Dataset
 from socialrx.data.files import MAX_FILE_BYTES, READABLE_SUFFIXES, SourceFile
 from socialrx.data.loader import content_hash
@@ -25,9 +26,17 @@ FOLDER, UPLOAD = "Data folder", "Upload files"
 MAPPING_KEY = "_socialrx_mapping"  # this browser session's edited mapping.csv, as bytes
 
 
-def data_folder() -> Path:
-    """The folder named by SOCIALRX_DATA, default the bundled demo data."""
-    return Path(os.environ.get(DATA_VARIABLE) or DEMO_FOLDER)
+def data_source() -> Path | str:
+    """The folder named by SOCIALRX_DATA, default the bundled demo data; or the address of
+    the database it names (a SQLite or DuckDB file as its address)."""
+    setting = os.environ.get(DATA_VARIABLE, "").strip()
+    return database.database_url(setting) or Path(setting or DEMO_FOLDER)
+
+
+def _database_fingerprint(url: str) -> str:
+    """The database's own sign of change, and its last refresh: a refresh is seen at once."""
+    record, _ = freshness.last_record(url)
+    return f"{database.fingerprint(url)};{(record or {}).get('refreshed_at')}"
 
 
 def _folder_fingerprint(folder: Path) -> str:
@@ -46,15 +55,22 @@ def _folder_fingerprint(folder: Path) -> str:
 
 def load() -> tuple[Dataset, Report] | None:
     """The sidebar's data source and the data it loads (None: no files uploaded yet)."""
-    folder = data_folder()
+    folder = data_source()
     linked("data_source", (FOLDER, UPLOAD), "data source")
     source = st.sidebar.radio(
         "Data source",
         (FOLDER, UPLOAD),
         key="data_source",
-        help=f"{FOLDER}: {folder}. {UPLOAD}: your own CSV/Excel/GeoJSON files, "
-        "named as in the data contract.",
+        help=f"{FOLDER}: {database.masked(str(folder))}. {UPLOAD}: your own CSV/Excel/GeoJSON "
+        "files, named as in the data contract.",
     )
+    if source == FOLDER and isinstance(folder, str):  # a database
+        fingerprint = _database_fingerprint(folder)
+        edited = st.session_state.get(MAPPING_KEY)
+        if edited is not None:
+            digest = hashlib.sha256(edited).hexdigest()
+            return caches.cached_database_mapped(folder, fingerprint, digest, edited)
+        return caches.cached_folder(folder, fingerprint)
     if source == FOLDER:
         return _folder_with_session_mapping(folder) or caches.cached_folder(
             str(folder), _folder_fingerprint(folder)
@@ -105,7 +121,10 @@ def mapping_in_use() -> pd.DataFrame:
     if edited is not None:
         return mapping.frame_of(edited)
     if st.session_state.get("data_source", FOLDER) == FOLDER:
-        return mapping.in_folder(data_folder())
+        source = data_source()
+        if isinstance(source, str):
+            return mapping.in_files(database.mapping_files(source))
+        return mapping.in_folder(source)
     uploads = st.session_state.get("uploads") or []
     return mapping.in_files([SourceFile(u.name, u.getvalue()) for u in uploads])
 

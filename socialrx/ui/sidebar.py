@@ -388,3 +388,12 @@ def asset_map_panels(_dataset: Dataset, content_hash: str, chosen: Selection, le
     named = tuple(neighbourhoods(_dataset).itertuples(index=False, name=None))
     return caches.asset_map_panels_for(_dataset, content_hash, chosen, level, shade, filters,
                                        reach, named)  # fmt: skip
+
+
+def commissioning_table(_dataset: Dataset, content_hash: str, chosen: Selection, level: Level,
+                        kind: str, assumptions) -> tuple[pd.DataFrame, pd.DataFrame]:  # fmt: skip
+    """The commissioning page's rows and assets once per choice, the session's neighbourhoods
+    part of the key (as `asset_map_panels`)."""
+    named = tuple(neighbourhoods(_dataset).itertuples(index=False, name=None))
+    return caches.commissioning_table(_dataset, content_hash, chosen, level, kind, assumptions,
+                                      named)  # fmt: skip

@@ -33,13 +33,20 @@ GAP_LABELS = {
 
 
 def funding_panels(
-    dataset: Dataset, selection: Selection, level: Level, default_cost: float
+    dataset: Dataset,
+    selection: Selection,
+    level: Level,
+    default_cost: float,
+    provider: str | None = None,
 ) -> list[Panel]:
     """Funding follows the referral: per provider and financial year, the value of the work
     it took on (from each asset-year's counts as shown) against the money it received for
     social prescribing, pro rata for the part of each year in the period; the place's totals
-    from the table's cells as shown."""
+    from the table's cells as shown. `provider`: its rows only (each row rests on its own
+    asset-years, so they are the figures the whole table gives it) and its totals."""
     assets = selected_assets(dataset, selection)
+    if provider is not None:
+        assets = assets[(capacity.provider_of(assets) == provider).to_numpy()]
     start, end = selection.start, selection.end
     work = funding.work_by_asset_year(
         assets, dataset.table("connections"), start, end, default_cost
@@ -48,7 +55,9 @@ def funding_panels(
         dataset.table("funding"), capacity.provider_of(assets), start, end
     )
     everywhere = set(capacity.provider_of(dataset.table("assets")))
-    check.no_assets = [p for p in check.no_assets if p not in everywhere]
+    # one provider's view names no other organisation's funding
+    check.no_assets = [] if provider is not None else [
+        p for p in check.no_assets if p not in everywhere]  # fmt: skip
     names = pd.Series(provider_names(dataset, assets))
     panel = _gap_panel(funding.funding_gap(work, funded, names), work, level)
     notes = [*check.notes(), *_assumption_notes(dataset, work, selection, default_cost)]

@@ -58,6 +58,8 @@ SHARED = {
     "capacity_tab": "text",
     "provider": "text",
     "provider_by": "text",
+    "mine_tab": "text",
+    "funder_year": "text",
     "default_cost": "number",
     "salary": "number",
     "whatif_growth": "int",
@@ -70,6 +72,15 @@ SHARED = {
     "whatif_move": "int",
     "forecast_horizon": "int",
     "forecast_category": "text",
+    # Commissioning
+    "commission_by": "text",
+    "commission_radius": "int",
+    "commission_horizon": "int",
+    "commission_cost": "number",
+    "commission_need": "text",
+    "commission_category": "text",
+    "commission_place": "text",
+    "commission_added": "int",
     # Outcomes
     "outcome_standard": "text",
     "outcome_measure": "text",
@@ -105,6 +116,9 @@ NOT_SHARED = {
     "corrections_confirm_asset": "which record to confirm: an action, not a view",
     "corrections_chosen": "which correction to decide: an action, not a view",
     "corrections_reason": "an editor's reason being typed: kept with the decision",
+    "sv_attribution": "a share of the change a user attributes to a service: their own stated "
+    "assumption, never handed to someone else by a link",
+    "sv_years": "how long a user assumes a change lasts: their own stated assumption",
 }
 
 
