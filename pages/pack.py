@@ -25,7 +25,12 @@ notes = st.text_area(
 def pack_zip() -> bytes:
     """Built when the button is clicked, not on every rerun."""
     return report.build_pack(
-        context.dataset, context.selection, context.level, context.place, notes
+        context.dataset,
+        context.selection,
+        context.level,
+        context.place,
+        notes,
+        made_by=context.person.described,
     ).zip()
 
 

@@ -136,7 +136,7 @@ def build_pack(
 ) -> Pack:
     """The workshop pack for a place, period and disclosure level, with the room's notes;
     `sections` (default: every page) as (title, tables needed, panel builder); `made_by`,
-    who asked for it (once sign-in exists)."""
+    who asked for it (`Person.described`; empty from the command line)."""
     made = record(dataset, selection, level, place, made_by=made_by)
     tables: dict[str, pd.DataFrame] = {}
     body = []
@@ -147,7 +147,7 @@ def build_pack(
             absent = html_text(", ".join(missing))
             body.append(f"<p class='note'>Not in this dataset: {absent}.</p>")
         else:
-            panels = build(dataset, selection, level)
+            panels = [p for p in build(dataset, selection, level) if not p.on_screen_only]
             body.append(_found_html(panels))
             for panel in panels:
                 body.append(_panel_html(panel))
