@@ -69,6 +69,12 @@ def _demand_and_outcomes(provider: str) -> None:
     if grain == "automatic" and by == "quarter":
         st.caption("Shown by quarter: most of its monthly counts would be hidden (1-7).")
     panels = tab_panels(pages.MINE)  # from the choices as kept, as in the pack
+    # its own counts exact to the provider itself, on screen only (access.own_records_level)
+    own_level = access.own_records_level(context.person, provider, level)
+    own = provider_view.own_counts_panel(dataset, sel, level, provider, own_level)
+    if own_level != level:
+        ui.identity.exact_own_records(provider)
+    panels = [own, *panels] if own else panels
     ui.summary([Section("", panels)], found)
     ui.draw(panels)
     st.download_button(
@@ -76,7 +82,14 @@ def _demand_and_outcomes(provider: str) -> None:
         ui.audited(
             lambda: (
                 report.provider_summary(
-                    dataset, sel, level, provider, providers[provider], by, context.place
+                    dataset,
+                    sel,
+                    level,
+                    provider,
+                    providers[provider],
+                    by,
+                    context.place,
+                    made_by=context.person.described,
                 ).html
             ),
             "provider report",
@@ -107,7 +120,9 @@ def _funder_report(provider: str) -> None:
     st.download_button(
         f"Download the {year} report for funders (zip)",
         ui.audited(
-            lambda: report.funder_report(dataset, level, provider, year, assumptions, cost).zip(),
+            lambda: report.funder_report(
+                dataset, level, provider, year, assumptions, cost, made_by=context.person.described
+            ).zip(),
             "funder report",
             f"{provider} {year}",
         ),

@@ -8,6 +8,7 @@ from socialrx.data.files import SourceFile
 from socialrx.data.problems import Report
 from socialrx.escape import file_slug, markdown_text
 from socialrx.team import access
+from socialrx.ui import corrections as corrections_ui
 from socialrx.ui.feeds import feed_fetcher
 from socialrx.views import directory
 from socialrx.views.data import problems_table
@@ -17,9 +18,10 @@ context = ui.current()
 ui.page_header(
     "Directory",
     context,
-    "For VCS groups: download your own asset records as a sheet to correct, see which are "
-    "stale or missing what filters need, and check a corrected sheet before it replaces "
-    "anything. For everyone: the directory as Open Referral UK.",
+    "For VCS groups: see which of your asset records are stale or missing what filters "
+    "need, and correct them here (the directory's editors approve each change) or in a "
+    "sheet. For everyone: the directory, with approved corrections, as Open Referral UK and "
+    "assets.csv.",
 )
 dataset, level = context.dataset, context.level
 # a provider keeps its own organisation's records only
@@ -53,7 +55,18 @@ else:
     )
     ui.draw(own)
 
-    st.header("Correct your records")
+    if not corrections_ui.on_data_folder():
+        st.info(
+            "Corrections sent from here go to the directory in this deployment's data folder: "
+            "choose Data source: Data folder in the sidebar to send them. With uploaded files, "
+            "the correction sheet below gives you a corrected assets.csv."
+        )
+    elif corrections_ui.may_correct():
+        corrections_ui.provider_corrections(
+            dataset, org, corrections.organisation_name(dataset, org)
+        )
+
+    st.header("Or correct a spreadsheet (and add new assets)")
     st.markdown(
         "1. Download your sheet.\n"
         "2. Correct it in a spreadsheet (the notes at the top say what each column allows) "
@@ -102,6 +115,9 @@ else:
                     "the data folder with it (the app never writes into the data folder)."
                 )
 
+if corrections_ui.may_approve() and corrections_ui.on_data_folder():
+    corrections_ui.editor_queue()
+
 ui.draw([everyone])
 
 st.header("Open Referral UK")
@@ -123,6 +139,7 @@ st.download_button(
     key="dl_openreferral",
     on_click="ignore",
 )
+corrections_ui.directory_download(dataset)
 feed_fetcher()
 with st.expander("Map a directory's taxonomy terms to our categories"):
     st.write(

@@ -28,7 +28,7 @@ def pack_zip() -> bytes:
     user last left them (a page not opened: its defaults)."""
     return report.build_pack(
         context.dataset, context.selection, context.level, context.place, notes,
-        choices=ui.page_choices(context.dataset),
+        choices=ui.page_choices(context.dataset), made_by=context.person.described,
     ).zip()  # fmt: skip
 
 

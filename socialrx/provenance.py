@@ -72,7 +72,7 @@ class Provenance:
     period: str
     made_at: str
     made_with: str
-    made_by: str = ""  # who asked for it, once sign-in exists: empty until then
+    made_by: str = ""  # who asked for it (`Person.described`): empty from the command line
 
     def rows(self) -> list[tuple[str, str]]:
         """(label, value) for every field, in the order they are printed."""

@@ -90,7 +90,7 @@ def build_pack(
     """The workshop pack for a place, period and disclosure level, with the room's notes;
     `sections` (default: every page, `pages.PAGES`) as (title, tables needed, the page's view);
     `choices`, each page's as on screen (`pages`: a page without any shows its defaults);
-    `made_by`, who asked for it (once sign-in exists)."""
+    `made_by`, who asked for it (`Person.described`; empty from the command line)."""
     made = record(dataset, selection, level, place, made_by=made_by)
     tables: dict[str, pd.DataFrame] = {}
     printed: dict[str, pd.DataFrame] = {}
@@ -105,6 +105,8 @@ def build_pack(
             parts = view(dataset, selection, level, choices)
             if parts and not isinstance(parts[0], Section):  # panels: one untitled section
                 parts = [Section("", parts)]
+            parts = [Section(part.title, [p for p in part.panels if not p.on_screen_only])
+                     for part in parts]  # fmt: skip
             body.append(_found_html(parts))
             for part in parts:
                 if part.title:  # a tab on screen

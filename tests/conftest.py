@@ -23,6 +23,34 @@ GOOD_ASSETS = (
 )
 
 
+# The files that take longest, slowest first (measured with `--durations`): `--dist loadfile`
+# hands the two workers whole files in collection order (`--no-loadscope-reorder` in
+# pyproject.toml; xdist's own order starts the files with most tests first, which left these
+# one- and two-test files to the end, one worker running them while the other sat idle).
+LONGEST_FIRST = (
+    "test_sessions.py",
+    "test_signin_browser.py",
+    "test_browser.py",
+    "test_hidden_range.py",
+    "test_report.py",
+    "test_capacity_views.py",
+    "test_choices.py",
+    "test_accessibility.py",
+    "test_app_capacity.py",
+    "test_links_walk.py",
+    "test_places_attack.py",
+    "test_provenance.py",
+    "test_attacks_issue20.py",
+    "test_store.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run the longest files first; the rest, and the tests within a file, keep their order."""
+    rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _team_store_of_the_run(tmp_path_factory):
     """Servers the tests start keep the team's store (audit trail, neighbourhoods) in a

@@ -32,7 +32,10 @@ def test_directory_page_on_the_demo_data(monkeypatch):
     ]
     assert at.selectbox(key="directory_org").value  # an organisation is chosen
     subheaders = [s.value for s in at.header]
-    assert "Correct your records" in subheaders
+    assert "Correct your records here" in subheaders  # in the app, or by a spreadsheet
+    assert "Or correct a spreadsheet (and add new assets)" in subheaders
+    # one person on their own machine keeps their own directory: sends and approves
+    assert "Corrections waiting for approval" in subheaders
     assert "Every organisation's records" in subheaders
     assert "Open Referral UK" in subheaders
     assert not at.error

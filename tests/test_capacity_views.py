@@ -35,6 +35,25 @@ def demo():
     return load_folder(DEMO)[0]
 
 
+def _year_panels(dataset) -> list:
+    """The capacity tabs' panels for the year: the page, the system view, the Lunch Club's
+    provider, funding and link workers."""
+    sel = Selection(*YEAR)
+    return [
+        *view.panels(dataset, sel, Level.ROUND),
+        *view.system_panels(dataset, sel, Level.ROUND),
+        *provider_view.provider_panels(dataset, sel, Level.ROUND, "ORG008"),
+        *funding_view.funding_panels(dataset, sel, Level.ROUND, 100.0),
+        *link_worker_view.link_worker_panels(dataset, sel, Level.ROUND, 38_000.0),
+    ]
+
+
+@pytest.fixture(scope="module")
+def year_panels(demo):
+    """`_year_panels` of the demo, built once for the tests that read them."""
+    return _year_panels(demo)
+
+
 def _ward_of(dataset, area: str) -> str:
     lookup = dataset.table("area_lookup")
     return lookup.loc[lookup["area_code"] == area, "ward_code"].iloc[0]
@@ -182,14 +201,10 @@ def test_names_from_files_never_reach_markdown_as_markdown(demo):
         demo.tables["organisations"] = organisations
 
 
-def test_every_main_panel_answers_from_what_it_shows(demo):
+def test_every_main_panel_answers_from_what_it_shows(demo, year_panels):
     sel = Selection(*YEAR)
     panels = [
-        *view.panels(demo, sel, Level.ROUND),
-        *view.system_panels(demo, sel, Level.ROUND),
-        *provider_view.provider_panels(demo, sel, Level.ROUND, "ORG008"),
-        *funding_view.funding_panels(demo, sel, Level.ROUND, 100.0),
-        *link_worker_view.link_worker_panels(demo, sel, Level.ROUND, 38_000.0),
+        *year_panels,
         *what_if_view.scenario_panels(demo, sel, Level.ROUND, capacity.Scenario()),
     ]
     answered = {p.name for p in panels if p.answer_text}
@@ -227,7 +242,7 @@ def _counts(panel) -> tuple:
     return tuple(parts)
 
 
-def test_removing_a_referral_whose_counts_round_the_same_changes_nothing_shown(demo):
+def test_removing_a_referral_whose_counts_round_the_same_changes_nothing_shown(demo, year_panels):
     """The rule's test: where the disclosed counts stay the same, nothing else shown moves.
     Every panel of the page (but the forecast, fitted on the same shown months) is compared,
     for referrals sent to the Lunch Club's provider and elsewhere."""
@@ -241,18 +256,14 @@ def test_removing_a_referral_whose_counts_round_the_same_changes_nothing_shown(d
     referrals = [chosen.loc[chosen["asset_id"] == "A0026", "referral_id"].iloc[0],
                  chosen["referral_id"].iloc[100], local["referral_id"].iloc[0]]  # fmt: skip
 
-    def build(dataset):
+    def build(dataset, year=None):
         return [
-            *view.panels(dataset, sel, Level.ROUND),
-            *view.system_panels(dataset, sel, Level.ROUND),
-            *provider_view.provider_panels(dataset, sel, Level.ROUND, "ORG008"),
-            *funding_view.funding_panels(dataset, sel, Level.ROUND, 100.0),
-            *link_worker_view.link_worker_panels(dataset, sel, Level.ROUND, 38_000.0),
+            *(_year_panels(dataset) if year is None else year),
             *link_worker_view.link_worker_panels(dataset, ward, Level.ROUND, 38_000.0),
             *what_if_view.scenario_panels(dataset, sel, Level.ROUND, capacity.Scenario(growth=0.1)),
         ]
 
-    before = build(demo)
+    before = build(demo, year_panels)  # the module's, built once
     same = 0
     for referral in referrals:
         after = build(_without(demo, referral))

@@ -120,3 +120,114 @@ def test_missing_fields_and_the_directory_tables(demo):
     assert set(table["stale"]) <= {"yes", "no"}
     everyone = directory.organisations_panel(demo, Level.ROUND).table
     assert everyone["assets"].sum() == len(demo.table("assets"))
+
+
+# Corrections made in the app: edited in a table, queued, approved, applied on every page.
+MINE = "ORG001"  # Ashcombe Collective: A0016 (capacity 2), A0085 (verified 2025-06-11), ...
+
+
+def _edit(demo, cells: dict) -> pd.DataFrame:
+    table = corrections.editable_records(demo, MINE).set_index("asset_id", drop=False)
+    for (asset, column), value in cells.items():
+        table.loc[asset, column] = value
+    return table.reset_index(drop=True)
+
+
+def test_an_edited_table_gives_one_change_a_cell(demo):
+    records = corrections.editable_records(demo, MINE)
+    assert records["asset_id"].tolist() == ["A0016", "A0085", "A0099", "A0102"]
+    assert "organisation_id" not in records  # not offered: it cannot change here
+    assert corrections.check_edits(demo, MINE, records).changes.empty
+    checked = corrections.check_edits(
+        demo,
+        MINE,
+        _edit(
+            demo,
+            {("A0016", "capacity_per_month"): "12", ("A0099", "schedule"): "Wed 10:00-11:00"},
+        ),
+    )
+    assert not checked.refused
+    assert checked.changes[["asset_id", "field", "old_value", "new_value"]].values.tolist() == [
+        ["A0016", "capacity_per_month", "2", "12"],
+        ["A0099", "schedule", "Mon 18:00-20:00", "Wed 10:00-11:00"],
+    ]
+
+
+def test_edits_are_checked_as_assets_csv_is_with_a_message_a_field(demo):
+    checked = corrections.check_edits(
+        demo,
+        MINE,
+        _edit(
+            demo,
+            {
+                ("A0016", "category"): "knitting",
+                ("A0085", "capacity_per_month"): "lots",
+                ("A0099", "url"): "ftp://example.org",
+                ("A0102", "latitude"): "-1.3",
+            },
+        ),
+    )
+    assert checked.refused.startswith("Nothing was sent") and checked.changes.empty
+    said = {(p.row, p.column): p.message for p in checked.report.problems}
+    # rows are the table's own: the first record is row 1
+    assert "not understood (allowed: physical activity" in said[(1, "category")]
+    assert (2, "capacity_per_month") in said
+    assert "only http:// or https://" in said[(3, "url")]  # a warning, on a changed record
+    assert "outside the UK" in said[(4, "latitude, longitude")]
+
+
+def test_an_asset_id_cannot_be_changed_in_the_table(demo):
+    checked = corrections.check_edits(demo, MINE, _edit(demo, {("A0016", "asset_id"): "Z9"}))
+    assert "asset_id cannot be changed" in checked.refused and checked.changes.empty
+
+
+def test_approved_changes_apply_in_order_on_top_of_the_loaded_data(demo):
+    confirmed = corrections.confirmation(demo, "A0085", pd.Timestamp("2026-09-01"))
+    assert confirmed.values.tolist() == [
+        ["A0085", "Ashcombe Carers' Café", "last_verified", "2025-06-11", "2026-09-01"]
+    ]
+    approved = pd.concat(
+        [
+            pd.DataFrame(
+                [
+                    ("A0016", "Ashcombe Wellbeing Group", "capacity_per_month", "2", "12"),
+                    ("A0016", "Ashcombe Wellbeing Group", "capacity_per_month", "12", "15"),
+                    ("A0099", "x", "name", "Not its name", "Other"),
+                    ("A9999", "x", "name", "", "Ghost"),
+                ],
+                columns=corrections.CHANGE_COLUMNS,
+            ),
+            confirmed,
+        ],
+        ignore_index=True,
+    )
+    approved["id"] = [1, 2, 3, 4, 5]
+    shown, outcome = corrections.apply_approved(demo, approved)
+    assert outcome.tolist() == [
+        "applied",
+        "applied",  # the second made against what the first left
+        "not applied: the record has changed since (now “Ashcombe Peer Support Circle”)",
+        "not applied: no such asset or field in this directory",
+        "applied",
+    ]
+    assets = shown.table("assets").set_index("asset_id")
+    assert assets.loc["A0016", "capacity_per_month"] == 15
+    # verified 1 Sep 2026, within 12 months of the extract (30 Sep 2026): no longer stale
+    assert assets.loc["A0085", "last_verified"] == pd.Timestamp("2026-09-01")
+    assert (
+        not assets.loc["A0085", "stale"]
+        and demo.table("assets").set_index("asset_id").loc["A0085", "stale"]
+    )
+    # every other cell, the types and the areas as loaded; a new hash, so caches follow it
+    before = demo.table("assets").set_index("asset_id")
+    pd.testing.assert_frame_equal(
+        assets.drop(columns=["capacity_per_month", "last_verified", "stale"]),
+        before.drop(columns=["capacity_per_month", "last_verified", "stale"]),
+    )
+    assert (
+        shown.content_hash != demo.content_hash
+        and shown.tables["referrals"] is (demo.tables["referrals"])
+    )
+    # once the corrected assets.csv is the data folder's, nothing is left to do
+    again, outcome = corrections.apply_approved(shown, approved.iloc[[1, 4]])
+    assert outcome.tolist() == ["already in the loaded data"] * 2 and again is shown

@@ -29,6 +29,7 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 import pandas as pd
@@ -533,6 +534,7 @@ def shown_counts(panels: list[Panel], space: Space) -> list[Shown]:
     return out
 
 
+@cache  # a few distinct values among hundreds of cells, each a pandas call otherwise
 def _bounds(shown: float | None) -> tuple[float, float]:
     low, high = count_bounds(pd.Series([shown], dtype="Float64"), LEVEL)
     return float(low.iloc[0]), float(high.iloc[0])
@@ -769,8 +771,20 @@ PAGES = {
 CASES = [("whole", page) for page in PAGES] + [("pcn", "pack")]
 
 
+_SPACES: dict[tuple[int, Selection], tuple[object, Space]] = {}
+
+
+def _space(dataset, selection: Selection) -> Space:
+    """One Space per dataset and place, shared by the pages checked there (none changes it);
+    the dataset is kept beside it, so its id stays its own."""
+    key = (id(dataset), selection)
+    if key not in _SPACES:
+        _SPACES[key] = (dataset, Space(dataset, selection))
+    return _SPACES[key][1]
+
+
 def _check(dataset, selection: Selection, page: str, what: str) -> None:
-    space = Space(dataset, selection)
+    space = _space(dataset, selection)
     cells = shown_counts(PAGES[page](dataset, selection), space)
     if page == "overview":  # its card adds up the months as shown: nothing of its own
         assert not cells

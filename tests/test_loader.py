@@ -277,6 +277,22 @@ def test_dates_after_the_extract_date(load):
     assert ids(dataset, "referrals", "referral_id") == ["R1", "R2"]
 
 
+def test_a_record_confirmed_after_the_extract_is_not_a_date_in_its_future(load):
+    # a provider confirms its directory record in the app after the extract (issue 24)
+    assets = "asset_id,name,category,last_verified\nA1,Walk,physical_activity,2024-09-01\n"
+    _, report = load(
+        {
+            "dataset.csv": "extract_date\n2024-06-30\n",
+            "assets.csv": assets,
+            "referrals.csv": "referral_id,referral_date\nR1,2024-07-02\n",
+        }
+    )
+    assert [line for line in lines(report) if "extract" in line] == [
+        "referrals.csv:2: referral_date: '2024-07-02': after the extract date 2024-06-30: dates "
+        "cannot be in the future of the extract"
+    ]
+
+
 def test_date_problems_quote_the_date_as_the_file_wrote_it(load):
     """Found after the dates were read (after the extract, backwards, a follow-up before its
     baseline), a problem still quotes what the file says: `20/08/2024`, not `2024-08-20`."""

@@ -12,6 +12,8 @@ import pandas as pd
 import pytest
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
+from test_app_roles import _app
+from test_app_roles import deployment as deployment  # a fixture
 
 from socialrx import __version__, provenance
 from socialrx.__main__ import main
@@ -55,7 +57,7 @@ def test_the_record_and_a_csv_with_it_below_the_table(demo):
     assert lines[:4] == ["practice,referrals", "A,10", "B,*", ""]
     assert lines[4] == "About this table" and len(lines) == 3 + provenance.FOOTER_LINES
     assert f"Data content hash (SHA-256),{demo.content_hash}" in lines
-    assert "Made by," in lines  # empty until sign-in exists
+    assert "Made by," in lines  # empty: nobody signed in made it
     # a place named like a formula is neutralised, as every text cell of an export is
     assert any(line.startswith("Place,\"'=HYPERLINK") for line in lines)
     # a program reads the table alone, as the README says
@@ -126,5 +128,26 @@ def test_every_csv_download_of_a_page_says_where_it_came_from(monkeypatch, demo)
     for name in panels:
         text = made[name]().decode("utf-8-sig")
         _says_where_it_came_from(text, demo, "Rother South PCN (demo)", period)
+        assert "Made by,this machine (no sign-in set up)" in text  # no sign-in: said so
     # a file made to be loaded again stays a plain table
     assert "About this table" not in made["neighbourhoods.csv"]().decode("utf-8-sig")
+
+
+def test_a_signed_in_persons_pack_says_who_made_it(deployment, monkeypatch):
+    made: dict[str, object] = {}
+    real = MediaFileManager.add_deferred
+
+    def keep(self, data_callable, mimetype, coordinates, file_name=None, **kwargs):
+        made[file_name] = data_callable
+        return real(self, data_callable, mimetype, coordinates, file_name, **kwargs)
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", keep)
+    at = _app("pat@council.gov.uk")
+    at.switch_page("pages/pack.py").run()
+    assert not at.exception, at.exception
+    files = zipfile.ZipFile(io.BytesIO(made["socialrx_pack.zip"]()))
+    by = "pat@council.gov.uk (planner)"
+    assert by in files.read("report.html").decode("utf-8")
+    assert all(f"Made by,{by}" in files.read(name).decode("utf-8-sig")
+               for name in files.namelist() if name.endswith(".csv"))  # fmt: skip
+    assert f"Made by,{by}" in made["overview_headlines.csv"]().decode("utf-8-sig")

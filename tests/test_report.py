@@ -24,8 +24,27 @@ def demo():
     return dataset
 
 
-def test_the_pack_holds_every_section_and_fetches_nothing(demo):
-    pack = build_pack(demo, default_selection(demo), Level.ROUND, notes="Fund the walks")
+@pytest.fixture(scope="module")
+def year_pack(demo):
+    """The pack of the default period (with notes), built once for the tests that read it, and
+    the arguments its still map was drawn with."""
+    from socialrx.views import asset_map
+
+    drawn = []
+    real = asset_map.asset_map_png
+
+    def spy(*args, **kwargs):
+        drawn.append(kwargs)
+        return real(*args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(asset_map, "asset_map_png", spy)
+        pack = build_pack(demo, default_selection(demo), Level.ROUND, notes="Fund the walks")
+    return pack, drawn
+
+
+def test_the_pack_holds_every_section_and_fetches_nothing(year_pack):
+    pack, _ = year_pack
     html = pack.html
     library = html.index("<script>"), html.index("</script>")
     page = html[: library[0]] + html[library[1] :]  # the page without plotly.js's own text
@@ -93,11 +112,11 @@ def test_the_report_command_takes_the_pages_choices_from_a_link(tmp_path, capsys
     assert "Nearest physical activity (m)" in gaps.splitlines()[0]
 
 
-def test_the_report_opens_offline_in_a_browser(demo, tmp_path):
+def test_the_report_opens_offline_in_a_browser(year_pack, tmp_path):
     from browser_assets import playwright_sync_api
 
     sync_api = playwright_sync_api()
-    build_pack(demo, default_selection(demo), Level.ROUND).write(tmp_path)
+    year_pack[0].write(tmp_path)
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"]
@@ -136,7 +155,7 @@ def test_a_providers_summary_prints_on_its_own(demo):
             assert all(v == "*" or float(v) % 5 == 0 for v in table[column].dropna())
 
 
-def test_the_packs_map_is_of_the_chosen_ward(demo, monkeypatch):
+def test_the_packs_map_is_of_the_chosen_ward(demo, year_pack, monkeypatch):
     """With a ward chosen, the pack's still map is drawn for it: its outline and name (the
     dashed blue line the interactive map draws), its areas to open on, the orange gap areas
     within it; with the whole dataset, none of these."""
@@ -160,15 +179,13 @@ def test_the_packs_map_is_of_the_chosen_ward(demo, monkeypatch):
     assert set(kwargs["focus"]) == set(ward.area_codes)
     assert set(kwargs["highlight"]) <= set(ward.area_codes)
     assert "data:image/png;base64," in pack.html
-    drawn.clear()
-    build_pack(demo, year, Level.ROUND)
-    (kwargs,) = drawn
+    (kwargs,) = year_pack[1]  # the default period's pack
     assert kwargs["place"] is None and kwargs["focus"] == () and kwargs["title"] == ""
 
 
-def test_the_pack_opens_each_section_with_what_it_found_and_keeps_every_panel(demo):
+def test_the_pack_opens_each_section_with_what_it_found_and_keeps_every_panel(demo, year_pack):
     chosen = default_selection(demo)
-    pack = build_pack(demo, chosen, Level.ROUND)
+    pack, _ = year_pack
     html = pack.html
     # every page's section opens with its summary, the page's answers in the same words
     assert html.count("<div class='found'><p><b>What this page found</b></p>") == 7

@@ -7,11 +7,14 @@ import itertools
 import os
 from datetime import UTC, datetime, timedelta
 
+import pandas as pd
 import pytest
 import sqlalchemy as sa
 from postgres_server import postgres_url
 
+from socialrx.team import access
 from socialrx.team import store as team_store
+from socialrx.team.access import Person, Refused, Role
 from socialrx.team.store import Event, open_store
 
 T0 = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
@@ -40,7 +43,7 @@ def url(request, tmp_path):
 
 def test_migrations_run_once_and_make_every_table(url):
     store = open_store(url)
-    assert store.version == 1
+    assert store.version == 2
     assert team_store.migrate(store.engine) == []  # a restart applies nothing again
     names = set(sa.inspect(store.engine).get_table_names())
     assert names == {"schema_versions", "audit_events", "neighbourhoods", "neighbourhood_areas",
@@ -139,6 +142,87 @@ def test_corrections_queue_starts_empty(url):
     frame = open_store(url).corrections()
     assert frame.empty
     assert {"organisation_id", "asset_id", "field", "status"} <= set(frame.columns)
+
+
+VIC = Person("vic@ashcombe.org.uk", Role.PROVIDER, "ORG001", access.SIGN_IN)
+EDDIE = Person("eddie@icb.nhs.uk", Role.EDITOR, None, access.SIGN_IN)
+OWNERS = {"A1": "ORG001", "A2": "ORG001", "B1": "ORG002"}
+
+
+def _changes(*rows) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["asset_id", "name", "field", "old_value", "new_value"])
+
+
+def test_a_provider_submits_for_its_own_organisation_only(url):
+    store = open_store(url)
+    ids = store.submit_corrections(VIC, "ORG001", _changes(
+        ("A1", "Walk", "capacity_per_month", "2", "12"),
+        ("A2", "Café", "last_verified", "2025-06-11", "2026-12-06")), OWNERS)  # fmt: skip
+    assert len(ids) == 2
+    # another organisation, by name or by slipping its asset into one's own submission
+    with pytest.raises(Refused, match="its own organisation only"):
+        store.submit_corrections(VIC, "ORG002", _changes(("B1", "Run", "name", "Run", "R")),
+                                 OWNERS)  # fmt: skip
+    with pytest.raises(Refused, match="Not ORG001's asset records: B1"):
+        store.submit_corrections(VIC, "ORG001", _changes(("B1", "Run", "name", "Run", "R")),
+                                 OWNERS)  # fmt: skip
+    with pytest.raises(Refused, match="organisation_id cannot be corrected"):
+        store.submit_corrections(VIC, "ORG001", _changes(
+            ("A1", "Walk", "organisation_id", "ORG001", "ORG002")), OWNERS)  # fmt: skip
+    with pytest.raises(Refused):  # a planner keeps no records; an editor approves, not sends
+        store.submit_corrections(Person("pat@c.gov.uk", Role.PLANNER, None, access.SIGN_IN),
+                                 "ORG001", _changes(("A1", "Walk", "name", "Walk", "W")),
+                                 OWNERS)  # fmt: skip
+    queue = store.corrections()
+    assert queue[["asset_id", "asset_name", "field", "old_value", "new_value", "submitted_by",
+                  "status"]].values.tolist() == [
+        ["A1", "Walk", "capacity_per_month", "2", "12", "vic@ashcombe.org.uk", "waiting"],
+        ["A2", "Café", "last_verified", "2025-06-11", "2026-12-06", "vic@ashcombe.org.uk",
+         "waiting"]]  # fmt: skip
+    assert store.corrections(organisation_id="ORG002").empty
+
+
+def test_an_editor_decides_each_change_with_a_reason_once(url):
+    store = open_store(url)
+    first, second, third = store.submit_corrections(VIC, "ORG001", _changes(
+        ("A1", "Walk", "capacity_per_month", "2", "12"),
+        ("A1", "Walk", "schedule", "", "Tue 10:00-12:00"),
+        ("A2", "Café", "name", "Café", "Carers' Café")), OWNERS)  # fmt: skip
+    with pytest.raises(Refused):  # a provider cannot approve its own
+        store.decide_correction(first, True, "fine", VIC)
+    with pytest.raises(ValueError, match="reason"):
+        store.decide_correction(first, True, "   ", EDDIE)
+    assert store.decide_correction(third, True, "checked with the group", EDDIE)
+    assert store.decide_correction(first, True, "matches their leaflet", EDDIE)
+    assert store.decide_correction(second, False, "no such session", EDDIE)
+    assert not store.decide_correction(first, False, "changed my mind", EDDIE)  # decided
+    # approved ones in the order they were decided: the order they are applied in
+    approved = store.approved_corrections()
+    assert approved["id"].tolist() == [third, first]
+    assert approved["reason"].tolist() == ["checked with the group", "matches their leaflet"]
+    rejected = store.corrections("rejected").iloc[0]
+    assert (rejected["decided_by"], rejected["reason"]) == ("eddie@icb.nhs.uk",
+                                                            "no such session")  # fmt: skip
+    assert rejected["decided_at"].tzinfo is not None
+    assert store.corrections("waiting").empty
+
+
+def test_a_version_1_store_gains_the_corrections_columns_and_keeps_its_rows(url):
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:  # a store as migration 1 left it, with one correction
+        team_store.schema_versions.create(connection)
+        team_store._first_tables(connection)
+        connection.execute(sa.insert(team_store.schema_versions).values(
+            version=1, description="first", applied_at=T0))  # fmt: skip
+        connection.execute(sa.text(
+            "INSERT INTO directory_corrections (organisation_id, asset_id, field, old_value, "
+            "new_value, submitted_by, submitted_at, status) VALUES ('ORG001', 'A1', 'name', "
+            "'Walk', 'Walks', 'vic@a.org', :at, 'waiting')"), {"at": T0})  # fmt: skip
+    engine.dispose()
+    store = open_store(url)
+    assert store.version == 2
+    kept = store.corrections().iloc[0]
+    assert (kept["new_value"], kept["asset_name"], kept["reason"]) == ("Walks", None, None)
 
 
 def test_default_place_is_beside_the_saved_copy(tmp_path, monkeypatch):

@@ -11,13 +11,15 @@ numbers in any message are those the spreadsheet shows.
 from __future__ import annotations
 
 import csv
+import dataclasses
+import hashlib
 import io
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from socialrx.data import checks
+from socialrx.data import checks, geography
 from socialrx.data.dataset import Dataset
 from socialrx.data.files import SourceFile, decode_text, read_csv
 from socialrx.data.parsing import normalise_header
@@ -275,3 +277,98 @@ def apply_sheet(dataset: Dataset, checked: CheckedSheet) -> pd.DataFrame:
 def corrected_csv(dataset: Dataset, checked: CheckedSheet) -> bytes:
     """The corrected assets.csv, formula-safe."""
     return csv_bytes(apply_sheet(dataset, checked))
+
+
+# Corrections made in the app ----------------------------------------------------------------
+# A provider edits its records in a table (or confirms one is still right); each changed cell
+# goes into the team's queue (`socialrx.team.store`); a directory editor approves or rejects
+# it; approved changes are applied, in the order they were decided, on top of the loaded
+# directory for every page (`apply_approved`). The data folder itself is never written.
+EDITED = "your edits"  # how problems in the edited table name it
+CONFIRMED = "last_verified"
+
+
+def editable_records(dataset: Dataset, organisation_id: str) -> pd.DataFrame:
+    """An organisation's records as text cells for the app's table editor (its own
+    organisation_id is not offered: it cannot be changed there)."""
+    mine = own_assets(dataset.table("assets"), organisation_id)
+    text = assets_as_text(mine, dataset.tables.get("postcodes"))
+    return text.drop(columns=["organisation_id"])
+
+
+def check_edits(dataset: Dataset, organisation_id: str, edited: pd.DataFrame) -> CheckedSheet:
+    """The edited table checked as assets.csv is (every problem named by row, column and
+    what is allowed) and the changes it makes, cell by cell. Row numbers are the table's
+    (the first record is row 1)."""
+    table = edited.assign(organisation_id=organisation_id)[SHEET_COLUMNS].fillna("")
+    data = table.astype(str).to_csv(index=False).encode("utf-8")  # exactly as typed
+    checked = check_sheet(SourceFile(EDITED, data), dataset, organisation_id)
+    checked.report.problems[:] = [  # the sheet's header is row 1; the editor has none
+        dataclasses.replace(p, row=p.row - 1) if p.row is not None else p
+        for p in checked.report.problems
+    ]
+    # A warning on a record being changed (a link dropped) would send a change nobody meant:
+    # it stops the edit as an error does. Old warnings on untouched records do not.
+    own = set(own_assets(dataset.table("assets"), organisation_id)["asset_id"])
+    if set(table["asset_id"]) != own:
+        checked.refused = ("A record's asset_id cannot be changed here (a new id is a new "
+                           "asset: add new assets with the correction sheet).")  # fmt: skip
+        checked.changes = checked.changes.iloc[:0]
+        return checked
+    changed = set(checked.changes["asset_id"])
+    rows = {i + 1 for i, asset in enumerate(table["asset_id"]) if asset in changed}
+    if not checked.refused and any(
+        p.severity == ERROR or p.row in rows for p in checked.report.problems
+    ):
+        checked.refused = "Nothing was sent: correct the problems below first."
+        checked.changes = checked.changes.iloc[:0]
+    return checked
+
+
+def confirmation(dataset: Dataset, asset_id: str, on: pd.Timestamp) -> pd.DataFrame:
+    """The one change that says a record is still right: last_verified set to `on`."""
+    assets = dataset.table("assets").set_index("asset_id")
+    old = cell_text(assets.at[asset_id, CONFIRMED])
+    return pd.DataFrame([(asset_id, str(assets.at[asset_id, "name"]), CONFIRMED, old,
+                          f"{on:%Y-%m-%d}")], columns=CHANGE_COLUMNS)  # fmt: skip
+
+
+def apply_approved(dataset: Dataset, approved: pd.DataFrame) -> tuple[Dataset, pd.Series]:
+    """The dataset with the approved changes (`store.approved_corrections`: asset_id, field,
+    old_value, new_value, in decision order) applied to its assets, and what became of each.
+
+    A change applies where the record still holds the value it was made against; one whose
+    new value the loaded data already holds (the corrected assets.csv was put in the data
+    folder) has nothing left to do; one whose record has changed since is left out, and says
+    so, since the loaded data is newer than the change."""
+    postcodes = dataset.tables.get("postcodes")
+    text = assets_as_text(dataset.table("assets"), postcodes).set_index("asset_id", drop=False)
+    said, applied = [], []
+    for change in approved.itertuples():
+        known = change.asset_id in text.index and change.field in text.columns
+        now = text.at[change.asset_id, change.field] if known else None
+        if not known:
+            said.append("not applied: no such asset or field in this directory")
+        elif now == (change.old_value or ""):
+            text.at[change.asset_id, change.field] = change.new_value or ""
+            said.append("applied")
+            applied.append(str(change.id))
+        elif now == (change.new_value or ""):
+            said.append("already in the loaded data")
+        else:
+            said.append(f"not applied: the record has changed since (now “{now}”)")
+    outcome = pd.Series(said, index=approved.index, dtype=object)
+    if not applied:
+        return dataset, outcome
+    report = Report()
+    typed = type_table(text.reset_index(drop=True), ASSETS, "assets.csv", report)
+    typed = checks.place_points(typed, "assets.csv", postcodes, report)
+    typed = checks.tidy_assets(typed, dataset.extract_date, report, "assets.csv")
+    typed["area_code"] = geography.area_of_points(typed["latitude"], typed["longitude"],
+                                                  dataset.areas)  # fmt: skip
+    digest = hashlib.sha256(f"{dataset.content_hash}:{','.join(applied)}".encode()).hexdigest()
+    corrected = dataclasses.replace(
+        dataset, tables={**dataset.tables, "assets": typed.drop(columns=[ROW])},
+        content_hash=digest, _derived={},
+    )  # fmt: skip
+    return corrected, outcome

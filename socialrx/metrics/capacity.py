@@ -1041,3 +1041,34 @@ def _money(shown: Shown, column: str) -> pd.Series:
     if column not in shown.values:
         return pd.Series(pd.NA, index=shown.values.index, dtype="Float64")
     return shown.values[column].astype("Float64")
+
+
+OWN_COUNTS = ("sent", "started", "waiting_list", "turned_away")
+WHOLE_PERIOD = "Whole period"
+
+
+def own_counts(activity: pd.DataFrame) -> pd.DataFrame:
+    """The counts a provider already holds about the people sent to it: sent, started, put on
+    a waiting list and turned away (full or not suitable), each month of `provider_activity`
+    (by month, all its assets together) and over the whole period (its last row), exact.
+    Disclosed by `own_counts_spec`, at the level the viewer's role gives (`access`)."""
+    together = activity[activity["asset_id"] == "all"]
+    table = pd.DataFrame(
+        {
+            "label": together["label"].astype(str).to_numpy(),
+            "sent": together["sent"].to_numpy(),
+            "started": together["started"].to_numpy(),
+            "waiting_list": together["waiting_list"].to_numpy(),
+            "turned_away": (
+                together["declined_full"] + together["declined_not_suitable"]
+            ).to_numpy(),
+        }
+    )
+    whole = pd.DataFrame([{"label": WHOLE_PERIOD, **table[list(OWN_COUNTS)].sum().to_dict()}])
+    return pd.concat([table, whole], ignore_index=True).astype({c: "int64" for c in OWN_COUNTS})
+
+
+def own_counts_spec() -> Spec:
+    """Every column a count of people, each month's and the period's total disclosed on its
+    own (no share or figure worked out from them)."""
+    return Spec(counts=OWN_COUNTS)

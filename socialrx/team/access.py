@@ -60,8 +60,8 @@ ACTIONS = {
                    "every organisation"},
     Role.PARTNER: {"pack", "share", "neighbourhoods", "named views", "upload",
                    "every organisation"},
-    Role.PROVIDER: set(),
-    Role.EDITOR: {"every organisation"},
+    Role.PROVIDER: {"correct directory"},  # its own organisation's records (check_organisation)
+    Role.EDITOR: {"every organisation", "approve corrections"},
     Role.GUEST: {"every organisation"},
 }  # fmt: skip
 LOCAL, SIGN_IN, PROXY, GUEST_LINK = "this machine", "sign-in", "proxy", "guest link"
@@ -75,6 +75,15 @@ class Person:
     role: Role
     organisation_id: str | None = None  # a provider's own organisation
     how: str = LOCAL
+
+    @property
+    def described(self) -> str:
+        """Who, in words, for the "made by" of an output: the address (or guest label) and
+        role, or that nobody signed in."""
+        if self.how == LOCAL:
+            return "this machine (no sign-in set up)"
+        organisation = f", {self.organisation_id}" if self.organisation_id else ""
+        return f"{self.who} ({self.role}{organisation})"
 
 
 class Refused(PermissionError):
@@ -165,8 +174,13 @@ def page_allowed(someone: Person, page: str) -> bool:
     return page in PAGES[someone.role]
 
 
+# One person on their own machine (no sign-in set up) keeps their own directory: they may both
+# send a correction and approve it.
+LOCAL_ACTIONS = {"correct directory", "approve corrections"}
+
+
 def may(someone: Person, action: str) -> bool:
-    return action in ACTIONS[someone.role]
+    return action in ACTIONS[someone.role] or (someone.how == LOCAL and action in LOCAL_ACTIONS)
 
 
 def levels(someone: Person, floor: Level) -> list[Level]:
@@ -186,6 +200,15 @@ def organisations(someone: Person, offered: dict) -> dict:
     if may(someone, "every organisation"):
         return offered
     return {k: v for k, v in offered.items() if str(k) == someone.organisation_id}
+
+
+def own_records_level(someone: Person, organisation_id, level: Level) -> Level:
+    """The level of a provider's own demand counts (people sent, started, waiting, turned
+    away, in total and by month): exact ("off") to that provider itself, which holds these
+    records already; `level` for anyone else. On screen only: every file, and every breakdown
+    by who the people are, stays at `level`."""
+    own = someone.role == Role.PROVIDER and str(organisation_id) == someone.organisation_id
+    return Level.OFF if own else level
 
 
 def check_organisation(someone: Person, organisation_id) -> None:

@@ -27,12 +27,17 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from socialrx.data.store import cache_locations, prepare_cache_folder, user_cache_dir
+from socialrx.team import access
+from socialrx.team.access import Person, Refused
 
 DB_VARIABLE = "SOCIALRX_DB"
 RETENTION_VARIABLE = "SOCIALRX_AUDIT_DAYS"
 DEFAULT_RETENTION_DAYS = 365
 DB_FILE = "socialrx.db"
 TOKEN_BYTES = 24  # a guest token: 192 random bits, shown once, kept only as its SHA-256
+# Corrections may change any field of a record but these: a new id is a new asset, and an
+# asset moves to another organisation only through the directory's own files.
+LOCKED_FIELDS = {"asset_id", "organisation_id"}
 _LOCK_ID = 2_316_042  # PostgreSQL advisory lock: one server at a time migrates
 
 
@@ -113,8 +118,20 @@ def _tables_v1(metadata: sa.MetaData) -> dict[str, sa.Table]:
     }  # fmt: skip
 
 
+# Migration 2: what the corrections queue shows and keeps (the asset's name as the provider saw
+# it, the editor's reason for a decision).
+_CORRECTION_COLUMNS_V2 = (("asset_name", 400), ("reason", 2000))
+
+
+def _tables_latest(metadata: sa.MetaData) -> dict[str, sa.Table]:
+    tables = _tables_v1(metadata)
+    for name, length in _CORRECTION_COLUMNS_V2:
+        tables["directory_corrections"].append_column(sa.Column(name, sa.String(length)))
+    return tables
+
+
 _METADATA = sa.MetaData()
-_tables = _tables_v1(_METADATA)  # the schema as of the latest migration
+_tables = _tables_latest(_METADATA)  # the schema as of the latest migration
 audit_events = _tables["audit_events"]
 neighbourhoods = _tables["neighbourhoods"]
 neighbourhood_areas = _tables["neighbourhood_areas"]
@@ -136,11 +153,21 @@ def _first_tables(connection: Connection) -> None:
     metadata.create_all(connection)
 
 
+def _correction_reasons(connection: Connection) -> None:
+    for name, length in _CORRECTION_COLUMNS_V2:
+        connection.execute(sa.text(
+            f"ALTER TABLE directory_corrections ADD COLUMN {name} VARCHAR({length})"))  # fmt: skip
+
+
 # (version, what it does, the step): append only; a step never changes once released.
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (1, "audit trail, neighbourhoods, named views, guest links, directory corrections",
      _first_tables),
+    (2, "directory corrections keep the asset's name and the reason for a decision",
+     _correction_reasons),
 ]  # fmt: skip
+
+WAITING, APPROVED, REJECTED = "waiting", "approved", "rejected"
 
 
 def now() -> datetime:
@@ -375,14 +402,71 @@ class Store:
             )
             return done.rowcount > 0  # fmt: skip
 
-    # -- the directory corrections queue (filled by the Directory page's reviewers)
-    def corrections(self, status: str | None = None) -> pd.DataFrame:
-        query = sa.select(directory_corrections).order_by(directory_corrections.c.submitted_at)
+    # -- the directory corrections queue: providers submit, directory editors decide
+    def corrections(self, status: str | None = None,
+                    organisation_id: str | None = None) -> pd.DataFrame:  # fmt: skip
+        """The queue in the order things were submitted, optionally of one status or one
+        organisation's assets."""
+        table = directory_corrections
+        query = sa.select(table).order_by(table.c.submitted_at, table.c.id)
         if status:
-            query = query.where(directory_corrections.c.status == status)
+            query = query.where(table.c.status == status)
+        if organisation_id is not None:
+            query = query.where(table.c.organisation_id == organisation_id)
         with self.engine.connect() as connection:
             rows = connection.execute(query).all()
-        return pd.DataFrame(rows, columns=[c.name for c in directory_corrections.c])
+        frame = pd.DataFrame(rows, columns=[c.name for c in table.c])
+        for column in ("submitted_at", "decided_at"):
+            frame[column] = frame[column].map(_utc, na_action="ignore")
+        return frame
+
+    def approved_corrections(self) -> pd.DataFrame:
+        """The approved changes in the order they were decided: applied in that order, each
+        on the directory as the ones before it left it (`socialrx.data.corrections`)."""
+        approved = self.corrections(APPROVED)
+        return approved.sort_values(["decided_at", "id"], kind="stable").reset_index(drop=True)
+
+    def submit_corrections(self, someone: Person, organisation_id: str,
+                           changes: pd.DataFrame, owners: dict) -> list[int]:  # fmt: skip
+        """Put changes to one organisation's asset records in the queue (`changes`: asset_id,
+        name, field, old_value, new_value; `owners`: asset_id -> organisation_id in the
+        directory as shown). Checked here, whatever the page offered: the person may correct
+        the directory, for this organisation, and every asset is this organisation's."""
+        access.check(someone, "correct directory")
+        access.check_organisation(someone, organisation_id)
+        foreign = sorted({str(a) for a in changes["asset_id"]
+                          if str(owners.get(a)) != str(organisation_id)})  # fmt: skip
+        if foreign:
+            raise Refused(f"Not {organisation_id}'s asset records: {', '.join(foreign[:5])}.")
+        locked = sorted(set(changes["field"]) & LOCKED_FIELDS)
+        if locked:
+            raise Refused(f"{', '.join(locked)} cannot be corrected here: it identifies the "
+                          "record and its owner.")  # fmt: skip
+        stamp = now()
+        rows = [{"organisation_id": str(organisation_id), "asset_id": str(c.asset_id)[:80],
+                 "asset_name": str(c.name)[:400], "field": str(c.field)[:80],
+                 "old_value": str(c.old_value)[:2000], "new_value": str(c.new_value)[:2000],
+                 "submitted_by": someone.who[:320], "submitted_at": stamp, "status": WAITING}
+                for c in changes.itertuples()]  # fmt: skip
+        with self.engine.begin() as connection:
+            return [connection.execute(sa.insert(directory_corrections).values(**row)
+                                       ).inserted_primary_key[0] for row in rows]  # fmt: skip
+
+    def decide_correction(self, correction_id: int, approve: bool, reason: str,
+                          someone: Person) -> bool:  # fmt: skip
+        """Approve or reject one waiting change, with a reason; False when it was no longer
+        waiting (another editor decided it first)."""
+        access.check(someone, "approve corrections")
+        reason = " ".join(str(reason).split())
+        if not reason:
+            raise ValueError("Give a reason for the decision: the provider sees it.")
+        waiting = (directory_corrections.c.id == int(correction_id)) & (
+            directory_corrections.c.status == WAITING)  # fmt: skip
+        with self.engine.begin() as connection:
+            done = connection.execute(sa.update(directory_corrections).where(waiting).values(
+                status=APPROVED if approve else REJECTED, decided_by=someone.who[:320],
+                decided_at=now(), reason=reason[:2000]))  # fmt: skip
+            return done.rowcount > 0
 
 
 _LIMITS = [320, 40, 40, 80, 400, 40, 20, 2000, 80]  # Event's fields, as long as their columns

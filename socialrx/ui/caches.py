@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from socialrx.data import database, mapping
+from socialrx.data import corrections, database, mapping
 from socialrx.data.dataset import Dataset
 from socialrx.data.files import SourceFile, files_in_folder
 from socialrx.data.loader import load_files
@@ -67,6 +67,15 @@ def cached_folder_mapped(folder: str, fingerprint: str, digest: str,
         return load_files(list(files), lambda f, text: bar.progress(f, text=text), report)
     finally:
         bar.empty()
+
+
+@st.cache_resource(show_spinner="Applying the directory's approved corrections", max_entries=4)
+def corrected_directory(_dataset: Dataset, content_hash: str, approved_ids: tuple,
+                        _approved: pd.DataFrame) -> tuple[Dataset, pd.Series]:  # fmt: skip
+    """The loaded data with the approved corrections applied, once per dataset and set of
+    approved changes (ids never change once approved): a new content hash, so every page's
+    cache keys follow the corrected directory."""
+    return corrections.apply_approved(_dataset, _approved)
 
 
 @st.cache_resource(show_spinner=False, max_entries=4, ttl=HOUR)

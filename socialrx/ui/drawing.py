@@ -295,11 +295,14 @@ def _panel(panel: Panel, answers: bool) -> None:
     if panel.method:
         with st.expander("How this is worked out"):
             st.caption(markdown_text(panel.method))
-    if panel.show_table and panel.labels:
+    if panel.show_table and panel.labels and panel.on_screen_only:
+        table = panel.shown()  # a plain table: the grid's toolbar would offer its CSV
+        st.table(table.set_index(table.columns[0]))
+    elif panel.show_table and panel.labels:
         config = {name: st.column_config.TextColumn(name, alignment="right")
                   for name in panel.counted}  # fmt: skip
         show_table(panel.shown(), config)
-    if panel.labels:
+    if panel.labels and not panel.on_screen_only:
         label = panel.download or ("Download data behind this chart (CSV)"
                                    if panel.chart else None)  # fmt: skip
         download(panel.export, panel.name, label or "Download table (CSV)", about=True)

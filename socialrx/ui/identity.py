@@ -41,6 +41,7 @@ PERSON_KEY = "_socialrx_person"  # who is looking on this run
 SEEN_KEY = "_socialrx_seen"  # the person whose sign-in this session has recorded
 GUEST_KEY = "guest"  # this session's guest token, kept in the address (views.links.SHARED)
 VIEW_KEY = "_socialrx_view"  # the page, place, period and level last recorded
+OWN_KEY = "_socialrx_own_records"  # the provider's exact own records last recorded
 USER_HEADER_VARIABLE = "SOCIALRX_USER_HEADER"
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
@@ -253,6 +254,15 @@ def viewed(page: str, context: Context) -> None:
     st.session_state[VIEW_KEY] = seen
     exact = context.level == disclosure.Level.OFF
     record("exact view" if exact else "page view", detail=f"data: {context.dataset.label}")
+
+
+def exact_own_records(organisation_id: str) -> None:
+    """Record that a provider saw its own counts exact (`access.own_records_level`): once for
+    each page, place, period and organisation, as page views are."""
+    seen = (*(st.session_state.get(VIEW_KEY) or ()), str(organisation_id))
+    if st.session_state.get(OWN_KEY) != seen:
+        st.session_state[OWN_KEY] = seen
+        record("exact view", detail=f"own records of {organisation_id}")
 
 
 def audited(build: Callable[[], object], action: str, detail: str) -> Callable[[], object]:

@@ -21,7 +21,7 @@ from socialrx.metrics.selection import Selection
 from socialrx.provenance import Provenance
 from socialrx.team import access
 from socialrx.team.access import Person
-from socialrx.ui import caches, identity
+from socialrx.ui import caches, corrections, identity
 from socialrx.ui.drawing import download
 from socialrx.ui.links import ASKED_KEY, LINK_KEY, SHARE_KEY, choices, linked, note, offer
 from socialrx.ui.loading import load
@@ -43,7 +43,7 @@ class Context:
     def made(self) -> Provenance:
         """Where an output made now from this view comes from (CSV downloads, reports)."""
         return provenance.record(self.dataset, self.selection, self.level, self.place,
-                                 dated=self.dated)  # fmt: skip
+                                 dated=self.dated, made_by=self.person.described)  # fmt: skip
 
 
 PLURAL = {selection.LA: "local authorities", selection.CATCHMENT: "PCN catchments"}
@@ -361,6 +361,10 @@ def sidebar() -> Context | None:
     if loaded is None:
         return None
     dataset, report = loaded
+    if corrections.on_data_folder():  # the deployment's directory: corrections apply to it
+        dataset = corrections.corrected(dataset)
+    else:  # uploaded files are shown as uploaded
+        st.session_state[corrections.APPLIED_KEY] = {}
     someone = identity.person()
     if someone.how == access.GUEST_LINK:
         offer(identity.GUEST_KEY)  # the address keeps the token: a reload keeps the guest in

@@ -112,6 +112,10 @@ NOT_SHARED = {
     "guest_label": "a guest link being made: an action, not a view",
     "guest_hours": "a guest link being made",
     "guest_withdraw": "which guest link to withdraw: an action, not a view",
+    "correct_": "a provider's edits to its records: sent to the directory's editors, not a view",
+    "corrections_confirm_asset": "which record to confirm: an action, not a view",
+    "corrections_chosen": "which correction to decide: an action, not a view",
+    "corrections_reason": "an editor's reason being typed: kept with the decision",
     "sv_attribution": "a share of the change a user attributes to a service: their own stated "
     "assumption, never handed to someone else by a link",
     "sv_years": "how long a user assumes a change lasts: their own stated assumption",

@@ -63,6 +63,9 @@ class Panel:
     # what a click on a live map at (lat, lon) points at: a title and (field, value) rows
     details: Callable[[float, float], tuple[str, list] | None] | None = None
     download: str = ""  # the download button's label, where the default would repeat another's
+    # drawn on the page and never into a file (no download, no place in a pack or report): a
+    # provider's own exact counts (`access.own_records_level`)
+    on_screen_only: bool = False
     # sentences worked out from the disclosed values only: the panel's answer in the reader's
     # words (drawn before the figure), and notes that quote figures shown (after the caption)
     answer: Callable[[pd.DataFrame], str] | None = None

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 
 from socialrx.data.dataset import Dataset
-from socialrx.disclosure import Level, Spec
+from socialrx.disclosure import Level, Spec, describe, shown
 from socialrx.escape import file_slug
 from socialrx.metrics import capacity
 from socialrx.metrics.selection import Selection, selected_connections
@@ -20,7 +20,7 @@ from socialrx.views.capacity import (
     provider_names,
     rated_panel,
 )
-from socialrx.views.panels import Panel, disclosure_caption
+from socialrx.views.panels import Card, Panel, disclosure_caption
 from socialrx.views.provider_outcomes import provider_outcome_panels
 
 ACTIVITY_LABELS = {
@@ -47,6 +47,64 @@ SPAN_LABELS = {
     "at_least_85": "At 85% or more",
     "over_100": "Over 100%",
 }
+
+
+OWN_LABELS = {
+    "label": "Month",
+    "sent": "People sent",
+    "started": "Started",
+    "waiting_list": "Waiting list",
+    "turned_away": "Turned away",
+}
+EXACT_OWN = "exact: your own records"
+
+
+def own_counts_panel(dataset: Dataset, selection: Selection, level: Level, provider: str,
+                     own_level: Level) -> Panel | None:  # fmt: skip
+    """The counts a provider holds already (people sent, started, waiting, turned away), in
+    total and by month, at `own_level`: exact ("off") to the provider itself, as its role
+    decides (`access.own_records_level`), else the page's `level`. On the page only: never in
+    a download, the provider summary or a pack."""
+    mine = provider_assets(dataset, selection, provider)
+    if mine.empty:
+        return None
+    activity = capacity.provider_activity(
+        mine, _sent_to(dataset, selection, mine), selection.start, selection.end, "month"
+    )
+    exact = own_level == Level.OFF and level != Level.OFF
+    how = (
+        f"{EXACT_OWN.capitalize()}: the people your organisation was sent, which it holds "
+        "already, are shown to you exactly, here only. Every download, the printable summary "
+        "and every breakdown by who they are (reasons, practices, areas, outcomes) stay "
+        f"{describe(level)}."
+        if exact
+        else disclosure_caption(own_level)
+    )
+    return Panel(
+        name="provider_own_counts",
+        title="People sent, started, waiting and turned away"
+        + (f" ({EXACT_OWN})" if exact else ""),
+        caption="How to read this: people sent to all its assets each month and over the whole "
+        "period; of them, those who started, were put on a waiting list, or were turned away "
+        "(full, or not suitable).",
+        method="" if exact else how,
+        level=own_level,
+        table=capacity.own_counts(activity),
+        spec=capacity.own_counts_spec(),
+        labels=OWN_LABELS,
+        cards_from=lambda values, _basis: _own_cards(values, exact),
+        on_screen_only=True,
+        notes=(how,) if exact else (),
+    )
+
+
+def _own_cards(values: pd.DataFrame, exact: bool) -> tuple[Card, ...]:
+    whole = values.iloc[-1]
+    said = EXACT_OWN if exact else "as shown everywhere"
+    return tuple(
+        Card(OWN_LABELS[column], shown(whole[column]), f"Over the whole period ({said}).")
+        for column in capacity.OWN_COUNTS
+    )
 
 
 def summary_file_name(provider: str) -> str:
