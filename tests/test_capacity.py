@@ -374,8 +374,8 @@ def test_a_providers_strain_over_the_period_and_its_trend_by_hand():
     words = capacity.span_answer(capacity.group_spec().disclose(short, Level.ROUND).values, "O")
     # 5 people (hidden) in 3 months against 30: 3-23%, under 85% whatever it is
     assert words == (
-        "Over the whole period O was at hidden (1-7 people sent) (under 85%) of the capacity "
-        "stated."
+        "Over the whole period O was at a level not shown to keep small counts hidden "
+        "(under 85%) of the capacity stated."
     )
 
 

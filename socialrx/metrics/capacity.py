@@ -781,7 +781,9 @@ def span_answer(values: pd.DataFrame, name: str) -> str:
 
     def said(key: str) -> str:
         value = rows.loc[key, "strain_pct"]
-        figure = "hidden (1-7 people sent)" if pd.isna(value) else f"{value:,.0f}%"
+        # not shown: a hidden 1-7, or a total withheld beside its assets' counts
+        figure = "a level not shown to keep small counts hidden" if pd.isna(value) else (
+            f"{value:,.0f}%")  # fmt: skip
         return f"{figure} ({words[key]})"
 
     sentence = f"Over the whole period {name} was at {said(SPAN_WHOLE)} of the capacity stated."
