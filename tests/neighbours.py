@@ -44,7 +44,6 @@ from socialrx.report import build_pack
 from socialrx.views import (
     asset_map,
     capacity,
-    commissioning,
     directory,
     equity,
     outcomes,
@@ -282,7 +281,7 @@ def pages(demo: Demo, measure: str) -> dict[str, Builder]:
         "outcomes": lambda d, s: (
             outcomes.panels(d, s, level) + [outcomes.for_whom(d, s, level, measure, "age_band")]
         ),
-        "commissioning": lambda d, s: commissioning.panels(d, s, level),
+        "commissioning": lambda d, s: page_views.panels_of(page_views.commissioning(d, s, level)),
         "directory": lambda d, s: [directory.organisations_panel(d, level)],
         "data": lambda d, s: [data_view.loaded_panel(d, level)],
     }

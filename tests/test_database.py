@@ -362,14 +362,22 @@ def _pages(monkeypatch, source) -> dict[str, list[tuple[str, str]]]:
     at = AppTest.from_file(APP, default_timeout=120)
     at.run()
     shown = {}
-    for page in ("", "pages/referral_flows.py", "pages/outcomes.py", "pages/data.py"):
+    for page in ("", *PAGES):
         if page:
             at.switch_page(page).run()
         assert not at.exception, (page, at.exception)
-        shown[page] = [(m.label, m.value) for m in at.metric] + [
-            ("caption", c.value) for c in at.caption if "content hash" not in c.value
-        ]
+        shown[page] = (
+            [(m.label, m.value) for m in at.metric]
+            + [("caption", c.value) for c in at.caption if "content hash" not in c.value]
+            + [("table", f.value.to_csv()) for f in at.dataframe]
+        )
     return shown
+
+
+# every page of the app that draws the data (the pack's and the team's draw forms)
+PAGES = ("pages/asset_map.py", "pages/referral_flows.py", "pages/equity.py",
+         "pages/capacity.py", "pages/outcomes.py", "pages/commissioning.py",
+         "pages/directory.py", "pages/data.py")  # fmt: skip
 
 
 def test_the_app_shows_the_same_figures_from_a_duckdb_file(monkeypatch, tmp_path):

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from socialrx.metrics.selection import neighbourhood_table
 from socialrx.report import build_pack
 from socialrx.ui.links import CHOICES_KEY, CONTEXT_KEY
 from socialrx.views import pages
@@ -47,7 +48,10 @@ def _plain(frame: pd.DataFrame) -> pd.DataFrame:
 def _pack(at: AppTest, title: str) -> dict[str, pd.DataFrame]:
     """The page's section of the pack, from the choices the app kept, as printed (in full)."""
     context = at.session_state[CONTEXT_KEY]
-    choices = {**at.session_state[CHOICES_KEY], pages.NEIGHBOURHOODS: ()}
+    # the neighbourhoods the app names (`ui.page_choices`): the dataset's; the team has none
+    own = neighbourhood_table(context.dataset.table("neighbourhoods"))
+    named = tuple(own.itertuples(index=False, name=None))
+    choices = {**at.session_state[CHOICES_KEY], pages.NEIGHBOURHOODS: named}
     pack = build_pack(context.dataset, context.selection, context.level, context.place,
                       sections=[SECTION[title]], choices=choices)  # fmt: skip
     for table in pack.printed.values():
@@ -117,6 +121,11 @@ def test_every_capacity_tab_and_the_chosen_provider_are_in_the_pack(app):
         at.run()
         assert not at.exception, (tab, at.exception)
         screens[tab] = _screen(at)
+    at.session_state["capacity_tab"] = pages.MINE  # and its funding and social value
+    at.session_state["mine_tab"] = "Funding and social value"
+    at.run()
+    assert not at.exception, at.exception
+    screens[pages.MINE_MONEY] = _screen(at)
     pack = _pack(at, "Capacity and funding")  # every tab's choices kept, whichever is open
     seen = set()
     for tab, screen in screens.items():
@@ -124,3 +133,14 @@ def test_every_capacity_tab_and_the_chosen_provider_are_in_the_pack(app):
     assert seen == set(pack)
     kept = at.session_state[CHOICES_KEY]
     assert {k: kept[k] for k in choices} == choices
+
+
+def test_commissioning_in_the_pack_is_the_ranking_and_scenario_on_screen(app):
+    at = _open(app, "pages/commissioning.py", "Commissioning", commission_horizon=6,
+               commission_radius=2000, commission_added=25)  # fmt: skip
+    screen, pack = _screen(at), _pack(at, "Commissioning")
+    assert _same(screen, pack, "commissioning") == set(pack)
+    kept = at.session_state[CHOICES_KEY]
+    assert (kept["commission_horizon"], kept["commission_added"]) == (6, 25)
+    # not the page's defaults: six months ahead, 25 places a month
+    assert "Unmet need, next 6 months (people)" in pack["commission_ranked"].columns

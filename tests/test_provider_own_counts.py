@@ -77,7 +77,7 @@ def test_the_panel_is_on_screen_only_and_no_file_holds_it(demo):
     from socialrx.report import build_pack
 
     pack = build_pack(demo, year, Level.ROUND, sections=[
-        ("Own", ("connections",), lambda d, s, lv: [panel])])  # fmt: skip
+        ("Own", ("connections",), lambda d, s, lv, choices: [panel])])  # fmt: skip
     assert "provider_own_counts" not in pack.tables and "your own records" not in pack.html
 
 

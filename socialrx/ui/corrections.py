@@ -14,7 +14,7 @@ from socialrx.escape import csv_bytes, file_slug, markdown_text
 from socialrx.team import access
 from socialrx.team.access import Refused
 from socialrx.team.store import APPROVED, REJECTED, WAITING
-from socialrx.ui import caches, identity
+from socialrx.ui import caches, identity, links
 from socialrx.ui.drawing import show_table
 from socialrx.ui.loading import FOLDER
 from socialrx.views.data import problems_table
@@ -135,7 +135,9 @@ def provider_corrections(dataset: Dataset, organisation_id: str, name: str) -> N
     )
     names = dict(zip(records["asset_id"], records["name"], strict=True))
     left, right = st.columns([3, 1], vertical_alignment="bottom")
-    asset = left.selectbox("Record", list(names), format_func=lambda a: f"{names[a]} ({a})",
+    label = lambda a: f"{names[a]} ({a})"  # noqa: E731 - the note and the box say it alike
+    links.check("corrections_confirm_asset", list(names), "record to confirm", label)
+    asset = left.selectbox("Record", list(names), format_func=label,
                            key="corrections_confirm_asset")  # fmt: skip
     if right.button("Confirm it is still right", key="corrections_confirm"):
         today = pd.Timestamp.now(tz="UTC").tz_localize(None).normalize()

@@ -10,9 +10,8 @@ from socialrx.data.dataset import Dataset
 from socialrx.disclosure import Level
 from socialrx.metrics import commissioning as metrics
 from socialrx.metrics import forecast
-from socialrx.metrics.selection import NEIGHBOURHOOD, WARD, Selection
+from socialrx.metrics.selection import NEIGHBOURHOOD, WARD
 from socialrx.views import capacity_charts
-from socialrx.views.asset_map import need_options
 from socialrx.views.panels import Panel, disclosure_caption
 
 RADIUS_RANGE = (400, 5000)  # metres a user may set the reach to, as on the asset map
@@ -90,35 +89,6 @@ LABELS = {
     "over_words": "Over 100% ahead",
     "unfunded_gbp": "Their unfunded work, last 12 months (£)",
 }
-
-
-def panels(
-    dataset: Dataset,
-    selection: Selection,
-    level: Level,
-    kind: str | None = None,
-    assumptions: metrics.Assumptions | None = None,
-    scenario: metrics.Scenario | None = None,
-    rows: tuple[pd.DataFrame, pd.DataFrame] | None = None,
-) -> list[Panel]:
-    """The ranked table and a scenario (by default: the data's first kind of place, the
-    assumptions' defaults, and 40 places a month at the top row of the ranking), as the page
-    opens on them; none where the data cannot rank (`access_note`, no places to compare).
-    `rows`: `metrics.commissioning_table` for these choices, where the caller keeps it."""
-    kinds = metrics.subdivision_kinds(dataset)
-    kind = kind or default_kind(kinds)
-    if access_note(dataset) or kind is None:
-        return []
-    assumptions = assumptions or metrics.Assumptions()
-    if rows is None:
-        rows = metrics.commissioning_table(dataset, selection, kind, level, assumptions)
-    if rows[0].empty:
-        return []
-    ranked = ranked_panel(rows, level, assumptions, kind, need_options(dataset))
-    if scenario is None:
-        category, place = default_scenario(ranked.disclosed.values)
-        scenario = metrics.Scenario(category, place, DEFAULT_ADDED)
-    return [ranked, scenario_panel(rows, level, assumptions, scenario)]
 
 
 def ranked_panel(rows: tuple[pd.DataFrame, pd.DataFrame], level: Level,

@@ -21,11 +21,13 @@ import pandas as pd
 from socialrx import vocab
 from socialrx.data.dataset import Dataset
 from socialrx.disclosure import Level
-from socialrx.metrics import access, funding
+from socialrx.metrics import access, funding, social_value
 from socialrx.metrics import benchmarks as benchmark_metrics
 from socialrx.metrics import capacity as capacity_metrics
+from socialrx.metrics import commissioning as commissioning_metrics
 from socialrx.metrics import outcomes as outcome_metrics
 from socialrx.metrics.selection import Selection, selected_assets
+from socialrx.metrics.selection import neighbourhood_table as selection_table
 from socialrx.views import asset_map as asset_map_view
 from socialrx.views import benchmarks as benchmarks_view
 from socialrx.views import capacity as capacity_view
@@ -33,6 +35,7 @@ from socialrx.views import commissioning as commissioning_view
 from socialrx.views import equity as equity_view
 from socialrx.views import ethnicity as ethnicity_view
 from socialrx.views import forecast as forecast_view
+from socialrx.views import funder as funder_view
 from socialrx.views import funding as funding_view
 from socialrx.views import link_workers as link_worker_view
 from socialrx.views import outcomes as outcomes_view
@@ -220,6 +223,8 @@ SYSTEM, MINE, MONEY, WORKERS, WHAT_IF, AHEAD = (
     "What if", "Forecast",
 )  # fmt: skip
 CAPACITY_TABS = (SYSTEM, MINE, MONEY, WORKERS, WHAT_IF, AHEAD)
+# My organisation's funding and social value: a view within its tab, in the pack as a section
+MINE_MONEY = "My organisation's funding and social value"
 GRAINS = ("automatic", "month", "quarter")
 
 
@@ -298,13 +303,15 @@ def capacity(
     level: Level,
     choices: Choices = NONE,
     build=direct,
-    tabs: tuple[str, ...] = CAPACITY_TABS,
+    tabs: tuple[str, ...] = (*CAPACITY_TABS, MINE_MONEY),
     providers: dict[str, str] | None = None,
 ) -> list[Section]:
     """The headline, then each of `tabs` (the page builds only the open one, the pack every
     one) as sections whose titles begin with the tab's: the system view's four, the chosen
-    provider's view, funding, link workers, the what-if and the forecast. `providers`: those
-    the person may see (default: every provider of the chosen assets)."""
+    provider's view and its funding and social value (with no share or duration assumed:
+    those a user states on screen are not kept), funding, link workers, the what-if and the
+    forecast. `providers`: those the person may see (default: every provider of the chosen
+    assets)."""
     if providers is None:
         providers = capacity_view.provider_options(dataset, selection)
     picked = capacity_choices(choices, list(providers))
@@ -321,6 +328,17 @@ def capacity(
         out.append(Section(f"{MINE}: {name.get(provider, provider)}",
                            provider_view.provider_panels(dataset, selection, level, provider,
                                                          by)))  # fmt: skip
+    if MINE_MONEY in tabs and provider is not None:
+        name = capacity_view.provider_names(dataset, selected_assets(dataset, selection))
+        cost = picked["default_cost"]
+        panels = [
+            *funder_view.provider_funding_panels(dataset, selection, level, provider, cost),
+            funder_view.social_value_panel(dataset, selection, level, provider,
+                                           social_value.Assumptions(), cost),
+        ]  # fmt: skip
+        # named apart from the Funding tab's panels of every provider, which the pack also holds
+        panels = [dataclasses.replace(p, name=f"mine_{p.name}") for p in panels]
+        out.append(Section(f"{MINE_MONEY}: {name.get(provider, provider)}", panels))
     if MONEY in tabs:
         out.append(Section(MONEY, funding_view.funding_panels(dataset, selection, level,
                                                               picked["default_cost"])))  # fmt: skip
@@ -388,11 +406,57 @@ def outcomes(dataset: Dataset, selection: Selection, level: Level, choices: Choi
 # Commissioning ----------------------------------------------------------------------------
 
 
+def commissioning_assumptions(
+    dataset: Dataset, choices: Choices
+) -> commissioning_metrics.Assumptions:
+    """The ranking's assumptions (reach, months ahead, cost per person, need) as chosen."""
+    needs = list(asset_map_view.need_options(dataset)) or ["imd_decile"]
+    horizons = commissioning_metrics.HORIZONS
+    return commissioning_metrics.Assumptions(
+        float(chosen(choices, "commission_radius", Between(*commissioning_view.RADIUS_RANGE),
+                     access.DEFAULT_RADIUS_M)),
+        int(chosen(choices, "commission_horizon", Between(*horizons), max(horizons))),
+        float(chosen(choices, "commission_cost", Between(0, 10_000), funding.DEFAULT_COST_GBP)),
+        chosen(choices, "commission_need", needs, needs[0]),
+    )  # fmt: skip
+
+
+def _commissioning_rows(dataset: Dataset, selection: Selection, level: Level, kind: str,
+                        assumptions: commissioning_metrics.Assumptions, named: tuple):  # fmt: skip
+    frame = pd.DataFrame(list(named), columns=["neighbourhood", "area_code"])
+    return commissioning_metrics.commissioning_table(dataset, selection, kind, level,
+                                                     assumptions, frame)  # fmt: skip
+
+
 def commissioning(dataset: Dataset, selection: Selection, level: Level, choices: Choices = NONE,
                   build=direct) -> list[Section]:  # fmt: skip
-    """As the page opens: its first kind of place, the default assumptions and scenario (its
-    choices are not kept for the pack yet)."""
-    return [Section("", commissioning_view.panels(dataset, selection, level))]
+    """The ranking for the kind of place and the assumptions chosen, then the scenario chosen
+    (by default 40 places a month at the top row); nothing where the data cannot rank."""
+    # the neighbourhoods the page offers (the dataset's and the team's); the dataset's alone
+    # where none are named (the command line)
+    own = selection_table(dataset.table("neighbourhoods")).itertuples(index=False, name=None)
+    named = tuple(choices.get(NEIGHBOURHOODS, tuple(own)))
+    frame = pd.DataFrame(list(named), columns=["neighbourhood", "area_code"])
+    kinds = commissioning_metrics.subdivision_kinds(dataset, frame)
+    if commissioning_view.access_note(dataset) or not kinds:
+        return [Section("", [])]
+    kind = chosen(choices, "commission_by", kinds, commissioning_view.default_kind(kinds))
+    assumptions = commissioning_assumptions(dataset, choices)
+    rows = build(_commissioning_rows, dataset, selection, level, kind, assumptions, named)
+    if rows[0].empty:
+        return [Section("", [])]
+    ranked = commissioning_view.ranked_panel(rows, level, assumptions, kind,
+                                             asset_map_view.need_options(dataset))  # fmt: skip
+    category, place = commissioning_view.default_scenario(ranked.disclosed.values)
+    scenario = commissioning_metrics.Scenario(
+        chosen(choices, "commission_category", commissioning_view.categories(rows[0]), category),
+        chosen(choices, "commission_place", list(commissioning_view.scenario_places(rows[0])),
+               place),
+        float(chosen(choices, "commission_added", Between(0, 200),
+                     commissioning_view.DEFAULT_ADDED)),
+    )  # fmt: skip
+    return [Section("", [ranked, commissioning_view.scenario_panel(rows, level, assumptions,
+                                                                   scenario)])]  # fmt: skip
 
 
 # every page the pack holds: (title, tables it needs, its view), in the app's order
