@@ -138,9 +138,9 @@ def test_the_gap_rests_on_the_counts_shown_cell_by_cell():
     totals = funding.gap_totals(gap.reset_index())
     assert (totals.unvalued, totals.hidden_low_gbp, totals.hidden_high_gbp) == (1, 100, 700)
     assert funding.gap_answer(gap.reset_index()) == (
-        "Providers took on work worth £15,000 (from the counts shown) against £12,300 of "
-        "funding for social prescribing. 1 of 1 provider took on more than its funding paid "
-        "for in at least one financial year: £2,700 of unfunded work in all."
+        "O1 took on work worth £15,000 (from the counts shown) against "
+        "£12,300 of funding for social prescribing. It took on more than its funding paid for "
+        "in at least one financial year: £2,700 of unfunded work in all."
     )
 
 

@@ -329,6 +329,18 @@ def gap_answer(shown: pd.DataFrame) -> str:
     totals = gap_totals(shown)
     short = shown.loc[shown["gap_gbp"].astype("Float64").fillna(0) > 0, "provider"].nunique()
     providers = shown["provider"].nunique()
+    if providers == 1:  # one provider's own view (My organisation), or a place with one
+        short_of = (
+            f"It took on more than its funding paid for in at least one financial year: "
+            f"£{totals.unfunded_gbp:,.0f} of unfunded work in all."
+            if short
+            else "Its funding paid for the work in every financial year."
+        )
+        return (
+            f"{shown['name'].iloc[0]} took on work worth £{totals.value_taken_gbp:,.0f} "
+            f"(from the counts shown) against £{totals.funded_sp_gbp:,.0f} of funding for "
+            f"social prescribing. {short_of}"
+        )
     return (
         f"Providers took on work worth £{totals.value_taken_gbp:,.0f} (from the counts "
         f"shown) against £{totals.funded_sp_gbp:,.0f} of funding for social prescribing. "
