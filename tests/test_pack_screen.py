@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from socialrx.escape import html_text
 from socialrx.metrics.selection import neighbourhood_table
 from socialrx.report import build_pack
 from socialrx.ui.links import CHOICES_KEY, CONTEXT_KEY
@@ -74,6 +75,25 @@ def _same(screen: list[pd.DataFrame], pack: dict[str, pd.DataFrame], what: str) 
         )
         seen |= set(equal)
     return seen
+
+
+def test_the_overview_in_the_pack_has_the_cards_on_screen(app):
+    # first in the file: the module's app still shows the overview, as it opened
+    at = app
+    assert at.title[0].value == "Social prescribing overview"
+    screen = [(m.label, m.value) for m in at.metric]
+    context = at.session_state[CONTEXT_KEY]
+    pack = build_pack(context.dataset, context.selection, context.level, context.place,
+                      sections=[SECTION["Overview"]])  # fmt: skip
+    (headline,) = pages.panels_of(pages.overview(context.dataset, context.selection,
+                                                 context.level))  # fmt: skip
+    cards = [(c.name, c.value) for c in headline.shown_cards]
+    assert screen == cards and len(cards) >= 5
+    for name, value in cards:  # each card as the pack prints it
+        assert (
+            f"<div class='name'>{html_text(name)}</div><div class='value'>{html_text(value)}"
+            in pack.html
+        )
 
 
 def test_the_asset_map_in_the_pack_is_the_one_on_screen(app):
