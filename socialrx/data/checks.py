@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -113,15 +114,18 @@ def follow_ups_after_baseline(outcomes: pd.DataFrame, report: Report) -> pd.Seri
     """Mask of outcome rows to keep: a follow-up dated before its referral's baseline of the
     same measure is an error and left out, never paired as if it came after."""
     dated = outcomes.dropna(subset=["assessed_date"])
-    first = (
-        dated[dated["timepoint"] == "baseline"]
-        .groupby(["referral_id", "measure"], observed=True)["assessed_date"]
-        .min()
-        .rename("baseline_date")
-    )
-    follow = dated[dated["timepoint"] == "follow_up"]
-    baseline = follow.join(first, on=["referral_id", "measure"])["baseline_date"]
-    early = follow.index[(follow["assessed_date"] < baseline).to_numpy()]
+    # (referral, measure) as one whole number: a region's 3.8 million rows group in a fraction
+    # of the time two text keys take
+    referral = pd.factorize(dated["referral_id"], use_na_sentinel=False)[0].astype(np.int64)
+    measure, measures = pd.factorize(dated["measure"], use_na_sentinel=False)
+    key = referral * max(len(measures), 1) + measure
+    when = dated["assessed_date"].to_numpy()
+    timepoint = dated["timepoint"].astype("string")
+    base = timepoint.eq("baseline").fillna(False).to_numpy(bool)
+    follow = timepoint.eq("follow_up").fillna(False).to_numpy(bool)
+    first = pd.Series(when[base]).groupby(key[base]).min()  # each pair's first baseline
+    baseline = first.reindex(key[follow]).to_numpy()
+    early = dated.index[follow][when[follow] < baseline]  # no baseline (NaT): not early
     if len(early):
         report.add_rows("outcomes.csv", "assessed_date", outcomes.loc[early, ROW],
                         outcomes.loc[early, "assessed_date"].dt.strftime("%Y-%m-%d"),
