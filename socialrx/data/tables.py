@@ -84,8 +84,12 @@ def _report_unknown_headers(headers: list[str], table: Table, file: str, report:
 def _choice(values: pd.Series, column: Column) -> tuple[pd.Series, pd.Series]:
     """One value of the vocabulary (or a code for one), any case and spacing."""
     lookup = {a: a for a in column.allowed} | {k.lower(): v for k, v in column.codes.items()}
-    parsed = parsing.per_distinct(values, lambda v: lookup.get(" ".join(v.lower().split())))
-    return parsed.astype("string"), parsed.isna() & ~parsing.blank(values)
+    codes, uniques = pd.factorize(values)
+    chosen = [lookup.get(" ".join(u.lower().split())) if isinstance(u, str) else None
+              for u in uniques]  # fmt: skip
+    # typed once per distinct text, then spread to the cells (code -1, a missing cell: the last)
+    parsed = pd.Series(pd.array([*chosen, None], dtype="string").take(codes), index=values.index)
+    return parsed, parsed.isna() & ~parsing.blank(values)
 
 
 def _choices(values: pd.Series, column: Column) -> tuple[pd.Series, pd.Series]:
