@@ -117,38 +117,29 @@ def social_value_table(
     )  # fmt: skip
 
 
-def _value(side: str, assumptions: Assumptions):
+def _a_person(values: pd.DataFrame, side: str, assumptions: Assumptions) -> pd.Series:
     """One of (low, central, high) £ a person, from the change and its interval as shown."""
     index = {"low": 0, "central": 1, "high": 2}[side]
+    out = [
+        wellby_range(m, lo, hi, assumptions)[index]
+        for m, lo, hi in zip(values["mean_change"], values["ci_low"], values["ci_high"],
+                             strict=True)
+    ]  # fmt: skip
+    return pd.Series(out, index=values.index, dtype="Float64")
 
-    def compute(shown: Shown) -> pd.Series:
-        values = shown.values
-        out = [
-            wellby_range(m, lo, hi, assumptions)[index]
-            for m, lo, hi in zip(
-                values["mean_change"], values["ci_low"], values["ci_high"], strict=True
-            )  # fmt: skip
-        ]
-        return pd.Series(out, index=values.index, dtype="Float64")
 
-    return Derived(compute, decimals=0, people="paired", statistic=True)
+def _value(side: str, assumptions: Assumptions):
+    """£ a person (`_a_person`), a derived figure of the shown table."""
+    return Derived(lambda shown: _a_person(shown.values, side, assumptions), decimals=0,
+                   people="paired", statistic=True)  # fmt: skip
 
 
 def _for_people(side: str, assumptions: Assumptions):
     """£ for the people measured twice as shown: the value a person x that number."""
-    index = {"low": 0, "central": 1, "high": 2}[side]
 
     def compute(shown: Shown) -> pd.Series:
         values = shown.values
-        each = [
-            wellby_range(m, lo, hi, assumptions)[index]
-            for m, lo, hi in zip(
-                values["mean_change"], values["ci_low"], values["ci_high"], strict=True
-            )  # fmt: skip
-        ]
-        return pd.Series(each, index=values.index, dtype="Float64") * values["paired"].astype(
-            "Float64"
-        )
+        return _a_person(values, side, assumptions) * values["paired"].astype("Float64")
 
     return Derived(compute, decimals=0, people="paired", statistic=True)
 
