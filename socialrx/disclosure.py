@@ -354,12 +354,22 @@ def narrows(total_low: float, total_high: float, low, high, hidden) -> bool:
     """Whether a total in [total_low, total_high] beside cells in [low, high] leaves a hidden
     cell fewer than MIN_VALUES possible counts."""
     low, high = np.asarray(low, float), np.asarray(high, float)
-    for j in np.flatnonzero(hidden):
-        least = max(low[j], total_low - (high.sum() - high[j]))
-        most = min(high[j], total_high - (low.sum() - low[j]))
-        if most - least + 1 < MIN_VALUES:
-            return True
-    return False
+    hidden = np.asarray(hidden, bool)
+    if not hidden.any():
+        return False
+    low_sum, high_sum = low.sum(), high.sum()  # whole counts as floats: the sums are exact
+    least = np.fmax(low[hidden], total_low - (high_sum - high[hidden]))  # as max(a, nan) = a
+    most = np.fmin(high[hidden], total_high - (low_sum - low[hidden]))
+    return bool((most - least + 1 < MIN_VALUES).any())
+
+
+def _groups(labels) -> list[np.ndarray]:
+    """The row positions of each distinct label (none for a missing one), found in one sort:
+    a table can have thousands of rows and as many labels."""
+    codes, _ = pd.factorize(pd.Series(labels), use_na_sentinel=True)
+    order = np.argsort(codes, kind="stable")
+    starts = np.flatnonzero(np.diff(codes[order], prepend=-2))
+    return [g for g in np.split(order, starts[1:]) if len(g) and codes[g[0]] >= 0]
 
 
 def _add_up(frame, values, marks, low, high, spec: Spec, level: Level, basis) -> None:
@@ -380,21 +390,17 @@ def _add_up(frame, values, marks, low, high, spec: Spec, level: Level, basis) ->
             found = pd.Series(kept).groupby(keys[kept], sort=False).indices
             none = np.empty(0, dtype=int)
             groups = [
-                (np.asarray(values.index == i), kept[found.get(values.at[i, total.key], none)])
-                for i in values.index
+                (np.array([i]), kept[found.get(key, none)])
+                for i, key in enumerate(values[total.key].to_numpy(dtype=object))
             ]
             cells = (source.values[total.cells], source.marks[total.cells],
                      source.low[total.cells], source.high[total.cells])  # fmt: skip
         else:
-            rows = pd.Series(True, index=values.index)
+            rows = np.ones(len(values), dtype=bool)
             if total.where:
-                rows &= values[total.where].astype("boolean").fillna(False)
+                rows &= values[total.where].astype("boolean").fillna(False).to_numpy(dtype=bool)
             labels = values[total.group] if total.group else pd.Series(0, index=values.index)
-            groups = [
-                ((labels == key).to_numpy(),
-                 np.flatnonzero((labels == key).to_numpy() & rows.to_numpy()))
-                for key in labels.dropna().unique()
-            ]  # fmt: skip
+            groups = [(here, here[rows[here]]) for here in _groups(labels)]
             cells = (values[total.cells], marks[total.cells], low[total.cells],
                      high[total.cells])  # fmt: skip
         # arrays, not a pandas call a row: a provider table has thousands of rows
@@ -406,8 +412,8 @@ def _add_up(frame, values, marks, low, high, spec: Spec, level: Level, basis) ->
             own_low, own_high = (exact, exact) if off else (
                 b.to_numpy(dtype=float, na_value=np.nan)
                 for b in count_bounds(disclose_counts(pd.Series(exact), level), level))  # fmt: skip
-        for here, mine in groups:
-            first = np.flatnonzero(here)[0]
+        for here, mine in groups:  # row positions: the group's rows and its cells
+            first = here[0]
             if len(mine):
                 value[here] = counted[mine].sum()
                 least[here], most[here] = lows[mine].sum(), highs[mine].sum()
