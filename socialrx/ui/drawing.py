@@ -12,7 +12,6 @@ import plotly.graph_objects as go
 import streamlit as st
 from streamlit_folium import st_folium
 
-from socialrx.disclosure import NOT_APPLICABLE
 from socialrx.escape import csv_bytes, markdown_text
 from socialrx.provenance import csv_with_provenance
 from socialrx.ui.freshness import data_as_at
@@ -20,7 +19,7 @@ from socialrx.ui.identity import audited
 from socialrx.ui.links import CONTEXT_KEY, HEADER_DRAWN, LINK_NOTES
 from socialrx.views import data as data_view
 from socialrx.views import map_assets
-from socialrx.views.panels import FOUND, Panel, Section, cell_text, found
+from socialrx.views.panels import FOUND, Panel, Section, found, grid_table
 
 if TYPE_CHECKING:
     from socialrx.ui.sidebar import Context
@@ -106,14 +105,12 @@ def needs(context: Context, *tables: str) -> bool:
 def show_table(frame: pd.DataFrame, column_config: dict | None = None) -> None:
     """A table on the page, a missing value shown as "–" (the mark for no figure in every
     table and card), never as the grid's "None" or a blank."""
-    shown = frame.copy()
-    numbers = shown.select_dtypes(include="number").columns
-    gaps = [c for c in numbers if shown[c].isna().any()]  # the grid would show "None"
-    text = [*shown.select_dtypes(include=["string", "object"]).columns, *gaps]
-    # all text, so the grid's Arrow table never meets a number beside a mark ("–" and 32,807
-    # in one column made pyarrow refuse it: a practice without a list size)
-    shown[text] = shown[text].apply(lambda column: column.map(cell_text, na_action="ignore"))
-    shown[text] = shown[text].astype(object).where(shown[text].notna(), NOT_APPLICABLE)
+    _grid(*grid_table(frame), column_config)
+
+
+def _grid(shown: pd.DataFrame, numbers: list[str], gaps: list[str],
+          column_config: dict | None = None) -> None:  # fmt: skip
+    """A table made ready by `grid_table`, drawn."""
     # numbers with thousands separators, as everywhere else (the grid's default is 7966)
     config = {c: st.column_config.NumberColumn(c, format="localized")
               for c in numbers if c not in gaps}  # fmt: skip
@@ -160,17 +157,19 @@ def _map(panel: Panel, figure) -> None:
     """A folium map, with what was clicked described beside it where the panel can say (only
     a click reruns the page: panning and zooming return nothing). The map object is built
     afresh for each run: rendering one folium map twice adds its scripts twice, and the
-    changed page then blanks the map."""
+    changed page then blanks the map. `render=False`: st_folium renders the map itself as
+    well, and rendering the whole page first sends the same script, header and HTML (compared
+    at the region's size) for about 0.1 s more a run."""
     _warn_if_map_files_unserved()
     if panel.details is None:
         st_folium(figure, height=620, use_container_width=True, returned_objects=[],
-                  key=panel.name)  # fmt: skip
+                  key=panel.name, render=False)  # fmt: skip
         return
     left, right = st.columns([5, 2])
     with left:
         clicked = st_folium(
             figure, height=620, use_container_width=True, key=panel.name,
-            returned_objects=["last_object_clicked", "last_clicked"],
+            returned_objects=["last_object_clicked", "last_clicked"], render=False,
         ) or {}  # fmt: skip
     point = clicked.get("last_object_clicked") or clicked.get("last_clicked") or {}
     details = panel.details(point.get("lat"), point.get("lng")) if point else None
@@ -280,8 +279,11 @@ def _panel(panel: Panel, answers: bool) -> None:
         _map(panel, figure)
         context = st.session_state.get(CONTEXT_KEY)  # where it came from, made when clicked
         made = context.made if context else lambda: None
+        # a map of its own, made when clicked: st_folium rewrites the one it drew (its ids,
+        # and every layer added twice once rendered again: 2.1 MB, not 1.1, at the region)
+        fresh = lambda: panel.chart(panel.disclosed.values)  # noqa: E731
         st.download_button("Download this map (HTML, opens in any browser)",
-                           audited(lambda: map_assets.standalone_html(figure, made()),
+                           audited(lambda: map_assets.standalone_html(fresh(), made()),
                                    "download", f"{panel.name}.html"),
                            file_name=f"{panel.name}.html",
                            mime="text/html", key=f"dl_{panel.name}_html",
@@ -301,7 +303,7 @@ def _panel(panel: Panel, answers: bool) -> None:
     elif panel.show_table and panel.labels:
         config = {name: st.column_config.TextColumn(name, alignment="right")
                   for name in panel.counted}  # fmt: skip
-        show_table(panel.shown(), config)
+        _grid(*panel.grid, config)  # kept with the panel
     if panel.labels and not panel.on_screen_only:
         label = panel.download or ("Download data behind this chart (CSV)"
                                    if panel.chart else None)  # fmt: skip
