@@ -231,3 +231,16 @@ def test_approved_changes_apply_in_order_on_top_of_the_loaded_data(demo):
     # once the corrected assets.csv is the data folder's, nothing is left to do
     again, outcome = corrections.apply_approved(shown, approved.iloc[[1, 4]])
     assert outcome.tolist() == ["already in the loaded data"] * 2 and again is shown
+
+
+def test_organisation_names_are_each_id_s_first_named_row():
+    from socialrx.data.dataset import Dataset
+
+    ids = ["ORG1", "ORG2", "ORG1", "ORG3", None]
+    names = ["Ashcombe", None, "Later name", "Birch Lane", "Nobody"]
+    table = pd.DataFrame({"organisation_id": ids, "name": names})
+    dataset = Dataset(tables={"organisations": table})
+    assert corrections.organisation_names(dataset) == {"ORG1": "Ashcombe", "ORG3": "Birch Lane"}
+    assert corrections.organisation_name(dataset, "ORG2") == "ORG2"  # no name: its id
+    assert corrections.organisation_name(dataset, "ORG9") == "ORG9"
+    assert corrections.organisation_names(Dataset()) == {}

@@ -146,12 +146,17 @@ def correction_sheet(dataset: Dataset, organisation_id: str) -> bytes:
 
 def organisation_name(dataset: Dataset, organisation_id: str) -> str:
     """The organisation's name from organisations.csv, else its id."""
-    if dataset.has("organisations"):
-        found = dataset.table("organisations")
-        found = found[found["organisation_id"] == organisation_id]
-        if len(found) and pd.notna(found["name"].iloc[0]):
-            return str(found["name"].iloc[0])
-    return organisation_id
+    return organisation_names(dataset).get(organisation_id, organisation_id)
+
+
+def organisation_names(dataset: Dataset) -> dict[str, str]:
+    """Every organisation's name from organisations.csv by id (an id's first row; none for an
+    id without a name), found once: a directory names thousands of organisations."""
+    if not dataset.has("organisations"):
+        return {}
+    table = dataset.table("organisations").drop_duplicates("organisation_id")
+    named = table[table["organisation_id"].notna() & table["name"].notna()]
+    return dict(zip(named["organisation_id"].astype(str), named["name"].astype(str), strict=True))
 
 
 def _without_notes(data: bytes) -> bytes:

@@ -29,9 +29,9 @@ def organisation_choices(dataset: Dataset) -> dict[str, str]:
     """Organisations that have assets, by id, labelled `Name (ID): N assets`, by name."""
     assets = dataset.table("assets")
     counts = assets["organisation_id"].dropna().value_counts()
+    names = corrections.organisation_names(dataset)
     labels = {
-        org: f"{corrections.organisation_name(dataset, org)} ({org}): {n:,} asset"
-        + ("" if n == 1 else "s")
+        org: f"{names.get(org, org)} ({org}): {n:,} asset" + ("" if n == 1 else "s")
         for org, n in counts.items()
     }
     return dict(sorted(labels.items(), key=lambda item: item[1].lower()))
@@ -191,13 +191,11 @@ def organisations_panel(dataset: Dataset, level: Level) -> Panel:
         .agg(assets=("stale", "size"), stale=("stale", "sum"), gaps=("gap", "sum"))
         .reset_index()
     )
+    names = corrections.organisation_names(dataset)
     table.insert(
         1,
         "name",
-        [
-            corrections.organisation_name(dataset, o) if o else "(no organisation_id)"
-            for o in table["organisation_id"]
-        ],
+        [names.get(o, o) if o else "(no organisation_id)" for o in table["organisation_id"]],
     )
     table = table.sort_values(["stale", "gaps", "assets"], ascending=False, kind="stable")
     return Panel(
