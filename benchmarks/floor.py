@@ -80,13 +80,15 @@ def outcomes_sql(files: dict[str, str], start: pd.Timestamp, end: pd.Timestamp, 
           ON raw.measure = 'swemwbs' AND c.raw = round_even(raw.value, 0)),
     base AS (
         SELECT who, measure, count(*) AS rows_,
-               arg_min(value, coalesce(epoch(assessed_date), {undated}) * {rows} + rn) AS baseline,
+               arg_min(value, coalesce(epoch(assessed_date)::BIGINT, {undated}) * {rows} + rn)
+                   AS baseline,
                min(assessed_date) AS baseline_date
         FROM scored WHERE timepoint = 'baseline' GROUP BY who, measure),
     follow AS (SELECT * FROM scored WHERE timepoint = 'follow_up'),
     latest AS (
         SELECT f.who, f.measure,
-               arg_max(f.value, coalesce(epoch(f.assessed_date), -{undated}) * {rows} + f.rn)
+               arg_max(f.value,
+                       coalesce(epoch(f.assessed_date)::BIGINT, -{undated}) * {rows} + f.rn)
                    AS follow_up
         FROM follow f LEFT JOIN base b ON f.who = b.who AND f.measure = b.measure
         WHERE NOT coalesce(f.assessed_date < b.baseline_date, false)
