@@ -49,10 +49,11 @@ LOAD_S, LOAD_MB, PEAK_MB, SESSIONS_MB = 6.0, 1536, 1024, 1536
 
 def snapshot(into: Path) -> Path:
     """A copy of the app's code to run every step from: the working tree may change while the
-    benchmark runs (and a change to the loader's code is a new key for the saved copy)."""
+    benchmark runs (and a change to the loader's code is a new key for the saved copy). With
+    static/, which the ten sessions' server serves the map's scripts from."""
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".socialrx-cache")
     into.mkdir(parents=True)
-    for part in ("app.py", "pages", "socialrx", "benchmarks", ".streamlit"):
+    for part in ("app.py", "pages", "socialrx", "benchmarks", ".streamlit", "static"):
         source = ROOT / part
         if source.is_dir():
             shutil.copytree(source, into / part, ignore=ignore)
