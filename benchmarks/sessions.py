@@ -189,6 +189,13 @@ async def go_to(page, link: str) -> None:
     await settled(page)
 
 
+async def no_exception(page, where: str) -> None:
+    """A page that raised is a failed step, not a time to report."""
+    if await page.get_by_test_id("stException").count():
+        text = await page.get_by_test_id("stException").first.inner_text()
+        raise RuntimeError(f"{where}: {text[:300]}")
+
+
 async def person(browser, url: str, place: tuple[str, str], journey, timings: list) -> str:
     """One person: a shared link to their place, the pages of `journey`, then the overview;
     the page's place caption as they last saw it."""
@@ -203,12 +210,10 @@ async def person(browser, url: str, place: tuple[str, str], journey, timings: li
         page = await context.new_page()
         await page.goto(f"{url}/?{query}")
         await settled(page)
+        await no_exception(page, f"{kind} {code}, the overview")
         for link in (*journey, "Overview") if journey else ():
             await go_to(page, link)
-        errors = await page.get_by_test_id("stException").count()
-        if errors:
-            text = await page.get_by_test_id("stException").first.inner_text()
-            raise RuntimeError(f"{kind} {code}: {text[:300]}")
+            await no_exception(page, f"{kind} {code}, {link}")
         captions = await page.get_by_test_id("stMain").get_by_test_id(
             "stCaptionContainer").all_inner_texts()  # fmt: skip
         timings.append(time.monotonic() - started)
