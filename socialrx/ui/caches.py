@@ -25,6 +25,7 @@ from socialrx.disclosure import Level
 from socialrx.metrics import commissioning, selection
 from socialrx.metrics.selection import Selection
 from socialrx.team.store import Store, open_store
+from socialrx.views import commissioning as commissioning_view
 from socialrx.views import directory as directory_view
 from socialrx.views.panels import Panel
 
@@ -146,8 +147,7 @@ def commissioning_forecasts(_dataset: Dataset, content_hash: str, end: pd.Timest
                             level: Level, areas: tuple[str, ...]):  # fmt: skip
     """Each category's forecast for the people living in `areas` (a model a category), once
     per dataset, period end, level and set of areas: the horizon, reach and costs only cut it."""
-    chosen = Selection(end, end)
-    return commissioning.category_forecasts(_dataset, chosen, areas, level)
+    return commissioning_view.category_forecasts(_dataset, Selection(end, end), areas, level)
 
 
 @st.cache_data(show_spinner="Bringing need, access, demand and strain together", max_entries=32,
@@ -158,12 +158,11 @@ def commissioning_table(_dataset: Dataset, content_hash: str, chosen: Selection,
     """The commissioning page's rows and assets once per choice and set of `named`
     neighbourhoods (the session's own, as for the asset map)."""
     frame = pd.DataFrame(list(named), columns=["neighbourhood", "area_code"])
-    places = commissioning.subdivisions(_dataset, chosen, kind, frame)
-    known = _dataset.areas["area_code"] if _dataset.areas is not None else []
-    areas = tuple(commissioning.place_areas(places, known))
+    areas = commissioning_view.forecast_areas(_dataset, chosen, kind, frame)
     forecasts = commissioning_forecasts(_dataset, content_hash, chosen.end, level, areas)
-    return commissioning.commissioning_table(_dataset, chosen, kind, level, assumptions, frame,
-                                             forecasts)  # fmt: skip
+    return commissioning_view.ranking_rows(
+        _dataset, chosen, level, kind, assumptions, frame, forecasts
+    )
 
 
 # The team's store ---------------------------------------------------------------------------

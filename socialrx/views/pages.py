@@ -424,8 +424,7 @@ def commissioning_assumptions(
 def _commissioning_rows(dataset: Dataset, selection: Selection, level: Level, kind: str,
                         assumptions: commissioning_metrics.Assumptions, named: tuple):  # fmt: skip
     frame = pd.DataFrame(list(named), columns=["neighbourhood", "area_code"])
-    return commissioning_metrics.commissioning_table(dataset, selection, kind, level,
-                                                     assumptions, frame)  # fmt: skip
+    return commissioning_view.ranking_rows(dataset, selection, level, kind, assumptions, frame)
 
 
 def commissioning(dataset: Dataset, selection: Selection, level: Level, choices: Choices = NONE,
