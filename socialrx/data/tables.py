@@ -157,7 +157,8 @@ def ids(values: pd.Series) -> pd.Series:
     objects one by one: 4.5 s against 0.46 s for a region's referral ids)."""
     codes, uniques = pd.factorize(values)
     text = pd.Series(uniques, dtype="string").str.strip()
-    return _spread(text.where(text != ""), codes, values.index)
+    again, distinct = pd.factorize(text.where(text != ""))  # " C87001" is C87001's object
+    return _spread(pd.Series(distinct, dtype="string"), np.append(again, -1)[codes], values.index)
 
 
 def shared_strings(values: pd.Series) -> pd.Series:
