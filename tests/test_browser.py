@@ -504,15 +504,20 @@ def test_a_page_address_opened_first_on_a_fresh_server_shows_that_page(
     with streamlit_server(tmp_path) as server:
         url = server.url
         context = browser_context.browser.new_context(viewport=VIEWPORT)
+        context.set_default_timeout(RUN_MS)
         try:
             page = context.new_page()
             page.route(lambda address: not address.startswith(url), lambda route: route.abort())
             # a shared link: the page and the view in its address survive the detour
             page.goto(f"{url}/referral_flows?place_kind=PCN&place_PCN=XPCN02")
             wait_for_app_run(page, expect, FIRST_RUN_MS)
-            expect(page.locator("h1").filter(has_text="Referral flows")).to_be_visible()
+            # the detour through app.py reruns the page: wait as long as a run may take
+            heading = page.locator("h1").filter(has_text="Referral flows")
+            expect(heading).to_be_visible(timeout=RUN_MS)
             caption = page.get_by_test_id("stMain").get_by_test_id("stCaptionContainer")
-            expect(caption.filter(has_text="· Rother South PCN (demo) ·")).to_be_visible()
+            expect(caption.filter(has_text="· Rother South PCN (demo) ·")).to_be_visible(
+                timeout=RUN_MS
+            )
             expect(page.get_by_test_id("stException")).to_have_count(0)
             expect(page.get_by_text("Page not found")).to_have_count(0)
             assert urlsplit(page.url).path.endswith("/referral_flows")  # the view in the query
