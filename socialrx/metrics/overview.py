@@ -68,7 +68,7 @@ def period_figures(dataset: Dataset, selection: Selection, measure: str | None =
         connected=referrals.connected_within(refs, None, as_at(dataset), first=first),
         strain=strain,
         change=change,
-        measured=len(measured),
+        measured=measured.rows,
     )
 
 
