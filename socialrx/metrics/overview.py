@@ -13,6 +13,7 @@ from socialrx.metrics import capacity, outcomes, referrals
 from socialrx.metrics.selection import (
     Selection,
     data_period,
+    first_started,
     selected_assets,
     selected_connections,
     selected_outcomes,
@@ -46,10 +47,7 @@ def period_figures(dataset: Dataset, selection: Selection, measure: str | None =
     """The exact figures for one period; `measure` picks the outcome measure (default the
     headline one), so two periods compare the same measure."""
     refs = selected_referrals(dataset, selection)
-    first = dataset.derived(
-        "first_started",
-        lambda: referrals.first_started(dataset.table("referrals"), dataset.table("connections")),
-    )
+    first = first_started(dataset)
     strain = capacity.capacity_strain(
         selected_assets(dataset, selection),
         selected_connections(dataset, selection),

@@ -11,6 +11,7 @@ from socialrx.data.dataset import Dataset
 from socialrx.data.scope import area_authorities, authority_names
 from socialrx.disclosure import Level
 from socialrx.metrics import outcomes
+from socialrx.metrics import referrals as referral_metrics
 from socialrx.metrics.catchments import pcn_catchments
 
 WHOLE = "whole dataset"
@@ -379,6 +380,21 @@ def connection_referrals(dataset: Dataset) -> np.ndarray:
         return ids.get_indexer(dataset.table("connections")["referral_id"])
 
     return dataset.derived("connection_referrals", build)
+
+
+def first_started(dataset: Dataset) -> pd.Series:
+    """Every referral's first started connection (`referrals.first_started`), once per
+    dataset: each choice of place and period takes its referrals' rows."""
+    return dataset.derived("first_started", lambda: referral_metrics.first_started(
+        dataset.table("referrals"), dataset.table("connections")))  # fmt: skip
+
+
+def first_sent(dataset: Dataset) -> pd.DataFrame:
+    """Every referral's first connection's asset category and outcome
+    (`referrals.first_sent`), once per dataset: a referral's connections are all in or all
+    out of any choice, so its first one is the same whatever the choice."""
+    tables = (dataset.table(t) for t in ("referrals", "connections", "assets"))
+    return dataset.derived("first_sent", lambda: referral_metrics.first_sent(*tables))
 
 
 def connections_of(dataset: Dataset, referrals: pd.DataFrame) -> pd.DataFrame:
