@@ -12,6 +12,7 @@ there are: shown 40, the interval is the same for a true 38 or 42.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -97,15 +98,12 @@ def _pairs(scored: pd.DataFrame) -> pd.DataFrame:
     follow_ups = scored[scored["timepoint"] == "follow_up"].sort_values(
         "assessed_date", kind="stable", na_position="first"
     )
-    carried = ["value", "assessed_date"] + (["referral_id"] if who == "_ref" else [])
-    base = baselines.groupby(key, observed=True)[carried].first()
+    base = baselines.groupby(key, observed=True)[["value", "assessed_date"]].first()
     # a follow-up before its baseline is an error the loader reports; never pair it
     follow_ups = follow_ups.join(base["assessed_date"].rename("baseline_date"), on=key)
     follow_ups = follow_ups[~(follow_ups["assessed_date"] < follow_ups["baseline_date"])]
     follow = follow_ups.groupby(key, observed=True)["value"].last()
     pairs = pd.concat({"baseline": base["value"], "follow_up": follow}, axis=1)
-    if who == "_ref":
-        pairs["referral_id"] = base["referral_id"]
     pairs = pairs.dropna(subset=["baseline", "follow_up"]).reset_index()
     pairs["change"] = pairs["follow_up"] - pairs["baseline"]
     return pairs
@@ -120,38 +118,60 @@ class Measured:
     in or all out, and every table keeps its order). The person is `_ref` (a referral's
     position: `selection.measured`) where the rows carry it, else referral_id."""
 
-    records: pd.DataFrame  # person, measure, rows, baselines, follow_ups (counts of rows)
+    records: pd.DataFrame  # person, measure, baselines, follow_ups (counts of rows)
     pairs: pd.DataFrame  # `paired_scores`, with the person's key column
     status: pd.DataFrame  # `follow_up_status`, less `eligible` (it depends on the day)
 
-    def cut(self, chosen: np.ndarray) -> Measured:
+    def cut(self, chosen: np.ndarray, referral_ids: np.ndarray) -> Measured:
         """The people whose `_ref` is marked in `chosen` (a mask over referral positions; -1,
-        an unknown referral, takes the last entry)."""
+        an unknown referral, takes the last entry), their pairs named by `referral_ids` (the
+        referrals table's, by position)."""
         refs = self.status.index.get_level_values("_ref")
+        pairs = self.pairs[chosen[self.pairs["_ref"].to_numpy()]]
         return Measured(
             self.records[chosen[self.records["_ref"].to_numpy()]],
-            self.pairs[chosen[self.pairs["_ref"].to_numpy()]],
+            pairs.assign(referral_id=referral_ids[pairs["_ref"].to_numpy()]),
             self.status[chosen[refs.to_numpy()]],
         )
 
     @property
     def rows(self) -> int:
-        """Outcome rows of these people."""
-        return int(self.records["rows"].sum())
+        """Outcome rows of these people (each is a baseline or a follow-up)."""
+        return int(self.records["baselines"].sum() + self.records["follow_ups"].sum())
 
 
-def measured(outcomes: pd.DataFrame | Measured) -> Measured:
-    """Outcome rows as `Measured` (as they are if they already are)."""
+def measured(outcomes: pd.DataFrame | Measured, parts: int = 1) -> Measured:
+    """Outcome rows as `Measured` (as they are if they already are). `parts`: rows with
+    `_ref` are worked through in this many slices of people, so the copies made on the way
+    are a slice's rows, not millions at once (the measure's categories must not differ
+    between slices); the result is the same."""
     if isinstance(outcomes, Measured):
         return outcomes
+    if parts == 1 or "_ref" not in outcomes:
+        whole = _measured(outcomes)
+        return dataclasses.replace(whole, status=whole.status.drop(columns="_row"))
+    refs = outcomes["_ref"].to_numpy()
+    edges = np.linspace(refs.min(), refs.max() + 1, parts + 1).astype(np.int64)
+    done = [_measured(outcomes[(refs >= low) & (refs < high)])
+            for low, high in zip(edges[:-1], edges[1:], strict=True)]  # fmt: skip
+    # the status in the order one pass gives: by baseline date, then the rows' own order
+    status = pd.concat([d.status for d in done]).sort_values(["baseline_date", "_row"],
+                                                             kind="stable")  # fmt: skip
+    return Measured(
+        pd.concat([d.records for d in done], ignore_index=True),
+        pd.concat([d.pairs for d in done], ignore_index=True),
+        status.drop(columns="_row"),
+    )
+
+
+def _measured(outcomes: pd.DataFrame) -> Measured:
+    """`measured` in one pass, the status with `_row`: the row each baseline came from."""
     scored = on_analysis_scale(outcomes)
     key = [_person(scored), "measure"]
-    records = pd.DataFrame({
-        "rows": scored.groupby(key, observed=True).size(),
-        "baselines": scored[scored["timepoint"] == "baseline"].groupby(key, observed=True).size(),
-        "follow_ups": scored[scored["timepoint"] == "follow_up"]
-        .groupby(key, observed=True).size(),
-    }).fillna(0).astype(int).reset_index()  # fmt: skip
+    # every (person, measure) with a row: a row is a baseline or a follow-up
+    counts = scored.groupby([*key, "timepoint"], observed=True).size().unstack("timepoint")
+    records = counts.reindex(columns=["baseline", "follow_up"]).fillna(0).astype(np.int32)
+    records = records.set_axis(["baselines", "follow_ups"], axis=1).reset_index()
     status = _status(scored).drop(columns="eligible")
     return Measured(records, _pairs(scored), status)
 
@@ -327,20 +347,23 @@ def follow_up_status(
     whether a follow-up is dated on or after it and within `days` of it (`followed`). A later
     follow-up besides does not undo one in time; one dated before the baseline never counts
     (the loader refuses it). An undated baseline cannot be judged and is left out."""
-    return _status(on_analysis_scale(outcomes), as_at, days)
+    return _status(on_analysis_scale(outcomes), as_at, days).drop(columns="_row")
 
 
 def _status(scored: pd.DataFrame, as_at: pd.Timestamp | None = None,
             days: int = FOLLOW_UP_WINDOW_DAYS) -> pd.DataFrame:  # fmt: skip
     """`follow_up_status` of rows already on the analysis scale (`eligible` NA without
-    `as_at`)."""
+    `as_at`), with `_row`: the label of the row each baseline came from."""
     key = [_person(scored), "measure"]
     dated = scored[scored["assessed_date"].notna()]
     base = (
         dated[dated["timepoint"] == "baseline"]
         .sort_values("assessed_date", kind="stable")
         .drop_duplicates(key)
-        .set_index(key)[["assessed_date", "value"]]
+    )
+    base = (
+        base.assign(_row=base.index)
+        .set_index(key)[["assessed_date", "value", "_row"]]
         .rename(columns={"assessed_date": "baseline_date", "value": "baseline"})
     )
     window = pd.Timedelta(days=days)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
+from socialrx import vocab
 from socialrx.data.dataset import Dataset
 from socialrx.data.scope import area_authorities, authority_names
 from socialrx.disclosure import Level
@@ -337,7 +338,7 @@ def selected_outcomes(dataset: Dataset, selection: Selection) -> outcomes.Measur
     """The outcome measurements of the referrals made in the chosen place and period (the
     same people for the overview's card and the outcomes page), as `outcomes.Measured`."""
     chosen = np.append(referral_mask(dataset, selection), False)  # last: "unknown"
-    return measured(dataset).cut(chosen)
+    return measured(dataset).cut(chosen, dataset.table("referrals")["referral_id"].to_numpy())
 
 
 def outcomes_of(dataset: Dataset, referral_ids) -> outcomes.Measured:
@@ -352,7 +353,10 @@ def _outcomes_at(dataset: Dataset, rows: np.ndarray) -> outcomes.Measured:
     """The outcomes of the referrals at these positions of the referrals table."""
     chosen = np.zeros(len(dataset.table("referrals")) + 1, dtype=bool)  # last: "unknown"
     chosen[rows] = True
-    return measured(dataset).cut(chosen)
+    return measured(dataset).cut(chosen, dataset.table("referrals")["referral_id"].to_numpy())
+
+
+MEASURED_PARTS = 8  # slices of people: the build's copies are an eighth of the rows at a time
 
 
 def measured(dataset: Dataset) -> outcomes.Measured:
@@ -364,9 +368,14 @@ def measured(dataset: Dataset) -> outcomes.Measured:
     def build() -> outcomes.Measured:
         rows = dataset.table("outcomes")
         ids = pd.Index(dataset.table("referrals")["referral_id"])
-        # few measures and timepoints: as categories, filtering and grouping them is fast
-        coded = rows.astype({"measure": "category", "timepoint": "category"})
-        return outcomes.measured(coded.assign(_ref=ids.get_indexer(rows["referral_id"])))
+        where = ids.get_indexer(rows["referral_id"]).astype(np.int32)
+        # few measures and timepoints: as categories (every measure's, the same in each
+        # slice), filtering and grouping them is fast
+        coded = rows[["measure", "timepoint", "assessed_date", "value"]].astype({
+            "measure": pd.CategoricalDtype(list(vocab.MEASURES)),
+            "timepoint": pd.CategoricalDtype(list(vocab.TIMEPOINTS)),
+        })  # fmt: skip
+        return outcomes.measured(coded.assign(_ref=where), parts=MEASURED_PARTS)
 
     return dataset.derived("measured", build)
 
