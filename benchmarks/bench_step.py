@@ -1,7 +1,8 @@
 """One benchmark step, run by `bench.py` in a fresh process so its peak memory is its own.
 
 Usage: python benchmarks/bench_step.py STEP '{"folder": ..., ...}'; prints one JSON line.
-Steps: generate, load, first_page, page, map.
+Steps: generate, load, workbook, first_page, page, map, profile, floor (DuckDB beside three
+heavy figures), sessions (ten browser sessions on a real server).
 """
 
 from __future__ import annotations
@@ -329,7 +330,73 @@ def profile(args: dict) -> dict:
     return {"seconds": out["rerun"], **out, "detail": "profiles on stderr"}
 
 
+def _timed(call) -> tuple[float, float]:
+    """Wall and CPU seconds (every thread of the process: DuckDB's too) of one call."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    call()
+    return time.perf_counter() - wall, time.process_time() - cpu
+
+
+def floor_step(args: dict) -> dict:
+    """Three heavy figures by the package's functions and by DuckDB SQL over the saved Parquet
+    copy (`floor.py`), checked equal, then timed in turn in this process, `rounds` times each.
+    The package works from the loaded tables, with what it keeps per dataset already built (a
+    first call before timing); DuckDB reads the Parquet files on every run."""
+    import duckdb
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import floor
+
+    from socialrx.data.store import load_folder_cached
+
+    os.environ["SOCIALRX_CACHE_DIR"] = args["cache"]
+    dataset, _ = load_folder_cached(args["folder"])
+    con = duckdb.connect()
+    threads = con.execute("SELECT current_setting('threads')").fetchall()[0][0]
+    figures, selection = floor.figures(dataset, floor.copy_files(args["cache"], dataset), con)
+    rounds = args.get("rounds", 3)
+    out = {}
+    for name, (ours, theirs, check) in figures.items():
+        wrong = check(ours(), theirs())  # the package's per-dataset work is built here
+        times = {"package": [], "duckdb": []}
+        for _ in range(rounds):
+            for who, call in (("package", ours), ("duckdb", theirs)):
+                times[who].append(_timed(call))
+        out[name] = {
+            who: {
+                "wall": statistics.median(w for w, _ in t),
+                "cpu": statistics.median(c for _, c in t),
+                "min": min(w for w, _ in t),
+            }
+            for who, t in times.items()
+        }
+        out[name] |= {"same": not wrong, "check": "; ".join(wrong) or "the same figures"}
+    return {
+        "seconds": sum(m["package"]["wall"] for m in out.values()),
+        "metrics": out,
+        "detail": f"whole dataset {selection.start:%b %Y} to {selection.end:%d %b %Y}; DuckDB "
+        f"{duckdb.__version__}, {threads} threads; medians of {rounds} in turn",
+    }
+
+
+def sessions_step(args: dict) -> dict:
+    """Ten people at once on a real server (`sessions.py`): its peak memory, their time."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from sessions import ten_sessions
+
+    result = ten_sessions(args["folder"], args["cache"], args.get("sessions", 10))
+    result["seconds"] = result["all_seconds"]
+    result["detail"] = (
+        f"{args.get('sessions', 10)} browser sessions on {result['places']} different places "
+        f"(PCNs and wards by shared link), two pages each and back to the overview; the first "
+        f"person alone {result['first_person']:.1f} s (loads the saved copy)"
+    )
+    return result
+
+
 STEPS = {
+    "floor": floor_step,
+    "sessions": sessions_step,
     "generate": generate,
     "load": load,
     "workbook": workbook,
