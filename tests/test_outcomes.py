@@ -736,6 +736,8 @@ def test_measured_people_cut_to_a_selection_give_the_figures_of_its_own_rows():
     sliced = outcomes.measured(rows, parts=2)
     for table in ("records", "pairs", "status"):
         pd.testing.assert_frame_equal(getattr(sliced, table), getattr(people, table))
+    nobody = outcomes.measured(rows.iloc[:0], parts=2)
+    assert nobody.rows == 0 and paired_change(nobody).empty
     whole = paired_change(people).iloc[0]
     assert (whole["with_baseline"], whole["with_follow_up"], whole["paired"]) == (2, 3, 1)
     assert (whole["several_baselines"], whole["unpaired"]) == (1, 2)

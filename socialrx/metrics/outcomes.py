@@ -147,7 +147,7 @@ def measured(outcomes: pd.DataFrame | Measured, parts: int = 1) -> Measured:
     between slices); the result is the same."""
     if isinstance(outcomes, Measured):
         return outcomes
-    if parts == 1 or "_ref" not in outcomes:
+    if parts == 1 or "_ref" not in outcomes or outcomes.empty:
         whole = _measured(outcomes)
         return dataclasses.replace(whole, status=whole.status.drop(columns="_row"))
     refs = outcomes["_ref"].to_numpy()
