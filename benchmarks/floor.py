@@ -219,11 +219,14 @@ def strain_sql(files: dict[str, str], start: pd.Timestamp, end: pd.Timestamp, mo
 
 
 def strain_package(dataset, selection) -> pd.DataFrame:
+    from socialrx.disclosure import Level
     from socialrx.metrics.selection import selected_connections
 
-    return capacity.capacity_strain(
+    table = capacity.capacity_strain(
         dataset.table("assets"), selected_connections(dataset, selection), selection.months
     )
+    # strain as the strain panel works it out from the counts (exactly, at level off)
+    return capacity.strain_spec().disclose(table, Level.OFF).values
 
 
 # --- checking ---------------------------------------------------------------------------------

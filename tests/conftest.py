@@ -37,7 +37,6 @@ LONGEST_FIRST = (
     "test_choices.py",
     "test_accessibility.py",
     "test_app_capacity.py",
-    "test_links_walk.py",
     "test_places_attack.py",
     "test_provenance.py",
     "test_attacks_issue20.py",

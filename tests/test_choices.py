@@ -1,11 +1,12 @@
 """Every kept choice is checked against the data on screen: on every page, choices made on the
 demo, then a second data folder, then uploaded files, then the demo again; no error, and a
-choice the new data does not offer falls back with a note naming it."""
+choice the new data does not offer falls back with a note naming it. The same walk of a page's
+choices first checks that the address carries them all (`test_links_walk`)."""
 
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
-from widgets import APP, PAGES, keyed, walk_page
+from widgets import APP, PAGES, keyed, round_trips, walk_page
 
 from socialrx.escape import markdown_text
 
@@ -86,6 +87,7 @@ def _reset_with_a_note(before: dict, at: AppTest, where: str) -> None:
 def test_choices_fall_back_with_a_note_as_the_data_changes(page, tmp_path, monkeypatch,
                                                            app_as_served):  # fmt: skip
     monkeypatch.delenv("SOCIALRX_DATA", raising=False)
+    monkeypatch.setenv("SOCIALRX_MIN_DISCLOSURE", "off")  # the level has a choice in the link
     second = tmp_path / "second"
     second.mkdir()
     for name, text in SECOND.items():
@@ -99,7 +101,8 @@ def test_choices_fall_back_with_a_note_as_the_data_changes(page, tmp_path, monke
     months.set_range(pd.Period("2025-01", "M"), pd.Period("2025-12", "M")).run()
     at.switch_page(page).run()
     assert not at.exception, at.exception
-    walk_page(at)  # every choice of the page (and of its tabs) away from its default
+    done = walk_page(at)  # every choice of the page (and of its tabs) away from its default
+    round_trips(at, page, done)  # a fresh session opened on the address has them all
     before = _chosen(at)
 
     monkeypatch.setenv("SOCIALRX_DATA", str(second))  # the second folder

@@ -9,6 +9,7 @@ from socialrx.disclosure import Level
 from socialrx.metrics import access
 from socialrx.metrics import commissioning as c
 from socialrx.metrics.selection import WARD, default_selection, place_groups, resolve
+from socialrx.views import commissioning as commissioning_view
 
 DEMO = "data/demo"
 
@@ -166,7 +167,7 @@ def test_places_are_taken_whole(demo):
 
 def test_the_demo_table_adds_up_and_agrees_with_the_asset_map(demo):
     sel = default_selection(demo)
-    table, assets = c.commissioning_table(demo, sel, WARD, Level.OFF)
+    table, assets = commissioning_view.ranking_rows(demo, sel, Level.OFF, WARD, c.Assumptions())
     # wards do not overlap: their people sent add up to everyone sent from the wards' areas
     sent = c._resident_connections(demo)
     first, last = c.twelve_months(sel)

@@ -13,7 +13,8 @@ from socialrx.__main__ import main
 from socialrx.data.demo import EXTRACT_DATE, IMD2019, START_DATE, build_demo, imd2019, write_demo
 from socialrx.data.loader import load_folder
 from socialrx.data.schema import TABLES
-from socialrx.metrics.capacity import capacity_strain
+from socialrx.disclosure import Level
+from socialrx.metrics.capacity import capacity_strain, strain_spec
 
 N = 3000  # small, for speed
 SEED = 2026
@@ -131,7 +132,11 @@ def test_committed_demo_data_validates():
     assert dataset.table("assets")["stale"].sum() == 9
     connections = dataset.table("connections")
     recent = connections[connections["referred_date"] > EXTRACT_DATE - pd.DateOffset(months=12)]
-    strain = capacity_strain(dataset.table("assets"), recent, months=12)
+    strain = (
+        strain_spec()
+        .disclose(capacity_strain(dataset.table("assets"), recent, months=12), Level.OFF)
+        .values
+    )
     assert strain["over_capacity"].sum() == 3
 
 
@@ -186,7 +191,11 @@ def test_some_assets_over_capacity_in_the_last_12_months(loaded):
     _, dataset, _ = loaded
     connections = dataset.table("connections")
     recent = connections[connections["referred_date"] > EXTRACT_DATE - pd.DateOffset(months=12)]
-    strain = capacity_strain(dataset.table("assets"), recent, months=12)
+    strain = (
+        strain_spec()
+        .disclose(capacity_strain(dataset.table("assets"), recent, months=12), Level.OFF)
+        .values
+    )
     assert strain["over_capacity"].sum() == 3  # the three busy providers
     assert strain["strain_pct"].max() > 100
 

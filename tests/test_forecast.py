@@ -6,8 +6,14 @@ import pytest
 
 from socialrx.disclosure import Level
 from socialrx.metrics import forecast
+from socialrx.views.panels import shown_months, shown_series
 
 PATTERN = np.array([130, 120, 110, 100, 95, 80, 70, 75, 100, 115, 125, 90], dtype=float)
+
+
+def _as_shown(series: dict, level: Level) -> tuple[dict, dict]:
+    """The exact series and the series as shown at `level`, as the forecast view passes them."""
+    return series, shown_months(series, level)
 
 
 def _seasonal(months: int, noise: float = 2.0, seed: int = 1) -> pd.Series:
@@ -66,7 +72,7 @@ def test_monthly_series_counts_people_sent_a_month_with_empty_months():
 
 
 def test_forecast_figures_are_disclosed_as_counts():
-    table, methods = forecast.forecast_table({"all": _seasonal(36)}, Level.ROUND, 12)
+    table, methods = forecast.forecast_table(*_as_shown({"all": _seasonal(36)}, Level.ROUND), 12)
     shown = forecast.FORECAST_SPEC.disclose(table, Level.ROUND).values
     future = shown[shown["forecast"].notna()]
     assert len(future) == 12 and (future["forecast"] % 5 == 0).all()
@@ -82,7 +88,7 @@ def test_the_backtest_scores_last_years_figures_beside_the_model():
     assert scored.naive_mape_pct == pytest.approx(0) and scored.naive_mase is None
     noisy = forecast.backtest(_seasonal(48, noise=6, seed=3))
     assert noisy.naive_mape_pct > 0 and noisy.naive_mase > 0
-    _, methods = forecast.forecast_table({"all": _seasonal(36)}, Level.OFF, 12)
+    _, methods = forecast.forecast_table(*_as_shown({"all": _seasonal(36)}, Level.OFF), 12)
     assert {"naive_mape_pct", "naive_mase"} <= set(methods.columns)
 
 
@@ -96,18 +102,18 @@ def test_the_model_is_fitted_on_the_months_as_shown():
     one = _seasonal(36, noise=0).round()
     two = one.copy()
     two.iloc[[0, 5, 20]] += [1, -2, 2]  # 130 -> 131, 80 -> 78, 100 -> 102: shown the same
-    assert forecast.shown_series(one, Level.ROUND).equals(forecast.shown_series(two, Level.ROUND))
-    first, about_one = forecast.forecast_table({"all": one}, Level.ROUND, 12)
-    second, about_two = forecast.forecast_table({"all": two}, Level.ROUND, 12)
+    assert shown_series(one, Level.ROUND).equals(shown_series(two, Level.ROUND))
+    first, about_one = forecast.forecast_table(*_as_shown({"all": one}, Level.ROUND), 12)
+    second, about_two = forecast.forecast_table(*_as_shown({"all": two}, Level.ROUND), 12)
     future = ["forecast", "lower", "upper"]
     pd.testing.assert_frame_equal(first[future], second[future])
     scores = ["mape_pct", "mase", "naive_mape_pct", "naive_mase", "next_months"]
     pd.testing.assert_frame_equal(about_one[scores], about_two[scores])
     # and the backtest scores the series as shown, not the exact one
-    scored = forecast.backtest(forecast.shown_series(one, Level.ROUND))
+    scored = forecast.backtest(shown_series(one, Level.ROUND))
     assert about_one["mape_pct"].iloc[0] == pytest.approx(scored.mape_pct)
     # at "off" the exact series is fitted
-    exact, _ = forecast.forecast_table({"all": two}, Level.OFF, 12)
+    exact, _ = forecast.forecast_table(*_as_shown({"all": two}, Level.OFF), 12)
     assert not exact[future].equals(second[future])
 
 
@@ -116,7 +122,9 @@ def test_a_hidden_month_is_fitted_at_4_and_a_forecast_is_disclosed_as_a_whole_co
     # 36 / 5 = 7.2, is 7 people, hidden; 8, 8, 8, 10, hidden: 38 / 5 = 7.6 shows as 8 (the
     # old bug showed 7.0-7.5 as 5 and 6.9 as `*` when rounding 7.2 to the nearest 5)
     for months, shown in (([8, 8, 8, 8, 5], None), ([8, 8, 8, 10, 2], 8.0), ([9] * 5, 9.0)):
-        table, about = forecast.forecast_table({"all": _months(months)}, Level.SUPPRESS, 3)
+        table, about = forecast.forecast_table(
+            *_as_shown({"all": _months(months)}, Level.SUPPRESS), 3
+        )
         assert about["method"].iloc[0] == forecast.MEAN
         values = forecast.FORECAST_SPEC.disclose(table, Level.SUPPRESS)
         future = values.values[table["future"].to_numpy()]
@@ -126,7 +134,9 @@ def test_a_hidden_month_is_fitted_at_4_and_a_forecast_is_disclosed_as_a_whole_co
         else:
             assert future["forecast"].tolist() == [shown] * 3
     # rounded: a forecast of 7.6 is 8 people, shown as 10 (not 5)
-    table, _ = forecast.forecast_table({"all": _months([8, 8, 8, 10, 2])}, Level.SUPPRESS, 3)
+    table, _ = forecast.forecast_table(
+        *_as_shown({"all": _months([8, 8, 8, 10, 2])}, Level.SUPPRESS), 3
+    )
     shown = forecast.FORECAST_SPEC.disclose(table, Level.ROUND).values
     assert shown.loc[table["future"].to_numpy(), "forecast"].tolist() == [10.0] * 3
 
@@ -146,3 +156,12 @@ def test_a_shorter_horizon_cuts_each_series_and_the_people_forecast_by_hand():
     # people forecast over those months: a 10 + 20 = 30, b 5 + 6 = 11
     assert forecast.people_ahead(methods, cut)["next_months"].tolist() == [30.0, 11.0]
     assert forecast.within_horizon(table, 12).index.tolist() == list(range(8))
+
+
+def test_a_series_as_shown_for_fitting():
+    # 0 stays 0; 3 is hidden, at 4; 12 rounds to 10; 7.2 is 7 people, hidden; 7.6 is 8, to 10
+    months = _months([0, 3, 12, 7.2, 7.6])
+    assert shown_series(months, Level.ROUND).tolist() == [0, 4, 10, 4, 10]
+    assert shown_series(months, Level.SUPPRESS).tolist() == [0, 4, 12, 4, 8]
+    assert shown_series(months, Level.OFF).tolist() == [0, 3, 12, 7.2, 7.6]
+    assert shown_series(months, Level.ROUND).index.equals(months.index)

@@ -69,3 +69,34 @@ def test_every_cache_of_the_app_is_in_ui_caches():
                         cached.setdefault(str(path.relative_to(ROOT)), []).append(node.name)
     assert set(cached) == {str(CACHES.relative_to(ROOT))}, cached
     assert "_part" in cached[str(CACHES.relative_to(ROOT))]  # every page's parts
+
+
+# the drawing step: where disclosure is applied (issue 21, "Disclosure has one home")
+DRAWING = (PACKAGE / "disclosure.py", PACKAGE / "views" / "panels.py")
+DISCLOSING = {"disclose", "disclose_counts", "disclose_count", "count_bounds", "people_in_words"}
+# the file checks word their counts of people before any level is chosen (the problem report
+# is shown and exported, and printed by `validate`, at the default level)
+BEFORE_A_LEVEL = {("socialrx/data/checks.py", "people_in_words")}
+
+
+def test_disclosure_is_applied_only_where_panels_are_drawn():
+    """No module outside `socialrx/disclosure.py`, `socialrx/views/panels.py` and the ui's
+    drawing calls a disclose function (views declare a `Spec`, a `Derived` or a `basis`; a
+    panel applies it), and no metric names the rounding level (to round with it)."""
+    found = set()
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if path in DRAWING or UI in path.parents:
+            continue
+        where = str(path.relative_to(ROOT))
+        for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+            if isinstance(node, ast.Call):
+                called = node.func
+                name = (
+                    called.attr if isinstance(called, ast.Attribute) else getattr(called, "id", "")
+                )
+                if name in DISCLOSING and (where, name) not in BEFORE_A_LEVEL:
+                    found.add((where, node.lineno, name))
+            metric = path.parent == PACKAGE / "metrics"
+            if metric and isinstance(node, ast.Attribute) and node.attr in ("ROUND", "SUPPRESS"):
+                found.add((where, node.lineno, f"Level.{node.attr}"))
+    assert sorted(found) == []

@@ -982,3 +982,32 @@ def test_loaded_tables_have_no_internal_columns(load):
     dataset, _ = load({"assets.csv": GOOD_ASSETS, "referrals.csv": REFERRALS})
     for frame in dataset.tables.values():
         assert not [c for c in frame.columns if c.startswith("_")]
+
+
+# --- memory -------------------------------------------------------------------------------
+
+
+def test_ids_are_trimmed_python_strings_one_object_per_distinct_value():
+    """A code held by many rows is one string object (a pointer a row, not a string a row);
+    spaces are trimmed and a blank id is missing, as for any text."""
+    referrals = (
+        "referral_id,referral_date,practice_code\nR1,2024-01-10, C87001\nR2,2024-02-10,C87001\n"
+        "R3,2024-02-11,\nR4,2024-02-12,C87002\n"
+    )
+    dataset, report = load_files([SourceFile("assets.csv", GOOD_ASSETS.encode()),
+                                  SourceFile("referrals.csv", referrals.encode())])  # fmt: skip
+    codes = dataset.table("referrals")["practice_code"]
+    assert repr(codes.dtype) == "<StringDtype(storage='python', na_value=<NA>)>"
+    assert codes.tolist() == ["C87001", "C87001", pd.NA, "C87002"]
+    assert codes[0] is codes[1]
+
+
+def test_the_callers_own_files_are_left_as_they_were(tmp_path):
+    """load_folder lets go of its own files' bytes once read; files a caller hands in (an
+    upload) are the caller's, and left alone."""
+    uploads = [SourceFile("assets.csv", GOOD_ASSETS.encode())]
+    load_files(uploads)
+    assert [f.name for f in uploads] == ["assets.csv"]
+    (tmp_path / "assets.csv").write_text(GOOD_ASSETS)
+    dataset, _ = load_folder(tmp_path)
+    assert dataset.content_hash == content_hash(uploads)

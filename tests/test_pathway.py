@@ -349,10 +349,12 @@ def test_the_workshop_pack_holds_the_pathway_and_spc_panels():
     from socialrx.data.loader import load_folder
     from socialrx.metrics.selection import default_selection
     from socialrx.report import build_pack
+    from socialrx.views import pages
 
     demo, _ = load_folder(Path(__file__).resolve().parent.parent / "data" / "demo")
     chosen = default_selection(demo)
-    pack = build_pack(demo, chosen, Level.ROUND)
+    flows = [section for section in pages.PAGES if section[0] == "Referral flows"]
+    pack = build_pack(demo, chosen, Level.ROUND, sections=flows)  # the page they are on
     names = {"pathway_funnel", "endings_by_reason_and_referrer", "spc_referrals",
              "spc_connected", "spc_contact_wait"}  # fmt: skip
     assert names <= set(pack.tables)

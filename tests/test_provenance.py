@@ -21,6 +21,7 @@ from socialrx.data.loader import load_folder
 from socialrx.disclosure import Level
 from socialrx.metrics.selection import default_selection
 from socialrx.report import build_pack, provider_summary
+from socialrx.views import pages
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
@@ -93,7 +94,17 @@ def test_the_pack_its_csvs_and_the_provider_summary(demo):
     _says_where_it_came_from(summary.html, demo, "Rotherham East", period)
 
 
-def test_the_report_command(tmp_path, capsys, demo):
+FEW = ("Overview", "Referral flows")
+
+
+@pytest.fixture
+def few_pages(monkeypatch):
+    """Packs of two pages: every file a pack writes gets its record in one place (`Pack.files`),
+    and the whole pack's files are checked above."""
+    monkeypatch.setattr(pages, "PAGES", [s for s in pages.PAGES if s[0] in FEW])
+
+
+def test_the_report_command(tmp_path, capsys, demo, few_pages):
     out = tmp_path / "pack"
     assert main(["report", str(DEMO), "--out", str(out), "--place", "pcn:XPCN02",
                  "--from", "2026-01", "--to", "2026-03"]) == 0  # fmt: skip
@@ -133,7 +144,7 @@ def test_every_csv_download_of_a_page_says_where_it_came_from(monkeypatch, demo)
     assert "About this table" not in made["neighbourhoods.csv"]().decode("utf-8-sig")
 
 
-def test_a_signed_in_persons_pack_says_who_made_it(deployment, monkeypatch):
+def test_a_signed_in_persons_pack_says_who_made_it(deployment, monkeypatch, few_pages):
     made: dict[str, object] = {}
     real = MediaFileManager.add_deferred
 

@@ -15,6 +15,7 @@ from socialrx.report import NOTES_LIMIT, build_pack
 from socialrx.views import pages, referral_flows
 
 DEMO = Path(__file__).resolve().parent.parent / "data" / "demo"
+SECTION = {section[0]: section for section in pages.PAGES}
 EVIL = "Tom's <script>alert(1)</script> `${x}`"
 
 
@@ -60,7 +61,7 @@ def test_the_pack_holds_every_section_and_fetches_nothing(year_pack):
 
 def test_the_packs_numbers_equal_the_pages(demo):
     chosen = Selection(pd.Timestamp("2025-10-01"), pd.Timestamp("2026-09-30"), PCN, ("XPCN01",))
-    pack = build_pack(demo, chosen, Level.ROUND)
+    pack = build_pack(demo, chosen, Level.ROUND, sections=[SECTION["Referral flows"]])
     refs = referral_flows.selected_referrals(demo, chosen)
     page = referral_flows.practice_panel(refs, demo, chosen, Level.ROUND).export()
     pd.testing.assert_frame_equal(pack.tables["referrals_by_practice"], page)
@@ -85,6 +86,8 @@ def test_text_from_files_and_the_room_is_escaped(tmp_path):
 
 def test_the_report_command_writes_the_pack_and_keeps_the_floor(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("SOCIALRX_MIN_DISCLOSURE", "round")
+    # the command's place, period and floor, seen in a few pages (every page: `year_pack`)
+    monkeypatch.setattr(pages, "PAGES", pages.PAGES[:3])
     out = tmp_path / "pack"
     code = main(["report", str(DEMO), "--out", str(out), "--place", "pcn:XPCN02",
                  "--from", "2026-01", "--to", "2026-03", "--disclosure", "off"])  # fmt: skip
@@ -101,8 +104,10 @@ def test_the_report_command_writes_the_pack_and_keeps_the_floor(tmp_path, monkey
     assert "NOPE not found" in capsys.readouterr().out
 
 
-def test_the_report_command_takes_the_pages_choices_from_a_link(tmp_path, capsys):
+def test_the_report_command_takes_the_pages_choices_from_a_link(tmp_path, capsys, monkeypatch):
     out = tmp_path / "pack"
+    linked = ("Asset map", "Referral flows", "Outcomes")  # the pages the link makes choices on
+    monkeypatch.setattr(pages, "PAGES", [s for s in pages.PAGES if s[0] in linked])
     link = "http://x/outcomes?outcome_group=sex&map_categories=physical%20activity&spc_by=1"
     assert main(["report", str(DEMO), "--out", str(out), "--link", link]) == 0
     assert "could not be read" not in capsys.readouterr().out
@@ -172,7 +177,8 @@ def test_the_packs_map_is_of_the_chosen_ward(demo, year_pack, monkeypatch):
     monkeypatch.setattr(asset_map, "asset_map_png", spy)
     year = default_selection(demo)
     ward = selection.resolve(demo, year.start, year.end, selection.WARD, ("E05013010",))
-    pack = build_pack(demo, ward, Level.ROUND, place="Rotherham East")
+    pack = build_pack(demo, ward, Level.ROUND, place="Rotherham East",
+                      sections=[SECTION["Asset map"]])  # fmt: skip
     (kwargs,) = drawn
     outline, label = kwargs["place"]
     assert label == "Rotherham East (ward, E05013010)" and len(outline) == 1

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from socialrx.disclosure import Level
-from socialrx.metrics import outcomes, social_value
+from socialrx.metrics import funding, outcomes, social_value
 from socialrx.metrics.social_value import Assumptions, wellby_range
 
 
@@ -59,9 +59,11 @@ def test_the_disclosed_row_uses_the_disclosed_number_measured_twice():
     # sqrt(8/31) = 0.5080; shown as 30 (rounded to 5), so the interval uses n = 30:
     # t(0.975, 29) = 2.0452, half = 2.0452 x 0.5080 / sqrt(30) = 0.1897: 0.3103 to 0.6897
     table = social_value.social_value_table(
-        outcomes.paired_change(_outcomes([1] * 16 + [0] * 16)), Assumptions(), 250.0
+        outcomes.paired_change(_outcomes([1] * 16 + [0] * 16)), Assumptions()
     )
-    shown = social_value.spec(Assumptions()).disclose(table, Level.ROUND).values.iloc[0]
+    # the work as its basis: 26 started at £250 shown as 25, £6,250 over 25 = £250 a person
+    work = {"work": funding.WORK_SPEC.disclose(_work([26], [250.0]), Level.ROUND)}
+    shown = social_value.spec(Assumptions()).disclose(table, Level.ROUND, work).values.iloc[0]
     assert shown["paired"] == 30
     assert (shown["ci_low"], shown["ci_high"]) == (0.3, 0.7)  # shown to one decimal
     # £ a person: 0.3103 x 10,000 = 3,103; 0.5 x 13,000 = 6,500; 0.6897 x 16,000 = 11,035
@@ -72,7 +74,7 @@ def test_the_disclosed_row_uses_the_disclosed_number_measured_twice():
     assert shown["people_central_gbp"] == pytest.approx(195_000, abs=30)
     assert shown["cost_per_person_gbp"] == 250
     answer = social_value.answer(
-        social_value.spec(Assumptions()).disclose(table, Level.ROUND).values, Assumptions()
+        social_value.spec(Assumptions()).disclose(table, Level.ROUND, work).values, Assumptions()
     )
     assert "£3,103 to £11,035 a person" in answer and "beside a cost of £250" in answer
     assert answer.endswith(social_value.NOT_APPRAISAL)
@@ -81,7 +83,7 @@ def test_the_disclosed_row_uses_the_disclosed_number_measured_twice():
 def test_fewer_than_thirty_shown_is_too_few_to_judge():
     # 27 people show as 25: no statistic and no £ figure
     table = social_value.social_value_table(
-        outcomes.paired_change(_outcomes([1] * 27)), Assumptions(), None
+        outcomes.paired_change(_outcomes([1] * 27)), Assumptions()
     )
     shown = social_value.spec(Assumptions()).disclose(table, Level.ROUND).values
     assert shown["paired"].iloc[0] == 25 and pd.isna(shown["value_central_gbp"].iloc[0])
@@ -90,9 +92,33 @@ def test_fewer_than_thirty_shown_is_too_few_to_judge():
 
 def test_no_life_satisfaction_measured_says_so():
     other = _outcomes([1] * 40).assign(measure="swemwbs")
-    table = social_value.social_value_table(outcomes.paired_change(other), Assumptions(), None)
+    table = social_value.social_value_table(outcomes.paired_change(other), Assumptions())
     assert table.empty
     assert "not measured" in social_value.answer(table, Assumptions())
+
+
+def _work(started: list[int], costs: list[float]) -> pd.DataFrame:
+    """Asset-years of `funding.work_by_asset_year`: everyone sent started."""
+    return pd.DataFrame({"started": started, "sent": started, "not_taken": [0] * len(started),
+                         "unit_cost_gbp": costs})  # fmt: skip
+
+
+def test_the_cost_a_person_is_worked_out_where_the_panel_is_drawn():
+    # asset-years 22 at £300 and 12 at £100 and 3 at £50: shown 20, 10 and hidden, so
+    # (20 x 300 + 10 x 100) / 30 = £233.33, to the pound £233; at level off
+    # (22 x 300 + 12 x 100 + 3 x 50) / 37 = 7,950 / 37 = £214.86, £215
+    table = social_value.social_value_table(outcomes.paired_change(_outcomes([1] * 40)),
+                                            Assumptions())  # fmt: skip
+    work = _work([22, 12, 3], [300.0, 100.0, 50.0])
+    for level, cost in ((Level.ROUND, 233), (Level.OFF, 215)):
+        basis = {"work": funding.WORK_SPEC.disclose(work, level)}
+        shown = social_value.spec(Assumptions()).disclose(table, level, basis)
+        assert shown.values["cost_per_person_gbp"].iloc[0] == cost
+    # no asset-year shown (or no basis): no cost
+    hidden = {"work": funding.WORK_SPEC.disclose(_work([3], [50.0]), Level.ROUND)}
+    for basis in (hidden, None):
+        shown = social_value.spec(Assumptions()).disclose(table, Level.ROUND, basis)
+        assert shown.text()["cost_per_person_gbp"].iloc[0] == "–"
 
 
 def test_cost_per_person_from_the_asset_years_shown():

@@ -194,3 +194,16 @@ def test_repeated_codes_come_back_equal(tmp_path):
     copy = store.read_copy(entry)[0].tables["referrals"]
     assert_same((store.read_copy(entry)[0], Report()), (dataset, Report()))
     assert copy["practice_code"][0] is copy["practice_code"][3]  # one object per code
+
+
+def test_ids_that_repeat_at_all_come_back_shared(tmp_path):
+    """A referral id on two of three outcome rows (far from a code's repetition) is read
+    back as one string object too, as the loader types it: equal values, a third less."""
+    ids = pd.array(["R1", "R1", "R2"] * 40 + [None], dtype=pd.StringDtype("python"))
+    frame = pd.DataFrame({"referral_id": ids})
+    dataset = Dataset(tables={"outcomes": frame}, content_hash="abc")
+    entry = tmp_path / "copy" / "key"
+    assert store.write_copy(entry, dataset, Report())
+    copy = store.read_copy(entry)[0].tables["outcomes"]
+    assert_same((store.read_copy(entry)[0], Report()), (dataset, Report()))
+    assert copy["referral_id"][0] is copy["referral_id"][4] is copy["referral_id"][118]

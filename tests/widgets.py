@@ -124,3 +124,28 @@ def walk_page(at: AppTest) -> set[str]:
             assert not at.exception, (label, at.exception)
             done |= walk(at, sidebar=False) | {key}
     return done
+
+
+def open_page(page: str, params: dict | None = None) -> AppTest:
+    """A fresh session on `page` (a key of PAGES), opened on an address with `params`."""
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params.update(params or {})
+    at.run()
+    if page:
+        at.switch_page(page).run()
+    assert not at.exception, at.exception
+    assert at.title[0].value == PAGES[page]
+    return at
+
+
+def query(at: AppTest) -> dict[str, str]:
+    """The session's address: its query parameters."""
+    return {k: v[0] if isinstance(v, list) else v for k, v in at.query_params.items()}
+
+
+def round_trips(at: AppTest, page: str, done: set[str]) -> None:
+    """A fresh session opened on `at`'s address shows the values of the keys `done`."""
+    params = query(at)
+    again = open_page(page, params)
+    for key in sorted(done):
+        assert again.session_state[key] == at.session_state[key], (key, params)

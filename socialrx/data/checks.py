@@ -113,12 +113,14 @@ def dates_in_order(
 def follow_ups_after_baseline(outcomes: pd.DataFrame, report: Report) -> pd.Series:
     """Mask of outcome rows to keep: a follow-up dated before its referral's baseline of the
     same measure is an error and left out, never paired as if it came after."""
-    dated = outcomes.dropna(subset=["assessed_date"])
+    has_date = outcomes["assessed_date"].notna()
+    dated = outcomes if has_date.all() else outcomes[has_date]  # no copy of every row else
     # (referral, measure) as one whole number: a region's 3.8 million rows group in a fraction
     # of the time two text keys take
     referral = pd.factorize(dated["referral_id"], use_na_sentinel=False)[0].astype(np.int64)
     measure, measures = pd.factorize(dated["measure"], use_na_sentinel=False)
     key = referral * max(len(measures), 1) + measure
+    del referral, measure  # 3.8 million rows each: let go before grouping
     when = dated["assessed_date"].to_numpy()
     timepoint = dated["timepoint"].astype("string")
     base = timepoint.eq("baseline").fillna(False).to_numpy(bool)
@@ -154,12 +156,14 @@ def known_references(
     report: Report,
     severity: str = "error",
     left_out: dict[str, int] | None = None,
+    found: pd.Series | None = None,
 ) -> pd.Series:
     """Mask of rows whose `column` names a row of the target table (blanks count as known).
 
     An id whose own row was left out of the target for an error (`left_out`: id -> row) is
-    reported as that, so the user fixes the one cause rather than chasing every reference."""
-    unknown = frame[column].notna() & ~frame[column].isin(known)
+    reported as that, so the user fixes the one cause rather than chasing every reference.
+    `found`, when the caller has already looked the ids up, is the mask of rows found."""
+    unknown = frame[column].notna() & ~(frame[column].isin(known) if found is None else found)
     fate = "; row left out" if severity == "error" else ""
     if unknown.any() and len(known) == 0:  # one line, not one per row
         report.add(file, f"{target} has no usable rows, so no {column} can be matched"

@@ -9,7 +9,9 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from socialrx import vocab
 from socialrx.data import (
@@ -73,7 +75,8 @@ def load_folder(folder: str | Path, progress: Progress | None = None) -> tuple[D
         report.add(str(folder), "no such folder: point to a folder of dataset files")
         report.unreadable.append(str(folder))
         return Dataset(), report
-    return load_files(files_in_folder(folder, report), progress, report)
+    # the folder's files are this call's own: their bytes are let go once read into tables
+    return _guarded(files_in_folder(folder, report), progress, report, owned=True)
 
 
 def _sources(
@@ -226,13 +229,20 @@ def load_files(
 
     A file that defeats every check gets a message, not a traceback: the user cannot act on
     one, and the app must keep running for the next upload."""
-    report = report if report is not None else Report()
+    return _guarded(files, progress, report if report is not None else Report(), owned=False)
+
+
+def _guarded(files: list[SourceFile], progress: Progress | None, report: Report,
+             owned: bool) -> tuple[Dataset, Report]:  # fmt: skip
+    """`load_files`; with `owned`, `files` is emptied once its tables are read (no one else
+    holds the list), so a region's 375 MB of CSV bytes are not held while it is checked."""
+    names = [f.name for f in files]
     try:
-        return _load_files(files, progress, report)
+        return _load_files(files, progress, report, owned)
     except Exception as exc:  # noqa: BLE001 - the last line of defence, reported as a problem
-        log.exception("loading %s failed", [f.name for f in files])  # for the maintainers
+        log.exception("loading %s failed", names)  # for the maintainers
         report.add(
-            ", ".join(f.name for f in files) or "dataset",
+            ", ".join(names) or "dataset",
             f"could not be loaded: an unexpected problem ({type(exc).__name__}) that the "
             "checks did not catch. Please report it, with the files if you can",
         )
@@ -241,9 +251,10 @@ def load_files(
 
 
 def _load_files(
-    files: list[SourceFile], progress: Progress | None, report: Report
+    files: list[SourceFile], progress: Progress | None, report: Report, owned: bool
 ) -> tuple[Dataset, Report]:
     step = progress or (lambda fraction, text: None)
+    digest = content_hash(files)
     step(0.05, "Reading files")
     others, directory = openreferral.directory_sources(files, report)  # ORUK JSON, HSDS, zip
     others = archives.unpacked(others, report)  # other zips: their files, as if handed in
@@ -252,20 +263,29 @@ def _load_files(
     others, census_ethnicity = census.split_ethnicity(others)
     others, published = benchmarks.split(others)
     raw, origin, geo, iod_vintage = _raw_tables(others, directory, report)
+    del others
+    if owned:
+        files.clear()
     held_benchmarks = benchmarks.read(published, report)
     registered = gp_registrations.supplement(raw, origin, nhs_digital, report)
     tables: dict[str, pd.DataFrame] = {}
     written: dict[str, pd.DataFrame] = {}  # date columns as the files wrote them
-    for i, (name, frame) in enumerate(raw.items()):
-        step(0.1 + 0.6 * i / max(len(raw), 1), f"Checking {origin[name]}")
-        typed = type_table(frame, TABLES[name], origin[name], report)
-        written[name] = _dates_as_written(frame, name, origin[name])
+    lookup_year = (
+        raw["area_lookup"].attrs.get(lookups.VINTAGE_ATTR) if "area_lookup" in raw else None
+    )
+    names = list(raw)
+    for i, name in enumerate(names):
+        step(0.1 + 0.6 * i / max(len(names), 1), f"Checking {origin[name]}")
+        written[name] = _dates_as_written(raw[name], name, origin[name])
+        # handed over, not kept: each column's text is let go as soon as it is typed
+        typed = type_table(raw.pop(name), TABLES[name], origin[name], report)
         if name in PERSON_LEVEL:
             report.person_files.extend(
                 f for f in (origin[name], TABLES[name].file) if f not in report.person_files
             )
         if typed is not None:
             tables[name] = typed
+    release_unused()  # the raw text just let go: Arrow's allocator keeps freed memory otherwise
     if "assets" not in origin:  # an unreadable or empty assets file is reported as such
         report.add("assets.csv", "missing: every dataset needs a table of community assets")
     step(0.75, "Checking references and places")
@@ -305,9 +325,8 @@ def _load_files(
                       registered.adults, origin, report)  # fmt: skip
     vintage = _vintage(first, area_vintage, iod_vintage, origin, report)
     if "area_lookup" in tables:  # a national lookup: the dataset's own areas
-        year = raw["area_lookup"].attrs.get(lookups.VINTAGE_ATTR)
         tables["area_lookup"] = lookups.cut_to_dataset(
-            tables["area_lookup"], known_areas, year, vintage, origin["area_lookup"], report
+            tables["area_lookup"], known_areas, lookup_year, vintage, origin["area_lookup"], report
         )
     dataset = Dataset(
         tables=tables,
@@ -316,10 +335,18 @@ def _load_files(
         lsoa_vintage=vintage,
         place_name=_text(first, "place_name"),
         source=_text(first, "source"),
-        content_hash=content_hash(files),
+        content_hash=digest,
     )
+    del written
+    release_unused()
     step(1.0, "Loaded")
     return dataset, report
+
+
+def release_unused() -> None:
+    """Hand the memory of freed Arrow buffers back to the system: Arrow's allocator keeps it
+    for reuse, and a region's raw text is about 300 MB that a server would otherwise hold."""
+    pa.default_memory_pool().release_unused()
 
 
 def _vintage(first, from_areas, from_iod, origin: dict, report: Report) -> str | None:
@@ -414,11 +441,12 @@ def _check_across(tables: dict, areas, extract, report: Report, origin: dict) ->
         ok = checks.outcome_values_in_range(outcomes, report)
         ok &= checks.follow_ups_after_baseline(outcomes, report)
         if referred_on is not None:
-            ok &= _known_referrals(outcomes, "outcomes.csv", referred_on, report)
-            dated = outcomes.assign(referral_date=_referral_dates(outcomes, referred_on))
+            dates, found = _referral_dates(outcomes, referred_on)
+            ok &= _known_referrals(outcomes, "outcomes.csv", referred_on, found, report)
+            dated = outcomes.assign(referral_date=dates)
             checks.dates_in_order(dated, "outcomes.csv", "referral_date", "assessed_date",
                                   report, WARNING)  # fmt: skip
-        tables["outcomes"] = outcomes[ok].reset_index(drop=True)
+        tables["outcomes"] = _kept(outcomes, ok)
 
 
 def _unplaced_postcodes(frame: pd.DataFrame, what: str, file: str, looked_up: bool,
@@ -440,15 +468,22 @@ def _unplaced_postcodes(frame: pd.DataFrame, what: str, file: str, looked_up: bo
                    "(NSPD, NSPL or ONSPD as downloaded, under any name)", WARNING)  # fmt: skip
 
 
-def _referral_dates(frame: pd.DataFrame, referred_on: pd.Series) -> pd.Series:
-    """Each row's referral date (NaT for an unknown referral)."""
-    return pd.Series(referred_on.reindex(frame["referral_id"]).to_numpy(), index=frame.index)
+def _referral_dates(frame: pd.DataFrame, referred_on: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Each row's referral date (NaT for an unknown referral) and whether its referral is
+    known: the ids looked up once, not once to check and again to date."""
+    where = referred_on.index.get_indexer(frame["referral_id"])
+    found = where >= 0
+    dates = np.full(len(where), np.datetime64("NaT"), dtype=referred_on.dtype)
+    dates[found] = referred_on.to_numpy()[where[found]]
+    return pd.Series(dates, index=frame.index), pd.Series(found, index=frame.index)
 
 
-def _known_referrals(frame, file: str, referred_on: pd.Series, report: Report) -> pd.Series:
+def _known_referrals(frame, file: str, referred_on: pd.Series, found: pd.Series,
+                     report: Report) -> pd.Series:  # fmt: skip
     return checks.known_references(frame, file, "referral_id", referred_on.index,
                                    "referrals.csv", report,
-                                   left_out=report.left_out.get("referrals"))  # fmt: skip
+                                   left_out=report.left_out.get("referrals"),
+                                   found=found)  # fmt: skip
 
 
 def _usable_connections(tables: dict, referred_on, report: Report) -> pd.DataFrame:
@@ -456,8 +491,9 @@ def _usable_connections(tables: dict, referred_on, report: Report) -> pd.DataFra
     connections = tables["connections"]
     ok = pd.Series(True, index=connections.index)
     if referred_on is not None:
-        ok &= _known_referrals(connections, "connections.csv", referred_on, report)
-        sent_after = connections.assign(referral_date=_referral_dates(connections, referred_on))
+        dates, found = _referral_dates(connections, referred_on)
+        ok &= _known_referrals(connections, "connections.csv", referred_on, found, report)
+        sent_after = connections.assign(referral_date=dates)
         checks.dates_in_order(sent_after, "connections.csv", "referral_date", "referred_date",
                               report)  # fmt: skip
     if "assets" in tables:
@@ -466,7 +502,12 @@ def _usable_connections(tables: dict, referred_on, report: Report) -> pd.DataFra
                                       left_out=report.left_out.get("assets"))  # fmt: skip
     checks.dates_in_order(connections, "connections.csv", "referred_date", "started_date", report)
     checks.dates_in_order(connections, "connections.csv", "started_date", "ended_date", report)
-    return connections[ok].reset_index(drop=True)
+    return _kept(connections, ok)
+
+
+def _kept(frame: pd.DataFrame, ok: pd.Series) -> pd.DataFrame:
+    """The rows to keep, renumbered; the table itself (no copy of a million rows) when all are."""
+    return (frame if ok.all() else frame[ok]).reset_index(drop=True)
 
 
 def _dates_as_written(frame: pd.DataFrame, name: str, file: str) -> pd.DataFrame:

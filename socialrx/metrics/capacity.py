@@ -19,7 +19,6 @@ import pandas as pd
 from socialrx.disclosure import (
     Derived,
     Judgement,
-    Level,
     Rate,
     Share,
     Shown,
@@ -209,9 +208,9 @@ def strain_figures(people: str, sent: str, growth: float = 0.0) -> dict:
 
 def capacity_strain(assets: pd.DataFrame, connections: pd.DataFrame, months: float):
     """Per asset: people sent in the period (connections), those put on a waiting list or
-    turned away as full, capacity a month, cost per person and the period's months, with the
-    figures of `strain_spec` worked out exactly (level off). Disclose it
-    with `strain_spec()`: the figures are worked out again from the counts as shown."""
+    turned away as full, capacity a month, cost per person and the period's months, exact.
+    Disclose it with `strain_spec()`, which works demand, strain, the cost of demand and the
+    judgement out from the counts as shown (exactly at level off)."""
     sent = connections.groupby("asset_id").size()
     turned = connections[connections["outcome"].isin(TURNED_AWAY)].groupby("asset_id").size()
     table = assets[
@@ -229,7 +228,7 @@ def capacity_strain(assets: pd.DataFrame, connections: pd.DataFrame, months: flo
     table["months"] = float(months)
     # in the assets' order: a panel ranks them by what it shows, and an order from exact
     # figures would tell apart rows whose shown figures tie
-    return strain_spec().disclose(table, Level.OFF).values.reset_index(drop=True)
+    return table.reset_index(drop=True)
 
 
 def strain_spec(months: float | None = None) -> Spec:

@@ -33,7 +33,7 @@ import pandas as pd
 
 from socialrx import vocab
 from socialrx.data.dataset import Dataset
-from socialrx.disclosure import HIDDEN_MIDDLE, Derived, Level, Rate, Shown, Spec, Total
+from socialrx.disclosure import HIDDEN_MIDDLE, Derived, Rate, Shown, Spec, Total
 from socialrx.metrics import access, capacity, forecast, funding
 from socialrx.metrics.selection import (
     CATCHMENT,
@@ -186,20 +186,27 @@ def _month_code(month: pd.Period) -> int:
     return month.year * 12 + month.month - 1
 
 
-def category_forecasts(dataset: Dataset, selection: Selection, areas,
-                       level: Level) -> pd.DataFrame:  # fmt: skip
-    """Per category: people living in `areas` sent to its assets in the last 12 whole months
-    and forecast for each of the next 12, both from its monthly series as shown at `level`
-    (fitted on it, `forecast.forecast`), and the forecast's method. The slow part (a model a
-    category): the horizon and the rows are cut from it."""
-    first, last = twelve_months(selection)
+def category_series(dataset: Dataset, selection: Selection, areas) -> dict[str, pd.Series]:
+    """Per category: people living in `areas` sent to its assets a month, exact, to the last
+    whole month of the 12 (`twelve_months`). Forecast from them as shown
+    (`category_forecasts`)."""
+    _, last = twelve_months(selection)
     sent = _resident_connections(dataset)
     sent = sent[sent["area_code"].isin(set(areas)).to_numpy()]
+    return forecast.monthly_series(sent, last, sent["category"])
+
+
+def category_forecasts(shown: dict[str, pd.Series], selection: Selection) -> pd.DataFrame:
+    """Per category: people sent in the last 12 whole months and forecast for each of the
+    next 12, both from its monthly series as shown (`shown`: `category_series` as a panel
+    shows them, `views.panels.shown_series`; fitted on it, `forecast.forecast`), and the
+    forecast's method. The slow part (a model a category): the horizon and the rows are cut
+    from it."""
+    first, _ = twelve_months(selection)
     rows = []
-    for category, values in forecast.monthly_series(sent, last, sent["category"]).items():
-        shown = forecast.shown_series(values, level)
-        result = forecast.forecast(shown, forecast.SEASON)
-        rows.append({"category": category, "recent": float(shown[shown.index >= first].sum()),
+    for category, values in shown.items():
+        result = forecast.forecast(values, forecast.SEASON)
+        rows.append({"category": category, "recent": float(values[values.index >= first].sum()),
                      "method": result.method,
                      "ahead": result.table["forecast"].to_numpy(dtype=float)})  # fmt: skip
     return pd.DataFrame(rows, columns=["category", "recent", "method", "ahead"])
@@ -245,10 +252,9 @@ def commissioning_table(
     dataset: Dataset,
     selection: Selection,
     kind: str,
-    level: Level,
+    forecasts: pd.DataFrame,
     assumptions: Assumptions = Assumptions(),
     neighbourhoods: pd.DataFrame | None = None,
-    forecasts: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """One row per category and subdivision of the chosen place (`subdivisions`), exact, and
     one per located asset. A row: the subdivision's adults, need, areas of high need and low
@@ -258,10 +264,9 @@ def commissioning_table(
     those of them stating a capacity (`serving_stated`) with the capacity they state; their cost
     per person (stated, else the assumption, averaged over them); their providers' funding for
     social prescribing (an equal share an asset); and the category's forecast growth (from its
-    series as shown at `level`; `forecasts`: `category_forecasts` of the places' areas, where
-    the caller keeps them). An asset: people sent to it and who started in the 12 months, and
-    its cost per person. Disclose the rows with `commissioning_spec`, the assets as their basis
-    "assets" (`ASSETS_SPEC`)."""
+    series as shown; `forecasts`: `category_forecasts` of the places' areas). An asset: people
+    sent to it and who started in the 12 months, and its cost per person. Disclose the rows
+    with `commissioning_spec`, the assets as their basis "assets" (`ASSETS_SPEC`)."""
     places = subdivisions(dataset, selection, kind, neighbourhoods)
     columns = ["category", "place", "name", "short", "adults", "need", "gap_areas",
                "gap_adults", "sent", "place_sent", "place_adults", "serving_assets",
@@ -273,7 +278,6 @@ def commissioning_table(
     assets = assets[assets["status"].fillna("active") == "active"]
     categories = [c for c in vocab.ASSET_CATEGORIES if (assets["category"] == c).any()]
     areas, gaps, metres, placed = _access(dataset, assets, categories, assumptions)
-    union = place_areas(places, areas.index)
     first, last = twelve_months(selection)
     sent = _resident_connections(dataset)
     month = sent["month"].to_numpy()
@@ -296,8 +300,6 @@ def commissioning_table(
     provider = capacity.provider_of(placed)
     share = provider.map(money).fillna(0.0) / provider.map(capacity.assets_per_provider(assets))
     share = share.to_numpy(dtype=float)
-    if forecasts is None:
-        forecasts = category_forecasts(dataset, selection, union, level)
     growth = growths(forecasts, assumptions.horizon)
     category = placed["category"].astype(str).to_numpy()
     adults_all, need_all = areas["adults"].to_numpy(), areas["need"].to_numpy()

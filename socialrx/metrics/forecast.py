@@ -11,7 +11,8 @@ with fewer than 24 months, or a series that is mostly zeros, the forecast is sea
 the spread of the series' own year-on-year changes.
 
 At a disclosure level other than "off" the model is fitted on the monthly counts as shown
-(`shown_series`: rounded, a hidden month at 4, the middle of 1-7), never on the exact ones, and
+(`views.panels.shown_series`, worked out where the panels are: rounded, a hidden month at 4, the
+middle of 1-7), never on the exact ones, and
 the backtest scores it against them; forecast figures of people are counts and are disclosed as
 counts (`FORECAST_SPEC`: a forecast of 7.2 is hidden like 7, one of 7.6 shows like 8).
 """
@@ -24,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from socialrx.disclosure import HIDDEN_MIDDLE, Level, Spec, Statistic, disclose_counts
+from socialrx.disclosure import Spec, Statistic
 from socialrx.metrics.capacity import month_index, named
 
 SEASON = 12
@@ -73,13 +74,6 @@ def last_complete_month(end: pd.Timestamp) -> pd.Period:
     """The last whole calendar month on or before `end` (the data's last day)."""
     month = end.to_period("M")
     return month if end.normalize() >= month.end_time.normalize() else month - 1
-
-
-def shown_series(series: pd.Series, level: Level) -> pd.Series:
-    """A monthly series as it may be shown at `level`, for fitting: each month disclosed as a
-    count on its own, a hidden one (1-7) at 4, the middle of its range (exact at "off")."""
-    shown = disclose_counts(series, level).fillna(HIDDEN_MIDDLE)
-    return pd.Series(shown.to_numpy(dtype=float), index=series.index)
 
 
 @dataclass(frozen=True)
@@ -226,27 +220,27 @@ def backtest(series: pd.Series, hold_out: int = HOLD_OUT) -> Backtest | None:
 
 def forecast_table(
     series: dict[str, pd.Series],
-    level: Level,
+    shown: dict[str, pd.Series],
     horizon: int = 12,
     names: dict[str, str] | None = None,
     with_backtest: bool = True,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Forecasts of several series (a category each, or "all") in one long table (group,
     month, actual for past months, forecast, lower, upper) and one row per series on the
-    method and its backtest error. Each is fitted and scored on its months as shown at
-    `level` (`shown_series`); `actual` holds the exact counts, disclosed with the rest by
-    `FORECAST_SPEC`, as are the people held out (`METHOD_SPEC`)."""
+    method and its backtest error. Each is fitted and scored on its months as shown
+    (`shown`, by group: `views.panels.shown_series`); `actual` holds the exact counts
+    (`series`), disclosed with the rest by `FORECAST_SPEC`, as are the people held out
+    (`METHOD_SPEC`)."""
     rows, about = [], []
     for group, values in series.items():
-        shown = shown_series(values, level)
-        result = forecast(shown, horizon)
+        result = forecast(shown[group], horizon)
         past = pd.DataFrame({"month": values.index, "actual": values.to_numpy()}).tail(24)
         future = result.table
         both = pd.concat([past, future], ignore_index=True)
         both.insert(0, "group", group)
         both["future"] = [False] * len(past) + [True] * len(future)
         rows.append(both)
-        scored = backtest(shown) if with_backtest else None
+        scored = backtest(shown[group]) if with_backtest else None
         held_out = float(values.iloc[-HOLD_OUT:].sum()) if scored is not None else 0.0
         about.append(
             {

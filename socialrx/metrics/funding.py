@@ -220,7 +220,7 @@ KEYS = ["provider", "financial_year"]
 
 def value_by_provider_year(shown_work: pd.DataFrame) -> pd.DataFrame:
     """The values of work summed to provider and financial year from a disclosed
-    `work_by_asset_year` table (`WORK_SPEC.disclose(...).values`), with how many asset-years
+    `work_by_asset_year` table (a panel's basis "work", `WORK_SPEC`), with how many asset-years
     could not be valued because their count is hidden (1-7 people: between 1 and 7 times
     their unit cost more, `hidden_low_gbp` to `hidden_high_gbp`)."""
     hidden = shown_work["started"].isna()

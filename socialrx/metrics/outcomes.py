@@ -25,12 +25,10 @@ from socialrx.disclosure import (
     MIN_PEOPLE,
     SMALL,
     Derived,
-    Level,
     Share,
     Shown,
     Spec,
     Statistic,
-    disclose_counts,
 )
 from socialrx.metrics import intervals
 
@@ -310,20 +308,20 @@ SPEC = Spec(
 )
 
 
-def headline_measure(table: pd.DataFrame, column: str = "paired") -> pd.Series | None:
-    """The row of the measure to headline: SWEMWBS where anyone was counted in `column`,
-    else the measure with most. `table` may be exact or disclosed: the measure named is
-    shown, so it is chosen on the counts as the strictest level shows them (rounded to 5,
-    1-7 taken as 4), and gives away no more than they do; None when nobody was counted."""
-    counted = disclose_counts(table[column], Level.ROUND).fillna(HIDDEN_MIDDLE)
-    candidates = table[(counted > 0).to_numpy()]
+def headline_measure(shown: pd.DataFrame, column: str = "paired") -> pd.Series | None:
+    """The row of the measure to headline from a disclosed table (`column`'s counts as shown,
+    a hidden one taken as 4): SWEMWBS where anyone was counted in `column`, else the measure
+    with most, the first in order where they tie, so the measure named gives away no more
+    than the counts shown; None when nobody was counted."""
+    counted = shown[column].astype("Float64").fillna(HIDDEN_MIDDLE)
+    candidates = shown[(counted > 0).to_numpy()]
     if candidates.empty:
         return None
     preferred = candidates[candidates["measure"] == SWEMWBS]
     if len(preferred):
         return preferred.iloc[0]
     order = counted[(counted > 0).to_numpy()].sort_values(ascending=False, kind="stable")
-    return table.loc[order.index[0]]
+    return shown.loc[order.index[0]]
 
 
 FOLLOW_UP_WINDOW_DAYS = 182  # a follow-up is expected within about six months of baseline

@@ -32,8 +32,13 @@ class PeriodFigures:
     monthly: pd.DataFrame  # referrals.monthly_referrals: the card adds up the months as shown
     connected: dict  # referrals.connected_within's counts
     strain: pd.DataFrame  # capacity.capacity_strain
-    change: pd.Series | None  # the headline measure's row of outcomes.paired_change
+    changes: pd.DataFrame  # outcomes.paired_change: the view headlines one measure as shown
     measured: int  # outcome rows of the period's referrals
+
+    def change(self, measure: str | None) -> pd.Series | None:
+        """`measure`'s row of `changes` (None where it has none)."""
+        rows = self.changes[self.changes["measure"] == measure]
+        return rows.iloc[0] if len(rows) else None
 
 
 def as_at(dataset: Dataset) -> pd.Timestamp:
@@ -43,9 +48,8 @@ def as_at(dataset: Dataset) -> pd.Timestamp:
     return period[1] if period else (dataset.extract_date or pd.Timestamp.today()).normalize()
 
 
-def period_figures(dataset: Dataset, selection: Selection, measure: str | None = None):
-    """The exact figures for one period; `measure` picks the outcome measure (default the
-    headline one), so two periods compare the same measure."""
+def period_figures(dataset: Dataset, selection: Selection):
+    """The exact figures for one period."""
     refs = selected_referrals(dataset, selection)
     first = first_started(dataset)
     strain = capacity.capacity_strain(
@@ -54,18 +58,12 @@ def period_figures(dataset: Dataset, selection: Selection, measure: str | None =
         selection.months,
     )
     measured = selected_outcomes(dataset, selection)
-    table = outcomes.paired_change(measured)
-    if measure is None:
-        change = outcomes.headline_measure(table)
-    else:
-        rows = table[table["measure"] == measure]
-        change = rows.iloc[0] if len(rows) else None
     return PeriodFigures(
         referrals=len(refs),
         monthly=referrals.monthly_referrals(refs, selection.start, selection.end),
         connected=referrals.connected_within(refs, None, as_at(dataset), first=first),
         strain=strain,
-        change=change,
+        changes=outcomes.paired_change(measured),
         measured=measured.rows,
     )
 
@@ -78,8 +76,7 @@ def headline_periods(dataset: Dataset, selection: Selection):
     previous = selection.previous()
     if span is None or previous.start < span[0].to_period("M").start_time:
         return now, None, previous
-    measure = None if now.change is None else now.change["measure"]
-    return now, period_figures(dataset, previous, measure), previous
+    return now, period_figures(dataset, previous), previous
 
 
 def missing_reasons(dataset: Dataset) -> dict[str, str]:

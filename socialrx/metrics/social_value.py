@@ -99,21 +99,16 @@ def life_satisfaction_row(paired_change: pd.DataFrame) -> pd.DataFrame:
     return paired_change.loc[paired_change["measure"] == MEASURE, columns].reset_index(drop=True)
 
 
-def social_value_table(
-    paired_change: pd.DataFrame,
-    assumptions: Assumptions,
-    cost_per_person_gbp: float | None,
-) -> pd.DataFrame:
+def social_value_table(paired_change: pd.DataFrame, assumptions: Assumptions) -> pd.DataFrame:
     """One row (none where life satisfaction was not measured): the exact counts and
-    statistics of the change, the stated assumptions (not person-level) and the cost a
-    person of the work. Disclose with `SPEC`."""
+    statistics of the change and the stated assumptions (not person-level). Disclose with
+    `spec`, the work's asset-years as its basis "work" (the cost a person is worked out from
+    them as shown)."""
     row = life_satisfaction_row(paired_change)
     return row.assign(
         attribution_pct=np.nan if assumptions.attribution is None
         else round(100 * assumptions.attribution, 1),
         years=np.nan if assumptions.years is None else float(assumptions.years),
-        cost_per_person_gbp=np.nan if cost_per_person_gbp is None
-        else round(float(cost_per_person_gbp)),
     )  # fmt: skip
 
 
@@ -144,9 +139,20 @@ def _for_people(side: str, assumptions: Assumptions):
     return Derived(compute, decimals=0, people="paired", statistic=True)
 
 
+def _cost(shown: Shown) -> pd.Series:
+    """The cost a person of the work (`cost_per_person`, to the pound) from the asset-years
+    as shown (basis "work"); none where no count of them is shown."""
+    work = shown.basis.get("work")
+    cost = None if work is None else cost_per_person(work.values)
+    return pd.Series(np.nan if cost is None else round(cost), index=shown.values.index,
+                     dtype="Float64")  # fmt: skip
+
+
 def spec(assumptions: Assumptions) -> Spec:
     """The disclosure of a `social_value_table`: the change, its 95% interval with the
-    disclosed n, and the £ a person and for the people measured twice as shown."""
+    disclosed n, the £ a person and for the people measured twice as shown, and the cost a
+    person of the work from its basis "work" (`funding.work_by_asset_year`, disclosed with
+    `funding.WORK_SPEC`)."""
     return Spec(
         counts=("with_baseline", "paired"),
         statistics={
@@ -160,6 +166,7 @@ def spec(assumptions: Assumptions) -> Spec:
             **{
                 f"people_{s}_gbp": _for_people(s, assumptions) for s in ("low", "central", "high")
             },  # fmt: skip
+            "cost_per_person_gbp": Derived(_cost, decimals=0),
         },
     )
 

@@ -48,7 +48,6 @@ from socialrx.ui.loading import (
 )
 from socialrx.ui.sidebar import (
     Context,
-    commissioning_table,
     neighbourhood_editor,
     neighbourhoods,
     page_choices,
@@ -72,7 +71,6 @@ __all__ = [
     "cached",
     "caches",
     "choices",
-    "commissioning_table",
     "counted",
     "current",
     "data_source",

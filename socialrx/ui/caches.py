@@ -22,8 +22,7 @@ from socialrx.data.loader import load_files
 from socialrx.data.problems import Report
 from socialrx.data.store import load_folder_cached
 from socialrx.disclosure import Level
-from socialrx.metrics import commissioning, selection
-from socialrx.metrics.selection import Selection
+from socialrx.metrics import selection
 from socialrx.team.store import Store, open_store
 from socialrx.views import directory as directory_view
 from socialrx.views.panels import Panel
@@ -139,31 +138,6 @@ def directory_choices(_dataset: Dataset, content_hash: str) -> dict[str, str]:
 def directory_organisations(_dataset: Dataset, content_hash: str, level: Level) -> Panel:
     """Every organisation's record-keeping, once per dataset and level (a resource: a panel)."""
     return directory_view.organisations_panel(_dataset, level)
-
-
-@st.cache_data(show_spinner="Forecasting demand by category", max_entries=16, ttl=HOUR)
-def commissioning_forecasts(_dataset: Dataset, content_hash: str, end: pd.Timestamp,
-                            level: Level, areas: tuple[str, ...]):  # fmt: skip
-    """Each category's forecast for the people living in `areas` (a model a category), once
-    per dataset, period end, level and set of areas: the horizon, reach and costs only cut it."""
-    chosen = Selection(end, end)
-    return commissioning.category_forecasts(_dataset, chosen, areas, level)
-
-
-@st.cache_data(show_spinner="Bringing need, access, demand and strain together", max_entries=32,
-               ttl=HOUR)  # fmt: skip
-def commissioning_table(_dataset: Dataset, content_hash: str, chosen: Selection, level: Level,
-                        kind: str, assumptions: commissioning.Assumptions,
-                        named: tuple) -> tuple[pd.DataFrame, pd.DataFrame]:  # fmt: skip
-    """The commissioning page's rows and assets once per choice and set of `named`
-    neighbourhoods (the session's own, as for the asset map)."""
-    frame = pd.DataFrame(list(named), columns=["neighbourhood", "area_code"])
-    places = commissioning.subdivisions(_dataset, chosen, kind, frame)
-    known = _dataset.areas["area_code"] if _dataset.areas is not None else []
-    areas = tuple(commissioning.place_areas(places, known))
-    forecasts = commissioning_forecasts(_dataset, content_hash, chosen.end, level, areas)
-    return commissioning.commissioning_table(_dataset, chosen, kind, level, assumptions, frame,
-                                             forecasts)  # fmt: skip
 
 
 # The team's store ---------------------------------------------------------------------------

@@ -386,12 +386,3 @@ def page_choices(dataset: Dataset) -> dict:
     screen and in the pack."""
     named = tuple(neighbourhoods(dataset).itertuples(index=False, name=None))
     return {**choices(), pages.NEIGHBOURHOODS: named}
-
-
-def commissioning_table(_dataset: Dataset, content_hash: str, chosen: Selection, level: Level,
-                        kind: str, assumptions) -> tuple[pd.DataFrame, pd.DataFrame]:  # fmt: skip
-    """The commissioning page's rows and assets once per choice, the session's neighbourhoods
-    part of the key (as the asset map's, `page_choices`)."""
-    named = tuple(neighbourhoods(_dataset).itertuples(index=False, name=None))
-    return caches.commissioning_table(_dataset, content_hash, chosen, level, kind, assumptions,
-                                      named)  # fmt: skip

@@ -10,9 +10,9 @@ from socialrx.data.dataset import Dataset
 from socialrx.disclosure import Level
 from socialrx.metrics import commissioning as metrics
 from socialrx.metrics import forecast
-from socialrx.metrics.selection import NEIGHBOURHOOD, WARD
+from socialrx.metrics.selection import NEIGHBOURHOOD, WARD, Selection
 from socialrx.views import capacity_charts
-from socialrx.views.panels import Panel, disclosure_caption
+from socialrx.views.panels import Panel, disclosure_caption, shown_months
 
 RADIUS_RANGE = (400, 5000)  # metres a user may set the reach to, as on the asset map
 DEFAULT_ADDED = 40  # places a month a scenario starts with
@@ -24,6 +24,41 @@ def default_kind(kinds: list[str]) -> str | None:
         if kind in kinds:
             return kind
     return kinds[0] if kinds else None
+
+
+def forecast_areas(dataset: Dataset, selection: Selection, kind: str,
+                   neighbourhoods: pd.DataFrame | None = None) -> tuple[str, ...]:  # fmt: skip
+    """The areas of every place compared (the chosen place as a whole), whose residents'
+    demand is forecast."""
+    places = metrics.subdivisions(dataset, selection, kind, neighbourhoods)
+    known = dataset.areas["area_code"] if dataset.areas is not None else []
+    return tuple(metrics.place_areas(places, known))
+
+
+def category_forecasts(dataset: Dataset, selection: Selection, areas,
+                       level: Level) -> pd.DataFrame:  # fmt: skip
+    """Each category's forecast for the people living in `areas`, fitted on its monthly
+    series as shown at `level` (`metrics.category_forecasts`)."""
+    series = metrics.category_series(dataset, selection, areas)
+    return metrics.category_forecasts(shown_months(series, level), selection)
+
+
+def ranking_rows(
+    dataset: Dataset,
+    selection: Selection,
+    level: Level,
+    kind: str,
+    assumptions: metrics.Assumptions,
+    neighbourhoods: pd.DataFrame | None = None,
+    forecasts: pd.DataFrame | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The ranking's rows and assets (`metrics.commissioning_table`) with each category's
+    forecast from its series as shown at `level` (`forecasts`, where the caller keeps them)."""
+    if forecasts is None:
+        areas = forecast_areas(dataset, selection, kind, neighbourhoods)
+        forecasts = category_forecasts(dataset, selection, areas, level)
+    return metrics.commissioning_table(dataset, selection, kind, forecasts, assumptions,
+                                       neighbourhoods)  # fmt: skip
 
 
 def method(assumptions: metrics.Assumptions) -> str:

@@ -9,7 +9,7 @@ import pandas as pd
 from socialrx.data.dataset import Dataset
 from socialrx.data.problems import Report
 from socialrx.data.schema import PERSON_LEVEL, TABLES
-from socialrx.disclosure import Level, Spec, disclose_count
+from socialrx.disclosure import Level, Spec
 from socialrx.views.panels import Panel, disclosure_caption
 
 
@@ -91,9 +91,22 @@ MORE = re.compile(r"^and ([\d,]+) more rows like this: (.*)$")
 
 def _grouped(problems: pd.DataFrame, level: Level) -> pd.DataFrame:
     """Person-level problems as one line per file, column and message: how many rows (a
-    disclosed count) and up to five of the values, never which rows."""
+    disclosed count) and up to five of the values, never which rows. Each message's counts of
+    rows and the group's rows are counts of people (`_grouped_panel`), worded where the panel
+    discloses them."""
     if problems.empty:
         return problems
+    panel = _grouped_panel(problems, level)
+    return panel.disclosed.values[list(problems.columns)].astype({"row": "Int64"})
+
+
+ROWS = re.compile(r"\b([\d,]+) rows?\b")  # "312 rows hold this value": a count of people
+
+
+def _grouped_panel(problems: pd.DataFrame, level: Level) -> Panel:
+    """The grouped problems, exact: the message cut at its counts of rows (`pieces`), those
+    counts (`said_0`, ...) and the group's rows (`rows`: listed and counted past the listed
+    ones, 0 for a problem of the whole file); `problem` is worded from them as disclosed."""
     more = problems["problem"].str.extract(MORE)
     extra = more[0].str.replace(",", "").astype("Float64").fillna(0)
     listed = problems["row"].notna()
@@ -103,32 +116,47 @@ def _grouped(problems: pd.DataFrame, level: Level) -> pd.DataFrame:
     for (severity, file, column, text), group in frame.groupby(
         ["severity", "file", "column", "problem"], sort=False
     ):
-        values = [v for v in dict.fromkeys(group["value"]) if v][:5]
-        said = ROWS.sub(lambda m: _rows(int(m.group(1).replace(",", "")), level), text)
-        if group["n"].sum() > 0:  # problems of rows, not of the whole file
-            said += (
-                f" ({_rows(int(group['n'].sum()), level)}; which rows is not shown while "
-                "disclosure control is on: `python -m socialrx validate` lists them)"
-            )
+        said = [int(c.replace(",", "")) for c in ROWS.findall(text)]
         out.append(
             {
                 "severity": severity,
                 "file": file,
                 "row": pd.NA,
                 "column": column,
-                "value": ", ".join(values),
-                "problem": said,
+                "value": ", ".join([v for v in dict.fromkeys(group["value"]) if v][:5]),
+                "pieces": ROWS.split(text)[::2],
+                "rows": float(group["n"].sum()),
+                **{f"said_{i}": float(count) for i, count in enumerate(said)},
             }
         )
-    return pd.DataFrame(out, columns=problems.columns).astype({"row": "Int64"})
+    table = pd.DataFrame(out)
+    said = tuple(c for c in table.columns if c.startswith("said_"))
+    return Panel(name="problems_grouped", title="", caption="", level=level, table=table,
+                 spec=Spec(counts=(*said, "rows")),
+                 annotate=lambda values: {"problem": _worded(values, said)})  # fmt: skip
 
 
-ROWS = re.compile(r"\b([\d,]+) rows?\b")  # "312 rows hold this value": a count of people
+def _worded(values: pd.DataFrame, said: tuple[str, ...]) -> list[str]:
+    """Each grouped problem's message with its counts of rows as disclosed, and how many rows
+    it is about where it is about rows (a hidden count is someone)."""
+    out = []
+    for _, row in values.iterrows():
+        pieces = row["pieces"]
+        text = pieces[0] + "".join(
+            _rows(row[column]) + piece for column, piece in zip(said, pieces[1:], strict=False)
+        )
+        if pd.isna(row["rows"]) or row["rows"] > 0:  # problems of rows, not of the whole file
+            text += (
+                f" ({_rows(row['rows'])}; which rows is not shown while disclosure control is "
+                "on: `python -m socialrx validate` lists them)"
+            )
+        out.append(text)
+    return out
 
 
-def _rows(count: int, level: Level) -> str:
-    shown = disclose_count(float(count), level)
-    return "1-7 rows" if shown is None else f"{shown:,.0f} row{'' if shown == 1 else 's'}"
+def _rows(shown) -> str:
+    """A disclosed count of rows in words: "1-7 rows" where it is hidden."""
+    return "1-7 rows" if pd.isna(shown) else f"{shown:,.0f} row{'' if shown == 1 else 's'}"
 
 
 def problem_lines(problems: pd.DataFrame) -> list[str]:

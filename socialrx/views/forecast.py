@@ -13,7 +13,7 @@ from socialrx.metrics import forecast
 from socialrx.metrics.selection import Selection, selected_assets
 from socialrx.views import capacity_charts
 from socialrx.views.capacity import provider_assets
-from socialrx.views.panels import Panel, disclosure_caption
+from socialrx.views.panels import Panel, disclosure_caption, shown_months
 
 SERIES_LABELS = {
     "name": "Series",
@@ -60,7 +60,7 @@ def forecast_data(dataset: Dataset, selection: Selection, level: Level, horizon:
     series = forecast.monthly_series(connections, last)
     series.update(forecast.monthly_series(connections, last, category))
     names = {"all": "All categories (the whole place)"}
-    return forecast.forecast_table(series, level, horizon, names)
+    return forecast.forecast_table(series, shown_months(series, level), horizon, names)
 
 
 def provider_forecast_data(
@@ -73,7 +73,8 @@ def provider_forecast_data(
     connections = connections[connections["asset_id"].isin(mine)]
     series = forecast.monthly_series(connections, forecast.last_complete_month(selection.end))
     series = dict(zip([provider], series.values(), strict=False))
-    return forecast.forecast_table(series, level, horizon, {provider: "this provider"})
+    return forecast.forecast_table(series, shown_months(series, level), horizon,
+                                   {provider: "this provider"})  # fmt: skip
 
 
 def forecast_panels(

@@ -98,8 +98,7 @@ def social_value_panel(
     work = funding.work_by_asset_year(
         mine, dataset.table("connections"), selection.start, selection.end, default_cost
     )
-    cost = social_value.cost_per_person(funding.WORK_SPEC.disclose(work, level).values)
-    table = social_value.social_value_table(change, assumptions, cost)
+    table = social_value.social_value_table(change, assumptions)
     return Panel(
         name="provider_social_value",
         title="Social value: life satisfaction in WELLBYs",
@@ -117,6 +116,7 @@ def social_value_panel(
         level=level,
         table=table,
         spec=social_value.spec(assumptions),
+        basis={"work": (work, funding.WORK_SPEC)},  # the cost a person, from it as shown
         # with no duration stated, £ a year the change lasts: the label says so
         labels={
             k: v.format(per=" a year it lasts" if assumptions.years is None else "")

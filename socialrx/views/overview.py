@@ -14,14 +14,24 @@ from socialrx.data.dataset import Dataset
 from socialrx.disclosure import TOO_FEW, Derived, Disclosed, Level, Spec
 from socialrx.metrics import capacity, outcomes, overview, referrals
 from socialrx.metrics.selection import Selection, data_period
-from socialrx.views.panels import Card, Panel, disclosure_caption
+from socialrx.views.panels import Card, Panel, disclosure_caption, shown_series
 
 CONNECTED = f"Connected within {referrals.CONNECTION_WINDOW_DAYS} days"
 NAMES = ("Referrals", CONNECTED, "Active assets", "Over capacity")
 
 
-def _basis(figures: overview.PeriodFigures | None, when: str, months: float) -> dict:
-    """One period's exact tables, each with its spec, for the panel's basis."""
+def headlined(figures: overview.PeriodFigures, level: Level) -> str | None:
+    """The outcome measure the overview headlines (`outcomes.headline_measure`), chosen on the
+    numbers measured twice as shown at `level`; None where nobody was."""
+    changes = figures.changes
+    row = outcomes.headline_measure(changes.assign(paired=shown_series(changes["paired"], level)))
+    return None if row is None else str(row["measure"])
+
+
+def _basis(figures: overview.PeriodFigures | None, when: str, months: float,
+           measure: str | None) -> dict:  # fmt: skip
+    """One period's exact tables, each with its spec, for the panel's basis (the change in
+    the headline `measure`)."""
     if figures is None:
         return {}
     connected = pd.DataFrame([figures.connected]).reindex(
@@ -32,8 +42,9 @@ def _basis(figures: overview.PeriodFigures | None, when: str, months: float) -> 
         f"connected_{when}": (connected.astype("Float64"), referrals.CONNECTED_SPEC),
         f"strain_{when}": (figures.strain, capacity.strain_spec(months)),
     }
-    if figures.change is not None:
-        row = figures.change.to_frame().T.reset_index(drop=True)
+    change = figures.change(measure)
+    if change is not None:
+        row = change.to_frame().T.reset_index(drop=True)
         numbers = [c for c in row.columns if c not in ("measure", "label", "higher_is_better")]
         out[f"change_{when}"] = (row.astype({c: "Float64" for c in numbers}), outcomes.SPEC)
     return out
@@ -156,10 +167,12 @@ def headline_panel(dataset: Dataset, selection: Selection, level: Level) -> Pane
     now, before, previous = overview.headline_periods(dataset, selection)
     compared = before is not None
     absent = overview.missing_reasons(dataset)
-    basis = {**_basis(now, "now", selection.months), **_basis(before, "before", previous.months)}
+    code = headlined(now, level)
+    basis = {**_basis(now, "now", selection.months, code),
+             **_basis(before, "before", previous.months, code)}  # fmt: skip
     assets = overview.active_assets(dataset, selection)
     has_capacity = dataset.table("assets")["capacity_per_month"].notna().any()
-    measure = None if now.change is None else vocab.MEASURES[now.change["measure"]]
+    measure = None if code is None else vocab.MEASURES[code]
     short = measure.label.split(" (")[0] if measure else "Wellbeing"
 
     def cards(_values, shown: dict[str, Disclosed]) -> tuple[Card, ...]:
@@ -211,7 +224,7 @@ def headline_panel(dataset: Dataset, selection: Selection, level: Level) -> Pane
                   missing=absent.get("outcomes") or (
                       None if measure else ("nobody measured twice" if now.measured
                                             else "no outcomes")),
-                  compared=compared and before is not None and before.change is not None),
+                  compared=compared and before is not None and before.change(code) is not None),
         )  # fmt: skip
 
     def column(field: str, decimals: int) -> Derived:

@@ -406,55 +406,109 @@ def outcomes(dataset: Dataset, selection: Selection, level: Level, choices: Choi
 # Commissioning ----------------------------------------------------------------------------
 
 
+def commissioning_offers(dataset: Dataset, kinds: list[str]) -> dict[str, tuple]:
+    """The ranking's choices, each widget's key -> (what it offers: a list or `Between`, what
+    it is called in a note, how an option is labelled, its default)."""
+    needs = asset_map_view.need_options(dataset)
+    need_list = list(needs) or ["imd_decile"]
+    horizons = commissioning_metrics.HORIZONS
+    return {
+        "commission_by": (kinds, "places to compare", str, commissioning_view.default_kind(kinds)),
+        "commission_radius": (Between(*commissioning_view.RADIUS_RANGE), "reach", str,
+                              access.DEFAULT_RADIUS_M),
+        "commission_horizon": (Between(*horizons), "months ahead", str, max(horizons)),
+        "commission_cost": (Between(0, 10_000), "cost per person", str,
+                            funding.DEFAULT_COST_GBP),
+        "commission_need": (need_list, "measure of need", needs.get, need_list[0]),
+    }  # fmt: skip
+
+
+def _picked(choices: Choices, offers: dict[str, tuple]) -> dict[str, object]:
+    """Each of `offers` as chosen (`chosen`), else its default."""
+    return {key: chosen(choices, key, offered, default)
+            for key, (offered, _, _, default) in offers.items()}  # fmt: skip
+
+
 def commissioning_assumptions(
     dataset: Dataset, choices: Choices
 ) -> commissioning_metrics.Assumptions:
     """The ranking's assumptions (reach, months ahead, cost per person, need) as chosen."""
-    needs = list(asset_map_view.need_options(dataset)) or ["imd_decile"]
-    horizons = commissioning_metrics.HORIZONS
+    picked = _picked(choices, commissioning_offers(dataset, []))
     return commissioning_metrics.Assumptions(
-        float(chosen(choices, "commission_radius", Between(*commissioning_view.RADIUS_RANGE),
-                     access.DEFAULT_RADIUS_M)),
-        int(chosen(choices, "commission_horizon", Between(*horizons), max(horizons))),
-        float(chosen(choices, "commission_cost", Between(0, 10_000), funding.DEFAULT_COST_GBP)),
-        chosen(choices, "commission_need", needs, needs[0]),
+        float(picked["commission_radius"]), int(picked["commission_horizon"]),
+        float(picked["commission_cost"]), picked["commission_need"],
     )  # fmt: skip
 
 
+def _commissioning_forecasts(dataset: Dataset, end: pd.Timestamp, level: Level, areas: tuple):
+    return commissioning_view.category_forecasts(dataset, Selection(end, end), areas, level)
+
+
 def _commissioning_rows(dataset: Dataset, selection: Selection, level: Level, kind: str,
-                        assumptions: commissioning_metrics.Assumptions, named: tuple):  # fmt: skip
+                        assumptions: commissioning_metrics.Assumptions, named: tuple,
+                        forecasts: pd.DataFrame | None = None):  # fmt: skip
     frame = pd.DataFrame(list(named), columns=["neighbourhood", "area_code"])
-    return commissioning_metrics.commissioning_table(dataset, selection, kind, level,
-                                                     assumptions, frame)  # fmt: skip
+    return commissioning_view.ranking_rows(dataset, selection, level, kind, assumptions, frame,
+                                           forecasts)  # fmt: skip
+
+
+def commissioning_kinds(dataset: Dataset, choices: Choices = NONE) -> tuple[list[str], tuple]:
+    """The kinds of place the ranking can compare, and the neighbourhoods the page offers (the
+    dataset's and the team's; the dataset's alone where none are named: the command line)."""
+    own = selection_table(dataset.table("neighbourhoods")).itertuples(index=False, name=None)
+    named = tuple(choices.get(NEIGHBOURHOODS, tuple(own)))
+    frame = pd.DataFrame(list(named), columns=["neighbourhood", "area_code"])
+    return commissioning_metrics.subdivision_kinds(dataset, frame), named
+
+
+def commissioning_ranking(dataset: Dataset, selection: Selection, level: Level,
+                          choices: Choices = NONE, build=direct):  # fmt: skip
+    """The ranking for the kind of place and the assumptions chosen: (its rows and assets, its
+    panel, the assumptions), or None where the data cannot rank."""
+    kinds, named = commissioning_kinds(dataset, choices)
+    if commissioning_view.access_note(dataset) or not kinds:
+        return None
+    kind = chosen(choices, "commission_by", kinds, commissioning_view.default_kind(kinds))
+    assumptions = commissioning_assumptions(dataset, choices)
+    # each category's forecast once per set of areas and level: reach, horizon and costs cut it
+    frame = pd.DataFrame(list(named), columns=["neighbourhood", "area_code"])
+    areas = commissioning_view.forecast_areas(dataset, selection, kind, frame)
+    forecasts = build(_commissioning_forecasts, dataset, selection.end, level, areas)
+    rows = build(_commissioning_rows, dataset, selection, level, kind, assumptions, named,
+                 forecasts=forecasts)  # fmt: skip
+    if rows[0].empty:
+        return None
+    ranked = commissioning_view.ranked_panel(rows, level, assumptions, kind,
+                                             asset_map_view.need_options(dataset))  # fmt: skip
+    return rows, ranked, assumptions
+
+
+def scenario_offers(rows: tuple[pd.DataFrame, pd.DataFrame], ranked: Panel) -> dict[str, tuple]:
+    """The scenario's choices as `commissioning_offers`: a category and a place of the ranking
+    (by default its top row, as shown) and the places a month added (40)."""
+    category, place = commissioning_view.default_scenario(ranked.disclosed.values)
+    places = commissioning_view.scenario_places(rows[0])
+    return {
+        "commission_category": (commissioning_view.categories(rows[0]), "category", str,
+                                category),
+        "commission_place": (list(places), "place", places.get, place),
+        "commission_added": (Between(0, 200), "places added", str,
+                             commissioning_view.DEFAULT_ADDED),
+    }  # fmt: skip
 
 
 def commissioning(dataset: Dataset, selection: Selection, level: Level, choices: Choices = NONE,
                   build=direct) -> list[Section]:  # fmt: skip
     """The ranking for the kind of place and the assumptions chosen, then the scenario chosen
     (by default 40 places a month at the top row); nothing where the data cannot rank."""
-    # the neighbourhoods the page offers (the dataset's and the team's); the dataset's alone
-    # where none are named (the command line)
-    own = selection_table(dataset.table("neighbourhoods")).itertuples(index=False, name=None)
-    named = tuple(choices.get(NEIGHBOURHOODS, tuple(own)))
-    frame = pd.DataFrame(list(named), columns=["neighbourhood", "area_code"])
-    kinds = commissioning_metrics.subdivision_kinds(dataset, frame)
-    if commissioning_view.access_note(dataset) or not kinds:
+    ranking = commissioning_ranking(dataset, selection, level, choices, build)
+    if ranking is None:
         return [Section("", [])]
-    kind = chosen(choices, "commission_by", kinds, commissioning_view.default_kind(kinds))
-    assumptions = commissioning_assumptions(dataset, choices)
-    rows = build(_commissioning_rows, dataset, selection, level, kind, assumptions, named)
-    if rows[0].empty:
-        return [Section("", [])]
-    ranked = commissioning_view.ranked_panel(rows, level, assumptions, kind,
-                                             asset_map_view.need_options(dataset))  # fmt: skip
-    category, place = commissioning_view.default_scenario(ranked.disclosed.values)
-    scenario = commissioning_metrics.Scenario(
-        chosen(choices, "commission_category", commissioning_view.categories(rows[0]), category),
-        chosen(choices, "commission_place", list(commissioning_view.scenario_places(rows[0])),
-               place),
-        float(chosen(choices, "commission_added", Between(0, 200),
-                     commissioning_view.DEFAULT_ADDED)),
-    )  # fmt: skip
+    rows, ranked, assumptions = ranking
+    picked = _picked(choices, scenario_offers(rows, ranked))
+    scenario = commissioning_metrics.Scenario(picked["commission_category"],
+                                              picked["commission_place"],
+                                              float(picked["commission_added"]))  # fmt: skip
     return [Section("", [ranked, commissioning_view.scenario_panel(rows, level, assumptions,
                                                                    scenario)])]  # fmt: skip
 

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from socialrx.disclosure import (
+    HIDDEN_MIDDLE,
     NOT_APPLICABLE,
     Disclosed,
     Level,
@@ -154,6 +155,20 @@ class Panel:
     def export(self) -> pd.DataFrame:
         """The table for a CSV: numbers stay numbers, marks where a figure is not shown."""
         return self.disclosed.export()[list(self.labels)].rename(columns=self.labels)
+
+
+def shown_series(counts: pd.Series, level: Level) -> pd.Series:
+    """A series of counts (people a month) as a panel shows them at `level`, each disclosed on
+    its own, a hidden one at 4, the middle of 1-7 (exact at "off"): what a forecast is fitted
+    on, so that it says no more than the months shown."""
+    frame = pd.DataFrame({"count": counts.to_numpy()})
+    shown = Spec(counts=("count",)).disclose(frame, level).values["count"]
+    return pd.Series(shown.fillna(HIDDEN_MIDDLE).to_numpy(dtype=float), index=counts.index)
+
+
+def shown_months(series: dict[str, pd.Series], level: Level) -> dict[str, pd.Series]:
+    """Each of several series as shown (`shown_series`), by name."""
+    return {name: shown_series(counts, level) for name, counts in series.items()}
 
 
 def cell_text(value) -> str:
