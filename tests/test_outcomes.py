@@ -1,3 +1,4 @@
+import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
@@ -697,3 +698,61 @@ def test_asset_groups_put_a_person_sent_to_two_assets_in_both():
     groups = outcomes.asset_groups(sent, names)
     assert sorted(zip(groups.index, groups, strict=True)) == [
         ("R1", "Lunch Club (A)"), ("R1", "Tablets (B)"), ("R2", "Lunch Club (A)")]  # fmt: skip
+
+
+def test_measured_people_cut_to_a_selection_give_the_figures_of_its_own_rows():
+    # R1: two baselines (the earliest, 4, pairs) and a follow-up 120 days on; R2: a baseline
+    # and a follow-up dated before it (never paired); R3: a follow-up only
+    rows = _rows(
+        [
+            ["R1", "ons4_happiness", "baseline", "2024-01-01", 4],
+            ["R1", "ons4_happiness", "baseline", "2024-02-01", 6],
+            ["R1", "ons4_happiness", "follow_up", "2024-04-30", 7],
+            ["R2", "ons4_happiness", "baseline", "2024-03-01", 5],
+            ["R2", "ons4_happiness", "follow_up", "2024-02-01", 9],
+            ["R3", "ons4_happiness", "follow_up", "2024-05-01", 8],
+        ]
+    ).assign(_ref=[0, 0, 0, 1, 1, 2])
+    people = outcomes.measured(rows)
+    assert people.records[["_ref", "baselines", "follow_ups"]].values.tolist() == [
+        [0, 2, 1], [1, 1, 1], [2, 0, 1],
+    ]  # fmt: skip
+    pairs = people.pairs[["_ref", "baseline", "follow_up", "change"]]
+    assert pairs.values.tolist() == [[0, 4, 7, 3]]
+    assert people.rows == 6
+    as_at = pd.Timestamp("2024-12-31")
+    ids = np.array(["R1", "R2", "R3"])
+    for chosen in ([True, False, True, False], [False, True, True, False], [True] * 3 + [False]):
+        keep = rows[[chosen[r] for r in rows["_ref"]]]
+        cut = people.cut(np.array(chosen), ids)
+        assert cut.pairs["referral_id"].tolist() == (["R1"] if chosen[0] else [])
+        pd.testing.assert_frame_equal(paired_change(cut), paired_change(keep))
+        pd.testing.assert_frame_equal(
+            outcomes.follow_up_completion(cut, as_at), outcomes.follow_up_completion(keep, as_at)
+        )
+        pd.testing.assert_frame_equal(
+            outcomes.attrition(cut, as_at), outcomes.attrition(keep, as_at)
+        )
+    # worked through in slices of people, the same tables in the same order
+    sliced = outcomes.measured(rows, parts=2)
+    for table in ("records", "pairs", "status"):
+        pd.testing.assert_frame_equal(getattr(sliced, table), getattr(people, table))
+    nobody = outcomes.measured(rows.iloc[:0], parts=2)
+    assert nobody.rows == 0 and paired_change(nobody).empty
+    whole = paired_change(people).iloc[0]
+    assert (whole["with_baseline"], whole["with_follow_up"], whole["paired"]) == (2, 3, 1)
+    assert (whole["several_baselines"], whole["unpaired"]) == (1, 2)
+    # followed up within 182 days of the earliest baseline: R1 only (R2's is before it)
+    completion = outcomes.follow_up_completion(people, as_at).iloc[0]
+    assert (completion["eligible"], completion["followed"]) == (2, 1)
+
+
+def test_reasons_split_once_per_list_as_the_text_says():
+    reasons = pd.Series(
+        ["housing; debt", None, "grief", "housing;;debt ", "grief"],
+        index=pd.Index(["R1", "R2", "R3", "R4", "R5"], name="referral_id"),
+    )
+    split = outcomes.reasons_of(reasons)
+    assert split.index.tolist() == ["R1", "R1", "R3", "R4", "R4", "R4", "R5"]
+    assert split.tolist() == ["housing", "debt", "grief", "housing", "", "debt", "grief"]
+    assert outcomes.reasons_of(reasons.iloc[[1]]).empty

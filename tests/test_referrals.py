@@ -10,6 +10,7 @@ from socialrx.metrics.referrals import (
     area_rates,
     connected_referrals,
     connected_within,
+    first_sent,
     monthly_referrals,
     pathway_flows,
     pathway_nodes,
@@ -129,7 +130,7 @@ def test_pathway_flows_count_referrals_by_their_first_connection(referrals, conn
     assets = pd.DataFrame(
         {"asset_id": ["X", "Y"], "category": ["physical activity", "arts and creativity"]}
     )
-    links = pathway_flows(referrals, connections, assets)
+    links = pathway_flows(referrals, first_sent(referrals, connections, assets))
     first = links[links["step"] == 1].set_index(["source", "target"])["count"]
     # R1 was sent to X then Y: it counts once, by its first connection (X)
     assert first[("gp practice", "physical activity")] == 2

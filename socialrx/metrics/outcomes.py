@@ -12,6 +12,9 @@ there are: shown 40, the interval is the same for a true 38 or 42.
 
 from __future__ import annotations
 
+import dataclasses
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 from scipy import stats
@@ -78,7 +81,13 @@ def paired_scores(outcomes: pd.DataFrame) -> pd.DataFrame:
 
     Undated assessments lose to dated ones; on the same date the first baseline and the last
     follow-up in the file win (a stable sort), so the pairing does not change between runs."""
-    scored = on_analysis_scale(outcomes)
+    pairs = _pairs(on_analysis_scale(outcomes))
+    return pairs[["referral_id", "measure", "baseline", "follow_up", "change"]]
+
+
+def _pairs(scored: pd.DataFrame) -> pd.DataFrame:
+    """`paired_scores` of rows already on the analysis scale, in (person, measure) order, with
+    the person's key column (`_person`) besides."""
     who = _person(scored)
     key = [who, "measure"]
     baselines = scored[scored["timepoint"] == "baseline"].sort_values(
@@ -87,45 +96,109 @@ def paired_scores(outcomes: pd.DataFrame) -> pd.DataFrame:
     follow_ups = scored[scored["timepoint"] == "follow_up"].sort_values(
         "assessed_date", kind="stable", na_position="first"
     )
-    carried = ["value", "assessed_date"] + (["referral_id"] if who == "_ref" else [])
-    base = baselines.groupby(key, observed=True)[carried].first()
+    base = baselines.groupby(key, observed=True)[["value", "assessed_date"]].first()
     # a follow-up before its baseline is an error the loader reports; never pair it
     follow_ups = follow_ups.join(base["assessed_date"].rename("baseline_date"), on=key)
     follow_ups = follow_ups[~(follow_ups["assessed_date"] < follow_ups["baseline_date"])]
     follow = follow_ups.groupby(key, observed=True)["value"].last()
     pairs = pd.concat({"baseline": base["value"], "follow_up": follow}, axis=1)
-    if who == "_ref":
-        pairs["referral_id"] = base["referral_id"]
     pairs = pairs.dropna(subset=["baseline", "follow_up"]).reset_index()
     pairs["change"] = pairs["follow_up"] - pairs["baseline"]
-    return pairs[["referral_id", "measure", "baseline", "follow_up", "change"]]
+    return pairs
 
 
-def paired_change(outcomes: pd.DataFrame, standard: str = SEM) -> pd.DataFrame:
+@dataclass(frozen=True)
+class Measured:
+    """Outcome rows summed per person (referral) and measure: all the page's figures need.
+    Worked out once for a dataset's outcomes and cut to a selection's people (`cut`), so a
+    new place or period filters people instead of re-pairing millions of rows; each figure
+    is what the same functions give on the selection's own rows (a person's records are all
+    in or all out, and every table keeps its order). The person is `_ref` (a referral's
+    position: `selection.measured`) where the rows carry it, else referral_id."""
+
+    records: pd.DataFrame  # person, measure, baselines, follow_ups (counts of rows)
+    pairs: pd.DataFrame  # `paired_scores`, with the person's key column
+    status: pd.DataFrame  # `follow_up_status`, less `eligible` (it depends on the day)
+
+    def cut(self, chosen: np.ndarray, referral_ids: np.ndarray) -> Measured:
+        """The people whose `_ref` is marked in `chosen` (a mask over referral positions; -1,
+        an unknown referral, takes the last entry), their pairs named by `referral_ids` (the
+        referrals table's, by position)."""
+        refs = self.status.index.get_level_values("_ref")
+        pairs = self.pairs[chosen[self.pairs["_ref"].to_numpy()]]
+        return Measured(
+            self.records[chosen[self.records["_ref"].to_numpy()]],
+            pairs.assign(referral_id=referral_ids[pairs["_ref"].to_numpy()]),
+            self.status[chosen[refs.to_numpy()]],
+        )
+
+    @property
+    def rows(self) -> int:
+        """Outcome rows of these people (each is a baseline or a follow-up)."""
+        return int(self.records["baselines"].sum() + self.records["follow_ups"].sum())
+
+
+def measured(outcomes: pd.DataFrame | Measured, parts: int = 1) -> Measured:
+    """Outcome rows as `Measured` (as they are if they already are). `parts`: rows with
+    `_ref` are worked through in this many slices of people, so the copies made on the way
+    are a slice's rows, not millions at once (the measure's categories must not differ
+    between slices); the result is the same."""
+    if isinstance(outcomes, Measured):
+        return outcomes
+    if parts == 1 or "_ref" not in outcomes or outcomes.empty:
+        whole = _measured(outcomes)
+        return dataclasses.replace(whole, status=whole.status.drop(columns="_row"))
+    refs = outcomes["_ref"].to_numpy()
+    edges = np.linspace(refs.min(), refs.max() + 1, parts + 1).astype(np.int64)
+    done = [_measured(outcomes[(refs >= low) & (refs < high)])
+            for low, high in zip(edges[:-1], edges[1:], strict=True)]  # fmt: skip
+    # the status in the order one pass gives: by baseline date, then the rows' own order
+    status = pd.concat([d.status for d in done]).sort_values(["baseline_date", "_row"],
+                                                             kind="stable")  # fmt: skip
+    return Measured(
+        pd.concat([d.records for d in done], ignore_index=True),
+        pd.concat([d.pairs for d in done], ignore_index=True),
+        status.drop(columns="_row"),
+    )
+
+
+def _measured(outcomes: pd.DataFrame) -> Measured:
+    """`measured` in one pass, the status with `_row`: the row each baseline came from."""
+    scored = on_analysis_scale(outcomes)
+    key = [_person(scored), "measure"]
+    # every (person, measure) with a row: a row is a baseline or a follow-up
+    counts = scored.groupby([*key, "timepoint"], observed=True).size().unstack("timepoint")
+    records = counts.reindex(columns=["baseline", "follow_up"]).fillna(0).astype(np.int32)
+    records = records.set_axis(["baselines", "follow_ups"], axis=1).reset_index()
+    status = _status(scored).drop(columns="eligible")
+    return Measured(records, _pairs(scored), status)
+
+
+def paired_change(outcomes: pd.DataFrame | Measured, standard: str = SEM) -> pd.DataFrame:
     """Per measure, exact: people with a baseline, with a follow-up, paired; the mean scores,
     the mean change and the SD of the changes, the people who improved (changed in the
     measure's better direction) and who moved by the meaningful threshold, and the effect
-    sizes. `SPEC` works out the shares and every interval from the counts as shown."""
-    scored = on_analysis_scale(outcomes)
-    who = _person(scored)
-    pairs = paired_scores(outcomes)
+    sizes. `SPEC` works out the shares and every interval from the counts as shown.
+    `outcomes`: outcome rows, or `Measured`."""
+    people = measured(outcomes)
+    records, pairs = people.records, people.pairs
+    by_measure = dict(tuple(records.groupby("measure", observed=True)))
+    pairs_of = dict(tuple(pairs.groupby("measure", observed=True)))
     rows = []
-    present = set(scored["measure"].unique())
-    for measure in [m for m in vocab.MEASURES if m in present]:
-        mine = scored[scored["measure"] == measure]
-        pair = pairs[pairs["measure"] == measure]
+    for measure in [m for m in vocab.MEASURES if m in by_measure]:
+        mine = by_measure[measure]
+        pair = pairs_of.get(measure, pairs.iloc[:0])
         n = len(pair)
         change = pair["change"].to_numpy(dtype=float)
         sign = 1 if vocab.MEASURES[measure].higher_is_better else -1
         cut = threshold(measure, standard)
-        baselines = mine.loc[mine["timepoint"] == "baseline", who]
-        followed = mine.loc[mine["timepoint"] == "follow_up", who].nunique()
+        followed = int((mine["follow_ups"] > 0).sum())
         rows.append(
             {
                 "measure": measure,
                 "label": vocab.MEASURES[measure].label,
                 "higher_is_better": vocab.MEASURES[measure].higher_is_better,
-                "with_baseline": baselines.nunique(),
+                "with_baseline": int((mine["baselines"] > 0).sum()),
                 "with_follow_up": followed,
                 "paired": n,
                 "improved": int((sign * change > 0).sum()),
@@ -133,7 +206,7 @@ def paired_change(outcomes: pd.DataFrame, standard: str = SEM) -> pd.DataFrame:
                 "worse_by_threshold": int((sign * change <= -cut).sum()),
                 # every paired person has a follow-up dated on or after the baseline
                 "unpaired": followed - n,
-                "several_baselines": int(baselines.value_counts().gt(1).sum()),
+                "several_baselines": int((mine["baselines"] > 1).sum()),
                 "mean_baseline": pair["baseline"].mean() if n else np.nan,
                 "mean_follow_up": pair["follow_up"].mean() if n else np.nan,
                 "mean_change": change.mean() if n else np.nan,
@@ -272,14 +345,23 @@ def follow_up_status(
     whether a follow-up is dated on or after it and within `days` of it (`followed`). A later
     follow-up besides does not undo one in time; one dated before the baseline never counts
     (the loader refuses it). An undated baseline cannot be judged and is left out."""
-    scored = on_analysis_scale(outcomes)
+    return _status(on_analysis_scale(outcomes), as_at, days).drop(columns="_row")
+
+
+def _status(scored: pd.DataFrame, as_at: pd.Timestamp | None = None,
+            days: int = FOLLOW_UP_WINDOW_DAYS) -> pd.DataFrame:  # fmt: skip
+    """`follow_up_status` of rows already on the analysis scale (`eligible` NA without
+    `as_at`), with `_row`: the label of the row each baseline came from."""
     key = [_person(scored), "measure"]
     dated = scored[scored["assessed_date"].notna()]
     base = (
         dated[dated["timepoint"] == "baseline"]
         .sort_values("assessed_date", kind="stable")
         .drop_duplicates(key)
-        .set_index(key)[["assessed_date", "value"]]
+    )
+    base = (
+        base.assign(_row=base.index)
+        .set_index(key)[["assessed_date", "value", "_row"]]
         .rename(columns={"assessed_date": "baseline_date", "value": "baseline"})
     )
     window = pd.Timedelta(days=days)
@@ -289,18 +371,29 @@ def follow_up_status(
         follow["baseline_date"], follow["baseline_date"] + window
     )
     followed = follow.loc[in_time, key].drop_duplicates()
-    base["eligible"] = base["baseline_date"] + window <= as_at
+    base["eligible"] = _eligible(base, as_at, days) if as_at is not None else pd.NA
     base["followed"] = base.index.isin(pd.MultiIndex.from_frame(followed))
     return base
 
 
-def follow_up_completion(
-    outcomes: pd.DataFrame, as_at: pd.Timestamp, days: int = FOLLOW_UP_WINDOW_DAYS
-) -> pd.DataFrame:
-    """Per measure: people whose baseline is old enough to have had `days` for a follow-up by
-    `as_at`, how many of them were followed up (`follow_up_status`), and how many baselines
-    are too recent to judge, so recent people are not counted as lost to follow-up."""
-    people = follow_up_status(outcomes, as_at, days)
+def _eligible(status: pd.DataFrame, as_at: pd.Timestamp,
+              days: int = FOLLOW_UP_WINDOW_DAYS) -> pd.Series:  # fmt: skip
+    """Whether each baseline is old enough to have had `days` for a follow-up by `as_at`."""
+    return status["baseline_date"] + pd.Timedelta(days=days) <= as_at
+
+
+def _people_status(outcomes: pd.DataFrame | Measured, as_at: pd.Timestamp) -> pd.DataFrame:
+    """`follow_up_status` of outcome rows or of `Measured` (its window the standard one)."""
+    status = measured(outcomes).status
+    return status.assign(eligible=_eligible(status, as_at))
+
+
+def follow_up_completion(outcomes: pd.DataFrame | Measured, as_at: pd.Timestamp) -> pd.DataFrame:
+    """Per measure: people whose baseline is old enough to have had FOLLOW_UP_WINDOW_DAYS for
+    a follow-up by `as_at`, how many of them were followed up (`follow_up_status`), and how
+    many baselines are too recent to judge, so recent people are not counted as lost to
+    follow-up. `outcomes`: outcome rows, or `Measured`."""
+    people = _people_status(outcomes, as_at)
     people = people.assign(
         followed=people["eligible"] & people["followed"], recent=~people["eligible"]
     )
@@ -336,10 +429,11 @@ def ons_band(measure: str, values: pd.Series) -> pd.Series:
     return pd.cut(values.astype(float), edges, labels=labels)
 
 
-def band_transitions(outcomes: pd.DataFrame, measure: str) -> pd.DataFrame:
+def band_transitions(outcomes: pd.DataFrame | Measured, measure: str) -> pd.DataFrame:
     """People paired on an ONS4 measure by baseline band (rows) and follow-up band
-    (columns), every band pair listed, as a long table of counts."""
-    pairs = paired_scores(outcomes)
+    (columns), every band pair listed, as a long table of counts. `outcomes`: outcome rows,
+    or `Measured`."""
+    pairs = measured(outcomes).pairs
     pairs = pairs[pairs["measure"] == measure]
     labels = [
         name for *_, name in ONS_BANDS["anxiety" if measure == "ons4_anxiety" else "positive"]
@@ -399,7 +493,7 @@ def group_of(referrals, connections, assets, area_stats, group: str) -> pd.Serie
     once per reason, so groups by reason overlap)."""
     refs = referrals.set_index("referral_id")
     if group == "reason":
-        return refs["reasons"].astype("string").str.split(";").explode().str.strip().dropna()
+        return reasons_of(refs["reasons"])
     if group == "category":
         first = connections.sort_values("referred_date", kind="stable").drop_duplicates(
             "referral_id"
@@ -416,6 +510,23 @@ def group_of(referrals, connections, assets, area_stats, group: str) -> pd.Serie
     return refs[group].astype("string").dropna()
 
 
+def reasons_of(reasons: pd.Series) -> pd.Series:
+    """Each referral's reasons, one row per reason (the ";"-separated list split, each part
+    stripped; none for a missing list), indexed as `reasons`. A few distinct lists are each
+    split once: splitting every referral's text is slow."""
+    codes, lists = pd.factorize(reasons)  # a missing list: -1
+    parts = [[part.strip() for part in str(text).split(";")] for text in lists]
+    sizes = np.array([len(p) for p in parts], dtype=int)
+    flat = np.array([part for p in parts for part in p] or [""], dtype=object)
+    starts = np.cumsum(sizes) - sizes
+    known = codes >= 0
+    codes = codes[known]
+    each = sizes[codes]
+    offset = np.arange(each.sum()) - np.repeat(np.cumsum(each) - each, each)
+    return pd.Series(flat[np.repeat(starts[codes], each) + offset], dtype="str",
+                     index=reasons.index[known].repeat(each))  # fmt: skip
+
+
 def asset_groups(sent: pd.DataFrame, names: pd.Series) -> pd.Series:
     """Each referral's assets among those it was `sent` to (connections), as "name (id)" by
     asset id in `names`: indexed by referral_id, once per referral and asset, so a person
@@ -426,11 +537,13 @@ def asset_groups(sent: pd.DataFrame, names: pd.Series) -> pd.Series:
     return pd.Series(label.to_numpy(), index=pd.Index(pairs["referral_id"], name="referral_id"))
 
 
-def change_by_group(outcomes: pd.DataFrame, groups: pd.Series, measure: str) -> pd.DataFrame:
+def change_by_group(outcomes: pd.DataFrame | Measured, groups: pd.Series,
+                    measure: str) -> pd.DataFrame:  # fmt: skip
     """Mean change on `measure` and the SD of the changes for each group, oriented so
     positive is better, with the people paired in each; `GROUP_SPEC` works out the 95%
-    interval (paired t) with the number paired as shown."""
-    pairs = paired_scores(outcomes)
+    interval (paired t) with the number paired as shown. `outcomes`: outcome rows, or
+    `Measured`."""
+    pairs = measured(outcomes).pairs
     pairs = pairs[pairs["measure"] == measure]
     sign = 1 if vocab.MEASURES[measure].higher_is_better else -1
     joined = pairs.join(groups.rename("group"), on="referral_id", how="inner")
@@ -453,16 +566,14 @@ GROUP_SPEC = Spec(
 )
 
 
-def attrition(
-    outcomes: pd.DataFrame, as_at: pd.Timestamp, days: int = FOLLOW_UP_WINDOW_DAYS
-) -> pd.DataFrame:
+def attrition(outcomes: pd.DataFrame | Measured, as_at: pd.Timestamp) -> pd.DataFrame:
     """Per measure, among baselines old enough for a follow-up: people followed up and lost
     (`follow_up_status`, so they add up to the completion panel's figures), the mean and SD
     of each group's baseline, and the difference of the means (lost - followed);
     `ATTRITION_SPEC` works out its 95% Welch interval with the numbers as shown. A difference
     whose interval excludes 0 means those lost started elsewhere, so the change among those
-    who stayed may not describe everyone."""
-    people = follow_up_status(outcomes, as_at, days)
+    who stayed may not describe everyone. `outcomes`: outcome rows, or `Measured`."""
+    people = _people_status(outcomes, as_at)
     people = people[people["eligible"]]
     rows = []
     for measure in [m for m in vocab.MEASURES if m in people.index.get_level_values("measure")]:

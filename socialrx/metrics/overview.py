@@ -13,6 +13,7 @@ from socialrx.metrics import capacity, outcomes, referrals
 from socialrx.metrics.selection import (
     Selection,
     data_period,
+    first_started,
     selected_assets,
     selected_connections,
     selected_outcomes,
@@ -50,10 +51,7 @@ def as_at(dataset: Dataset) -> pd.Timestamp:
 def period_figures(dataset: Dataset, selection: Selection):
     """The exact figures for one period."""
     refs = selected_referrals(dataset, selection)
-    first = dataset.derived(
-        "first_started",
-        lambda: referrals.first_started(dataset.table("referrals"), dataset.table("connections")),
-    )
+    first = first_started(dataset)
     strain = capacity.capacity_strain(
         selected_assets(dataset, selection),
         selected_connections(dataset, selection),
@@ -66,7 +64,7 @@ def period_figures(dataset: Dataset, selection: Selection):
         connected=referrals.connected_within(refs, None, as_at(dataset), first=first),
         strain=strain,
         changes=outcomes.paired_change(measured),
-        measured=len(measured),
+        measured=measured.rows,
     )
 
 

@@ -98,12 +98,14 @@ def _days(later, earlier: np.ndarray) -> np.ndarray:
 
 
 def referral_steps(
-    referrals: pd.DataFrame, connections: pd.DataFrame, as_at: pd.Timestamp
-) -> pd.DataFrame:
+    referrals: pd.DataFrame, connections: pd.DataFrame, as_at: pd.Timestamp,
+    first: pd.Series | None = None,
+) -> pd.DataFrame:  # fmt: skip
     """One row per referral (same index): its month, and for each step whether it was old
     enough to judge (`<step>_judged`), whether it reached the step within the window
     (`<step>_reached`), and the days it waited (`<step>_days`, NA where it did not reach it
-    within the window or the date is missing)."""
+    within the window or the date is missing). `first` (`referrals.first_started` of every
+    referral, worked out once per dataset) spares matching the connections again."""
     referred = referrals["referral_date"].to_numpy(dtype="datetime64[ns]")
     age = _days(np.full(len(referred), as_at.normalize().to_datetime64()), referred)
     codes, statuses = pd.factorize(referrals["status"].astype("string"))
@@ -115,7 +117,9 @@ def referral_steps(
     dates = {
         CONTACTED: referrals["first_contact_date"].to_numpy(dtype="datetime64[ns]"),
         APPOINTMENT: referrals["first_appointment_date"].to_numpy(dtype="datetime64[ns]"),
-        CONNECTED: first_connection(referrals, connections),
+        CONNECTED: first_connection(referrals, connections)
+        if first is None
+        else first[referrals.index].to_numpy(dtype="datetime64[ns]"),
         COMPLETED: closed,
     }
     out = {"month": _month(referrals["referral_date"])}

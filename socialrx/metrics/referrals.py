@@ -147,13 +147,11 @@ def area_spec(per_year: float) -> Spec:
     )
 
 
-def pathway_flows(
-    referrals: pd.DataFrame, sent: pd.DataFrame, assets: pd.DataFrame
-) -> pd.DataFrame:
-    """Links for a Sankey counting referrals throughout: referrer type -> category of the
-    asset first sent to -> what happened there. `sent` holds the connections of these
-    referrals (`selection.connections_of`); referrals never sent anywhere flow to `not sent to
-    an asset`, so the first column's boxes are the referrals."""
+def first_sent(referrals: pd.DataFrame, sent: pd.DataFrame, assets: pd.DataFrame) -> pd.DataFrame:
+    """For each referral (indexed like `referrals`), the asset category and outcome of the
+    first connection it was sent to (earliest referred_date, then asset_id): "unknown asset"
+    and "outcome not recorded" where blank; never sent: category `NOT_CONNECTED`, outcome
+    None. `sent`: the connections of these referrals (and perhaps others)."""
     first = sent.sort_values(["referred_date", "asset_id"], kind="stable").drop_duplicates(
         "referral_id"
     )
@@ -163,12 +161,23 @@ def pathway_flows(
     outcome = np.append(first["outcome"].astype(object).fillna("outcome not recorded"), None)
     # each referral's first connection, by position (one lookup, not a map per column)
     where = pd.Index(first["referral_id"]).get_indexer(referrals["referral_id"])
-    found = where >= 0
+    return pd.DataFrame(
+        {"category": category[where], "outcome": outcome[where]}, index=referrals.index
+    )
+
+
+def pathway_flows(referrals: pd.DataFrame, first: pd.DataFrame) -> pd.DataFrame:
+    """Links for a Sankey counting referrals throughout: referrer type -> category of the
+    asset first sent to -> what happened there. `first`: `first_sent` of these referrals (or
+    of every referral, worked out once per dataset); referrals never sent anywhere flow to
+    `not sent to an asset`, so the first column's boxes are the referrals."""
+    first = first.loc[referrals.index]
+    found = (first["category"] != NOT_CONNECTED).to_numpy()
     frame = pd.DataFrame(
         {
             "referrer": referrals["referrer_type"].astype(object).fillna("not recorded").to_numpy(),
-            "category": category[where],
-            "outcome": outcome[where],
+            "category": first["category"].to_numpy(),
+            "outcome": first["outcome"].to_numpy(),
         }
     )
     step1 = frame.groupby(["referrer", "category"]).size().rename("count").reset_index()

@@ -7,9 +7,12 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
+from socialrx import vocab
 from socialrx.data.dataset import Dataset
 from socialrx.data.scope import area_authorities, authority_names
 from socialrx.disclosure import Level
+from socialrx.metrics import outcomes
+from socialrx.metrics import referrals as referral_metrics
 from socialrx.metrics.catchments import pcn_catchments
 
 WHOLE = "whole dataset"
@@ -321,32 +324,24 @@ def in_place(referrals: pd.DataFrame, dataset: Dataset, selection: Selection) ->
 
 def selected_referrals(dataset: Dataset, selection: Selection) -> pd.DataFrame:
     """Referrals made in the period from the chosen place."""
+    return dataset.table("referrals")[referral_mask(dataset, selection)]
+
+
+def referral_mask(dataset: Dataset, selection: Selection) -> np.ndarray:
+    """Which rows of the referrals table `selected_referrals` keeps (no copy of the rows)."""
     referrals = dataset.table("referrals")
     when = referrals["referral_date"].between(selection.start, selection.end)
-    return referrals[when & in_place(referrals, dataset, selection)]
+    return (when & in_place(referrals, dataset, selection)).to_numpy(dtype=bool)
 
 
-def outcome_referrals(dataset: Dataset) -> np.ndarray:
-    """For each outcome row, the position of its referral in the referrals table (-1 where
-    unknown), worked out once per dataset: matching millions of ids on every rerun is slow."""
-
-    def build() -> np.ndarray:
-        ids = pd.Index(dataset.table("referrals")["referral_id"])
-        return ids.get_indexer(dataset.table("outcomes")["referral_id"])
-
-    return dataset.derived("outcome_referrals", build)
+def selected_outcomes(dataset: Dataset, selection: Selection) -> outcomes.Measured:
+    """The outcome measurements of the referrals made in the chosen place and period (the
+    same people for the overview's card and the outcomes page), as `outcomes.Measured`."""
+    chosen = np.append(referral_mask(dataset, selection), False)  # last: "unknown"
+    return measured(dataset).cut(chosen, dataset.table("referrals")["referral_id"].to_numpy())
 
 
-def selected_outcomes(dataset: Dataset, selection: Selection) -> pd.DataFrame:
-    """Outcome measurements of the referrals made in the chosen place and period (the same
-    people for the overview's card and the outcomes page), with `_ref`: the position of each
-    row's referral, a whole number to group by instead of the id."""
-    referrals = dataset.table("referrals")
-    return _outcomes_at(dataset, referrals.index.get_indexer(
-        selected_referrals(dataset, selection).index))  # fmt: skip
-
-
-def outcomes_of(dataset: Dataset, referral_ids) -> pd.DataFrame:
+def outcomes_of(dataset: Dataset, referral_ids) -> outcomes.Measured:
     """Outcome measurements of the referrals with these ids (people sent to a provider,
     wherever and whenever they were referred), as `selected_outcomes` gives them."""
     ids = pd.Index(dataset.table("referrals")["referral_id"])
@@ -354,13 +349,35 @@ def outcomes_of(dataset: Dataset, referral_ids) -> pd.DataFrame:
     return _outcomes_at(dataset, found[found >= 0])
 
 
-def _outcomes_at(dataset: Dataset, rows: np.ndarray) -> pd.DataFrame:
+def _outcomes_at(dataset: Dataset, rows: np.ndarray) -> outcomes.Measured:
     """The outcomes of the referrals at these positions of the referrals table."""
     chosen = np.zeros(len(dataset.table("referrals")) + 1, dtype=bool)  # last: "unknown"
     chosen[rows] = True
-    positions = outcome_referrals(dataset)
-    keep = chosen[positions]
-    return _coded_outcomes(dataset)[keep].assign(_ref=positions[keep])
+    return measured(dataset).cut(chosen, dataset.table("referrals")["referral_id"].to_numpy())
+
+
+MEASURED_PARTS = 8  # slices of people: the build's copies are an eighth of the rows at a time
+
+
+def measured(dataset: Dataset) -> outcomes.Measured:
+    """Every referral's outcome measurements summed per measure (`outcomes.Measured`, the
+    person `_ref`: the position of the referral, a whole number to group by instead of the
+    id), worked out once per dataset: pairing millions of rows for every place and period is
+    slow, cutting the people out is not."""
+
+    def build() -> outcomes.Measured:
+        rows = dataset.table("outcomes")
+        ids = pd.Index(dataset.table("referrals")["referral_id"])
+        where = ids.get_indexer(rows["referral_id"]).astype(np.int32)
+        # few measures and timepoints: as categories (every measure's, the same in each
+        # slice), filtering and grouping them is fast
+        coded = rows[["measure", "timepoint", "assessed_date", "value"]].astype({
+            "measure": pd.CategoricalDtype(list(vocab.MEASURES)),
+            "timepoint": pd.CategoricalDtype(list(vocab.TIMEPOINTS)),
+        })  # fmt: skip
+        return outcomes.measured(coded.assign(_ref=where), parts=MEASURED_PARTS)
+
+    return dataset.derived("measured", build)
 
 
 def connection_referrals(dataset: Dataset) -> np.ndarray:
@@ -374,6 +391,21 @@ def connection_referrals(dataset: Dataset) -> np.ndarray:
     return dataset.derived("connection_referrals", build)
 
 
+def first_started(dataset: Dataset) -> pd.Series:
+    """Every referral's first started connection (`referrals.first_started`), once per
+    dataset: each choice of place and period takes its referrals' rows."""
+    return dataset.derived("first_started", lambda: referral_metrics.first_started(
+        dataset.table("referrals"), dataset.table("connections")))  # fmt: skip
+
+
+def first_sent(dataset: Dataset) -> pd.DataFrame:
+    """Every referral's first connection's asset category and outcome
+    (`referrals.first_sent`), once per dataset: a referral's connections are all in or all
+    out of any choice, so its first one is the same whatever the choice."""
+    tables = (dataset.table(t) for t in ("referrals", "connections", "assets"))
+    return dataset.derived("first_sent", lambda: referral_metrics.first_sent(*tables))
+
+
 def connections_of(dataset: Dataset, referrals: pd.DataFrame) -> pd.DataFrame:
     """The connections of the given referrals (rows of the referrals table), matched by
     position (`connection_referrals`)."""
@@ -381,17 +413,6 @@ def connections_of(dataset: Dataset, referrals: pd.DataFrame) -> pd.DataFrame:
     chosen = np.zeros(len(everyone) + 1, dtype=bool)
     chosen[everyone.index.get_indexer(referrals.index)] = True
     return dataset.table("connections")[chosen[connection_referrals(dataset)]]
-
-
-def _coded_outcomes(dataset: Dataset) -> pd.DataFrame:
-    """The outcomes table with its few measures and timepoints as categories, once per
-    dataset: filtering and grouping millions of rows of repeated strings is slow."""
-
-    def build() -> pd.DataFrame:
-        outcomes = dataset.table("outcomes")
-        return outcomes.astype({"measure": "category", "timepoint": "category"})
-
-    return dataset.derived("coded_outcomes", build)
 
 
 def selected_connections(dataset: Dataset, selection: Selection) -> pd.DataFrame:

@@ -90,7 +90,7 @@ def social_value_panel(
     measured = outcomes_of(dataset, sent["referral_id"]) if dataset.has("outcomes") else None
     change = (
         outcomes.paired_change(measured)
-        if measured is not None and len(measured)
+        if measured is not None and measured.rows
         else pd.DataFrame(
             columns=["measure", "label", "with_baseline", "paired", "mean_change", "sd_change"]
         )  # fmt: skip

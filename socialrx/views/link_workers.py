@@ -12,8 +12,13 @@ from socialrx.data.dataset import Dataset
 from socialrx.disclosure import Level
 from socialrx.metrics import funding
 from socialrx.metrics import overview as overview_metrics
-from socialrx.metrics import referrals as referral_metrics
-from socialrx.metrics.selection import WHOLE, Selection, in_place, selected_referrals
+from socialrx.metrics.selection import (
+    WHOLE,
+    Selection,
+    first_started,
+    in_place,
+    selected_referrals,
+)
 from socialrx.views import capacity_charts
 from socialrx.views.panels import Card, Panel, disclosure_caption
 
@@ -48,10 +53,7 @@ def link_worker_panels(
     start, end = selection.start, selection.end
     place = in_place(referrals, dataset, selection)
     serving = funding.service(referrals, workers, place, start, end)
-    first = dataset.derived(
-        "first_started",
-        lambda: referral_metrics.first_started(referrals, dataset.table("connections")),
-    )
+    first = first_started(dataset)
     cost = funding.link_worker_cost(
         serving,
         dataset.table("connections"),

@@ -59,7 +59,11 @@ def _renamed(panel: Panel, note: str) -> Panel:
 
 
 def _by_asset(
-    measured: pd.DataFrame, mine: pd.DataFrame, sent: pd.DataFrame, measure: str, level: Level
+    measured: outcomes.Measured,
+    mine: pd.DataFrame,
+    sent: pd.DataFrame,
+    measure: str,
+    level: Level,
 ) -> Panel:
     label = vocab.MEASURES[measure].label
     names = mine.set_index("asset_id")["name"].astype(str)

@@ -25,8 +25,9 @@ from socialrx.escape import html_text
 from socialrx.metrics import catchments, equity, gaps, overview, pathway, referrals, spc
 from socialrx.metrics.selection import (
     Selection,
-    connections_of,
     data_period,
+    first_sent,
+    first_started,
     in_place,
     practices_of,
     selected_area_stats,
@@ -132,7 +133,7 @@ def hidden_flows_note(values: pd.DataFrame) -> tuple[str, ...]:
 
 
 def pathway_panel(refs, dataset: Dataset, level: Level) -> Panel:
-    links = referrals.pathway_flows(refs, connections_of(dataset, refs), dataset.table("assets"))
+    links = referrals.pathway_flows(refs, first_sent(dataset))
     return Panel(
         name="referral_pathways",
         title="Where people were sent",
@@ -445,7 +446,8 @@ def place_summary(dataset: Dataset, selection: Selection) -> PlaceSummary:
         first, last
     )
     refs = referrals if keep.all() else referrals[keep]  # the whole dataset: no copy
-    steps = pathway.referral_steps(refs, dataset.table("connections"), as_at)
+    steps = pathway.referral_steps(refs, dataset.table("connections"), as_at,
+                                   first_started(dataset))  # fmt: skip
     return PlaceSummary(
         steps=pathway.summarise_steps(steps),
         endings=pathway.count_endings(refs),
