@@ -17,12 +17,14 @@ DEMO = ROOT / "data" / "demo"
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
-    from socialrx.data.store import load_folder_cached
+    from socialrx.data.loader import load_folder
+    from socialrx.data.store import write_copy
 
+    # the copy written here, not through load_folder_cached: a worker that already holds the
+    # demo in memory would hand it back without saving a copy in this cache
     cache = tmp_path_factory.mktemp("cache")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("SOCIALRX_CACHE_DIR", str(cache))
-        dataset, _ = load_folder_cached(DEMO)
+    dataset, report = load_folder(DEMO)
+    assert write_copy(cache / "demo", dataset, report)
     return dataset, floor.copy_files(cache, dataset)
 
 
