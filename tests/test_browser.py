@@ -434,7 +434,9 @@ def test_presentation_mode_keeps_the_pages_and_enlarges_chart_text(
         top.click()
         wait_for_app_run(page, expect)
         expect(page.locator("h1").filter(has_text="Referral flows")).to_be_visible()
-        sizes = page.locator(".main-svg .gtitle").evaluate_all(
+        titles = page.locator(".main-svg .gtitle")
+        titles.first.wait_for(timeout=RUN_MS)  # plotly draws after the script's run has ended
+        sizes = titles.evaluate_all(
             "titles => titles.map(t => parseFloat(getComputedStyle(t).fontSize))"
         )
         assert sizes and min(sizes) >= 24, sizes
