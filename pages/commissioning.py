@@ -38,7 +38,7 @@ elif ui.needs(context, "referrals", "connections"):
     for key, (offered, what, label, default) in scenario_offers.items():
         ui.linked(key, offered, what, label, default=default)
         st.session_state.setdefault(key, default)
-    sections = pages.commissioning(dataset, sel, level, ui.page_choices(dataset), ui.cached)
+    sections = pages.commissioning_sections(ranking, level, ui.page_choices(dataset))
     needs = offers["commission_need"][2]
     with st.expander("Assumptions", expanded=False):
         one, two, three = st.columns(3)

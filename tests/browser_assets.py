@@ -151,6 +151,47 @@ def playwright_sync_api():
     return sync_api
 
 
+@dataclass
+class OfflinePage:
+    """A report opened from its file with every other request refused (`outside`), the page's
+    script errors (`errors`), and how many plotly charts drew (`drawn`)."""
+
+    page: object
+    outside: list[str]
+    errors: list[str]
+    drawn: int
+
+
+@contextmanager
+def offline_report(html: Path) -> Iterator[OfflinePage]:
+    """`html` in Chromium once its first chart has drawn, nothing but file:// answered."""
+    sync_api = playwright_sync_api()
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM),
+                                             args=["--no-sandbox", "--disable-gpu"])  # fmt: skip
+        context = browser.new_context()
+        outside: list[str] = []
+
+        def block(route):
+            if route.request.url.startswith("file://"):
+                route.continue_()
+            else:
+                outside.append(route.request.url)
+                route.abort()
+
+        context.route("**/*", block)
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(html.as_uri())
+        charts = page.locator(".plotly-graph-div .main-svg")
+        charts.first.wait_for(timeout=30_000)
+        try:
+            yield OfflinePage(page, outside, errors, charts.count())
+        finally:
+            browser.close()
+
+
 def _is_browser_test(nodeid: str) -> bool:
     return nodeid.split("::", 1)[0].rsplit("/", 1)[-1] in BROWSER_MODULES
 

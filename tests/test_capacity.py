@@ -32,7 +32,7 @@ def _exact(assets, connections, months):
 def _shown(assets, connections, months, level):
     table = capacity_strain(assets, connections, months)
     disclosed = strain_spec(months).disclose(table, level)
-    return disclosed, summarise(disclosed.values, disclosed.marks)
+    return disclosed, summarise(disclosed.values)
 
 
 def test_strain_is_demand_per_month_over_capacity():

@@ -181,34 +181,13 @@ def test_the_report_command_writes_a_providers_year(tmp_path, monkeypatch, capsy
 
 
 def test_the_lunch_clubs_report_opens_offline_and_prints(report, tmp_path):
-    from browser_assets import playwright_sync_api
+    from browser_assets import offline_report
 
-    sync_api = playwright_sync_api()
     report.write(tmp_path)
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"]
-        )
-        context = browser.new_context()
-        outside = []
-
-        def block(route):
-            if route.request.url.startswith("file://"):
-                route.continue_()
-            else:
-                outside.append(route.request.url)
-                route.abort()
-
-        context.route("**/*", block)
-        page = context.new_page()
-        errors = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.goto((tmp_path / "report.html").as_uri())
-        page.locator(".plotly-graph-div .main-svg").first.wait_for(timeout=30_000)
-        drawn = page.locator(".plotly-graph-div .main-svg").count()
-        page.emulate_media(media="print")
-        pdf = page.pdf(format="A4")
-        browser.close()
+    with offline_report(tmp_path / "report.html") as opened:
+        opened.page.emulate_media(media="print")
+        pdf = opened.page.pdf(format="A4")
+    outside, errors, drawn = opened.outside, opened.errors, opened.drawn
     assert not outside and not errors
     assert drawn >= 5
     assert pdf.startswith(b"%PDF") and pdf.count(b"/Type /Page") >= 5

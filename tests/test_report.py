@@ -118,32 +118,11 @@ def test_the_report_command_takes_the_pages_choices_from_a_link(tmp_path, capsys
 
 
 def test_the_report_opens_offline_in_a_browser(year_pack, tmp_path):
-    from browser_assets import playwright_sync_api
+    from browser_assets import offline_report
 
-    sync_api = playwright_sync_api()
     year_pack[0].write(tmp_path)
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"]
-        )
-        context = browser.new_context()
-        outside = []
-
-        def block(route):
-            if route.request.url.startswith("file://"):
-                route.continue_()
-            else:
-                outside.append(route.request.url)
-                route.abort()
-
-        context.route("**/*", block)
-        page = context.new_page()
-        errors = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.goto((tmp_path / "report.html").as_uri())
-        page.locator(".plotly-graph-div .main-svg").first.wait_for(timeout=30_000)
-        drawn = page.locator(".plotly-graph-div .main-svg").count()
-        browser.close()
+    with offline_report(tmp_path / "report.html") as opened:
+        outside, errors, drawn = opened.outside, opened.errors, opened.drawn
     assert not outside and not errors
     assert drawn >= 5  # every chart drew from the embedded plotly.js
 

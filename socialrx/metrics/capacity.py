@@ -273,11 +273,10 @@ def undecided_note(undecided: int) -> str:
     )
 
 
-def summarise(shown: pd.DataFrame, marks: pd.DataFrame | None = None) -> CapacitySummary:
-    """The headline figures of a disclosed strain table (`strain_spec().disclose(...)`), from
-    its values only, so the headline cannot say more than its rows: an asset stating a
-    capacity whose judgement is not shown is borderline. `marks` is not read (the overview
-    still passes it)."""
+def summarise(shown: pd.DataFrame) -> CapacitySummary:
+    """The headline figures of a disclosed strain table (a panel's values, by `strain_spec`),
+    from its values only, so the headline cannot say more than its rows: an asset stating a
+    capacity whose judgement is not shown is borderline."""
     stated = shown["capacity_per_month"].notna()
     over = shown["over_capacity"].astype("boolean")
     return CapacitySummary(

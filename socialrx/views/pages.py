@@ -502,6 +502,13 @@ def commissioning(dataset: Dataset, selection: Selection, level: Level, choices:
     """The ranking for the kind of place and the assumptions chosen, then the scenario chosen
     (by default 40 places a month at the top row); nothing where the data cannot rank."""
     ranking = commissioning_ranking(dataset, selection, level, choices, build)
+    return commissioning_sections(ranking, level, choices)
+
+
+def commissioning_sections(ranking: tuple | None, level: Level, choices: Choices = NONE
+                           ) -> list[Section]:  # fmt: skip
+    """`commissioning`'s sections from a ranking already built (`commissioning_ranking`): the
+    page builds it first to offer the scenario's choices."""
     if ranking is None:
         return [Section("", [])]
     rows, ranked, assumptions = ranking
