@@ -148,6 +148,45 @@ def test_pathway_flows_count_referrals_by_their_first_connection(referrals, conn
     assert nodes.loc[(3, "attending"), "into"] == 1
 
 
+def test_first_sent_breaks_ties_by_asset_and_puts_undated_connections_last(referrals):
+    sent = pd.DataFrame(
+        {
+            # R1: Y and X the same day (X first by asset_id), Z undated (last);
+            # R2: undated Z only; R3: blank asset; R9 is nobody's referral
+            "referral_id": ["R1", "R1", "R1", "R2", "R3", "R9"],
+            "asset_id": ["Z", "Y", "X", "Z", None, "X"],
+            "outcome": ["attending", "waiting list", None, "attending", "attending", "x"],
+            "referred_date": pd.to_datetime(
+                [None, "2024-02-01", "2024-02-01", None, "2024-03-05", "2024-01-01"]
+            ),
+        }
+    )
+    assets = pd.DataFrame({"asset_id": ["X", "Y", "Z"], "category": ["walks", "arts", None]})
+    expected = pd.DataFrame(
+        {
+            "category": ["walks", "unknown asset", "unknown asset", NOT_CONNECTED],
+            "outcome": ["outcome not recorded", "attending", "attending", None],
+        }
+    )
+    pd.testing.assert_frame_equal(first_sent(referrals, sent, assets), expected)
+    # each connection's referral by position, as the dataset keeps them: the same
+    rows = [0, 0, 0, 1, 2, -1]
+    pd.testing.assert_frame_equal(first_sent(referrals, sent, assets, rows=rows), expected)
+
+
+def test_pathway_flows_count_a_blank_referrer_with_those_recorded_as_not_recorded():
+    refs = pd.DataFrame({"referrer_type": ["self", None, "not recorded", "self"]})
+    first = pd.DataFrame({"category": [NOT_CONNECTED] * 4, "outcome": [None] * 4})
+    links = pathway_flows(refs, first)
+    # two blank-or-"not recorded" and two self, ordered as a groupby orders them
+    assert links.to_dict("list") == {
+        "step": [1, 1],
+        "source": ["not recorded", "self"],
+        "target": [NOT_CONNECTED, NOT_CONNECTED],
+        "count": [2, 2],
+    }
+
+
 def _sent(hidden: int) -> Dataset:
     """20 GP referrals never sent anywhere; 40 self-referrals sent to a walk (attending), and
     `hidden` more self-referrals never sent anywhere."""

@@ -79,12 +79,17 @@ def monthly_referrals(referrals: pd.DataFrame, start: pd.Timestamp, end: pd.Time
     """Referrals per calendar month of the period [start, end] (month as its first day), months
     with none included; `partial` marks a month the period only partly covers."""
     months = pd.period_range(start, end, freq="M")
-    counts = referrals["referral_date"].dt.to_period("M").value_counts()
+    # months since 1970 in NumPy (a missing date far below): pandas' to_period took most of
+    # a second over a million referrals
+    dates = referrals["referral_date"].to_numpy(dtype="datetime64[ns]")
+    month = dates.astype("datetime64[M]").astype(np.int64)
+    first = months.asi8[0] if len(months) else 0
+    inside = (month >= first) & (month < first + len(months))
     first_day, last_day = months.start_time, months.end_time.normalize()
     return pd.DataFrame(
         {
             "month": first_day,
-            "referrals": counts.reindex(months, fill_value=0).to_numpy(),
+            "referrals": np.bincount(month[inside] - first, minlength=len(months)),
             "partial": (first_day < start.normalize()) | (last_day > end.normalize()),
         }
     )
@@ -147,23 +152,42 @@ def area_spec(per_year: float) -> Spec:
     )
 
 
-def first_sent(referrals: pd.DataFrame, sent: pd.DataFrame, assets: pd.DataFrame) -> pd.DataFrame:
+def first_sent(
+    referrals: pd.DataFrame,
+    sent: pd.DataFrame,
+    assets: pd.DataFrame,
+    rows: np.ndarray | None = None,
+) -> pd.DataFrame:
     """For each referral (indexed like `referrals`), the asset category and outcome of the
     first connection it was sent to (earliest referred_date, then asset_id): "unknown asset"
     and "outcome not recorded" where blank; never sent: category `NOT_CONNECTED`, outcome
-    None. `sent`: the connections of these referrals (and perhaps others)."""
-    first = sent.sort_values(["referred_date", "asset_id"], kind="stable").drop_duplicates(
-        "referral_id"
+    None. `sent`: the connections of these referrals (and perhaps others); `rows`: each
+    connection's position in `referrals` (-1 for none), where already worked out."""
+    if rows is None:
+        rows = pd.Index(referrals["referral_id"]).get_indexer(sent["referral_id"])
+    rows = np.asarray(rows)
+    # sorted as sort_values(["referred_date", "asset_id"], kind="stable") sorts (blanks last),
+    # on whole numbers: sorting a million rows by their strings took most of a second
+    dates = sent["referred_date"].to_numpy(dtype="datetime64[ns]")
+    when = np.where(np.isnat(dates), np.iinfo(np.int64).max, dates.view(np.int64))
+    codes, uniques = pd.factorize(sent["asset_id"], use_na_sentinel=True)
+    uniques = pd.Series(np.asarray(uniques, dtype=object))
+    rank = np.empty(len(uniques) + 1, dtype=np.int64)
+    rank[np.argsort(uniques.to_numpy(), kind="stable")] = np.arange(len(uniques))
+    rank[-1] = len(uniques)  # code -1 (no asset_id) last
+    order = np.lexsort((rank[codes], when))
+    placed = rows[order]
+    placed_rows, first_at = np.unique(placed[placed >= 0], return_index=True)
+    first = order[np.flatnonzero(placed >= 0)[first_at]]  # each referral's first connection
+    category_of = uniques.map(assets.set_index("asset_id")["category"]).astype(object)
+    category_of = np.append(category_of.fillna("unknown asset").to_numpy(), "unknown asset")
+    category = np.full(len(referrals), NOT_CONNECTED, dtype=object)
+    category[placed_rows] = category_of[codes[first]]
+    outcome = np.full(len(referrals), None, dtype=object)
+    outcome[placed_rows] = (
+        sent["outcome"].iloc[first].astype(object).fillna("outcome not recorded").to_numpy()
     )
-    category = first["asset_id"].map(assets.set_index("asset_id")["category"])
-    # the last slot stands for "not sent anywhere", where a referral's lookup gives -1
-    category = np.append(category.astype(object).fillna("unknown asset"), NOT_CONNECTED)
-    outcome = np.append(first["outcome"].astype(object).fillna("outcome not recorded"), None)
-    # each referral's first connection, by position (one lookup, not a map per column)
-    where = pd.Index(first["referral_id"]).get_indexer(referrals["referral_id"])
-    return pd.DataFrame(
-        {"category": category[where], "outcome": outcome[where]}, index=referrals.index
-    )
+    return pd.DataFrame({"category": category, "outcome": outcome}, index=referrals.index)
 
 
 def pathway_flows(referrals: pd.DataFrame, first: pd.DataFrame) -> pd.DataFrame:
@@ -173,16 +197,12 @@ def pathway_flows(referrals: pd.DataFrame, first: pd.DataFrame) -> pd.DataFrame:
     `not sent to an asset`, so the first column's boxes are the referrals."""
     first = first.loc[referrals.index]
     found = (first["category"] != NOT_CONNECTED).to_numpy()
-    frame = pd.DataFrame(
-        {
-            "referrer": referrals["referrer_type"].astype(object).fillna("not recorded").to_numpy(),
-            "category": first["category"].to_numpy(),
-            "outcome": first["outcome"].to_numpy(),
-        }
-    )
-    step1 = frame.groupby(["referrer", "category"]).size().rename("count").reset_index()
-    went = frame[found]
-    step2 = went.groupby(["category", "outcome"]).size().rename("count").reset_index()
+    referrer = _coded(referrals["referrer_type"], "not recorded")
+    category = _coded(first["category"])
+    outcome = _coded(first["outcome"])
+    step1 = _pairs(referrer, category, "referrer", "category")
+    step2 = _pairs(*((codes[found], values) for codes, values in (category, outcome)),
+                   "category", "outcome")  # fmt: skip
     links = pd.concat(
         [
             step1.rename(columns={"referrer": "source", "category": "target"}).assign(step=1),
@@ -191,6 +211,34 @@ def pathway_flows(referrals: pd.DataFrame, first: pd.DataFrame) -> pd.DataFrame:
         ignore_index=True,
     )
     return links[["step", "source", "target", "count"]]
+
+
+def _coded(values: pd.Series, blank: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Whole-number codes (-1 where blank, or `blank`'s code) and the distinct values."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    uniques = np.asarray(uniques, dtype=object)
+    if blank is None or not (codes < 0).any():
+        return codes, uniques
+    merged, named = pd.factorize(np.append(uniques, blank))  # `blank` may be a value too
+    return merged[np.where(codes < 0, len(uniques), codes)], np.asarray(named, dtype=object)
+
+
+def _pairs(left: tuple, right: tuple, first: str, second: str) -> pd.DataFrame:
+    """How many rows hold each pair of values seen (blank ones left out), sorted by the
+    pair, as a groupby's size gives them; `left`, `right`: `_coded` values, counted on their
+    codes, not as strings a row."""
+    (left_codes, left_values), (right_codes, right_values) = left, right
+    both = (left_codes >= 0) & (right_codes >= 0)
+    width = max(len(right_values), 1)
+    counts = np.bincount(left_codes[both] * width + right_codes[both],
+                         minlength=len(left_values) * width)  # fmt: skip
+    seen = np.flatnonzero(counts)
+    pairs = pd.DataFrame({
+        first: left_values[seen // width],
+        second: right_values[seen % width],
+        "count": counts[seen].astype(np.int64),
+    })  # fmt: skip
+    return pairs.sort_values([first, second], kind="stable").reset_index(drop=True)
 
 
 def pathway_nodes(links: pd.DataFrame) -> pd.DataFrame:

@@ -403,7 +403,8 @@ def first_sent(dataset: Dataset) -> pd.DataFrame:
     (`referrals.first_sent`), once per dataset: a referral's connections are all in or all
     out of any choice, so its first one is the same whatever the choice."""
     tables = (dataset.table(t) for t in ("referrals", "connections", "assets"))
-    return dataset.derived("first_sent", lambda: referral_metrics.first_sent(*tables))
+    return dataset.derived("first_sent", lambda: referral_metrics.first_sent(
+        *tables, rows=connection_referrals(dataset)))  # fmt: skip
 
 
 def connections_of(dataset: Dataset, referrals: pd.DataFrame) -> pd.DataFrame:
