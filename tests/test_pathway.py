@@ -162,6 +162,24 @@ def test_endings_by_reason_and_referrer(dataset):
     assert money["declined_high"] == pytest.approx(100 * high)
 
 
+def test_a_place_pathway_sums_only_its_own_referrals_in_its_months(dataset):
+    refs = dataset.table("referrals")
+    chosen = (refs["referral_id"] != "R2").to_numpy()  # the place: everyone but R2
+    steps, endings = pathway.place_pathway(
+        refs, dataset.table("connections"), pd.Timestamp("2023-11-01"),
+        pd.Timestamp("2023-12-31"), as_at(dataset), chosen=chosen,
+    )  # fmt: skip
+    # November: R1 (contacted in 2 days); December: R3 (contacted in 40: not within 30)
+    contacted = steps.counts[steps.counts["step"] == pathway.CONTACTED]
+    assert contacted["referrals"].tolist() == [1, 1]
+    assert contacted["reached"].tolist() == [1, 0]
+    ended = endings.by_referrer.groupby("group")[["ended", "declined"]].sum()
+    assert ended.to_dict("index") == {  # R1 completed, R3 declined; R2 is not the place's
+        "gp practice": {"ended": 1, "declined": 0},
+        "self": {"ended": 1, "declined": 1},
+    }
+
+
 def test_the_tiny_dataset_by_quarter(steps):
     # Oct-Dec 2023 holds R1 (contact in 2 days), R2 (10) and R3 (40: late): 3 referrals, 2
     # contacted within 30 days, median wait (2 + 10) / 2 = 6

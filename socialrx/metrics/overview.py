@@ -10,8 +10,9 @@ import pandas as pd
 
 from socialrx.data.dataset import Dataset
 from socialrx.metrics import capacity, outcomes, referrals
-from socialrx.metrics.selection import (
+from socialrx.metrics.selection import (  # as_at: pages ask it of the overview
     Selection,
+    as_at,
     data_period,
     first_started,
     selected_assets,
@@ -39,13 +40,6 @@ class PeriodFigures:
         """`measure`'s row of `changes` (None where it has none)."""
         rows = self.changes[self.changes["measure"] == measure]
         return rows.iloc[0] if len(rows) else None
-
-
-def as_at(dataset: Dataset) -> pd.Timestamp:
-    """The day the data runs to (the extract date, or the last date in it): how old a
-    referral is, for "too recent to judge"."""
-    period = data_period(dataset)
-    return period[1] if period else (dataset.extract_date or pd.Timestamp.today()).normalize()
 
 
 def period_figures(dataset: Dataset, selection: Selection):

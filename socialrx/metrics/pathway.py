@@ -378,7 +378,10 @@ class EndingCounts:
 def count_endings(referrals: pd.DataFrame) -> EndingCounts:
     """Sum the ended referrals (completed, declined, did not engage, closed) into
     `EndingCounts`."""
-    ended = referrals[referrals["status"].isin(ENDED)]
+    # the four columns it reads, not every column of the rows it keeps (a copy of them took
+    # most of a place's pathway summary)
+    kept = referrals["status"].isin(ENDED).to_numpy(dtype=bool)
+    ended = referrals[["status", "referral_date", "reasons", "referrer_type"]][kept]
     status = ended["status"].astype("string")
     flags = pd.DataFrame(
         {
@@ -402,6 +405,26 @@ def count_endings(referrals: pd.DataFrame) -> EndingCounts:
         ]
     by_text, by_referrer = by["text"], by["referrer"]
     return EndingCounts(by_text, by_referrer)
+
+
+def place_pathway(
+    referrals: pd.DataFrame,
+    connections: pd.DataFrame,
+    first: pd.Timestamp,
+    last: pd.Timestamp,
+    as_at: pd.Timestamp,
+    started: pd.Series | None = None,
+    chosen: np.ndarray | None = None,
+) -> tuple[StepSummary, EndingCounts]:
+    """The pathway of the referrals made from `first` to `last` (and `chosen`, a mask of the
+    place's rows, where given) summed small: `summarise_steps` of their `referral_steps` as at
+    `as_at` (`started`: `referrals.first_started` of every referral), and `count_endings`."""
+    keep = referrals["referral_date"].between(first, last).to_numpy(dtype=bool)
+    if chosen is not None:
+        keep = keep & chosen
+    refs = referrals if keep.all() else referrals[keep]  # the whole dataset: no copy
+    steps = referral_steps(refs, connections, as_at, started)
+    return summarise_steps(steps), count_endings(refs)
 
 
 NO_REASON = "(no reason recorded)"

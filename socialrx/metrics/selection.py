@@ -11,7 +11,7 @@ from socialrx import vocab
 from socialrx.data.dataset import Dataset
 from socialrx.data.scope import area_authorities, authority_names
 from socialrx.disclosure import Level
-from socialrx.metrics import outcomes
+from socialrx.metrics import outcomes, pathway
 from socialrx.metrics import referrals as referral_metrics
 from socialrx.metrics.catchments import pcn_catchments
 
@@ -407,6 +407,20 @@ def first_sent(dataset: Dataset) -> pd.DataFrame:
         *tables, rows=connection_referrals(dataset)))  # fmt: skip
 
 
+def everyone_pathway(dataset: Dataset) -> tuple[pathway.StepSummary, pathway.EndingCounts]:
+    """Every referral's pathway summed small (`pathway.place_pathway` of the whole data), once
+    per dataset: the Referral flows page of the whole dataset, which every visitor opens
+    first, reads it instead of passing over a million referrals."""
+
+    def build():
+        span, last = data_period(dataset), as_at(dataset)
+        first = (last if span is None else span[0]).to_period("M").start_time
+        return pathway.place_pathway(dataset.table("referrals"), dataset.table("connections"),
+                                     first, last, last, first_started(dataset))  # fmt: skip
+
+    return dataset.derived("everyone_pathway", build)
+
+
 def connections_of(dataset: Dataset, referrals: pd.DataFrame) -> pd.DataFrame:
     """The connections of the given referrals (rows of the referrals table), matched by
     position (`connection_referrals`)."""
@@ -445,6 +459,13 @@ def selected_area_stats(dataset: Dataset, selection: Selection) -> pd.DataFrame:
     if selection.residence_areas is not None:
         return stats[stats["area_code"].isin(selection.residence_areas)]
     return stats
+
+
+def as_at(dataset: Dataset) -> pd.Timestamp:
+    """The day the data runs to (the extract date, or the last date in it): how old a
+    referral is, for "too recent to judge"."""
+    period = data_period(dataset)
+    return period[1] if period else (dataset.extract_date or pd.Timestamp.today()).normalize()
 
 
 def data_period(dataset: Dataset) -> tuple[pd.Timestamp, pd.Timestamp] | None:

@@ -3,7 +3,7 @@ practice and by deprivation."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -24,8 +24,10 @@ from socialrx.disclosure import (
 from socialrx.escape import html_text
 from socialrx.metrics import catchments, equity, gaps, overview, pathway, referrals, spc
 from socialrx.metrics.selection import (
+    WHOLE,
     Selection,
     data_period,
+    everyone_pathway,
     first_sent,
     first_started,
     in_place,
@@ -435,22 +437,24 @@ class PlaceSummary:
 
 
 def place_summary(dataset: Dataset, selection: Selection) -> PlaceSummary:
-    """Sum the chosen place's referrals, all months of the data (the period is not used)."""
+    """Sum the chosen place's referrals, all months of the data (the period is not used):
+    the whole dataset's from what it keeps once (`everyone_pathway`; no referral is dated
+    after `as_at`, so a period ending later changes nothing)."""
     as_at = overview.as_at(dataset)
     span = data_period(dataset)
     first = (as_at if span is None else span[0]).to_period("M").start_time
-    last = max(as_at, selection.end)
-    everything = replace(selection, start=first, end=last)
-    referrals = dataset.table("referrals")
-    keep = in_place(referrals, dataset, everything) & referrals["referral_date"].between(
-        first, last
-    )
-    refs = referrals if keep.all() else referrals[keep]  # the whole dataset: no copy
-    steps = pathway.referral_steps(refs, dataset.table("connections"), as_at,
-                                   first_started(dataset))  # fmt: skip
+    if selection.place_kind == WHOLE:
+        steps, endings = everyone_pathway(dataset)
+    else:
+        referrals = dataset.table("referrals")
+        chosen = in_place(referrals, dataset, selection).to_numpy(dtype=bool)
+        steps, endings = pathway.place_pathway(
+            referrals, dataset.table("connections"), first, max(as_at, selection.end), as_at,
+            first_started(dataset), chosen,
+        )  # fmt: skip
     return PlaceSummary(
-        steps=pathway.summarise_steps(steps),
-        endings=pathway.count_endings(refs),
+        steps=steps,
+        endings=endings,
         first_month=first,
         as_at=as_at,
         has_connections=dataset.has("connections"),
