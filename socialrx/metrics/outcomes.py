@@ -488,6 +488,13 @@ GROUPS = {
 }
 
 
+def group_columns(group: str) -> list[str]:
+    """The referrals' columns `group_of` reads for `group`."""
+    own = {"reason": "reasons", "category": None, "imd_quintile": "area_code",
+           "quarter": "referral_date"}.get(group, group)  # fmt: skip
+    return ["referral_id"] + ([own] if own else [])
+
+
 def group_of(referrals, connections, assets, area_stats, group: str) -> pd.Series:
     """Each referral's group (indexed by referral_id; a referral with several reasons appears
     once per reason, so groups by reason overlap)."""

@@ -11,6 +11,7 @@ import pandas as pd
 from socialrx.data.dataset import Dataset
 from socialrx.metrics import capacity, outcomes, referrals
 from socialrx.metrics.selection import (
+    DEMAND_COLUMNS,
     Selection,
     data_period,
     first_started,
@@ -50,11 +51,11 @@ def as_at(dataset: Dataset) -> pd.Timestamp:
 
 def period_figures(dataset: Dataset, selection: Selection):
     """The exact figures for one period."""
-    refs = selected_referrals(dataset, selection)
+    refs = selected_referrals(dataset, selection, ["referral_date"])  # all the figures need
     first = first_started(dataset)
     strain = capacity.capacity_strain(
         selected_assets(dataset, selection),
-        selected_connections(dataset, selection),
+        selected_connections(dataset, selection, DEMAND_COLUMNS),
         selection.months,
     )
     measured = selected_outcomes(dataset, selection)

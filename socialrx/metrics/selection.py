@@ -11,7 +11,7 @@ from socialrx import vocab
 from socialrx.data.dataset import Dataset
 from socialrx.data.scope import area_authorities, authority_names
 from socialrx.disclosure import Level
-from socialrx.metrics import outcomes
+from socialrx.metrics import capacity, outcomes
 from socialrx.metrics import referrals as referral_metrics
 from socialrx.metrics.catchments import pcn_catchments
 
@@ -322,9 +322,13 @@ def in_place(referrals: pd.DataFrame, dataset: Dataset, selection: Selection) ->
     return referrals["practice_code"].isin(practices)
 
 
-def selected_referrals(dataset: Dataset, selection: Selection) -> pd.DataFrame:
-    """Referrals made in the period from the chosen place."""
-    return dataset.table("referrals")[referral_mask(dataset, selection)]
+def selected_referrals(
+    dataset: Dataset, selection: Selection, columns: list[str] | None = None
+) -> pd.DataFrame:
+    """Referrals made in the period from the chosen place (only `columns`, where named: taking
+    a million rows' text columns that are not needed costs more than the choice itself)."""
+    referrals = dataset.table("referrals")
+    return (referrals if columns is None else referrals[columns])[referral_mask(dataset, selection)]
 
 
 def referral_mask(dataset: Dataset, selection: Selection) -> np.ndarray:
@@ -406,6 +410,31 @@ def first_sent(dataset: Dataset) -> pd.DataFrame:
     return dataset.derived("first_sent", lambda: referral_metrics.first_sent(*tables))
 
 
+def resident_sent(dataset: Dataset) -> pd.DataFrame:
+    """People sent a month from each area of residence to each asset category
+    (`capacity.sent_a_month`), once per dataset: a choice of areas adds up its rows."""
+
+    def build() -> pd.DataFrame:
+        position = connection_referrals(dataset)
+        area = dataset.table("referrals")["area_code"].astype(object).to_numpy()
+        assets = dataset.table("assets")
+        found = pd.Index(assets["asset_id"]).get_indexer(dataset.table("connections")["asset_id"])
+        category = assets["category"].astype(object).to_numpy()
+        return capacity.sent_a_month(dataset.table("connections"),
+                                     np.where(position >= 0, area[position], None),
+                                     np.where(found >= 0, category[found], None))  # fmt: skip
+
+    return dataset.derived("resident_sent", build)
+
+
+def asset_months(dataset: Dataset) -> pd.DataFrame:
+    """People sent a month to each asset and those who started (`capacity.asset_months`),
+    once per dataset: a period adds up its months."""
+    return dataset.derived(
+        "asset_months", lambda: capacity.asset_months(dataset.table("connections"))
+    )
+
+
 def connections_of(dataset: Dataset, referrals: pd.DataFrame) -> pd.DataFrame:
     """The connections of the given referrals (rows of the referrals table), matched by
     position (`connection_referrals`)."""
@@ -415,11 +444,19 @@ def connections_of(dataset: Dataset, referrals: pd.DataFrame) -> pd.DataFrame:
     return dataset.table("connections")[chosen[connection_referrals(dataset)]]
 
 
-def selected_connections(dataset: Dataset, selection: Selection) -> pd.DataFrame:
+def selected_connections(
+    dataset: Dataset, selection: Selection, columns: list[str] | None = None
+) -> pd.DataFrame:
     """Every connection sent to an asset in the period, wherever the person lives: demand on
-    a provider is all of it, so the place chooses which assets to look at, not the demand."""
+    a provider is all of it, so the place chooses which assets to look at, not the demand.
+    Only `columns`, where named (as `selected_referrals`)."""
     connections = dataset.table("connections")
-    return connections[connections["referred_date"].between(selection.start, selection.end)]
+    when = connections["referred_date"].between(selection.start, selection.end)
+    return (connections if columns is None else connections[columns])[when]
+
+
+# what demand on an asset needs of its connections (`capacity`): not whose they are
+DEMAND_COLUMNS = ["asset_id", "referred_date", "started_date", "outcome"]
 
 
 def selected_assets(dataset: Dataset, selection: Selection) -> pd.DataFrame:
@@ -448,18 +485,20 @@ def selected_area_stats(dataset: Dataset, selection: Selection) -> pd.DataFrame:
 
 def data_period(dataset: Dataset) -> tuple[pd.Timestamp, pd.Timestamp] | None:
     """First and last day of person-level activity (referrals, connections, outcomes), the last
-    no earlier than the extract date; None when there is none."""
-    dates = pd.concat(
-        [
-            dataset.table("referrals")["referral_date"],
-            dataset.table("connections")["referred_date"],
-            dataset.table("outcomes")["assessed_date"],
-        ]
-    ).dropna()
-    if dates.empty:
-        return None
-    last = max(dates.max(), dataset.extract_date or dates.max())
-    return dates.min().normalize(), last.normalize()
+    no earlier than the extract date; None when there is none. Once per dataset: every page
+    and choice asks for it, and it reads five million dates."""
+
+    def build() -> tuple[pd.Timestamp, pd.Timestamp] | None:
+        dates = [dataset.table(t)[c] for t, c in (("referrals", "referral_date"),
+                 ("connections", "referred_date"), ("outcomes", "assessed_date"))]  # fmt: skip
+        firsts, lasts = [d.min() for d in dates], [d.max() for d in dates]
+        if all(pd.isna(d) for d in firsts):
+            return None
+        first, last = min(d for d in firsts if pd.notna(d)), max(d for d in lasts if pd.notna(d))
+        last = max(last, dataset.extract_date or last)
+        return first.normalize(), last.normalize()
+
+    return dataset.derived("data_period", build)
 
 
 def default_selection(dataset: Dataset) -> Selection:
