@@ -415,14 +415,19 @@ def resident_sent(dataset: Dataset) -> pd.DataFrame:
     (`capacity.sent_a_month`), once per dataset: a choice of areas adds up its rows."""
 
     def build() -> pd.DataFrame:
+        # as codes of the referrals' areas and the assets' categories: a million strings
+        # would each be hashed again
         position = connection_referrals(dataset)
-        area = dataset.table("referrals")["area_code"].astype(object).to_numpy()
+        areas, area_names = pd.factorize(dataset.table("referrals")["area_code"])
         assets = dataset.table("assets")
         found = pd.Index(assets["asset_id"]).get_indexer(dataset.table("connections")["asset_id"])
-        category = assets["category"].astype(object).to_numpy()
-        return capacity.sent_a_month(dataset.table("connections"),
-                                     np.where(position >= 0, area[position], None),
-                                     np.where(found >= 0, category[found], None))  # fmt: skip
+        categories, category_names = pd.factorize(assets["category"])
+        return capacity.sent_a_month(
+            dataset.table("connections"),
+            pd.Categorical.from_codes(np.where(position >= 0, areas[position], -1), area_names),
+            pd.Categorical.from_codes(np.where(found >= 0, categories[found], -1),
+                                      category_names),
+        )  # fmt: skip
 
     return dataset.derived("resident_sent", build)
 
