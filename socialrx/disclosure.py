@@ -25,6 +25,7 @@ NOT_APPLICABLE = "–"  # no figure to hide: nothing measured, or no denominator
 WITHHELD = "withheld"  # a total that would narrow a hidden cell beside it
 MIN_VALUES = 3  # a hidden count keeps at least this many possible values
 SMALL = 7  # counts 1..SMALL are hidden
+FLOAT = pd.Float64Dtype()  # the dtype itself: its name is looked up in a registry every call
 
 
 class Level(StrEnum):
@@ -66,17 +67,25 @@ def disclose_counts(counts, level: Level) -> pd.Series:
     A figure that is not a whole number (a forecast) is taken to the nearest whole one first,
     so 7.2 is hidden like 7 and 7.6 shows like 8."""
     values = (
-        pd.Series(counts, dtype="Float64")
+        pd.Series(counts, dtype=FLOAT)
         if not isinstance(counts, pd.Series)
-        else counts.astype("Float64")
+        else counts.astype(FLOAT)
     )
     if level == Level.OFF:
         return values
-    values = np.floor(values + 0.5).astype("Float64")
-    hidden = (values >= 1) & (values <= SMALL)
+    # in NumPy, NA as NaN: called for every count column of every panel, where pandas'
+    # nullable arithmetic cost several times as much
+    whole = np.floor(_floats(values) + 0.5)
+    hidden = (whole >= 1) & (whole <= SMALL)
     if level == Level.ROUND:
-        values = (np.floor(values / 5 + 0.5) * 5).astype("Float64")
-    return values.mask(hidden.fillna(False))
+        whole = np.floor(whole / 5 + 0.5) * 5
+    whole[hidden] = np.nan
+    return pd.Series(whole, index=values.index, dtype=FLOAT, name=values.name)
+
+
+def _floats(values: pd.Series) -> np.ndarray:
+    """A nullable series as floats, NA as NaN (a new array: safe to write to)."""
+    return values.to_numpy(dtype=float, na_value=np.nan, copy=True)
 
 
 def disclose_count(count: float, level: Level) -> float | None:
@@ -169,7 +178,7 @@ class Shown:
     def centre(self, column: str) -> pd.Series:
         """Each count where a single value is needed: as shown, a hidden one at 4 (the middle
         of 1-7)."""
-        return self.values[column].astype("Float64").fillna(HIDDEN_MIDDLE)
+        return self.values[column].astype(FLOAT).fillna(HIDDEN_MIDDLE)
 
 
 @dataclass(frozen=True)
@@ -276,16 +285,23 @@ class Disclosed:
     low: pd.DataFrame = field(default_factory=pd.DataFrame)
     high: pd.DataFrame = field(default_factory=pd.DataFrame)
 
-    def text(self) -> pd.DataFrame:
-        """For the screen: figures formatted with separators, missing ones as their mark."""
-        out = self.values.copy()
+    def text(self, columns: list[str] | None = None) -> pd.DataFrame:
+        """For the screen: figures formatted with separators, missing ones as their mark
+        (`columns`: only those, in that order)."""
+        out = self.values.copy() if columns is None else self.values[columns].copy()
         for column, places in self.decimals.items():
+            if column not in out.columns:
+                continue
             values, marks = self.values[column], self.marks[column]
             if places < 0:  # a judgement
                 words = values.map({True: "yes", False: "no"}, na_action="ignore")
                 out[column] = words.astype(object).where(marks == "", marks)
                 continue
-            out[column] = [m if m else shown(v, places) for v, m in zip(values, marks, strict=True)]
+            # lists, not a series' own iteration: a cell at a time, on every first view
+            out[column] = [
+                m if m else shown(v, places)
+                for v, m in zip(values.tolist(), marks.tolist(), strict=True)
+            ]
         return out
 
     def export(self) -> pd.DataFrame:
@@ -297,9 +313,9 @@ class Disclosed:
             if places < 0:
                 numbers = values.astype(object)
             elif places == 0:
-                numbers = values.astype("Float64").round(0).astype("Int64").astype(object)
+                numbers = values.astype(FLOAT).round(0).astype("Int64").astype(object)
             else:
-                numbers = values.astype("Float64").round(places).astype(object)
+                numbers = values.astype(FLOAT).round(places).astype(object)
             numbers = numbers.where(values.notna(), None)
             out[column] = numbers.where(marks == "", marks.replace(NOT_APPLICABLE, None))
         return out
@@ -318,23 +334,32 @@ def _small(counts: pd.Series) -> pd.Series:
 def count_bounds(shown_counts: pd.Series, level: Level) -> tuple[pd.Series, pd.Series]:
     """The least and greatest true count consistent with each disclosed count: 1-7 where
     hidden, 8-12 for a shown 10 at the rounding level, the count itself otherwise."""
-    shown_counts = shown_counts.astype("Float64")
-    low, high = shown_counts.copy(), shown_counts.copy()
+    shown_counts = shown_counts.astype(FLOAT)
+    shown = _floats(shown_counts)
+    low, high = shown.copy(), shown.copy()
     if level == Level.ROUND:
-        low, high = (shown_counts - 2).clip(lower=SMALL + 1), shown_counts + 2
-        low, high = low.mask(shown_counts == 0, 0), high.mask(shown_counts == 0, 0)
-    hidden = shown_counts.isna()
-    return low.mask(hidden, 1).astype("Float64"), high.mask(hidden, SMALL).astype("Float64")
+        low, high = np.maximum(shown - 2, SMALL + 1), shown + 2
+        low[shown == 0], high[shown == 0] = 0, 0
+    hidden = np.isnan(shown)
+    low[hidden], high[hidden] = 1, SMALL
+    index = shown_counts.index
+    return pd.Series(low, index=index, dtype=FLOAT), pd.Series(high, index=index, dtype=FLOAT)
 
 
 def _cell_arrays(shown: pd.Series, marks: pd.Series, low: pd.Series, high: pd.Series):
     """Cells as arrays: each one's count as shown (a hidden one as 4), least and greatest true
     count, and whether it is hidden."""
-    shown = shown.astype("Float64").fillna(HIDDEN_MIDDLE).mask(marks == NOT_APPLICABLE, 0)
-    hidden = (marks == SUPPRESSED).to_numpy()
-    least = low.astype("Float64").fillna(0).to_numpy(dtype=float)
-    most = high.astype("Float64").fillna(0).to_numpy(dtype=float)
-    return shown.to_numpy(dtype=float), least, most, hidden
+    marks = np.asarray(marks, dtype=object)
+    counted = _filled(shown, HIDDEN_MIDDLE)
+    counted[marks == NOT_APPLICABLE] = 0
+    return counted, _filled(low, 0.0), _filled(high, 0.0), marks == SUPPRESSED
+
+
+def _filled(values: pd.Series, missing: float) -> np.ndarray:
+    """A series of counts as floats, `missing` where NA."""
+    floats = _floats(values.astype(FLOAT))
+    floats[np.isnan(floats)] = missing
+    return floats
 
 
 def _cells(shown: pd.Series, marks: pd.Series, low: pd.Series, high: pd.Series):
@@ -374,7 +399,8 @@ def _groups(labels) -> list[np.ndarray]:
 
 def _add_up(frame, values, marks, low, high, spec: Spec, level: Level, basis) -> None:
     """Totals (`Spec.totals`, `Spec.total_row`) in place, from or checked against their
-    disclosed cells (at level off the cells are exact, and so are the totals)."""
+    disclosed cells (at level off the cells are exact, and so are the totals). `marks` holds
+    an array a column, `low` and `high` a series a column."""
     off = level == Level.OFF
     for column, total in spec.totals.items():
         if total.basis:
@@ -408,7 +434,7 @@ def _add_up(frame, values, marks, low, high, spec: Spec, level: Level, basis) ->
         value, least, most = (np.full(len(values), np.nan) for _ in range(3))
         withheld = np.zeros(len(values), dtype=bool)
         if total.own:  # the table's own counts, each rounded on its own, and their ranges
-            exact = frame[column].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+            exact = frame[column].astype(FLOAT).to_numpy(dtype=float, na_value=np.nan)
             own_low, own_high = (exact, exact) if off else (
                 b.to_numpy(dtype=float, na_value=np.nan)
                 for b in count_bounds(disclose_counts(pd.Series(exact), level), level))  # fmt: skip
@@ -427,15 +453,16 @@ def _add_up(frame, values, marks, low, high, spec: Spec, level: Level, basis) ->
                 withheld[here] = True
             elif not off:
                 least[here], most[here] = own_low[first], own_high[first]
-        value, least, most = (pd.Series(a, index=values.index, dtype="Float64")
+        value, least, most = (pd.Series(a, index=values.index, dtype=FLOAT)
                               for a in (value, least, most))  # fmt: skip
-        withheld = pd.Series(withheld, index=values.index)
         values[column] = disclose_counts(value, level).mask(withheld)
         low[column], high[column] = (value, value) if off else (least, most)
-        marks[column] = marks[column].mask(withheld, WITHHELD)
-        empty = (marks[column] == "") & values[column].isna()
-        marks[column] = marks[column].mask(empty & value.isna(), NOT_APPLICABLE)
-        marks[column] = marks[column].mask(empty & value.notna(), SUPPRESSED)
+        marked = marks[column]
+        marked[withheld] = WITHHELD
+        empty = (marked == "") & values[column].isna().to_numpy()
+        counted_none = value.isna().to_numpy()
+        marked[empty & counted_none] = NOT_APPLICABLE
+        marked[empty & ~counted_none] = SUPPRESSED
     if spec.total_row and not off:  # off: the row as counted
         label, name = spec.total_row
         is_total = (values[label].astype(str) == name).to_numpy()
@@ -445,31 +472,43 @@ def _add_up(frame, values, marks, low, high, spec: Spec, level: Level, basis) ->
                 summed, lows, highs, _ = _cells(*(c[~is_total] for c in parts))
                 shown = disclose_counts([summed], level).iloc[0]
                 values.loc[is_total, column] = shown
-                low.loc[is_total, column], high.loc[is_total, column] = lows.sum(), highs.sum()
-                marks.loc[is_total, column] = "" if pd.notna(shown) else SUPPRESSED
+                low[column], high[column] = low[column].copy(), high[column].copy()
+                low[column][is_total], high[column][is_total] = lows.sum(), highs.sum()
+                marks[column][is_total] = "" if pd.notna(shown) else SUPPRESSED
+
+
+def _flags(where, index: pd.Index) -> np.ndarray:
+    """True and false as an array (NA as false), a series aligned on `index` first."""
+    if isinstance(where, pd.Series):
+        if not where.index.equals(index):
+            where = where.reindex(index)
+        return where.to_numpy(dtype=bool, na_value=False)
+    return np.asarray(where, dtype=bool)
 
 
 def _disclose(
     frame: pd.DataFrame, spec: Spec, level: Level, basis: dict[str, Disclosed]
 ) -> Disclosed:
     values = frame.copy()
-    marks = pd.DataFrame("", index=frame.index, columns=spec.columns, dtype=object)
+    # marks as an array a column, and the ranges as a series a column, made frames once at
+    # the end: set through pandas, they were most of a page's disclosure cost
+    marks = {column: np.full(len(frame), "", dtype=object) for column in spec.columns}
     decimals: dict[str, int] = {}
     off = level == Level.OFF
-    low = pd.DataFrame(index=frame.index)
-    high = pd.DataFrame(index=frame.index)
+    low: dict[str, pd.Series] = {}
+    high: dict[str, pd.Series] = {}
 
     def mark(column: str, where, text) -> None:
-        where = pd.Series(where, index=frame.index).fillna(False).astype(bool)
-        empty = marks[column] == ""
+        marked = marks[column]
+        here = _flags(where, frame.index) & (marked == "")
         if isinstance(text, pd.Series):
-            marks.loc[where & empty, column] = text[where & empty]
+            marked[here] = text.to_numpy(dtype=object)[here]
         else:
-            marks.loc[where & empty, column] = text
+            marked[here] = text
 
     # Counts: each disclosed on its own; nothing below reads the exact ones again.
     for column in spec.counts:
-        exact = frame[column].astype("Float64")
+        exact = frame[column].astype(FLOAT)
         values[column] = disclose_counts(exact, level)
         mark(column, values[column].isna() & exact.notna(), SUPPRESSED)
         mark(column, values[column].isna(), NOT_APPLICABLE)
@@ -478,35 +517,38 @@ def _disclose(
             low[column], high[column] = exact, exact
         else:
             low[column], high[column] = count_bounds(values[column], level)
-        low[column] = low[column].mask(marks[column] == NOT_APPLICABLE)
-        high[column] = high[column].mask(marks[column] == NOT_APPLICABLE)
+        nothing = marks[column] == NOT_APPLICABLE
+        low[column] = low[column].mask(nothing)
+        high[column] = high[column].mask(nothing)
 
     _add_up(
         frame, values, marks, low, high, spec, level, basis
     )  # off: the exact cells add up exactly
     for column in spec.totals:
         decimals[column] = 0
+    low = pd.DataFrame({c: v.array for c, v in low.items()}, index=frame.index)
+    high = pd.DataFrame({c: v.array for c, v in high.items()}, index=frame.index)
 
-    def hidden(column: str) -> pd.Series:
+    def hidden(column: str) -> np.ndarray:
         if column in spec.counts or column in spec.totals:
-            return marks[column].isin((SUPPRESSED, WITHHELD))
-        return pd.Series(False, index=frame.index)
+            return (marks[column] == SUPPRESSED) | (marks[column] == WITHHELD)
+        return np.zeros(len(frame), dtype=bool)
 
     def people_shown(column: str) -> pd.Series:
         """The disclosed count of people (a count column) or the column as it is."""
-        return values[column].astype("Float64")
+        return values[column].astype(FLOAT)
 
     for column, rate in spec.rates.items():
-        numerator = values[rate.numerator].astype("Float64")
+        numerator = values[rate.numerator].astype(FLOAT)
         denominator = (
-            pd.Series(1.0, index=frame.index, dtype="Float64")
+            pd.Series(1.0, index=frame.index, dtype=FLOAT)
             if rate.denominator is None
-            else values[rate.denominator].astype("Float64")
+            else values[rate.denominator].astype(FLOAT)
         )
         scale = 1 / denominator.where(denominator > 0) * rate.per
         if rate.times:
-            scale = scale * frame[rate.times].astype("Float64")
-        values[column] = (numerator * scale).astype("Float64")
+            scale = scale * frame[rate.times].astype(FLOAT)
+        values[column] = (numerator * scale).astype(FLOAT)
         hide = hidden(rate.numerator)
         if rate.denominator is not None:
             hide |= hidden(rate.denominator)
@@ -530,7 +572,7 @@ def _disclose(
         decimals[column] = rate.decimals
     for column, share in spec.shares.items():
         part, whole = people_shown(share.numerator), people_shown(share.denominator)
-        value = (100 * part / whole.where(whole > 0)).astype("Float64")
+        value = (100 * part / whole.where(whole > 0)).astype(FLOAT)
         if not off:  # a whole of 1-7 is too few before it is hidden
             anyone = value.notna() | hidden(share.numerator) | hidden(share.denominator)
             few = (whole.fillna(0) < MIN_PEOPLE) & anyone
@@ -540,7 +582,7 @@ def _disclose(
         values[column] = value.round(0).mask(marks[column] != "")
         decimals[column] = 0
     for column, statistic in spec.statistics.items():
-        value = frame[column].astype("Float64")
+        value = frame[column].astype(FLOAT)
         if not off:
             people = people_shown(statistic.people).fillna(0)
             mark(column, value.notna() & (people < MIN_PEOPLE), TOO_FEW)
@@ -550,12 +592,12 @@ def _disclose(
         decimals[column] = statistic.decimals
     for column, statistic in spec.statistics.items():
         if statistic.hidden_with:
-            share_marks = marks[statistic.hidden_with]
-            marks[column] = marks[column].where(marks[column] != "", share_marks)
+            blank = marks[column] == ""
+            marks[column][blank] = marks[statistic.hidden_with][blank]
             values[column] = values[column].mask(marks[column] != "")
     for column, derived in spec.derived.items():
         shown_now = Shown(values, low, high, level, basis)
-        value = pd.Series(derived.compute(shown_now), index=frame.index).astype("Float64")
+        value = pd.Series(derived.compute(shown_now), index=frame.index).astype(FLOAT)
         for count in derived.hidden_with:
             mark(column, hidden(count), SUPPRESSED)
         if derived.people and not off:
@@ -582,4 +624,5 @@ def _disclose(
     for column, derived in spec.derived.items():
         if derived.statistic:
             values[column] = values[column].round(derived.decimals) + 0.0
+    marks = pd.DataFrame(marks, index=frame.index, columns=spec.columns, dtype=object)
     return Disclosed(values, marks, decimals, low, high)

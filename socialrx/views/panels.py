@@ -150,7 +150,7 @@ class Panel:
 
     def shown(self) -> pd.DataFrame:
         """The table for the screen: disclosed figures as text, headed by `labels`."""
-        return self.disclosed.text()[list(self.labels)].rename(columns=self.labels)
+        return self.disclosed.text(list(self.labels)).rename(columns=self.labels)
 
     @cached_property
     def grid(self) -> tuple[pd.DataFrame, list[str], list[str]]:
@@ -205,8 +205,10 @@ def grid_table(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str], list[str]]
     text = [*shown.select_dtypes(include=["string", "object"]).columns, *gaps]
     # all text, so the grid's Arrow table never meets a number beside a mark ("–" and 32,807
     # in one column made pyarrow refuse it: a practice without a list size)
-    shown[text] = shown[text].apply(lambda column: column.map(cell_text, na_action="ignore"))
-    shown[text] = shown[text].astype(object).where(shown[text].notna(), NOT_APPLICABLE)
+    # a list a column, not pandas' map: every panel's table is made text on its first view
+    for place in np.flatnonzero(shown.columns.isin(text)):
+        cells = [cell_text(value) for value in shown.iloc[:, place].tolist()]
+        shown.isetitem(place, pd.Series(cells, index=shown.index, dtype=object))
     return shown, numbers, gaps
 
 
