@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
@@ -24,6 +26,28 @@ def empty_table(name: str) -> pd.DataFrame:
     return pd.DataFrame(columns)
 
 
+@dataclass(frozen=True)
+class Kept:
+    """How something worked out once per dataset (`Dataset.derived`) is kept in the dataset's
+    saved copy (`socialrx.data.store`), so that a fresh server reads it instead of working it
+    out again: as named tables (`encode`), turned back into the thing by `decode`. `modules`
+    name the code that builds it: a copy kept by other code is not read, but built afresh."""
+
+    encode: Callable[[Any], dict[str, pd.DataFrame]]
+    decode: Callable[[dict[str, pd.DataFrame]], Any]
+    modules: tuple[str, ...]
+
+
+# What the metrics keep per dataset, by the name they ask `Dataset.derived` for: filled by
+# the modules that work it out (the data layer knows only tables, not what they mean).
+KEPT: dict[str, Kept] = {}
+
+
+def keep(name: str, encode, decode, *modules: str) -> None:
+    """Keep `name` (a `Dataset.derived` name) in saved copies; see `Kept`."""
+    KEPT[name] = Kept(encode, decode, modules)
+
+
 @dataclass
 class Dataset:
     """Read-only once loaded: pages filter it, domain functions summarise it."""
@@ -36,6 +60,9 @@ class Dataset:
     source: str = ""
     content_hash: str = ""
     _derived: dict = field(default_factory=dict, repr=False, compare=False)
+    # the saved copy these tables were read from or saved to (`store.SavedCopy`), which keeps
+    # what is derived from them (`KEPT`); it checks the tables are still these before it serves
+    _copy: Any = field(default=None, repr=False, compare=False)
 
     def has(self, name: str) -> bool:
         """True if the table was supplied (it may still have no rows)."""
@@ -50,9 +77,19 @@ class Dataset:
 
     def derived(self, name: str, build):
         """Something worked out from the read-only tables once per dataset (an index joining
-        two tables, say) and shared by every rerun and page that asks for it by `name`."""
+        two tables, say) and shared by every rerun and page that asks for it by `name`. What
+        the metrics keep (`KEPT`) is read from the saved copy when it holds it, and put there
+        once built when it does not."""
         if name not in self._derived:
-            self._derived[name] = build()
+            copy = self._copy if name in KEPT and self._copy is not None else None
+            if copy is not None and not copy.holds(self):
+                copy = None
+            value = None if copy is None else copy.read(name)
+            if value is None:
+                value = build()
+                if copy is not None:
+                    copy.write(name, value)
+            self._derived[name] = value
         return self._derived[name]
 
     @property
