@@ -39,6 +39,7 @@ import weakref
 from importlib import metadata
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from socialrx.data import database
@@ -52,7 +53,6 @@ from socialrx.data.loader import (
     release_unused,
 )
 from socialrx.data.problems import Problem, Report
-from socialrx.data.tables import shared_strings
 from socialrx.escape import file_slug
 
 log = logging.getLogger(__name__)
@@ -252,18 +252,46 @@ def read_copy(entry: Path) -> tuple[Dataset, Report]:
 
 
 def _write_frame(folder: Path, file: str, frame: pd.DataFrame) -> dict:
-    """One table saved as `folder/file`; what the manifest says of it (`_read_frame`)."""
-    frame.to_parquet(folder / file, index=not isinstance(frame.index, pd.RangeIndex))
-    return {"file": file, "dtypes": _dtypes(frame), "rows": len(frame),
-            "repeated": _repeated_text(frame)}  # fmt: skip
+    """One table saved as `folder/file`; what the manifest says of it (`_read_frame`).
+    Python-string columns whose values repeat are saved as whole-number codes, their distinct
+    values in a file of their own each, so that reading them back is a lookup, not a hash."""
+    coded, saved = {}, frame
+    for column in _repeated_text(frame):
+        codes, distinct = pd.factorize(frame[column])
+        if saved is frame:
+            saved = frame.copy(deep=False)
+        saved[column] = codes.astype(np.int32)  # -1: missing
+        values = f"{Path(file).stem}.{len(coded)}.parquet"
+        pd.DataFrame({"value": distinct.to_numpy(dtype=object)}).to_parquet(folder / values)
+        coded[column] = values
+    saved.to_parquet(folder / file, index=not isinstance(frame.index, pd.RangeIndex))
+    return {"file": file, "dtypes": _dtypes(frame), "rows": len(frame), "coded": coded}
 
 
 def _read_frame(entry: Path, saved: dict) -> pd.DataFrame:
-    read = _read_table(entry / saved["file"], saved["dtypes"], saved.get("repeated", []))
-    frame = _restore(read, saved["dtypes"])
+    """A table `_write_frame` saved, every column's dtype as it was: coded text comes back
+    with one string object per distinct value however many rows hold it, as the loader types
+    it (equal values, a fraction of the memory: about 650 MB less at 1,000,000 referrals)."""
+    import pyarrow.parquet as pq
+
+    frame = pq.read_table(entry / saved["file"]).to_pandas()
+    for column, values in saved["coded"].items():
+        distinct = pq.read_table(entry / values).column(0).to_numpy(zero_copy_only=False)
+        frame[column] = _from_codes(frame[column].to_numpy(), distinct,
+                                    _dtype(saved["dtypes"][column]))  # fmt: skip
+    frame = _restore(frame, saved["dtypes"])
     if len(frame) != saved["rows"]:
         raise ValueError(f"{saved['file']}: {len(frame)} rows, not {saved['rows']}")
     return frame
+
+
+def _from_codes(codes: np.ndarray, distinct: np.ndarray, dtype: pd.StringDtype):
+    if len(codes) and not -1 <= codes.min() <= codes.max() < len(distinct):
+        raise ValueError("a code outside its values")
+    words = np.empty(len(distinct) + 1, dtype=object)  # the last for missing cells (code -1)
+    words[:-1] = distinct
+    words[-1] = dtype.na_value
+    return pd.arrays.StringArray(words.take(codes), dtype=dtype)
 
 
 class SavedCopy:
@@ -324,27 +352,13 @@ class SavedCopy:
 
 def _repeated_text(frame: pd.DataFrame) -> list[str]:
     """Columns of Python strings with repeated values (codes: practice, area, asset; the
-    referral ids of outcomes and connections), which are read back sharing one string object
-    per distinct value, as the loader types them."""
+    referral ids of outcomes and connections), which are saved as codes (`_write_frame`)."""
     return [
         str(column)
         for column, dtype in frame.dtypes.items()
         if isinstance(dtype, pd.StringDtype) and dtype.storage == "python"
         and len(frame) and frame[column].nunique() < len(frame)
     ]  # fmt: skip
-
-
-def _read_table(path: Path, specs: dict[str, dict], repeated: list[str]) -> pd.DataFrame:
-    """One saved table. Python-string columns whose values repeat (`repeated`) are read back
-    with one string object per distinct value however many rows hold it, as the loader types
-    them: equal values, a fraction of the memory (about 650 MB less at 1,000,000 referrals)."""
-    import pyarrow.parquet as pq
-
-    frame = pq.read_table(path).to_pandas()
-    for column in repeated:
-        if column in frame.columns and specs.get(column, {}).get("string") == "python":
-            frame[column] = shared_strings(frame[column])
-    return frame
 
 
 def cache_locations(source: str | Path) -> list[Path]:
