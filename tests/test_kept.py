@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from socialrx.data import store
-from socialrx.data.dataset import KEPT
+from socialrx.data import freshness, store
+from socialrx.data.dataset import KEPT, Tables
 from socialrx.metrics import outcomes, selection
 
 DEMO = Path(__file__).resolve().parent.parent / "data" / "demo"
@@ -25,6 +25,8 @@ BUILDS = {  # each kept thing, as a page asks for it
     "first_sent": selection.first_sent,
     "connection_referrals": selection.connection_referrals,
     "place_groups": selection.place_groups,
+    "data_period": selection.data_period,
+    "as_at": lambda dataset: dataset.derived("as_at", lambda: freshness.as_at(dataset)),
 }
 
 
@@ -79,6 +81,8 @@ def assert_equal(got, want) -> None:
         np.testing.assert_array_equal(got, want)
     elif isinstance(want, pd.Series):
         pd.testing.assert_series_equal(got, want, check_exact=True)
+    elif isinstance(want, tuple | freshness.AsAt):  # dates, each of the same unit
+        assert got == want and repr(got) == repr(want)
     else:
         pd.testing.assert_frame_equal(got, want, check_exact=True)
 
@@ -92,6 +96,7 @@ def test_a_copy_gives_back_what_the_metrics_keep_equal_to_building_it(folder):
     assert again is not first
     for name, want in built.items():
         assert_equal(again.derived(name, never(name)), want)
+    assert not again.tables._read  # none of them needed a table read
     # the figures a page makes from them are the same too
     chosen = selection.default_selection(again)
     assert_equal(selection.selected_outcomes(again, chosen),
@@ -145,3 +150,25 @@ def test_a_dataset_made_from_the_copys_tables_is_not_given_what_the_copy_keeps(f
     built = []
     corrected.derived("first_sent", lambda: built.append(1) or pd.DataFrame())
     assert built == [1]
+
+
+def test_a_fresh_server_reads_a_table_when_it_is_first_asked_for(folder):
+    fresh_server(folder)
+    dataset = fresh_server(folder)
+    assert isinstance(dataset.tables, Tables) and "outcomes" in dataset.tables
+    assert not dataset.tables._read
+    outcomes_rows = dataset.table("outcomes")
+    assert list(dataset.tables._read) == ["outcomes"]
+    assert dataset.table("outcomes") is outcomes_rows  # read once
+    assert sorted(dataset.tables) == sorted(SMALL)
+
+
+def test_a_table_that_fails_to_read_late_comes_from_the_files(folder):
+    """A copy whole when opened but unreadable when a page first asks for a table (changed
+    meanwhile): the table comes from the data folder instead."""
+    want = fresh_server(folder).table("outcomes")
+    dataset = fresh_server(folder)
+    (manifest,) = (folder.parent / "cache").rglob("manifest.json")
+    saved = json.loads(manifest.read_text())["tables"]["outcomes"]
+    (manifest.parent / saved["file"]).write_bytes(b"PAR1 broken")
+    pd.testing.assert_frame_equal(dataset.table("outcomes"), want, check_exact=True)

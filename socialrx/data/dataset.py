@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,11 +49,41 @@ def keep(name: str, encode, decode, *modules: str) -> None:
     KEPT[name] = Kept(encode, decode, modules)
 
 
+class Tables(Mapping):
+    """A dataset's tables, each read when first asked for (`store.read_copy`): a fresh
+    server's first page waits only for the tables it uses. Read-only, as a dict of them is;
+    every name is known from the start (`in`, `len` and iterating read nothing)."""
+
+    def __init__(self, readers: dict[str, Callable[[], pd.DataFrame]]) -> None:
+        self._readers = dict(readers)
+        self._read: dict[str, pd.DataFrame] = {}
+        self._lock = threading.Lock()  # two sessions asking at once read a table once
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        frame = self._read.get(name)
+        if frame is None:
+            reader = self._readers[name]  # KeyError for a table not supplied, as a dict
+            with self._lock:
+                frame = self._read.get(name)
+                if frame is None:
+                    frame = self._read[name] = reader()
+        return frame
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._readers)
+
+    def __len__(self) -> int:
+        return len(self._readers)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._readers
+
+
 @dataclass
 class Dataset:
     """Read-only once loaded: pages filter it, domain functions summarise it."""
 
-    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    tables: Mapping[str, pd.DataFrame] = field(default_factory=dict)  # a dict, or `Tables`
     areas: object | None = None  # geopandas.GeoDataFrame in WGS84, or None
     extract_date: pd.Timestamp | None = None
     lsoa_vintage: str | None = None

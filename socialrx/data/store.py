@@ -43,7 +43,7 @@ import numpy as np
 import pandas as pd
 
 from socialrx.data import database
-from socialrx.data.dataset import KEPT, Dataset
+from socialrx.data.dataset import KEPT, Dataset, Tables
 from socialrx.data.files import MAX_FILE_BYTES, READABLE_SUFFIXES
 from socialrx.data.loader import (
     Progress,
@@ -91,7 +91,7 @@ def load_source(
         key, content = folder_key(folder)
     except OSError:  # a file vanished or cannot be read: let the loader report it
         return (*load_folder(folder, progress), None)
-    loaded = _saved(key, _entries(folder, key), step)
+    loaded = _saved(key, _entries(folder, key), step, lambda: load_folder(folder)[0])
     if loaded is not None:
         return (*loaded, key)
     dataset, report = load_folder(folder, progress)
@@ -113,7 +113,8 @@ def _load_database(url: str, progress: Progress | None) -> tuple[Dataset, Report
         return dataset, database.name_tables(report, read), None
     key = _key(content_hash(read.files), ["database"])  # its problems name tables, not files
     entries = _entries(url, key)
-    loaded = _saved(key, entries, step)
+    # the reload reads the tables again: `read` is not held for it (all of a database's rows)
+    loaded = _saved(key, entries, step, lambda: load_files(database.read(url, Report()).files)[0])
     if loaded is not None:
         return (*loaded, key)
     dataset, report = load_files(read.files, progress, report)
@@ -123,8 +124,9 @@ def _load_database(url: str, progress: Progress | None) -> tuple[Dataset, Report
     return (*_hold(key, (dataset, report)), key)
 
 
-def _saved(key: str, entries: list[Path], step) -> tuple[Dataset, Report] | None:
-    """What this process holds under `key`, else the first readable saved copy."""
+def _saved(key: str, entries: list[Path], step, reload) -> tuple[Dataset, Report] | None:
+    """What this process holds under `key`, else the first readable saved copy (`reload`: the
+    source's dataset loaded afresh, should a table of it fail to read after all)."""
     held = _held(key)
     if held is not None:  # this process already holds it (the cache folder changed the listing)
         return held
@@ -132,7 +134,7 @@ def _saved(key: str, entries: list[Path], step) -> tuple[Dataset, Report] | None
         if (entry / _MANIFEST).is_file():
             step(0.1, "Reading the saved copy of the checked data")
             try:
-                loaded = read_copy(entry)
+                loaded = read_copy(entry, reload)
             except Exception:  # noqa: BLE001 - a broken copy is ignored, the data is there
                 log.warning("ignoring an unreadable saved copy at %s", entry, exc_info=True)
                 continue
@@ -232,12 +234,20 @@ def _unused(path: Path) -> bool:
         return False
 
 
-def read_copy(entry: Path) -> tuple[Dataset, Report]:
-    """The dataset and report saved at `entry`, with every column's dtype as it was saved."""
+def read_copy(entry: Path, reload=None) -> tuple[Dataset, Report]:
+    """The dataset and report saved at `entry`, with every column's dtype as it was saved.
+    Each table is read when a page first asks for it (`Tables`); every file is checked whole
+    here (its row count, from the Parquet footer), so a damaged copy is set aside now, not
+    midway through a page. Should a table still fail to read, it comes from `reload` (the
+    source loaded afresh), or, without one, the error is raised."""
     manifest = json.loads((entry / _MANIFEST).read_text(encoding="utf-8"))
     if manifest.get("format") != FORMAT or manifest.get("key") != entry.name:
         raise ValueError("not a copy of this version")
-    tables = {name: _read_frame(entry, saved) for name, saved in manifest["tables"].items()}
+    for saved in manifest["tables"].values():
+        _check_frame(entry, saved)
+    content = manifest["fields"].get("content_hash", "")
+    tables = Tables({name: _reader(entry, name, saved, content, reload)
+                     for name, saved in manifest["tables"].items()})  # fmt: skip
     areas = None
     if manifest["areas"] is not None:
         import geopandas as gpd  # only where there are boundaries
@@ -245,10 +255,38 @@ def read_copy(entry: Path) -> tuple[Dataset, Report]:
         areas = gpd.read_parquet(entry / manifest["areas"]["file"])
         areas = _restore(areas, manifest["areas"]["dtypes"])
     fields = {name: _decode(value) for name, value in manifest["fields"].items()}
-    release_unused()  # the Arrow tables read, now converted
     dataset = Dataset(tables=tables, areas=areas, **fields)
     dataset._copy = SavedCopy(entry, dataset, manifest["kept"])
     return dataset, _decode_report(manifest["report"])
+
+
+def _check_frame(entry: Path, saved: dict) -> None:
+    """That a saved table's files are whole: a footer each, the rows the manifest says."""
+    import pyarrow.parquet as pq
+
+    if pq.read_metadata(entry / saved["file"]).num_rows != saved["rows"]:
+        raise ValueError(f"{saved['file']}: not {saved['rows']} rows")
+    for values in saved["coded"].values():
+        pq.read_metadata(entry / values)
+
+
+def _reader(entry: Path, name: str, saved: dict, content: str, reload):
+    def read() -> pd.DataFrame:
+        try:
+            frame = _read_frame(entry, saved)
+        except Exception:
+            if reload is None:
+                raise
+            log.warning("reading %s from the source: its saved copy at %s is damaged", name,
+                        entry, exc_info=True)  # fmt: skip
+            again = reload()
+            if again.content_hash != content:
+                raise RuntimeError(f"the data changed as {name} was read: reload") from None
+            return again.table(name)
+        release_unused()  # the Arrow table read, now converted
+        return frame
+
+    return read
 
 
 def _write_frame(folder: Path, file: str, frame: pd.DataFrame) -> dict:
