@@ -32,6 +32,9 @@ class Column:
     low: float | None = None
     high: float | None = None
     default: str | None = None
+    # held as a categorical of `allowed` (in that order): a column of millions of rows and a
+    # few values, one byte a row, where the metrics that read it are checked to work alike
+    compact: bool = False
 
 
 @dataclass(frozen=True)
@@ -189,7 +192,7 @@ TABLES: dict[str, Table] = {
                 Column("referred_date", DATE, required=True),
                 Column("started_date", DATE),
                 Column("ended_date", DATE),
-                Column("outcome", CHOICE, allowed=vocab.CONNECTION_OUTCOMES),
+                Column("outcome", CHOICE, allowed=vocab.CONNECTION_OUTCOMES, compact=True),
             ),
             about="people sent on to an asset: % connected, flows, capacity",
             extras="drop",
@@ -198,12 +201,15 @@ TABLES: dict[str, Table] = {
             "outcomes",
             (
                 Column("referral_id", CODE, required=True),
-                Column("measure", CHOICE, required=True, allowed=tuple(vocab.MEASURES)),
+                Column(
+                    "measure", CHOICE, required=True, allowed=tuple(vocab.MEASURES), compact=True
+                ),
                 Column(
                     "timepoint",
                     CHOICE,
                     required=True,
                     allowed=vocab.TIMEPOINTS,
+                    compact=True,
                     codes={
                         "follow up": "follow_up",
                         "follow-up": "follow_up",
