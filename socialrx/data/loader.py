@@ -42,6 +42,7 @@ from socialrx.data.files import (
     too_big,
 )
 from socialrx.data.mapping import Mapping
+from socialrx.data.memory import map_large_arrays
 from socialrx.data.parsing import normalise_header
 from socialrx.data.problems import ERROR, WARNING, Report
 from socialrx.data.schema import PERSON_LEVEL, TABLES
@@ -57,6 +58,7 @@ NOT_RECOGNISED = (
     "their headers"
 )
 log = logging.getLogger(__name__)
+map_large_arrays()  # before any table is read: every process that loads data (server, CLI)
 
 
 def content_hash(files: list[SourceFile]) -> str:
