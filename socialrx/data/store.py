@@ -59,7 +59,9 @@ log = logging.getLogger(__name__)
 
 CACHE_VARIABLE = "SOCIALRX_CACHE_DIR"
 CACHE_FOLDER = ".socialrx-cache"  # inside the data folder, when it can be written
-FORMAT = 2  # bump when the layout of a saved copy changes (2: what the metrics keep)
+# bump when the layout of a saved copy changes (2: compact categorical columns; 3: what the
+# metrics keep, coded text, tables read when first asked for)
+FORMAT = 3
 _MANIFEST = "manifest.json"
 _CHUNK = 1 << 20
 
@@ -526,7 +528,8 @@ def _dtype_spec(dtype) -> dict:
     if isinstance(dtype, pd.StringDtype):
         return {"string": dtype.storage, "nan": dtype.na_value is not pd.NA}
     if isinstance(dtype, pd.CategoricalDtype):
-        return {"categories": _dtype_spec(dtype.categories.dtype), "ordered": dtype.ordered}
+        return {"categories": _dtype_spec(dtype.categories.dtype), "ordered": dtype.ordered,
+                "values": dtype.categories.tolist()}  # fmt: skip
     return {"name": str(dtype)}
 
 
@@ -539,6 +542,9 @@ def _restore(frame: pd.DataFrame, specs: dict[str, dict]) -> pd.DataFrame:
         if "categories" in spec:
             if not isinstance(have, pd.CategoricalDtype):
                 raise ValueError(f"column {column} is not categorical")
+            if "values" in spec and have.categories.tolist() != spec["values"]:  # all, in order
+                frame[column] = frame[column].cat.set_categories(spec["values"])
+                have = frame[column].dtype
             want = _dtype(spec["categories"])
             if have.categories.dtype != want:
                 categories = have.categories.astype(want)
