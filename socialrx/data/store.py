@@ -2,8 +2,10 @@
 
 Loading a folder of 1,000,000 referrals from CSV reads, types and checks every row (about 20
 s); once that has been done, the typed tables, the boundaries, the metadata and the `Report` of
-problems are saved as Parquet (boundaries as GeoParquet) and read back in a few seconds, equal
-to the fresh load: the same dtypes, values, problems and content hash.
+problems are saved as Parquet (boundaries as GeoParquet) and read back equal to the fresh
+load: the same dtypes, values, problems and content hash, each table when a page first asks
+for it. What the metrics work out once per dataset (`dataset.keep`) is kept beside the tables
+once worked out (`SavedCopy`), so the next fresh server reads it instead.
 
 Where: `$SOCIALRX_CACHE_DIR/<folder>/` when that variable is set (`off` turns the copy off),
 otherwise a `.socialrx-cache` folder inside the data folder, or, if the data folder cannot be
