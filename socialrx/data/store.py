@@ -36,6 +36,7 @@ import os
 import re
 import shutil
 import sys
+import threading
 import time
 import weakref
 from importlib import metadata
@@ -336,6 +337,9 @@ def _from_codes(codes: np.ndarray, distinct: np.ndarray, dtype: pd.StringDtype):
     return pd.arrays.StringArray(words.take(codes), dtype=dtype)
 
 
+_ADDING = threading.Lock()  # sessions of one server add to a manifest one at a time
+
+
 class SavedCopy:
     """A saved copy as its dataset sees it: what the metrics keep per dataset (`KEPT`) is read
     from it, and written to it once worked out, so the next fresh server reads it too.
@@ -381,10 +385,11 @@ class SavedCopy:
                 os.replace(temporary / spec["file"], self.entry / spec["file"])
             saved = {"code": code_digest(kept.modules), "tables": parts}
             manifest_path = self.entry / _MANIFEST
-            manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-            manifest["kept"][name] = saved
-            (temporary / _MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
-            os.replace(temporary / _MANIFEST, manifest_path)
+            with _ADDING:
+                manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+                manifest["kept"][name] = saved
+                (temporary / _MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
+                os.replace(temporary / _MANIFEST, manifest_path)
             self._kept[name] = saved
         except Exception:  # noqa: BLE001 - keeping it is a convenience: it is built already
             log.info("could not keep %s in %s", name, self.entry, exc_info=True)
