@@ -120,50 +120,77 @@ def _check(at, title: str | None = None) -> None:
         raise RuntimeError(f"expected the page titled {title!r}, saw {shown}")
 
 
-CPU: list[float] = []  # each timed run's CPU seconds (the app runs in this process)
-
-
 def _timed_run(at) -> float:
-    started, cpu = time.perf_counter(), time.process_time()
+    started = time.perf_counter()
     at.run()
-    CPU.append(time.process_time() - cpu)
     return time.perf_counter() - started
 
 
 def first_page(args: dict) -> dict:
     """A fresh server's first page (the overview), loading the folder as the app does."""
     at = _app(args)
+    cpu = time.process_time()
     seconds = _timed_run(at)
+    cpu = time.process_time() - cpu  # every thread's: Arrow reads with several
     _check(at)
     cache = Path(args["cache"])
     copies = len(list(cache.rglob("manifest.json"))) if cache.exists() else 0
-    return {"seconds": seconds, "detail": f"saved copies afterwards: {copies}"}
+    return {"seconds": seconds, "cpu": cpu, "detail": f"saved copies afterwards: {copies}"}
 
 
-def _filter_change(at, pcn: str | None) -> tuple[float, str]:
-    """Choose one PCN (as the sidebar's place controls would), and time the run it causes.
+def _choose_place(at, name: str, kind: str, code: str) -> None:
+    """Choose one place of `kind` as the sidebar's place controls would, ready for page
+    `name`'s next run (then `_check_place`).
 
-    Set through session state, the widgets' own keys: AppTest lists app.py's sidebar only on
-    app.py's own page, and the period control may be a date or a month slider."""
-    if pcn is None:
-        raise RuntimeError("no practices.csv with a PCN to choose")
-    at.session_state["place_kind"] = "PCN"
-    at.session_state["place_PCN"] = [pcn]
-    return _timed_run(at), f"PCN {pcn} chosen"
+    AppTest runs app.py, and with it the sidebar, only on app.py's own page: a page under
+    pages/ runs alone on the context the sidebar last kept, so a place set while on it is never
+    read. The place is chosen on app.py's page (set through session state, the widgets' own
+    keys), every page part that run works out is dropped, and the page is opened again, to run
+    on the new place with none of its figures cached, as after a filter change on it."""
+    from socialrx import ui
+
+    at.session_state["place_kind"] = kind
+    at.session_state[f"place_{kind}"] = [code]
+    if PAGES[name] is not None:
+        at._page_hash = _home(at)
+        at.run()
+        _check(at)
+        ui.caches._part.clear()
+        at.switch_page(PAGES[name])
 
 
-def _ward_change(at, folder: str) -> tuple[float, str]:
-    """Choose one ward (a place by residence, from area_lookup.csv) and time the run."""
+def _check_place(at, kind: str, code: str) -> None:
+    """The page's last run was on the place chosen."""
+    from socialrx.ui import links
+
+    _check(at)
+    shown = at.session_state[links.CONTEXT_KEY].selection
+    if shown.place_kind != kind or tuple(shown.place_codes) != (code,):
+        raise RuntimeError(f"the page ran on {shown.place_kind} {shown.place_codes}, not {code}")
+
+
+def _place_change(at, name: str, kind: str, code: str) -> tuple[float, float]:
+    """Wall and CPU seconds of page `name`'s run once one place of `kind` is chosen."""
+    _choose_place(at, name, kind, code)
+    timed = _wall_cpu(at.run)
+    _check_place(at, kind, code)
+    return timed
+
+
+def _first_ward(folder: str) -> str:
+    """The first ward (a place by residence, from area_lookup.csv)."""
     import pandas as pd
 
     path = Path(folder) / "area_lookup.csv"
     if not path.exists():
         raise RuntimeError("no area_lookup.csv with a ward to choose")
     wards = pd.read_csv(path, usecols=["ward_code"], dtype=str)["ward_code"].dropna()
-    ward = sorted(wards.unique())[0]
-    at.session_state["place_kind"] = "ward"
-    at.session_state["place_ward"] = [ward]
-    return _timed_run(at), f"ward {ward} chosen"
+    return sorted(wards.unique())[0]
+
+
+def _home(at) -> str:
+    """app.py's own page."""
+    return next(h for h, info in at._registered_pages.items() if not info.get("script_path"))
 
 
 def _timed_loads() -> list[float]:
@@ -183,6 +210,33 @@ def _timed_loads() -> list[float]:
     return loads
 
 
+def _wall_cpu(call, wall: bool = True):
+    """What `call` returns (its wall seconds when `wall`) and the process's CPU seconds during
+    it: AppTest runs the page in this process, so on a busy machine CPU time holds better."""
+    started, cpu = time.perf_counter(), time.process_time()
+    made = call()
+    cpu = time.process_time() - cpu
+    return (time.perf_counter() - started if wall else made), cpu
+
+
+def _open_page(at, name: str) -> None:
+    """Point the app at page `name` for its first run on the loaded data. The overview is
+    app.py's own page, already run once (it loads the data): go to the Data page, drop the
+    cached figures and come back, as on a first visit."""
+    if PAGES[name] is not None:
+        at.switch_page(PAGES[name])
+        return
+    import streamlit as st
+
+    from socialrx import ui
+
+    at.switch_page(PAGES["Data"])
+    _timed_run(at)
+    st.cache_data.clear()  # the overview's figures, computed afresh as on a first visit
+    ui.caches._part.clear()  # every page part (the headline among them), as on a first visit
+    at._page_hash = _home(at)
+
+
 def page(args: dict) -> dict:
     """One page: its first run once the app has loaded the data, a rerun, a filter change.
 
@@ -194,38 +248,25 @@ def page(args: dict) -> dict:
     opened = _timed_run(at)
     _check(at)
     load_seconds = sum(loads)
-    home = next((h for h, info in at._registered_pages.items() if not info.get("script_path")),
-                None)  # app.py's own page  # fmt: skip
-    if PAGES[name] is None:
-        import streamlit as st
-
-        at.switch_page(PAGES["Data"])
-        _timed_run(at)
-        st.cache_data.clear()  # the overview's figures, computed afresh as on a first visit
-        from socialrx import ui
-
-        ui.caches._part.clear()  # every page part (the headline among them), as on a first visit
-        at._page_hash = home
-    else:
-        at.switch_page(PAGES[name])
-    first = _timed_run(at)
-    cpu = {"first_cpu": CPU[-1]}
+    _open_page(at, name)
+    cpu = {}
+    first, cpu["first"] = _wall_cpu(at.run)
     title_seen = [t.value for t in at.title]
     _check(at)
-    rerun = _timed_run(at)
-    cpu["rerun_cpu"] = CPU[-1]
+    rerun, cpu["rerun"] = _wall_cpu(at.run)
     _check(at)
-    pcn = _first_pcn(args["folder"])
     try:
-        change, what = _filter_change(at, pcn)
-        cpu["change_cpu"] = CPU[-1]
-        _check(at)
+        pcn = _first_pcn(args["folder"])
+        if pcn is None:
+            raise RuntimeError("no practices.csv with a PCN to choose")
+        change, cpu["change"] = _place_change(at, name, "PCN", pcn)
+        what = f"PCN {pcn} chosen"
     except Exception as exc:  # noqa: BLE001 - report it in the table, measure the rest
         change, what = float("nan"), f"filter change failed: {exc}"
     try:
-        ward, what_ward = _ward_change(at, args["folder"])
-        cpu["ward_cpu"] = CPU[-1]
-        _check(at)
+        ward_code = _first_ward(args["folder"])
+        ward, cpu["ward_change"] = _place_change(at, name, "ward", ward_code)
+        what_ward = f"ward {ward_code} chosen"
     except Exception as exc:  # noqa: BLE001
         ward, what_ward = float("nan"), f"ward change failed: {exc}"
     result = {
@@ -234,9 +275,9 @@ def page(args: dict) -> dict:
         "first": first,
         "rerun": rerun,
         "change": change,
+        "cpu": cpu,  # the process's CPU seconds of each run (every thread's), beside the wall's
         "load": load_seconds,
         "opened": opened,
-        **cpu,
         "detail": f"filter: {what}, then {what_ward}; page {title_seen[:1]}",
     }
     if name == "Asset map":
@@ -314,8 +355,8 @@ def map_build(args: dict) -> dict:
 
 
 def profile(args: dict) -> dict:
-    """cProfile of one page's first run (once the data is loaded), its cached rerun and its
-    filter change, inside the thread that runs the app; the top functions to stderr."""
+    """cProfile of one page's first run on the loaded data, its cached rerun and its filter
+    change, inside the thread that runs the app; the top functions to stderr."""
     import cProfile
     import io
     import pstats
@@ -335,22 +376,16 @@ def profile(args: dict) -> dict:
     at = _app(args)
     at.run()
     _check(at)
-    if PAGES[name] is not None:
-        at.switch_page(PAGES[name])
-    else:  # the overview has run: its first run again, its figures dropped as in `page`
-        import streamlit as st
-
-        from socialrx import ui
-
-        st.cache_data.clear()
-        ui.caches._part.clear()
+    _open_page(at, name)
     out = {}
+    pcn = _first_pcn(args["folder"])
     for run in ("first", "rerun", "change"):
+        if run == "change":
+            _choose_place(at, name, "PCN", pcn)
         profilers.append(cProfile.Profile())
-        if run in ("first", "rerun"):
-            seconds = _timed_run(at)
-        else:
-            seconds, _ = _filter_change(at, _first_pcn(args["folder"]))
+        seconds = _timed_run(at)
+        if run == "change":
+            _check_place(at, "PCN", pcn)
         _check(at)
         text = io.StringIO()
         stats = pstats.Stats(profilers[-1], stream=text).sort_stats("cumulative")

@@ -681,3 +681,25 @@ def test_a_group_total_that_would_pin_its_hidden_assets_is_withheld():
         table, Level.OFF, {"cells": capacity.CELLS_SPEC.disclose(cells, Level.OFF)}
     )
     assert exact.values.set_index("group").loc["mental health support", "sent"] == 7
+
+
+def test_people_sent_a_month_by_area_and_category_and_by_asset_by_hand():
+    connections = pd.DataFrame({
+        "asset_id": ["a1", "a1", "a2", "a1", None],
+        "referred_date": pd.to_datetime(["2024-01-03", "2024-01-20", "2024-01-05",
+                                         "2024-02-01", "2024-02-02"]),
+        "started_date": pd.to_datetime(["2024-01-10", None, None, "2024-02-03", None]),
+    })  # fmt: skip
+    # people from E1, E1, E2, E1 and one of unknown area; a2 has no known category
+    residence = ["E1", "E1", "E2", "E1", None]
+    category = ["arts", "arts", None, "arts", "walks"]
+    sent = capacity.sent_a_month(connections, residence, category)
+    rows = {(a, c if isinstance(c, str) else None, m): n
+            for a, c, m, n in sent.itertuples(index=False)}  # fmt: skip
+    # January 2024 is month 2024 * 12 + 0
+    assert rows == {("E1", "arts", 24288): 2, ("E2", None, 24288): 1, ("E1", "arts", 24289): 1}
+    months = capacity.asset_months(connections).set_index(["asset_id", "month"])
+    assert months.loc[("a1", 24288)].tolist() == [2, 1]  # sent, started
+    assert months.loc[("a2", 24288)].tolist() == [1, 0]
+    assert months.loc[("a1", 24289)].tolist() == [1, 1]
+    assert len(months) == 3  # the connection without an asset is in no row

@@ -71,6 +71,19 @@ def test_monthly_series_counts_people_sent_a_month_with_empty_months():
     assert by["arts"].tolist() == [1, 0, 1] and by["walks"].tolist() == [1, 0, 0]
 
 
+def test_series_from_counts_equal_those_from_the_rows():
+    # Jan 2024 (month 2024 * 12 + 0): 2 arts, 1 of no category; Mar: 1 walks; Apr (after
+    # `last`): 4 arts
+    month = [24288, 24288, 24290, 24291]
+    group = ["arts", None, "walks", "arts"]
+    last = pd.Period("2024-03", freq="M")
+    series = forecast.counted_series(month, group, last, people=[2, 1, 1, 4])
+    # January opens both series (the uncategorised person says the data starts then)
+    assert series["arts"].tolist() == [2, 0, 0] and series["walks"].tolist() == [0, 0, 1]
+    assert str(series["walks"].index[0]) == "2024-01"
+    assert forecast.counted_series([24291], ["arts"], last) == {}
+
+
 def test_forecast_figures_are_disclosed_as_counts():
     table, methods = forecast.forecast_table(*_as_shown({"all": _seasonal(36)}, Level.ROUND), 12)
     shown = forecast.FORECAST_SPEC.disclose(table, Level.ROUND).values

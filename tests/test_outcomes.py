@@ -431,7 +431,7 @@ def test_a_groups_interval_uses_its_number_paired_as_shown():
 
 
 def test_groups_of_referrals():
-    from socialrx.metrics.outcomes import group_of
+    from socialrx.metrics.outcomes import group_columns, group_of
 
     refs = pd.DataFrame(
         {
@@ -458,6 +458,13 @@ def test_groups_of_referrals():
         "R1": "2024Q1",
         "R2": "2024Q2",
     }
+    # each group from the referrals' columns `group_columns` names and no others
+    refs = refs.assign(sex=["female", "male"])
+    for group in ("reason", "imd_quintile", "category", "quarter", "sex"):
+        only = refs[group_columns(group)]
+        assert group_of(only, conns, assets, stats_, group).equals(
+            group_of(refs, conns, assets, stats_, group)
+        )
 
 
 def test_attrition_flags_those_lost_starting_lower():

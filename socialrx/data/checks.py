@@ -110,24 +110,30 @@ def dates_in_order(
                         f"before {earlier}: dates cannot run backwards", severity)  # fmt: skip
 
 
-def follow_ups_after_baseline(outcomes: pd.DataFrame, report: Report) -> pd.Series:
+def follow_ups_after_baseline(
+    outcomes: pd.DataFrame, report: Report, referral: np.ndarray | None = None
+) -> pd.Series:
     """Mask of outcome rows to keep: a follow-up dated before its referral's baseline of the
-    same measure is an error and left out, never paired as if it came after."""
-    has_date = outcomes["assessed_date"].notna()
-    dated = outcomes if has_date.all() else outcomes[has_date]  # no copy of every row else
-    # (referral, measure) as one whole number: a region's 3.8 million rows group in a fraction
-    # of the time two text keys take
-    referral = pd.factorize(dated["referral_id"], use_na_sentinel=False)[0].astype(np.int64)
-    measure, measures = pd.factorize(dated["measure"], use_na_sentinel=False)
-    key = referral * max(len(measures), 1) + measure
-    del referral, measure  # 3.8 million rows each: let go before grouping
-    when = dated["assessed_date"].to_numpy()
-    timepoint = dated["timepoint"].astype("string")
-    base = timepoint.eq("baseline").fillna(False).to_numpy(bool)
-    follow = timepoint.eq("follow_up").fillna(False).to_numpy(bool)
-    first = pd.Series(when[base]).groupby(key[base]).min()  # each pair's first baseline
-    baseline = first.reindex(key[follow]).to_numpy()
-    early = dated.index[follow][when[follow] < baseline]  # no baseline (NaT): not early
+    same measure is an error and left out, never paired as if it came after. `referral`, when
+    the caller has it: each row's referral as a whole number from 0 (equal ids, equal numbers)."""
+    if referral is None:
+        referral = pd.factorize(outcomes["referral_id"], use_na_sentinel=False)[0]
+    dated = outcomes["assessed_date"].notna().to_numpy()
+    dated = slice(None) if dated.all() else dated  # no copies of every row when all are
+    measure, measures = pd.factorize(outcomes["measure"], use_na_sentinel=False)
+    # (referral, measure) as one whole number, a position in an array of first baselines: a
+    # region's 3.8 million rows need no hash table of keys, let alone of id strings
+    key = (referral.astype(np.int64) * max(len(measures), 1) + measure)[dated]
+    del measure
+    when = outcomes["assessed_date"].to_numpy()[dated].view(np.int64)
+    timepoint = outcomes["timepoint"]
+    base = timepoint.eq("baseline").fillna(False).to_numpy(bool)[dated]
+    follow = timepoint.eq("follow_up").fillna(False).to_numpy(bool)[dated]
+    none = np.iinfo(np.int64).max  # no baseline: no follow-up of it is early
+    first = np.full(int(key.max()) + 1 if len(key) else 0, none)
+    np.minimum.at(first, key[base], when[base])  # each pair's first baseline
+    baseline = first[key[follow]]
+    early = outcomes.index[dated][follow][(when[follow] < baseline) & (baseline != none)]
     if len(early):
         report.add_rows("outcomes.csv", "assessed_date", outcomes.loc[early, ROW],
                         outcomes.loc[early, "assessed_date"].dt.strftime("%Y-%m-%d"),

@@ -203,7 +203,7 @@ def _arrow_records(data: bytes) -> tuple[pd.DataFrame | None, int]:
     multi-threaded reader straight from UTF-8 bytes: the C parser's table in a third of its
     time and without a decoded copy of the file. (None, 0) for anything it cannot read the same
     way (not UTF-8, ragged or blank rows, an empty file), which the other readers then handle
-    and report."""
+    and report. Read as large strings, pandas' own storage, so no column is cast (copied)."""
     body = data.removeprefix(_BOM)
     first = _FIRST_CELL.search(body)
     if first is None or _TEXT.search(body) is None:
@@ -220,7 +220,7 @@ def _arrow_records(data: bytes) -> tuple[pd.DataFrame | None, int]:
             parse_options=pacsv.ParseOptions(newlines_in_values=b'"' in body,
                                              ignore_empty_lines=False),
             convert_options=pacsv.ConvertOptions(
-                column_types={f"f{i}": pa.string() for i in range(width)},
+                column_types={f"f{i}": pa.large_string() for i in range(width)},
                 null_values=[], strings_can_be_null=False, quoted_strings_can_be_null=False),
         )  # fmt: skip
     except (pa.ArrowInvalid, UnicodeDecodeError, StopIteration):

@@ -42,10 +42,11 @@ from socialrx.data.files import (
     too_big,
 )
 from socialrx.data.mapping import Mapping
+from socialrx.data.memory import map_large_arrays
 from socialrx.data.parsing import normalise_header
 from socialrx.data.problems import ERROR, WARNING, Report
 from socialrx.data.schema import PERSON_LEVEL, TABLES
-from socialrx.data.tables import ROW, rename_headers, type_table
+from socialrx.data.tables import ROW, header_positions, type_table
 
 Progress = Callable[[float, str], None]
 NOT_RECOGNISED = (
@@ -57,6 +58,7 @@ NOT_RECOGNISED = (
     "their headers"
 )
 log = logging.getLogger(__name__)
+map_large_arrays()  # before any table is read: every process that loads data (server, CLI)
 
 
 def content_hash(files: list[SourceFile]) -> str:
@@ -138,11 +140,17 @@ def _sources(
 
 
 def _raw_tables(
-    files: list[SourceFile], directory: list, report: Report
+    files: list[SourceFile], directory: list, report: Report, owned: bool = False
 ) -> tuple[dict, dict, object, str | None]:
-    """Raw text tables by name (with the file each came from), and the boundaries."""
+    """Raw text tables by name (with the file each came from), and the boundaries. With
+    `owned`, `files` is emptied and each file's bytes are let go once its table is read, so a
+    region's referrals are read beside its other tables' text, not beside every file's bytes."""
     raw, origin, areas, vintage, extract = {}, {}, None, None, Mapping()
-    for table, (label, source) in _sources(files, directory, report, extract).items():
+    sources = _sources(files, directory, report, extract)
+    if owned:
+        files.clear()
+    for table in list(sources):
+        label, source = sources.pop(table)
         origin[table] = label
         sheet = isinstance(source, pd.DataFrame)
         if table == "areas":
@@ -262,10 +270,10 @@ def _load_files(
     others, census_ages = census.split(others)
     others, census_ethnicity = census.split_ethnicity(others)
     others, published = benchmarks.split(others)
-    raw, origin, geo, iod_vintage = _raw_tables(others, directory, report)
-    del others
-    if owned:
+    if owned:  # `others` holds the tables' files from here, each let go once read
         files.clear()
+    raw, origin, geo, iod_vintage = _raw_tables(others, directory, report, owned)
+    del others
     held_benchmarks = benchmarks.read(published, report)
     registered = gp_registrations.supplement(raw, origin, nhs_digital, report)
     tables: dict[str, pd.DataFrame] = {}
@@ -438,10 +446,12 @@ def _check_across(tables: dict, areas, extract, report: Report, origin: dict) ->
         tables["connections"] = _usable_connections(tables, referred_on, report)
     if "outcomes" in tables:
         outcomes = tables["outcomes"]
+        # each row's referral as a whole number, for both checks that look the referral up
+        referral, ids = pd.factorize(outcomes["referral_id"], use_na_sentinel=False)
         ok = checks.outcome_values_in_range(outcomes, report)
-        ok &= checks.follow_ups_after_baseline(outcomes, report)
+        ok &= checks.follow_ups_after_baseline(outcomes, report, referral)
         if referred_on is not None:
-            dates, found = _referral_dates(outcomes, referred_on)
+            dates, found = _referral_dates(outcomes, referred_on, (referral, ids))
             ok &= _known_referrals(outcomes, "outcomes.csv", referred_on, found, report)
             dated = outcomes.assign(referral_date=dates)
             checks.dates_in_order(dated, "outcomes.csv", "referral_date", "assessed_date",
@@ -468,10 +478,17 @@ def _unplaced_postcodes(frame: pd.DataFrame, what: str, file: str, looked_up: bo
                    "(NSPD, NSPL or ONSPD as downloaded, under any name)", WARNING)  # fmt: skip
 
 
-def _referral_dates(frame: pd.DataFrame, referred_on: pd.Series) -> tuple[pd.Series, pd.Series]:
+def _referral_dates(
+    frame: pd.DataFrame, referred_on: pd.Series, factorized: tuple | None = None
+) -> tuple[pd.Series, pd.Series]:
     """Each row's referral date (NaT for an unknown referral) and whether its referral is
-    known: the ids looked up once, not once to check and again to date."""
-    where = referred_on.index.get_indexer(frame["referral_id"])
+    known: the ids looked up once, not once to check and again to date; each distinct id
+    once when the caller has them factorized (`pd.factorize`: codes, distinct ids)."""
+    if factorized is None:
+        where = referred_on.index.get_indexer(frame["referral_id"])
+    else:
+        codes, ids = factorized
+        where = referred_on.index.get_indexer(ids)[codes]
     found = where >= 0
     dates = np.full(len(where), np.datetime64("NaT"), dtype=referred_on.dtype)
     dates[found] = referred_on.to_numpy()[where[found]]
@@ -512,9 +529,17 @@ def _kept(frame: pd.DataFrame, ok: pd.Series) -> pd.DataFrame:
 
 def _dates_as_written(frame: pd.DataFrame, name: str, file: str) -> pd.DataFrame:
     """The table's date columns as text, as its file wrote them, by the file's row less 2
-    (the typed table's ROW less 2): columns of the raw table, not copies."""
-    named = rename_headers(frame, TABLES[name], file, Report())  # its problems are reported
-    return named[[c for c in checks.date_columns(name) if c in named.columns]]
+    (the typed table's ROW less 2). Each is made a categorical in `frame` itself, which is
+    typed from it: a few thousand distinct dates held once, not a million rows of text kept
+    until the checks are done (about 150 MB at a region's size)."""
+    names, positions = header_positions(frame.columns, TABLES[name], file, Report())  # reported
+    dates = set(checks.date_columns(name))
+    written = {}
+    for column, position in zip(names, positions, strict=True):
+        if column in dates:
+            frame.isetitem(position, frame.iloc[:, position].astype("category"))
+            written[column] = frame.iloc[:, position]
+    return pd.DataFrame(written, index=frame.index)
 
 
 def _quote_dates_as_written(report: Report, written: dict, origin: dict[str, str]) -> None:

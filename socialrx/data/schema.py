@@ -32,6 +32,9 @@ class Column:
     low: float | None = None
     high: float | None = None
     default: str | None = None
+    # held as a categorical of `allowed` (in that order): a column of millions of rows and a
+    # few values, one byte a row, where the metrics that read it are checked to work alike
+    compact: bool = False
 
 
 @dataclass(frozen=True)
@@ -161,6 +164,7 @@ TABLES: dict[str, Table] = {
                     "referrer_type",
                     CHOICE,
                     allowed=vocab.REFERRER_TYPES,
+                    compact=True,
                     codes={"gp": "gp practice", "self referral": "self", "self-referral": "self"},
                 ),
                 Column("referrer_org_code", CODE),
@@ -171,11 +175,11 @@ TABLES: dict[str, Table] = {
                 Column("ethnicity", CHOICE, allowed=vocab.ETHNICITY, codes=vocab.ETHNICITY_CODES),
                 Column("reasons", CHOICES, allowed=vocab.REASONS),
                 Column("link_worker_id", CODE),
-                Column("status", CHOICE, allowed=vocab.REFERRAL_STATUS),
+                Column("status", CHOICE, allowed=vocab.REFERRAL_STATUS, compact=True),
                 Column("first_contact_date", DATE),
                 Column("first_appointment_date", DATE),
                 Column("closed_date", DATE),
-                Column("closure_reason", CHOICE, allowed=vocab.CLOSURE_REASONS),
+                Column("closure_reason", CHOICE, allowed=vocab.CLOSURE_REASONS, compact=True),
             ),
             about="one row per referral: overview, referral flows, outcomes",
             key="referral_id",
@@ -189,7 +193,7 @@ TABLES: dict[str, Table] = {
                 Column("referred_date", DATE, required=True),
                 Column("started_date", DATE),
                 Column("ended_date", DATE),
-                Column("outcome", CHOICE, allowed=vocab.CONNECTION_OUTCOMES),
+                Column("outcome", CHOICE, allowed=vocab.CONNECTION_OUTCOMES, compact=True),
             ),
             about="people sent on to an asset: % connected, flows, capacity",
             extras="drop",
@@ -198,12 +202,15 @@ TABLES: dict[str, Table] = {
             "outcomes",
             (
                 Column("referral_id", CODE, required=True),
-                Column("measure", CHOICE, required=True, allowed=tuple(vocab.MEASURES)),
+                Column(
+                    "measure", CHOICE, required=True, allowed=tuple(vocab.MEASURES), compact=True
+                ),
                 Column(
                     "timepoint",
                     CHOICE,
                     required=True,
                     allowed=vocab.TIMEPOINTS,
+                    compact=True,
                     codes={
                         "follow up": "follow_up",
                         "follow-up": "follow_up",

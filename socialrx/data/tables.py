@@ -35,10 +35,20 @@ def rename_headers(frame: pd.DataFrame, table: Table, file: str, report: Report)
     """Headers matched case-insensitively, with spaces, dashes and underscores alike (and, as a
     last resort, ignored: `Post code` is postcode). A header written twice is reported and its
     first column used; columns the contract does not name follow the table's `extras` rule."""
+    names, positions = header_positions(frame.columns, table, file, report)
+    out = frame.iloc[:, positions]
+    out.columns = names
+    return out
+
+
+def header_positions(
+    headers, table: Table, file: str, report: Report
+) -> tuple[list[str], list[int]]:
+    """The contract's name of each column `rename_headers` keeps, and its position."""
     known = [c.name for c in table.columns]
     squashed = {name.replace("_", ""): name for name in known}
     names, positions, seen, unknown = [], [], set(), []
-    for position, header in enumerate(frame.columns):
+    for position, header in enumerate(headers):
         key = parsing.normalise_header(header)
         if key and key in seen:
             report.add(file, f"the header {str(header)!r} appears twice: the first column is "
@@ -60,9 +70,7 @@ def rename_headers(frame: pd.DataFrame, table: Table, file: str, report: Report)
         positions.append(position)
     if unknown:
         _report_unknown_headers(unknown, table, file, report)
-    out = frame.iloc[:, positions]
-    out.columns = names
-    return out
+    return names, positions
 
 
 def _report_unknown_headers(headers: list[str], table: Table, file: str, report: Report) -> None:
@@ -89,8 +97,20 @@ def _choice(values: pd.Series, column: Column) -> tuple[pd.Series, pd.Series]:
     chosen = [lookup.get(" ".join(u.lower().split())) if isinstance(u, str) else None
               for u in uniques]  # fmt: skip
     # typed once per distinct text, then spread to the cells (code -1, a missing cell: the last)
-    parsed = pd.Series(pd.array([*chosen, None], dtype="string").take(codes), index=values.index)
+    if column.compact:
+        position = {a: i for i, a in enumerate(column.allowed)}
+        typed = np.array([position.get(c, -1) for c in [*chosen, None]], dtype=np.int8)[codes]
+        parsed = pd.Series(pd.Categorical.from_codes(typed, dtype=compact_dtype(column)),
+                           index=values.index)  # fmt: skip
+    else:
+        parsed = pd.Series(pd.array([*chosen, None], dtype="string").take(codes),
+                           index=values.index)  # fmt: skip
     return parsed, parsed.isna() & ~parsing.blank(values)
+
+
+def compact_dtype(column: Column) -> pd.CategoricalDtype:
+    """A `compact` column's dtype: its allowed values as categories, in the contract's order."""
+    return pd.CategoricalDtype(list(column.allowed))
 
 
 def _choices(values: pd.Series, column: Column) -> tuple[pd.Series, pd.Series]:

@@ -614,6 +614,32 @@ def month_index(dates: pd.Series) -> np.ndarray:
     return np.where(np.isnat(values), -1, out)
 
 
+def sent_a_month(connections: pd.DataFrame, residence, category) -> pd.DataFrame:
+    """People sent a month from each area of residence to each asset category (area_code,
+    category, month as `month_index`, sent), exact: connections whose person's area
+    (`residence`, aligned with them; None where unknown) and month are known. A connection
+    to an asset of no known category keeps a row (category NA): it still says which months
+    the data covers. Thousands of rows where the connections are a million."""
+    month = month_index(connections["referred_date"])
+    frame = pd.DataFrame({"area_code": pd.Categorical(residence), "month": month,
+                          "category": pd.Categorical(category)})  # fmt: skip
+    frame = frame[frame["area_code"].notna().to_numpy() & (month >= 0)]
+    counts = frame.groupby(["area_code", "category", "month"], observed=True, dropna=False)
+    return counts.size().rename("sent").reset_index().astype({"sent": "int64"})
+
+
+def asset_months(connections: pd.DataFrame) -> pd.DataFrame:
+    """People sent a month to each asset and those of them who started (asset_id, month as
+    `month_index`, sent, started), exact: connections with an asset and a month."""
+    month = month_index(connections["referred_date"])
+    frame = pd.DataFrame({"asset_id": pd.Categorical(connections["asset_id"]), "month": month,
+                          "started": connections["started_date"].notna().to_numpy()})  # fmt: skip
+    frame = frame[frame["asset_id"].notna().to_numpy() & (month >= 0)]
+    counts = frame.groupby(["asset_id", "month"], observed=True)["started"]
+    table = counts.agg(["size", "sum"]).rename(columns={"size": "sent", "sum": "started"})
+    return table.reset_index().astype({"sent": "int64", "started": "int64"})
+
+
 def _month_start(code: np.ndarray | int) -> pd.DatetimeIndex:
     code = np.atleast_1d(code)
     return pd.to_datetime({"year": code // 12, "month": code % 12 + 1, "day": 1})

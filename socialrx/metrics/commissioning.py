@@ -42,8 +42,9 @@ from socialrx.metrics.selection import (
     NEIGHBOURHOOD,
     WARD,
     Selection,
-    connection_referrals,
+    asset_months,
     residence_groups,
+    resident_sent,
 )
 
 KINDS = (NEIGHBOURHOOD, WARD, CATCHMENT, MSOA, LA)  # offered in this order, where the data has them
@@ -159,29 +160,6 @@ def twelve_months(selection: Selection) -> tuple[pd.Period, pd.Period]:
     return last - 11, last
 
 
-def _resident_connections(dataset: Dataset) -> pd.DataFrame:
-    """Connections with their month (`capacity.month_index`), whether the person started, the
-    area the person lives in and the asset's category; worked out once per dataset."""
-
-    def build() -> pd.DataFrame:
-        connections = dataset.table("connections")
-        position = connection_referrals(dataset)
-        area = dataset.table("referrals")["area_code"].astype(object).to_numpy()
-        assets = dataset.table("assets")
-        found = pd.Index(assets["asset_id"]).get_indexer(connections["asset_id"])
-        category = assets["category"].astype(object).to_numpy()
-        return pd.DataFrame({
-            "asset_id": connections["asset_id"].astype(object).to_numpy(),
-            "referred_date": connections["referred_date"].to_numpy(),
-            "month": capacity.month_index(connections["referred_date"]),
-            "started": connections["started_date"].notna().to_numpy(),
-            "area_code": np.where(position >= 0, area[position], None),
-            "category": np.where(found >= 0, category[found], None),
-        })  # fmt: skip
-
-    return dataset.derived("commissioning_connections", build)
-
-
 def _month_code(month: pd.Period) -> int:
     return month.year * 12 + month.month - 1
 
@@ -191,9 +169,9 @@ def category_series(dataset: Dataset, selection: Selection, areas) -> dict[str, 
     whole month of the 12 (`twelve_months`). Forecast from them as shown
     (`category_forecasts`)."""
     _, last = twelve_months(selection)
-    sent = _resident_connections(dataset)
-    sent = sent[sent["area_code"].isin(set(areas)).to_numpy()]
-    return forecast.monthly_series(sent, last, sent["category"])
+    sent = resident_sent(dataset)
+    sent = sent[sent["area_code"].isin(list(areas)).to_numpy()]
+    return forecast.counted_series(sent["month"], sent["category"], last, sent["sent"])
 
 
 def category_forecasts(shown: dict[str, pd.Series], selection: Selection) -> pd.DataFrame:
@@ -278,20 +256,24 @@ def commissioning_table(
     assets = assets[assets["status"].fillna("active") == "active"]
     categories = [c for c in vocab.ASSET_CATEGORIES if (assets["category"] == c).any()]
     areas, gaps, metres, placed = _access(dataset, assets, categories, assumptions)
-    first, last = twelve_months(selection)
-    sent = _resident_connections(dataset)
-    month = sent["month"].to_numpy()
-    sent = sent[(month >= _month_code(first)) & (month <= _month_code(last))]
+    first, last = (_month_code(month) for month in twelve_months(selection))
     # people sent: by area and category (rows and columns as `areas` and `categories`), by asset
-    where = areas.index.get_indexer(sent["area_code"])
-    what = pd.Index(categories).get_indexer(sent["category"])
+    sent = resident_sent(dataset)
+    month = sent["month"].to_numpy()
+    sent = sent[(month >= first) & (month <= last)]
+    where = areas.index.get_indexer(sent["area_code"].astype(object))
+    what = pd.Index(categories).get_indexer(sent["category"].astype(object))
     known = (where >= 0) & (what >= 0)
     by_area = np.zeros((len(areas), len(categories)))
-    np.add.at(by_area, (where[known], what[known]), 1)
-    asset = pd.Index(placed["asset_id"]).get_indexer(sent["asset_id"])
+    np.add.at(by_area, (where[known], what[known]), sent["sent"].to_numpy()[known])
+    each = asset_months(dataset)
+    month = each["month"].to_numpy()
+    each = each[(month >= first) & (month <= last)]
+    asset = pd.Index(placed["asset_id"]).get_indexer(each["asset_id"].astype(object))
     mine = asset >= 0
-    to_asset = np.bincount(asset[mine], minlength=len(placed)).astype(int)
-    started = np.bincount(asset[mine], weights=sent["started"].to_numpy()[mine],
+    to_asset = np.bincount(asset[mine], weights=each["sent"].to_numpy()[mine],
+                           minlength=len(placed)).astype(int)  # fmt: skip
+    started = np.bincount(asset[mine], weights=each["started"].to_numpy()[mine],
                           minlength=len(placed))  # fmt: skip
     stated = placed["capacity_per_month"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
     cost = placed["cost_per_person_gbp"].astype("Float64").fillna(assumptions.cost_per_person)

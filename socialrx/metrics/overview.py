@@ -11,6 +11,7 @@ import pandas as pd
 from socialrx.data.dataset import Dataset
 from socialrx.metrics import capacity, outcomes, referrals
 from socialrx.metrics.selection import (  # as_at: pages ask it of the overview
+    DEMAND_COLUMNS,
     Selection,
     as_at,
     data_period,
@@ -44,11 +45,11 @@ class PeriodFigures:
 
 def period_figures(dataset: Dataset, selection: Selection):
     """The exact figures for one period."""
-    refs = selected_referrals(dataset, selection)
+    refs = selected_referrals(dataset, selection, ["referral_date"])  # all the figures need
     first = first_started(dataset)
     strain = capacity.capacity_strain(
         selected_assets(dataset, selection),
-        selected_connections(dataset, selection),
+        selected_connections(dataset, selection, DEMAND_COLUMNS),
         selection.months,
     )
     measured = selected_outcomes(dataset, selection)

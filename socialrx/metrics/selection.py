@@ -8,10 +8,10 @@ import numpy as np
 import pandas as pd
 
 from socialrx import vocab
-from socialrx.data.dataset import Dataset
+from socialrx.data.dataset import Dataset, keep
 from socialrx.data.scope import area_authorities, authority_names
 from socialrx.disclosure import Level
-from socialrx.metrics import outcomes, pathway
+from socialrx.metrics import capacity, outcomes, pathway
 from socialrx.metrics import referrals as referral_metrics
 from socialrx.metrics.catchments import pcn_catchments
 
@@ -322,9 +322,13 @@ def in_place(referrals: pd.DataFrame, dataset: Dataset, selection: Selection) ->
     return referrals["practice_code"].isin(practices)
 
 
-def selected_referrals(dataset: Dataset, selection: Selection) -> pd.DataFrame:
-    """Referrals made in the period from the chosen place."""
-    return dataset.table("referrals")[referral_mask(dataset, selection)]
+def selected_referrals(
+    dataset: Dataset, selection: Selection, columns: list[str] | None = None
+) -> pd.DataFrame:
+    """Referrals made in the period from the chosen place (only `columns`, where named: taking
+    a million rows' text columns that are not needed costs more than the choice itself)."""
+    referrals = dataset.table("referrals")
+    return (referrals if columns is None else referrals[columns])[referral_mask(dataset, selection)]
 
 
 def referral_mask(dataset: Dataset, selection: Selection) -> np.ndarray:
@@ -421,6 +425,36 @@ def everyone_pathway(dataset: Dataset) -> tuple[pathway.StepSummary, pathway.End
     return dataset.derived("everyone_pathway", build)
 
 
+def resident_sent(dataset: Dataset) -> pd.DataFrame:
+    """People sent a month from each area of residence to each asset category
+    (`capacity.sent_a_month`), once per dataset: a choice of areas adds up its rows."""
+
+    def build() -> pd.DataFrame:
+        # as codes of the referrals' areas and the assets' categories: a million strings
+        # would each be hashed again
+        position = connection_referrals(dataset)
+        areas, area_names = pd.factorize(dataset.table("referrals")["area_code"])
+        assets = dataset.table("assets")
+        found = pd.Index(assets["asset_id"]).get_indexer(dataset.table("connections")["asset_id"])
+        categories, category_names = pd.factorize(assets["category"])
+        return capacity.sent_a_month(
+            dataset.table("connections"),
+            pd.Categorical.from_codes(np.where(position >= 0, areas[position], -1), area_names),
+            pd.Categorical.from_codes(np.where(found >= 0, categories[found], -1),
+                                      category_names),
+        )  # fmt: skip
+
+    return dataset.derived("resident_sent", build)
+
+
+def asset_months(dataset: Dataset) -> pd.DataFrame:
+    """People sent a month to each asset and those who started (`capacity.asset_months`),
+    once per dataset: a period adds up its months."""
+    return dataset.derived(
+        "asset_months", lambda: capacity.asset_months(dataset.table("connections"))
+    )
+
+
 def connections_of(dataset: Dataset, referrals: pd.DataFrame) -> pd.DataFrame:
     """The connections of the given referrals (rows of the referrals table), matched by
     position (`connection_referrals`)."""
@@ -430,11 +464,19 @@ def connections_of(dataset: Dataset, referrals: pd.DataFrame) -> pd.DataFrame:
     return dataset.table("connections")[chosen[connection_referrals(dataset)]]
 
 
-def selected_connections(dataset: Dataset, selection: Selection) -> pd.DataFrame:
+def selected_connections(
+    dataset: Dataset, selection: Selection, columns: list[str] | None = None
+) -> pd.DataFrame:
     """Every connection sent to an asset in the period, wherever the person lives: demand on
-    a provider is all of it, so the place chooses which assets to look at, not the demand."""
+    a provider is all of it, so the place chooses which assets to look at, not the demand.
+    Only `columns`, where named (as `selected_referrals`)."""
     connections = dataset.table("connections")
-    return connections[connections["referred_date"].between(selection.start, selection.end)]
+    when = connections["referred_date"].between(selection.start, selection.end)
+    return (connections if columns is None else connections[columns])[when]
+
+
+# what demand on an asset needs of its connections (`capacity`): not whose they are
+DEMAND_COLUMNS = ["asset_id", "referred_date", "started_date", "outcome"]
 
 
 def selected_assets(dataset: Dataset, selection: Selection) -> pd.DataFrame:
@@ -470,18 +512,20 @@ def as_at(dataset: Dataset) -> pd.Timestamp:
 
 def data_period(dataset: Dataset) -> tuple[pd.Timestamp, pd.Timestamp] | None:
     """First and last day of person-level activity (referrals, connections, outcomes), the last
-    no earlier than the extract date; None when there is none."""
-    dates = pd.concat(
-        [
-            dataset.table("referrals")["referral_date"],
-            dataset.table("connections")["referred_date"],
-            dataset.table("outcomes")["assessed_date"],
-        ]
-    ).dropna()
-    if dates.empty:
-        return None
-    last = max(dates.max(), dataset.extract_date or dates.max())
-    return dates.min().normalize(), last.normalize()
+    no earlier than the extract date; None when there is none. Once per dataset: every page
+    and choice asks for it, and it reads five million dates."""
+
+    def build() -> tuple[pd.Timestamp, pd.Timestamp] | None:
+        dates = [dataset.table(t)[c] for t, c in (("referrals", "referral_date"),
+                 ("connections", "referred_date"), ("outcomes", "assessed_date"))]  # fmt: skip
+        firsts, lasts = [d.min() for d in dates], [d.max() for d in dates]
+        if all(pd.isna(d) for d in firsts):
+            return None
+        first, last = min(d for d in firsts if pd.notna(d)), max(d for d in lasts if pd.notna(d))
+        last = max(last, dataset.extract_date or last)
+        return first.normalize(), last.normalize()
+
+    return dataset.derived("data_period", build)
 
 
 def default_selection(dataset: Dataset) -> Selection:
@@ -494,3 +538,32 @@ def default_selection(dataset: Dataset) -> Selection:
     if period is not None:
         first = max(first, period[0].to_period("M"))
     return Selection(*month_period(first, end.to_period("M"), end))
+
+
+# What a fresh server reads from the saved copy instead of working out again (`dataset.keep`):
+# pairing the region's 3.8 million outcome rows alone takes about 5 s of a first page, and the
+# period, kept, spares the first page reading the outcomes at all (`dataset.Tables`)
+_HERE = ("socialrx.metrics.selection",)  # and every module it imports: the code building them
+keep("measured", lambda m: {"records": m.records, "pairs": m.pairs,
+                            "status": m.status.reset_index()},
+     lambda f: outcomes.Measured(f["records"], f["pairs"],
+                                 f["status"].set_index(["_ref", "measure"])), *_HERE)  # fmt: skip
+keep("first_started", lambda s: {"first": s.to_frame("first")},
+     lambda f: f["first"]["first"].rename(None), *_HERE)  # fmt: skip
+keep("first_sent", lambda frame: {"first": frame}, lambda f: f["first"], *_HERE)
+keep("resident_sent", lambda frame: {"sent": frame}, lambda f: f["sent"], *_HERE)
+keep("asset_months", lambda frame: {"sent": frame}, lambda f: f["sent"], *_HERE)
+keep("connection_referrals", lambda rows: {"rows": pd.DataFrame({"row": rows})},
+     lambda f: f["rows"]["row"].to_numpy(), *_HERE)  # fmt: skip
+keep("place_groups", dict, dict, *_HERE)
+keep("data_period", lambda period: {"period": _period_frame(period)},
+     lambda f: (f["period"]["first"][0], f["period"]["last"][0]) if len(f["period"]) else None,
+     *_HERE)  # fmt: skip
+
+
+def _period_frame(period: tuple[pd.Timestamp, pd.Timestamp] | None) -> pd.DataFrame:
+    """`data_period` as a table (no rows: None), each date's unit kept."""
+    if period is None:
+        return pd.DataFrame({"first": pd.Series([], dtype="M8[ns]"),
+                             "last": pd.Series([], dtype="M8[ns]")})  # fmt: skip
+    return pd.DataFrame({"first": pd.array([period[0]]), "last": pd.array([period[1]])})

@@ -24,9 +24,7 @@ from socialrx.metrics.selection import (
     selected_assets,
     selected_referrals,
 )
-from socialrx.views.figures import asset_map
 from socialrx.views.panels import Card, Panel, disclosure_caption
-from socialrx.views.static_map import asset_map_png
 
 NO_SHADING, IMD, ACCESS, RATE, COUNT = "none", "imd", "access", "rate", "count"
 ASSET_LABELS = {
@@ -73,6 +71,22 @@ class Reach:
     need: str = "imd_decile"
     need_cut: float | None = None
     access_cut: float | None = None
+
+
+def asset_map(*args, **kwargs):
+    """`figures.asset_map`: folium (and the templates it compiles, about a quarter of a second)
+    is imported when a map is built, not with this module."""
+    from socialrx.views import figures
+
+    return figures.asset_map(*args, **kwargs)
+
+
+def asset_map_png(*args, **kwargs) -> bytes:
+    """`static_map.asset_map_png`: matplotlib is imported when a still is drawn, not with
+    this module (about half a second of a fresh server's first page)."""
+    from socialrx.views import static_map
+
+    return static_map.asset_map_png(*args, **kwargs)
 
 
 def shading_options(dataset: Dataset, selection: Selection) -> dict[str, str]:

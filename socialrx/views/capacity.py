@@ -17,7 +17,12 @@ import pandas as pd
 from socialrx.data.dataset import Dataset
 from socialrx.disclosure import Level
 from socialrx.metrics import capacity
-from socialrx.metrics.selection import Selection, selected_assets, selected_connections
+from socialrx.metrics.selection import (
+    DEMAND_COLUMNS,
+    Selection,
+    selected_assets,
+    selected_connections,
+)
 from socialrx.views import capacity_charts, charts
 from socialrx.views.panels import Card, Panel, Section, disclosure_caption, sections_by_name
 
@@ -139,7 +144,7 @@ def panels(dataset: Dataset, selection: Selection, level: Level) -> list[Panel]:
     """Headline cards, the most strained assets drawn, and every asset's figures."""
     table = capacity.capacity_strain(
         selected_assets(dataset, selection),
-        selected_connections(dataset, selection),
+        selected_connections(dataset, selection, DEMAND_COLUMNS),
         selection.months,
     )
     assets = _assets_panel(table, level)
@@ -253,7 +258,7 @@ def system_panels(dataset: Dataset, selection: Selection, level: Level) -> list[
     month heat, people waiting or turned away by category; areas where demand outruns
     capacity."""
     assets = selected_assets(dataset, selection)
-    connections = selected_connections(dataset, selection)
+    connections = selected_connections(dataset, selection, DEMAND_COLUMNS)
     months = selection.months
     names = pd.Series(provider_names(dataset, assets))
     counts = capacity.asset_counts(connections)  # once, for every grouping below

@@ -407,7 +407,7 @@ def group_panel(
     dataset: Dataset, selection: Selection, measured, measure: str, group: str, level: Level
 ) -> Panel:
     groups = outcomes.group_of(
-        selected_referrals(dataset, selection),
+        selected_referrals(dataset, selection, outcomes.group_columns(group)),
         dataset.table("connections"),
         dataset.table("assets"),
         dataset.table("area_stats"),
