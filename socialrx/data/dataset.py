@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
@@ -24,11 +27,63 @@ def empty_table(name: str) -> pd.DataFrame:
     return pd.DataFrame(columns)
 
 
+@dataclass(frozen=True)
+class Kept:
+    """How something worked out once per dataset (`Dataset.derived`) is kept in the dataset's
+    saved copy (`socialrx.data.store`), so that a fresh server reads it instead of working it
+    out again: as named tables (`encode`), turned back into the thing by `decode`. `modules`
+    name the code that builds it: a copy kept by other code is not read, but built afresh."""
+
+    encode: Callable[[Any], dict[str, pd.DataFrame]]
+    decode: Callable[[dict[str, pd.DataFrame]], Any]
+    modules: tuple[str, ...]
+
+
+# What the metrics keep per dataset, by the name they ask `Dataset.derived` for: filled by
+# the modules that work it out (the data layer knows only tables, not what they mean).
+KEPT: dict[str, Kept] = {}
+
+
+def keep(name: str, encode, decode, *modules: str) -> None:
+    """Keep `name` (a `Dataset.derived` name) in saved copies; see `Kept`."""
+    KEPT[name] = Kept(encode, decode, modules)
+
+
+class Tables(Mapping):
+    """A dataset's tables, each read when first asked for (`store.read_copy`): a fresh
+    server's first page waits only for the tables it uses. Read-only, as a dict of them is;
+    every name is known from the start (`in`, `len` and iterating read nothing)."""
+
+    def __init__(self, readers: dict[str, Callable[[], pd.DataFrame]]) -> None:
+        self._readers = dict(readers)
+        self._read: dict[str, pd.DataFrame] = {}
+        self._lock = threading.Lock()  # two sessions asking at once read a table once
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        frame = self._read.get(name)
+        if frame is None:
+            reader = self._readers[name]  # KeyError for a table not supplied, as a dict
+            with self._lock:
+                frame = self._read.get(name)
+                if frame is None:
+                    frame = self._read[name] = reader()
+        return frame
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._readers)
+
+    def __len__(self) -> int:
+        return len(self._readers)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._readers
+
+
 @dataclass
 class Dataset:
     """Read-only once loaded: pages filter it, domain functions summarise it."""
 
-    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    tables: Mapping[str, pd.DataFrame] = field(default_factory=dict)  # a dict, or `Tables`
     areas: object | None = None  # geopandas.GeoDataFrame in WGS84, or None
     extract_date: pd.Timestamp | None = None
     lsoa_vintage: str | None = None
@@ -36,6 +91,9 @@ class Dataset:
     source: str = ""
     content_hash: str = ""
     _derived: dict = field(default_factory=dict, repr=False, compare=False)
+    # the saved copy these tables were read from or saved to (`store.SavedCopy`), which keeps
+    # what is derived from them (`KEPT`); it checks the tables are still these before it serves
+    _copy: Any = field(default=None, repr=False, compare=False)
 
     def has(self, name: str) -> bool:
         """True if the table was supplied (it may still have no rows)."""
@@ -50,9 +108,19 @@ class Dataset:
 
     def derived(self, name: str, build):
         """Something worked out from the read-only tables once per dataset (an index joining
-        two tables, say) and shared by every rerun and page that asks for it by `name`."""
+        two tables, say) and shared by every rerun and page that asks for it by `name`. What
+        the metrics keep (`KEPT`) is read from the saved copy when it holds it, and put there
+        once built when it does not."""
         if name not in self._derived:
-            self._derived[name] = build()
+            copy = self._copy if name in KEPT and self._copy is not None else None
+            if copy is not None and not copy.holds(self):
+                copy = None
+            value = None if copy is None else copy.read(name)
+            if value is None:
+                value = build()
+                if copy is not None:
+                    copy.write(name, value)
+            self._derived[name] = value
         return self._derived[name]
 
     @property

@@ -24,7 +24,7 @@ from pathlib import Path
 import pandas as pd
 
 from socialrx.data import checks, database, store
-from socialrx.data.dataset import DERIVED, Dataset
+from socialrx.data.dataset import DERIVED, Dataset, keep
 from socialrx.data.problems import Problem, Report
 
 STALE_VARIABLE = "SOCIALRX_STALE_DAYS"
@@ -47,6 +47,13 @@ def as_at(dataset: Dataset) -> AsAt:
     date = pd.Timestamp(dataset.extract_date).normalize()
     named = date != checks.latest_date(dataset.tables)
     return AsAt(date, "the extract date" if named else "the latest date in the data")
+
+
+# kept with the saved copy (`dataset.keep`): the latest date in the data reads every table
+keep("as_at", lambda when: {"as_at": pd.DataFrame({"date": pd.array([when.date]),
+                                                   "basis": [when.basis]})},
+     lambda f: AsAt(None if pd.isna(f["as_at"]["date"][0]) else f["as_at"]["date"][0],
+                    f["as_at"]["basis"][0]), "socialrx.data.freshness")  # fmt: skip
 
 
 def stale_days(environ: dict | None = None) -> tuple[int | None, str]:

@@ -25,13 +25,13 @@ or corrupt copy) falls back silently to loading the files.
 
 from __future__ import annotations
 
-import ast
 import dataclasses
 import hashlib
 import importlib.util
 import json
 import logging
 import os
+import re
 import shutil
 import sys
 import time
@@ -39,10 +39,11 @@ import weakref
 from importlib import metadata
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from socialrx.data import database
-from socialrx.data.dataset import Dataset
+from socialrx.data.dataset import KEPT, Dataset, Tables
 from socialrx.data.files import MAX_FILE_BYTES, READABLE_SUFFIXES
 from socialrx.data.loader import (
     Progress,
@@ -52,14 +53,14 @@ from socialrx.data.loader import (
     release_unused,
 )
 from socialrx.data.problems import Problem, Report
-from socialrx.data.tables import shared_strings
 from socialrx.escape import file_slug
 
 log = logging.getLogger(__name__)
 
 CACHE_VARIABLE = "SOCIALRX_CACHE_DIR"
 CACHE_FOLDER = ".socialrx-cache"  # inside the data folder, when it can be written
-FORMAT = 2  # bump when the layout of a saved copy changes (2: compact categorical columns)
+FORMAT = 3  # bump when the layout of a saved copy changes (2: what the metrics keep; 3: the
+# categories of compact columns)
 _MANIFEST = "manifest.json"
 _CHUNK = 1 << 20
 
@@ -91,7 +92,7 @@ def load_source(
         key, content = folder_key(folder)
     except OSError:  # a file vanished or cannot be read: let the loader report it
         return (*load_folder(folder, progress), None)
-    loaded = _saved(key, _entries(folder, key), step)
+    loaded = _saved(key, _entries(folder, key), step, lambda: load_folder(folder)[0])
     if loaded is not None:
         return (*loaded, key)
     dataset, report = load_folder(folder, progress)
@@ -113,7 +114,8 @@ def _load_database(url: str, progress: Progress | None) -> tuple[Dataset, Report
         return dataset, database.name_tables(report, read), None
     key = _key(content_hash(read.files), ["database"])  # its problems name tables, not files
     entries = _entries(url, key)
-    loaded = _saved(key, entries, step)
+    # the reload reads the tables again: `read` is not held for it (all of a database's rows)
+    loaded = _saved(key, entries, step, lambda: load_files(database.read(url, Report()).files)[0])
     if loaded is not None:
         return (*loaded, key)
     dataset, report = load_files(read.files, progress, report)
@@ -123,8 +125,9 @@ def _load_database(url: str, progress: Progress | None) -> tuple[Dataset, Report
     return (*_hold(key, (dataset, report)), key)
 
 
-def _saved(key: str, entries: list[Path], step) -> tuple[Dataset, Report] | None:
-    """What this process holds under `key`, else the first readable saved copy."""
+def _saved(key: str, entries: list[Path], step, reload) -> tuple[Dataset, Report] | None:
+    """What this process holds under `key`, else the first readable saved copy (`reload`: the
+    source's dataset loaded afresh, should a table of it fail to read after all)."""
     held = _held(key)
     if held is not None:  # this process already holds it (the cache folder changed the listing)
         return held
@@ -132,7 +135,7 @@ def _saved(key: str, entries: list[Path], step) -> tuple[Dataset, Report] | None
         if (entry / _MANIFEST).is_file():
             step(0.1, "Reading the saved copy of the checked data")
             try:
-                loaded = read_copy(entry)
+                loaded = read_copy(entry, reload)
             except Exception:  # noqa: BLE001 - a broken copy is ignored, the data is there
                 log.warning("ignoring an unreadable saved copy at %s", entry, exc_info=True)
                 continue
@@ -145,6 +148,7 @@ def _save(entries: list[Path], dataset: Dataset, report: Report, step) -> None:
     step(1.0, "Saving a copy of the checked data for a faster start next time")
     for entry in entries:
         if write_copy(entry, dataset, report):
+            dataset._copy = SavedCopy(entry, dataset, {})  # to keep what the pages work out
             break
 
 
@@ -187,10 +191,8 @@ def write_copy(entry: Path, dataset: Dataset, report: Report) -> bool:
         temporary.mkdir()
         tables = {}
         for name, frame in dataset.tables.items():
-            file = f"{len(tables):02d}.parquet"  # table names come from the contract; be safe
-            frame.to_parquet(temporary / file, index=not isinstance(frame.index, pd.RangeIndex))
-            tables[name] = {"file": file, "dtypes": _dtypes(frame), "rows": len(frame),
-                            "repeated": _repeated_text(frame)}  # fmt: skip
+            # table names come from the contract; be safe
+            tables[name] = _write_frame(temporary, f"{len(tables):02d}.parquet", frame)
         areas = None
         if dataset.areas is not None:
             dataset.areas.to_parquet(temporary / "areas.parquet")
@@ -207,6 +209,7 @@ def write_copy(entry: Path, dataset: Dataset, report: Report) -> bool:
                 if f.name not in ("tables", "areas") and not f.name.startswith("_")  # derived
             },
             "report": _encode_report(report),
+            "kept": {},  # what the metrics work out once per dataset: added as they do
         }
         (temporary / _MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
         for old in parent.iterdir():  # one copy per folder: the files it was made from changed
@@ -232,18 +235,20 @@ def _unused(path: Path) -> bool:
         return False
 
 
-def read_copy(entry: Path) -> tuple[Dataset, Report]:
-    """The dataset and report saved at `entry`, with every column's dtype as it was saved."""
+def read_copy(entry: Path, reload=None) -> tuple[Dataset, Report]:
+    """The dataset and report saved at `entry`, with every column's dtype as it was saved.
+    Each table is read when a page first asks for it (`Tables`); every file is checked whole
+    here (its row count, from the Parquet footer), so a damaged copy is set aside now, not
+    midway through a page. Should a table still fail to read, it comes from `reload` (the
+    source loaded afresh), or, without one, the error is raised."""
     manifest = json.loads((entry / _MANIFEST).read_text(encoding="utf-8"))
     if manifest.get("format") != FORMAT or manifest.get("key") != entry.name:
         raise ValueError("not a copy of this version")
-    tables = {}
-    for name, saved in manifest["tables"].items():
-        read = _read_table(entry / saved["file"], saved["dtypes"], saved.get("repeated", []))
-        frame = _restore(read, saved["dtypes"])
-        if len(frame) != saved["rows"]:
-            raise ValueError(f"{name}: {len(frame)} rows, not {saved['rows']}")
-        tables[name] = frame
+    for saved in manifest["tables"].values():
+        _check_frame(entry, saved)
+    content = manifest["fields"].get("content_hash", "")
+    tables = Tables({name: _reader(entry, name, saved, content, reload)
+                     for name, saved in manifest["tables"].items()})  # fmt: skip
     areas = None
     if manifest["areas"] is not None:
         import geopandas as gpd  # only where there are boundaries
@@ -251,33 +256,148 @@ def read_copy(entry: Path) -> tuple[Dataset, Report]:
         areas = gpd.read_parquet(entry / manifest["areas"]["file"])
         areas = _restore(areas, manifest["areas"]["dtypes"])
     fields = {name: _decode(value) for name, value in manifest["fields"].items()}
-    release_unused()  # the Arrow tables read, now converted
-    return Dataset(tables=tables, areas=areas, **fields), _decode_report(manifest["report"])
+    dataset = Dataset(tables=tables, areas=areas, **fields)
+    dataset._copy = SavedCopy(entry, dataset, manifest["kept"])
+    return dataset, _decode_report(manifest["report"])
+
+
+def _check_frame(entry: Path, saved: dict) -> None:
+    """That a saved table's files are whole: a footer each, the rows the manifest says."""
+    import pyarrow.parquet as pq
+
+    if pq.read_metadata(entry / saved["file"]).num_rows != saved["rows"]:
+        raise ValueError(f"{saved['file']}: not {saved['rows']} rows")
+    for values in saved["coded"].values():
+        pq.read_metadata(entry / values)
+
+
+def _reader(entry: Path, name: str, saved: dict, content: str, reload):
+    def read() -> pd.DataFrame:
+        try:
+            frame = _read_frame(entry, saved)
+        except Exception:
+            if reload is None:
+                raise
+            log.warning("reading %s from the source: its saved copy at %s is damaged", name,
+                        entry, exc_info=True)  # fmt: skip
+            again = reload()
+            if again.content_hash != content:
+                raise RuntimeError(f"the data changed as {name} was read: reload") from None
+            return again.table(name)
+        release_unused()  # the Arrow table read, now converted
+        return frame
+
+    return read
+
+
+def _write_frame(folder: Path, file: str, frame: pd.DataFrame) -> dict:
+    """One table saved as `folder/file`; what the manifest says of it (`_read_frame`).
+    Python-string columns whose values repeat are saved as whole-number codes, their distinct
+    values in a file of their own each, so that reading them back is a lookup, not a hash."""
+    coded, saved = {}, frame
+    for column in _repeated_text(frame):
+        codes, distinct = pd.factorize(frame[column])
+        if saved is frame:
+            saved = frame.copy(deep=False)
+        saved[column] = codes.astype(np.int32)  # -1: missing
+        values = f"{Path(file).stem}.{len(coded)}.parquet"
+        pd.DataFrame({"value": distinct.to_numpy(dtype=object)}).to_parquet(folder / values)
+        coded[column] = values
+    saved.to_parquet(folder / file, index=not isinstance(frame.index, pd.RangeIndex))
+    return {"file": file, "dtypes": _dtypes(frame), "rows": len(frame), "coded": coded}
+
+
+def _read_frame(entry: Path, saved: dict) -> pd.DataFrame:
+    """A table `_write_frame` saved, every column's dtype as it was: coded text comes back
+    with one string object per distinct value however many rows hold it, as the loader types
+    it (equal values, a fraction of the memory: about 650 MB less at 1,000,000 referrals)."""
+    import pyarrow.parquet as pq
+
+    frame = pq.read_table(entry / saved["file"]).to_pandas()
+    for column, values in saved["coded"].items():
+        distinct = pq.read_table(entry / values).column(0).to_numpy(zero_copy_only=False)
+        frame[column] = _from_codes(frame[column].to_numpy(), distinct,
+                                    _dtype(saved["dtypes"][column]))  # fmt: skip
+    frame = _restore(frame, saved["dtypes"])
+    if len(frame) != saved["rows"]:
+        raise ValueError(f"{saved['file']}: {len(frame)} rows, not {saved['rows']}")
+    return frame
+
+
+def _from_codes(codes: np.ndarray, distinct: np.ndarray, dtype: pd.StringDtype):
+    if len(codes) and not -1 <= codes.min() <= codes.max() < len(distinct):
+        raise ValueError("a code outside its values")
+    words = np.empty(len(distinct) + 1, dtype=object)  # the last for missing cells (code -1)
+    words[:-1] = distinct
+    words[-1] = dtype.na_value
+    return pd.arrays.StringArray(words.take(codes), dtype=dtype)
+
+
+class SavedCopy:
+    """A saved copy as its dataset sees it: what the metrics keep per dataset (`KEPT`) is read
+    from it, and written to it once worked out, so the next fresh server reads it too.
+
+    Kept tables sit beside the dataset's and are named in the manifest with a digest of the
+    code that made them (`code_digest` of the modules each names): made by other code, they
+    are built afresh. Anything wrong (unreadable, missing, unwritable) means building it, as
+    without a copy. Two servers adding to one copy at once may each keep only their own: the
+    other is built again by the next server, and added then."""
+
+    def __init__(self, entry: Path, dataset: Dataset, kept: dict) -> None:
+        self.entry, self._kept = entry, dict(kept)
+        self._tables, self._hash = dataset.tables, dataset.content_hash
+
+    def holds(self, dataset: Dataset) -> bool:
+        """Whether `dataset` still has the tables of this copy (not a corrected or edited
+        dataset made from them, which shares this copy's link)."""
+        return dataset.tables is self._tables and dataset.content_hash == self._hash
+
+    def read(self, name: str):
+        """What the copy keeps under `name`, or None when it keeps none (or another version)."""
+        saved, kept = self._kept.get(name), KEPT.get(name)
+        if saved is None or kept is None or saved.get("code") != code_digest(kept.modules):
+            return None
+        try:
+            frames = {part: _read_frame(self.entry, spec) for part, spec in saved["tables"].items()}
+            return kept.decode(frames)
+        except Exception:  # noqa: BLE001 - a damaged kept table is built again
+            log.warning("ignoring the kept %s in %s", name, self.entry, exc_info=True)
+            return None
+
+    def write(self, name: str, value) -> None:
+        """Keep `value` (worked out for `name`) in the copy, its manifest replaced whole."""
+        kept = KEPT[name]
+        stem = f"kept-{hashlib.sha256(name.encode()).hexdigest()[:12]}"
+        temporary = self.entry / f".writing-{stem}-{os.getpid()}"
+        try:
+            temporary.mkdir()
+            parts = {}
+            for part, frame in kept.encode(value).items():
+                parts[part] = _write_frame(temporary, f"{stem}-{len(parts):02d}.parquet", frame)
+            for spec in parts.values():
+                os.replace(temporary / spec["file"], self.entry / spec["file"])
+            saved = {"code": code_digest(kept.modules), "tables": parts}
+            manifest_path = self.entry / _MANIFEST
+            manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+            manifest["kept"][name] = saved
+            (temporary / _MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
+            os.replace(temporary / _MANIFEST, manifest_path)
+            self._kept[name] = saved
+        except Exception:  # noqa: BLE001 - keeping it is a convenience: it is built already
+            log.info("could not keep %s in %s", name, self.entry, exc_info=True)
+        finally:
+            shutil.rmtree(temporary, ignore_errors=True)
 
 
 def _repeated_text(frame: pd.DataFrame) -> list[str]:
     """Columns of Python strings with repeated values (codes: practice, area, asset; the
-    referral ids of outcomes and connections), which are read back sharing one string object
-    per distinct value, as the loader types them."""
+    referral ids of outcomes and connections), which are saved as codes (`_write_frame`)."""
     return [
         str(column)
         for column, dtype in frame.dtypes.items()
         if isinstance(dtype, pd.StringDtype) and dtype.storage == "python"
         and len(frame) and frame[column].nunique() < len(frame)
     ]  # fmt: skip
-
-
-def _read_table(path: Path, specs: dict[str, dict], repeated: list[str]) -> pd.DataFrame:
-    """One saved table. Python-string columns whose values repeat (`repeated`) are read back
-    with one string object per distinct value however many rows hold it, as the loader types
-    them: equal values, a fraction of the memory (about 650 MB less at 1,000,000 referrals)."""
-    import pyarrow.parquet as pq
-
-    frame = pq.read_table(path).to_pandas()
-    for column in repeated:
-        if column in frame.columns and specs.get(column, {}).get("string") == "python":
-            frame[column] = shared_strings(frame[column])
-    return frame
 
 
 def cache_locations(source: str | Path) -> list[Path]:
@@ -331,25 +451,39 @@ def prepare_cache_folder(parent: Path) -> None:
         tag.write_text("Signature: 8a477f597d28d172789f06886806bc55\n# socialrx data cache\n")
 
 
-_CODE_DIGEST: str | None = None
+LOADER = ("socialrx.data.loader", "socialrx.data.store", "socialrx.data.dataset")
+_CODE_DIGESTS: dict[tuple[str, ...], str] = {}
 
 
 def _code_digest() -> str:
     """A digest of the code that decides what a load produces (`loader_modules`)."""
-    global _CODE_DIGEST
-    if _CODE_DIGEST is None:
+    return code_digest(LOADER)
+
+
+def code_digest(roots: tuple[str, ...]) -> str:
+    """A digest of the code of the modules `roots` and of every socialrx module they import
+    (`loader_modules`), worked out once a process."""
+    if roots not in _CODE_DIGESTS:
         digest = hashlib.sha256()
-        for name, path in loader_modules().items():
+        for name, path in loader_modules(roots).items():
             digest.update(name.encode() + b"\0" + Path(path).read_bytes())
-        _CODE_DIGEST = digest.hexdigest()
-    return _CODE_DIGEST
+        _CODE_DIGESTS[roots] = digest.hexdigest()
+    return _CODE_DIGESTS[roots]
 
 
-def loader_modules() -> dict[str, str]:
-    """socialrx's modules that the loader and this module import, directly or not, with their
-    files: found by reading their import statements, so a new import is covered at once."""
+# `import socialrx.a, socialrx.b as c` and `from socialrx.a import b, (c as d)` anywhere in a
+# module (a function's own imports too), read with a pattern: parsing every module the loader
+# imports took a fifth of a second of a fresh server's start
+_IMPORT = re.compile(r"^[ \t]*(?:from[ \t]+(socialrx[\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\n]*)"
+                     r"|import[ \t]+(socialrx[^\n]*))", re.MULTILINE)  # fmt: skip
+
+
+def loader_modules(roots: tuple[str, ...] = LOADER) -> dict[str, str]:
+    """socialrx's modules that `roots` (the loader and this module) import, directly or not,
+    with their files: found by reading their import statements, so a new import is covered at
+    once. A line of a docstring that reads as an import only adds a module."""
     found: dict[str, str] = {}
-    todo = ["socialrx.data.loader", "socialrx.data.store", "socialrx.data.dataset"]
+    todo = list(roots)
     while todo:
         name = todo.pop()
         if name in found:
@@ -361,15 +495,13 @@ def loader_modules() -> dict[str, str]:
         if spec is None or not spec.origin or not spec.origin.endswith(".py"):
             continue  # a name imported from a package, not a module
         found[name] = spec.origin
-        tree = ast.parse(Path(spec.origin).read_text(encoding="utf-8"))
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Import):
-                todo += [a.name for a in node.names if a.name.startswith("socialrx.")]
-            elif isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == (
-                "socialrx"
-            ):
-                todo.append(node.module)
-                todo += [f"{node.module}.{a.name}" for a in node.names]
+        for module, names, plain in _IMPORT.findall(Path(spec.origin).read_text("utf-8")):
+            listed = re.sub(r"#[^\n]*", "", plain or names).strip("() \t").split(",")
+            imported = [n.split(" as ")[0].strip() for n in listed]
+            if plain:
+                todo += [n for n in imported if n.startswith("socialrx")]
+            else:
+                todo += [module, *(f"{module}.{n}" for n in imported if n)]
     return dict(sorted(found.items()))
 
 

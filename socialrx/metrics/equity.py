@@ -34,7 +34,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 from socialrx import vocab
 from socialrx.disclosure import (
@@ -107,6 +107,8 @@ def winsorise(values, fraction: float = WINSOR) -> np.ndarray:
 def overdispersion(observed, expected, fraction: float = WINSOR, alpha: float = 0.05):
     """The test and the estimates (`Dispersion`); None for fewer than
     MIN_PRACTICES_FOR_DISPERSION units with an expected count."""
+    from scipy import stats  # with the figures that need it, not at a server's start
+
     observed, expected = np.asarray(observed, float), np.asarray(expected, float)
     keep = np.isfinite(observed) & np.isfinite(expected) & (expected > 0)
     observed, expected = observed[keep], expected[keep]
@@ -133,6 +135,8 @@ def poisson_limits(expected, probability: float) -> np.ndarray:
     `expected`, interpolated between whole counts as Spiegelhalter (2005, appendix) gives:
     (y_p - a) / E, y_p the smallest count with F(y_p) >= p,
     a = (F(y_p) - p) / (F(y_p) - F(y_p - 1))."""
+    from scipy import stats  # with the figures that need it, not at a server's start
+
     expected = np.asarray(expected, float)
     y = stats.poisson.ppf(probability, expected)
     upper_cdf = stats.poisson.cdf(y, expected)
@@ -155,7 +159,7 @@ def funnel_limits(
     tail = (1 - coverage) / 2
     if dispersion is None or not dispersion.overdispersed or method == NO_ADJUSTMENT:
         return poisson_limits(expected, tail), poisson_limits(expected, 1 - tail)
-    z = stats.norm.ppf(1 - tail)
+    z = special.ndtri(1 - tail)  # norm.ppf
     with np.errstate(divide="ignore", invalid="ignore"):
         variance = 1 / (4 * expected)
         if method == MULTIPLICATIVE:
@@ -899,6 +903,8 @@ def slope_index(table: pd.DataFrame, group: str = "imd_decile") -> SlopeIndex | 
     """The slope index of inequality across groups with `population_adult` and
     `rate_per_1000` (ordered most deprived first), or None with fewer than three groups with a
     population and a rate."""
+    from scipy import stats  # with the figures that need it, not at a server's start
+
     rate = table["rate_per_1000"].astype("Float64")
     pop = table["population_adult"].astype("Float64").fillna(0)
     usable = table[(pop > 0).to_numpy() & rate.notna().to_numpy()].sort_values(group)

@@ -20,11 +20,11 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special  # scipy.stats' own quantiles, without its second of imports
 
 from socialrx.disclosure import Derived, Shown
 
-Z95 = float(stats.norm.ppf(0.975))
+Z95 = float(special.ndtri(0.975))
 
 
 def _floats(values) -> np.ndarray:
@@ -37,8 +37,9 @@ def poisson_interval(counts, level: float = 0.95) -> tuple[np.ndarray, np.ndarra
     count = _floats(counts)
     alpha = 1 - level
     with np.errstate(invalid="ignore"):
-        low = np.where(count > 0, stats.chi2.ppf(alpha / 2, 2 * count) / 2, 0.0)
-        high = stats.chi2.ppf(1 - alpha / 2, 2 * count + 2) / 2
+        # chi2.ppf(q, 2k) / 2, as scipy.stats works it out: gammaincinv(k, q)
+        low = np.where(count > 0, special.gammaincinv(count, alpha / 2), 0.0)
+        high = special.gammaincinv(count + 1, 1 - alpha / 2)
     low = np.where(np.isnan(count), np.nan, low)
     return low, high
 
@@ -46,7 +47,7 @@ def poisson_interval(counts, level: float = 0.95) -> tuple[np.ndarray, np.ndarra
 def byar_interval(counts, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
     """Byar's approximation to the exact Poisson limits (Breslow & Day 1987, vol II)."""
     count = _floats(counts)
-    z = stats.norm.ppf(1 - (1 - level) / 2)
+    z = special.ndtri(1 - (1 - level) / 2)
     with np.errstate(divide="ignore", invalid="ignore"):
         low = count * (1 - 1 / (9 * count) - z / (3 * np.sqrt(count))) ** 3
         up = count + 1
@@ -153,7 +154,7 @@ def mean_interval(mean: str, sd: str, people: str, side: str) -> Derived:
     def compute(shown: Shown) -> pd.Series:
         n = shown.values[people].astype("Float64")
         n = n.where(n > 1)
-        t = _series(stats.t.ppf(0.975, _floats(n) - 1), shown.values.index)
+        t = _series(special.stdtrit(_floats(n) - 1, 0.975), shown.values.index)  # t.ppf
         half = t * shown.values[sd].astype("Float64") / np.sqrt(n)
         centre = shown.values[mean].astype("Float64")
         return centre - half if side == "low" else centre + half

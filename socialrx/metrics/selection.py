@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from socialrx import vocab
-from socialrx.data.dataset import Dataset
+from socialrx.data.dataset import Dataset, keep
 from socialrx.data.scope import area_authorities, authority_names
 from socialrx.disclosure import Level
 from socialrx.metrics import outcomes
@@ -448,18 +448,22 @@ def selected_area_stats(dataset: Dataset, selection: Selection) -> pd.DataFrame:
 
 def data_period(dataset: Dataset) -> tuple[pd.Timestamp, pd.Timestamp] | None:
     """First and last day of person-level activity (referrals, connections, outcomes), the last
-    no earlier than the extract date; None when there is none."""
-    dates = pd.concat(
-        [
-            dataset.table("referrals")["referral_date"],
-            dataset.table("connections")["referred_date"],
-            dataset.table("outcomes")["assessed_date"],
-        ]
-    ).dropna()
-    if dates.empty:
-        return None
-    last = max(dates.max(), dataset.extract_date or dates.max())
-    return dates.min().normalize(), last.normalize()
+    no earlier than the extract date; None when there is none. Once per dataset."""
+
+    def build() -> tuple[pd.Timestamp, pd.Timestamp] | None:
+        dates = pd.concat(
+            [
+                dataset.table("referrals")["referral_date"],
+                dataset.table("connections")["referred_date"],
+                dataset.table("outcomes")["assessed_date"],
+            ]
+        ).dropna()
+        if dates.empty:
+            return None
+        last = max(dates.max(), dataset.extract_date or dates.max())
+        return dates.min().normalize(), last.normalize()
+
+    return dataset.derived("data_period", build)
 
 
 def default_selection(dataset: Dataset) -> Selection:
@@ -472,3 +476,30 @@ def default_selection(dataset: Dataset) -> Selection:
     if period is not None:
         first = max(first, period[0].to_period("M"))
     return Selection(*month_period(first, end.to_period("M"), end))
+
+
+# What a fresh server reads from the saved copy instead of working out again (`dataset.keep`):
+# pairing the region's 3.8 million outcome rows alone takes about 5 s of a first page, and the
+# period, kept, spares the first page reading the outcomes at all (`dataset.Tables`)
+_HERE = ("socialrx.metrics.selection",)  # and every module it imports: the code building them
+keep("measured", lambda m: {"records": m.records, "pairs": m.pairs,
+                            "status": m.status.reset_index()},
+     lambda f: outcomes.Measured(f["records"], f["pairs"],
+                                 f["status"].set_index(["_ref", "measure"])), *_HERE)  # fmt: skip
+keep("first_started", lambda s: {"first": s.to_frame("first")},
+     lambda f: f["first"]["first"].rename(None), *_HERE)  # fmt: skip
+keep("first_sent", lambda frame: {"first": frame}, lambda f: f["first"], *_HERE)
+keep("connection_referrals", lambda rows: {"rows": pd.DataFrame({"row": rows})},
+     lambda f: f["rows"]["row"].to_numpy(), *_HERE)  # fmt: skip
+keep("place_groups", dict, dict, *_HERE)
+keep("data_period", lambda period: {"period": _period_frame(period)},
+     lambda f: (f["period"]["first"][0], f["period"]["last"][0]) if len(f["period"]) else None,
+     *_HERE)  # fmt: skip
+
+
+def _period_frame(period: tuple[pd.Timestamp, pd.Timestamp] | None) -> pd.DataFrame:
+    """`data_period` as a table (no rows: None), each date's unit kept."""
+    if period is None:
+        return pd.DataFrame({"first": pd.Series([], dtype="M8[ns]"),
+                             "last": pd.Series([], dtype="M8[ns]")})  # fmt: skip
+    return pd.DataFrame({"first": pd.array([period[0]]), "last": pd.array([period[1]])})

@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
-from streamlit_folium import st_folium
 
 from socialrx.escape import csv_bytes, markdown_text
 from socialrx.provenance import csv_with_provenance
@@ -160,6 +159,8 @@ def _map(panel: Panel, figure) -> None:
     changed page then blanks the map. `render=False`: st_folium renders the map itself as
     well, and rendering the whole page first sends the same script, header and HTML (compared
     at the region's size) for about 0.1 s more a run."""
+    from streamlit_folium import st_folium  # with its folium: not before a page has a map
+
     _warn_if_map_files_unserved()
     if panel.details is None:
         st_folium(figure, height=620, use_container_width=True, returned_objects=[],

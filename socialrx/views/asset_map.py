@@ -26,7 +26,6 @@ from socialrx.metrics.selection import (
 )
 from socialrx.views.figures import asset_map
 from socialrx.views.panels import Card, Panel, disclosure_caption
-from socialrx.views.static_map import asset_map_png
 
 NO_SHADING, IMD, ACCESS, RATE, COUNT = "none", "imd", "access", "rate", "count"
 ASSET_LABELS = {
@@ -73,6 +72,14 @@ class Reach:
     need: str = "imd_decile"
     need_cut: float | None = None
     access_cut: float | None = None
+
+
+def asset_map_png(*args, **kwargs) -> bytes:
+    """`static_map.asset_map_png`: matplotlib is imported when a still is drawn, not with
+    this module (about half a second of a fresh server's first page)."""
+    from socialrx.views import static_map
+
+    return static_map.asset_map_png(*args, **kwargs)
 
 
 def shading_options(dataset: Dataset, selection: Selection) -> dict[str, str]:

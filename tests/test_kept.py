@@ -1,0 +1,174 @@
+"""What the metrics work out once per dataset, kept in the saved copy (`dataset.keep`,
+`store.SavedCopy`): read back equal by a fresh server, built afresh when the copy lacks it,
+was made by other code or by an older layout, and never served to a dataset it was not made
+from."""
+
+import dataclasses
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from socialrx.data import freshness, store
+from socialrx.data.dataset import KEPT, Tables
+from socialrx.metrics import outcomes, selection
+
+DEMO = Path(__file__).resolve().parent.parent / "data" / "demo"
+SMALL = ("assets", "practices", "area_stats", "area_lookup", "referrals", "connections",
+         "outcomes")  # fmt: skip
+BUILDS = {  # each kept thing, as a page asks for it
+    "measured": selection.measured,
+    "first_started": selection.first_started,
+    "first_sent": selection.first_sent,
+    "connection_referrals": selection.connection_referrals,
+    "place_groups": selection.place_groups,
+    "data_period": selection.data_period,
+    "as_at": lambda dataset: dataset.derived("as_at", lambda: freshness.as_at(dataset)),
+}
+
+
+@pytest.fixture(autouse=True)
+def _isolated(monkeypatch, tmp_path):
+    monkeypatch.setenv(store.CACHE_VARIABLE, str(tmp_path / "cache"))
+    monkeypatch.setattr(sys, "platform", "linux")
+    store._HELD.clear()
+    yield
+    store._HELD.clear()
+
+
+@pytest.fixture
+def folder(tmp_path) -> Path:
+    """The demo's first 300 referrals with their connections and outcomes: a fast load."""
+    data = tmp_path / "data"
+    data.mkdir()
+    for name in SMALL:
+        frame = pd.read_csv(DEMO / f"{name}.csv", dtype=str, keep_default_na=False)
+        if name == "referrals":
+            frame = frame.head(300)
+            ids = set(frame["referral_id"])
+        elif "referral_id" in frame:
+            frame = frame[frame["referral_id"].isin(ids)]
+        frame.to_csv(data / f"{name}.csv", index=False)
+    return data
+
+
+def fresh_server(folder: Path):
+    """The folder's dataset as a new process gets it: nothing held from before."""
+    store._HELD.clear()
+    return store.load_folder_cached(folder)[0]
+
+
+def never(name: str):
+    def build():
+        raise AssertionError(f"{name} was built, not read from the copy")
+
+    return build
+
+
+def assert_equal(got, want) -> None:
+    if isinstance(want, outcomes.Measured):
+        for part in ("records", "pairs", "status"):
+            pd.testing.assert_frame_equal(getattr(got, part), getattr(want, part), check_exact=True)
+    elif isinstance(want, dict):
+        assert list(got) == list(want)
+        for key in want:
+            pd.testing.assert_frame_equal(got[key], want[key], check_exact=True)
+    elif isinstance(want, np.ndarray):
+        assert got.dtype == want.dtype
+        np.testing.assert_array_equal(got, want)
+    elif isinstance(want, pd.Series):
+        pd.testing.assert_series_equal(got, want, check_exact=True)
+    elif isinstance(want, tuple | freshness.AsAt):  # dates, each of the same unit
+        assert got == want and repr(got) == repr(want)
+    else:
+        pd.testing.assert_frame_equal(got, want, check_exact=True)
+
+
+def test_a_copy_gives_back_what_the_metrics_keep_equal_to_building_it(folder):
+    first = fresh_server(folder)  # loads the files, saves the copy
+    built = {name: build(first) for name, build in BUILDS.items()}  # kept as they are built
+    assert set(BUILDS) == set(KEPT)  # a new kept thing is tested here too
+    assert built["measured"].pairs.shape[0] > 0 and len(built["place_groups"]) > 0
+    again = fresh_server(folder)
+    assert again is not first
+    for name, want in built.items():
+        assert_equal(again.derived(name, never(name)), want)
+    assert not again.tables._read  # none of them needed a table read
+    # the figures a page makes from them are the same too
+    chosen = selection.default_selection(again)
+    assert_equal(selection.selected_outcomes(again, chosen),
+                 selection.selected_outcomes(first, chosen))  # fmt: skip
+
+
+def test_a_copy_missing_a_kept_table_builds_it_and_keeps_it(folder):
+    fresh_server(folder)
+    want = selection.measured(fresh_server(folder))  # built and kept by a server reading it
+    (manifest,) = (folder.parent / "cache").rglob("manifest.json")
+    saved = json.loads(manifest.read_text())
+    assert list(saved["kept"]) == ["measured"]
+    for spec in saved["kept"]["measured"]["tables"].values():
+        (manifest.parent / spec["file"]).unlink()  # a damaged copy
+    built = []
+    again = fresh_server(folder)
+    assert again.derived("measured", lambda: built.append(1) or want) is want
+    assert built == [1]
+    later = fresh_server(folder)  # kept again
+    assert_equal(later.derived("measured", never("measured")), want)
+
+
+def test_a_kept_table_made_by_other_code_is_built_afresh(folder, monkeypatch):
+    selection.first_started(fresh_server(folder))
+    monkeypatch.setitem(store._CODE_DIGESTS, ("socialrx.metrics.selection",), "changed code")
+    built = []
+    fresh_server(folder).derived("first_started", lambda: built.append(1) or pd.Series([1.0]))
+    assert built == [1]
+
+
+def test_a_copy_in_an_older_layout_is_not_read_but_made_again(folder, monkeypatch):
+    monkeypatch.setattr(store, "FORMAT", 1)
+    fresh_server(folder)
+    (old,) = (folder.parent / "cache").rglob("manifest.json")
+    monkeypatch.setattr(store, "FORMAT", 2)
+    with pytest.raises(ValueError, match="not a copy of this version"):
+        store.read_copy(old.parent)
+    dataset = fresh_server(folder)  # loads the files again, and replaces the copy
+    (new,) = (folder.parent / "cache").rglob("manifest.json")
+    assert new != old and json.loads(new.read_text())["format"] == 2
+    selection.measured(dataset)
+    assert "measured" in json.loads(new.read_text())["kept"]
+
+
+def test_a_dataset_made_from_the_copys_tables_is_not_given_what_the_copy_keeps(folder):
+    """A corrected directory (new tables, new hash) shares the copy's link, not its tables."""
+    dataset = fresh_server(folder)
+    selection.first_sent(dataset)
+    corrected = dataclasses.replace(dataset, tables={**dataset.tables}, content_hash="other",
+                                    _derived={})  # fmt: skip
+    built = []
+    corrected.derived("first_sent", lambda: built.append(1) or pd.DataFrame())
+    assert built == [1]
+
+
+def test_a_fresh_server_reads_a_table_when_it_is_first_asked_for(folder):
+    fresh_server(folder)
+    dataset = fresh_server(folder)
+    assert isinstance(dataset.tables, Tables) and "outcomes" in dataset.tables
+    assert not dataset.tables._read
+    outcomes_rows = dataset.table("outcomes")
+    assert list(dataset.tables._read) == ["outcomes"]
+    assert dataset.table("outcomes") is outcomes_rows  # read once
+    assert sorted(dataset.tables) == sorted(SMALL)
+
+
+def test_a_table_that_fails_to_read_late_comes_from_the_files(folder):
+    """A copy whole when opened but unreadable when a page first asks for a table (changed
+    meanwhile): the table comes from the data folder instead."""
+    want = fresh_server(folder).table("outcomes")
+    dataset = fresh_server(folder)
+    (manifest,) = (folder.parent / "cache").rglob("manifest.json")
+    saved = json.loads(manifest.read_text())["tables"]["outcomes"]
+    (manifest.parent / saved["file"]).write_bytes(b"PAR1 broken")
+    pd.testing.assert_frame_equal(dataset.table("outcomes"), want, check_exact=True)
