@@ -31,14 +31,41 @@ from socialrx.metrics import capacity, outcomes, pathway
 
 def copy_files(cache: str | Path, dataset) -> dict[str, str]:
     """Table name -> Parquet file of the saved copy of `dataset` under `cache` (the copy whose
-    manifest has the dataset's row counts; the newest if several)."""
+    manifest has the dataset's row counts; the newest if several). A table whose text the copy
+    holds as codes (`store._write_frame`) is written out once as plain Parquet, its text as
+    text, in a folder removed when the process ends: the queries read text ids, as a
+    warehouse's tables would hold them."""
     manifests = sorted(Path(cache).rglob("manifest.json"), key=lambda p: p.stat().st_mtime)
     for manifest in reversed(manifests):
         saved = json.loads(manifest.read_text(encoding="utf-8"))["tables"]
-        rows = {name: len(frame) for name, frame in dataset.tables.items()}
+        rows = {name: len(dataset.table(name)) for name in dataset.tables}
         if all(saved.get(name, {}).get("rows") == n for name, n in rows.items()):
-            return {name: str(manifest.parent / s["file"]) for name, s in saved.items()}
+            return {name: _plain(manifest.parent, s) for name, s in saved.items()}
     raise RuntimeError(f"no saved copy of this dataset under {cache}")
+
+
+def _plain(entry: Path, saved: dict) -> str:
+    """The saved table's file, or, when it holds codes, a plain copy of it (same rows, order
+    and columns; codes replaced by their text)."""
+    import atexit
+    import shutil
+    import tempfile
+
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    if not saved.get("coded"):
+        return str(entry / saved["file"])
+    table = pq.read_table(entry / saved["file"])
+    for column, values in saved["coded"].items():
+        codes = table.column(column).to_numpy()
+        text = pc.take(pq.read_table(entry / values).column(0), pa.array(codes, mask=codes < 0))
+        table = table.set_column(table.schema.get_field_index(column), column, text)
+    folder = tempfile.mkdtemp(prefix="socialrx-floor-")
+    atexit.register(shutil.rmtree, folder, True)
+    pq.write_table(table, Path(folder) / saved["file"])
+    return str(Path(folder) / saved["file"])
 
 
 def _at(day: pd.Timestamp) -> str:

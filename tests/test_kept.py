@@ -128,15 +128,16 @@ def test_a_kept_table_made_by_other_code_is_built_afresh(folder, monkeypatch):
 
 
 def test_a_copy_in_an_older_layout_is_not_read_but_made_again(folder, monkeypatch):
-    monkeypatch.setattr(store, "FORMAT", 1)
+    now = store.FORMAT
+    monkeypatch.setattr(store, "FORMAT", now - 1)
     fresh_server(folder)
     (old,) = (folder.parent / "cache").rglob("manifest.json")
-    monkeypatch.setattr(store, "FORMAT", 2)
+    monkeypatch.setattr(store, "FORMAT", now)
     with pytest.raises(ValueError, match="not a copy of this version"):
         store.read_copy(old.parent)
     dataset = fresh_server(folder)  # loads the files again, and replaces the copy
     (new,) = (folder.parent / "cache").rglob("manifest.json")
-    assert new != old and json.loads(new.read_text())["format"] == 2
+    assert new != old and json.loads(new.read_text())["format"] == now
     selection.measured(dataset)
     assert "measured" in json.loads(new.read_text())["kept"]
 

@@ -75,6 +75,8 @@ def test_data_period_spans_referrals_connections_and_outcomes():
     data = _dataset()
     data.tables["referrals"] = data.tables["referrals"].iloc[:0]
     assert data_period(data) == (pd.Timestamp("2024-01-02"), pd.Timestamp("2024-03-31"))
+    data = _dataset()  # a dataset's period is worked out once: another dataset
+    data.tables["referrals"] = data.tables["referrals"].iloc[:0]
     data.tables["connections"] = data.tables["connections"].iloc[:0]
     assert data_period(data) is None
 

@@ -2,8 +2,10 @@
 
 Loading a folder of 1,000,000 referrals from CSV reads, types and checks every row (about 20
 s); once that has been done, the typed tables, the boundaries, the metadata and the `Report` of
-problems are saved as Parquet (boundaries as GeoParquet) and read back in a few seconds, equal
-to the fresh load: the same dtypes, values, problems and content hash.
+problems are saved as Parquet (boundaries as GeoParquet) and read back equal to the fresh
+load: the same dtypes, values, problems and content hash, each table when a page first asks
+for it. What the metrics work out once per dataset (`dataset.keep`) is kept beside the tables
+once worked out (`SavedCopy`), so the next fresh server reads it instead.
 
 Where: `$SOCIALRX_CACHE_DIR/<folder>/` when that variable is set (`off` turns the copy off),
 otherwise a `.socialrx-cache` folder inside the data folder, or, if the data folder cannot be
@@ -34,6 +36,7 @@ import os
 import re
 import shutil
 import sys
+import threading
 import time
 import weakref
 from importlib import metadata
@@ -59,8 +62,9 @@ log = logging.getLogger(__name__)
 
 CACHE_VARIABLE = "SOCIALRX_CACHE_DIR"
 CACHE_FOLDER = ".socialrx-cache"  # inside the data folder, when it can be written
-FORMAT = 3  # bump when the layout of a saved copy changes (2: what the metrics keep; 3: the
-# categories of compact columns)
+# bump when the layout of a saved copy changes (2: compact categorical columns; 3: what the
+# metrics keep, coded text, tables read when first asked for)
+FORMAT = 3
 _MANIFEST = "manifest.json"
 _CHUNK = 1 << 20
 
@@ -333,6 +337,9 @@ def _from_codes(codes: np.ndarray, distinct: np.ndarray, dtype: pd.StringDtype):
     return pd.arrays.StringArray(words.take(codes), dtype=dtype)
 
 
+_ADDING = threading.Lock()  # sessions of one server add to a manifest one at a time
+
+
 class SavedCopy:
     """A saved copy as its dataset sees it: what the metrics keep per dataset (`KEPT`) is read
     from it, and written to it once worked out, so the next fresh server reads it too.
@@ -378,10 +385,11 @@ class SavedCopy:
                 os.replace(temporary / spec["file"], self.entry / spec["file"])
             saved = {"code": code_digest(kept.modules), "tables": parts}
             manifest_path = self.entry / _MANIFEST
-            manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-            manifest["kept"][name] = saved
-            (temporary / _MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
-            os.replace(temporary / _MANIFEST, manifest_path)
+            with _ADDING:
+                manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+                manifest["kept"][name] = saved
+                (temporary / _MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
+                os.replace(temporary / _MANIFEST, manifest_path)
             self._kept[name] = saved
         except Exception:  # noqa: BLE001 - keeping it is a convenience: it is built already
             log.info("could not keep %s in %s", name, self.entry, exc_info=True)

@@ -24,7 +24,6 @@ from socialrx.metrics.selection import (
     selected_assets,
     selected_referrals,
 )
-from socialrx.views.figures import asset_map
 from socialrx.views.panels import Card, Panel, disclosure_caption
 
 NO_SHADING, IMD, ACCESS, RATE, COUNT = "none", "imd", "access", "rate", "count"
@@ -72,6 +71,14 @@ class Reach:
     need: str = "imd_decile"
     need_cut: float | None = None
     access_cut: float | None = None
+
+
+def asset_map(*args, **kwargs):
+    """`figures.asset_map`: folium (and the templates it compiles, about a quarter of a second)
+    is imported when a map is built, not with this module."""
+    from socialrx.views import figures
+
+    return figures.asset_map(*args, **kwargs)
 
 
 def asset_map_png(*args, **kwargs) -> bytes:

@@ -18,7 +18,7 @@ from socialrx.escape import html_text
 from socialrx.metrics import benchmarks
 from socialrx.metrics.selection import Selection
 from socialrx.views.charts import layout
-from socialrx.views.figures import OKABE_ITO
+from socialrx.views.palette import OKABE_ITO
 from socialrx.views.panels import Panel
 
 ORANGE, SKY, BLUE, VERMILION, BLACK = (OKABE_ITO[i] for i in (0, 1, 4, 5, 7))

@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 from socialrx.escape import html_text
 from socialrx.metrics.capacity import ratings
 from socialrx.views.charts import layout
-from socialrx.views.figures import OKABE_ITO
+from socialrx.views.palette import OKABE_ITO
 
 BLUE, ORANGE, SKY, VERMILLION, GREY = (
     OKABE_ITO[4],

@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 from socialrx import disclosure
 from socialrx.escape import html_text
 from socialrx.metrics import referrals
-from socialrx.views.figures import CATEGORY_COLOURS, OKABE_ITO
+from socialrx.views.palette import CATEGORY_COLOURS, OKABE_ITO
 
 
 def layout(

@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from socialrx.escape import html_text
-from socialrx.views.figures import OKABE_ITO
+from socialrx.views.palette import OKABE_ITO
 
 ORANGE, SKY, GREEN, YELLOW, BLUE, VERMILION, PURPLE, BLACK = OKABE_ITO
 GREY = "#7f7f7f"

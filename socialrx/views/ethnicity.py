@@ -14,7 +14,7 @@ from socialrx.metrics import equity, ethnicity
 from socialrx.metrics.equity_summary import WELL_RECORDED_PCT
 from socialrx.metrics.selection import Selection, selected_referrals
 from socialrx.views.charts import layout
-from socialrx.views.figures import OKABE_ITO
+from socialrx.views.palette import OKABE_ITO
 from socialrx.views.panels import Panel, disclosure_caption
 
 SKY, BLUE, BLACK = OKABE_ITO[1], OKABE_ITO[4], OKABE_ITO[7]

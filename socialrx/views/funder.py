@@ -18,8 +18,8 @@ from socialrx.views import funding as funding_view
 from socialrx.views import provider as provider_view
 from socialrx.views.capacity import provider_assets
 from socialrx.views.charts import layout
-from socialrx.views.figures import OKABE_ITO
 from socialrx.views.outcomes import CAVEATS
+from socialrx.views.palette import OKABE_ITO
 from socialrx.views.panels import Panel, disclosure_caption
 
 VALUE_LABELS = {

@@ -17,11 +17,13 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-import folium
-
 from socialrx.provenance import Provenance, html_block
+
+if TYPE_CHECKING:
+    import folium
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from plotly.subplots import make_subplots
 from socialrx import vocab
 from socialrx.escape import html_text
 from socialrx.views.charts import layout
-from socialrx.views.figures import OKABE_ITO
+from socialrx.views.palette import OKABE_ITO
 
 BETTER, WORSE, NEITHER = OKABE_ITO[4], OKABE_ITO[5], "#999999"
 

@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 
 from socialrx.escape import html_text
 from socialrx.metrics import pathway, spc
-from socialrx.views.figures import OKABE_ITO
+from socialrx.views.palette import OKABE_ITO
 
 GREY = "#7F7F7F"
 # MDC's colours, in Okabe-Ito: grey common cause, blue improvement, orange concern, purple
