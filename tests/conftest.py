@@ -44,10 +44,41 @@ LONGEST_FIRST = (
 )
 
 
+# Browser files served by one Streamlit server of the demo as nobody configured it
+# (`demo_app`): xdist hands them to one worker together, which starts it once for both.
+SHARED_SERVER = ("test_browser.py", "test_accessibility.py")
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Run the longest files first; the rest, and the tests within a file, keep their order."""
     rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
     items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's own, which would answer first
+def pytest_xdist_make_scheduler(config, log):
+    """`--dist loadfile`, but the files in SHARED_SERVER are one unit of work (one worker)."""
+    if config.getoption("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class SharedServerFiles(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = nodeid.split("::", 1)[0]
+            return SHARED_SERVER[0] if path.rsplit("/", 1)[-1] in SHARED_SERVER else path
+
+    return SharedServerFiles(config, log)
+
+
+@pytest.fixture(scope="session")
+def demo_app(tmp_path_factory):
+    """`streamlit run app.py` on the demo data as nobody configured it, for the whole run of
+    this worker: the files in SHARED_SERVER share it (and the figures it has worked out)."""
+    from browser_assets import playwright_sync_api, streamlit_server
+
+    playwright_sync_api()  # skips (or fails in CI) without Chromium or Playwright
+    with streamlit_server(tmp_path_factory.mktemp("demo-app")) as server:
+        yield server
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -33,7 +33,6 @@ from browser_assets import (
     playwright_sync_api,
     refuse_outside,
     require_browser,
-    streamlit_server,
 )
 
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
@@ -167,14 +166,12 @@ def axe_script() -> Path:
 
 
 @pytest.fixture(scope="module")
-def browser_page_factory(tmp_path_factory):
-    """A function opening one page of a running app in Chromium, every request outside the
-    app refused (the map needs none)."""
+def browser_page_factory(demo_app):
+    """A function opening one page of the running app (conftest's `demo_app`, shared with
+    test_browser) in Chromium, every request outside the app refused (the map needs none)."""
     sync_api = playwright_sync_api()
-    with (
-        streamlit_server(tmp_path_factory.mktemp("a11y")) as server,
-        sync_api.sync_playwright() as playwright,
-    ):
+    server = demo_app
+    with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
         )

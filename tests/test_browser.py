@@ -2,8 +2,8 @@
 
 The app runs as `streamlit run app.py` on the demo data, as nobody configured it (map tiles
 off). The browser refuses every request that does not go to the app, as a network blocking
-public CDNs would: the map must draw from the app's own files. Screenshots go to
-$SOCIALRX_SCREENSHOTS, or a temporary folder.
+public CDNs would: the map must draw from the app's own files. Screenshots are taken when
+$SOCIALRX_SCREENSHOTS names a folder for them (each costs Chromium CPU and asserts nothing).
 """
 
 from __future__ import annotations
@@ -61,10 +61,9 @@ def sync_api():
 
 
 @pytest.fixture(scope="module")
-def app_url(sync_api, tmp_path_factory):
-    """The app, started once for this module."""
-    with streamlit_server(tmp_path_factory.mktemp("streamlit")) as server:
-        yield server.url
+def app_url(sync_api, demo_app):
+    """The app (conftest's `demo_app`, which the accessibility checks share)."""
+    return demo_app.url
 
 
 @pytest.fixture(scope="module")
@@ -91,9 +90,12 @@ def browser_context(sync_api, app_url, refused):
 
 
 @pytest.fixture(scope="module")
-def screenshots(tmp_path_factory) -> Path:
+def screenshots() -> Path | None:
+    """The folder for screenshots to look at ($SOCIALRX_SCREENSHOTS), or None: none taken."""
     chosen = os.environ.get("SOCIALRX_SCREENSHOTS")
-    folder = Path(chosen) if chosen else tmp_path_factory.mktemp("screenshots")
+    if not chosen:
+        return None
+    folder = Path(chosen)
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 
@@ -127,9 +129,13 @@ def open_page(context, sync_api, app_url: str, path: str, first_run_done: dict):
     return page, errors
 
 
-def photograph(page, path: Path) -> None:
-    """A screenshot of the whole page. Streamlit scrolls its main area inside a fixed-height
-    container, so a plain full-page shot stops at the window: grow the window to fit first."""
+def photograph(page, folder: Path | None, name: str) -> None:
+    """A screenshot of the whole page into `folder` (none without one). Streamlit scrolls its
+    main area inside a fixed-height container, so a plain full-page shot stops at the window:
+    grow the window to fit first."""
+    if folder is None:
+        return
+    path = folder / f"{name}.png"
     height = page.get_by_test_id("stMain").evaluate("main => main.scrollHeight")
     page.set_viewport_size({"width": VIEWPORT["width"], "height": min(max(height, 1), MAX_SHOT)})
     try:
@@ -169,7 +175,7 @@ def test_page_renders(
     """The page runs without an exception or a JavaScript error and shows its own title; one
     that answers a question has "What this page found" wholly within the first 900 pixels of
     a window 1400 wide, above the tabs and panels that say the same at length (issue 21); the
-    main pages are photographed."""
+    main pages are photographed (with $SOCIALRX_SCREENSHOTS)."""
     expect = sync_api.expect
     page, errors = open_page(browser_context, sync_api, app_url, path, first_run_done)
     try:
@@ -192,7 +198,7 @@ def test_page_renders(
                 expect(found).to_contain_text("Over the whole period")
             page.set_viewport_size(VIEWPORT)
         if name:
-            photograph(page, screenshots / f"{name}.png")
+            photograph(page, screenshots, name)
         expect(page.get_by_test_id("stException")).to_have_count(0)
         assert not errors, f"JavaScript errors on {title}: {errors}"
     finally:
@@ -262,7 +268,8 @@ def test_asset_map_draws_areas_and_points_with_every_outside_request_refused(
         assert folded["height"] < 40  # its title alone
         legend.locator("summary").click()
         assert legend.evaluate("box => box.open") is True
-        page.locator(MAP_FRAME).first.screenshot(path=str(screenshots / "legend.png"))
+        if screenshots:
+            page.locator(MAP_FRAME).first.screenshot(path=str(screenshots / "legend.png"))
         expect(page.get_by_text("area code")).to_have_count(0)  # no map click was made
 
         # a click on an area: its details beside the map
@@ -311,7 +318,8 @@ def test_the_downloaded_map_draws_with_the_network_refused(
         shown = drawn(opened)
         assert shown["points"] and shown["clusters"] and len(shown["areas"]) >= 167, shown
         assert shown["not drawn"] == 0
-        opened.screenshot(path=str(screenshots / "downloaded-map.png"))
+        if screenshots:
+            opened.screenshot(path=str(screenshots / "downloaded-map.png"))
         assert not errors, errors
         assert refused == [], f"the downloaded map asked for {refused}"
     finally:
@@ -430,7 +438,7 @@ def test_presentation_mode_keeps_the_pages_and_enlarges_chart_text(
         expect(page.get_by_test_id("stSidebar")).to_be_hidden()
         top = page.get_by_role("link", name="Referral flows")
         expect(top).to_be_visible()
-        photograph(page, screenshots / "presentation.png")
+        photograph(page, screenshots, "presentation")
         top.click()
         wait_for_app_run(page, expect)
         expect(page.locator("h1").filter(has_text="Referral flows")).to_be_visible()

@@ -53,15 +53,12 @@ def _shown(per_area: pd.Series, members) -> tuple[tuple[str, ...], float]:
 def _range(areas: list[str], views: list[tuple[tuple[str, ...], float]], target: str):
     """The least and greatest count of `target` consistent with every shown total."""
     column = {a: i for i, a in enumerate(areas)}
-    rows, low, high = [], [], []
-    for members, shown in views:
-        row = np.zeros(len(areas))
-        row[[column[a] for a in members if a in column]] = 1
-        lo, hi = count_bounds(pd.Series([shown], dtype="Float64"), Level.ROUND)
-        rows.append(row)
-        low.append(float(lo.iloc[0]))
-        high.append(float(hi.iloc[0]))
-    constraint = LinearConstraint(np.array(rows), low, high)
+    rows = np.zeros((len(views), len(areas)))
+    for i, (members, _) in enumerate(views):
+        rows[i, [column[a] for a in members if a in column]] = 1
+    # each total's bounds, all at once (count_bounds works cell by cell)
+    low, high = count_bounds(pd.Series([s for _, s in views], dtype="Float64"), Level.ROUND)
+    constraint = LinearConstraint(rows, low.to_numpy(float), high.to_numpy(float))
     goal = np.zeros(len(areas))
     goal[column[target]] = 1
     found = []
