@@ -71,15 +71,29 @@ def deployment(provider, tmp_path_factory):
         yield server.url, store
 
 
-def _sign_in(page, url: str, email: str) -> None:
+def _go(page, url: str, who: str, team) -> None:
+    """Start `who` on their way in: a guest opens their link; anyone else signs in at the
+    provider (its form), which sends the browser back to the app. Nothing waits for the app's
+    page, so the ten arrive at the server together."""
+    if who.startswith("guest: "):
+        token = team.make_guest_link(who.removeprefix("guest: "), "ann", hours=1)
+        page.goto(f"{url}/?guest={token}")
+        return
     page.goto(url)
     page.get_by_role("button", name="Sign in").click(timeout=RUN_MS)
-    page.locator("input[name='sub']").fill(email, timeout=RUN_MS)  # the provider's form
+    page.locator("input[name='sub']").fill(who, timeout=RUN_MS)  # the provider's form
     page.get_by_role("button", name="Authorize").click()
-    page.wait_for_selector(IDLE, timeout=RUN_MS)
-    # as the page writes it: a word joiner before "@" keeps Streamlit from making it a link
-    shown = email.replace("@", WORD_JOINER + "@")
-    page.get_by_text(f"Signed in as {shown}").wait_for(timeout=RUN_MS)
+
+
+def _arrived(page, who: str, listed: bool) -> None:
+    """Wait for `who`'s page: a guest's room, or "Signed in as" for someone on the list."""
+    if who.startswith("guest: "):
+        page.get_by_text(f"Workshop guest ({who[7:]})").wait_for(timeout=RUN_MS)
+    elif listed:
+        page.wait_for_selector(IDLE, timeout=RUN_MS)
+        # as the page writes it: a word joiner before "@" keeps Streamlit from making it a link
+        shown = who.replace("@", WORD_JOINER + "@")
+        page.get_by_text(f"Signed in as {shown}").wait_for(timeout=RUN_MS)
 
 
 def _nav(page) -> list[str]:
@@ -154,23 +168,15 @@ def test_sign_in_ten_people_at_once_each_sees_what_their_role_allows(deployment)
             _shot(page, "sign-in")
             page.close()
 
-            pages = []  # all ten stay open together, each in a browser context of its own
-            for who, listed_pages, levels in TEN:
-                page = browser.new_context().new_page()
-                if who.startswith("guest: "):
-                    token = team.make_guest_link(who.removeprefix("guest: "), "ann", hours=1)
-                    page.goto(f"{url}/?guest={token}")
-                    page.get_by_text(f"Workshop guest ({who[7:]})").wait_for(timeout=RUN_MS)
-                elif listed_pages:
-                    _sign_in(page, url, who)
-                else:  # signed in at the provider, but not on the access list
-                    page.goto(url)
-                    page.get_by_role("button", name="Sign in").click(timeout=RUN_MS)
-                    page.locator("input[name='sub']").fill(who, timeout=RUN_MS)
-                    page.get_by_role("button", name="Authorize").click()
+            # all ten stay open together, each in a browser context of its own; all ten set
+            # off before any page is waited for, so the server answers them at once
+            pages = [browser.new_context().new_page() for _ in TEN]
+            for page, (who, _, _) in zip(pages, TEN, strict=True):
+                _go(page, url, who, team)
+            for page, (who, listed_pages, levels) in zip(pages, TEN, strict=True):
+                _arrived(page, who, bool(listed_pages))
                 _check(page, who, listed_pages, levels)
                 _shot(page, who.split("@")[0].replace(": ", "-").replace(" ", "-"))
-                pages.append(page)
             # with the others signed in meanwhile, the first and a guest still see their own
             for index in (0, 6):
                 pages[index].reload()
