@@ -152,7 +152,7 @@ def _choose_place(at, name: str, kind: str, code: str) -> None:
     at.session_state["place_kind"] = kind
     at.session_state[f"place_{kind}"] = [code]
     if PAGES[name] is not None:
-        at._page_hash = _home(at)
+        at._page_hash = at.home
         at.run()
         _check(at)
         ui.caches._part.clear()
@@ -189,8 +189,9 @@ def _first_ward(folder: str) -> str:
 
 
 def _home(at) -> str:
-    """app.py's own page."""
-    return next(h for h, info in at._registered_pages.items() if not info.get("script_path"))
+    """app.py's own page, as registered by app.py's navigation (a page under pages/ run alone
+    registers its own list, so this is read while app.py's page is the last run)."""
+    return next(h for h, i in at._registered_pages.items() if not i.get("script_path"))
 
 
 def _timed_loads() -> list[float]:
@@ -223,6 +224,7 @@ def _open_page(at, name: str) -> None:
     """Point the app at page `name` for its first run on the loaded data. The overview is
     app.py's own page, already run once (it loads the data): go to the Data page, drop the
     cached figures and come back, as on a first visit."""
+    at.home = _home(at)  # for `_choose_place`
     if PAGES[name] is not None:
         at.switch_page(PAGES[name])
         return
@@ -234,7 +236,7 @@ def _open_page(at, name: str) -> None:
     _timed_run(at)
     st.cache_data.clear()  # the overview's figures, computed afresh as on a first visit
     ui.caches._part.clear()  # every page part (the headline among them), as on a first visit
-    at._page_hash = _home(at)
+    at._page_hash = at.home
 
 
 def page(args: dict) -> dict:
@@ -262,13 +264,13 @@ def page(args: dict) -> dict:
         change, cpu["change"] = _place_change(at, name, "PCN", pcn)
         what = f"PCN {pcn} chosen"
     except Exception as exc:  # noqa: BLE001 - report it in the table, measure the rest
-        change, what = float("nan"), f"filter change failed: {exc}"
+        change, what = float("nan"), f"filter change failed: {exc!r}"
     try:
         ward_code = _first_ward(args["folder"])
         ward, cpu["ward_change"] = _place_change(at, name, "ward", ward_code)
         what_ward = f"ward {ward_code} chosen"
     except Exception as exc:  # noqa: BLE001
-        ward, what_ward = float("nan"), f"ward change failed: {exc}"
+        ward, what_ward = float("nan"), f"ward change failed: {exc!r}"
     result = {
         "ward_change": ward,
         "seconds": first,
