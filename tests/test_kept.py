@@ -27,6 +27,7 @@ BUILDS = {  # each kept thing, as a page asks for it
     "resident_sent": selection.resident_sent,
     "asset_months": selection.asset_months,
     "place_groups": selection.place_groups,
+    "everyone_pathway": selection.everyone_pathway,
     "data_period": selection.data_period,
     "as_at": lambda dataset: dataset.derived("as_at", lambda: freshness.as_at(dataset)),
 }
@@ -74,6 +75,13 @@ def assert_equal(got, want) -> None:
     if isinstance(want, outcomes.Measured):
         for part in ("records", "pairs", "status"):
             pd.testing.assert_frame_equal(getattr(got, part), getattr(want, part), check_exact=True)
+    elif isinstance(want, tuple) and dataclasses.is_dataclass(want[0]):  # the pathway's sums
+        assert [type(part) for part in got] == [type(part) for part in want]
+        for mine, theirs in zip(got, want, strict=True):
+            for field in dataclasses.fields(theirs):
+                pd.testing.assert_frame_equal(
+                    getattr(mine, field.name), getattr(theirs, field.name), check_exact=True
+                )
     elif isinstance(want, dict):
         assert list(got) == list(want)
         for key in want:

@@ -556,6 +556,10 @@ keep("asset_months", lambda frame: {"sent": frame}, lambda f: f["sent"], *_HERE)
 keep("connection_referrals", lambda rows: {"rows": pd.DataFrame({"row": rows})},
      lambda f: f["rows"]["row"].to_numpy(), *_HERE)  # fmt: skip
 keep("place_groups", dict, dict, *_HERE)
+keep("everyone_pathway", lambda p: {"counts": p[0].counts, "waits": p[0].waits,
+                                    "by_text": p[1].by_text, "by_referrer": p[1].by_referrer},
+     lambda f: (pathway.StepSummary(f["counts"], f["waits"]),
+                pathway.EndingCounts(f["by_text"], f["by_referrer"])), *_HERE)  # fmt: skip
 keep("data_period", lambda period: {"period": _period_frame(period)},
      lambda f: (f["period"]["first"][0], f["period"]["last"][0]) if len(f["period"]) else None,
      *_HERE)  # fmt: skip
