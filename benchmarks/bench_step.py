@@ -211,15 +211,6 @@ def _timed_loads() -> list[float]:
     return loads
 
 
-def _wall_cpu(call, wall: bool = True):
-    """What `call` returns (its wall seconds when `wall`) and the process's CPU seconds during
-    it: AppTest runs the page in this process, so on a busy machine CPU time holds better."""
-    started, cpu = time.perf_counter(), time.process_time()
-    made = call()
-    cpu = time.process_time() - cpu
-    return (time.perf_counter() - started if wall else made), cpu
-
-
 def _open_page(at, name: str) -> None:
     """Point the app at page `name` for its first run on the loaded data. The overview is
     app.py's own page, already run once (it loads the data): go to the Data page, drop the
@@ -398,8 +389,9 @@ def profile(args: dict) -> dict:
     return {"seconds": out["first"], **out, "detail": "profiles on stderr"}
 
 
-def _timed(call) -> tuple[float, float]:
-    """Wall and CPU seconds (every thread of the process: DuckDB's too) of one call."""
+def _wall_cpu(call) -> tuple[float, float]:
+    """Wall and CPU seconds of one call (every thread of the process: DuckDB's too). AppTest
+    runs a page in this process, so on a busy machine its CPU time holds better than wall."""
     wall, cpu = time.perf_counter(), time.process_time()
     call()
     return time.perf_counter() - wall, time.process_time() - cpu
@@ -429,7 +421,7 @@ def floor_step(args: dict) -> dict:
         times = {"package": [], "duckdb": []}
         for _ in range(rounds):
             for who, call in (("package", ours), ("duckdb", theirs)):
-                times[who].append(_timed(call))
+                times[who].append(_wall_cpu(call))
         out[name] = {
             who: {
                 "wall": statistics.median(w for w, _ in t),

@@ -417,12 +417,19 @@ def everyone_pathway(dataset: Dataset) -> tuple[pathway.StepSummary, pathway.End
     first, reads it instead of passing over a million referrals."""
 
     def build():
-        span, last = data_period(dataset), as_at(dataset)
-        first = (last if span is None else span[0]).to_period("M").start_time
+        last = as_at(dataset)
         return pathway.place_pathway(dataset.table("referrals"), dataset.table("connections"),
-                                     first, last, last, first_started(dataset))  # fmt: skip
+                                     first_month(dataset), last, last,
+                                     first_started(dataset))  # fmt: skip
 
     return dataset.derived("everyone_pathway", build)
+
+
+def first_month(dataset: Dataset) -> pd.Timestamp:
+    """The first day of the data's first month (of the "as at" date's, with no dates): where
+    the pathway's months start."""
+    span = data_period(dataset)
+    return (as_at(dataset) if span is None else span[0]).to_period("M").start_time
 
 
 def resident_sent(dataset: Dataset) -> pd.DataFrame:

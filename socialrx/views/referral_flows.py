@@ -26,8 +26,8 @@ from socialrx.metrics import catchments, equity, gaps, overview, pathway, referr
 from socialrx.metrics.selection import (
     WHOLE,
     Selection,
-    data_period,
     everyone_pathway,
+    first_month,
     first_sent,
     first_started,
     in_place,
@@ -440,9 +440,7 @@ def place_summary(dataset: Dataset, selection: Selection) -> PlaceSummary:
     """Sum the chosen place's referrals, all months of the data (the period is not used):
     the whole dataset's from what it keeps once (`everyone_pathway`; no referral is dated
     after `as_at`, so a period ending later changes nothing)."""
-    as_at = overview.as_at(dataset)
-    span = data_period(dataset)
-    first = (as_at if span is None else span[0]).to_period("M").start_time
+    as_at, first = overview.as_at(dataset), first_month(dataset)
     if selection.place_kind == WHOLE:
         steps, endings = everyone_pathway(dataset)
     else:
