@@ -279,14 +279,21 @@ def test_asset_map_draws_areas_and_points_with_every_outside_request_refused(
 
 
 def test_the_downloaded_map_draws_with_the_network_refused(
-    sync_api, browser_context, app_url, first_run_done, tmp_path, screenshots
+    sync_api, demo_chromium, app_url, first_run_done, tmp_path, screenshots
 ):
     """Issue 22: "Download this map" opened as legends only without the CDNs. The file now
     carries Leaflet and its plugins inline: opened with every request refused (no file, no
     host), it draws the areas, points and clusters; with JavaScript off it says the map could
-    not be drawn instead of showing a blank space."""
+    not be drawn instead of showing a blank space. (The map page test_page_renders left open
+    is used, and left open again, when there is one.)"""
     expect = sync_api.expect
-    page, errors = open_page(browser_context, sync_api, app_url, "asset_map", first_run_done)
+    page, errors = demo_chromium.take("asset_map"), []
+    if page is None:
+        page, errors = open_page(
+            demo_chromium.context, sync_api, app_url, "asset_map", first_run_done
+        )
+    else:
+        page.on("pageerror", lambda error: errors.append(str(error)))
     try:
         wait_for_map(page, expect)
         with page.expect_download() as download:
@@ -294,8 +301,11 @@ def test_the_downloaded_map_draws_with_the_network_refused(
         saved = tmp_path / "asset_map.html"
         download.value.save_as(saved)
         assert not errors, errors
-    finally:
+    except BaseException:
         page.close()
+        raise
+    demo_chromium.keep("asset_map", page)
+    browser_context = demo_chromium.context
     browser = browser_context.browser
     offline = browser.new_context(viewport=VIEWPORT)
     try:
