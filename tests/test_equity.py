@@ -116,6 +116,22 @@ def test_indirect_standardisation_a_stratum_without_referrals():
 # --- funnel limits and overdispersion -----------------------------------------------------------
 
 
+def test_poisson_functions_equal_scipy_stats():
+    """The funnel's Poisson cdf and quantile (from scipy.special, as scipy.stats makes them)
+    give scipy.stats' values, at the tails the funnel uses and between whole counts."""
+    means = np.array([1e-6, 0.01, 0.5, 1, 2.5, 7, 30, 150, 1e3, 1e5])
+    means = np.concatenate([means, np.random.default_rng(1).uniform(0, 500, 500)])
+    for p in (1e-9, 0.001, 0.025, 0.5, 0.975, 0.999, 1 - 1e-9):
+        assert np.array_equal(equity.poisson_quantile(p, means), stats.poisson.ppf(p, means))
+    counts = np.arange(-3, 1200) + 0.5 * (np.arange(1203) % 2)  # whole and half counts
+    for mean in (0.3, 4.2, 55.5, 900.0):
+        assert np.array_equal(equity.poisson_cdf(counts, mean), stats.poisson.cdf(counts, mean))
+    dispersion = equity.overdispersion([5, 9, 30, 2, 14, 40], [10, 10, 20, 10, 15, 20])
+    z = equity.winsorise(equity.z_scores(np.array([5, 9, 30, 2, 14, 40.0]),
+                                         np.array([10, 10, 20, 10, 15, 20.0])))  # fmt: skip
+    assert dispersion.p_value == pytest.approx(stats.chi2.sf(6 * np.mean(z**2), 5), rel=1e-12)
+
+
 def test_poisson_limits_interpolate_as_spiegelhalter_gives():
     # E = 10, p = 0.025: y_p = 4 (F(3) = 0.0103 < 0.025 <= F(4) = 0.0293),
     # a = (F(4) - 0.025) / (F(4) - F(3)), limit (4 - a) / 10

@@ -107,8 +107,6 @@ def winsorise(values, fraction: float = WINSOR) -> np.ndarray:
 def overdispersion(observed, expected, fraction: float = WINSOR, alpha: float = 0.05):
     """The test and the estimates (`Dispersion`); None for fewer than
     MIN_PRACTICES_FOR_DISPERSION units with an expected count."""
-    from scipy import stats  # with the figures that need it, not at a server's start
-
     observed, expected = np.asarray(observed, float), np.asarray(expected, float)
     keep = np.isfinite(observed) & np.isfinite(expected) & (expected > 0)
     observed, expected = observed[keep], expected[keep]
@@ -117,7 +115,7 @@ def overdispersion(observed, expected, fraction: float = WINSOR, alpha: float = 
         return None
     z = winsorise(z_scores(observed, expected), fraction)
     phi = float(np.mean(z**2))
-    p_value = float(stats.chi2.sf(n * phi, n - 1))
+    p_value = float(special.chdtrc(n - 1, n * phi))  # chi2.sf(n phi, n - 1)
     weights = 4 * expected  # 1 / s^2, s = 1 / (2 sqrt(E)) on the square-root scale
     if n * phi < n - 1:
         tau2 = 0.0
@@ -130,18 +128,33 @@ NO_ADJUSTMENT, MULTIPLICATIVE, ADDITIVE = "none", "multiplicative", "additive"
 WIDENINGS = (MULTIPLICATIVE, ADDITIVE)  # the ways "unusual among practices" can be widened
 
 
+# scipy.stats' own Poisson functions, from the scipy.special calls it makes, without the half
+# second scipy.stats takes to import on a page's first view (tests compare them with it).
+def poisson_cdf(count, mean) -> np.ndarray:
+    """P(X <= count) for X Poisson with `mean`, as `scipy.stats.poisson.cdf`: 0 below 0."""
+    whole = np.floor(np.asarray(count, float))
+    return np.where(whole < 0, 0.0, special.pdtr(np.maximum(whole, 0), mean))
+
+
+def poisson_quantile(probability: float, mean) -> np.ndarray:
+    """The least whole count whose `poisson_cdf` reaches `probability` (0 < p < 1), as
+    `scipy.stats.poisson.ppf`: pdtrik's root rounded up, or the count below it if that
+    already reaches p."""
+    above = np.ceil(special.pdtrik(probability, mean))
+    below = np.maximum(above - 1, 0)
+    return np.where(special.pdtr(below, mean) >= probability, below, above)
+
+
 def poisson_limits(expected, probability: float) -> np.ndarray:
     """The `probability` quantile of a Poisson count with mean `expected`, as a ratio to
     `expected`, interpolated between whole counts as Spiegelhalter (2005, appendix) gives:
     (y_p - a) / E, y_p the smallest count with F(y_p) >= p,
     a = (F(y_p) - p) / (F(y_p) - F(y_p - 1))."""
-    from scipy import stats  # with the figures that need it, not at a server's start
-
     expected = np.asarray(expected, float)
-    y = stats.poisson.ppf(probability, expected)
-    upper_cdf = stats.poisson.cdf(y, expected)
-    lower_cdf = stats.poisson.cdf(y - 1, expected)
     with np.errstate(divide="ignore", invalid="ignore"):
+        y = poisson_quantile(probability, expected)
+        upper_cdf = poisson_cdf(y, expected)
+        lower_cdf = poisson_cdf(y - 1, expected)
         a = np.where(upper_cdf > lower_cdf, (upper_cdf - probability) / (upper_cdf - lower_cdf), 0)
         limit = np.maximum(y - a, 0) / expected
     return np.where(expected > 0, limit, np.nan)
@@ -903,8 +916,6 @@ def slope_index(table: pd.DataFrame, group: str = "imd_decile") -> SlopeIndex | 
     """The slope index of inequality across groups with `population_adult` and
     `rate_per_1000` (ordered most deprived first), or None with fewer than three groups with a
     population and a rate."""
-    from scipy import stats  # with the figures that need it, not at a server's start
-
     rate = table["rate_per_1000"].astype("Float64")
     pop = table["population_adult"].astype("Float64").fillna(0)
     usable = table[(pop > 0).to_numpy() & rate.notna().to_numpy()].sort_values(group)
@@ -914,7 +925,7 @@ def slope_index(table: pd.DataFrame, group: str = "imd_decile") -> SlopeIndex | 
     rate = usable["rate_per_1000"].astype(float).to_numpy()
     x = rank_midpoints(pop)
     _, slope, se, df, _ = weighted_regression(x, rate, pop)
-    t = stats.t.ppf(0.975, df)
+    t = special.stdtrit(df, 0.975)  # t.ppf(0.975, df)
     sii = -slope  # rank 0 (most deprived) minus rank 1 (least deprived)
     mean_rate = float(np.average(rate, weights=pop))
     return SlopeIndex(sii, sii - t * se, sii + t * se, mean_rate, len(usable))
