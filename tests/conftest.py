@@ -82,6 +82,16 @@ def demo_app(tmp_path_factory):
         yield server
 
 
+@pytest.fixture(scope="session")
+def demo_chromium(demo_app):
+    """Chromium on `demo_app` for the files in SHARED_SERVER (`browser_assets.DemoBrowser`):
+    one browser for both, and the pages one loads kept for the other to check."""
+    from browser_assets import demo_browser
+
+    with demo_browser(demo_app.url, timeout_ms=45_000) as chromium:
+        yield chromium
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _team_store_of_the_run(tmp_path_factory):
     """Servers the tests start keep the team's store (audit trail, neighbourhoods) in a

@@ -26,19 +26,15 @@ from pathlib import Path
 import pytest
 from browser_assets import (
     AXE_CORE,
-    CHROMIUM,
-    CHROMIUM_ARGS,
     default_cache_dir,
     fetch_packages,
     playwright_sync_api,
-    refuse_outside,
     require_browser,
 )
 
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 FAILING_IMPACTS = ("serious", "critical")
 IMPACT_ORDER = ("critical", "serious", "moderate", "minor")
-VIEWPORT = {"width": 1400, "height": 1000}
 FIRST_RUN_MS = 90_000
 RUN_MS = 45_000
 MAP_FRAME = "iframe[title='streamlit_folium.st_folium']"
@@ -166,41 +162,32 @@ def axe_script() -> Path:
 
 
 @pytest.fixture(scope="module")
-def browser_page_factory(demo_app):
-    """A function opening one page of the running app (conftest's `demo_app`, shared with
-    test_browser) in Chromium, every request outside the app refused (the map needs none)."""
+def browser_page_factory(demo_chromium):
+    """A function opening one page of the running app (conftest's `demo_app`) in Chromium,
+    every request outside the app refused (the map needs none): the page test_browser left
+    open at that address when there is one (conftest's `demo_chromium`), else a new one."""
     sync_api = playwright_sync_api()
-    server = demo_app
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
-        )
-        context = browser.new_context(viewport=VIEWPORT)
-        context.set_default_timeout(RUN_MS)
-        refuse_outside(context, server.url)
-        first = {"done": False}
+    first = {"done": False}
 
-        def open_page(path: str):
-            page = context.new_page()
-            page.goto(f"{server.url}/{path}")
-            wait_for_app_run(page, sync_api.expect, RUN_MS if first["done"] else FIRST_RUN_MS)
-            first["done"] = True
-            if path == "asset_map":
-                frame = page.frame_locator(MAP_FRAME).first
-                drawn = sync_api.expect(frame.locator(".leaflet-container"))
-                drawn.to_be_visible(timeout=RUN_MS)
-                # the cluster icons are drawn in chunks after the map: check them, not a map
-                # still filling (their size and spacing is WCAG 2.5.8's target size)
-                clusters = sync_api.expect(frame.locator(".socialrx-cluster").first)
-                clusters.to_be_visible(timeout=RUN_MS)
-                wait_for_app_run(page, sync_api.expect)
-            return page
+    def open_page(path: str):
+        page = demo_chromium.take(path)
+        if page is None:
+            page = demo_chromium.context.new_page()
+            page.goto(f"{demo_chromium.url}/{path}")
+        wait_for_app_run(page, sync_api.expect, RUN_MS if first["done"] else FIRST_RUN_MS)
+        first["done"] = True
+        if path == "asset_map":
+            frame = page.frame_locator(MAP_FRAME).first
+            drawn = sync_api.expect(frame.locator(".leaflet-container"))
+            drawn.to_be_visible(timeout=RUN_MS)
+            # the cluster icons are drawn in chunks after the map: check them, not a map
+            # still filling (their size and spacing is WCAG 2.5.8's target size)
+            clusters = sync_api.expect(frame.locator(".socialrx-cluster").first)
+            clusters.to_be_visible(timeout=RUN_MS)
+            wait_for_app_run(page, sync_api.expect)
+        return page
 
-        try:
-            yield open_page
-        finally:
-            context.close()
-            browser.close()
+    return open_page
 
 
 def wait_for_app_run(page, expect, timeout_ms: int = RUN_MS) -> None:

@@ -15,20 +15,16 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from browser_assets import refuse_outside, streamlit_server
+from browser_assets import (
+    CHROMIUM,
+    DEMO_VIEWPORT,
+    refuse_outside,
+    still_context,
+    streamlit_server,
+)
 
 REPO = Path(__file__).resolve().parents[1]
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-VIEWPORT = {"width": 1400, "height": 1000}
+VIEWPORT = DEMO_VIEWPORT
 MAX_SHOT = 8000  # pixels: the tallest screenshot taken
 SERVER_START_SECONDS = 60
 FIRST_RUN_MS = 60_000  # the first session loads and validates the demo data
@@ -67,26 +63,16 @@ def app_url(sync_api, demo_app):
 
 
 @pytest.fixture(scope="module")
-def refused() -> list[str]:
+def refused(demo_chromium) -> list[str]:
     """Every request the browser made that did not go to the app (each one refused)."""
-    return []
+    return demo_chromium.refused
 
 
 @pytest.fixture(scope="module")
-def browser_context(sync_api, app_url, refused):
-    """One Chromium context that refuses every request not going to the app."""
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
-        )
-        context = browser.new_context(viewport=VIEWPORT)
-        context.set_default_timeout(RUN_MS)
-        refuse_outside(context, app_url, refused)
-        try:
-            yield context
-        finally:
-            context.close()
-            browser.close()
+def browser_context(sync_api, demo_chromium):
+    """One Chromium context that refuses every request not going to the app (conftest's
+    `demo_chromium`, shared with the accessibility checks)."""
+    return demo_chromium.context
 
 
 @pytest.fixture(scope="module")
@@ -170,12 +156,14 @@ def wait_for_map(page, expect, timeout_ms: int = RUN_MS):
     ids=[p[0].replace("?", "-") or "overview" for p in PAGES],
 )
 def test_page_renders(
-    sync_api, browser_context, app_url, screenshots, first_run_done, path, title, name, answers
+    sync_api, demo_chromium, app_url, screenshots, first_run_done, path, title, name, answers
 ):
     """The page runs without an exception or a JavaScript error and shows its own title; one
     that answers a question has "What this page found" wholly within the first 900 pixels of
     a window 1400 wide, above the tabs and panels that say the same at length (issue 21); the
-    main pages are photographed (with $SOCIALRX_SCREENSHOTS)."""
+    main pages are photographed (with $SOCIALRX_SCREENSHOTS). The page is left open for the
+    accessibility checks (test_accessibility.py), which need it loaded too."""
+    browser_context = demo_chromium.context
     expect = sync_api.expect
     page, errors = open_page(browser_context, sync_api, app_url, path, first_run_done)
     try:
@@ -201,8 +189,10 @@ def test_page_renders(
             photograph(page, screenshots, name)
         expect(page.get_by_test_id("stException")).to_have_count(0)
         assert not errors, f"JavaScript errors on {title}: {errors}"
-    finally:
+    except BaseException:
         page.close()
+        raise
+    demo_chromium.keep(path, page)
 
 
 def drawn(frame) -> dict:
@@ -513,7 +503,7 @@ def test_a_page_address_opened_first_on_a_fresh_server_shows_that_page(
     expect = sync_api.expect
     with streamlit_server(tmp_path) as server:
         url = server.url
-        context = browser_context.browser.new_context(viewport=VIEWPORT)
+        context = still_context(browser_context.browser, viewport=VIEWPORT)
         context.set_default_timeout(RUN_MS)
         try:
             page = context.new_page()

@@ -1,8 +1,9 @@
 """Ten people at once on one server: each sees their own figures, and nobody sees another's upload.
 
 One `streamlit run app.py` serves the demo data. Ten browser contexts (separate people: separate
-cookies and sessions) open the app at the same moment, each chooses a different place, period and
-disclosure level in the sidebar, moves between pages and comes back to the overview. What each
+cookies and sessions) open the app at the same moment, each with a different place, period and
+disclosure level: five choose them in the sidebar, five open a shared link that carries them (as
+a workshop shares a view). Each moves to another page and comes back to the overview. What each
 saw there (the caption and every headline card) must equal what the package's overview view
 gives for the same data and choice, as one person alone would see it, with no exception
 anywhere, and the server's memory after the ten must stay within 20% of its memory after one. A
@@ -18,16 +19,25 @@ import asyncio
 import re
 import time
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 import pandas as pd
 import pytest
-from browser_assets import CHROMIUM, CHROMIUM_ARGS, REPO, playwright_sync_api, streamlit_server
+from browser_assets import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    REPO,
+    STILL,
+    STILL_SCRIPT,
+    playwright_sync_api,
+    streamlit_server,
+)
 
 from socialrx.data.loader import load_folder
 from socialrx.disclosure import Level
 from socialrx.metrics import selection
 from socialrx.team.access import allowed_levels
-from socialrx.views import pages
+from socialrx.views import links, pages
 
 try:
     from playwright.async_api import TimeoutError as PlaywrightTimeout
@@ -60,23 +70,26 @@ class Choice:
     which: int | None  # the index of the PCN/practice/area among the options, None for all
     period_steps: int  # steps the period's start moves later (days or months)
     level: int  # the index of the disclosure option: 0 round, 1 suppress only, 2 off
+    by_link: bool = False  # arrives with the choice in the address instead of the sidebar
 
     def __str__(self) -> str:
         which = "" if self.which is None else f" #{self.which}"
-        return f"{self.kind}{which}, period +{self.period_steps}, level {self.level}"
+        link = " by link" if self.by_link else ""
+        return f"{self.kind}{which}, period +{self.period_steps}, level {self.level}{link}"
 
 
+# Every sidebar choice is made through its widgets, between them, and every kind of link.
 CHOICES = [
     Choice("whole dataset", None, 0, 0),
-    Choice("PCN", 0, 0, 1),
+    Choice("PCN", 0, 0, 1, by_link=True),
     Choice("PCN", 1, 1, 2),
-    Choice("practice", 0, 0, 0),
+    Choice("practice", 0, 0, 0, by_link=True),
     Choice("practice", 2, 2, 1),
-    Choice("practice", 5, 0, 2),
+    Choice("practice", 5, 0, 2, by_link=True),
     Choice("area", 0, 0, 0),
-    Choice("whole dataset", None, 3, 2),
+    Choice("whole dataset", None, 3, 2, by_link=True),
     Choice("PCN", 0, 2, 0),
-    Choice("practice", 7, 1, 1),
+    Choice("practice", 7, 1, 1, by_link=True),
 ]
 assert len(CHOICES) == SESSIONS
 
@@ -318,6 +331,17 @@ async def refuse(route) -> None:
     await route.abort()
 
 
+async def new_person(browser, url: str):
+    """A browser context of its own (a person: their own cookies and session) that counts
+    the app's runs, draws no animation and reaches nothing but the app."""
+    context = await browser.new_context(viewport=VIEWPORT, **STILL)
+    await context.add_init_script(script=STILL_SCRIPT)
+    await context.add_init_script(script=RUN_COUNTER_JS)
+    context.set_default_timeout(RUN_MS)
+    await context.route(lambda address: not address.startswith(url), refuse)
+    return context
+
+
 async def open_app(context, url: str, timeout_ms: int = RUN_MS):
     page = await context.new_page()
     await page.goto(url)
@@ -325,18 +349,21 @@ async def open_app(context, url: str, timeout_ms: int = RUN_MS):
     return page
 
 
-async def person(browser, url: str, choice: Choice, journey=JOURNEY, arrived=None, leave=None):
-    """One person: their own context, their choice, a walk through the pages, the overview.
+async def person(
+    browser, url: str, choice: Choice, link: str, journey=JOURNEY, arrived=None, leave=None
+):
+    """One person: their own context, their choice (in the sidebar, or the query string `link`
+    opened), a walk through the pages, the overview.
 
     With `arrived` and `leave` (events), they say when they are back on the overview and stay
     connected until told to leave, so the server's memory is measured with them all there."""
-    context = await browser.new_context(viewport=VIEWPORT)
-    await context.add_init_script(script=RUN_COUNTER_JS)
-    context.set_default_timeout(RUN_MS)
-    await context.route(lambda address: not address.startswith(url), refuse)
+    context = await new_person(browser, url)
     try:
-        page = await open_app(context, url)
-        await choose(page, choice)
+        if choice.by_link:
+            page = await open_app(context, f"{url}/?{link}")
+        else:
+            page = await open_app(context, url)
+            await choose(page, choice)
         chosen = " ".join((await place_caption(page).first.inner_text()).split())
         await no_exception(page, f"the overview after choosing {choice}")
         for link in journey:
@@ -362,13 +389,15 @@ def journey_of(number: int) -> tuple[str, ...]:
     return (JOURNEY[number % len(JOURNEY)],)
 
 
-async def together_then_measure(server, browser, choices, journeys) -> tuple[list[dict], int]:
+async def together_then_measure(
+    server, browser, choices, links, journeys
+) -> tuple[list[dict], int]:
     """Everyone in `choices` at once; the server's RSS once all are back on the overview."""
     arrived = [asyncio.Event() for _ in choices]
     leave = asyncio.Event()
     tasks = [
-        asyncio.create_task(person(browser, server.url, c, j, arrived=a, leave=leave))
-        for c, j, a in zip(choices, journeys, arrived, strict=True)
+        asyncio.create_task(person(browser, server.url, c, k, j, arrived=a, leave=leave))
+        for c, k, j, a in zip(choices, links, journeys, arrived, strict=True)
     ]
     rss = 0
     try:
@@ -387,22 +416,48 @@ async def together_then_measure(server, browser, choices, journeys) -> tuple[lis
     return results, rss
 
 
+@dataclass(frozen=True)
+class Sidebar:
+    """What `choice` sets in the sidebar, from the package: the place options in the
+    sidebar's order (`selection.place_options`), its default period (the last 12 months) with
+    the start moved `period_steps` months later, and the levels a deployment whose floor is
+    "off" allows."""
+
+    kind: str
+    codes: tuple[str, ...]
+    place: str
+    months: tuple[pd.Period, pd.Period]
+    level: Level
+
+    @classmethod
+    def of(cls, dataset, choice: Choice) -> Sidebar:
+        if choice.which is None:
+            kind, codes, place = selection.WHOLE, (), "the whole dataset"
+        else:
+            offered = selection.place_options(dataset)[choice.kind]
+            code = list(offered)[choice.which]
+            kind, codes, place = choice.kind, (code,), offered[code]
+        first_day, last_day = selection.data_period(dataset)
+        months = list(pd.period_range(first_day, last_day, freq="M"))
+        start = months.index(selection.default_selection(dataset).start.to_period("M"))
+        chosen = (months[start + choice.period_steps], months[-1])
+        return cls(kind, codes, place, chosen, allowed_levels(Level.OFF)[choice.level])
+
+    def link(self) -> str:
+        """The query string of a shared view with these choices (`views.links`)."""
+        state = {"place_kind": self.kind, "period": self.months, "disclosure": self.level.value}
+        if self.codes:
+            state[f"place_{self.kind}"] = list(self.codes)
+        return urlencode(links.encode(state))
+
+
 def alone(dataset, choice: Choice) -> dict:
-    """What one person alone sees on the overview after making `choice`, from the package: the
-    sidebar's options in its order (`selection.place_options`), its default period (the last
-    12 months) with the start moved `period_steps` months later, the levels a deployment whose
-    floor is "off" allows, and the overview's view (`views.pages.overview`)."""
-    if choice.which is None:
-        kind, codes, place = selection.WHOLE, (), "the whole dataset"
-    else:
-        offered = selection.place_options(dataset)[choice.kind]
-        code = list(offered)[choice.which]
-        kind, codes, place = choice.kind, (code,), offered[code]
-    first_day, last_day = selection.data_period(dataset)
-    months = list(pd.period_range(first_day, last_day, freq="M"))
-    start = months.index(selection.default_selection(dataset).start.to_period("M"))
-    start, end = selection.month_period(months[start + choice.period_steps], months[-1], last_day)
-    level = allowed_levels(Level.OFF)[choice.level]
+    """What one person alone sees on the overview after making `choice`: the overview's view
+    (`views.pages.overview`) for the sidebar's choices."""
+    sidebar = Sidebar.of(dataset, choice)
+    kind, codes, place, level = sidebar.kind, sidebar.codes, sidebar.place, sidebar.level
+    last_day = selection.data_period(dataset)[1]
+    start, end = selection.month_period(*sidebar.months, last_day)
     named = selection.neighbourhood_table(dataset.table("neighbourhoods"))
     chosen = selection.resolve(dataset, start, end, kind, codes, named)
     (headline,) = pages.panels_of(pages.overview(dataset, chosen, level))
@@ -414,7 +469,7 @@ def alone(dataset, choice: Choice) -> dict:
     }
 
 
-async def ten_at_once(server) -> tuple[list[dict], dict]:
+async def ten_at_once(server, shared: list[str]) -> tuple[list[dict], dict]:
     from playwright.async_api import async_playwright
 
     async with async_playwright() as playwright:
@@ -424,10 +479,14 @@ async def ten_at_once(server) -> tuple[list[dict], dict]:
         try:
             started = time.monotonic()
             # one person first: loads the data and runs every page once
-            _, rss_one = await together_then_measure(server, browser, CHOICES[:1], [JOURNEY])
+            _, rss_one = await together_then_measure(
+                server, browser, CHOICES[:1], shared[:1], [JOURNEY]
+            )
             one = time.monotonic()
             journeys = [journey_of(n) for n in range(SESSIONS)]
-            together, rss_ten = await together_then_measure(server, browser, CHOICES, journeys)
+            together, rss_ten = await together_then_measure(
+                server, browser, CHOICES, shared, journeys
+            )
             print(f"one session {one - started:.0f} s, ten at once {time.monotonic() - one:.0f} s")
         finally:
             await browser.close()
@@ -435,8 +494,9 @@ async def ten_at_once(server) -> tuple[list[dict], dict]:
 
 
 def test_ten_sessions_each_see_their_own_figures(server):
-    together, rss = asyncio.run(ten_at_once(server))
     dataset = load_folder(REPO / "data" / "demo")[0]  # what the server serves
+    shared = [Sidebar.of(dataset, choice).link() for choice in CHOICES]
+    together, rss = asyncio.run(ten_at_once(server, shared))
     growth = rss["ten"] / rss["one"] - 1 if rss["one"] and rss["ten"] else None
     if growth is not None:
         print(
@@ -475,11 +535,7 @@ async def upload_kept_apart(server, assets_csv) -> dict:
             executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
         )
         try:
-            a_context, b_context = [await browser.new_context(viewport=VIEWPORT) for _ in "ab"]
-            for context in (a_context, b_context):
-                await context.add_init_script(script=RUN_COUNTER_JS)
-                context.set_default_timeout(RUN_MS)
-                await context.route(lambda address: not address.startswith(url), refuse)
+            a_context, b_context = [await new_person(browser, url) for _ in "ab"]
             a, b = await open_app(a_context, url, FIRST_RUN_MS), await open_app(b_context, url)
             seen = {"b_before": await sidebar_data_label(b)}
             # A uploads their own assets.csv through the sidebar
@@ -509,9 +565,7 @@ async def upload_kept_apart(server, assets_csv) -> dict:
                 .inner_text()
             )
             # and so does someone who arrives after the upload
-            c_context = await browser.new_context(viewport=VIEWPORT)
-            await c_context.add_init_script(script=RUN_COUNTER_JS)
-            await c_context.route(lambda address: not address.startswith(url), refuse)
+            c_context = await new_person(browser, url)
             c = await open_app(c_context, url)
             seen["c"] = await sidebar_data_label(c)
             for page in (a, b, c):

@@ -14,7 +14,14 @@ import threading
 from pathlib import Path
 
 import pytest
-from browser_assets import CHROMIUM, CHROMIUM_ARGS, free_port, playwright_sync_api, streamlit_server
+from browser_assets import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    free_port,
+    playwright_sync_api,
+    still_context,
+    streamlit_server,
+)
 
 from socialrx.escape import WORD_JOINER
 from socialrx.team.store import open_store
@@ -161,7 +168,7 @@ def test_sign_in_ten_people_at_once_each_sees_what_their_role_allows(deployment)
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
             # before signing in: the sign-in page only, no pages, no figures
-            page = browser.new_page()
+            page = still_context(browser).new_page()
             page.goto(url)
             page.get_by_role("button", name="Sign in").wait_for(timeout=RUN_MS)
             assert _nav(page) == [] and page.locator("[data-testid='stMetric']").count() == 0
@@ -170,7 +177,7 @@ def test_sign_in_ten_people_at_once_each_sees_what_their_role_allows(deployment)
 
             # all ten stay open together, each in a browser context of its own; all ten set
             # off before any page is waited for, so the server answers them at once
-            pages = [browser.new_context().new_page() for _ in TEN]
+            pages = [still_context(browser).new_page() for _ in TEN]
             for page, (who, _, _) in zip(pages, TEN, strict=True):
                 _go(page, url, who, team)
             for page, (who, listed_pages, levels) in zip(pages, TEN, strict=True):
