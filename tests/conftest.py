@@ -48,6 +48,8 @@ LONGEST_FIRST = (
 # Browser files served by one Streamlit server of the demo as nobody configured it
 # (`demo_app`): xdist hands them to one worker together, which starts it once for both.
 SHARED_SERVER = ("test_browser.py", "test_accessibility.py")
+# Files reading the demo's pack of its default year (`year_pack`): one worker builds it once.
+SHARED_PACK = ("test_report.py", "test_provenance.py")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -58,7 +60,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.hookimpl(tryfirst=True)  # before xdist's own, which would answer first
 def pytest_xdist_make_scheduler(config, log):
-    """`--dist loadfile`, but the files in SHARED_SERVER are one unit of work (one worker)."""
+    """`--dist loadfile`, but the files in SHARED_SERVER are one unit of work (one worker), and
+    those in SHARED_PACK another."""
     if config.getoption("dist") != "loadfile":
         return None
     from xdist.scheduler import LoadFileScheduling
@@ -66,7 +69,9 @@ def pytest_xdist_make_scheduler(config, log):
     class SharedServerFiles(LoadFileScheduling):
         def _split_scope(self, nodeid: str) -> str:
             path = nodeid.split("::", 1)[0]
-            return SHARED_SERVER[0] if path.rsplit("/", 1)[-1] in SHARED_SERVER else path
+            name = path.rsplit("/", 1)[-1]
+            shared = next((files for files in (SHARED_SERVER, SHARED_PACK) if name in files), ())
+            return shared[0] if shared else path
 
     return SharedServerFiles(config, log)
 
