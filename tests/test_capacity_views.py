@@ -2,6 +2,7 @@
 link workers of the place chosen, the funding of an area nobody was sent to, names kept out of
 markdown, and nothing shown moving when a referral whose counts round the same is removed."""
 
+import dataclasses
 from pathlib import Path
 
 import pandas as pd
@@ -223,7 +224,8 @@ def _without(dataset, referral: str):
     tables = dict(dataset.tables)
     for name in ("referrals", "connections", "outcomes"):
         tables[name] = tables[name][tables[name]["referral_id"] != referral]
-    return type(dataset)(**{**dataset.__dict__, "tables": tables})
+    # nothing worked out from the full tables (`Dataset.derived`) carried over
+    return dataclasses.replace(dataset, tables=tables, _derived={})
 
 
 def _shown(panel) -> tuple:
