@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -76,15 +77,20 @@ def pytest_xdist_make_scheduler(config, log):
     return SharedServerFiles(config, log)
 
 
+# What the files in SHARED_SERVER hold open, their server and Chromium: closed as soon as the
+# last of them ends, not at the end of the run, so the files after them on the worker run
+# alone (a second sync Playwright cannot start beside an open one).
+_shared = contextlib.ExitStack()
+
+
 @pytest.fixture(scope="session")
 def demo_app(tmp_path_factory):
-    """`streamlit run app.py` on the demo data as nobody configured it, for the whole run of
-    this worker: the files in SHARED_SERVER share it (and the figures it has worked out)."""
+    """`streamlit run app.py` on the demo data as nobody configured it, for the files in
+    SHARED_SERVER: they share it (and the figures it has worked out)."""
     from browser_assets import playwright_sync_api, streamlit_server
 
     playwright_sync_api()  # skips (or fails in CI) without Chromium or Playwright
-    with streamlit_server(tmp_path_factory.mktemp("demo-app")) as server:
-        yield server
+    return _shared.enter_context(streamlit_server(tmp_path_factory.mktemp("demo-app")))
 
 
 @pytest.fixture(scope="session")
@@ -93,8 +99,16 @@ def demo_chromium(demo_app):
     one browser for both, and the pages one loads kept for the other to check."""
     from browser_assets import demo_browser
 
-    with demo_browser(demo_app.url, timeout_ms=45_000) as chromium:
-        yield chromium
+    return _shared.enter_context(demo_browser(demo_app.url, timeout_ms=45_000))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> None:
+    """After the last test of the files in SHARED_SERVER, close what they shared."""
+    if item.path.name in SHARED_SERVER and (
+        nextitem is None or nextitem.path.name not in SHARED_SERVER
+    ):
+        _shared.close()
 
 
 @pytest.fixture(scope="session", autouse=True)
