@@ -369,12 +369,6 @@ def _cells(shown: pd.Series, marks: pd.Series, low: pd.Series, high: pd.Series):
     return float(counted.sum()), least, most, hidden
 
 
-def bounds_of(bounds) -> tuple[float, float]:
-    """One count's (least, greatest) from `count_bounds` of it."""
-    low, high = bounds
-    return float(low.iloc[0]), float(high.iloc[0])
-
-
 def narrows(total_low: float, total_high: float, low, high, hidden) -> bool:
     """Whether a total in [total_low, total_high] beside cells in [low, high] leaves a hidden
     cell fewer than MIN_VALUES possible counts."""

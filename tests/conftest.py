@@ -7,11 +7,12 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from socialrx.data.dataset import Dataset
 from socialrx.data.files import SourceFile
-from socialrx.data.loader import load_files
+from socialrx.data.loader import load_files, load_folder
 from socialrx.data.problems import Report
 
 REPO = Path(__file__).resolve().parent.parent
@@ -48,6 +49,8 @@ LONGEST_FIRST = (
 # Browser files served by one Streamlit server of the demo as nobody configured it
 # (`demo_app`): xdist hands them to one worker together, which starts it once for both.
 SHARED_SERVER = ("test_browser.py", "test_accessibility.py")
+# Files reading the demo's pack of its default year (`year_pack`): one worker builds it once.
+SHARED_PACK = ("test_report.py", "test_provenance.py")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -58,7 +61,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.hookimpl(tryfirst=True)  # before xdist's own, which would answer first
 def pytest_xdist_make_scheduler(config, log):
-    """`--dist loadfile`, but the files in SHARED_SERVER are one unit of work (one worker)."""
+    """`--dist loadfile`, but the files in SHARED_SERVER are one unit of work (one worker), and
+    those in SHARED_PACK another."""
     if config.getoption("dist") != "loadfile":
         return None
     from xdist.scheduler import LoadFileScheduling
@@ -66,7 +70,9 @@ def pytest_xdist_make_scheduler(config, log):
     class SharedServerFiles(LoadFileScheduling):
         def _split_scope(self, nodeid: str) -> str:
             path = nodeid.split("::", 1)[0]
-            return SHARED_SERVER[0] if path.rsplit("/", 1)[-1] in SHARED_SERVER else path
+            name = path.rsplit("/", 1)[-1]
+            shared = next((files for files in (SHARED_SERVER, SHARED_PACK) if name in files), ())
+            return shared[0] if shared else path
 
     return SharedServerFiles(config, log)
 
@@ -153,6 +159,67 @@ def load_texts(files: dict[str, str | bytes]) -> tuple[Dataset, Report]:
 @pytest.fixture
 def load() -> Callable[[dict[str, str | bytes]], tuple[Dataset, Report]]:
     return load_texts
+
+
+DEMO = REPO / "data" / "demo"
+
+
+def _fingerprint(dataset: Dataset) -> dict[str, object]:
+    """Every table's rows and columns, the areas' and the metadata, as hashes to compare."""
+    frames = {**dataset.tables, "areas": dataset.areas}
+    out: dict[str, object] = {
+        name: (
+            tuple(frame.columns),
+            tuple(map(str, frame.dtypes)),
+            int(pd.util.hash_pandas_object(frame.astype(str)).sum()),
+        )  # fmt: skip
+        for name, frame in frames.items()
+    }
+    out["metadata"] = (dataset.extract_date, dataset.lsoa_vintage, dataset.place_name,
+                       dataset.source, dataset.content_hash)  # fmt: skip
+    return out
+
+
+@pytest.fixture(scope="session")
+def demo_loaded() -> tuple[Dataset, Report]:
+    """The committed demo and its load report, loaded once for the worker and shared by every
+    file that only reads it (a test changing a table of its own builds its own: the check
+    below fails the run when a user changed this one)."""
+    loaded = load_folder(DEMO)
+    before = _fingerprint(loaded[0])
+    yield loaded
+    after = _fingerprint(loaded[0])
+    changed = [name for name in before.keys() | after.keys() if before.get(name) != after.get(name)]
+    assert not changed, f"a test changed the shared demo (`demo`): {sorted(changed)}"
+
+
+@pytest.fixture(scope="session")
+def demo(demo_loaded) -> Dataset:
+    """The committed demo (`demo_loaded`'s dataset): read-only, shared."""
+    return demo_loaded[0]
+
+
+@pytest.fixture(scope="session")
+def year_pack(demo):
+    """The workshop pack of the demo's default period at the default level (with the room's
+    notes), built once for the files that read it (test_report, test_provenance), and the
+    arguments its still map was drawn with."""
+    from socialrx.disclosure import Level
+    from socialrx.metrics.selection import default_selection
+    from socialrx.report import build_pack
+    from socialrx.views import asset_map
+
+    drawn = []
+    real = asset_map.asset_map_png
+
+    def spy(*args, **kwargs):
+        drawn.append(kwargs)
+        return real(*args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(asset_map, "asset_map_png", spy)
+        pack = build_pack(demo, default_selection(demo), Level.ROUND, notes="Fund the walks")
+    return pack, drawn
 
 
 @pytest.fixture

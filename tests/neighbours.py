@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import itertools
 import math
 import re
 from collections.abc import Callable
@@ -336,8 +337,10 @@ def candidates(demo: Demo, selection: Selection, page: str, statistics: bool) ->
         return demo.rich[:TRIES]
     chosen = selected_referrals(demo.dataset, selection)["referral_id"]
     others = [r for r in chosen if r not in demo.quiet]
-    quiet = [r for r in others[:40] if not has_values(demo.dataset, r).get(page, False)]
-    return (demo.quiet[:2] + quiet)[:TRIES]
+    # looked at in turn, as far as TRIES needs (each look reads every person-level table)
+    quiet = (r for r in others[:40] if not has_values(demo.dataset, r).get(page, False))
+    tried = demo.quiet[:2]
+    return tried + list(itertools.islice(quiet, TRIES - len(tried)))
 
 
 # --- what a panel declares and what it shows -----------------------------------------------

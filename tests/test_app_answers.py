@@ -9,7 +9,6 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from socialrx.data.loader import load_folder
 from socialrx.disclosure import Level
 from socialrx.escape import markdown_text
 from socialrx.metrics import benchmarks as benchmark_metrics
@@ -25,7 +24,6 @@ from socialrx.views import (
 )
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
-DEMO = Path(__file__).resolve().parent.parent / "data" / "demo"
 FOUND = "**What this page found**"
 
 
@@ -40,9 +38,8 @@ def app():
 
 
 @pytest.fixture(scope="module")
-def demo():
-    dataset = load_folder(DEMO)[0]
-    return dataset, default_selection(dataset)
+def demo(demo):  # the shared demo (conftest.py), with its default period
+    return demo, default_selection(demo)
 
 
 def _open(at: AppTest, page: str, title: str) -> AppTest:

@@ -116,12 +116,11 @@ def test_filters_by_day_cost_and_wheelchair(monkeypatch):
     assert set(assets["Cost"]) == {"free"} and all(w.startswith("Tue") for w in assets["When"])
 
 
-def test_a_click_on_the_map_describes_what_it_points_at():
-    from socialrx.data.loader import load_folder
+def test_a_click_on_the_map_describes_what_it_points_at(demo):
     from socialrx.metrics.selection import default_selection
     from socialrx.views.asset_map import Reach, clicked_details, gap_table
 
-    dataset, _ = load_folder(Path(APP).parent / "data" / "demo")
+    dataset = demo
     assets = dataset.table("assets")
     asset = assets.dropna(subset=["latitude"]).iloc[0]
     title, rows = clicked_details(dataset, assets, None, asset["latitude"], asset["longitude"])
@@ -137,14 +136,13 @@ def test_a_click_on_the_map_describes_what_it_points_at():
     assert clicked_details(dataset, assets, gaps, 0.0, 0.0) is None  # the sea off Africa
 
 
-def test_click_details_read_as_numbers_people_use():
+def test_click_details_read_as_numbers_people_use(demo):
     """An area's details: adults with a thousands separator, distances in whole metres with
     their unit, access to one decimal, the area's IMD decile from area_stats (the demo's
     E01007657 is decile 7), yes/no for a flag."""
-    from socialrx.data.loader import load_folder
     from socialrx.views.asset_map import clicked_details
 
-    dataset, _ = load_folder(Path(APP).parent / "data" / "demo")
+    dataset = demo
     code = "E01007657"
     inside = dataset.areas.set_index("area_code").loc[code, "geometry"].representative_point()
     gaps = pd.DataFrame({"area_code": [code], "area_name": ["x"], "population_adult": [1503.0],

@@ -212,10 +212,9 @@ def _no_markdown_from_names(at: AppTest) -> None:
         assert not re.search(r"(?<!\\)[\[\]]|(?<!\u2060)://", element.value), element.value
 
 
-def test_every_capacity_download_shows_counts_only_as_disclosed():
+def test_every_capacity_download_shows_counts_only_as_disclosed(demo):
     """At the default level no panel of the page exports a count of 1-7 people or one not
     rounded to 5, and every £ or rate beside it rests on the rounded count."""
-    from socialrx.data.loader import load_folder
     from socialrx.disclosure import Level
     from socialrx.metrics import capacity
     from socialrx.metrics.selection import default_selection
@@ -226,7 +225,7 @@ def test_every_capacity_download_shows_counts_only_as_disclosed():
     from socialrx.views import provider as provider_view
     from socialrx.views import what_if as what_if_view
 
-    dataset, _ = load_folder(Path(APP).parent / "data" / "demo")
+    dataset = demo
     sel = default_selection(dataset)
     level = Level.ROUND
     provider = next(iter(view.provider_options(dataset, sel)))

@@ -59,7 +59,9 @@ def test_a_neighbourhood_from_the_demo_file(monkeypatch):
     assert _cards(at) != whole
 
 
-def test_a_neighbourhood_drawn_in_the_app_joins_the_picker_and_round_trips(monkeypatch, tmp_path):
+def test_a_neighbourhood_drawn_in_the_app_joins_the_picker_and_round_trips(
+    monkeypatch, tmp_path, demo
+):
     at = _overview(monkeypatch)
     at.text_input(key="nb_name").input("Castle and Woodsetts")
     at.multiselect(key="nb_wards").set_value(["E05012993"])
@@ -85,8 +87,7 @@ def test_a_neighbourhood_drawn_in_the_app_joins_the_picker_and_round_trips(monke
         "Castle and Woodsetts (neighbourhood)"
         in other.multiselect(key="place_neighbourhood").options
     )
-    dataset, _ = load_folder(DEMO)
-    ward = set(dataset.table("area_lookup").query("ward_code == 'E05012993'")["area_code"])
+    ward = set(demo.table("area_lookup").query("ward_code == 'E05012993'")["area_code"])
     assert set(drawn["area_code"]) == ward | {"E01007665"}
 
     # what the download button holds, written with the demo files and loaded back

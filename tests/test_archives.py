@@ -122,14 +122,13 @@ def test_an_empty_zip_is_a_warning():
     assert report.warnings[0].message == "the zip holds no files"
 
 
-def test_the_demo_as_a_zip_loads_as_the_demo_folder():
-    from socialrx.data.loader import load_folder
+def test_the_demo_as_a_zip_loads_as_the_demo_folder(demo_loaded):
 
     zipped = archives.folder_zip(DEMO)
     names = zipfile.ZipFile(io.BytesIO(zipped)).namelist()
     assert "README.md" in names and "referrals.csv" in names
     assert not any(n.startswith(".") for n in names)
-    folder, folder_report = load_folder(DEMO)
+    folder, folder_report = demo_loaded
     dataset, report = load_files([SourceFile("socialrx_demo.zip", zipped)])
     assert report.lines() == folder_report.lines() == []  # the README is not a table
     assert set(dataset.tables) == set(folder.tables)

@@ -4,14 +4,11 @@ access and the counts it adds up."""
 import pandas as pd
 import pytest
 
-from socialrx.data.loader import load_folder
 from socialrx.disclosure import Level
 from socialrx.metrics import access
 from socialrx.metrics import commissioning as c
 from socialrx.metrics.selection import WARD, default_selection, place_groups, resolve
 from socialrx.views import commissioning as commissioning_view
-
-DEMO = "data/demo"
 
 
 def test_growth_is_a_month_ahead_against_a_month_of_the_last_year():
@@ -144,12 +141,6 @@ def test_places_added_where_none_is_stated_are_the_capacity():
     shown = _shown(rows, scenario=True)
     assert shown.marks["strain_ahead_pct"].iloc[0] == "–"  # nothing to work out
     assert shown.values["strain_ahead_pct"].iloc[1] == pytest.approx(220)
-
-
-@pytest.fixture(scope="module")
-def demo():
-    dataset, _ = load_folder(DEMO)
-    return dataset
 
 
 def test_places_are_taken_whole(demo):

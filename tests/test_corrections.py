@@ -1,25 +1,17 @@
 """The VCS correction sheet: download, correct, upload, see the changes, apply."""
 
 import io
-from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from socialrx.data import corrections
 from socialrx.data.files import SourceFile
-from socialrx.data.loader import load_files, load_folder
+from socialrx.data.loader import load_files
 from socialrx.disclosure import Level
 from socialrx.views import directory
 
-DEMO = Path(__file__).resolve().parent.parent / "data" / "demo"
 ORG = "ORG004"
-
-
-@pytest.fixture(scope="module")
-def demo():
-    dataset, _ = load_folder(DEMO)
-    return dataset
 
 
 def _sheet(demo) -> str:

@@ -92,8 +92,8 @@ def demo_databases(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def demo_from_folder():
-    return load_folder(DEMO)
+def demo_from_folder(demo_loaded):  # the shared demo (conftest.py) and its load report
+    return demo_loaded
 
 
 def _assert_same_dataset(got, expected, in_order: bool = True) -> None:

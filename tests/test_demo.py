@@ -119,8 +119,8 @@ def test_dates_fall_inside_the_extract_window(demo):
     assert not (connections["started_date"] < connections["referred_date"]).any()
 
 
-def test_committed_demo_data_validates():
-    dataset, report = load_folder(REPO / "data" / "demo")
+def test_committed_demo_data_validates(demo_loaded):
+    dataset, report = demo_loaded
     assert report.errors == [], report.lines()[:10]
     assert report.unreadable == []
     assert dataset.is_demo and dataset.place_name == "Rotherham"

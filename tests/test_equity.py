@@ -2,24 +2,20 @@
 slope index of inequality, recording completeness, and their disclosure."""
 
 import math
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
 
-from socialrx.data.loader import load_folder
 from socialrx.disclosure import BORDERLINE, SUPPRESSED, TOO_FEW, Level
 from socialrx.metrics import equity, intervals
 from socialrx.views.equity_charts import funnel_chart, practice_status
 
-DEMO = Path(__file__).resolve().parent.parent / "data" / "demo"
-
 
 @pytest.fixture(scope="module")
-def demo_dataset():
-    return load_folder(DEMO)[0]
+def demo_dataset(demo):  # the shared demo (conftest.py)
+    return demo
 
 
 # --- intervals --------------------------------------------------------------------------------

@@ -7,7 +7,6 @@ import pandas as pd
 import pytest
 
 from socialrx.__main__ import main
-from socialrx.data.loader import load_folder
 from socialrx.disclosure import Level
 from socialrx.metrics import reach
 from socialrx.provenance import FOOTER_LINES
@@ -16,12 +15,6 @@ from socialrx.views import funder
 
 DEMO = Path(__file__).resolve().parent.parent / "data" / "demo"
 LUNCH_CLUB = "ORG008"  # Brackenby Partnership, which runs Brackenby Lunch Club
-
-
-@pytest.fixture(scope="module")
-def demo():
-    dataset, _ = load_folder(DEMO)
-    return dataset
 
 
 @pytest.fixture(scope="module")

@@ -103,15 +103,12 @@ def test_the_downloaded_map_carries_its_scripts_and_styles(monkeypatch):
     assert 'querySelectorAll(".socialrx-not-drawn")' in html
 
 
-def test_the_downloaded_map_says_where_it_came_from():
-    from socialrx.data.loader import load_folder
+def test_the_downloaded_map_says_where_it_came_from(demo):
     from socialrx.disclosure import Level
     from socialrx.metrics.selection import default_selection
     from socialrx.provenance import record
 
-    demo = Path(__file__).resolve().parent.parent / "data" / "demo"
-    dataset, _ = load_folder(demo)
-    made = record(dataset, default_selection(dataset), Level.ROUND, "Rother <PCN>")
+    made = record(demo, default_selection(demo), Level.ROUND, "Rother <PCN>")
     html = map_assets.standalone_html(_map(), made)
     box = html[html.index("<body>") :]
     assert box.startswith("<body><details class='socialrx-provenance'")

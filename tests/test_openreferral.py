@@ -19,7 +19,6 @@ from socialrx.escape import html_text
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "openreferral"
-DEMO = ROOT / "data" / "demo"
 BRISTOL = "community/ORUK_Bristol_OpenPlaceDirectory_services_first7_Dec2024.json"
 REALDATA = next(
     (p for p in (Path("/work/shared/realdata"), ROOT.parent / "shared" / "realdata") if p.is_dir()),
@@ -176,12 +175,6 @@ def test_v1_csv_names_plural_tables_and_service_taxonomies():
 
 
 # --- the round trip and the export -------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def demo():
-    dataset, _ = load_folder(DEMO)
-    return dataset
 
 
 def _contract(frame: pd.DataFrame) -> pd.DataFrame:

@@ -2,8 +2,6 @@
 too-recent referrals kept apart, endings with Wilson intervals checked against statsmodels,
 and the endings' shares and intervals worked out from the counts as shown."""
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -316,13 +314,11 @@ def test_the_view_on_the_tiny_dataset(dataset):
         assert "wider place" in panel.empty
 
 
-def test_every_new_chart_has_a_title_axes_and_safe_colours():
-    from socialrx.data.loader import load_folder
+def test_every_new_chart_has_a_title_axes_and_safe_colours(demo):
     from socialrx.metrics.selection import default_selection
     from socialrx.views.figures import OKABE_ITO
     from socialrx.views.spc_charts import GREY
 
-    demo, _ = load_folder(Path(__file__).resolve().parent.parent / "data" / "demo")
     tables = referral_flows.pathway_tables(demo, default_selection(demo))
     panels = referral_flows.pathway_panels(tables, Level.ROUND)
     panels += referral_flows.spc_panels(tables, Level.ROUND, None)
@@ -343,11 +339,9 @@ def test_every_new_chart_has_a_title_axes_and_safe_colours():
                     assert colour.lower() in allowed, (panel.name, colour)
 
 
-def test_figures_from_the_summary_equal_those_from_every_referral():
-    from socialrx.data.loader import load_folder
+def test_figures_from_the_summary_equal_those_from_every_referral(demo):
     from socialrx.metrics.selection import default_selection, selected_referrals
 
-    demo, _ = load_folder(Path(__file__).resolve().parent.parent / "data" / "demo")
     period = default_selection(demo)
     tables = referral_flows.pathway_tables(demo, period)
     refs = selected_referrals(demo, period)
@@ -363,13 +357,11 @@ def test_figures_from_the_summary_equal_those_from_every_referral():
     pd.testing.assert_frame_equal(tables.endings, endings)
 
 
-def test_the_workshop_pack_holds_the_pathway_and_spc_panels():
-    from socialrx.data.loader import load_folder
+def test_the_workshop_pack_holds_the_pathway_and_spc_panels(demo):
     from socialrx.metrics.selection import default_selection
     from socialrx.report import build_pack
     from socialrx.views import pages
 
-    demo, _ = load_folder(Path(__file__).resolve().parent.parent / "data" / "demo")
     chosen = default_selection(demo)
     flows = [section for section in pages.PAGES if section[0] == "Referral flows"]
     pack = build_pack(demo, chosen, Level.ROUND, sections=flows)  # the page they are on

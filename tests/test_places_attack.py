@@ -10,28 +10,25 @@ at a time and three neighbourhoods of one's own, every hidden area keeps at leas
 from __future__ import annotations
 
 import itertools
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from socialrx.data.loader import load_folder
 from socialrx.disclosure import Level, count_bounds, disclose_counts
 from socialrx.metrics import selection
 from socialrx.metrics.selection import place_rule, resolve, selected_referrals
 
-DEMO = Path(__file__).resolve().parent.parent / "data" / "demo"
 STANDARD = (selection.AREA, selection.WARD, selection.MSOA, selection.LA, selection.CATCHMENT,
             selection.NEIGHBOURHOOD)  # fmt: skip
 
 
 @pytest.fixture(scope="module")
-def demo():
-    """The demo in one month (most areas then have 0-7 referrals: the hardest case for
-    rounding), every standard place's areas, and each area's count."""
-    dataset = load_folder(DEMO)[0]
+def demo(demo):
+    """The demo (shared, conftest.py) in one month (most areas then have 0-7 referrals: the
+    hardest case for rounding), every standard place's areas, and each area's count."""
+    dataset = demo
     start, end = pd.Timestamp("2026-03-01"), pd.Timestamp("2026-03-31")
     per_area = selected_referrals(dataset, selection.Selection(start, end))["area_code"]
     per_area = per_area.value_counts()

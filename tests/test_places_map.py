@@ -19,17 +19,17 @@ from socialrx.views.figures import asset_map
 
 REPO = Path(__file__).resolve().parent.parent
 APP = str(REPO / "app.py")
-DEMO = REPO / "data" / "demo"
 WARD = "E05012993"  # Anston & Woodsetts: 9 of the demo's LSOAs
 
 
-def _demo():
-    dataset, _ = load_folder(DEMO)
-    return dataset, selection.default_selection(dataset)
+@pytest.fixture(scope="module")
+def demo_whole(demo):
+    """The shared demo (conftest.py) and its default period."""
+    return demo, selection.default_selection(demo)
 
 
-def test_the_chosen_ward_is_outlined_and_the_map_opens_on_it():
-    dataset, whole = _demo()
+def test_the_chosen_ward_is_outlined_and_the_map_opens_on_it(demo_whole):
+    dataset, whole = demo_whole
     ward = selection.resolve(dataset, whole.start, whole.end, selection.WARD, (WARD,))
     assert len(ward.area_codes) == 9
     outline, label = view.place_outline(dataset, ward)
@@ -49,8 +49,8 @@ def test_the_chosen_ward_is_outlined_and_the_map_opens_on_it():
     assert view.place_outline(dataset, whole) is None
 
 
-def test_an_outline_label_is_escaped():
-    dataset, whole = _demo()
+def test_an_outline_label_is_escaped(demo_whole):
+    dataset, whole = demo_whole
     ward = selection.resolve(dataset, whole.start, whole.end, selection.WARD, (WARD,))
     outline, _ = view.place_outline(dataset, ward)
     fmap = asset_map(dataset.table("assets").head(0), None, place=(outline, "<b>`${x}`\\</b>"))
@@ -58,8 +58,8 @@ def test_an_outline_label_is_escaped():
     assert "<b>" not in html and "${x}" not in html
 
 
-def test_a_click_on_an_area_names_its_ward_msoa_la_and_neighbourhood():
-    dataset, _ = _demo()
+def test_a_click_on_an_area_names_its_ward_msoa_la_and_neighbourhood(demo_whole):
+    dataset, _ = demo_whole
     area = dataset.areas[dataset.areas["area_code"] == "E01007657"].iloc[0]
     inside = area.geometry.representative_point()
     none = dataset.table("assets").head(0)
@@ -105,10 +105,10 @@ def test_a_link_to_an_unknown_neighbourhood_says_how_to_bring_it(monkeypatch):
     assert at.sidebar.selectbox(key="place_kind").value == selection.WHOLE
 
 
-def test_the_pack_takes_a_ward(capsys):
+def test_the_pack_takes_a_ward(capsys, demo_whole):
     from socialrx.__main__ import _pack_selection
 
-    dataset, _ = _demo()
+    dataset, _ = demo_whole
     chosen, words = _pack_selection(dataset, f"ward:{WARD}", None, None)
     assert chosen.place_kind == selection.WARD and len(chosen.area_codes) == 9
     assert words == f"Anston & Woodsetts (ward, {WARD})"
@@ -116,7 +116,7 @@ def test_the_pack_takes_a_ward(capsys):
     assert len(hood.area_codes) == 25
 
 
-def test_the_pack_still_map_opens_on_the_chosen_ward_and_outlines_it():
+def test_the_pack_still_map_opens_on_the_chosen_ward_and_outlines_it(demo_whole):
     """The printed map is the interactive map's view of a chosen ward: the axes' limits are the
     ward's bounds (British National Grid) widened by 6% of its larger side, the dashed blue
     outline is drawn, the title names the ward, and the legend lists only categories in view."""
@@ -124,7 +124,7 @@ def test_the_pack_still_map_opens_on_the_chosen_ward_and_outlines_it():
 
     from socialrx.views.static_map import asset_figure, view_box
 
-    dataset, whole = _demo()
+    dataset, whole = demo_whole
     ward = selection.resolve(dataset, whole.start, whole.end, selection.WARD, (WARD,))
     outline = view.place_outline(dataset, ward)
     assets = dataset.table("assets")
@@ -148,12 +148,12 @@ def test_the_pack_still_map_opens_on_the_chosen_ward_and_outlines_it():
     assert panel.still()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def test_the_still_map_of_a_pcn_opens_on_its_surgeries_areas():
+def test_the_still_map_of_a_pcn_opens_on_its_surgeries_areas(demo_whole):
     """A PCN is not a place by residence: as on the interactive map, the areas holding its
     surgeries are outlined in black and the view opens on them; the title names the PCN."""
     from socialrx.views.static_map import asset_figure, view_box
 
-    dataset, whole = _demo()
+    dataset, whole = demo_whole
     pcn, name = next(iter(selection.place_options(dataset)[selection.PCN].items()))
     chosen = selection.resolve(dataset, whole.start, whole.end, selection.PCN, (pcn,))
     focus = view._focus(dataset, chosen)
@@ -168,12 +168,12 @@ def test_the_still_map_of_a_pcn_opens_on_its_surgeries_areas():
     assert "Chosen areas" in {t.get_text() for t in ax.get_legend().get_texts()}
 
 
-def test_a_dollar_in_a_place_name_prints_as_a_dollar():
+def test_a_dollar_in_a_place_name_prints_as_a_dollar(demo_whole):
     """Text from files is not matplotlib maths: an unbalanced `$` would otherwise stop the
     pack, and `$x^2$` would print as a formula."""
     from socialrx.views.static_map import asset_figure, asset_map_png
 
-    dataset, whole = _demo()
+    dataset, whole = demo_whole
     ward = selection.resolve(dataset, whole.start, whole.end, selection.WARD, (WARD,))
     outline, _ = view.place_outline(dataset, ward)
     odd = (outline, "Cost $5 and $x^2$ {{ x }}")
@@ -220,11 +220,11 @@ def test_real_solihull_files_no_placed_asset_a_ward_chosen(tmp_path):
     assert ax.get_ylim() == pytest.approx((box[1], box[3]))
 
 
-def test_access_in_a_chosen_place_counts_the_assets_and_people_beyond_its_boundary():
+def test_access_in_a_chosen_place_counts_the_assets_and_people_beyond_its_boundary(demo_whole):
     """People cross a ward's boundary to reach an asset: each of the ward's areas has the
     access, nearest asset and quadrant it has in the whole dataset (a tester's Solihull area
     read 1.4 places per 1,000 for the whole place and 0 with its neighbourhood chosen)."""
-    dataset, whole = _demo()
+    dataset, whole = demo_whole
     ward = selection.resolve(dataset, whole.start, whole.end, selection.WARD, (WARD,))
     assets = dataset.table("assets")
     everywhere = view.gap_table(dataset, whole, assets, view.Reach(), ("physical activity",))

@@ -20,19 +20,13 @@ from socialrx.__main__ import main
 from socialrx.data.loader import load_folder
 from socialrx.disclosure import Level
 from socialrx.metrics.selection import default_selection
-from socialrx.report import build_pack, provider_summary
+from socialrx.report import provider_summary
 from socialrx.views import pages
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
 DEMO = ROOT / "data" / "demo"
 MADE_AT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d")
-
-
-@pytest.fixture(scope="module")
-def demo():
-    dataset, _ = load_folder(DEMO)
-    return dataset
 
 
 def _says_where_it_came_from(text: str, dataset, place: str, period: str, level="round"):
@@ -77,10 +71,10 @@ def test_without_dates_the_record_says_so(tmp_path):
     assert made.extract_date.startswith("not known") and made.period == "no dated records"
 
 
-def test_the_pack_its_csvs_and_the_provider_summary(demo):
+def test_the_pack_its_csvs_and_the_provider_summary(demo, year_pack):
     year = default_selection(demo)
     period = f"{year.start:%d %b %Y} to {year.end:%d %b %Y}"
-    pack = build_pack(demo, year, Level.ROUND, place="the whole dataset")
+    pack, _ = year_pack  # the whole dataset's, the default place
     _says_where_it_came_from(pack.html, demo, "the whole dataset", period)
     assert "Where this came from" in pack.html
     files = zipfile.ZipFile(io.BytesIO(pack.zip()))

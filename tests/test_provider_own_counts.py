@@ -6,14 +6,11 @@ people are."""
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 import pandas as pd
-import pytest
 from test_app_roles import _app, _events
 from test_app_roles import deployment as deployment  # a fixture
 
-from socialrx.data.loader import load_folder
 from socialrx.disclosure import Level
 from socialrx.metrics import capacity
 from socialrx.metrics.selection import default_selection
@@ -22,7 +19,6 @@ from socialrx.team import access
 from socialrx.team.access import Person, Role
 from socialrx.views import provider as provider_view
 
-DEMO = Path(__file__).resolve().parent.parent / "data" / "demo"
 VIC = "vic@ashcombe.org.uk"  # ORG001's provider
 # ORG001 (Ashcombe Collective) in the demo's default year, Oct 2025 to Sep 2026, counted from
 # connections.csv by hand (its 4 assets' rows referred in the year): 42 sent (2, 2, 4, 4, 4,
@@ -57,12 +53,6 @@ def test_only_the_provider_itself_gets_its_own_counts_exact():
         assert access.own_records_level(someone, "ORG001", Level.ROUND) == Level.ROUND
     analyst = Person("ann@icb.nhs.uk", Role.ANALYST, None, access.SIGN_IN)
     assert access.own_records_level(analyst, "ORG001", Level.OFF) == Level.OFF  # as chosen
-
-
-@pytest.fixture(scope="module")
-def demo():
-    dataset, _ = load_folder(DEMO)
-    return dataset
 
 
 def test_the_panel_is_on_screen_only_and_no_file_holds_it(demo):

@@ -3,7 +3,6 @@
 from pathlib import Path
 
 import pandas as pd
-import pytest
 
 from socialrx.__main__ import main
 from socialrx.data.loader import load_folder
@@ -17,31 +16,6 @@ from socialrx.views import pages, referral_flows
 DEMO = Path(__file__).resolve().parent.parent / "data" / "demo"
 SECTION = {section[0]: section for section in pages.PAGES}
 EVIL = "Tom's <script>alert(1)</script> `${x}`"
-
-
-@pytest.fixture(scope="module")
-def demo():
-    dataset, _ = load_folder(DEMO)
-    return dataset
-
-
-@pytest.fixture(scope="module")
-def year_pack(demo):
-    """The pack of the default period (with notes), built once for the tests that read it, and
-    the arguments its still map was drawn with."""
-    from socialrx.views import asset_map
-
-    drawn = []
-    real = asset_map.asset_map_png
-
-    def spy(*args, **kwargs):
-        drawn.append(kwargs)
-        return real(*args, **kwargs)
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(asset_map, "asset_map_png", spy)
-        pack = build_pack(demo, default_selection(demo), Level.ROUND, notes="Fund the walks")
-    return pack, drawn
 
 
 def test_the_pack_holds_every_section_and_fetches_nothing(year_pack):
