@@ -36,3 +36,17 @@ def test_sankey_labels_from_files_are_escaped():
     links = pd.DataFrame({"step": [1], "source": ["<b>x</b>"], "target": ["arts"],
                           "count": pd.array([10], dtype="Float64")})  # fmt: skip
     assert list(pathway_sankey(links).data[0].node.label)[0] == "&lt;b&gt;x&lt;/b&gt;"
+
+
+def test_every_chart_is_written_with_the_white_template():
+    """The white template is Plotly's default, not named on each figure: a chart from each
+    chart module's layout still carries it, whole, when written out."""
+    import plotly.graph_objects as go
+    import plotly.io as pio
+
+    from socialrx.views import charts, equity_charts, spc_charts
+
+    white = pio.templates["plotly_white"].to_plotly_json()
+    for style in (charts.layout, spc_charts._layout, equity_charts._layout):
+        fig = style(go.Figure(go.Scatter(x=[1, 2], y=[3, 4])), "A title", "x", "y")
+        assert fig.to_dict()["layout"]["template"] == white, style

@@ -10,6 +10,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from socialrx.escape import html_text
+from socialrx.views.charts import layout
 from socialrx.views.palette import OKABE_ITO
 
 ORANGE, SKY, GREEN, YELLOW, BLUE, VERMILION, PURPLE, BLACK = OKABE_ITO
@@ -17,8 +18,7 @@ GREY = "#7f7f7f"
 RATE_AXIS = "Referrals per 1,000 adults a year"
 
 
-# A plain white look set directly: a named template is deep-copied on every figure, which
-# costs more than the rest of building one (Streamlit applies its own theme on screen).
+# The equity charts' own white and grid lines, over every chart's white template (`charts`).
 GRID = "#e5e5e5"
 PLAIN = {
     "paper_bgcolor": "white",
@@ -34,14 +34,9 @@ def _axes(fig: go.Figure) -> go.Figure:
 
 
 def _layout(fig: go.Figure, title: str, x: str, y: str, height: int = 460) -> go.Figure:
-    fig.update_layout(
-        title=title,
-        xaxis_title=x,
-        yaxis_title=y,
-        height=height,
+    layout(fig, title, x, y, height).update_layout(
         **PLAIN,
         margin={"l": 70, "r": 20, "t": 110, "b": 60},
-        colorway=list(OKABE_ITO),
         # above the plot, under the title: below it, the legend sat on slanted practice names
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
     )

@@ -12,6 +12,7 @@ import plotly.graph_objects as go
 
 from socialrx.escape import html_text
 from socialrx.metrics import pathway, spc
+from socialrx.views.charts import layout
 from socialrx.views.palette import OKABE_ITO
 
 GREY = "#7F7F7F"
@@ -30,17 +31,7 @@ STEP_DASHES = dict(zip(pathway.STEPS[1:], ("solid", "dash", "dot", "dashdot"), s
 
 
 def _layout(fig: go.Figure, title: str, x: str, y: str, height: int = 420) -> go.Figure:
-    fig.update_layout(
-        title=title,
-        xaxis_title=x,
-        yaxis_title=y,
-        template="plotly_white",
-        height=height,
-        margin={"l": 60, "r": 20, "t": 60, "b": 50},
-        colorway=list(OKABE_ITO),
-        legend={"orientation": "h", "y": -0.2},
-    )
-    return fig
+    return layout(fig, title, x, y, height).update_layout(legend={"orientation": "h", "y": -0.2})
 
 
 def funnel_chart(funnel: pd.DataFrame) -> go.Figure | None:
