@@ -78,7 +78,8 @@ class Choice:
         return f"{self.kind}{which}, period +{self.period_steps}, level {self.level}{link}"
 
 
-# Every sidebar choice is made through its widgets, between them, and every kind of link.
+# Five choose in the sidebar and five arrive by a link, each way with several kinds of place,
+# period starts and disclosure levels.
 CHOICES = [
     Choice("whole dataset", None, 0, 0),
     Choice("PCN", 0, 0, 1, by_link=True),
@@ -350,17 +351,17 @@ async def open_app(context, url: str, timeout_ms: int = RUN_MS):
 
 
 async def person(
-    browser, url: str, choice: Choice, link: str, journey=JOURNEY, arrived=None, leave=None
+    browser, url: str, choice: Choice, shared: str, journey=JOURNEY, arrived=None, leave=None
 ):
-    """One person: their own context, their choice (in the sidebar, or the query string `link`
-    opened), a walk through the pages, the overview.
+    """One person: their own context, their choice (in the sidebar, or the query string
+    `shared` opened), a walk through the pages, the overview.
 
     With `arrived` and `leave` (events), they say when they are back on the overview and stay
     connected until told to leave, so the server's memory is measured with them all there."""
     context = await new_person(browser, url)
     try:
         if choice.by_link:
-            page = await open_app(context, f"{url}/?{link}")
+            page = await open_app(context, f"{url}/?{shared}")
         else:
             page = await open_app(context, url)
             await choose(page, choice)
@@ -390,14 +391,15 @@ def journey_of(number: int) -> tuple[str, ...]:
 
 
 async def together_then_measure(
-    server, browser, choices, links, journeys
+    server, browser, choices, shared, journeys
 ) -> tuple[list[dict], int]:
-    """Everyone in `choices` at once; the server's RSS once all are back on the overview."""
+    """Everyone in `choices` at once (each with their query string in `shared`); the server's
+    RSS once all are back on the overview."""
     arrived = [asyncio.Event() for _ in choices]
     leave = asyncio.Event()
     tasks = [
         asyncio.create_task(person(browser, server.url, c, k, j, arrived=a, leave=leave))
-        for c, k, j, a in zip(choices, links, journeys, arrived, strict=True)
+        for c, k, j, a in zip(choices, shared, journeys, arrived, strict=True)
     ]
     rss = 0
     try:
