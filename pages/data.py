@@ -66,16 +66,15 @@ st.header("Look at a table")
 loaded = [n for n in TABLES if n not in ("dataset", "areas") and dataset.has(n)]
 ui.linked("data_table", loaded, "table", default=loaded[0] if loaded else None)
 name = st.selectbox("Table", loaded, key="data_table")
-if name:
+if name in PERSON_LEVEL:  # not even read: a saved copy reads a table when first asked for
+    st.info(
+        "Person-level rows are not shown or exported here; the other pages show "
+        "disclosure-controlled summaries."
+    )
+elif name:
     frame = dataset.table(name)
-    if name in PERSON_LEVEL:
-        st.info(
-            "Person-level rows are not shown or exported here; the other pages show "
-            "disclosure-controlled summaries."
-        )
-    else:
-        ui.show_table(frame.head(1000))
-        ui.download(frame, name)
+    ui.show_table(frame.head(1000))
+    ui.download(frame, name)
 
 # Your system's extract: the values still not mapped (disclosed), and the mapping in an
 # editor whose "Apply" reloads this browser session's data with it (socialrx.data.mapping).

@@ -82,6 +82,22 @@ def test_a_saved_copy_loads_equal_to_the_files(folder):
     assert copies(folder / store.CACHE_FOLDER) == [entry]
 
 
+def test_a_copy_counts_its_tables_rows_without_reading_them(folder):
+    """The Data page's row counts come from the copy's manifest: a table not yet read stays
+    unread, and each count equals the table's length once read."""
+    fresh = load_folder(folder)[0]
+    store.load_folder_cached(folder)  # saves the copy
+    store._HELD.clear()
+    dataset = store.load_folder_cached(folder)[0]
+    counts = {name: dataset.rows(name) for name in dataset.tables}
+    assert not dataset.tables._read  # nothing read to count it
+    assert counts == {name: len(frame) for name, frame in fresh.tables.items()}
+    assert counts["referrals"] > 1_000
+    dataset.table("referrals")  # once read, the count is the table's own
+    assert dataset.rows("referrals") == len(dataset.table("referrals"))
+    assert fresh.rows("referrals") == counts["referrals"]  # a dict of tables: their lengths
+
+
 def test_every_dtype_survives_the_copy(tmp_path):
     """Categoricals, Python and Arrow strings, nullable numbers, dates and an index."""
     frame = pd.DataFrame(

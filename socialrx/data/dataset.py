@@ -52,10 +52,14 @@ def keep(name: str, encode, decode, *modules: str) -> None:
 class Tables(Mapping):
     """A dataset's tables, each read when first asked for (`store.read_copy`): a fresh
     server's first page waits only for the tables it uses. Read-only, as a dict of them is;
-    every name is known from the start (`in`, `len` and iterating read nothing)."""
+    every name is known from the start (`in`, `len` and iterating read nothing), and so is
+    each table's number of rows where `rows` gives it (`count`)."""
 
-    def __init__(self, readers: dict[str, Callable[[], pd.DataFrame]]) -> None:
+    def __init__(
+        self, readers: dict[str, Callable[[], pd.DataFrame]], rows: dict[str, int] | None = None
+    ) -> None:
         self._readers = dict(readers)
+        self._rows = dict(rows or {})
         self._read: dict[str, pd.DataFrame] = {}
         self._lock = threading.Lock()  # two sessions asking at once read a table once
 
@@ -68,6 +72,12 @@ class Tables(Mapping):
                 if frame is None:
                     frame = self._read[name] = reader()
         return frame
+
+    def count(self, name: str) -> int:
+        """The table's number of rows, read only when it was not given."""
+        if name in self._rows and name not in self._read:
+            return self._rows[name]
+        return len(self[name])
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._readers)
@@ -105,6 +115,13 @@ class Dataset:
         """The table, or an empty one of the right shape when it was not supplied."""
         frame = self.tables.get(name)
         return empty_table(name) if frame is None else frame
+
+    def rows(self, name: str) -> int:
+        """How many rows the table has (0 when not supplied), without reading a table the
+        saved copy has not read yet: its manifest says."""
+        if isinstance(self.tables, Tables) and name in self.tables:
+            return self.tables.count(name)
+        return len(self.table(name))
 
     def derived(self, name: str, build):
         """Something worked out from the read-only tables once per dataset (an index joining

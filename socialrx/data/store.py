@@ -251,8 +251,11 @@ def read_copy(entry: Path, reload=None) -> tuple[Dataset, Report]:
     for saved in manifest["tables"].values():
         _check_frame(entry, saved)
     content = manifest["fields"].get("content_hash", "")
-    tables = Tables({name: _reader(entry, name, saved, content, reload)
-                     for name, saved in manifest["tables"].items()})  # fmt: skip
+    tables = Tables(
+        {name: _reader(entry, name, saved, content, reload)
+         for name, saved in manifest["tables"].items()},
+        rows={name: saved["rows"] for name, saved in manifest["tables"].items()},
+    )  # fmt: skip
     areas = None
     if manifest["areas"] is not None:
         import geopandas as gpd  # only where there are boundaries

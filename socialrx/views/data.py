@@ -20,11 +20,8 @@ def loaded_panel(dataset: Dataset, level: Level) -> Panel:
         if name == "dataset":
             continue
         loaded = dataset.has(name)
-        count = (
-            (len(dataset.areas) if name == "areas" else len(dataset.table(name)))
-            if loaded
-            else None
-        )
+        # counted without reading a table the saved copy has not read yet
+        count = (len(dataset.areas) if name == "areas" else dataset.rows(name)) if loaded else None
         person = name in PERSON_LEVEL
         rows.append(
             {
