@@ -37,7 +37,6 @@ LONGEST_FIRST = (
     "test_report.py",
     "test_capacity_views.py",
     "test_choices.py",
-    "test_accessibility.py",
     "test_app_capacity.py",
     "test_places_attack.py",
     "test_provenance.py",
@@ -54,9 +53,19 @@ SHARED_PACK = ("test_report.py", "test_provenance.py")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Run the longest files first; the rest, and the tests within a file, keep their order."""
+    """Run the longest files first, and the files in SHARED_SERVER one straight after the
+    other, in its order (what they share closes after the last of them, and the first leaves
+    its pages for the second); the rest, and the tests within a file, keep their order."""
     rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
-    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
+    together = rank.get(SHARED_SERVER[0], len(rank))
+
+    def order(item: pytest.Item) -> tuple[int, int]:
+        name = item.path.name
+        if name in SHARED_SERVER:
+            return together, SHARED_SERVER.index(name)
+        return rank.get(name, len(rank)), 0
+
+    items.sort(key=order)
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist's own, which would answer first
