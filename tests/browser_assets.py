@@ -297,7 +297,6 @@ class DemoBrowser:
     next, so each page is loaded once for both."""
 
     url: str
-    browser: object
     context: object
     refused: list[str]
     shelf: dict[str, object]
@@ -322,7 +321,7 @@ def demo_browser(url: str, timeout_ms: int) -> Iterator[DemoBrowser]:
         context = still_context(browser, viewport=DEMO_VIEWPORT)
         context.set_default_timeout(timeout_ms)
         try:
-            yield DemoBrowser(url, browser, context, refuse_outside(context, url), {})
+            yield DemoBrowser(url, context, refuse_outside(context, url), {})
         finally:
             context.close()
             browser.close()

@@ -156,14 +156,22 @@ def wait_for_map(page, expect, timeout_ms: int = RUN_MS):
     ids=[p[0].replace("?", "-") or "overview" for p in PAGES],
 )
 def test_page_renders(
-    sync_api, demo_chromium, app_url, screenshots, first_run_done, path, title, name, answers
+    sync_api,
+    browser_context,
+    demo_chromium,
+    app_url,
+    screenshots,
+    first_run_done,
+    path,
+    title,
+    name,
+    answers,
 ):
     """The page runs without an exception or a JavaScript error and shows its own title; one
     that answers a question has "What this page found" wholly within the first 900 pixels of
     a window 1400 wide, above the tabs and panels that say the same at length (issue 21); the
     main pages are photographed (with $SOCIALRX_SCREENSHOTS). The page is left open for the
     accessibility checks (test_accessibility.py), which need it loaded too."""
-    browser_context = demo_chromium.context
     expect = sync_api.expect
     page, errors = open_page(browser_context, sync_api, app_url, path, first_run_done)
     try:
@@ -279,7 +287,7 @@ def test_asset_map_draws_areas_and_points_with_every_outside_request_refused(
 
 
 def test_the_downloaded_map_draws_with_the_network_refused(
-    sync_api, demo_chromium, app_url, first_run_done, tmp_path, screenshots
+    sync_api, browser_context, demo_chromium, app_url, first_run_done, tmp_path, screenshots
 ):
     """Issue 22: "Download this map" opened as legends only without the CDNs. The file now
     carries Leaflet and its plugins inline: opened with every request refused (no file, no
@@ -289,9 +297,7 @@ def test_the_downloaded_map_draws_with_the_network_refused(
     expect = sync_api.expect
     page, errors = demo_chromium.take("asset_map"), []
     if page is None:
-        page, errors = open_page(
-            demo_chromium.context, sync_api, app_url, "asset_map", first_run_done
-        )
+        page, errors = open_page(browser_context, sync_api, app_url, "asset_map", first_run_done)
     else:
         page.on("pageerror", lambda error: errors.append(str(error)))
     try:
@@ -305,7 +311,6 @@ def test_the_downloaded_map_draws_with_the_network_refused(
         page.close()
         raise
     demo_chromium.keep("asset_map", page)
-    browser_context = demo_chromium.context
     browser = browser_context.browser
     offline = browser.new_context(viewport=VIEWPORT)
     try:
