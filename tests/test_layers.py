@@ -3,6 +3,7 @@ streamlit, every cache of the app is in `socialrx/ui/caches.py`, and imports run
 (nothing in `socialrx` below the UI imports it)."""
 
 import ast
+import functools
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -11,10 +12,17 @@ UI = PACKAGE / "ui"
 CACHES = UI / "caches.py"
 
 
+@functools.cache
+def _tree(path: Path) -> ast.Module:
+    """A file's syntax tree, parsed once for every test here."""
+    return ast.parse(path.read_text(), filename=str(path))
+
+
+@functools.cache
 def _imported(path: Path) -> set[str]:
     """The modules a file imports (absolute names; `from x import y` gives x and x.y)."""
     names = set()
-    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+    for node in ast.walk(_tree(path)):
         if isinstance(node, ast.Import):
             names |= {alias.name for alias in node.names}
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
@@ -57,8 +65,7 @@ def test_every_cache_of_the_app_is_in_ui_caches():
     `st.cache_data` or `st.cache_resource`."""
     cached = {}
     for path in _app_files():
-        tree = ast.parse(path.read_text(), filename=str(path))
-        for node in ast.walk(tree):
+        for node in ast.walk(_tree(path)):
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
                 for decorator in node.decorator_list:
                     called = decorator.func if isinstance(decorator, ast.Call) else decorator
@@ -88,7 +95,7 @@ def test_disclosure_is_applied_only_where_panels_are_drawn():
         if path in DRAWING or UI in path.parents:
             continue
         where = str(path.relative_to(ROOT))
-        for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        for node in ast.walk(_tree(path)):
             if isinstance(node, ast.Call):
                 called = node.func
                 name = (
