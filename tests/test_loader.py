@@ -16,6 +16,8 @@ import socialrx.data.loader
 from socialrx import vocab
 from socialrx.data.files import SourceFile
 from socialrx.data.loader import content_hash, load_files, load_folder
+from socialrx.data.schema import TABLES
+from socialrx.data.tables import absent, parse_column
 
 REFERRALS = "referral_id,referral_date\nR1,2024-01-10\nR2,2024-02-10\n"
 
@@ -62,6 +64,20 @@ def test_optional_tables_may_be_absent(load):
     assert dataset.has("assets") and not dataset.has("referrals") and not dataset.has("areas")
     assert dataset.table("referrals").empty  # an empty table of the right shape
     assert "referral_date" in dataset.table("referrals").columns
+
+
+@pytest.mark.parametrize("rows", [0, 1, 3])
+def test_a_column_a_file_lacks_is_typed_as_an_empty_one_would_be(rows):
+    """`absent` (worked out once a column) equals parsing a column of nothing, for every
+    column of the contract: same values (all missing), dtype and index."""
+    index = pd.RangeIndex(7, 7 + rows)
+    for table in TABLES.values():
+        for column in table.columns:
+            nothing = pd.Series(pd.NA, index=index, dtype="string")
+            expected = parse_column(nothing, column)[0]
+            shown = absent(column, index)
+            pd.testing.assert_series_equal(shown, expected, check_names=False)
+            assert shown.isna().all() and len(shown) == rows
 
 
 # --- duplicate ids ----------------------------------------------------------------------

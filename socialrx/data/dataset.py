@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 
 from socialrx.data.schema import TABLES
-from socialrx.data.tables import parse_column
+from socialrx.data.tables import absent
 
 DEMO_SOURCE = "socialrx demo data (synthetic)"
 
@@ -21,8 +21,7 @@ DERIVED = {"assets": {"stale": "boolean", "area_code": "string"}}
 
 def empty_table(name: str) -> pd.DataFrame:
     """A table with the contract's columns (and those the loader derives), and no rows."""
-    none = pd.Series([], dtype="string")
-    columns = {c.name: parse_column(none, c)[0] for c in TABLES[name].columns}
+    columns = {c.name: absent(c, pd.RangeIndex(0)) for c in TABLES[name].columns}
     columns |= {c: pd.Series([], dtype=t) for c, t in DERIVED.get(name, {}).items()}
     return pd.DataFrame(columns)
 
