@@ -122,6 +122,25 @@ def test_a_neighbourhood_drawn_in_the_app_joins_the_picker_and_round_trips(
     assert _cards(again) == in_app
 
 
+def test_a_neighbourhood_saved_elsewhere_is_offered_on_the_next_run_read_once_a_run(monkeypatch):
+    """The store's neighbourhoods are read once a run (the sidebar's read is kept for the
+    page's other asks), and afresh on the next: one another person saved meanwhile is
+    offered without a new session."""
+    from socialrx.team.store import Store
+
+    at = _overview(monkeypatch)
+    at.selectbox(key="place_kind").set_value("neighbourhood").run()
+    assert "Elsewhere (neighbourhood)" not in at.multiselect(key="place_neighbourhood").options
+    open_store(os.environ["SOCIALRX_DB"]).save_neighbourhood("Elsewhere", ["E01007665"], by="x")
+    reads = []
+    read = Store.neighbourhoods
+    monkeypatch.setattr(Store, "neighbourhoods", lambda self: reads.append(1) or read(self))
+    at.run()
+    assert not at.exception, at.exception
+    assert "Elsewhere (neighbourhood)" in at.multiselect(key="place_neighbourhood").options
+    assert len(reads) == 1
+
+
 def test_removing_the_chosen_neighbourhood_falls_back_to_the_whole_dataset(monkeypatch):
     at = _overview(monkeypatch)
     at.text_input(key="nb_name").input("Ours")

@@ -48,6 +48,8 @@ class Context:
 
 PLURAL = {selection.LA: "local authorities", selection.CATCHMENT: "PCN catchments"}
 PERIOD_START_KEY = "_socialrx_period_start"
+# this run's neighbourhoods (`neighbourhoods`): the dataset's content hash and the table
+NEIGHBOURHOODS_KEY = "_socialrx_neighbourhoods"
 
 
 def place_key(kind: str) -> str:
@@ -58,11 +60,24 @@ def place_key(kind: str) -> str:
 def neighbourhoods(dataset: Dataset) -> pd.DataFrame:
     """The neighbourhoods to choose from (neighbourhood, area_code): the dataset's own
     (`neighbourhoods.csv`) and the team's, saved in the store (which win over a dataset's of
-    the same name). Read on every run, so one saved in a workshop is there for everyone."""
+    the same name), as the sidebar read them at the start of this run (`read_neighbourhoods`):
+    the page asks for them three more times, each a query of the store."""
+    kept = st.session_state.get(NEIGHBOURHOODS_KEY)
+    if kept is None or kept[0] != dataset.content_hash:
+        return read_neighbourhoods(dataset)
+    return kept[1]
+
+
+def read_neighbourhoods(dataset: Dataset) -> pd.DataFrame:
+    """`neighbourhoods`, read afresh (on every run, so one saved in a workshop is there for
+    everyone) and kept for the rest of the run. A save or removal is a button's callback,
+    which runs before the script: nothing changes them during a run."""
     own = selection.neighbourhood_table(dataset.table("neighbourhoods"))
     team = identity.store().neighbourhoods()
     own = own[~own["neighbourhood"].isin(set(team["neighbourhood"]))]
-    return pd.concat([own, team], ignore_index=True)
+    both = pd.concat([own, team], ignore_index=True)
+    st.session_state[NEIGHBOURHOODS_KEY] = dataset.content_hash, both
+    return both
 
 
 def _linked_neighbourhoods(options: dict) -> None:
@@ -370,6 +385,7 @@ def sidebar() -> Context | None:
         offer(identity.GUEST_KEY)  # the address keeps the token: a reload keeps the guest in
     st.sidebar.caption(f"Data: **{markdown_text(dataset.label)}**")
     level = _level(someone)  # first: it decides how many places may be chosen together
+    read_neighbourhoods(dataset)
     kind, codes, place = _place(dataset, level)
     neighbourhood_editor(dataset, level, someone)
     start, end, dated = _period(dataset)
