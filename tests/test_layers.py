@@ -19,8 +19,9 @@ def _tree(path: Path) -> ast.Module:
 
 
 @functools.cache
-def _imported(path: Path) -> set[str]:
-    """The modules a file imports (absolute names; `from x import y` gives x and x.y)."""
+def _imported(path: Path) -> frozenset[str]:
+    """The modules a file imports (absolute names; `from x import y` gives x and x.y); frozen,
+    as every test shares it."""
     names = set()
     for node in ast.walk(_tree(path)):
         if isinstance(node, ast.Import):
@@ -28,10 +29,10 @@ def _imported(path: Path) -> set[str]:
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             names.add(node.module)
             names |= {f"{node.module}.{alias.name}" for alias in node.names}
-    return names
+    return frozenset(names)
 
 
-def _within(names: set[str], package: str) -> set[str]:
+def _within(names: frozenset[str], package: str) -> set[str]:
     return {n for n in names if n == package or n.startswith(package + ".")}
 
 
