@@ -327,26 +327,56 @@ class Disclosed:
         return Disclosed(self.values.loc[order], self.marks.loc[order], self.decimals, low, high)
 
 
-def _small(counts: pd.Series) -> pd.Series:
-    return ((counts >= 1) & (counts <= SMALL)).fillna(False)
+def _shown_counts(exact: np.ndarray, level: Level) -> np.ndarray:
+    """Counts as floats (NaN where none) as they may be shown: NaN where hidden."""
+    if level == Level.OFF:
+        return exact.copy()
+    whole = np.floor(exact + 0.5)
+    hidden = (whole >= 1) & (whole <= SMALL)
+    if level == Level.ROUND:
+        whole = np.floor(whole / 5 + 0.5) * 5
+    whole[hidden] = np.nan
+    return whole
 
 
-def count_bounds(shown_counts: pd.Series, level: Level) -> tuple[pd.Series, pd.Series]:
-    """The least and greatest true count consistent with each disclosed count: 1-7 where
-    hidden, 8-12 for a shown 10 at the rounding level, the count itself otherwise."""
-    shown_counts = shown_counts.astype(FLOAT)
-    shown = _floats(shown_counts)
+def _bounds(shown: np.ndarray, level: Level) -> tuple[np.ndarray, np.ndarray]:
+    """`count_bounds` on floats (NaN where hidden)."""
     low, high = shown.copy(), shown.copy()
     if level == Level.ROUND:
         low, high = np.maximum(shown - 2, SMALL + 1), shown + 2
         low[shown == 0], high[shown == 0] = 0, 0
     hidden = np.isnan(shown)
     low[hidden], high[hidden] = 1, SMALL
+    return low, high
+
+
+def count_bounds(shown_counts: pd.Series, level: Level) -> tuple[pd.Series, pd.Series]:
+    """The least and greatest true count consistent with each disclosed count: 1-7 where
+    hidden, 8-12 for a shown 10 at the rounding level, the count itself otherwise."""
+    shown_counts = shown_counts.astype(FLOAT)
+    low, high = _bounds(_floats(shown_counts), level)
     index = shown_counts.index
     return pd.Series(low, index=index, dtype=FLOAT), pd.Series(high, index=index, dtype=FLOAT)
 
 
-def _cell_arrays(shown: pd.Series, marks: pd.Series, low: pd.Series, high: pd.Series):
+def _nullable(values: np.ndarray) -> pd.arrays.FloatingArray:
+    """Floats as a nullable array, NaN as NA (the array is kept, not copied)."""
+    return pd.arrays.FloatingArray(values, np.isnan(values))
+
+
+def _numbers(values) -> np.ndarray:
+    """A column (or a metric's answer) as floats, NA as NaN (a new array)."""
+    if isinstance(values, np.ndarray) and values.dtype == float:
+        return values.copy()
+    if isinstance(values, pd.Series) and (
+        values.dtype == FLOAT
+        or (isinstance(values.dtype, np.dtype) and values.dtype.kind in "biuf")
+    ):  # the common cases without a conversion through pandas
+        return values.to_numpy(dtype=float, na_value=np.nan, copy=True)
+    return _floats(pd.Series(values).astype(FLOAT))
+
+
+def _cell_arrays(shown, marks, low, high):
     """Cells as arrays: each one's count as shown (a hidden one as 4), least and greatest true
     count, and whether it is hidden."""
     marks = np.asarray(marks, dtype=object)
@@ -355,18 +385,11 @@ def _cell_arrays(shown: pd.Series, marks: pd.Series, low: pd.Series, high: pd.Se
     return counted, _filled(low, 0.0), _filled(high, 0.0), marks == SUPPRESSED
 
 
-def _filled(values: pd.Series, missing: float) -> np.ndarray:
-    """A series of counts as floats, `missing` where NA."""
-    floats = _floats(values.astype(FLOAT))
+def _filled(values, missing: float) -> np.ndarray:
+    """Counts as floats, `missing` where NA."""
+    floats = _numbers(values)
     floats[np.isnan(floats)] = missing
     return floats
-
-
-def _cells(shown: pd.Series, marks: pd.Series, low: pd.Series, high: pd.Series):
-    """Cells as (the sum worked out from what is shown, a hidden one as 4; each cell's least
-    and greatest true count; which are hidden)."""
-    counted, least, most, hidden = _cell_arrays(shown, marks, low, high)
-    return float(counted.sum()), least, most, hidden
 
 
 def narrows(total_low: float, total_high: float, low, high, hidden) -> bool:
@@ -391,47 +414,107 @@ def _groups(labels) -> list[np.ndarray]:
     return [g for g in np.split(order, starts[1:]) if len(g) and codes[g[0]] >= 0]
 
 
-def _add_up(frame, values, marks, low, high, spec: Spec, level: Level, basis) -> None:
+def _true(values) -> np.ndarray:
+    """A column of yes/no as an array, NA as no."""
+    return pd.Series(values).astype("boolean").fillna(False).to_numpy(dtype=bool)
+
+
+class _Table:
+    """A table being disclosed: each spec column as floats as shown so far (NaN where not),
+    its marks, and each count's range of true counts, as arrays until the end (through pandas
+    they were most of a page's disclosure cost)."""
+
+    def __init__(self, frame: pd.DataFrame, spec: Spec, level: Level):
+        self.frame, self.spec, self.level = frame, spec, level
+        self.off = level == Level.OFF
+        self.shown: dict[str, np.ndarray] = {}
+        self.marks = {column: np.full(len(frame), "", dtype=object) for column in spec.columns}
+        self.low: dict[str, np.ndarray] = {}
+        self.high: dict[str, np.ndarray] = {}
+        self.values: pd.DataFrame | None = None  # made once a derived figure needs it
+
+    def column(self, name: str) -> pd.Series:
+        """A column as it stands: as shown where disclosed, as it is otherwise."""
+        if name in self.shown:
+            return pd.Series(_nullable(self.shown[name]), index=self.frame.index)
+        return self.frame[name]
+
+    def people(self, name: str) -> np.ndarray:
+        """The disclosed count of people (a count column) or the column as it is."""
+        return self.shown[name] if name in self.shown else _numbers(self.frame[name])
+
+    def mark(self, column: str, where, text) -> None:
+        marked = self.marks[column]
+        here = _flags(where, self.frame.index) & (marked == "")
+        marked[here] = text[here] if isinstance(text, np.ndarray) else text
+
+    def hidden(self, column: str) -> np.ndarray:
+        if column in self.spec.counts or column in self.spec.totals:
+            marked = self.marks[column]
+            return (marked == SUPPRESSED) | (marked == WITHHELD)
+        return np.zeros(len(self.frame), dtype=bool)
+
+    def show(self, column: str, value: np.ndarray) -> None:
+        """`column` as shown: `value` where it has no mark."""
+        value = np.where(self.marks[column] == "", value, np.nan)
+        self.shown[column] = value
+        if self.values is not None:
+            self.values[column] = _nullable(value)
+
+    def ranges(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        index = self.frame.index
+        return tuple(
+            pd.DataFrame({c: _nullable(a) for c, a in bounds.items()}, index=index)
+            for bounds in (self.low, self.high)
+        )
+
+    def table(self) -> pd.DataFrame:
+        """The disclosed table as a frame: the table's columns in their order, then new ones."""
+        if self.values is None:
+            frame = self.frame
+            columns = {c: frame[c] for c in frame.columns}
+            columns.update({c: _nullable(v) for c, v in self.shown.items()})
+            self.values = pd.DataFrame(columns, index=frame.index)
+            self.values.columns.name = frame.columns.name
+        return self.values
+
+
+def _add_up(table: _Table, basis: dict[str, Disclosed]) -> None:
     """Totals (`Spec.totals`, `Spec.total_row`) in place, from or checked against their
-    disclosed cells (at level off the cells are exact, and so are the totals). `marks` holds
-    an array a column, `low` and `high` a series a column."""
-    off = level == Level.OFF
+    disclosed cells (at level off the cells are exact, and so are the totals)."""
+    spec, level, off, n = table.spec, table.level, table.off, len(table.frame)
     for column, total in spec.totals.items():
         if total.basis:
             source = basis[total.basis]
             keys = source.values[total.basis_key].to_numpy(dtype=object)
-            rows = (
-                source.values[total.where].astype("boolean").fillna(False).to_numpy(dtype=bool)
-                if total.where
-                else np.ones(len(keys), dtype=bool)
-            )
+            rows = _true(source.values[total.where]) if total.where else np.ones(len(keys), bool)
             # each key's rows found once (a row per provider against thousands of assets)
             kept = np.flatnonzero(rows)
             found = pd.Series(kept).groupby(keys[kept], sort=False).indices
             none = np.empty(0, dtype=int)
             groups = [
                 (np.array([i]), kept[found.get(key, none)])
-                for i, key in enumerate(values[total.key].to_numpy(dtype=object))
+                for i, key in enumerate(table.column(total.key).to_numpy(dtype=object))
             ]
             cells = (source.values[total.cells], source.marks[total.cells],
                      source.low[total.cells], source.high[total.cells])  # fmt: skip
         else:
-            rows = np.ones(len(values), dtype=bool)
+            rows = np.ones(n, dtype=bool)
             if total.where:
-                rows &= values[total.where].astype("boolean").fillna(False).to_numpy(dtype=bool)
-            labels = values[total.group] if total.group else pd.Series(0, index=values.index)
+                rows &= _true(table.column(total.where))
+            labels = table.column(total.group) if total.group else np.zeros(n)
             groups = [(here, here[rows[here]]) for here in _groups(labels)]
-            cells = (values[total.cells], marks[total.cells], low[total.cells],
-                     high[total.cells])  # fmt: skip
+            cells = (table.shown[total.cells], table.marks[total.cells],
+                     table.low[total.cells], table.high[total.cells])  # fmt: skip
         # arrays, not a pandas call a row: a provider table has thousands of rows
         counted, lows, highs, hidden = _cell_arrays(*cells)
-        value, least, most = (np.full(len(values), np.nan) for _ in range(3))
-        withheld = np.zeros(len(values), dtype=bool)
+        value, least, most = (np.full(n, np.nan) for _ in range(3))
+        withheld = np.zeros(n, dtype=bool)
         if total.own:  # the table's own counts, each rounded on its own, and their ranges
-            exact = frame[column].astype(FLOAT).to_numpy(dtype=float, na_value=np.nan)
-            own_low, own_high = (exact, exact) if off else (
-                b.to_numpy(dtype=float, na_value=np.nan)
-                for b in count_bounds(disclose_counts(pd.Series(exact), level), level))  # fmt: skip
+            exact = _numbers(table.frame[column])
+            own_low, own_high = (
+                (exact, exact) if off else _bounds(_shown_counts(exact, level), level)
+            )
         for here, mine in groups:  # row positions: the group's rows and its cells
             first = here[0]
             if len(mine):
@@ -447,28 +530,31 @@ def _add_up(frame, values, marks, low, high, spec: Spec, level: Level, basis) ->
                 withheld[here] = True
             elif not off:
                 least[here], most[here] = own_low[first], own_high[first]
-        value, least, most = (pd.Series(a, index=values.index, dtype=FLOAT)
-                              for a in (value, least, most))  # fmt: skip
-        values[column] = disclose_counts(value, level).mask(withheld)
-        low[column], high[column] = (value, value) if off else (least, most)
-        marked = marks[column]
+        shown = _shown_counts(value, level)
+        shown[withheld] = np.nan
+        table.shown[column] = shown
+        table.low[column], table.high[column] = (value, value) if off else (least, most)
+        marked = table.marks[column]
         marked[withheld] = WITHHELD
-        empty = (marked == "") & values[column].isna().to_numpy()
-        counted_none = value.isna().to_numpy()
+        empty = (marked == "") & np.isnan(shown)
+        counted_none = np.isnan(value)
         marked[empty & counted_none] = NOT_APPLICABLE
         marked[empty & ~counted_none] = SUPPRESSED
     if spec.total_row and not off:  # off: the row as counted
         label, name = spec.total_row
-        is_total = (values[label].astype(str) == name).to_numpy()
+        is_total = (table.column(label).astype(str) == name).to_numpy()
         if is_total.any():
+            rest = ~is_total
             for column in spec.counts:
-                parts = (values[column], marks[column], low[column], high[column])
-                summed, lows, highs, _ = _cells(*(c[~is_total] for c in parts))
-                shown = disclose_counts([summed], level).iloc[0]
-                values.loc[is_total, column] = shown
-                low[column], high[column] = low[column].copy(), high[column].copy()
-                low[column][is_total], high[column][is_total] = lows.sum(), highs.sum()
-                marks[column][is_total] = "" if pd.notna(shown) else SUPPRESSED
+                parts = (table.shown[column], table.marks[column], table.low[column],
+                         table.high[column])  # fmt: skip
+                counted, lows, highs, _ = _cell_arrays(*(c[rest] for c in parts))
+                shown = _shown_counts(np.array([counted.sum()]), level)[0]
+                for arrays, value in ((table.shown, shown), (table.low, lows.sum()),
+                                      (table.high, highs.sum())):  # fmt: skip
+                    arrays[column] = arrays[column].copy()
+                    arrays[column][is_total] = value
+                table.marks[column][is_total] = "" if not np.isnan(shown) else SUPPRESSED
 
 
 def _flags(where, index: pd.Index) -> np.ndarray:
@@ -483,140 +569,113 @@ def _flags(where, index: pd.Index) -> np.ndarray:
 def _disclose(
     frame: pd.DataFrame, spec: Spec, level: Level, basis: dict[str, Disclosed]
 ) -> Disclosed:
-    values = frame.copy()
-    # marks as an array a column, and the ranges as a series a column, made frames once at
-    # the end: set through pandas, they were most of a page's disclosure cost
-    marks = {column: np.full(len(frame), "", dtype=object) for column in spec.columns}
+    table = _Table(frame, spec, level)
+    mark, hidden, people, off = table.mark, table.hidden, table.people, table.off
     decimals: dict[str, int] = {}
-    off = level == Level.OFF
-    low: dict[str, pd.Series] = {}
-    high: dict[str, pd.Series] = {}
-
-    def mark(column: str, where, text) -> None:
-        marked = marks[column]
-        here = _flags(where, frame.index) & (marked == "")
-        if isinstance(text, pd.Series):
-            marked[here] = text.to_numpy(dtype=object)[here]
-        else:
-            marked[here] = text
 
     # Counts: each disclosed on its own; nothing below reads the exact ones again.
     for column in spec.counts:
-        exact = frame[column].astype(FLOAT)
-        values[column] = disclose_counts(exact, level)
-        mark(column, values[column].isna() & exact.notna(), SUPPRESSED)
-        mark(column, values[column].isna(), NOT_APPLICABLE)
+        exact = _numbers(frame[column])
+        shown = _shown_counts(exact, level)
+        mark(column, np.isnan(shown) & ~np.isnan(exact), SUPPRESSED)
+        mark(column, np.isnan(shown), NOT_APPLICABLE)
         decimals[column] = 0
-        if off:
-            low[column], high[column] = exact, exact
-        else:
-            low[column], high[column] = count_bounds(values[column], level)
-        nothing = marks[column] == NOT_APPLICABLE
-        low[column] = low[column].mask(nothing)
-        high[column] = high[column].mask(nothing)
-
-    _add_up(
-        frame, values, marks, low, high, spec, level, basis
-    )  # off: the exact cells add up exactly
+        low, high = (exact, exact) if off else _bounds(shown, level)
+        nothing = table.marks[column] == NOT_APPLICABLE
+        table.low[column] = np.where(nothing, np.nan, low)
+        table.high[column] = np.where(nothing, np.nan, high)
+        table.shown[column] = shown
+    _add_up(table, basis)  # off: the exact cells add up exactly
     for column in spec.totals:
         decimals[column] = 0
-    low = pd.DataFrame({c: v.array for c, v in low.items()}, index=frame.index)
-    high = pd.DataFrame({c: v.array for c, v in high.items()}, index=frame.index)
+    low, high = table.ranges()
 
-    def hidden(column: str) -> np.ndarray:
-        if column in spec.counts or column in spec.totals:
-            return (marks[column] == SUPPRESSED) | (marks[column] == WITHHELD)
-        return np.zeros(len(frame), dtype=bool)
-
-    def people_shown(column: str) -> pd.Series:
-        """The disclosed count of people (a count column) or the column as it is."""
-        return values[column].astype(FLOAT)
-
-    for column, rate in spec.rates.items():
-        numerator = values[rate.numerator].astype(FLOAT)
-        denominator = (
-            pd.Series(1.0, index=frame.index, dtype=FLOAT)
-            if rate.denominator is None
-            else values[rate.denominator].astype(FLOAT)
-        )
-        scale = 1 / denominator.where(denominator > 0) * rate.per
-        if rate.times:
-            scale = scale * frame[rate.times].astype(FLOAT)
-        values[column] = (numerator * scale).astype(FLOAT)
-        hide = hidden(rate.numerator)
-        if rate.denominator is not None:
-            hide |= hidden(rate.denominator)
-        if rate.as_range and not off and rate.numerator in spec.counts:
-            first = (low[rate.numerator] * scale).round(rate.decimals)
-            last = (high[rate.numerator] * scale).round(rate.decimals)
-            words = pd.Series(
-                [
-                    f"{a:,.{rate.decimals}f} to {b:,.{rate.decimals}f}"
-                    if pd.notna(a) and pd.notna(b)
-                    else SUPPRESSED
-                    for a, b in zip(first, last, strict=True)
-                ],
-                index=frame.index,
-                dtype=object,
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for column, rate in spec.rates.items():
+            numerator = people(rate.numerator)
+            denominator = (
+                np.ones(len(frame)) if rate.denominator is None else people(rate.denominator)
             )
-            mark(column, hidden(rate.numerator) & ~hidden(rate.denominator or column), words)
-        mark(column, hide, SUPPRESSED)
-        mark(column, values[column].isna(), NOT_APPLICABLE)
-        values[column] = values[column].mask(marks[column] != "")
-        decimals[column] = rate.decimals
-    for column, share in spec.shares.items():
-        part, whole = people_shown(share.numerator), people_shown(share.denominator)
-        value = (100 * part / whole.where(whole > 0)).astype(FLOAT)
-        if not off:  # a whole of 1-7 is too few before it is hidden
-            anyone = value.notna() | hidden(share.numerator) | hidden(share.denominator)
-            few = (whole.fillna(0) < MIN_PEOPLE) & anyone
-            mark(column, few, TOO_FEW)
-            mark(column, hidden(share.numerator), SUPPRESSED)
-        mark(column, value.isna(), NOT_APPLICABLE)
-        values[column] = value.round(0).mask(marks[column] != "")
-        decimals[column] = 0
+            scale = 1 / np.where(denominator > 0, denominator, np.nan) * rate.per
+            if rate.times:
+                scale = scale * _numbers(frame[rate.times])
+            value = numerator * scale
+            hide = hidden(rate.numerator)
+            if rate.denominator is not None:
+                hide |= hidden(rate.denominator)
+            if rate.as_range and not off and rate.numerator in spec.counts:
+                first = np.round(table.low[rate.numerator] * scale, rate.decimals)
+                last = np.round(table.high[rate.numerator] * scale, rate.decimals)
+                words = np.array(
+                    [
+                        f"{a:,.{rate.decimals}f} to {b:,.{rate.decimals}f}"
+                        if not (np.isnan(a) or np.isnan(b))
+                        else SUPPRESSED
+                        for a, b in zip(first.tolist(), last.tolist(), strict=True)
+                    ],
+                    dtype=object,
+                )
+                mark(column, hidden(rate.numerator) & ~hidden(rate.denominator or column), words)
+            mark(column, hide, SUPPRESSED)
+            mark(column, np.isnan(value), NOT_APPLICABLE)
+            table.show(column, value)
+            decimals[column] = rate.decimals
+        for column, share in spec.shares.items():
+            part, whole = people(share.numerator), people(share.denominator)
+            value = 100 * part / np.where(whole > 0, whole, np.nan)
+            if not off:  # a whole of 1-7 is too few before it is hidden
+                anyone = ~np.isnan(value) | hidden(share.numerator) | hidden(share.denominator)
+                few = (np.nan_to_num(whole, nan=0.0) < MIN_PEOPLE) & anyone
+                mark(column, few, TOO_FEW)
+                mark(column, hidden(share.numerator), SUPPRESSED)
+            mark(column, np.isnan(value), NOT_APPLICABLE)
+            table.show(column, np.round(value, 0))
+            decimals[column] = 0
     for column, statistic in spec.statistics.items():
-        value = frame[column].astype(FLOAT)
+        value = _numbers(frame[column])
         if not off:
-            people = people_shown(statistic.people).fillna(0)
-            mark(column, value.notna() & (people < MIN_PEOPLE), TOO_FEW)
-        mark(column, value.isna(), NOT_APPLICABLE)
+            few = np.nan_to_num(people(statistic.people), nan=0.0) < MIN_PEOPLE
+            mark(column, ~np.isnan(value) & few, TOO_FEW)
+        mark(column, np.isnan(value), NOT_APPLICABLE)
         # rounded to what is shown once the figures derived from it are worked out
-        values[column] = value.mask(marks[column] != "")
+        table.show(column, value)
         decimals[column] = statistic.decimals
     for column, statistic in spec.statistics.items():
         if statistic.hidden_with:
-            blank = marks[column] == ""
-            marks[column][blank] = marks[statistic.hidden_with][blank]
-            values[column] = values[column].mask(marks[column] != "")
+            marked = table.marks[column]
+            blank = marked == ""
+            marked[blank] = table.marks[statistic.hidden_with][blank]
+            table.show(column, table.shown[column])
     for column, derived in spec.derived.items():
-        shown_now = Shown(values, low, high, level, basis)
-        value = pd.Series(derived.compute(shown_now), index=frame.index).astype(FLOAT)
+        shown_now = Shown(table.table(), low, high, level, basis)
+        value = _numbers(pd.Series(derived.compute(shown_now), index=frame.index))
         for count in derived.hidden_with:
             mark(column, hidden(count), SUPPRESSED)
         if derived.people and not off:
-            people = people_shown(derived.people)
+            count = people(derived.people)
             # "too few" even where a statistic it rests on was withheld (NA) for the same reason
-            someone = (people > 0).fillna(False) | hidden(derived.people)
-            few = people.fillna(0) < MIN_PEOPLE
-            mark(column, (value.notna() | someone) & few, TOO_FEW)
-        mark(column, value.isna(), NOT_APPLICABLE)
-        values[column] = value.mask(marks[column] != "")
+            someone = (count > 0) | hidden(derived.people)
+            few = np.nan_to_num(count, nan=0.0) < MIN_PEOPLE
+            mark(column, (~np.isnan(value) | someone) & few, TOO_FEW)
+        mark(column, np.isnan(value), NOT_APPLICABLE)
+        table.show(column, value)
         decimals[column] = derived.decimals
+    values = table.table()
     for column, judgement in spec.judgements.items():
         first = judgement.decide(values, low[judgement.count]).astype("boolean")
         last = judgement.decide(values, high[judgement.count]).astype("boolean")
         same = (first == last).fillna(False)
         mark(column, first.notna() & last.notna() & ~same, BORDERLINE)
         mark(column, first.isna() | last.isna(), NOT_APPLICABLE)
-        values[column] = first.mask(marks[column] != "")
+        values[column] = first.mask(table.marks[column] != "")
         decimals[column] = -1
     # statistics, and what moves with them, at the precision shown: at full precision a mean's
     # interval would give the exact mean away
-    for column, statistic in spec.statistics.items():
-        values[column] = values[column].round(statistic.decimals) + 0.0  # no "-0.0"
-    for column, derived in spec.derived.items():
-        if derived.statistic:
-            values[column] = values[column].round(derived.decimals) + 0.0
-    marks = pd.DataFrame(marks, index=frame.index, columns=spec.columns, dtype=object)
+    moving = {c: s.decimals for c, s in spec.statistics.items()}
+    moving.update({c: d.decimals for c, d in spec.derived.items() if d.statistic})
+    for column, places in moving.items():
+        values[column] = _nullable(np.round(table.shown[column], places) + 0.0)  # no "-0.0"
+    # one block of text: a frame built column by column cost as much again
+    block = np.column_stack([table.marks[c] for c in spec.columns]) if spec.columns else None
+    marks = pd.DataFrame(block, index=frame.index, columns=spec.columns, dtype=object)
     return Disclosed(values, marks, decimals, low, high)
