@@ -73,19 +73,22 @@ def disclose_counts(counts, level: Level) -> pd.Series:
     )
     if level == Level.OFF:
         return values
-    # in NumPy, NA as NaN: called for every count column of every panel, where pandas'
-    # nullable arithmetic cost several times as much
-    whole = np.floor(_floats(values) + 0.5)
-    hidden = (whole >= 1) & (whole <= SMALL)
-    if level == Level.ROUND:
-        whole = np.floor(whole / 5 + 0.5) * 5
-    whole[hidden] = np.nan
-    return pd.Series(whole, index=values.index, dtype=FLOAT, name=values.name)
+    shown = _shown_counts(floats(values), level)
+    return pd.Series(shown, index=values.index, dtype=FLOAT, name=values.name)
 
 
-def _floats(values: pd.Series) -> np.ndarray:
-    """A nullable series as floats, NA as NaN (a new array: safe to write to)."""
-    return values.to_numpy(dtype=float, na_value=np.nan, copy=True)
+def floats(values) -> np.ndarray:
+    """Numbers (a series, an array, a list) as a new array of floats, NA as NaN: arithmetic on
+    counts runs on every table's every figure, and pandas' nullable series cost several
+    times as much."""
+    if isinstance(values, np.ndarray) and values.dtype.kind in "biuf":
+        return values.astype(float)  # a copy
+    if isinstance(values, pd.Series) and (
+        values.dtype == FLOAT
+        or (isinstance(values.dtype, np.dtype) and values.dtype.kind in "biuf")
+    ):
+        return values.to_numpy(dtype=float, na_value=np.nan, copy=True)
+    return pd.Series(values).astype(FLOAT).to_numpy(dtype=float, na_value=np.nan, copy=True)
 
 
 def disclose_count(count: float, level: Level) -> float | None:
@@ -167,13 +170,16 @@ class Shown:
     (`values`: counts as shown, NA where hidden; rates, shares, statistics and earlier derived
     figures as shown; columns that are not person-level as they are), for each count the
     least and greatest true count consistent with what is shown (`low`, `high`), and the
-    disclosed tables the panel rests on besides (`basis`)."""
+    disclosed tables the panel rests on besides (`basis`). `kept`: what several derived
+    figures of one table share (a test on the counts, the sums of a basis), worked out once;
+    only from what does not change while they are (all but the derived figures)."""
 
     values: pd.DataFrame
     low: pd.DataFrame
     high: pd.DataFrame
     level: Level
     basis: dict[str, Disclosed] = field(default_factory=dict)
+    kept: dict = field(default_factory=dict, compare=False, repr=False)
 
     def centre(self, column: str) -> pd.Series:
         """Each count where a single value is needed: as shown, a hidden one at 4 (the middle
@@ -328,7 +334,8 @@ class Disclosed:
 
 
 def _shown_counts(exact: np.ndarray, level: Level) -> np.ndarray:
-    """Counts as floats (NaN where none) as they may be shown: NaN where hidden."""
+    """`disclose_counts` on floats (NaN where none): in NumPy, as it runs for every count
+    column of every panel."""
     if level == Level.OFF:
         return exact.copy()
     whole = np.floor(exact + 0.5)
@@ -354,7 +361,7 @@ def count_bounds(shown_counts: pd.Series, level: Level) -> tuple[pd.Series, pd.S
     """The least and greatest true count consistent with each disclosed count: 1-7 where
     hidden, 8-12 for a shown 10 at the rounding level, the count itself otherwise."""
     shown_counts = shown_counts.astype(FLOAT)
-    low, high = _bounds(_floats(shown_counts), level)
+    low, high = _bounds(floats(shown_counts), level)
     index = shown_counts.index
     return pd.Series(low, index=index, dtype=FLOAT), pd.Series(high, index=index, dtype=FLOAT)
 
@@ -362,18 +369,6 @@ def count_bounds(shown_counts: pd.Series, level: Level) -> tuple[pd.Series, pd.S
 def _nullable(values: np.ndarray) -> pd.arrays.FloatingArray:
     """Floats as a nullable array, NaN as NA (the array is kept, not copied)."""
     return pd.arrays.FloatingArray(values, np.isnan(values))
-
-
-def _numbers(values) -> np.ndarray:
-    """A column (or a metric's answer) as floats, NA as NaN (a new array)."""
-    if isinstance(values, np.ndarray) and values.dtype == float:
-        return values.copy()
-    if isinstance(values, pd.Series) and (
-        values.dtype == FLOAT
-        or (isinstance(values.dtype, np.dtype) and values.dtype.kind in "biuf")
-    ):  # the common cases without a conversion through pandas
-        return values.to_numpy(dtype=float, na_value=np.nan, copy=True)
-    return _floats(pd.Series(values).astype(FLOAT))
 
 
 def _cell_arrays(shown, marks, low, high):
@@ -387,9 +382,9 @@ def _cell_arrays(shown, marks, low, high):
 
 def _filled(values, missing: float) -> np.ndarray:
     """Counts as floats, `missing` where NA."""
-    floats = _numbers(values)
-    floats[np.isnan(floats)] = missing
-    return floats
+    numbers = floats(values)
+    numbers[np.isnan(numbers)] = missing
+    return numbers
 
 
 def narrows(total_low: float, total_high: float, low, high, hidden) -> bool:
@@ -441,7 +436,7 @@ class _Table:
 
     def people(self, name: str) -> np.ndarray:
         """The disclosed count of people (a count column) or the column as it is."""
-        return self.shown[name] if name in self.shown else _numbers(self.frame[name])
+        return self.shown[name] if name in self.shown else floats(self.frame[name])
 
     def mark(self, column: str, where, text) -> None:
         marked = self.marks[column]
@@ -511,7 +506,7 @@ def _add_up(table: _Table, basis: dict[str, Disclosed]) -> None:
         value, least, most = (np.full(n, np.nan) for _ in range(3))
         withheld = np.zeros(n, dtype=bool)
         if total.own:  # the table's own counts, each rounded on its own, and their ranges
-            exact = _numbers(table.frame[column])
+            exact = floats(table.frame[column])
             own_low, own_high = (
                 (exact, exact) if off else _bounds(_shown_counts(exact, level), level)
             )
@@ -575,7 +570,7 @@ def _disclose(
 
     # Counts: each disclosed on its own; nothing below reads the exact ones again.
     for column in spec.counts:
-        exact = _numbers(frame[column])
+        exact = floats(frame[column])
         shown = _shown_counts(exact, level)
         mark(column, np.isnan(shown) & ~np.isnan(exact), SUPPRESSED)
         mark(column, np.isnan(shown), NOT_APPLICABLE)
@@ -598,7 +593,7 @@ def _disclose(
             )
             scale = 1 / np.where(denominator > 0, denominator, np.nan) * rate.per
             if rate.times:
-                scale = scale * _numbers(frame[rate.times])
+                scale = scale * floats(frame[rate.times])
             value = numerator * scale
             hide = hidden(rate.numerator)
             if rate.denominator is not None:
@@ -632,7 +627,7 @@ def _disclose(
             table.show(column, np.round(value, 0))
             decimals[column] = 0
     for column, statistic in spec.statistics.items():
-        value = _numbers(frame[column])
+        value = floats(frame[column])
         if not off:
             few = np.nan_to_num(people(statistic.people), nan=0.0) < MIN_PEOPLE
             mark(column, ~np.isnan(value) & few, TOO_FEW)
@@ -646,9 +641,10 @@ def _disclose(
             blank = marked == ""
             marked[blank] = table.marks[statistic.hidden_with][blank]
             table.show(column, table.shown[column])
+    kept: dict = {}
     for column, derived in spec.derived.items():
-        shown_now = Shown(table.table(), low, high, level, basis)
-        value = _numbers(pd.Series(derived.compute(shown_now), index=frame.index))
+        shown_now = Shown(table.table(), low, high, level, basis, kept)
+        value = floats(pd.Series(derived.compute(shown_now), index=frame.index))
         for count in derived.hidden_with:
             mark(column, hidden(count), SUPPRESSED)
         if derived.people and not off:

@@ -24,6 +24,7 @@ from socialrx.disclosure import (
     Shown,
     Spec,
     Total,
+    floats,
 )
 
 TURNED_AWAY = ("waiting list", "declined by provider (full)")
@@ -46,9 +47,7 @@ def held_months(months) -> pd.Series | float:
 def _floats(values) -> np.ndarray | float:
     """Numbers as floats (NaN where missing): the arithmetic below runs on every judgement
     of every table, so on arrays rather than nullable series."""
-    if np.isscalar(values):
-        return float(values)
-    return pd.Series(values).astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    return float(values) if np.isscalar(values) else floats(values)
 
 
 def _series(values: np.ndarray, like) -> pd.Series:
@@ -83,13 +82,19 @@ def strain(people, capacity_per_month, months, growth: float = 0.0) -> pd.Series
 def beyond(people, capacity_per_month, months, threshold: float, strictly: bool, growth=0.0):
     """Whether strain is at least (`strictly`: over) `threshold` %. A stated capacity of 0 is
     over with anyone sent and nothing with nobody; no capacity stated, nothing to judge (NA)."""
+    answer = _beyond(people, capacity_per_month, months, threshold, strictly, growth)
+    out = pd.Series(answer == 1, index=people.index if isinstance(people, pd.Series) else None)
+    return out.astype("boolean").mask(np.isnan(answer))
+
+
+def _beyond(people, capacity_per_month, months, threshold, strictly, growth) -> np.ndarray:
+    """`beyond` as floats: 1 yes, 0 no, NaN nothing to judge."""
     count, capacity = _floats(people), _floats(capacity_per_month)
     value = _strain(count, capacity, months, growth)
     answer = (value > threshold) if strictly else (value >= threshold)
-    answer = np.where(capacity == 0, count > 0, answer)
-    missing = np.isnan(capacity) | np.isnan(count)
-    out = pd.Series(answer, index=people.index if isinstance(people, pd.Series) else None)
-    return out.astype("boolean").mask(missing)
+    answer = np.where(capacity == 0, count > 0, answer).astype(float)
+    answer[np.isnan(capacity) | np.isnan(count)] = np.nan
+    return answer
 
 
 def _months(shown_values: pd.DataFrame, months: float | None):
@@ -148,11 +153,10 @@ RATINGS = {
 }
 
 
-def _band(people, capacity, months, growth) -> pd.Series:
-    """0 under 85%, 1 for 85-100%, 2 over 100% (NA with no capacity stated)."""
-    at_least = beyond(people, capacity, months, BANDS[0], False, growth)
-    over = beyond(people, capacity, months, BANDS[1], True, growth)
-    return at_least.astype("Int64") + over.astype("Int64")
+def _band(people, capacity, months, growth) -> np.ndarray:
+    """0 under 85%, 1 for 85-100%, 2 over 100% (NaN with no capacity stated)."""
+    at_least = _beyond(people, capacity, months, BANDS[0], False, growth)
+    return at_least + _beyond(people, capacity, months, BANDS[1], True, growth)
 
 
 def rating_column(people: str, months: float | None = None, growth: float = 0.0) -> Derived:
@@ -162,11 +166,9 @@ def rating_column(people: str, months: float | None = None, growth: float = 0.0)
 
     def compute(shown: Shown) -> pd.Series:
         values = shown.values
-        capacity = values["capacity_per_month"].astype("Float64")
-        span = _months(values, months)
-        low = _floats(_band(shown.low[people], capacity, span, growth))
-        high = _floats(_band(shown.high[people], capacity, span, growth))
-        stated = _floats(capacity)
+        stated, span = _floats(values["capacity_per_month"]), _floats(_months(values, months))
+        low = _band(shown.low[people], stated, span, growth)
+        high = _band(shown.high[people], stated, span, growth)
         nobody = _floats(shown.high[people]) == 0
         code = np.select(
             [np.isnan(stated), (stated == 0) & nobody, stated == 0]

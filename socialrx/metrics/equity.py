@@ -46,6 +46,7 @@ from socialrx.disclosure import (
     Shown,
     Spec,
     Total,
+    floats,
 )
 from socialrx.metrics import intervals
 from socialrx.metrics import referrals as referral_metrics
@@ -231,10 +232,6 @@ def funnel_from_rates(
 # The funnel after disclosure: every figure below is worked out from the counts as shown.
 
 
-def _known(values: pd.DataFrame) -> pd.Series:
-    return (values["list_size"].astype("Float64") > 0).fillna(False)
-
-
 def shown_place_rate(values: pd.DataFrame, per_year: float) -> float:
     """The place's rate per 1,000 registered adults a year from its disclosed total (NaN
     where the total is hidden or there is no list size)."""
@@ -250,17 +247,20 @@ def shown_place_rate(values: pd.DataFrame, per_year: float) -> float:
 def _expected(values: pd.DataFrame, per_year: float) -> np.ndarray:
     """Each practice's expected referrals at the place's disclosed rate."""
     rate = shown_place_rate(values, per_year)
-    sizes = values["list_size"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
-    return np.where(_known(values), rate / PER * sizes / per_year, np.nan)
+    sizes = floats(values["list_size"])
+    return np.where(sizes > 0, rate / PER * sizes / per_year, np.nan)
 
 
 def shown_dispersion(shown: Shown, per_year: float) -> Dispersion | None:
     """Spiegelhalter's overdispersion test on the counts as shown (a hidden one at 4, the
     middle of 1-7) against those expected at the place's disclosed rate."""
-    expected = _expected(shown.values, per_year)
-    known = _known(shown.values).to_numpy()
-    observed = shown.centre("referrals").to_numpy(dtype=float, na_value=np.nan)
-    return overdispersion(observed[known], expected[known])
+    key = ("dispersion", per_year)  # every limit and figure of the funnel asks
+    if key not in shown.kept:
+        expected = _expected(shown.values, per_year)
+        known = floats(shown.values["list_size"]) > 0
+        observed = floats(shown.centre("referrals"))
+        shown.kept[key] = overdispersion(observed[known], expected[known])
+    return shown.kept[key]
 
 
 def _limit(per_year: float, coverage: float, side: str, method: str, as_count: bool):

@@ -263,9 +263,12 @@ def _from_work(column: str):
     """A provider-year's figure summed over its asset-years as shown (basis `work`)."""
 
     def compute(shown: Shown) -> pd.Series:
-        sums = value_by_provider_year(shown.basis["work"].values).set_index(KEYS)[column]
-        keys = pd.MultiIndex.from_frame(shown.values[KEYS].astype(str))
-        return pd.Series(sums.reindex(keys).to_numpy(), index=shown.values.index).fillna(0)
+        if "work" not in shown.kept:  # every one of the table's values of work reads them
+            sums = value_by_provider_year(shown.basis["work"].values).set_index(KEYS)
+            keys = pd.MultiIndex.from_frame(shown.values[KEYS].astype(str))
+            shown.kept["work"] = sums.reindex(keys)
+        sums = shown.kept["work"][column]
+        return pd.Series(sums.to_numpy(), index=shown.values.index).fillna(0)
 
     return compute
 

@@ -22,19 +22,15 @@ import numpy as np
 import pandas as pd
 from scipy import special  # scipy.stats' own quantiles, without its second of imports
 
-from socialrx.disclosure import Derived, Shown
+from socialrx.disclosure import Derived, Shown, floats
 
 Z95 = float(special.ndtri(0.975))
-
-
-def _floats(values) -> np.ndarray:
-    return np.asarray(pd.Series(values, dtype="Float64").to_numpy(dtype=float, na_value=np.nan))
 
 
 def poisson_interval(counts, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
     """Exact (Garwood) confidence limits for Poisson counts: chi-squared quantiles halved.
     A count of 0 has lower limit 0; NA counts give NaN."""
-    count = _floats(counts)
+    count = floats(counts)
     alpha = 1 - level
     with np.errstate(invalid="ignore"):
         # chi2.ppf(q, 2k) / 2, as scipy.stats works it out: gammaincinv(k, q)
@@ -46,7 +42,7 @@ def poisson_interval(counts, level: float = 0.95) -> tuple[np.ndarray, np.ndarra
 
 def byar_interval(counts, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
     """Byar's approximation to the exact Poisson limits (Breslow & Day 1987, vol II)."""
-    count = _floats(counts)
+    count = floats(counts)
     z = special.ndtri(1 - (1 - level) / 2)
     with np.errstate(divide="ignore", invalid="ignore"):
         low = count * (1 - 1 / (9 * count) - z / (3 * np.sqrt(count))) ** 3
@@ -60,7 +56,7 @@ def wilson_interval(part, whole, z: float = Z95) -> tuple[np.ndarray, np.ndarray
     """The Wilson score interval for part/whole as proportions (0-1), vectorised: it stays
     inside 0-1 and behaves for shares near 0 or 100%, where the normal approximation does not.
     NaN where whole is 0. Agrees with statsmodels' proportion_confint(method="wilson")."""
-    part, whole = _floats(part), _floats(whole)
+    part, whole = floats(part), floats(whole)
     with np.errstate(divide="ignore", invalid="ignore"):
         p = part / whole
         denominator = 1 + z**2 / whole
@@ -126,7 +122,7 @@ def share_interval(part: str, whole: str, side: str, decimals: int = 0) -> Deriv
             low, _ = wilson_interval(shown.low[part], shown.high[whole])
             return _series(100 * low, index)
         few = shown.low[whole]
-        _, high = wilson_interval(np.minimum(_floats(shown.high[part]), _floats(few)), few)
+        _, high = wilson_interval(np.minimum(floats(shown.high[part]), floats(few)), few)
         return _series(100 * high, index)
 
     return Derived(compute, decimals=decimals, hidden_with=(whole,))
@@ -154,7 +150,7 @@ def mean_interval(mean: str, sd: str, people: str, side: str) -> Derived:
     def compute(shown: Shown) -> pd.Series:
         n = shown.values[people].astype("Float64")
         n = n.where(n > 1)
-        t = _series(special.stdtrit(_floats(n) - 1, 0.975), shown.values.index)  # t.ppf
+        t = _series(special.stdtrit(floats(n) - 1, 0.975), shown.values.index)  # t.ppf
         half = t * shown.values[sd].astype("Float64") / np.sqrt(n)
         centre = shown.values[mean].astype("Float64")
         return centre - half if side == "low" else centre + half

@@ -9,6 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from socialrx.disclosure import floats
 from socialrx.escape import html_text
 from socialrx.views.charts import layout
 from socialrx.views.palette import OKABE_ITO
@@ -41,10 +42,6 @@ def _layout(fig: go.Figure, title: str, x: str, y: str, height: int = 460) -> go
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
     )
     return _axes(fig)
-
-
-def _floats(values) -> np.ndarray:
-    return pd.Series(values).astype("Float64").to_numpy(dtype=float, na_value=np.nan)
 
 
 def _practice_labels(shown: pd.DataFrame) -> list[str]:
@@ -127,11 +124,11 @@ def funnel_chart(shown: pd.DataFrame, curves: pd.DataFrame) -> go.Figure | None:
     they differ); a practice whose count is hidden (1-7) is a grey bar over every rate its
     count could give. Everything from the disclosed table (`equity.funnel_spec`) and the
     curves worked out from it (`equity.funnel_curves`). None when there is nothing to draw."""
-    place_rate = _floats(shown["place_rate"])[0] if len(shown) else np.nan
+    place_rate = floats(shown["place_rate"])[0] if len(shown) else np.nan
     if curves.empty or not np.isfinite(place_rate):
         return None
-    sizes = _floats(shown["list_size"])
-    rates = _floats(shown["rate_per_1000"])
+    sizes = floats(shown["list_size"])
+    rates = floats(shown["rate_per_1000"])
     if not np.isfinite(sizes).any():
         return None
     fig = go.Figure()
@@ -169,7 +166,7 @@ def funnel_chart(shown: pd.DataFrame, curves: pd.DataFrame) -> go.Figure | None:
         )
     )
     names = np.array(_practice_labels(shown), dtype=object)
-    low, high = _floats(shown["rate_low"]), _floats(shown["rate_high"])
+    low, high = floats(shown["rate_low"]), floats(shown["rate_high"])
     interval = np.array(
         [
             f"{lo:,.1f} to {hi:,.1f}" if np.isfinite(lo) and np.isfinite(hi) else "–"
@@ -204,7 +201,7 @@ def funnel_chart(shown: pd.DataFrame, curves: pd.DataFrame) -> go.Figure | None:
         )
     hidden = np.isfinite(sizes) & ~np.isfinite(rates) & shown["referrals"].isna().to_numpy()
     if hidden.any():
-        first, last = _floats(shown["rate_from"])[hidden], _floats(shown["rate_to"])[hidden]
+        first, last = floats(shown["rate_from"])[hidden], floats(shown["rate_to"])[hidden]
         middle = (first + last) / 2
         colours = [
             {"below": VERMILION, "above": BLUE}.get(k, GREY) for k in status.to_numpy()[hidden]
@@ -248,10 +245,10 @@ def funnel_chart(shown: pd.DataFrame, curves: pd.DataFrame) -> go.Figure | None:
 def rate_interval_chart(shown: pd.DataFrame, group: str, title: str, x_title: str):
     """Rates by group with their 95% intervals as error bars (none where the interval rests
     on fewer than 30 people); None when no group has a rate above 0 to show."""
-    rates = _floats(shown["rate_per_1000"])
+    rates = floats(shown["rate_per_1000"])
     if not np.nan_to_num(rates).any():
         return None
-    low, high = _floats(shown["rate_low"]), _floats(shown["rate_high"])
+    low, high = floats(shown["rate_low"]), floats(shown["rate_high"])
     fig = go.Figure(
         go.Bar(
             x=shown[group].astype(str),
@@ -277,7 +274,7 @@ def rate_interval_chart(shown: pd.DataFrame, group: str, title: str, x_title: st
 def share_chart(shown: pd.DataFrame, group: str, title: str, x_title: str, population: bool):
     """The share of referrals from each group, beside the group's share of the adult
     population where that is the right comparison; None when there is no share to show."""
-    shares = _floats(shown["share_pct"])
+    shares = floats(shown["share_pct"])
     if not np.nan_to_num(shares).any():
         return None
     groups = shown[group].astype(str)
@@ -294,7 +291,7 @@ def share_chart(shown: pd.DataFrame, group: str, title: str, x_title: str, popul
         traces.append(
             go.Bar(
                 x=groups,
-                y=_floats(shown["population_pct"]),
+                y=floats(shown["population_pct"]),
                 name="Share of adults (%)",
                 marker_color=ORANGE,
                 marker_pattern_shape="/",
@@ -320,7 +317,7 @@ def distribution_chart(shown: pd.DataFrame) -> go.Figure | None:
         fig.add_trace(
             go.Bar(
                 y=part["group"].map(html_text),
-                x=_floats(part["share_pct"]),
+                x=floats(part["share_pct"]),
                 orientation="h",
                 marker_color=BLUE,
                 showlegend=False,
@@ -359,7 +356,7 @@ def completeness_chart(shown: pd.DataFrame) -> go.Figure | None:
         [
             go.Scatter(
                 x=x,
-                y=_floats(months[column]),
+                y=floats(months[column]),
                 mode="lines+markers",
                 name=label,
                 line={"color": colour},
@@ -387,14 +384,14 @@ def caterpillar_chart(shown: pd.DataFrame) -> go.Figure | None:
     """Practices in the order given (ranked by the rate shown), each rate with its 95%
     interval, marked as in the funnel, against the place's rate (all from the disclosed
     `equity.funnel_spec` table); None when no practice has a rate to show."""
-    place_rate = _floats(shown["place_rate"])[0] if len(shown) else None
-    rates = _floats(shown["rate_per_1000"])
+    place_rate = floats(shown["place_rate"])[0] if len(shown) else None
+    rates = floats(shown["rate_per_1000"])
     drawn = np.isfinite(rates)
     if not drawn.any():
         return None
     shown = shown[drawn]
     rates = rates[drawn]
-    low, high = _floats(shown["rate_low"]), _floats(shown["rate_high"])
+    low, high = floats(shown["rate_low"]), floats(shown["rate_high"])
     labels = _practice_labels(shown)
     fig = go.Figure()
     _markers_by_status(fig, shown, labels, rates, low, high, STATUS,
@@ -439,12 +436,12 @@ def standardised_chart(shown: pd.DataFrame) -> go.Figure | None:
     funnel's first question and with the second in the hover, against the line at 1; a
     practice whose count is hidden (1-7) has no marker. None when no practice has a ratio to
     show."""
-    ratios = _floats(shown["ratio"])
+    ratios = floats(shown["ratio"])
     drawn = np.isfinite(ratios)
     if not drawn.any():
         return None
     shown, ratios = shown[drawn], ratios[drawn]
-    low, high = _floats(shown["ratio_low"]), _floats(shown["ratio_high"])
+    low, high = floats(shown["ratio_low"]), floats(shown["ratio_high"])
     labels = _practice_labels(shown)
     interval = [
         f"{lo:.2f} to {hi:.2f}" if np.isfinite(lo) and np.isfinite(hi) else "too few"
