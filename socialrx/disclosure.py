@@ -552,6 +552,14 @@ def _add_up(table: _Table, basis: dict[str, Disclosed]) -> None:
                 table.marks[column][is_total] = "" if not np.isnan(shown) else SUPPRESSED
 
 
+def _answers(answers: pd.Series, index: pd.Index) -> np.ndarray:
+    """A judgement's answers on `index`'s rows as floats: 1 yes, 0 no, NaN none."""
+    answers = answers.astype("boolean")
+    if not answers.index.equals(index):
+        answers = answers.reindex(index)
+    return answers.to_numpy(dtype=float, na_value=np.nan)
+
+
 def _flags(where, index: pd.Index) -> np.ndarray:
     """True and false as an array (NA as false), a series aligned on `index` first."""
     if isinstance(where, pd.Series):
@@ -658,12 +666,12 @@ def _disclose(
         decimals[column] = derived.decimals
     values = table.table()
     for column, judgement in spec.judgements.items():
-        first = judgement.decide(values, low[judgement.count]).astype("boolean")
-        last = judgement.decide(values, high[judgement.count]).astype("boolean")
-        same = (first == last).fillna(False)
-        mark(column, first.notna() & last.notna() & ~same, BORDERLINE)
-        mark(column, first.isna() | last.isna(), NOT_APPLICABLE)
-        values[column] = first.mask(table.marks[column] != "")
+        first, last = (_answers(judgement.decide(values, b[judgement.count]), frame.index)
+                       for b in (low, high))  # fmt: skip
+        open_, none = first != last, np.isnan(first) | np.isnan(last)
+        mark(column, open_ & ~none, BORDERLINE)
+        mark(column, none, NOT_APPLICABLE)
+        values[column] = pd.arrays.BooleanArray(first == 1, table.marks[column] != "")
         decimals[column] = -1
     # statistics, and what moves with them, at the precision shown: at full precision a mean's
     # interval would give the exact mean away

@@ -52,8 +52,7 @@ def _floats(values) -> np.ndarray | float:
 
 def _series(values: np.ndarray, like) -> pd.Series:
     index = like.index if isinstance(like, pd.Series) else None
-    out = pd.Series(values, index=index, dtype="Float64")
-    return out.mask(np.isnan(values))
+    return pd.Series(pd.arrays.FloatingArray(values, np.isnan(values)), index=index)
 
 
 def _demand(people, months, growth: float) -> np.ndarray:
@@ -83,8 +82,8 @@ def beyond(people, capacity_per_month, months, threshold: float, strictly: bool,
     """Whether strain is at least (`strictly`: over) `threshold` %. A stated capacity of 0 is
     over with anyone sent and nothing with nobody; no capacity stated, nothing to judge (NA)."""
     answer = _beyond(people, capacity_per_month, months, threshold, strictly, growth)
-    out = pd.Series(answer == 1, index=people.index if isinstance(people, pd.Series) else None)
-    return out.astype("boolean").mask(np.isnan(answer))
+    index = people.index if isinstance(people, pd.Series) else None
+    return pd.Series(pd.arrays.BooleanArray(answer == 1, np.isnan(answer)), index=index)
 
 
 def _beyond(people, capacity_per_month, months, threshold, strictly, growth) -> np.ndarray:
@@ -99,7 +98,7 @@ def _beyond(people, capacity_per_month, months, threshold, strictly, growth) -> 
 
 def _months(shown_values: pd.DataFrame, months: float | None):
     """The months of each row: the table's own `months` column, or one figure for all."""
-    return shown_values["months"].astype("Float64") if months is None else months
+    return floats(shown_values["months"]) if months is None else months
 
 
 def demand_column(people: str, months: float | None = None, growth: float = 0.0) -> Derived:
@@ -166,7 +165,7 @@ def rating_column(people: str, months: float | None = None, growth: float = 0.0)
 
     def compute(shown: Shown) -> pd.Series:
         values = shown.values
-        stated, span = _floats(values["capacity_per_month"]), _floats(_months(values, months))
+        stated, span = _floats(values["capacity_per_month"]), _months(values, months)
         low = _band(shown.low[people], stated, span, growth)
         high = _band(shown.high[people], stated, span, growth)
         nobody = _floats(shown.high[people]) == 0
