@@ -294,37 +294,54 @@ class Disclosed:
     def text(self, columns: list[str] | None = None) -> pd.DataFrame:
         """For the screen: figures formatted with separators, missing ones as their mark
         (`columns`: only those, in that order)."""
-        out = self.values.copy() if columns is None else self.values[columns].copy()
-        for column, places in self.decimals.items():
-            if column not in out.columns:
-                continue
-            values, marks = self.values[column], self.marks[column]
-            if places < 0:  # a judgement
-                words = values.map({True: "yes", False: "no"}, na_action="ignore")
-                out[column] = words.astype(object).where(marks == "", marks)
+        index = self.values.index
+        names = self.values.columns if columns is None else pd.Index(columns)
+        out = {}
+        for column in names:
+            places = self.decimals.get(column)
+            if places is None:
+                out[column] = self.values[column]
                 continue
             # lists, not a series' own iteration: a cell at a time, on every first view
-            out[column] = [
-                m if m else shown(v, places)
-                for v, m in zip(values.tolist(), marks.tolist(), strict=True)
-            ]
-        return out
+            marks = self.marks[column].tolist()
+            if places < 0:  # a judgement
+                answers = self.values[column].tolist()
+                words = [m or (v if v is pd.NA else "yes" if v else "no")
+                         for v, m in zip(answers, marks, strict=True)]  # fmt: skip
+                out[column] = pd.Series(words, index=index, dtype=object)
+            else:  # as `shown` words them (NaN is the one float not equal to itself)
+                numbers, write = floats(self.values[column]).tolist(), f"{{:,.{places}f}}".format
+                words = [m or (write(v) if v == v else SUPPRESSED)
+                         for v, m in zip(numbers, marks, strict=True)]  # fmt: skip
+                out[column] = pd.Series(words, index=index)
+        return pd.DataFrame(out, index=index, columns=names)
 
     def export(self) -> pd.DataFrame:
         """For a CSV: figures stay numbers at the precision shown, missing ones as their mark
         (blank where there is nothing to compute)."""
-        out = self.values.copy()
-        for column, places in self.decimals.items():
-            values, marks = self.values[column], self.marks[column]
+        index = self.values.index
+        out = {}
+        for column in self.values.columns:
+            places = self.decimals.get(column)
+            values = self.values[column]
+            if places is None:
+                out[column] = values
+                continue
             if places < 0:
-                numbers = values.astype(object)
-            elif places == 0:
-                numbers = values.astype(FLOAT).round(0).astype("Int64").astype(object)
-            else:
-                numbers = values.astype(FLOAT).round(places).astype(object)
-            numbers = numbers.where(values.notna(), None)
-            out[column] = numbers.where(marks == "", marks.replace(NOT_APPLICABLE, None))
-        return out
+                numbers = values.to_numpy(dtype=object, copy=True)
+                numbers[values.isna().to_numpy()] = None
+            else:  # Python numbers at the precision shown (whole ones as ints)
+                rounded = np.round(floats(values), places)
+                known = ~np.isnan(rounded)
+                numbers = np.full(len(values), None, dtype=object)
+                numbers[known] = (rounded[known].astype(np.int64) if places == 0
+                                  else rounded[known]).astype(object)  # fmt: skip
+            marks = self.marks[column].to_numpy(dtype=object)
+            noted = np.where(marks == NOT_APPLICABLE, None, marks)
+            out[column] = pd.Series(
+                np.where(marks == "", numbers, noted), index=index, dtype=object
+            )
+        return pd.DataFrame(out, index=index, columns=self.values.columns)
 
     def reorder(self, order) -> Disclosed:
         """The same table with its rows in `order` (index labels)."""
