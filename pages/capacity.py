@@ -194,7 +194,7 @@ elif ui.needs(context, "connections"):
     if opens_provider and st.session_state.get("provider") in providers:
         st.session_state["capacity_tab"] = "My organisation"
     for key, default in defaults.items():  # set every run, so a closed tab's choice is kept
-        ui.keep(key, default)
+        st.session_state[key] = st.session_state.get(key, default)
     # lazy tabs: only the open one runs, so a slider in one does not recompute the others
     made = dict(zip(labels, st.tabs(labels, key="capacity_tab", on_change="rerun"), strict=True))
     closed = SimpleNamespace(open=False)

@@ -16,18 +16,13 @@ ui.page_header(
 dataset, sel = context.dataset, context.selection
 # the page's choices sit under the panels they change, below the page's answers (which they
 # change too): they are checked here (a shared link's first), before the page's view is built
-# (each kept on every run: its tab may be closed)
 if ui.needs(context, "referrals"):
-    methods = list(equity.METHODS)
-    ui.linked("equity_overdispersion", methods, "funnel limits", equity.METHODS.get,
-              default=methods[0])  # fmt: skip
-    ui.keep("equity_overdispersion", methods[0])
+    ui.linked("equity_overdispersion", list(equity.METHODS), "funnel limits", equity.METHODS.get)
 indicators = {}
 if dataset.has("referrals") or benchmarks.loaded(dataset):
     indicators = pages.indicators(dataset, ui.cached)
     if indicators:
-        ui.linked("equity_indicator", list(indicators), "indicator", default=next(iter(indicators)))
-        ui.keep("equity_indicator", next(iter(indicators)))
+        ui.linked("equity_indicator", list(indicators), "indicator")
 sections = pages.equity(dataset, sel, context.level, ui.page_choices(dataset), ui.cached)
 
 
@@ -63,7 +58,6 @@ if sections:
     ui.summary(sections)
     ui.draw_sections(
         sections,
-        "equity_tab",
         before={"benchmark_indicator": indicator_choice},
         after={"practice_funnel": method_choice},
     )

@@ -28,15 +28,9 @@ if ui.needs(context, "referrals"):
     months = pages.spc_months(dataset, sel, ui.cached)
     everything = (months[0], months[-1]) if len(months) >= 2 else None
     words = "{:%b %Y}".format
-    # (each kept on a run that does not draw it: its tab may be closed; the slider, given its
-    # range as its value, is left to keep its own when drawn)
-    spc_open = st.session_state.get("flows_tab") == referral_flows.SPC_SECTION
     if everything:  # until moved; a moved one stays while offered
         ui.linked("spc_baseline", months, "baseline months", words, default=everything)
-        if not spc_open:
-            ui.keep("spc_baseline", everything)
-    ui.linked("spc_by", list(pages.SPC_POINTS), "points of the SPC charts", default="automatic")
-    ui.keep("spc_by", "automatic")
+    ui.linked("spc_by", list(pages.SPC_POINTS), "points of the SPC charts")
     sections = pages.referral_flows(dataset, sel, context.level, ui.page_choices(dataset),
                                     ui.cached)  # fmt: skip
 
@@ -78,4 +72,4 @@ if ui.needs(context, "referrals"):
 
     ui.summary(sections)
     spc = next(s for s in sections if s.title == referral_flows.SPC_SECTION).panels[0]
-    ui.draw_sections(sections, "flows_tab", before={spc.name: spc_choices})
+    ui.draw_sections(sections, before={spc.name: spc_choices})

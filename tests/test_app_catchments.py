@@ -5,13 +5,11 @@ from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
-from widgets import open_tab
 
 from socialrx.views.referral_flows import CHOOSE_PRACTICES, RESIDENCE_TITLE
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGE = "pages/referral_flows.py"
-TAB = "Practices and areas"  # of the page's lazy tabs (only the open one is drawn)
 
 
 @pytest.fixture(scope="module")
@@ -22,7 +20,7 @@ def page():
     at.run()
     at.switch_page(PAGE)
     at.run()
-    yield open_tab(at, "flows_tab", TAB)
+    yield at
     mp.undo()
 
 
@@ -42,7 +40,6 @@ def test_a_pcn_shows_its_catchment_rates_with_a_chart_caption_and_download(page)
     at.switch_page(PAGE).run()
     assert not at.exception, at.exception
     assert at.title[0].value == "Referral flows"
-    open_tab(at, "flows_tab", TAB)
     assert CHOOSE_PRACTICES not in [i.value for i in at.info]
     table = next(
         d.value for d in at.dataframe if "Referrals per 1,000 registered patients a year" in

@@ -6,11 +6,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
-from widgets import across_tabs, open_tab
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGE = "pages/equity.py"
-TABS = "equity_tab"  # the page's lazy tabs: only the open one is drawn
 DEMO = Path(__file__).resolve().parent.parent / "data" / "demo"
 WARD = pd.read_csv(DEMO / "area_lookup.csv")["ward_code"].iloc[0]
 ASSETS = (
@@ -50,13 +48,9 @@ def demo():
         yield _equity(mp)
 
 
-def _headers(at: AppTest) -> list[str]:
-    return [h.value for h in at.header]
-
-
 def test_equity_page_on_the_demo_data(demo):
     at = demo
-    subheaders = across_tabs(at, TABS, _headers)
+    subheaders = [s.value for s in at.header]
     for title in (
         "Practices compared fairly",
         "Practices ranked by referral rate, with 95% intervals",
@@ -71,7 +65,7 @@ def test_equity_page_on_the_demo_data(demo):
         "Recording completeness by link worker",
     ):
         assert title in subheaders, title
-    text = "\n".join(across_tabs(at, TABS, lambda at: [_text(at)]))
+    text = _text(at)
     assert "Spiegelhalter" in text and "Overdispersion test" in text
     assert "gp-reg-pat-prac-sing-age" in text  # the files registered_ages comes from
     assert "indirect standardisation" in text and "Technical Briefing 3" in text
@@ -79,13 +73,12 @@ def test_equity_page_on_the_demo_data(demo):
     assert "TS007A" in text and "TS021" in text
     assert "national" in text  # deciles from the IoD files are national
     assert "weighted least squares" in text
-    metrics = across_tabs(at, TABS, lambda at: [m.label for m in at.metric])
-    assert "Referrals from the most deprived fifth" in metrics
+    assert at.metric[0].label == "Referrals from the most deprived fifth"
     ranked = at.dataframe[0].value
     assert "95% CI from" in ranked.columns and "Below the place beyond chance" in ranked.columns
     assert set(ranked["Below the place beyond chance"]) <= {"yes", "no", "borderline", "–"}
     # the page's first words answer its question: the two demo practices that hardly refer
-    answers = across_tabs(at, TABS, lambda at: [m.value for m in _panel_answers(at)])
+    answers = [m.value for m in _panel_answers(at)]
     funnel = next(a for a in answers if "beyond chance" in a)
     assert "X90004" in funnel and "X90009" in funnel
     # beside each practice compared, how complete its recording is (the completeness table's)
@@ -196,21 +189,18 @@ def _equity_for(monkeypatch, kind: str, codes: list[str]) -> AppTest:
 def test_equity_with_areas_chosen_has_no_practice_rates(monkeypatch):
     at = _equity_for(monkeypatch, "ward", [WARD])
     assert any("no valid denominator" in i.value for i in at.info)
-    subheaders = across_tabs(at, TABS, _headers)
-    assert "Referral rate by deprivation decile" in subheaders
-    assert "Practices ranked by referral rate, with 95% intervals" not in subheaders
-
-
-def _infos(at: AppTest) -> list[str]:
-    return [i.value for i in at.info]
+    assert "Referral rate by deprivation decile" in [s.value for s in at.header]
+    assert "Practices ranked by referral rate, with 95% intervals" not in [
+        s.value for s in at.header
+    ]
 
 
 def test_equity_with_a_pcn_chosen_shows_shares_not_rates(monkeypatch):
     at = _equity_for(monkeypatch, "PCN", ["XPCN01"])
-    subheaders = across_tabs(at, TABS, _headers)
+    subheaders = [s.value for s in at.header]
     assert "Share of referrals by deprivation decile" in subheaders
     assert "Referral rate by deprivation decile" not in subheaders
-    assert any("Needs rates per resident adult" in i for i in across_tabs(at, TABS, _infos))
+    assert any("Needs rates per resident adult" in i.value for i in at.info)
     assert "Practices compared fairly" in subheaders
     assert "Practices standardised for age and sex" in subheaders
     (table,) = [d.value for d in at.dataframe if "Observed / expected" in d.value.columns]
@@ -243,7 +233,7 @@ def test_equity_rates_by_ethnic_group_and_benchmarks_on_the_demo(demo):
     place's social prescribing appointments beside England's and its peers'; a Fingertips
     indicator against England, chosen on the page."""
     at = demo
-    headers = across_tabs(at, TABS, _headers)
+    headers = [h.value for h in at.header]
     for title in (
         "Referral rates by ethnic group",
         "Social prescribing appointments: the place, similar places and England",
@@ -252,7 +242,7 @@ def test_equity_rates_by_ethnic_group_and_benchmarks_on_the_demo(demo):
         "A public health indicator for the place, against England",
     ):
         assert title in headers, title
-    answers = [m.value for m in open_tab(at, TABS, "Who was referred").markdown]
+    answers = [m.value for m in at.markdown]
     ethnic = next(a for a in answers if a.startswith("**Referrals per 1,000 residents a year"))
     assert "for the place (referrals with an ethnic group recorded)" in ethnic
     assert "have an ethnic group recorded" in ethnic
@@ -261,7 +251,6 @@ def test_equity_rates_by_ethnic_group_and_benchmarks_on_the_demo(demo):
     assert {"95% CI from", "95% CI to", "Ethnic group recorded (%)"} <= set(rates.columns)
     counts = rates["Referrals (all ages)"].str.replace(",", "")
     assert all(c == "*" or int(c) % 5 == 0 for c in counts)  # disclosed as everywhere else
-    answers = [m.value for m in open_tab(at, TABS, "England and places like it").markdown]
     place = next(a for a in answers if "appointments per 1,000 registered patients" in a)
     assert "for its 10 most similar sub-ICBs together" in place and "for England" in place
     assert any("not people" in c.value for c in at.caption)
@@ -272,4 +261,3 @@ def test_equity_rates_by_ethnic_group_and_benchmarks_on_the_demo(demo):
     answers = [m.value for m in at.markdown]
     lonely = next(a for a in answers if "feel lonely" in a)
     assert "Rotherham" in lonely and "than England" in lonely
-    open_tab(at, TABS, "Practices")  # as the other tests of the module's page expect it

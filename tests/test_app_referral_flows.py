@@ -5,11 +5,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
-from widgets import across_tabs, open_tab
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGE = "pages/referral_flows.py"
-TABS, SPC = "flows_tab", "Signal or noise"  # the page's lazy tabs: only the open one is drawn
 NEW_TITLES = (
     "Referral pathway: where people drop out",
     "The pathway month by month",
@@ -42,37 +40,33 @@ def _notes(at: AppTest, start: str) -> list[str]:
     return [c.value for c in at.caption if c.value.startswith(start)]
 
 
-def _headers(at: AppTest) -> list[str]:
-    return [h.value for h in at.header]
-
-
 def test_the_page_draws_the_pathway_and_spc_panels(page):
     at = page
     assert not at.exception, at.exception
     assert at.title[0].value == "Referral flows"
-    subheaders = across_tabs(at, TABS, _headers)
+    subheaders = [s.value for s in at.header]
     for title in NEW_TITLES:
         assert title in subheaders
-    charts = set(across_tabs(at, TABS, lambda at: [c.proto.id for c in at.get("plotly_chart")]))
+    charts = {c.proto.id for c in at.get("plotly_chart")}
     assert len(charts) >= 4 + len(NEW_TITLES) - 1  # the old panels and the new charts
-    downloads = across_tabs(at, TABS, lambda at: list(at.get("download_button")))
+    downloads = [b.proto.file_name if hasattr(b.proto, "file_name") else "" for b in
+                 at.get("download_button")]  # fmt: skip
     assert len(downloads) >= 4 + len(NEW_TITLES)
     # the funnel's table: steps, shares and waits as shown (rounded counts)
-    tables = open_tab(at, TABS, "Pathway").dataframe
-    funnel = next(d.value for d in tables if "Share reaching it (%)" in d.value.columns)
+    funnel = next(d.value for d in at.dataframe if "Share reaching it (%)" in d.value.columns)
     # "received" is the period's total: left out, as a total beside hidden months would be
     assert funnel["Step"].tolist()[0] == "Contacted within 30 days"
     assert int(funnel["Referrals old enough to judge"].iloc[0].replace(",", "")) % 5 == 0
     assert "Too recent to judge" in funnel.columns
     # the SPC charts say where their limits come from and what the latest month shows
-    notes = _notes(open_tab(at, TABS, SPC), "Centre line and limits from")
+    notes = _notes(at, "Centre line and limits from")
     assert len(notes) == 3
     assert all("No target is set" in n for n in notes)
     assert any("NHSRplotthedots" in c.value for c in at.caption)
 
 
 def test_moving_the_baseline_moves_the_limits(page):
-    at = open_tab(page, TABS, SPC)
+    at = page
     slider = _baseline(at)
     first, last = slider.options[0], slider.options[-1]
     assert (first, last) == ("Oct 2023", "Sep 2026")  # every whole month of the demo
@@ -102,7 +96,7 @@ def test_every_disclosure_level_and_a_small_place(monkeypatch):
         at.switch_page(PAGE).run()
         assert not at.exception, (level, at.exception)
         assert at.title[0].value == "Referral flows"
-        subheaders = across_tabs(at, TABS, _headers)
+        subheaders = [s.value for s in at.header]
         assert all(title in subheaders for title in NEW_TITLES), level
         at.switch_page("app.py").run()
     # one practice: fewer referrals a month, so some months may be hidden (gaps, no signal)
@@ -113,10 +107,9 @@ def test_every_disclosure_level_and_a_small_place(monkeypatch):
     at.switch_page(PAGE).run()
     assert not at.exception, at.exception
     assert at.title[0].value == "Referral flows"
-    assert "Referral pathway: where people drop out" in _headers(open_tab(at, TABS, "Pathway"))
+    assert "Referral pathway: where people drop out" in [s.value for s in at.header]
     # its shares of the months rest on fewer than 30 people: automatic charts them by
     # quarter and says why; choosing months says why not, and that quarters can
-    open_tab(at, TABS, SPC)
     assert "Share connected within 90 days: is a change a signal?" in [h.value for h in at.header]
     assert any(c.value.startswith("By quarter, because months cannot be charted") for c in
                at.caption)  # fmt: skip

@@ -7,7 +7,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
-from widgets import across_tabs
 
 from socialrx.escape import html_text
 from socialrx.metrics.selection import neighbourhood_table
@@ -112,13 +111,13 @@ def test_the_asset_map_in_the_pack_is_the_one_on_screen(app):
 
 def test_referral_flows_in_the_pack_are_those_on_screen(app):
     at = _open(app, "pages/referral_flows.py", "Referral flows", spc_by="quarter")
-    screen, pack = across_tabs(at, "flows_tab", _screen), _pack(at, "Referral flows")
+    screen, pack = _screen(at), _pack(at, "Referral flows")
     assert _same(screen, pack, "referral flows") == set(pack)
 
 
 def test_equity_in_the_pack_is_the_screen(app):
     at = _open(app, "pages/equity.py", "Equity", equity_overdispersion="multiplicative")
-    screen, pack = across_tabs(at, "equity_tab", _screen), _pack(at, "Equity")
+    screen, pack = _screen(at), _pack(at, "Equity")
     assert _same(screen, pack, "equity") == set(pack)
 
 

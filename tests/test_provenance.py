@@ -14,7 +14,6 @@ from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 from test_app_roles import _app
 from test_app_roles import deployment as deployment  # a fixture
-from widgets import across_tabs
 
 from socialrx import __version__, provenance
 from socialrx.__main__ import main
@@ -129,7 +128,6 @@ def test_every_csv_download_of_a_page_says_where_it_came_from(monkeypatch, demo)
     at.switch_page("pages/equity.py").run()
     assert not at.exception, at.exception
     period = at.caption[0].value.split(" · ")[-1]
-    across_tabs(at, "equity_tab", lambda at: [])  # each tab's downloads (only one is drawn)
     panels = [name for name in made if name.endswith(".csv") and name != "neighbourhoods.csv"]
     assert "overview_headlines.csv" in panels and len(panels) >= 5  # the overview's, equity's
     for name in panels:

@@ -44,25 +44,6 @@ def tab_keys(at: AppTest) -> dict[str, list[str]]:
     return found
 
 
-def open_tab(at: AppTest, key: str, label: str) -> AppTest:
-    """Open the tab `label` of the page's lazy tabs `key` (only the open one is drawn)."""
-    at.session_state[key] = label
-    at.run()
-    assert not at.exception, (label, at.exception)
-    return at
-
-
-def across_tabs(at: AppTest, key: str, read) -> list:
-    """What `read(at)` finds on each of the page's lazy tabs `key` in turn, in one list; the
-    first tab is open again after."""
-    labels = tab_keys(at)[key]
-    found = []
-    for label in labels:
-        found += read(open_tab(at, key, label))
-    open_tab(at, key, labels[0])
-    return found
-
-
 def accounted(key: str) -> bool:
     return key in SHARED or any(key.startswith(k) for k in NOT_SHARED)
 

@@ -15,7 +15,7 @@ from socialrx.escape import csv_bytes, markdown_text
 from socialrx.provenance import csv_with_provenance
 from socialrx.ui.freshness import data_as_at
 from socialrx.ui.identity import audited
-from socialrx.ui.links import CONTEXT_KEY, HEADER_DRAWN, LINK_NOTES, linked
+from socialrx.ui.links import CONTEXT_KEY, HEADER_DRAWN, LINK_NOTES
 from socialrx.views import data as data_view
 from socialrx.views import map_assets
 from socialrx.views.panels import FOUND, Panel, Section, found, grid_table
@@ -230,31 +230,17 @@ def summary(sections: list[Section], where=None) -> None:
 
 
 def draw_sections(
-    sections: list[Section],
-    key: str | None = None,
-    before: dict | None = None,
-    after: dict | None = None,
+    sections: list[Section], before: dict | None = None, after: dict | None = None
 ) -> None:
     """A page's sections as tabs, or one section's panels as they are; `before` and `after`
-    as for `draw`. With a `key`, only the open tab is drawn: a closed one's charts cost the
-    browser seconds of script on a long page, and a switch reruns the page from its caches.
-    The key keeps the open tab, in the page's address too (a shared link opens it). Without
-    one, every tab is drawn and a switch needs no rerun (a few tables in an open tab)."""
+    as for `draw`. The tabs are all drawn and keep no state (no key): a switch needs no rerun,
+    and the open one stays open across reruns while the sections stay the same."""
     if len(sections) == 1:
         draw(sections[0].panels, before=before, after=after)
         return
-    titles = [s.title for s in sections]
-    if key is None:
-        for tab, section in zip(st.tabs(titles), sections, strict=True):
-            with tab:
-                draw(section.panels, before=before, after=after)
-        return
-    linked(key, titles, "tab", default=titles[0])
-    tabs = st.tabs(titles, key=key, on_change="rerun")
-    for tab, section in zip(tabs, sections, strict=True):
-        if tab.open:
-            with tab:
-                draw(section.panels, before=before, after=after)
+    for tab, section in zip(st.tabs([s.title for s in sections]), sections, strict=True):
+        with tab:
+            draw(section.panels, before=before, after=after)
 
 
 def draw(

@@ -67,12 +67,6 @@ def linked(key: str, options, what: str = "", label=str, default=NOTHING) -> Non
         kept.pop(key, None)
 
 
-def keep(key: str, default) -> None:
-    """A choice whose widget sits in a lazy tab, set on every run (`default` until chosen):
-    Streamlit forgets a widget's value on a run that does not draw it."""
-    st.session_state[key] = st.session_state.get(key, default)
-
-
 def choices() -> dict:
     """Every page's latest choices (widget key -> value), as `linked` last checked them: a
     page never opened in this session has none, so its view takes its defaults."""

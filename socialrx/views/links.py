@@ -50,11 +50,9 @@ SHARED = {
     "map_need_cut": "number",
     "map_access_cut": "number",
     # Referral flows
-    "flows_tab": "text",
     "spc_baseline": "months",
     "spc_by": "text",
     # Equity
-    "equity_tab": "text",
     "equity_overdispersion": "text",
     # Capacity
     "capacity_tab": "text",
