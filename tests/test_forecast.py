@@ -35,6 +35,21 @@ def test_the_model_recovers_a_known_seasonal_pattern():
     assert scored.method == forecast.ETS and scored.mase < 1 and scored.mape_pct < 10
 
 
+def test_the_same_months_are_fitted_once(monkeypatch):
+    fits = []
+    fit = forecast.ets
+    monkeypatch.setattr(forecast, "ets", lambda s, h: fits.append(h) or fit(s, h))
+    series = _seasonal(36, seed=7)
+    first = forecast.forecast(series, 12)
+    assert forecast.forecast(series.copy(), 12) is first and fits == [12]
+    # another horizon, value or month is another fit
+    forecast.forecast(series, 6)
+    forecast.forecast(series + 1, 12)
+    later = series.set_axis(pd.period_range("2022-02", periods=36, freq="M"))
+    assert str(forecast.forecast(later, 12).table["month"].iloc[0]) == "2025-02"
+    assert fits == [12, 6, 12, 12]
+
+
 def test_under_two_years_falls_back_to_seasonal_naive():
     series = _seasonal(18, noise=0)
     result = forecast.forecast(series, 6)
