@@ -72,12 +72,25 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def pytest_configure(config) -> None:
     """Every AppTest's first run scans every installed package's metadata for Streamlit
     components (0.09 s here, about 150 AppTests a run); the packages installed cannot change
-    during a run, so each worker scans once."""
+    during a run, so each worker scans once. And every AppTest run compiles its scripts
+    afresh (a new ScriptCache a run; app.py and a page, 3-15 ms with Streamlit's magic), as
+    a server does once: each worker compiles each version of a script once."""
     from streamlit.components.v2 import manifest_scanner
+    from streamlit.runtime.scriptrunner.script_cache import ScriptCache
 
     manifest_scanner.scan_component_manifests = functools.cache(
         manifest_scanner.scan_component_manifests
     )
+    compiled, compile_script = {}, ScriptCache.get_bytecode
+
+    def get_bytecode(self, script_path: str):
+        found = os.stat(script_path)
+        key = (os.path.abspath(script_path), found.st_mtime_ns, found.st_size)
+        if key not in compiled:
+            compiled[key] = compile_script(self, script_path)
+        return compiled[key]
+
+    ScriptCache.get_bytecode = get_bytecode
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist's own, which would answer first
