@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 from shapely.geometry import box
 
+from socialrx.metrics import access
 from socialrx.metrics.access import (
     QUADRANTS,
     access_scores,
@@ -85,6 +86,18 @@ def _geography(rng, n_areas=40, n_assets=25):
         }
     )
     return areas, stats, assets
+
+
+def test_an_areas_tables_centres_are_worked_out_once():
+    areas, _, _ = _geography(np.random.default_rng(3), n_areas=5)
+    first = access.area_centres(areas)
+    assert access.area_centres(areas) is first
+    # another table (a copy) is worked out again, to the same centres in BNG metres
+    again = access.area_centres(areas.copy())
+    assert again is not first
+    pd.testing.assert_frame_equal(again, first)
+    assert list(first.index) == list(areas["area_code"])
+    assert ((first["x"] > 400_000) & (first["x"] < 410_000)).all()
 
 
 @pytest.mark.parametrize("enhanced", [False, True])
