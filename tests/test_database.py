@@ -380,9 +380,8 @@ PAGES = ("pages/asset_map.py", "pages/referral_flows.py", "pages/equity.py",
          "pages/directory.py", "pages/data.py")  # fmt: skip
 
 
-def test_the_app_shows_the_same_figures_from_a_duckdb_file(monkeypatch, tmp_path):
-    path = tmp_path / "demo.duckdb"
-    database.write_folder(DEMO, f"duckdb:///{path}")
+def test_the_app_shows_the_same_figures_from_a_duckdb_file(monkeypatch, tmp_path, demo_databases):
+    path = demo_databases["duckdb"].removeprefix("duckdb:///")  # the demo, written once
     monkeypatch.setenv(store.CACHE_VARIABLE, str(tmp_path / "cache"))
     from_folder = _pages(monkeypatch, DEMO)
     from_database = _pages(monkeypatch, path)
