@@ -16,8 +16,6 @@ minutes, so the weights here are always passed explicitly).
 from __future__ import annotations
 
 import re
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -25,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from socialrx.data.geography import BNG
+from socialrx.metrics.recent import Recent
 
 DEFAULT_RADIUS_M = 1600
 # E2SFCA distance bands as shares of the radius, and their weights (Luo and Qi 2009's 1.00,
@@ -38,31 +37,24 @@ QUADRANTS = ("high need, low access", "high need, high access", "low need, low a
              "low need, high access")  # fmt: skip
 
 
-# Each areas table's centres, kept with the table (the most recent KEEP_CENTRES): every page
-# run is a new thread, where pyproj sets its transformation to BNG up again (30-50 ms), and
-# the map, its gaps and commissioning each ask for them
-_CENTRES: OrderedDict = OrderedDict()
-_CENTRES_LOCK = threading.Lock()
-KEEP_CENTRES = 8
+# Each areas table's centres, with the table itself (so its id is never another's): every
+# page run is a new thread, where pyproj sets its transformation to BNG up again (30-50 ms),
+# and the map, its gaps and commissioning each ask for them
+_CENTRES = Recent(8)
 
 
 def area_centres(areas) -> pd.DataFrame:
     """Each area's centroid in BNG metres (x, y), indexed by area_code; worked out once for an
     areas table (a dataset's is never changed), and only read by those who ask."""
-    with _CENTRES_LOCK:
-        held = _CENTRES.get(id(areas))
-        if held is not None and held[0] is areas:
-            return held[1]
-    centres = areas.to_crs(BNG).geometry.centroid
-    found = pd.DataFrame(
-        {"x": centres.x.to_numpy(), "y": centres.y.to_numpy()},
-        index=areas["area_code"].to_numpy(),
-    )
-    with _CENTRES_LOCK:
-        _CENTRES[id(areas)] = (areas, found)  # the table held too: its id stays its own
-        while len(_CENTRES) > KEEP_CENTRES:
-            _CENTRES.popitem(last=False)
-    return found
+
+    def centred():
+        centres = areas.to_crs(BNG).geometry.centroid
+        return areas, pd.DataFrame(
+            {"x": centres.x.to_numpy(), "y": centres.y.to_numpy()},
+            index=areas["area_code"].to_numpy(),
+        )
+
+    return _CENTRES.get(id(areas), centred)[1]
 
 
 def asset_points(assets: pd.DataFrame) -> pd.DataFrame:

@@ -19,9 +19,7 @@ counts (`FORECAST_SPEC`: a forecast of 7.2 is hidden like 7, one of 7.6 shows li
 
 from __future__ import annotations
 
-import threading
 import warnings
-from collections import OrderedDict
 from dataclasses import dataclass
 from functools import cache
 
@@ -30,6 +28,7 @@ import pandas as pd
 
 from socialrx.disclosure import Spec, Statistic
 from socialrx.metrics.capacity import month_index, named
+from socialrx.metrics.recent import Recent
 
 SEASON = 12
 MIN_MONTHS_FOR_MODEL = 24
@@ -184,10 +183,8 @@ def ets(series: pd.Series, horizon: int) -> Forecast:
 
 
 # Forecasts already made, by their months and values: the Capacity and Commissioning pages and
-# the pack fit the same months, and a fit takes about 20 ms (kept: the most recent KEEP_FITS)
-_MADE: OrderedDict = OrderedDict()
-_MADE_LOCK = threading.Lock()
-KEEP_FITS = 512
+# the pack fit the same months, and a fit takes about 20 ms
+_MADE = Recent(512)
 
 
 def forecast(series: pd.Series, horizon: int = 12) -> Forecast:
@@ -196,17 +193,7 @@ def forecast(series: pd.Series, horizon: int = 12) -> Forecast:
     for the same months, values and horizon (Forecast is frozen; its table is only read)."""
     y = series.to_numpy(dtype=float)
     months = (str(series.index[0]), str(series.index[-1])) if len(y) else ("", "")
-    key = (*months, y.tobytes(), horizon)
-    with _MADE_LOCK:
-        if key in _MADE:
-            _MADE.move_to_end(key)
-            return _MADE[key]
-    made = _forecast(series, y, horizon)
-    with _MADE_LOCK:
-        _MADE[key] = made
-        if len(_MADE) > KEEP_FITS:
-            _MADE.popitem(last=False)
-    return made
+    return _MADE.get((*months, y.tobytes(), horizon), lambda: _forecast(series, y, horizon))
 
 
 def _forecast(series: pd.Series, y: np.ndarray, horizon: int) -> Forecast:
