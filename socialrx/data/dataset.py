@@ -31,11 +31,14 @@ class Kept:
     """How something worked out once per dataset (`Dataset.derived`) is kept in the dataset's
     saved copy (`socialrx.data.store`), so that a fresh server reads it instead of working it
     out again: as named tables (`encode`), turned back into the thing by `decode`. `modules`
-    name the code that builds it: a copy kept by other code is not read, but built afresh."""
+    name the code that builds it: a copy kept by other code is not read, but built afresh.
+    `ask`: how a page asks for it (given the dataset), so a new copy can hold it from the
+    start (`store`)."""
 
     encode: Callable[[Any], dict[str, pd.DataFrame]]
     decode: Callable[[dict[str, pd.DataFrame]], Any]
     modules: tuple[str, ...]
+    ask: Callable[[Dataset], Any]
 
 
 # What the metrics keep per dataset, by the name they ask `Dataset.derived` for: filled by
@@ -43,9 +46,9 @@ class Kept:
 KEPT: dict[str, Kept] = {}
 
 
-def keep(name: str, encode, decode, *modules: str) -> None:
+def keep(name: str, encode, decode, *modules: str, ask: Callable[[Dataset], Any]) -> None:
     """Keep `name` (a `Dataset.derived` name) in saved copies; see `Kept`."""
-    KEPT[name] = Kept(encode, decode, modules)
+    KEPT[name] = Kept(encode, decode, modules, ask)
 
 
 class Tables(Mapping):

@@ -49,11 +49,17 @@ def as_at(dataset: Dataset) -> AsAt:
     return AsAt(date, "the extract date" if named else "the latest date in the data")
 
 
+def dataset_as_at(dataset: Dataset) -> AsAt:
+    """`as_at`, once per dataset (kept with its saved copy)."""
+    return dataset.derived("as_at", lambda: as_at(dataset))
+
+
 # kept with the saved copy (`dataset.keep`): the latest date in the data reads every table
 keep("as_at", lambda when: {"as_at": pd.DataFrame({"date": pd.array([when.date]),
                                                    "basis": [when.basis]})},
      lambda f: AsAt(None if pd.isna(f["as_at"]["date"][0]) else f["as_at"]["date"][0],
-                    f["as_at"]["basis"][0]), "socialrx.data.freshness")  # fmt: skip
+                    f["as_at"]["basis"][0]), "socialrx.data.freshness",
+     ask=dataset_as_at)  # fmt: skip
 
 
 def stale_days(environ: dict | None = None) -> tuple[int | None, str]:

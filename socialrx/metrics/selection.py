@@ -554,22 +554,24 @@ _HERE = ("socialrx.metrics.selection",)  # and every module it imports: the code
 keep("measured", lambda m: {"records": m.records, "pairs": m.pairs,
                             "status": m.status.reset_index()},
      lambda f: outcomes.Measured(f["records"], f["pairs"],
-                                 f["status"].set_index(["_ref", "measure"])), *_HERE)  # fmt: skip
+                                 f["status"].set_index(["_ref", "measure"])),
+     *_HERE, ask=measured)  # fmt: skip
 keep("first_started", lambda s: {"first": s.to_frame("first")},
-     lambda f: f["first"]["first"].rename(None), *_HERE)  # fmt: skip
-keep("first_sent", lambda frame: {"first": frame}, lambda f: f["first"], *_HERE)
-keep("resident_sent", lambda frame: {"sent": frame}, lambda f: f["sent"], *_HERE)
-keep("asset_months", lambda frame: {"sent": frame}, lambda f: f["sent"], *_HERE)
+     lambda f: f["first"]["first"].rename(None), *_HERE, ask=first_started)  # fmt: skip
+keep("first_sent", lambda frame: {"first": frame}, lambda f: f["first"], *_HERE, ask=first_sent)
+keep("resident_sent", lambda frame: {"sent": frame}, lambda f: f["sent"], *_HERE, ask=resident_sent)
+keep("asset_months", lambda frame: {"sent": frame}, lambda f: f["sent"], *_HERE, ask=asset_months)
 keep("connection_referrals", lambda rows: {"rows": pd.DataFrame({"row": rows})},
-     lambda f: f["rows"]["row"].to_numpy(), *_HERE)  # fmt: skip
-keep("place_groups", dict, dict, *_HERE)
+     lambda f: f["rows"]["row"].to_numpy(), *_HERE, ask=connection_referrals)  # fmt: skip
+keep("place_groups", dict, dict, *_HERE, ask=place_groups)
 keep("everyone_pathway", lambda p: {"counts": p[0].counts, "waits": p[0].waits,
                                     "by_text": p[1].by_text, "by_referrer": p[1].by_referrer},
      lambda f: (pathway.StepSummary(f["counts"], f["waits"]),
-                pathway.EndingCounts(f["by_text"], f["by_referrer"])), *_HERE)  # fmt: skip
+                pathway.EndingCounts(f["by_text"], f["by_referrer"])),
+     *_HERE, ask=everyone_pathway)  # fmt: skip
 keep("data_period", lambda period: {"period": _period_frame(period)},
      lambda f: (f["period"]["first"][0], f["period"]["last"][0]) if len(f["period"]) else None,
-     *_HERE)  # fmt: skip
+     *_HERE, ask=data_period)  # fmt: skip
 
 
 def _period_frame(period: tuple[pd.Timestamp, pd.Timestamp] | None) -> pd.DataFrame:

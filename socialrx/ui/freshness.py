@@ -18,7 +18,7 @@ def data_as_at(context: Context) -> None:
     """The date the data is as at (and when the data folder was last refreshed); a warning
     when it is older than the deployment says it should be."""
     dataset = context.dataset
-    when = dataset.derived("as_at", lambda: freshness.as_at(dataset))
+    when = freshness.dataset_as_at(dataset)
     refreshed = None
     if st.session_state.get("data_source", loading.FOLDER) == loading.FOLDER:
         refreshed = freshness.last_refresh(loading.data_source(), dataset.content_hash)
