@@ -8,7 +8,8 @@
 - `drawing`: the page header, what a page found (its panels' answers), panels (cards, charts,
   maps, tables) in sections or tabs, and downloads;
 - `sidebar`: place, period, disclosure level, neighbourhoods, presentation mode, sharing;
-- `identity`: who is looking (sign-in, the access list's role, guest links) and the audit trail.
+- `identity`: who is looking (sign-in, the access list's role, guest links) and the audit trail;
+- `warming`: a fresh server imports the other pages' libraries once its first page is drawn.
 
 Pages call `ui.X`: the names they use are gathered here. `ui.sidebar` is the function that draws
 the sidebar (it hides the submodule of the same name: reach that as `socialrx.ui.sidebar` through
@@ -57,6 +58,7 @@ from socialrx.ui.sidebar import (
     share_view,
     sidebar,
 )
+from socialrx.ui.warming import warm_up
 
 __all__ = [
     "DATA_VARIABLE",
@@ -104,5 +106,6 @@ __all__ = [
     "sidebar",
     "viewed",
     "summary",
+    "warm_up",
     "write_link",
 ]
