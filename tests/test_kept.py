@@ -14,7 +14,7 @@ import pytest
 
 from socialrx.data import freshness, store
 from socialrx.data.dataset import KEPT, Tables
-from socialrx.metrics import outcomes, selection
+from socialrx.metrics import outcomes, overview, selection
 
 DEMO = Path(__file__).resolve().parent.parent / "data" / "demo"
 SMALL = ("assets", "practices", "area_stats", "area_lookup", "referrals", "connections",
@@ -29,6 +29,8 @@ BUILDS = {  # each kept thing, as a page asks for it
     "place_groups": selection.place_groups,
     "everyone_pathway": selection.everyone_pathway,
     "data_period": selection.data_period,
+    "referred_codes": selection.referred_codes,
+    "opening_headline": overview.opening_headline,
     "as_at": freshness.dataset_as_at,
 }
 
@@ -75,6 +77,18 @@ def assert_equal(got, want) -> None:
     if isinstance(want, outcomes.Measured):
         for part in ("records", "pairs", "status"):
             pd.testing.assert_frame_equal(getattr(got, part), getattr(want, part), check_exact=True)
+    elif isinstance(want, tuple) and isinstance(want[0], overview.PeriodFigures):
+        assert len(got) == len(want) and (got[1] is None) == (want[1] is None)
+        for mine, theirs in zip(got, want, strict=True):
+            if theirs is None:
+                continue
+            assert (mine.referrals, mine.measured, mine.connected) == (
+                theirs.referrals, theirs.measured, theirs.connected)  # fmt: skip
+            assert all(isinstance(v, int) for v in mine.connected.values())
+            for part in ("monthly", "strain", "changes"):
+                pd.testing.assert_frame_equal(
+                    getattr(mine, part), getattr(theirs, part), check_exact=True
+                )
     elif isinstance(want, tuple) and dataclasses.is_dataclass(want[0]):  # the pathway's sums
         assert [type(part) for part in got] == [type(part) for part in want]
         for mine, theirs in zip(got, want, strict=True):
@@ -193,3 +207,20 @@ def test_a_table_that_fails_to_read_late_comes_from_the_files(folder):
     saved = json.loads(manifest.read_text())["tables"]["outcomes"]
     (manifest.parent / saved["file"]).write_bytes(b"PAR1 broken")
     pd.testing.assert_frame_equal(dataset.table("outcomes"), want, check_exact=True)
+
+
+def test_a_fresh_servers_first_page_reads_no_person_level_table(folder):
+    first = fresh_server(folder)
+    chosen = selection.default_selection(first)
+    want = overview.headline_periods(first, chosen), selection.place_options(first)
+    again = fresh_server(folder)
+    got = overview.headline_periods(again, chosen), selection.place_options(again)
+    assert got[1] == want[1]
+    assert_equal(got[0][:2], want[0][:2])
+    assert got[0][2] == want[0][2] == chosen.previous()
+    assert not {"referrals", "connections", "outcomes"} & set(again.tables._read)
+    # another period is worked out from the rows, as before
+    other = selection.Selection(*selection.data_period(again))  # every month
+    assert other != chosen
+    assert overview.headline_periods(again, other)[0].referrals > 0
+    assert "referrals" in again.tables._read

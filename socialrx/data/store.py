@@ -398,8 +398,9 @@ class SavedCopy:
             parts = {}
             for part, frame in kept.encode(value).items():
                 parts[part] = _write_frame(temporary, f"{stem}-{len(parts):02d}.parquet", frame)
-            for spec in parts.values():
-                os.replace(temporary / spec["file"], self.entry / spec["file"])
+            for spec in parts.values():  # each table, and the distinct values of its codes
+                for file in (spec["file"], *spec["coded"].values()):
+                    os.replace(temporary / file, self.entry / file)
             saved = {"code": code_digest(kept.modules), "tables": parts}
             manifest_path = self.entry / _MANIFEST
             with _ADDING:

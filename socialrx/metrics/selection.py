@@ -129,20 +129,18 @@ def place_options(
     neighbourhood, PCN catchment) its codes and how each is named. Practices and areas seen
     only in referrals are offered too, so no referral is out of reach. `neighbourhoods`
     (neighbourhood, area_code) replaces the dataset's own, as a session edits them."""
-    practices, referrals = dataset.table("practices"), dataset.table("referrals")
+    practices, referred = dataset.table("practices"), referred_codes(dataset)
     options: dict[str, dict[str, str]] = {WHOLE: {}}
     pcns = practices.dropna(subset=["pcn_code"]).drop_duplicates("pcn_code")
     if len(pcns):
         options[PCN] = dict(
             zip(pcns["pcn_code"], pcns["pcn_name"].fillna(pcns["pcn_code"]), strict=True)
         )
-    codes = set(practices["practice_code"]) | set(referrals["practice_code"].dropna().unique())
+    codes = set(practices["practice_code"]) | set(referred["practice_code"]["code"])
     if codes:
         names = practices.set_index("practice_code")["name"].fillna("").to_dict()
         options[PRACTICE] = {c: f"{names.get(c) or c} ({c})" for c in sorted(codes)}
-    areas = set(referrals["area_code"].dropna().unique()) | set(
-        dataset.table("area_stats")["area_code"]
-    )
+    areas = set(referred["area_code"]["code"]) | set(dataset.table("area_stats")["area_code"])
     area_names = {}
     if dataset.areas is not None:
         area_names = dict(
@@ -158,6 +156,19 @@ def place_options(
         named = groups.drop_duplicates("key").sort_values(["label", "key"])
         options[kind] = dict(zip(named["key"], named["label"], strict=True))
     return options
+
+
+def referred_codes(dataset: Dataset) -> dict[str, pd.DataFrame]:
+    """The practice and area codes the referrals name, each once (`code`), once per dataset
+    and kept with its saved copy: a fresh server's first page offers them without reading
+    the referrals."""
+
+    def build() -> dict[str, pd.DataFrame]:
+        referrals = dataset.table("referrals")
+        return {column: pd.DataFrame({"code": referrals[column].dropna().unique()})
+                for column in ("practice_code", "area_code")}  # fmt: skip
+
+    return dataset.derived("referred_codes", build)
 
 
 def place_groups(dataset: Dataset) -> dict[str, pd.DataFrame]:
@@ -564,6 +575,7 @@ keep("asset_months", lambda frame: {"sent": frame}, lambda f: f["sent"], *_HERE,
 keep("connection_referrals", lambda rows: {"rows": pd.DataFrame({"row": rows})},
      lambda f: f["rows"]["row"].to_numpy(), *_HERE, ask=connection_referrals)  # fmt: skip
 keep("place_groups", dict, dict, *_HERE, ask=place_groups)
+keep("referred_codes", dict, dict, *_HERE, ask=referred_codes)
 keep("everyone_pathway", lambda p: {"counts": p[0].counts, "waits": p[0].waits,
                                     "by_text": p[1].by_text, "by_referrer": p[1].by_referrer},
      lambda f: (pathway.StepSummary(f["counts"], f["waits"]),
