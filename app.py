@@ -78,4 +78,4 @@ if ui.presenting() != presenting:  # switched on or off just now: list the pages
     st.rerun()
 navigation.run()
 ui.write_link()
-ui.warm_up()  # the first page is drawn: import what the other pages need meanwhile
+ui.warm_up(context.dataset)  # the first page is drawn: ready the others meanwhile

@@ -1,40 +1,74 @@
 """A fresh server's warm-up (`ui.warming`): once its first page is drawn, the libraries of
-the other pages are imported in the background, once per process."""
+the other pages are imported (once per process) and the tables a saved copy has not read yet
+are read (once per dataset), in the background."""
 
 import sys
-import threading
 
+import pandas as pd
 import pytest
 
+from socialrx.data.dataset import Dataset, Tables
 from socialrx.ui import warming
 
 
 @pytest.fixture
 def fresh(monkeypatch):
-    """The warm-up as a new process has it: not begun, not done."""
-    monkeypatch.setattr(warming, "_begun", False)
-    monkeypatch.setattr(warming, "_DONE", threading.Event())
+    """The warm-up as a new process has it: nothing begun."""
+    monkeypatch.setattr(warming, "_libraries_begun", False)
+    monkeypatch.setattr(warming, "_TABLES_BEGUN", {})
+    monkeypatch.setattr(warming, "_THREADS", [])
 
 
-def test_the_warm_up_imports_the_other_pages_libraries_once(fresh, monkeypatch):
-    imported = []
+def saved_copy(reads: list[str]) -> Dataset:
+    """A dataset whose tables are read when first asked for, as from a saved copy."""
+
+    def reader(name):
+        return lambda: reads.append(name) or pd.DataFrame({"n": [1]})
+
+    return Dataset(tables=Tables({name: reader(name) for name in ("referrals", "outcomes")}))
+
+
+def test_the_warm_up_imports_the_libraries_once_and_reads_each_datasets_tables_once(
+    fresh, monkeypatch
+):
+    imported, reads = [], []
     monkeypatch.setattr(warming.importlib, "import_module", imported.append)
-    assert not warming.warmed(0)
-    warming.warm_up()
-    warming.warm_up()  # a second session's first page: no second warm-up
+    dataset = saved_copy(reads)
+    warming.warm_up(dataset)
+    warming.warm_up(dataset)  # a second session's first page: nothing more to do
     assert warming.warmed(30)
     assert imported == list(warming.LIBRARIES)
+    assert reads == ["referrals", "outcomes"]
+    assert dataset.tables["outcomes"] is dataset.tables["outcomes"] and len(reads) == 2
+    other = saved_copy(reads)  # another dataset: its tables, not the libraries again
+    warming.warm_up(other)
+    assert warming.warmed(30)
+    assert imported == list(warming.LIBRARIES) and reads[2:] == ["referrals", "outcomes"]
 
 
-def test_a_library_that_cannot_be_imported_does_not_stop_the_warm_up(fresh, monkeypatch):
-    def import_module(name):
+def test_a_dataset_held_in_memory_has_nothing_to_read(fresh, monkeypatch):
+    monkeypatch.setattr(warming.importlib, "import_module", lambda name: None)
+    warming.warm_up(Dataset(tables={"referrals": pd.DataFrame()}))
+    assert warming.warmed(30) and len(warming._THREADS) == 1  # the libraries'
+    warming.warm_up(Dataset(tables={"referrals": pd.DataFrame()}))
+    assert len(warming._THREADS) == 1  # the libraries begun already, no tables to read
+
+
+def test_what_cannot_be_imported_or_read_does_not_stop_the_warm_up(fresh, monkeypatch):
+    def fails(name):
         raise ImportError(name)
 
-    monkeypatch.setattr(warming.importlib, "import_module", import_module)
-    warming.warm_up()
-    assert warming.warmed(30)
+    def broken():
+        raise OSError("a damaged copy")
+
+    monkeypatch.setattr(warming.importlib, "import_module", fails)
+    reads = []
+    read = lambda: reads.append(1) or pd.DataFrame()  # noqa: E731
+    dataset = Dataset(tables=Tables({"outcomes": broken, "referrals": read}))
+    warming.warm_up(dataset)
+    assert warming.warmed(30) and reads == [1]
 
 
 def test_the_libraries_named_are_importable():
-    warming._import_libraries()
+    warming._warm(True, None)
     assert all(name in sys.modules for name in warming.LIBRARIES)

@@ -9,7 +9,7 @@
   maps, tables) in sections or tabs, and downloads;
 - `sidebar`: place, period, disclosure level, neighbourhoods, presentation mode, sharing;
 - `identity`: who is looking (sign-in, the access list's role, guest links) and the audit trail;
-- `warming`: a fresh server imports the other pages' libraries once its first page is drawn.
+- `warming`: once a fresh server's first page is drawn, it readies the others' libraries and tables.
 
 Pages call `ui.X`: the names they use are gathered here. `ui.sidebar` is the function that draws
 the sidebar (it hides the submodule of the same name: reach that as `socialrx.ui.sidebar` through
