@@ -1,6 +1,6 @@
 """A fresh server's warm-up (`ui.warming`): once its first page is drawn, the libraries of
-the other pages are imported (once per process) and the tables a saved copy has not read yet
-are read (once per dataset), in the background."""
+the other pages are imported (once per process) and the person-level tables most pages read
+are read from the saved copy (once per dataset), in the background."""
 
 import sys
 
@@ -25,7 +25,8 @@ def saved_copy(reads: list[str]) -> Dataset:
     def reader(name):
         return lambda: reads.append(name) or pd.DataFrame({"n": [1]})
 
-    return Dataset(tables=Tables({name: reader(name) for name in ("referrals", "outcomes")}))
+    names = ("referrals", "outcomes", "connections")
+    return Dataset(tables=Tables({name: reader(name) for name in names}))
 
 
 def test_the_warm_up_imports_the_libraries_once_and_reads_each_datasets_tables_once(
@@ -38,12 +39,12 @@ def test_the_warm_up_imports_the_libraries_once_and_reads_each_datasets_tables_o
     warming.warm_up(dataset)  # a second session's first page: nothing more to do
     assert warming.warmed(30)
     assert imported == list(warming.LIBRARIES)
-    assert reads == ["referrals", "outcomes"]
-    assert dataset.tables["outcomes"] is dataset.tables["outcomes"] and len(reads) == 2
+    assert reads == ["referrals", "connections"]  # not the outcomes: pages read what is kept
+    assert dataset.tables["referrals"] is dataset.tables["referrals"] and len(reads) == 2
     other = saved_copy(reads)  # another dataset: its tables, not the libraries again
     warming.warm_up(other)
     assert warming.warmed(30)
-    assert imported == list(warming.LIBRARIES) and reads[2:] == ["referrals", "outcomes"]
+    assert imported == list(warming.LIBRARIES) and reads[2:] == ["referrals", "connections"]
 
 
 def test_a_dataset_held_in_memory_has_nothing_to_read(fresh, monkeypatch):
@@ -64,7 +65,7 @@ def test_what_cannot_be_imported_or_read_does_not_stop_the_warm_up(fresh, monkey
     monkeypatch.setattr(warming.importlib, "import_module", fails)
     reads = []
     read = lambda: reads.append(1) or pd.DataFrame()  # noqa: E731
-    dataset = Dataset(tables=Tables({"outcomes": broken, "referrals": read}))
+    dataset = Dataset(tables=Tables({"referrals": broken, "connections": read}))
     warming.warm_up(dataset)
     assert warming.warmed(30) and reads == [1]
 

@@ -1,9 +1,9 @@
 """A fresh server's warm-up: once its first page is drawn, what the other pages need is made
 ready in the background, so the first visitor to them, a second or more later, does not wait
 for it. Once a process, the libraries they draw and model with (folium for the asset map,
-statsmodels with scipy.stats for forecasts: about 0.6 s each); once a dataset, the tables a
-saved copy has not read yet (the first page reads none of the person-level ones: at the
-region's size about 1 s for the outcomes' 3.8 million rows). Imports and `Tables` are
+statsmodels with scipy.stats for forecasts: about 0.6 s each); once a dataset, the
+person-level tables most pages read, where a saved copy has not read them yet (the first
+page reads none: at the region's size about 1 s for two million rows). Imports and `Tables` are
 thread-safe: a page that needs one before the warm-up has it waits for the same import or
 read, never repeats it."""
 
@@ -20,6 +20,9 @@ from socialrx.data.dataset import Dataset, Tables
 log = logging.getLogger(__name__)
 
 LIBRARIES = ("socialrx.views.figures", "statsmodels.tsa.exponential_smoothing.ets")
+# not the outcomes: pages read what the metrics keep of them (`selection.measured`), and the
+# region's 3.8 million rows would hold about 200 MB for nothing
+TABLES = ("referrals", "connections")
 _STARTED = threading.Lock()
 _THREADS: list[threading.Thread] = []
 _libraries_begun = False
@@ -28,8 +31,8 @@ _TABLES_BEGUN: dict[int, weakref.ref] = {}
 
 
 def warm_up(dataset: Dataset) -> None:
-    """Start importing `LIBRARIES` (once per process) and reading `dataset`'s unread tables
-    (once per dataset) in the background."""
+    """Start importing `LIBRARIES` (once per process) and reading `dataset`'s `TABLES` (once
+    per dataset, from its saved copy) in the background."""
     global _libraries_begun
     tables = dataset.tables if isinstance(dataset.tables, Tables) else None
     with _STARTED:
@@ -57,7 +60,9 @@ def _warm(libraries: bool, tables: Tables | None) -> None:
                 importlib.import_module(name)
             except ImportError:  # the page that needs it says so
                 log.info("could not import %s ahead of its page", name, exc_info=True)
-    for name in tables or ():
+    for name in TABLES if tables is not None else ():
+        if name not in tables:
+            continue
         try:
             tables[name]
         except Exception:  # noqa: BLE001 - the page that reads it reports the problem
