@@ -6,6 +6,7 @@ from."""
 import dataclasses
 import json
 import sys
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -224,3 +225,26 @@ def test_a_fresh_servers_first_page_reads_no_person_level_table(folder):
     assert other != chosen
     assert overview.headline_periods(again, other)[0].referrals > 0
     assert "referrals" in again.tables._read
+
+
+def test_two_threads_asking_for_one_thing_build_it_once():
+    """A page and the server's warm-up (`ui.warming`) may ask for the same thing at once."""
+    dataset = store.Dataset()
+    started, release, built = threading.Event(), threading.Event(), []
+
+    def build():
+        built.append(1)
+        started.set()
+        release.wait(10)
+        return "value"
+
+    other = threading.Thread(target=lambda: dataset.derived("thing", build))
+    other.start()
+    assert started.wait(10)
+    waiting = threading.Thread(target=lambda: built.append(dataset.derived("thing", build)))
+    waiting.start()
+    assert dataset.derived("else", lambda: 2) == 2  # another name is not held up
+    release.set()
+    other.join(10)
+    waiting.join(10)
+    assert built == [1, "value"]

@@ -7,16 +7,18 @@ import sys
 import pandas as pd
 import pytest
 
-from socialrx.data.dataset import Dataset, Tables
+from socialrx.data.dataset import Dataset, Kept, Tables
 from socialrx.ui import warming
 
 
 @pytest.fixture
 def fresh(monkeypatch):
-    """The warm-up as a new process has it: nothing begun."""
+    """The warm-up as a new process has it: nothing begun (and nothing kept to ask for, but
+    where a test says)."""
     monkeypatch.setattr(warming, "_libraries_begun", False)
     monkeypatch.setattr(warming, "_TABLES_BEGUN", {})
     monkeypatch.setattr(warming, "_THREADS", [])
+    monkeypatch.setattr(warming, "KEPT", {})
 
 
 def saved_copy(reads: list[str]) -> Dataset:
@@ -68,6 +70,16 @@ def test_what_cannot_be_imported_or_read_does_not_stop_the_warm_up(fresh, monkey
     dataset = Dataset(tables=Tables({"referrals": broken, "connections": read}))
     warming.warm_up(dataset)
     assert warming.warmed(30) and reads == [1]
+
+
+def test_what_the_metrics_keep_is_asked_for_once_the_tables_are_read(fresh, monkeypatch):
+    monkeypatch.setattr(warming.importlib, "import_module", lambda name: None)
+    reads, asked = [], []
+    kept = Kept(dict, dict, (), lambda dataset: asked.append(list(reads)))
+    monkeypatch.setattr(warming, "KEPT", {"one": kept, "two": kept})
+    warming.warm_up(saved_copy(reads))
+    assert warming.warmed(30)
+    assert asked == [["referrals", "connections"]] * 2
 
 
 def test_the_libraries_named_are_importable():

@@ -91,6 +91,9 @@ class Tables(Mapping):
         return name in self._readers
 
 
+_LOCKING = threading.Lock()  # hands out `Dataset._locks`
+
+
 @dataclass
 class Dataset:
     """Read-only once loaded: pages filter it, domain functions summarise it."""
@@ -106,6 +109,8 @@ class Dataset:
     # the saved copy these tables were read from or saved to (`store.SavedCopy`), which keeps
     # what is derived from them (`KEPT`); it checks the tables are still these before it serves
     _copy: Any = field(default=None, repr=False, compare=False)
+    # one lock a derived name: a page and the server's warm-up asking at once build it once
+    _locks: dict = field(default_factory=dict, repr=False, compare=False)
 
     def has(self, name: str) -> bool:
         """True if the table was supplied (it may still have no rows)."""
@@ -130,16 +135,21 @@ class Dataset:
         two tables, say) and shared by every rerun and page that asks for it by `name`. What
         the metrics keep (`KEPT`) is read from the saved copy when it holds it, and put there
         once built when it does not."""
-        if name not in self._derived:
-            copy = self._copy if name in KEPT and self._copy is not None else None
-            if copy is not None and not copy.holds(self):
-                copy = None
-            value = None if copy is None else copy.read(name)
-            if value is None:
-                value = build()
-                if copy is not None:
-                    copy.write(name, value)
-            self._derived[name] = value
+        if name in self._derived:
+            return self._derived[name]
+        with _LOCKING:
+            lock = self._locks.setdefault(name, threading.Lock())
+        with lock:  # per name: what it is built from (other names) has locks of its own
+            if name not in self._derived:
+                copy = self._copy if name in KEPT and self._copy is not None else None
+                if copy is not None and not copy.holds(self):
+                    copy = None
+                value = None if copy is None else copy.read(name)
+                if value is None:
+                    value = build()
+                    if copy is not None:
+                        copy.write(name, value)
+                self._derived[name] = value
         return self._derived[name]
 
     @property

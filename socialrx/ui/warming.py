@@ -2,10 +2,10 @@
 ready in the background, so the first visitor to them, a second or more later, does not wait
 for it. Once a process, the libraries they draw and model with (folium for the asset map,
 statsmodels with scipy.stats for forecasts: about 0.6 s each); once a dataset, the
-person-level tables most pages read, where a saved copy has not read them yet (the first
-page reads none: at the region's size about 1 s for two million rows). Imports and `Tables` are
-thread-safe: a page that needs one before the warm-up has it waits for the same import or
-read, never repeats it."""
+person-level tables most pages read and what the metrics keep (`dataset.KEPT`), where a saved
+copy has not read them yet (the first page reads none: at the region's size about 1 s for two
+million rows). Imports, `Tables` and `Dataset.derived` are thread-safe: a page that needs one
+before the warm-up has it waits for the same import or read, never repeats it."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import threading
 import time
 import weakref
 
-from socialrx.data.dataset import Dataset, Tables
+from socialrx.data.dataset import KEPT, Dataset, Tables
 
 log = logging.getLogger(__name__)
 
@@ -31,8 +31,8 @@ _TABLES_BEGUN: dict[int, weakref.ref] = {}
 
 
 def warm_up(dataset: Dataset) -> None:
-    """Start importing `LIBRARIES` (once per process) and reading `dataset`'s `TABLES` (once
-    per dataset, from its saved copy) in the background."""
+    """Start importing `LIBRARIES` (once per process), and reading `dataset`'s `TABLES` and
+    what the metrics keep (once per dataset, from its saved copy), in the background."""
     global _libraries_begun
     tables = dataset.tables if isinstance(dataset.tables, Tables) else None
     with _STARTED:
@@ -47,26 +47,35 @@ def warm_up(dataset: Dataset) -> None:
                 _TABLES_BEGUN[id(tables)] = weakref.ref(tables)
         if not libraries and tables is None:
             return
-        thread = threading.Thread(target=_warm, args=(libraries, tables),
+        ready = dataset if tables is not None else None
+        thread = threading.Thread(target=_warm, args=(libraries, ready),
                                   name="socialrx-warm-up", daemon=True)  # fmt: skip
         _THREADS[:] = [t for t in _THREADS if t.is_alive()] + [thread]
     thread.start()
 
 
-def _warm(libraries: bool, tables: Tables | None) -> None:
+def _warm(libraries: bool, dataset: Dataset | None) -> None:
     if libraries:
         for name in LIBRARIES:
             try:
                 importlib.import_module(name)
             except ImportError:  # the page that needs it says so
                 log.info("could not import %s ahead of its page", name, exc_info=True)
-    for name in TABLES if tables is not None else ():
+    if dataset is None:
+        return
+    tables = dataset.tables
+    for name in TABLES:
         if name not in tables:
             continue
         try:
             tables[name]
         except Exception:  # noqa: BLE001 - the page that reads it reports the problem
             log.info("could not read the %s table ahead of its page", name, exc_info=True)
+    for name, kept in KEPT.items():  # from the copy, as the page asking for it would
+        try:
+            kept.ask(dataset)
+        except Exception:  # noqa: BLE001 - the page that asks for it reports the problem
+            log.info("could not work out %s ahead of its page", name, exc_info=True)
 
 
 def warmed(timeout: float | None = None) -> bool:
