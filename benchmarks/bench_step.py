@@ -250,8 +250,10 @@ def page(args: dict) -> dict:
     figures and coming back, any other page by going to it."""
     name = args["page"]
     at = _app(args)
+    started = time.perf_counter()  # as `first_page` times it: the app's package imported too
     loads = _timed_loads()
-    opened = _timed_run(at)
+    at.run()
+    opened = time.perf_counter() - started
     _check(at)
     load_seconds = sum(loads)
     warm_up = _warm_up_seconds()
