@@ -76,10 +76,10 @@ def test_what_the_metrics_keep_is_asked_for_once_the_tables_are_read(fresh, monk
     monkeypatch.setattr(warming.importlib, "import_module", lambda name: None)
     reads, asked = [], []
     kept = Kept(dict, dict, (), lambda dataset: asked.append(list(reads)))
-    monkeypatch.setattr(warming, "KEPT", {"one": kept, "measured": kept, "two": kept})
+    monkeypatch.setattr(warming, "KEPT", {"one": kept, "two": kept})
     warming.warm_up(saved_copy(reads))
     assert warming.warmed(30)
-    assert asked == [["referrals", "connections"]] * 2  # not the outcomes' measurements
+    assert asked == [["referrals", "connections"]] * 2
 
 
 def test_the_libraries_named_are_importable():

@@ -2,10 +2,10 @@
 ready in the background, so the first visitor to them, a second or more later, does not wait
 for it. Once a process, the libraries they draw and model with (folium for the asset map,
 statsmodels with scipy.stats for forecasts: about 0.6 s each); once a dataset, the
-person-level tables most pages read and most of what the metrics keep (`dataset.KEPT`), where
-a saved copy has not read them yet (the first page reads none: at the region's size about 1 s
-for two million rows). Imports, `Tables` and `Dataset.derived` are thread-safe: a page that
-needs one before the warm-up has it waits for the same import or read, never repeats it."""
+person-level tables most pages read and what the metrics keep (`dataset.KEPT`), where a saved
+copy has not read them yet (the first page reads none: at the region's size about 1 s for two
+million rows). Imports, `Tables` and `Dataset.derived` are thread-safe: a page that needs one
+before the warm-up has it waits for the same import or read, never repeats it."""
 
 from __future__ import annotations
 
@@ -23,9 +23,6 @@ LIBRARIES = ("socialrx.views.figures", "statsmodels.tsa.exponential_smoothing.et
 # not the outcomes: pages read what the metrics keep of them (`selection.measured`), and the
 # region's 3.8 million rows would hold about 200 MB for nothing
 TABLES = ("referrals", "connections")
-# nor the outcomes' measurements: about 240 MB at the region's size, read (0.5 s) by the pages
-# that need them (Outcomes, a chosen place's headline) rather than held by every server
-NOT_KEPT_AHEAD = ("measured",)
 _STARTED = threading.Lock()
 _THREADS: list[threading.Thread] = []
 _libraries_begun = False
@@ -75,8 +72,6 @@ def _warm(libraries: bool, dataset: Dataset | None) -> None:
         except Exception:  # noqa: BLE001 - the page that reads it reports the problem
             log.info("could not read the %s table ahead of its page", name, exc_info=True)
     for name, kept in KEPT.items():  # from the copy, as the page asking for it would
-        if name in NOT_KEPT_AHEAD:
-            continue
         try:
             kept.ask(dataset)
         except Exception:  # noqa: BLE001 - the page that asks for it reports the problem
