@@ -15,6 +15,7 @@ import pytest
 
 from socialrx.data import freshness, store
 from socialrx.data.dataset import KEPT, Tables
+from socialrx.data.files import SourceFile
 from socialrx.metrics import outcomes, overview, selection
 
 DEMO = Path(__file__).resolve().parent.parent / "data" / "demo"
@@ -248,3 +249,12 @@ def test_two_threads_asking_for_one_thing_build_it_once():
     other.join(10)
     waiting.join(10)
     assert built == [1, "value"]
+
+
+def test_without_dates_the_default_headline_is_not_kept():
+    """With no dated rows the default period moves with today's date: nothing to keep."""
+    assets = b"asset_id,name,category,latitude,longitude\nA1,Walk,physical activity,53.4,-1.3\n"
+    dataset, _ = store.load_files([SourceFile("assets.csv", assets)])
+    chosen = selection.default_selection(dataset)
+    assert overview.headline_periods(dataset, chosen)[0].referrals == 0
+    assert "opening_headline" not in dataset._derived

@@ -66,8 +66,9 @@ def period_figures(dataset: Dataset, selection: Selection):
 
 def headline_periods(dataset: Dataset, selection: Selection):
     """This period's figures, the previous period's (None when it starts before the data),
-    and the previous period itself. The default choice's are kept (`opening_headline`)."""
-    if selection == default_selection(dataset):
+    and the previous period itself. The default choice's are kept (`opening_headline`), where
+    the data's dates fix it (without them it moves with today's date)."""
+    if data_period(dataset) is not None and selection == default_selection(dataset):
         return (*opening_headline(dataset), selection.previous())
     return _periods(dataset, selection)
 
