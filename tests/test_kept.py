@@ -129,7 +129,21 @@ def test_a_copy_gives_back_what_the_metrics_keep_equal_to_building_it(folder):
                  selection.selected_outcomes(first, chosen))  # fmt: skip
 
 
-def test_a_new_copy_holds_everything_the_metrics_keep_before_any_page_asks(folder):
+@pytest.fixture
+def ahead(monkeypatch):
+    """The folder's 300 referrals counted as many: a new copy builds what the metrics keep."""
+    monkeypatch.setattr(store, "KEEP_AHEAD_REFERRALS", 300)
+
+
+def test_a_small_new_copy_keeps_each_thing_when_a_page_first_asks(folder):
+    first = fresh_server(folder)
+    (manifest,) = (folder.parent / "cache").rglob("manifest.json")
+    assert json.loads(manifest.read_text())["kept"] == {} and not first._derived
+    selection.first_sent(first)
+    assert set(json.loads(manifest.read_text())["kept"]) == {"first_sent", "connection_referrals"}
+
+
+def test_a_new_copy_holds_everything_the_metrics_keep_before_any_page_asks(folder, ahead):
     first = fresh_server(folder)  # loads the files and saves the copy; no page has run
     (manifest,) = (folder.parent / "cache").rglob("manifest.json")
     assert set(json.loads(manifest.read_text())["kept"]) == set(KEPT)
@@ -141,7 +155,7 @@ def test_a_new_copy_holds_everything_the_metrics_keep_before_any_page_asks(folde
 
 def test_a_copy_missing_a_kept_table_builds_it_and_keeps_it(folder):
     fresh_server(folder)
-    want = selection.measured(fresh_server(folder))  # kept when the copy was made
+    want = selection.measured(fresh_server(folder))  # built and kept by a server reading it
     (manifest,) = (folder.parent / "cache").rglob("manifest.json")
     saved = json.loads(manifest.read_text())
     assert "measured" in saved["kept"]
@@ -211,7 +225,7 @@ def test_a_table_that_fails_to_read_late_comes_from_the_files(folder):
     pd.testing.assert_frame_equal(dataset.table("outcomes"), want, check_exact=True)
 
 
-def test_a_fresh_servers_first_page_reads_no_person_level_table(folder):
+def test_a_fresh_servers_first_page_reads_no_person_level_table(folder, ahead):
     first = fresh_server(folder)
     chosen = selection.default_selection(first)
     want = overview.headline_periods(first, chosen), selection.place_options(first)

@@ -154,8 +154,14 @@ def _save(entries: list[Path], dataset: Dataset, report: Report, step) -> None:
     for entry in entries:
         if write_copy(entry, dataset, report):
             dataset._copy = SavedCopy(entry, dataset, {})  # to keep what the pages work out
-            _keep_all(dataset, step)
+            if dataset.rows("referrals") >= KEEP_AHEAD_REFERRALS:
+                _keep_all(dataset, step)
             break
+
+
+# Below this many referrals, whatever a page asks for is worked out in milliseconds when it
+# first asks (and kept then): building everything ahead would only lengthen the first load
+KEEP_AHEAD_REFERRALS = 50_000
 
 
 def _keep_all(dataset: Dataset, step) -> None:
