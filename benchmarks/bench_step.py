@@ -213,8 +213,9 @@ def _timed_loads() -> list[float]:
 
 def _warm_up_seconds() -> float:
     """Seconds from the end of the first page until the server's warm-up (`ui.warming`) is
-    done: a visitor's first click on another page comes after it (its imports, about 1 s in
-    the background), so a page's first view is timed on a server that has warmed up."""
+    done: a visitor's first click on another page comes after it (its imports and reads, 1-2 s
+    in the background at the region's size), so a page's first view is timed on a server that
+    has warmed up."""
     from socialrx.ui import warming
 
     started = time.perf_counter()

@@ -149,6 +149,11 @@ def _saved(key: str, entries: list[Path], step, reload) -> tuple[Dataset, Report
     return None
 
 
+# Below this many referrals, whatever a page asks for is worked out in milliseconds when it
+# first asks (and kept then): building everything ahead would only lengthen the first load
+KEEP_AHEAD_REFERRALS = 50_000
+
+
 def _save(entries: list[Path], dataset: Dataset, report: Report, step) -> None:
     step(1.0, "Saving a copy of the checked data for a faster start next time")
     for entry in entries:
@@ -157,11 +162,6 @@ def _save(entries: list[Path], dataset: Dataset, report: Report, step) -> None:
             if dataset.rows("referrals") >= KEEP_AHEAD_REFERRALS:
                 _keep_all(dataset, step)
             break
-
-
-# Below this many referrals, whatever a page asks for is worked out in milliseconds when it
-# first asks (and kept then): building everything ahead would only lengthen the first load
-KEEP_AHEAD_REFERRALS = 50_000
 
 
 def _keep_all(dataset: Dataset, step) -> None:
