@@ -7,6 +7,7 @@ import sys
 import pandas as pd
 import pytest
 
+from socialrx.data import dataset as dataset_module
 from socialrx.data.dataset import Dataset, Kept, Tables
 from socialrx.ui import warming
 
@@ -18,7 +19,7 @@ def fresh(monkeypatch):
     monkeypatch.setattr(warming, "_libraries_begun", False)
     monkeypatch.setattr(warming, "_TABLES_BEGUN", {})
     monkeypatch.setattr(warming, "_THREADS", [])
-    monkeypatch.setattr(warming, "KEPT", {})
+    monkeypatch.setattr(dataset_module, "KEPT", {})
 
 
 def saved_copy(reads: list[str]) -> Dataset:
@@ -76,7 +77,7 @@ def test_what_the_metrics_keep_is_asked_for_once_the_tables_are_read(fresh, monk
     monkeypatch.setattr(warming.importlib, "import_module", lambda name: None)
     reads, asked = [], []
     kept = Kept(dict, dict, (), lambda dataset: asked.append(list(reads)))
-    monkeypatch.setattr(warming, "KEPT", {"one": kept, "two": kept})
+    monkeypatch.setattr(dataset_module, "KEPT", {"one": kept, "two": kept})
     warming.warm_up(saved_copy(reads))
     assert warming.warmed(30)
     assert asked == [["referrals", "connections"]] * 2

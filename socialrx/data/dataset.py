@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -11,6 +12,8 @@ import pandas as pd
 
 from socialrx.data.schema import TABLES
 from socialrx.data.tables import absent
+
+log = logging.getLogger(__name__)
 
 DEMO_SOURCE = "socialrx demo data (synthetic)"
 
@@ -151,6 +154,16 @@ class Dataset:
                         copy.write(name, value)
                 self._derived[name] = value
         return self._derived[name]
+
+    def work_out_kept(self) -> None:
+        """Ask for everything the metrics keep (`KEPT`), as the pages would: read from the
+        saved copy where it holds them, built (and put there) where it does not. What fails
+        is left to the page that asks for it, which says what is wrong."""
+        for name, kept in KEPT.items():
+            try:
+                kept.ask(self)
+            except Exception:  # noqa: BLE001 - the page asking for it reports the problem
+                log.info("could not work out %s ahead of its page", name, exc_info=True)
 
     @property
     def is_demo(self) -> bool:

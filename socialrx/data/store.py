@@ -165,16 +165,11 @@ def _save(entries: list[Path], dataset: Dataset, report: Report, step) -> None:
 
 
 def _keep_all(dataset: Dataset, step) -> None:
-    """Work out now, once for this data, everything the metrics keep (`KEPT`), each put in
-    the new copy as it is built: a page's first view then reads it instead of passing over
-    every row (the region's Referral flows: about 2 s). What fails to build here is left to
-    the page that asks for it, which says what is wrong."""
+    """Work out now, once for this data, everything the metrics keep, each put in the new
+    copy as it is built: a page's first view then reads it instead of passing over every row
+    (the region's Referral flows: about 2 s)."""
     step(1.0, "Working out the summaries every page reads, once for this data")
-    for name, kept in KEPT.items():
-        try:
-            kept.ask(dataset)
-        except Exception:  # noqa: BLE001 - the page asking for it reports the problem
-            log.info("could not work out %s for the saved copy", name, exc_info=True)
+    dataset.work_out_kept()
 
 
 def folder_key(folder: Path) -> tuple[str, str]:

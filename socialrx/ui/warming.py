@@ -15,7 +15,7 @@ import threading
 import time
 import weakref
 
-from socialrx.data.dataset import KEPT, Dataset, Tables
+from socialrx.data.dataset import Dataset, Tables
 
 log = logging.getLogger(__name__)
 
@@ -71,11 +71,7 @@ def _warm(libraries: bool, dataset: Dataset | None) -> None:
             tables[name]
         except Exception:  # noqa: BLE001 - the page that reads it reports the problem
             log.info("could not read the %s table ahead of its page", name, exc_info=True)
-    for name, kept in KEPT.items():  # from the copy, as the page asking for it would
-        try:
-            kept.ask(dataset)
-        except Exception:  # noqa: BLE001 - the page that asks for it reports the problem
-            log.info("could not work out %s ahead of its page", name, exc_info=True)
+    dataset.work_out_kept()  # from the copy, as the pages asking for them would
 
 
 def warmed(timeout: float | None = None) -> bool:
