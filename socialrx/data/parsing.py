@@ -134,9 +134,10 @@ def parse_numbers(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     grouped = text.str.match(_NUMBER.pattern).fillna(False).astype(bool)
     cleaned = text.str.replace(r"[,£\s]", "", regex=True).where(grouped)
     numbers = pd.to_numeric(cleaned, errors="coerce").astype("float64").to_numpy()
-    numbers = np.append(np.where(np.isfinite(numbers), numbers, np.nan), np.nan)  # -1: missing
-    parsed = pd.Series(numbers[codes], index=values.index)
-    return parsed, parsed.isna() & ~blank(values)
+    numbers = np.where(np.isfinite(numbers), numbers, np.nan)
+    unread = np.isnan(numbers) & text.fillna("").ne("").to_numpy(dtype=bool)  # not blank
+    parsed = pd.Series(np.append(numbers, np.nan)[codes], index=values.index)  # -1: missing
+    return parsed, pd.Series(np.append(unread, False)[codes], index=values.index)
 
 
 def normalise_postcodes(values: pd.Series) -> tuple[pd.Series, pd.Series]:
