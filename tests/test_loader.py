@@ -114,6 +114,35 @@ def test_duplicate_referral_and_organisation_ids(load):
     assert ids(dataset, "organisations", "name") == ["One", "Three"]
 
 
+def test_problems_come_in_the_files_order_though_person_level_files_are_typed_as_read(load):
+    """Referrals, connections and outcomes are typed beside the next file's reading; each
+    file's problems are still listed in the order the files came, then those found across
+    files, and a row left out of referrals.csv is named as such where another file needs it."""
+    files = {
+        "assets.csv": GOOD_ASSETS + "A2,Art,not a category,53.43,-1.35\n",
+        "connections.csv": "referral_id,asset_id,referred_date\nR2,A1,2024-02-15\n"
+        "R3,A1,2024-05-01\nR2,A1,someday\n",
+        "outcomes.csv": "referral_id,measure,timepoint,assessed_date,value\n"
+        "R1,swemwbs,baseline,2024-01-15,99\nR1,swemwbs,baseline,when,30\n",
+        "referrals.csv": REFERRALS + "R3,soon\n",
+        "link_workers.csv": "link_worker_id,start_date\nLW1,sometime\n",
+    }
+    dataset, report = load(files)
+    assert [str(p).split(": '")[0] for p in report.problems] == [
+        "assets.csv:3: category",
+        "connections.csv:4: referred_date",
+        "outcomes.csv:3: assessed_date",
+        "referrals.csv:4: referral_date",
+        "link_workers.csv:2: start_date",
+        "connections.csv:3: referral_id",
+        "outcomes.csv:2: value",
+    ]
+    assert "connections.csv:3: referral_id: 'R3 (row 4)': its row in referrals.csv was left out "\
+        "for an error: fix that row; row left out" in lines(report)  # fmt: skip
+    assert ids(dataset, "connections", "referral_id") == ["R2"]
+    assert dataset.table("outcomes")["value"].tolist() == [30.0]  # 99: outside SWEMWBS's range
+
+
 # --- broken references ------------------------------------------------------------------
 
 
