@@ -16,11 +16,12 @@ import pytest
 from socialrx.data import freshness, store
 from socialrx.data.dataset import KEPT, Tables
 from socialrx.data.files import SourceFile
-from socialrx.metrics import outcomes, overview, selection
+from socialrx.metrics import equity, outcomes, overview, selection
+from socialrx.views import equity as equity_view
 
 DEMO = Path(__file__).resolve().parent.parent / "data" / "demo"
 SMALL = ("assets", "practices", "area_stats", "area_lookup", "referrals", "connections",
-         "outcomes")  # fmt: skip
+         "outcomes", "registered_ages", "census2021-ts021-lsoa")  # fmt: skip
 BUILDS = {  # each kept thing, as a page asks for it
     "measured": selection.measured,
     "first_started": selection.first_started,
@@ -34,6 +35,7 @@ BUILDS = {  # each kept thing, as a page asks for it
     "referred_codes": selection.referred_codes,
     "opening_headline": overview.opening_headline,
     "as_at": freshness.dataset_as_at,
+    "equity_opening": equity_view.opening_counts,
 }
 
 
@@ -76,7 +78,13 @@ def never(name: str):
 
 
 def assert_equal(got, want) -> None:
-    if isinstance(want, outcomes.Measured):
+    if isinstance(want, equity_view.Counted | equity.PracticeStandardisation):
+        assert type(got) is type(want)
+        for field in dataclasses.fields(want):
+            assert_equal(getattr(got, field.name), getattr(want, field.name))
+    elif want is None or isinstance(want, int):
+        assert got == want
+    elif isinstance(want, outcomes.Measured):
         for part in ("records", "pairs", "status"):
             pd.testing.assert_frame_equal(getattr(got, part), getattr(want, part), check_exact=True)
     elif isinstance(want, tuple) and isinstance(want[0], overview.PeriodFigures):
@@ -118,6 +126,8 @@ def test_a_copy_gives_back_what_the_metrics_keep_equal_to_building_it(folder):
     built = {name: build(first) for name, build in BUILDS.items()}  # kept as they are built
     assert set(BUILDS) == set(KEPT)  # a new kept thing is tested here too
     assert built["measured"].pairs.shape[0] > 0 and len(built["place_groups"]) > 0
+    opening = built["equity_opening"]  # every part of the equity page's counts is there
+    assert all(getattr(opening, f.name) is not None for f in dataclasses.fields(opening))
     again = fresh_server(folder)
     assert again is not first
     for name, want in built.items():
@@ -211,7 +221,8 @@ def test_a_fresh_server_reads_a_table_when_it_is_first_asked_for(folder):
     outcomes_rows = dataset.table("outcomes")
     assert list(dataset.tables._read) == ["outcomes"]
     assert dataset.table("outcomes") is outcomes_rows  # read once
-    assert sorted(dataset.tables) == sorted(SMALL)
+    census = {"census2021-ts021-lsoa": "area_ethnicity"}  # residents by ethnic group
+    assert sorted(dataset.tables) == sorted(census.get(name, name) for name in SMALL)
 
 
 def test_a_table_that_fails_to_read_late_comes_from_the_files(folder):

@@ -207,7 +207,8 @@ def equity(dataset: Dataset, selection: Selection, level: Level, choices: Choice
                         next(iter(equity_view.METHODS)))  # fmt: skip
         counted = build(equity_view.counted, dataset, selection)
         panels += build(_equity_panels, dataset, selection, level, method, counted=counted)
-        panels += build(ethnicity_view.panels, dataset, selection, level)
+        panels += build(ethnicity_view.panels, dataset, selection, level,
+                        counts=counted.ethnicity)  # fmt: skip
     if dataset.has("referrals") or benchmarks_view.loaded(dataset):
         panels += build(benchmarks_view.appointment_panels, dataset, selection, level)
         offered = list(indicators(dataset, build))
