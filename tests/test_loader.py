@@ -2,6 +2,7 @@
 column and value, with the good rows of the same file still loaded."""
 
 import io
+import time
 from datetime import datetime
 
 import geopandas as gpd
@@ -141,6 +142,40 @@ def test_problems_come_in_the_files_order_though_person_level_files_are_typed_as
         "for an error: fix that row; row left out" in lines(report)  # fmt: skip
     assert ids(dataset, "connections", "referral_id") == ["R2"]
     assert dataset.table("outcomes")["value"].tolist() == [30.0]  # 99: outside SWEMWBS's range
+
+
+class Stopped(BaseException):
+    """As Streamlit stops a script run (a new click) from inside its progress bar."""
+
+
+def test_a_load_stopped_midway_leaves_the_tables_not_yet_typed(monkeypatch):
+    """Stopped at its first "Checking" step, a load waits only for the table being typed: the
+    rest of the queue is dropped, not typed for nothing before the stop is passed on."""
+    typed = []
+    slow = socialrx.data.loader._typed
+
+    def counted(name, label, handed):
+        time.sleep(0.05)
+        typed.append(name)
+        return slow(name, label, handed)
+
+    def progress(fraction, text):
+        if text.startswith("Checking"):
+            raise Stopped
+
+    monkeypatch.setattr(socialrx.data.loader, "_typed", counted)
+    files = {
+        "assets.csv": GOOD_ASSETS,
+        "referrals.csv": REFERRALS,
+        "practices.csv": "practice_code,name\nX1,One\n",
+        "link_workers.csv": "link_worker_id\nLW1\n",
+        "organisations.csv": "organisation_id,name\nO1,One\n",
+        "funding.csv": "organisation_id,financial_year,amount_gbp\nO1,2024-25,100\n",
+    }
+    with pytest.raises(Stopped):
+        load_files([SourceFile(n, t.encode()) for n, t in files.items()], progress)
+    time.sleep(0.2)  # nothing goes on being typed once the stop is passed on
+    assert len(typed) <= 2, typed
 
 
 # --- broken references ------------------------------------------------------------------

@@ -284,7 +284,9 @@ def _load_files(
         files.clear()
     tables: dict[str, pd.DataFrame] = {}
     written: dict[str, pd.DataFrame] = {}  # date columns as the files wrote them
-    with ThreadPoolExecutor(max_workers=TYPING_THREADS) as typing:
+    # ended in `finally`: a load stopped or failed midway waits only for the table being typed
+    typing = ThreadPoolExecutor(max_workers=TYPING_THREADS)
+    try:
         typed: dict[str, Future] = {}
 
         def type_now(name: str, label: str, raw_table: pd.DataFrame) -> bool:
@@ -315,6 +317,8 @@ def _load_files(
                 )
             if table is not None:
                 tables[name] = table
+    finally:
+        typing.shutdown(wait=True, cancel_futures=True)
     release_unused()  # the raw text just let go: Arrow's allocator keeps freed memory otherwise
     if "assets" not in origin:  # an unreadable or empty assets file is reported as such
         report.add("assets.csv", "missing: every dataset needs a table of community assets")

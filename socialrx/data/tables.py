@@ -108,7 +108,7 @@ def _choice(values: pd.Series, column: Column) -> tuple[pd.Series, pd.Series]:
         parsed = pd.Series(pd.array([*chosen, None], dtype="string").take(codes),
                            index=values.index)  # fmt: skip
     # unread: text that is no value of the vocabulary, told once per distinct text too
-    unread = [c is None and isinstance(u, str) and bool(u.strip())
+    unread = [c is None and (not isinstance(u, str) or bool(u.strip()))
               for u, c in zip(uniques, chosen, strict=True)]  # fmt: skip
     return parsed, pd.Series(np.array([*unread, False])[codes], index=values.index)
 

@@ -754,7 +754,15 @@ def _from_tables(tables: dict[str, pd.DataFrame]) -> Counted:
 
 _FRAMES = ("practice_rates", "deciles", "distribution", "ethnicity")
 _NUMBERS = ("observed", "left_out", "no_ages")
-keep("equity_opening", _as_tables, _from_tables, "socialrx.views.equity", ask=opening_counts)
+
+
+def _ask_opening(dataset: Dataset) -> None:
+    """`opening_counts` where a page would use them: referrals, and dates fixing the period."""
+    if dataset.has("referrals") and data_period(dataset) is not None:
+        opening_counts(dataset)
+
+
+keep("equity_opening", _as_tables, _from_tables, "socialrx.views.equity", ask=_ask_opening)
 
 
 # the page's tabs: practices first (the question planners ask first), then deprivation, who
