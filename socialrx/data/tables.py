@@ -29,6 +29,7 @@ from socialrx.data.schema import (
 )
 
 ID_DTYPE = pd.StringDtype("python")
+RELEASE_ROWS = 100_000  # from this many rows, freed text is handed back column by column
 ROW = "_row"  # the row number in the user's file (header = row 1), kept for later checks
 BAD = "\0bad"  # a marker no cell can hold: the cell was not understood
 
@@ -282,6 +283,9 @@ def type_table(raw: pd.DataFrame, table: Table, file: str, report: Report) -> pd
             if column.name == table.key:
                 keyed = ~missing
         typed[column.name] = parsed
+        del values, parsed  # the raw column's text, let go: Arrow keeps freed memory otherwise
+        if len(frame) >= RELEASE_ROWS:  # and two tables may be typed at once (`loader`)
+            pa.default_memory_pool().release_unused()
     for name in list(frame.columns):  # extra columns (e.g. more area statistics): numeric
         text = frame.pop(name)  # when they all are
         numbers, bad = parsing.parse_numbers(text)
