@@ -284,6 +284,7 @@ def _load_files(
         files.clear()
     tables: dict[str, pd.DataFrame] = {}
     written: dict[str, pd.DataFrame] = {}  # date columns as the files wrote them
+    numbered = None  # the outcomes' referral numbers (`_typed`)
     # ended in `finally`: a load stopped or failed midway waits only for the table being typed
     typing = ThreadPoolExecutor(max_workers=TYPING_THREADS)
     try:
@@ -315,7 +316,10 @@ def _load_files(
                 typed[name] = _typed(name, origin[name], taken)
         for name in names:  # problems in the files' order
             done = typed.pop(name)
-            table, found, written[name] = done.result() if isinstance(done, Future) else done
+            table, found, written[name], numbers = (
+                done.result() if isinstance(done, Future) else done
+            )
+            numbered = numbers or numbered
             report.problems += found.problems
             report.left_out |= found.left_out
             if name in PERSON_LEVEL:
@@ -346,7 +350,8 @@ def _load_files(
 
     # a national practice file is cut to the place first: practices elsewhere raise no problems
     scope.scope_practices_to_place(tables, areas, first, origin, report)
-    _check_across(tables, areas, extract, report, origin)
+    _check_across(tables, areas, extract, report, origin, numbered)
+    del numbered
     areas = scope.scope_areas_to_place(tables, areas, first, origin, report)
     gp_registrations.finish(registered, tables, areas, origin, report)  # list sizes, by area
     known_areas = lookups.dataset_area_codes(tables, areas)
@@ -392,12 +397,20 @@ TYPING_THREADS = 1
 
 
 def _typed(name: str, label: str, handed: list[pd.DataFrame]):
-    """(the table typed or None, its problems, its dates as written) for the raw table in
-    `handed`, which is taken out of it: typing lets go of each column's text once typed, so
-    nothing else may hold the raw table."""
+    """(the table typed or None, its problems, its dates as written, and for the outcomes each
+    row's referral as a whole number) for the raw table in `handed`, which is taken out of it:
+    typing lets go of each column's text once typed, so nothing else may hold the raw table.
+
+    The outcomes' referral numbers (`pd.factorize`: codes, distinct ids) are worked out here,
+    beside the main thread's typing of the referrals: 0.5 s of the checks at the region's size
+    (`_check_across`, with the table they were made from, which only that very table uses)."""
     found = Report()
     written = _dates_as_written(handed[0], name, label)
-    return type_table(handed.pop(), TABLES[name], label, found), found, written
+    table = type_table(handed.pop(), TABLES[name], label, found)
+    numbered = None
+    if name == "outcomes" and table is not None:  # while the referrals are typed elsewhere
+        numbered = table, pd.factorize(table["referral_id"], use_na_sentinel=False)
+    return table, found, written, numbered
 
 
 def release_unused() -> None:
@@ -431,8 +444,10 @@ def _text(row, key: str) -> str:
     return "" if value is None or pd.isna(value) else str(value)
 
 
-def _check_across(tables: dict, areas, extract, report: Report, origin: dict) -> None:
-    """Checks that need more than one table; tables are replaced by their usable rows."""
+def _check_across(tables: dict, areas, extract, report: Report, origin: dict,
+                  numbered: tuple | None = None) -> None:  # fmt: skip
+    """Checks that need more than one table; tables are replaced by their usable rows.
+    `numbered`: (the outcomes table, its rows' referral numbers) from `_typed`."""
     postcodes = tables.get("postcodes")
     if "assets" in tables:
         file = origin["assets"]  # type_table reported under this name: checks follow it
@@ -496,7 +511,13 @@ def _check_across(tables: dict, areas, extract, report: Report, origin: dict) ->
     if "outcomes" in tables:
         outcomes = tables["outcomes"]
         # each row's referral as a whole number, for both checks that look the referral up
-        referral, ids = pd.factorize(outcomes["referral_id"], use_na_sentinel=False)
+        held, numbers = numbered or (None, None)
+        referral, ids = (
+            numbers
+            if held is outcomes
+            else pd.factorize(outcomes["referral_id"], use_na_sentinel=False)
+        )
+        del held, numbers
         ok = checks.outcome_values_in_range(outcomes, report)
         ok &= checks.follow_ups_after_baseline(outcomes, report, referral)
         if referred_on is not None:
