@@ -144,6 +144,31 @@ def test_problems_come_in_the_files_order_though_person_level_files_are_typed_as
     assert dataset.table("outcomes")["value"].tolist() == [30.0]  # 99: outside SWEMWBS's range
 
 
+def test_the_largest_person_level_file_is_read_first(monkeypatch):
+    """Its typing, the longest, starts while the others are read; the rest keep their order."""
+    read = []
+    reader = socialrx.data.loader.read_csv
+
+    def recorded(file, *args, **kwargs):
+        read.append(file.name)
+        return reader(file, *args, **kwargs)
+
+    monkeypatch.setattr(socialrx.data.loader, "read_csv", recorded)
+    outcomes = "referral_id,measure,timepoint,assessed_date,value\n" + (
+        "R1,swemwbs,baseline,2024-01-15,20\n" * 50
+    )
+    files = {
+        "assets.csv": GOOD_ASSETS,
+        "connections.csv": "referral_id,asset_id,referred_date\nR1,A1,2024-01-15\n",
+        "outcomes.csv": outcomes,
+        "practices.csv": "practice_code,name\nX1,One\n",
+        "referrals.csv": REFERRALS,
+    }
+    load_files([SourceFile(n, t.encode()) for n, t in files.items()])
+    assert read == ["outcomes.csv", "referrals.csv", "connections.csv", "assets.csv",
+                    "practices.csv"]  # fmt: skip
+
+
 class Stopped(BaseException):
     """As Streamlit stops a script run (a new click) from inside its progress bar."""
 

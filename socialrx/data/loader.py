@@ -152,47 +152,67 @@ def _raw_tables(
     region's referrals are read beside its other tables' text, not beside every file's bytes.
     `take(table, label, frame)` is offered each table as it is read: one it takes (True) is
     left out of the tables returned."""
-    raw, origin, areas, vintage, extract = {}, {}, None, None, Mapping()
+    raw, areas, vintage, extract = {}, None, None, Mapping()
     sources = _sources(files, directory, report, extract)
     if owned:
         files.clear()
-    for table in list(sources):
-        label, source = sources.pop(table)
-        origin[table] = label
-        sheet = isinstance(source, pd.DataFrame)
-        if table == "areas":
-            if sheet:
-                message = "a workbook sheet cannot hold boundaries: give them as GeoJSON, a "
-                report.add(label, message + "GeoPackage or a zipped shapefile")
-            else:
-                areas = read_geo(source, report)
-            continue
-        if table == "area_lookup":
-            frame = _area_lookup(source if isinstance(source, list) else [(label, source)],
-                                 report)  # fmt: skip
-            if frame is not None:
-                raw[table] = frame
-            continue
-        empty = ERROR if table == "assets" else WARNING
-        frame = source if sheet else read_csv(source, report, empty=empty)
-        if frame is None:
-            continue
-        frame = extract.apply(table, frame, label, report)
-        if table == "practices" and adapters.looks_like_epraccur(rows := headless(frame)):
-            frame, skipped = adapters.practices_from_epraccur(rows)
-            if skipped:
-                report.add(label, f"{skipped:,} closed or non-GP rows of the ODS file skipped",
-                           WARNING)  # fmt: skip
-        elif table == "postcodes" and looks_like_postcodes(frame.columns):
-            frame = adapters.postcodes_from_directory(frame)
-        elif table == "area_stats" and adapters.iod_vintage(frame.columns):
-            vintage = adapters.iod_vintage(frame.columns)
-            frame = adapters.area_stats_from_iod(frame)
-        if take is not None and take(table, label, frame):
-            del frame  # taken: its text is let go column by column as it is typed
-            continue
-        raw[table] = frame
+    origin = {table: label for table, (label, _) in sources.items()}  # in the files' order
+    found = {table: Report() for table in origin}  # each file's problems, listed in that order
+    try:
+        for table in sorted(sources, key=lambda t: _read_first(t, sources[t][1])):
+            label, source = sources.pop(table)
+            vintage = _read_one(table, label, source, found[table], extract, raw, take) or vintage
+            if table == "areas" and "areas" in raw:
+                areas = raw.pop("areas")
+    finally:
+        for table in origin:
+            report.extend(found[table])
     return raw, origin, areas, vintage
+
+
+def _read_one(table: str, label: str, source, found: Report, extract: Mapping, raw: dict,
+              take) -> str | None:  # fmt: skip
+    """Read one table's source into `raw` (the boundaries as "areas"), or hand it to `take`;
+    the IoD vintage where it is the official IoD file. Problems go to `found`."""
+    vintage = None
+    sheet = isinstance(source, pd.DataFrame)
+    if table == "areas":
+        if sheet:
+            message = "a workbook sheet cannot hold boundaries: give them as GeoJSON, a "
+            found.add(label, message + "GeoPackage or a zipped shapefile")
+        else:
+            raw["areas"] = read_geo(source, found)
+        return None
+    if table == "area_lookup":
+        frame = _area_lookup(source if isinstance(source, list) else [(label, source)],
+                             found)  # fmt: skip
+        if frame is not None:
+            raw[table] = frame
+        return None
+    empty = ERROR if table == "assets" else WARNING
+    frame = source if sheet else read_csv(source, found, empty=empty)
+    if frame is None:
+        return None
+    frame = extract.apply(table, frame, label, found)
+    if table == "practices" and adapters.looks_like_epraccur(rows := headless(frame)):
+        frame, skipped = adapters.practices_from_epraccur(rows)
+        if skipped:
+            found.add(label, f"{skipped:,} closed or non-GP rows of the ODS file skipped",
+                      WARNING)  # fmt: skip
+    elif table == "postcodes" and looks_like_postcodes(frame.columns):
+        frame = adapters.postcodes_from_directory(frame)
+    elif table == "area_stats" and adapters.iod_vintage(frame.columns):
+        vintage = adapters.iod_vintage(frame.columns)
+        frame = adapters.area_stats_from_iod(frame)
+    if take is None or not take(table, label, frame):
+        raw[table] = frame
+    return vintage
+
+
+def _read_first(table: str, source) -> tuple[bool, int]:
+    """The order tables are read in: person-level files first, the largest first, so that
+    the longest typing (`_load_files`) starts soonest; the others in the files' order."""
+    return table not in PERSON_LEVEL, -len(getattr(source, "data", b""))
 
 
 def _area_lookup(sources: list, report: Report) -> pd.DataFrame | None:
@@ -290,12 +310,13 @@ def _load_files(
     try:
         typed: dict[str, Future | tuple] = {}
         handed: dict[str, list] = {}
+        rows: dict[str, int] = {}
 
         def type_now(name: str, label: str, raw_table: pd.DataFrame) -> bool:
             """A person-level table is typed as soon as it is read, beside the next file's
             reading (Arrow's reader and much of the typing let go of the GIL)."""
             if name in PERSON_LEVEL:
-                handed[name] = [raw_table]
+                handed[name], rows[name] = [raw_table], len(raw_table)
                 typed[name] = typing.submit(_typed, name, label, handed[name])
             return name in PERSON_LEVEL
 
@@ -307,9 +328,11 @@ def _load_files(
             raw["area_lookup"].attrs.get(lookups.VINTAGE_ATTR) if "area_lookup" in raw else None
         )
         names = [name for name in origin if name in typed or name in raw]  # the files' order
-        # all read: what the thread has not begun is typed here meanwhile (the other tables'
-        # text handed over, not kept: a column's text is let go once typed)
-        for i, name in enumerate(names):
+        # all read: what the thread has not begun is typed here meanwhile, the largest first,
+        # each taken from the thread's queue only as it starts (the thread, free, takes the
+        # next); the other tables' text handed over, not kept: let go once typed
+        largest = sorted(names, key=lambda name: -rows.get(name, -1))
+        for i, name in enumerate(largest):
             if name in raw or typed[name].cancel():
                 step(0.1 + 0.6 * i / max(len(names), 1), f"Checking {origin[name]}")
                 taken = handed.pop(name) if name in handed else [raw.pop(name)]
@@ -320,8 +343,7 @@ def _load_files(
                 done.result() if isinstance(done, Future) else done
             )
             numbered = numbers or numbered
-            report.problems += found.problems
-            report.left_out |= found.left_out
+            report.extend(found)
             if name in PERSON_LEVEL:
                 report.person_files.extend(
                     f for f in (origin[name], TABLES[name].file) if f not in report.person_files

@@ -93,6 +93,15 @@ class Report:
             more = f"and {len(rows) - ROWS_LISTED:,} more rows like this: {message}"
             self.problems.append(Problem(file, more, column=column, severity=severity))
 
+    def extend(self, other: Report) -> None:
+        """`other`'s findings after this report's own: a file read or typed apart (the loader
+        reads the largest first and types two at once, and lists them in the files' order)."""
+        self.problems += other.problems
+        self.unreadable += other.unreadable
+        self.ignored |= other.ignored
+        self.left_out |= other.left_out
+        self.person_files += [f for f in other.person_files if f not in self.person_files]
+
     @property
     def errors(self) -> list[Problem]:
         return [p for p in self.problems if p.severity == ERROR]
