@@ -411,10 +411,11 @@ def _load_files(
     return dataset, report
 
 
-# One thread types the person-level tables as each is read, beside the reading of the next
-# file; once all are read, the main thread types what it has not begun. A region's load took
-# 7.0-7.5 s against 9.1-10.6 typing after reading (peak 1.47-1.50 GB against 1.40-1.42, with
-# Arrow's freed memory handed back as each column is typed); one thread alone, 8.0-9.6 s.
+# One thread types the person-level tables as each is read (the largest read first), beside
+# the reading of the next file; once all are read, the main thread types what it has not
+# begun. A region's load took 6.7-7.8 s and peaked at 1.33-1.36 GB, against 9.1-10.6 s and
+# 1.40-1.42 GB typing after reading; two typing threads were no faster (6.8-7.5 s: both cores
+# are busy) and peaked higher (1.45-1.47 GB)
 TYPING_THREADS = 1
 
 
