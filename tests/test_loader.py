@@ -203,6 +203,39 @@ def test_a_load_stopped_midway_leaves_the_tables_not_yet_typed(monkeypatch):
     assert len(typed) <= 2, typed
 
 
+def test_an_nhs_number_as_a_referral_id_leaves_its_row_out_without_referrals(load):
+    """With no referrals.csv to match against, a connection whose referral_id passes the NHS
+    number check is left out, as it says, not kept with the number in it."""
+    connections = (
+        "referral_id,asset_id,referred_date\n"
+        "R1,A1,2024-01-15\n"
+        "943 476 5919,A1,2024-01-16\n"
+        "R2,A1,2024-01-17\n"
+    )
+    dataset, report = load({"assets.csv": GOOD_ASSETS, "connections.csv": connections})
+    assert any("passes the NHS number check digit: row left out" in p.message
+               for p in report.problems)  # fmt: skip
+    assert ids(dataset, "connections", "referral_id") == ["R1", "R2"]
+
+
+def test_a_person_level_files_problems_stay_counted_if_the_load_then_fails(monkeypatch):
+    """A load that fails after reading referrals.csv still marks it as naming people's rows,
+    so its problems are shown as counts below disclosure "off", never row by row."""
+    typing = socialrx.data.loader.type_table
+
+    def failing(raw, table, *args):
+        if table.name == "assets":
+            raise RuntimeError("a fault the checks did not catch")
+        return typing(raw, table, *args)
+
+    monkeypatch.setattr(socialrx.data.loader, "type_table", failing)
+    files = {"assets.csv": GOOD_ASSETS, "referrals.csv": REFERRALS + "R3,2024-01-01,extra\n"}
+    _, report = load_files([SourceFile(n, t.encode()) for n, t in files.items()])
+    assert report.unreadable == ["dataset"]
+    assert any(p.file == "referrals.csv" and p.row == 4 for p in report.problems)
+    assert "referrals.csv" in report.person_files
+
+
 # --- broken references ------------------------------------------------------------------
 
 

@@ -189,6 +189,8 @@ def _read_one(table: str, label: str, source, found: Report, extract: Mapping, r
         if frame is not None:
             raw[table] = frame
         return None
+    if table in PERSON_LEVEL:  # its problems name people's rows, even if the load then fails
+        found.person_files = list(dict.fromkeys((label, TABLES[table].file)))
     empty = ERROR if table == "assets" else WARNING
     frame = source if sheet else read_csv(source, found, empty=empty)
     if frame is None:
@@ -344,12 +346,9 @@ def _load_files(
             )
             numbered = numbers or numbered
             report.extend(found)
-            if name in PERSON_LEVEL:
-                report.person_files.extend(
-                    f for f in (origin[name], TABLES[name].file) if f not in report.person_files
-                )
             if table is not None:
                 tables[name] = table
+        done = table = numbers = None  # the last table as typed: `numbered` alone holds it
     finally:
         typing.shutdown(wait=True, cancel_futures=True)
     release_unused()  # the raw text just let go: Arrow's allocator keeps freed memory otherwise
@@ -526,6 +525,8 @@ def _check_across(tables: dict, areas, extract, report: Report, origin: dict,
                                              report)  # fmt: skip
             if kept is None:
                 del tables[name]
+            else:
+                tables[name] = kept
     referred_on = (
         referrals.set_index("referral_id")["referral_date"] if referrals is not None else None
     )
