@@ -17,6 +17,7 @@ from socialrx.metrics.selection import (  # as_at: pages ask it of the overview
     data_period,
     default_selection,
     first_started,
+    is_lasting_default,
     selected_assets,
     selected_connections,
     selected_outcomes,
@@ -68,7 +69,7 @@ def headline_periods(dataset: Dataset, selection: Selection):
     """This period's figures, the previous period's (None when it starts before the data),
     and the previous period itself. The default choice's are kept (`opening_headline`), where
     the data's dates fix it (without them it moves with today's date)."""
-    if data_period(dataset) is not None and selection == default_selection(dataset):
+    if is_lasting_default(dataset, selection):
         return (*opening_headline(dataset), selection.previous())
     return _periods(dataset, selection)
 

@@ -558,6 +558,12 @@ def default_selection(dataset: Dataset) -> Selection:
     return Selection(*month_period(first, end.to_period("M"), end))
 
 
+def is_lasting_default(dataset: Dataset, selection: Selection) -> bool:
+    """Whether `selection` is the default one and the data's dates fix it (without them it
+    moves with today's date): what a page works out for it can be kept with the saved copy."""
+    return data_period(dataset) is not None and selection == default_selection(dataset)
+
+
 # What a fresh server reads from the saved copy instead of working out again (`dataset.keep`):
 # pairing the region's 3.8 million outcome rows alone takes about 5 s of a first page, and the
 # period, kept, spares the first page reading the outcomes at all (`dataset.Tables`)

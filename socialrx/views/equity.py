@@ -16,6 +16,7 @@ from socialrx.metrics.selection import (
     data_period,
     default_selection,
     in_place,
+    is_lasting_default,
     selected_area_stats,
     selected_practices,
 )
@@ -687,7 +688,7 @@ class Counted:
 def counted(dataset: Dataset, selection: Selection) -> Counted:
     """Count the chosen referrals once for every panel. The default choice's counts are kept
     (`opening_counts`), where the data's dates fix it (without them it moves with today)."""
-    if data_period(dataset) is not None and selection == default_selection(dataset):
+    if is_lasting_default(dataset, selection):
         return opening_counts(dataset)
     return _counted(dataset, selection)
 
