@@ -32,6 +32,8 @@ from browser_assets import (
     playwright_sync_api,
     streamlit_server,
 )
+from google.protobuf.message import DecodeError
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 from socialrx.data.loader import load_folder
 from socialrx.disclosure import Level
@@ -114,91 +116,72 @@ async def settled(page, timeout_ms: int = RUN_MS) -> None:
     await page.get_by_test_id("stSkeleton").first.wait_for(state="detached", timeout=timeout_ms)
 
 
-# Counts, in a page, every change of the app's script state and every run that ended (the
-# state leaving `running`): a wait after a click is then for a run that the click started.
-RUN_COUNTER_JS = """
-window.__socialrxStateChanges = 0;
-window.__socialrxRunsEnded = 0;
-new MutationObserver(records => {
-    for (const record of records) {
-        window.__socialrxStateChanges += 1;
-        if (record.oldValue === "running") window.__socialrxRunsEnded += 1;
-    }
-}).observe(document, {
-    subtree: true, attributes: true, attributeOldValue: true,
-    attributeFilter: ["data-test-script-state"],
-});
-"""
-SCRIPT_STATE = (
-    "document.querySelector(\"[data-testid='stApp']\")?.getAttribute('data-test-script-state')"
-)
+class Runs:
+    """A page's script runs as the server reports them over the page's websocket (Streamlit's
+    ForwardMsg): `new_session` begins each, `script_finished` ends it (one ended early for a
+    rerun is followed by that rerun). The page's own state attribute can miss a run: React
+    draws only its last value, and a cached page's run ends within a frame."""
+
+    def __init__(self) -> None:
+        self.begun = 0
+        self.running = False
+
+    def frame(self, payload) -> None:
+        if isinstance(payload, str):
+            return
+        try:
+            message = ForwardMsg.FromString(payload)
+        except DecodeError:
+            return
+        kind = message.WhichOneof("type")
+        if kind == "new_session":
+            self.begun, self.running = self.begun + 1, True
+        elif kind == "script_finished":
+            self.running = message.script_finished == ForwardMsg.FINISHED_EARLY_FOR_RERUN
 
 
-async def counters(page) -> tuple[int, int]:
-    """(state changes, runs ended) so far in the page."""
-    return tuple(
-        await page.evaluate("[window.__socialrxStateChanges || 0, window.__socialrxRunsEnded || 0]")
-    )
+RUNS: dict = {}  # page -> its Runs, from `open_app`
 
 
-async def run_after(page, changes: int) -> None:
-    """Wait until the script state has changed since `changes` (a count from `counters`) and
-    is back to `notRunning`, then for the page to settle: reading the page sooner could catch
-    it before a rerun has even begun."""
-    try:
-        await page.wait_for_function(
-            f"changes => window.__socialrxStateChanges > changes "
-            f"&& {SCRIPT_STATE} === 'notRunning'",
-            arg=changes,
-            timeout=RUN_MS,
-            polling=200,  # not on animation frames: a page in the background may get none
-        )
-    except PlaywrightTimeout as error:
-        now = await counters(page)
-        state = await page.evaluate(SCRIPT_STATE)
-        raise AssertionError(
-            f"the app did not finish a run within {RUN_MS} ms at {page.url} (state changes "
-            f"{changes} before, {now[0]} now; state {state})"
-        ) from error
-    await settled(page)
-
-
-async def state_changed(page, changes: int) -> bool:
-    """Whether the script state changes (again) since `changes` within VERIFY_MS."""
-    try:
-        await page.wait_for_function(
-            "changes => window.__socialrxStateChanges > changes",
-            arg=changes,
-            timeout=VERIFY_MS,
-            polling=200,
-        )
-    except PlaywrightTimeout:
-        return False
+async def until(test, timeout_ms: int) -> bool:
+    """Whether `test()` comes true within `timeout_ms` (the websocket's frames arrive on this
+    event loop, so a short sleep lets them in)."""
+    deadline = time.monotonic() + timeout_ms / 1000
+    while not test():
+        if time.monotonic() > deadline:
+            return False
+        await asyncio.sleep(0.05)
     return True
+
+
+async def idle(page) -> None:
+    """No run going (as the server says), then the page settled."""
+    runs = RUNS[page]
+    if not await until(lambda: not runs.running, RUN_MS):
+        raise AssertionError(f"the app did not finish a run within {RUN_MS} ms at {page.url}")
+    await settled(page)
 
 
 async def act(page, action, what: str, tries: int = 3) -> None:
     """Do `action` (a click or keys that make the app rerun) and wait for the run it starts.
 
     Under load a click can land while a rerun is replacing the widget it was aimed at, and
-    Streamlit never hears of it: if the script state has not moved within VERIFY_MS, the
-    action is done again. `action` returns False when an earlier try did it after all."""
-    await settled(page)  # not while an earlier run is still going
-    first = None
+    Streamlit never hears of it: if no run has begun within VERIFY_MS, the action is done
+    again. `action` returns False when an earlier try did it after all."""
+    runs = RUNS[page]
+    await idle(page)  # not while an earlier run is still going
+    first = runs.begun
     for _ in range(tries):
-        changes, _ = await counters(page)
-        first = changes if first is None else first
+        begun = runs.begun
         if await action() is False:  # done already: wait for its run if one is to come
-            if await state_changed(page, first):
-                await run_after(page, first)
-            else:
-                await settled(page)
+            await until(lambda: runs.begun > first, VERIFY_MS)
+            await idle(page)
             return
-        if await state_changed(page, changes):
-            await run_after(page, changes)
+        if await until(lambda b=begun: runs.begun > b, VERIFY_MS):
+            await idle(page)
             return
         await settled(page)
-    # No rerun seen: the caller's own check of what the page shows decides.
+    # No run seen: the caller's own check of what the page shows decides.
     print(f"{what}: no rerun started within {tries} x {VERIFY_MS} ms (a busy server queues it)")
 
 
@@ -235,13 +218,20 @@ async def open_list(page, box):
             await settled(page)
 
 
+async def shows(box) -> str:
+    """What a select box or multiselect shows: a multiselect's chosen names are text, a select
+    box's choice the value of its combobox input."""
+    values = [await field.input_value() for field in await box.locator("input").all()]
+    return " ".join(" ".join([await box.inner_text(), *values]).split())
+
+
 async def pick_option(page, box, name: str | None = None, index: int = 0) -> str:
     """Choose an option of a select box or multiselect, by name or by position among the real
     options (a multiselect also offers "Select all"), and wait for the rerun; its name."""
     chosen = {"name": name}
 
     async def click() -> bool:
-        if chosen["name"] and chosen["name"] in " ".join((await box.inner_text()).split()):
+        if chosen["name"] and chosen["name"] in await shows(box):
             return False  # the box already shows it: an earlier click got through after all
         options = await open_list(page, box)
         texts = [" ".join(t.split()) for t in await options.all_inner_texts()]
@@ -337,7 +327,6 @@ async def new_person(browser, url: str):
     the app's runs, draws no animation and reaches nothing but the app."""
     context = await browser.new_context(viewport=VIEWPORT, **STILL)
     await context.add_init_script(script=STILL_SCRIPT)
-    await context.add_init_script(script=RUN_COUNTER_JS)
     context.set_default_timeout(RUN_MS)
     await context.route(lambda address: not address.startswith(url), refuse)
     return context
@@ -345,6 +334,8 @@ async def new_person(browser, url: str):
 
 async def open_app(context, url: str, timeout_ms: int = RUN_MS):
     page = await context.new_page()
+    RUNS[page] = runs = Runs()
+    page.on("websocket", lambda socket: socket.on("framereceived", runs.frame))
     await page.goto(url)
     await settled(page, timeout_ms)
     return page
