@@ -294,22 +294,23 @@ def _load_files(
     files: list[SourceFile], progress: Progress | None, report: Report, owned: bool
 ) -> tuple[Dataset, Report]:
     step = progress or (lambda fraction, text: None)
-    digest = content_hash(files)
-    step(0.05, "Reading files")
-    others, directory = openreferral.directory_sources(files, report)  # ORUK JSON, HSDS, zip
-    others = archives.unpacked(others, report)  # other zips: their files, as if handed in
-    others, nhs_digital = gp_registrations.split(others)  # known by their headers
-    others, census_ages = census.split(others)
-    others, census_ethnicity = census.split_ethnicity(others)
-    others, published = benchmarks.split(others)
-    if owned:  # `others` holds the tables' files from here, each let go once read
-        files.clear()
     tables: dict[str, pd.DataFrame] = {}
     written: dict[str, pd.DataFrame] = {}  # date columns as the files wrote them
-    numbered = None  # the outcomes' referral numbers (`_typed`)
+    numbered = None  # the outcomes' referral numbers and own checks (`_typed`)
     # ended in `finally`: a load stopped or failed midway waits only for the table being typed
     typing = ThreadPoolExecutor(max_workers=TYPING_THREADS)
     try:
+        # hashed by the thread while the largest file is read (hashlib lets go of the GIL)
+        digest = typing.submit(content_hash, list(files))
+        step(0.05, "Reading files")
+        others, directory = openreferral.directory_sources(files, report)  # ORUK, HSDS, zip
+        others = archives.unpacked(others, report)  # other zips: their files, as if handed in
+        others, nhs_digital = gp_registrations.split(others)  # known by their headers
+        others, census_ages = census.split(others)
+        others, census_ethnicity = census.split_ethnicity(others)
+        others, published = benchmarks.split(others)
+        if owned:  # `others` holds the tables' files from here, each let go once read
+            files.clear()
         typed: dict[str, Future | tuple] = {}
         handed: dict[str, list] = {}
         rows: dict[str, int] = {}
@@ -349,6 +350,7 @@ def _load_files(
             if table is not None:
                 tables[name] = table
         done = table = numbers = None  # the last table as typed: `numbered` alone holds it
+        digest = digest.result()
     finally:
         typing.shutdown(wait=True, cancel_futures=True)
     release_unused()  # the raw text just let go: Arrow's allocator keeps freed memory otherwise
@@ -419,20 +421,27 @@ TYPING_THREADS = 1
 
 
 def _typed(name: str, label: str, handed: list[pd.DataFrame]):
-    """(the table typed or None, its problems, its dates as written, and for the outcomes each
-    row's referral as a whole number) for the raw table in `handed`, which is taken out of it:
-    typing lets go of each column's text once typed, so nothing else may hold the raw table.
-
-    The outcomes' referral numbers (`pd.factorize`: codes, distinct ids) are worked out here,
-    beside the main thread's typing of the referrals: 0.5 s of the checks at the region's size
-    (`_check_across`, with the table they were made from, which only that very table uses)."""
+    """(the table typed or None, its problems, its dates as written, and for the outcomes what
+    `_outcomes_alone` finds) for the raw table in `handed`, which is taken out of it: typing
+    lets go of each column's text once typed, so nothing else may hold the raw table."""
     found = Report()
     written = _dates_as_written(handed[0], name, label)
     table = type_table(handed.pop(), TABLES[name], label, found)
-    numbered = None
-    if name == "outcomes" and table is not None:  # while the referrals are typed elsewhere
-        numbered = table, pd.factorize(table["referral_id"], use_na_sentinel=False)
+    numbered = _outcomes_alone(table) if name == "outcomes" and table is not None else None
     return table, found, written, numbered
+
+
+def _outcomes_alone(outcomes: pd.DataFrame) -> tuple:
+    """(the outcomes, each row's referral number (`pd.factorize`: codes, distinct ids), the
+    rows the checks of the outcomes alone keep, and those checks' problems): worked out as
+    soon as the outcomes are typed, beside the main thread's typing of the referrals, where
+    they took 0.7 s of the checks across tables at the region's size. `_check_across` uses
+    them with the very table they were made from and lists the problems where it would."""
+    found = Report()
+    referral = pd.factorize(outcomes["referral_id"], use_na_sentinel=False)
+    ok = checks.outcome_values_in_range(outcomes, found)
+    ok &= checks.follow_ups_after_baseline(outcomes, found, referral[0])
+    return outcomes, referral, ok, found
 
 
 def release_unused() -> None:
@@ -469,7 +478,7 @@ def _text(row, key: str) -> str:
 def _check_across(tables: dict, areas, extract, report: Report, origin: dict,
                   numbered: tuple | None = None) -> None:  # fmt: skip
     """Checks that need more than one table; tables are replaced by their usable rows.
-    `numbered`: (the outcomes table, its rows' referral numbers) from `_typed`."""
+    `numbered`: what `_outcomes_alone` found as the outcomes were typed (`_typed`)."""
     postcodes = tables.get("postcodes")
     if "assets" in tables:
         file = origin["assets"]  # type_table reported under this name: checks follow it
@@ -534,16 +543,12 @@ def _check_across(tables: dict, areas, extract, report: Report, origin: dict,
         tables["connections"] = _usable_connections(tables, referred_on, report)
     if "outcomes" in tables:
         outcomes = tables["outcomes"]
+        if numbered is None or numbered[0] is not outcomes:  # rows left out since typed
+            numbered = _outcomes_alone(outcomes)
         # each row's referral as a whole number, for both checks that look the referral up
-        held, numbers = numbered or (None, None)
-        referral, ids = (
-            numbers
-            if held is outcomes
-            else pd.factorize(outcomes["referral_id"], use_na_sentinel=False)
-        )
-        del held, numbers
-        ok = checks.outcome_values_in_range(outcomes, report)
-        ok &= checks.follow_ups_after_baseline(outcomes, report, referral)
+        _, (referral, ids), ok, found = numbered
+        report.extend(found)
+        del numbered, found
         if referred_on is not None:
             dates, found = _referral_dates(outcomes, referred_on, (referral, ids))
             ok &= _known_referrals(outcomes, "outcomes.csv", referred_on, found, report)
