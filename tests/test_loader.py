@@ -115,6 +115,51 @@ def test_duplicate_referral_and_organisation_ids(load):
     assert ids(dataset, "organisations", "name") == ["One", "Three"]
 
 
+def test_ids_differing_only_in_spaces_are_duplicates(load):
+    """Duplicate ids are found by the numbers the ids were told apart by, after trimming."""
+    assets = (
+        "asset_id,name,category,latitude,longitude\n"
+        " A1,First,other,53.43,-1.35\n"
+        ",No id,other,53.43,-1.35\n"
+        "A2,Second,other,53.43,-1.35\n"
+        "A1 ,Again,other,53.43,-1.35\n"
+        ",No id either,other,53.43,-1.35\n"
+    )
+    dataset, report = load({"assets.csv": assets})
+    assert lines(report) == [
+        "assets.csv:3: asset_id: (empty): required: every row needs a value; row left out",
+        "assets.csv:6: asset_id: (empty): required: every row needs a value; row left out",
+        "assets.csv:5: asset_id: 'A1': duplicate id: ids must be unique; later row left out",
+    ]
+    assert ids(dataset, "assets", "name") == ["First", "Second"]
+
+
+def test_a_follow_up_before_its_baseline_is_found_after_rows_left_out_above_it(load):
+    """The outcomes' referral numbers come from typing (the rows kept, in order): rows left
+    out above a follow-up do not shift which referral it is matched to."""
+    outcomes = (
+        "referral_id,measure,timepoint,assessed_date,value\n"
+        ",swemwbs,baseline,2024-01-15,20\n"
+        "R1,swemwbs,baseline,2024-02-15,20\n"
+        "R2,swemwbs,baseline,2024-03-20,21\n"
+        ",swemwbs,baseline,2024-01-15,20\n"
+        "R2,swemwbs,follow_up,2024-03-01,25\n"
+        "R1,swemwbs,follow_up,2024-03-01,25\n"
+    )
+    dataset, report = load(
+        {"assets.csv": GOOD_ASSETS, "referrals.csv": REFERRALS, "outcomes.csv": outcomes}
+    )
+    assert lines(report) == [
+        "outcomes.csv:2: referral_id: (empty): required: every row needs a value; row left out",
+        "outcomes.csv:5: referral_id: (empty): required: every row needs a value; row left out",
+        "outcomes.csv:6: assessed_date: '2024-03-01': a follow-up dated before the baseline of "
+        "the same measure for this referral: follow-ups must come after their baseline",
+    ]
+    kept = dataset.table("outcomes")
+    assert kept["referral_id"].tolist() == ["R1", "R2", "R1"]
+    assert kept["timepoint"].tolist() == ["baseline", "baseline", "follow_up"]
+
+
 def test_problems_come_in_the_files_order_though_person_level_files_are_typed_as_read(load):
     """Referrals, connections and outcomes are typed beside the next file's reading; each
     file's problems are still listed in the order the files came, then those found across

@@ -9,7 +9,7 @@ from socialrx.data import parsing
 from socialrx.data.files import SourceFile, decode_text, read_csv, table_for, what_it_is
 from socialrx.data.problems import Problem, Report, withhold
 from socialrx.data.schema import TABLES
-from socialrx.data.tables import rename_headers
+from socialrx.data.tables import numbered_ids, rename_headers
 
 # --- dates ------------------------------------------------------------------------------
 
@@ -359,3 +359,19 @@ def test_read_csv_keeps_text_as_written():
 )
 def test_table_for_file_names(name, table):
     assert table_for(name) == table
+
+
+def test_ids_are_numbered_as_told_apart_trimmed_with_missing_last():
+    raw = pd.Series(
+        [" b", "a", "b ", None, "", "a", "c"], dtype="string[pyarrow]", index=range(3, 10)
+    )
+    shown, codes, words = numbered_ids(raw)
+    assert shown.tolist() == ["b", "a", "b", pd.NA, pd.NA, "a", "c"]
+    assert shown.index.tolist() == list(range(3, 10))
+    assert codes.tolist() == [0, 1, 0, 3, 3, 1, 2]  # in order of first sight; missing: last
+    assert words.tolist() == ["b", "a", "c", pd.NA]
+    assert words[codes].tolist() == shown.tolist()
+    # the same rows told apart as by pandas' own numbering (only where missing goes differs)
+    pandas_codes = pd.factorize(shown, use_na_sentinel=False)[0]
+    pairs = set(zip(pandas_codes.tolist(), codes.tolist(), strict=True))
+    assert len(pairs) == len(set(pandas_codes)) == len(set(codes)) == 4

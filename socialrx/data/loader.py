@@ -426,19 +426,24 @@ def _typed(name: str, label: str, handed: list[pd.DataFrame]):
     lets go of each column's text once typed, so nothing else may hold the raw table."""
     found = Report()
     written = _dates_as_written(handed[0], name, label)
-    table = type_table(handed.pop(), TABLES[name], label, found)
-    numbered = _outcomes_alone(table) if name == "outcomes" and table is not None else None
+    numbering = {} if name == "outcomes" else None  # its referral ids' numbers, as typed
+    table = type_table(handed.pop(), TABLES[name], label, found, numbering)
+    numbered = None
+    if name == "outcomes" and table is not None:
+        numbered = _outcomes_alone(table, numbering["referral_id"])
     return table, found, written, numbered
 
 
-def _outcomes_alone(outcomes: pd.DataFrame) -> tuple:
-    """(the outcomes, each row's referral number (`pd.factorize`: codes, distinct ids), the
-    rows the checks of the outcomes alone keep, and those checks' problems): worked out as
-    soon as the outcomes are typed, beside the main thread's typing of the referrals, where
-    they took 0.7 s of the checks across tables at the region's size. `_check_across` uses
-    them with the very table they were made from and lists the problems where it would."""
+def _outcomes_alone(outcomes: pd.DataFrame, referral: tuple | None = None) -> tuple:
+    """(the outcomes, each row's referral number (`referral`, else `pd.factorize`: codes,
+    distinct ids), the rows the checks of the outcomes alone keep, and those checks'
+    problems): worked out as soon as the outcomes are typed, beside the main thread's typing
+    of the referrals, where they took 0.7 s of the checks across tables at the region's size.
+    `_check_across` uses them with the very table they were made from and lists the
+    problems where it would."""
     found = Report()
-    referral = pd.factorize(outcomes["referral_id"], use_na_sentinel=False)
+    if referral is None:
+        referral = pd.factorize(outcomes["referral_id"], use_na_sentinel=False)
     ok = checks.outcome_values_in_range(outcomes, found)
     ok &= checks.follow_ups_after_baseline(outcomes, found, referral[0])
     return outcomes, referral, ok, found
