@@ -775,6 +775,23 @@ def test_one_nhs_number_among_pseudonyms_is_withheld_and_the_rest_kept(load):
     assert referrals["person_id"].notna().sum() == 37  # every other pseudonym kept
 
 
+def test_nhs_numbers_in_person_id_are_found_by_the_numbering_as_typed(load):
+    """With no row left out since typing, each distinct person_id is looked at once, as typed
+    (`tables.numbered_ids`): the same person twice is withheld on both rows, spaced or not."""
+    rows = [f"R{i},P{i:05d},2024-01-10" for i in range(1, 30)]
+    rows[2] = f"R3, {NHS_NUMBERS[0]} ,2024-01-10"  # row 4
+    rows[9] = f"R10,{NHS_NUMBERS[0]},2024-01-10"  # row 11: the same person
+    rows[5] = "R6,,2024-01-10"  # row 7: no person_id
+    referrals = "referral_id,person_id,referral_date\n" + "\n".join(rows) + "\n"
+    dataset, report = load({"assets.csv": GOOD_ASSETS, "referrals.csv": referrals})
+    assert [(p.row, p.column, p.value) for p in report.problems] == [
+        (4, "person_id", "value withheld"),
+        (11, "person_id", "value withheld"),
+    ]
+    kept = dataset.table("referrals").set_index("referral_id")["person_id"]
+    assert kept[["R3", "R6", "R10"]].isna().all() and kept.notna().sum() == 26
+
+
 def test_nhs_numbers_as_referral_ids_refuse_the_file_and_are_withheld(load):
     referrals = (
         f"referral_id,referral_date\n{NHS_NUMBERS[0]},2024-01-10\n{NHS_NUMBERS[0]},2024-01-11\n"

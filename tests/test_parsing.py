@@ -365,12 +365,15 @@ def test_ids_are_numbered_as_told_apart_trimmed_with_missing_last():
     raw = pd.Series(
         [" b", "a", "b ", None, "", "a", "c"], dtype="string[pyarrow]", index=range(3, 10)
     )
-    shown, codes, words = numbered_ids(raw)
+    shown, numbering = numbered_ids(raw)
     assert shown.tolist() == ["b", "a", "b", pd.NA, pd.NA, "a", "c"]
     assert shown.index.tolist() == list(range(3, 10))
+    codes = numbering.codes
     assert codes.tolist() == [0, 1, 0, 3, 3, 1, 2]  # in order of first sight; missing: last
-    assert words.tolist() == ["b", "a", "c", pd.NA]
-    assert words[codes].tolist() == shown.tolist()
+    assert numbering.distinct.tolist() == ["b", "a", "c", pd.NA]
+    assert numbering.text.to_pylist() == ["b", "a", "c"]
+    assert numbering.distinct[codes].tolist() == shown.tolist()
+    assert numbering.kept([0, 6]).codes.tolist() == [0, 2]
     # the same rows told apart as by pandas' own numbering (only where missing goes differs)
     pandas_codes = pd.factorize(shown, use_na_sentinel=False)[0]
     pairs = set(zip(pandas_codes.tolist(), codes.tolist(), strict=True))

@@ -17,7 +17,7 @@ from socialrx.data import geography
 from socialrx.data.parsing import nhs_number_valid
 from socialrx.data.problems import ERROR, WARNING, WITHHELD, Report
 from socialrx.data.schema import DATE, PUBLISHED, TABLES
-from socialrx.data.tables import ROW
+from socialrx.data.tables import ROW, Numbering
 from socialrx.disclosure import people_in_words
 
 STALE_AFTER = pd.DateOffset(months=12)
@@ -58,31 +58,46 @@ def dates_after_extract(tables: dict[str, pd.DataFrame], extract: pd.Timestamp, 
                                 "the future of the extract")  # fmt: skip
 
 
+# Only values shaped like a number of 10 digits are looked at closely: on a million pseudonyms
+# a regex in Arrow takes a fraction of a second, Python's string methods many
+NHS_SHAPE = r"^\s*\d[\d\s-]{8,12}\d(\.0+)?\s*$"
+
+
+def _nhs_shaped(ids: pd.Series, numbering: Numbering | None) -> tuple[np.ndarray, int]:
+    """(a mask of the values shaped like an NHS number, how many values are given)."""
+    if numbering is None:
+        text = pa.array(ids.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+        shaped = pc.match_substring_regex(text, NHS_SHAPE).fill_null(False)
+        return shaped.to_numpy(zero_copy_only=False), len(ids) - text.null_count
+    # each distinct value once, in Arrow as typed: no million Python strings turned back
+    shaped = pc.match_substring_regex(numbering.text, NHS_SHAPE).to_numpy(zero_copy_only=False)
+    missing = len(numbering.text)  # the number of a missing value
+    codes = numbering.codes
+    return np.append(shaped, False)[codes], int(len(codes) - np.count_nonzero(codes == missing))
+
+
 def refuse_nhs_numbers(
-    frame: pd.DataFrame, file: str, column: str, report: Report
+    frame: pd.DataFrame, file: str, column: str, report: Report, numbering: Numbering | None = None
 ) -> pd.DataFrame | None:
     """Ids must be pseudonyms. Values passing the NHS number check (however written: spaced,
     dashed, or as Excel's 9434765919.0) are never kept or echoed. When they are most of the
     column it is NHS numbers: a person_id column is blanked, a referral_id column (which
     every row needs) refuses the whole table (None). When they are a few among pseudonyms,
     only those are withheld: a person_id blanked, a row with such a referral_id left out,
-    each named by its row, so the good data stays."""
-    ids = frame[column].dropna()
-    if ids.empty:
+    each named by its row, so the good data stays. `numbering`: the column's, as typed
+    (`tables.numbered_ids`), when the caller has it: each distinct value is looked at once."""
+    shaped, given = _nhs_shaped(frame[column], numbering)
+    if not given:
         return frame
-    # Only values shaped like a number of 10 digits are looked at closely: on a million
-    # pseudonyms a regex in Arrow takes a fraction of a second, Python's string methods many.
-    arrow = pa.array(ids.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
-    shaped = pc.match_substring_regex(arrow, r"^\s*\d[\d\s-]{8,12}\d(\.0+)?\s*$")
-    digits = ids[shaped.to_numpy(zero_copy_only=False)].str.replace(r"[\s-]|\.0+$", "", regex=True)
+    digits = frame[column][shaped].str.replace(r"[\s-]|\.0+$", "", regex=True)
     passing = digits.index[nhs_number_valid(digits).to_numpy(dtype=bool)]
     if passing.empty:
         return frame
     whole = column == "referral_id"
     advice = "Use a pseudonym, never the NHS number"
-    if len(passing) > len(ids) / 2:  # the column is NHS numbers
+    if len(passing) > given / 2:  # the column is NHS numbers
         fate = "the whole file is refused" if whole else "this column is refused and not used"
-        report.add(file, f"{people_in_words(len(passing))} of {people_in_words(len(ids))} values "
+        report.add(file, f"{people_in_words(len(passing))} of {people_in_words(given)} values "
                    f"pass the NHS number check digit: {fate}. {advice}", column=column,
                    value=WITHHELD)  # fmt: skip
         if whole:

@@ -47,7 +47,7 @@ from socialrx.data.memory import map_large_arrays
 from socialrx.data.parsing import normalise_header
 from socialrx.data.problems import ERROR, WARNING, Report
 from socialrx.data.schema import PERSON_LEVEL, TABLES
-from socialrx.data.tables import ROW, header_positions, type_table
+from socialrx.data.tables import ROW, Numbering, header_positions, type_table
 
 Progress = Callable[[float, str], None]
 NOT_RECOGNISED = (
@@ -296,7 +296,7 @@ def _load_files(
     step = progress or (lambda fraction, text: None)
     tables: dict[str, pd.DataFrame] = {}
     written: dict[str, pd.DataFrame] = {}  # date columns as the files wrote them
-    numbered = None  # the outcomes' referral numbers and own checks (`_typed`)
+    numbered = {}  # by table, what `_typed` worked out for the checks across tables
     # ended in `finally`: a load stopped or failed midway waits only for the table being typed
     typing = ThreadPoolExecutor(max_workers=TYPING_THREADS)
     try:
@@ -345,7 +345,8 @@ def _load_files(
             table, found, written[name], numbers = (
                 done.result() if isinstance(done, Future) else done
             )
-            numbered = numbers or numbered
+            if numbers is not None:
+                numbered[name] = numbers
             report.extend(found)
             if table is not None:
                 tables[name] = table
@@ -426,24 +427,33 @@ def _typed(name: str, label: str, handed: list[pd.DataFrame]):
     lets go of each column's text once typed, so nothing else may hold the raw table."""
     found = Report()
     written = _dates_as_written(handed[0], name, label)
-    numbering = {} if name == "outcomes" else None  # its referral ids' numbers, as typed
+    numbering = dict.fromkeys(NUMBERED.get(name, ()))
     table = type_table(handed.pop(), TABLES[name], label, found, numbering)
     numbered = None
     if name == "outcomes" and table is not None:
         numbered = _outcomes_alone(table, numbering["referral_id"])
+    elif name == "referrals" and table is not None:
+        numbered = table, numbering
     return table, found, written, numbered
 
 
-def _outcomes_alone(outcomes: pd.DataFrame, referral: tuple | None = None) -> tuple:
-    """(the outcomes, each row's referral number (`referral`, else `pd.factorize`: codes,
-    distinct ids), the rows the checks of the outcomes alone keep, and those checks'
-    problems): worked out as soon as the outcomes are typed, beside the main thread's typing
-    of the referrals, where they took 0.7 s of the checks across tables at the region's size.
-    `_check_across` uses them with the very table they were made from and lists the
-    problems where it would."""
+# Id columns the checks across tables use the numbering of, as typed (`tables.numbered_ids`):
+# the outcomes' referrals, looked up; the referrals' ids, checked for NHS numbers
+NUMBERED = {"outcomes": ("referral_id",), "referrals": ("referral_id", "person_id")}
+
+
+def _outcomes_alone(outcomes: pd.DataFrame, referral: Numbering | None = None) -> tuple:
+    """(the outcomes, each row's referral number (`pd.factorize`: codes, distinct ids; from
+    `referral` as typed when given), the rows the checks of the outcomes alone keep, and
+    those checks' problems): worked out as soon as the outcomes are typed, beside the main
+    thread's typing of the referrals, where they took 0.7 s of the checks across tables at
+    the region's size. `_check_across` uses them with the very table they were made from
+    and lists the problems where it would."""
     found = Report()
     if referral is None:
         referral = pd.factorize(outcomes["referral_id"], use_na_sentinel=False)
+    else:
+        referral = referral.codes, referral.distinct
     ok = checks.outcome_values_in_range(outcomes, found)
     ok &= checks.follow_ups_after_baseline(outcomes, found, referral[0])
     return outcomes, referral, ok, found
@@ -481,9 +491,11 @@ def _text(row, key: str) -> str:
 
 
 def _check_across(tables: dict, areas, extract, report: Report, origin: dict,
-                  numbered: tuple | None = None) -> None:  # fmt: skip
+                  numbered: dict | None = None) -> None:  # fmt: skip
     """Checks that need more than one table; tables are replaced by their usable rows.
-    `numbered`: what `_outcomes_alone` found as the outcomes were typed (`_typed`)."""
+    `numbered`, by table, what was worked out as it was typed (`_typed`): for the outcomes
+    what `_outcomes_alone` found, for the referrals (the table, its ids' numbering)."""
+    numbered = numbered or {}
     postcodes = tables.get("postcodes")
     if "assets" in tables:
         file = origin["assets"]  # type_table reported under this name: checks follow it
@@ -509,11 +521,17 @@ def _check_across(tables: dict, areas, extract, report: Report, origin: dict,
         tables["funding"] = funding[checks.financial_years(funding, report)]
     referrals = tables.get("referrals")
     if referrals is not None:
-        referrals = checks.refuse_nhs_numbers(referrals, "referrals.csv", "referral_id", report)
+        typed, numbering = numbered.pop("referrals", (None, {}))
+        numbering = numbering if typed is referrals else {}  # as typed, no row left out since
+        referrals = checks.refuse_nhs_numbers(referrals, "referrals.csv", "referral_id", report,
+                                              numbering.get("referral_id"))  # fmt: skip
     if referrals is None:
         tables.pop("referrals", None)
     else:
-        referrals = checks.refuse_nhs_numbers(referrals, "referrals.csv", "person_id", report)
+        numbering = numbering if referrals is typed else {}
+        referrals = checks.refuse_nhs_numbers(referrals, "referrals.csv", "person_id", report,
+                                              numbering.get("person_id"))  # fmt: skip
+        del typed, numbering
         for later in ("first_contact_date", "first_appointment_date", "closed_date"):
             checks.dates_in_order(referrals, "referrals.csv", "referral_date", later, report)
         checks.closures_dated(referrals, report)
@@ -548,12 +566,13 @@ def _check_across(tables: dict, areas, extract, report: Report, origin: dict,
         tables["connections"] = _usable_connections(tables, referred_on, report)
     if "outcomes" in tables:
         outcomes = tables["outcomes"]
-        if numbered is None or numbered[0] is not outcomes:  # rows left out since typed
-            numbered = _outcomes_alone(outcomes)
+        alone = numbered.pop("outcomes", None)
+        if alone is None or alone[0] is not outcomes:  # rows left out since typed
+            alone = _outcomes_alone(outcomes)
         # each row's referral as a whole number, for both checks that look the referral up
-        _, (referral, ids), ok, found = numbered
+        _, (referral, ids), ok, found = alone
         report.extend(found)
-        del numbered, found
+        del alone, found
         if referred_on is not None:
             dates, found = _referral_dates(outcomes, referred_on, (referral, ids))
             ok &= _known_referrals(outcomes, "outcomes.csv", referred_on, found, report)

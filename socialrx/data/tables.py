@@ -7,6 +7,7 @@ or with a duplicate key, is reported and left out. Nothing else is dropped.
 from __future__ import annotations
 
 import difflib
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -201,11 +202,22 @@ def ids(values: pd.Series) -> pd.Series:
     return numbered_ids(values)[0]
 
 
-def numbered_ids(values: pd.Series) -> tuple[pd.Series, np.ndarray, pd.arrays.StringArray]:
-    """(`ids(values)`, each row's number, the distinct values by number): `pd.factorize`'s
-    codes and uniques with missing as a value (`use_na_sentinel=False`: the last), as told
-    apart in Arrow. Factorising the ids again costs 0.56 s for a region's 3.8 million
-    outcome rows."""
+class Numbering(NamedTuple):
+    """An id column's rows told apart (`numbered_ids`), as `pd.factorize` would number them
+    with missing as a value (`use_na_sentinel=False`), missing last."""
+
+    codes: np.ndarray  # each row's number
+    distinct: pd.arrays.StringArray  # the values by number, as pandas' uniques are
+    text: pa.Array  # the same values in Arrow, missing left off: checked without a copy
+
+    def kept(self, rows) -> Numbering:
+        """The numbering of the rows `rows` selects (a mask or positions)."""
+        return self._replace(codes=self.codes[rows])
+
+
+def numbered_ids(values: pd.Series) -> tuple[pd.Series, Numbering]:
+    """(`ids(values)`, their numbering), as told apart in Arrow: factorising the ids again
+    costs 0.56 s for a region's 3.8 million outcome rows."""
     text = pc.utf8_trim_whitespace(_arrow_text(values))
     text = pc.if_else(pc.equal(text, ""), pa.scalar(None, text.type), text)  # blank: missing
     encoded = text.dictionary_encode()
@@ -216,8 +228,8 @@ def numbered_ids(values: pd.Series) -> tuple[pd.Series, np.ndarray, pd.arrays.St
     # every value is a str or NA by construction: pandas' check of each (0.2 s for 3.8
     # million outcome rows) is skipped
     shared = pd.arrays.StringArray._simple_new(words.take(codes), ID_DTYPE)
-    distinct = pd.arrays.StringArray._simple_new(words, ID_DTYPE)  # as pandas' uniques are
-    return pd.Series(shared, index=values.index), codes, distinct
+    distinct = pd.arrays.StringArray._simple_new(words, ID_DTYPE)
+    return pd.Series(shared, index=values.index), Numbering(codes, distinct, encoded.dictionary)
 
 
 def _arrow_text(values: pd.Series) -> pa.Array:
@@ -234,8 +246,8 @@ def type_table(raw: pd.DataFrame, table: Table, file: str, report: Report,
                numbering: dict | None = None) -> pd.DataFrame | None:  # fmt: skip
     """The raw text table typed by its spec, or None if a required column is missing or it
     has no rows (a header-only file is as good as absent; assets, required, excepted).
-    `numbering`, when given, is filled with each id column's numbering of the rows returned,
-    as `numbered_ids` told them apart: (codes, distinct values), as `pd.factorize` gives them.
+    `numbering`, when given, names id columns (its keys) whose `Numbering` of the rows
+    returned it is given (its values), as `numbered_ids` told them apart.
 
     Rows with every cell empty (blank lines, the `,,,,` rows Excel leaves at the end of a
     sheet) are not data: they are dropped silently, keeping the row numbers of the rest.
@@ -262,16 +274,16 @@ def type_table(raw: pd.DataFrame, table: Table, file: str, report: Report,
     typed[ROW] = frame.index.to_numpy() + 2
     drop = pd.Series(False, index=frame.index)
     keyed = None  # rows with a key, where the key is required (and so already looked at)
-    codes, words = {}, {}  # each id column's numbering of the rows (`numbered_ids`)
+    numbered = {}  # id columns' numbering of the rows (`numbered_ids`)
+    wanted = {table.key, *(numbering or ())}
     for column in table.columns:
         if column.name not in frame.columns:
             parsed = absent(column, frame.index)
             typed[column.name] = parsed.fillna(column.default) if column.default else parsed
             continue
         values = frame.pop(column.name)
-        if column.kind == CODE and (numbering is not None or column.name == table.key):
-            # numbered once: the numbers find duplicate ids too
-            parsed, codes[column.name], words[column.name] = numbered_ids(values)
+        if column.kind == CODE and column.name in wanted:  # numbers find duplicate ids too
+            parsed, numbered[column.name] = numbered_ids(values)
             bad, allowed = pd.Series(False, index=values.index), ""
         else:
             parsed, bad, allowed = parse_column(values, column)
@@ -310,8 +322,8 @@ def type_table(raw: pd.DataFrame, table: Table, file: str, report: Report,
         typed[name] = text if bad.any() else numbers
     if table.key:
         keyed = typed[table.key].notna() if keyed is None else keyed
-        key = codes.get(table.key)  # equal ids, equal numbers: 0.03 s, not 0.17, a million
-        key = typed[table.key] if key is None else pd.Series(key, index=typed.index)
+        key = numbered.get(table.key)  # equal ids, equal numbers: 0.03 s, not 0.17, a million
+        key = typed[table.key] if key is None else pd.Series(key.codes, index=typed.index)
         duplicate = key.duplicated(keep="first") & keyed
         del key
         if duplicate.any():
@@ -323,7 +335,10 @@ def type_table(raw: pd.DataFrame, table: Table, file: str, report: Report,
             zip(typed.loc[left_out, table.key], typed.loc[left_out, ROW], strict=True)
         )
         drop |= duplicate
-    if numbering is not None:
-        kept = ~drop.to_numpy() if drop.any() else slice(None)
-        numbering.update({name: (codes[name][kept], words[name]) for name in codes})
+    kept = ~drop.to_numpy() if drop.any() else slice(None)
+    for name in list(numbering or ()):  # a column the file lacks is left off
+        if name in numbered:
+            numbering[name] = numbered[name].kept(kept)
+        else:
+            del numbering[name]
     return (typed.loc[~drop] if drop.any() else typed).reset_index(drop=True)
