@@ -319,6 +319,55 @@ def test_outcome_for_an_unknown_referral_is_left_out(load):
     assert dataset.table("outcomes")["value"].tolist() == [20.0, 24.0]
 
 
+def test_connections_and_outcomes_find_their_referral_by_its_ids_as_typed(load, monkeypatch):
+    """A duplicate referral's first row, a referral left out for an error, ids written with
+    spaces, an unknown id: the same rows and problems whether or not the ids' numbering as
+    typed is kept for the checks across tables (`loader.NUMBERED`)."""
+    referrals = (
+        "referral_id,referral_date\n"
+        "R1,2024-01-10\nR2,2024-02-10\nR1 ,2024-03-10\nR3,2024-13-01\n R4,2024-04-10\n"
+    )
+    connections = (
+        "referral_id,asset_id,referred_date\n"
+        "R4,A1,2024-04-01\nR1,A1,2024-01-15\nR3,A1,2024-01-15\nR9,A1,2024-01-15\n"
+        " R2 ,A1,2024-02-15\n"
+    )
+    outcomes = (
+        "referral_id,measure,timepoint,assessed_date,value\n"
+        "R3,swemwbs,baseline,2024-01-15,20\nR2,swemwbs,baseline,2024-02-01,21\n"
+        "R4 ,swemwbs,baseline,2024-05-01,22\nR8,swemwbs,baseline,2024-05-01,22\n"
+    )
+    files = {
+        "assets.csv": GOOD_ASSETS,
+        "referrals.csv": referrals,
+        "connections.csv": connections,
+        "outcomes.csv": outcomes,
+    }
+    as_typed = load(files)
+    monkeypatch.setattr(socialrx.data.loader, "NUMBERED", {})  # every id looked up afresh
+    by_id = load(files)
+    assert lines(as_typed[1]) == lines(by_id[1])
+    assert lines(as_typed[1]) == [
+        "referrals.csv:5: referral_date: '2024-13-01': not understood (not a real calendar "
+        "date); row left out",
+        "referrals.csv:4: referral_id: 'R1': duplicate id: ids must be unique; later row left out",
+        "connections.csv:4: referral_id: 'R3 (row 5)': its row in referrals.csv was left out for "
+        "an error: fix that row; row left out",
+        "connections.csv:5: referral_id: 'R9': no such id in referrals.csv; row left out",
+        "connections.csv:2: referred_date: '2024-04-01': before referral_date: dates cannot run "
+        "backwards",
+        "outcomes.csv:2: referral_id: 'R3 (row 5)': its row in referrals.csv was left out for an "
+        "error: fix that row; row left out",
+        "outcomes.csv:5: referral_id: 'R8': no such id in referrals.csv; row left out",
+        "outcomes.csv:3: assessed_date: '2024-02-01': before referral_date: dates cannot run "
+        "backwards (warning)",
+    ]
+    for name in ("connections", "outcomes"):
+        pd.testing.assert_frame_equal(as_typed[0].table(name), by_id[0].table(name))
+    assert as_typed[0].table("connections")["referral_id"].tolist() == ["R4", "R1", "R2"]
+    assert as_typed[0].table("outcomes")["referral_id"].tolist() == ["R2", "R4"]
+
+
 def test_unknown_organisation_practice_and_link_worker_are_warnings(load):
     dataset, report = load(
         {

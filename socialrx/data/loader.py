@@ -431,7 +431,7 @@ def _typed(name: str, label: str, handed: list[pd.DataFrame]):
     table = type_table(handed.pop(), TABLES[name], label, found, numbering)
     numbered = None
     if name == "outcomes" and table is not None:
-        numbered = _outcomes_alone(table, numbering["referral_id"])
+        numbered = _outcomes_alone(table, numbering.get("referral_id"))
     elif name == "referrals" and table is not None:
         numbered = table, numbering
     return table, found, written, numbered
