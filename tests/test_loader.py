@@ -10,7 +10,7 @@ import openpyxl
 import pandas as pd
 import pytest
 import shapely
-from conftest import GOOD_ASSETS, load_texts
+from conftest import DEMO, GOOD_ASSETS, load_texts
 
 import socialrx.data.files
 import socialrx.data.loader
@@ -366,6 +366,18 @@ def test_connections_and_outcomes_find_their_referral_by_its_ids_as_typed(load, 
         pd.testing.assert_frame_equal(as_typed[0].table(name), by_id[0].table(name))
     assert as_typed[0].table("connections")["referral_id"].tolist() == ["R4", "R1", "R2"]
     assert as_typed[0].table("outcomes")["referral_id"].tolist() == ["R2", "R4"]
+
+
+def test_connections_and_outcomes_hold_the_referrals_own_id_strings():
+    """One string per referral id across the tables, as loaded: a connection's and an
+    outcome's referral_id is the very string its referral holds (the same value, 80 MB less
+    at a region's size)."""
+    dataset, _ = load_folder(DEMO)
+    ids = dataset.table("referrals").set_index("referral_id", drop=False)["referral_id"]
+    for name in ("connections", "outcomes"):
+        named = dataset.table(name)["referral_id"]
+        assert len(named) > 1000
+        assert all(value is ids[value] for value in named.iloc[::97])
 
 
 def test_unknown_organisation_practice_and_link_worker_are_warnings(load):

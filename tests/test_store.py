@@ -212,6 +212,31 @@ def test_repeated_codes_come_back_equal(tmp_path):
     assert copy["practice_code"][0] is copy["practice_code"][3]  # one object per code
 
 
+def test_referral_ids_come_back_as_one_string_each_across_tables(tmp_path):
+    """Connections and outcomes name the referrals' ids: saved as codes into the referrals'
+    list of them, they are read back as the very strings the referrals hold, whichever table
+    is read first; an id the referrals lack keeps its table coded on its own."""
+    python = pd.StringDtype("python")
+    referrals = pd.DataFrame({"referral_id": pd.array(["R1", "R2", "R3"], dtype=python)})
+    outcomes = pd.DataFrame({"referral_id": pd.array(["R3", "R1", "R3", None], dtype=python)})
+    connections = pd.DataFrame({"referral_id": pd.array(["R2", "R3"], dtype=python)})
+    orphans = pd.DataFrame({"referral_id": pd.array(["R9", "R1", "R9"], dtype=python)})
+    tables = {"referrals": referrals, "outcomes": outcomes, "connections": connections,
+              "link_workers": orphans}  # fmt: skip
+    dataset = Dataset(tables=tables, content_hash="abc")
+    entry = tmp_path / "copy" / "key"
+    assert store.write_copy(entry, dataset, Report())
+    assert_same((store.read_copy(entry)[0], Report()), (dataset, Report()))
+    read = store.read_copy(entry)[0].tables
+    outcomes_read = read["outcomes"]["referral_id"]  # before the referrals are
+    ids = read["referrals"]["referral_id"]
+    assert outcomes_read[0] is ids[2] and outcomes_read[1] is ids[0]
+    assert read["connections"]["referral_id"][0] is ids[1]
+    assert pd.isna(outcomes_read[3])
+    assert read["link_workers"]["referral_id"].tolist() == ["R9", "R1", "R9"]
+    assert read["link_workers"]["referral_id"][1] is not ids[0]  # coded on its own
+
+
 def test_ids_that_repeat_at_all_come_back_shared(tmp_path):
     """A referral id on two of three outcome rows (far from a code's repetition) is read
     back as one string object too, as the loader types it: equal values, a third less."""

@@ -47,7 +47,7 @@ from socialrx.data.memory import map_large_arrays
 from socialrx.data.parsing import normalise_header
 from socialrx.data.problems import ERROR, WARNING, Report
 from socialrx.data.schema import PERSON_LEVEL, TABLES
-from socialrx.data.tables import ROW, Numbering, header_positions, type_table
+from socialrx.data.tables import ID_DTYPE, ROW, Numbering, header_positions, type_table
 
 Progress = Callable[[float, str], None]
 NOT_RECOGNISED = (
@@ -606,7 +606,9 @@ def _referral_dates(
 ) -> tuple[pd.Series, pd.Series]:
     """Each row's referral date (NaT for an unknown referral) and whether its referral is
     known: the ids looked up once, not once to check and again to date; each distinct id
-    once when the caller has them factorized (`pd.factorize`: codes, distinct ids)."""
+    once when the caller has them factorized (`pd.factorize`: codes, distinct ids). The
+    frame's referral ids become the referrals' own strings where known: one string per id
+    across the tables (a region's connections and outcomes held 80 MB of copies)."""
     if factorized is None:
         where = referred_on.index.get_indexer(frame["referral_id"])
     else:
@@ -615,6 +617,9 @@ def _referral_dates(
     found = where >= 0
     dates = np.full(len(where), np.datetime64("NaT"), dtype=referred_on.dtype)
     dates[found] = referred_on.to_numpy()[where[found]]
+    shared = frame["referral_id"].to_numpy(dtype=object)  # a copy of the pointers
+    shared[found] = referred_on.index.to_numpy(dtype=object)[where[found]]
+    frame["referral_id"] = pd.arrays.StringArray._simple_new(shared, ID_DTYPE)  # str or NA
     return pd.Series(dates, index=frame.index), pd.Series(found, index=frame.index)
 
 

@@ -65,7 +65,7 @@ CACHE_VARIABLE = "SOCIALRX_CACHE_DIR"
 CACHE_FOLDER = ".socialrx-cache"  # inside the data folder, when it can be written
 # bump when the layout of a saved copy changes (2: compact categorical columns; 3: what the
 # metrics keep, coded text, tables read when first asked for)
-FORMAT = 3
+FORMAT = 4  # 4: referral ids coded against one list shared by the tables naming them
 _MANIFEST = "manifest.json"
 _CHUNK = 1 << 20
 
@@ -218,10 +218,10 @@ def write_copy(entry: Path, dataset: Dataset, report: Report) -> bool:
         prepare_cache_folder(parent)
         shutil.rmtree(temporary, ignore_errors=True)
         temporary.mkdir()
-        tables = {}
+        tables, shared = {}, _shared_ids(temporary, dataset)
         for name, frame in dataset.tables.items():
             # table names come from the contract; be safe
-            tables[name] = _write_frame(temporary, f"{len(tables):02d}.parquet", frame)
+            tables[name] = _write_frame(temporary, f"{len(tables):02d}.parquet", frame, shared)
         areas = None
         if dataset.areas is not None:
             dataset.areas.to_parquet(temporary / "areas.parquet")
@@ -276,8 +276,9 @@ def read_copy(entry: Path, reload=None) -> tuple[Dataset, Report]:
     for saved in manifest["tables"].values():
         _check_frame(entry, saved)
     content = manifest["fields"].get("content_hash", "")
+    words: dict = {}  # each file of distinct values as read, for every table coded into it
     tables = Tables(
-        {name: _reader(entry, name, saved, content, reload)
+        {name: _reader(entry, name, saved, content, reload, words)
          for name, saved in manifest["tables"].items()},
         rows={name: saved["rows"] for name, saved in manifest["tables"].items()},
     )  # fmt: skip
@@ -303,10 +304,10 @@ def _check_frame(entry: Path, saved: dict) -> None:
         pq.read_metadata(entry / values)
 
 
-def _reader(entry: Path, name: str, saved: dict, content: str, reload):
+def _reader(entry: Path, name: str, saved: dict, content: str, reload, words: dict):
     def read() -> pd.DataFrame:
         try:
-            frame = _read_frame(entry, saved)
+            frame = _read_frame(entry, saved, words)
         except Exception:
             if reload is None:
                 raise
@@ -322,46 +323,86 @@ def _reader(entry: Path, name: str, saved: dict, content: str, reload):
     return read
 
 
-def _write_frame(folder: Path, file: str, frame: pd.DataFrame) -> dict:
+# Id columns whose values one table lists and others name: saved as codes into that table's
+# list, so that read back, every table holds the same string objects (a region's connections
+# and outcomes name 1.4 million referral ids: 80 MB as strings of their own)
+SHARED_IDS = {"referral_id": "referrals"}
+
+
+def _shared_ids(folder: Path, dataset: Dataset) -> dict[str, tuple[str, pd.Index]]:
+    """For each shared id column (`SHARED_IDS`) whose listing table is in the dataset: the
+    file of its values, written in `folder`, and those values as an index to code against."""
+    shared = {}
+    for column, table in SHARED_IDS.items():
+        if table in dataset.tables and column in dataset.tables[table]:
+            values = pd.Index(dataset.tables[table][column].dropna().unique())
+            file = f"ids-{column}.parquet"
+            pd.DataFrame({"value": values.to_numpy(dtype=object)}).to_parquet(folder / file)
+            shared[column] = file, values
+    return shared
+
+
+def _write_frame(folder: Path, file: str, frame: pd.DataFrame, shared: dict | None = None) -> dict:
     """One table saved as `folder/file`; what the manifest says of it (`_read_frame`).
     Python-string columns whose values repeat are saved as whole-number codes, their distinct
-    values in a file of their own each, so that reading them back is a lookup, not a hash."""
+    values in a file of their own each, so that reading them back is a lookup, not a hash; a
+    shared id column (`_shared_ids`) into the shared list, where it holds every value."""
     coded, saved = {}, frame
-    for column in _repeated_text(frame):
+    shared = shared or {}
+    for column in dict.fromkeys([*_repeated_text(frame), *(c for c in shared if c in frame)]):
         codes, distinct = pd.factorize(frame[column])
         if saved is frame:
             saved = frame.copy(deep=False)
-        saved[column] = codes.astype(np.int32)  # -1: missing
         values = f"{Path(file).stem}.{len(coded)}.parquet"
-        pd.DataFrame({"value": distinct.to_numpy(dtype=object)}).to_parquet(folder / values)
+        if column in shared:
+            listed, listing = shared[column]
+            at = listing.get_indexer(distinct)
+            if (at >= 0).all():  # else (an id the listing table lacks) coded on its own
+                codes, values = np.where(codes < 0, -1, at[codes]), listed
+        if values != shared.get(column, ("",))[0]:
+            pd.DataFrame({"value": distinct.to_numpy(dtype=object)}).to_parquet(folder / values)
+        saved[column] = codes.astype(np.int32)  # -1: missing
         coded[column] = values
     saved.to_parquet(folder / file, index=not isinstance(frame.index, pd.RangeIndex))
     return {"file": file, "dtypes": _dtypes(frame), "rows": len(frame), "coded": coded}
 
 
-def _read_frame(entry: Path, saved: dict) -> pd.DataFrame:
+def _read_frame(entry: Path, saved: dict, words: dict | None = None) -> pd.DataFrame:
     """A table `_write_frame` saved, every column's dtype as it was: coded text comes back
     with one string object per distinct value however many rows hold it, as the loader types
-    it (equal values, a fraction of the memory: about 650 MB less at 1,000,000 referrals)."""
-    import pyarrow.parquet as pq
-
-    frame = pq.read_table(entry / saved["file"]).to_pandas()
+    it (equal values, a fraction of the memory: about 650 MB less at 1,000,000 referrals).
+    `words`: the values of each file of them already read for the dataset, by file, kept for
+    the next table coded into the same file (`SHARED_IDS`), so both hold the same strings."""
+    frame = _parquet_table(entry / saved["file"]).to_pandas()
+    words = {} if words is None else words
     for column, values in saved["coded"].items():
-        distinct = pq.read_table(entry / values).column(0).to_numpy(zero_copy_only=False)
-        frame[column] = _from_codes(frame[column].to_numpy(), distinct,
-                                    _dtype(saved["dtypes"][column]))  # fmt: skip
+        dtype = _dtype(saved["dtypes"][column])
+        if (values, dtype) not in words:
+            words[values, dtype] = _words(_parquet_table(entry / values).column(0), dtype)
+        frame[column] = _from_codes(frame[column].to_numpy(), words[values, dtype], dtype)
     frame = _restore(frame, saved["dtypes"])
     if len(frame) != saved["rows"]:
         raise ValueError(f"{saved['file']}: {len(frame)} rows, not {saved['rows']}")
     return frame
 
 
-def _from_codes(codes: np.ndarray, distinct: np.ndarray, dtype: pd.StringDtype):
-    if len(codes) and not -1 <= codes.min() <= codes.max() < len(distinct):
-        raise ValueError("a code outside its values")
-    words = np.empty(len(distinct) + 1, dtype=object)  # the last for missing cells (code -1)
-    words[:-1] = distinct
+def _parquet_table(path: Path):
+    import pyarrow.parquet as pq
+
+    return pq.read_table(path)
+
+
+def _words(distinct, dtype: pd.StringDtype) -> np.ndarray:
+    """A file's distinct values as Python strings, and missing last (for code -1)."""
+    words = np.empty(len(distinct) + 1, dtype=object)
+    words[:-1] = distinct.to_numpy(zero_copy_only=False)
     words[-1] = dtype.na_value
+    return words
+
+
+def _from_codes(codes: np.ndarray, words: np.ndarray, dtype: pd.StringDtype):
+    if len(codes) and not -1 <= codes.min() <= codes.max() < len(words) - 1:
+        raise ValueError("a code outside its values")
     return pd.arrays.StringArray(words.take(codes), dtype=dtype)
 
 
