@@ -63,8 +63,10 @@ def dates_after_extract(tables: dict[str, pd.DataFrame], extract: pd.Timestamp, 
 NHS_SHAPE = r"^\s*\d[\d\s-]{8,12}\d(\.0+)?\s*$"
 
 
-def _nhs_shaped(ids: pd.Series, numbering: Numbering | None) -> tuple[np.ndarray, int]:
-    """(a mask of the values shaped like an NHS number, how many values are given)."""
+def nhs_shaped(ids: pd.Series, numbering: Numbering | None = None) -> tuple[np.ndarray, int]:
+    """(a mask of the values shaped like an NHS number, how many values are given) for
+    `refuse_nhs_numbers`; each distinct value looked at once, in Arrow, when `numbering` (the
+    ids', as typed: `tables.numbered_ids`) is given."""
     if numbering is None:
         text = pa.array(ids.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
         shaped = pc.match_substring_regex(text, NHS_SHAPE).fill_null(False)
@@ -77,16 +79,16 @@ def _nhs_shaped(ids: pd.Series, numbering: Numbering | None) -> tuple[np.ndarray
 
 
 def refuse_nhs_numbers(
-    frame: pd.DataFrame, file: str, column: str, report: Report, numbering: Numbering | None = None
+    frame: pd.DataFrame, file: str, column: str, report: Report, shaped: tuple | None = None
 ) -> pd.DataFrame | None:
     """Ids must be pseudonyms. Values passing the NHS number check (however written: spaced,
     dashed, or as Excel's 9434765919.0) are never kept or echoed. When they are most of the
     column it is NHS numbers: a person_id column is blanked, a referral_id column (which
     every row needs) refuses the whole table (None). When they are a few among pseudonyms,
     only those are withheld: a person_id blanked, a row with such a referral_id left out,
-    each named by its row, so the good data stays. `numbering`: the column's, as typed
-    (`tables.numbered_ids`), when the caller has it: each distinct value is looked at once."""
-    shaped, given = _nhs_shaped(frame[column], numbering)
+    each named by its row, so the good data stays. `shaped`: `nhs_shaped` of the column,
+    when the caller has it (worked out as the table was typed)."""
+    shaped, given = shaped or nhs_shaped(frame[column])
     if not given:
         return frame
     digits = frame[column][shaped].str.replace(r"[\s-]|\.0+$", "", regex=True)

@@ -432,8 +432,8 @@ def _typed(name: str, label: str, handed: list[pd.DataFrame]):
     numbered = None
     if name == "outcomes" and table is not None:
         numbered = _outcomes_alone(table, numbering.get("referral_id"))
-    elif name == "referrals" and table is not None:
-        numbered = table, numbering
+    elif name == "referrals" and table is not None:  # a mask a column, not its numbering
+        numbered = table, {c: checks.nhs_shaped(table[c], n) for c, n in numbering.items()}
     return table, found, written, numbered
 
 
@@ -520,18 +520,18 @@ def _check_across(tables: dict, areas, extract, report: Report, origin: dict,
         funding = tables["funding"]
         tables["funding"] = funding[checks.financial_years(funding, report)]
     referrals = tables.get("referrals")
-    if referrals is not None:
-        typed, numbering = numbered.pop("referrals", (None, {}))
-        numbering = numbering if typed is referrals else {}  # as typed, no row left out since
+    if referrals is not None:  # NHS numbers looked for as typed, while no row is left out
+        typed, shaped = numbered.pop("referrals", (None, {}))
+        shaped = shaped if typed is referrals else {}
         referrals = checks.refuse_nhs_numbers(referrals, "referrals.csv", "referral_id", report,
-                                              numbering.get("referral_id"))  # fmt: skip
+                                              shaped.get("referral_id"))  # fmt: skip
     if referrals is None:
         tables.pop("referrals", None)
     else:
-        numbering = numbering if referrals is typed else {}
+        shaped = shaped if referrals is typed else {}
         referrals = checks.refuse_nhs_numbers(referrals, "referrals.csv", "person_id", report,
-                                              numbering.get("person_id"))  # fmt: skip
-        del typed, numbering
+                                              shaped.get("person_id"))  # fmt: skip
+        del typed, shaped
         for later in ("first_contact_date", "first_appointment_date", "closed_date"):
             checks.dates_in_order(referrals, "referrals.csv", "referral_date", later, report)
         checks.closures_dated(referrals, report)
