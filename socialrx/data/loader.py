@@ -422,9 +422,11 @@ TYPING_THREADS = 1
 
 
 def _typed(name: str, label: str, handed: list[pd.DataFrame]):
-    """(the table typed or None, its problems, its dates as written, and for the outcomes what
-    `_outcomes_alone` finds) for the raw table in `handed`, which is taken out of it: typing
-    lets go of each column's text once typed, so nothing else may hold the raw table."""
+    """(the table typed or None, its problems, its dates as written, and what the checks
+    across tables use: for the outcomes what `_outcomes_alone` finds, for the referrals
+    (the table, `checks.nhs_shaped` of its ids)) for the raw table in `handed`, which is
+    taken out of it: typing lets go of each column's text once typed, so nothing else may
+    hold the raw table."""
     found = Report()
     written = _dates_as_written(handed[0], name, label)
     numbering = dict.fromkeys(NUMBERED.get(name, ()))
@@ -494,7 +496,8 @@ def _check_across(tables: dict, areas, extract, report: Report, origin: dict,
                   numbered: dict | None = None) -> None:  # fmt: skip
     """Checks that need more than one table; tables are replaced by their usable rows.
     `numbered`, by table, what was worked out as it was typed (`_typed`): for the outcomes
-    what `_outcomes_alone` found, for the referrals (the table, its ids' numbering)."""
+    what `_outcomes_alone` found, for the referrals (the table, `checks.nhs_shaped` of its
+    ids by column)."""
     numbered = numbered or {}
     postcodes = tables.get("postcodes")
     if "assets" in tables:

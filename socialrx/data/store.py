@@ -387,6 +387,7 @@ def _read_frame(entry: Path, saved: dict, words: dict | None = None) -> pd.DataF
 
 
 def _parquet_table(path: Path):
+    """A Parquet file read whole (the module imported only where a copy is read)."""
     import pyarrow.parquet as pq
 
     return pq.read_table(path)
