@@ -380,6 +380,22 @@ def test_connections_and_outcomes_hold_the_referrals_own_id_strings():
         assert all(value is ids[value] for value in named.iloc[::97])
 
 
+def test_each_choice_is_one_string_however_it_is_spelled(load):
+    referrals = (
+        "referral_id,referral_date,sex,reasons\n"
+        "R1,2024-01-10,2,Housing;money and debt\n"
+        "R2,2024-01-11,female,money and debt; housing\n"
+        "R3,2024-01-12,Female ,MONEY AND DEBT;housing\n"
+    )
+    dataset, report = load({"assets.csv": GOOD_ASSETS, "referrals.csv": referrals})
+    assert lines(report) == []
+    kept = dataset.table("referrals")
+    assert kept["sex"].tolist() == ["female"] * 3
+    assert kept["sex"][0] is kept["sex"][1] is kept["sex"][2]  # "2", "female", "Female "
+    assert kept["reasons"].tolist() == ["money and debt;housing"] * 3
+    assert kept["reasons"][0] is kept["reasons"][1] is kept["reasons"][2]
+
+
 def test_unknown_organisation_practice_and_link_worker_are_warnings(load):
     dataset, report = load(
         {

@@ -237,6 +237,21 @@ def test_referral_ids_come_back_as_one_string_each_across_tables(tmp_path):
     assert read["link_workers"]["referral_id"][1] is not ids[0]  # coded on its own
 
 
+def test_a_referral_id_column_that_is_not_text_is_saved_as_it_is(tmp_path):
+    """Only ids typed as text are coded into the referrals' list: an extra column that
+    happens to be called referral_id (numbers in link_workers.csv) reads back as saved."""
+    python = pd.StringDtype("python")
+    referrals = pd.DataFrame({"referral_id": pd.array(["R1", "R2"], dtype=python)})
+    extra = pd.DataFrame({"link_worker_id": pd.array(["L1", "L2"], dtype=python),
+                          "referral_id": [100.0, 101.0]})  # fmt: skip
+    words = pd.DataFrame({"referral_id": pd.Series(["R1", "R1", None], dtype=object)})
+    tables = {"referrals": referrals, "link_workers": extra, "funding": words}
+    dataset = Dataset(tables=tables, content_hash="abc")
+    entry = tmp_path / "copy" / "key"
+    assert store.write_copy(entry, dataset, Report())
+    assert_same((store.read_copy(entry)[0], Report()), (dataset, Report()))
+
+
 def test_ids_that_repeat_at_all_come_back_shared(tmp_path):
     """A referral id on two of three outcome rows (far from a code's repetition) is read
     back as one string object too, as the loader types it: equal values, a third less."""

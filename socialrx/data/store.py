@@ -334,7 +334,7 @@ def _shared_ids(folder: Path, dataset: Dataset) -> dict[str, tuple[str, pd.Index
     file of its values, written in `folder`, and those values as an index to code against."""
     shared = {}
     for column, table in SHARED_IDS.items():
-        if table in dataset.tables and column in dataset.tables[table]:
+        if table in dataset.tables and _python_text(dataset.tables[table].get(column)):
             values = pd.Index(dataset.tables[table][column].dropna().unique())
             file = f"ids-{column}.parquet"
             pd.DataFrame({"value": values.to_numpy(dtype=object)}).to_parquet(folder / file)
@@ -349,7 +349,8 @@ def _write_frame(folder: Path, file: str, frame: pd.DataFrame, shared: dict | No
     shared id column (`_shared_ids`) into the shared list, where it holds every value."""
     coded, saved = {}, frame
     shared = shared or {}
-    for column in dict.fromkeys([*_repeated_text(frame), *(c for c in shared if c in frame)]):
+    ids = [c for c in shared if _python_text(frame.get(c))]  # ids as typed, not other columns
+    for column in dict.fromkeys([*_repeated_text(frame), *ids]):
         codes, distinct = pd.factorize(frame[column])
         if saved is frame:
             saved = frame.copy(deep=False)
@@ -473,10 +474,15 @@ def _repeated_text(frame: pd.DataFrame) -> list[str]:
     referral ids of outcomes and connections), which are saved as codes (`_write_frame`)."""
     return [
         str(column)
-        for column, dtype in frame.dtypes.items()
-        if isinstance(dtype, pd.StringDtype) and dtype.storage == "python"
-        and len(frame) and frame[column].nunique() < len(frame)
+        for column in frame.columns
+        if _python_text(frame[column]) and len(frame) and frame[column].nunique() < len(frame)
     ]  # fmt: skip
+
+
+def _python_text(column: pd.Series | None) -> bool:
+    """Whether `column` holds text as Python strings (as ids and codes are typed)."""
+    dtype = getattr(column, "dtype", None)
+    return isinstance(dtype, pd.StringDtype) and dtype.storage == "python"
 
 
 def cache_locations(source: str | Path) -> list[Path]:
