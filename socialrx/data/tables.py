@@ -98,8 +98,8 @@ def _choice(values: pd.Series, column: Column) -> tuple[pd.Series, pd.Series]:
     """One value of the vocabulary (or a code for one), any case and spacing."""
     lookup = {a: a for a in column.allowed} | {k.lower(): v for k, v in column.codes.items()}
     codes, uniques = pd.factorize(values)
-    chosen = _one_each([lookup.get(" ".join(u.lower().split())) if isinstance(u, str) else None
-                        for u in uniques])  # fmt: skip
+    chosen = [lookup.get(" ".join(u.lower().split())) if isinstance(u, str) else None
+              for u in uniques]  # fmt: skip
     # typed once per distinct text, then spread to the cells (code -1, a missing cell: the last)
     if column.compact:
         position = {a: i for i, a in enumerate(column.allowed)}
@@ -113,13 +113,6 @@ def _choice(values: pd.Series, column: Column) -> tuple[pd.Series, pd.Series]:
     unread = [c is None and (not isinstance(u, str) or bool(u.strip()))
               for u, c in zip(uniques, chosen, strict=True)]  # fmt: skip
     return parsed, pd.Series(np.array([*unread, False])[codes], index=values.index)
-
-
-def _one_each(values: list) -> list:
-    """`values` with equal strings made the one string object: one per value, however many
-    spellings of it a file has (`F`, `female`)."""
-    same: dict[str, str] = {}
-    return [same.setdefault(v, v) if isinstance(v, str) else v for v in values]
 
 
 def compact_dtype(column: Column) -> pd.CategoricalDtype:
@@ -138,7 +131,9 @@ def _choices(values: pd.Series, column: Column) -> tuple[pd.Series, pd.Series]:
         return ";".join(a for a in column.allowed if a in items)
 
     codes, uniques = pd.factorize(values)  # tidied once per distinct text
-    tidied = _one_each([tidy(u) if isinstance(u, str) and u.strip() else None for u in uniques])
+    tidied = [tidy(u) if isinstance(u, str) and u.strip() else "" for u in uniques]
+    same: dict[str, str] = {}
+    tidied = [same.setdefault(t, t) for t in tidied]  # one string a value, however written
     bad = np.array([t == BAD for t in tidied] + [False])  # the last: missing cells (code -1)
     # A blank cell (or one of separators only) has no choices: missing, as in any other column.
     # One string per distinct choice, a pointer a row: a region's reasons take 8 MB, not 33 in
