@@ -2,9 +2,13 @@
 
 import streamlit as st
 
-from socialrx import ui
-from socialrx.team import access
-from socialrx.views import pages as page_views
+from socialrx.data import source
+
+source.hash_ahead()  # a fresh server hashes the data files while it imports the rest
+
+from socialrx import ui  # noqa: E402
+from socialrx.team import access  # noqa: E402
+from socialrx.views import pages as page_views  # noqa: E402
 
 st.set_page_config(page_title="socialrx: social prescribing", page_icon="🤝", layout="wide")
 

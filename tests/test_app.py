@@ -293,31 +293,6 @@ def test_a_text_column_holding_numbers_and_blanks_is_shown_as_text():
     pa.array(shown.where(shown.notna(), "").tolist())  # one type: Arrow takes it
 
 
-def test_a_same_size_correction_with_its_time_kept_is_seen_without_a_restart(tmp_path):
-    """Issue 22: the folder's cache key missed a correction of the same size copied in with
-    its modification time kept (cp -p): its change time and inode tell it apart."""
-    import os
-    import shutil
-    import time
-
-    from socialrx.ui.loading import _folder_fingerprint
-
-    folder = tmp_path / "data"
-    folder.mkdir()
-    (folder / "assets.csv").write_text(ASSETS, encoding="utf-8")
-    before = _folder_fingerprint(folder)
-    assert _folder_fingerprint(folder) == before  # nothing changed: the same key
-    corrected = tmp_path / "assets.csv"
-    corrected.write_text(ASSETS.replace("Walk", "Wolk"), encoding="utf-8")  # the same size
-    stamp = (folder / "assets.csv").stat()
-    time.sleep(0.01)
-    shutil.copyfile(corrected, folder / "assets.csv")
-    os.utime(folder / "assets.csv", ns=(stamp.st_atime_ns, stamp.st_mtime_ns))  # time kept
-    assert (folder / "assets.csv").stat().st_size == stamp.st_size
-    assert (folder / "assets.csv").stat().st_mtime_ns == stamp.st_mtime_ns
-    assert _folder_fingerprint(folder) != before
-
-
 def test_a_missing_value_reads_the_same_in_every_table(monkeypatch):
     """Issue 22: missing values showed as "None" in some tables (a number the grid has no
     value for) and "–" in others: every table now shows "–" (blank text cells too)."""

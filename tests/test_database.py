@@ -22,7 +22,7 @@ from postgres_server import postgres_url
 from streamlit.testing.v1 import AppTest
 
 from socialrx.__main__ import main
-from socialrx.data import database, store
+from socialrx.data import database, source, store
 from socialrx.data.loader import load_folder
 from socialrx.data.schema import TABLES
 
@@ -312,7 +312,7 @@ def test_demo_out_writes_a_database_that_validates(tmp_path, capsys):
 def test_the_saved_copy_is_keyed_on_the_tables_content_and_refresh_reports_rows(
     tmp_path, monkeypatch, capsys
 ):
-    monkeypatch.setenv(store.CACHE_VARIABLE, str(tmp_path / "cache"))
+    monkeypatch.setenv(source.CACHE_VARIABLE, str(tmp_path / "cache"))
     folder = _folder(tmp_path, {"assets.csv": ASSETS, "referrals.csv": REFERRALS})
     path = tmp_path / "data.db"
     database.write_folder(folder, f"sqlite:///{path}")
@@ -328,7 +328,7 @@ def test_the_saved_copy_is_keyed_on_the_tables_content_and_refresh_reports_rows(
     fresh, _ = store.load_folder_cached(str(path))
     assert len(fresh.tables["referrals"]) == 2
     monkeypatch.undo()
-    monkeypatch.setenv(store.CACHE_VARIABLE, str(tmp_path / "cache"))
+    monkeypatch.setenv(source.CACHE_VARIABLE, str(tmp_path / "cache"))
     engine = sa.create_engine(f"sqlite:///{path}")
     with engine.begin() as connection:
         connection.execute(
@@ -382,7 +382,7 @@ PAGES = ("pages/asset_map.py", "pages/referral_flows.py", "pages/equity.py",
 
 def test_the_app_shows_the_same_figures_from_a_duckdb_file(monkeypatch, tmp_path, demo_databases):
     path = demo_databases["duckdb"].removeprefix("duckdb:///")  # the demo, written once
-    monkeypatch.setenv(store.CACHE_VARIABLE, str(tmp_path / "cache"))
+    monkeypatch.setenv(source.CACHE_VARIABLE, str(tmp_path / "cache"))
     from_folder = _pages(monkeypatch, DEMO)
     from_database = _pages(monkeypatch, path)
     assert from_database == from_folder

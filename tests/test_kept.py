@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from socialrx.data import freshness, store
+from socialrx.data import freshness, source, store
 from socialrx.data.dataset import KEPT, Tables
 from socialrx.data.files import SourceFile
 from socialrx.metrics import equity, outcomes, overview, selection
@@ -41,7 +41,7 @@ BUILDS = {  # each kept thing, as a page asks for it
 
 @pytest.fixture(autouse=True)
 def _isolated(monkeypatch, tmp_path):
-    monkeypatch.setenv(store.CACHE_VARIABLE, str(tmp_path / "cache"))
+    monkeypatch.setenv(source.CACHE_VARIABLE, str(tmp_path / "cache"))
     monkeypatch.setattr(sys, "platform", "linux")
     store._HELD.clear()
     yield

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from socialrx.__main__ import main
-from socialrx.data import freshness, store
+from socialrx.data import freshness, source, store
 from socialrx.data.problems import Problem
 
 ASSETS = (
@@ -106,7 +106,7 @@ def test_refresh_of_a_missing_folder_exits_2(tmp_path, capsys):
 
 
 def test_refresh_without_a_saved_copy_keeps_no_record(folder, monkeypatch, capsys):
-    monkeypatch.setenv(store.CACHE_VARIABLE, "off")
+    monkeypatch.setenv(source.CACHE_VARIABLE, "off")
     assert main(["refresh", str(folder)]) == 0
     said = capsys.readouterr().out
     assert "no saved copy (SOCIALRX_CACHE_DIR)" in said and "No record of this refresh" in said

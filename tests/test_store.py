@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from socialrx.data import store
+from socialrx.data import source, store
 from socialrx.data.dataset import Dataset
 from socialrx.data.files import SourceFile
 from socialrx.data.loader import load_files, load_folder
@@ -22,7 +22,7 @@ DEMO = Path(__file__).resolve().parent.parent / "data" / "demo"
 @pytest.fixture(autouse=True)
 def _isolated(monkeypatch, tmp_path):
     """Copies go only where a test says; nothing is held between tests."""
-    monkeypatch.delenv(store.CACHE_VARIABLE, raising=False)
+    monkeypatch.delenv(source.CACHE_VARIABLE, raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))
     monkeypatch.setattr(sys, "platform", "linux")
     store._HELD.clear()
@@ -158,7 +158,7 @@ def test_a_broken_copy_is_ignored(folder):
 def test_an_unwritable_cache_falls_back_silently_to_the_files(folder, tmp_path, monkeypatch):
     blocked = tmp_path / "a-file"
     blocked.write_text("not a folder")
-    monkeypatch.setenv(store.CACHE_VARIABLE, str(blocked / "cache"))
+    monkeypatch.setenv(source.CACHE_VARIABLE, str(blocked / "cache"))
     assert_same(store.load_folder_cached(folder), load_folder(folder))
     assert not copies(tmp_path)
 
@@ -173,7 +173,7 @@ def test_a_data_folder_that_cannot_hold_the_copy_uses_the_user_cache(folder, tmp
 
 
 def test_the_copy_can_be_turned_off(folder, monkeypatch):
-    monkeypatch.setenv(store.CACHE_VARIABLE, "off")
+    monkeypatch.setenv(source.CACHE_VARIABLE, "off")
     store.load_folder_cached(folder)
     assert not (folder / store.CACHE_FOLDER).exists()
 
@@ -182,7 +182,7 @@ def test_uploads_are_never_written(folder, tmp_path, monkeypatch):
     """Uploaded person-level files stay in memory: the upload path saves no copy anywhere."""
     from socialrx.ui import caches
 
-    monkeypatch.setenv(store.CACHE_VARIABLE, str(tmp_path / "cache"))
+    monkeypatch.setenv(source.CACHE_VARIABLE, str(tmp_path / "cache"))
     files = [SourceFile(p.name, p.read_bytes()) for p in sorted(folder.iterdir()) if p.is_file()]
     before = sorted(tmp_path.rglob("*"))
     loaded = caches.cached_upload("test-digest", tuple(files))

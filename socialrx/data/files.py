@@ -19,13 +19,9 @@ from socialrx.data.lookups import looks_like_lookup
 from socialrx.data.parsing import normalise_header
 from socialrx.data.problems import ERROR, WARNING, Report
 from socialrx.data.schema import TABLES
+from socialrx.data.source import GEO_SUFFIXES, MAX_FILE_BYTES, READABLE_SUFFIXES
 
 _IOD_CODE = re.compile(r"^lsoa code \((2011|2021)\)$")  # as in adapters.iod_vintage
-
-# Streamlit's default upload limit; the same limit applies to files read from a folder.
-MAX_FILE_BYTES = 200 * 1024 * 1024
-GEO_SUFFIXES = (".geojson", ".json", ".gpkg", ".zip")
-READABLE_SUFFIXES = (".csv", ".txt", ".xlsx", ".xlsm", *GEO_SUFFIXES)
 
 
 @dataclass(frozen=True)

@@ -39,7 +39,6 @@ import sys
 import threading
 import time
 import weakref
-from concurrent.futures import ThreadPoolExecutor
 from importlib import metadata
 from pathlib import Path
 
@@ -48,7 +47,6 @@ import pandas as pd
 
 from socialrx.data import database
 from socialrx.data.dataset import KEPT, Dataset, Tables
-from socialrx.data.files import MAX_FILE_BYTES, READABLE_SUFFIXES
 from socialrx.data.loader import (
     Progress,
     content_hash,
@@ -57,17 +55,17 @@ from socialrx.data.loader import (
     release_unused,
 )
 from socialrx.data.problems import Problem, Report
+from socialrx.data.source import content as folder_content
+from socialrx.data.source import copies_setting
 from socialrx.escape import file_slug
 
 log = logging.getLogger(__name__)
 
-CACHE_VARIABLE = "SOCIALRX_CACHE_DIR"
 CACHE_FOLDER = ".socialrx-cache"  # inside the data folder, when it can be written
 # bump when the layout of a saved copy changes (2: compact categorical columns; 3: what the
 # metrics keep, coded text, tables read when first asked for)
 FORMAT = 4  # 4: referral ids coded against one list shared by the tables naming them
 _MANIFEST = "manifest.json"
-_CHUNK = 1 << 20
 
 
 def load_folder_cached(
@@ -90,7 +88,7 @@ def load_source(
         return _load_database(url, progress)
     folder = Path(source)
     step = progress or (lambda fraction, text: None)
-    if not folder.is_dir() or _cache_root_setting() == "off":
+    if not folder.is_dir() or copies_setting() == "off":
         return (*load_folder(folder, progress), None)
     step(0.01, "Checking the data files")
     try:
@@ -114,7 +112,7 @@ def _load_database(url: str, progress: Progress | None) -> tuple[Dataset, Report
     read = database.read(url, report, progress)
     if read.unreadable_in(report):
         return Dataset(), report, None
-    if _cache_root_setting() == "off":
+    if copies_setting() == "off":
         dataset, report = load_files(read.files, progress, report)
         return dataset, database.name_tables(report, read), None
     key = _key(content_hash(read.files), ["database"])  # its problems name tables, not files
@@ -173,34 +171,11 @@ def _keep_all(dataset: Dataset, step) -> None:
 
 
 def folder_key(folder: Path) -> tuple[str, str]:
-    """The copy's key and the folder's content hash (as `loader.content_hash` computes it over
-    the files the loader reads). The key also covers the names and sizes of files the loader
-    only reports on (too big, other formats), the loader's code and the library versions."""
-    readable, listing = [], []
-    for path in sorted(folder.iterdir()):
-        if not path.is_file():
-            continue
-        size = path.stat().st_size
-        if path.suffix.lower() in READABLE_SUFFIXES and size <= MAX_FILE_BYTES:
-            readable.append(path)
-        else:
-            listing.append(f"{path.name}:{size}")
-    # files hashed side by side (hashlib lets go of the GIL): half the time on two cores
-    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
-        files = list(pool.map(_file_digest, readable))
-    digest = hashlib.sha256()  # the content hash, file by file as the loader makes it
-    for path, file_digest in zip(readable, files, strict=True):
-        digest.update(path.name.encode() + b"\0" + file_digest)
-    content = digest.hexdigest()
+    """The copy's key and the folder's content hash (`source.content`). The key also covers
+    the names and sizes of files the loader only reports on (too big, other formats), the
+    loader's code and the library versions."""
+    content, listing = folder_content(folder)
     return _key(content, listing), content
-
-
-def _file_digest(path: Path) -> bytes:
-    file_digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(_CHUNK):
-            file_digest.update(chunk)
-    return file_digest.digest()
 
 
 def _key(content: str, listing: list[str]) -> str:
@@ -489,7 +464,7 @@ def cache_locations(source: str | Path) -> list[Path]:
     """Where copies of this folder's (or database's) data are kept, in the order they are
     tried. A database's are in the user's cache folder, never beside it: a folder's copies
     are kept one a folder, and a database file may sit in a data folder."""
-    setting = _cache_root_setting()
+    setting = copies_setting()
     if setting == "off":
         return []
     url = database.database_url(source)
@@ -508,11 +483,6 @@ def cache_locations(source: str | Path) -> list[Path]:
 
 def _entries(source: str | Path, key: str) -> list[Path]:
     return [root / key for root in cache_locations(source)]
-
-
-def _cache_root_setting() -> str:
-    value = os.environ.get(CACHE_VARIABLE, "").strip()
-    return "off" if value.lower() in ("off", "0", "none", "false", "no") else value
 
 
 def user_cache_dir() -> Path:

@@ -14,14 +14,14 @@ import streamlit as st
 
 from socialrx.data import database, freshness, mapping
 from socialrx.data.dataset import Dataset
-from socialrx.data.files import MAX_FILE_BYTES, READABLE_SUFFIXES, SourceFile
+from socialrx.data.files import SourceFile
 from socialrx.data.loader import content_hash
 from socialrx.data.problems import Report
+from socialrx.data.source import DATA_VARIABLE, DEMO_FOLDER, MAX_FILE_BYTES, READABLE_SUFFIXES
+from socialrx.data.source import fingerprint as folder_fingerprint
 from socialrx.ui import caches
 from socialrx.ui.links import LINK_KEY, linked
 
-DATA_VARIABLE = "SOCIALRX_DATA"
-DEMO_FOLDER = Path(__file__).resolve().parents[2] / "data" / "demo"
 FOLDER, UPLOAD = "Data folder", "Upload files"
 MAPPING_KEY = "_socialrx_mapping"  # this browser session's edited mapping.csv, as bytes
 
@@ -37,20 +37,6 @@ def _database_fingerprint(url: str) -> str:
     """The database's own sign of change, and its last refresh: a refresh is seen at once."""
     record, _ = freshness.last_record(url)
     return f"{database.fingerprint(url)};{(record or {}).get('refreshed_at')}"
-
-
-def _folder_fingerprint(folder: Path) -> str:
-    """Each file's name, size, modification and change times and inode: cheap to read on
-    every rerun, and it changes when a file does, even a same-size correction copied in with
-    its modification time kept (`cp -p`, an unzip): the system sets the change time and a new
-    file's inode, which no copy keeps. (The saved copy keys on the files' contents.) Hidden
-    entries (the saved copy in .socialrx-cache) are not data and are left out."""
-    if not folder.is_dir():
-        return "missing"
-    stats = [(p.name, p.stat()) for p in sorted(folder.iterdir()) if not p.name.startswith(".")]
-    return ";".join(
-        f"{name}:{s.st_size}:{s.st_mtime_ns}:{s.st_ctime_ns}:{s.st_ino}" for name, s in stats
-    )
 
 
 def load() -> tuple[Dataset, Report] | None:
@@ -73,7 +59,7 @@ def load() -> tuple[Dataset, Report] | None:
         return caches.cached_folder(folder, fingerprint)
     if source == FOLDER:
         return _folder_with_session_mapping(folder) or caches.cached_folder(
-            str(folder), _folder_fingerprint(folder)
+            str(folder), folder_fingerprint(folder)
         )
     uploads = st.sidebar.file_uploader(
         "Dataset files",
@@ -111,7 +97,7 @@ def _folder_with_session_mapping(folder: Path) -> tuple[Dataset, Report] | None:
     if edited is None:
         return None
     digest = hashlib.sha256(edited).hexdigest()
-    return caches.cached_folder_mapped(str(folder), _folder_fingerprint(folder), digest, edited)
+    return caches.cached_folder_mapped(str(folder), folder_fingerprint(folder), digest, edited)
 
 
 def mapping_in_use() -> pd.DataFrame:
