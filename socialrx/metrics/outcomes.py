@@ -120,10 +120,13 @@ class Measured:
     pairs: pd.DataFrame  # `paired_scores`, with the person's key column
     status: pd.DataFrame  # `follow_up_status`, less `eligible` (it depends on the day)
 
-    def cut(self, chosen: np.ndarray, referral_ids: np.ndarray) -> Measured:
+    def cut(self, chosen: np.ndarray, referral_ids) -> Measured:
         """The people whose `_ref` is marked in `chosen` (a mask over referral positions; -1,
         an unknown referral, takes the last entry), their pairs named by `referral_ids` (the
-        referrals table's, by position)."""
+        referrals table's column's array, by position: its own strings and dtype, so joining
+        the pairs to anything keyed by referral_id, as `change_by_group` does, converts
+        nothing; an array of Python strings turned into Arrow text and back cost the region's
+        Outcomes page 0.3 s and 100 MB)."""
         refs = self.status.index.get_level_values("_ref")
         pairs = self.pairs[chosen[self.pairs["_ref"].to_numpy()]]
         return Measured(

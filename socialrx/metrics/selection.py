@@ -353,7 +353,7 @@ def selected_outcomes(dataset: Dataset, selection: Selection) -> outcomes.Measur
     """The outcome measurements of the referrals made in the chosen place and period (the
     same people for the overview's card and the outcomes page), as `outcomes.Measured`."""
     chosen = np.append(referral_mask(dataset, selection), False)  # last: "unknown"
-    return measured(dataset).cut(chosen, dataset.table("referrals")["referral_id"].to_numpy())
+    return measured(dataset).cut(chosen, dataset.table("referrals")["referral_id"].array)
 
 
 def outcomes_of(dataset: Dataset, referral_ids) -> outcomes.Measured:
@@ -368,7 +368,7 @@ def _outcomes_at(dataset: Dataset, rows: np.ndarray) -> outcomes.Measured:
     """The outcomes of the referrals at these positions of the referrals table."""
     chosen = np.zeros(len(dataset.table("referrals")) + 1, dtype=bool)  # last: "unknown"
     chosen[rows] = True
-    return measured(dataset).cut(chosen, dataset.table("referrals")["referral_id"].to_numpy())
+    return measured(dataset).cut(chosen, dataset.table("referrals")["referral_id"].array)
 
 
 MEASURED_PARTS = 8  # slices of people: the build's copies are an eighth of the rows at a time
