@@ -417,13 +417,52 @@ def narrows(total_low: float, total_high: float, low, high, hidden) -> bool:
     return bool((most - least + 1 < MIN_VALUES).any())
 
 
-def _groups(labels) -> list[np.ndarray]:
-    """The row positions of each distinct label (none for a missing one), found in one sort:
-    a table can have thousands of rows and as many labels."""
+def _narrowed(total_low, total_high, low, high, hidden, group, count: int) -> np.ndarray:
+    """`narrows` for `count` groups at once: each cell's `group` number beside its range and
+    whether it is hidden, each group's total range by its number; per group, whether the
+    total leaves a hidden cell of it fewer than MIN_VALUES possible counts."""
+    low_sum = np.bincount(group, low, count)  # whole counts as floats: the sums are exact
+    high_sum = np.bincount(group, high, count)
+    mine = group[hidden]
+    low, high = low[hidden], high[hidden]
+    least = np.fmax(low, total_low[mine] - (high_sum[mine] - high))  # as max(a, nan) = a
+    most = np.fmin(high, total_high[mine] - (low_sum[mine] - low))
+    return np.bincount(mine[most - least + 1 < MIN_VALUES], minlength=count) > 0
+
+
+def _by_label(labels, rows: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The table's rows grouped by label (none for a missing one), each group's cells its rows
+    marked in `rows`: every row and its group's number, every cell and its group's number,
+    and each group's first row. Found in one sort: a table can have thousands of labels."""
     codes, _ = pd.factorize(pd.Series(labels), use_na_sentinel=True)
     order = np.argsort(codes, kind="stable")
-    starts = np.flatnonzero(np.diff(codes[order], prepend=-2))
-    return [g for g in np.split(order, starts[1:]) if len(g) and codes[g[0]] >= 0]
+    order = order[codes[order] >= 0]
+    group = codes[order]
+    sizes = np.bincount(group)
+    first = order[np.cumsum(sizes) - sizes]
+    cell = rows[order]
+    return order, group, order[cell], group[cell], first
+
+
+def _by_key(keys, cell_keys, rows: np.ndarray) -> tuple[np.ndarray, ...]:
+    """A group a row of the table (its key in `keys`), its cells the rows of the basis whose
+    key (`cell_keys`) is the same and that are marked in `rows`; as `_by_label` gives them."""
+    n = len(keys)
+    kept = np.flatnonzero(rows)
+    found = np.asarray(cell_keys, dtype=object)[kept]
+    codes, _ = pd.factorize(np.concatenate([np.asarray(keys, dtype=object), found]))
+    mine, theirs = codes[:n], codes[n:]
+    order = np.argsort(theirs, kind="stable")
+    order = order[theirs[order] >= 0]
+    sizes = np.bincount(theirs[order], minlength=codes.max(initial=-1) + 1)
+    known = mine >= 0  # a missing key finds nothing
+    each, begin = np.zeros(n, dtype=int), np.zeros(n, dtype=int)
+    each[known] = sizes[mine[known]]
+    begin[known] = (np.cumsum(sizes) - sizes)[mine[known]]
+    offset = np.arange(each.sum()) - np.repeat(np.cumsum(each) - each, each)
+    cells = kept[order[np.repeat(begin, each) + offset]]
+    rows_at = np.arange(n)
+    return rows_at, rows_at, cells, np.repeat(rows_at, each), rows_at
 
 
 def _true(values) -> np.ndarray:
@@ -500,14 +539,9 @@ def _add_up(table: _Table, basis: dict[str, Disclosed]) -> None:
             source = basis[total.basis]
             keys = source.values[total.basis_key].to_numpy(dtype=object)
             rows = _true(source.values[total.where]) if total.where else np.ones(len(keys), bool)
-            # each key's rows found once (a row per provider against thousands of assets)
-            kept = np.flatnonzero(rows)
-            found = pd.Series(kept).groupby(keys[kept], sort=False).indices
-            none = np.empty(0, dtype=int)
-            groups = [
-                (np.array([i]), kept[found.get(key, none)])
-                for i, key in enumerate(table.column(total.key).to_numpy(dtype=object))
-            ]
+            rows_at, row_group, cells_at, cell_group, first = _by_key(
+                table.column(total.key).to_numpy(dtype=object), keys, rows
+            )
             cells = (source.values[total.cells], source.marks[total.cells],
                      source.low[total.cells], source.high[total.cells])  # fmt: skip
         else:
@@ -515,33 +549,38 @@ def _add_up(table: _Table, basis: dict[str, Disclosed]) -> None:
             if total.where:
                 rows &= _true(table.column(total.where))
             labels = table.column(total.group) if total.group else np.zeros(n)
-            groups = [(here, here[rows[here]]) for here in _groups(labels)]
+            rows_at, row_group, cells_at, cell_group, first = _by_label(labels, rows)
             cells = (table.shown[total.cells], table.marks[total.cells],
                      table.low[total.cells], table.high[total.cells])  # fmt: skip
-        # arrays, not a pandas call a row: a provider table has thousands of rows
+        # arrays, not a pandas call a row or group: a provider table has thousands of rows
         counted, lows, highs, hidden = _cell_arrays(*cells)
-        value, least, most = (np.full(n, np.nan) for _ in range(3))
+        count = len(first)
+        has = np.bincount(cell_group, minlength=count) > 0
+        value_g, least_g, most_g = (
+            np.where(has, np.bincount(cell_group, a[cells_at], count), np.nan)
+            for a in (counted, lows, highs)
+        )
         withheld = np.zeros(n, dtype=bool)
         if total.own:  # the table's own counts, each rounded on its own, and their ranges
             exact = floats(table.frame[column])
             own_low, own_high = (
                 (exact, exact) if off else _bounds(_shown_counts(exact, level), level)
             )
-        for here, mine in groups:  # row positions: the group's rows and its cells
-            first = here[0]
-            if len(mine):
-                value[here] = counted[mine].sum()
-                least[here], most[here] = lows[mine].sum(), highs[mine].sum()
-            if not total.own:
-                continue
-            value[here] = exact[first]
-            if not len(mine):  # no cells to narrow: a count like any other
-                least[here], most[here] = own_low[first], own_high[first]
-            elif not off and narrows(own_low[first], own_high[first], lows[mine], highs[mine],
-                                     hidden[mine]):  # fmt: skip
-                withheld[here] = True
-            elif not off:
-                least[here], most[here] = own_low[first], own_high[first]
+            value_g = exact[first]
+            own = ~has  # no cells to narrow: a count like any other
+            if not off:
+                narrow = has & _narrowed(
+                    own_low[first], own_high[first], lows[cells_at], highs[cells_at],
+                    hidden[cells_at], cell_group, count,
+                )  # fmt: skip
+                withheld[rows_at] = narrow[row_group]
+                own |= ~narrow
+            least_g = np.where(own, own_low[first], least_g)
+            most_g = np.where(own, own_high[first], most_g)
+        value, least, most = (np.full(n, np.nan) for _ in range(3))
+        value[rows_at], least[rows_at], most[rows_at] = (
+            a[row_group] for a in (value_g, least_g, most_g)
+        )
         shown = _shown_counts(value, level)
         shown[withheld] = np.nan
         table.shown[column] = shown

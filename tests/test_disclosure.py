@@ -266,3 +266,65 @@ def test_a_total_can_add_up_the_cells_of_another_table():
     # P: 23 shows as 25 (23-27) beside 20 (18-22) and a hidden one: 1-7 left open? 23-22 = 1
     # to 27-18 = 9: the hidden asset keeps 1-7, so the total reads as it is
     assert out.values["sent"].tolist() == [25, 40]
+
+
+def test_groups_are_narrowed_as_each_would_be_alone():
+    """`_narrowed` (every group of a total at once) answers as `narrows` does for each group
+    on its own: random groups of hidden and shown cells, totals with and without a range."""
+    import numpy as np
+
+    from socialrx.disclosure import _narrowed, narrows
+
+    rng = np.random.default_rng(7)
+    for _ in range(200):
+        count = int(rng.integers(1, 12))
+        group = np.sort(rng.integers(0, count, int(rng.integers(0, 40))))
+        low = rng.integers(0, 30, len(group)).astype(float)
+        high = low + rng.integers(0, 9, len(group))
+        hidden = rng.random(len(group)) < 0.4
+        sums = np.bincount(group, low, count)
+        total_low = (sums - rng.integers(0, 6, count)).astype(float)
+        total_high = np.bincount(group, high, count) + rng.integers(0, 6, count)
+        total_low[rng.random(count) < 0.2] = np.nan  # a total with no range: no bound
+        each = [narrows(total_low[g], total_high[g], low[group == g], high[group == g],
+                        hidden[group == g]) for g in range(count)]  # fmt: skip
+        assert _narrowed(total_low, total_high, low, high, hidden, group, count).tolist() == each
+
+
+def _groups_as_sets(rows_at, row_group, cells_at, cell_group, first):
+    """Each group as (its rows, its cells, its first row), in the order of its first row."""
+    groups = [(tuple(sorted(rows_at[row_group == g])), tuple(sorted(cells_at[cell_group == g])),
+               int(first[g])) for g in range(len(first))]  # fmt: skip
+    return sorted(groups, key=lambda group: group[2])
+
+
+def test_rows_are_grouped_by_label_once_each_missing_labels_in_none():
+    import numpy as np
+
+    from socialrx.disclosure import _by_label
+
+    labels = ["b", "a", None, "b", "c", "a", float("nan")]
+    rows = np.array([True, False, True, True, True, True, True])
+    assert _groups_as_sets(*_by_label(labels, rows)) == [
+        ((0, 3), (0, 3), 0),  # "b"
+        ((1, 5), (5,), 1),  # "a": row 1 not marked, so not a cell
+        ((4,), (4,), 4),  # "c"
+    ]
+    assert _groups_as_sets(*_by_label([None, None], np.ones(2, bool))) == []
+
+
+def test_each_row_finds_the_basis_rows_of_its_key():
+    import numpy as np
+
+    from socialrx.disclosure import _by_key
+
+    keys = ["P1", "P2", None, "P1", "P9"]  # a missing key and one the basis lacks find nothing
+    cell_keys = ["P1", "P2", "P1", None, "P2", "P1"]
+    rows = np.array([True, True, False, True, True, True])
+    rows_at, row_group, cells_at, cell_group, first = _by_key(keys, cell_keys, rows)
+    assert rows_at.tolist() == row_group.tolist() == first.tolist() == [0, 1, 2, 3, 4]
+    assert [sorted(cells_at[cell_group == g].tolist()) for g in range(5)] == [
+        [0, 5], [1, 4], [], [0, 5], []
+    ]  # fmt: skip
+    _, _, cells_at, cell_group, _ = _by_key([None, "P1"], [None, None], np.ones(2, bool))
+    assert cells_at.tolist() == cell_group.tolist() == []
