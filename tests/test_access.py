@@ -270,3 +270,21 @@ def test_gap_summary_counts_ties_at_the_most_need_and_the_least_access():
     assert found.out_of_reach is None  # no category chosen
     empty = gap_summary(table.assign(quadrant=QUADRANTS[3]))
     assert (empty.areas, empty.adults, empty.first) == (0, 0.0, None)
+
+
+def test_distances_are_straight_line_metres_from_each_centre_to_each_asset():
+    centres = pd.DataFrame({"x": [0.0, 300.0], "y": [0.0, 400.0]}, index=["E1", "E2"])
+    points = pd.DataFrame({"asset_id": ["A", "B", "C"], "x": [3.0, 300.0, 0.0],
+                           "y": [4.0, 0.0, 0.0]})  # fmt: skip
+    metres = access.distances(centres, points)
+    assert metres.dtype == np.float32
+    assert metres.tolist() == [[5.0, 300.0, 0.0], [np.hypot(297, 396), 400.0, 500.0]]
+    # as np.hypot gives them, for a region's spread of British National Grid points
+    rng = np.random.default_rng(3)
+    centres = pd.DataFrame(rng.uniform([400_000, 380_000], [460_000, 420_000], (300, 2)),
+                           columns=["x", "y"])  # fmt: skip
+    points = pd.DataFrame(rng.uniform([400_000, 380_000], [460_000, 420_000], (900, 2)),
+                          columns=["x", "y"])  # fmt: skip
+    dx = centres["x"].to_numpy()[:, None] - points["x"].to_numpy()[None, :]
+    dy = centres["y"].to_numpy()[:, None] - points["y"].to_numpy()[None, :]
+    assert np.array_equal(access.distances(centres, points), np.hypot(dx, dy).astype(np.float32))
