@@ -7,7 +7,7 @@ import pytest
 from socialrx.disclosure import Level
 from socialrx.metrics import access
 from socialrx.metrics import commissioning as c
-from socialrx.metrics.selection import WARD, default_selection, place_groups, resolve
+from socialrx.metrics.selection import CATCHMENT, WARD, default_selection, place_groups, resolve
 from socialrx.views import commissioning as commissioning_view
 
 
@@ -181,6 +181,27 @@ def test_the_demo_table_adds_up_and_agrees_with_the_asset_map(demo):
     expected = wards[wards["area_code"].isin(gap_areas)].groupby("key").size()
     mine = table[table["category"] == category].set_index("place")["gap_areas"]
     assert mine[mine > 0].sort_index().to_dict() == expected.sort_index().to_dict()
+
+
+def test_the_reach_is_measured_once_for_every_place_and_assumption(demo, monkeypatch):
+    """The assets' distances from the areas are the same whatever the place, period and
+    assumptions: worked out once per dataset, and the table is as worked out afresh."""
+    import dataclasses
+
+    measured, plain = [], access.distances
+    monkeypatch.setattr(access, "distances", lambda *a: measured.append(1) or plain(*a))
+    sel = default_selection(demo)
+    wider = c.Assumptions(radius=3_000)
+    ward = commissioning_view.ranking_rows(demo, sel, Level.OFF, WARD, c.Assumptions())
+    before = len(measured)
+    assert before <= 1  # none where an earlier test had the demo's worked out
+    pcn = commissioning_view.ranking_rows(demo, sel, Level.OFF, CATCHMENT, wider)
+    assert len(pcn[0]) and len(measured) == before
+    fresh = dataclasses.replace(demo, _derived={}, _locks={}, _copy=None)
+    for kind, assumptions, kept in ((WARD, c.Assumptions(), ward), (CATCHMENT, wider, pcn)):
+        again = commissioning_view.ranking_rows(fresh, sel, Level.OFF, kind, assumptions)
+        for table, afresh in zip(kept, again, strict=True):
+            pd.testing.assert_frame_equal(table, afresh)
 
 
 def test_short_names():
