@@ -52,8 +52,9 @@ def snapshot(into: Path) -> Path:
     """A copy of the app's code to run every step from: the working tree may change while the
     benchmark runs (and a change to the loader's code is a new key for the saved copy). With
     static/, which the ten sessions' server serves the map's scripts from. Compiled to bytecode,
-    as a deployed server's first start leaves it (even where PYTHONDONTWRITEBYTECODE is set):
-    a restarted server's first page is timed, not Python compiling the package."""
+    as a deployed server's first start leaves it: a restarted server's first page is timed,
+    not Python compiling the package (which a machine with PYTHONDONTWRITEBYTECODE set, as
+    this one, would do on every start: about 0.25 s)."""
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".socialrx-cache")
     into.mkdir(parents=True)
     for part in ("app.py", "pages", "socialrx", "benchmarks", ".streamlit", "static"):

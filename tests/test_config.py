@@ -3,7 +3,7 @@
 import tomllib
 from pathlib import Path
 
-from socialrx.data.files import MAX_FILE_BYTES
+from socialrx.data.source import MAX_FILE_BYTES
 
 CONFIG = tomllib.loads((Path(__file__).resolve().parents[1] / ".streamlit/config.toml").read_text())
 

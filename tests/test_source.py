@@ -71,6 +71,38 @@ def test_files_changed_after_the_hash_began_are_hashed_again(folder):
     assert source.content(folder)[0] == loader_hash(folder)
 
 
+def test_a_hidden_file_changed_after_the_hash_began_is_hashed_again(folder):
+    """The loader reads hidden files too (`._assets.csv` from a Mac): the fingerprint that
+    says the early hash still holds covers every file it hashed."""
+    (folder / ".referrals.csv").write_text("referral_id\nR1\n", encoding="utf-8")
+    source.hash_ahead()
+    early = source._ahead["future"].result()[0]
+    (folder / ".referrals.csv").write_text("referral_id\nR2\n", encoding="utf-8")
+    hashed = source.content(folder)[0]
+    assert hashed != early
+    assert hashed == source._content(folder)[0]
+
+
+def test_no_thread_to_hash_ahead_leaves_the_load_to_hash(folder, monkeypatch):
+    def refused(self):
+        raise RuntimeError("can't start new thread")
+
+    with monkeypatch.context() as threads:
+        threads.setattr(source.threading.Thread, "start", refused)
+        source.hash_ahead()
+    assert source._ahead["begun"] and source._ahead["future"] is None
+    assert source.content(folder) == (loader_hash(folder), ["notes.pdf:13"])
+
+
+def test_a_relative_folder_is_the_same_folder(folder, monkeypatch):
+    monkeypatch.chdir(folder.parent)
+    monkeypatch.setenv(source.DATA_VARIABLE, folder.name)
+    source.hash_ahead()
+    ahead = source._ahead["future"]
+    assert source.content(folder) == (loader_hash(folder), ["notes.pdf:13"])
+    assert ahead.done() and source._ahead["future"] is None  # the early hash was the one used
+
+
 def test_another_folder_is_hashed_afresh(folder, tmp_path):
     source.hash_ahead()
     other = tmp_path / "other"

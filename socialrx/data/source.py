@@ -38,11 +38,11 @@ def fingerprint(folder: Path) -> str:
     """Each file's name, size, modification and change times and inode: cheap to read on
     every rerun, and it changes when a file does, even a same-size correction copied in with
     its modification time kept (`cp -p`, an unzip): the system sets the change time and a new
-    file's inode, which no copy keeps. Hidden entries (the saved copy in .socialrx-cache) are
-    not data and are left out."""
+    file's inode, which no copy keeps. Every file the loader reads and `content` hashes, hidden
+    ones too; folders (the saved copy's .socialrx-cache among them) are not data."""
     if not folder.is_dir():
         return "missing"
-    stats = [(p.name, p.stat()) for p in sorted(folder.iterdir()) if not p.name.startswith(".")]
+    stats = [(p.name, p.stat()) for p in sorted(folder.iterdir()) if p.is_file()]
     return ";".join(
         f"{name}:{s.st_size}:{s.st_mtime_ns}:{s.st_ctime_ns}:{s.st_ino}" for name, s in stats
     )
@@ -53,9 +53,9 @@ def content(folder: Path) -> tuple[str, list[str]]:
     loader reads) and the names and sizes of the files it only reports on (too big, other
     formats). The hash `hash_ahead` began is taken when the files have not changed since."""
     with _AHEAD:
-        ahead = _ahead["future"] if _ahead["folder"] == folder else None
-        _ahead["future"] = None  # once: a later load hashes the files as they are then
-        wanted = _ahead["fingerprint"]
+        ahead, wanted = None, _ahead["fingerprint"]
+        if _ahead["folder"] == Path(folder).absolute():
+            ahead, _ahead["future"] = _ahead["future"], None  # once: later loads hash afresh
     if ahead is not None:
         try:
             hashed = ahead.result()
@@ -100,7 +100,7 @@ def hash_ahead() -> None:
         if _ahead["begun"]:
             return
         _ahead["begun"] = True
-        folder = Path(os.environ.get(DATA_VARIABLE, "").strip() or DEMO_FOLDER)
+        folder = Path(os.environ.get(DATA_VARIABLE, "").strip() or DEMO_FOLDER).absolute()
         if copies_setting() == "off" or not folder.is_dir():
             return  # a database, or nothing to hash
         try:
@@ -108,12 +108,15 @@ def hash_ahead() -> None:
         except OSError:
             return
         future: Future = Future()
-        _ahead.update(folder=folder, fingerprint=wanted, future=future)
 
-    def run() -> None:
+        def run() -> None:
+            try:
+                future.set_result(_content(folder))
+            except Exception as failed:  # noqa: BLE001 - `content` hashes again and raises
+                future.set_exception(failed)
+
         try:
-            future.set_result(_content(folder))
-        except Exception as failed:  # noqa: BLE001 - `content` hashes again and raises
-            future.set_exception(failed)
-
-    threading.Thread(target=run, name="socialrx-hash-ahead", daemon=True).start()
+            threading.Thread(target=run, name="socialrx-hash-ahead", daemon=True).start()
+        except RuntimeError:  # no thread to be had: the load hashes the files itself
+            return
+        _ahead.update(folder=folder, fingerprint=wanted, future=future)

@@ -214,8 +214,9 @@ def _reach(dataset: Dataset) -> tuple[pd.DataFrame, np.ndarray]:
         assets = _active(dataset)
         placed = assets[(assets["delivery"].isin(access.PLACED) | assets["delivery"].isna())
                         & assets["latitude"].notna() & assets["longitude"].notna()]  # fmt: skip
-        centres = access.area_centres(dataset.areas)
-        return placed.reset_index(drop=True), access.distances(centres, access.asset_points(placed))
+        metres = access.distances(access.area_centres(dataset.areas), access.asset_points(placed))
+        metres.setflags(write=False)  # shared by every session's ranking
+        return placed.reset_index(drop=True), metres
 
     return dataset.derived("commissioning_reach", build)
 
