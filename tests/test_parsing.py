@@ -378,3 +378,24 @@ def test_ids_are_numbered_as_told_apart_trimmed_with_missing_last():
     pandas_codes = pd.factorize(shown, use_na_sentinel=False)[0]
     pairs = set(zip(pandas_codes.tolist(), codes.tolist(), strict=True))
     assert len(pairs) == len(set(pandas_codes)) == len(set(codes)) == 4
+
+
+@pytest.mark.parametrize("spaced", [False, True])
+def test_ids_are_numbered_as_trimming_every_row_would_number_them(spaced):
+    """Each distinct text is trimmed once (the rows' numbers stand where nothing is trimmed):
+    the same numbers as trimming every row and numbering by first sight, missing last."""
+    import numpy as np
+
+    rng = np.random.default_rng(5)
+    names = [f"R{n}" for n in range(40)] + [None]
+    if spaced:
+        names += [" R3", "R7 ", "", "  ", " R41"]
+    raw = pd.Series(rng.choice(np.array(names, dtype=object), 500), dtype="string[pyarrow]")
+    shown, numbering = numbered_ids(raw)
+    trimmed = raw.str.strip()
+    trimmed = trimmed.where(trimmed != "")
+    first_sight = list(dict.fromkeys(t for t in trimmed.dropna()))
+    expected = [first_sight.index(t) if pd.notna(t) else len(first_sight) for t in trimmed]
+    assert numbering.codes.tolist() == expected
+    assert shown.tolist() == trimmed.tolist()
+    assert numbering.text.to_pylist() == first_sight
