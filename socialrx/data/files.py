@@ -208,12 +208,13 @@ def _arrow_records(data: bytes) -> tuple[pd.DataFrame | None, int]:
     header_row = (skipped.count(b"\n") or skipped.count(b"\r")) + 1
     line_end = body.find(b"\n", first.start())
     header = body[first.start() : line_end if line_end > 0 else len(body)]
+    quoted = b'"' in body
     try:
         width = len(next(csv.reader([header.decode("utf-8")])))
         table = pacsv.read_csv(
-            io.BytesIO(memoryview(body)[first.start() :]),
+            pa.BufferReader(pa.py_buffer(body)[first.start() :]),  # the bytes, not a copy
             read_options=pacsv.ReadOptions(autogenerate_column_names=True),
-            parse_options=pacsv.ParseOptions(newlines_in_values=b'"' in body,
+            parse_options=pacsv.ParseOptions(newlines_in_values=quoted,
                                              ignore_empty_lines=False),
             convert_options=pacsv.ConvertOptions(
                 column_types={f"f{i}": pa.large_string() for i in range(width)},
@@ -225,9 +226,10 @@ def _arrow_records(data: bytes) -> tuple[pd.DataFrame | None, int]:
         return None, 0
     raw = table.to_pandas()
     raw.columns = range(width)
-    lines = body.count(b"\n") or body.count(b"\r")
-    if lines - header_row + 1 > len(raw) and _swallows_rows(raw):
-        return None, 0
+    if quoted:  # only a quoted cell holds a line break, which may hide rows
+        lines = body.count(b"\n") or body.count(b"\r")
+        if lines - header_row + 1 > len(raw) and _swallows_rows(raw):
+            return None, 0
     return raw, header_row
 
 
