@@ -28,6 +28,11 @@ _AHEAD = threading.Lock()
 _ahead: dict = {"begun": False, "folder": None, "fingerprint": None, "future": None}
 
 
+def data_setting() -> str:
+    """SOCIALRX_DATA as set: a folder, a database's address, or "" for the bundled demo."""
+    return os.environ.get(DATA_VARIABLE, "").strip()
+
+
 def copies_setting() -> str:
     """SOCIALRX_CACHE_DIR as set: a folder, "" (the default places) or "off"."""
     value = os.environ.get(CACHE_VARIABLE, "").strip()
@@ -100,7 +105,7 @@ def hash_ahead() -> None:
         if _ahead["begun"]:
             return
         _ahead["begun"] = True
-        folder = Path(os.environ.get(DATA_VARIABLE, "").strip() or DEMO_FOLDER).absolute()
+        folder = Path(data_setting() or DEMO_FOLDER).absolute()
         if copies_setting() == "off" or not folder.is_dir():
             return  # a database, or nothing to hash
         try:

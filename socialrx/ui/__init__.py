@@ -15,6 +15,7 @@ Pages call `ui.X`: the names they use are gathered here. `ui.sidebar` is the fun
 the sidebar (it hides the submodule of the same name: reach that as `socialrx.ui.sidebar` through
 `sys.modules`, or import from it, `from socialrx.ui.sidebar import ...`)."""
 
+from socialrx.data.source import DATA_VARIABLE, DEMO_FOLDER
 from socialrx.ui import caches, drawing, identity, links, loading
 from socialrx.ui.caches import cached, directory_choices, directory_organisations
 from socialrx.ui.drawing import (
@@ -40,8 +41,6 @@ from socialrx.ui.links import (
     write_link,
 )
 from socialrx.ui.loading import (
-    DATA_VARIABLE,
-    DEMO_FOLDER,
     apply_mapping,
     data_source,
     mapping_in_use,

@@ -6,7 +6,6 @@ themselves are cached (`caches`)."""
 from __future__ import annotations
 
 import hashlib
-import os
 from pathlib import Path
 
 import pandas as pd
@@ -17,7 +16,12 @@ from socialrx.data.dataset import Dataset
 from socialrx.data.files import SourceFile
 from socialrx.data.loader import content_hash
 from socialrx.data.problems import Report
-from socialrx.data.source import DATA_VARIABLE, DEMO_FOLDER, MAX_FILE_BYTES, READABLE_SUFFIXES
+from socialrx.data.source import (
+    DEMO_FOLDER,
+    MAX_FILE_BYTES,
+    READABLE_SUFFIXES,
+    data_setting,
+)
 from socialrx.data.source import fingerprint as folder_fingerprint
 from socialrx.ui import caches
 from socialrx.ui.links import LINK_KEY, linked
@@ -29,7 +33,7 @@ MAPPING_KEY = "_socialrx_mapping"  # this browser session's edited mapping.csv, 
 def data_source() -> Path | str:
     """The folder named by SOCIALRX_DATA, default the bundled demo data; or the address of
     the database it names (a SQLite or DuckDB file as its address)."""
-    setting = os.environ.get(DATA_VARIABLE, "").strip()
+    setting = data_setting()
     return database.database_url(setting) or Path(setting or DEMO_FOLDER)
 
 
