@@ -171,7 +171,7 @@ def test_a_provider_sees_its_own_organisation_only(deployment):
     picker = at.selectbox(key="provider")
     assert picker.options == ["Ashcombe Collective (4 assets)"] and picker.value == "ORG001"
     assert at.sidebar.radio(key="disclosure").options == ["Round to 5, hide 1-7 (NHS Digital)"]
-    assert "Share this view" not in [e.label for e in at.sidebar.expander]
+    assert "Share this view" not in [p.proto.popover.label for p in at.sidebar.get("popover")]
     assert "Neighbourhoods" not in [e.label for e in at.sidebar.expander]
     assert any("ORG002" in i.value and "not available here" in i.value for i in at.info)
     titles = _pages(at, ["pages/directory.py", "pages/equity.py", "pages/pack.py"])

@@ -3,6 +3,8 @@ every Capacity tab), found in the page as drawn, is set to a value other than it
 and a fresh session opened on the address shows the same values. The sidebar's walk is here;
 each page's is in `test_choices`, which walks every page's choices for its own checks too."""
 
+from urllib.parse import parse_qs
+
 from streamlit.testing.v1 import AppTest
 from widgets import APP, open_page, query, round_trips, walk
 
@@ -22,3 +24,14 @@ def test_the_data_source_round_trips(monkeypatch, app_as_served):
     again.query_params.update(query(at))
     again.run()
     assert again.sidebar.radio(key="data_source").value == "Upload files"
+
+
+def test_share_this_view_offers_the_address_of_the_choices_made(monkeypatch, app_as_served):
+    monkeypatch.delenv("SOCIALRX_DATA", raising=False)
+    at = open_page("")
+    at.sidebar.selectbox(key="place_kind").set_value("PCN").run()
+    (share,) = [p for p in at.sidebar.get("popover") if p.proto.popover.label == "Share this view"]
+    (box,) = share.code
+    shown = box.value.partition("?")[2]  # AppTest has no address of its own before the "?"
+    assert parse_qs(shown) == {k: [v] for k, v in query(at).items()}
+    assert query(at)["place_kind"] == "PCN"

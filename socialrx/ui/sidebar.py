@@ -294,10 +294,15 @@ def _level(someone: Person) -> Level:
 def share_view(someone: Person) -> None:
     """The sidebar's "share this view" control: the address of this view to copy, filled in
     at the end of the run (`links.write_link`), once the page has drawn its choices; and the
-    team's named views (saved in the store, listed as links)."""
+    team's named views (saved in the store, listed as links).
+
+    A popover, not an expander: the browser draws a popover's contents only when it is
+    opened, and the copyable box (`st.code`) fetches and runs Streamlit's 1.5 MB syntax
+    highlighter wherever it is drawn, about 0.3 s of the browser's time on every page opened
+    (an expander draws its contents while closed)."""
     if not access.may(someone, "share"):
         return
-    with st.sidebar.expander("Share this view"):
+    with st.sidebar.popover("Share this view", width="stretch"):
         st.session_state[SHARE_KEY] = st.empty()
         st.caption(
             "Copy this address (the button at the right of the box): it opens this page with "
