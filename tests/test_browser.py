@@ -217,6 +217,21 @@ def drawn(frame) -> dict:
     }
 
 
+def test_a_request_outside_the_app_is_refused_and_listed(browser_context, app_url, refused):
+    """What the map and accessibility checks rest on: the browser reaches nothing but the app
+    (no CDN, no tile server), and each request it makes elsewhere is listed."""
+    page = browser_context.new_page()
+    try:
+        page.goto(f"{app_url}/_stcore/health")  # the app's origin, without drawing a page
+        asked = "https://unpkg.com/leaflet@1.9.3/dist/leaflet.js"
+        got = page.evaluate(f"fetch('{asked}').then(() => 'reached', () => 'refused')")
+        assert got == "refused"
+        assert refused[-1] == asked and not refused[:-1], refused
+    finally:
+        refused.clear()
+        page.close()
+
+
 def test_asset_map_draws_areas_and_points_with_every_outside_request_refused(
     sync_api, browser_context, app_url, refused, first_run_done, screenshots
 ):

@@ -317,18 +317,13 @@ async def go_to(page, link: str) -> None:
     await page.wait_for_url(there, timeout=RUN_MS)
 
 
-async def refuse(route) -> None:
-    """No internet: CDN scripts and map tiles are refused at once, not left to time out."""
-    await route.abort()
-
-
-async def new_person(browser, url: str):
+async def new_person(browser):
     """A browser context of its own (a person: their own cookies and session) that counts
-    the app's runs, draws no animation and reaches nothing but the app."""
+    the app's runs and draws no animation; it reaches nothing but the app (CHROMIUM_ARGS: no
+    other host resolves)."""
     context = await browser.new_context(viewport=VIEWPORT, **STILL)
     await context.add_init_script(script=STILL_SCRIPT)
     context.set_default_timeout(RUN_MS)
-    await context.route(lambda address: not address.startswith(url), refuse)
     return context
 
 
@@ -349,7 +344,7 @@ async def person(
 
     With `arrived` and `leave` (events), they say when they are back on the overview and stay
     connected until told to leave, so the server's memory is measured with them all there."""
-    context = await new_person(browser, url)
+    context = await new_person(browser)
     try:
         if choice.by_link:
             page = await open_app(context, f"{url}/?{shared}")
@@ -528,7 +523,7 @@ async def upload_kept_apart(server, assets_csv) -> dict:
             executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
         )
         try:
-            a_context, b_context = [await new_person(browser, url) for _ in "ab"]
+            a_context, b_context = [await new_person(browser) for _ in "ab"]
             a, b = await open_app(a_context, url, FIRST_RUN_MS), await open_app(b_context, url)
             seen = {"b_before": await sidebar_data_label(b)}
             # A uploads their own assets.csv through the sidebar
@@ -558,7 +553,7 @@ async def upload_kept_apart(server, assets_csv) -> dict:
                 .inner_text()
             )
             # and so does someone who arrives after the upload
-            c_context = await new_person(browser, url)
+            c_context = await new_person(browser)
             c = await open_app(c_context, url)
             seen["c"] = await sidebar_data_label(c)
             for page in (a, b, c):
