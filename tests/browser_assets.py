@@ -1,9 +1,9 @@
 """The browser tests' common ground: npm packages they need, Chromium, and a Streamlit server.
 
-The app's map needs nothing from outside it (its Leaflet files are the app's own, in
-`static/map/`), so a test browser refuses every request that does not go to the app
-(`refuse_outside`). What a test still takes from the npm registry (axe-core for the
-accessibility checks) is fetched with `npm pack` and cached in a folder (`fetch_packages`).
+The app's map needs nothing from outside it (its Leaflet files are the app's own, in `static/map/`),
+so a test browser reaches no host but this machine (`CHROMIUM_ARGS`) and lists every request that
+does not go to the app (`refuse_outside`). What a test still takes from the npm registry (axe-core
+for the accessibility checks) is fetched with `npm pack` and cached in a folder (`fetch_packages`).
 
 Where Chromium is (`CHROMIUM`), whether a missing one skips or fails the tests
 (`require_browser`), and, loaded as a pytest plugin (`-p browser_assets` with `tests` on
@@ -261,6 +261,7 @@ CHROMIUM_ARGS = [
     # fails at once. (Refusing them with Playwright's routing instead paused every request,
     # the app's own too, for the test to let through: 0.5 s of CPU a page load.)
     "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1",
+    "--no-proxy-server",  # nor through a proxy the environment names
     "--disable-quic",
     "--no-first-run",
     "--disable-background-networking",
@@ -297,9 +298,9 @@ DEMO_VIEWPORT = {"width": 1400, "height": 1000}
 @dataclass
 class DemoBrowser:
     """One Chromium context on a running app for the browser and accessibility files: nothing
-    animates, every request outside the app is refused and listed in `refused`, and `shelf`
-    keeps the pages test_browser opened (by address path) for test_accessibility to check
-    next, so each page is loaded once for both."""
+    animates, every request outside the app is listed in `refused` (and refused: CHROMIUM_ARGS),
+    and `shelf` keeps the pages test_browser opened (by address path) for test_accessibility to
+    check next, so each page is loaded once for both."""
 
     url: str
     context: object
