@@ -2,7 +2,7 @@
 
 The app's map needs nothing from outside it (its Leaflet files are the app's own, in `static/map/`),
 so a test browser reaches no host but this machine (`CHROMIUM_ARGS`) and lists every request that
-does not go to the app (`refuse_outside`). What a test still takes from the npm registry (axe-core
+does not go to the app (`list_outside`). What a test still takes from the npm registry (axe-core
 for the accessibility checks) is fetched with `npm pack` and cached in a folder (`fetch_packages`).
 
 Where Chromium is (`CHROMIUM`), whether a missing one skips or fails the tests
@@ -104,7 +104,7 @@ def fetch_packages(specs: Iterable[str], cache_dir: Path, timeout: float = 60) -
     return {spec: folder for spec, folder in folders.items() if folder.is_dir()}
 
 
-def refuse_outside(context, app_url: str, refused: list[str] | None = None) -> list[str]:
+def list_outside(context, app_url: str, refused: list[str] | None = None) -> list[str]:
     """List every request a Playwright context makes that does not go to the app at `app_url`:
     the addresses are added, as they are asked for, to `refused` (a new list if none), which
     is returned. The browser itself refuses them (CHROMIUM_ARGS: no host but this machine
@@ -327,7 +327,7 @@ def demo_browser(url: str, timeout_ms: int) -> Iterator[DemoBrowser]:
         context = still_context(browser, viewport=DEMO_VIEWPORT)
         context.set_default_timeout(timeout_ms)
         try:
-            yield DemoBrowser(url, context, refuse_outside(context, url), {})
+            yield DemoBrowser(url, context, list_outside(context, url), {})
         finally:
             context.close()
             browser.close()

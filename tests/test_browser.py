@@ -3,8 +3,8 @@
 The app runs as `streamlit run app.py` on the demo data, as nobody configured it (map tiles
 off). The browser reaches no host but this machine, as a network blocking public CDNs would,
 and every request that does not go to the app is listed: the map must draw from the app's own
-files. Screenshots are taken when
-$SOCIALRX_SCREENSHOTS names a folder for them (each costs Chromium CPU and asserts nothing).
+files. Screenshots are taken when $SOCIALRX_SCREENSHOTS names a folder for them (each costs
+Chromium CPU and asserts nothing).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import pytest
 from browser_assets import (
     CHROMIUM,
     DEMO_VIEWPORT,
-    refuse_outside,
+    list_outside,
     still_context,
     streamlit_server,
 )
@@ -332,7 +332,7 @@ def test_the_downloaded_map_draws_with_the_network_refused(
     browser = browser_context.browser
     offline = browser.new_context(viewport=VIEWPORT)
     try:
-        refused = refuse_outside(offline, saved.as_uri())  # another local file is listed too
+        refused = list_outside(offline, saved.as_uri())  # another local file is listed too
         opened = offline.new_page()
         errors = []
         opened.on("pageerror", lambda error: errors.append(str(error)))
