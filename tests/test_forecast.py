@@ -35,6 +35,29 @@ def test_the_model_recovers_a_known_seasonal_pattern():
     assert scored.method == forecast.ETS and scored.mase < 1 and scored.mape_pct < 10
 
 
+def test_the_model_gives_statsmodels_own_figures_for_the_dated_months():
+    """Fitted on numbered months (quicker), the figures are those of ETSModel fitted on the
+    months with their dates, as statsmodels' documentation fits a monthly series."""
+    import warnings
+
+    from statsmodels.tsa.exponential_smoothing.ets import ETSModel
+
+    series = _seasonal(36, noise=6.0, seed=3)
+    dated = pd.Series(series.to_numpy(), index=series.index.to_timestamp())
+    dated.index.freq = "MS"
+    model = ETSModel(dated, error="add", trend="add", damped_trend=True, seasonal="add",
+                     seasonal_periods=12, initialization_method="heuristic")  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fitted = model.fit(disp=False, maxiter=200)
+    expected = fitted.get_prediction(start=36, end=47).summary_frame(alpha=0.2)
+    table = forecast.ets(series, 12).table
+    assert list(table["month"].astype(str))[:2] == ["2025-01", "2025-02"]
+    assert table["forecast"].to_numpy() == pytest.approx(expected["mean"].clip(lower=0), rel=1e-9)
+    assert table["lower"].to_numpy() == pytest.approx(expected["pi_lower"].clip(lower=0), rel=1e-9)
+    assert table["upper"].to_numpy() == pytest.approx(expected["pi_upper"].clip(lower=0), rel=1e-9)
+
+
 def test_the_same_months_are_fitted_once(monkeypatch):
     fits = []
     fit = forecast.ets
