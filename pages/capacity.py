@@ -71,7 +71,7 @@ def _demand_and_outcomes(provider: str) -> None:
     panels = tab_panels(pages.MINE)  # from the choices as kept, as in the pack
     # its own counts exact to the provider itself, on screen only (access.own_records_level)
     own_level = access.own_records_level(context.person, provider, level)
-    own = provider_view.own_counts_panel(dataset, sel, level, provider, own_level)
+    own = provider_view.own_counts_panel(dataset, sel, level, provider, own_level, by)
     if own_level != level:
         ui.identity.exact_own_records(provider)
     panels = [own, *panels] if own else panels

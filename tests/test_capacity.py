@@ -624,8 +624,8 @@ def test_the_heat_and_a_providers_months_in_a_sentence():
         "declined_not_suitable": pd.array([0, 0, 0], dtype="Float64"),
     })  # fmt: skip
     assert capacity.provider_demand_answer(months, "month") == (
-        "25 people were sent in the 3 months shown (not counting 1 month of 1-7, hidden); the "
-        "most in Mar (15)."
+        "Adding the 3 months shown: 25 people were sent (not counting 1 month of 1-7, hidden); "
+        "the most in Mar (15)."
     )
     assert capacity.provider_outcomes_answer(months, "month") == (
         "Adding the months shown: 20 started, 5 were put on a waiting list and 0 turned away "

@@ -119,6 +119,15 @@ def test_a_planner_sees_them_rounded_and_a_provider_no_other_organisation(deploy
     pat = _app("pat@council.gov.uk", {"provider": "ORG001"})
     pat.switch_page("pages/capacity.py").run()
     assert _own_cards(pat) == ROUNDED
+    # by quarter, as the page's other panels are where most months would be hidden: 2+2+4,
+    # 4+4+6, 5+3+3 and 3+2+4 people (8, 14, 11, 9) rounded, and the period's 42 on its own
+    quarters = pat.table[0].value
+    assert quarters.index.name == "Quarter"
+    assert quarters.index.tolist() == ["2025 Q4", "2026 Q1", "2026 Q2", "2026 Q3",
+                                       "Whole period"]  # fmt: skip
+    assert quarters["People sent"].tolist() == ["10", "15", "10", "10", "40"]
+    # a hidden count's "*" as written, not markdown's bullet (st.table reads cells as markdown)
+    assert quarters["Waiting list"].tolist()[-1] == "\\*"
     assert not any("your own records" in h.value for h in [*pat.subheader, *pat.header])
     # a provider's link to another organisation opens its own, and says so
     vic = _app(VIC, {"provider": "ORG002"})

@@ -547,8 +547,10 @@ def provider_demand_answer(values: pd.DataFrame, word: str) -> str:
     total, hidden = _added_up(values, "sent")
     busiest = values.loc[sent.idxmax()]
     left_out = f" (not counting {hidden} {word}{'s' if hidden != 1 else ''} of 1-7, hidden)"
+    # "adding": each period is rounded on its own, so the sum can differ from the whole
+    # period's own figure (the provider's card) by a few people
     return (
-        f"{total:,.0f} people were sent in the {len(values)} {word}s shown"
+        f"Adding the {len(values)} {word}s shown: {total:,.0f} people were sent"
         f"{left_out if hidden else ''}; the most in {busiest['label']} ({sent.max():,.0f})."
     )
 
@@ -1076,8 +1078,8 @@ WHOLE_PERIOD = "Whole period"
 
 def own_counts(activity: pd.DataFrame) -> pd.DataFrame:
     """The counts a provider already holds about the people sent to it: sent, started, put on
-    a waiting list and turned away (full or not suitable), each month of `provider_activity`
-    (by month, all its assets together) and over the whole period (its last row), exact.
+    a waiting list and turned away (full or not suitable), each month or quarter of
+    `provider_activity` (all its assets together) and over the whole period (its last row), exact.
     Disclosed by `own_counts_spec`, at the level the viewer's role gives (`access`)."""
     together = activity[activity["asset_id"] == "all"]
     table = pd.DataFrame(

@@ -300,6 +300,8 @@ def _panel(panel: Panel, answers: bool) -> None:
             st.caption(markdown_text(panel.method))
     if panel.show_table and panel.labels and panel.on_screen_only:
         table = panel.shown()  # a plain table: the grid's toolbar would offer its CSV
+        # st.table reads each cell as markdown: a hidden count's "*" would become a bullet
+        table = table.map(markdown_text)
         st.table(table.set_index(table.columns[0]))
     elif panel.show_table and panel.labels:
         config = {name: st.column_config.TextColumn(name, alignment="right")

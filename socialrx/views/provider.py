@@ -60,18 +60,20 @@ EXACT_OWN = "exact: your own records"
 
 
 def own_counts_panel(dataset: Dataset, selection: Selection, level: Level, provider: str,
-                     own_level: Level) -> Panel | None:  # fmt: skip
+                     own_level: Level, by: str = "month") -> Panel | None:  # fmt: skip
     """The counts a provider holds already (people sent, started, waiting, turned away), in
     total and by month, at `own_level`: exact ("off") to the provider itself, as its role
-    decides (`access.own_records_level`), else the page's `level`. On the page only: never in
-    a download, the provider summary or a pack."""
+    decides (`access.own_records_level`), else the page's `level`, by `by` (month or quarter,
+    as the page's other panels are: by quarter where most monthly counts would be hidden). On
+    the page only: never in a download, the provider summary or a pack."""
     mine = provider_assets(dataset, selection, provider)
     if mine.empty:
         return None
-    activity = capacity.provider_activity(
-        mine, _sent_to(dataset, selection, mine), selection.start, selection.end, "month"
-    )
     exact = own_level == Level.OFF and level != Level.OFF
+    by = "month" if exact else by  # exact, no month is hidden
+    activity = capacity.provider_activity(
+        mine, _sent_to(dataset, selection, mine), selection.start, selection.end, by
+    )
     how = (
         f"{EXACT_OWN.capitalize()}: the people your organisation was sent, which it holds "
         "already, are shown to you exactly, here only. Every download, the printable summary "
@@ -84,14 +86,14 @@ def own_counts_panel(dataset: Dataset, selection: Selection, level: Level, provi
         name="provider_own_counts",
         title="People sent, started, waiting and turned away"
         + (f" ({EXACT_OWN})" if exact else ""),
-        caption="How to read this: people sent to all its assets each month and over the whole "
+        caption=f"How to read this: people sent to all its assets each {by} and over the whole "
         "period; of them, those who started, were put on a waiting list, or were turned away "
         "(full, or not suitable).",
         method="" if exact else how,
         level=own_level,
         table=capacity.own_counts(activity),
         spec=capacity.own_counts_spec(),
-        labels=OWN_LABELS,
+        labels=OWN_LABELS | {"label": by.capitalize()},
         cards_from=lambda values, _basis: _own_cards(values, exact),
         on_screen_only=True,
         notes=(how,) if exact else (),
