@@ -38,6 +38,12 @@ def test_the_page_ranks_categories_in_places_with_reasons(page):
     # scenario: the top row's category and place, 40 places a month
     assert any(h.startswith("What if: 40 ") for h in headers)
     assert "Adding 40 " in found
+    # people ahead are estimates from the counts as shown, and the page says why they are not
+    # rounded as its counts are
+    captions = " ".join(c.value for c in at.caption)
+    assert "are estimates worked out from the counts as shown, given to the nearest person" in (
+        captions
+    )
 
 
 def test_assumptions_and_scenario_change_the_figures(page):

@@ -133,6 +133,28 @@ def test_a_scenario_worked_by_hand():
     assert c.scenario_rows(table, c.Scenario("physical activity", "W1", 10)).empty
 
 
+def test_the_sentences_say_the_table_as_shown_and_whose_capacity_the_scenario_counts():
+    table = _row()
+    rows = c.scenario_rows(table, c.Scenario("social groups and befriending", "W1", 10))
+    shown = _shown(rows, scenario=True).values
+    said = commissioning_view.scenario_answer(
+        shown, c.Scenario("social groups and befriending", "W1", 10), 12
+    )
+    # everyone the assets serve (144 -> 24), not only those living here (the ranking's 66 -> 6)
+    assert (
+        "people beyond the capacity of the social groups and befriending assets within reach, "
+        "everyone they serve wherever they live, over the next 12 months go from 144 to 24"
+    ) in said
+    ranked = pd.DataFrame({"category": ["advice"], "short": ["Kimberworth"], "unmet": [24.2],
+                           "beyond": [21.6], "not_referred": [2.6]})  # fmt: skip
+    # each to the nearest person, as the table shows them, and said so
+    assert commissioning_view.ranked_answer(ranked, 12) == (
+        "Most unmet need over the next 12 months (estimates, each to the nearest person, so the "
+        "parts may not add up to the whole): advice in Kimberworth (about 24 people: 22 beyond "
+        "capacity, 3 not referred). 1 of 1 category-place rows show some."
+    )
+
+
 def test_places_added_where_none_is_stated_are_the_capacity():
     # no capacity stated: nobody counts against one; once 10 places a month are added, all
     # 240 sent count: 240 * 1.1 / 12 = 22 a month on 10, 220%

@@ -100,6 +100,14 @@ def method(assumptions: metrics.Assumptions) -> str:
     )
 
 
+# the people ahead are forecasts worked out from the counts as shown, not counts of people: to
+# the nearest person, as rounding them again would only blur the arithmetic a reader can follow
+ESTIMATES = (
+    "People ahead (forecast, beyond capacity, not referred, unmet need) are estimates worked "
+    "out from the counts as shown, given to the nearest person: they reveal nothing the "
+    "rounding hides. "
+)
+
 LABELS = {
     "rank": "Rank",
     "category": "Category",
@@ -143,6 +151,7 @@ def ranked_panel(rows: tuple[pd.DataFrame, pd.DataFrame], level: Level,
         "and those the adults in areas of high need and low access would send were they "
         "referred at the place's rate. Need is the "
         f"{need} averaged over the place's adults. The chart shows the 30 largest. "
+        + ESTIMATES
         + disclosure_caption(level),
         level=level,
         table=table.assign(label=table["category"] + " in " + table["short"]),
@@ -226,8 +235,10 @@ def ranked_answer(values: pd.DataFrame, horizon: int) -> str:
         f"{row['beyond']:,.0f} beyond capacity, {row['not_referred']:,.0f} not referred)"
         for _, row in some.head(3).iterrows()
     ]
+    # the table's figures, each to the nearest person: 21.6 + 2.6 = 24.2 reads 22 + 3 = 24
     return (
-        f"Most unmet need over the next {horizon} months: " + "; ".join(said) + f". "
+        f"Most unmet need over the next {horizon} months (estimates, each to the nearest "
+        "person, so the parts may not add up to the whole): " + "; ".join(said) + f". "
         f"{len(some):,} of {len(values):,} category-place rows show some."
     )
 
@@ -274,6 +285,7 @@ def scenario_panel(rows: tuple[pd.DataFrame, pd.DataFrame], level: Level,
         "they do not get more people referred. The funding gap is the providers' unfunded "
         f"work over the {horizon} months at the last 12 months' pace, plus the work the added "
         "places take at the cost per person, if no funding follows it. "
+        + ESTIMATES
         + disclosure_caption(level),
         level=level,
         table=chosen,
@@ -315,8 +327,9 @@ def scenario_answer(values: pd.DataFrame, scenario: metrics.Scenario, horizon: i
     strain = f"strain ahead goes from {_pct(before)} to {_pct(after)} of capacity"
     return (
         f"Adding {scenario.added_per_month:,.0f} {scenario.category} places a month for "
-        f"{before['short']}: {strain}; people beyond capacity over the next {horizon} months "
-        f"go from {_beyond_words(before)} to {_beyond_words(after)}; "
+        f"{before['short']}: {strain}; people beyond the capacity of the {scenario.category} "
+        f"assets within reach, everyone they serve wherever they live, over the next {horizon} "
+        f"months go from {_beyond_words(before)} to {_beyond_words(after)}; "
         f"the places would take {after['taken']:,.0f} people at a cost of "
         f"£{after['added_cost_gbp']:,.0f}, and unless funding follows, the funding gap goes "
         f"from £{before['gap_after_gbp']:,.0f} to £{after['gap_after_gbp']:,.0f}."
