@@ -52,3 +52,42 @@ def test_many_rows_are_counted_as_shown_including_those_past_the_listed_twenty()
     assert any("not understood" in line and "(50 rows;" in line for line in lines)
     assert any(line.startswith("50 rows hold this value") for line in lines)
     assert not any("48" in line for line in lines)
+
+
+def _left_out(dropped: int):
+    """60 referrals, the first `dropped` with no referral date (left out), each sent once."""
+    referrals = "referral_id,referral_date,sex\n" + "".join(
+        f"R{i},{'' if i < dropped else '2024-01-05'},female\n" for i in range(60)
+    )
+    connections = "referral_id,asset_id,referred_date\n" + "".join(
+        f"R{i},A1,2024-02-01\n" for i in range(60)
+    )
+    files = [
+        SourceFile(n, t.encode())
+        for n, t in (
+            ("assets.csv", ASSETS.replace("knitting", "arts and creativity")),
+            ("referrals.csv", referrals),
+            ("connections.csv", connections),
+        )
+    ]
+    return load_files(files)[1]
+
+
+def test_ids_of_left_out_rows_give_neither_their_rows_nor_their_count_away():
+    # connections naming two referrals left out were listed as "R0 (row 2), R1 (row 3)":
+    # the referrals' rows, and how many, while the referrals' own problem said "1-7 rows"
+    shown = data.problems_table(_left_out(2), Level.ROUND)
+    sent = shown[shown["file"] == "connections.csv"]
+    assert len(sent) == 1 and sent["value"].iloc[0] == "R0"
+    assert "(1-7 rows;" in sent["problem"].iloc[0] and "left out" in sent["problem"].iloc[0]
+    # one left out or seven: the same lines
+    for dropped in (1, 7):
+        assert data.problems_table(_left_out(dropped), Level.ROUND).equals(shown)
+    # counted as shown, past the hidden range: up to five ids, still no row
+    many = data.problems_table(_left_out(20), Level.ROUND)
+    ids = many.loc[many["file"] == "connections.csv", "value"].iloc[0]
+    assert ids == "R0, R1, R2, R3, R4"
+    # with disclosure off, `validate`'s every row, and the row each id was left out at
+    exact = data.problems_table(_left_out(2), Level.OFF)
+    assert exact.loc[exact["file"] == "connections.csv", "value"].tolist() == [
+        "R0 (row 2)", "R1 (row 3)"]  # fmt: skip

@@ -170,6 +170,11 @@ def closures_dated(referrals: pd.DataFrame, report: Report) -> None:
                         + ", ".join(vocab.STATUS_NEEDS_CLOSED_DATE))  # fmt: skip
 
 
+# the row of its own table named beside a left-out id (`known_references`): dropped where
+# which rows is not shown (`views.data`)
+ROW_OF = re.compile(r" \(row \d+\)$")
+
+
 def known_references(
     frame: pd.DataFrame,
     file: str,

@@ -6,6 +6,7 @@ import re
 
 import pandas as pd
 
+from socialrx.data import checks
 from socialrx.data.dataset import Dataset
 from socialrx.data.problems import Report
 from socialrx.data.schema import PERSON_LEVEL, TABLES
@@ -88,9 +89,9 @@ MORE = re.compile(r"^and ([\d,]+) more rows like this: (.*)$")
 
 def _grouped(problems: pd.DataFrame, level: Level) -> pd.DataFrame:
     """Person-level problems as one line per file, column and message: how many rows (a
-    disclosed count) and up to five of the values, never which rows. Each message's counts of
-    rows and the group's rows are counts of people (`_grouped_panel`), worded where the panel
-    discloses them."""
+    disclosed count) and up to five of the values (one where the count is hidden), never
+    which rows. Each message's counts of rows and the group's rows are counts of people
+    (`_grouped_panel`), worded where the panel discloses them."""
     if problems.empty:
         return problems
     panel = _grouped_panel(problems, level)
@@ -114,13 +115,14 @@ def _grouped_panel(problems: pd.DataFrame, level: Level) -> Panel:
         ["severity", "file", "column", "problem"], sort=False
     ):
         said = [int(c.replace(",", "")) for c in ROWS.findall(text)]
+        written = group["value"].str.replace(checks.ROW_OF, "", regex=True)  # not which rows
         out.append(
             {
                 "severity": severity,
                 "file": file,
                 "row": pd.NA,
                 "column": column,
-                "value": ", ".join([v for v in dict.fromkeys(group["value"]) if v][:5]),
+                "examples": [v for v in dict.fromkeys(written) if v][:5],
                 "pieces": ROWS.split(text)[::2],
                 "rows": float(group["n"].sum()),
                 **{f"said_{i}": float(count) for i, count in enumerate(said)},
@@ -130,7 +132,8 @@ def _grouped_panel(problems: pd.DataFrame, level: Level) -> Panel:
     said = tuple(c for c in table.columns if c.startswith("said_"))
     return Panel(name="problems_grouped", title="", caption="", level=level, table=table,
                  spec=Spec(counts=(*said, "rows")),
-                 annotate=lambda values: {"problem": _worded(values, said)})  # fmt: skip
+                 annotate=lambda values: {"problem": _worded(values, said),
+                                          "value": _examples(values)})  # fmt: skip
 
 
 def _worded(values: pd.DataFrame, said: tuple[str, ...]) -> list[str]:
@@ -149,6 +152,13 @@ def _worded(values: pd.DataFrame, said: tuple[str, ...]) -> list[str]:
             )
         out.append(text)
     return out
+
+
+def _examples(values: pd.DataFrame) -> list[str]:
+    """Up to five of each problem's values; one where its number of rows is hidden: distinct
+    values (ids, usually one a row) beside a hidden count would give the count away."""
+    return [", ".join(examples[:1] if pd.isna(rows) else examples)
+            for examples, rows in zip(values["examples"], values["rows"], strict=True)]  # fmt: skip
 
 
 def _rows(shown) -> str:
