@@ -71,3 +71,8 @@ sections = pages.asset_map(dataset, sel, context.level, ui.page_choices(dataset)
 ui.summary(sections, found)
 ui.draw(sections[0].panels)
 ui.assets_by_area_note(context)
+ui.practice_choice_note(
+    context,
+    "Assets and areas are places, not practices (shade by the referrals from the "
+    "chosen practices to see where their patients live)",
+)

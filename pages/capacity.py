@@ -133,13 +133,9 @@ def _funder_report(provider: str) -> None:
     )
 
 
-if not sel.by_residence:  # a PCN or practice
-    st.info(
-        "Demand on a provider is everyone sent to it, whichever practice referred them, so a "
-        "PCN or practice choice does not narrow this page; choose areas to look at the assets "
-        "located in them.",
-        icon=":material/info:",
-    )
+ui.practice_choice_note(
+    context, "Demand on a provider is everyone sent to it, whichever practice referred them"
+)
 ui.assets_by_area_note(context)
 if selected_assets(dataset, sel).empty:
     st.info("No assets in the chosen areas." if sel.chosen_by_residence else "No assets loaded.")

@@ -16,6 +16,7 @@ ui.page_header(
     "adding places would do.",
 )
 dataset, sel, level = context.dataset, context.selection, context.level
+ui.practice_choice_note(context, "Commissioning compares places by the people living in them")
 kinds, _ = pages.commissioning_kinds(dataset, ui.page_choices(dataset))
 why_not = commissioning.access_note(dataset)
 if why_not:

@@ -46,6 +46,7 @@ def test_a_ward_changes_the_figures_and_the_page_names_it(monkeypatch):
     assert not at.exception, at.exception
     assert at.title[0].value == "Asset map"
     assert "Anston & Woodsetts (ward, E05012993)" in _place_caption(at)
+    assert not any("does not narrow this page" in i.value for i in at.info)  # a ward does
 
 
 def test_a_neighbourhood_from_the_demo_file(monkeypatch):
@@ -164,3 +165,15 @@ def test_a_nameless_neighbourhood_is_not_saved(monkeypatch):
     at.button(key="nb_save").click().run()
     assert not at.exception, at.exception
     assert any("Give the neighbourhood a name" in c.value for c in at.caption)
+
+
+def test_a_pcn_says_where_it_does_not_narrow_the_page_and_a_ward_does_not(monkeypatch):
+    at = _overview(monkeypatch)
+    at.selectbox(key="place_kind").set_value("PCN").run()
+    at.multiselect(key="place_PCN").set_value(["XPCN01"]).run()
+    # assets, providers and places where people live are not a practice's
+    for page in ("pages/asset_map.py", "pages/capacity.py", "pages/commissioning.py"):
+        at.switch_page(page).run()
+        assert not at.exception, (page, at.exception)
+        assert any("a PCN or practice choice does not narrow this page" in i.value
+                   for i in at.info), page  # fmt: skip

@@ -26,6 +26,7 @@ from socialrx.ui.drawing import (
     draw_sections,
     needs,
     page_header,
+    practice_choice_note,
     show_table,
     summary,
 )
@@ -92,6 +93,7 @@ __all__ = [
     "neighbourhoods",
     "page_choices",
     "page_header",
+    "practice_choice_note",
     "place_key",
     "presentation_mode",
     "presenting",

@@ -85,6 +85,17 @@ def assets_by_area_note(context: Context) -> None:
         )
 
 
+def practice_choice_note(context: Context, why: str) -> None:
+    """Say, when a PCN or practice is chosen, that it does not narrow the page, `why`, and
+    what would: a place where people live (a PCN catchment among them)."""
+    if not context.selection.by_residence:
+        st.info(
+            f"{why}, so a PCN or practice choice does not narrow this page: choose a place "
+            "where people live (areas, a ward, a neighbourhood or a PCN catchment) to narrow it.",
+            icon=":material/info:",
+        )
+
+
 def counted(n: int, thing: str) -> str:
     """`1 problem`, `3 problems`."""
     return f"{n:,} {thing}{'' if n == 1 else 's'}"
