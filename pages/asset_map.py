@@ -16,6 +16,11 @@ ui.page_header(
     "low access outlined and listed. Hover over an area or click a point for details.",
 )
 dataset, sel = context.dataset, context.selection
+ui.practice_choice_note(
+    context,
+    "Assets and areas are places, not practices (shade by the referrals from the "
+    "chosen practices to see where their patients live)",
+)
 found = st.empty()  # what the map found, once the choices below have built its panels
 present = pages.asset_categories(dataset, sel)
 left, right = st.columns([3, 2])
@@ -71,8 +76,3 @@ sections = pages.asset_map(dataset, sel, context.level, ui.page_choices(dataset)
 ui.summary(sections, found)
 ui.draw(sections[0].panels)
 ui.assets_by_area_note(context)
-ui.practice_choice_note(
-    context,
-    "Assets and areas are places, not practices (shade by the referrals from the "
-    "chosen practices to see where their patients live)",
-)
