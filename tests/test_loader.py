@@ -988,6 +988,25 @@ def test_a_row_with_too_many_cells_is_left_out_and_the_rest_kept(load):
     assert report.unreadable == []
 
 
+def test_a_reference_to_a_row_left_out_for_too_many_cells_names_that_row(load):
+    # as for a row left out when typed: the user fixes the one cause, not "no such id"
+    assets = GOOD_ASSETS + "A2,Art, and craft,other,53.4,-1.3\n"
+    referrals = "referral_id,referral_date\nR1,2024-01-05\nR2,2024-01-05,x\n"
+    connections = ("referral_id,asset_id,referred_date\nR1,A2,2024-02-01\nR2,A1,2024-02-01\n"
+                   "R3,A1,2024-02-01\n")  # fmt: skip
+    dataset, report = load({"assets.csv": assets, "referrals.csv": referrals,
+                            "connections.csv": connections})  # fmt: skip
+    sent = [line for line in lines(report) if line.startswith("connections.csv")]
+    assert sorted(sent) == [
+        "connections.csv:2: asset_id: 'A2 (row 3)': its row in assets.csv was left out for an "
+        "error: fix that row; row left out",
+        "connections.csv:3: referral_id: 'R2 (row 3)': its row in referrals.csv was left out "
+        "for an error: fix that row; row left out",
+        "connections.csv:4: referral_id: 'R3': no such id in referrals.csv; row left out",
+    ]
+    assert dataset.table("connections").empty
+
+
 def test_a_csv_with_binary_bytes_is_unreadable(load):
     dataset, report = load({"assets.csv": GOOD_ASSETS + 'A2,"x\x00,other\n'})
     assert report.unreadable == ["assets.csv"]

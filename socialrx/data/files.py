@@ -287,6 +287,10 @@ def _swallowed_rows(cell: str, width: int, at_end: bool = False) -> bool:
     return rows >= 2 or (at_end and rows >= 1)
 
 
+# a table's rows left out as read, with their cells under the header (`_rectangle`)
+LEFT_OUT = "left_out_rows"
+
+
 def _rectangle(records, header_row: int, name: str, report: Report) -> pd.DataFrame:
     """The records as a table under their first row, the header (names kept as written, so a
     repeated one is seen, not renamed `name.1`). A row with more cells than the header (an
@@ -298,15 +302,19 @@ def _rectangle(records, header_row: int, name: str, report: Report) -> pd.DataFr
         frame.index = np.arange(len(frame)) + header_row - 1
         return frame
     columns, width = records[0], len(records[0])
-    kept, index = [], []
+    kept, index, left_out = [], [], {}
     for i, record in enumerate(records[1:], start=header_row + 1):
         if len(record) > width and any(cell.strip() for cell in record[width:]):
             report.add(name, f"{len(record)} cells where the header has {width}: put text that "
                        "contains commas in double quotes; row left out", row=i)  # fmt: skip
+            left_out[i] = record[:width]
             continue
         kept.append(record[:width] + [""] * (width - len(record)))
         index.append(i - 2)
-    return pd.DataFrame(kept, columns=columns, index=index, dtype=str)
+    frame = pd.DataFrame(kept, columns=columns, index=index, dtype=str)
+    if left_out:  # by row: the loader names a reference to one as such, and lets go of them
+        frame.attrs[LEFT_OUT] = left_out
+    return frame
 
 
 def headless(frame: pd.DataFrame) -> pd.DataFrame:

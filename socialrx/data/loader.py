@@ -30,6 +30,7 @@ from socialrx.data import (
 from socialrx.data.dataset import Dataset
 from socialrx.data.files import (
     GEO_SUFFIXES,
+    LEFT_OUT,
     MAX_FILE_BYTES,
     SourceFile,
     files_in_folder,
@@ -195,6 +196,7 @@ def _read_one(table: str, label: str, source, found: Report, extract: Mapping, r
     frame = source if sheet else read_csv(source, found, empty=empty)
     if frame is None:
         return None
+    _left_out_as_read(table, frame, found)
     frame = extract.apply(table, frame, label, found)
     if table == "practices" and adapters.looks_like_epraccur(rows := headless(frame)):
         frame, skipped = adapters.practices_from_epraccur(rows)
@@ -209,6 +211,20 @@ def _read_one(table: str, label: str, source, found: Report, extract: Mapping, r
     if take is None or not take(table, label, frame):
         raw[table] = frame
     return vintage
+
+
+def _left_out_as_read(table: str, frame: pd.DataFrame, found: Report) -> None:
+    """The ids of rows left out as the file was read (more cells than its header), as typing
+    lists those it leaves out (`Report.left_out`): a reference to one names its row."""
+    rows = frame.attrs.pop(LEFT_OUT, None)
+    key = TABLES[table].key if table in TABLES else None
+    if not rows or not key:
+        return
+    names, positions = header_positions(frame.columns, TABLES[table], "", Report())
+    if key in names:
+        at = positions[names.index(key)]
+        ids = {cells[at].strip(): row for row, cells in rows.items() if cells[at].strip()}
+        found.left_out[table] = {**ids, **found.left_out.get(table, {})}
 
 
 def _read_first(table: str, source) -> tuple[bool, int]:

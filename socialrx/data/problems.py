@@ -99,7 +99,8 @@ class Report:
         self.problems += other.problems
         self.unreadable += other.unreadable
         self.ignored |= other.ignored
-        self.left_out |= other.left_out
+        for table, rows in other.left_out.items():  # as read, then as typed
+            self.left_out[table] = {**self.left_out.get(table, {}), **rows}
         self.person_files += [f for f in other.person_files if f not in self.person_files]
 
     @property
