@@ -44,6 +44,17 @@ def test_a_summary_gathers_each_sections_answers_in_the_pages_order():
     assert found([Section("", [_panel("change", "Too few to judge."), twice])]) == [
         ("", "Too few to judge.")
     ]
+    # and words an earlier answer opens with, in any section; words that add to an earlier
+    # answer are kept
+    more = _panel("change", "Too few to judge: 10 paired. 35 had a baseline.")
+    less = _panel("effect", "Too few to judge: 10 paired.")
+    assert found([Section("", [more]), Section("Who", [less])]) == [
+        ("", "Too few to judge: 10 paired. 35 had a baseline.")
+    ]
+    assert found([Section("", [less, more])]) == [
+        ("", "Too few to judge: 10 paired."),
+        ("", "Too few to judge: 10 paired. 35 had a baseline."),
+    ]
 
 
 def test_panels_are_grouped_by_name_and_none_is_lost():

@@ -247,12 +247,16 @@ def found(sections: list[Section]) -> list[tuple[str, str]]:
     those with none and any said already. Each answer is the panel's own opening
     (`lead_text`), worked out from its disclosed values, so the summary says nothing the panels
     do not."""
-    out, seen = [], set()
+    out, seen = [], []
     for section in sections:
-        # two panels saying the same (too few to judge a change, or its effect size) once
-        said = [p.lead_text for p in section.panels if p.lead_text and p.lead_text not in seen]
-        said = list(dict.fromkeys(said))
-        seen.update(said)
+        # two panels saying the same (too few to judge a change, or its effect size) once, and
+        # one whose words an earlier answer opens with ("Too few ... judgeable)." after the
+        # same with "35 had a baseline." added)
+        said = []
+        for text in (p.lead_text for p in section.panels if p.lead_text):
+            if not any(earlier.startswith(text.removesuffix(".")) for earlier in seen):
+                said.append(text)
+                seen.append(text)
         if section.title:
             out += [(section.title, " ".join(said))] if said else []
         else:
