@@ -224,7 +224,7 @@ def _left_out_as_read(table: str, frame: pd.DataFrame, found: Report) -> None:
     if key in names:
         at = positions[names.index(key)]
         ids = {cells[at].strip(): row for row, cells in rows.items() if cells[at].strip()}
-        found.left_out[table] = {**ids, **found.left_out.get(table, {})}
+        found.leave_out(table, ids)
 
 
 def _read_first(table: str, source) -> tuple[bool, int]:

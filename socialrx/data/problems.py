@@ -93,14 +93,19 @@ class Report:
             more = f"and {len(rows) - ROWS_LISTED:,} more rows like this: {message}"
             self.problems.append(Problem(file, more, column=column, severity=severity))
 
+    def leave_out(self, table: str, rows: dict[str, int]) -> None:
+        """Note rows of `table` left out for errors (id -> row), beside those already noted:
+        left out as the file was read, then as it was typed."""
+        self.left_out[table] = {**self.left_out.get(table, {}), **rows}
+
     def extend(self, other: Report) -> None:
         """`other`'s findings after this report's own: a file read or typed apart (the loader
         reads the largest first and types two at once, and lists them in the files' order)."""
         self.problems += other.problems
         self.unreadable += other.unreadable
         self.ignored |= other.ignored
-        for table, rows in other.left_out.items():  # as read, then as typed
-            self.left_out[table] = {**self.left_out.get(table, {}), **rows}
+        for table, rows in other.left_out.items():
+            self.leave_out(table, rows)
         self.person_files += [f for f in other.person_files if f not in self.person_files]
 
     @property

@@ -357,10 +357,8 @@ def type_table(raw: pd.DataFrame, table: Table, file: str, report: Report,
                             typed.loc[duplicate, table.key],
                             "duplicate id: ids must be unique; later row left out")  # fmt: skip
         left_out = drop & keyed
-        report.left_out[table.name] = {  # after those left out as the file was read
-            **report.left_out.get(table.name, {}),
-            **dict(zip(typed.loc[left_out, table.key], typed.loc[left_out, ROW], strict=True)),
-        }
+        report.leave_out(table.name, dict(zip(typed.loc[left_out, table.key],
+                                              typed.loc[left_out, ROW], strict=True)))  # fmt: skip
         drop |= duplicate
     kept = ~drop.to_numpy() if drop.any() else slice(None)
     for name in list(numbering or ()):  # a column the file lacks is left off
